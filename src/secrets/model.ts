@@ -29,11 +29,6 @@ export type SecretValueSource =
        * @default false
        */
       readonly optional?: boolean;
-    }
-  | {
-      /** A fixed, non-secret value computed from the config (e.g. a URL or user name). */
-      readonly kind: 'literal';
-      readonly value: string;
     };
 
 export interface SecretKeySpec {
