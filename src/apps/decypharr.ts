@@ -1,0 +1,237 @@
+import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
+import type { StackConfig } from '../config/types.js';
+import { enabledArrs } from '../lib/arr.js';
+import { Component, setFileName } from '../lib/component.js';
+import { IMAGES } from '../lib/images.js';
+import { appLabels, container, withOverrides, type EnvValue } from '../lib/pod.js';
+import { streamingStackLabels, storageNodePlacement } from '../lib/placement.js';
+import { addConfigClaim, addNfsVolume, CLAIMS, configVolume, PATHS, symlinkVolume } from '../lib/storage.js';
+import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../lib/workload.js';
+
+/** Decypharr serves UI, qBittorrent API (/api/v2), SABnzbd API (/sabnzbd) and WebDAV on one port. */
+export const DECYPHARR_PORT = 8282;
+export const DECYPHARR_NFS_PORT = 2049;
+/** Where Decypharr creates its symlinks (per-category subfolders); Sonarr/Radarr import from here. */
+export const DECYPHARR_DOWNLOAD_FOLDER = `${PATHS.symlinks}/downloads`;
+
+/**
+ * go-nfs (rclone serve nfs) has no portmapper and no lock manager, so clients must name the port
+ * for both NFS and MOUNT, use NFSv3 over TCP and skip locking. Inline pod `nfs:` volumes cannot
+ * carry options, hence the PersistentVolume.
+ */
+export const DFS_NFS_MOUNT_OPTIONS = [
+  'nfsvers=3',
+  'tcp',
+  `port=${DECYPHARR_NFS_PORT}`,
+  `mountport=${DECYPHARR_NFS_PORT}`,
+  'nolock',
+  'noacl',
+  'soft',
+  'ro',
+] as const;
+
+const DFS_HOST_VOLUME = 'dfs-fuse';
+
+/**
+ * Decypharr: debrid/usenet download client with a FUSE DFS mount, plus the rclone NFS sidecar
+ * that re-exports the mount so pods on any node (Sonarr, Radarr, Plex, ClusterPlex workers) see
+ * it at the same path.
+ *
+ * The decypharr container is the only privileged container of the stack: creating a FUSE mount
+ * needs /dev/fuse and CAP_SYS_ADMIN, and sharing it through the host directory needs
+ * `mountPropagation: Bidirectional`, which Kubernetes only allows in privileged containers. The
+ * sidecar only reads the mount (HostToContainer) and runs unprivileged as the stack user.
+ */
+export class Decypharr extends Component {
+  constructor(scope: Construct, id: string, cfg: StackConfig, props: { dependsOn?: Component[] } = {}) {
+    super(scope, id, {
+      dir: `apps/${cfg.namespace}/decypharr`,
+      fluxName: 'decypharr',
+      namespace: cfg.namespace,
+      dependsOn: props.dependsOn,
+      // Readers mount its export: Flux reports it ready only once the pod (and export) is up.
+      wait: true,
+      description: `Decypharr on port ${DECYPHARR_PORT}, DFS exported over NFS at ${cfg.apps.decypharr.nfsClusterIP}:${DECYPHARR_NFS_PORT}`,
+    });
+    const d = cfg.apps.decypharr;
+    const singleNode = cfg.storage.mode === 'hostPath';
+
+    this.addSecret('decypharr-secrets', [
+      { key: 'realdebrid-api-key', source: { kind: 'operator', description: 'Real-Debrid API token (https://real-debrid.com/apitoken)' } },
+      ...(d.usenet
+        ? ([
+            { key: 'usenet-host', source: { kind: 'operator', description: 'Usenet provider NNTP host name (e.g. news.usenetexpress.com)' } },
+            { key: 'usenet-user', source: { kind: 'operator', description: 'Usenet provider user name' } },
+            { key: 'usenet-pass', source: { kind: 'operator', description: 'Usenet provider password' } },
+          ] as const)
+        : []),
+    ]);
+
+    const arrs = enabledArrs(cfg);
+    const env: Record<string, EnvValue> = {
+      PUID: String(cfg.uid),
+      PGID: String(cfg.gid),
+      UMASK: '002',
+      TZ: cfg.timezone,
+      DECYPHARR_LOG_LEVEL: 'info',
+      DECYPHARR_DOWNLOAD_FOLDER: DECYPHARR_DOWNLOAD_FOLDER,
+      DECYPHARR_DEBRIDS__0__NAME: 'realdebrid',
+      DECYPHARR_DEBRIDS__0__PROVIDER: 'realdebrid',
+      DECYPHARR_DEBRIDS__0__API_KEY: { secret: 'decypharr-secrets', key: 'realdebrid-api-key' },
+      DECYPHARR_MOUNT__DFS__UID: String(cfg.uid),
+      DECYPHARR_MOUNT__DFS__GID: String(cfg.gid),
+    };
+    if (d.usenet) {
+      Object.assign(env, {
+        DECYPHARR_USENET__PROVIDERS__0__HOST: { secret: 'decypharr-secrets', key: 'usenet-host' },
+        DECYPHARR_USENET__PROVIDERS__0__PORT: '563',
+        DECYPHARR_USENET__PROVIDERS__0__SSL: 'true',
+        DECYPHARR_USENET__PROVIDERS__0__USERNAME: { secret: 'decypharr-secrets', key: 'usenet-user' },
+        DECYPHARR_USENET__PROVIDERS__0__PASSWORD: { secret: 'decypharr-secrets', key: 'usenet-pass' },
+      });
+    }
+    // Each Arr registers with its own URL as user and its API key as password; the same
+    // Secret the Arr reads, so nothing is copied by hand.
+    arrs.forEach((arr, i) => {
+      env[`DECYPHARR_ARRS__${i}__NAME`] = arr.instance;
+      env[`DECYPHARR_ARRS__${i}__HOST`] = arr.url;
+      env[`DECYPHARR_ARRS__${i}__TOKEN`] = arr.apiKey;
+    });
+
+    // Mount type and path have no env override: seed config.json on first start only
+    // (Decypharr rewrites the file when settings are saved in its UI).
+    const seedConfig = {
+      download_folder: DECYPHARR_DOWNLOAD_FOLDER,
+      default_download_action: 'symlink',
+      categories: arrs.map((a) => a.instance),
+      mount: { type: 'dfs', mount_path: PATHS.dfs, dfs: { cache_dir: '/app/cache/dfs', uid: cfg.uid, gid: cfg.gid } },
+    };
+    setFileName(
+      new k8s.KubeConfigMap(this, 'seed-config', {
+        metadata: { name: 'decypharr-seed-config', namespace: cfg.namespace, labels: appLabels('decypharr') },
+        data: { 'config.json': `${JSON.stringify(seedConfig, null, 2)}\n` },
+      }),
+      'configmap-seed-config.yaml',
+    );
+
+    addConfigClaim(this, cfg, 'decypharr', d.configSize ?? '5Gi');
+    const sts = addWorkload(this, cfg, {
+      name: 'decypharr',
+      controller: 'StatefulSet',
+      podLabels: streamingStackLabels(cfg),
+      pod: {
+        ...storageNodePlacement(cfg, { streamingStack: true }),
+        startsAsRoot: true,
+        initContainers: [
+          container({
+            name: 'seed-config',
+            image: IMAGES.busybox,
+            command: ['sh', '-c', '[ -f /app/config.json ] || cp /seed/config.json /app/config.json'],
+            mounts: [
+              { volume: 'config', path: '/app' },
+              { volume: 'seed-config', path: '/seed', readOnly: true },
+            ],
+            resources: { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' },
+            security: { runAs: { uid: cfg.uid, gid: cfg.gid } },
+          }),
+        ],
+        containers: [
+          container({
+            name: 'decypharr',
+            image: IMAGES.decypharr,
+            ports: [{ name: 'http', port: DECYPHARR_PORT }],
+            env,
+            mounts: [
+              { volume: 'config', path: '/app' },
+              { volume: DFS_HOST_VOLUME, path: PATHS.dfs, propagation: 'Bidirectional' },
+              { volume: CLAIMS.symlinks, path: PATHS.symlinks },
+            ],
+            // /version is public and exempt from the first-run setup redirect.
+            probes: { check: { http: '/version', port: 'http' } },
+            resources: withOverrides({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '1Gi' }, d.resources),
+            security: { privileged: true, runAsRoot: true, readOnlyRootFilesystem: false, dropAll: false },
+          }),
+          // On a single node the readers use the host directory itself: no re-export needed.
+          ...(singleNode ? [] : [rcloneNfsServer(cfg)]),
+        ],
+        volumes: [
+          configVolume(cfg, 'decypharr'),
+          { name: DFS_HOST_VOLUME, hostPath: { path: d.dfsHostPath, type: 'DirectoryOrCreate' } },
+          symlinkVolume(cfg),
+          { name: 'seed-config', configMap: { name: 'decypharr-seed-config' } },
+          scratchVolume(),
+        ],
+      },
+    });
+    this.addSecurityException({
+      kind: 'StatefulSet',
+      name: 'decypharr',
+      container: 'decypharr',
+      rules: ['no-privileged', 'run-as-non-root', 'no-privilege-escalation', 'drop-all-capabilities', 'read-only-root-filesystem'],
+      reason:
+        'creates the DFS FUSE mount (/dev/fuse, CAP_SYS_ADMIN) and shares it through the host with Bidirectional propagation, which Kubernetes allows only in privileged containers; the entrypoint starts as root to chown /app and then drops to PUID/PGID',
+    });
+    this.addSecurityException({
+      kind: 'StatefulSet',
+      name: 'decypharr',
+      rules: ['no-host-path'],
+      reason: `the FUSE mount is propagated through the host directory ${d.dfsHostPath} so the NFS sidecar (and, on a single node, the readers) can see it`,
+    });
+    this.addHealthCheck({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: sts.metadata.name!, namespace: cfg.namespace });
+
+    addService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
+    addHeadlessService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
+    addIngress(this, cfg, { name: 'decypharr', instance: 'decypharr', service: 'decypharr', port: 'http' });
+
+    if (!singleNode) {
+      // Pinned ClusterIP: kubelet mounts NFS on the node, where Service names do not resolve.
+      addService(this, cfg, {
+        name: 'decypharr-nfs',
+        instance: 'decypharr',
+        ports: [{ name: 'nfs', port: DECYPHARR_NFS_PORT }],
+        clusterIP: d.nfsClusterIP,
+        fileName: 'service-nfs.yaml',
+      });
+      addNfsVolume(this, cfg, 'dfs', {
+        claim: CLAIMS.dfs,
+        nfs: { server: d.nfsClusterIP, path: '/', mountOptions: DFS_NFS_MOUNT_OPTIONS, size: '1Gi' },
+        accessModes: ['ReadOnlyMany'],
+        readOnly: true,
+        files: ['pv-dfs.yaml', 'pvc-dfs.yaml'],
+      });
+    }
+  }
+}
+
+/**
+ * The rclone sidecar: a user-space NFSv3 server over the DFS mount, read-only, as the stack user.
+ */
+function rcloneNfsServer(cfg: StackConfig): k8s.Container {
+  return container({
+    name: 'rclone-nfs-server',
+    image: IMAGES.rclone,
+    args: [
+      'serve', 'nfs', PATHS.dfs,
+      '--addr', `:${DECYPHARR_NFS_PORT}`,
+      '--read-only',
+      // The DFS already caches; a second VFS cache would double the disk use.
+      '--vfs-cache-mode', 'off',
+      '--dir-cache-time', '30s',
+      // Handles on disk survive a sidecar restart (memory handles go stale for clients).
+      '--nfs-cache-type', 'disk',
+      '--nfs-cache-dir', '/cache/nfs-handles',
+      '--config', '/tmp/rclone.conf',
+      '--cache-dir', '/tmp/rclone-cache',
+    ],
+    ports: [{ name: 'nfs', port: DECYPHARR_NFS_PORT }],
+    mounts: [
+      { volume: DFS_HOST_VOLUME, path: PATHS.dfs, readOnly: true, propagation: 'HostToContainer' },
+      { volume: 'config', path: '/cache', subPath: 'rclone-nfs-handles' },
+      { volume: 'tmp', path: '/tmp' },
+    ],
+    probes: { check: { tcp: 'nfs' } },
+    resources: { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '1Gi' },
+    security: { runAs: { uid: cfg.uid, gid: cfg.gid } },
+  });
+}

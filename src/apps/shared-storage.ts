@@ -1,0 +1,121 @@
+import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
+import type { StackConfig } from '../config/types.js';
+import { Component, setFileName } from '../lib/component.js';
+import { addNfsVolume, CLAIMS } from '../lib/storage.js';
+
+/**
+ * The namespace of the media apps. Flux never prunes it (a refactor must not delete every PVC
+ * with it). Pod Security: `privileged` is required by Decypharr's FUSE mount; `restricted` is
+ * reported as a warning so every other workload stays visible in audits.
+ */
+export class MediaNamespace extends Component {
+  constructor(scope: Construct, id: string, cfg: StackConfig) {
+    super(scope, id, {
+      dir: `apps/${cfg.namespace}`,
+      fluxName: `${cfg.namespace}-namespace`,
+      namespace: cfg.namespace,
+      wait: true,
+      description: `the ${cfg.namespace} namespace`,
+    });
+    setFileName(
+      new k8s.KubeNamespace(this, 'namespace', {
+        metadata: {
+          name: cfg.namespace,
+          labels: {
+            'app.kubernetes.io/part-of': 'media-stack',
+            'pod-security.kubernetes.io/enforce': cfg.apps.decypharr.enabled ? 'privileged' : 'baseline',
+            'pod-security.kubernetes.io/warn': 'restricted',
+          },
+          annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
+        },
+      }),
+      'namespace.yaml',
+    );
+  }
+}
+
+/** StorageClasses the stack needs (Longhorn mode): the RWX class of the symlink library. */
+export class StorageClasses extends Component {
+  constructor(scope: Construct, id: string, cfg: StackConfig) {
+    super(scope, id, {
+      dir: 'infrastructure/storage',
+      fluxName: 'storage-classes',
+      namespace: cfg.namespace,
+      description: `StorageClass ${cfg.storage.rwxStorageClass} (Longhorn RWX over NFSv4, ${cfg.storage.rwxReplicas} replicas)`,
+    });
+    setFileName(
+      new k8s.KubeStorageClass(this, 'rwx', {
+        metadata: { name: cfg.storage.rwxStorageClass, labels: { 'app.kubernetes.io/part-of': 'media-stack' } },
+        provisioner: 'driver.longhorn.io',
+        allowVolumeExpansion: true,
+        // The symlink library is state: keep the volume when its claim is deleted by mistake.
+        reclaimPolicy: 'Retain',
+        volumeBindingMode: 'Immediate',
+        parameters: {
+          numberOfReplicas: String(cfg.storage.rwxReplicas),
+          staleReplicaTimeout: '30',
+          migratable: 'false',
+          nfsOptions: 'soft,timeo=600,retrans=5',
+        },
+      }),
+      'storageclass-longhorn-rwx.yaml',
+    );
+  }
+}
+
+/**
+ * The NFS volumes from the NAS: the permanent media library and the transcode scratch space
+ * (RWX, mounted at the same path by Plex and every ClusterPlex worker). Static PVs, because the
+ * library already exists; players mount it read-only, the *arr apps read-write (the
+ * streaming → permanent upgrade moves files into it).
+ */
+export class NfsVolumes extends Component {
+  constructor(scope: Construct, id: string, cfg: StackConfig, props: { dependsOn?: Component[] } = {}) {
+    super(scope, id, {
+      dir: `apps/${cfg.namespace}/nfs`,
+      fluxName: `${cfg.namespace}-nfs`,
+      namespace: cfg.namespace,
+      dependsOn: props.dependsOn,
+      wait: true,
+      description: `NFS volumes ${CLAIMS.media} (${cfg.storage.media.server}:${cfg.storage.media.path}) and ${CLAIMS.transcode} (${cfg.storage.transcode.server}:${cfg.storage.transcode.path})`,
+    });
+    addNfsVolume(this, cfg, 'media', {
+      claim: CLAIMS.media,
+      nfs: cfg.storage.media,
+      accessModes: ['ReadWriteMany'],
+      files: ['pv-media.yaml', 'pvc-media.yaml'],
+    });
+    addNfsVolume(this, cfg, 'transcode', {
+      claim: CLAIMS.transcode,
+      nfs: cfg.storage.transcode,
+      accessModes: ['ReadWriteMany'],
+      files: ['pv-transcode.yaml', 'pvc-transcode.yaml'],
+    });
+  }
+}
+
+/** The Longhorn RWX symlink library shared by Decypharr, Sonarr, Radarr, Plex and the workers. */
+export class SymlinkLibrary extends Component {
+  constructor(scope: Construct, id: string, cfg: StackConfig, props: { dependsOn?: Component[] } = {}) {
+    super(scope, id, {
+      dir: `apps/${cfg.namespace}/storage`,
+      fluxName: `${cfg.namespace}-storage`,
+      namespace: cfg.namespace,
+      dependsOn: props.dependsOn,
+      wait: true,
+      description: `the ${CLAIMS.symlinks} volume (${cfg.storage.rwxStorageClass}, ${cfg.storage.symlinkLibrarySize})`,
+    });
+    setFileName(
+      new k8s.KubePersistentVolumeClaim(this, 'symlinks', {
+        metadata: { name: CLAIMS.symlinks, namespace: cfg.namespace, labels: { 'app.kubernetes.io/part-of': 'media-stack' } },
+        spec: {
+          accessModes: ['ReadWriteMany'],
+          storageClassName: cfg.storage.rwxStorageClass,
+          resources: { requests: { storage: k8s.Quantity.fromString(cfg.storage.symlinkLibrarySize) } },
+        },
+      }),
+      'pvc-symlink-library.yaml',
+    );
+  }
+}

@@ -1,0 +1,75 @@
+import { App, Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { StackConfig } from '../config/types.js';
+import { Component } from '../lib/component.js';
+import { ClusterPlex } from './clusterplex.js';
+import { Decypharr } from './decypharr.js';
+import { IntelGpuPlugin } from './intel-gpu-plugin.js';
+import { Plex } from './plex.js';
+import { Profilarr } from './profilarr.js';
+import { Prowlarr } from './prowlarr.js';
+import { Pulsarr } from './pulsarr.js';
+import { Radarr } from './radarr.js';
+import { MediaNamespace, NfsVolumes, StorageClasses, SymlinkLibrary } from './shared-storage.js';
+import { Sonarr } from './sonarr.js';
+
+/**
+ * The whole media stack as one chart. Components are created in the seed's phase order and
+ * depend on what they need first (Flux `dependsOn`):
+ * infrastructure → namespace and storage → Sonarr/Radarr → Prowlarr/Profilarr → Decypharr →
+ * Plex → ClusterPlex → Pulsarr.
+ */
+export class MediaStack extends Chart {
+  /** Every component, in creation (phase) order. */
+  readonly components: Component[] = [];
+
+  constructor(scope: Construct, id: string, readonly config: StackConfig) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const cfg = config;
+    const a = cfg.apps;
+    const add = <T extends Component>(c: T): T => {
+      this.components.push(c);
+      return c;
+    };
+    const longhorn = cfg.storage.mode === 'longhorn';
+
+    const gpuPlugin = a.intelGpuPlugin.enabled ? add(new IntelGpuPlugin(this, 'intel-gpu-plugin', cfg)) : undefined;
+    const storageClasses = longhorn ? add(new StorageClasses(this, 'storage-classes', cfg)) : undefined;
+    const ns = add(new MediaNamespace(this, 'namespace', cfg));
+    const nfs = longhorn ? add(new NfsVolumes(this, 'nfs', cfg, { dependsOn: [ns] })) : undefined;
+    const symlinks = longhorn
+      ? add(new SymlinkLibrary(this, 'symlink-library', cfg, { dependsOn: [ns, ...(storageClasses ? [storageClasses] : [])] }))
+      : undefined;
+    const base = [ns, nfs, symlinks].filter((c): c is Component => c !== undefined);
+
+    const arrs: Component[] = [];
+    for (const [kind, Ctor] of [['sonarr', Sonarr], ['radarr', Radarr]] as const) {
+      const app = a[kind];
+      if (!app.enabled) continue;
+      arrs.push(add(new Ctor(this, kind, cfg, { dependsOn: base })));
+      for (const suffix of app.extraInstances) {
+        arrs.push(add(new Ctor(this, `${kind}-${suffix}`, cfg, { instance: `${kind}-${suffix}`, dependsOn: base })));
+      }
+    }
+    if (a.prowlarr.enabled) add(new Prowlarr(this, 'prowlarr', cfg, { dependsOn: [ns, ...arrs] }));
+    if (a.profilarr.enabled) add(new Profilarr(this, 'profilarr', cfg, { dependsOn: [ns, ...arrs] }));
+    const decypharr = a.decypharr.enabled ? add(new Decypharr(this, 'decypharr', cfg, { dependsOn: [...base, ...arrs] })) : undefined;
+    const plex = a.plex.enabled
+      ? add(
+          new Plex(this, 'plex', cfg, {
+            dependsOn: [...base, ...(decypharr ? [decypharr] : []), ...(a.plex.gpu && gpuPlugin ? [gpuPlugin] : [])],
+          }),
+        )
+      : undefined;
+    if (a.clusterplex.enabled && plex) {
+      add(new ClusterPlex(this, 'clusterplex', cfg, { dependsOn: [plex, ...(gpuPlugin ? [gpuPlugin] : [])] }));
+    }
+    if (a.pulsarr.enabled) add(new Pulsarr(this, 'pulsarr', cfg, { dependsOn: [ns, ...arrs, ...(plex ? [plex] : [])] }));
+  }
+}
+
+/** Builds the chart for a config (no files are written). */
+export function buildStack(config: StackConfig): MediaStack {
+  const app = new App({ outdir: '/nonexistent-cdk8s-outdir' });
+  return new MediaStack(app, 'media-stack', config);
+}

@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load.js';
+import { formatSummary } from '../docs/summary.js';
+import { writeTree } from '../output/write.js';
+import { synthesize } from '../synth.js';
+
+const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--previous DIR]
+
+  --config FILE    stack config (.ts, .js, .json, .yaml); default: the embedded default config
+  --out DIR        output folder, replaced atomically; default: dist
+  --previous DIR   where existing encrypted Secrets are kept from; default: --out if it exists, else dist
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        out: { type: 'string', default: 'dist' },
+        previous: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const projectDir = process.cwd();
+  const out = resolve(args.out!);
+  const previousDir = args.previous ? resolve(args.previous) : existsSync(out) ? out : existsSync(resolve('dist')) ? resolve('dist') : undefined;
+  try {
+    const config = await loadConfig(args.config);
+    const result = await synthesize({ config, projectDir, previousDir });
+    const report = await writeTree(out, result.files);
+    process.stdout.write(formatSummary(result, report, { out: args.out! }));
+    return 0;
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\nnothing was written; ${args.out} is unchanged.\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

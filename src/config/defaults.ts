@@ -1,0 +1,83 @@
+import type { StackConfig } from './types.js';
+
+/**
+ * The embedded default: the seed-000 homelab (k3s + Flux; storage nodes k3s-w1/k3s-w2 with
+ * Longhorn, k3s-w1 preferred; Intel GPU node k3s-w3; Unraid NFS for media and transcode; Traefik
+ * at `<app>.homelab`; UID/GID 1000; TZ UTC).
+ */
+export const DEFAULT_CONFIG: StackConfig = {
+  cluster: 'homelab',
+  namespace: 'media',
+  timezone: 'UTC',
+  uid: 1000,
+  gid: 1000,
+  nodes: {
+    storage: {
+      label: 'node.longhorn.io/storage',
+      labelValue: 'enabled',
+      primaryLabel: 'node.longhorn.io/primary',
+      primaryLabelValue: 'true',
+      taint: { key: 'node.longhorn.io/storage', value: 'enabled', effect: 'NoSchedule' },
+      hostnames: ['k3s-w1', 'k3s-w2'],
+    },
+    gpu: {
+      nodeSelector: { gpu: 'true' },
+      taint: { key: 'gpu', value: 'true', effect: 'NoSchedule' },
+      hostname: 'k3s-w3',
+    },
+  },
+  storage: {
+    mode: 'longhorn',
+    configStorageClass: 'longhorn-simple',
+    rwxStorageClass: 'longhorn-rwx',
+    rwxReplicas: 2,
+    symlinkLibrarySize: '100Mi',
+    media: {
+      server: 'unraid.homelab',
+      path: '/mnt/user/media',
+      mountOptions: ['nfsvers=4.1', 'soft', 'timeo=100', 'retrans=3'],
+      size: '100Gi',
+    },
+    transcode: {
+      server: 'unraid.homelab',
+      path: '/mnt/user/transcode',
+      mountOptions: ['nfsvers=4.1', 'soft', 'timeo=100', 'retrans=3'],
+      size: '500Gi',
+    },
+    hostPathRoot: '/data',
+  },
+  ingress: {
+    enabled: true,
+    className: 'traefik',
+    domain: 'homelab',
+    controllerNamespace: 'kube-system',
+  },
+  flux: {
+    interval: '1h',
+    namespace: 'flux-system',
+    sourceName: 'flux-system',
+    repoPath: '.',
+    extraRootResources: [],
+  },
+  secrets: {
+    backend: 'sops',
+    infisical: {
+      hostAPI: 'https://app.infisical.com',
+      projectSlug: 'homelab',
+      environmentSlug: 'prod',
+      secretsPath: '/media-stack',
+      bootstrapSecretName: 'infisical-universal-auth',
+    },
+  },
+  apps: {
+    sonarr: { enabled: true, extraInstances: [] },
+    radarr: { enabled: true, extraInstances: [] },
+    prowlarr: { enabled: true },
+    profilarr: { enabled: true },
+    decypharr: { enabled: true, dfsHostPath: '/mnt/k8s/decypharr-dfs', nfsClusterIP: '10.43.200.49', usenet: true },
+    plex: { enabled: true, serviceType: 'LoadBalancer', gpu: true, renderGroupId: 109 },
+    clusterplex: { enabled: true, workers: 1, workerSelectionStrategy: 'LOAD_RANK' },
+    pulsarr: { enabled: true },
+    intelGpuPlugin: { enabled: true, sharedDevNum: 4, namespace: 'kube-system' },
+  },
+};

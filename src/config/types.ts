@@ -1,0 +1,273 @@
+/**
+ * The typed description of a media stack. Every field is optional in `StackConfigInput` (what an
+ * operator writes) and filled from the documented default to give a `StackConfig` (what the
+ * constructs read). Defaults reproduce the seed homelab: k3s with Flux, storage nodes w1/w2 with
+ * Longhorn, GPU node w3, Unraid NFS for media and transcode, Traefik ingress at `<app>.homelab`.
+ */
+
+/** Pod placement on the storage nodes (Longhorn, active-passive w1 → w2). */
+export interface StorageNodesConfig {
+  /**
+   * Node label (key) that marks a Longhorn storage node; pods require it.
+   * @default 'node.longhorn.io/storage'
+   */
+  readonly label: string;
+  /** @default 'enabled' */
+  readonly labelValue: string;
+  /**
+   * Node label that marks the preferred (primary) storage node; pods prefer it.
+   * @default 'node.longhorn.io/primary'
+   */
+  readonly primaryLabel: string;
+  /** @default 'true' */
+  readonly primaryLabelValue: string;
+  /**
+   * Taint on the storage nodes that stack pods tolerate (`key=value:NoSchedule`).
+   * @default - `node.longhorn.io/storage=enabled:NoSchedule`
+   */
+  readonly taint?: TaintConfig;
+  /** Host names, used in runbooks only. @default ['k3s-w1', 'k3s-w2'] */
+  readonly hostnames: readonly string[];
+}
+
+export interface TaintConfig {
+  readonly key: string;
+  readonly value: string;
+  /** @default 'NoSchedule' */
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/** The GPU (transcode) node. */
+export interface GpuNodeConfig {
+  /**
+   * Node labels that select the GPU node(s). With Node Feature Discovery use
+   * `{ 'intel.feature.node.kubernetes.io/gpu': 'true' }`.
+   * @default { gpu: 'true' }
+   */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  /** Taint on the GPU node that GPU pods tolerate. @default - `gpu=true:NoSchedule` */
+  readonly taint?: TaintConfig;
+  /** Host name, used in runbooks only. @default 'k3s-w3' */
+  readonly hostname: string;
+}
+
+export interface NodesConfig {
+  /** @default - see StorageNodesConfig */
+  readonly storage: StorageNodesConfig;
+  /** @default - see GpuNodeConfig */
+  readonly gpu: GpuNodeConfig;
+}
+
+/** An NFS export. */
+export interface NfsExport {
+  /**
+   * Server address. kubelet mounts NFS on the node with the node's resolver, so use an IP or a
+   * name the nodes resolve (never a `*.svc.cluster.local` name).
+   */
+  readonly server: string;
+  /** Exported path. */
+  readonly path: string;
+  /** Mount options. @default ['nfsvers=4.1', 'soft', 'timeo=100', 'retrans=3'] */
+  readonly mountOptions: readonly string[];
+  /** Capacity written on the PV/PVC (informational for NFS). */
+  readonly size: string;
+}
+
+export interface StorageConfig {
+  /**
+   * `longhorn`: config volumes on Longhorn, media and transcode on NFS, HA placement (seed 000).
+   * `hostPath`: everything under `hostPathRoot` on a single node (seed 004).
+   * @default 'longhorn'
+   */
+  readonly mode: 'longhorn' | 'hostPath';
+  /** StorageClass for per-app config volumes (RWO). @default 'longhorn-simple' */
+  readonly configStorageClass: string;
+  /** StorageClass (created by the stack) for the RWX symlink library. @default 'longhorn-rwx' */
+  readonly rwxStorageClass: string;
+  /** Longhorn replica count of the RWX class. @default 2 */
+  readonly rwxReplicas: number;
+  /** Size of the symlink library volume. @default '100Mi' */
+  readonly symlinkLibrarySize: string;
+  /** Permanent media library (mounted read-only by players, read-write by the *arr apps). @default - Unraid `unraid.homelab:/mnt/user/media` */
+  readonly media: NfsExport;
+  /** Shared transcode scratch space (RWX; Plex and every ClusterPlex worker at the same path). @default - Unraid `unraid.homelab:/mnt/user/transcode` */
+  readonly transcode: NfsExport;
+  /** Root of all host paths in `hostPath` mode. @default '/data' */
+  readonly hostPathRoot: string;
+  /** The hostname of the single node in `hostPath` mode (pods are pinned to it). @default - not pinned */
+  readonly singleNodeHostname?: string;
+}
+
+export interface IngressConfig {
+  /** Create Ingresses for the web UIs. @default true */
+  readonly enabled: boolean;
+  /** `ingressClassName`. @default 'traefik' */
+  readonly className: string;
+  /** Hosts are `<app>.<domain>`. @default 'homelab' */
+  readonly domain: string;
+  /** Name of a TLS Secret (e.g. a cert-manager wildcard) in the namespace. @default - plain HTTP */
+  readonly tlsSecretName?: string;
+  /** Namespace of the ingress controller pods (for NetworkPolicies). @default 'kube-system' (k3s Traefik) */
+  readonly controllerNamespace: string;
+}
+
+export interface FluxConfig {
+  /** `spec.interval` of every Flux Kustomization. @default '1h' */
+  readonly interval: string;
+  /** Namespace of the Flux Kustomizations and of the `sops-age` Secret. @default 'flux-system' */
+  readonly namespace: string;
+  /** GitRepository the Kustomizations read. @default 'flux-system' */
+  readonly sourceName: string;
+  /**
+   * Path of the output tree inside the GitOps repository (prefix of every `spec.path`).
+   * @default '.' (dist/ is the repository root)
+   */
+  readonly repoPath: string;
+  /**
+   * Extra entries for the cluster root kustomization.yaml, e.g. `['flux-system']` when
+   * `flux bootstrap` wrote its files into the same cluster folder.
+   * @default []
+   */
+  readonly extraRootResources: readonly string[];
+}
+
+export interface SecretsConfig {
+  /**
+   * `sops`: Secrets are SOPS-encrypted files in the tree (Flux decrypts them).
+   * `external-secrets`: an Infisical SecretStore and one ExternalSecret per Secret.
+   * @default 'sops'
+   */
+  readonly backend: 'sops' | 'external-secrets';
+  /** Infisical settings for the external-secrets backend. @default - see InfisicalConfig */
+  readonly infisical: InfisicalConfig;
+}
+
+export interface InfisicalConfig {
+  /** @default 'https://app.infisical.com' */
+  readonly hostAPI: string;
+  /** @default 'homelab' */
+  readonly projectSlug: string;
+  /** @default 'prod' */
+  readonly environmentSlug: string;
+  /** @default '/media-stack' */
+  readonly secretsPath: string;
+  /** Bootstrap Secret (never in Git) with `clientId`/`clientSecret`. @default 'infisical-universal-auth' */
+  readonly bootstrapSecretName: string;
+}
+
+/** Resource requests and memory limit of one container. CPU limits are not set on purpose. */
+export interface ResourcesConfig {
+  readonly cpuRequest: string;
+  readonly memoryRequest: string;
+  readonly memoryLimit: string;
+}
+
+/** Settings every app shares. */
+export interface AppConfig {
+  /** Deploy this app. */
+  readonly enabled: boolean;
+  /** Override the container resources. @default - per-app values from the seed */
+  readonly resources?: Partial<ResourcesConfig>;
+  /** Size of the config volume. @default - per app */
+  readonly configSize?: string;
+}
+
+export interface ArrInstanceConfig extends AppConfig {
+  /**
+   * Extra instances of this app (e.g. `['4k']` → `sonarr-4k`) with their own volume, API key and
+   * ingress host.
+   * @default []
+   */
+  readonly extraInstances: readonly string[];
+}
+
+export interface DecypharrConfig extends AppConfig {
+  /** Host directory the FUSE DFS mount is propagated to. @default '/mnt/k8s/decypharr-dfs' */
+  readonly dfsHostPath: string;
+  /**
+   * Pinned ClusterIP of the `decypharr-nfs` Service. Nodes mount the export by IP because kubelet
+   * cannot resolve Service names. Must be inside the cluster's service CIDR and unused.
+   * @default '10.43.200.49' (k3s default service CIDR 10.43.0.0/16)
+   */
+  readonly nfsClusterIP: string;
+  /** Usenet provider credentials are required (else only Real-Debrid). @default true */
+  readonly usenet: boolean;
+}
+
+export interface PlexConfig extends AppConfig {
+  /** Service type for client access. @default 'LoadBalancer' */
+  readonly serviceType: 'LoadBalancer' | 'ClusterIP' | 'NodePort';
+  /** Fixed LoadBalancer IP (MetalLB). @default - assigned by the load balancer */
+  readonly loadBalancerIP?: string;
+  /**
+   * Give Plex itself the GPU too. Plex only asks ClusterPlex workers for hardware transcodes when
+   * it decides on hardware encoding itself, which needs a GPU where PMS runs.
+   * @default true
+   */
+  readonly gpu: boolean;
+  /**
+   * GID of the host's `render` group (owner of /dev/dri/renderD*), added as a supplemental group.
+   * @default 109 (Debian/Ubuntu `render`); check with `getent group render` on the node
+   */
+  readonly renderGroupId: number;
+}
+
+export interface ClusterPlexConfig extends AppConfig {
+  /** Number of GPU workers. @default 1 */
+  readonly workers: number;
+  /** @default 'LOAD_RANK' */
+  readonly workerSelectionStrategy: 'LOAD_RANK' | 'LOAD_CPU' | 'LOAD_TASKS' | 'RR';
+}
+
+export interface GpuPluginConfig extends AppConfig {
+  /** Containers that may share one GPU (`-shared-dev-num`). Plex + workers on one node need > 1. @default 4 */
+  readonly sharedDevNum: number;
+  /** Namespace of the plugin DaemonSet. @default 'kube-system' */
+  readonly namespace: string;
+}
+
+export interface AppsConfig {
+  readonly sonarr: ArrInstanceConfig;
+  readonly radarr: ArrInstanceConfig;
+  readonly prowlarr: AppConfig;
+  readonly profilarr: AppConfig;
+  readonly decypharr: DecypharrConfig;
+  readonly plex: PlexConfig;
+  readonly clusterplex: ClusterPlexConfig;
+  readonly pulsarr: AppConfig;
+  readonly intelGpuPlugin: GpuPluginConfig;
+}
+
+export interface StackConfig {
+  /** Cluster folder name in the output (`clusters/<cluster>`). @default 'homelab' */
+  readonly cluster: string;
+  /** Namespace of the media apps. @default 'media' */
+  readonly namespace: string;
+  /** `TZ` of every app. @default 'UTC' */
+  readonly timezone: string;
+  /** UID the apps run as (and own their files as). @default 1000 */
+  readonly uid: number;
+  /** GID the apps run as; also `fsGroup`. @default 1000 */
+  readonly gid: number;
+  /** @default - see NodesConfig */
+  readonly nodes: NodesConfig;
+  /** @default - see StorageConfig */
+  readonly storage: StorageConfig;
+  /** @default - see IngressConfig */
+  readonly ingress: IngressConfig;
+  /** @default - see FluxConfig */
+  readonly flux: FluxConfig;
+  /** @default - see SecretsConfig */
+  readonly secrets: SecretsConfig;
+  /** @default - every seed-000 app enabled */
+  readonly apps: AppsConfig;
+}
+
+/** Deep-partial form an operator writes; omitted fields take their defaults. */
+export type DeepPartial<T> = T extends readonly (infer U)[]
+  ? readonly U[]
+  : T extends object
+    ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+export type StackConfigInput = DeepPartial<StackConfig>;

@@ -1,0 +1,45 @@
+import type { WriteReport } from '../output/write.js';
+import type { SynthResult } from '../synth.js';
+
+/**
+ * The short report `npm run synth` prints: components, files, Secrets (names only — never
+ * values), and warnings about things that need attention before committing.
+ */
+export function formatSummary(result: Pick<SynthResult, 'stack' | 'secrets' | 'warnings'>, report: WriteReport, o: { out: string }): string {
+  const lines: string[] = [];
+  const comps = result.stack.components;
+  lines.push(`media-stack: ${comps.length} components → ${o.out}/`);
+  for (const c of comps) lines.push(`  ${c.fluxName.padEnd(24)} ${c.description}`);
+  lines.push(`files: ${report.written.length} written, ${report.unchanged.length} unchanged, ${report.removed.length} removed`);
+  for (const f of report.written.slice(0, 20)) lines.push(`  + ${f}`);
+  if (report.written.length > 20) lines.push(`  … and ${report.written.length - 20} more`);
+  for (const f of report.removed) lines.push(`  - ${f}`);
+  const by = (s: string) => result.secrets.report.filter((r) => r.status === s).map((r) => r.name);
+  const kept = by('kept');
+  const re = by('re-encrypted');
+  const created = by('created');
+  if (result.secrets.report.length > 0) {
+    lines.push(`secrets: ${kept.length} kept, ${re.length} re-encrypted, ${created.length} created`);
+    if (re.length) lines.push(`  re-encrypted: ${re.join(', ')}`);
+    if (created.length) lines.push(`  created: ${created.join(', ')}`);
+    const generated = result.secrets.report.filter((r) => r.generatedKeys.length > 0).map((r) => `${r.name} (${r.generatedKeys.join(', ')})`);
+    if (generated.length) lines.push(`  generated values: ${generated.join('; ')}`);
+  }
+  for (const w of [...result.warnings, ...nodeRequirements(result)]) lines.push(`warning: ${w}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Features that only work with a node-level setting the stack cannot make itself. */
+function nodeRequirements(result: Pick<SynthResult, 'stack'>): string[] {
+  const cfg = result.stack.config;
+  const out: string[] = [];
+  if (cfg.apps.plex.enabled && cfg.apps.plex.gpu) {
+    out.push(
+      `Plex uses the host render group GID ${cfg.apps.plex.renderGroupId} for /dev/dri and hardware transcoding needs Plex Pass; check \`getent group render\` on the GPU node`,
+    );
+  }
+  if (cfg.apps.decypharr.enabled && cfg.storage.mode === 'longhorn') {
+    out.push(`nodes that run Sonarr/Radarr/Plex/workers need the NFS client (nfs-common) to mount the Decypharr export at ${cfg.apps.decypharr.nfsClusterIP}`);
+  }
+  return out;
+}

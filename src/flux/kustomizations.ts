@@ -1,0 +1,57 @@
+import { App, Chart } from 'cdk8s';
+import {
+  Kustomization, KustomizationSpecDecryptionProvider, KustomizationSpecDeletionPolicy, KustomizationSpecSourceRefKind,
+} from '../../imports/kustomize.toolkit.fluxcd.io.js';
+import type { StackConfig } from '../config/types.js';
+import type { Component } from '../lib/component.js';
+import type { KubeObject } from '../output/model.js';
+
+/** Name of the Secret holding the age identity that kustomize-controller decrypts with. */
+export const SOPS_AGE_SECRET = 'sops-age';
+
+export interface FluxComponentInfo {
+  readonly component: Component;
+  /** The folder (relative to the GitOps repository root) the Kustomization applies. */
+  readonly path: string;
+  /** The folder carries SOPS-encrypted Secrets. */
+  readonly hasSopsSecrets: boolean;
+}
+
+/**
+ * One Flux Kustomization per component folder: `dependsOn` in the seed's phase order, prune,
+ * `wait`/health checks only where others depend on readiness, SOPS decryption on every one that
+ * carries an encrypted Secret, and `deletionPolicy: WaitForTermination` so a removed app's pods
+ * are gone before its volumes.
+ */
+export function fluxKustomizations(cfg: StackConfig, infos: readonly FluxComponentInfo[]): KubeObject[] {
+  const chart = new Chart(new App({ outdir: '/nonexistent-cdk8s-outdir' }), 'flux', { disableResourceNameHashes: true });
+  const known = new Set(infos.map((i) => i.component));
+  const objects = infos.map((info) => {
+    const c = info.component;
+    const dependsOn = c.dependsOn.filter((d) => known.has(d)).map((d) => ({ name: d.fluxName }));
+    const ks = new Kustomization(chart, c.fluxName, {
+      metadata: {
+        name: c.fluxName,
+        namespace: cfg.flux.namespace,
+        labels: { 'app.kubernetes.io/part-of': 'media-stack' },
+      },
+      spec: {
+        interval: cfg.flux.interval,
+        retryInterval: '2m',
+        timeout: c.wait ? '15m' : '5m',
+        path: info.path,
+        prune: true,
+        wait: c.wait,
+        deletionPolicy: KustomizationSpecDeletionPolicy.WAIT_FOR_TERMINATION,
+        sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: cfg.flux.sourceName },
+        ...(dependsOn.length ? { dependsOn } : {}),
+        ...(c.healthChecks.length && !c.wait ? { healthChecks: c.healthChecks.map((h) => ({ ...h })) } : {}),
+        ...(info.hasSopsSecrets
+          ? { decryption: { provider: KustomizationSpecDecryptionProvider.SOPS, secretRef: { name: SOPS_AGE_SECRET } } }
+          : {}),
+      },
+    });
+    return ks.toJson() as KubeObject;
+  });
+  return objects;
+}

@@ -1,0 +1,174 @@
+import type { Construct } from 'constructs';
+import type { ArrInstanceConfig, AppConfig, ResourcesConfig, StackConfig } from '../config/types.js';
+import { Component } from './component.js';
+import { container, withOverrides, type EnvValue } from './pod.js';
+import { streamingStackLabels, storageNodePlacement } from './placement.js';
+import { addConfigClaim, configVolume, dfsMount, dfsVolume, mediaVolume, PATHS, CLAIMS, symlinkVolume } from './storage.js';
+import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from './workload.js';
+import { IMAGES } from './images.js';
+import type { k8s } from 'cdk8s-plus-28';
+
+/** The Servarr apps built from one pattern. */
+export type ArrKind = 'sonarr' | 'radarr' | 'prowlarr';
+
+/** Upstream defaults (Servarr ConfigFileProvider.cs): Sonarr 8989, Radarr 7878, Prowlarr 9696. */
+export const ARR_PORTS: Record<ArrKind, number> = { sonarr: 8989, radarr: 7878, prowlarr: 9696 };
+
+/** An *arr instance as other apps see it. */
+export interface ArrEndpoint {
+  readonly kind: ArrKind;
+  /** Instance name = Service name, e.g. `sonarr` or `sonarr-4k`. */
+  readonly instance: string;
+  readonly port: number;
+  /** In-cluster URL, e.g. `http://sonarr.media.svc.cluster.local:8989`. */
+  readonly url: string;
+  /** Where its API key lives (the Secret the app itself reads). */
+  readonly apiKey: { readonly secret: string; readonly key: string };
+}
+
+export function arrEndpoint(cfg: StackConfig, kind: ArrKind, instance: string = kind): ArrEndpoint {
+  const port = ARR_PORTS[kind];
+  return {
+    kind,
+    instance,
+    port,
+    url: `http://${instance}.${cfg.namespace}.svc.cluster.local:${port}`,
+    apiKey: { secret: `${instance}-secrets`, key: 'api-key' },
+  };
+}
+
+/** Every enabled Sonarr/Radarr instance (main + extra), in config order. */
+export function enabledArrs(cfg: StackConfig, kinds: readonly ArrKind[] = ['sonarr', 'radarr']): ArrEndpoint[] {
+  const out: ArrEndpoint[] = [];
+  for (const kind of kinds) {
+    const app = cfg.apps[kind] as AppConfig & Partial<ArrInstanceConfig>;
+    if (!app.enabled) continue;
+    out.push(arrEndpoint(cfg, kind));
+    for (const suffix of app.extraInstances ?? []) out.push(arrEndpoint(cfg, kind, `${kind}-${suffix}`));
+  }
+  return out;
+}
+
+const RESOURCES: Record<ArrKind, ResourcesConfig> = {
+  sonarr: { cpuRequest: '100m', memoryRequest: '512Mi', memoryLimit: '2Gi' },
+  radarr: { cpuRequest: '100m', memoryRequest: '512Mi', memoryLimit: '2Gi' },
+  prowlarr: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '1Gi' },
+};
+const CONFIG_SIZE: Record<ArrKind, string> = { sonarr: '10Gi', radarr: '10Gi', prowlarr: '5Gi' };
+
+export interface ArrAppProps {
+  readonly kind: ArrKind;
+  /** Instance name. @default - the kind */
+  readonly instance?: string;
+  readonly app: AppConfig;
+  /** Mount the media library, symlink library and DFS (Sonarr/Radarr; not Prowlarr). */
+  readonly mediaMounts: boolean;
+  /** Wait in an init container until the Decypharr DFS export is served. @default false */
+  readonly waitForDfs?: boolean;
+  /** Extra env, e.g. PostgreSQL settings. @default {} */
+  readonly env?: Readonly<Record<string, EnvValue>>;
+  readonly dependsOn?: readonly Component[];
+}
+
+/**
+ * The Servarr StatefulSet shared by Sonarr, Radarr and Prowlarr: rootless home-operations image
+ * (read-only root, /tmp emptyDir), API key from `<instance>-secrets` via
+ * `<KIND>__AUTH__APIKEY`, `/ping` for startup/readiness (it returns 500 when the database is
+ * unreachable) and TCP for liveness (so a database outage does not restart the app).
+ */
+export class ArrApp extends Component {
+  readonly endpoint: ArrEndpoint;
+
+  constructor(scope: Construct, id: string, cfg: StackConfig, props: ArrAppProps) {
+    const ep = arrEndpoint(cfg, props.kind, props.instance);
+    super(scope, id, {
+      dir: `apps/${cfg.namespace}/${ep.instance}`,
+      fluxName: ep.instance,
+      namespace: cfg.namespace,
+      dependsOn: props.dependsOn,
+      description: `${props.kind[0]!.toUpperCase()}${props.kind.slice(1)} (${ep.instance}) on port ${ep.port}`,
+    });
+    this.endpoint = ep;
+    const prefix = props.kind.toUpperCase();
+    this.addSecret(ep.apiKey.secret, [{ key: ep.apiKey.key, source: { kind: 'generated', length: 32, alphabet: 'hex' } }]);
+
+    const volumes: k8s.Volume[] = [configVolume(cfg, ep.instance), scratchVolume()];
+    const mounts = [
+      { volume: 'config', path: PATHS.config },
+      { volume: 'tmp', path: '/tmp' },
+    ];
+    if (props.mediaMounts) {
+      volumes.push(mediaVolume(cfg), symlinkVolume(cfg));
+      mounts.push({ volume: CLAIMS.media, path: PATHS.media }, { volume: CLAIMS.symlinks, path: PATHS.symlinks });
+      if (cfg.apps.decypharr.enabled) {
+        volumes.push(dfsVolume(cfg));
+        mounts.push(dfsMount(cfg));
+      }
+    }
+    const initContainers = props.waitForDfs && cfg.apps.decypharr.enabled ? [waitForDfsContainer(cfg)] : [];
+
+    addConfigClaim(this, cfg, ep.instance, props.app.configSize ?? CONFIG_SIZE[props.kind]);
+    addWorkload(this, cfg, {
+      name: ep.instance,
+      app: props.kind,
+      controller: 'StatefulSet',
+      podLabels: props.mediaMounts ? streamingStackLabels(cfg) : {},
+      pod: {
+        ...storageNodePlacement(cfg, { streamingStack: props.mediaMounts }),
+        initContainers,
+        containers: [
+          container({
+            name: props.kind,
+            image: IMAGES[props.kind],
+            ports: [{ name: 'http', port: ep.port }],
+            env: {
+              TZ: cfg.timezone,
+              [`${prefix}__AUTH__APIKEY`]: ep.apiKey,
+              // Forms login for the UI; API clients use the key. Local addresses (the LAN and
+              // the pod network) skip the login, as most homelab setups want.
+              [`${prefix}__AUTH__METHOD`]: 'Forms',
+              [`${prefix}__AUTH__REQUIRED`]: 'DisabledForLocalAddresses',
+              [`${prefix}__SERVER__PORT`]: String(ep.port),
+              ...(props.env ?? {}),
+            },
+            mounts,
+            probes: { check: { http: '/ping', port: 'http' }, livenessCheck: { tcp: 'http' } },
+            resources: withOverrides(RESOURCES[props.kind], props.app.resources),
+          }),
+        ],
+        volumes,
+      },
+    });
+    addService(this, cfg, { name: ep.instance, instance: ep.instance, app: props.kind, ports: [{ name: 'http', port: ep.port }] });
+    addHeadlessService(this, cfg, { name: ep.instance, instance: ep.instance, app: props.kind, ports: [{ name: 'http', port: ep.port }] });
+    addIngress(this, cfg, { name: ep.instance, instance: ep.instance, app: props.kind, service: ep.instance, port: 'http' });
+  }
+}
+
+/**
+ * Init container that holds the pod until the Decypharr DFS is really served. The export (or the
+ * host directory) exists before the FUSE mount is up, but it is then empty; the mounted DFS lists
+ * its folders. A marker file written by Decypharr's postStart would not prove the mount (it lands
+ * in the directory underneath).
+ */
+export function waitForDfsContainer(cfg: StackConfig): k8s.Container {
+  return container({
+    name: 'wait-for-decypharr-dfs',
+    image: IMAGES.busybox,
+    command: [
+      'sh',
+      '-c',
+      [
+        `echo "waiting for the Decypharr DFS at ${PATHS.dfs}"`,
+        'i=0',
+        `until [ -n "$(ls -A ${PATHS.dfs} 2>/dev/null)" ]; do`,
+        '  i=$((i+1)); if [ "$i" -gt 300 ]; then echo "DFS still empty after 10 minutes: check decypharr-0" >&2; exit 1; fi',
+        '  sleep 2',
+        'done',
+        'echo "Decypharr DFS ready"',
+      ].join('\n'),
+    ],
+    mounts: [dfsMount(cfg)],
+    resources: { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' },
+  });
+}

@@ -1,0 +1,142 @@
+import { ApiObject } from 'cdk8s';
+import { Construct, type IConstruct } from 'constructs';
+import type { SecretKeySpec } from '../secrets/model.js';
+
+/** A reasoned exception to one of the security posture rules (see src/gates). */
+export interface SecurityException {
+  readonly kind: string;
+  readonly name: string;
+  /** Container the exception is limited to. @default - every container of the object */
+  readonly container?: string;
+  readonly rules: readonly string[];
+  /** Why this workload cannot follow the rule. Shown in reviews and runbooks. */
+  readonly reason: string;
+}
+
+/** A Secret the component needs; the writer encrypts it (or emits an ExternalSecret). */
+export interface DeclaredSecret {
+  readonly name: string;
+  readonly keys: readonly SecretKeySpec[];
+  /** File name in the component folder. */
+  readonly fileName: string;
+}
+
+/** A Flux health check target. */
+export interface HealthCheck {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string;
+}
+
+export interface ComponentProps {
+  /** Folder relative to the cluster folder, e.g. `apps/media/sonarr`. */
+  readonly dir: string;
+  /** Name of the Flux Kustomization that applies this folder. */
+  readonly fluxName: string;
+  /** Namespace of the objects (used for Secrets). */
+  readonly namespace: string;
+  /** Components that must be applied (and healthy, if they wait) first. @default [] */
+  readonly dependsOn?: readonly Component[];
+  /**
+   * Let Flux wait for every object to be ready (for things others depend on).
+   * @default false
+   */
+  readonly wait?: boolean;
+  /** Objects whose health gates this Kustomization's readiness. @default [] */
+  readonly healthChecks?: readonly HealthCheck[];
+  /** One line for the generated docs: what this folder deploys. */
+  readonly description: string;
+}
+
+const COMPONENT = Symbol.for('media-stack.Component');
+const fileNames = new WeakMap<ApiObject, string>();
+
+/**
+ * One deployable folder of the output tree and the Flux Kustomization that applies it.
+ * Every ApiObject created inside a Component's scope is written to its folder.
+ */
+export class Component extends Construct {
+  static isComponent(x: unknown): x is Component {
+    return typeof x === 'object' && x !== null && COMPONENT in x;
+  }
+
+  /** The nearest Component enclosing `construct`. */
+  static of(construct: IConstruct): Component | undefined {
+    for (let c: IConstruct | undefined = construct; c; c = c.node.scope) {
+      if (Component.isComponent(c)) return c;
+    }
+    return undefined;
+  }
+
+  readonly dir: string;
+  readonly fluxName: string;
+  readonly namespace: string;
+  readonly description: string;
+  readonly wait: boolean;
+  private readonly _dependsOn: Component[];
+  private readonly _healthChecks: HealthCheck[];
+  private readonly _secrets: DeclaredSecret[] = [];
+  private readonly _exceptions: SecurityException[] = [];
+
+  constructor(scope: Construct, id: string, props: ComponentProps) {
+    super(scope, id);
+    Object.defineProperty(this, COMPONENT, { value: true });
+    this.dir = props.dir;
+    this.fluxName = props.fluxName;
+    this.namespace = props.namespace;
+    this.description = props.description;
+    this.wait = props.wait ?? false;
+    this._dependsOn = [...(props.dependsOn ?? [])];
+    this._healthChecks = [...(props.healthChecks ?? [])];
+  }
+
+  get dependsOn(): readonly Component[] {
+    return this._dependsOn;
+  }
+  get healthChecks(): readonly HealthCheck[] {
+    return this._healthChecks;
+  }
+  get secrets(): readonly DeclaredSecret[] {
+    return this._secrets;
+  }
+  get securityExceptions(): readonly SecurityException[] {
+    return this._exceptions;
+  }
+
+  addDependency(...others: (Component | undefined)[]): void {
+    for (const o of others) if (o && o !== this && !this._dependsOn.includes(o)) this._dependsOn.push(o);
+  }
+
+  addHealthCheck(check: HealthCheck): void {
+    this._healthChecks.push(check);
+  }
+
+  /**
+   * Declares a Secret. Its values never pass through constructs; consumers reference it by
+   * name and key (`secretKeyRef`).
+   */
+  addSecret(name: string, keys: readonly SecretKeySpec[], fileName?: string): DeclaredSecret {
+    const existing = this._secrets.find((s) => s.name === name);
+    if (existing) throw new Error(`secret '${name}' is declared twice in ${this.dir}`);
+    const secret = { name, keys, fileName: fileName ?? (this._secrets.length === 0 ? 'secret.sops.yaml' : `secret-${name}.sops.yaml`) };
+    this._secrets.push(secret);
+    return secret;
+  }
+
+  addSecurityException(exception: SecurityException): void {
+    if (!exception.reason.trim()) throw new Error(`security exception for ${exception.kind}/${exception.name} needs a reason`);
+    this._exceptions.push(exception);
+  }
+}
+
+/** Sets the file name an object is written to inside its component folder. */
+export function setFileName(obj: ApiObject, fileName: string): ApiObject {
+  fileNames.set(obj, fileName);
+  return obj;
+}
+
+/** The file name set with `setFileName`, if any. */
+export function fileNameOf(obj: ApiObject): string | undefined {
+  return fileNames.get(obj);
+}

@@ -1,0 +1,71 @@
+import type { k8s } from 'cdk8s-plus-28';
+import type { StackConfig, TaintConfig } from '../config/types.js';
+
+/** Pod label shared by the streaming stack (Decypharr, Sonarr, Radarr, Plex) so they move together. */
+export const STREAMING_STACK_LABEL = 'media-stack.io/streaming-stack';
+
+export interface Placement {
+  readonly affinity?: k8s.Affinity;
+  readonly tolerations?: k8s.Toleration[];
+  readonly nodeSelector?: Record<string, string>;
+}
+
+function toleration(t: TaintConfig): k8s.Toleration {
+  return { key: t.key, operator: 'Equal', value: t.value, effect: t.effect };
+}
+
+/**
+ * Storage-node placement (seed 000): require a Longhorn storage node, prefer the primary (w1),
+ * tolerate the storage taint; with `streamingStack`, prefer the node the rest of the streaming
+ * stack runs on so a failover moves them together. Single-node (hostPath) mode pins nothing
+ * unless `storage.singleNodeHostname` is set.
+ */
+export function storageNodePlacement(cfg: StackConfig, opts: { streamingStack?: boolean } = {}): Placement {
+  if (cfg.storage.mode === 'hostPath') {
+    return cfg.storage.singleNodeHostname ? { nodeSelector: { 'kubernetes.io/hostname': cfg.storage.singleNodeHostname } } : {};
+  }
+  const n = cfg.nodes.storage;
+  return {
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: n.label, operator: 'In', values: [n.labelValue] }] }],
+        },
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 50, preference: { matchExpressions: [{ key: n.primaryLabel, operator: 'In', values: [n.primaryLabelValue] }] } },
+        ],
+      },
+      ...(opts.streamingStack
+        ? {
+            podAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  weight: 100,
+                  podAffinityTerm: {
+                    labelSelector: { matchLabels: { [STREAMING_STACK_LABEL]: 'true' } },
+                    topologyKey: 'kubernetes.io/hostname',
+                  },
+                },
+              ],
+            },
+          }
+        : {}),
+    },
+    ...(n.taint ? { tolerations: [toleration(n.taint)] } : {}),
+  };
+}
+
+/** GPU-node placement: the GPU node selector and its taint (single-node mode: same as storage). */
+export function gpuNodePlacement(cfg: StackConfig): Placement {
+  if (cfg.storage.mode === 'hostPath') return storageNodePlacement(cfg);
+  const g = cfg.nodes.gpu;
+  return {
+    nodeSelector: { ...g.nodeSelector },
+    ...(g.taint ? { tolerations: [toleration(g.taint)] } : {}),
+  };
+}
+
+/** Labels a pod template gets when it is part of the streaming stack. */
+export function streamingStackLabels(cfg: StackConfig): Record<string, string> {
+  return cfg.storage.mode === 'hostPath' ? {} : { [STREAMING_STACK_LABEL]: 'true' };
+}

@@ -1,0 +1,142 @@
+import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
+import type { NfsExport, StackConfig } from '../config/types.js';
+import { setFileName } from './component.js';
+import { appLabels } from './pod.js';
+
+/**
+ * Mount paths shared by every pod that follows Decypharr's symlinks or shares transcodes.
+ * Symlinks created by Decypharr point into DFS_PATH, so every reader must see the DFS there;
+ * ClusterPlex requires the transcode and media paths to match between Plex and its workers.
+ */
+export const PATHS = {
+  dfs: '/mnt/dfs',
+  symlinks: '/mnt/streaming-media',
+  media: '/mnt/media',
+  transcode: '/transcode',
+  downloads: '/mnt/downloads',
+  config: '/config',
+} as const;
+
+/** Names of the shared claims (also the volume names in pods). */
+export const CLAIMS = {
+  media: 'media-library',
+  transcode: 'transcode-cache',
+  symlinks: 'symlink-library',
+  dfs: 'decypharr-dfs',
+  downloads: 'downloads',
+} as const;
+
+const q = (s: string) => k8s.Quantity.fromString(s);
+
+function hostPathVolume(name: string, path: string, type: 'Directory' | 'DirectoryOrCreate' = 'DirectoryOrCreate'): k8s.Volume {
+  return { name, hostPath: { path, type } };
+}
+
+function claimVolume(name: string, claimName: string, readOnly = false): k8s.Volume {
+  return { name, persistentVolumeClaim: { claimName, ...(readOnly ? { readOnly: true } : {}) } };
+}
+
+/** Per-app config volume: a Longhorn claim `config-<app>`, or `<root>/config/<app>` on the host. */
+export function configVolume(cfg: StackConfig, app: string): k8s.Volume {
+  return cfg.storage.mode === 'hostPath'
+    ? hostPathVolume('config', `${cfg.storage.hostPathRoot}/config/${app}`)
+    : claimVolume('config', `config-${app}`);
+}
+
+/** Creates the config claim for an app (Longhorn mode only). */
+export function addConfigClaim(scope: Construct, cfg: StackConfig, app: string, size: string): void {
+  if (cfg.storage.mode === 'hostPath') return;
+  setFileName(
+    new k8s.KubePersistentVolumeClaim(scope, 'config-pvc', {
+      metadata: { name: `config-${app}`, namespace: cfg.namespace, labels: appLabels(app) },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: cfg.storage.configStorageClass,
+        resources: { requests: { storage: q(size) } },
+      },
+    }),
+    'pvc-config.yaml',
+  );
+}
+
+export function mediaVolume(cfg: StackConfig): k8s.Volume {
+  return cfg.storage.mode === 'hostPath'
+    ? hostPathVolume(CLAIMS.media, `${cfg.storage.hostPathRoot}/library`)
+    : claimVolume(CLAIMS.media, CLAIMS.media);
+}
+
+export function transcodeVolume(cfg: StackConfig): k8s.Volume {
+  return cfg.storage.mode === 'hostPath'
+    ? hostPathVolume(CLAIMS.transcode, `${cfg.storage.hostPathRoot}/transcode`)
+    : claimVolume(CLAIMS.transcode, CLAIMS.transcode);
+}
+
+export function symlinkVolume(cfg: StackConfig): k8s.Volume {
+  return cfg.storage.mode === 'hostPath'
+    ? hostPathVolume(CLAIMS.symlinks, `${cfg.storage.hostPathRoot}/streaming-media`)
+    : claimVolume(CLAIMS.symlinks, CLAIMS.symlinks);
+}
+
+export function downloadsVolume(cfg: StackConfig): k8s.Volume {
+  return cfg.storage.mode === 'hostPath'
+    ? hostPathVolume(CLAIMS.downloads, `${cfg.storage.hostPathRoot}/downloads`)
+    : claimVolume(CLAIMS.downloads, CLAIMS.downloads);
+}
+
+/**
+ * The DFS as its readers see it: the NFS re-export of Decypharr's FUSE mount (any node), or on a
+ * single node the host directory the mount propagates to (read with HostToContainer).
+ */
+export function dfsVolume(cfg: StackConfig): k8s.Volume {
+  return cfg.storage.mode === 'hostPath'
+    ? hostPathVolume(CLAIMS.dfs, cfg.apps.decypharr.dfsHostPath)
+    : claimVolume(CLAIMS.dfs, CLAIMS.dfs, true);
+}
+
+/** The mount options for the DFS export: propagation for host paths, none for NFS claims. */
+export function dfsMount(cfg: StackConfig): { volume: string; path: string; readOnly: true; propagation?: 'HostToContainer' } {
+  return cfg.storage.mode === 'hostPath'
+    ? { volume: CLAIMS.dfs, path: PATHS.dfs, readOnly: true, propagation: 'HostToContainer' }
+    : { volume: CLAIMS.dfs, path: PATHS.dfs, readOnly: true };
+}
+
+/**
+ * A static NFS PersistentVolume bound to one claim of the same name. Static, because the media
+ * library already exists on the NAS (a provisioner would create a new empty subfolder).
+ */
+export function addNfsVolume(
+  scope: Construct,
+  cfg: StackConfig,
+  id: string,
+  props: { claim: string; nfs: NfsExport; accessModes: string[]; readOnly?: boolean; files: [string, string] },
+): void {
+  const pvName = `${cfg.namespace}-${props.claim}`;
+  setFileName(
+    new k8s.KubePersistentVolume(scope, `${id}-pv`, {
+      metadata: { name: pvName, labels: { 'app.kubernetes.io/part-of': 'media-stack' } },
+      spec: {
+        capacity: { storage: q(props.nfs.size) },
+        accessModes: props.accessModes,
+        persistentVolumeReclaimPolicy: 'Retain',
+        storageClassName: '',
+        mountOptions: [...props.nfs.mountOptions],
+        nfs: { server: props.nfs.server, path: props.nfs.path, ...(props.readOnly ? { readOnly: true } : {}) },
+        claimRef: { namespace: cfg.namespace, name: props.claim },
+      },
+    }),
+    props.files[0],
+  );
+  setFileName(
+    new k8s.KubePersistentVolumeClaim(scope, `${id}-pvc`, {
+      metadata: { name: props.claim, namespace: cfg.namespace, labels: { 'app.kubernetes.io/part-of': 'media-stack' } },
+      spec: {
+        accessModes: props.accessModes,
+        storageClassName: '',
+        volumeName: pvName,
+        resources: { requests: { storage: q(props.nfs.size) } },
+      },
+    }),
+    props.files[1],
+  );
+}

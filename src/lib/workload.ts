@@ -1,0 +1,123 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
+import type { StackConfig } from '../config/types.js';
+import { setFileName } from './component.js';
+import { appLabels, podSpec, selectorLabels, type PodProps, type Port } from './pod.js';
+
+export interface WorkloadProps {
+  /** Object name (the app instance, e.g. `sonarr` or `sonarr-4k`). */
+  readonly name: string;
+  /** App name for the `app.kubernetes.io/name` label. @default - `name` */
+  readonly app?: string;
+  readonly controller: 'StatefulSet' | 'Deployment';
+  /** @default 1 */
+  readonly replicas?: number;
+  /** Extra pod-template labels (e.g. the streaming-stack label). @default {} */
+  readonly podLabels?: Readonly<Record<string, string>>;
+  readonly pod: PodProps;
+  /** Output file name. @default 'statefulset.yaml' / 'deployment.yaml' */
+  readonly fileName?: string;
+}
+
+/**
+ * A StatefulSet (governed by `<name>-headless`) or a Deployment (Recreate: single replica with a
+ * RWO volume cannot roll) with stable names and a selector that does not depend on construct paths.
+ */
+export function addWorkload(scope: Construct, cfg: StackConfig, p: WorkloadProps): ApiObject {
+  const labels = appLabels(p.app ?? p.name, p.name);
+  const selector = { matchLabels: selectorLabels(p.app ?? p.name, p.name) };
+  const template = {
+    metadata: { labels: { ...labels, ...(p.podLabels ?? {}) } },
+    spec: podSpec(cfg, p.pod),
+  };
+  const metadata = { name: p.name, namespace: cfg.namespace, labels };
+  const replicas = p.replicas ?? 1;
+  const obj =
+    p.controller === 'StatefulSet'
+      ? new k8s.KubeStatefulSet(scope, `${p.name}-sts`, {
+          metadata,
+          spec: { serviceName: `${p.name}-headless`, replicas, selector, template, podManagementPolicy: 'OrderedReady' },
+        })
+      : new k8s.KubeDeployment(scope, `${p.name}-deploy`, {
+          metadata,
+          spec: { replicas, selector, strategy: { type: 'Recreate' }, template },
+        });
+  return setFileName(obj, p.fileName ?? (p.controller === 'StatefulSet' ? 'statefulset.yaml' : 'deployment.yaml'));
+}
+
+export interface ServiceProps {
+  readonly name: string;
+  /** Instance whose pods are selected. */
+  readonly instance: string;
+  /** App name of the selected pods. @default - `instance` */
+  readonly app?: string;
+  readonly ports: readonly Port[];
+  /** @default 'ClusterIP' */
+  readonly type?: 'ClusterIP' | 'LoadBalancer' | 'NodePort';
+  /** Pinned ClusterIP, or 'None' for a headless Service. @default - allocated */
+  readonly clusterIP?: string;
+  readonly loadBalancerIP?: string;
+  /** Keep client source IPs (Plex LAN detection). @default - cluster default */
+  readonly externalTrafficPolicy?: 'Local' | 'Cluster';
+  /** @default 'service.yaml' */
+  readonly fileName?: string;
+}
+
+export function addService(scope: Construct, cfg: StackConfig, p: ServiceProps): ApiObject {
+  return setFileName(
+    new k8s.KubeService(scope, `${p.name}-svc`, {
+      metadata: {
+        name: p.name,
+        namespace: cfg.namespace,
+        labels: appLabels(p.app ?? p.instance, p.instance),
+        ...(p.loadBalancerIP ? { annotations: { 'metallb.universe.tf/loadBalancerIPs': p.loadBalancerIP } } : {}),
+      },
+      spec: {
+        type: p.type ?? 'ClusterIP',
+        ...(p.clusterIP ? { clusterIP: p.clusterIP } : {}),
+        ...(p.externalTrafficPolicy ? { externalTrafficPolicy: p.externalTrafficPolicy } : {}),
+        selector: selectorLabels(p.app ?? p.instance, p.instance),
+        ports: p.ports.map((x) => ({
+          name: x.name,
+          port: x.port,
+          targetPort: k8s.IntOrString.fromString(x.name),
+          protocol: x.protocol ?? 'TCP',
+        })),
+      },
+    }),
+    p.fileName ?? 'service.yaml',
+  );
+}
+
+/** The headless Service that governs a StatefulSet (stable pod DNS names). */
+export function addHeadlessService(scope: Construct, cfg: StackConfig, p: Omit<ServiceProps, 'clusterIP' | 'type'>): ApiObject {
+  return addService(scope, cfg, { ...p, name: `${p.name}-headless`, clusterIP: 'None', fileName: 'service-headless.yaml' });
+}
+
+/** `<name>.<domain>` through the configured ingress class. */
+export function addIngress(scope: Construct, cfg: StackConfig, p: { name: string; instance: string; app?: string; service: string; port: string }): ApiObject | undefined {
+  if (!cfg.ingress.enabled) return undefined;
+  const host = `${p.name}.${cfg.ingress.domain}`;
+  return setFileName(
+    new k8s.KubeIngress(scope, `${p.name}-ingress`, {
+      metadata: { name: p.name, namespace: cfg.namespace, labels: appLabels(p.app ?? p.instance, p.instance) },
+      spec: {
+        ingressClassName: cfg.ingress.className,
+        ...(cfg.ingress.tlsSecretName ? { tls: [{ hosts: [host], secretName: cfg.ingress.tlsSecretName }] } : {}),
+        rules: [
+          {
+            host,
+            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: p.service, port: { name: p.port } } } }] },
+          },
+        ],
+      },
+    }),
+    'ingress.yaml',
+  );
+}
+
+/** An emptyDir for scratch space under a read-only root filesystem. */
+export function scratchVolume(name = 'tmp', sizeLimit = '1Gi'): k8s.Volume {
+  return { name, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } };
+}

@@ -1,0 +1,78 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { StackConfig } from '../config/types.js';
+import { externalSecretObjects } from '../secrets/external-secrets.js';
+import type { SecretRequest } from '../secrets/model.js';
+import { resolveSecrets, type ResolvedSecrets } from '../secrets/resolve.js';
+import { loadOperatorValues } from '../secrets/sources.js';
+import { DEMO_RECIPIENT, findCreationRule, loadAgeIdentities, parseSopsConfig } from '../sops/index.js';
+import type { KubeObject, PlacedObject } from './model.js';
+
+export interface SecretsOutcome {
+  /** Encrypted file texts by output path (SOPS backend). */
+  readonly texts: Map<string, string>;
+  /** The Secret (as written, encrypted) or ExternalSecret/SecretStore objects with their files. */
+  readonly placed: PlacedObject[];
+  readonly report: ResolvedSecrets['report'];
+  readonly warnings: string[];
+}
+
+export interface RenderSecretsOptions {
+  readonly projectDir: string;
+  readonly previousDir?: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly clusterRoot: string;
+}
+
+/** Turns the declared Secrets into SOPS files or External Secrets objects, per the config's backend. */
+export async function renderSecrets(cfg: StackConfig, requests: readonly SecretRequest[], o: RenderSecretsOptions): Promise<SecretsOutcome> {
+  if (cfg.secrets.backend === 'external-secrets') {
+    const i = cfg.secrets.infisical;
+    const objects = externalSecretObjects(requests, {
+      hostAPI: i.hostAPI,
+      projectSlug: i.projectSlug,
+      environmentSlug: i.environmentSlug,
+      secretsPath: i.secretsPath,
+      bootstrapSecretName: i.bootstrapSecretName,
+    });
+    const placed: PlacedObject[] = objects.map((obj) => {
+      if (obj.kind === 'SecretStore') return { object: obj, path: `${o.clusterRoot}/apps/${obj.metadata.namespace}/secretstore.yaml` };
+      const req = requests.find((r) => r.name === obj.metadata.name && r.namespace === obj.metadata.namespace);
+      if (!req) throw new Error(`no Secret request for ExternalSecret ${obj.metadata.name}`);
+      return { object: obj, path: req.path.replace(/(secret[^/]*)\.sops\.yaml$/, 'external$1.yaml') };
+    });
+    return { texts: new Map(), placed, report: [], warnings: [] };
+  }
+
+  const sopsPath = join(o.projectDir, '.sops.yaml');
+  if (!existsSync(sopsPath)) {
+    throw new Error(`${sopsPath} is missing: run \`npm run keys -- init\` to create an age identity and the SOPS creation rule`);
+  }
+  const sopsConfig = parseSopsConfig(readFileSync(sopsPath, 'utf8'));
+  const { identities } = await loadAgeIdentities(o.env);
+  const operatorValues = await loadOperatorValues({ projectDir: o.projectDir, env: o.env, identities, requests });
+  const previousDir = o.previousDir;
+  const resolved = await resolveSecrets({
+    requests,
+    sopsConfig,
+    identities,
+    operatorValues: operatorValues.values,
+    readPrevious: (path: string) => {
+      if (!previousDir) return undefined;
+      const file = join(previousDir, path);
+      return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    },
+  });
+  const texts = new Map(resolved.files.map((f) => [f.path, f.text] as const));
+  const placed = resolved.files.map((f) => ({ object: parseYaml(f.text) as KubeObject, path: f.path }));
+  const warnings = [...resolved.warnings];
+  const demo = new Set(requests.flatMap((r) => findCreationRule(sopsConfig, r.path)?.age ?? []).filter((r) => r === DEMO_RECIPIENT));
+  if (demo.size > 0) {
+    warnings.push(
+      `.sops.yaml still encrypts to the DEMO recipient (its private key is committed in examples/demo.agekey): anyone can read these Secrets. Run \`npm run keys -- rotate\` before committing real values.`,
+    );
+  }
+  return { texts, placed, report: resolved.report, warnings };
+}
+

@@ -1,0 +1,32 @@
+import { ApiObject } from 'cdk8s';
+import { buildStack } from '../src/apps/stack.js';
+import { resolveConfig, type StackConfigInput } from '../src/config/index.js';
+import type { KubeObject } from '../src/output/model.js';
+
+/** Synthesizes the constructs of a config into plain objects (no secrets, no files). */
+export function objectsOf(input: StackConfigInput = {}): { objects: KubeObject[]; find: (kind: string, name: string) => any; stack: ReturnType<typeof buildStack> } {
+  const stack = buildStack(resolveConfig(input));
+  const objects = stack.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson() as KubeObject);
+  const find = (kind: string, name: string) => {
+    const hit = objects.find((o) => o.kind === kind && o.metadata.name === name);
+    if (!hit) throw new Error(`no ${kind}/${name} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+    return hit as any;
+  };
+  return { objects, find, stack };
+}
+
+/** The pod spec of a workload object. */
+export function podOf(obj: any): any {
+  return obj.spec.jobTemplate ? obj.spec.jobTemplate.spec.template.spec : obj.spec.template.spec;
+}
+
+export function containerOf(obj: any, name: string): any {
+  const pod = podOf(obj);
+  const c = [...(pod.initContainers ?? []), ...pod.containers].find((x: any) => x.name === name);
+  if (!c) throw new Error(`no container ${name}`);
+  return c;
+}
+
+export function envOf(container: any): Record<string, any> {
+  return Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+}
