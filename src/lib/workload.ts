@@ -75,7 +75,7 @@ export function addService(scope: Construct, cfg: StackConfig, p: ServiceProps):
       },
       spec: {
         type: p.type ?? 'ClusterIP',
-        ...(p.clusterIP ? { clusterIP: p.clusterIP } : {}),
+        ...(p.clusterIP ? { clusterIp: p.clusterIP } : {}),
         ...(p.externalTrafficPolicy ? { externalTrafficPolicy: p.externalTrafficPolicy } : {}),
         selector: selectorLabels(p.app ?? p.instance, p.instance),
         ports: p.ports.map((x) => ({
