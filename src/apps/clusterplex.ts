@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { Component } from '../lib/component.js';
 import { IMAGES } from '../lib/images.js';
+import { PORTS } from '../lib/ports.js';
 import { appLabels, container, podSpec, selectorLabels } from '../lib/pod.js';
 import { gpuNodePlacement, storageNodePlacement } from '../lib/placement.js';
 import { CLAIMS, dfsMount, dfsVolume, mediaVolume, PATHS, symlinkVolume, transcodeVolume } from '../lib/storage.js';
@@ -11,7 +12,7 @@ import { addHeadlessService, addService, addWorkload, scratchVolume } from '../l
 import { GPU_RESOURCE, ORCHESTRATOR_PORT, orchestratorUrl, sharedPlexDirMounts } from './plex.js';
 
 /** Worker health server (`LISTENING_PORT`); no Plex server listens in a worker. */
-export const WORKER_PORT = 3501;
+export const WORKER_PORT = PORTS.clusterplexWorker;
 
 /**
  * ClusterPlex orchestrator and Intel-GPU workers. Workers run the same pinned Plex image as PMS
@@ -138,6 +139,12 @@ export class ClusterPlex extends Component {
       'worker-statefulset.yaml',
     );
     addHeadlessService(this, cfg, { name, instance: name, ports: [{ name: 'health', port: WORKER_PORT }] });
+    const self = { app: name };
+    this.addCall(
+      { from: self, to: { app: 'clusterplex-orchestrator' }, ports: [ORCHESTRATOR_PORT], why: 'workers register with the orchestrator and take jobs' },
+      { from: self, to: { app: 'plex' }, ports: [PORTS.plex, PORTS.plexRelay], why: 'progress reports through the PMS relay' },
+      { from: self, to: 'internet', ports: 'any', why: 'the worker mod installs packages and downloads codecs at start' },
+    );
     this.addSecurityException({
       kind: 'StatefulSet',
       name,

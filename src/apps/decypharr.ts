@@ -4,14 +4,15 @@ import type { StackConfig } from '../config/types.js';
 import { enabledArrs } from '../lib/arr.js';
 import { Component, setFileName } from '../lib/component.js';
 import { IMAGES } from '../lib/images.js';
+import { PORTS } from '../lib/ports.js';
 import { appLabels, container, withOverrides, type EnvValue } from '../lib/pod.js';
 import { streamingStackLabels, storageNodePlacement } from '../lib/placement.js';
 import { addConfigClaim, addNfsVolume, CLAIMS, configVolume, PATHS, symlinkVolume } from '../lib/storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../lib/workload.js';
 
 /** Decypharr serves UI, qBittorrent API (/api/v2), SABnzbd API (/sabnzbd) and WebDAV on one port. */
-export const DECYPHARR_PORT = 8282;
-export const DECYPHARR_NFS_PORT = 2049;
+export const DECYPHARR_PORT = PORTS.decypharr;
+export const DECYPHARR_NFS_PORT = PORTS.decypharrNfs;
 /** Where Decypharr creates its symlinks (per-category subfolders); Sonarr/Radarr import from here. */
 export const DECYPHARR_DOWNLOAD_FOLDER = `${PATHS.symlinks}/downloads`;
 
@@ -180,6 +181,14 @@ export class Decypharr extends Component {
     });
     this.addHealthCheck({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: sts.metadata.name!, namespace: cfg.namespace });
 
+    const self = { app: 'decypharr' };
+    if (cfg.ingress.enabled) this.addCall({ from: 'ingress-controller', to: self, ports: [DECYPHARR_PORT], why: 'web UI through the ingress' });
+    this.addCall({ from: self, to: 'internet', ports: 'any', why: 'Real-Debrid API and usenet providers' });
+    for (const arr of arrs) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'import callbacks into the Arr that sent the download' });
+    if (!singleNode) {
+      // kubelet mounts the export from every node's own network namespace (node addresses).
+      this.addCall({ from: 'anywhere', to: self, ports: [DECYPHARR_NFS_PORT], why: 'kubelet NFS mounts of the DFS export from any node' });
+    }
     addService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
     addHeadlessService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
     addIngress(this, cfg, { name: 'decypharr', instance: 'decypharr', service: 'decypharr', port: 'http' });

@@ -2,6 +2,7 @@ import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { Component } from '../lib/component.js';
 import { IMAGES } from '../lib/images.js';
+import { PORTS } from '../lib/ports.js';
 import { container, withOverrides, type EnvValue, type Mount } from '../lib/pod.js';
 import { streamingStackLabels, storageNodePlacement } from '../lib/placement.js';
 import {
@@ -9,10 +10,10 @@ import {
 } from '../lib/storage.js';
 import { addIngress, addHeadlessService, addService, addWorkload } from '../lib/workload.js';
 
-export const PLEX_PORT = 32400;
+export const PLEX_PORT = PORTS.plex;
 /** ClusterPlex's nginx relay in the PMS pod: workers report progress through it. */
-export const PLEX_RELAY_PORT = 32499;
-export const ORCHESTRATOR_PORT = 3500;
+export const PLEX_RELAY_PORT = PORTS.plexRelay;
+export const ORCHESTRATOR_PORT = PORTS.clusterplexOrchestrator;
 export const GPU_RESOURCE = 'gpu.intel.com/i915';
 export const PLEX_APP_SUPPORT = '/config/Library/Application Support/Plex Media Server';
 
@@ -130,6 +131,11 @@ export class Plex extends Component {
         'linuxserver s6-overlay image: starts as root to add the user to the /dev/dri groups and install the ClusterPlex Docker mod, then runs Plex as PUID/PGID; mods do not run non-root or read-only',
     });
 
+    const self = { app: 'plex' };
+    // Players on the LAN (and remote clients) connect to the LoadBalancer with their own addresses.
+    this.addCall({ from: 'anywhere', to: self, ports: [PLEX_PORT], why: 'Plex clients' });
+    this.addCall({ from: self, to: 'internet', ports: 'any', why: 'plex.tv sign-in, metadata agents and updates' });
+    if (clusterplex) this.addCall({ from: self, to: { app: 'clusterplex-orchestrator' }, ports: [ORCHESTRATOR_PORT], why: 'transcode jobs to the ClusterPlex orchestrator' });
     addService(this, cfg, {
       name: 'plex',
       instance: 'plex',

@@ -2,12 +2,14 @@ import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { Component } from '../lib/component.js';
 import { IMAGES } from '../lib/images.js';
+import { PORTS } from '../lib/ports.js';
+import { enabledArrs } from '../lib/arr.js';
 import { container, withOverrides } from '../lib/pod.js';
 import { storageNodePlacement } from '../lib/placement.js';
 import { addConfigClaim, configVolume, PATHS } from '../lib/storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../lib/workload.js';
 
-export const PROFILARR_PORT = 6868;
+export const PROFILARR_PORT = PORTS.profilarr;
 
 /**
  * Profilarr v2 (quality profiles from the Dictionarry database, synced to Sonarr/Radarr).
@@ -55,6 +57,10 @@ export class Profilarr extends Component {
         volumes: [configVolume(cfg, 'profilarr'), scratchVolume()],
       },
     });
+    const self = { app: 'profilarr' };
+    if (cfg.ingress.enabled) this.addCall({ from: 'ingress-controller', to: self, ports: [PROFILARR_PORT], why: 'web UI through the ingress' });
+    this.addCall({ from: self, to: 'internet', ports: 'any', why: 'pulls the Dictionarry profile database from GitHub' });
+    for (const arr of enabledArrs(cfg)) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'syncs quality profiles and custom formats' });
     addService(this, cfg, { name: 'profilarr', instance: 'profilarr', ports: [{ name: 'http', port: PROFILARR_PORT }] });
     addHeadlessService(this, cfg, { name: 'profilarr', instance: 'profilarr', ports: [{ name: 'http', port: PROFILARR_PORT }] });
     addIngress(this, cfg, { name: 'profilarr', instance: 'profilarr', service: 'profilarr', port: 'http' });

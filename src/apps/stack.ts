@@ -10,6 +10,7 @@ import { Profilarr } from './profilarr.js';
 import { Prowlarr } from './prowlarr.js';
 import { Pulsarr } from './pulsarr.js';
 import { Radarr } from './radarr.js';
+import { NetworkPolicies } from './network-policies.js';
 import { MediaNamespace, NfsVolumes, StorageClasses, SymlinkLibrary } from './shared-storage.js';
 import { Sonarr } from './sonarr.js';
 
@@ -65,6 +66,8 @@ export class MediaStack extends Chart {
       add(new ClusterPlex(this, 'clusterplex', cfg, { dependsOn: [plex, ...(gpuPlugin ? [gpuPlugin] : [])] }));
     }
     if (a.pulsarr.enabled) add(new Pulsarr(this, 'pulsarr', cfg, { dependsOn: [ns, ...arrs, ...(plex ? [plex] : [])] }));
+    // Last: the policies are generated from the calls every component above declared.
+    if (cfg.networkPolicies.enabled) add(new NetworkPolicies(this, 'network-policies', cfg, [...this.components], { dependsOn: [ns] }));
   }
 }
 

@@ -69,6 +69,10 @@ export const DEFAULT_CONFIG: StackConfig = {
       bootstrapSecretName: 'infisical-universal-auth',
     },
   },
+  networkPolicies: {
+    enabled: true,
+    privateCidrs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'],
+  },
   apps: {
     sonarr: { enabled: true, extraInstances: [] },
     radarr: { enabled: true, extraInstances: [] },

@@ -131,6 +131,20 @@ export interface FluxConfig {
   readonly extraRootResources: readonly string[];
 }
 
+export interface NetworkPoliciesConfig {
+  /**
+   * Default-deny the namespace and allow exactly the calls the apps make (generated from the
+   * stack's call graph). Needs a CNI that enforces NetworkPolicy (k3s's embedded kube-router does).
+   * @default true
+   */
+  readonly enabled: boolean;
+  /**
+   * Where internet egress may not go: private ranges stay closed to apps that only need the
+   * internet. @default ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']
+   */
+  readonly privateCidrs: readonly string[];
+}
+
 export interface SecretsConfig {
   /**
    * `sops`: Secrets are SOPS-encrypted files in the tree (Flux decrypts them).
@@ -259,6 +273,8 @@ export interface StackConfig {
   readonly flux: FluxConfig;
   /** @default - see SecretsConfig */
   readonly secrets: SecretsConfig;
+  /** @default - see NetworkPoliciesConfig */
+  readonly networkPolicies: NetworkPoliciesConfig;
   /** @default - every seed-000 app enabled */
   readonly apps: AppsConfig;
 }

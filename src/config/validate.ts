@@ -88,6 +88,10 @@ export const CONFIG_SCHEMA = node({
       bootstrapSecretName: dnsName,
     }),
   }),
+  networkPolicies: node({
+    enabled: bool,
+    privateCidrs: strList(str(/^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/, 'use an IPv4 CIDR such as "10.0.0.0/8"')),
+  }),
   apps: node({
     sonarr: app({ extraInstances: strList(dnsLabel) }),
     radarr: app({ extraInstances: strList(dnsLabel) }),

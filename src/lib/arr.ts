@@ -6,13 +6,14 @@ import { streamingStackLabels, storageNodePlacement } from './placement.js';
 import { addConfigClaim, configVolume, dfsMount, dfsVolume, mediaVolume, PATHS, CLAIMS, symlinkVolume } from './storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from './workload.js';
 import { IMAGES } from './images.js';
+import { PORTS } from './ports.js';
 import type { k8s } from 'cdk8s-plus-28';
 
 /** The Servarr apps built from one pattern. */
 export type ArrKind = 'sonarr' | 'radarr' | 'prowlarr';
 
 /** Upstream defaults (Servarr ConfigFileProvider.cs): Sonarr 8989, Radarr 7878, Prowlarr 9696. */
-export const ARR_PORTS: Record<ArrKind, number> = { sonarr: 8989, radarr: 7878, prowlarr: 9696 };
+export const ARR_PORTS: Record<ArrKind, number> = { sonarr: PORTS.sonarr, radarr: PORTS.radarr, prowlarr: PORTS.prowlarr };
 
 /** An *arr instance as other apps see it. */
 export interface ArrEndpoint {
@@ -139,6 +140,20 @@ export class ArrApp extends Component {
         volumes,
       },
     });
+    const self = { app: props.kind, instance: ep.instance };
+    if (cfg.ingress.enabled) this.addCall({ from: 'ingress-controller', to: self, ports: [ep.port], why: 'web UI through the ingress' });
+    this.addCall({ from: self, to: 'internet', ports: 'any', why: props.kind === 'prowlarr' ? 'indexer searches' : 'metadata lookups and release downloads' });
+    if (props.kind !== 'prowlarr') {
+      this.addCall(
+        { from: self, to: { app: 'prowlarr' }, ports: [PORTS.prowlarr], why: 'indexer searches through Prowlarr' },
+        { from: self, to: { app: 'decypharr' }, ports: [PORTS.decypharr], why: 'Decypharr as qBittorrent/SABnzbd download client' },
+        { from: self, to: { app: 'pulsarr' }, ports: [PORTS.pulsarr], why: 'webhook notifications to Pulsarr' },
+      );
+    } else {
+      for (const arr of enabledArrs(cfg)) {
+        this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'Prowlarr app sync of indexers' });
+      }
+    }
     addService(this, cfg, { name: ep.instance, instance: ep.instance, app: props.kind, ports: [{ name: 'http', port: ep.port }] });
     addHeadlessService(this, cfg, { name: ep.instance, instance: ep.instance, app: props.kind, ports: [{ name: 'http', port: ep.port }] });
     addIngress(this, cfg, { name: ep.instance, instance: ep.instance, app: props.kind, service: ep.instance, port: 'http' });

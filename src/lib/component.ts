@@ -21,6 +21,27 @@ export interface DeclaredSecret {
   readonly fileName: string;
 }
 
+/** One end of a network call: pods of an app instance, or something outside the namespace. */
+export type Peer =
+  | { readonly app: string; readonly instance?: string }
+  | 'ingress-controller'
+  | 'internet'
+  | 'anywhere';
+
+/**
+ * A call the stack makes: NetworkPolicies allow exactly these (plus DNS). `ports` are the
+ * destination's container ports; 'any' only for the internet.
+ */
+export interface CallEdge {
+  readonly from: Peer;
+  readonly to: Peer;
+  readonly ports: readonly number[] | 'any';
+  /** @default 'TCP' */
+  readonly protocol?: 'TCP' | 'UDP';
+  /** Why the call exists (shown in the generated docs). */
+  readonly why: string;
+}
+
 /** A Flux health check target. */
 export interface HealthCheck {
   readonly apiVersion: string;
@@ -78,6 +99,7 @@ export class Component extends Construct {
   private readonly _healthChecks: HealthCheck[];
   private readonly _secrets: DeclaredSecret[] = [];
   private readonly _exceptions: SecurityException[] = [];
+  private readonly _edges: CallEdge[] = [];
 
   constructor(scope: Construct, id: string, props: ComponentProps) {
     super(scope, id);
@@ -102,6 +124,15 @@ export class Component extends Construct {
   }
   get securityExceptions(): readonly SecurityException[] {
     return this._exceptions;
+  }
+
+  get callEdges(): readonly CallEdge[] {
+    return this._edges;
+  }
+
+  /** Declares network calls this component's pods make or accept (see NetworkPolicies). */
+  addCall(...edges: CallEdge[]): void {
+    this._edges.push(...edges);
   }
 
   addDependency(...others: (Component | undefined)[]): void {

@@ -1,0 +1,105 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
+import type { StackConfig } from '../config/types.js';
+import { Component, setFileName, type CallEdge, type Peer } from '../lib/component.js';
+import { selectorLabels } from '../lib/pod.js';
+
+interface PodGroup {
+  readonly app: string;
+  readonly instance: string;
+}
+
+const key = (g: PodGroup) => `${g.app}/${g.instance}`;
+
+/** The pod groups (app + instance of each workload's selector) of the namespace's components. */
+function podGroups(components: readonly Component[], namespace: string): Map<string, PodGroup> {
+  const groups = new Map<string, PodGroup>();
+  for (const c of components) {
+    for (const o of c.node.findAll()) {
+      if (!(o instanceof ApiObject) || !['StatefulSet', 'Deployment', 'DaemonSet'].includes(o.kind)) continue;
+      const json = o.toJson() as { metadata: { namespace?: string }; spec: { selector: { matchLabels: Record<string, string> } } };
+      if (json.metadata.namespace !== namespace) continue;
+      const labels = json.spec.selector.matchLabels;
+      const g = { app: labels['app.kubernetes.io/name']!, instance: labels['app.kubernetes.io/instance']! };
+      groups.set(key(g), g);
+    }
+  }
+  return groups;
+}
+
+function resolvePeer(p: Peer, groups: Map<string, PodGroup>): PodGroup | Peer | undefined {
+  if (typeof p === 'string') return p;
+  const g = { app: p.app, instance: p.instance ?? p.app };
+  return groups.get(key(g));
+}
+
+/**
+ * NetworkPolicies generated from the call graph the components declare: default deny for the
+ * whole namespace, DNS for every pod, and per pod group exactly the ingress and egress edges of
+ * the graph. Edges to apps that are not deployed are dropped.
+ */
+export class NetworkPolicies extends Component {
+  /** The edges that made it into policies (both ends present), for docs and tests. */
+  readonly edges: CallEdge[] = [];
+
+  constructor(scope: Construct, id: string, cfg: StackConfig, components: readonly Component[], props: { dependsOn?: Component[] } = {}) {
+    super(scope, id, {
+      dir: `apps/${cfg.namespace}/network-policies`,
+      fluxName: `${cfg.namespace}-network-policies`,
+      namespace: cfg.namespace,
+      dependsOn: props.dependsOn,
+      description: `NetworkPolicies: default deny in ${cfg.namespace}, DNS, and the calls of the stack's call graph`,
+    });
+    const ns = cfg.namespace;
+    const groups = podGroups(components, ns);
+    const all = components.flatMap((c) => c.callEdges);
+    for (const e of all) {
+      const from = resolvePeer(e.from, groups);
+      const to = resolvePeer(e.to, groups);
+      if (from && to) this.edges.push(e);
+    }
+
+    const policy = (name: string, file: string, spec: k8s.NetworkPolicySpec) =>
+      setFileName(
+        new k8s.KubeNetworkPolicy(this, name, { metadata: { name, namespace: ns, labels: { 'app.kubernetes.io/part-of': 'media-stack' } }, spec }),
+        file,
+      );
+    policy('default-deny', 'networkpolicy-default-deny.yaml', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    policy('allow-dns', 'networkpolicy-allow-dns.yaml', {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          ports: [
+            { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+            { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+          ],
+        },
+      ],
+    });
+
+    const peerOf = (p: Peer): k8s.NetworkPolicyPeer => {
+      if (p === 'ingress-controller') return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': cfg.ingress.controllerNamespace } } };
+      if (p === 'internet') return { ipBlock: { cidr: '0.0.0.0/0', except: [...cfg.networkPolicies.privateCidrs] } };
+      if (p === 'anywhere') return { ipBlock: { cidr: '0.0.0.0/0' } };
+      return { podSelector: { matchLabels: selectorLabels(p.app, p.instance ?? p.app) } };
+    };
+    const portsOf = (e: CallEdge): k8s.NetworkPolicyPort[] | undefined =>
+      e.ports === 'any' ? undefined : e.ports.map((port) => ({ protocol: e.protocol ?? 'TCP', port: k8s.IntOrString.fromNumber(port) }));
+    const isGroup = (p: Peer, g: PodGroup) => typeof p !== 'string' && p.app === g.app && (p.instance ?? p.app) === g.instance;
+
+    for (const g of [...groups.values()].sort((a, b) => key(a).localeCompare(key(b)))) {
+      const ingress = this.edges.filter((e) => isGroup(e.to, g)).map((e) => ({ from: [peerOf(e.from)], ...(portsOf(e) ? { ports: portsOf(e) } : {}) }));
+      const egress = this.edges.filter((e) => isGroup(e.from, g)).map((e) => ({ to: [peerOf(e.to)], ...(portsOf(e) ? { ports: portsOf(e) } : {}) }));
+      if (ingress.length === 0 && egress.length === 0) continue;
+      policy(`allow-${g.instance}`, `networkpolicy-${g.instance}.yaml`, {
+        podSelector: { matchLabels: selectorLabels(g.app, g.instance) },
+        policyTypes: ['Ingress', 'Egress'],
+        ...(ingress.length ? { ingress } : {}),
+        ...(egress.length ? { egress } : {}),
+      });
+    }
+  }
+}
