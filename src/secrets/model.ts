@@ -62,3 +62,15 @@ export function secretEnvVarName(secretName: string, key: string): string {
   const norm = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
   return `MEDIA_STACK_SECRET__${norm(secretName)}__${norm(key)}`;
 }
+
+/**
+ * Operator-supplied plaintext values: Secret name → key → value, merged from all sources
+ * (`sources.ts`). Never log these, never put them into an error message.
+ */
+export type OperatorValues = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+/** The gitignored plaintext file with operator values, relative to the project folder. */
+export const DEFAULT_LOCAL_SECRETS_FILE = 'secrets.local.yaml';
+
+/** The SOPS-encrypted file with operator values (edited with the `sops` CLI), relative to the project folder. */
+export const DEFAULT_SOPS_SECRETS_FILE = 'secrets.sops.yaml';
