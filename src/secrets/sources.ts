@@ -1,0 +1,192 @@
+/**
+ * Where operator-supplied Secret values come from, in order of precedence:
+ *
+ * 1. environment variables `MEDIA_STACK_SECRET__<SECRET>__<KEY>` (see `secretEnvVarName`), read
+ *    only for the Secrets and keys the stack requests;
+ * 2. the gitignored plaintext `secrets.local.yaml` in the project folder;
+ * 3. the SOPS-encrypted `secrets.sops.yaml` in the project folder (edit it with the real `sops` CLI).
+ *
+ * Both files have the same layout, a mapping of Secret names to mappings of keys to strings:
+ *
+ * ```yaml
+ * decypharr-secrets:
+ *   realdebrid-api-key: "…"
+ * ```
+ *
+ * An empty value (empty env var or `""`) counts as not supplied. Values are needed once: later
+ * synths carry them over from the previous encrypted output (`resolve.ts`).
+ *
+ * Without any age identity (CI) `secrets.sops.yaml` cannot be read; it is then skipped with a
+ * warning and the synth relies on the previous encrypted files. When identities exist but none
+ * opens it, that is an error.
+ *
+ * Errors and warnings name files, Secret names and keys, never values.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { decryptYaml } from '../sops/index.js';
+import { DEFAULT_LOCAL_SECRETS_FILE, DEFAULT_SOPS_SECRETS_FILE, secretEnvVarName, type OperatorValues, type SecretRequest } from './model.js';
+
+export interface LoadOperatorValuesOptions {
+  /** Folder the two files are relative to. */
+  readonly projectDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** age identities for `secrets.sops.yaml` (may be empty). */
+  readonly identities: readonly string[];
+  /** The Secrets the stack needs: decides which env vars are read. */
+  readonly requests: readonly SecretRequest[];
+  /** @default 'secrets.local.yaml' */
+  readonly localFile?: string;
+  /** @default 'secrets.sops.yaml' */
+  readonly sopsFile?: string;
+}
+
+/** Where one value came from: `env MEDIA_STACK_SECRET__…`, `secrets.local.yaml` or `secrets.sops.yaml`. */
+export type OperatorValueOrigin = string;
+
+export interface LoadedOperatorValues {
+  /** Secret name → key → value (plaintext: never log). */
+  readonly values: OperatorValues;
+  /** Secret name → key → where the value came from (names only, safe to print). */
+  readonly origins: Readonly<Record<string, Readonly<Record<string, OperatorValueOrigin>>>>;
+  /** The source files that exist and were read. */
+  readonly filesRead: string[];
+  /** E.g. an entry for a Secret or key the stack does not request (a typo?), or a skipped sops file. */
+  readonly warnings: string[];
+}
+
+/** Thrown for unreadable or malformed sources; names the file and the offending path, never a value. */
+export class OperatorValuesError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OperatorValuesError';
+  }
+}
+
+/** Reads and merges the operator values (env > local file > sops file). */
+export async function loadOperatorValues(opts: LoadOperatorValuesOptions): Promise<LoadedOperatorValues> {
+  const localName = opts.localFile ?? DEFAULT_LOCAL_SECRETS_FILE;
+  const sopsName = opts.sopsFile ?? DEFAULT_SOPS_SECRETS_FILE;
+  const at = (f: string) => (isAbsolute(f) ? f : join(opts.projectDir, f));
+  const values: Record<string, Record<string, string>> = {};
+  const origins: Record<string, Record<string, string>> = {};
+  const filesRead: string[] = [];
+  const warnings: string[] = [];
+
+  const put = (secret: string, key: string, value: string, origin: string) => {
+    if (value === '') return;
+    (values[secret] ??= {})[key] = value;
+    (origins[secret] ??= {})[key] = origin;
+  };
+
+  // Lowest precedence first; later sources overwrite.
+  const sopsPath = at(sopsName);
+  if (existsSync(sopsPath)) {
+    if (opts.identities.length === 0) {
+      warnings.push(
+        `${sopsName} exists but no age identity is available, so it was not read; values the previous encrypted output does not already hold will be reported missing. Set SOPS_AGE_KEY_FILE to read it.`,
+      );
+    } else {
+      const text = await readFile(sopsPath, 'utf8');
+      let plain: Record<string, unknown>;
+      try {
+        ({ plain } = await decryptYaml(text, opts.identities));
+      } catch (err) {
+        throw new OperatorValuesError(
+          `${sopsName} cannot be decrypted with the ${opts.identities.length} available age identit${opts.identities.length === 1 ? 'y' : 'ies'} ` +
+            `(${safeMessage(err)}). Set SOPS_AGE_KEY_FILE to an identity that is one of its recipients, or move the file away.`,
+        );
+      }
+      const { sops: _meta, ...doc } = plain;
+      for (const [s, k, v] of entriesOf(doc, sopsName)) put(s, k, v, sopsName);
+      filesRead.push(sopsName);
+    }
+  }
+
+  const localPath = at(localName);
+  if (existsSync(localPath)) {
+    const text = await readFile(localPath, 'utf8');
+    const doc = parseYamlSafely(text, localName);
+    if (doc !== null && doc !== undefined) {
+      if (isRecord(doc) && isRecord(doc['sops'])) {
+        throw new OperatorValuesError(`${localName} is SOPS-encrypted; it must be plaintext (it is gitignored). Put encrypted values in ${sopsName} instead.`);
+      }
+      for (const [s, k, v] of entriesOf(doc, localName)) put(s, k, v, localName);
+    }
+    filesRead.push(localName);
+  }
+
+  for (const req of opts.requests) {
+    for (const spec of req.keys) {
+      const name = secretEnvVarName(req.name, spec.key);
+      const v = opts.env[name];
+      if (v !== undefined) put(req.name, spec.key, v, `env ${name}`);
+    }
+  }
+
+  // Entries nobody asked for are probably typos: say so (names only).
+  const requested = new Map<string, Set<string>>();
+  for (const r of opts.requests) for (const k of r.keys) (requested.get(r.name) ?? requested.set(r.name, new Set()).get(r.name)!).add(k.key);
+  for (const [secret, byKey] of Object.entries(origins)) {
+    for (const [key, origin] of Object.entries(byKey)) {
+      if (!requested.get(secret)?.has(key)) {
+        warnings.push(`${origin}: ${secret}/${key} is not a key of any Secret the stack requests (a typo, or an app that is disabled?); it is ignored.`);
+        delete values[secret]![key];
+      }
+    }
+    if (Object.keys(values[secret]!).length === 0) delete values[secret];
+  }
+
+  return { values, origins, filesRead, warnings };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `[secret, key, value]` of a validated `mapping of mappings of strings`. */
+function entriesOf(doc: unknown, file: string): [string, string, string][] {
+  if (!isRecord(doc)) throw new OperatorValuesError(`${file}: the top level must be a mapping of Secret names to mappings of keys to values, got ${kindOf(doc)}.`);
+  const out: [string, string, string][] = [];
+  for (const [secret, byKey] of Object.entries(doc)) {
+    if (byKey === null || byKey === undefined) continue;
+    if (!isRecord(byKey)) throw new OperatorValuesError(`${file}: '${secret}' must be a mapping of keys to values, got ${kindOf(byKey)}.`);
+    for (const [key, value] of Object.entries(byKey)) {
+      if (value === null || value === undefined) continue;
+      if (typeof value !== 'string') {
+        throw new OperatorValuesError(
+          `${file}: '${secret}.${key}' must be a string, got ${kindOf(value)}` +
+            (typeof value === 'number' || typeof value === 'boolean' ? ' (put the value in quotes)' : '') +
+            '.',
+        );
+      }
+      out.push([secret, key, value]);
+    }
+  }
+  return out;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  if (isRecord(v)) return 'a mapping';
+  if (v instanceof Date) return 'a date';
+  return `a ${typeof v}`;
+}
+
+/** Parses YAML without echoing source text (parser messages quote the offending line). */
+function parseYamlSafely(text: string, file: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const err = doc.errors[0];
+  if (err) {
+    const pos = err.linePos?.[0];
+    throw new OperatorValuesError(`${file}: invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''} (${err.code}).`);
+  }
+  return doc.toJS();
+}
+
+/** An engine error's message without anything that looks like file content. */
+function safeMessage(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return m.split('\n')[0]!.slice(0, 200);
+}
