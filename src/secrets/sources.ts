@@ -25,7 +25,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { decryptYaml } from '../sops/index.js';
 import { DEFAULT_LOCAL_SECRETS_FILE, DEFAULT_SOPS_SECRETS_FILE, secretEnvVarName, type OperatorValues, type SecretRequest } from './model.js';
 
@@ -176,10 +176,11 @@ function kindOf(v: unknown): string {
 
 /** Parses YAML without echoing source text (parser messages quote the offending line). */
 function parseYamlSafely(text: string, file: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   const err = doc.errors[0];
   if (err) {
-    const pos = err.linePos?.[0];
+    const pos = lineCounter.linePos(err.pos[0]);
     throw new OperatorValuesError(`${file}: invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''} (${err.code}).`);
   }
   return doc.toJS();

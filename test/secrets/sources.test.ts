@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOperatorValues, OperatorValuesError } from '../../src/secrets/sources.js';
+import { encryptYaml } from '../../src/sops/index.js';
+import { decypharr, newKey, plex, sonarr, wholeFileRule, type Key } from './helpers.js';
+
+let alice: Key;
+let stranger: Key;
+let root: string;
+beforeAll(async () => {
+  [alice, stranger] = await Promise.all([newKey(), newKey()]);
+  root = mkdtempSync(join(tmpdir(), 'secrets-sources-'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const requests = [sonarr, decypharr, plex];
+
+function project(files: Record<string, string>): string {
+  const d = mkdtempSync(join(root, 'p-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(d, name), text);
+  return d;
+}
+
+async function sopsFile(doc: Record<string, unknown>): Promise<string> {
+  return encryptYaml(doc, wholeFileRule([alice.recipient]));
+}
+
+describe('loadOperatorValues', () => {
+  it('returns nothing when no source exists', async () => {
+    const res = await loadOperatorValues({ projectDir: project({}), env: {}, identities: [], requests });
+    expect(res).toEqual({ values: {}, origins: {}, filesRead: [], warnings: [] });
+  });
+
+  it('merges env over secrets.local.yaml over secrets.sops.yaml and names the source of each value', async () => {
+    const dir = project({
+      'secrets.sops.yaml': await sopsFile({
+        'plex-secrets': { token: 'from-sops', claim: 'claim-from-sops' },
+        'decypharr-secrets': { 'realdebrid-api-key': 'rd-from-sops', 'usenet-pass': 'pass-from-sops' },
+      }),
+      'secrets.local.yaml': 'plex-secrets:\n  token: from-local\ndecypharr-secrets:\n  realdebrid-api-key: rd-from-local\n',
+    });
+    const res = await loadOperatorValues({
+      projectDir: dir,
+      identities: [alice.identity],
+      requests,
+      env: { MEDIA_STACK_SECRET__DECYPHARR_SECRETS__REALDEBRID_API_KEY: 'rd-from-env' },
+    });
+    expect(res.values).toEqual({
+      'plex-secrets': { token: 'from-local', claim: 'claim-from-sops' },
+      'decypharr-secrets': { 'realdebrid-api-key': 'rd-from-env', 'usenet-pass': 'pass-from-sops' },
+    });
+    expect(res.origins).toEqual({
+      'plex-secrets': { token: 'secrets.local.yaml', claim: 'secrets.sops.yaml' },
+      'decypharr-secrets': { 'realdebrid-api-key': 'env MEDIA_STACK_SECRET__DECYPHARR_SECRETS__REALDEBRID_API_KEY', 'usenet-pass': 'secrets.sops.yaml' },
+    });
+    expect(res.filesRead).toEqual(['secrets.sops.yaml', 'secrets.local.yaml']);
+    expect(res.warnings).toEqual([]);
+  });
+
+  it('reads env vars only for the requested Secrets and keys, and ignores empty ones', async () => {
+    const res = await loadOperatorValues({
+      projectDir: project({}),
+      identities: [],
+      requests,
+      env: {
+        MEDIA_STACK_SECRET__PLEX_SECRETS__TOKEN: 'tok',
+        MEDIA_STACK_SECRET__PLEX_SECRETS__CLAIM: '',
+        MEDIA_STACK_SECRET__UNKNOWN__KEY: 'x',
+        MEDIA_STACK_SECRET__SONARR_SECRETS__API_KEY: 'override-of-a-generated-key',
+      },
+    });
+    expect(res.values).toEqual({ 'plex-secrets': { token: 'tok' }, 'sonarr-secrets': { 'api-key': 'override-of-a-generated-key' } });
+  });
+
+  it('honours other file names, relative or absolute', async () => {
+    const dir = project({ 'mine.yaml': 'plex-secrets:\n  token: t\n' });
+    const rel = await loadOperatorValues({ projectDir: dir, env: {}, identities: [], requests, localFile: 'mine.yaml' });
+    expect(rel.values).toEqual({ 'plex-secrets': { token: 't' } });
+    const abs = await loadOperatorValues({ projectDir: root, env: {}, identities: [], requests, localFile: join(dir, 'mine.yaml') });
+    expect(abs.origins).toEqual({ 'plex-secrets': { token: join(dir, 'mine.yaml') } });
+  });
+
+  it('warns about entries no Secret requests (names only) and drops them', async () => {
+    const dir = project({ 'secrets.local.yaml': 'plex-secrets:\n  tokn: oops\nplx-secrets:\n  token: oops\n' });
+    const res = await loadOperatorValues({ projectDir: dir, env: {}, identities: [], requests });
+    expect(res.values).toEqual({});
+    expect(res.warnings).toEqual([
+      'secrets.local.yaml: plex-secrets/tokn is not a key of any Secret the stack requests (a typo, or an app that is disabled?); it is ignored.',
+      'secrets.local.yaml: plx-secrets/token is not a key of any Secret the stack requests (a typo, or an app that is disabled?); it is ignored.',
+    ]);
+  });
+
+  it('treats an empty file and empty entries as nothing supplied', async () => {
+    const dir = project({ 'secrets.local.yaml': '# nothing yet\n' });
+    expect((await loadOperatorValues({ projectDir: dir, env: {}, identities: [], requests })).values).toEqual({});
+    const dir2 = project({ 'secrets.local.yaml': 'plex-secrets:\n  token:\n  claim: ""\ndecypharr-secrets:\n' });
+    expect((await loadOperatorValues({ projectDir: dir2, env: {}, identities: [], requests })).values).toEqual({});
+  });
+
+  it.each([
+    ['- a\n- b\n', "secrets.local.yaml: the top level must be a mapping of Secret names to mappings of keys to values, got a list."],
+    ['plex-secrets: abc\n', "secrets.local.yaml: 'plex-secrets' must be a mapping of keys to values, got a string."],
+    ['plex-secrets:\n  token: 123456789\n', "secrets.local.yaml: 'plex-secrets.token' must be a string, got a number (put the value in quotes)."],
+    ['plex-secrets:\n  token: true\n', "secrets.local.yaml: 'plex-secrets.token' must be a string, got a boolean (put the value in quotes)."],
+    ['plex-secrets:\n  token:\n    nested: x\n', "secrets.local.yaml: 'plex-secrets.token' must be a string, got a mapping."],
+    ['plex-secrets:\n  token: "unterminated\n', 'secrets.local.yaml: invalid YAML at line 3, column 1 (MISSING_CHAR).'],
+  ])('rejects a malformed local file with the file and the offending path: %j', async (text, message) => {
+    const dir = project({ 'secrets.local.yaml': text });
+    const err = await loadOperatorValues({ projectDir: dir, env: {}, identities: [], requests }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OperatorValuesError);
+    expect((err as Error).message).toBe(message);
+  });
+
+  it('rejects a malformed decrypted sops file the same way', async () => {
+    const dir = project({ 'secrets.sops.yaml': await sopsFile({ 'plex-secrets': { token: 42 } }) });
+    const err = await loadOperatorValues({ projectDir: dir, env: {}, identities: [alice.identity], requests }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe("secrets.sops.yaml: 'plex-secrets.token' must be a string, got a number (put the value in quotes).");
+  });
+
+  it('fails clearly when identities exist but none opens secrets.sops.yaml', async () => {
+    const dir = project({ 'secrets.sops.yaml': await sopsFile({ 'plex-secrets': { token: 'x' } }) });
+    const err = await loadOperatorValues({ projectDir: dir, env: {}, identities: [stranger.identity], requests }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OperatorValuesError);
+    expect((err as Error).message).toMatch(/^secrets\.sops\.yaml cannot be decrypted with the 1 available age identity \(.*\)\. Set SOPS_AGE_KEY_FILE to an identity that is one of its recipients/);
+  });
+
+  it('skips secrets.sops.yaml with a warning when there is no identity at all (CI)', async () => {
+    const dir = project({ 'secrets.sops.yaml': await sopsFile({ 'plex-secrets': { token: 'x' } }) });
+    const res = await loadOperatorValues({ projectDir: dir, env: {}, identities: [], requests });
+    expect(res.values).toEqual({});
+    expect(res.filesRead).toEqual([]);
+    expect(res.warnings).toHaveLength(1);
+    expect(res.warnings[0]).toContain('secrets.sops.yaml exists but no age identity is available');
+  });
+
+  it('refuses a SOPS-encrypted secrets.local.yaml (it is the plaintext file)', async () => {
+    const dir = project({ 'secrets.local.yaml': await sopsFile({ 'plex-secrets': { token: 'x' } }) });
+    const err = await loadOperatorValues({ projectDir: dir, env: {}, identities: [], requests }).catch((e: unknown) => e);
+    expect((err as Error).message).toContain('secrets.local.yaml is SOPS-encrypted');
+  });
+});
