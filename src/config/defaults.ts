@@ -73,6 +73,10 @@ export const DEFAULT_CONFIG: StackConfig = {
     enabled: true,
     privateCidrs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'],
   },
+  network: {
+    podCidr: '10.42.0.0/16',
+    serviceCidr: '10.43.0.0/16',
+  },
   apps: {
     sonarr: { enabled: true, extraInstances: [] },
     radarr: { enabled: true, extraInstances: [] },
@@ -83,5 +87,32 @@ export const DEFAULT_CONFIG: StackConfig = {
     clusterplex: { enabled: true, workers: 1, workerSelectionStrategy: 'LOAD_RANK' },
     pulsarr: { enabled: true },
     intelGpuPlugin: { enabled: true, sharedDevNum: 4, namespace: 'kube-system' },
+    // Seed-004 components: available, off in the seed-000 default.
+    postgres: { enabled: false, apps: ['sonarr', 'radarr', 'prowlarr'], backupSchedule: '30 3 * * *', backupRetention: 7, backupSize: '20Gi' },
+    qbittorrent: {
+      enabled: false,
+      webUiPort: 8080,
+      downloadsSize: '500Gi',
+      vpn: {
+        provider: 'gluetun',
+        serviceProvider: 'protonvpn',
+        serverCountries: [],
+        endpointCidrs: [],
+        endpointPort: 51820,
+        endpointProtocol: 'UDP',
+        tunResource: 'squat.ai/tun',
+        bootstrapCidrs: [],
+        portForwarding: false,
+      },
+    },
+    flaresolverr: { enabled: false },
+    byparr: { enabled: false },
+    configarr: {
+      enabled: false,
+      schedule: '0 * * * *',
+      sonarrTemplates: ['sonarr-quality-definition-series', 'sonarr-v4-quality-profile-web-1080p', 'sonarr-v4-custom-formats-web-1080p'],
+      radarrTemplates: ['radarr-quality-definition-movie', 'radarr-quality-profile-hd-bluray-web', 'radarr-custom-formats-hd-bluray-web'],
+    },
+    samba: { enabled: false, users: ['media'], workgroup: 'WORKGROUP', serviceType: 'LoadBalancer', shareDownloads: true },
   },
 };

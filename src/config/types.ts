@@ -240,6 +240,122 @@ export interface GpuPluginConfig extends AppConfig {
   readonly namespace: string;
 }
 
+/** Cluster network ranges (k3s defaults). */
+export interface NetworkConfig {
+  /**
+   * Pod CIDR of the cluster (k3s `--cluster-cidr`). The VPN sidecar lets traffic to it bypass
+   * the tunnel so Sonarr/Radarr, the ingress controller and kubelet probes get their replies.
+   * @default '10.42.0.0/16'
+   */
+  readonly podCidr: string;
+  /** Service CIDR of the cluster (k3s `--service-cidr`). @default '10.43.0.0/16' */
+  readonly serviceCidr: string;
+}
+
+/** The *arr apps that can keep their databases in PostgreSQL. */
+export type PostgresArrKind = 'sonarr' | 'radarr' | 'prowlarr';
+
+/**
+ * PostgreSQL 16 for the *arr apps (seed 004). When enabled, every listed app (and its extra
+ * instances) gets `<KIND>__POSTGRES__*` env, its own role and a generated password, and an
+ * init container (`postgres-init`) that creates `<instance>-main` and `<instance>-log` before
+ * the app starts (the apps never create databases themselves).
+ */
+export interface PostgresConfig extends AppConfig {
+  /** Apps whose main and log databases live in PostgreSQL. @default ['sonarr', 'radarr', 'prowlarr'] */
+  readonly apps: readonly PostgresArrKind[];
+  /** Cron schedule of the `pg_dumpall` backup CronJob. @default '30 3 * * *' */
+  readonly backupSchedule: string;
+  /** How many dumps the backup keeps (older ones are deleted). @default 7 */
+  readonly backupRetention: number;
+  /** Size of the backup volume (Longhorn mode; host path `<root>/backups/postgres` otherwise). @default '20Gi' */
+  readonly backupSize: string;
+}
+
+/**
+ * The VPN sidecar of qBittorrent and the second kill-switch layer (a NetworkPolicy that allows
+ * the pod egress only to the VPN endpoint and cluster DNS).
+ */
+export interface VpnConfig {
+  /**
+   * `gluetun`: native sidecar with NET_ADMIN and /dev/net/tun from a device plugin.
+   * `protonwire`: ProtonWire (kernel WireGuard) — needs the UNSAFE sysctls
+   * `net.ipv4.conf.all.rp_filter` and `net.ipv6.conf.all.disable_ipv6` on the pod, so every
+   * kubelet that may run it must start with
+   * `--allowed-unsafe-sysctls=net.ipv4.conf.all.rp_filter,net.ipv6.conf.all.disable_ipv6`
+   * (k3s: `kubelet-arg: [allowed-unsafe-sysctls=…]`); otherwise the pod is rejected with
+   * `SysctlForbidden`.
+   * @default 'gluetun'
+   */
+  readonly provider: 'gluetun' | 'protonwire';
+  /** gluetun `VPN_SERVICE_PROVIDER` (WireGuard). @default 'protonvpn' */
+  readonly serviceProvider: string;
+  /** gluetun `SERVER_COUNTRIES`. @default [] (any) */
+  readonly serverCountries: readonly string[];
+  /** ProtonWire `PROTONVPN_SERVER` (a server DNS name or IP). Required with `protonwire`. @default - none */
+  readonly server?: string;
+  /**
+   * Addresses of the VPN server(s) the tunnel may connect to: the ONLY internet egress the
+   * kill-switch NetworkPolicy allows. Required when qBittorrent is enabled.
+   * @default []
+   */
+  readonly endpointCidrs: readonly string[];
+  /** WireGuard endpoint port. @default 51820 */
+  readonly endpointPort: number;
+  /** @default 'UDP' */
+  readonly endpointProtocol: 'UDP' | 'TCP';
+  /**
+   * Extended resource that provides /dev/net/tun without `privileged` or a hostPath
+   * (squat/generic-device-plugin). @default 'squat.ai/tun'
+   */
+  readonly tunResource: string;
+  /**
+   * ProtonWire only: addresses of `protonwire-api.vercel.app` (server metadata, fetched over
+   * HTTPS before the tunnel is up). Allowed on TCP 443 outside the tunnel. @default []
+   */
+  readonly bootstrapCidrs: readonly string[];
+  /** gluetun `VPN_PORT_FORWARDING=on` (provider must support it). @default false */
+  readonly portForwarding: boolean;
+}
+
+export interface QBittorrentConfig extends AppConfig {
+  /** WebUI port (`QBT_WEBUI_PORT`). @default 8080 */
+  readonly webUiPort: number;
+  /** Size of the shared downloads volume (Longhorn RWX; host path `<root>/downloads` otherwise). @default '500Gi' */
+  readonly downloadsSize: string;
+  /** @default - see VpnConfig */
+  readonly vpn: VpnConfig;
+}
+
+export interface ConfigarrConfig extends AppConfig {
+  /** CronJob schedule. @default '0 * * * *' (hourly) */
+  readonly schedule: string;
+  /**
+   * Recyclarr config-template ids included for every Sonarr instance.
+   * @default ['sonarr-quality-definition-series', 'sonarr-v4-quality-profile-web-1080p', 'sonarr-v4-custom-formats-web-1080p']
+   */
+  readonly sonarrTemplates: readonly string[];
+  /**
+   * Recyclarr config-template ids included for every Radarr instance.
+   * @default ['radarr-quality-definition-movie', 'radarr-quality-profile-hd-bluray-web', 'radarr-custom-formats-hd-bluray-web']
+   */
+  readonly radarrTemplates: readonly string[];
+}
+
+export interface SambaConfig extends AppConfig {
+  /** SMB users; each gets a generated password in the `samba-secrets` Secret. @default ['media'] */
+  readonly users: readonly string[];
+  /** @default 'WORKGROUP' */
+  readonly workgroup: string;
+  /**
+   * Service type for port 445. k3s ServiceLB (klipper-lb) serves a LoadBalancer on the node's
+   * own address, so clients connect to `smb://<node>/library`. @default 'LoadBalancer'
+   */
+  readonly serviceType: 'LoadBalancer' | 'ClusterIP' | 'NodePort';
+  /** Share the downloads folder too (read-write). @default true */
+  readonly shareDownloads: boolean;
+}
+
 export interface AppsConfig {
   readonly sonarr: ArrInstanceConfig;
   readonly radarr: ArrInstanceConfig;
@@ -250,6 +366,18 @@ export interface AppsConfig {
   readonly clusterplex: ClusterPlexConfig;
   readonly pulsarr: AppConfig;
   readonly intelGpuPlugin: GpuPluginConfig;
+  /** PostgreSQL for the *arr apps (seed 004). @default - disabled */
+  readonly postgres: PostgresConfig;
+  /** qBittorrent behind a VPN sidecar (seed 004). @default - disabled */
+  readonly qbittorrent: QBittorrentConfig;
+  /** FlareSolverr (Cloudflare challenge solver for Prowlarr, port 8191). @default - disabled */
+  readonly flaresolverr: AppConfig;
+  /** Byparr (FlareSolverr-API compatible, port 8191). @default - disabled */
+  readonly byparr: AppConfig;
+  /** Configarr CronJob: TRaSH guide profiles into Sonarr/Radarr. @default - disabled */
+  readonly configarr: ConfigarrConfig;
+  /** Samba file shares of the library and downloads. @default - disabled */
+  readonly samba: SambaConfig;
 }
 
 export interface StackConfig {
@@ -275,6 +403,8 @@ export interface StackConfig {
   readonly secrets: SecretsConfig;
   /** @default - see NetworkPoliciesConfig */
   readonly networkPolicies: NetworkPoliciesConfig;
+  /** @default - see NetworkConfig (k3s defaults) */
+  readonly network: NetworkConfig;
   /** @default - every seed-000 app enabled */
   readonly apps: AppsConfig;
 }

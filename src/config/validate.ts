@@ -35,6 +35,18 @@ const nfsExport = node({
   size: storageSize,
 });
 
+const cidr = str(
+  /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/,
+  'use an IPv4 CIDR such as "10.0.0.0/8" (a single address is "203.0.113.7/32")',
+);
+const cron = str(
+  /^(@(hourly|daily|weekly|monthly|yearly|annually)|([0-9*,\/-]+\s+){4}[0-9A-Za-z*,\/-]+)$/,
+  'use a 5-field cron schedule such as "0 * * * *" or "@daily"',
+);
+const recyclarrTemplate = str(/^[a-z0-9][a-z0-9-]*$/, 'use a recyclarr config-template id such as "sonarr-v4-quality-profile-web-1080p"');
+/** User names Samba and Linux both accept. */
+const sambaUser = str(/^[a-z_][a-z0-9_-]{0,31}$/, 'use a lower-case user name such as "media" (letters, digits, "_" and "-", at most 32)');
+
 /** The runtime schema of `StackConfig` (mirrors types.ts). */
 export const CONFIG_SCHEMA = node({
   cluster: dnsLabel,
@@ -92,6 +104,7 @@ export const CONFIG_SCHEMA = node({
     enabled: bool,
     privateCidrs: strList(str(/^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/, 'use an IPv4 CIDR such as "10.0.0.0/8"')),
   }),
+  network: node({ podCidr: cidr, serviceCidr: cidr }),
   apps: node({
     sonarr: app({ extraInstances: strList(dnsLabel) }),
     radarr: app({ extraInstances: strList(dnsLabel) }),
@@ -107,6 +120,37 @@ export const CONFIG_SCHEMA = node({
     clusterplex: app({ workers: int(0, 16), workerSelectionStrategy: oneOf(['LOAD_RANK', 'LOAD_CPU', 'LOAD_TASKS', 'RR']) }),
     pulsarr: app(),
     intelGpuPlugin: app({ sharedDevNum: int(1, 64), namespace: dnsLabel }),
+    postgres: app({
+      apps: strList(oneOf(['sonarr', 'radarr', 'prowlarr'])),
+      backupSchedule: cron,
+      backupRetention: int(1, 365),
+      backupSize: storageSize,
+    }),
+    qbittorrent: app({
+      webUiPort: int(1024, 65535),
+      downloadsSize: storageSize,
+      vpn: node({
+        provider: oneOf(['gluetun', 'protonwire']),
+        serviceProvider: str(/^[a-z0-9 ._-]+$/, 'use a gluetun VPN_SERVICE_PROVIDER such as "protonvpn" or "mullvad"'),
+        serverCountries: strList(str(/^[A-Za-z][A-Za-z .-]*$/, 'use a country name such as "Netherlands"')),
+        server: optional(str(/^[A-Za-z0-9.#-]+$/, 'use a ProtonVPN server name such as "NL#1", its DNS name or its IP')),
+        endpointCidrs: strList(cidr),
+        endpointPort: int(1, 65535),
+        endpointProtocol: oneOf(['UDP', 'TCP']),
+        tunResource: labelKey,
+        bootstrapCidrs: strList(cidr),
+        portForwarding: bool,
+      }),
+    }),
+    flaresolverr: app(),
+    byparr: app(),
+    configarr: app({ schedule: cron, sonarrTemplates: strList(recyclarrTemplate), radarrTemplates: strList(recyclarrTemplate) }),
+    samba: app({
+      users: strList(sambaUser),
+      workgroup: str(/^[A-Za-z0-9_-]{1,15}$/, 'use a NetBIOS workgroup name such as "WORKGROUP" (at most 15 characters)'),
+      serviceType: oneOf(['LoadBalancer', 'ClusterIP', 'NodePort']),
+      shareDownloads: bool,
+    }),
   }),
 });
 
@@ -146,6 +190,38 @@ function crossFieldIssues(c: StackConfig): ConfigIssue[] {
     (a.profilarr.enabled || a.pulsarr.enabled) && !a.sonarr.enabled && !a.radarr.enabled,
     'apps.sonarr.enabled',
     'Profilarr and Pulsarr manage Sonarr/Radarr; enable at least one of apps.sonarr / apps.radarr, or disable them',
+  );
+  // Seed-004 components.
+  const q = a.qbittorrent;
+  need(
+    q.enabled && q.vpn.endpointCidrs.length === 0,
+    'apps.qbittorrent.vpn.endpointCidrs',
+    'is empty, but the qBittorrent kill switch allows egress only to the VPN endpoint; list the VPN server address(es), e.g. ["203.0.113.7/32"]',
+  );
+  need(
+    q.enabled && q.vpn.provider === 'protonwire' && q.vpn.server === undefined,
+    'apps.qbittorrent.vpn.server',
+    "is required with vpn.provider 'protonwire' (PROTONVPN_SERVER, e.g. \"NL#1\" or the server's IP)",
+  );
+  need(
+    q.enabled && q.vpn.provider === 'protonwire' && q.vpn.portForwarding,
+    'apps.qbittorrent.vpn.portForwarding',
+    "is a gluetun option; set it to false with vpn.provider 'protonwire'",
+  );
+  need(
+    a.configarr.enabled && !a.sonarr.enabled && !a.radarr.enabled,
+    'apps.configarr.enabled',
+    'Configarr configures Sonarr/Radarr; enable at least one of apps.sonarr / apps.radarr, or disable Configarr',
+  );
+  need(
+    a.postgres.enabled && !a.postgres.apps.some((k) => a[k].enabled),
+    'apps.postgres.apps',
+    'names no enabled app; enable one of them or disable apps.postgres',
+  );
+  need(
+    a.samba.enabled && a.samba.users.length === 0,
+    'apps.samba.users',
+    'is empty; list at least one SMB user such as ["media"]',
   );
   for (const arr of ['sonarr', 'radarr'] as const) {
     for (const inst of a[arr].extraInstances) {
