@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { Component, setFileName } from '../lib/component.js';
 import { IMAGES } from '../lib/images.js';
-import { appLabels, container, podSpec, selectorLabels } from '../lib/pod.js';
+import { appLabels, container, containerSecurityContext, podSpec, selectorLabels } from '../lib/pod.js';
 import { gpuNodePlacement } from '../lib/placement.js';
 
 const NAME = 'intel-gpu-plugin';
@@ -43,8 +43,12 @@ export class IntelGpuPlugin extends Component {
               { volume: 'kubeletsockets', path: '/var/lib/kubelet/device-plugins' },
               { volume: 'cdipath', path: '/var/run/cdi' },
             ],
-            resources: { cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '128Mi' },
+            resources: { cpuRequest: '40m', memoryRequest: '45Mi', memoryLimit: '90Mi' },
           }),
+          securityContext: {
+            ...containerSecurityContext(),
+            seLinuxOptions: { type: 'container_device_plugin_t' },
+          },
           env: [
             { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
             { name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },

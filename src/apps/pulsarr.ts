@@ -60,12 +60,14 @@ export class Pulsarr extends Component {
             mounts: [
               { volume: 'config', path: '/app/data' },
               { volume: 'tmp', path: '/tmp' },
+              // the start script creates /app/build-cache inside the read-only image
+              { volume: 'build-cache', path: '/app/build-cache' },
             ],
             probes: { check: { http: '/health', port: 'http' } },
             resources: withOverrides({ cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '512Mi' }, cfg.apps.pulsarr.resources),
           }),
         ],
-        volumes: [configVolume(cfg, 'pulsarr'), scratchVolume()],
+        volumes: [configVolume(cfg, 'pulsarr'), scratchVolume(), scratchVolume('build-cache', '512Mi')],
       },
     });
     const self = { app: 'pulsarr' };
