@@ -1,0 +1,192 @@
+/**
+ * Whole-file operations: encrypt a plain document to the text sops 3.10 writes, decrypt and verify
+ * YAML/JSON files, inspect without keys, and re-wrap the data key (`sops updatekeys`).
+ */
+import { randomBytes } from 'node:crypto';
+import { isAgeRecipient, unwrapDataKey, wrapDataKey, type AgeEntry } from './age.js';
+import type { CreationRule } from './config.js';
+import { SopsError } from './errors.js';
+import { formatLastModified } from './gotime.js';
+import { readJson } from './json-read.js';
+import { encryptMac, verifyMac } from './mac.js';
+import { buildMetadata, SOPS_VERSION, takeMetadata, type Metadata } from './metadata.js';
+import { compileSelector, effectiveRule } from './selection.js';
+import { fromPlain, toPlain, type MapNode, type Node } from './tree.js';
+import { decryptDocuments, encryptDocuments } from './walk.js';
+import { readYamlDocuments } from './yaml-read.js';
+import { emitYaml } from './yaml-write.js';
+
+export interface EncryptOptions {
+  /** The encryption time written as `lastmodified` (second precision). Default: now. */
+  now?: Date;
+  /** YAML indent, as `.sops.yaml` `stores.yaml.indent` (SopsConfig.yamlIndent). Default 4, like sops. */
+  indent?: number;
+}
+
+function checkRecipients(recipients: readonly string[], what: string): string[] {
+  const list = [...new Set(recipients)];
+  if (list.length === 0) throw new SopsError(`${what}: no age recipients (add an age: entry to the .sops.yaml creation rule)`);
+  for (const r of list) if (!isAgeRecipient(r)) throw new SopsError(`${what}: ${JSON.stringify(r)} is not an X25519 age recipient (age1…)`);
+  return list;
+}
+
+async function wrapAll(dataKey: Uint8Array, recipients: readonly string[]): Promise<AgeEntry[]> {
+  return Promise.all(recipients.map(async (recipient) => ({ recipient, enc: await wrapDataKey(dataKey, recipient) })));
+}
+
+/** Structural equality of two trees (types and values): the guard that an emitted file reads back unchanged. */
+export function sameTree(a: Node, b: Node): boolean {
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'map': {
+      const bm = b as MapNode;
+      return a.entries.length === bm.entries.length && a.entries.every(([k, v], i) => k === bm.entries[i]![0] && sameTree(v, bm.entries[i]![1]));
+    }
+    case 'seq': {
+      const bs = b as typeof a;
+      return a.items.length === bs.items.length && a.items.every((v, i) => sameTree(v, bs.items[i]!));
+    }
+    case 'str':
+    case 'bool':
+      return a.value === (b as typeof a).value;
+    case 'int':
+      return a.value === (b as typeof a).value;
+    case 'float':
+      return Object.is(a.value, (b as typeof a).value) || (a.value === 0 && (b as typeof a).value === 0);
+    case 'time':
+      return a.text === (b as typeof a).text;
+    case 'null':
+      return true;
+    case 'bytes':
+      return Buffer.from(a.value).equals(Buffer.from((b as typeof a).value));
+  }
+}
+
+function emitChecked(doc: MapNode, indent: number | undefined): string {
+  const text = emitYaml(doc, { indent });
+  const back = readYamlDocuments(text);
+  if (back.length !== 1 || !sameTree(doc, back[0]!)) {
+    throw new SopsError('internal error: the emitted YAML does not read back unchanged (please report with the key names involved)');
+  }
+  return text;
+}
+
+/** Encrypt a plain document (key order preserved) to the YAML text sops 3.9/3.10 would write. */
+export async function encryptYaml(plain: Record<string, unknown>, rule: CreationRule, opts: EncryptOptions = {}): Promise<string> {
+  if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) throw new SopsError('encryptYaml: the document must be a mapping');
+  const tree = fromPlain(plain);
+  if (tree.kind !== 'map') throw new SopsError('encryptYaml: the document must be a mapping');
+  if (tree.entries.some(([k]) => k === 'sops')) throw new SopsError('the document already has a top-level `sops` key (already encrypted?)');
+  const recipients = checkRecipients(rule.age, 'encryptYaml');
+  const selection = effectiveRule(rule);
+  const selector = compileSelector(selection);
+  const macOnlyEncrypted = rule.macOnlyEncrypted === true;
+  const dataKey = randomBytes(32);
+  try {
+    const { docs, mac } = encryptDocuments([tree], dataKey, selector, macOnlyEncrypted);
+    const lastModified = formatLastModified(opts.now ?? new Date());
+    const meta: Metadata = {
+      age: await wrapAll(dataKey, recipients),
+      lastModified,
+      mac: encryptMac(mac, dataKey, lastModified),
+      rule: selection,
+      macOnlyEncrypted,
+      version: SOPS_VERSION,
+      otherKeys: new Map(),
+      emptyLists: false,
+      keyGroups: false,
+    };
+    const doc: MapNode = { kind: 'map', entries: [...docs[0]!.entries, ['sops', buildMetadata(meta)]] };
+    return emitChecked(doc, opts.indent);
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+interface Opened {
+  doc: MapNode;
+  meta: Metadata;
+  plain: MapNode;
+  dataKey: Uint8Array;
+}
+
+async function open(doc: MapNode, identities: readonly string[]): Promise<Opened> {
+  const { doc: body, meta } = takeMetadata(doc);
+  if (meta.lastModified === '') throw new SopsError('sops.lastmodified is missing');
+  if (meta.age.length === 0) throw new SopsError('the file has no age recipients (only other key types, which this engine cannot use)');
+  const dataKey = await unwrapDataKey(meta.age, identities);
+  const selector = compileSelector(meta.rule);
+  const { docs, mac } = decryptDocuments([body], dataKey, selector, meta.macOnlyEncrypted);
+  verifyMac(meta.mac, mac, dataKey, meta.lastModified);
+  return { doc: body, meta, plain: docs[0]!, dataKey };
+}
+
+function singleYamlDocument(text: string): MapNode {
+  const docs = readYamlDocuments(text);
+  if (docs.length === 0) throw new SopsError('sops metadata not found: the file is empty');
+  if (docs.length > 1) throw new SopsError(`the file has ${docs.length} YAML documents; multi-document sops files are not supported`);
+  return docs[0]!;
+}
+
+/** Decrypt + verify MAC. Throws SopsError with a clear message on any tampering / no matching identity. */
+export async function decryptYaml(text: string, identities: readonly string[]): Promise<{ plain: Record<string, unknown>; dataKey: Uint8Array }> {
+  const o = await open(singleYamlDocument(text), identities);
+  return { plain: toPlain(o.plain) as Record<string, unknown>, dataKey: o.dataKey };
+}
+
+/** The JSON store (a JSON number is a float64 for sops). */
+export async function decryptJson(text: string, identities: readonly string[]): Promise<{ plain: unknown; dataKey: Uint8Array }> {
+  const root = readJson(text);
+  if (root.kind !== 'map') throw new SopsError('the JSON document is not an object');
+  const o = await open(root, identities);
+  return { plain: toPlain(o.plain), dataKey: o.dataKey };
+}
+
+export interface SopsInspection {
+  recipients: string[];
+  lastModified: string;
+  version: string;
+  encryptedRegex?: string;
+  macOnlyEncrypted: boolean;
+  document: Record<string, unknown>;
+}
+
+/** Read without decrypting: metadata, and the document with ENC values left as strings. */
+export function inspectSopsYaml(text: string): SopsInspection {
+  const { doc, meta } = takeMetadata(singleYamlDocument(text));
+  const out: SopsInspection = {
+    recipients: meta.age.map((a) => a.recipient),
+    lastModified: meta.lastModified,
+    version: meta.version,
+    macOnlyEncrypted: meta.macOnlyEncrypted,
+    document: toPlain(doc) as Record<string, unknown>,
+  };
+  if (meta.rule.encryptedRegex !== undefined) out.encryptedRegex = meta.rule.encryptedRegex;
+  return out;
+}
+
+/** The indent of the `sops:` block's first key (how the file was written), if recognisable. */
+function detectIndent(text: string): number | undefined {
+  const m = /^sops:[ \t]*\r?\n( +)\S/m.exec(text);
+  const n = m?.[1]?.length;
+  return n !== undefined && n >= 2 && n <= 9 ? n : undefined;
+}
+
+/**
+ * Like `sops updatekeys`: re-wrap the same data key to exactly `recipients` (needs an identity that
+ * opens the file; the file must decrypt and its MAC verify). Values, MAC, lastmodified, the rule and
+ * version are kept; comments are not (this engine does not model them).
+ */
+export async function rewrapYaml(text: string, identities: readonly string[], recipients: readonly string[], opts: { indent?: number } = {}): Promise<string> {
+  const list = checkRecipients(recipients, 'rewrapYaml');
+  const parsed = singleYamlDocument(text);
+  const o = await open(parsed, identities);
+  try {
+    if (o.meta.keyGroups) throw new SopsError('the file uses key_groups; re-wrap it with `sops updatekeys`');
+    const meta: Metadata = { ...o.meta, age: await wrapAll(o.dataKey, list) };
+    const doc: MapNode = { kind: 'map', entries: [...o.doc.entries, ['sops', buildMetadata(meta)]] };
+    return emitChecked(doc, opts.indent ?? detectIndent(text));
+  } finally {
+    o.dataKey.fill(0);
+  }
+}
