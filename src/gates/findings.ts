@@ -1,0 +1,77 @@
+import type { KubeObject } from '../output/model.js';
+
+export type GateName = 'schema' | 'references' | 'security';
+
+/** One problem a gate found in the synthesized objects. */
+export interface GateFinding {
+  readonly gate: GateName;
+  readonly severity: 'error' | 'warning';
+  /** `kind/namespace/name` (`kind/name` for cluster-scoped objects). */
+  readonly object: string;
+  /** JSON path of the field, e.g. `spec.template.spec.containers[0].image`. */
+  readonly path?: string;
+  readonly message: string;
+}
+
+/** Something that exists in the cluster but not in the output (e.g. the sops-age Secret). */
+export interface ExternalObject {
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+/** A reasoned exception to one or more security rules. */
+export interface SecurityException {
+  readonly kind: string;
+  readonly name: string;
+  /** The container it is limited to. @default every container of the object */
+  readonly container?: string;
+  readonly rules: readonly string[];
+  /** Why the workload cannot follow the rules; an exception without a reason is ignored. */
+  readonly reason: string;
+}
+
+export interface GateOptions {
+  /** Secrets/ConfigMaps/PVCs/Services/Namespaces etc. that exist outside the output. */
+  readonly external?: readonly ExternalObject[];
+  /** Reasoned exceptions to security rules: which object/container may break which rule and why. */
+  readonly securityExceptions?: readonly SecurityException[];
+}
+
+/** `kind/namespace/name`, or `kind/name` without a namespace. */
+export function objectRef(o: Pick<KubeObject, 'kind' | 'metadata'>): string {
+  const ns = o.metadata?.namespace;
+  return ns ? `${o.kind}/${ns}/${o.metadata.name}` : `${o.kind}/${o.metadata?.name}`;
+}
+
+/** Path segments → `a.b[0]["app.kubernetes.io/name"]`. */
+export function jsonPath(segments: readonly (string | number)[]): string {
+  let out = '';
+  for (const s of segments) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(s)) out += out ? `.${s}` : s;
+    else out += `[${JSON.stringify(s)}]`;
+  }
+  return out;
+}
+
+/** Errors first, then by object and path; one line per finding plus a count. */
+export function formatFindings(findings: readonly GateFinding[]): string {
+  if (findings.length === 0) return 'quality gates: no findings';
+  const sorted = [...findings].sort(
+    (a, b) =>
+      rank(a) - rank(b) ||
+      a.gate.localeCompare(b.gate) ||
+      a.object.localeCompare(b.object) ||
+      (a.path ?? '').localeCompare(b.path ?? ''),
+  );
+  const lines = sorted.map((f) => `${f.severity.padEnd(7)} [${f.gate}] ${f.object}${f.path ? ` ${f.path}` : ''}: ${f.message}`);
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.length - errors;
+  lines.push(`quality gates: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+  return lines.join('\n');
+}
+
+function rank(f: GateFinding): number {
+  return f.severity === 'error' ? 0 : 1;
+}

@@ -1,0 +1,221 @@
+/**
+ * Schema gate: strict validation of every object against Kubernetes 1.28 (built from the official
+ * OpenAPI document in `schemas/kubernetes/`) and the custom resource schemas in `schemas/crds/`.
+ * Unknown fields, wrong types (including `null` where a value is required, e.g. a Quantity),
+ * missing required fields and values outside an enum are errors, and so is an object whose
+ * apiVersion/kind has no schema. Validators are compiled once per apiVersion/kind.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { KubeObject } from '../output/model.js';
+import { jsonPath, objectRef, type GateFinding } from './findings.js';
+import { convertSwagger, gvkKey, kindSchema, type JsonSchema, type K8sSchemas, type Swagger } from './k8s-openapi.js';
+
+/** Where the schemas live: `schemas/` at the project root. */
+export const SCHEMAS_DIR = new URL('../../schemas/', import.meta.url);
+const K8S_ID = 'https://media-stack.local/schemas/k8s-1.28.json';
+
+export interface SchemaSource {
+  /** The Kubernetes OpenAPI v2 document (swagger.json). */
+  readonly swagger: () => Swagger;
+  /** A custom resource schema (standalone, kubeconform layout), or undefined if there is none. */
+  readonly crd: (group: string, kind: string, version: string) => JsonSchema | undefined;
+  /** `apiVersion/kind` of every custom resource schema (for hints). */
+  readonly crdKinds: () => string[];
+}
+
+/** Reads `schemas/kubernetes/k8s-1.28-swagger.json.gz` and `schemas/crds/<group>/<kind>_<version>.json`. */
+export function fileSchemaSource(dir: URL = SCHEMAS_DIR): SchemaSource {
+  const crdFile = (group: string, kind: string, version: string) => new URL(`crds/${group}/${kind.toLowerCase()}_${version}.json`, dir);
+  return {
+    swagger: () => JSON.parse(gunzipSync(readFileSync(new URL('kubernetes/k8s-1.28-swagger.json.gz', dir))).toString('utf8')) as Swagger,
+    crd: (group, kind, version) => {
+      if (!/^[a-z0-9.-]+$/.test(group) || !/^[A-Za-z0-9]+$/.test(kind) || !/^[a-z0-9]+$/.test(version)) return undefined;
+      const file = crdFile(group, kind, version);
+      return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as JsonSchema) : undefined;
+    },
+    crdKinds: () => {
+      const root = new URL('crds/', dir);
+      if (!existsSync(root)) return [];
+      return readdirSync(root).flatMap((group) =>
+        readdirSync(new URL(`${group}/`, root))
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => {
+            const schema = JSON.parse(readFileSync(new URL(`${group}/${f}`, root), 'utf8')) as { 'x-kval-source-gvk'?: { kind: string } };
+            const [kind, version] = f.replace(/\.json$/, '').split('_') as [string, string];
+            return gvkKey(`${group}/${version}`, schema['x-kval-source-gvk']?.kind ?? kind);
+          }),
+      );
+    },
+  };
+}
+
+/** Validates objects; compiled validators are kept per apiVersion/kind. */
+export class SchemaValidator {
+  private readonly ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false });
+  private k8s?: K8sSchemas;
+  private readonly validators = new Map<string, ValidateFunction | null>();
+
+  constructor(private readonly source: SchemaSource = fileSchemaSource()) {}
+
+  validate(objects: readonly KubeObject[]): GateFinding[] {
+    return objects.flatMap((o) => this.validateOne(o));
+  }
+
+  /** Whether a schema exists for the apiVersion/kind. */
+  has(apiVersion: string, kind: string): boolean {
+    return this.validator(apiVersion, kind) !== null;
+  }
+
+  private validateOne(raw: KubeObject): GateFinding[] {
+    const ref = typeof raw?.kind === 'string' && raw.metadata ? objectRef(raw) : `${String(raw?.kind)}/${String(raw?.metadata?.name)}`;
+    const finding = (message: string, path?: string, severity: GateFinding['severity'] = 'error'): GateFinding => ({ gate: 'schema', severity, object: ref, ...(path ? { path } : {}), message });
+    if (typeof raw?.apiVersion !== 'string' || typeof raw?.kind !== 'string') return [finding('apiVersion and kind must be strings')];
+    const validate = this.validator(raw.apiVersion, raw.kind);
+    if (!validate) return [finding(this.noSchemaMessage(raw.apiVersion, raw.kind), 'apiVersion')];
+    const obj = withoutSops(raw);
+    const findings: GateFinding[] = [];
+    if (typeof obj.metadata?.name !== 'string' || obj.metadata.name === '') findings.push(finding('missing required field "name"', 'metadata.name'));
+    if (!validate(obj)) findings.push(...describeErrors(validate.errors ?? [], obj).map((e) => finding(e.message, e.path)));
+    for (const path of nullPaths(obj)) {
+      if (!findings.some((f) => f.path === path)) findings.push(finding('null value (the API server treats it as unset; a dropped value?)', path, 'warning'));
+    }
+    return findings;
+  }
+
+  private validator(apiVersion: string, kind: string): ValidateFunction | null {
+    const key = gvkKey(apiVersion, kind);
+    let v = this.validators.get(key);
+    if (v === undefined) {
+      const schema = this.schemaOf(apiVersion, kind);
+      v = schema ? this.ajv.compile(schema) : null;
+      this.validators.set(key, v);
+    }
+    return v;
+  }
+
+  private schemaOf(apiVersion: string, kind: string): JsonSchema | undefined {
+    const builtIn = kindSchema(this.kubernetes(), apiVersion, kind);
+    if (builtIn) return builtIn;
+    const slash = apiVersion.indexOf('/');
+    if (slash < 0) return undefined;
+    const crd = this.source.crd(apiVersion.slice(0, slash), kind, apiVersion.slice(slash + 1));
+    if (!crd) return undefined;
+    const { $schema: _ignored, ...schema } = crd;
+    return schema;
+  }
+
+  private kubernetes(): K8sSchemas {
+    if (!this.k8s) {
+      this.k8s = convertSwagger(this.source.swagger(), K8S_ID);
+      this.ajv.addSchema(this.k8s.document);
+    }
+    return this.k8s;
+  }
+
+  private noSchemaMessage(apiVersion: string, kind: string): string {
+    const known = [...this.kubernetes().kinds.keys(), ...this.source.crdKinds()];
+    const same = known.filter((k) => k.slice(k.lastIndexOf('/') + 1) === kind).map((k) => k.slice(0, k.lastIndexOf('/')));
+    const hint = same.length ? `; ${kind} is known as ${same.join(', ')}` : '';
+    return `no schema for apiVersion "${apiVersion}" kind "${kind}" (Kubernetes 1.28 or schemas/crds)${hint}`;
+  }
+}
+
+let shared: SchemaValidator | undefined;
+
+/** Validates every object against its schema (one shared, lazily compiled validator set). */
+export function validateSchemas(objects: readonly KubeObject[]): GateFinding[] {
+  shared ??= new SchemaValidator();
+  return shared.validate(objects);
+}
+
+/** A SOPS-encrypted Secret carries a top-level `sops` key that is not part of the Secret. */
+function withoutSops(o: KubeObject): KubeObject {
+  if (o.kind !== 'Secret' || !('sops' in o)) return o;
+  const { sops: _sops, ...rest } = o;
+  return rest as KubeObject;
+}
+
+/** Paths of every `null` value. */
+function nullPaths(value: unknown, path: (string | number)[] = [], out: string[] = []): string[] {
+  if (value === null) out.push(jsonPath(path));
+  else if (Array.isArray(value)) value.forEach((v, i) => nullPaths(v, [...path, i], out));
+  else if (typeof value === 'object') for (const [k, v] of Object.entries(value)) nullPaths(v, [...path, k], out);
+  return out;
+}
+
+interface Described {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** ajv errors → one message per problem, with the JSON path of the field. */
+export function describeErrors(errors: readonly ErrorObject[], data: unknown): Described[] {
+  const out = new Map<string, Described>();
+  const typeErrors = new Map<string, string[]>();
+  // Combinator errors (anyOf/oneOf/if) only summarise the errors of their branches.
+  const relevant = errors.filter((e) => !['anyOf', 'oneOf', 'if', 'not'].includes(e.keyword) || !errors.some((o) => o !== e && o.instancePath.startsWith(e.instancePath) && !['anyOf', 'oneOf', 'if'].includes(o.keyword)));
+  for (const e of relevant) {
+    const segments = pointerSegments(e.instancePath, data);
+    if (e.keyword === 'type') {
+      const types = typeErrors.get(e.instancePath) ?? [];
+      types.push(...[e.params.type as string | string[]].flat());
+      typeErrors.set(e.instancePath, types);
+      continue;
+    }
+    let path = jsonPath(segments);
+    let message: string;
+    switch (e.keyword) {
+      case 'additionalProperties':
+        path = jsonPath([...segments, e.params.additionalProperty as string]);
+        message = `unknown field "${e.params.additionalProperty as string}"`;
+        break;
+      case 'required':
+        path = jsonPath([...segments, e.params.missingProperty as string]);
+        message = `missing required field "${e.params.missingProperty as string}"`;
+        break;
+      case 'enum':
+        message = `${JSON.stringify(valueAt(data, segments))} is not one of ${(e.params.allowedValues as unknown[]).filter((v) => v !== null).map((v) => JSON.stringify(v)).join(', ')}`;
+        break;
+      default:
+        message = `${e.message ?? e.keyword} (${JSON.stringify(valueAt(data, segments))?.slice(0, 80)})`;
+    }
+    out.set(`${path}\0${message}`, { path, message });
+  }
+  for (const [pointer, types] of typeErrors) {
+    const segments = pointerSegments(pointer, data);
+    const value = valueAt(data, segments);
+    const wanted = [...new Set(types)].filter((t) => t !== 'null');
+    const message = `must be ${wanted.join(' or ')}, not ${kindOf(value)}${value === null ? '' : ` (${JSON.stringify(value)?.slice(0, 60)})`}`;
+    out.set(`${pointer}\0type`, { path: jsonPath(segments), message });
+  }
+  return [...out.values()];
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}
+
+/** JSON pointer → segments, array indexes as numbers. */
+function pointerSegments(pointer: string, data: unknown): (string | number)[] {
+  if (!pointer) return [];
+  const out: (string | number)[] = [];
+  let cur: unknown = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const seg = Array.isArray(cur) && /^\d+$/.test(key) ? Number(key) : key;
+    out.push(seg);
+    cur = cur && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[seg] : undefined;
+  }
+  return out;
+}
+
+function valueAt(data: unknown, segments: readonly (string | number)[]): unknown {
+  let cur = data;
+  for (const s of segments) cur = cur && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[s] : undefined;
+  return cur;
+}
