@@ -271,7 +271,8 @@ export async function resolveSecrets(opts: ResolveSecretsOptions): Promise<Resol
 
     const emit = async (doc: Record<string, unknown>, status: SecretFileStatus, generated: string[]) => {
       try {
-        const text = await encryptYaml(doc, rule, opts.now ? { now: opts.now } : {});
+        const indent = opts.sopsConfig.yamlIndent;
+        const text = await encryptYaml(doc, rule, { ...(opts.now ? { now: opts.now } : {}), ...(indent !== undefined ? { indent } : {}) });
         assertValuesEncrypted(text, req);
         files.push({ path: req.path, text });
         report.push({ name: req.name, namespace: req.namespace, path: req.path, status, generatedKeys: generated });

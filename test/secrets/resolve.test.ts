@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { decryptSops } from 'sops-age';
 import { parse as parseYaml } from 'yaml';
 import type { SecretRequest } from '../../src/secrets/model.js';
 import { generateSecretValue, MissingSecretValuesError, resolveSecrets, SecretsError } from '../../src/secrets/resolve.js';
@@ -61,6 +62,20 @@ describe('a first run without previous files', () => {
     expect(raw.stringData['realdebrid-api-key']).toMatch(/^ENC\[AES256_GCM,/);
     expect(raw.metadata.name).toBe('decypharr-secrets');
     expect(inspectSopsYaml(text).recipients).toEqual([alice.recipient]);
+  });
+
+  it('writes files that an independent SOPS implementation (sops-age) decrypts', async () => {
+    const out = new Output();
+    await out.run({ requests: [decypharr], sopsConfig: sopsConfigFor([alice.recipient]), operatorValues: values });
+    const plain = await decryptSops(out.files.get(decypharr.path)!, { secretKey: alice.identity, fileType: 'yaml' });
+    expect(plain.stringData).toEqual({ 'realdebrid-api-key': 'rd-token-1' });
+  });
+
+  it('honours the yaml indent of .sops.yaml and the injected time', async () => {
+    const cfg = parseSopsConfig(`stores:\n  yaml:\n    indent: 2\ncreation_rules:\n  - path_regex: ^clusters/\n    encrypted_regex: ^(data|stringData)$\n    age: ${alice.recipient}\n`);
+    const res = await resolveSecrets({ requests: [sonarr], sopsConfig: cfg, now: new Date('2026-01-02T03:04:05Z') });
+    expect(res.files[0]!.text).toContain('\nmetadata:\n  name: sonarr-secrets\n');
+    expect(inspectSopsYaml(res.files[0]!.text).lastModified).toBe('2026-01-02T03:04:05Z');
   });
 
   it('uses the injected random source, so generated values are reproducible in tests', async () => {
@@ -316,6 +331,17 @@ describe('configuration errors', () => {
   it('a previous file that is not SOPS-encrypted is reported, not overwritten', async () => {
     const err = await errorOf(resolveSecrets({ requests: [sonarr], sopsConfig: sopsConfigFor([alice.recipient]), readPrevious: () => 'apiVersion: v1\nkind: Secret\n' }));
     expect(err.message).toContain(`${sonarr.path} (Secret media/sonarr-secrets): the previous file is not a readable SOPS file`);
+  });
+
+  it('a previous file that our identity should open but cannot is reported (corrupted or edited by hand)', async () => {
+    const out = new Output();
+    const cfg = sopsConfigFor([alice.recipient]);
+    await out.run({ requests: [plex], sopsConfig: cfg, operatorValues: values });
+    const corrupt = out.files.get(plex.path)!.replace(/(token: ENC\[AES256_GCM,data:)([A-Za-z0-9+/=]{4})/, '$1AAAA');
+    expect(corrupt).not.toBe(out.files.get(plex.path));
+    const err = await errorOf(resolveSecrets({ requests: [plex], sopsConfig: cfg, readPrevious: () => corrupt, identities: [alice.identity] }));
+    expect(err.message).toContain(`${plex.path} (Secret plex/plex-secrets): cannot be decrypted although an identity for its recipient ${alice.recipient} is available`);
+    expect(err.message).toContain('restore it from Git');
   });
 
   it('duplicate paths, duplicate keys and invalid key names are rejected up front', async () => {
