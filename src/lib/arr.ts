@@ -3,7 +3,7 @@ import type { ArrInstanceConfig, AppConfig, ResourcesConfig, StackConfig } from 
 import { Component } from './component.js';
 import { container, withOverrides, type EnvValue } from './pod.js';
 import { streamingStackLabels, storageNodePlacement } from './placement.js';
-import { addConfigClaim, configVolume, dfsMount, dfsVolume, mediaVolume, PATHS, CLAIMS, symlinkVolume } from './storage.js';
+import { addConfigClaim, configVolume, dfsMount, dfsVolume, downloadsVolume, mediaVolume, PATHS, CLAIMS, symlinkVolume } from './storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from './workload.js';
 import { IMAGES } from './images.js';
 import { PORTS } from './ports.js';
@@ -50,6 +50,71 @@ export function enabledArrs(cfg: StackConfig, kinds: readonly ArrKind[] = ['sona
   return out;
 }
 
+/**
+ * How the *arr apps reach the optional PostgreSQL (src/apps/postgres.ts creates the server):
+ * Service name and port, the superuser and the Secret key of its password.
+ */
+export const POSTGRES = {
+  service: 'postgres',
+  port: 5432,
+  superuser: 'postgres',
+  secret: 'postgres-secrets',
+  superuserPasswordKey: 'superuser-password',
+  /** Key of the app's own password in its `<instance>-secrets` Secret. */
+  appPasswordKey: 'postgres-password',
+} as const;
+
+export function postgresHost(cfg: StackConfig): string {
+  return `${POSTGRES.service}.${cfg.namespace}.svc.cluster.local`;
+}
+
+/** Whether this *arr kind keeps its databases in PostgreSQL. */
+export function usesPostgres(cfg: StackConfig, kind: ArrKind): boolean {
+  return cfg.apps.postgres.enabled && cfg.apps.postgres.apps.includes(kind);
+}
+
+/** The main and log database names of an instance (the apps' own default naming, `sonarr-main`). */
+export function postgresDatabases(instance: string): { main: string; log: string } {
+  return { main: `${instance}-main`, log: `${instance}-log` };
+}
+
+/** `<KIND>__POSTGRES__*`: Postgres is used iff HOST is set (Servarr PostgresOptions). */
+export function postgresEnv(cfg: StackConfig, ep: ArrEndpoint): Record<string, EnvValue> {
+  const p = `${ep.kind.toUpperCase()}__POSTGRES__`;
+  const db = postgresDatabases(ep.instance);
+  return {
+    [`${p}HOST`]: postgresHost(cfg),
+    [`${p}PORT`]: String(POSTGRES.port),
+    [`${p}USER`]: ep.instance,
+    [`${p}PASSWORD`]: { secret: ep.apiKey.secret, key: POSTGRES.appPasswordKey },
+    [`${p}MAINDB`]: db.main,
+    [`${p}LOGDB`]: db.log,
+  };
+}
+
+/**
+ * Creates the instance's role and its main + log databases before the app starts (the Servarr
+ * apps never create databases). Idempotent: it waits for the server with pg_isready, creates
+ * what is missing and (re)sets the role's password from the app's Secret on every start.
+ */
+export function postgresInitContainer(cfg: StackConfig, ep: ArrEndpoint): k8s.Container {
+  const db = postgresDatabases(ep.instance);
+  return container({
+    name: 'postgres-init',
+    image: IMAGES.postgresInit,
+    env: {
+      INIT_POSTGRES_HOST: postgresHost(cfg),
+      INIT_POSTGRES_PORT: String(POSTGRES.port),
+      INIT_POSTGRES_SUPER_USER: POSTGRES.superuser,
+      INIT_POSTGRES_SUPER_PASS: { secret: POSTGRES.secret, key: POSTGRES.superuserPasswordKey },
+      INIT_POSTGRES_USER: ep.instance,
+      INIT_POSTGRES_PASS: { secret: ep.apiKey.secret, key: POSTGRES.appPasswordKey },
+      INIT_POSTGRES_DBNAME: `${db.main} ${db.log}`,
+    },
+    resources: { cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '128Mi' },
+  });
+}
+
 const RESOURCES: Record<ArrKind, ResourcesConfig> = {
   sonarr: { cpuRequest: '100m', memoryRequest: '512Mi', memoryLimit: '2Gi' },
   radarr: { cpuRequest: '100m', memoryRequest: '512Mi', memoryLimit: '2Gi' },
@@ -91,7 +156,12 @@ export class ArrApp extends Component {
     });
     this.endpoint = ep;
     const prefix = props.kind.toUpperCase();
-    this.addSecret(ep.apiKey.secret, [{ key: ep.apiKey.key, source: { kind: 'generated', length: 32, alphabet: 'hex' } }]);
+    const postgres = usesPostgres(cfg, props.kind);
+    this.addSecret(ep.apiKey.secret, [
+      { key: ep.apiKey.key, source: { kind: 'generated', length: 32, alphabet: 'hex' } },
+      // Generated once and kept: the role's password, set by the postgres-init container.
+      ...(postgres ? [{ key: POSTGRES.appPasswordKey, source: { kind: 'generated', length: 32, alphabet: 'alphanumeric' } } as const] : []),
+    ]);
 
     const volumes: k8s.Volume[] = [configVolume(cfg, ep.instance), scratchVolume()];
     const mounts = [
@@ -105,8 +175,16 @@ export class ArrApp extends Component {
         volumes.push(dfsVolume(cfg));
         mounts.push(dfsMount(cfg));
       }
+      // qBittorrent's downloads at the same path as in its own pod, so imports find the files.
+      if (cfg.apps.qbittorrent.enabled) {
+        volumes.push(downloadsVolume(cfg));
+        mounts.push({ volume: CLAIMS.downloads, path: PATHS.downloads });
+      }
     }
-    const initContainers = props.waitForDfs && cfg.apps.decypharr.enabled ? [waitForDfsContainer(cfg)] : [];
+    const initContainers = [
+      ...(postgres ? [postgresInitContainer(cfg, ep)] : []),
+      ...(props.waitForDfs && cfg.apps.decypharr.enabled ? [waitForDfsContainer(cfg)] : []),
+    ];
 
     addConfigClaim(this, cfg, ep.instance, props.app.configSize ?? CONFIG_SIZE[props.kind]);
     addWorkload(this, cfg, {
@@ -130,6 +208,7 @@ export class ArrApp extends Component {
               [`${prefix}__AUTH__METHOD`]: 'Forms',
               [`${prefix}__AUTH__REQUIRED`]: 'DisabledForLocalAddresses',
               [`${prefix}__SERVER__PORT`]: String(ep.port),
+              ...(postgres ? postgresEnv(cfg, ep) : {}),
               ...(props.env ?? {}),
             },
             mounts,
@@ -143,6 +222,7 @@ export class ArrApp extends Component {
     const self = { app: props.kind, instance: ep.instance };
     if (cfg.ingress.enabled) this.addCall({ from: 'ingress-controller', to: self, ports: [ep.port], why: 'web UI through the ingress' });
     this.addCall({ from: self, to: 'internet', ports: 'any', why: props.kind === 'prowlarr' ? 'indexer searches' : 'metadata lookups and release downloads' });
+    if (postgres) this.addCall({ from: self, to: { app: POSTGRES.service }, ports: [POSTGRES.port], why: 'main and log databases in PostgreSQL' });
     if (props.kind !== 'prowlarr') {
       this.addCall(
         { from: self, to: { app: 'prowlarr' }, ports: [PORTS.prowlarr], why: 'indexer searches through Prowlarr' },

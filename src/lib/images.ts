@@ -33,6 +33,26 @@ export const IMAGES = {
   intelGpuPlugin: 'intel/intel-gpu-plugin:0.36.0',
   // renovate: datasource=docker depName=busybox
   busybox: 'busybox:1.37.0',
+  // Seed-004 components (app-facts §1b, §2, §9, §10, §11).
+  // Debian variant: it ships nss_wrapper, so the server runs as the stack UID instead of 999.
+  // renovate: datasource=docker depName=postgres
+  postgres: 'postgres:16.13-bookworm',
+  // renovate: datasource=docker depName=ghcr.io/home-operations/postgres-init
+  postgresInit: 'ghcr.io/home-operations/postgres-init:18.6',
+  // renovate: datasource=docker depName=ghcr.io/home-operations/qbittorrent
+  qbittorrent: 'ghcr.io/home-operations/qbittorrent:5.2.3',
+  // renovate: datasource=docker depName=ghcr.io/qdm12/gluetun
+  gluetun: 'ghcr.io/qdm12/gluetun:v3.41.1',
+  // renovate: datasource=docker depName=ghcr.io/tprasadtp/protonwire
+  protonwire: 'ghcr.io/tprasadtp/protonwire:7.5.3',
+  // renovate: datasource=docker depName=ghcr.io/flaresolverr/flaresolverr
+  flaresolverr: 'ghcr.io/flaresolverr/flaresolverr:v3.5.0',
+  // renovate: datasource=docker depName=ghcr.io/thephaseless/byparr
+  byparr: 'ghcr.io/thephaseless/byparr:3.0.0',
+  // renovate: datasource=docker depName=ghcr.io/raydak-labs/configarr
+  configarr: 'ghcr.io/raydak-labs/configarr:1.30.1',
+  // renovate: datasource=docker depName=quay.io/samba.org/samba-server
+  samba: 'quay.io/samba.org/samba-server:v0.9',
 } as const;
 
 export type ImageName = keyof typeof IMAGES;
