@@ -66,7 +66,7 @@ export async function renderSecrets(cfg: StackConfig, requests: readonly SecretR
   });
   const texts = new Map(resolved.files.map((f) => [f.path, f.text] as const));
   const placed = resolved.files.map((f) => ({ object: parseYaml(f.text) as KubeObject, path: f.path }));
-  const warnings = [...resolved.warnings];
+  const warnings = [...operatorValues.warnings, ...resolved.warnings];
   const demo = new Set(requests.flatMap((r) => findCreationRule(sopsConfig, r.path)?.age ?? []).filter((r) => r === DEMO_RECIPIENT));
   if (demo.size > 0) {
     warnings.push(

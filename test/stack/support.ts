@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { loadConfig } from '../../src/config/index.js';
+import type { StackConfig } from '../../src/config/types.js';
+import { writeTree } from '../../src/output/write.js';
+import { secretEnvVarName } from '../../src/secrets/model.js';
+import { buildStack } from '../../src/apps/stack.js';
+import { synthesize, type SynthResult } from '../../src/synth.js';
+
+export const PROJECT = process.cwd();
+export const DEMO_KEY = join(PROJECT, 'examples/demo.agekey');
+
+/** A distinctive fake operator value per Secret key, so tests can scan for leaks. */
+export function fakeOperatorValue(secret: string, key: string): string {
+  return `FAKE-${secret}-${key}-7f3a9c`.replace(/[^A-Za-z0-9-]/g, '-');
+}
+
+/** Env supplying every operator value a config needs (and no age identity). */
+export function operatorEnv(cfg: StackConfig): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { HOME: mkdtempSync(join(tmpdir(), 'home-')), PATH: process.env.PATH };
+  for (const c of buildStack(cfg).components) {
+    for (const s of c.secrets) for (const k of s.keys) if (k.source.kind === 'operator') env[secretEnvVarName(s.name, k.key)] = fakeOperatorValue(s.name, k.key);
+  }
+  return env;
+}
+
+/** An env with no identity and no operator values (like CI). */
+export function bareEnv(): NodeJS.ProcessEnv {
+  return { HOME: mkdtempSync(join(tmpdir(), 'home-')), PATH: process.env.PATH };
+}
+
+/** Synthesizes a config file (or the default) into a fresh temp folder. */
+export async function synthInto(opts: { config?: string; env: NodeJS.ProcessEnv; previousDir?: string; out?: string }): Promise<{ out: string; result: SynthResult }> {
+  const config = await loadConfig(opts.config);
+  const out = opts.out ?? join(mkdtempSync(join(tmpdir(), 'synth-')), 'dist');
+  const previousDir = opts.previousDir ?? (opts.out && existsSync(opts.out) ? opts.out : undefined);
+  const result = await synthesize({ config, projectDir: PROJECT, previousDir, env: opts.env });
+  await writeTree(out, result.files);
+  return { out, result };
+}
+
+/** Every file under dir → its content. */
+export function readTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(dir, p), readFileSync(p, 'utf8'));
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out;
+}
+
+/** Folders (relative) that contain a kustomization.yaml. */
+export function kustomizeDirs(root: string): string[] {
+  return [...readTree(root).keys()].filter((p) => p.endsWith('kustomization.yaml')).map((p) => p.replace(/\/?kustomization\.yaml$/, '') || '.');
+}
+
+export function kubectlKustomize(dir: string): string {
+  return execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
