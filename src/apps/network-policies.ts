@@ -12,15 +12,19 @@ interface PodGroup {
 
 const key = (g: PodGroup) => `${g.app}/${g.instance}`;
 
-/** The pod groups (app + instance of each workload's selector) of the namespace's components. */
+/** The pod groups (app + instance of each workload's selector, or of a CronJob's pod template) of the namespace's components. */
 function podGroups(components: readonly Component[], namespace: string): Map<string, PodGroup> {
   const groups = new Map<string, PodGroup>();
   for (const c of components) {
     for (const o of c.node.findAll()) {
-      if (!(o instanceof ApiObject) || !['StatefulSet', 'Deployment', 'DaemonSet'].includes(o.kind)) continue;
-      const json = o.toJson() as { metadata: { namespace?: string }; spec: { selector: { matchLabels: Record<string, string> } } };
+      if (!(o instanceof ApiObject) || !['StatefulSet', 'Deployment', 'DaemonSet', 'CronJob'].includes(o.kind)) continue;
+      const json = o.toJson() as {
+        metadata: { namespace?: string };
+        spec: { selector?: { matchLabels: Record<string, string> }; jobTemplate?: { spec: { template: { metadata: { labels: Record<string, string> } } } } };
+      };
       if (json.metadata.namespace !== namespace) continue;
-      const labels = json.spec.selector.matchLabels;
+      // A CronJob has no selector: its pods carry the template's labels.
+      const labels = json.spec.selector?.matchLabels ?? json.spec.jobTemplate!.spec.template.metadata.labels;
       const g = { app: labels['app.kubernetes.io/name']!, instance: labels['app.kubernetes.io/instance']! };
       groups.set(key(g), g);
     }

@@ -1,0 +1,173 @@
+import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
+import type { StackConfig } from '../config/types.js';
+import { POSTGRES, postgresHost } from '../lib/arr.js';
+import { Component, setFileName } from '../lib/component.js';
+import { IMAGES } from '../lib/images.js';
+import { appLabels, container, podSpec, withOverrides } from '../lib/pod.js';
+import { storageNodePlacement } from '../lib/placement.js';
+import { addConfigClaim, configVolume } from '../lib/storage.js';
+import { addHeadlessService, addService, addWorkload, scratchVolume } from '../lib/workload.js';
+
+export const POSTGRES_PORT = POSTGRES.port;
+/** The data directory sits one level below the volume: a fresh volume may hold `lost+found`. */
+export const PGDATA = '/var/lib/postgresql/data/pgdata';
+const DATA_MOUNT = '/var/lib/postgresql/data';
+const BACKUP_MOUNT = '/backups';
+/** Pod name/labels of the backup job (a pod group of its own in the NetworkPolicies). */
+export const POSTGRES_BACKUP_APP = 'postgres-backup';
+
+/** The exec check shared by the probes: pg_isready over TCP on the pod itself (no login needed). */
+const PG_ISREADY = ['pg_isready', '--host', '127.0.0.1', '--port', String(POSTGRES.port), '--username', POSTGRES.superuser] as const;
+
+/**
+ * The shell script of the backup job: one gzip'd `pg_dumpall` per run (written to a temporary
+ * name and renamed, so a failed dump never counts as a backup), then all but the newest
+ * `retention` dumps are deleted.
+ */
+export function backupScript(retention: number): string {
+  return [
+    'set -euo pipefail',
+    `f="${BACKUP_MOUNT}/pg_dumpall-$(date -u +%Y%m%dT%H%M%SZ).sql.gz"`,
+    'pg_dumpall --clean --if-exists | gzip -c > "$f.partial"',
+    'mv "$f.partial" "$f"',
+    'echo "wrote $f"',
+    `ls -1t ${BACKUP_MOUNT}/pg_dumpall-*.sql.gz | tail -n +${retention + 1} | xargs -r rm -f --`,
+    `echo "kept the newest ${retention} dumps"`,
+  ].join('\n');
+}
+
+/**
+ * PostgreSQL 16 for the *arr apps (official image, Debian variant). Runs as the stack user
+ * (the image's nss_wrapper supplies the passwd entry initdb wants), PGDATA on a subdirectory of
+ * the volume, superuser password generated once into `postgres-secrets`. The apps' roles and
+ * databases are created by the `postgres-init` container in each *arr pod (src/lib/arr.ts), so
+ * adding an app later needs no change here. A CronJob dumps every database with `pg_dumpall`.
+ */
+export class Postgres extends Component {
+  constructor(scope: Construct, id: string, cfg: StackConfig, props: { dependsOn?: Component[] } = {}) {
+    super(scope, id, {
+      dir: `apps/${cfg.namespace}/postgres`,
+      fluxName: 'postgres',
+      namespace: cfg.namespace,
+      dependsOn: props.dependsOn,
+      // The *arr apps wait for it: Flux reports ready only once the server answers.
+      wait: true,
+      description: `PostgreSQL 16 on port ${POSTGRES.port} for ${cfg.apps.postgres.apps.join(', ')}, with a pg_dumpall backup CronJob`,
+    });
+    const p = cfg.apps.postgres;
+    this.addSecret(POSTGRES.secret, [
+      { key: POSTGRES.superuserPasswordKey, source: { kind: 'generated', length: 32, alphabet: 'alphanumeric' } },
+    ]);
+    const superPass = { secret: POSTGRES.secret, key: POSTGRES.superuserPasswordKey };
+
+    addConfigClaim(this, cfg, 'postgres', p.configSize ?? '10Gi');
+    const sts = addWorkload(this, cfg, {
+      name: 'postgres',
+      controller: 'StatefulSet',
+      pod: {
+        ...storageNodePlacement(cfg),
+        // postgres stops on SIGINT (fast shutdown) and checkpoints first: give it time.
+        terminationGracePeriodSeconds: 120,
+        containers: [
+          container({
+            name: 'postgres',
+            image: IMAGES.postgres,
+            ports: [{ name: 'postgres', port: POSTGRES.port }],
+            env: {
+              TZ: cfg.timezone,
+              POSTGRES_USER: POSTGRES.superuser,
+              POSTGRES_PASSWORD: superPass,
+              PGDATA,
+            },
+            mounts: [
+              { volume: 'config', path: DATA_MOUNT },
+              { volume: 'run', path: '/var/run/postgresql' },
+              { volume: 'tmp', path: '/tmp' },
+            ],
+            probes: { check: { exec: PG_ISREADY }, startupSeconds: 300 },
+            resources: withOverrides({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '2Gi' }, p.resources),
+          }),
+        ],
+        volumes: [configVolume(cfg, 'postgres'), scratchVolume('run', '64Mi'), scratchVolume()],
+      },
+    });
+    this.addHealthCheck({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: sts.metadata.name!, namespace: cfg.namespace });
+    addService(this, cfg, { name: 'postgres', instance: 'postgres', ports: [{ name: 'postgres', port: POSTGRES.port }] });
+    addHeadlessService(this, cfg, { name: 'postgres', instance: 'postgres', ports: [{ name: 'postgres', port: POSTGRES.port }] });
+
+    this.addBackup(cfg);
+  }
+
+  private addBackup(cfg: StackConfig): void {
+    const p = cfg.apps.postgres;
+    const hostPath = cfg.storage.mode === 'hostPath';
+    const backupVolume: k8s.Volume = hostPath
+      ? { name: 'backups', hostPath: { path: `${cfg.storage.hostPathRoot}/backups/postgres`, type: 'DirectoryOrCreate' } }
+      : { name: 'backups', persistentVolumeClaim: { claimName: 'postgres-backups' } };
+    if (!hostPath) {
+      setFileName(
+        new k8s.KubePersistentVolumeClaim(this, 'backup-pvc', {
+          metadata: { name: 'postgres-backups', namespace: cfg.namespace, labels: appLabels(POSTGRES_BACKUP_APP) },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: cfg.storage.configStorageClass,
+            resources: { requests: { storage: k8s.Quantity.fromString(p.backupSize) } },
+          },
+        }),
+        'pvc-backups.yaml',
+      );
+    }
+    const spec = podSpec(cfg, {
+      ...storageNodePlacement(cfg),
+      containers: [
+        container({
+          name: 'pg-dumpall',
+          image: IMAGES.postgres,
+          command: ['bash', '-c', backupScript(p.backupRetention)],
+          env: {
+            TZ: cfg.timezone,
+            PGHOST: postgresHost(cfg),
+            PGPORT: String(POSTGRES.port),
+            PGUSER: POSTGRES.superuser,
+            PGPASSWORD: { secret: POSTGRES.secret, key: POSTGRES.superuserPasswordKey },
+          },
+          mounts: [
+            { volume: 'backups', path: BACKUP_MOUNT },
+            { volume: 'tmp', path: '/tmp' },
+          ],
+          resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '1Gi' },
+        }),
+      ],
+      volumes: [backupVolume, scratchVolume()],
+    });
+    setFileName(
+      new k8s.KubeCronJob(this, 'backup', {
+        metadata: { name: POSTGRES_BACKUP_APP, namespace: cfg.namespace, labels: appLabels(POSTGRES_BACKUP_APP) },
+        spec: {
+          schedule: p.backupSchedule,
+          timeZone: cfg.timezone,
+          concurrencyPolicy: 'Forbid',
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            spec: {
+              backoffLimit: 2,
+              template: { metadata: { labels: appLabels(POSTGRES_BACKUP_APP) }, spec: { ...spec, restartPolicy: 'OnFailure' } },
+            },
+          },
+        },
+      }),
+      'cronjob-backup.yaml',
+    );
+    this.addCall({ from: { app: POSTGRES_BACKUP_APP }, to: { app: 'postgres' }, ports: [POSTGRES.port], why: 'nightly pg_dumpall backup' });
+    if (hostPath) {
+      this.addSecurityException({
+        kind: 'CronJob',
+        name: POSTGRES_BACKUP_APP,
+        rules: ['no-host-path'],
+        reason: `single-node mode keeps the dumps on the host under ${cfg.storage.hostPathRoot}/backups/postgres, next to the app data the host backup already covers`,
+      });
+    }
+  }
+}
