@@ -5,6 +5,15 @@ import { Component, setFileName } from '../lib/component.js';
 import { addNfsVolume, CLAIMS } from '../lib/storage.js';
 
 /**
+ * Whether the namespace must enforce the `privileged` Pod Security level rather than `baseline`:
+ * Decypharr's privileged FUSE container, host-path volumes (single-node mode), a VPN sidecar's
+ * NET_ADMIN and ProtonWire's unsafe sysctls are all outside `baseline`.
+ */
+export function needsPrivilegedPss(cfg: StackConfig): boolean {
+  return cfg.apps.decypharr.enabled || cfg.storage.mode === 'hostPath' || cfg.apps.qbittorrent.enabled;
+}
+
+/**
  * The namespace of the media apps. Flux never prunes it (a refactor must not delete every PVC
  * with it). Pod Security: `privileged` is required by Decypharr's FUSE mount; `restricted` is
  * reported as a warning so every other workload stays visible in audits.
@@ -24,7 +33,7 @@ export class MediaNamespace extends Component {
           name: cfg.namespace,
           labels: {
             'app.kubernetes.io/part-of': 'media-stack',
-            'pod-security.kubernetes.io/enforce': cfg.apps.decypharr.enabled ? 'privileged' : 'baseline',
+            'pod-security.kubernetes.io/enforce': needsPrivilegedPss(cfg) ? 'privileged' : 'baseline',
             'pod-security.kubernetes.io/warn': 'restricted',
           },
           annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { GLUETUN_HEALTH_PORT, KILL_SWITCH_POLICY, PROTONWIRE_SYSCTLS } from '../../src/apps/qbittorrent.js';
+import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
+
+const ENDPOINT = '203.0.113.10/32';
+const ON = { apps: { qbittorrent: { enabled: true, vpn: { endpointCidrs: [ENDPOINT] } } } } as const;
+const QBT = { 'app.kubernetes.io/name': 'qbittorrent', 'app.kubernetes.io/instance': 'qbittorrent' };
+
+/** Every NetworkPolicy that selects the qBittorrent pod. */
+function policiesFor(objects: any[], labels: Record<string, string>): any[] {
+  return objects.filter(
+    (o) => o.kind === 'NetworkPolicy' && Object.entries(o.spec.podSelector.matchLabels ?? {}).every(([k, v]) => labels[k] === v),
+  );
+}
+
+describe('qBittorrent behind gluetun', () => {
+  const { find, objects, stack } = objectsOf(ON);
+  const sts = find('StatefulSet', 'qbittorrent');
+  const pod = podOf(sts);
+  const qbt = containerOf(sts, 'qbittorrent');
+  const gluetun = containerOf(sts, 'gluetun');
+
+  it('serves the WebUI on 8080 with a TCP probe (the WebAPI needs a login) and a 300 s grace period', () => {
+    expect(qbt.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(envOf(qbt)['QBT_WEBUI_PORT']).toBe('8080');
+    for (const p of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(qbt[p].tcpSocket).toEqual({ port: 'http' });
+    expect(pod.terminationGracePeriodSeconds).toBe(300);
+    expect(find('Service', 'qbittorrent').spec.ports[0]).toMatchObject({ port: 8080, targetPort: 'http' });
+  });
+
+  it('runs gluetun as a native sidecar that starts (tunnel up) before qBittorrent', () => {
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['gluetun']);
+    expect(gluetun.restartPolicy).toBe('Always');
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['qbittorrent']);
+    for (const p of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(gluetun[p].httpGet).toEqual({ path: '/', port: 'vpn-health' });
+    expect(gluetun.ports).toEqual([{ name: 'vpn-health', containerPort: GLUETUN_HEALTH_PORT, protocol: 'TCP' }]);
+  });
+
+  it('configures gluetun for Kubernetes: health server off loopback, input ports, cluster CIDRs outside the tunnel', () => {
+    const env = envOf(gluetun);
+    expect(env['HEALTH_SERVER_ADDRESS']).toBe(':9999');
+    expect(env['FIREWALL_INPUT_PORTS']).toBe('8080,9999');
+    expect(env['FIREWALL_OUTBOUND_SUBNETS']).toBe('10.42.0.0/16,10.43.0.0/16');
+    expect(env['VPN_SERVICE_PROVIDER']).toBe('protonvpn');
+    expect(env['VPN_TYPE']).toBe('wireguard');
+    expect(env['WIREGUARD_PRIVATE_KEY']).toEqual({ secretKeyRef: { name: 'qbittorrent-vpn', key: 'wireguard-private-key' } });
+    const { find: f } = objectsOf({ network: { podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' }, apps: { qbittorrent: { enabled: true, webUiPort: 8090, vpn: { endpointCidrs: [ENDPOINT] } } } });
+    const e2 = envOf(containerOf(f('StatefulSet', 'qbittorrent'), 'gluetun'));
+    expect(e2['FIREWALL_OUTBOUND_SUBNETS']).toBe('10.244.0.0/16,10.96.0.0/12');
+    expect(e2['FIREWALL_INPUT_PORTS']).toBe('8090,9999');
+  });
+
+  it('gets /dev/net/tun from the device-plugin resource with NET_ADMIN — no privileged container, no hostPath', () => {
+    expect(gluetun.resources.limits['squat.ai/tun']).toBe(1);
+    expect(gluetun.resources.requests['squat.ai/tun']).toBe(1);
+    expect(gluetun.securityContext.capabilities.add).toEqual(['NET_ADMIN']);
+    for (const c of [...pod.initContainers, ...pod.containers]) expect(c.securityContext.privileged).toBeUndefined();
+    expect(pod.volumes.some((v: any) => v.hostPath)).toBe(false);
+    expect(qbt.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    const exc = stack.components.find((c) => c.fluxName === 'qbittorrent')!.securityExceptions;
+    expect(exc.find((e) => e.container === 'gluetun')!.reason).toMatch(/NET_ADMIN/);
+  });
+
+  it('kill switch layer 2: the pod has no egress path that bypasses the tunnel', () => {
+    const policies = policiesFor(objects, QBT);
+    expect(policies.map((p) => p.metadata.name).sort()).toEqual(['allow-dns', 'allow-qbittorrent', 'default-deny', KILL_SWITCH_POLICY].sort());
+    for (const p of policies) expect(p.spec.policyTypes).toContain('Egress');
+    const egress = policies.flatMap((p) => p.spec.egress ?? []);
+    const dns = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
+    for (const rule of egress) {
+      expect(rule.to?.length).toBeGreaterThan(0); // no "to anywhere" rule
+      expect(rule.ports?.length).toBeGreaterThan(0); // no "any port" rule
+      const toDns = rule.to.every((t: any) => JSON.stringify(t) === JSON.stringify(dns));
+      const toEndpoint = rule.to.every((t: any) => t.ipBlock && t.ipBlock.cidr === ENDPOINT && !t.ipBlock.except);
+      expect(toDns || toEndpoint).toBe(true);
+      if (toDns) expect(rule.ports).toEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+      if (toEndpoint) expect(rule.ports).toEqual([{ protocol: 'UDP', port: 51820 }]);
+    }
+    expect(find('NetworkPolicy', KILL_SWITCH_POLICY).spec.egress).toHaveLength(2);
+  });
+
+  it('lets only Sonarr, Radarr and the ingress controller in, on the WebUI port', () => {
+    const ks = find('NetworkPolicy', KILL_SWITCH_POLICY).spec;
+    expect(ks.podSelector.matchLabels).toEqual(QBT);
+    expect(ks.ingress).toEqual([
+      {
+        from: [
+          { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'sonarr', 'app.kubernetes.io/instance': 'sonarr' } } },
+          { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'radarr', 'app.kubernetes.io/instance': 'radarr' } } },
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } },
+        ],
+        ports: [{ protocol: 'TCP', port: 8080 }],
+      },
+    ]);
+    // …and the Arrs may call it (their own egress policies).
+    expect(find('NetworkPolicy', 'allow-sonarr').spec.egress).toContainEqual({ to: [{ podSelector: { matchLabels: QBT } }], ports: [{ protocol: 'TCP', port: 8080 }] });
+  });
+
+  it('keeps the kill switch when the namespace-wide policies are off', () => {
+    const { objects: o } = objectsOf({ networkPolicies: { enabled: false }, ...ON });
+    expect(policiesFor(o, QBT).map((p) => p.metadata.name)).toEqual([KILL_SWITCH_POLICY]);
+  });
+
+  it('shares the downloads volume with Sonarr and Radarr at /mnt/downloads', () => {
+    expect(qbt.volumeMounts).toContainEqual({ name: 'downloads', mountPath: '/mnt/downloads' });
+    for (const arr of ['sonarr', 'radarr']) {
+      expect(containerOf(find('StatefulSet', arr), arr).volumeMounts).toContainEqual({ name: 'downloads', mountPath: '/mnt/downloads' });
+    }
+    expect(containerOf(find('StatefulSet', 'prowlarr'), 'prowlarr').volumeMounts.some((m: any) => m.name === 'downloads')).toBe(false);
+    expect(find('PersistentVolumeClaim', 'downloads').spec).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'longhorn-rwx' });
+    const { find: f } = objectsOf({ storage: { mode: 'hostPath' }, ...ON });
+    expect(podOf(f('StatefulSet', 'qbittorrent')).volumes.find((v: any) => v.name === 'downloads').hostPath.path).toBe('/data/downloads');
+    expect(podOf(f('StatefulSet', 'sonarr')).volumes.find((v: any) => v.name === 'downloads').hostPath.path).toBe('/data/downloads');
+  });
+
+  it('keeps Decypharr next to qBittorrent when both are enabled (both download clients reachable)', () => {
+    const egress = find('NetworkPolicy', 'allow-radarr').spec.egress;
+    expect(egress).toContainEqual({ to: [{ podSelector: { matchLabels: QBT } }], ports: [{ protocol: 'TCP', port: 8080 }] });
+    expect(egress).toContainEqual({ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'decypharr', 'app.kubernetes.io/instance': 'decypharr' } } }], ports: [{ protocol: 'TCP', port: 8282 }] });
+  });
+
+  it('makes the namespace enforce privileged PSS (NET_ADMIN is outside baseline)', () => {
+    const { find: f } = objectsOf({ apps: { decypharr: { enabled: false }, qbittorrent: { enabled: true, vpn: { endpointCidrs: [ENDPOINT] } } } });
+    expect(f('Namespace', 'media').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+  });
+
+  it('requires the endpoint CIDRs (the kill switch would block everything)', () => {
+    expect(() => objectsOf({ apps: { qbittorrent: { enabled: true } } })).toThrow(/apps\.qbittorrent\.vpn\.endpointCidrs/);
+  });
+});
+
+describe('qBittorrent behind ProtonWire', () => {
+  const cfg = { apps: { qbittorrent: { enabled: true, vpn: { provider: 'protonwire', server: 'NL#1', endpointCidrs: [ENDPOINT], bootstrapCidrs: ['198.51.100.0/24'] } } } } as const;
+  const { find, objects, stack } = objectsOf(cfg);
+  const sts = find('StatefulSet', 'qbittorrent');
+  const pw = containerOf(sts, 'protonwire');
+
+  it('sets the unsafe sysctls on the pod, warns about the kubelet flag, and records the exception', () => {
+    expect(podOf(sts).securityContext.sysctls).toEqual(PROTONWIRE_SYSCTLS.map((s) => ({ ...s })));
+    expect(podOf(sts).securityContext.sysctls).toContainEqual({ name: 'net.ipv4.conf.all.rp_filter', value: '2' });
+    expect(stack.warnings.join('\n')).toMatch(/allowed-unsafe-sysctls=net\.ipv4\.conf\.all\.rp_filter,net\.ipv6\.conf\.all\.disable_ipv6/);
+    const exc = stack.components.find((c) => c.fluxName === 'qbittorrent')!.securityExceptions;
+    expect(exc.some((e) => e.rules.includes('no-unsafe-sysctls'))).toBe(true);
+  });
+
+  it('runs ProtonWire as a native sidecar with NET_ADMIN, its exec health check, no tun resource, not privileged', () => {
+    expect(pw.restartPolicy).toBe('Always');
+    expect(pw.securityContext.capabilities.add).toEqual(['NET_ADMIN']);
+    expect(pw.securityContext.privileged).toBeUndefined();
+    expect(pw.readinessProbe.exec.command).toEqual(['protonwire', 'healthcheck', '--silent', '--service-status-file']);
+    expect(pw.livenessProbe.exec.command[0]).toBe('protonwire');
+    expect(pw.startupProbe.exec.command[0]).toBe('protonwire');
+    const env = envOf(pw);
+    expect(env).toMatchObject({ PROTONVPN_SERVER: 'NL#1', KILL_SWITCH: '1', SKIP_DNS_CONFIG: '1' });
+    expect(env['WIREGUARD_PRIVATE_KEY']).toEqual({ secretKeyRef: { name: 'qbittorrent-vpn', key: 'wireguard-private-key' } });
+    expect(pw.resources.limits['squat.ai/tun']).toBeUndefined();
+    expect(podOf(sts).volumes.find((v: any) => v.name === 'vpn-tmp').emptyDir.medium).toBe('Memory');
+  });
+
+  it('allows only the endpoint, DNS and the metadata API on 443 out of the pod', () => {
+    const egress = policiesFor(objects, QBT).flatMap((p) => p.spec.egress ?? []);
+    const cidrs = egress.flatMap((r: any) => r.to.filter((t: any) => t.ipBlock).map((t: any) => `${t.ipBlock.cidr}:${r.ports.map((p: any) => p.port).join(',')}`));
+    expect(cidrs.sort()).toEqual(['198.51.100.0/24:443', `${ENDPOINT}:51820`]);
+  });
+
+  it('needs a server', () => {
+    expect(() => objectsOf({ apps: { qbittorrent: { enabled: true, vpn: { provider: 'protonwire', endpointCidrs: [ENDPOINT] } } } })).toThrow(/apps\.qbittorrent\.vpn\.server/);
+  });
+});
