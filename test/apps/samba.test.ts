@@ -1,0 +1,81 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderUsersScript } from '../../src/apps/samba.js';
+import { resolveConfig } from '../../src/config/index.js';
+import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
+
+const ON = { storage: { mode: 'hostPath' }, apps: { samba: { enabled: true, users: ['media', 'guest2'] } } } as const;
+
+describe('Samba', () => {
+  const { find, stack } = objectsOf(ON);
+  const deploy = find('Deployment', 'samba');
+  const smb = containerOf(deploy, 'samba');
+  const container = JSON.parse(find('ConfigMap', 'samba-config').data['container.json']);
+
+  it('serves SMB on 445 through a Service (no host networking)', () => {
+    expect(smb.image).toMatch(/^quay\.io\/samba\.org\/samba-server:/);
+    expect(smb.ports).toEqual([{ name: 'smb', containerPort: 445, protocol: 'TCP' }]);
+    expect(find('Service', 'samba').spec).toMatchObject({ type: 'LoadBalancer', ports: [{ name: 'smb', port: 445, targetPort: 'smb', protocol: 'TCP' }] });
+    expect(podOf(deploy).hostNetwork).toBeUndefined();
+    for (const p of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(smb[p].tcpSocket).toEqual({ port: 'smb' });
+  });
+
+  it('shares the library and the downloads from the host paths, for the configured users', () => {
+    expect(container['samba-container-config']).toBe('v0');
+    expect(container.configs.media.shares).toEqual(['library', 'downloads']);
+    expect(container.shares.library.options).toMatchObject({ path: '/shares/library', 'valid users': 'media guest2', 'read only': 'no' });
+    expect(container.globals.default.options.workgroup).toBe('WORKGROUP');
+    const vols = Object.fromEntries(podOf(deploy).volumes.map((v: any) => [v.name, v]));
+    expect(vols['media-library'].hostPath.path).toBe('/data/library');
+    expect(vols['downloads'].hostPath.path).toBe('/data/downloads');
+    expect(smb.volumeMounts).toContainEqual({ name: 'media-library', mountPath: '/shares/library' });
+    expect(envOf(smb)).toMatchObject({ SAMBACC_CONFIG: '/etc/samba-container/container.json:/etc/samba-users/users.json', SAMBA_CONTAINER_ID: 'media' });
+  });
+
+  it('never puts a password into the ConfigMap: one generated password per user, rendered at runtime', () => {
+    expect(find('ConfigMap', 'samba-config').data['container.json']).not.toMatch(/password/i);
+    const secret = stack.components.find((c) => c.fluxName === 'samba')!.secrets[0]!;
+    expect(secret.name).toBe('samba-secrets');
+    expect(secret.keys.map((k) => [k.key, k.source.kind])).toEqual([['password-media', 'generated'], ['password-guest2', 'generated']]);
+    const init = containerOf(deploy, 'render-users');
+    expect(podOf(deploy).initContainers.map((c: any) => c.name)).toEqual(['render-users']);
+    expect(envOf(init)).toEqual({
+      SAMBA_PASSWORD_0: { secretKeyRef: { name: 'samba-secrets', key: 'password-media' } },
+      SAMBA_PASSWORD_1: { secretKeyRef: { name: 'samba-secrets', key: 'password-guest2' } },
+    });
+    expect(envOf(smb)['SAMBA_PASSWORD_0']).toBeUndefined();
+    expect(podOf(deploy).volumes.find((v: any) => v.name === 'users').emptyDir.medium).toBe('Memory');
+    expect(init.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true });
+  });
+
+  it('the rendered users.json is valid JSON even for passwords with quotes and backslashes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smbusers-'));
+    const script = renderUsersScript(resolveConfig(ON)).replaceAll('/etc/samba-users', dir);
+    execFileSync('sh', ['-c', script], { env: { PATH: process.env.PATH, SAMBA_PASSWORD_0: 'a"b\\c', SAMBA_PASSWORD_1: 'plain' } });
+    expect(JSON.parse(readFileSync(join(dir, 'users.json'), 'utf8'))).toEqual({
+      'samba-container-config': 'v0',
+      users: { all_entries: [{ name: 'media', password: 'a"b\\c', uid: 1000, gid: 1000 }, { name: 'guest2', password: 'plain', uid: 1000, gid: 1000 }] },
+    });
+  });
+
+  it('runs smbd as root (a recorded exception), never privileged', () => {
+    expect(smb.securityContext.privileged).toBeUndefined();
+    expect(smb.securityContext).toMatchObject({ runAsUser: 0, allowPrivilegeEscalation: false });
+    const exc = stack.components.find((c) => c.fluxName === 'samba')!.securityExceptions;
+    expect(exc[0]).toMatchObject({ container: 'samba', rules: expect.arrayContaining(['run-as-non-root']) });
+  });
+
+  it('opens 445 to LAN clients only', () => {
+    expect(find('NetworkPolicy', 'allow-samba').spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 445 }] }]);
+    expect(find('NetworkPolicy', 'allow-samba').spec.egress).toBeUndefined();
+  });
+
+  it('shares no downloads in Longhorn mode without qBittorrent (there is no downloads volume)', () => {
+    const { find: f } = objectsOf({ apps: { samba: { enabled: true } } });
+    expect(JSON.parse(f('ConfigMap', 'samba-config').data['container.json']).configs.media.shares).toEqual(['library']);
+    expect(podOf(f('Deployment', 'samba')).volumes.find((v: any) => v.name === 'media-library').persistentVolumeClaim.claimName).toBe('media-library');
+  });
+});
