@@ -2,15 +2,21 @@ import { App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { Component } from '../lib/component.js';
+import { Byparr } from './byparr.js';
 import { ClusterPlex } from './clusterplex.js';
+import { Configarr } from './configarr.js';
 import { Decypharr } from './decypharr.js';
+import { FlareSolverr } from './flaresolverr.js';
 import { IntelGpuPlugin } from './intel-gpu-plugin.js';
 import { Plex } from './plex.js';
+import { Postgres } from './postgres.js';
 import { Profilarr } from './profilarr.js';
 import { Prowlarr } from './prowlarr.js';
 import { Pulsarr } from './pulsarr.js';
+import { QBittorrent } from './qbittorrent.js';
 import { Radarr } from './radarr.js';
 import { NetworkPolicies } from './network-policies.js';
+import { Samba } from './samba.js';
 import { MediaNamespace, NfsVolumes, StorageClasses, SymlinkLibrary } from './shared-storage.js';
 import { Sonarr } from './sonarr.js';
 
@@ -18,11 +24,18 @@ import { Sonarr } from './sonarr.js';
  * The whole media stack as one chart. Components are created in the seed's phase order and
  * depend on what they need first (Flux `dependsOn`):
  * infrastructure → namespace and storage → Sonarr/Radarr → Prowlarr/Profilarr → Decypharr →
- * Plex → ClusterPlex → Pulsarr.
+ * Plex → ClusterPlex → Pulsarr. The seed-004 components join when enabled: PostgreSQL and
+ * qBittorrent before the Arrs (databases and the downloads volume exist first), FlareSolverr,
+ * Byparr, Configarr and Samba after Pulsarr.
  */
 export class MediaStack extends Chart {
   /** Every component, in creation (phase) order. */
   readonly components: Component[] = [];
+
+  /** Things the operator must know (e.g. kubelet settings a component needs), for the synth to print. */
+  get warnings(): string[] {
+    return this.components.flatMap((c) => ((c as Partial<{ warnings: readonly string[] }>).warnings ?? []).slice());
+  }
 
   constructor(scope: Construct, id: string, readonly config: StackConfig) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -43,16 +56,24 @@ export class MediaStack extends Chart {
       : undefined;
     const base = [ns, nfs, symlinks].filter((c): c is Component => c !== undefined);
 
+    // Seed 004: the databases must exist before the Arrs start (their init containers also wait);
+    // in Longhorn mode qBittorrent creates the downloads claim the Arrs mount.
+    const postgres = a.postgres.enabled ? add(new Postgres(this, 'postgres', cfg, { dependsOn: base })) : undefined;
+    const qbittorrent = a.qbittorrent.enabled
+      ? add(new QBittorrent(this, 'qbittorrent', cfg, { dependsOn: [...base, ...(storageClasses ? [storageClasses] : [])] }))
+      : undefined;
+    const arrBase = [...base, ...(postgres ? [postgres] : []), ...(qbittorrent && longhorn ? [qbittorrent] : [])];
+
     const arrs: Component[] = [];
     for (const [kind, Ctor] of [['sonarr', Sonarr], ['radarr', Radarr]] as const) {
       const app = a[kind];
       if (!app.enabled) continue;
-      arrs.push(add(new Ctor(this, kind, cfg, { dependsOn: base })));
+      arrs.push(add(new Ctor(this, kind, cfg, { dependsOn: arrBase })));
       for (const suffix of app.extraInstances) {
-        arrs.push(add(new Ctor(this, `${kind}-${suffix}`, cfg, { instance: `${kind}-${suffix}`, dependsOn: base })));
+        arrs.push(add(new Ctor(this, `${kind}-${suffix}`, cfg, { instance: `${kind}-${suffix}`, dependsOn: arrBase })));
       }
     }
-    if (a.prowlarr.enabled) add(new Prowlarr(this, 'prowlarr', cfg, { dependsOn: [ns, ...arrs] }));
+    if (a.prowlarr.enabled) add(new Prowlarr(this, 'prowlarr', cfg, { dependsOn: [ns, ...(postgres ? [postgres] : []), ...arrs] }));
     if (a.profilarr.enabled) add(new Profilarr(this, 'profilarr', cfg, { dependsOn: [ns, ...arrs] }));
     const decypharr = a.decypharr.enabled ? add(new Decypharr(this, 'decypharr', cfg, { dependsOn: [...base, ...arrs] })) : undefined;
     const plex = a.plex.enabled
@@ -66,6 +87,10 @@ export class MediaStack extends Chart {
       add(new ClusterPlex(this, 'clusterplex', cfg, { dependsOn: [plex, ...(gpuPlugin ? [gpuPlugin] : [])] }));
     }
     if (a.pulsarr.enabled) add(new Pulsarr(this, 'pulsarr', cfg, { dependsOn: [ns, ...arrs, ...(plex ? [plex] : [])] }));
+    if (a.flaresolverr.enabled) add(new FlareSolverr(this, 'flaresolverr', cfg, { dependsOn: [ns] }));
+    if (a.byparr.enabled) add(new Byparr(this, 'byparr', cfg, { dependsOn: [ns] }));
+    if (a.configarr.enabled) add(new Configarr(this, 'configarr', cfg, { dependsOn: [ns, ...arrs] }));
+    if (a.samba.enabled) add(new Samba(this, 'samba', cfg, { dependsOn: base }));
     // Last: the policies are generated from the calls every component above declared.
     if (cfg.networkPolicies.enabled) add(new NetworkPolicies(this, 'network-policies', cfg, [...this.components], { dependsOn: [ns] }));
   }

@@ -1,0 +1,67 @@
+/**
+ * The seed-004 design: one k3s node ("nas") with everything on host paths under /data —
+ * /data/config/<app>, /data/library, /data/downloads — Plex with the Intel GPU, Sonarr/Radarr/
+ * Prowlarr on PostgreSQL, qBittorrent behind gluetun (ProtonVPN WireGuard) with the NetworkPolicy
+ * kill switch, FlareSolverr and Byparr for Prowlarr, Configarr applying the TRaSH guides hourly,
+ * and Samba sharing the library and downloads.
+ *
+ * Not in seed 004, so off here: Decypharr (enable it to get the streaming client next to
+ * qBittorrent — both are then available to the Arrs), ClusterPlex, Profilarr (Configarr does its
+ * job), Pulsarr.
+ *
+ * Before the first synth:
+ *  - apps.qbittorrent.vpn.endpointCidrs: the address(es) of the VPN server(s) you connect to —
+ *    the only internet destination the qBittorrent pod may reach.
+ *  - the node needs the squat/generic-device-plugin advertising `squat.ai/tun` (/dev/net/tun)
+ *    and the Intel GPU device plugin (enabled below).
+ *  - /data/... must be writable by UID/GID 1000 (host paths ignore fsGroup).
+ *
+ * Synthesize with `npm run synth -- --config examples/single-node.ts --out <dir>`.
+ */
+import { defineConfig } from '../src/config/index.js';
+
+export default defineConfig({
+  cluster: 'nas',
+  namespace: 'media',
+  timezone: 'UTC',
+  uid: 1000,
+  gid: 1000,
+  storage: {
+    mode: 'hostPath',
+    hostPathRoot: '/data',
+    singleNodeHostname: 'nas',
+  },
+  network: { podCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16' },
+  ingress: { enabled: true, className: 'traefik', domain: 'nas.lan' },
+  apps: {
+    sonarr: { enabled: true },
+    radarr: { enabled: true },
+    prowlarr: { enabled: true },
+    plex: { enabled: true, serviceType: 'NodePort', gpu: true, renderGroupId: 109 },
+    intelGpuPlugin: { enabled: true },
+    decypharr: { enabled: false },
+    clusterplex: { enabled: false },
+    profilarr: { enabled: false },
+    pulsarr: { enabled: false },
+
+    postgres: { enabled: true, apps: ['sonarr', 'radarr', 'prowlarr'], backupSchedule: '30 3 * * *', backupRetention: 7 },
+    qbittorrent: {
+      enabled: true,
+      webUiPort: 8080,
+      vpn: {
+        provider: 'gluetun',
+        serviceProvider: 'protonvpn',
+        // gluetun may pick any server of the provider that matches its filters: list the
+        // address of every server it may choose (documentation range below: replace it).
+        endpointCidrs: ['203.0.113.10/32'],
+        endpointPort: 51820,
+        endpointProtocol: 'UDP',
+        tunResource: 'squat.ai/tun',
+      },
+    },
+    flaresolverr: { enabled: true },
+    byparr: { enabled: true },
+    configarr: { enabled: true, schedule: '0 * * * *' },
+    samba: { enabled: true, users: ['media'], workgroup: 'WORKGROUP', serviceType: 'LoadBalancer' },
+  },
+});
