@@ -1,0 +1,382 @@
+import { posix } from 'node:path';
+import type { StackConfig } from '../config/types.js';
+import type { CallEdge, Component, Peer } from '../lib/component.js';
+import type { KubeObject, PlacedObject } from '../output/model.js';
+import type { SecretRequest } from '../secrets/model.js';
+
+/**
+ * What the generated docs need from a synth (`SynthResult` satisfies it). Everything the docs say
+ * about names, namespaces, paths and placement is read from `objects`; the config is used only
+ * for what objects cannot tell (host names of nodes, the secrets backend).
+ */
+export interface DocsInput {
+  readonly stack: { readonly config: StackConfig; readonly components: readonly Component[] };
+  /** Every object with its output file (Flux Kustomizations and Secrets included). */
+  readonly objects: readonly PlacedObject[];
+  readonly secretRequests: readonly SecretRequest[];
+}
+
+// Minimal shapes of the Kubernetes JSON the docs read (plain objects, not cdk8s types).
+export interface VolumeMountJson {
+  readonly name: string;
+  readonly mountPath: string;
+  readonly readOnly?: boolean;
+  readonly mountPropagation?: string;
+  readonly subPath?: string;
+}
+export interface ContainerJson {
+  readonly name: string;
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly ports?: readonly { readonly name?: string; readonly containerPort: number }[];
+  readonly env?: readonly { readonly name: string; readonly value?: string; readonly valueFrom?: { readonly secretKeyRef?: { readonly name: string; readonly key: string } } }[];
+  readonly volumeMounts?: readonly VolumeMountJson[];
+  readonly readinessProbe?: { readonly httpGet?: { readonly path: string; readonly port: number | string }; readonly tcpSocket?: unknown };
+  readonly resources?: { readonly requests?: Readonly<Record<string, unknown>>; readonly limits?: Readonly<Record<string, unknown>> };
+  readonly securityContext?: { readonly privileged?: boolean };
+}
+export interface VolumeJson {
+  readonly name: string;
+  readonly persistentVolumeClaim?: { readonly claimName: string; readonly readOnly?: boolean };
+  readonly hostPath?: { readonly path: string; readonly type?: string };
+  readonly emptyDir?: unknown;
+  readonly configMap?: { readonly name: string };
+  readonly nfs?: { readonly server: string; readonly path: string };
+}
+interface NodeSelectorRequirement {
+  readonly key: string;
+  readonly operator: string;
+  readonly values?: readonly string[];
+}
+export interface PodSpecJson {
+  readonly containers: readonly ContainerJson[];
+  readonly initContainers?: readonly ContainerJson[];
+  readonly volumes?: readonly VolumeJson[];
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly affinity?: {
+    readonly nodeAffinity?: {
+      readonly requiredDuringSchedulingIgnoredDuringExecution?: { readonly nodeSelectorTerms: readonly { readonly matchExpressions?: readonly NodeSelectorRequirement[] }[] };
+      readonly preferredDuringSchedulingIgnoredDuringExecution?: readonly { readonly weight: number; readonly preference: { readonly matchExpressions?: readonly NodeSelectorRequirement[] } }[];
+    };
+    readonly podAffinity?: {
+      readonly preferredDuringSchedulingIgnoredDuringExecution?: readonly {
+        readonly weight: number;
+        readonly podAffinityTerm: { readonly labelSelector?: { readonly matchLabels?: Readonly<Record<string, string>> }; readonly topologyKey: string };
+      }[];
+    };
+  };
+  readonly tolerations?: readonly { readonly key?: string; readonly operator?: string; readonly value?: string; readonly effect?: string }[];
+  readonly securityContext?: { readonly supplementalGroups?: readonly number[]; readonly sysctls?: readonly { readonly name: string; readonly value: string }[] };
+}
+
+export type WorkloadKind = 'StatefulSet' | 'Deployment' | 'DaemonSet';
+
+/** Where a workload's pods may run, as derived from its node constraints. */
+export interface PlacementGroup {
+  /** Stable id (Mermaid subgraph id). */
+  readonly id: string;
+  /** Human title, e.g. `Storage nodes`. */
+  readonly title: string;
+  /** The constraint, e.g. `node.longhorn.io/storage=enabled`. */
+  readonly constraint: string;
+  /** `kubectl get nodes -l …` selector that lists the candidate nodes (empty: every node). */
+  readonly nodeSelector: string;
+  /** Host names from the config, for readers only. */
+  readonly hostnames: readonly string[];
+}
+
+export interface Workload {
+  readonly kind: WorkloadKind;
+  readonly name: string;
+  readonly namespace: string;
+  readonly object: KubeObject;
+  /** Output file of the object. */
+  readonly path: string;
+  readonly component?: Component;
+  readonly pod: PodSpecJson;
+  /** `app.kubernetes.io/name` of the selector. */
+  readonly app: string;
+  /** `app.kubernetes.io/instance` of the selector. */
+  readonly instance: string;
+  /** `-l` selector for its pods, e.g. `app.kubernetes.io/instance=sonarr`. */
+  readonly selector: string;
+  readonly replicas: number;
+  /** Pod labels of the template. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly volumeClaimTemplates: readonly string[];
+  /** `statefulset/sonarr`. */
+  readonly ref: string;
+  readonly placement: PlacementGroup;
+}
+
+export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+export const NAME_LABEL = 'app.kubernetes.io/name';
+const FLUX_KS_API = 'kustomize.toolkit.fluxcd.io/';
+
+const sortedEntries = (r: Readonly<Record<string, string>> | undefined) => Object.entries(r ?? {}).sort(([a], [b]) => a.localeCompare(b));
+
+/** Read-only queries over the synthesized objects that every doc shares. */
+export class StackView {
+  readonly cfg: StackConfig;
+  readonly objects: readonly KubeObject[];
+  readonly placed: readonly PlacedObject[];
+  readonly components: readonly Component[];
+  readonly secretRequests: readonly SecretRequest[];
+  readonly workloads: readonly Workload[];
+  /** `clusters/<cluster>` as laid out in the output. */
+  readonly clusterRoot: string;
+
+  constructor(input: DocsInput) {
+    this.cfg = input.stack.config;
+    this.components = input.stack.components;
+    this.placed = input.objects;
+    this.objects = input.objects.map((p) => p.object);
+    this.secretRequests = input.secretRequests;
+    const fluxFile = input.objects.find((p) => isFluxKustomization(p.object))?.path;
+    this.clusterRoot = fluxFile ? posix.dirname(fluxFile) : `clusters/${this.cfg.cluster}`;
+    this.workloads = this.collectWorkloads();
+  }
+
+  private componentOfPath(path: string): Component | undefined {
+    const dir = posix.dirname(path);
+    return this.components.find((c) => `${this.clusterRoot}/${c.dir}` === dir);
+  }
+
+  private collectWorkloads(): Workload[] {
+    const out: Workload[] = [];
+    for (const p of this.placed) {
+      const o = p.object as KubeObject & { spec?: any };
+      if (!['StatefulSet', 'Deployment', 'DaemonSet'].includes(o.kind)) continue;
+      const spec = o.spec;
+      const labels: Record<string, string> = spec.selector?.matchLabels ?? {};
+      const pod: PodSpecJson = spec.template.spec;
+      const kind = o.kind as WorkloadKind;
+      const name = o.metadata.name;
+      out.push({
+        kind,
+        name,
+        namespace: o.metadata.namespace ?? this.namespace,
+        object: o,
+        path: p.path,
+        component: this.componentOfPath(p.path),
+        pod,
+        app: labels[NAME_LABEL] ?? name,
+        instance: labels[INSTANCE_LABEL] ?? name,
+        selector: labels[INSTANCE_LABEL] ? `${INSTANCE_LABEL}=${labels[INSTANCE_LABEL]}` : sortedEntries(labels).map(([k, v]) => `${k}=${v}`).join(','),
+        replicas: kind === 'DaemonSet' ? 0 : (spec.replicas ?? 1),
+        podLabels: spec.template.metadata?.labels ?? {},
+        volumeClaimTemplates: (spec.volumeClaimTemplates ?? []).map((t: any) => t.metadata.name as string),
+        ref: `${kind.toLowerCase()}/${name}`,
+        placement: this.placementOf(pod),
+      });
+    }
+    return out;
+  }
+
+  /** The namespace of the media apps (the Namespace object of the stack). */
+  get namespace(): string {
+    const ns = this.objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.['app.kubernetes.io/part-of'] === 'media-stack');
+    return ns?.metadata.name ?? this.cfg.namespace;
+  }
+
+  find(kind: string, name: string, namespace?: string): (KubeObject & { spec?: any }) | undefined {
+    return this.objects.find((o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace)) as any;
+  }
+
+  all(kind: string): (KubeObject & { spec?: any })[] {
+    return this.objects.filter((o) => o.kind === kind) as any[];
+  }
+
+  /** The workload of an app instance (selector `app.kubernetes.io/instance`), if deployed. */
+  workload(instance: string): Workload | undefined {
+    return this.workloads.find((w) => w.instance === instance);
+  }
+
+  /** Workloads of an app (`app.kubernetes.io/name`), e.g. every Sonarr instance. */
+  workloadsOfApp(app: string): Workload[] {
+    return this.workloads.filter((w) => w.app === app);
+  }
+
+  /** The first pod's name: `<sts>-0`, or the controller reference for Deployments/DaemonSets. */
+  podRef(w: Workload): string {
+    return w.kind === 'StatefulSet' ? `${w.name}-0` : w.ref;
+  }
+
+  /** Main containers (not init containers) by name. */
+  container(w: Workload, name: string): ContainerJson | undefined {
+    return w.pod.containers.find((c) => c.name === name);
+  }
+
+  /** The first container that mounts `path`. */
+  containerMounting(w: Workload, path: string): ContainerJson | undefined {
+    return w.pod.containers.find((c) => c.volumeMounts?.some((m) => m.mountPath === path));
+  }
+
+  /** Flux Kustomizations in dependency order (stable: creation order among equals). */
+  get fluxKustomizations(): (KubeObject & { spec: any })[] {
+    const ks = this.objects.filter(isFluxKustomization) as (KubeObject & { spec: any })[];
+    const done = new Set<string>();
+    const out: (KubeObject & { spec: any })[] = [];
+    let progress = true;
+    while (out.length < ks.length && progress) {
+      progress = false;
+      for (const k of ks) {
+        if (done.has(k.metadata.name)) continue;
+        const deps: string[] = (k.spec.dependsOn ?? []).map((d: { name: string }) => d.name);
+        if (deps.every((d) => done.has(d) || !ks.some((x) => x.metadata.name === d))) {
+          out.push(k);
+          done.add(k.metadata.name);
+          progress = true;
+        }
+      }
+    }
+    return [...out, ...ks.filter((k) => !done.has(k.metadata.name))];
+  }
+
+  get fluxNamespace(): string {
+    return this.fluxKustomizations[0]?.metadata.namespace ?? this.cfg.flux.namespace;
+  }
+
+  /** Name of the Secret with the age identity that the Kustomizations decrypt with. */
+  get sopsSecretName(): string | undefined {
+    for (const k of this.fluxKustomizations) {
+      const name = k.spec.decryption?.secretRef?.name;
+      if (name) return name;
+    }
+    return undefined;
+  }
+
+  /** The Flux Kustomization applying a component. */
+  fluxNameOf(w: Workload): string | undefined {
+    return w.component?.fluxName;
+  }
+
+  /** Secret request by Secret name. */
+  secret(name: string): SecretRequest | undefined {
+    return this.secretRequests.find((s) => s.name === name);
+  }
+
+  /** Ingress host of a Service, if an Ingress routes to it. */
+  ingressHost(service: string): string | undefined {
+    for (const ing of this.all('Ingress')) {
+      for (const rule of ing.spec.rules ?? []) {
+        if ((rule.http?.paths ?? []).some((p: any) => p.backend?.service?.name === service)) return rule.host;
+      }
+    }
+    return undefined;
+  }
+
+  /** The ClusterIP Service selecting a workload (not headless), preferring the one named like it. */
+  serviceOf(w: Workload): (KubeObject & { spec?: any }) | undefined {
+    const candidates = this.all('Service').filter(
+      (s) => s.metadata.namespace === w.namespace && s.spec.clusterIP !== 'None' && s.spec.selector?.[INSTANCE_LABEL] === w.instance,
+    );
+    return candidates.find((s) => s.metadata.name === w.name) ?? candidates[0];
+  }
+
+  /** Every edge whose ends are both deployed (or outside peers), with the workloads it joins. */
+  get edges(): ResolvedEdge[] {
+    const out: ResolvedEdge[] = [];
+    const seen = new Set<string>();
+    for (const c of this.components) {
+      for (const e of c.callEdges) {
+        const from = this.resolvePeer(e.from);
+        const to = this.resolvePeer(e.to);
+        if (!from || !to) continue;
+        const key = `${peerKey(from)}>${peerKey(to)}>${e.why}>${JSON.stringify(e.ports)}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ edge: e, from, to });
+      }
+    }
+    return out;
+  }
+
+  private resolvePeer(p: Peer): Workload | Exclude<Peer, object> | undefined {
+    if (typeof p === 'string') return p;
+    const instance = p.instance ?? p.app;
+    return this.workloads.find((w) => w.app === p.app && w.instance === instance);
+  }
+
+  /** Derives where a pod may run from its node affinity, node selector and the config's node roles. */
+  placementOf(pod: PodSpecJson): PlacementGroup {
+    const required = (pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [])
+      .flatMap((t) => t.matchExpressions ?? [])
+      .filter((r) => r.operator === 'In')
+      .map((r) => [r.key, (r.values ?? []).join('|')] as const);
+    const selector = sortedEntries(pod.nodeSelector).filter(([k]) => k !== 'kubernetes.io/arch' && k !== 'kubernetes.io/os');
+    const constraints = [...required, ...selector];
+    const text = constraints.map(([k, v]) => `${k}=${v}`).join(', ');
+    const has = (k: string, v: string) => constraints.some(([ck, cv]) => ck === k && cv === v);
+    const s = this.cfg.nodes.storage;
+    const g = this.cfg.nodes.gpu;
+    if (constraints.length === 0) return { id: 'anywhere', title: 'Any node', constraint: 'no node constraint', nodeSelector: '', hostnames: [] };
+    if (has(s.label, s.labelValue)) {
+      return { id: 'storage_nodes', title: 'Storage nodes', constraint: text, nodeSelector: `${s.label}=${s.labelValue}`, hostnames: s.hostnames };
+    }
+    const gpuSel = sortedEntries(g.nodeSelector);
+    if (gpuSel.length > 0 && gpuSel.every(([k, v]) => has(k, v))) {
+      return { id: 'gpu_nodes', title: 'GPU node', constraint: text, nodeSelector: gpuSel.map(([k, v]) => `${k}=${v}`).join(','), hostnames: [g.hostname] };
+    }
+    const host = constraints.find(([k]) => k === 'kubernetes.io/hostname');
+    if (host) return { id: `node_${mermaidId(host[1])}`, title: `Node ${host[1]}`, constraint: text, nodeSelector: `kubernetes.io/hostname=${host[1]}`, hostnames: [host[1]] };
+    return { id: `nodes_${mermaidId(text)}`, title: 'Nodes', constraint: text, nodeSelector: constraints.map(([k, v]) => `${k}=${v}`).join(','), hostnames: [] };
+  }
+
+  /** Distinct placement groups in a stable order: storage, GPU, then the rest, any node last. */
+  get placementGroups(): PlacementGroup[] {
+    const byId = new Map<string, PlacementGroup>();
+    for (const w of this.workloads) byId.set(w.placement.id, w.placement);
+    const rank = (p: PlacementGroup) => (p.id === 'storage_nodes' ? 0 : p.id === 'gpu_nodes' ? 1 : p.id === 'anywhere' ? 3 : 2);
+    return [...byId.values()].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+  }
+
+  /** The storage-node label keys of a pod's preferred node affinity (the primary node), if any. */
+  preferredNodeLabel(pod: PodSpecJson): string | undefined {
+    const pref = pod.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+    const r = pref.flatMap((p) => p.preference.matchExpressions ?? []).find((m) => m.operator === 'In');
+    return r ? `${r.key}=${(r.values ?? []).join(',')}` : undefined;
+  }
+
+  /** The pod label that co-locates pods (preferred pod affinity on the host name), if any. */
+  coLocationLabel(pod: PodSpecJson): string | undefined {
+    const terms = pod.affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+    const t = terms.find((x) => x.podAffinityTerm.topologyKey === 'kubernetes.io/hostname');
+    const labels = sortedEntries(t?.podAffinityTerm.labelSelector?.matchLabels);
+    return labels.length ? labels.map(([k, v]) => `${k}=${v}`).join(',') : undefined;
+  }
+}
+
+export interface ResolvedEdge {
+  readonly edge: CallEdge;
+  readonly from: Workload | Exclude<Peer, object>;
+  readonly to: Workload | Exclude<Peer, object>;
+}
+
+export function isWorkload(x: unknown): x is Workload {
+  return typeof x === 'object' && x !== null && 'instance' in x;
+}
+
+function peerKey(p: Workload | string): string {
+  return typeof p === 'string' ? p : `${p.kind}/${p.namespace}/${p.name}`;
+}
+
+export function isFluxKustomization(o: KubeObject): boolean {
+  return o.kind === 'Kustomization' && o.apiVersion.startsWith(FLUX_KS_API);
+}
+
+/** A Mermaid-safe identifier. */
+export function mermaidId(s: string): string {
+  return s.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+/** Env value of a container (literal values only). */
+export function envValue(c: ContainerJson | undefined, name: string): string | undefined {
+  return c?.env?.find((e) => e.name === name)?.value;
+}
+
+/** Shell-quotes an argument when it needs it (single quotes). */
+export function sh(arg: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

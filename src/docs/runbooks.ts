@@ -1,0 +1,916 @@
+import { posix } from 'node:path';
+import type { OutputFile } from '../output/layout.js';
+import { externalSecretKeysToCreate, infisicalKeyName } from '../secrets/external-secrets.js';
+import { secretEnvVarName } from '../secrets/model.js';
+import { nfsExporter } from './diagram.js';
+import { c, Md } from './md.js';
+import { envValue, sh, type ContainerJson, type StackView, type Workload } from './model.js';
+import { docWarnings } from './warnings.js';
+
+/**
+ * Runbooks under `docs/` of the output. Every name, namespace, path, container and label in a
+ * command is read from the synthesized objects, so the commands work against exactly what this
+ * config deploys; sections of disabled apps are left out.
+ */
+
+const AGE_KEY_FILE = '$HOME/.config/sops/age/keys.txt';
+
+/** App-level facts the runbooks share, read from the objects. */
+class Facts {
+  readonly ns: string;
+  constructor(readonly v: StackView) {
+    this.ns = v.namespace;
+  }
+
+  main(w: Workload): ContainerJson {
+    return w.pod.containers[0]!;
+  }
+
+  /** `kubectl … -n <ns>` for a workload's namespace. */
+  n(w: Workload): string {
+    return `-n ${w.namespace}`;
+  }
+
+  pod(w: Workload): string {
+    return this.v.podRef(w);
+  }
+
+  /** `kubectl exec <pod> -n <ns> -c <container> -- <cmd>`. */
+  exec(w: Workload, container: string, cmd: string): string {
+    return `kubectl exec ${this.pod(w)} ${this.n(w)} -c ${container} -- ${cmd}`;
+  }
+
+  logs(w: Workload, container: string, extra = ''): string {
+    return `kubectl logs ${this.pod(w)} ${this.n(w)} -c ${container}${extra ? ` ${extra}` : ''}`;
+  }
+
+  getPodWide(w: Workload): string {
+    return w.kind === 'StatefulSet'
+      ? `kubectl get pod ${this.pod(w)} ${this.n(w)} -o wide`
+      : `kubectl get pods ${this.n(w)} -l ${w.selector} -o wide`;
+  }
+
+  /** `http://<svc>.<ns>.svc.cluster.local:<port>` of a workload's Service. */
+  url(w: Workload): string | undefined {
+    const svc = this.v.serviceOf(w);
+    if (!svc) return undefined;
+    return `http://${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local:${svc.spec.ports[0].port}`;
+  }
+
+  svc(w: Workload): { name: string; port: number } | undefined {
+    const s = this.v.serviceOf(w);
+    return s ? { name: s.metadata.name, port: s.spec.ports[0].port } : undefined;
+  }
+
+  /** Readiness HTTP path and its numeric port of the main container. */
+  health(w: Workload): { path: string; port: number } | undefined {
+    const ctr = this.main(w);
+    const get = ctr.readinessProbe?.httpGet;
+    if (!get) return undefined;
+    const port = typeof get.port === 'number' ? get.port : ctr.ports?.find((p) => p.name === get.port)?.containerPort;
+    return port === undefined ? undefined : { path: get.path, port };
+  }
+
+  /** Commands that fetch a workload's health endpoint from a workstation (Ingress, else port-forward). */
+  healthCurl(w: Workload): string[] {
+    const h = this.health(w);
+    const svc = this.svc(w);
+    if (!h || !svc) return [];
+    const host = this.v.ingressHost(svc.name);
+    if (host) return [`curl -fsS ${this.scheme(svc.name)}://${host}${h.path}`];
+    return [`kubectl port-forward ${this.n(w)} svc/${svc.name} ${svc.port}:${svc.port} &`, `curl -fsS http://localhost:${svc.port}${h.path}`];
+  }
+
+  scheme(service: string): string {
+    const ing = this.v.all('Ingress').find((i) => (i.spec.rules ?? []).some((r: any) => (r.http?.paths ?? []).some((p: any) => p.backend?.service?.name === service)));
+    return ing?.spec.tls?.length ? 'https' : 'http';
+  }
+
+  /** Where users open the UI of a workload. */
+  uiUrl(w: Workload): string | undefined {
+    const svc = this.svc(w);
+    if (!svc) return undefined;
+    const host = this.v.ingressHost(svc.name);
+    return host ? `${this.scheme(svc.name)}://${host}` : undefined;
+  }
+
+  containerMounting(w: Workload, path: string): ContainerJson | undefined {
+    return this.v.containerMounting(w, path);
+  }
+
+  /** Mount path of a claim in a workload's main containers. */
+  claimPath(w: Workload, claim: string): string | undefined {
+    const vol = w.pod.volumes?.find((x) => x.persistentVolumeClaim?.claimName === claim || (x.name === claim && x.hostPath));
+    if (!vol) return undefined;
+    for (const ctr of w.pod.containers) {
+      const m = ctr.volumeMounts?.find((x) => x.name === vol.name && !x.subPath);
+      if (m) return m.mountPath;
+    }
+    return undefined;
+  }
+
+  /** The Secret and key an env var of the main container reads. */
+  secretRef(w: Workload, suffix: string): { secret: string; key: string; env: string } | undefined {
+    for (const ctr of w.pod.containers) {
+      const e = ctr.env?.find((x) => x.name.endsWith(suffix) && x.valueFrom?.secretKeyRef);
+      if (e) return { secret: e.valueFrom!.secretKeyRef!.name, key: e.valueFrom!.secretKeyRef!.key, env: e.name };
+    }
+    return undefined;
+  }
+
+  /** The command that prints one Secret value on the workstation (SOPS: decrypt the committed file). */
+  readSecret(secret: string, key: string): string[] {
+    const req = this.v.secret(secret);
+    if (this.v.cfg.secrets.backend === 'external-secrets') return [`# Infisical: ${this.v.cfg.secrets.infisical.secretsPath}/${infisicalKeyName(secret, key)}`];
+    if (!req) return [];
+    return [`sops -d --extract '["stringData"]["${key}"]' ${req.path}`];
+  }
+
+  get arrs(): Workload[] {
+    return [...this.v.workloadsOfApp('sonarr'), ...this.v.workloadsOfApp('radarr')];
+  }
+  one(app: string): Workload | undefined {
+    return this.v.workloadsOfApp(app)[0];
+  }
+
+  /** The init container that waits for the DFS, with the condition it polls and the messages it prints. */
+  dfsWait(w: Workload): { name: string; condition?: string; ready?: string; waiting?: string; timeout?: string } | undefined {
+    const path = this.dfs?.path;
+    const init = (w.pod.initContainers ?? []).find((i) => path && i.volumeMounts?.some((m) => m.mountPath === path) && (i.command ?? []).join(' ').includes('until'));
+    if (!init) return undefined;
+    const script = (init.command ?? []).join('\n');
+    const echoes = [...script.matchAll(/echo "([^"$]*)"( >&2)?/g)];
+    const out = echoes.filter((m) => !m[2]).map((m) => m[1]!);
+    return {
+      name: init.name,
+      condition: /until (.*?); do/.exec(script)?.[1],
+      waiting: out.length > 1 ? out[0] : undefined,
+      ready: out[out.length - 1],
+      timeout: echoes.find((m) => m[2])?.[1],
+    };
+  }
+
+  /** The DFS as Decypharr and its readers see it. */
+  get dfs(): DfsFacts | undefined {
+    const d = this.one('decypharr');
+    if (!d) return undefined;
+    const fuseCtr = d.pod.containers.find((x) => x.volumeMounts?.some((m) => m.mountPropagation === 'Bidirectional'));
+    const fuseMount = fuseCtr?.volumeMounts?.find((m) => m.mountPropagation === 'Bidirectional');
+    if (!fuseCtr || !fuseMount) return undefined;
+    const hostPath = d.pod.volumes?.find((x) => x.name === fuseMount.name)?.hostPath?.path;
+    const sidecar = d.pod.containers.find((x) => x !== fuseCtr && x.volumeMounts?.some((m) => m.name === fuseMount.name));
+    // The export: a PV whose NFS server is the pinned ClusterIP of a Service selecting Decypharr.
+    let exp: DfsFacts['export'];
+    for (const pv of this.v.all('PersistentVolume')) {
+      const ex = pv.spec.nfs ? nfsExporter(this.v, pv.spec.nfs.server) : undefined;
+      if (ex?.workload !== d) continue;
+      const claim = pv.spec.claimRef?.name as string;
+      exp = { pv: pv.metadata.name, claim, ip: pv.spec.nfs.server, path: pv.spec.nfs.path, service: ex.service, port: ex.port!, mountOptions: pv.spec.mountOptions ?? [] };
+    }
+    return { w: d, container: fuseCtr.name, path: fuseMount.mountPath, hostPath, sidecar: sidecar?.name, export: exp };
+  }
+
+  /** Workloads (other than Decypharr) that mount the DFS path. */
+  dfsReaders(): Workload[] {
+    const dfs = this.dfs;
+    if (!dfs) return [];
+    return this.v.workloads.filter((w) => w !== dfs.w && w.pod.containers.some((x) => x.volumeMounts?.some((m) => m.mountPath === dfs.path)));
+  }
+
+  /** GPU consumers: containers requesting the GPU extended resource. */
+  gpuConsumers(resource: string): { w: Workload; container: string }[] {
+    const out: { w: Workload; container: string }[] = [];
+    for (const w of this.v.workloads) {
+      for (const ctr of w.pod.containers) if (ctr.resources?.limits?.[resource] !== undefined) out.push({ w, container: ctr.name });
+    }
+    return out;
+  }
+}
+
+interface DfsFacts {
+  readonly w: Workload;
+  readonly container: string;
+  readonly path: string;
+  readonly hostPath?: string;
+  readonly sidecar?: string;
+  readonly export?: { pv: string; claim: string; ip: string; path: string; service: string; port: number; mountOptions: string[] };
+}
+
+export const GPU_RESOURCE_PREFIX = 'gpu.intel.com/';
+
+function gpuResource(v: StackView): string | undefined {
+  for (const w of v.workloads) {
+    for (const ctr of w.pod.containers) {
+      const r = Object.keys(ctr.resources?.limits ?? {}).find((k) => k.startsWith(GPU_RESOURCE_PREFIX));
+      if (r) return r;
+    }
+  }
+  return undefined;
+}
+
+/** The Flux-relative path of the cluster folder (`./clusters/<cluster>` or below `repoPath`). */
+function clusterFluxPath(v: StackView): string {
+  for (const k of v.fluxKustomizations) {
+    const comp = v.components.find((x) => x.fluxName === k.metadata.name);
+    if (comp && typeof k.spec.path === 'string' && k.spec.path.endsWith(`/${comp.dir}`)) return k.spec.path.slice(0, -comp.dir.length - 1);
+  }
+  return `./${v.clusterRoot}`;
+}
+
+// ─── bootstrap ──────────────────────────────────────────────────────────────────────────────
+
+function bootstrap(f: Facts): string {
+  const v = f.v;
+  const md = new Md();
+  const fluxNs = v.fluxNamespace;
+  const sopsSecret = v.sopsSecretName;
+  const ks = v.fluxKustomizations;
+  const clusterPath = clusterFluxPath(v);
+  md.h(1, 'Bootstrap');
+  md.p(`From an empty k3s cluster to a running stack: node preparation, the age key for SOPS, Flux, and the order in which Flux applies the ${ks.length} Kustomizations of ${c(`${v.clusterRoot}/media-stack.yaml`)}.`);
+
+  md.h(2, '1. Nodes');
+  const nodeCmds: string[] = [];
+  for (const g of v.placementGroups) {
+    if (!g.nodeSelector) continue;
+    const members = v.workloads.filter((w) => w.placement.id === g.id);
+    const hosts = g.hostnames.length ? g.hostnames : ['<node>'];
+    nodeCmds.push(`# ${g.title}: ${members.map((w) => w.name).join(', ')}`);
+    const labels = g.nodeSelector.split(',');
+    for (const h of hosts) nodeCmds.push(`kubectl label node ${h} ${labels.join(' ')} --overwrite`);
+    const primary = members.map((w) => v.preferredNodeLabel(w.pod)).find((x) => x);
+    if (primary && hosts[0]) nodeCmds.push(`kubectl label node ${hosts[0]} ${primary.split(',')[0]} --overwrite   # the preferred (primary) node`);
+    const taints = new Set<string>();
+    for (const w of members) for (const t of w.pod.tolerations ?? []) if (t.key && t.effect) taints.add(`${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
+    for (const t of [...taints].sort()) for (const h of hosts) nodeCmds.push(`kubectl taint node ${h} ${t} --overwrite`);
+  }
+  if (nodeCmds.length) {
+    md.p('Label and taint the nodes the way the pods select and tolerate them (read from the synthesized pod specs):');
+    md.sh(nodeCmds);
+  } else md.p('The pods select no node labels: nothing to label or taint.');
+  const nfsUsers = v.workloads.filter((w) => (w.pod.volumes ?? []).some((vol) => {
+    const pvc = vol.persistentVolumeClaim ? v.find('PersistentVolumeClaim', vol.persistentVolumeClaim.claimName, w.namespace) : undefined;
+    const pv = pvc?.spec.volumeName ? v.find('PersistentVolume', pvc.spec.volumeName) : undefined;
+    return Boolean(pv?.spec.nfs || vol.nfs);
+  }));
+  const prereqs: string[] = [];
+  if (nfsUsers.length) {
+    const groups = [...new Set(nfsUsers.map((w) => w.placement.title))];
+    prereqs.push(`The NFS client (${c('nfs-common')} / ${c('nfs-utils')}) on every node of: ${groups.join(', ')} — kubelet mounts the NFS volumes of ${nfsUsers.map((w) => c(w.name)).join(', ')} on the node.`);
+  }
+  const ownClasses = new Set(v.all('StorageClass').map((s) => s.metadata.name));
+  const classes = [...new Set(v.all('PersistentVolumeClaim').map((p) => p.spec.storageClassName).filter((s: string | undefined): s is string => Boolean(s) && !ownClasses.has(s!)))];
+  for (const w of v.workloads) for (const t of (w.object as any).spec.volumeClaimTemplates ?? []) if (t.spec.storageClassName && !ownClasses.has(t.spec.storageClassName)) classes.push(t.spec.storageClassName);
+  const needClasses = [...new Set(classes)].sort();
+  if (needClasses.length) prereqs.push(`StorageClass${needClasses.length > 1 ? 'es' : ''} ${needClasses.map(c).join(', ')} (Longhorn), which the stack uses but does not create: ${c(`kubectl get storageclass ${needClasses.join(' ')}`)}.`);
+  const dfs = f.dfs;
+  if (dfs?.hostPath) prereqs.push(`Decypharr's FUSE mount propagates through ${c(dfs.hostPath)} on its node: the host's root must be a shared mount (${c('findmnt -o TARGET,PROPAGATION /')} shows ${c('shared')}; the systemd default).`);
+  const plex = f.one('plex');
+  if (plex?.pod.securityContext?.supplementalGroups?.length) {
+    prereqs.push(`Plex joins group ${plex.pod.securityContext.supplementalGroups.map(String).join(', ')} for ${c('/dev/dri')}: compare with ${c('getent group render')} on the GPU node (config ${c('apps.plex.renderGroupId')}).`);
+  }
+  md.p('Prerequisites the stack cannot install:');
+  md.ul(prereqs);
+
+  if (v.cfg.secrets.backend === 'sops' && sopsSecret) {
+    md.h(2, '2. The age key (SOPS)');
+    md.p(`Flux decrypts the ${c('*.sops.yaml')} Secrets with the age identity in the Secret ${c(sopsSecret)} of namespace ${c(fluxNs)}. Create the identity once, outside the repository, and back it up (a password manager and an offline copy): without it the Secrets cannot be decrypted, see [secrets.md](secrets.md).`);
+    md.sh([
+      `npm run keys -- init          # creates ${AGE_KEY_FILE} and puts its recipient into .sops.yaml`,
+      `kubectl create namespace ${fluxNs} --dry-run=client -o yaml | kubectl apply -f -`,
+      `kubectl create secret generic ${sopsSecret} --namespace=${fluxNs} --from-file=age.agekey=${AGE_KEY_FILE}`,
+    ]);
+    md.p(`Synthesize again after ${c('init')} so every Secret is encrypted to your recipient, and check that you can read one back:`);
+    const first = v.secretRequests[0];
+    md.sh(['npm run synth -- --config <your-config.ts> --out <output folder>', ...(first ? [`sops -d ${first.path} >/dev/null && echo decrypts`] : [])]);
+  } else if (v.cfg.secrets.backend === 'external-secrets') {
+    const i = v.cfg.secrets.infisical;
+    const namespaces = [...new Set(v.secretRequests.map((r) => r.namespace))].sort();
+    md.h(2, '2. Secrets from Infisical (External Secrets)');
+    md.p(`The External Secrets Operator must be installed. Create every value below in Infisical (project ${c(i.projectSlug)}, environment ${c(i.environmentSlug)}, folder ${c(i.secretsPath)}), then the Universal Auth credentials in each namespace (never in Git):`);
+    md.table(['Infisical key', 'Secret', 'What'], externalSecretKeysToCreate(v.secretRequests).map((k) => [c(k.remoteKey), `${k.namespaces.join(', ')}/${k.secret}`, k.description]));
+    md.sh(namespaces.map((ns) => `kubectl create secret generic ${i.bootstrapSecretName} -n ${ns} --from-literal=clientId=<client id> --from-literal=clientSecret=<client secret>`));
+  }
+
+  md.h(2, '3. Flux');
+  md.p(
+    `Flux applies ${c(clusterPath)}: its ${c('kustomization.yaml')} lists ${c('media-stack.yaml')}, the ${ks.length} Flux Kustomizations (namespace ${c(fluxNs)}, source ${c(`GitRepository/${v.cfg.flux.sourceName}`)}).`,
+    `The synth replaces its output folder as a whole, so synthesize into a folder of its own inside the GitOps repository (set ${c('flux.repoPath')} to that folder, e.g. ${c("'./media-stack'")}) — never into the repository root, which holds ${c('.git')} and Flux's own files.`,
+  );
+  md.p(`New cluster: bootstrap Flux into its own folder of the repository, then add one Kustomization there that applies ${c(clusterPath)}:`);
+  md.sh([`flux bootstrap git --url=ssh://git@<git host>/<owner>/<repository>.git --branch=main --path=./clusters/${v.cfg.cluster}-flux`]);
+  md.code(
+    'yaml',
+    [
+      `# clusters/${v.cfg.cluster}-flux/media-stack.yaml`,
+      'apiVersion: kustomize.toolkit.fluxcd.io/v1',
+      'kind: Kustomization',
+      'metadata:',
+      '  name: media-stack',
+      `  namespace: ${fluxNs}`,
+      'spec:',
+      `  interval: ${v.cfg.flux.interval}`,
+      `  path: ${clusterPath}`,
+      '  prune: true',
+      '  sourceRef:',
+      '    kind: GitRepository',
+      `    name: ${v.cfg.flux.sourceName}`,
+    ].join('\n'),
+  );
+  md.p(
+    `Existing Flux: commit the same file next to your other Flux Kustomizations. Bootstrapping with ${c(`--path=${clusterPath}`)} instead puts Flux's own files into the synthesized folder: they must then be listed with ${c("flux.extraRootResources: ['flux-system']")} (${v.cfg.flux.extraRootResources.includes('flux-system') ? 'this config does' : 'this config does not'}) and restored after every synth, which replaces the folder.`,
+  );
+
+  md.h(2, '4. Watch the Kustomizations come up');
+  md.p('Flux applies them in this order (each waits for its `dependsOn` to be ready; "waits" = Flux checks the health of every object before dependants start):');
+  md.table(
+    ['#', 'Kustomization', 'Depends on', 'Waits', 'Applies'],
+    ks.map((k, i) => {
+      const comp = v.components.find((x) => x.fluxName === k.metadata.name);
+      return [
+        String(i + 1),
+        c(k.metadata.name),
+        (k.spec.dependsOn ?? []).map((d: { name: string }) => c(d.name)).join(', ') || '—',
+        k.spec.wait ? 'yes' : k.spec.healthChecks?.length ? 'health checks' : 'no',
+        `${c(k.spec.path)}${comp ? `: ${comp.description}` : ''}`,
+      ];
+    }),
+  );
+  md.sh([
+    `flux reconcile source git ${v.cfg.flux.sourceName} -n ${fluxNs}`,
+    `flux get kustomizations -n ${fluxNs} --watch`,
+    ...(ks[0] ? [`flux reconcile kustomization ${ks[0].metadata.name} -n ${fluxNs} --with-source   # nudges the first one; the rest follow`] : []),
+  ]);
+  md.p('A Kustomization that stays `False`:');
+  md.sh([`flux logs --kind=Kustomization --name=<name> -n ${fluxNs}`, `kubectl describe kustomizations.kustomize.toolkit.fluxcd.io <name> -n ${fluxNs}`, `kubectl get events -n ${f.ns} --sort-by=.lastTimestamp | tail -30`]);
+  if (sopsSecret) md.p(`${c('decryption failed')} / ${c('no identity matched')} means ${c(`${fluxNs}/${sopsSecret}`)} does not hold the identity of a recipient in ${c('.sops.yaml')}: see [secrets.md](secrets.md).`);
+  md.p('Then: [post-deploy.md](post-deploy.md) for the settings only the apps\' UIs take, and [verification.md](verification.md).');
+  return md.toString();
+}
+
+// ─── secrets ────────────────────────────────────────────────────────────────────────────────
+
+function secrets(f: Facts): string {
+  const v = f.v;
+  const md = new Md();
+  const fluxNs = v.fluxNamespace;
+  const sopsSecret = v.sopsSecretName;
+  md.h(1, 'Secrets: recovery and key rotation');
+  if (v.cfg.secrets.backend === 'sops') md.p(`Paths are relative to the output folder (the root of this tree). ${c('sops')} finds your identity through ${c('SOPS_AGE_KEY_FILE')} (default ${c(AGE_KEY_FILE)}).`);
+  const rows = v.secretRequests.map((r) => [
+    c(`${r.namespace}/${r.name}`),
+    r.keys.map((k) => c(k.key)).join(', '),
+    r.keys.map((k) => (k.source.kind === 'generated' ? `${k.key}: generated once, kept` : `${k.key}: you supply it${k.source.optional ? ' (optional)' : ''} — ${k.source.description}`)).join('; '),
+    v.cfg.secrets.backend === 'sops' ? c(r.path) : r.keys.map((k) => c(infisicalKeyName(r.name, k.key))).join(', '),
+  ]);
+  md.table(['Secret', 'Keys', 'Values', v.cfg.secrets.backend === 'sops' ? 'File' : 'Infisical keys'], rows);
+
+  if (v.cfg.secrets.backend === 'external-secrets') {
+    const i = v.cfg.secrets.infisical;
+    md.p(`Values live in Infisical (${i.hostAPI}, project ${c(i.projectSlug)}, environment ${c(i.environmentSlug)}, folder ${c(i.secretsPath)}); nothing secret is in Git. To change a value, change it in Infisical; the operator syncs it within the refresh interval. Pods read Secrets at start, so restart the consumer:`);
+    md.sh(f.arrs.slice(0, 1).map((w) => `kubectl rollout restart ${w.ref} ${f.n(w)}`));
+    return md.toString();
+  }
+
+  md.h(2, 'Reading a value');
+  md.p("Decrypt the committed file; nothing needs cluster access:");
+  const first = v.secretRequests[0];
+  if (first) md.sh([`sops -d ${first.path}`, `sops -d --extract '["stringData"]["${first.keys[0]!.key}"]' ${first.path}`]);
+
+  md.h(2, 'Changing a value you supply');
+  const op = v.secretRequests.flatMap((r) => r.keys.filter((k) => k.source.kind === 'operator').map((k) => ({ r, k })))[0];
+  md.p(
+    'Supply the new value through one of the sources (environment variable, the gitignored `secrets.local.yaml`, or `secrets.sops.yaml` edited with `sops`), synthesize, commit and push. Pods read Secrets at start: restart the consumer once Flux applied the change.',
+  );
+  if (op) {
+    const consumer = v.workloads.find((w) => w.pod.containers.some((x) => x.env?.some((e) => e.valueFrom?.secretKeyRef?.name === op.r.name)));
+    md.sh([
+      `export ${secretEnvVarName(op.r.name, op.k.key)}=<new value>`,
+      'npm run synth -- --config <your-config.ts> --out <output folder>',
+      ...(consumer ? [`kubectl rollout restart ${consumer.ref} ${f.n(consumer)}`] : []),
+    ]);
+  }
+
+  md.h(2, 'Adding or removing a recipient');
+  md.p('A second admin, or a backup key kept offline: add its recipient; every Secret file is re-encrypted with your identity. Nothing changes in the cluster.');
+  md.sh(['npm run keys -- add age1…', 'npm run keys -- remove age1…']);
+
+  md.h(2, 'Rotating the key');
+  md.p(`After a leak, or when the demo recipient is still in ${c('.sops.yaml')}. Keep the cluster able to decrypt both the old and the new files until Flux has applied the new ones:`);
+  md.ol([
+    `${c('npm run keys -- rotate')} — creates a new identity, re-encrypts every Secret file to it and replaces the recipient in ${c('.sops.yaml')}.`,
+    `Give the cluster both identities: ${c(`cat <old key file> <new key file> > /tmp/both.agekey`)}, then replace the Secret (below) with ${c('/tmp/both.agekey')}.`,
+    'Commit and push the re-encrypted files; wait until `flux get kustomizations` is Ready everywhere.',
+    `Replace the Secret again with the new identity alone, delete ${c('/tmp/both.agekey')}, and destroy the old key (also in its backups).`,
+  ]);
+  if (sopsSecret) {
+    md.sh([
+      `kubectl create secret generic ${sopsSecret} --namespace=${fluxNs} --from-file=age.agekey=/tmp/both.agekey --dry-run=client -o yaml | kubectl apply -f -`,
+      `flux reconcile kustomization ${v.fluxKustomizations[0]?.metadata.name ?? '<name>'} -n ${fluxNs} --with-source`,
+    ]);
+  }
+
+  md.h(2, 'The key is lost');
+  md.p('In this order:');
+  md.ol([
+    `Restore it from the backup into ${c(AGE_KEY_FILE)} and check: ${c(`sops -d ${first?.path ?? '<file>'} >/dev/null && echo ok`)}.`,
+    ...(sopsSecret
+      ? [
+          `No backup, but the cluster still runs: the identity is in the cluster. Copy it out, store it (and a backup), then rotate (above) if the workstation that lost it may have leaked it: ${c(`kubectl get secret ${sopsSecret} -n ${fluxNs} -o jsonpath='{.data.age\\.agekey}' | base64 -d > ${AGE_KEY_FILE}`)}.`,
+        ]
+      : []),
+    `Both gone: the files cannot be decrypted by anyone. Create a new identity (${c('npm run keys -- init')}), delete the old ${c('*.sops.yaml')} Secret files from the output folder, supply every operator value again and synthesize: new files are created, with new generated values. The *arr apps read their API key from the Secret (${c('*__AUTH__APIKEY')}), and so do Decypharr and Pulsarr, so they follow by themselves after a restart; re-enter the new keys where a UI stored the old one (Prowlarr apps, the download clients in Sonarr/Radarr, Profilarr — see [post-deploy.md](post-deploy.md)). Then replace ${c(`${fluxNs}/${sopsSecret ?? 'sops-age'}`)} with the new identity.`,
+  ]);
+  md.p('Test the backup once a quarter: decrypt one file with the backup copy alone, e.g.', c(`SOPS_AGE_KEY_FILE=<backup copy> sops -d ${first?.path ?? '<file>'} >/dev/null && echo ok`) + '.');
+  return md.toString();
+}
+
+// ─── post-deploy ────────────────────────────────────────────────────────────────────────────
+
+function postDeploy(f: Facts): string {
+  const v = f.v;
+  const md = new Md();
+  md.h(1, 'After the first deployment: what only the UIs take');
+  md.p('The stack wires everything it can through environment variables and Secrets. These settings live in the apps\' own databases and must be entered once by hand.');
+
+  const arrs = f.arrs;
+  const keyRows: string[] = [];
+  for (const w of [...arrs, ...f.v.workloadsOfApp('prowlarr')]) {
+    const ref = f.secretRef(w, '__AUTH__APIKEY');
+    if (ref) keyRows.push(`# ${w.name} (env ${ref.env} from Secret ${ref.secret})`, ...f.readSecret(ref.secret, ref.key));
+  }
+  if (keyRows.length) {
+    md.h(2, 'API keys');
+    md.p(
+      v.cfg.secrets.backend === 'sops'
+        ? 'The *arr API keys are generated by the synth and set through the environment; read them from the committed Secret files (no cluster access needed):'
+        : 'The *arr API keys are values you created in Infisical:',
+    );
+    md.sh(keyRows);
+  }
+
+  const plex = f.one('plex');
+  if (plex) {
+    const ctr = f.main(plex);
+    const transcode = f.claimPath(plex, 'transcode-cache') ?? ctr.volumeMounts?.find((m) => m.mountPath.includes('transcode'))?.mountPath;
+    const media = f.claimPath(plex, 'media-library');
+    const links = f.claimPath(plex, 'symlink-library');
+    const svc = f.svc(plex);
+    const claim = f.secretRef(plex, 'PLEX_CLAIM');
+    md.h(2, 'Plex');
+    md.ol([
+      `Claim the server: open ${svc ? `${c(`http://<EXTERNAL-IP of svc/${svc.name}>:${svc.port}/web`)} (${c(`kubectl get svc ${svc.name} -n ${plex.namespace}`)})` : 'the Plex web app'} from the LAN within minutes of the first start${claim ? `, or supply a claim token (https://www.plex.tv/claim, valid 4 minutes) as ${c(`${claim.secret}/${claim.key}`)} before the first start` : ''}.`,
+      ...(transcode ? [`Settings › Transcoder › Transcoder temporary directory: ${c(transcode)} (the linuxserver image has no default; ClusterPlex needs the same path in Plex and every worker).`] : []),
+      ...(f.gpuConsumers(gpuResource(v) ?? '').some((x) => x.w === plex)
+        ? ['Settings › Transcoder › "Use hardware acceleration when available" (needs Plex Pass), see [clusterplex-gpu.md](clusterplex-gpu.md).']
+        : []),
+      `Libraries: one library per type with ${[links, media].filter(Boolean).map((p) => c(`${p}/<folder>`)).join(' and ')} as folders${links ? ` (the ${c(links)} entries are symlinks into ${c(f.dfs?.path ?? 'the DFS')})` : ''}.`,
+      ...(f.one('pulsarr') && f.secretRef(f.one('pulsarr')!, 'PLEX_TOKEN')
+        ? [`Pulsarr needs a Plex token (${c('X-Plex-Token')}): supply it as ${c(`${f.secretRef(f.one('pulsarr')!, 'PLEX_TOKEN')!.secret}/${f.secretRef(f.one('pulsarr')!, 'PLEX_TOKEN')!.key}`)} (see [secrets.md](secrets.md)) and restart Pulsarr.`]
+        : []),
+    ]);
+  }
+
+  const prowlarr = f.one('prowlarr');
+  if (prowlarr && arrs.length) {
+    const pUrl = f.url(prowlarr);
+    md.h(2, 'Prowlarr: app sync');
+    md.p(`${f.uiUrl(prowlarr) ? `In ${f.uiUrl(prowlarr)}, ` : 'In Prowlarr, '}Settings › Apps › + for each instance, with the API key from above, then add indexers. The first sync can take 10–15 minutes; "Test" and "Save" on an app forces one.`);
+    md.table(
+      ['Application', 'Prowlarr Server', 'Server', 'API Key'],
+      arrs.map((w) => [w.app === 'sonarr' ? 'Sonarr' : 'Radarr', c(pUrl ?? ''), c(f.url(w) ?? ''), `${w.name}'s key`]),
+    );
+  }
+
+  const decypharr = f.one('decypharr');
+  if (decypharr && arrs.length) {
+    const dSvc = f.svc(decypharr);
+    const usenet = envValue(f.main(decypharr), 'DECYPHARR_USENET__PROVIDERS__0__PORT') !== undefined || f.main(decypharr).env?.some((e) => e.name.startsWith('DECYPHARR_USENET__'));
+    const categories = (() => {
+      const cm = v.all('ConfigMap').find((x) => x.metadata.namespace === decypharr.namespace && typeof (x as any).data?.['config.json'] === 'string');
+      try {
+        return JSON.parse((cm as any)?.data['config.json']).categories as string[] | undefined;
+      } catch {
+        return undefined;
+      }
+    })();
+    md.h(2, 'Sonarr / Radarr: Decypharr as the download client');
+    md.p(
+      `Settings › Download Clients › + › qBittorrent. Decypharr authenticates the Arr by its URL and API key (the Arr gives them as user name and password, and Decypharr calls back into that Arr to import).${usenet ? ` For usenet add a SABnzbd client the same way, with URL Base ${c('/sabnzbd')}.` : ''} Leave "Use SSL" off.`,
+    );
+    md.table(
+      ['Instance', 'Host', 'Port', 'Username', 'Password', 'Category'],
+      arrs.map((w) => [c(w.name), c(`${dSvc?.name}.${decypharr.namespace}.svc.cluster.local`), c(dSvc?.port ?? ''), c(f.url(w) ?? ''), `${w.name}'s API key`, c(categories?.includes(w.name) ? w.name : w.name)]),
+    );
+    const links = f.claimPath(arrs[0]!, 'symlink-library');
+    const media = f.claimPath(arrs[0]!, 'media-library');
+    if (links || media) {
+      md.p(
+        `Root folders (Settings › Media Management): the streaming library ${links ? c(`${links}/${arrs[0]!.name}`) : ''}${media ? ` and, for what you keep, the permanent library ${c(`${media}/<folder>`)}` : ''} — the same paths Plex sees. See [streaming-to-permanent.md](streaming-to-permanent.md).`,
+      );
+    }
+  }
+
+  const profilarr = f.one('profilarr');
+  if (profilarr && arrs.length) {
+    md.h(2, 'Profilarr');
+    md.p(
+      `Open ${f.uiUrl(profilarr) ?? 'Profilarr'} (its ${c('ORIGIN')} is ${c(envValue(f.main(profilarr), 'ORIGIN') ?? '?')}: open it at exactly that URL, or logins fail the CSRF check). Set the admin password, add ${arrs.map((w) => `${c(w.name)} (${c(f.url(w) ?? '')})`).join(', ')} with their API keys, pick profiles from the database and sync. Repeat the sync when the database updates.`,
+    );
+  }
+
+  const pulsarr = f.one('pulsarr');
+  if (pulsarr) {
+    const seeded = ['sonarrBaseUrl', 'radarrBaseUrl'].map((k) => envValue(f.main(pulsarr), k)).filter(Boolean);
+    const others = arrs.filter((w) => !seeded.includes(f.url(w)));
+    md.h(2, 'Pulsarr');
+    md.p(
+      `Open ${f.uiUrl(pulsarr) ?? 'Pulsarr'} and create the admin user. ${seeded.length ? `It starts with ${seeded.map((s) => c(s!)).join(' and ')} (seeded from the environment); check the root folder and quality profile of each.` : ''}${others.length ? ` Add ${others.map((w) => c(w.name)).join(', ')} in its UI (${others.map((w) => c(f.url(w) ?? '')).join(', ')}).` : ''} Watchlisted items reach Sonarr/Radarr at the next sync.`,
+    );
+  }
+  return md.toString();
+}
+
+// ─── streaming → permanent ──────────────────────────────────────────────────────────────────
+
+function upgrade(f: Facts): string | undefined {
+  const arrs = f.arrs.filter((w) => f.claimPath(w, 'symlink-library') && f.claimPath(w, 'media-library'));
+  if (arrs.length === 0) return undefined;
+  const md = new Md();
+  const dfs = f.dfs;
+  const plex = f.one('plex');
+  md.h(1, 'Streaming → permanent');
+  md.p(
+    `A streamed title is a folder of symlinks in the streaming library that point into the debrid DFS${dfs ? ` (${c(dfs.path)})` : ''}. Keeping it means copying the real files into the permanent library on the NAS and removing the symlinks, so ${plex ? 'Plex' : 'the players'} see${plex ? 's' : ''} one copy.`,
+  );
+  for (const w of arrs) {
+    const links = f.claimPath(w, 'symlink-library')!;
+    const media = f.claimPath(w, 'media-library')!;
+    const ctr = f.containerMounting(w, media)?.name ?? f.main(w).name;
+    const what = w.app === 'sonarr' ? 'series' : 'movie';
+    const Title = w.app === 'sonarr' ? '<Series (Year)>' : '<Movie (Year)>';
+    md.h(2, `${w.name}`);
+    md.p(`Root folders (Settings › Media Management): streaming ${c(`${links}/${w.name}`)}, permanent ${c(`${media}/<folder>`)} (a folder of the NAS export). Both are mounted read-write in ${c(w.name)}, at the same paths as in Plex.`);
+    md.ol([
+      `Edit the ${what}, change its root folder to the permanent one and let ${w.app === 'sonarr' ? 'Sonarr' : 'Radarr'} move the files.`,
+      'Check that real files arrived (a moved symlink still points into the DFS and breaks when the debrid cache drops the file). The first command must print nothing:',
+    ]);
+    md.sh([
+      f.exec(w, ctr, `find "${media}/<folder>/${Title}" -type l`),
+      `# symlinks left: copy their targets instead, then rescan the ${what}`,
+      f.exec(w, ctr, `cp -rL "${links}/${w.name}/${Title}" "${media}/<folder>/"`),
+    ]);
+    md.ol([`Remove what is left of the streaming folder, or ${plex ? 'Plex' : 'the players'} show${plex ? 's' : ''} the title twice:`], 3);
+    md.sh([f.exec(w, ctr, `rm -rf "${links}/${w.name}/${Title}"`)]);
+  }
+  if (plex) md.p('Finally scan the Plex library (or wait for the periodic scan); the DFS copy expires from the debrid cache by itself.');
+  return md.toString();
+}
+
+// ─── failover ───────────────────────────────────────────────────────────────────────────────
+
+function failover(f: Facts): string | undefined {
+  const v = f.v;
+  const group = f.v.workloads.filter((w) => w.placement.id === 'storage_nodes' && v.coLocationLabel(w.pod));
+  if (group.length === 0) return undefined;
+  const label = v.coLocationLabel(group[0]!.pod)!;
+  const storage = group[0]!.placement;
+  const primaryLabel = v.preferredNodeLabel(group[0]!.pod);
+  const hosts = storage.hostnames;
+  const primary = hosts[0] ?? '<primary node>';
+  const secondary = hosts[1] ?? '<secondary node>';
+  const ns = group[0]!.namespace;
+  const md = new Md();
+  md.h(1, 'Failover and failback of the storage nodes');
+  md.p(
+    `The streaming stack (${group.map((w) => c(w.name)).join(', ')}) requires a storage node (${c(storage.constraint)}), prefers the primary (${c(primaryLabel ?? '?')}) and prefers to run together (pod label ${c(label)}), so a failover moves it as a group. Preferences are not guarantees: the checks below are the test. There is no descheduler in this stack: failback is a step of its own.`,
+  );
+  const list = `kubectl get pods -n ${ns} -l ${label} -o wide`;
+  md.h(2, '1. Before');
+  md.sh([`kubectl get nodes -l ${storage.nodeSelector} -L ${primaryLabel?.split('=')[0] ?? storage.nodeSelector.split('=')[0]}`, `${list}   # all on ${primary}`]);
+  md.h(2, `2. Fail over: drain ${primary}`);
+  md.sh([`kubectl drain ${primary} --ignore-daemonsets --delete-emptydir-data`, `${list} -w   # all move to ${secondary}; Longhorn volumes re-attach (a few minutes)`]);
+  md.p('Expected:');
+  const checks: string[] = [];
+  const dfs = f.dfs;
+  const readers = f.dfsReaders().filter((w) => group.includes(w));
+  if (dfs) {
+    checks.push(`# Decypharr's FUSE mount is back on ${secondary}`);
+    checks.push(`${f.exec(dfs.w, dfs.container, `grep ${dfs.path} /proc/mounts`)}`);
+    if (dfs.export) checks.push(`kubectl get endpoints ${dfs.export.service} -n ${dfs.w.namespace}   # the export follows the pod; readers mount ${dfs.export.ip}, not a name`);
+    for (const w of readers) checks.push(f.exec(w, f.containerMounting(w, dfs.path)!.name, `ls ${dfs.path}`));
+  }
+  for (const w of group.filter((x) => f.claimPath(x, 'symlink-library'))) {
+    const p = f.claimPath(w, 'symlink-library')!;
+    checks.push(f.exec(w, f.containerMounting(w, p)!.name, `ls ${p}`));
+  }
+  md.sh(checks);
+  md.p(`Pods that stay ${c('Init')} wait for the DFS (see [decypharr-dfs.md](decypharr-dfs.md)); pods on different nodes still work (every reader mounts the DFS over NFS), but re-run the drain test after fixing why they split.`);
+  md.h(2, `3. Fail back to ${primary}`);
+  md.p(`Uncordoning alone moves nothing back. Move the group in one go, with ${secondary} cordoned so nothing lands there:`);
+  md.sh([
+    `kubectl uncordon ${primary}`,
+    `kubectl cordon ${secondary}`,
+    `kubectl delete pod -n ${ns} -l ${label}`,
+    `${list} -w   # all on ${primary}`,
+    `kubectl uncordon ${secondary}`,
+  ]);
+  const workers = v.workloads.filter((w) => w.placement.id === 'gpu_nodes' && w.kind === 'StatefulSet');
+  if (workers.length) {
+    md.h(2, 'GPU node down');
+    md.p(`${workers.map((w) => c(w.name)).join(', ')} ${workers.length > 1 ? 'go' : 'goes'} Pending (${c(workers[0]!.placement.constraint)}); Plex transcodes locally in the meantime. Nothing to do but bring the node back.`);
+  }
+  return md.toString();
+}
+
+// ─── Decypharr DFS ──────────────────────────────────────────────────────────────────────────
+
+function decypharrDfs(f: Facts): string | undefined {
+  const dfs = f.dfs;
+  if (!dfs) return undefined;
+  const d = dfs.w;
+  const md = new Md();
+  const readers = f.dfsReaders();
+  md.h(1, 'Decypharr DFS troubleshooting');
+  md.p(
+    `${c(f.pod(d))} mounts the debrid library with FUSE at ${c(dfs.path)} (container ${c(dfs.container)}, privileged, ${c('mountPropagation: Bidirectional')}${dfs.hostPath ? ` on the host path ${c(dfs.hostPath)}` : ''}).` +
+      (dfs.export && dfs.sidecar
+        ? ` The ${c(dfs.sidecar)} sidecar re-exports it over NFSv3 on port ${dfs.export.port}; ${readers.map((w) => c(w.name)).join(', ')} mount that export through ${c(`pvc/${dfs.export.claim}`)} → ${c(`pv/${dfs.export.pv}`)} → ${c(`${dfs.export.ip}:${dfs.export.path}`)}, the pinned ClusterIP of ${c(`svc/${dfs.export.service}`)} (kubelet mounts on the node, where Service names do not resolve).`
+        : ` Readers mount the same host path with ${c('HostToContainer')}.`),
+  );
+  md.p('Typical symptoms: readers stuck in `Init` (waiting for the DFS), `ContainerCreating` with mount errors, or empty/stale `' + dfs.path + '` in a reader. Work from the source outwards:');
+
+  md.h(2, '1. Decypharr itself');
+  md.sh([f.getPodWide(d), f.logs(d, dfs.container, '--tail=100'), f.exec(d, dfs.container, `grep ${dfs.path} /proc/mounts`)]);
+  md.p(`The last command must print a ${c('fuse')} line. None: the debrid account is not configured (Decypharr stays in setup until a debrid provider validates — check the API key in [secrets.md](secrets.md)) or the mount failed (see the log).`);
+
+  if (dfs.hostPath) {
+    md.h(2, '2. Mount propagation on the node');
+    md.p(`The FUSE mount reaches the host (and the sidecar) only if ${c(dfs.hostPath)} is on a shared mount. On the node where ${c(f.pod(d))} runs:`);
+    md.sh([
+      `kubectl debug node/<node> -it --image=busybox -- chroot /host findmnt -o TARGET,PROPAGATION --target ${dfs.hostPath}`,
+      '# PROPAGATION must be "shared"; if not: mount --make-rshared / on the node, then',
+      `kubectl delete pod ${f.pod(d)} -n ${d.namespace}`,
+    ]);
+    if (dfs.sidecar) {
+      md.p(`The sidecar sees the mount through ${c('HostToContainer')}; it must list the same entries as the ${c(dfs.container)} container:`);
+      md.sh([f.exec(d, dfs.sidecar, `ls ${dfs.path}`), f.logs(d, dfs.sidecar, '--tail=30')]);
+    }
+  }
+
+  const exp = dfs.export;
+  if (exp) {
+    md.h(2, '3. The NFS export');
+    md.sh([
+      `kubectl get svc ${exp.service} -n ${d.namespace} -o jsonpath='{.spec.clusterIP}{"\\n"}'   # ${exp.ip}`,
+      `kubectl get endpoints ${exp.service} -n ${d.namespace}   # the pod IP of ${f.pod(d)}:${exp.port}`,
+      `kubectl get pv ${exp.pv} -o jsonpath='{.spec.mountOptions}{"\\n"}'`,
+      `kubectl get pvc ${exp.claim} -n ${d.namespace}   # Bound`,
+    ]);
+    md.p(
+      `A ClusterIP other than ${c(exp.ip)}, or a Service that failed to create, means the address was taken or is outside the cluster's service CIDR: ${c(`kubectl get events -n ${d.namespace} --field-selector involvedObject.name=${exp.service}`)}; pick a free one (${c('apps.decypharr.nfsClusterIP')}).`,
+    );
+    md.p(
+      `The server is rclone's user-space NFSv3 (go-nfs): no portmapper, no lock manager, so ${c(`showmount -e ${exp.ip}`)} and a plain ${c('mount')} fail — by design. Clients must pass the options of the PV: ${c(exp.mountOptions.join(','))}. To test from a node by hand:`,
+    );
+    md.sh([`mkdir -p /tmp/dfs-test && mount -t nfs -o ${exp.mountOptions.join(',')} ${exp.ip}:${exp.path} /tmp/dfs-test && ls /tmp/dfs-test; umount /tmp/dfs-test`]);
+    md.p(`${c('mount.nfs: … wrong fs type')} / ${c('bad option')}: the node lacks the NFS client (${c('nfs-common')}). ${c('Connection refused')} or a timeout: the sidecar is not serving, or kube-proxy on that node does not route the ClusterIP.`);
+  }
+
+  if (readers.length) {
+    md.h(2, `${exp ? 4 : 3}. The readers`);
+    const cmds: string[] = [];
+    for (const w of readers) {
+      const ctr = f.containerMounting(w, dfs.path)!;
+      const wait = f.dfsWait(w);
+      cmds.push(`# ${w.name}`);
+      if (wait) cmds.push(f.logs(w, wait.name));
+      cmds.push(f.exec(w, ctr.name, `ls ${dfs.path}`));
+    }
+    cmds.push(`kubectl describe pod ${readers.filter((w) => w.kind === 'StatefulSet').map((w) => f.pod(w))[0] ?? '<pod>'} -n ${readers[0]!.namespace} | tail -20   # mount errors appear as events`);
+    md.sh(cmds);
+    const wait = readers.map((w) => f.dfsWait(w)).find(Boolean);
+    if (wait) {
+      md.p(
+        `The ${c(wait.name)} init container polls ${wait.condition ? c(wait.condition) : `until ${c(dfs.path)} is served`} and logs ${wait.waiting ? `${c(wait.waiting)} first, ` : ''}${wait.ready ? `${c(wait.ready)} when the DFS is served` : ''}${wait.timeout ? `; after its time limit it fails with ${c(wait.timeout)} and kubelet starts it again` : ''}. Still waiting: the reader sees the directory underneath, not the DFS — work through the steps above.`,
+      );
+    }
+    md.p(`After Decypharr restarts, a reader can keep a stale mount (${c('Stale file handle')} or an empty ${c(dfs.path)}): restart the reader, e.g. ${c(`kubectl delete pod ${f.pod(readers[0]!)} -n ${readers[0]!.namespace}`)}.`);
+  }
+  return md.toString();
+}
+
+// ─── ClusterPlex / GPU ──────────────────────────────────────────────────────────────────────
+
+function clusterplexGpu(f: Facts): string | undefined {
+  const v = f.v;
+  const resource = gpuResource(v);
+  const plugin = v.workloads.find((w) => w.kind === 'DaemonSet' && w.app.includes('gpu'));
+  const consumers = resource ? f.gpuConsumers(resource) : [];
+  const orchestrator = f.one('clusterplex-orchestrator');
+  if (!resource && !orchestrator) return undefined;
+  const md = new Md();
+  md.h(1, 'ClusterPlex and GPU checks');
+  if (resource) {
+    md.p(`Pods get the GPU as the extended resource ${c(resource)}${plugin ? `, advertised by ${c(plugin.ref)} (${c(plugin.namespace)}) on ${c(plugin.placement.constraint)} nodes` : ''}. Requested by: ${consumers.map((x) => `${c(x.w.name)} (${c(x.container)}, ${x.w.placement.title.toLowerCase()})`).join(', ')}.`);
+    const args = plugin?.pod.containers[0]?.args?.find((a) => a.startsWith('-shared-dev-num='));
+    md.h(2, '1. The node advertises the GPU');
+    md.sh([
+      `kubectl get nodes${plugin?.placement.nodeSelector ? ` -l ${plugin.placement.nodeSelector}` : ''} -o custom-columns='NODE:.metadata.name,GPU:.status.allocatable.${resource.replace(/\./g, '\\.')}'`,
+      ...(plugin ? [`kubectl get pods -n ${plugin.namespace} -l ${plugin.selector} -o wide`, `kubectl logs -n ${plugin.namespace} ${plugin.ref} --tail=30`] : []),
+      ...(plugin?.placement.hostnames[0] ? [`kubectl describe node ${plugin.placement.hostnames[0]} | grep -A8 'Allocated resources'`] : []),
+    ]);
+    md.p(
+      `Expect ${args ? c(args.split('=')[1]!) : 'a number'} per GPU${args ? ` (${c(args)}: that many containers can share one GPU)` : ''}. ${c('<none>')}: the plugin is not running there, or the node has no ${c('/dev/dri')} (for a Proxmox LXC, pass ${c('/dev/dri')} through: ${c('lxc.cgroup2.devices.allow: c 226:* rwm')} and ${c('lxc.mount.entry: /dev/dri dev/dri none bind,optional,create=dir')}).`,
+    );
+    const offPlugin = plugin ? consumers.filter((x) => x.w.placement.id !== plugin.placement.id) : [];
+    if (offPlugin.length) {
+      md.p(
+        `**Note:** ${offPlugin.map((x) => c(x.w.name)).join(', ')} request${offPlugin.length === 1 ? 's' : ''} ${c(resource)} but run${offPlugin.length === 1 ? 's' : ''} on ${offPlugin[0]!.w.placement.title.toLowerCase()} (${c(offPlugin[0]!.w.placement.constraint)}), while the plugin only runs on ${c(plugin!.placement.constraint)}: such a pod stays Pending with ${c(`Insufficient ${resource}`)} unless its node has a GPU and matches the plugin's node selector too.`,
+      );
+    }
+    md.h(2, '2. The pods got it');
+    const cmds: string[] = [];
+    for (const x of consumers) {
+      cmds.push(`# ${x.w.name}`);
+      cmds.push(f.getPodWide(x.w));
+      cmds.push(f.exec(x.w, x.container, 'ls -l /dev/dri'));
+    }
+    if (consumers[0]) cmds.push(`kubectl describe pod ${f.v.podRef(consumers[0].w).replace(/^.*\//, '')} -n ${consumers[0].w.namespace} | grep -A3 -i 'insufficient\\|events'   # if Pending`);
+    md.sh(cmds.filter((x) => !x.includes('describe pod statefulset/') && !x.includes('describe pod deployment/')));
+    const plex = f.one('plex');
+    const groups = plex?.pod.securityContext?.supplementalGroups;
+    if (plex && groups?.length) {
+      md.p(`${c('/dev/dri/renderD*')} must be readable by Plex's group ${groups.map(String).join(', ')}; on the GPU node: ${c('getent group render')} and ${c('ls -ln /dev/dri')}. A different GID: set ${c('apps.plex.renderGroupId')}.`);
+    }
+  }
+  const workers = v.workloadsOfApp('clusterplex-worker');
+  if (orchestrator) {
+    md.h(2, `${resource ? 3 : 1}. Orchestrator and workers`);
+    const oc = f.main(orchestrator).name;
+    const cmds = [
+      `kubectl get svc ${f.svc(orchestrator)?.name ?? orchestrator.name} -n ${orchestrator.namespace}   # ClusterIP: workers and Plex reach it by name`,
+      `kubectl logs ${orchestrator.ref} -n ${orchestrator.namespace} -c ${oc} --tail=50   # registered workers, dispatched jobs`,
+    ];
+    for (const w of workers) {
+      const wc = f.main(w);
+      cmds.push(f.logs(w, wc.name, '--tail=50'));
+      cmds.push(f.exec(w, wc.name, 'printenv FFMPEG_HWACCEL ORCHESTRATOR_URL'));
+    }
+    md.sh(cmds);
+    for (const w of workers) {
+      const wc = f.main(w);
+      const hw = envValue(wc, 'FFMPEG_HWACCEL');
+      md.p(`${c(w.name)} runs ${w.replicas} worker${w.replicas === 1 ? '' : 's'} with ${c(`FFMPEG_HWACCEL=${hw ?? '(unset)'}`)} (VA-API on Intel; ${c('qsv')} is rejected) and ${c(`ORCHESTRATOR_URL=${envValue(wc, 'ORCHESTRATOR_URL') ?? '?'}`)}. The worker mod installs packages and downloads codecs at its first start (up to 10 minutes, internet egress needed).`);
+      const shared = wc.volumeMounts?.filter((m) => m.subPath) ?? [];
+      if (shared.length) {
+        md.p('Hardware transcodes on a worker need the drivers Plex downloaded: the worker shares Plex\'s directories:');
+        md.sh(shared.map((m) => f.exec(w, wc.name, `ls "${m.mountPath}"`)));
+      }
+    }
+    md.p(
+      'Then play something that must transcode (lower the quality in the player) and look at Plex › Settings › Dashboard: a transcode with "(hw)" ran on a GPU. No "(hw)": Plex Pass is missing or "Use hardware acceleration when available" is off — Plex only hands hardware transcodes to workers when it decided on hardware itself.',
+    );
+  }
+  return md.toString();
+}
+
+// ─── verification ───────────────────────────────────────────────────────────────────────────
+
+function verification(f: Facts): string {
+  const v = f.v;
+  const md = new Md();
+  const fluxNs = v.fluxNamespace;
+  md.h(1, 'Verification checklist');
+  md.p('The design document\'s checklist, as commands against what this config deploys. Each block should print what its comment says.');
+
+  md.h(2, 'Foundation');
+  const sharedClaims = v.all('PersistentVolumeClaim').filter((p) => !/^config-/.test(p.metadata.name)).map((p) => p.metadata.name);
+  const configClaims = v.all('PersistentVolumeClaim').filter((p) => /^config-/.test(p.metadata.name)).map((p) => p.metadata.name);
+  md.sh([
+    `flux get kustomizations -n ${fluxNs}   # every one Ready=True`,
+    ...(v.sopsSecretName ? [`kubectl get secret ${v.sopsSecretName} -n ${fluxNs}`] : []),
+    ...(sharedClaims.length ? [`kubectl get pvc ${sharedClaims.join(' ')} -n ${f.ns}   # Bound`] : []),
+    ...(configClaims.length ? [`kubectl get pvc ${configClaims.join(' ')} -n ${f.ns}   # Bound`] : []),
+  ]);
+
+  const arrs = [...f.arrs, ...v.workloadsOfApp('prowlarr')];
+  if (arrs.length) {
+    md.h(2, '*arr apps');
+    const cmds: string[] = [];
+    for (const w of arrs) {
+      cmds.push(`# ${w.name}: Running on ${w.placement.title.toLowerCase()}; /ping answers {"status":"OK"} without a login (there is no /health)`);
+      cmds.push(f.getPodWide(w));
+      cmds.push(...f.healthCurl(w));
+    }
+    const prowlarr = v.workloadsOfApp('prowlarr')[0];
+    if (prowlarr) cmds.push(`${f.logs(prowlarr, f.main(prowlarr).name)} | grep -i sync   # app sync to ${f.arrs.map((w) => w.name).join(', ')}`);
+    md.sh(cmds);
+    md.p('In each Sonarr/Radarr: Settings › Indexers lists the Prowlarr-synced indexers; Settings › Download Clients shows Decypharr green on "Test".');
+  }
+  const profilarr = f.one('profilarr');
+  if (profilarr) md.sh([f.getPodWide(profilarr), ...f.healthCurl(profilarr)]);
+
+  const dfs = f.dfs;
+  if (dfs) {
+    const d = dfs.w;
+    const label = v.coLocationLabel(d.pod);
+    md.h(2, 'Decypharr and the symlink library');
+    const links = f.claimPath(d, 'symlink-library');
+    const cmds = [
+      `kubectl get pod ${f.pod(d)} -n ${d.namespace} -o jsonpath='{.spec.containers[*].name}{"\\n"}'   # ${d.pod.containers.map((x) => x.name).join(' ')}`,
+      `kubectl get pod ${f.pod(d)} -n ${d.namespace}   # READY ${d.pod.containers.length}/${d.pod.containers.length}`,
+      ...(label ? [`kubectl get pods -n ${d.namespace} -l ${label} -o wide   # the streaming stack, on one node`] : []),
+      `${f.exec(d, dfs.container, `grep ${dfs.path} /proc/mounts`)}   # a fuse line`,
+      ...(links ? [`${f.exec(d, dfs.container, `test -w ${links}`)} && echo writable`] : []),
+      ...(dfs.sidecar ? [`${f.logs(d, dfs.sidecar, '--tail=10')}   # no errors`] : []),
+      ...(dfs.export ? [`kubectl get svc ${dfs.export.service} -n ${d.namespace}   # CLUSTER-IP ${dfs.export.ip}`] : []),
+    ];
+    for (const w of f.dfsReaders()) {
+      const wait = f.dfsWait(w);
+      if (wait) cmds.push(`${f.logs(w, wait.name)} | tail -1   # ${wait.ready ?? 'ready'}`);
+      cmds.push(f.exec(w, f.containerMounting(w, dfs.path)!.name, `ls ${dfs.path}`));
+    }
+    md.sh(cmds);
+  }
+
+  const plex = f.one('plex');
+  if (plex) {
+    md.h(2, 'Plex and ClusterPlex');
+    const ctr = f.main(plex).name;
+    const cmds = [f.getPodWide(plex), ...f.healthCurl(plex).map((x) => (x.startsWith('curl') ? `${x}   # 200 with the server identity` : x))];
+    for (const claim of ['media-library', 'symlink-library']) {
+      const p = f.claimPath(plex, claim);
+      if (p) cmds.push(f.exec(plex, ctr, `ls ${p}`));
+    }
+    if (dfs) cmds.push(f.exec(plex, ctr, `test -d ${dfs.path}`) + ' && echo "DFS accessible"');
+    const plugin = v.workloads.find((w) => w.kind === 'DaemonSet' && w.app.includes('gpu'));
+    const resource = gpuResource(v);
+    if (plugin) cmds.push(`kubectl get daemonset ${plugin.name} -n ${plugin.namespace}`);
+    if (resource && plugin) cmds.push(`kubectl get nodes -l ${plugin.placement.nodeSelector} -o custom-columns='NODE:.metadata.name,GPU:.status.allocatable.${resource.replace(/\./g, '\\.')}'`);
+    const orch = f.one('clusterplex-orchestrator');
+    if (orch) cmds.push(`kubectl get svc ${f.svc(orch)?.name ?? orch.name} -n ${orch.namespace}   # TYPE ClusterIP (no LoadBalancer needed)`);
+    for (const w of v.workloadsOfApp('clusterplex-worker')) {
+      cmds.push(`${f.getPodWide(w)}   # on ${w.placement.title.toLowerCase()}`);
+      cmds.push(`${f.logs(w, f.main(w).name)} | grep -i orchestrator`);
+    }
+    md.sh(cmds);
+    md.p('See [clusterplex-gpu.md](clusterplex-gpu.md) for the transcode test.');
+  }
+
+  md.h(2, 'End to end');
+  const items: string[] = [];
+  const sonarr = f.arrs[0];
+  if (sonarr) items.push(`Search a title in ${c(sonarr.name)}: results come through Prowlarr; grab one: it appears in Decypharr and is imported.`);
+  if (sonarr && f.claimPath(sonarr, 'symlink-library')) {
+    const p = f.claimPath(sonarr, 'symlink-library')!;
+    items.push(`Symlinks were created: ${c(`${f.exec(sonarr, f.containerMounting(sonarr, p)!.name, `find ${p} -type l`)} | head -3`)}.`);
+  }
+  if (plex) items.push('Play the title in Plex from the streaming folder, and a title from the permanent library.');
+  if (f.one('pulsarr')) items.push(`Watchlist a title in Plex: it appears in ${f.arrs.map((w) => c(w.name)).join(' or ')} at Pulsarr's next sync (${c(`${f.logs(f.one('pulsarr')!, f.main(f.one('pulsarr')!).name, '--tail=50')}`)}).`);
+  if (f.one('clusterplex-orchestrator') && v.workloadsOfApp('clusterplex-worker').length) items.push('Play with a lower quality to force a transcode: the worker log shows the job and the Plex dashboard shows "(hw)".');
+  md.ol(items);
+  if (v.workloads.some((w) => w.placement.id === 'storage_nodes' && v.coLocationLabel(w.pod))) md.p('Failover: [failover.md](failover.md).');
+  return md.toString();
+}
+
+// ─── index ──────────────────────────────────────────────────────────────────────────────────
+
+function index(v: StackView, pages: { path: string; title: string }[]): string {
+  const md = new Md();
+  md.h(1, `Runbooks for ${c(v.clusterRoot)}`);
+  md.p(`Generated from this config's synthesized objects (namespace ${c(v.namespace)}, Flux namespace ${c(v.fluxNamespace)}); regenerate with the synth after every config change.`);
+  md.ul(pages.map((p) => `[${p.title}](${posix.basename(p.path)})`));
+  const warnings = docWarnings(v);
+  if (warnings.length) {
+    md.h(2, 'Needs attention');
+    md.ul(warnings);
+  }
+  md.h(2, 'Components');
+  md.table(
+    ['Flux Kustomization', 'Folder', 'What'],
+    v.components.map((x) => [c(x.fluxName), c(`${v.clusterRoot}/${x.dir}`), x.description]),
+  );
+  return md.toString();
+}
+
+export function runbookFiles(v: StackView): OutputFile[] {
+  const f = new Facts(v);
+  const pages: { path: string; title: string; content: string | undefined }[] = [
+    { path: 'docs/architecture.md', title: 'Architecture diagrams', content: '' },
+    { path: 'docs/bootstrap.md', title: 'Bootstrap: nodes, age key, Flux', content: bootstrap(f) },
+    { path: 'docs/post-deploy.md', title: 'After the first deployment: settings only the UIs take', content: postDeploy(f) },
+    { path: 'docs/verification.md', title: 'Verification checklist', content: verification(f) },
+    { path: 'docs/secrets.md', title: 'Secrets: recovery and key rotation', content: secrets(f) },
+    { path: 'docs/streaming-to-permanent.md', title: 'Streaming → permanent', content: upgrade(f) },
+    { path: 'docs/failover.md', title: 'Failover and failback of the storage nodes', content: failover(f) },
+    { path: 'docs/decypharr-dfs.md', title: 'Decypharr DFS troubleshooting', content: decypharrDfs(f) },
+    { path: 'docs/clusterplex-gpu.md', title: 'ClusterPlex and GPU checks', content: clusterplexGpu(f) },
+  ];
+  const present = pages.filter((p) => p.content !== undefined);
+  const files: OutputFile[] = present.filter((p) => p.content).map((p) => ({ path: p.path, content: p.content! }));
+  files.push({ path: 'docs/README.md', content: index(v, present) });
+  return files;
+}
+
+export { sh };

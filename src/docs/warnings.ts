@@ -1,0 +1,79 @@
+import type { StackConfig } from '../config/types.js';
+import type { StackView } from './model.js';
+
+/**
+ * Sysctls kubelet allows without `--allowed-unsafe-sysctls` (kubernetes pkg/kubelet/sysctl/safe_sysctls.go).
+ * Any other sysctl in a pod spec keeps the pod from starting until the node allows it.
+ */
+const SAFE_SYSCTLS = new Set([
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+  'net.ipv4.tcp_rmem',
+  'net.ipv4.tcp_wmem',
+]);
+
+/** Features that only work with a node-level setting the stack cannot make itself (config only). */
+export function configWarnings(cfg: StackConfig): string[] {
+  const out: string[] = [];
+  if (cfg.apps.plex.enabled && cfg.apps.plex.gpu) {
+    out.push(
+      `Plex uses the host render group GID ${cfg.apps.plex.renderGroupId} for /dev/dri and hardware transcoding needs Plex Pass; check \`getent group render\` on the GPU node`,
+    );
+  }
+  if (cfg.apps.decypharr.enabled && cfg.storage.mode === 'longhorn') {
+    out.push(`nodes that run Sonarr/Radarr/Plex/workers need the NFS client (nfs-common) to mount the Decypharr export at ${cfg.apps.decypharr.nfsClusterIP}`);
+  }
+  return out;
+}
+
+/** Problems visible only in the synthesized objects: node settings and placement conflicts. */
+export function objectWarnings(v: StackView): string[] {
+  const out: string[] = [];
+  // Unsafe sysctls (e.g. a WireGuard client's rp_filter) need a kubelet flag on the node.
+  for (const w of v.workloads) {
+    const unsafe = (w.pod.securityContext?.sysctls ?? []).map((s) => s.name).filter((n) => !SAFE_SYSCTLS.has(n));
+    if (unsafe.length) {
+      out.push(
+        `${w.ref} sets the unsafe sysctl${unsafe.length > 1 ? 's' : ''} ${unsafe.join(', ')}: its pods fail with SysctlForbidden until kubelet on ${w.placement.title.toLowerCase()} runs with --allowed-unsafe-sysctls=${unsafe.join(',')} (k3s: --kubelet-arg=allowed-unsafe-sysctls=${unsafe.join(',')})`,
+      );
+    }
+  }
+  // GPU consumers outside the nodes where the device plugin advertises the resource.
+  const plugins = v.workloads.filter((w) => w.kind === 'DaemonSet' && w.pod.containers.some((c) => c.volumeMounts?.some((m) => m.mountPath === '/var/lib/kubelet/device-plugins')));
+  for (const w of v.workloads) {
+    for (const c of w.pod.containers) {
+      const gpu = Object.keys(c.resources?.limits ?? {}).find((k) => k.startsWith('gpu.intel.com/'));
+      if (!gpu || plugins.length === 0) continue;
+      if (plugins.some((p) => p.placement.id === w.placement.id || p.placement.id === 'anywhere')) continue;
+      out.push(
+        `${w.ref} requests ${gpu} but runs on ${w.placement.title.toLowerCase()} (${w.placement.constraint}), where the GPU device plugin (${plugins.map((p) => `${p.ref}: ${p.placement.constraint}`).join('; ')}) does not advertise it: it stays Pending unless those nodes have a GPU and the plugin's labels too`,
+      );
+    }
+  }
+  // Host paths shared between pods only work when the pods are on one node.
+  const byPath = new Map<string, Set<string>>();
+  for (const w of v.workloads) {
+    if (w.kind === 'DaemonSet') continue;
+    for (const vol of w.pod.volumes ?? []) if (vol.hostPath) byPath.set(vol.hostPath.path, new Set([...(byPath.get(vol.hostPath.path) ?? []), w.name]));
+  }
+  const loose = [...byPath].filter(([, ws]) => ws.size > 1 && [...ws].some((n) => v.workloads.find((w) => w.name === n)?.placement.id === 'anywhere'));
+  if (loose.length) {
+    out.push(
+      `host paths shared between pods (${loose.map(([p]) => p).join(', ')}) with no node pinning: on a multi-node cluster set storage.singleNodeHostname so the pods land on the node that holds them`,
+    );
+  }
+  return out;
+}
+
+/** Everything the docs and the synth summary flag for the operator. */
+export function docWarnings(v: StackView): string[] {
+  return [...configWarnings(v.cfg), ...objectWarnings(v)];
+}
