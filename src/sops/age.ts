@@ -1,11 +1,10 @@
 /**
  * The data key ↔ `sops.age[].enc` (SPEC §6): an ASCII-armored age v1 file holding the 32 raw key
- * bytes, one per X25519 recipient. Wrapping uses age-encryption's Encrypter with an X25519 recipient
- * whose key agreement runs on node:crypto (the pure-JS path costs ~3 ms per recipient);
- * unwrapping, identity parsing and key generation are age-encryption's own.
+ * bytes, one per X25519 recipient. Wrapping is written on node:crypto (see wrapDataKey);
+ * unwrapping, identity→recipient and key generation are age-encryption's.
  */
-import { createCipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
-import { armor, Decrypter, Encrypter, generateX25519Identity, identityToRecipient, Stanza, type Recipient } from 'age-encryption';
+import { createCipheriv, createHmac, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { armor, Decrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { SopsError } from './errors.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -71,47 +70,62 @@ export function isAgeIdentity(s: string): boolean {
 // wrapping
 
 const SPKI_X25519 = Buffer.from('302a300506032b656e032100', 'hex');
-const X25519_LABEL = 'age-encryption.org/v1/X25519';
 const b64nopad = (b: Uint8Array) => Buffer.from(b).toString('base64').replace(/=+$/, '');
+const hkdf = (ikm: Uint8Array, salt: Uint8Array, info: string) => Buffer.from(hkdfSync('sha256', ikm, salt, info, 32));
 
-/** The age X25519 recipient stanza (age spec "X25519 recipient stanza"), on node:crypto. */
-class NodeX25519Recipient implements Recipient {
-  private readonly pub: Buffer;
-  private readonly pubKey: KeyObject;
-  constructor(recipient: string) {
+function chacha(key: Uint8Array, nonce: Uint8Array, plain: Uint8Array): Buffer {
+  const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+  return Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
+}
+
+const publicKeys = new Map<string, { raw: Buffer; key: KeyObject }>();
+function publicKeyOf(recipient: string): { raw: Buffer; key: KeyObject } {
+  let pk = publicKeys.get(recipient);
+  if (!pk) {
     const d = bech32Decode(recipient);
     if (!d || !isAgeRecipient(recipient)) throw new SopsError(`invalid age recipient ${JSON.stringify(recipient)} (expected age1… X25519)`);
-    this.pub = Buffer.from(d.bytes);
-    this.pubKey = createPublicKey({ key: Buffer.concat([SPKI_X25519, this.pub]), format: 'der', type: 'spki' });
+    const raw = Buffer.from(d.bytes);
+    pk = { raw, key: createPublicKey({ key: Buffer.concat([SPKI_X25519, raw]), format: 'der', type: 'spki' }) };
+    if (publicKeys.size > 256) publicKeys.clear();
+    publicKeys.set(recipient, pk);
   }
-  wrapFileKey(fileKey: Uint8Array): Stanza[] {
-    const { privateKey, publicKey } = generateKeyPairSync('x25519');
-    const share = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
-    const secret = diffieHellman({ privateKey, publicKey: this.pubKey });
-    if (secret.every((b) => b === 0)) throw new SopsError('age: X25519 produced an all-zero shared secret (invalid recipient key)');
-    const wrapKey = Buffer.from(hkdfSync('sha256', secret, Buffer.concat([share, this.pub]), X25519_LABEL, 32));
-    const c = createCipheriv('chacha20-poly1305', wrapKey, Buffer.alloc(12), { authTagLength: 16 });
-    const body = Buffer.concat([c.update(fileKey), c.final(), c.getAuthTag()]);
-    return [new Stanza(['X25519', b64nopad(share)], new Uint8Array(body))];
-  }
+  return pk;
 }
 
-const recipientCache = new Map<string, NodeX25519Recipient>();
-function recipientFor(r: string): NodeX25519Recipient {
-  let rec = recipientCache.get(r);
-  if (!rec) {
-    rec = new NodeX25519Recipient(r);
-    if (recipientCache.size > 256) recipientCache.clear();
-    recipientCache.set(r, rec);
-  }
-  return rec;
-}
-
-/** `age -r <recipient> -a` of the 32-byte data key, as sops writes it into `enc`. */
+/**
+ * `age -r <recipient> -a` of the 32-byte data key, as sops writes it into `enc`: an age v1 file
+ * (age-encryption.org/v1 spec) with one X25519 stanza and one STREAM chunk, ASCII-armored.
+ * Written with node:crypto (X25519, HKDF-SHA-256, HMAC-SHA-256, ChaCha20-Poly1305) because
+ * age-encryption's pure-JS primitives cost ~1 ms per recipient; tests check every output with
+ * the age CLI and with age-encryption's Decrypter.
+ */
 export async function wrapDataKey(dataKey: Uint8Array, recipient: string): Promise<string> {
-  const e = new Encrypter();
-  e.addRecipient(recipientFor(recipient));
-  return armor.encode(await e.encrypt(dataKey));
+  return wrapDataKeySync(dataKey, recipient);
+}
+
+export function wrapDataKeySync(dataKey: Uint8Array, recipient: string): string {
+  const pub = publicKeyOf(recipient);
+  const fileKey = randomBytes(16);
+  // X25519 recipient stanza
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const share = publicKey.export({ format: 'der', type: 'spki' }).subarray(SPKI_X25519.length);
+  const secret = diffieHellman({ privateKey, publicKey: pub.key });
+  if (secret.every((b) => b === 0)) throw new SopsError('age: X25519 produced an all-zero shared secret (invalid recipient key)');
+  const wrapKey = hkdf(secret, Buffer.concat([share, pub.raw]), 'age-encryption.org/v1/X25519');
+  const body = chacha(wrapKey, Buffer.alloc(12), fileKey);
+  // header + MAC
+  const header = `age-encryption.org/v1\n-> X25519 ${b64nopad(share)}\n${b64nopad(body)}\n---`;
+  const mac = createHmac('sha256', hkdf(fileKey, new Uint8Array(0), 'header')).update(header).digest();
+  // payload: 16-byte nonce, one final STREAM chunk (counter 0, last-chunk flag 1)
+  const nonce = randomBytes(16);
+  const chunkNonce = Buffer.alloc(12);
+  chunkNonce[11] = 1;
+  const payload = chacha(hkdf(fileKey, nonce, 'payload'), chunkNonce, dataKey);
+  const file = Buffer.concat([Buffer.from(`${header} ${b64nopad(mac)}\n`, 'latin1'), nonce, payload]);
+  const b64 = file.toString('base64');
+  const lines: string[] = [];
+  for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
+  return `-----BEGIN AGE ENCRYPTED FILE-----\n${lines.join('\n')}\n-----END AGE ENCRYPTED FILE-----\n`;
 }
 
 export interface AgeEntry {

@@ -62,10 +62,17 @@ export function sameTree(a: Node, b: Node): boolean {
   }
 }
 
-function emitChecked(doc: MapNode, indent: number | undefined): string {
-  const text = emitYaml(doc, { indent });
-  const back = readYamlDocuments(text);
-  if (back.length !== 1 || !sameTree(doc, back[0]!)) {
+/**
+ * Emit the document (body + `sops` block) and check that the body reads back unchanged with
+ * yaml.v3 typing: a wrong quoting decision would silently change a value or break the MAC. The
+ * `sops` block (validated recipients, armor, RFC 3339 time, ENC strings) is not re-read.
+ */
+function emitChecked(body: MapNode, sops: MapNode, indent: number | undefined): string {
+  const text = emitYaml({ kind: 'map', entries: [...body.entries, ['sops', sops]] }, { indent });
+  const cut = text.startsWith('sops:\n') ? 0 : text.lastIndexOf('\nsops:\n') + 1;
+  const back = readYamlDocuments(text.slice(0, cut));
+  const backBody: MapNode = back[0] ?? { kind: 'map', entries: [] };
+  if ((cut === 0 && body.entries.length > 0) || back.length > 1 || !sameTree(body, backBody)) {
     throw new SopsError('internal error: the emitted YAML does not read back unchanged (please report with the key names involved)');
   }
   return text;
@@ -96,8 +103,7 @@ export async function encryptYaml(plain: Record<string, unknown>, rule: Creation
       emptyLists: false,
       keyGroups: false,
     };
-    const doc: MapNode = { kind: 'map', entries: [...docs[0]!.entries, ['sops', buildMetadata(meta)]] };
-    return emitChecked(doc, opts.indent);
+    return emitChecked(docs[0]!, buildMetadata(meta), opts.indent);
   } finally {
     dataKey.fill(0);
   }
@@ -184,8 +190,7 @@ export async function rewrapYaml(text: string, identities: readonly string[], re
   try {
     if (o.meta.keyGroups) throw new SopsError('the file uses key_groups; re-wrap it with `sops updatekeys`');
     const meta: Metadata = { ...o.meta, age: await wrapAll(o.dataKey, list) };
-    const doc: MapNode = { kind: 'map', entries: [...o.doc.entries, ['sops', buildMetadata(meta)]] };
-    return emitChecked(doc, opts.indent ?? detectIndent(text));
+    return emitChecked(o.doc, buildMetadata(meta), opts.indent ?? detectIndent(text));
   } finally {
     o.dataKey.fill(0);
   }

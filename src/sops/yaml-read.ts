@@ -20,8 +20,11 @@ const INF = new Set(['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF']);
 const NEG_INF = new Set(['-.inf', '-.Inf', '-.INF']);
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 
-/** Result of yaml.v3 `resolve("", s)`; `uint64` is a sops error, `merge` the `<<` key. */
-export type Resolved = Scalar | { kind: 'uint64'; src: string } | { kind: 'merge'; src: string };
+/**
+ * Result of yaml.v3 `resolve("", s)`; `uint64` is a sops error. (`<<` resolves as a plain string:
+ * its first character has no resolver hint, and sops does not apply merge keys.)
+ */
+export type Resolved = Scalar | { kind: 'uint64'; src: string };
 
 /** Go `strconv.ParseInt(s, 0, 64)` without underscores: sign, then 0x / 0o / 0b / 0 (octal) / decimal. */
 function goParseInt(s: string): bigint | undefined {
@@ -52,7 +55,6 @@ export function resolvePlain(s: string): Resolved {
   if (NAN.has(s)) return { kind: 'float', value: NaN, src: s };
   if (INF.has(s)) return { kind: 'float', value: Infinity, src: s };
   if (NEG_INF.has(s)) return { kind: 'float', value: -Infinity, src: s };
-  if (s === '<<') return { kind: 'merge', src: s };
   if (hint === '.') {
     // strconv.ParseFloat of a string starting with '.': only plain decimal forms succeed.
     if (/^\.[0-9]+([eE][-+]?[0-9]+)?$/.test(s)) return { kind: 'float', value: Number(s), src: s };
@@ -140,7 +142,7 @@ function convert(node: unknown, path: string[], ctx: ReadCtx): Node {
       if (isAlias(keyNode)) keyNode = (keyNode as Alias).resolve(ctx.doc);
       if (!isYamlScalar(keyNode)) throw new SopsError(`Tree contains a non-string key at ${where} (quote the key)`);
       const r = scalarOf(keyNode, where);
-      const key = r.kind === 'str' ? r.value : r.kind === 'merge' ? r.src : undefined;
+      const key = r.kind === 'str' ? r.value : undefined;
       if (key === undefined) throw new SopsError(`Tree contains a non-string key at ${where}: a ${r.kind} key (quote it)`);
       entries.push([key, convert(pair.value, [...path, key], ctx)]);
     }
@@ -150,7 +152,6 @@ function convert(node: unknown, path: string[], ctx: ReadCtx): Node {
   if (isYamlScalar(node)) {
     const r = scalarOf(node, where);
     if (r.kind === 'uint64') throw new SopsError(`Cannot walk value, unknown type: uint64 (integer out of int64 range at ${where})`);
-    if (r.kind === 'merge') return { kind: 'str', value: r.src };
     return r;
   }
   throw new SopsError(`YAML: unsupported node at ${where}`);

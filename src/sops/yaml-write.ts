@@ -20,6 +20,10 @@ const isPrintable = (cp: number) =>
 const isBreak = (cp: number | undefined) => cp === 0x0d || cp === 0x0a || cp === 0x85 || cp === 0x2028 || cp === 0x2029;
 const isBlank = (cp: number | undefined) => cp === 0x20 || cp === 0x09;
 
+const FIRST_INDICATORS = new Set(Array.from('#,[]{}&*!|>\'"%@`', (c) => c.charCodeAt(0)));
+/** Strings of these characters need no analysis: plain is allowed unless they end with ':'. */
+const SIMPLE = /^[A-Za-z0-9_][A-Za-z0-9_.\/+=,:[\]()^$|@%-]*$/;
+
 interface Analysis {
   multiline: boolean;
   blockPlain: boolean;
@@ -43,7 +47,6 @@ function analyze(cps: number[]): Analysis {
   let precededByWs = true;
   let prevSpace = false;
   let prevBreak = false;
-  const ch = (c: number) => String.fromCodePoint(c);
   if (cps.length >= 3 && ((cps[0] === 0x2d && cps[1] === 0x2d && cps[2] === 0x2d) || (cps[0] === 0x2e && cps[1] === 0x2e && cps[2] === 0x2e))) {
     blockInd = true;
   }
@@ -51,12 +54,11 @@ function analyze(cps: number[]): Analysis {
     const c = cps[i]!;
     const last = i === cps.length - 1;
     const followedByWs = last || isBlank(cps[i + 1]);
-    const s = ch(c);
     if (i === 0) {
-      if ('#,[]{}&*!|>\'"%@`'.includes(s)) blockInd = true;
-      else if ((s === '?' || s === ':' || s === '-') && followedByWs) blockInd = true;
-    } else if (s === ':' && followedByWs) blockInd = true;
-    else if (s === '#' && precededByWs) blockInd = true;
+      if (FIRST_INDICATORS.has(c)) blockInd = true;
+      else if ((c === 0x3f || c === 0x3a || c === 0x2d) && followedByWs) blockInd = true; // ? : -
+    } else if (c === 0x3a && followedByWs) blockInd = true;
+    else if (c === 0x23 && precededByWs) blockInd = true; // #
     if (c === 0x09) tabs = true;
     else if (!isPrintable(c)) special = true;
     if (c === 0x20) {
@@ -93,7 +95,7 @@ function analyze(cps: number[]): Analysis {
 function stringStyle(s: string, cps: number[], simpleKey: boolean): Style {
   const canUsePlain = plainIsString(s) && !BASE60_FLOAT.test(s) && !OLD_BOOL.has(s);
   let style: Style = s.includes('\n') ? 'literal' : canUsePlain ? 'plain' : 'double';
-  const a = analyze(cps);
+  const a = SIMPLE.test(s) && !s.endsWith(':') ? { multiline: false, blockPlain: true, single: true, block: true } : analyze(cps);
   if (simpleKey && a.multiline) style = 'double';
   if (style === 'plain') {
     if (!a.blockPlain) style = 'single';
@@ -122,6 +124,18 @@ function doubleQuoted(cps: number[]): string {
     } else out += String.fromCodePoint(c);
   }
   return out + '"';
+}
+
+function codePoints(v: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < v.length) {
+      out.push(v.codePointAt(i)!);
+      i++;
+    } else out.push(c);
+  }
+  return out;
 }
 
 export interface EmitOptions {
@@ -155,7 +169,7 @@ export function emitYaml(doc: MapNode, opts: EmitOptions = {}): string {
         break;
     }
     const v = s.value;
-    const cps = Array.from(v, (c) => c.codePointAt(0)!);
+    const cps = codePoints(v);
     let style = stringStyle(v, cps, simpleKey);
     // A literal block starting with a space or line break needs an indentation indicator, which
     // yaml.v3 gets wrong (it drops a leading line break; its hint is not relative to the parent):
