@@ -1,0 +1,116 @@
+/** Lookup of the synthesized objects (plus declared external ones) by kind, namespace and name. */
+import type { KubeObject } from '../output/model.js';
+import type { ExternalObject } from './findings.js';
+import type { Json } from './pod-specs.js';
+
+/** Built-in and custom kinds that are cluster-scoped (everything else is namespaced). */
+export const CLUSTER_SCOPED = new Set([
+  'Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'RuntimeClass', 'IngressClass',
+  'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'APIService', 'CSIDriver', 'CSINode',
+  'VolumeAttachment', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'FlowSchema', 'PriorityLevelConfiguration',
+  'CertificateSigningRequest', 'ClusterSecretStore', 'ClusterExternalSecret', 'ClusterIssuer', 'GatewayClass',
+]);
+
+export function isNamespaced(kind: string): boolean {
+  return !CLUSTER_SCOPED.has(kind);
+}
+
+/** Keys a Secret will have, or undefined when they cannot be known offline. */
+export type KeySet = ReadonlySet<string> | undefined;
+
+const key = (kind: string, namespace: string | undefined, name: string) => `${kind}\0${namespace ?? ''}\0${name}`;
+
+export class ObjectIndex {
+  private readonly objects = new Map<string, KubeObject[]>();
+  private readonly external = new Set<string>();
+  /** Secrets that will exist (Secret objects, ExternalSecret and SealedSecret targets) → keys. */
+  private readonly secrets = new Map<string, KeySet>();
+  /** Namespaces that exist: Namespace objects, declared external ones, and those of external objects. */
+  readonly namespaces = new Set<string>();
+
+  constructor(objects: readonly KubeObject[], external: readonly ExternalObject[] = []) {
+    for (const o of objects) {
+      const k = key(o.kind, o.metadata?.namespace, o.metadata?.name);
+      this.objects.set(k, [...(this.objects.get(k) ?? []), o]);
+      if (o.kind === 'Namespace') this.namespaces.add(o.metadata.name);
+      const secret = secretProvided(o);
+      if (secret) this.secrets.set(key('Secret', o.metadata.namespace, secret.name), secret.keys);
+    }
+    for (const e of external) {
+      this.external.add(key(e.kind, e.namespace, e.name));
+      if (e.kind === 'Namespace') this.namespaces.add(e.name);
+      if (e.namespace) this.namespaces.add(e.namespace);
+    }
+  }
+
+  /** Objects of a kind with that namespace and name (more than one is a duplicate). */
+  get(kind: string, namespace: string | undefined, name: string): KubeObject[] {
+    return this.objects.get(key(kind, namespace, name)) ?? [];
+  }
+
+  /** Every group of objects that share kind, namespace and name. */
+  groups(): KubeObject[][] {
+    return [...this.objects.values()];
+  }
+
+  isExternal(kind: string, namespace: string | undefined, name: string): boolean {
+    return this.external.has(key(kind, namespace, name));
+  }
+
+  /** In the output or declared external. */
+  exists(kind: string, namespace: string | undefined, name: string): boolean {
+    return this.get(kind, namespace, name).length > 0 || this.isExternal(kind, namespace, name);
+  }
+
+  /**
+   * Whether a Secret exists, and its keys when visible. `external` Secrets exist with unknown
+   * keys; `missing` ones do not exist.
+   */
+  secret(namespace: string | undefined, name: string): { found: false } | { found: true; keys: KeySet } {
+    const k = key('Secret', namespace, name);
+    if (this.secrets.has(k)) return { found: true, keys: this.secrets.get(k) };
+    if (this.external.has(k)) return { found: true, keys: undefined };
+    return { found: false };
+  }
+
+  /** Whether a ConfigMap exists, and its keys (undefined when external). */
+  configMap(namespace: string | undefined, name: string): { found: false } | { found: true; keys: KeySet } {
+    const [cm] = this.get('ConfigMap', namespace, name);
+    if (cm) return { found: true, keys: new Set([...Object.keys(mapOf((cm as Json).data)), ...Object.keys(mapOf((cm as Json).binaryData))]) };
+    if (this.isExternal('ConfigMap', namespace, name)) return { found: true, keys: undefined };
+    return { found: false };
+  }
+}
+
+/** The Secret an object creates (itself, or the target of an ExternalSecret/SealedSecret) and its keys. */
+function secretProvided(o: Json): { name: string; keys: KeySet } | undefined {
+  const group = String(o.apiVersion).split('/')[0];
+  if (o.kind === 'Secret' && o.apiVersion === 'v1') {
+    // Filled in by the token controller.
+    if (o.type === 'kubernetes.io/service-account-token') return { name: o.metadata.name, keys: undefined };
+    // SOPS encrypts values only: the keys of data/stringData stay readable.
+    return { name: o.metadata.name, keys: new Set([...Object.keys(mapOf(o.data)), ...Object.keys(mapOf(o.stringData))]) };
+  }
+  if (o.kind === 'ExternalSecret' && group === 'external-secrets.io') {
+    const spec = o.spec ?? {};
+    const name = spec.target?.name ?? o.metadata.name;
+    const templated = spec.target?.template?.data;
+    if (templated && typeof templated === 'object') {
+      const merge = spec.target.template.mergePolicy === 'Merge';
+      if (!merge) return { name, keys: new Set(Object.keys(templated)) };
+    }
+    if (spec.dataFrom?.length || spec.target?.template) return { name, keys: undefined };
+    return { name, keys: new Set((spec.data ?? []).map((d: Json) => String(d?.secretKey))) };
+  }
+  if (o.kind === 'SealedSecret' && group === 'bitnami.com') {
+    const spec = o.spec ?? {};
+    const name = spec.template?.metadata?.name ?? o.metadata.name;
+    return { name, keys: new Set([...Object.keys(mapOf(spec.encryptedData)), ...Object.keys(mapOf(spec.template?.data))]) };
+  }
+  return undefined;
+}
+
+function mapOf(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}

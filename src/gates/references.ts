@@ -1,0 +1,264 @@
+/**
+ * Reference integrity: every name an object uses (Secrets, ConfigMaps, volumes, Services,
+ * ServiceAccounts, PersistentVolumes, Flux Kustomizations, namespaces…) resolves to an object in
+ * the output or to one declared external, and no two objects share kind, namespace and name.
+ */
+import type { KubeObject } from '../output/model.js';
+import { jsonPath, objectRef, type GateFinding, type GateOptions } from './findings.js';
+import { isNamespaced, ObjectIndex } from './object-index.js';
+import { at, containersOf, podTemplates, type Json, type Path, type PodTemplate } from './pod-specs.js';
+
+type Report = (object: KubeObject, path: Path | undefined, message: string, severity?: GateFinding['severity']) => void;
+
+const BUILT_IN_PRIORITY_CLASSES = new Set(['system-cluster-critical', 'system-node-critical']);
+
+export function checkReferences(objects: readonly KubeObject[], opts: GateOptions = {}): GateFinding[] {
+  const findings: GateFinding[] = [];
+  const report: Report = (object, path, message, severity = 'error') =>
+    findings.push({ gate: 'references', severity, object: objectRef(object), ...(path ? { path: jsonPath(path) } : {}), message });
+  const index = new ObjectIndex(objects, opts.external);
+  const pods = podTemplates(objects);
+
+  for (const group of index.groups()) {
+    for (const dup of group.slice(1)) report(dup, ['metadata', 'name'], `duplicate ${objectRef(dup)}: ${group.length} objects share kind, namespace and name`);
+  }
+  for (const o of objects) checkNamespace(o, index, report);
+  for (const o of objects as Json[]) {
+    if (o.kind === 'Service' && o.apiVersion === 'v1') checkService(o, pods, report);
+    else if (o.kind === 'Ingress' && o.apiVersion === 'networking.k8s.io/v1') checkIngress(o, index, report);
+    else if (o.kind === 'PersistentVolumeClaim' && o.apiVersion === 'v1') checkClaim(o, ['spec'], index, report);
+    else if (o.kind === 'PersistentVolume' && o.apiVersion === 'v1') checkVolume(o, index, report);
+    else if (o.kind === 'StatefulSet' && o.apiVersion === 'apps/v1') checkStatefulSet(o, index, report);
+    else if (o.kind === 'Kustomization' && String(o.apiVersion).startsWith('kustomize.toolkit.fluxcd.io/')) checkFluxKustomization(o, index, report);
+    else if (o.kind === 'ExternalSecret' && String(o.apiVersion).startsWith('external-secrets.io/')) checkExternalSecret(o, index, report);
+  }
+  for (const pod of pods) checkPod(pod, index, report);
+  checkDependsOnCycles(objects, report);
+  return findings;
+}
+
+function checkNamespace(o: KubeObject, index: ObjectIndex, report: Report): void {
+  const ns = o.metadata?.namespace;
+  if (!isNamespaced(o.kind)) {
+    if (ns) report(o, ['metadata', 'namespace'], `${o.kind} is cluster-scoped; the namespace "${ns}" is ignored`, 'warning');
+    return;
+  }
+  if (!ns) report(o, ['metadata', 'namespace'], `namespaced ${o.kind} has no namespace (it would land in whatever namespace applies it)`);
+  else if (!index.namespaces.has(ns)) report(o, ['metadata', 'namespace'], `namespace "${ns}" is neither a Namespace in the output nor declared external`);
+}
+
+/** Every selector label (and value) is among the labels. */
+export function selects(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+function checkService(svc: Json, pods: readonly PodTemplate[], report: Report): void {
+  const selector = svc.spec?.selector;
+  if (svc.spec?.type === 'ExternalName' || !selector || Object.keys(selector).length === 0) return;
+  const ns = svc.metadata.namespace;
+  const selected = pods.filter((p) => p.object.metadata.namespace === ns && selects(selector, p.labels));
+  if (selected.length === 0) {
+    const wanted = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+    report(svc, ['spec', 'selector'], `selects no pods: no workload in namespace "${ns}" has a pod template labelled ${wanted}`);
+    return;
+  }
+  (svc.spec.ports ?? []).forEach((port: Json, i: number) => {
+    const target = port?.targetPort;
+    if (typeof target !== 'string') return;
+    const named = selected.some((p) => containersOf(p).some((c) => (c.container.ports ?? []).some((cp: Json) => cp?.name === target)));
+    if (!named) report(svc, ['spec', 'ports', i, 'targetPort'], `targetPort "${target}" is not the name of a container port of the selected pods (${selected.map((p) => objectRef(p.object)).join(', ')})`);
+  });
+}
+
+function checkIngress(ing: Json, index: ObjectIndex, report: Report): void {
+  const ns = ing.metadata.namespace;
+  const backends: { backend: Json; path: Path }[] = [];
+  if (ing.spec?.defaultBackend) backends.push({ backend: ing.spec.defaultBackend, path: ['spec', 'defaultBackend'] });
+  (ing.spec?.rules ?? []).forEach((rule: Json, r: number) =>
+    (rule?.http?.paths ?? []).forEach((p: Json, i: number) => backends.push({ backend: p?.backend, path: ['spec', 'rules', r, 'http', 'paths', i, 'backend'] })),
+  );
+  for (const { backend, path } of backends) {
+    const service = backend?.service;
+    if (!service?.name) continue;
+    const [svc] = index.get('Service', ns, service.name) as Json[];
+    if (!svc) {
+      if (!index.isExternal('Service', ns, service.name)) report(ing, [...path, 'service', 'name'], `Service "${service.name}" does not exist in namespace "${ns}"`);
+      continue;
+    }
+    const ports: Json[] = svc.spec?.ports ?? [];
+    const port = service.port ?? {};
+    if (port.number !== undefined && !ports.some((p) => p?.port === port.number)) {
+      report(ing, [...path, 'service', 'port', 'number'], `Service "${service.name}" exposes no port ${port.number} (ports: ${describePorts(ports)})`);
+    } else if (port.name !== undefined && !ports.some((p) => p?.name === port.name)) {
+      report(ing, [...path, 'service', 'port', 'name'], `Service "${service.name}" has no port named "${port.name}" (ports: ${describePorts(ports)})`);
+    }
+  }
+}
+
+function describePorts(ports: readonly Json[]): string {
+  return ports.map((p) => (p?.name ? `${p.name}=${p.port}` : String(p?.port))).join(', ') || 'none';
+}
+
+/** A PVC (or a StatefulSet's claim template): the bound PV, or a class that can provision it. */
+function checkClaim(owner: Json, specPath: Path, index: ObjectIndex, report: Report): void {
+  const spec = at(owner, specPath) ?? {};
+  if (spec.volumeName) {
+    if (!index.exists('PersistentVolume', undefined, spec.volumeName)) report(owner, [...specPath, 'volumeName'], `PersistentVolume "${spec.volumeName}" does not exist`);
+    return;
+  }
+  const cls = spec.storageClassName;
+  if (typeof cls !== 'string' || cls === '') return;
+  // Dynamic provisioning needs the StorageClass; static PVs of that class can bind without it.
+  const staticPv = index.groups().some(([o]) => o?.kind === 'PersistentVolume' && (o as Json).spec?.storageClassName === cls);
+  if (!staticPv && !index.exists('StorageClass', undefined, cls)) {
+    report(owner, [...specPath, 'storageClassName'], `StorageClass "${cls}" is neither in the output nor declared external`);
+  }
+}
+
+function checkVolume(pv: Json, index: ObjectIndex, report: Report): void {
+  const claim = pv.spec?.claimRef;
+  if (claim?.name && !index.exists('PersistentVolumeClaim', claim.namespace, claim.name)) {
+    report(pv, ['spec', 'claimRef'], `claimRef names PersistentVolumeClaim "${claim.namespace}/${claim.name}", which does not exist`);
+  }
+}
+
+function checkStatefulSet(sts: Json, index: ObjectIndex, report: Report): void {
+  const ns = sts.metadata.namespace;
+  const serviceName = sts.spec?.serviceName;
+  if (typeof serviceName === 'string' && serviceName !== '' && !index.exists('Service', ns, serviceName)) {
+    report(sts, ['spec', 'serviceName'], `governing Service "${serviceName}" does not exist in namespace "${ns}"`);
+  }
+  (sts.spec?.volumeClaimTemplates ?? []).forEach((_t: Json, i: number) => checkClaim(sts, ['spec', 'volumeClaimTemplates', i, 'spec'], index, report));
+}
+
+function checkPod(pod: PodTemplate, index: ObjectIndex, report: Report): void {
+  const o = pod.object;
+  const ns = o.metadata.namespace;
+  const spec = pod.spec;
+  const secret = (name: unknown, keys: readonly unknown[], path: Path, optional: boolean) => {
+    if (optional || typeof name !== 'string') return;
+    const s = index.secret(ns, name);
+    if (!s.found) return report(o, path, `Secret "${name}" does not exist in namespace "${ns}" and is not declared external`);
+    for (const k of keys) if (s.keys && typeof k === 'string' && !s.keys.has(k)) report(o, path, `Secret "${name}" has no key "${k}" (keys: ${[...s.keys].sort().join(', ') || 'none'})`);
+  };
+  const configMap = (name: unknown, keys: readonly unknown[], path: Path, optional: boolean) => {
+    if (optional || typeof name !== 'string') return;
+    const c = index.configMap(ns, name);
+    if (!c.found) return report(o, path, `ConfigMap "${name}" does not exist in namespace "${ns}" and is not declared external`);
+    for (const k of keys) if (c.keys && typeof k === 'string' && !c.keys.has(k)) report(o, path, `ConfigMap "${name}" has no key "${k}" (keys: ${[...c.keys].sort().join(', ') || 'none'})`);
+  };
+
+  const volumes = new Set<string>();
+  (spec.volumes ?? []).forEach((v: Json, i: number) => {
+    const p: Path = [...pod.path, 'volumes', i];
+    if (typeof v?.name === 'string') volumes.add(v.name);
+    if (v?.secret) secret(v.secret.secretName, itemKeys(v.secret.items), [...p, 'secret'], v.secret.optional === true);
+    if (v?.configMap) configMap(v.configMap.name, itemKeys(v.configMap.items), [...p, 'configMap'], v.configMap.optional === true);
+    const claim = v?.persistentVolumeClaim?.claimName;
+    if (typeof claim === 'string' && !index.exists('PersistentVolumeClaim', ns, claim)) {
+      report(o, [...p, 'persistentVolumeClaim', 'claimName'], `PersistentVolumeClaim "${claim}" does not exist in namespace "${ns}"`);
+    }
+    (v?.projected?.sources ?? []).forEach((s: Json, j: number) => {
+      if (s?.secret) secret(s.secret.name, itemKeys(s.secret.items), [...p, 'projected', 'sources', j, 'secret'], s.secret.optional === true);
+      if (s?.configMap) configMap(s.configMap.name, itemKeys(s.configMap.items), [...p, 'projected', 'sources', j, 'configMap'], s.configMap.optional === true);
+    });
+  });
+  if (o.kind === 'StatefulSet') for (const t of (o as Json).spec?.volumeClaimTemplates ?? []) if (t?.metadata?.name) volumes.add(t.metadata.name);
+
+  for (const c of containersOf(pod)) {
+    (c.container.env ?? []).forEach((e: Json, i: number) => {
+      const p: Path = [...c.path, 'env', i, 'valueFrom'];
+      const sk = e?.valueFrom?.secretKeyRef;
+      if (sk) secret(sk.name, [sk.key], [...p, 'secretKeyRef'], sk.optional === true);
+      const ck = e?.valueFrom?.configMapKeyRef;
+      if (ck) configMap(ck.name, [ck.key], [...p, 'configMapKeyRef'], ck.optional === true);
+    });
+    (c.container.envFrom ?? []).forEach((e: Json, i: number) => {
+      if (e?.secretRef) secret(e.secretRef.name, [], [...c.path, 'envFrom', i, 'secretRef'], e.secretRef.optional === true);
+      if (e?.configMapRef) configMap(e.configMapRef.name, [], [...c.path, 'envFrom', i, 'configMapRef'], e.configMapRef.optional === true);
+    });
+    for (const field of ['volumeMounts', 'volumeDevices']) {
+      (c.container[field] ?? []).forEach((m: Json, i: number) => {
+        if (typeof m?.name === 'string' && !volumes.has(m.name)) {
+          report(o, [...c.path, field, i, 'name'], `container "${c.name}" mounts volume "${m.name}", which the pod does not define (volumes: ${[...volumes].sort().join(', ') || 'none'})`);
+        }
+      });
+    }
+  }
+
+  const sa = spec.serviceAccountName ?? spec.serviceAccount;
+  if (typeof sa === 'string' && sa !== 'default' && !index.exists('ServiceAccount', ns, sa)) {
+    report(o, [...pod.path, 'serviceAccountName'], `ServiceAccount "${sa}" does not exist in namespace "${ns}"`);
+  }
+  (spec.imagePullSecrets ?? []).forEach((s: Json, i: number) => secret(s?.name, [], [...pod.path, 'imagePullSecrets', i], false));
+  const pc = spec.priorityClassName;
+  if (typeof pc === 'string' && pc !== '' && !BUILT_IN_PRIORITY_CLASSES.has(pc) && !index.exists('PriorityClass', undefined, pc)) {
+    report(o, [...pod.path, 'priorityClassName'], `PriorityClass "${pc}" is neither in the output nor declared external`);
+  }
+}
+
+function itemKeys(items: unknown): unknown[] {
+  return Array.isArray(items) ? items.map((i: Json) => i?.key) : [];
+}
+
+function isFluxKustomization(o: KubeObject): boolean {
+  return o.kind === 'Kustomization' && o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/');
+}
+
+function checkFluxKustomization(ks: Json, index: ObjectIndex, report: Report): void {
+  const ns = ks.metadata.namespace;
+  (ks.spec?.dependsOn ?? []).forEach((d: Json, i: number) => {
+    const depNs = d?.namespace ?? ns;
+    const found = index.get('Kustomization', depNs, d?.name).some(isFluxKustomization) || index.isExternal('Kustomization', depNs, d?.name);
+    if (!found) report(ks, ['spec', 'dependsOn', i, 'name'], `dependsOn names Kustomization "${depNs}/${d?.name}", which does not exist`);
+  });
+  const src = ks.spec?.sourceRef;
+  if (src?.kind && src?.name && !index.exists(src.kind, src.namespace ?? ns, src.name)) {
+    report(ks, ['spec', 'sourceRef'], `source ${src.kind} "${src.namespace ?? ns}/${src.name}" is neither in the output nor declared external`);
+  }
+  const dec = ks.spec?.decryption?.secretRef?.name;
+  if (typeof dec === 'string' && !index.secret(ns, dec).found) {
+    report(ks, ['spec', 'decryption', 'secretRef', 'name'], `decryption Secret "${ns}/${dec}" is neither in the output nor declared external`);
+  }
+  (ks.spec?.healthChecks ?? []).forEach((h: Json, i: number) => {
+    const hNs = isNamespaced(h?.kind) ? (h?.namespace ?? ns) : undefined;
+    if (h?.kind && h?.name && !index.exists(h.kind, hNs, h.name)) report(ks, ['spec', 'healthChecks', i], `health check target ${h.kind} "${hNs ? `${hNs}/` : ''}${h.name}" is not in the output`);
+  });
+}
+
+function checkExternalSecret(es: Json, index: ObjectIndex, report: Report): void {
+  const ref = es.spec?.secretStoreRef;
+  if (!ref?.name) return;
+  const kind = ref.kind ?? 'SecretStore';
+  const ns = kind === 'ClusterSecretStore' ? undefined : es.metadata.namespace;
+  if (!index.exists(kind, ns, ref.name)) report(es, ['spec', 'secretStoreRef'], `${kind} "${ref.name}" is neither in the output nor declared external`);
+}
+
+/** Flux never applies Kustomizations that wait for each other. */
+function checkDependsOnCycles(objects: readonly KubeObject[], report: Report): void {
+  const ks = objects.filter(isFluxKustomization) as Json[];
+  const id = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
+  const edges = new Map<string, string[]>(ks.map((k) => [id(k.metadata.namespace, k.metadata.name), (k.spec?.dependsOn ?? []).map((d: Json) => id(d?.namespace ?? k.metadata.namespace, d?.name))]));
+  const reported = new Set<string>();
+  for (const k of ks) {
+    const start = id(k.metadata.namespace, k.metadata.name);
+    const stack: string[][] = [[start]];
+    const seen = new Set<string>();
+    while (stack.length) {
+      const chain = stack.pop()!;
+      for (const next of edges.get(chain[chain.length - 1]!) ?? []) {
+        if (next === start) {
+          const cycle = [...chain, start];
+          const canonical = [...chain].sort().join(' ');
+          if (!reported.has(canonical)) {
+            reported.add(canonical);
+            report(k, ['spec', 'dependsOn'], `dependsOn cycle: ${cycle.join(' → ')}`);
+          }
+        } else if (!seen.has(next)) {
+          seen.add(next);
+          stack.push([...chain, next]);
+        }
+      }
+    }
+  }
+}
