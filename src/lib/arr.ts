@@ -242,9 +242,9 @@ export class ArrApp extends Component {
 
 /**
  * Init container that holds the pod until the Decypharr DFS is really served. The export (or the
- * host directory) exists before the FUSE mount is up, but it is then empty; the mounted DFS lists
- * its folders. A marker file written by Decypharr's postStart would not prove the mount (it lands
- * in the directory underneath).
+ * host directory) exists before the FUSE mount is up, but it is then empty; the mounted DFS always
+ * has `version.txt` at its root (next to `__all__`, `torrents`, …). A marker file written by
+ * Decypharr's postStart would not prove the mount (it lands in the directory underneath).
  */
 export function waitForDfsContainer(cfg: StackConfig): k8s.Container {
   return container({
@@ -256,7 +256,7 @@ export function waitForDfsContainer(cfg: StackConfig): k8s.Container {
       [
         `echo "waiting for the Decypharr DFS at ${PATHS.dfs}"`,
         'i=0',
-        `until [ -n "$(ls -A ${PATHS.dfs} 2>/dev/null)" ]; do`,
+        `until [ -f ${PATHS.dfs}/version.txt ]; do`,
         '  i=$((i+1)); if [ "$i" -gt 300 ]; then echo "DFS still empty after 10 minutes: check decypharr-0" >&2; exit 1; fi',
         '  sleep 2',
         'done',

@@ -28,7 +28,7 @@ export const IMAGES = {
   // renovate: datasource=docker depName=ghcr.io/pabloromeo/clusterplex_orchestrator
   clusterplexOrchestrator: 'ghcr.io/pabloromeo/clusterplex_orchestrator:1.4.15',
   // renovate: datasource=docker depName=lakker/pulsarr
-  pulsarr: 'lakker/pulsarr:0.8.6',
+  pulsarr: 'lakker/pulsarr:0.19.4',
   // renovate: datasource=docker depName=intel/intel-gpu-plugin
   intelGpuPlugin: 'intel/intel-gpu-plugin:0.36.0',
   // renovate: datasource=docker depName=busybox

@@ -51,9 +51,9 @@ describe('the *arr StatefulSet (Sonarr, Radarr, Prowlarr)', () => {
     expect(vols['config'].persistentVolumeClaim.claimName).toBe('config-sonarr');
   });
 
-  it('waits in an init container until the DFS export lists content', () => {
+  it('waits in an init container until the DFS root shows version.txt (the mount, not the empty directory)', () => {
     const init = containerOf(find('StatefulSet', 'sonarr'), 'wait-for-decypharr-dfs');
-    expect(init.command.join(' ')).toContain('ls -A /mnt/dfs');
+    expect(init.command.join(' ')).toContain('[ -f /mnt/dfs/version.txt ]');
     expect(init.volumeMounts).toEqual([{ name: 'decypharr-dfs', mountPath: '/mnt/dfs', readOnly: true }]);
   });
 
