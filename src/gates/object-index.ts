@@ -19,7 +19,8 @@ export function isNamespaced(kind: string): boolean {
 /** Keys a Secret will have, or undefined when they cannot be known offline. */
 export type KeySet = ReadonlySet<string> | undefined;
 
-const key = (kind: string, namespace: string | undefined, name: string) => `${kind}\0${namespace ?? ''}\0${name}`;
+/** Cluster-scoped objects are keyed without a namespace (one set on them is ignored). */
+const key = (kind: string, namespace: string | undefined, name: string) => `${kind}\0${isNamespaced(kind) ? (namespace ?? '') : ''}\0${name}`;
 
 export class ObjectIndex {
   private readonly objects = new Map<string, KubeObject[]>();

@@ -86,11 +86,11 @@ export function statefulSet(): Obj {
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
-    metadata: { name: 'sonarr', namespace: NS, labels },
+    metadata: { name: 'sonarr', namespace: NS, labels: { ...labels } },
     spec: {
       replicas: 1,
       serviceName: 'sonarr-headless',
-      selector: { matchLabels: labels },
+      selector: { matchLabels: { ...labels } },
       template: {
         metadata: { labels: { ...labels, 'app.kubernetes.io/part-of': 'media-stack' } },
         spec: {
@@ -156,8 +156,8 @@ export function service(name = 'sonarr', headless = false): Obj {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name, namespace: NS, labels },
-    spec: { ...(headless ? { clusterIP: 'None' } : {}), type: 'ClusterIP', selector: labels, ports: [{ name: 'http', port: 8989, targetPort: 'http', protocol: 'TCP' }] },
+    metadata: { name, namespace: NS, labels: { ...labels } },
+    spec: { ...(headless ? { clusterIP: 'None' } : {}), type: 'ClusterIP', selector: { ...labels }, ports: [{ name: 'http', port: 8989, targetPort: 'http', protocol: 'TCP' }] },
   };
 }
 
