@@ -103,6 +103,10 @@ function stringStyle(s: string, cps: number[], simpleKey: boolean): Style {
   }
   if (style === 'single' && !a.single) style = 'double';
   if (style === 'literal' && (!a.block || simpleKey)) style = 'double';
+  // \r, NEL, LS and PS are line breaks to yaml.v3 (YAML 1.1) but content to YAML 1.2 readers, and
+  // libyaml writes them raw in plain, single-quoted and literal scalars: only the escaped
+  // double-quoted form reads back the same everywhere. (yaml.v3 differs here; such strings are rare.)
+  if (style !== 'double' && /[\r\u0085\u2028\u2029]/.test(s)) style = 'double';
   return style;
 }
 
