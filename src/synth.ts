@@ -3,7 +3,9 @@ import { join, posix } from 'node:path';
 import { ApiObject } from 'cdk8s';
 import type { StackConfig } from './config/types.js';
 import { buildStack, type MediaStack } from './apps/stack.js';
-import { fluxKustomizations } from './flux/kustomizations.js';
+import { generateDocs } from './docs/index.js';
+import { fluxKustomizations, SOPS_AGE_SECRET } from './flux/kustomizations.js';
+import { formatFindings, hasErrors, runGates, type ExternalObject, type GateFinding } from './gates/index.js';
 import { Component, fileNameOf, type SecurityException } from './lib/component.js';
 import { uniqueFileName, withKustomizations, type OutputFile } from './output/layout.js';
 import type { KubeObject, PlacedObject } from './output/model.js';
@@ -30,7 +32,63 @@ export interface SynthResult {
   readonly secretRequests: SecretRequest[];
   readonly secrets: SecretsOutcome;
   readonly securityExceptions: SecurityException[];
+  /** What the quality gates found (no errors: a synth with gate errors throws). */
+  readonly findings: GateFinding[];
   readonly warnings: string[];
+}
+
+/** Thrown when the synthesized objects fail a quality gate; nothing is written. */
+export class GateError extends Error {
+  constructor(readonly findings: readonly GateFinding[]) {
+    super(`the synthesized objects fail the quality gates:\n${formatFindings(findings.filter((f) => f.severity === 'error'))}`);
+    this.name = 'GateError';
+  }
+}
+
+/** Objects the output refers to but does not create: they exist in every Flux cluster, or the operator creates them. */
+export function externalObjects(cfg: StackConfig): ExternalObject[] {
+  return [
+    { kind: 'Namespace', name: 'kube-system' },
+    { kind: 'Namespace', name: cfg.flux.namespace },
+    { kind: 'Namespace', name: cfg.ingress.controllerNamespace },
+    { kind: 'GitRepository', namespace: cfg.flux.namespace, name: cfg.flux.sourceName },
+    { kind: 'Secret', namespace: cfg.flux.namespace, name: SOPS_AGE_SECRET },
+    { kind: 'Secret', namespace: cfg.namespace, name: cfg.secrets.infisical.bootstrapSecretName },
+    { kind: 'StorageClass', name: cfg.storage.configStorageClass },
+    { kind: 'PriorityClass', name: 'system-node-critical' },
+  ];
+}
+
+/**
+ * In the single-node layout every volume is a host directory under `storage.hostPathRoot` by
+ * design (seed 004), so `no-host-path` is excepted for every workload that mounts one.
+ */
+function hostPathLayoutExceptions(cfg: StackConfig, objects: readonly KubeObject[]): SecurityException[] {
+  if (cfg.storage.mode !== 'hostPath') return [];
+  const out: SecurityException[] = [];
+  for (const o of objects) {
+    const spec = o.spec as { template?: { spec?: PodJson }; jobTemplate?: { spec: { template: { spec: PodJson } } } } | undefined;
+    const pod = spec?.template?.spec ?? spec?.jobTemplate?.spec.template.spec;
+    const paths = (pod?.volumes ?? []).flatMap((v) => (v.hostPath ? [v.hostPath.path] : []));
+    if (paths.length > 0 && paths.every((p) => p.startsWith(`${cfg.storage.hostPathRoot}/`) || p === cfg.apps.decypharr.dfsHostPath)) {
+      out.push({ kind: o.kind, name: o.metadata.name, rules: ['no-host-path'], reason: `single-node layout: volumes are host directories under ${cfg.storage.hostPathRoot}` });
+    }
+  }
+  return out;
+}
+
+/** Gate warnings for the summary; tag-only image pins are folded into one line. */
+function gateWarnings(findings: readonly GateFinding[]): string[] {
+  const warnings = findings.filter((f) => f.severity === 'warning');
+  const tagOnly = new Set(warnings.filter((f) => f.message.startsWith('[image-pinned]')).map((f) => /image "([^"]+)"/.exec(f.message)?.[1] ?? f.message));
+  return [
+    ...warnings.filter((f) => !f.message.startsWith('[image-pinned]')).map((f) => `${f.object}: ${f.message}`),
+    ...(tagOnly.size ? [`${tagOnly.size} images are pinned by tag without a digest (no digest was verified offline; add @sha256:… in src/lib/images.ts): ${[...tagOnly].sort().join(', ')}`] : []),
+  ];
+}
+
+interface PodJson {
+  readonly volumes?: readonly { readonly hostPath?: { readonly path: string } }[];
 }
 
 /** `clusters/<cluster>` — the root of the manifests in the output. */
@@ -88,6 +146,13 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
   const fluxFile = `${root}/media-stack.yaml`;
   for (const ks of flux) placed.push({ object: ks, path: fluxFile });
 
+  const allExceptions = [...securityExceptions, ...hostPathLayoutExceptions(cfg, placed.map((p) => p.object))];
+  const findings = runGates(
+    placed.map((p) => p.object),
+    { external: externalObjects(cfg), securityExceptions: allExceptions },
+  );
+  if (hasErrors(findings)) throw new GateError(findings);
+
   const files: OutputFile[] = [];
   const byPath = new Map<string, KubeObject[]>();
   for (const p of placed) {
@@ -98,6 +163,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
     files.push({ path, content: objs.length === 1 ? toYaml(objs[0]) : toYamlDocuments(objs) });
   }
   for (const [path, text] of secrets.texts) files.push({ path, content: text });
+  files.push(...generateDocs({ stack, objects: placed, secretRequests }));
   const sopsConfig = join(opts.projectDir, '.sops.yaml');
   if (cfg.secrets.backend === 'sops' && existsSync(sopsConfig)) files.push({ path: '.sops.yaml', content: readFileSync(sopsConfig, 'utf8') });
 
@@ -107,7 +173,8 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
     objects: placed,
     secretRequests,
     secrets,
-    securityExceptions,
-    warnings: [...secrets.warnings],
+    securityExceptions: allExceptions,
+    findings,
+    warnings: [...stack.warnings, ...secrets.warnings, ...gateWarnings(findings)],
   };
 }
