@@ -126,6 +126,14 @@ class Facts {
     return [`sops -d --extract '["stringData"]["${key}"]' ${req.path}`];
   }
 
+  /** "Sonarr", "Radarr" or "Sonarr/Radarr", after what is deployed. */
+  get arrKinds(): string {
+    return [...new Set(this.arrs.map((w) => (w.app === 'sonarr' ? 'Sonarr' : 'Radarr')))].join('/');
+  }
+  has(app: string): boolean {
+    return this.v.workloadsOfApp(app).length > 0;
+  }
+
   get arrs(): Workload[] {
     return [...this.v.workloadsOfApp('sonarr'), ...this.v.workloadsOfApp('radarr')];
   }
@@ -410,6 +418,11 @@ function secrets(f: Facts): string {
     ]);
   }
 
+  const uiKeys = [
+    ...(f.has('prowlarr') && f.arrs.length ? ['the apps in Prowlarr'] : []),
+    ...(f.has('decypharr') && f.arrs.length ? [`the download clients in ${f.arrKinds}`] : []),
+    ...(f.has('profilarr') && f.arrs.length ? ['Profilarr'] : []),
+  ];
   md.h(2, 'The key is lost');
   md.p('In this order:');
   md.ol([
@@ -419,7 +432,7 @@ function secrets(f: Facts): string {
           `No backup, but the cluster still runs: the identity is in the cluster. Copy it out, store it (and a backup), then rotate (above) if the workstation that lost it may have leaked it: ${c(`kubectl get secret ${sopsSecret} -n ${fluxNs} -o jsonpath='{.data.age\\.agekey}' | base64 -d > ${AGE_KEY_FILE}`)}.`,
         ]
       : []),
-    `Both gone: the files cannot be decrypted by anyone. Create a new identity (${c('npm run keys -- init')}), delete the old ${c('*.sops.yaml')} Secret files from the output folder, supply every operator value again and synthesize: new files are created, with new generated values. The *arr apps read their API key from the Secret (${c('*__AUTH__APIKEY')}), and so do Decypharr and Pulsarr, so they follow by themselves after a restart; re-enter the new keys where a UI stored the old one (Prowlarr apps, the download clients in Sonarr/Radarr, Profilarr — see [post-deploy.md](post-deploy.md)). Then replace ${c(`${fluxNs}/${sopsSecret ?? 'sops-age'}`)} with the new identity.`,
+    `Both gone: the files cannot be decrypted by anyone. Create a new identity (${c('npm run keys -- init')}), delete the old ${c('*.sops.yaml')} Secret files from the output folder, supply every operator value again and synthesize: new files are created, with new generated values. The *arr apps read their API key from the Secret (${c('*__AUTH__APIKEY')}) and so do their clients that are configured by the environment, so they follow after a restart${uiKeys.length ? `; re-enter the new keys where a UI stored the old one (${uiKeys.join(', ')} — see [post-deploy.md](post-deploy.md))` : ''}. Then replace ${c(`${fluxNs}/${sopsSecret ?? 'sops-age'}`)} with the new identity.`,
   ]);
   md.p('Test the backup once a quarter: decrypt one file with the backup copy alone, e.g.', c(`SOPS_AGE_KEY_FILE=<backup copy> sops -d ${first?.path ?? '<file>'} >/dev/null && echo ok`) + '.');
   return md.toString();
@@ -460,9 +473,9 @@ function postDeploy(f: Facts): string {
     md.h(2, 'Plex');
     md.ol([
       `Claim the server: open ${svc ? `${c(`http://<EXTERNAL-IP of svc/${svc.name}>:${svc.port}/web`)} (${c(`kubectl get svc ${svc.name} -n ${plex.namespace}`)})` : 'the Plex web app'} from the LAN within minutes of the first start${claim ? `, or supply a claim token (https://www.plex.tv/claim, valid 4 minutes) as ${c(`${claim.secret}/${claim.key}`)} before the first start` : ''}.`,
-      ...(transcode ? [`Settings › Transcoder › Transcoder temporary directory: ${c(transcode)} (the linuxserver image has no default; ClusterPlex needs the same path in Plex and every worker).`] : []),
+      ...(transcode ? [`Settings › Transcoder › Transcoder temporary directory: ${c(transcode)} (the linuxserver image has no default; ${f.has('clusterplex-orchestrator') ? 'ClusterPlex needs the same path in Plex and every worker' : 'a path on the shared transcode volume'}).`] : []),
       ...(f.gpuConsumers(gpuResource(v) ?? '').some((x) => x.w === plex)
-        ? ['Settings › Transcoder › "Use hardware acceleration when available" (needs Plex Pass), see [clusterplex-gpu.md](clusterplex-gpu.md).']
+        ? ['Settings › Transcoder › "Use hardware acceleration when available" (needs Plex Pass), see [gpu-transcoding.md](gpu-transcoding.md).']
         : []),
       `Libraries: one library per type with ${[links, media].filter(Boolean).map((p) => c(`${p}/<folder>`)).join(' and ')} as folders${links ? ` (the ${c(links)} entries are symlinks into ${c(f.dfs?.path ?? 'the DFS')})` : ''}.`,
       ...(f.one('pulsarr') && f.secretRef(f.one('pulsarr')!, 'PLEX_TOKEN')
@@ -494,7 +507,7 @@ function postDeploy(f: Facts): string {
         return undefined;
       }
     })();
-    md.h(2, 'Sonarr / Radarr: Decypharr as the download client');
+    md.h(2, `${f.arrKinds}: Decypharr as the download client`);
     md.p(
       `Settings › Download Clients › + › qBittorrent. Decypharr authenticates the Arr by its URL and API key (the Arr gives them as user name and password, and Decypharr calls back into that Arr to import).${usenet ? ` For usenet add a SABnzbd client the same way, with URL Base ${c('/sabnzbd')}.` : ''} Leave "Use SSL" off.`,
     );
@@ -525,7 +538,7 @@ function postDeploy(f: Facts): string {
     const others = arrs.filter((w) => !seeded.includes(f.url(w)));
     md.h(2, 'Pulsarr');
     md.p(
-      `Open ${f.uiUrl(pulsarr) ?? 'Pulsarr'} and create the admin user. ${seeded.length ? `It starts with ${seeded.map((s) => c(s!)).join(' and ')} (seeded from the environment); check the root folder and quality profile of each.` : ''}${others.length ? ` Add ${others.map((w) => c(w.name)).join(', ')} in its UI (${others.map((w) => c(f.url(w) ?? '')).join(', ')}).` : ''} Watchlisted items reach Sonarr/Radarr at the next sync.`,
+      `Open ${f.uiUrl(pulsarr) ?? 'Pulsarr'} and create the admin user. ${seeded.length ? `It starts with ${seeded.map((s) => c(s!)).join(' and ')} (seeded from the environment); check the root folder and quality profile of each.` : ''}${others.length ? ` Add ${others.map((w) => c(w.name)).join(', ')} in its UI (${others.map((w) => c(f.url(w) ?? '')).join(', ')}).` : ''} Watchlisted items reach ${f.arrKinds} at the next sync.`,
     );
   }
   return md.toString();
@@ -605,7 +618,7 @@ function failover(f: Facts): string | undefined {
     checks.push(f.exec(w, f.containerMounting(w, p)!.name, `ls ${p}`));
   }
   md.sh(checks);
-  md.p(`Pods that stay ${c('Init')} wait for the DFS (see [decypharr-dfs.md](decypharr-dfs.md)); pods on different nodes still work (every reader mounts the DFS over NFS), but re-run the drain test after fixing why they split.`);
+  if (dfs) md.p(`Pods that stay ${c('Init')} wait for the DFS (see [decypharr-dfs.md](decypharr-dfs.md)); pods on different nodes still work (every reader mounts the DFS over NFS), but re-run the drain test after fixing why they split.`);
   md.h(2, `3. Fail back to ${primary}`);
   md.p(`Uncordoning alone moves nothing back. Move the group in one go, with ${secondary} cordoned so nothing lands there:`);
   md.sh([
@@ -618,7 +631,7 @@ function failover(f: Facts): string | undefined {
   const workers = v.workloads.filter((w) => w.placement.id === 'gpu_nodes' && w.kind === 'StatefulSet');
   if (workers.length) {
     md.h(2, 'GPU node down');
-    md.p(`${workers.map((w) => c(w.name)).join(', ')} ${workers.length > 1 ? 'go' : 'goes'} Pending (${c(workers[0]!.placement.constraint)}); Plex transcodes locally in the meantime. Nothing to do but bring the node back.`);
+    md.p(`${workers.map((w) => c(w.name)).join(', ')} ${workers.length > 1 ? 'go' : 'goes'} Pending (${c(workers[0]!.placement.constraint)}); ${f.has('plex') ? 'Plex transcodes locally in the meantime. ' : ''}Nothing to do but bring the node back.`);
   }
   return md.toString();
 }
@@ -700,6 +713,10 @@ function decypharrDfs(f: Facts): string | undefined {
   return md.toString();
 }
 
+function gpuPageTitle(f: Facts): string {
+  return f.has('clusterplex-orchestrator') ? 'ClusterPlex and GPU checks' : 'GPU checks';
+}
+
 // ─── ClusterPlex / GPU ──────────────────────────────────────────────────────────────────────
 
 function clusterplexGpu(f: Facts): string | undefined {
@@ -710,7 +727,7 @@ function clusterplexGpu(f: Facts): string | undefined {
   const orchestrator = f.one('clusterplex-orchestrator');
   if (!resource && !orchestrator) return undefined;
   const md = new Md();
-  md.h(1, 'ClusterPlex and GPU checks');
+  md.h(1, gpuPageTitle(f));
   if (resource) {
     md.p(`Pods get the GPU as the extended resource ${c(resource)}${plugin ? `, advertised by ${c(plugin.ref)} (${c(plugin.namespace)}) on ${c(plugin.placement.constraint)} nodes` : ''}. Requested by: ${consumers.map((x) => `${c(x.w.name)} (${c(x.container)}, ${x.w.placement.title.toLowerCase()})`).join(', ')}.`);
     const args = plugin?.pod.containers[0]?.args?.find((a) => a.startsWith('-shared-dev-num='));
@@ -768,8 +785,10 @@ function clusterplexGpu(f: Facts): string | undefined {
         md.sh(shared.map((m) => f.exec(w, wc.name, `ls "${m.mountPath}"`)));
       }
     }
+  }
+  if (f.has('plex') && resource) {
     md.p(
-      'Then play something that must transcode (lower the quality in the player) and look at Plex › Settings › Dashboard: a transcode with "(hw)" ran on a GPU. No "(hw)": Plex Pass is missing or "Use hardware acceleration when available" is off — Plex only hands hardware transcodes to workers when it decided on hardware itself.',
+      `Then play something that must transcode (lower the quality in the player) and look at Plex › Settings › Dashboard: a transcode with "(hw)" ran on a GPU. No "(hw)": Plex Pass is missing or "Use hardware acceleration when available" is off${orchestrator ? ' — Plex only hands hardware transcodes to workers when it decided on hardware itself' : ''}.`,
     );
   }
   return md.toString();
@@ -806,7 +825,8 @@ function verification(f: Facts): string {
     const prowlarr = v.workloadsOfApp('prowlarr')[0];
     if (prowlarr) cmds.push(`${f.logs(prowlarr, f.main(prowlarr).name)} | grep -i sync   # app sync to ${f.arrs.map((w) => w.name).join(', ')}`);
     md.sh(cmds);
-    md.p('In each Sonarr/Radarr: Settings › Indexers lists the Prowlarr-synced indexers; Settings › Download Clients shows Decypharr green on "Test".');
+    const ui = [...(prowlarr && f.arrs.length ? ['Settings › Indexers lists the Prowlarr-synced indexers'] : []), ...(f.has('decypharr') ? ['Settings › Download Clients shows Decypharr green on "Test"'] : [])];
+    if (ui.length && f.arrs.length) md.p(`In each ${f.arrKinds} instance: ${ui.join('; ')}.`);
   }
   const profilarr = f.one('profilarr');
   if (profilarr) md.sh([f.getPodWide(profilarr), ...f.healthCurl(profilarr)]);
@@ -836,7 +856,7 @@ function verification(f: Facts): string {
 
   const plex = f.one('plex');
   if (plex) {
-    md.h(2, 'Plex and ClusterPlex');
+    md.h(2, f.has('clusterplex-orchestrator') ? 'Plex and ClusterPlex' : 'Plex');
     const ctr = f.main(plex).name;
     const cmds = [f.getPodWide(plex), ...f.healthCurl(plex).map((x) => (x.startsWith('curl') ? `${x}   # 200 with the server identity` : x))];
     for (const claim of ['media-library', 'symlink-library']) {
@@ -855,13 +875,13 @@ function verification(f: Facts): string {
       cmds.push(`${f.logs(w, f.main(w).name)} | grep -i orchestrator`);
     }
     md.sh(cmds);
-    md.p('See [clusterplex-gpu.md](clusterplex-gpu.md) for the transcode test.');
+    if (gpuResource(v) || f.has('clusterplex-orchestrator')) md.p(`See [gpu-transcoding.md](gpu-transcoding.md) for the transcode test.`);
   }
 
   md.h(2, 'End to end');
   const items: string[] = [];
   const sonarr = f.arrs[0];
-  if (sonarr) items.push(`Search a title in ${c(sonarr.name)}: results come through Prowlarr; grab one: it appears in Decypharr and is imported.`);
+  if (sonarr) items.push(`Search a title in ${c(sonarr.name)}${f.has('prowlarr') ? ': results come through Prowlarr' : ''}; grab one: it ${f.has('decypharr') ? 'appears in Decypharr and ' : ''}is imported.`);
   if (sonarr && f.claimPath(sonarr, 'symlink-library')) {
     const p = f.claimPath(sonarr, 'symlink-library')!;
     items.push(`Symlinks were created: ${c(`${f.exec(sonarr, f.containerMounting(sonarr, p)!.name, `find ${p} -type l`)} | head -3`)}.`);
@@ -905,7 +925,7 @@ export function runbookFiles(v: StackView): OutputFile[] {
     { path: 'docs/streaming-to-permanent.md', title: 'Streaming → permanent', content: upgrade(f) },
     { path: 'docs/failover.md', title: 'Failover and failback of the storage nodes', content: failover(f) },
     { path: 'docs/decypharr-dfs.md', title: 'Decypharr DFS troubleshooting', content: decypharrDfs(f) },
-    { path: 'docs/clusterplex-gpu.md', title: 'ClusterPlex and GPU checks', content: clusterplexGpu(f) },
+    { path: 'docs/gpu-transcoding.md', title: gpuPageTitle(f), content: clusterplexGpu(f) },
   ];
   const present = pages.filter((p) => p.content !== undefined);
   const files: OutputFile[] = present.filter((p) => p.content).map((p) => ({ path: p.path, content: p.content! }));

@@ -1,11 +1,17 @@
 import type { WriteReport } from '../output/write.js';
 import type { SynthResult } from '../synth.js';
+import { StackView } from './model.js';
+import { configWarnings, objectWarnings } from './warnings.js';
 
 /**
  * The short report `npm run synth` prints: components, files, Secrets (names only — never
  * values), and warnings about things that need attention before committing.
  */
-export function formatSummary(result: Pick<SynthResult, 'stack' | 'secrets' | 'warnings'>, report: WriteReport, o: { out: string }): string {
+export function formatSummary(
+  result: Pick<SynthResult, 'stack' | 'secrets' | 'warnings'> & Partial<Pick<SynthResult, 'objects' | 'secretRequests'>>,
+  report: WriteReport,
+  o: { out: string },
+): string {
   const lines: string[] = [];
   const comps = result.stack.components;
   lines.push(`media-stack: ${comps.length} components → ${o.out}/`);
@@ -29,17 +35,13 @@ export function formatSummary(result: Pick<SynthResult, 'stack' | 'secrets' | 'w
   return `${lines.join('\n')}\n`;
 }
 
-/** Features that only work with a node-level setting the stack cannot make itself. */
-function nodeRequirements(result: Pick<SynthResult, 'stack'>): string[] {
-  const cfg = result.stack.config;
-  const out: string[] = [];
-  if (cfg.apps.plex.enabled && cfg.apps.plex.gpu) {
-    out.push(
-      `Plex uses the host render group GID ${cfg.apps.plex.renderGroupId} for /dev/dri and hardware transcoding needs Plex Pass; check \`getent group render\` on the GPU node`,
-    );
-  }
-  if (cfg.apps.decypharr.enabled && cfg.storage.mode === 'longhorn') {
-    out.push(`nodes that run Sonarr/Radarr/Plex/workers need the NFS client (nfs-common) to mount the Decypharr export at ${cfg.apps.decypharr.nfsClusterIP}`);
-  }
-  return out;
+/**
+ * Features that only work with a node-level setting the stack cannot make itself (render group,
+ * NFS client, unsafe sysctls) and placement conflicts, from the config and, when given, the
+ * synthesized objects. The generated docs list the same (docs/README.md).
+ */
+function nodeRequirements(result: Pick<SynthResult, 'stack'> & Partial<Pick<SynthResult, 'objects' | 'secretRequests'>>): string[] {
+  if (!result.objects) return configWarnings(result.stack.config);
+  const view = new StackView({ stack: result.stack, objects: result.objects, secretRequests: result.secretRequests ?? [] });
+  return [...configWarnings(result.stack.config), ...objectWarnings(view)];
 }

@@ -28,15 +28,24 @@ export function configWarnings(cfg: StackConfig): string[] {
       `Plex uses the host render group GID ${cfg.apps.plex.renderGroupId} for /dev/dri and hardware transcoding needs Plex Pass; check \`getent group render\` on the GPU node`,
     );
   }
-  if (cfg.apps.decypharr.enabled && cfg.storage.mode === 'longhorn') {
-    out.push(`nodes that run Sonarr/Radarr/Plex/workers need the NFS client (nfs-common) to mount the Decypharr export at ${cfg.apps.decypharr.nfsClusterIP}`);
-  }
   return out;
 }
 
 /** Problems visible only in the synthesized objects: node settings and placement conflicts. */
 export function objectWarnings(v: StackView): string[] {
   const out: string[] = [];
+  // NFS volumes are mounted by kubelet on the node: the node needs the NFS client.
+  const nfs = v.workloads.filter((w) =>
+    (w.pod.volumes ?? []).some((vol) => {
+      const pvc = vol.persistentVolumeClaim ? v.find('PersistentVolumeClaim', vol.persistentVolumeClaim.claimName, w.namespace) : undefined;
+      const pv = pvc?.spec.volumeName ? v.find('PersistentVolume', pvc.spec.volumeName) : undefined;
+      return Boolean(vol.nfs || pv?.spec.nfs);
+    }),
+  );
+  if (nfs.length) {
+    const where = [...new Set(nfs.map((w) => w.placement.title.toLowerCase()))].join(' and ');
+    out.push(`the ${where} need the NFS client (nfs-common): kubelet mounts the NFS volumes of ${nfs.map((w) => w.name).join(', ')} on the node`);
+  }
   // Unsafe sysctls (e.g. a WireGuard client's rp_filter) need a kubelet flag on the node.
   for (const w of v.workloads) {
     const unsafe = (w.pod.securityContext?.sysctls ?? []).map((s) => s.name).filter((n) => !SAFE_SYSCTLS.has(n));

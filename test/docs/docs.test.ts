@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import type { StackConfigInput } from '../../src/config/index.js';
+import { generateDocs } from '../../src/docs/index.js';
+import { checkCommand, commandsOf, words } from './commands.js';
+import { docsInputOf } from './input.js';
+
+const docsOf = (cfg: StackConfigInput = {}) => {
+  const input = docsInputOf(cfg);
+  const files = generateDocs(input);
+  return { input, files, byPath: new Map(files.map((f) => [f.path, f.content])) };
+};
+
+/** Configs that exercise every branch of the docs. */
+const CONFIGS: Record<string, StackConfigInput> = {
+  default: {},
+  'single node (hostPath)': { storage: { mode: 'hostPath', singleNodeHostname: 'media-box' } },
+  'no Decypharr': { apps: { decypharr: { enabled: false } } },
+  'no ClusterPlex, no GPU': { apps: { clusterplex: { enabled: false }, plex: { gpu: false }, intelGpuPlugin: { enabled: false } } },
+  'External Secrets, no ingress': { ingress: { enabled: false }, secrets: { backend: 'external-secrets' } },
+  'extra instances, other names': {
+    cluster: 'lab',
+    namespace: 'arr',
+    flux: { namespace: 'flux', repoPath: './media-stack' },
+    apps: { sonarr: { extraInstances: ['4k'] }, radarr: { extraInstances: ['anime'] }, clusterplex: { workers: 2 } },
+  },
+};
+
+describe('generated docs for the default config', () => {
+  const { files, byPath } = docsOf();
+
+  it('writes the diagram and the runbooks under docs/', () => {
+    expect(files.map((f) => f.path).sort()).toEqual([
+      'docs/README.md',
+      'docs/architecture.md',
+      'docs/bootstrap.md',
+      'docs/decypharr-dfs.md',
+      'docs/failover.md',
+      'docs/gpu-transcoding.md',
+      'docs/post-deploy.md',
+      'docs/secrets.md',
+      'docs/streaming-to-permanent.md',
+      'docs/verification.md',
+    ]);
+  });
+
+  for (const f of files) {
+    it(`${f.path} matches its snapshot`, () => {
+      expect(f.content).toMatchSnapshot();
+    });
+  }
+
+  it('is deterministic', () => {
+    expect(docsOf().files).toEqual(files);
+  });
+
+  it('fixes the design document\'s errors instead of repeating them', () => {
+    const all = files.map((f) => f.content).join('\n');
+    expect(all).not.toMatch(/sonarr\.homelab\/health/); // no /health route: /ping
+    expect(all).toContain('curl -fsS http://sonarr.homelab/ping');
+    expect(all).toContain('curl -fsS http://radarr.homelab/ping');
+    expect(all).not.toMatch(/(?<!gpu\.)intel\.com\/gpu/); // the resource is gpu.intel.com/i915
+    expect(all).toContain('gpu.intel.com/i915');
+    expect(all).not.toMatch(/deployment\/clusterplex-worker/); // the workers are a StatefulSet
+    expect(all).not.toMatch(/radarr[^\n]*:8989/); // Radarr listens on 7878
+    expect(all).not.toMatch(/decypharr[^\n]*:8080|Port: `?8080/); // Decypharr listens on 8282
+    expect(all).not.toMatch(/labels\.streaming-stack/); // the pod label is media-stack.io/streaming-stack
+    expect(all).not.toMatch(/showmount -e [^\n]*&&/); // showmount cannot work (no portmapper)
+    expect(all).toContain('--from-file=age.agekey=$HOME/.config/sops/age/keys.txt');
+    // Decypharr as qBittorrent client: user = the Arr URL, password = its API key (not blank).
+    expect(byPath.get('docs/post-deploy.md')).toContain('| `sonarr` | `decypharr.media.svc.cluster.local` | `8282` | `http://sonarr.media.svc.cluster.local:8989` | sonarr\'s API key |');
+    expect(byPath.get('docs/post-deploy.md')).toContain("sops -d --extract '[\"stringData\"][\"api-key\"]' clusters/homelab/apps/media/sonarr/secret.sops.yaml");
+  });
+
+  it('lists the Flux Kustomizations in dependsOn order', () => {
+    const rows = byPath.get('docs/bootstrap.md')!.split('\n').filter((l) => /^\| \d+ \| `/.test(l)).map((l) => /^\| \d+ \| `([^`]+)`/.exec(l)![1]!);
+    const { input } = docsOf();
+    const ks = input.objects.map((p) => p.object as any).filter((o) => o.kind === 'Kustomization');
+    expect([...rows].sort()).toEqual(ks.map((k) => k.metadata.name).sort());
+    for (const k of ks) {
+      for (const d of k.spec.dependsOn ?? []) expect(rows.indexOf(d.name), `${d.name} before ${k.metadata.name}`).toBeLessThan(rows.indexOf(k.metadata.name));
+    }
+  });
+});
+
+describe('the architecture diagrams', () => {
+  const mermaidBlocks = (md: string) => [...md.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+  for (const [name, cfg] of Object.entries(CONFIGS)) {
+    it(`${name}: every arrow joins declared nodes, and every workload appears`, () => {
+      const { input, byPath } = docsOf(cfg);
+      const md = byPath.get('docs/architecture.md')!;
+      const blocks = mermaidBlocks(md);
+      expect(blocks).toHaveLength(3);
+      for (const b of blocks) {
+        expect(b.startsWith('flowchart LR\n')).toBe(true);
+        const declared = new Set([...b.matchAll(/^\s*(?:subgraph )?([A-Za-z0-9_]+)[[(]/gm)].map((m) => m[1]!));
+        const edges = [...b.matchAll(/^\s*([A-Za-z0-9_]+) (?:-->|-\.-|==>)\|"[^"]*"\| ([A-Za-z0-9_]+)$/gm)];
+        const arrowLines = b.split('\n').filter((l) => /-->|-\.-|==>/.test(l));
+        expect(edges.length, 'every arrow line parses').toBe(arrowLines.length);
+        for (const e of edges) {
+          expect(declared.has(e[1]!), `${e[1]} declared`).toBe(true);
+          expect(declared.has(e[2]!), `${e[2]} declared`).toBe(true);
+        }
+      }
+      const workloads = input.objects.map((p) => p.object as any).filter((o) => ['StatefulSet', 'Deployment', 'DaemonSet'].includes(o.kind));
+      for (const w of workloads) expect(blocks[0]).toContain(`["${w.metadata.name}<br/>${w.kind}`);
+    });
+  }
+
+  it('groups pods by where they may run, from their node affinity and selectors', () => {
+    const md = docsOf().byPath.get('docs/architecture.md')!;
+    const first = mermaidBlocks(md)[0]!;
+    const storage = first.slice(first.indexOf('subgraph storage_nodes'), first.indexOf('end', first.indexOf('subgraph storage_nodes')));
+    const gpu = first.slice(first.indexOf('subgraph gpu_nodes'), first.indexOf('end', first.indexOf('subgraph gpu_nodes')));
+    for (const n of ['sonarr', 'radarr', 'decypharr', 'plex', 'clusterplex_orchestrator']) expect(storage).toContain(`w_media_${n}[`);
+    for (const n of ['clusterplex_worker', 'kube_system_intel_gpu_plugin']) expect(gpu).toContain(`w_${n.startsWith('kube') ? n : `media_${n}`}[`);
+    expect(storage).toContain('node.longhorn.io/storage=enabled');
+    expect(gpu).toContain('gpu=true');
+  });
+
+  it('shows the mounts with their paths and the DFS export behind its pinned ClusterIP', () => {
+    const md = docsOf().byPath.get('docs/architecture.md')!;
+    expect(md).toContain('w_media_plex -.-|"/mnt/streaming-media (ro)"| v_pvc_symlink_library');
+    expect(md).toContain('w_media_decypharr -.-|"decypharr: /mnt/dfs (rw, Bidirectional)<br/>rclone-nfs-server: /mnt/dfs (ro, HostToContainer)"| v_host__mnt_k8s_decypharr_dfs');
+    expect(md).toContain('w_media_decypharr ==>|"exports via svc/decypharr-nfs 10.43.200.49:2049"| v_pvc_decypharr_dfs');
+    expect(md).toContain('w_media_pulsarr -->|"adds watchlisted series and movies :8989"| w_media_sonarr');
+  });
+});
+
+describe('disabled apps disappear from the docs', () => {
+  const cases: [string, StackConfigInput, RegExp][] = [
+    // Pulsarr is named in the description of the Plex token (a key of the Plex Secret, optional without Pulsarr).
+    ['pulsarr', { apps: { pulsarr: { enabled: false } } }, /pulsarr(?! watchlist sync)/i],
+    ['profilarr', { apps: { profilarr: { enabled: false } } }, /profilarr/i],
+    ['prowlarr', { apps: { prowlarr: { enabled: false } } }, /prowlarr/i],
+    ['decypharr', { apps: { decypharr: { enabled: false } } }, /decypharr|\/mnt\/dfs|rclone/i],
+    ['clusterplex', { apps: { clusterplex: { enabled: false } } }, /clusterplex|orchestrator|worker/i],
+    ['plex', { apps: { plex: { enabled: false }, clusterplex: { enabled: false }, pulsarr: { enabled: false } } }, /plex-0|svc\/plex|statefulset\/plex|w_media_plex/i],
+    ['radarr', { apps: { radarr: { enabled: false } } }, /radarr/i],
+  ];
+  for (const [app, cfg, pattern] of cases) {
+    it(`${app}`, () => {
+      const { files } = docsOf(cfg);
+      for (const f of files) {
+        const hit = pattern.exec(f.content);
+        expect(hit ? `${f.path}: …${f.content.slice(Math.max(0, hit.index - 80), hit.index + 40)}…` : undefined).toBeUndefined();
+      }
+    });
+  }
+
+  it('drops the DFS and GPU runbooks with their apps, and failover without HA placement', () => {
+    expect(docsOf({ apps: { decypharr: { enabled: false } } }).byPath.has('docs/decypharr-dfs.md')).toBe(false);
+    expect(docsOf({ apps: { clusterplex: { enabled: false }, plex: { gpu: false }, intelGpuPlugin: { enabled: false } } }).byPath.has('docs/gpu-transcoding.md')).toBe(false);
+    expect(docsOf({ storage: { mode: 'hostPath' } }).byPath.has('docs/failover.md')).toBe(false);
+    expect(docsOf({ storage: { mode: 'hostPath' } }).byPath.get('docs/README.md')).not.toContain('failover.md');
+  });
+});
+
+describe('every object a runbook command names exists in the synthesized objects', () => {
+  it('the parser finds references and rejects made-up ones', () => {
+    const input = docsInputOf();
+    const bad = (cmd: string) => checkCommand(cmd, input).filter((r) => !r.ok).map((r) => r.what);
+    expect(words(`kubectl exec sonarr-0 -n media -c sonarr -- ls /mnt/dfs | head`)).toEqual(['kubectl', 'exec', 'sonarr-0', '-n', 'media', '-c', 'sonarr', '--', 'ls', '/mnt/dfs']);
+    expect(bad('kubectl exec sonarr-0 -n media -c sonarr -- ls /mnt/dfs')).toEqual([]);
+    expect(bad('kubectl logs sonarr-0 -n media -c wait-for-decypharr-dfs')).toEqual([]);
+    expect(bad('kubectl exec sonarr-1 -n media -c sonarr -- ls')).toEqual(['pod sonarr-1']);
+    expect(bad('kubectl exec decypharr-0 -n media -- ls')).toEqual([]);
+    expect(bad('kubectl logs deployment/clusterplex-worker -n media')).toEqual(['Deployment clusterplex-worker']);
+    expect(bad('kubectl get pvc config-sonarr nope -n media')).toEqual(['PersistentVolumeClaim nope']);
+    expect(bad('kubectl get svc decypharr-nfs -n medai')).toEqual(['namespace medai', 'Service decypharr-nfs']);
+    expect(bad('kubectl exec plex-0 -n media -c pms -- ls')).toEqual(['container pms of plex']);
+    expect(bad("kubectl get pod decypharr-0 -n media -o jsonpath='{.metadata.labels.streaming-stack}'")).toEqual([]);
+    expect(bad('kubectl get pods -n media -l streaming-stack=true')).toEqual(['pods with streaming-stack=true']);
+    expect(bad('flux reconcile kustomization sonar -n flux-system')).toEqual(['Kustomization sonar']);
+  });
+
+  for (const [name, cfg] of Object.entries(CONFIGS)) {
+    it(`${name}`, () => {
+      const { input, files } = docsOf(cfg);
+      const problems: string[] = [];
+      let checked = 0;
+      for (const f of files) {
+        for (const cmd of commandsOf(f.content)) {
+          for (const r of checkCommand(cmd, input)) {
+            checked++;
+            if (!r.ok) problems.push(`${f.path}: ${r.what} in: ${cmd}`);
+          }
+        }
+      }
+      expect(problems).toEqual([]);
+      expect(checked).toBeGreaterThan(20);
+    });
+  }
+
+  it('uses the configured names, namespace and paths', () => {
+    const { byPath } = docsOf(CONFIGS['extra instances, other names']!);
+    const all = [...byPath.values()].join('\n');
+    expect(all).not.toMatch(/-n media\b|clusters\/homelab|-n flux-system|--namespace=flux-system/);
+    expect(all).toContain('kubectl exec sonarr-4k-0 -n arr -c sonarr -- ls /mnt/dfs');
+    expect(all).toContain('--namespace=flux --from-file=age.agekey=');
+    expect(all).toContain('path: ./media-stack/clusters/lab');
+    expect(all).toContain('sops -d --extract \'["stringData"]["api-key"]\' clusters/lab/apps/arr/radarr-anime/secret.sops.yaml');
+  });
+});

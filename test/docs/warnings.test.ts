@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { StackView, type DocsInput } from '../../src/docs/model.js';
+import { formatSummary } from '../../src/docs/summary.js';
+import { docWarnings } from '../../src/docs/warnings.js';
+import { docsInputOf } from './input.js';
+
+/** The docs input with one workload's pod spec changed. */
+function withPod(input: DocsInput, name: string, change: (pod: any) => void): DocsInput {
+  return {
+    ...input,
+    objects: input.objects.map((p) => {
+      if (p.object.metadata.name !== name || !['StatefulSet', 'Deployment'].includes(p.object.kind)) return p;
+      const copy = structuredClone(p.object) as any;
+      change(copy.spec.template.spec);
+      return { ...p, object: copy };
+    }),
+  };
+}
+
+describe('warnings about node settings and placement', () => {
+  it('flags unsafe sysctls (e.g. a WireGuard client) with the kubelet flag they need', () => {
+    const input = withPod(docsInputOf(), 'decypharr', (pod) => {
+      pod.securityContext.sysctls = [
+        { name: 'net.ipv4.conf.all.rp_filter', value: '2' },
+        { name: 'net.ipv4.ip_unprivileged_port_start', value: '0' },
+      ];
+    });
+    const w = docWarnings(new StackView(input));
+    expect(w.filter((x) => x.includes('sysctl'))).toEqual([
+      'statefulset/decypharr sets the unsafe sysctl net.ipv4.conf.all.rp_filter: its pods fail with SysctlForbidden until kubelet on storage nodes runs with --allowed-unsafe-sysctls=net.ipv4.conf.all.rp_filter (k3s: --kubelet-arg=allowed-unsafe-sysctls=net.ipv4.conf.all.rp_filter)',
+    ]);
+  });
+
+  it('flags a GPU request on nodes where the device plugin does not run', () => {
+    const w = docWarnings(new StackView(docsInputOf()));
+    expect(w.some((x) => x.startsWith('statefulset/plex requests gpu.intel.com/i915 but runs on storage nodes'))).toBe(true);
+    expect(w.some((x) => x.startsWith('statefulset/clusterplex-worker'))).toBe(false);
+    expect(docWarnings(new StackView(docsInputOf({ apps: { plex: { gpu: false } } }))).some((x) => x.includes('requests gpu.intel.com'))).toBe(false);
+  });
+
+  it('names the nodes that need the NFS client, from the NFS-backed claims the pods mount', () => {
+    const w = docWarnings(new StackView(docsInputOf()));
+    expect(w).toContain('the storage nodes and gpu node need the NFS client (nfs-common): kubelet mounts the NFS volumes of sonarr, radarr, plex, clusterplex-worker on the node');
+    expect(docWarnings(new StackView(docsInputOf({ storage: { mode: 'hostPath', singleNodeHostname: 'box' } }))).some((x) => x.includes('nfs-common'))).toBe(false);
+  });
+
+  it('flags shared host paths without a pinned node', () => {
+    expect(docWarnings(new StackView(docsInputOf({ storage: { mode: 'hostPath' } }))).some((x) => x.includes('storage.singleNodeHostname'))).toBe(true);
+    expect(docWarnings(new StackView(docsInputOf({ storage: { mode: 'hostPath', singleNodeHostname: 'box' } }))).some((x) => x.includes('storage.singleNodeHostname'))).toBe(false);
+  });
+
+  it('the synth summary prints them', () => {
+    const input = docsInputOf();
+    const text = formatSummary(
+      { stack: input.stack as any, objects: [...input.objects], secretRequests: [...input.secretRequests], secrets: { report: [], texts: new Map(), placed: [], warnings: [] }, warnings: [] },
+      { written: [], unchanged: [], removed: [] },
+      { out: 'dist' },
+    );
+    expect(text).toContain('warning: statefulset/plex requests gpu.intel.com/i915');
+    expect(text).toContain('warning: Plex uses the host render group GID 109');
+  });
+});
