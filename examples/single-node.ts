@@ -16,6 +16,9 @@
  *    and the Intel GPU device plugin (enabled below).
  *  - /data/... must be writable by UID/GID 1000 (host paths ignore fsGroup).
  *
+ * Secrets come from Infisical through External Secrets (seed 004); create the values listed in
+ * the generated docs/secrets.md in Infisical before the first sync.
+ *
  * Synthesize with `npm run synth -- --config examples/single-node.ts --out <dir>`.
  */
 import { defineConfig } from '../src/config/index.js';
@@ -32,6 +35,13 @@ export default defineConfig({
     singleNodeHostname: 'nas',
   },
   network: { podCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16' },
+  // Seed 004 keeps its secrets in Infisical: one ExternalSecret per Secret (same names and keys
+  // as the SOPS backend), read through a SecretStore that authenticates with the bootstrap
+  // Secret `infisical-auth` (created by hand, never in Git: see docs/secrets.md in the output).
+  secrets: {
+    backend: 'external-secrets',
+    infisical: { projectSlug: 'homelab', environmentSlug: 'prod', secretsPath: '/media-stack', bootstrapSecretName: 'infisical-auth' },
+  },
   ingress: { enabled: true, className: 'traefik', domain: 'nas.lan' },
   apps: {
     sonarr: { enabled: true },

@@ -1,0 +1,88 @@
+import { join, posix } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { loadConfig } from '../../src/config/index.js';
+import { synthesize } from '../../src/synth.js';
+import { operatorEnv, kubectlKustomize, kustomizeDirs, PROJECT, readTree, synthInto } from './support.js';
+
+/** The tree with every encrypted Secret reduced to its clear structure (ciphertexts are random). */
+function stableTree(tree: Map<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    [...tree.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([path, text]) => {
+      if (!path.endsWith('.sops.yaml') || path === '.sops.yaml') return [path, text];
+      const doc = parseAllDocuments(text)[0]!.toJS() as any;
+      return [path, `Secret ${doc.metadata.namespace}/${doc.metadata.name} keys: ${Object.keys(doc.stringData ?? {}).join(', ')} recipients: ${doc.sops.age.map((a: any) => a.recipient).join(', ')}`];
+    }),
+  );
+}
+
+/** Every (Secret name, key) a workload or CronJob reads through secretKeyRef / envFrom. */
+function consumedSecretKeys(objects: any[]): string[] {
+  const out = new Set<string>();
+  const visit = (x: any) => {
+    if (Array.isArray(x)) return x.forEach(visit);
+    if (!x || typeof x !== 'object') return;
+    if (x.secretKeyRef) out.add(`${x.secretKeyRef.name}/${x.secretKeyRef.key}`);
+    Object.values(x).forEach(visit);
+  };
+  objects.filter((o) => ['StatefulSet', 'Deployment', 'DaemonSet', 'CronJob'].includes(o.kind)).forEach((o) => visit(o.spec));
+  return [...out].sort();
+}
+
+describe.each([
+  ['examples/homelab.ts', 'homelab'],
+  ['examples/single-node.ts', 'nas'],
+])('%s', (file, cluster) => {
+  let tree: Map<string, string>;
+  let out: string;
+  beforeAll(async () => {
+    const cfg = await loadConfig(file);
+    ({ out } = await synthInto({ config: file, env: operatorEnv(cfg) }));
+    tree = readTree(out);
+  });
+
+  it('synthesizes, passes every quality gate and matches its snapshot', () => {
+    expect(tree.has(`clusters/${cluster}/media-stack.yaml`)).toBe(true);
+    expect(stableTree(tree)).toMatchSnapshot();
+  });
+
+  it('builds every folder with kubectl kustomize', () => {
+    const dirs = kustomizeDirs(out);
+    expect(dirs.length).toBeGreaterThan(5);
+    for (const d of dirs) expect(() => kubectlKustomize(join(out, d)), d).not.toThrow();
+  });
+});
+
+describe('the seed-004 example', () => {
+  it('contains every seed-004 component', async () => {
+    const cfg = await loadConfig('examples/single-node.ts');
+    const { out } = await synthInto({ config: 'examples/single-node.ts', env: operatorEnv(cfg) });
+    const dirs = new Set([...readTree(out).keys()].map((p) => posix.dirname(p)));
+    for (const app of ['sonarr', 'radarr', 'prowlarr', 'plex', 'postgres', 'qbittorrent', 'flaresolverr', 'byparr', 'configarr', 'samba']) {
+      expect(dirs.has(`clusters/nas/apps/media/${app}`), app).toBe(true);
+    }
+    expect(dirs.has('clusters/nas/infrastructure/gpu-device-plugin')).toBe(true);
+  });
+
+  it('yields the same Secret names and keys with SOPS and with External Secrets, and they cover every consumer', async () => {
+    const base = await loadConfig('examples/single-node.ts');
+    const env = operatorEnv(base);
+    const withBackend = async (backend: 'sops' | 'external-secrets') => {
+      const config = { ...base, secrets: { ...base.secrets, backend } };
+      const r = await synthesize({ config, projectDir: PROJECT, env });
+      const objects = r.objects.map((p) => p.object as any);
+      const produced = new Set<string>();
+      for (const o of objects) {
+        if (o.kind === 'Secret') for (const k of Object.keys(o.stringData ?? {})) produced.add(`${o.metadata.name}/${k}`);
+        if (o.kind === 'ExternalSecret') for (const d of o.spec.data) produced.add(`${o.spec.target.name}/${d.secretKey}`);
+      }
+      return { produced: [...produced].sort(), consumed: consumedSecretKeys(objects) };
+    };
+    const sops = await withBackend('sops');
+    const eso = await withBackend('external-secrets');
+    expect(eso.produced).toEqual(sops.produced);
+    expect(eso.consumed).toEqual(sops.consumed);
+    const optionalOnly = new Set(['plex-secrets/claim']);
+    for (const key of sops.consumed) if (!optionalOnly.has(key)) expect(sops.produced, key).toContain(key);
+  });
+});
