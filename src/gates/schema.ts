@@ -155,7 +155,9 @@ export function describeErrors(errors: readonly ErrorObject[], data: unknown): D
   const out = new Map<string, Described>();
   const typeErrors = new Map<string, string[]>();
   // Combinator errors (anyOf/oneOf/if) only summarise the errors of their branches.
-  const relevant = errors.filter((e) => !['anyOf', 'oneOf', 'if', 'not'].includes(e.keyword) || !errors.some((o) => o !== e && o.instancePath.startsWith(e.instancePath) && !['anyOf', 'oneOf', 'if'].includes(o.keyword)));
+  const combinator = (e: ErrorObject) => ['anyOf', 'oneOf', 'if'].includes(e.keyword);
+  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}/`);
+  const relevant = errors.filter((e) => !combinator(e) || !errors.some((o) => !combinator(o) && within(o.instancePath, e.instancePath)));
   for (const e of relevant) {
     const segments = pointerSegments(e.instancePath, data);
     if (e.keyword === 'type') {
