@@ -1,0 +1,302 @@
+/**
+ * The identity lifecycle behind `npm run keys` (src/cli/keys.ts is only argument parsing):
+ * create an identity outside the repository, keep `.sops.yaml` recipients in step, and re-wrap
+ * every encrypted file like `sops updatekeys` — all files or none.
+ */
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAgeRecipient, newIdentity, parseIdentities, recipientOf } from './age.js';
+import { defaultSopsConfigText, editRuleRecipients, findCreationRule, parseSopsConfig } from './config.js';
+import { SopsError } from './errors.js';
+import { inspectSopsYaml, rewrapYaml } from './file.js';
+import { defaultAgeKeyFile, loadAgeIdentities } from './identities.js';
+
+export interface KeysOptions {
+  /** The repository root: where `.sops.yaml` lives. */
+  readonly projectDir: string;
+  /** The synthesized output directory (relative to projectDir unless absolute). @default 'dist' */
+  readonly outDir?: string;
+  /** Environment for identity lookup (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, HOME, XDG_CONFIG_HOME). */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export const bootstrapCommand = (keyFile: string) =>
+  `kubectl create secret generic sops-age --namespace=flux-system --from-file=age.agekey=${keyFile}`;
+
+const sopsConfigPath = (o: KeysOptions) => join(o.projectDir, '.sops.yaml');
+const outDirOf = (o: KeysOptions) => resolve(o.projectDir, o.outDir ?? 'dist');
+
+/** Closest existing ancestor's real path + the rest (so symlinked temp dirs compare correctly). */
+function realish(p: string): string {
+  let cur = resolve(p);
+  const rest: string[] = [];
+  while (!existsSync(cur)) {
+    rest.unshift(cur.slice(dirname(cur).length + 1));
+    const up = dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  return join(realpathSync(cur), ...rest);
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = relative(realish(parent), realish(child));
+  return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel));
+}
+
+function resolveKeyFile(o: KeysOptions, keyFile: string | undefined): string {
+  const path = keyFile ?? defaultAgeKeyFile(o.env);
+  if (!path) throw new SopsError('cannot determine the sops key location (no HOME / XDG_CONFIG_HOME): pass --key-file PATH');
+  const abs = resolve(o.projectDir, path);
+  if (isInside(abs, o.projectDir)) {
+    throw new SopsError(`refusing to write a private key inside the repository (${abs}): keep it outside, e.g. in ~/.config/sops/age/keys.txt`);
+  }
+  if (existsSync(abs)) throw new SopsError(`${abs} already exists: refusing to overwrite an identity. Pass --key-file with a new path.`);
+  return abs;
+}
+
+function writeIdentityFile(path: string, identity: string, recipient: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const text = `# created: ${new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')}\n# public key: ${recipient}\n${identity}\n`;
+  writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+}
+
+/** Atomic replace: write a sibling temp file, then rename. */
+function replaceFile(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  writeFileSync(tmp, text, { flag: 'wx' });
+  renameSync(tmp, path);
+}
+
+/** Every `*.sops.yaml` / `*.sops.yml` file under dir (the `.sops.yaml` config copy excluded). */
+export function findEncryptedFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && /\.sops\.ya?ml$/.test(e.name) && e.name !== '.sops.yaml' && e.name !== '.sops.yml') out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+const backupAdvice = (keyFile: string) => [
+  `Back up ${keyFile} now (password manager or offline storage): without it the encrypted Secrets cannot be decrypted or re-generated.`,
+  'Never commit it. sops and `npm run synth` find it there (or via SOPS_AGE_KEY_FILE).',
+];
+
+export interface InitResult {
+  keyFile: string;
+  recipient: string;
+  sopsConfig: string;
+  createdConfig: boolean;
+  messages: string[];
+}
+
+/** `keys init`: a new identity outside the repo (chmod 600), its recipient in `.sops.yaml`. */
+export async function initIdentity(o: KeysOptions & { keyFile?: string }): Promise<InitResult> {
+  const keyFile = resolveKeyFile(o, o.keyFile);
+  const cfgPath = sopsConfigPath(o);
+  const { identity, recipient } = await newIdentity();
+  const existing = existsSync(cfgPath) ? readFileSync(cfgPath, 'utf8') : undefined;
+  const nextConfig = existing === undefined ? defaultSopsConfigText([recipient]) : editRuleRecipients(existing, (cur) => [...cur.filter((r) => r !== recipient), recipient]);
+  writeIdentityFile(keyFile, identity, recipient);
+  replaceFile(cfgPath, nextConfig);
+  const messages = [
+    `Created age identity ${keyFile} (mode 600).`,
+    `Recipient: ${recipient}`,
+    `${existing === undefined ? 'Created' : 'Updated'} ${cfgPath}: new Secrets are encrypted to this recipient.`,
+    ...backupAdvice(keyFile),
+    'Give Flux the key (once per cluster):',
+    `  ${bootstrapCommand(keyFile)}`,
+  ];
+  const pending = findEncryptedFiles(outDirOf(o)).filter((f) => !safeRecipients(f).includes(recipient));
+  if (pending.length > 0) {
+    messages.push(`${pending.length} existing encrypted file(s) under ${outDirOf(o)} are not readable with the new key yet: run \`npm run keys -- add ${recipient}\` with an identity that opens them.`);
+  }
+  return { keyFile, recipient, sopsConfig: cfgPath, createdConfig: existing === undefined, messages };
+}
+
+function safeRecipients(file: string): string[] {
+  try {
+    return inspectSopsYaml(readFileSync(file, 'utf8')).recipients;
+  } catch {
+    return [];
+  }
+}
+
+export interface UpdateResult {
+  /** Recipients of the (first) creation rule after the change. */
+  recipients: string[];
+  rewrapped: string[];
+  unchanged: string[];
+  written: string[];
+  messages: string[];
+}
+
+/**
+ * Change the recipients of every creation rule with `edit`, then re-wrap every encrypted file
+ * under the output dir to the recipients its rule now names. Needs identities (from `env`) that
+ * open every file that changes; otherwise nothing is written and the error lists the files.
+ */
+export async function updateRecipients(
+  o: KeysOptions & { edit: (current: readonly string[]) => string[]; identities?: readonly string[]; before?: () => void },
+): Promise<UpdateResult> {
+  const cfgPath = sopsConfigPath(o);
+  if (!existsSync(cfgPath)) throw new SopsError(`${cfgPath} is missing: run \`npm run keys -- init\` first`);
+  const oldText = readFileSync(cfgPath, 'utf8');
+  const newText = editRuleRecipients(oldText, (cur) => o.edit(cur));
+  const cfg = parseSopsConfig(newText);
+  const out = outDirOf(o);
+  const files = findEncryptedFiles(out);
+  const identities = o.identities ?? (await loadAgeIdentities(o.env)).identities;
+
+  const planned: { file: string; text: string }[] = [];
+  const unchanged: string[] = [];
+  const failures: string[] = [];
+  for (const file of files) {
+    const rel = relative(out, file).split(sep).join('/');
+    const rule = findCreationRule(cfg, rel);
+    if (!rule) {
+      failures.push(`${rel}: no creation rule in .sops.yaml matches it`);
+      continue;
+    }
+    const text = readFileSync(file, 'utf8');
+    let current: string[];
+    try {
+      current = inspectSopsYaml(text).recipients;
+    } catch (e) {
+      failures.push(`${rel}: ${(e as Error).message}`);
+      continue;
+    }
+    if (current.length === rule.age.length && current.every((r, i) => r === rule.age[i])) {
+      unchanged.push(file);
+      continue;
+    }
+    try {
+      planned.push({ file, text: await rewrapYaml(text, identities, rule.age) });
+    } catch (e) {
+      failures.push(`${rel}: ${(e as Error).message}`);
+    }
+  }
+  if (failures.length > 0) {
+    const { sources } = await loadAgeIdentities(o.env).catch(() => ({ sources: [] as string[] }));
+    throw new SopsError(
+      [
+        `nothing was changed: ${failures.length} of ${files.length} encrypted file(s) could not be re-encrypted:`,
+        ...failures.map((f) => `  ${f}`),
+        `identities tried: ${identities.length} (from ${sources.length ? sources.join(', ') : 'no source: set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY'})`,
+      ].join('\n'),
+    );
+  }
+  o.before?.();
+  const written: string[] = [];
+  for (const p of planned) {
+    replaceFile(p.file, p.text);
+    written.push(p.file);
+  }
+  if (newText !== oldText) {
+    replaceFile(cfgPath, newText);
+    written.push(cfgPath);
+  }
+  const outCopy = join(out, '.sops.yaml');
+  if (existsSync(outCopy) && readFileSync(outCopy, 'utf8') !== newText) {
+    replaceFile(outCopy, newText);
+    written.push(outCopy);
+  }
+  return {
+    recipients: cfg.creationRules[0]?.age ?? [],
+    rewrapped: planned.map((p) => p.file),
+    unchanged,
+    written,
+    messages: [
+      `.sops.yaml recipients: ${(cfg.creationRules[0]?.age ?? []).join(', ')}`,
+      `Re-encrypted ${planned.length} file(s) (data keys and values unchanged), ${unchanged.length} already up to date.`,
+      ...(planned.length > 0 ? ['Commit the changed *.sops.yaml files and .sops.yaml.'] : []),
+    ],
+  };
+}
+
+function checkRecipientArg(r: string): string {
+  if (!isAgeRecipient(r)) throw new SopsError(`${JSON.stringify(r)} is not an X25519 age recipient (age1…; print yours with \`npm run keys -- recipient\`)`);
+  return r;
+}
+
+/** `keys add <age1…>`. */
+export async function addRecipient(o: KeysOptions & { recipient: string; identities?: readonly string[] }): Promise<UpdateResult> {
+  const r = checkRecipientArg(o.recipient);
+  return updateRecipients({ ...o, edit: (cur) => (cur.includes(r) ? [...cur] : [...cur, r]) });
+}
+
+/** `keys remove <age1…>`. */
+export async function removeRecipient(o: KeysOptions & { recipient: string; identities?: readonly string[] }): Promise<UpdateResult> {
+  const r = checkRecipientArg(o.recipient);
+  return updateRecipients({
+    ...o,
+    edit: (cur) => {
+      if (!cur.includes(r)) throw new SopsError(`${r} is not a recipient in .sops.yaml`);
+      return cur.filter((x) => x !== r);
+    },
+  });
+}
+
+export interface RotateResult extends UpdateResult {
+  keyFile: string;
+  recipient: string;
+  removed: string[];
+}
+
+/**
+ * `keys rotate`: a new identity (like init) replaces every recipient except `keep`; all files are
+ * re-wrapped with the current identities. The key file is written only once everything else is
+ * computed, so a refusal leaves no half-rotated state.
+ */
+export async function rotateIdentity(o: KeysOptions & { keyFile?: string; keep?: readonly string[]; identities?: readonly string[] }): Promise<RotateResult> {
+  const keyFile = resolveKeyFile(o, o.keyFile);
+  const keep = (o.keep ?? []).map(checkRecipientArg);
+  const { identity, recipient } = await newIdentity();
+  let removed: string[] = [];
+  const res = await updateRecipients({
+    ...o,
+    edit: (cur) => {
+      removed = cur.filter((r) => !keep.includes(r));
+      return [recipient, ...keep.filter((r) => r !== recipient)];
+    },
+    before: () => writeIdentityFile(keyFile, identity, recipient),
+  });
+  return {
+    ...res,
+    keyFile,
+    recipient,
+    removed,
+    messages: [
+      `Created age identity ${keyFile} (mode 600); recipient ${recipient}.`,
+      ...(removed.length ? [`Removed recipient(s): ${removed.join(', ')}`] : []),
+      ...res.messages,
+      ...backupAdvice(keyFile),
+      'Update the cluster before pushing the re-encrypted files:',
+      `  ${bootstrapCommand(keyFile)} --dry-run=client -o yaml | kubectl apply -f -`,
+      '  then commit and push, and `flux reconcile kustomization <name> --with-source`.',
+      `Point sops and synth at the new key (SOPS_AGE_KEY_FILE=${keyFile}, or add it to your keys.txt); delete the old identity only after Flux has reconciled.`,
+    ],
+  };
+}
+
+/** `keys recipient`: the recipient(s) of an identity file (default: where sops looks). */
+export async function recipientsOfFile(o: { keyFile?: string; env: NodeJS.ProcessEnv }): Promise<{ keyFile: string; recipients: string[] }> {
+  const keyFile = o.keyFile ?? o.env.SOPS_AGE_KEY_FILE ?? defaultAgeKeyFile(o.env);
+  if (!keyFile) throw new SopsError('no key file: pass --key-file PATH');
+  let text: string;
+  try {
+    text = readFileSync(keyFile, 'utf8');
+  } catch (e) {
+    throw new SopsError(`cannot read ${keyFile}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'} (create one with \`npm run keys -- init\`)`);
+  }
+  const ids = parseIdentities(text, keyFile);
+  if (ids.length === 0) throw new SopsError(`${keyFile} holds no AGE-SECRET-KEY-1… identity`);
+  return { keyFile, recipients: await Promise.all(ids.map(recipientOf)) };
+}
