@@ -548,7 +548,7 @@ function postDeploy(f: Facts): string {
 
 function upgrade(f: Facts): string | undefined {
   const arrs = f.arrs.filter((w) => f.claimPath(w, 'symlink-library') && f.claimPath(w, 'media-library'));
-  if (arrs.length === 0) return undefined;
+  if (arrs.length === 0 || !f.has('decypharr')) return undefined;
   const md = new Md();
   const dfs = f.dfs;
   const plex = f.one('plex');

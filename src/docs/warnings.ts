@@ -20,9 +20,27 @@ const SAFE_SYSCTLS = new Set([
   'net.ipv4.tcp_wmem',
 ]);
 
+/** RFC 5737 documentation ranges and RFC 2606 example domains: never a real value. */
+const PLACEHOLDER_IP = /^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d{1,3}(\/\d{1,2})?$/;
+const PLACEHOLDER_HOST = /(^|\.)(example\.(com|net|org)|example)$/;
+
+/** Config values that are documentation placeholders (addresses from RFC 5737, example.com names). */
+export function placeholderWarnings(cfg: StackConfig): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, path: string) => {
+    if (typeof v === 'string') {
+      if (PLACEHOLDER_IP.test(v)) out.push(`${path} is ${v}, an address from a documentation range (RFC 5737): a placeholder — set the real value before deploying`);
+      else if (PLACEHOLDER_HOST.test(v)) out.push(`${path} is ${v}, an example domain (RFC 2606): a placeholder — set the real value before deploying`);
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
+  };
+  walk(cfg, '');
+  return out;
+}
+
 /** Features that only work with a node-level setting the stack cannot make itself (config only). */
 export function configWarnings(cfg: StackConfig): string[] {
-  const out: string[] = [];
+  const out: string[] = [...placeholderWarnings(cfg)];
   if (cfg.apps.plex.enabled && cfg.apps.plex.gpu) {
     out.push(
       `Plex uses the host render group GID ${cfg.apps.plex.renderGroupId} for /dev/dri and hardware transcoding needs Plex Pass; check \`getent group render\` on the GPU node`,
@@ -66,6 +84,20 @@ export function objectWarnings(v: StackView): string[] {
         `${w.ref} requests ${gpu} but runs on ${w.placement.title.toLowerCase()} (${w.placement.constraint}), where the GPU device plugin (${plugins.map((p) => `${p.ref}: ${p.placement.constraint}`).join('; ')}) does not advertise it: it stays Pending unless those nodes have a GPU and the plugin's labels too`,
       );
     }
+  }
+  // Extended resources no device plugin of this stack advertises (e.g. /dev/net/tun for a VPN).
+  const standard = /^(cpu|memory|ephemeral-storage|hugepages-.*)$/;
+  const missing = new Map<string, Set<string>>();
+  for (const w of v.workloads) {
+    for (const c of [...(w.pod.initContainers ?? []), ...w.pod.containers]) {
+      for (const r of Object.keys(c.resources?.limits ?? {})) {
+        if (standard.test(r) || (r.startsWith('gpu.intel.com/') && plugins.length)) continue;
+        missing.set(r, new Set([...(missing.get(r) ?? []), `${w.ref} (${w.placement.title.toLowerCase()})`]));
+      }
+    }
+  }
+  for (const [r, users] of missing) {
+    out.push(`${[...users].join(', ')} request${users.size === 1 ? 's' : ''} ${r}, which no device plugin of this stack advertises: install one that does on those nodes (kubectl get nodes -o custom-columns='NODE:.metadata.name,RES:.status.allocatable.${r.replace(/\./g, '\\.')}'), or the pods stay Pending`);
   }
   // Host paths shared between pods only work when the pods are on one node.
   const byPath = new Map<string, Set<string>>();

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StackConfigInput } from '../../src/config/index.js';
 import { generateDocs } from '../../src/docs/index.js';
 import { checkCommand, commandsOf, words } from './commands.js';
+import singleNode from '../../examples/single-node.js';
 import { docsInputOf } from './input.js';
 
 const docsOf = (cfg: StackConfigInput = {}) => {
@@ -17,6 +18,7 @@ const CONFIGS: Record<string, StackConfigInput> = {
   'no Decypharr': { apps: { decypharr: { enabled: false } } },
   'no ClusterPlex, no GPU': { apps: { clusterplex: { enabled: false }, plex: { gpu: false }, intelGpuPlugin: { enabled: false } } },
   'External Secrets, no ingress': { ingress: { enabled: false }, secrets: { backend: 'external-secrets' } },
+  'examples/single-node.ts (second design)': singleNode,
   'extra instances, other names': {
     cluster: 'lab',
     namespace: 'arr',

@@ -44,6 +44,23 @@ describe('warnings about node settings and placement', () => {
     expect(docWarnings(new StackView(docsInputOf({ storage: { mode: 'hostPath', singleNodeHostname: 'box' } }))).some((x) => x.includes('nfs-common'))).toBe(false);
   });
 
+  it('flags placeholder values of the config with their path', () => {
+    const w = docWarnings(new StackView(docsInputOf({ storage: { media: { server: '192.0.2.10' } }, ingress: { domain: 'media.example.com' } })));
+    expect(w).toContain('storage.media.server is 192.0.2.10, an address from a documentation range (RFC 5737): a placeholder — set the real value before deploying');
+    expect(w).toContain('ingress.domain is media.example.com, an example domain (RFC 2606): a placeholder — set the real value before deploying');
+    expect(docWarnings(new StackView(docsInputOf())).some((x) => x.includes('placeholder'))).toBe(false);
+  });
+
+  it('flags extended resources that no device plugin of the stack advertises', () => {
+    const input = withPod(docsInputOf(), 'sonarr', (pod) => {
+      pod.containers[0].resources.limits['squat.ai/tun'] = 1;
+    });
+    const w = docWarnings(new StackView(input));
+    expect(w.filter((x) => x.includes('squat.ai/tun'))).toEqual([
+      "statefulset/sonarr (storage nodes) requests squat.ai/tun, which no device plugin of this stack advertises: install one that does on those nodes (kubectl get nodes -o custom-columns='NODE:.metadata.name,RES:.status.allocatable.squat\\.ai/tun'), or the pods stay Pending",
+    ]);
+  });
+
   it('flags shared host paths without a pinned node', () => {
     expect(docWarnings(new StackView(docsInputOf({ storage: { mode: 'hostPath' } }))).some((x) => x.includes('storage.singleNodeHostname'))).toBe(true);
     expect(docWarnings(new StackView(docsInputOf({ storage: { mode: 'hostPath', singleNodeHostname: 'box' } }))).some((x) => x.includes('storage.singleNodeHostname'))).toBe(false);
