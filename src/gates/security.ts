@@ -21,6 +21,25 @@ export const SECURITY_RULES = [
   'no-sa-token',
   'no-privileged',
   'no-host-path',
+  'no-unsafe-sysctls',
+] as const;
+
+/**
+ * Sysctls kubelet allows without `--allowed-unsafe-sysctls` (kubernetes pkg/kubelet/sysctl/
+ * safe_sysctls.go, 1.28). A pod with any other sysctl stays Pending with SysctlForbidden on nodes
+ * that did not allow it.
+ */
+export const SAFE_SYSCTLS = [
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
 ] as const;
 
 export type SecurityRule = (typeof SECURITY_RULES)[number];
@@ -88,6 +107,11 @@ function podViolations(pod: PodTemplate, objects: readonly KubeObject[]): Violat
   const v = (rule: SecurityRule, path: Path, message: string) => out.push({ rule, pod, path: [...pod.path, ...path], message });
   if (spec.enableServiceLinks !== false) v('no-service-links', ['enableServiceLinks'], 'pod must set enableServiceLinks: false (Service env vars leak topology and collide with app settings)');
   if (!tokenDisabled(pod, objects)) v('no-sa-token', ['automountServiceAccountToken'], 'pod must set automountServiceAccountToken: false (or use a ServiceAccount that does)');
+  (spec.securityContext?.sysctls ?? []).forEach((sysctl: Json, i: number) => {
+    if (!(SAFE_SYSCTLS as readonly string[]).includes(sysctl?.name)) {
+      v('no-unsafe-sysctls', ['securityContext', 'sysctls', i], `sets the unsafe sysctl ${JSON.stringify(sysctl?.name)}: every kubelet that may run the pod must allow it with --allowed-unsafe-sysctls`);
+    }
+  });
   (spec.volumes ?? []).forEach((vol: Json, i: number) => {
     if (vol?.hostPath) v('no-host-path', ['volumes', i, 'hostPath'], `volume "${vol.name}" mounts host path ${JSON.stringify(vol.hostPath.path)}`);
   });

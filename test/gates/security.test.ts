@@ -34,8 +34,19 @@ describe('security gate', () => {
 
   it('knows every rule id', () => {
     expect([...SECURITY_RULES].sort()).toEqual(
-      ['drop-all-capabilities', 'image-pinned', 'no-host-path', 'no-privilege-escalation', 'no-privileged', 'no-sa-token', 'no-service-links', 'probes', 'read-only-root-filesystem', 'resources', 'run-as-non-root', 'seccomp-runtime-default'].sort(),
+      ['drop-all-capabilities', 'image-pinned', 'no-host-path', 'no-privilege-escalation', 'no-privileged', 'no-sa-token', 'no-service-links', 'no-unsafe-sysctls', 'probes', 'read-only-root-filesystem', 'resources', 'run-as-non-root', 'seccomp-runtime-default'].sort(),
     );
+  });
+
+  it('no-unsafe-sysctls fires on a sysctl kubelet does not allow by default, and not on a safe one', () => {
+    const sts = statefulSet();
+    podOf(sts).securityContext.sysctls = [
+      { name: 'net.ipv4.ip_unprivileged_port_start', value: '0' },
+      { name: 'net.ipv4.conf.all.rp_filter', value: '2' },
+    ];
+    expect(fired(check([sts]))).toEqual(['no-unsafe-sysctls - spec.template.spec.securityContext.sysctls[1]']);
+    const reason = 'ProtonWire needs loose reverse-path filtering for its WireGuard routing';
+    expect(check([sts], [{ kind: 'StatefulSet', name: 'sonarr', rules: ['no-unsafe-sysctls'], reason }])).toEqual([]);
   });
 
   it('run-as-non-root fires without runAsNonRoot, when a container overrides it, and for UID 0', () => {
