@@ -77,7 +77,6 @@ function parseRule(raw: unknown, i: number): CreationRule {
   const where = `.sops.yaml creation_rules[${i}]`;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SopsError(`${where} must be a mapping`);
   const rule: CreationRule = { age: [] };
-  let sawAge = false;
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     if (key in STRING_FIELDS) {
       if (typeof value !== 'string') throw new SopsError(`${where}.${key} must be a string`);
@@ -87,7 +86,6 @@ function parseRule(raw: unknown, i: number): CreationRule {
       rule.macOnlyEncrypted = value;
     } else if (key === 'age') {
       rule.age.push(...parseAge(value, where));
-      sawAge = true;
     } else if (key === 'key_groups') {
       if (!Array.isArray(value)) throw new SopsError(`${where}.key_groups must be a list`);
       if (value.length > 1) throw new SopsError(`${where}.key_groups: more than one key group (Shamir secret sharing) is not supported; use one rule-level age: string`);
@@ -102,7 +100,6 @@ function parseRule(raw: unknown, i: number): CreationRule {
           }
         }
       }
-      sawAge = true;
     } else if (UNSUPPORTED.has(key)) {
       throw new SopsError(`${where}.${key} is not supported: this project's SOPS engine handles age recipients and the four key rules only`);
     } else {
@@ -110,7 +107,6 @@ function parseRule(raw: unknown, i: number): CreationRule {
       throw new SopsError(`${where}: unknown key ${JSON.stringify(key)}${hint ? ` (did you mean ${hint}?)` : ''}; sops would silently ignore it`);
     }
   }
-  void sawAge;
   try {
     effectiveRule(rule);
   } catch (e) {

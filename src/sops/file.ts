@@ -11,7 +11,7 @@ import { readJson } from './json-read.js';
 import { encryptMac, verifyMac } from './mac.js';
 import { buildMetadata, SOPS_VERSION, takeMetadata, type Metadata } from './metadata.js';
 import { compileSelector, effectiveRule } from './selection.js';
-import { fromPlain, toPlain, type MapNode, type Node } from './tree.js';
+import { fromPlain, scalarBytes, toPlain, type MapNode, type Node } from './tree.js';
 import { decryptDocuments, encryptDocuments } from './walk.js';
 import { readYamlDocuments } from './yaml-read.js';
 import { emitYaml } from './yaml-write.js';
@@ -34,32 +34,23 @@ async function wrapAll(dataKey: Uint8Array, recipients: readonly string[]): Prom
   return Promise.all(recipients.map(async (recipient) => ({ recipient, enc: await wrapDataKey(dataKey, recipient) })));
 }
 
-/** Structural equality of two trees (types and values): the guard that an emitted file reads back unchanged. */
+/**
+ * Equality of two trees as sops sees them (structure, keys, and each leaf's MAC bytes): the guard
+ * that an emitted file reads back unchanged. Numbers compare by their Go encoding because yaml.v3
+ * writes a float64 1.0 as `1`, which reads back as an int with the same MAC bytes.
+ */
 export function sameTree(a: Node, b: Node): boolean {
-  if (a.kind !== b.kind) return false;
-  switch (a.kind) {
-    case 'map': {
-      const bm = b as MapNode;
-      return a.entries.length === bm.entries.length && a.entries.every(([k, v], i) => k === bm.entries[i]![0] && sameTree(v, bm.entries[i]![1]));
-    }
-    case 'seq': {
-      const bs = b as typeof a;
-      return a.items.length === bs.items.length && a.items.every((v, i) => sameTree(v, bs.items[i]!));
-    }
-    case 'str':
-    case 'bool':
-      return a.value === (b as typeof a).value;
-    case 'int':
-      return a.value === (b as typeof a).value;
-    case 'float':
-      return Object.is(a.value, (b as typeof a).value) || (a.value === 0 && (b as typeof a).value === 0);
-    case 'time':
-      return a.text === (b as typeof a).text;
-    case 'null':
-      return true;
-    case 'bytes':
-      return Buffer.from(a.value).equals(Buffer.from((b as typeof a).value));
+  if (a.kind === 'map' || b.kind === 'map') {
+    if (a.kind !== 'map' || b.kind !== 'map') return false;
+    return a.entries.length === b.entries.length && a.entries.every(([k, v], i) => k === b.entries[i]![0] && sameTree(v, b.entries[i]![1]));
   }
+  if (a.kind === 'seq' || b.kind === 'seq') {
+    if (a.kind !== 'seq' || b.kind !== 'seq') return false;
+    return a.items.length === b.items.length && a.items.every((v, i) => sameTree(v, b.items[i]!));
+  }
+  const numeric = (k: string) => k === 'int' || k === 'float';
+  if (a.kind !== b.kind && !(numeric(a.kind) && numeric(b.kind))) return false;
+  return Buffer.from(scalarBytes(a)).equals(Buffer.from(scalarBytes(b)));
 }
 
 /**

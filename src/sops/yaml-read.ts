@@ -78,7 +78,7 @@ export function plainIsString(s: string): boolean {
   return resolvePlain(s).kind === 'str';
 }
 
-function resolveTagged(tag: string, s: string, plain: boolean, where: string): Resolved {
+function resolveTagged(tag: string, s: string, where: string): Resolved {
   const t = shortTag(tag);
   switch (t) {
     case '!!str':
@@ -108,7 +108,6 @@ function resolveTagged(tag: string, s: string, plain: boolean, where: string): R
     }
     default:
       // Non-specific `!` and application tags: yaml.v3 keeps the text as a string.
-      void plain;
       return { kind: 'str', value: s };
   }
 }
@@ -121,7 +120,7 @@ interface ReadCtx {
 function scalarOf(node: YamlScalar, where: string): Resolved {
   const text = typeof node.value === 'string' ? node.value : String(node.value);
   const plain = node.type === 'PLAIN' || node.type === undefined;
-  if (node.tag) return resolveTagged(node.tag, text, plain, where);
+  if (node.tag) return resolveTagged(node.tag, text, where);
   if (!plain) return { kind: 'str', value: text };
   return resolvePlain(text);
 }

@@ -155,7 +155,7 @@ export function emitYaml(doc: MapNode, opts: EmitOptions = {}): string {
   const next = (indent: number) => best * Math.floor((indent + best) / best);
 
   /** Returns the text after `prefix` for a scalar; literal blocks push their body lines. */
-  const scalarText = (s: Scalar, ownerIndent: number, contentIndent: number, simpleKey: boolean): { head: string; body?: string[] } => {
+  const scalarText = (s: Scalar, contentIndent: number, simpleKey: boolean): { head: string; body?: string[] } => {
     switch (s.kind) {
       case 'null':
         return { head: 'null' };
@@ -164,7 +164,9 @@ export function emitYaml(doc: MapNode, opts: EmitOptions = {}): string {
       case 'int':
         return { head: s.value.toString() };
       case 'float':
-        return { head: formatFloatYaml(s.value) };
+        // yaml.v3 writes -0.0 as `-0`, which reads back as the int 0 and changes the MAC bytes
+        // ("-0" → "0"); `-0.0` stays a float.
+        return { head: Object.is(s.value, -0) ? '-0.0' : formatFloatYaml(s.value) };
       case 'time':
         return { head: s.text };
       case 'bytes':
@@ -179,7 +181,6 @@ export function emitYaml(doc: MapNode, opts: EmitOptions = {}): string {
     // yaml.v3 gets wrong (it drops a leading line break; its hint is not relative to the parent):
     // such strings are double-quoted instead, which every reader takes back unchanged.
     if (style === 'literal' && (cps[0] === 0x20 || isBreak(cps[0]))) style = 'double';
-    void ownerIndent;
     switch (style) {
       case 'plain':
         return { head: v };
@@ -216,7 +217,7 @@ export function emitYaml(doc: MapNode, opts: EmitOptions = {}): string {
     if (Buffer.byteLength(k, 'utf8') > 128 || /[\r\n\u0085\u2028\u2029]/.test(k)) {
       throw new SopsError(`mapping key of ${k.length} characters is too long or multi-line for sops-compatible YAML output`);
     }
-    return scalarText({ kind: 'str', value: k }, 0, 0, true).head;
+    return scalarText({ kind: 'str', value: k }, 0, true).head;
   };
 
   /** Writes `prefix` + value, where prefix is e.g. "  key:" or "- " context. */
@@ -249,7 +250,7 @@ export function emitYaml(doc: MapNode, opts: EmitOptions = {}): string {
       lines.push(head);
       return emitSeqItems(v, childIndent, undefined);
     }
-    const t = scalarText(v, ownerIndent, childIndent, false);
+    const t = scalarText(v, childIndent, false);
     lines.push(`${head} ${t.head}`);
     if (t.body) lines.push(...t.body);
   };

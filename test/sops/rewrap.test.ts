@@ -29,6 +29,15 @@ describe('rewrapYaml (sops updatekeys)', () => {
     expect((await decryptYaml(out, [n.identity])).plain).toEqual(f.expected);
   });
 
+  it('re-writes clear floats and timestamps the way yaml.v3 does (1.0 → 1) without changing what the MAC covers', async () => {
+    const [a, b] = await Promise.all([newIdentity(), newIdentity()]);
+    const text = await encryptYaml({ metadata: { name: 'x' }, stringData: { k: 'v' } }, { ...SECRET_RULE, age: [a.recipient] });
+    const edited = text.replace('    name: x\n', '    name: x\n    ratio: 1.0\n    zero: -0.0\n    when: 2024-01-01\n');
+    const out = await rewrapYaml(edited, [a.identity], [b.recipient]);
+    expect(out).toContain('    ratio: 1\n    zero: -0.0\n    when: 2024-01-01T00:00:00Z\n');
+    expect((await decryptYaml(out, [b.identity])).plain).toMatchObject({ metadata: { ratio: 1, zero: -0 }, stringData: { k: 'v' } });
+  });
+
   it('refuses without an identity that opens the file, for tampered files and for bad recipients', async () => {
     const f = fixture('flux-kc-global-secret');
     const n = await newIdentity();
