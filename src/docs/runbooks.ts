@@ -14,6 +14,7 @@ import { docWarnings } from './warnings.js';
  */
 
 const AGE_KEY_FILE = '$HOME/.config/sops/age/keys.txt';
+const NEW_KEY_FILE = '$HOME/.config/sops/age/new-keys.txt';
 
 /** App-level facts the runbooks share, read from the objects. */
 class Facts {
@@ -401,15 +402,15 @@ function secrets(f: Facts): string {
 
   md.h(2, 'Adding or removing a recipient');
   md.p('A second admin, or a backup key kept offline: add its recipient; every Secret file is re-encrypted with your identity. Nothing changes in the cluster.');
-  md.sh(['npm run keys -- add age1…', 'npm run keys -- remove age1…']);
+  md.sh(['npm run keys -- add age1… --out <output folder>', 'npm run keys -- remove age1… --out <output folder>']);
 
   md.h(2, 'Rotating the key');
   md.p(`After a leak, or when the demo recipient is still in ${c('.sops.yaml')}. Keep the cluster able to decrypt both the old and the new files until Flux has applied the new ones:`);
   md.ol([
-    `${c('npm run keys -- rotate')} — creates a new identity, re-encrypts every Secret file to it and replaces the recipient in ${c('.sops.yaml')}.`,
-    `Give the cluster both identities: ${c(`cat <old key file> <new key file> > /tmp/both.agekey`)}, then replace the Secret (below) with ${c('/tmp/both.agekey')}.`,
+    `${c(`npm run keys -- rotate --key-file ${NEW_KEY_FILE} --out <output folder>`)} — writes a new identity to that file (an existing identity file is never overwritten), makes it the recipient in ${c('.sops.yaml')} instead of the current ones (${c('--keep age1…')} keeps one) and re-encrypts every Secret file.`,
+    `Give the cluster both identities, so it decrypts the files in Git before and after your push: ${c(`cat ${AGE_KEY_FILE} ${NEW_KEY_FILE} > /tmp/both.agekey`)}, then replace the Secret with it (below).`,
     'Commit and push the re-encrypted files; wait until `flux get kustomizations` is Ready everywhere.',
-    `Replace the Secret again with the new identity alone, delete ${c('/tmp/both.agekey')}, and destroy the old key (also in its backups).`,
+    `Replace the Secret again with ${c(NEW_KEY_FILE)} alone, delete ${c('/tmp/both.agekey')}, use the new file from now on (${c(`SOPS_AGE_KEY_FILE=${NEW_KEY_FILE}`)}, or move it to ${c(AGE_KEY_FILE)}), back it up, and destroy the old key (also in its backups).`,
   ]);
   if (sopsSecret) {
     md.sh([
