@@ -39,7 +39,8 @@ export default defineConfig({
     prowlarr: { enabled: true },
     profilarr: { enabled: true },
     decypharr: { enabled: true, nfsClusterIP: '10.43.200.49' },
-    plex: { enabled: true, serviceType: 'LoadBalancer', gpu: true, renderGroupId: 109 },
+    // Plex runs on the GPU node so it plans hardware transcodes itself (see README).
+    plex: { enabled: true, serviceType: 'LoadBalancer', gpu: true, renderGroupId: 109, placement: 'gpu-node' },
     clusterplex: { enabled: true, workers: 1 },
     pulsarr: { enabled: true },
     intelGpuPlugin: { enabled: true, sharedDevNum: 4 },

@@ -4,7 +4,7 @@ import { Component } from '../lib/component.js';
 import { IMAGES } from '../lib/images.js';
 import { PORTS } from '../lib/ports.js';
 import { container, withOverrides, type EnvValue, type Mount } from '../lib/pod.js';
-import { streamingStackLabels, storageNodePlacement } from '../lib/placement.js';
+import { gpuNodePlacement, streamingStackLabels, storageNodePlacement } from '../lib/placement.js';
 import {
   addConfigClaim, CLAIMS, configVolume, dfsMount, dfsVolume, mediaVolume, PATHS, symlinkVolume, transcodeVolume,
 } from '../lib/storage.js';
@@ -51,6 +51,7 @@ export class Plex extends Component {
     });
     const p = cfg.apps.plex;
     const clusterplex = cfg.apps.clusterplex.enabled;
+    const onGpuNode = p.placement === 'gpu-node';
     this.addSecret('plex-secrets', [
       {
         key: 'claim',
@@ -87,9 +88,12 @@ export class Plex extends Component {
     addWorkload(this, cfg, {
       name: 'plex',
       controller: 'StatefulSet',
-      podLabels: streamingStackLabels(cfg),
+      podLabels: onGpuNode ? {} : streamingStackLabels(cfg),
       pod: {
-        ...storageNodePlacement(cfg, { streamingStack: true }),
+        // On the GPU node PMS sees the GPU and plans hardware transcodes; every volume it reads
+        // (Longhorn RWX, NAS NFS, the DFS export) mounts on any node, so it need not follow the
+        // streaming stack.
+        ...(onGpuNode ? gpuNodePlacement(cfg) : storageNodePlacement(cfg, { streamingStack: true })),
         startsAsRoot: true,
         supplementalGroups: p.gpu ? [p.renderGroupId] : [],
         containers: [

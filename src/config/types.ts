@@ -31,7 +31,9 @@ export interface StorageNodesConfig {
 }
 
 export interface TaintConfig {
+  /** Taint key, e.g. `gpu`. @default - required when a taint is given */
   readonly key: string;
+  /** Taint value, e.g. `true`. @default - required when a taint is given */
   readonly value: string;
   /** @default 'NoSchedule' */
   readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
@@ -63,13 +65,14 @@ export interface NfsExport {
   /**
    * Server address. kubelet mounts NFS on the node with the node's resolver, so use an IP or a
    * name the nodes resolve (never a `*.svc.cluster.local` name).
+   * @default - media and transcode: 'unraid.homelab'
    */
   readonly server: string;
-  /** Exported path. */
+  /** Exported path. @default - media: '/mnt/user/media', transcode: '/mnt/user/transcode' */
   readonly path: string;
   /** Mount options. @default ['nfsvers=4.1', 'soft', 'timeo=100', 'retrans=3'] */
   readonly mountOptions: readonly string[];
-  /** Capacity written on the PV/PVC (informational for NFS). */
+  /** Capacity written on the PV/PVC (informational for NFS). @default - media: '100Gi', transcode: '500Gi' */
   readonly size: string;
 }
 
@@ -171,14 +174,17 @@ export interface InfisicalConfig {
 
 /** Resource requests and memory limit of one container. CPU limits are not set on purpose. */
 export interface ResourcesConfig {
+  /** CPU request, e.g. '100m'. @default - per app (seed values) */
   readonly cpuRequest: string;
+  /** Memory request, e.g. '512Mi'. @default - per app (seed values) */
   readonly memoryRequest: string;
+  /** Memory limit (the container is OOM-killed above it), e.g. '2Gi'. @default - per app */
   readonly memoryLimit: string;
 }
 
 /** Settings every app shares. */
 export interface AppConfig {
-  /** Deploy this app. */
+  /** Deploy this app. @default - true for the seed-000 apps, false for the seed-004 additions */
   readonly enabled: boolean;
   /** Override the container resources. @default - per-app values from the seed */
   readonly resources?: Partial<ResourcesConfig>;
@@ -224,6 +230,14 @@ export interface PlexConfig extends AppConfig {
    * @default 109 (Debian/Ubuntu `render`); check with `getent group render` on the node
    */
   readonly renderGroupId: number;
+  /**
+   * Where PMS runs. `gpu-node`: on the GPU node next to the workers, so Plex itself sees the GPU
+   * and decides on hardware transcoding (ClusterPlex only moves the transcodes Plex planned).
+   * `storage-nodes`: with the streaming stack on the Longhorn nodes, as the seed draws it; only
+   * transcodes on a GPU if those nodes have one the device plugin advertises.
+   * @default 'gpu-node'
+   */
+  readonly placement: 'gpu-node' | 'storage-nodes';
 }
 
 export interface ClusterPlexConfig extends AppConfig {
@@ -357,14 +371,23 @@ export interface SambaConfig extends AppConfig {
 }
 
 export interface AppsConfig {
+  /** Sonarr (TV, port 8989). @default - enabled, no extra instances */
   readonly sonarr: ArrInstanceConfig;
+  /** Radarr (movies, port 7878). @default - enabled, no extra instances */
   readonly radarr: ArrInstanceConfig;
+  /** Prowlarr (indexers, port 9696). @default - enabled */
   readonly prowlarr: AppConfig;
+  /** Profilarr v2 (quality profiles, port 6868). @default - enabled */
   readonly profilarr: AppConfig;
+  /** Decypharr (debrid/usenet client with the DFS mount and its NFS export). @default - enabled */
   readonly decypharr: DecypharrConfig;
+  /** Plex Media Server (port 32400). @default - enabled, with the GPU, on the GPU node */
   readonly plex: PlexConfig;
+  /** ClusterPlex orchestrator and GPU workers. @default - enabled, 1 worker */
   readonly clusterplex: ClusterPlexConfig;
+  /** Pulsarr (Plex watchlists → Sonarr/Radarr, port 3003). @default - enabled */
   readonly pulsarr: AppConfig;
+  /** Intel GPU device plugin (infrastructure). @default - enabled, 4 containers per GPU */
   readonly intelGpuPlugin: GpuPluginConfig;
   /** PostgreSQL for the *arr apps (seed 004). @default - disabled */
   readonly postgres: PostgresConfig;

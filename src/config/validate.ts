@@ -116,6 +116,7 @@ export const CONFIG_SCHEMA = node({
       loadBalancerIP: optional(ipv4),
       gpu: bool,
       renderGroupId: int(1, 65535),
+      placement: oneOf(['gpu-node', 'storage-nodes']),
     }),
     clusterplex: app({ workers: int(0, 16), workerSelectionStrategy: oneOf(['LOAD_RANK', 'LOAD_CPU', 'LOAD_TASKS', 'RR']) }),
     pulsarr: app(),

@@ -36,6 +36,22 @@ describe('Plex and ClusterPlex', () => {
     expect(podOf(plexSts).securityContext.supplementalGroups).toEqual([109]);
   });
 
+  it('runs PMS on the GPU node by default, so Plex itself plans hardware transcodes', () => {
+    const pod = podOf(plexSts);
+    expect(pod.nodeSelector).toEqual({ gpu: 'true' });
+    expect(pod.tolerations).toEqual([{ key: 'gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
+    expect(pod.affinity).toBeUndefined();
+    expect(plexSts.spec.template.metadata.labels['media-stack.io/streaming-stack']).toBeUndefined();
+  });
+
+  it('can follow the streaming stack onto the storage nodes instead', () => {
+    const { find: f } = objectsOf({ apps: { plex: { placement: 'storage-nodes' } } });
+    const sts = f('StatefulSet', 'plex');
+    expect(podOf(sts).nodeSelector).toBeUndefined();
+    expect(podOf(sts).affinity.podAffinity).toBeDefined();
+    expect(sts.spec.template.metadata.labels['media-stack.io/streaming-stack']).toBe('true');
+  });
+
   it('runs the identical Plex build in PMS and workers', () => {
     expect(worker.image).toBe(plex.image);
     expect(plex.image).not.toMatch(/:latest$/);

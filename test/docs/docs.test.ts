@@ -114,8 +114,8 @@ describe('the architecture diagrams', () => {
     const first = mermaidBlocks(md)[0]!;
     const storage = first.slice(first.indexOf('subgraph storage_nodes'), first.indexOf('end', first.indexOf('subgraph storage_nodes')));
     const gpu = first.slice(first.indexOf('subgraph gpu_nodes'), first.indexOf('end', first.indexOf('subgraph gpu_nodes')));
-    for (const n of ['sonarr', 'radarr', 'decypharr', 'plex', 'clusterplex_orchestrator']) expect(storage).toContain(`w_media_${n}[`);
-    for (const n of ['clusterplex_worker', 'kube_system_intel_gpu_plugin']) expect(gpu).toContain(`w_${n.startsWith('kube') ? n : `media_${n}`}[`);
+    for (const n of ['sonarr', 'radarr', 'decypharr', 'clusterplex_orchestrator']) expect(storage).toContain(`w_media_${n}[`);
+    for (const n of ['plex', 'clusterplex_worker', 'kube_system_intel_gpu_plugin']) expect(gpu).toContain(`w_${n.startsWith('kube') ? n : `media_${n}`}[`);
     expect(storage).toContain('node.longhorn.io/storage=enabled');
     expect(gpu).toContain('gpu=true');
   });

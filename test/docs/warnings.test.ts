@@ -32,7 +32,9 @@ describe('warnings about node settings and placement', () => {
   });
 
   it('flags a GPU request on nodes where the device plugin does not run', () => {
-    const w = docWarnings(new StackView(docsInputOf()));
+    // the default puts Plex on the GPU node; the seed's placement next to the streaming stack does not
+    expect(docWarnings(new StackView(docsInputOf())).some((x) => x.includes('requests gpu.intel.com'))).toBe(false);
+    const w = docWarnings(new StackView(docsInputOf({ apps: { plex: { placement: 'storage-nodes' } } })));
     expect(w.some((x) => x.startsWith('statefulset/plex requests gpu.intel.com/i915 but runs on storage nodes'))).toBe(true);
     expect(w.some((x) => x.startsWith('statefulset/clusterplex-worker'))).toBe(false);
     expect(docWarnings(new StackView(docsInputOf({ apps: { plex: { gpu: false } } }))).some((x) => x.includes('requests gpu.intel.com'))).toBe(false);
@@ -67,7 +69,7 @@ describe('warnings about node settings and placement', () => {
   });
 
   it('the synth summary prints them', () => {
-    const input = docsInputOf();
+    const input = docsInputOf({ apps: { plex: { placement: 'storage-nodes' } } });
     const text = formatSummary(
       { stack: input.stack as any, objects: [...input.objects], secretRequests: [...input.secretRequests], secrets: { report: [], texts: new Map(), placed: [], warnings: [] }, warnings: [] },
       { written: [], unchanged: [], removed: [] },
