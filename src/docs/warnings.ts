@@ -1,24 +1,8 @@
 import type { StackConfig } from '../config/types.js';
+import { SAFE_SYSCTLS } from '../gates/security.js';
 import type { StackView } from './model.js';
 
-/**
- * Sysctls kubelet allows without `--allowed-unsafe-sysctls` (kubernetes pkg/kubelet/sysctl/safe_sysctls.go).
- * Any other sysctl in a pod spec keeps the pod from starting until the node allows it.
- */
-const SAFE_SYSCTLS = new Set([
-  'kernel.shm_rmid_forced',
-  'net.ipv4.ip_local_port_range',
-  'net.ipv4.tcp_syncookies',
-  'net.ipv4.ping_group_range',
-  'net.ipv4.ip_unprivileged_port_start',
-  'net.ipv4.ip_local_reserved_ports',
-  'net.ipv4.tcp_keepalive_time',
-  'net.ipv4.tcp_fin_timeout',
-  'net.ipv4.tcp_keepalive_intvl',
-  'net.ipv4.tcp_keepalive_probes',
-  'net.ipv4.tcp_rmem',
-  'net.ipv4.tcp_wmem',
-]);
+const SAFE = new Set<string>(SAFE_SYSCTLS);
 
 /** RFC 5737 documentation ranges and RFC 2606 example domains: never a real value. */
 const PLACEHOLDER_IP = /^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d{1,3}(\/\d{1,2})?$/;
@@ -66,7 +50,7 @@ export function objectWarnings(v: StackView): string[] {
   }
   // Unsafe sysctls (e.g. a WireGuard client's rp_filter) need a kubelet flag on the node.
   for (const w of v.workloads) {
-    const unsafe = (w.pod.securityContext?.sysctls ?? []).map((s) => s.name).filter((n) => !SAFE_SYSCTLS.has(n));
+    const unsafe = (w.pod.securityContext?.sysctls ?? []).map((s) => s.name).filter((n) => !SAFE.has(n));
     if (unsafe.length) {
       out.push(
         `${w.ref} sets the unsafe sysctl${unsafe.length > 1 ? 's' : ''} ${unsafe.join(', ')}: its pods fail with SysctlForbidden until kubelet on ${w.placement.title.toLowerCase()} runs with --allowed-unsafe-sysctls=${unsafe.join(',')} (k3s: --kubelet-arg=allowed-unsafe-sysctls=${unsafe.join(',')})`,

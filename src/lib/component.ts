@@ -2,16 +2,9 @@ import { ApiObject } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
 import type { SecretKeySpec } from '../secrets/model.js';
 
-/** A reasoned exception to one of the security posture rules (see src/gates). */
-export interface SecurityException {
-  readonly kind: string;
-  readonly name: string;
-  /** Container the exception is limited to. @default - every container of the object */
-  readonly container?: string;
-  readonly rules: readonly string[];
-  /** Why this workload cannot follow the rule. Shown in reviews and runbooks. */
-  readonly reason: string;
-}
+/** A reasoned exception to one of the security posture rules (defined with the gates that read it). */
+export type { SecurityException } from '../gates/findings.js';
+import type { SecurityException } from '../gates/findings.js';
 
 /** A Secret the component needs; the writer encrypts it (or emits an ExternalSecret). */
 export interface DeclaredSecret {
