@@ -5,9 +5,13 @@
  * missing required fields and values outside an enum are errors, and so is an object whose
  * apiVersion/kind has no schema. Validators are compiled once per apiVersion/kind.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import standaloneCodeModule from 'ajv/dist/standalone/index.js';
 import type { KubeObject } from '../output/model.js';
 import { jsonPath, objectRef, type GateFinding } from './findings.js';
 import { convertSwagger, gvkKey, kindSchema, type JsonSchema, type K8sSchemas, type Swagger } from './k8s-openapi.js';
@@ -15,6 +19,14 @@ import { convertSwagger, gvkKey, kindSchema, type JsonSchema, type K8sSchemas, t
 /** Where the schemas live: `schemas/` at the project root. */
 export const SCHEMAS_DIR = new URL('../../schemas/', import.meta.url);
 const K8S_ID = 'https://media-stack.local/schemas/k8s-1.28.json';
+/**
+ * Compiled validators are cached as ajv standalone modules: compiling the pod template costs a
+ * few hundred milliseconds on every synth otherwise. The file name is a hash of the exact schema
+ * (and of the Kubernetes document it refers to), so a changed schema never hits a stale entry.
+ */
+const CACHE_DIR = new URL('../../node_modules/.cache/media-stack-schemas/', import.meta.url);
+const standaloneCode = ((standaloneCodeModule as unknown as { default?: unknown }).default ?? standaloneCodeModule) as (ajv: Ajv, v: ValidateFunction) => string;
+const requireCached = createRequire(import.meta.url);
 
 export interface SchemaSource {
   /** The Kubernetes OpenAPI v2 document (swagger.json). */
@@ -55,8 +67,9 @@ export function fileSchemaSource(dir: URL = SCHEMAS_DIR): SchemaSource {
 export class SchemaValidator {
   // optimize: false skips ajv's passes over the generated code: compiling the pod template and
   // SecretStore takes about half the CPU, validating 80 objects stays at a few milliseconds.
-  private readonly ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false, code: { optimize: false } });
+  private readonly ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false, inlineRefs: false, code: { optimize: false, source: true } });
   private k8s?: K8sSchemas;
+  private k8sHash = '';
   private readonly validators = new Map<string, ValidateFunction | null>();
 
   constructor(private readonly source: SchemaSource = fileSchemaSource()) {}
@@ -91,10 +104,37 @@ export class SchemaValidator {
     let v = this.validators.get(key);
     if (v === undefined) {
       const schema = this.schemaOf(apiVersion, kind);
-      v = schema ? this.ajv.compile(schema) : null;
+      v = schema ? this.compileCached(schema) : null;
       this.validators.set(key, v);
     }
     return v;
+  }
+
+  /** ajv.compile through the on-disk cache; any cache problem falls back to compiling. */
+  private compileCached(schema: JsonSchema): ValidateFunction {
+    const hash = createHash('sha256').update(this.k8sHash).update(JSON.stringify(schema)).digest('hex').slice(0, 32);
+    const file = fileURLToPath(new URL(`${hash}.cjs`, CACHE_DIR));
+    if (process.env.MEDIA_STACK_SCHEMA_CACHE !== 'off' && existsSync(file)) {
+      try {
+        return requireCached(file) as ValidateFunction;
+      } catch {
+        // unreadable entry: compile below and overwrite it
+      }
+    }
+    // The Kubernetes document is only needed to compile (cached modules carry their refs).
+    if (this.k8s && !this.ajv.getSchema(K8S_ID)) this.ajv.addSchema(this.k8s.document);
+    const validate = this.ajv.compile(schema);
+    if (process.env.MEDIA_STACK_SCHEMA_CACHE !== 'off') {
+      try {
+        mkdirSync(CACHE_DIR, { recursive: true });
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, standaloneCode(this.ajv, validate));
+        renameSync(tmp, file);
+      } catch {
+        // read-only install: validate without caching
+      }
+    }
+    return validate;
   }
 
   private schemaOf(apiVersion: string, kind: string): JsonSchema | undefined {
@@ -111,7 +151,7 @@ export class SchemaValidator {
   private kubernetes(): K8sSchemas {
     if (!this.k8s) {
       this.k8s = convertSwagger(this.source.swagger(), K8S_ID);
-      this.ajv.addSchema(this.k8s.document);
+      this.k8sHash = createHash('sha256').update(JSON.stringify(this.k8s.document)).digest('hex');
     }
     return this.k8s;
   }
