@@ -57,7 +57,6 @@ async function main(): Promise<void> {
   const rssHook = join(work, 'rss.cjs');
   writeFileSync(rssHook, "process.on('exit', () => process.stderr.write(`PEAK_RSS_KB=${process.resourceUsage().maxRSS}\\n`));\n");
   const env = { ...operatorEnv(work), NODE_OPTIONS: `--require ${rssHook}` };
-  const tsx = join(ROOT, 'node_modules/.bin/tsx');
   const cdk8s = join(ROOT, 'node_modules/.bin/cdk8s');
   const rows: string[] = [];
   const results: Record<string, { ours: Sample; stock: Sample }> = {};
@@ -69,7 +68,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       const out = join(work, `out-${i}`);
       rmSync(out, { recursive: true, force: true });
-      ours.push(measure(tsx, ['src/cli/synth.ts', ...(config ? ['--config', config] : []), '--out', out, '--previous', join(work, 'none')], env));
+      ours.push(measure(process.execPath, ['--import', 'tsx', 'src/cli/synth.ts', ...(config ? ['--config', config] : []), '--out', out, '--previous', join(work, 'none')], env));
       const stockOut = join(work, `stock-${i}`);
       stock.push(measure(cdk8s, ['synth', '--output', stockOut], { ...env, CDK8S_OUTDIR: stockOut, ...(config ? { MEDIA_STACK_CONFIG: config } : {}) }));
     }
