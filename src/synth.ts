@@ -7,6 +7,7 @@ import { generateDocs } from './docs/index.js';
 import { fluxKustomizations, SOPS_AGE_SECRET } from './flux/kustomizations.js';
 import { formatFindings, hasErrors, runGates, type ExternalObject, type GateFinding } from './gates/index.js';
 import { Component, fileNameOf, type SecurityException } from './lib/component.js';
+import { PREPARE_HOST_DIRS } from './lib/pod.js';
 import { uniqueFileName, withKustomizations, type OutputFile } from './output/layout.js';
 import type { KubeObject, PlacedObject } from './output/model.js';
 import { toYaml, toYamlDocuments } from './output/yaml.js';
@@ -73,6 +74,15 @@ function hostPathLayoutExceptions(cfg: StackConfig, objects: readonly KubeObject
     if (paths.length > 0 && paths.every((p) => p.startsWith(`${cfg.storage.hostPathRoot}/`) || p === cfg.apps.decypharr.dfsHostPath)) {
       out.push({ kind: o.kind, name: o.metadata.name, rules: ['no-host-path'], reason: `single-node layout: volumes are host directories under ${cfg.storage.hostPathRoot}` });
     }
+    if ((pod?.initContainers ?? []).some((c) => c.name === PREPARE_HOST_DIRS)) {
+      out.push({
+        kind: o.kind,
+        name: o.metadata.name,
+        container: PREPARE_HOST_DIRS,
+        rules: ['run-as-non-root', 'drop-all-capabilities'],
+        reason: `kubelet creates missing host directories as root and never applies fsGroup to them; this init container (CAP_CHOWN only) hands them to ${cfg.uid}:${cfg.gid}`,
+      });
+    }
   }
   return out;
 }
@@ -89,6 +99,7 @@ function gateWarnings(findings: readonly GateFinding[]): string[] {
 
 interface PodJson {
   readonly volumes?: readonly { readonly hostPath?: { readonly path: string } }[];
+  readonly initContainers?: readonly { readonly name: string }[];
 }
 
 /** `clusters/<cluster>` — the root of the manifests in the output. */

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { ResourcesConfig, StackConfig } from '../config/types.js';
+import { IMAGES } from './images.js';
 
 /** Recommended labels; the selector uses only the stable `instance` + `name` pair. */
 export function appLabels(name: string, instance: string = name): Record<string, string> {
@@ -209,6 +210,8 @@ export interface PodProps {
  * service links (Decypharr crashes on the injected `DECYPHARR_PORT=tcp://…`), no API token.
  */
 export function podSpec(cfg: StackConfig, p: PodProps): k8s.PodSpec {
+  const prepare = hostDirsInitContainer(cfg, p.volumes ?? []);
+  const initContainers = [...(prepare ? [prepare] : []), ...(p.initContainers ?? [])];
   return {
     enableServiceLinks: false,
     automountServiceAccountToken: false,
@@ -227,8 +230,33 @@ export function podSpec(cfg: StackConfig, p: PodProps): k8s.PodSpec {
     ...(p.nodeSelector ? { nodeSelector: { ...p.nodeSelector } } : {}),
     ...(p.affinity ? { affinity: p.affinity } : {}),
     ...(p.tolerations?.length ? { tolerations: [...p.tolerations] } : {}),
-    ...(p.initContainers?.length ? { initContainers: [...p.initContainers] } : {}),
+    ...(initContainers.length ? { initContainers } : {}),
     containers: [...p.containers],
     ...(p.volumes?.length ? { volumes: [...p.volumes] } : {}),
   };
+}
+
+/** Name of the init container that hands host directories to the stack user. */
+export const PREPARE_HOST_DIRS = 'prepare-host-dirs';
+
+/**
+ * In the single-node layout the volumes are host directories. kubelet creates a missing
+ * `DirectoryOrCreate` path as root with mode 0755 and never applies fsGroup to host paths, so a
+ * non-root app could not write its own config folder. This init container (root, CHOWN only)
+ * gives each host directory under the data root to UID:GID once; it leaves the directory alone
+ * when it already belongs to them and never recurses into existing data.
+ */
+export function hostDirsInitContainer(cfg: StackConfig, volumes: readonly k8s.Volume[]): k8s.Container | undefined {
+  if (cfg.storage.mode !== 'hostPath') return undefined;
+  const owned = volumes.filter((v) => v.hostPath?.path.startsWith(`${cfg.storage.hostPathRoot}/`));
+  if (owned.length === 0) return undefined;
+  const want = `${cfg.uid}:${cfg.gid}`;
+  return container({
+    name: PREPARE_HOST_DIRS,
+    image: IMAGES.busybox,
+    command: ['sh', '-c', owned.map((v) => `[ "$(stat -c %u:%g /host/${v.name})" = "${want}" ] || chown ${want} /host/${v.name}`).join('\n')],
+    mounts: owned.map((v) => ({ volume: v.name, path: `/host/${v.name}` })),
+    resources: { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' },
+    security: { runAsRoot: true, addCapabilities: ['CHOWN'] },
+  });
 }

@@ -41,7 +41,7 @@ describe('Samba', () => {
     expect(secret.name).toBe('samba-secrets');
     expect(secret.keys.map((k) => [k.key, k.source.kind])).toEqual([['password-media', 'generated'], ['password-guest2', 'generated']]);
     const init = containerOf(deploy, 'render-users');
-    expect(podOf(deploy).initContainers.map((c: any) => c.name)).toEqual(['render-users']);
+    expect(podOf(deploy).initContainers.map((c: any) => c.name)).toEqual(['prepare-host-dirs', 'render-users']);
     expect(envOf(init)).toEqual({
       SAMBA_PASSWORD_0: { secretKeyRef: { name: 'samba-secrets', key: 'password-media' } },
       SAMBA_PASSWORD_1: { secretKeyRef: { name: 'samba-secrets', key: 'password-guest2' } },

@@ -54,7 +54,7 @@ describe('examples/single-node.ts (seed 004)', () => {
   });
 
   it('wires the Arrs to Postgres and qBittorrent, and prints no warning for gluetun', () => {
-    expect(podOf(find('StatefulSet', 'radarr')).initContainers.map((c: any) => c.name)).toEqual(['postgres-init']);
+    expect(podOf(find('StatefulSet', 'radarr')).initContainers.map((c: any) => c.name)).toEqual(['prepare-host-dirs', 'postgres-init']);
     expect(containerOf(find('StatefulSet', 'radarr'), 'radarr').volumeMounts).toContainEqual({ name: 'downloads', mountPath: '/mnt/downloads' });
     expect(containerOf(find('StatefulSet', 'qbittorrent'), 'gluetun').restartPolicy).toBe('Always');
     expect(stack.warnings).toEqual([]);
@@ -69,5 +69,23 @@ describe('the seed-000 default', () => {
     for (const n of NEW_IN_004) expect(names.has(n), n).toBe(false);
     expect(objects.some((o) => o.kind === 'CronJob')).toBe(false);
     expect(JSON.stringify(objects)).not.toMatch(/POSTGRES|gluetun|\/mnt\/downloads/);
+  });
+});
+
+describe('host directories in the single-node layout', () => {
+  it('are handed to the stack user by a root init container that may only chown, and only when needed', async () => {
+    const { default: input } = await import('../../examples/single-node.js');
+    const { find } = objectsOf(input);
+    const sts = find('StatefulSet', 'sonarr');
+    const init = podOf(sts).initContainers[0];
+    expect(init.name).toBe('prepare-host-dirs');
+    expect(init.securityContext).toMatchObject({ runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['CHOWN'] } });
+    expect(init.command[2]).toContain('[ "$(stat -c %u:%g /host/config)" = "1000:1000" ] || chown 1000:1000 /host/config');
+    expect(init.volumeMounts).toContainEqual({ name: 'config', mountPath: '/host/config' });
+  });
+
+  it('are not touched in the Longhorn layout', () => {
+    const { objects } = objectsOf();
+    expect(JSON.stringify(objects)).not.toContain('prepare-host-dirs');
   });
 });
