@@ -2,6 +2,10 @@ import { App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { Component } from '../lib/component.js';
+
+/** Folder (under apps/<namespace>) of the External Secrets SecretStore. */
+export const SECRET_STORE_DIR = 'secret-store';
+import { ArrWiring } from './arr-wiring.js';
 import { Byparr } from './byparr.js';
 import { ClusterPlex } from './clusterplex.js';
 import { Configarr } from './configarr.js';
@@ -73,7 +77,7 @@ export class MediaStack extends Chart {
         arrs.push(add(new Ctor(this, `${kind}-${suffix}`, cfg, { instance: `${kind}-${suffix}`, dependsOn: arrBase })));
       }
     }
-    if (a.prowlarr.enabled) add(new Prowlarr(this, 'prowlarr', cfg, { dependsOn: [ns, ...(postgres ? [postgres] : []), ...arrs] }));
+    const prowlarr = a.prowlarr.enabled ? add(new Prowlarr(this, 'prowlarr', cfg, { dependsOn: [ns, ...(postgres ? [postgres] : []), ...arrs] })) : undefined;
     if (a.profilarr.enabled) add(new Profilarr(this, 'profilarr', cfg, { dependsOn: [ns, ...arrs] }));
     const decypharr = a.decypharr.enabled ? add(new Decypharr(this, 'decypharr', cfg, { dependsOn: [...base, ...arrs] })) : undefined;
     const plex = a.plex.enabled
@@ -91,6 +95,25 @@ export class MediaStack extends Chart {
     if (a.byparr.enabled) add(new Byparr(this, 'byparr', cfg, { dependsOn: [ns] }));
     if (a.configarr.enabled) add(new Configarr(this, 'configarr', cfg, { dependsOn: [ns, ...arrs] }));
     if (a.samba.enabled) add(new Samba(this, 'samba', cfg, { dependsOn: base }));
+    // After everything it wires: adds the Arrs to Prowlarr, download clients, root folders and
+    // indexer proxies through the apps' APIs (nothing to do without Sonarr/Radarr or Prowlarr).
+    if (a.arrWiring.enabled && (arrs.length > 0 || prowlarr)) {
+      add(new ArrWiring(this, 'arr-wiring', cfg, { dependsOn: [ns, ...arrs, ...(prowlarr ? [prowlarr] : [])] }));
+    }
+    if (cfg.secrets.backend === 'external-secrets') {
+      // Its own folder: the SecretStore needs the External Secrets CRDs and the bootstrap Secret,
+      // and must not hold up the namespace (and so everything) while those are missing.
+      const store = add(
+        new Component(this, 'secret-store', {
+          dir: `apps/${cfg.namespace}/${SECRET_STORE_DIR}`,
+          fluxName: `${cfg.namespace}-${SECRET_STORE_DIR}`,
+          namespace: cfg.namespace,
+          dependsOn: [ns],
+          description: `the Infisical SecretStore the ExternalSecrets of ${cfg.namespace} read`,
+        }),
+      );
+      for (const c of this.components) if (c.secrets.length > 0) c.addDependency(store);
+    }
     // Last: the policies are generated from the calls every component above declared.
     if (cfg.networkPolicies.enabled) add(new NetworkPolicies(this, 'network-policies', cfg, [...this.components], { dependsOn: [ns] }));
   }

@@ -228,6 +228,7 @@ export class ArrApp extends Component {
         { from: self, to: { app: 'prowlarr' }, ports: [PORTS.prowlarr], why: 'indexer searches through Prowlarr' },
         { from: self, to: { app: 'decypharr' }, ports: [PORTS.decypharr], why: 'Decypharr as qBittorrent/SABnzbd download client' },
         { from: self, to: { app: 'pulsarr' }, ports: [PORTS.pulsarr], why: 'webhook notifications to Pulsarr' },
+        { from: self, to: { app: 'plex' }, ports: [PORTS.plex], why: 'library refresh after imports (Connect › Plex Media Server)' },
       );
     } else {
       for (const arr of enabledArrs(cfg)) {

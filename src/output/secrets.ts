@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { SECRET_STORE_DIR } from '../apps/stack.js';
 import type { StackConfig } from '../config/types.js';
 import { externalSecretObjects } from '../secrets/external-secrets.js';
 import type { SecretRequest } from '../secrets/model.js';
@@ -37,7 +38,7 @@ export async function renderSecrets(cfg: StackConfig, requests: readonly SecretR
       bootstrapSecretName: i.bootstrapSecretName,
     });
     const placed: PlacedObject[] = objects.map((obj) => {
-      if (obj.kind === 'SecretStore') return { object: obj, path: `${o.clusterRoot}/apps/${obj.metadata.namespace}/secretstore.yaml` };
+      if (obj.kind === 'SecretStore') return { object: obj, path: `${o.clusterRoot}/apps/${obj.metadata.namespace}/${SECRET_STORE_DIR}/secretstore.yaml` };
       const req = requests.find((r) => r.name === obj.metadata.name && r.namespace === obj.metadata.namespace);
       if (!req) throw new Error(`no Secret request for ExternalSecret ${obj.metadata.name}`);
       return { object: obj, path: req.path.replace(/(secret[^/]*)\.sops\.yaml$/, 'external$1.yaml') };

@@ -29,6 +29,7 @@ describe('NetworkPolicies from the call graph', () => {
     expect(egress).toContainEqual({ to: [sel('prowlarr')], ports: tcp(9696) });
     expect(egress).toContainEqual({ to: [sel('decypharr')], ports: tcp(8282) });
     expect(egress).toContainEqual({ to: [sel('pulsarr')], ports: tcp(3003) });
+    expect(egress).toContainEqual({ to: [sel('plex')], ports: tcp(32400) });
   });
 
   it('gives internet egress outside the private ranges only', () => {
