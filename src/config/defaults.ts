@@ -114,5 +114,6 @@ export const DEFAULT_CONFIG: StackConfig = {
       radarrTemplates: ['radarr-quality-definition-movie', 'radarr-quality-profile-hd-bluray-web', 'radarr-custom-formats-hd-bluray-web'],
     },
     samba: { enabled: false, users: ['media'], workgroup: 'WORKGROUP', serviceType: 'LoadBalancer', shareDownloads: true },
+    arrWiring: { enabled: true, schedule: '17 * * * *' },
   },
 };

@@ -356,6 +356,11 @@ export interface ConfigarrConfig extends AppConfig {
   readonly radarrTemplates: readonly string[];
 }
 
+export interface ArrWiringConfig extends AppConfig {
+  /** CronJob schedule of the reconciler. @default '17 * * * *' (hourly) */
+  readonly schedule: string;
+}
+
 export interface SambaConfig extends AppConfig {
   /** SMB users; each gets a generated password in the `samba-secrets` Secret. @default ['media'] */
   readonly users: readonly string[];
@@ -401,6 +406,13 @@ export interface AppsConfig {
   readonly configarr: ConfigarrConfig;
   /** Samba file shares of the library and downloads. @default - disabled */
   readonly samba: SambaConfig;
+  /**
+   * Reconciler CronJob that adds what an operator would click together: Sonarr/Radarr as
+   * Prowlarr applications, Decypharr/qBittorrent as their download clients, their root folders,
+   * FlareSolverr/Byparr as Prowlarr indexer proxies. Creates only what is missing; never changes
+   * or deletes existing entries. @default - enabled, hourly at minute 17
+   */
+  readonly arrWiring: ArrWiringConfig;
 }
 
 export interface StackConfig {

@@ -152,6 +152,7 @@ export const CONFIG_SCHEMA = node({
       serviceType: oneOf(['LoadBalancer', 'ClusterIP', 'NodePort']),
       shareDownloads: bool,
     }),
+    arrWiring: app({ schedule: cron }),
   }),
 });
 

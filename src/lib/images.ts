@@ -53,6 +53,9 @@ export const IMAGES = {
   configarr: 'ghcr.io/raydak-labs/configarr:1.30.1',
   // renovate: datasource=docker depName=quay.io/samba.org/samba-server
   samba: 'quay.io/samba.org/samba-server:v0.9',
+  // Arr wiring CronJob: curl on Alpine (busybox sh/awk/mkdir), user curl_user; tag = curl release.
+  // renovate: datasource=docker depName=curlimages/curl
+  curl: 'curlimages/curl:8.21.0',
 } as const;
 
 export type ImageName = keyof typeof IMAGES;

@@ -1,0 +1,412 @@
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { arrWiringScript, hostRegex } from '../../src/apps/arr-wiring.js';
+import { resolveConfig, type StackConfigInput } from '../../src/config/index.js';
+import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
+
+const QBIT = { enabled: true, vpn: { endpointCidrs: ['203.0.113.7/32'] } } as const;
+const FULL: StackConfigInput = { apps: { flaresolverr: { enabled: true }, qbittorrent: QBIT, sonarr: { extraInstances: ['4k'] } } };
+const sel = (name: string, instance = name) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': instance } } });
+
+describe('Arr wiring: objects', () => {
+  const { find, stack, objects } = objectsOf(FULL);
+  const cron = find('CronJob', 'arr-wiring');
+  const c = containerOf(cron, 'arr-wiring');
+
+  it('is an hourly CronJob that never overlaps, keeps little history and gives up in time', () => {
+    expect(cron.metadata).toMatchObject({ name: 'arr-wiring', namespace: 'media', labels: { 'app.kubernetes.io/name': 'arr-wiring' } });
+    expect(cron.spec.schedule).toBe('17 * * * *');
+    expect(cron.spec.concurrencyPolicy).toBe('Forbid');
+    expect(cron.spec.successfulJobsHistoryLimit).toBe(1);
+    expect(cron.spec.failedJobsHistoryLimit).toBe(3);
+    expect(cron.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 1, activeDeadlineSeconds: 900, ttlSecondsAfterFinished: 86400 });
+    expect(cron.spec.jobTemplate.spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'arr-wiring', 'app.kubernetes.io/instance': 'arr-wiring' });
+    expect(podOf(cron).restartPolicy).toBe('Never');
+  });
+
+  it('runs the script from its ConfigMap with a pinned curl image, hardened', () => {
+    expect(c.image).toMatch(/^curlimages\/curl:\d+\.\d+\.\d+$/);
+    expect(c.command).toEqual(['sh', '/scripts/arr-wiring.sh']);
+    expect(c.volumeMounts).toContainEqual({ name: 'script', mountPath: '/scripts', readOnly: true });
+    expect(c.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+    const pod = podOf(cron);
+    expect(pod.volumes).toContainEqual({ name: 'script', configMap: { name: 'arr-wiring-script' } });
+    expect(pod.volumes).toContainEqual({ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } });
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.enableServiceLinks).toBe(false);
+    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(c.resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } });
+    expect(find('ConfigMap', 'arr-wiring-script').data['arr-wiring.sh']).toBe(arrWiringScript(resolveConfig(FULL)));
+  });
+
+  it('mounts the streaming library (to create folders) and the permanent library read-only, at the Arrs\' paths', () => {
+    expect(c.volumeMounts).toContainEqual({ name: 'symlink-library', mountPath: '/mnt/streaming-media' });
+    expect(c.volumeMounts).toContainEqual({ name: 'media-library', mountPath: '/mnt/media', readOnly: true });
+    const sonarr = containerOf(find('StatefulSet', 'sonarr'), 'sonarr');
+    for (const m of ['/mnt/streaming-media', '/mnt/media']) {
+      const mine = c.volumeMounts.find((x: any) => x.mountPath === m);
+      expect(sonarr.volumeMounts.find((x: any) => x.mountPath === m).name).toBe(mine.name);
+    }
+  });
+
+  it('reads every API key from the Secret the app itself reads', () => {
+    const env = envOf(c);
+    for (const inst of ['sonarr', 'sonarr-4k', 'radarr', 'prowlarr']) {
+      const name = `${inst.toUpperCase().replace('-', '_')}_API_KEY`;
+      expect(env[name]).toEqual({ secretKeyRef: { name: `${inst}-secrets`, key: 'api-key' } });
+    }
+    expect(envOf(containerOf(find('StatefulSet', 'prowlarr'), 'prowlarr'))['PROWLARR__AUTH__APIKEY']).toEqual(env['PROWLARR_API_KEY']);
+    expect(Object.keys(env).sort()).toEqual(['PROWLARR_API_KEY', 'RADARR_API_KEY', 'SONARR_4K_API_KEY', 'SONARR_API_KEY', 'TZ']);
+  });
+
+  it('is its own Flux folder after the Arrs and Prowlarr, before the NetworkPolicies', () => {
+    const names = stack.components.map((x) => x.fluxName);
+    const wiring = stack.components.find((x) => x.fluxName === 'arr-wiring')!;
+    expect(wiring.dir).toBe('apps/media/arr-wiring');
+    expect(wiring.dependsOn.map((d) => d.fluxName)).toEqual(expect.arrayContaining(['sonarr', 'sonarr-4k', 'radarr', 'prowlarr']));
+    expect(names.at(-1)).toBe('media-network-policies');
+    expect(names.indexOf('arr-wiring')).toBe(names.length - 2);
+    for (const n of ['sonarr', 'radarr', 'prowlarr', 'decypharr', 'qbittorrent', 'flaresolverr']) expect(names.indexOf(n)).toBeLessThan(names.indexOf('arr-wiring'));
+    expect(objects.filter((o) => o.metadata.name === 'arr-wiring' || o.metadata.name === 'arr-wiring-script').map((o) => o.kind).sort()).toEqual(['ConfigMap', 'CronJob']);
+  });
+
+  it('may call the Arrs and Prowlarr (only those), and they accept it', () => {
+    const spec = find('NetworkPolicy', 'allow-arr-wiring').spec;
+    expect(spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'arr-wiring', 'app.kubernetes.io/instance': 'arr-wiring' });
+    expect(spec.ingress).toBeUndefined();
+    expect(spec.egress).toEqual([
+      { to: [sel('sonarr')], ports: [{ protocol: 'TCP', port: 8989 }] },
+      { to: [sel('sonarr', 'sonarr-4k')], ports: [{ protocol: 'TCP', port: 8989 }] },
+      { to: [sel('radarr')], ports: [{ protocol: 'TCP', port: 7878 }] },
+      { to: [sel('prowlarr')], ports: [{ protocol: 'TCP', port: 9696 }] },
+    ]);
+    for (const [inst, port] of [['sonarr-4k', 8989], ['radarr', 7878], ['prowlarr', 9696]] as const) {
+      expect(find('NetworkPolicy', `allow-${inst}`).spec.ingress).toContainEqual({ from: [sel('arr-wiring')], ports: [{ protocol: 'TCP', port }] });
+    }
+  });
+
+  it('is on by default, can be switched off, and vanishes when there is nothing to wire', () => {
+    expect(() => objectsOf().find('CronJob', 'arr-wiring')).not.toThrow();
+    expect(objectsOf({ apps: { arrWiring: { enabled: false } } }).objects.some((o) => o.metadata.name === 'arr-wiring')).toBe(false);
+    const none = objectsOf({ apps: { sonarr: { enabled: false }, radarr: { enabled: false }, prowlarr: { enabled: false }, profilarr: { enabled: false }, pulsarr: { enabled: false } } });
+    expect(none.objects.some((o) => o.metadata.name === 'arr-wiring')).toBe(false);
+    expect(objectsOf({ apps: { arrWiring: { schedule: '@daily' } } }).find('CronJob', 'arr-wiring').spec.schedule).toBe('@daily');
+    expect(() => resolveConfig({ apps: { arrWiring: { schedule: 'hourly' } } })).toThrow(/apps\.arrWiring\.schedule/);
+  });
+
+  it('without Decypharr: no streaming folder, no streaming library mount; with hostPath storage: the host directories', () => {
+    const { find: f } = objectsOf({ apps: { decypharr: { enabled: false }, qbittorrent: QBIT } });
+    const cc = containerOf(f('CronJob', 'arr-wiring'), 'arr-wiring');
+    expect(cc.volumeMounts.map((m: any) => m.mountPath)).not.toContain('/mnt/streaming-media');
+    const script = f('ConfigMap', 'arr-wiring-script').data['arr-wiring.sh'];
+    expect(script).not.toContain('streaming-media');
+    expect(script).not.toContain('Decypharr');
+    expect(script).toContain('"name":"qBittorrent"');
+    const { find: h } = objectsOf({ storage: { mode: 'hostPath' } });
+    const vols = podOf(h('CronJob', 'arr-wiring')).volumes;
+    expect(vols.find((v: any) => v.name === 'media-library').hostPath.path).toBe('/data/library');
+    expect(vols.find((v: any) => v.name === 'symlink-library').hostPath.path).toBe('/data/streaming-media');
+  });
+
+  it('matches Services by any of their in-cluster names', () => {
+    const re = new RegExp(hostRegex('sonarr', 'media', 8989));
+    for (const ok of ['http://sonarr:8989', 'http://sonarr.media.svc.cluster.local:8989/', 'sonarr', 'https://sonarr.media.svc:8989']) expect(ok).toMatch(re);
+    for (const no of ['http://sonarr-4k:8989', 'http://sonarr:7878', 'http://sonarrx', 'http://sonarr.other:8989']) expect(no).not.toMatch(re);
+  });
+});
+
+// ─── the script against a fake Servarr ──────────────────────────────────────────────────────
+
+interface Req {
+  method: string;
+  svc: string;
+  path: string;
+  key: string | undefined;
+  body?: any;
+}
+
+const KEYS: Record<string, string> = { sonarr: 'a'.repeat(32), 'sonarr-4k': 'b'.repeat(32), radarr: 'c'.repeat(32), prowlarr: 'd'.repeat(32) };
+
+/** What a Servarr answers for a provider: the fields carry the extra schema properties the real API returns. */
+function asServed(entry: any, id: number): any {
+  return {
+    ...entry,
+    id,
+    implementationName: entry.implementation,
+    infoLink: 'https://wiki.servarr.com/x',
+    fields: (entry.fields ?? []).map((f: any, i: number) => ({
+      order: i,
+      name: f.name,
+      label: `Label {${f.name}}`,
+      helpText: 'see [url] {braces} "quoted"',
+      value: f.value,
+      type: 'textbox',
+      advanced: false,
+      selectOptions: [{ value: 0, name: 'x', order: 0 }],
+      privacy: 'normal',
+      isFloat: false,
+    })),
+  };
+}
+
+class FakeServarr {
+  readonly requests: Req[] = [];
+  /** `${svc} ${resource}` → entries. */
+  readonly state = new Map<string, any[]>();
+  /** Status to answer POSTs of `${svc} ${resource}` with (default 201). */
+  readonly failPost = new Map<string, { status: number; body: unknown }>();
+  private server?: Server;
+  port = 0;
+
+  list(svc: string, resource: string): any[] {
+    const k = `${svc} ${resource}`;
+    if (!this.state.has(k)) this.state.set(k, []);
+    return this.state.get(k)!;
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((r) => this.server?.close(() => r()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    let data = '';
+    req.on('data', (d) => (data += d));
+    req.on('end', () => {
+      const url = new URL(req.url!, 'http://x');
+      const [, svc, ...rest] = url.pathname.split('/');
+      const path = `/${rest.join('/')}${url.search}`;
+      const key = req.headers['x-api-key'] as string | undefined;
+      const r: Req = { method: req.method!, svc: svc!, path, key, ...(data ? { body: JSON.parse(data) } : {}) };
+      this.requests.push(r);
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        // Pretty-printed on purpose: the script must not depend on the layout.
+        res.end(JSON.stringify(body, null, 2));
+      };
+      if (key !== KEYS[svc!]) return send(401, {});
+      const resource = url.pathname.replace(/^\/[^/]+\/api\/v\d\//, '');
+      const entries = this.list(svc!, resource);
+      if (req.method === 'GET') return send(200, entries);
+      if (req.method === 'POST') {
+        const fail = this.failPost.get(`${svc} ${resource}`);
+        if (fail) return send(fail.status, fail.body);
+        const id = entries.length + 1;
+        const stored = resource === 'rootfolder' ? { ...r.body, id, accessible: true, unmappedFolders: [] } : resource === 'tag' ? { ...r.body, id } : asServed(r.body, id);
+        entries.push(stored);
+        return send(201, stored);
+      }
+      send(405, {});
+    });
+  }
+}
+
+const BUSYBOX = ['/usr/bin/busybox', '/bin/busybox', '/usr/local/bin/busybox'].find((p) => existsSync(p));
+/** The system sh, and busybox sh with busybox's own awk/head/mkdir/… as in the curl image (when installed). */
+const SHELLS = ['sh', ...(BUSYBOX ? ['busybox'] : [])];
+
+describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127.0.0.1', (shell) => {
+  const fake = new FakeServarr();
+  let dir = '';
+  let script = '';
+  let env: Record<string, string> = {};
+  const run = (file: string, e: Record<string, string>) =>
+    new Promise<{ code: number; out: string }>((resolve) => {
+      const [cmd, args] = shell === 'busybox' ? [BUSYBOX!, ['sh', file]] : ['sh', [file]];
+      execFile(cmd, args, { env: e, timeout: 30_000 }, (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as any).code ?? 1) : 0, out: stdout + stderr });
+      });
+    });
+  const posts = () => fake.requests.filter((r) => r.method === 'POST');
+  const reset = () => {
+    fake.requests.length = 0;
+    fake.state.clear();
+    fake.failPost.clear();
+  };
+
+  beforeAll(async () => {
+    await fake.start();
+    dir = mkdtempSync(join(tmpdir(), 'arr-wiring-'));
+    // The in-cluster URLs point at the fake server; bodies keep the real names.
+    const rendered = arrWiringScript(resolveConfig(FULL));
+    script = rendered
+      .replace(/'http:\/\/([a-z0-9-]+)\.media\.svc\.cluster\.local:\d+\/api\//g, `'http://127.0.0.1:${fake.port}/$1/api/`)
+      .replace(/(mkdir -p |\[ -d )'\/mnt\//g, `$1'${dir}/mnt/`);
+    expect(script).not.toMatch(/(list|create|api \w+) 'http:\/\/(?!127\.0\.0\.1)/);
+    writeFileSync(join(dir, 'arr-wiring.sh'), script);
+    // A curl that refuses every address but the fake server's.
+    mkdirSync(join(dir, 'bin'));
+    const realCurl = ['/usr/bin/curl', '/bin/curl', '/usr/local/bin/curl'].find((p) => existsSync(p)) ?? 'curl';
+    writeFileSync(
+      join(dir, 'bin', 'curl'),
+      `#!/bin/sh\nfor a in "$@"; do last="$a"; done\ncase "$last" in http://127.0.0.1:${fake.port}/*) exec ${realCurl} "$@" ;; esac\necho "refused: $last" >&2\nexit 7\n`,
+    );
+    chmodSync(join(dir, 'bin', 'curl'), 0o755);
+    mkdirSync(join(dir, 'mnt', 'media', 'tv'), { recursive: true });
+    if (shell === 'busybox') {
+      mkdirSync(join(dir, 'applets'));
+      for (const applet of ['awk', 'cat', 'head', 'mkdir', 'mktemp', 'rm', 'printf', 'sh']) symlinkSync(BUSYBOX!, join(dir, 'applets', applet));
+    }
+    env = {
+      PATH: `${join(dir, 'bin')}:${shell === 'busybox' ? `${join(dir, 'applets')}:` : ''}/usr/bin:/bin`,
+      SONARR_API_KEY: KEYS.sonarr!,
+      SONARR_4K_API_KEY: KEYS['sonarr-4k']!,
+      RADARR_API_KEY: KEYS.radarr!,
+      PROWLARR_API_KEY: KEYS.prowlarr!,
+    };
+  });
+  afterAll(async () => {
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates every missing entry exactly once, with the verified API shapes', async () => {
+    reset();
+    const { code, out } = await run(join(dir, 'arr-wiring.sh'), env);
+    expect(out).not.toContain('ERROR');
+    expect(code).toBe(0);
+    expect(fake.requests.every((r) => r.method === 'GET' || r.method === 'POST')).toBe(true);
+    expect(fake.requests.every((r) => r.key === KEYS[r.svc])).toBe(true);
+    const summary = posts().map((r) => `${r.svc} ${r.path}`);
+    expect(summary).toEqual([
+      'sonarr /api/v3/downloadclient?forceSave=true',
+      'sonarr /api/v3/downloadclient?forceSave=true',
+      'sonarr /api/v3/rootfolder',
+      'sonarr /api/v3/rootfolder',
+      'sonarr-4k /api/v3/downloadclient?forceSave=true',
+      'sonarr-4k /api/v3/downloadclient?forceSave=true',
+      'sonarr-4k /api/v3/rootfolder',
+      'radarr /api/v3/downloadclient?forceSave=true',
+      'radarr /api/v3/downloadclient?forceSave=true',
+      'radarr /api/v3/rootfolder',
+      'prowlarr /api/v1/applications?forceSave=true',
+      'prowlarr /api/v1/applications?forceSave=true',
+      'prowlarr /api/v1/applications?forceSave=true',
+      'prowlarr /api/v1/tag',
+      'prowlarr /api/v1/indexerProxy?forceSave=true',
+    ]);
+
+    const [decypharr, qbit] = fake.list('sonarr', 'downloadclient');
+    expect(decypharr).toMatchObject({ name: 'Decypharr', enable: true, protocol: 'torrent', priority: 1, removeCompletedDownloads: true, removeFailedDownloads: true, implementation: 'QBittorrent', configContract: 'QBittorrentSettings', tags: [] });
+    const fields = (e: any) => Object.fromEntries(e.fields.map((f: any) => [f.name, f.value]));
+    expect(fields(decypharr)).toEqual({
+      host: 'decypharr.media.svc.cluster.local',
+      port: 8282,
+      useSsl: false,
+      urlBase: '',
+      username: 'http://sonarr.media.svc.cluster.local:8989',
+      password: KEYS.sonarr,
+      tvCategory: 'sonarr',
+    });
+    expect(qbit).toMatchObject({ name: 'qBittorrent', priority: 2 });
+    expect(fields(qbit)).toMatchObject({ host: 'qbittorrent.media.svc.cluster.local', port: 8080, username: '', password: '', tvCategory: 'sonarr' });
+    expect(fields(fake.list('radarr', 'downloadclient')[0])).toMatchObject({ movieCategory: 'radarr', username: 'http://radarr.media.svc.cluster.local:7878', password: KEYS.radarr });
+    expect(fields(fake.list('sonarr-4k', 'downloadclient')[0])).toMatchObject({ tvCategory: 'sonarr-4k', password: KEYS['sonarr-4k'] });
+
+    expect(fake.list('sonarr', 'rootfolder').map((r) => r.path)).toEqual(['/mnt/streaming-media/sonarr', '/mnt/media/tv']);
+    expect(fake.list('sonarr-4k', 'rootfolder').map((r) => r.path)).toEqual(['/mnt/streaming-media/sonarr-4k']);
+    expect(fake.list('radarr', 'rootfolder').map((r) => r.path)).toEqual(['/mnt/streaming-media/radarr']);
+    expect(out).toContain('radarr: root folder /mnt/media/movies skipped');
+    expect(statSync(join(dir, 'mnt', 'streaming-media', 'sonarr-4k')).isDirectory()).toBe(true);
+
+    const apps = fake.list('prowlarr', 'applications');
+    expect(apps.map((a) => [a.name, a.implementation, a.configContract, a.syncLevel])).toEqual([
+      ['sonarr', 'Sonarr', 'SonarrSettings', 'fullSync'],
+      ['sonarr-4k', 'Sonarr', 'SonarrSettings', 'fullSync'],
+      ['radarr', 'Radarr', 'RadarrSettings', 'fullSync'],
+    ]);
+    expect(fields(apps[2])).toEqual({ prowlarrUrl: 'http://prowlarr.media.svc.cluster.local:9696', baseUrl: 'http://radarr.media.svc.cluster.local:7878', apiKey: KEYS.radarr });
+    expect(fake.list('prowlarr', 'tag')).toEqual([{ label: 'flaresolverr', id: 1 }]);
+    const [proxy] = fake.list('prowlarr', 'indexerProxy');
+    expect(proxy).toMatchObject({ name: 'FlareSolverr', implementation: 'FlareSolverr', configContract: 'FlareSolverrSettings', tags: [1] });
+    expect(fields(proxy)).toEqual({ host: 'http://flaresolverr.media.svc.cluster.local:8191/' });
+
+    // Second run against what the first one created: reads only.
+    fake.requests.length = 0;
+    const again = await run(join(dir, 'arr-wiring.sh'), env);
+    expect(again.code).toBe(0);
+    expect(posts()).toEqual([]);
+    expect(again.out).toContain('sonarr: download client Decypharr: present');
+  });
+
+  it('recognises entries the operator made under other names (host, URL, path) and changes nothing', async () => {
+    reset();
+    fake.list('sonarr', 'downloadclient').push(asServed({ name: 'My debrid', implementation: 'QBittorrent', fields: [{ name: 'host', value: 'decypharr' }, { name: 'port', value: 8282 }] }, 7));
+    fake.list('sonarr', 'downloadclient').push(asServed({ name: 'QBITTORRENT', implementation: 'QBittorrent', fields: [{ name: 'host', value: 'some-nas' }] }, 8));
+    const unmapped = Array.from({ length: 3000 }, (_, i) => ({ name: `Show ${i}`, path: `/mnt/streaming-media/sonarr/Show ${i}`, relativePath: `Show ${i}` }));
+    fake.list('sonarr', 'rootfolder').push({ path: '/mnt/streaming-media/sonarr/', id: 3, unmappedFolders: unmapped });
+    fake.list('prowlarr', 'applications').push(asServed({ name: 'Sonarr', implementation: 'Sonarr', fields: [{ name: 'baseUrl', value: 'http://sonarr:8989' }] }, 1));
+    fake.list('prowlarr', 'applications').push(asServed({ name: 'Movies', implementation: 'Radarr', fields: [{ name: 'baseUrl', value: 'http://radarr.media.svc.cluster.local:7878/' }] }, 2));
+    fake.list('prowlarr', 'tag').push({ label: 'other', id: 4 }, { label: 'flaresolverr', id: 9 });
+    const { code, out } = await run(join(dir, 'arr-wiring.sh'), env);
+    expect(out).not.toContain('ERROR');
+    expect(code).toBe(0);
+    const summary = posts().map((r) => `${r.svc} ${r.path} ${r.body.name ?? r.body.path ?? r.body.label}`);
+    expect(summary).toEqual([
+      'sonarr /api/v3/rootfolder /mnt/media/tv',
+      'sonarr-4k /api/v3/downloadclient?forceSave=true Decypharr',
+      'sonarr-4k /api/v3/downloadclient?forceSave=true qBittorrent',
+      'sonarr-4k /api/v3/rootfolder /mnt/streaming-media/sonarr-4k',
+      'radarr /api/v3/downloadclient?forceSave=true Decypharr',
+      'radarr /api/v3/downloadclient?forceSave=true qBittorrent',
+      'radarr /api/v3/rootfolder /mnt/streaming-media/radarr',
+      'prowlarr /api/v1/applications?forceSave=true sonarr-4k',
+      'prowlarr /api/v1/indexerProxy?forceSave=true FlareSolverr',
+    ]);
+    // The existing tag is reused, not created.
+    expect(posts().at(-1)!.body.tags).toEqual([9]);
+    expect(fake.list('sonarr', 'downloadclient').map((e) => e.name)).toEqual(['My debrid', 'QBITTORRENT']);
+  });
+
+  it('flattens JSON of any layout: escapes, nesting, literals, one long line', async () => {
+    const flat = script.match(/json_flat\(\) \{\n {2}awk '([\s\S]*?)'\n\}/)![1]!;
+    writeFileSync(join(dir, 'flat.awk'), flat);
+    const input = JSON.stringify([{ name: 'a "b" \\ c', fields: [{ name: 'port', value: 8282 }, { name: 'x', value: [true, null, -2.5e3, {}] }], tags: [] }]);
+    writeFileSync(join(dir, 'in.json'), input);
+    writeFileSync(join(dir, 'flat.sh'), `awk -f '${join(dir, 'flat.awk')}' < '${join(dir, 'in.json')}'\n`);
+    const { code, out } = await run(join(dir, 'flat.sh'), env);
+    expect(code).toBe(0);
+    expect(out.trimEnd().split('\n')).toEqual([
+      '[0].name\ta "b" \\ c',
+      '[0].fields[0].name\tport',
+      '[0].fields[0].value\t8282',
+      '[0].fields[1].name\tx',
+      '[0].fields[1].value[0]\ttrue',
+      '[0].fields[1].value[1]\tnull',
+      '[0].fields[1].value[2]\t-2500',
+    ]);
+  });
+
+  it('reports failures (HTTP status and the app\'s message), carries on, and exits non-zero', async () => {
+    reset();
+    fake.failPost.set('sonarr downloadclient', { status: 400, body: [{ propertyName: 'Host', errorMessage: 'Unable to connect to qBittorrent' }] });
+    const badKey = { ...env, RADARR_API_KEY: 'not"a key' };
+    const { code, out } = await run(join(dir, 'arr-wiring.sh'), badKey);
+    expect(code).toBe(1);
+    expect(out).toMatch(/ERROR: sonarr: download client Decypharr: not created, HTTP 400: .*Unable to connect to qBittorrent/s);
+    expect(out).toContain('ERROR: RADARR_API_KEY is empty or not a plain API key');
+    expect(fake.requests.some((r) => r.svc === 'radarr')).toBe(false);
+    // Everything else still happened.
+    expect(fake.list('sonarr', 'rootfolder').map((r) => r.path)).toEqual(['/mnt/streaming-media/sonarr', '/mnt/media/tv']);
+    expect(fake.list('prowlarr', 'applications').map((a) => a.name)).toEqual(['sonarr', 'sonarr-4k']);
+  });
+
+  it('fails when an app is unreachable or rejects the key, without creating anything there', async () => {
+    reset();
+    const { code, out } = await run(join(dir, 'arr-wiring.sh'), { ...env, PROWLARR_API_KEY: 'e'.repeat(32) });
+    expect(code).toBe(1);
+    expect(out).toMatch(/ERROR: GET http:\/\/127\.0\.0\.1:\d+\/prowlarr\/api\/v1\/applications answered HTTP 401/);
+    expect(posts().filter((r) => r.svc === 'prowlarr')).toEqual([]);
+  });
+});
