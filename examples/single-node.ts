@@ -63,6 +63,8 @@ export default defineConfig({
         serviceProvider: 'protonvpn',
         // gluetun may pick any server of the provider that matches its filters: list the
         // address of every server it may choose (documentation range below: replace it).
+        // ...and pin gluetun to the server(s) behind those addresses.
+        serverHostnames: ['node-nl-05.protonvpn.net'],
         endpointCidrs: ['203.0.113.10/32'],
         endpointPort: 51820,
         endpointProtocol: 'UDP',

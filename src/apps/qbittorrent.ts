@@ -203,6 +203,8 @@ function gluetun(cfg: StackConfig): k8s.Container {
     VPN_TYPE: 'wireguard',
     WIREGUARD_PRIVATE_KEY: { secret: VPN_SECRET, key: 'wireguard-private-key' },
     ...(vpn.serverCountries.length ? { SERVER_COUNTRIES: vpn.serverCountries.join(',') } : {}),
+    // Pinned servers: the kill-switch NetworkPolicy only lets the tunnel reach endpointCidrs.
+    ...(vpn.serverHostnames.length ? { SERVER_HOSTNAMES: vpn.serverHostnames.join(',') } : {}),
     // Kubelet, Sonarr/Radarr and the ingress controller reach the WebUI and health server on
     // the pod interface; replies to the cluster ranges leave outside the tunnel.
     FIREWALL_INPUT_PORTS: `${q.webUiPort},${GLUETUN_HEALTH_PORT}`,

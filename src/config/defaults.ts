@@ -96,7 +96,7 @@ export const DEFAULT_CONFIG: StackConfig = {
       vpn: {
         provider: 'gluetun',
         serviceProvider: 'protonvpn',
-        serverCountries: [],
+        serverCountries: [], serverHostnames: [],
         endpointCidrs: [],
         endpointPort: 51820,
         endpointProtocol: 'UDP',

@@ -306,6 +306,13 @@ export interface VpnConfig {
   readonly serviceProvider: string;
   /** gluetun `SERVER_COUNTRIES`. @default [] (any) */
   readonly serverCountries: readonly string[];
+  /**
+   * gluetun `SERVER_HOSTNAMES`: the servers the tunnel may use. Required with gluetun (unless
+   * `serviceProvider` is 'custom'): the kill-switch NetworkPolicy only lets traffic reach
+   * `endpointCidrs`, so gluetun must not pick a server outside them.
+   * @default []
+   */
+  readonly serverHostnames: readonly string[];
   /** ProtonWire `PROTONVPN_SERVER` (a server DNS name or IP). Required with `protonwire`. @default - none */
   readonly server?: string;
   /**

@@ -134,6 +134,7 @@ export const CONFIG_SCHEMA = node({
         provider: oneOf(['gluetun', 'protonwire']),
         serviceProvider: str(/^[a-z0-9 ._-]+$/, 'use a gluetun VPN_SERVICE_PROVIDER such as "protonvpn" or "mullvad"'),
         serverCountries: strList(str(/^[A-Za-z][A-Za-z .-]*$/, 'use a country name such as "Netherlands"')),
+        serverHostnames: strList(str(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'use a server host name from the provider, e.g. "node-nl-05.protonvpn.net"')),
         server: optional(str(/^[A-Za-z0-9.#-]+$/, 'use a ProtonVPN server name such as "NL#1", its DNS name or its IP')),
         endpointCidrs: strList(cidr),
         endpointPort: int(1, 65535),
@@ -199,6 +200,11 @@ function crossFieldIssues(c: StackConfig): ConfigIssue[] {
     q.enabled && q.vpn.endpointCidrs.length === 0,
     'apps.qbittorrent.vpn.endpointCidrs',
     'is empty, but the qBittorrent kill switch allows egress only to the VPN endpoint; list the VPN server address(es), e.g. ["203.0.113.7/32"]',
+  );
+  need(
+    q.enabled && q.vpn.provider === 'gluetun' && q.vpn.serviceProvider !== 'custom' && q.vpn.serverHostnames.length === 0,
+    'apps.qbittorrent.vpn.serverHostnames',
+    'is empty, so gluetun may pick any server of the provider while the kill switch only lets traffic reach vpn.endpointCidrs; list the server host names whose addresses are in endpointCidrs',
   );
   need(
     q.enabled && q.vpn.provider === 'protonwire' && q.vpn.server === undefined,

@@ -9,7 +9,7 @@ import { arrWiringScript, hostRegex } from '../../src/apps/arr-wiring.js';
 import { resolveConfig, type StackConfigInput } from '../../src/config/index.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 
-const QBIT = { enabled: true, vpn: { endpointCidrs: ['203.0.113.7/32'] } } as const;
+const QBIT = { enabled: true, vpn: { endpointCidrs: ['203.0.113.7/32'], serverHostnames: ['node-nl-05.protonvpn.net'] } } as const;
 const FULL: StackConfigInput = { apps: { flaresolverr: { enabled: true }, qbittorrent: QBIT, sonarr: { extraInstances: ['4k'] } } };
 const sel = (name: string, instance = name) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': instance } } });
 

@@ -3,7 +3,8 @@ import { GLUETUN_HEALTH_PORT, KILL_SWITCH_POLICY, PROTONWIRE_SYSCTLS } from '../
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 
 const ENDPOINT = '203.0.113.10/32';
-const ON = { apps: { qbittorrent: { enabled: true, vpn: { endpointCidrs: [ENDPOINT] } } } } as const;
+const SERVER = 'node-nl-05.protonvpn.net';
+const ON = { apps: { qbittorrent: { enabled: true, vpn: { endpointCidrs: [ENDPOINT], serverHostnames: [SERVER] } } } } as const;
 const QBT = { 'app.kubernetes.io/name': 'qbittorrent', 'app.kubernetes.io/instance': 'qbittorrent' };
 
 /** Every NetworkPolicy that selects the qBittorrent pod. */
@@ -44,7 +45,7 @@ describe('qBittorrent behind gluetun', () => {
     expect(env['VPN_SERVICE_PROVIDER']).toBe('protonvpn');
     expect(env['VPN_TYPE']).toBe('wireguard');
     expect(env['WIREGUARD_PRIVATE_KEY']).toEqual({ secretKeyRef: { name: 'qbittorrent-vpn', key: 'wireguard-private-key' } });
-    const { find: f } = objectsOf({ network: { podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' }, apps: { qbittorrent: { enabled: true, webUiPort: 8090, vpn: { endpointCidrs: [ENDPOINT] } } } });
+    const { find: f } = objectsOf({ network: { podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' }, apps: { qbittorrent: { enabled: true, webUiPort: 8090, vpn: { endpointCidrs: [ENDPOINT], serverHostnames: [SERVER] } } } });
     const e2 = envOf(containerOf(f('StatefulSet', 'qbittorrent'), 'gluetun'));
     expect(e2['FIREWALL_OUTBOUND_SUBNETS']).toBe('10.244.0.0/16,10.96.0.0/12');
     expect(e2['FIREWALL_INPUT_PORTS']).toBe('8090,9999');
@@ -120,12 +121,16 @@ describe('qBittorrent behind gluetun', () => {
   });
 
   it('makes the namespace enforce privileged PSS (NET_ADMIN is outside baseline)', () => {
-    const { find: f } = objectsOf({ apps: { decypharr: { enabled: false }, qbittorrent: { enabled: true, vpn: { endpointCidrs: [ENDPOINT] } } } });
+    const { find: f } = objectsOf({ apps: { decypharr: { enabled: false }, qbittorrent: { enabled: true, vpn: { endpointCidrs: [ENDPOINT], serverHostnames: [SERVER] } } } });
     expect(f('Namespace', 'media').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
   });
 
   it('requires the endpoint CIDRs (the kill switch would block everything)', () => {
     expect(() => objectsOf({ apps: { qbittorrent: { enabled: true } } })).toThrow(/apps\.qbittorrent\.vpn\.endpointCidrs/);
+    // gluetun must be pinned to servers inside the allowed endpoints
+    expect(() => objectsOf({ apps: { qbittorrent: { enabled: true, vpn: { endpointCidrs: [ENDPOINT] } } } })).toThrow(/apps\.qbittorrent\.vpn\.serverHostnames: is empty/);
+    const env = Object.fromEntries(podOf(objectsOf(ON).find('StatefulSet', 'qbittorrent')).initContainers.find((c: any) => c.name === 'gluetun').env.map((e: any) => [e.name, e.value]));
+    expect(env['SERVER_HOSTNAMES']).toBe(SERVER);
   });
 });
 
