@@ -4,7 +4,8 @@ import { externalSecretKeysToCreate, infisicalKeyName } from '../secrets/externa
 import { secretEnvVarName } from '../secrets/model.js';
 import { nfsExporter } from './diagram.js';
 import { c, Md } from './md.js';
-import { envValue, sh, type ContainerJson, type StackView, type Workload } from './model.js';
+import type { KubeObject } from '../output/model.js';
+import { envValue, INSTANCE_LABEL as INSTANCE, sh, type ContainerJson, type PodSpecJson, type StackView, type Workload } from './model.js';
 import { docWarnings } from './warnings.js';
 
 /**
@@ -15,6 +16,7 @@ import { docWarnings } from './warnings.js';
 
 const AGE_KEY_FILE = '$HOME/.config/sops/age/keys.txt';
 const NEW_KEY_FILE = '$HOME/.config/sops/age/new-keys.txt';
+const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 
 /** App-level facts the runbooks share, read from the objects. */
 class Facts {
@@ -226,6 +228,93 @@ function clusterFluxPath(v: StackView): string {
   return `./${v.clusterRoot}`;
 }
 
+/** Every pod spec of the objects (workloads, CronJobs and Jobs), with its object. */
+function podSpecs(v: StackView): { object: KubeObject; pod: PodSpecJson }[] {
+  const out: { object: KubeObject; pod: PodSpecJson }[] = [];
+  for (const o of v.objects as (KubeObject & { spec?: any })[]) {
+    const pod = o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec;
+    if (pod?.containers) out.push({ object: o, pod });
+  }
+  return out;
+}
+
+/**
+ * Longhorn's own pods (instance manager, CSI plugin, share manager…) tolerate only the taints in
+ * its `taint-toleration` setting: without them, volumes cannot attach on the tainted nodes.
+ */
+function longhornTolerations(f: Facts, md: Md, taints: ReadonlyMap<string, readonly Workload[]>): void {
+  const v = f.v;
+  const value = [...taints.keys()].sort().join(';');
+  const claims = (w: Workload) =>
+    w.volumeClaimTemplates.length > 0 ||
+    (w.pod.volumes ?? []).some((vol) => {
+      const pvc = vol.persistentVolumeClaim ? v.find('PersistentVolumeClaim', vol.persistentVolumeClaim.claimName, w.namespace) : undefined;
+      return Boolean(pvc?.spec.storageClassName);
+    });
+  const users = [...new Set([...taints.values()].flat())].filter(claims);
+  const where = [...new Set(users.map((w) => w.placement.title.toLowerCase().replace(/\bgpu\b/, 'GPU')))];
+  md.p(
+    `**Before tainting: Longhorn.** Longhorn attaches a volume through its own pods on the node of the pod that mounts it — the instance manager and the CSI plugin, and for ${c(v.all('StorageClass').map((s) => s.metadata.name)[0] ?? 'RWX')} volumes the share manager — and the pods Longhorn creates tolerate only the taints in its ${c('taint-toleration')} setting.${users.length ? ` Here ${users.map((w) => c(w.name)).join(', ')} mount Longhorn volumes on the ${where.join(' and the ')}, so Longhorn must be able to run its components there${where.some((x) => x.includes('GPU')) ? ', the GPU node included' : ''}.` : ''} Set the setting to exactly the taints below, before they are applied and while no Longhorn volume is attached (Longhorn restarts its components to apply it, and waits for attached volumes to detach): in the Longhorn UI (Setting › General › Kubernetes Taint Toleration), with the Helm value ${c('defaultSettings.taintToleration')} at install, or:`,
+  );
+  md.sh([
+    `kubectl -n longhorn-system patch settings.longhorn.io taint-toleration --type=merge -p ${sh(JSON.stringify({ value }))}`,
+    `kubectl -n longhorn-system get settings.longhorn.io taint-toleration -o jsonpath='{.value}{"\\n"}'   # ${value}`,
+  ]);
+  md.p(
+    `The setting covers the components Longhorn creates itself (instance manager, engine image, CSI plugin, share manager). ${c('longhorn-manager')} and the CSI driver deployer come from your installation: give them the same tolerations (Helm values ${c('longhornManager.tolerations')} and ${c('longhornDriver.tolerations')}). After tainting, each of these nodes runs a ${c('longhorn-manager')}, a ${c('longhorn-csi-plugin')} and an ${c('instance-manager')} pod:`,
+  );
+  md.sh([`kubectl get pods -n longhorn-system -o wide | grep -E 'longhorn-manager|longhorn-csi-plugin|instance-manager'`]);
+}
+
+/** hostPath layout: the host directories the pods mount, created owned by the stack's user. */
+function hostDirectories(f: Facts, md: Md): void {
+  const v = f.v;
+  if (v.cfg.storage.mode !== 'hostPath') return;
+  const root = v.cfg.storage.hostPathRoot.replace(/\/+$/, '');
+  const specs = podSpecs(v);
+  const paths = new Set<string>();
+  const under = (p: string) => p === root || p.startsWith(`${root}/`);
+  for (const { pod } of specs) for (const vol of pod.volumes ?? []) if (vol.hostPath && under(vol.hostPath.path)) paths.add(vol.hostPath.path);
+  for (const pv of v.all('PersistentVolume')) {
+    const p = pv.spec.hostPath?.path ?? pv.spec.local?.path;
+    if (typeof p === 'string' && under(p)) paths.add(p);
+  }
+  if (paths.size === 0) return;
+  const { uid, gid } = v.cfg;
+  const hosts = [...new Set(v.workloads.filter((w) => (w.pod.volumes ?? []).some((x) => x.hostPath && paths.has(x.hostPath.path))).flatMap((w) => w.placement.hostnames))];
+  const chowners = [...new Set(specs.flatMap(({ pod }) => (pod.initContainers ?? []).filter((i) => (i.command ?? []).join(' ').includes('chown')).map((i) => i.name)))];
+  md.p(
+    `**Host directories.** The stack keeps its data in host directories under ${c(root)}${hosts.length ? ` on ${hosts.map(c).join(', ')}` : ''}. Create them owned by the stack's user (${c(`uid ${uid}`)}, ${c(`gid ${gid}`)}) before the first sync — kubelet would create missing ones owned by root, and ${c('fsGroup')} does not apply to host paths:`,
+  );
+  md.sh([`sudo install -d -o ${uid} -g ${gid} ${[...paths].sort().join(' ')}`]);
+  md.p(
+    `${chowners.length ? `The ${chowners.map(c).join(', ')} init container${chowners.length > 1 ? 's' : ''} also hand${chowners.length > 1 ? '' : 's'} each mounted directory to ${c(`${uid}:${gid}`)} at pod start, but not what is inside: ` : ''}data copied in from elsewhere must belong to the user too (${c(`sudo chown -R ${uid}:${gid} <directory>`)}).`,
+  );
+}
+
+/**
+ * The oldest Flux that accepts the Kustomizations: `spec.deletionPolicy` came with
+ * kustomize-controller v1.5.0 (Flux v2.5.0), its value `WaitForTermination` with v1.6.0 (Flux v2.6.0).
+ */
+function fluxVersionNote(v: StackView): string {
+  const policies = new Set(v.fluxKustomizations.map((k) => k.spec.deletionPolicy as string | undefined).filter(Boolean));
+  const api = [...new Set(v.fluxKustomizations.map((k) => k.apiVersion))].map(c).join(', ');
+  if (policies.has('WaitForTermination')) {
+    return `Needs Flux v2.6 or later (kustomize-controller v1.6+, check with ${c('flux version')}): the Kustomizations (${api}) set ${c('spec.deletionPolicy: WaitForTermination')}, so a removed app's pods are gone before its volumes; Flux v2.5 rejects that value and older releases drop the field without a word.`;
+  }
+  if (policies.size) return `Needs Flux v2.5 or later (kustomize-controller v1.5+, check with ${c('flux version')}): the Kustomizations (${api}) set ${c('spec.deletionPolicy')}.`;
+  return `Needs Flux v2.0 or later (the Kustomizations are ${api}; check with ${c('flux version')}).`;
+}
+
+/** What the `sops` CLI must be to open the committed files, and why Flux is not affected. */
+function sopsVersionNote(v: StackView): string {
+  const macOnly = v.placed.some((p) => (p.object as { sops?: { mac_only_encrypted?: boolean } }).sops?.mac_only_encrypted === true);
+  const flux = 'Flux is not affected either way: kustomize-controller decrypts the values without verifying the MAC.';
+  return macOnly
+    ? `The Secret files are written with ${c('mac_only_encrypted: true')}: open them with ${c('sops')} 3.9 or later (3.8 ignores the flag and fails with a MAC mismatch). ${flux}`
+    : `Use ${c('sops')} 3.9 or later: files written with ${c('mac_only_encrypted')} (a creation rule in ${c('.sops.yaml')}) fail with a MAC mismatch in 3.8. ${flux}`;
+}
+
 // ─── bootstrap ──────────────────────────────────────────────────────────────────────────────
 
 function bootstrap(f: Facts): string {
@@ -239,24 +328,54 @@ function bootstrap(f: Facts): string {
   md.p(`From an empty k3s cluster to a running stack: node preparation, the age key for SOPS, Flux, and the order in which Flux applies the ${ks.length} Kustomizations of ${c(`${v.clusterRoot}/media-stack.yaml`)}.`);
 
   md.h(2, '1. Nodes');
-  const nodeCmds: string[] = [];
+  const labelCmds: string[] = [];
+  const taintCmds: string[] = [];
+  /** Taints in `kubectl taint` form (`key=value:Effect`), with the workloads that tolerate them. */
+  const taints = new Map<string, Workload[]>();
+  const pins: { host: string; members: Workload[] }[] = [];
   for (const g of v.placementGroups) {
     if (!g.nodeSelector) continue;
     const members = v.workloads.filter((w) => w.placement.id === g.id);
     const hosts = g.hostnames.length ? g.hostnames : ['<node>'];
-    nodeCmds.push(`# ${g.title}: ${members.map((w) => w.name).join(', ')}`);
-    const labels = g.nodeSelector.split(',');
-    for (const h of hosts) nodeCmds.push(`kubectl label node ${h} ${labels.join(' ')} --overwrite`);
+    // kubelet owns kubernetes.io/hostname (it is the node name): check it, never relabel it.
+    const labels = g.nodeSelector.split(',').filter((l) => !l.startsWith(`${HOSTNAME_LABEL}=`));
+    for (const l of g.nodeSelector.split(',')) if (l.startsWith(`${HOSTNAME_LABEL}=`)) pins.push({ host: l.slice(HOSTNAME_LABEL.length + 1), members });
     const primary = members.map((w) => v.preferredNodeLabel(w.pod)).find((x) => x);
-    if (primary && hosts[0]) nodeCmds.push(`kubectl label node ${hosts[0]} ${primary.split(',')[0]} --overwrite   # the preferred (primary) node`);
-    const taints = new Set<string>();
-    for (const w of members) for (const t of w.pod.tolerations ?? []) if (t.key && t.effect) taints.add(`${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
-    for (const t of [...taints].sort()) for (const h of hosts) nodeCmds.push(`kubectl taint node ${h} ${t} --overwrite`);
+    const groupTaints = new Set<string>();
+    for (const w of members) {
+      for (const t of w.pod.tolerations ?? []) {
+        if (!t.key || !t.effect) continue;
+        const text = `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
+        groupTaints.add(text);
+        taints.set(text, [...(taints.get(text) ?? []), w]);
+      }
+    }
+    if (labels.length || primary) {
+      labelCmds.push(`# ${g.title}: ${members.map((w) => w.name).join(', ')}`);
+      if (labels.length) for (const h of hosts) labelCmds.push(`kubectl label node ${h} ${labels.join(' ')} --overwrite`);
+      if (primary && hosts[0]) labelCmds.push(`kubectl label node ${hosts[0]} ${primary.split(',')[0]} --overwrite   # the preferred (primary) node`);
+    }
+    if (groupTaints.size) {
+      taintCmds.push(`# ${g.title}: ${members.map((w) => w.name).join(', ')}`);
+      for (const t of [...groupTaints].sort()) for (const h of hosts) taintCmds.push(`kubectl taint node ${h} ${t} --overwrite`);
+    }
   }
-  if (nodeCmds.length) {
-    md.p('Label and taint the nodes the way the pods select and tolerate them (read from the synthesized pod specs):');
-    md.sh(nodeCmds);
-  } else md.p('The pods select no node labels: nothing to label or taint.');
+  for (const pin of pins) {
+    md.p(
+      `${pin.members.map((w) => c(w.name)).join(', ')} ${pin.members.length === 1 ? 'is' : 'are'} pinned to ${c(`${HOSTNAME_LABEL}=${pin.host}`)}, a label kubelet sets to the node's name itself (never relabel it): the node must be named ${c(pin.host)}. Check with ${c(`kubectl get nodes -L ${HOSTNAME_LABEL}`)}; under another name${v.cfg.storage.singleNodeHostname === pin.host ? `, set ${c('storage.singleNodeHostname')} to it and synthesize again` : ', change the config to it'} (k3s names a node after the host name unless started with ${c('--node-name')}).`,
+    );
+  }
+  if (labelCmds.length) {
+    md.p('Label the nodes the way the pods select them (read from the synthesized pod specs):');
+    md.sh(labelCmds);
+  }
+  if (taintCmds.length && v.cfg.storage.mode === 'longhorn') longhornTolerations(f, md, taints);
+  if (taintCmds.length) {
+    md.p('Taint the nodes the way the pods tolerate them, so nothing else lands there:');
+    md.sh(taintCmds);
+  }
+  if (!labelCmds.length && !taintCmds.length && !pins.length) md.p('The pods select no node labels: nothing to label or taint.');
+  hostDirectories(f, md);
   const nfsUsers = v.workloads.filter((w) => (w.pod.volumes ?? []).some((vol) => {
     const pvc = vol.persistentVolumeClaim ? v.find('PersistentVolumeClaim', vol.persistentVolumeClaim.claimName, w.namespace) : undefined;
     const pv = pvc?.spec.volumeName ? v.find('PersistentVolume', pvc.spec.volumeName) : undefined;
@@ -278,6 +397,15 @@ function bootstrap(f: Facts): string {
   if (plex?.pod.securityContext?.supplementalGroups?.length) {
     prereqs.push(`Plex joins group ${plex.pod.securityContext.supplementalGroups.map(String).join(', ')} for ${c('/dev/dri')}: compare with ${c('getent group render')} on the GPU node (config ${c('apps.plex.renderGroupId')}).`);
   }
+  const lb = plexLoadBalancer(f);
+  if (lb) {
+    const page = gpuResource(v) || f.has('clusterplex-orchestrator');
+    prereqs.push(
+      page
+        ? `Plex's LoadBalancer answers only on the tainted node that runs Plex: k3s ServiceLB's svclb pods or MetalLB's speaker must tolerate the taint there — see [${gpuPageTitle(f)}](gpu-transcoding.md).`
+        : lb.text,
+    );
+  }
   md.p('Prerequisites the stack cannot install:');
   md.ul(prereqs);
 
@@ -289,16 +417,43 @@ function bootstrap(f: Facts): string {
       `kubectl create namespace ${fluxNs} --dry-run=client -o yaml | kubectl apply -f -`,
       `kubectl create secret generic ${sopsSecret} --namespace=${fluxNs} --from-file=age.agekey=${AGE_KEY_FILE}`,
     ]);
-    md.p(`Synthesize again after ${c('init')} so every Secret is encrypted to your recipient, and check that you can read one back:`);
+    md.p(`Synthesize again after ${c('init')} so every Secret is encrypted to your recipient, and check that you can read one back (paths in these runbooks are relative to the output folder):`);
     const first = v.secretRequests[0];
-    md.sh(['npm run synth -- --config <your-config.ts> --out <output folder>', ...(first ? [`sops -d ${first.path} >/dev/null && echo decrypts`] : [])]);
+    md.sh([
+      'npm run synth -- --config <your-config.ts> --out <output folder>',
+      ...(first ? ['cd <output folder>', 'sops --version   # 3.9 or later', `sops -d ${first.path} >/dev/null && echo decrypts`] : []),
+    ]);
+    md.p(sopsVersionNote(v));
   } else if (v.cfg.secrets.backend === 'external-secrets') {
     const i = v.cfg.secrets.infisical;
     const namespaces = [...new Set(v.secretRequests.map((r) => r.namespace))].sort();
     md.h(2, '2. Secrets from Infisical (External Secrets)');
-    md.p(`The External Secrets Operator must be installed. Create every value below in Infisical (project ${c(i.projectSlug)}, environment ${c(i.environmentSlug)}, folder ${c(i.secretsPath)}), then the Universal Auth credentials in each namespace (never in Git):`);
+    const stores = v.placed.filter((p) => p.object.kind === 'SecretStore');
+    const apiVersions = [...new Set(v.placed.filter((p) => /^(Cluster)?(SecretStore|ExternalSecret)$/.test(p.object.kind)).map((p) => p.object.apiVersion))].sort();
+    md.p(
+      `Install the External Secrets Operator with its CRDs before the stack${apiVersions.length ? ` (a release that serves ${apiVersions.map(c).join(', ')})` : ''}: Flux cannot apply a SecretStore or an ExternalSecret without them.`,
+    );
+    md.sh([`kubectl get crd secretstores.external-secrets.io externalsecrets.external-secrets.io -o custom-columns='CRD:.metadata.name,VERSIONS:.spec.versions[*].name'`]);
+    md.p(`Create every value below in Infisical (project ${c(i.projectSlug)}, environment ${c(i.environmentSlug)}, folder ${c(i.secretsPath)}):`);
     md.table(['Infisical key', 'Secret', 'What'], externalSecretKeysToCreate(v.secretRequests).map((k) => [c(k.remoteKey), `${k.namespaces.join(', ')}/${k.secret}`, k.description]));
-    md.sh(namespaces.map((ns) => `kubectl create secret generic ${i.bootstrapSecretName} -n ${ns} --from-literal=clientId=<client id> --from-literal=clientSecret=<client secret>`));
+    md.p(`Then the Universal Auth credentials in each namespace (never in Git). Flux has not created the namespace yet: create it first (Flux takes it over on its first sync):`);
+    md.sh(
+      namespaces.flatMap((ns) => [
+        `kubectl create namespace ${ns} --dry-run=client -o yaml | kubectl apply -f -`,
+        `kubectl create secret generic ${i.bootstrapSecretName} -n ${ns} --from-literal=clientId=<client id> --from-literal=clientSecret=<client secret>`,
+      ]),
+    );
+    const storeKs = [...new Set(stores.map((p) => v.components.find((x) => `${v.clusterRoot}/${x.dir}` === posix.dirname(p.path))?.fluxName).filter((x): x is string => Boolean(x)))];
+    if (storeKs.length) {
+      const dependants = ks.filter((k) => (k.spec.dependsOn ?? []).some((d: { name: string }) => storeKs.includes(d.name))).map((k) => k.metadata.name as string);
+      md.p(
+        `The SecretStore${stores.length > 1 ? 's' : ''} (${stores.map((p) => c(`${p.object.metadata.namespace}/${p.object.metadata.name}`)).join(', ')}) ${stores.length > 1 ? 'come' : 'comes'} with the Kustomization ${storeKs.map(c).join(', ')}, which stays not ready while the CRDs or ${c(i.bootstrapSecretName)} are missing; ${dependants.length ? `${dependants.map(c).join(', ')} wait${dependants.length === 1 ? 's' : ''} for it, ` : ''}the namespace and the apps without Secrets are not held up. Check:`,
+      );
+      md.sh([
+        ...storeKs.map((k) => `flux get kustomizations ${k} -n ${fluxNs}`),
+        ...namespaces.map((ns) => `kubectl get secretstores.external-secrets.io -n ${ns}   # STATUS Valid, READY True`),
+      ]);
+    }
   }
 
   md.h(2, '3. Flux');
@@ -306,6 +461,7 @@ function bootstrap(f: Facts): string {
     `Flux applies ${c(clusterPath)}: its ${c('kustomization.yaml')} lists ${c('media-stack.yaml')}, the ${ks.length} Flux Kustomizations (namespace ${c(fluxNs)}, source ${c(`GitRepository/${v.cfg.flux.sourceName}`)}).`,
     `The synth replaces its output folder as a whole, so synthesize into a folder of its own inside the GitOps repository (set ${c('flux.repoPath')} to that folder, e.g. ${c("'./media-stack'")}) — never into the repository root, which holds ${c('.git')} and Flux's own files.`,
   );
+  md.p(fluxVersionNote(v));
   md.p(`New cluster: bootstrap Flux into its own folder of the repository, then add one Kustomization there that applies ${c(clusterPath)}:`);
   md.sh([`flux bootstrap git --url=ssh://git@<git host>/<owner>/<repository>.git --branch=main --path=./clusters/${v.cfg.cluster}-flux`]);
   md.code(
@@ -413,9 +569,16 @@ function secrets(f: Facts): string {
     `Replace the Secret again with ${c(NEW_KEY_FILE)} alone, delete ${c('/tmp/both.agekey')}, use the new file from now on (${c(`SOPS_AGE_KEY_FILE=${NEW_KEY_FILE}`)}, or move it to ${c(AGE_KEY_FILE)}), back it up, and destroy the old key (also in its backups).`,
   ]);
   if (sopsSecret) {
+    const decrypting = v.fluxKustomizations.filter((k) => k.spec.decryption?.secretRef?.name === sopsSecret);
+    const retry = [...new Set(decrypting.map((k) => k.spec.retryInterval as string | undefined).filter((x): x is string => Boolean(x)))];
+    md.p(
+      `Replacing the Secret does not trigger anything by itself: a Kustomization that failed to decrypt retries on its own after its ${c('retryInterval')}${retry.length ? ` (${retry.map(c).join(', ')})` : ''}, and reconciling one Kustomization does not re-run the others. To retry at once, fetch the source and reconcile each one that decrypts:`,
+    );
     md.sh([
       `kubectl create secret generic ${sopsSecret} --namespace=${fluxNs} --from-file=age.agekey=/tmp/both.agekey --dry-run=client -o yaml | kubectl apply -f -`,
-      `flux reconcile kustomization ${v.fluxKustomizations[0]?.metadata.name ?? '<name>'} -n ${fluxNs} --with-source`,
+      `flux reconcile source git ${v.cfg.flux.sourceName} -n ${fluxNs}`,
+      ...decrypting.map((k) => `flux reconcile kustomization ${k.metadata.name} -n ${fluxNs}`),
+      `flux get kustomizations -n ${fluxNs}   # Ready everywhere`,
     ]);
   }
 
@@ -457,7 +620,7 @@ function postDeploy(f: Facts): string {
     md.h(2, 'API keys');
     md.p(
       v.cfg.secrets.backend === 'sops'
-        ? 'The *arr API keys are generated by the synth and set through the environment; read them from the committed Secret files (no cluster access needed):'
+        ? 'The *arr API keys are generated by the synth and set through the environment; read them from the committed Secret files, in the output folder (no cluster access needed):'
         : 'The *arr API keys are values you created in Infisical:',
     );
     md.sh(keyRows);
@@ -473,7 +636,9 @@ function postDeploy(f: Facts): string {
     const claim = f.secretRef(plex, 'PLEX_CLAIM');
     md.h(2, 'Plex');
     md.ol([
-      `Claim the server: open ${svc ? `${c(`http://<EXTERNAL-IP of svc/${svc.name}>:${svc.port}/web`)} (${c(`kubectl get svc ${svc.name} -n ${plex.namespace}`)})` : 'the Plex web app'} from the LAN within minutes of the first start${claim ? `, or supply a claim token (https://www.plex.tv/claim, valid 4 minutes) as ${c(`${claim.secret}/${claim.key}`)} before the first start` : ''}.`,
+      svc
+        ? `Claim the server as a local client: run ${c(`kubectl port-forward -n ${plex.namespace} svc/${svc.name} ${svc.port}:${svc.port}`)} on your workstation, open ${c(`http://localhost:${svc.port}/web`)} and sign in — through the port-forward Plex sees a connection from localhost, which may claim an unclaimed server.${claim ? ` A claim token as ${c(`${claim.secret}/${claim.key}`)} is optional: a token (https://www.plex.tv/claim) lives 4 minutes and is only read when an unclaimed server starts, so it must still be fresh when the pod (re)starts — less time than synth, commit and a Flux reconcile usually take; the port-forward has no such deadline.` : ''}`
+        : 'Claim the server in the Plex web app.',
       ...(transcode ? [`Settings › Transcoder › Transcoder temporary directory: ${c(transcode)} (the linuxserver image has no default; ${f.has('clusterplex-orchestrator') ? 'ClusterPlex needs the same path in Plex and every worker' : 'a path on the shared transcode volume'}).`] : []),
       ...(f.gpuConsumers(gpuResource(v) ?? '').some((x) => x.w === plex)
         ? ['Settings › Transcoder › "Use hardware acceleration when available" (needs Plex Pass), see [gpu-transcoding.md](gpu-transcoding.md).']
@@ -714,6 +879,36 @@ function decypharrDfs(f: Facts): string | undefined {
   return md.toString();
 }
 
+/**
+ * Plex behind a LoadBalancer Service with `externalTrafficPolicy: Local` on a tainted node: only a
+ * node that runs Plex answers, so the load balancer's node agent (k3s ServiceLB's svclb pods,
+ * MetalLB's speaker) must run there and tolerate the taint.
+ */
+function plexLoadBalancer(f: Facts): { text: string; commands: string[] } | undefined {
+  const plex = f.one('plex');
+  if (!plex) return undefined;
+  const svc = f.v.all('Service').find((x) => x.metadata.namespace === plex.namespace && x.spec.type === 'LoadBalancer' && x.spec.selector?.[INSTANCE] === plex.instance);
+  const taints = (plex.pod.tolerations ?? []).filter((t) => t.key && t.effect).map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
+  if (!svc || svc.spec.externalTrafficPolicy !== 'Local' || taints.length === 0) return undefined;
+  const annotation = 'svccontroller.k3s.cattle.io/tolerations';
+  const has = svc.metadata.annotations?.[annotation];
+  const node = plex.placement.hostnames[0] ?? 'the GPU node';
+  const toleration = JSON.stringify((plex.pod.tolerations ?? []).filter((t) => t.key && t.effect).map((t) => ({ key: t.key, operator: t.operator ?? 'Equal', ...(t.value ? { value: t.value } : {}), effect: t.effect })));
+  return {
+    text:
+      `${c(`svc/${svc.metadata.name}`)} is a LoadBalancer with ${c('externalTrafficPolicy: Local')}, so only a node that runs the Plex pod (${plex.placement.title}, ${c(plex.placement.constraint)}) answers on its EXTERNAL-IP, and the load balancer's agent must run on that node: k3s ServiceLB's ${c(`svclb-${svc.metadata.name}-…`)} pods, or MetalLB's speaker. The node is tainted ${taints.map(c).join(', ')}, which these agents do not tolerate by default: ServiceLB then publishes no address (EXTERNAL-IP stays ${c('<pending>')}), MetalLB assigns one that no node announces. ` +
+      (has
+        ? `The Service carries ServiceLB's ${c(annotation)} annotation (${c(has)}), so its svclb pods tolerate it.`
+        : `ServiceLB takes extra tolerations from the Service annotation ${c(annotation)} (here ${c(toleration)}), which ${c(`svc/${svc.metadata.name}`)} does not carry yet; with MetalLB give the speaker the toleration (Helm value ${c('speaker.tolerations')}).`),
+    commands: [
+      `kubectl get svc ${svc.metadata.name} -n ${svc.metadata.namespace}   # EXTERNAL-IP: an address, not <pending>`,
+      `curl -fsS http://<EXTERNAL-IP>:${svc.spec.ports[0].port}/identity   # from the LAN: answers`,
+      `kubectl get pods -A -o wide | grep svclb   # ServiceLB: a svclb-${svc.metadata.name}-… pod Running on ${node}`,
+      `kubectl get pods -A -o wide | grep speaker   # MetalLB: a speaker Running on ${node}`,
+    ],
+  };
+}
+
 function gpuPageTitle(f: Facts): string {
   return f.has('clusterplex-orchestrator') ? 'ClusterPlex and GPU checks' : 'GPU checks';
 }
@@ -791,6 +986,12 @@ function clusterplexGpu(f: Facts): string | undefined {
     md.p(
       `Then play something that must transcode (lower the quality in the player) and look at Plex › Settings › Dashboard: a transcode with "(hw)" ran on a GPU. No "(hw)": Plex Pass is missing or "Use hardware acceleration when available" is off${orchestrator ? ' — Plex only hands hardware transcodes to workers when it decided on hardware itself' : ''}.`,
     );
+  }
+  const lb = plexLoadBalancer(f);
+  if (lb) {
+    md.h(2, `Prerequisite: Plex's LoadBalancer on the tainted ${f.one('plex')!.placement.title}`);
+    md.p(lb.text);
+    md.sh(lb.commands);
   }
   return md.toString();
 }

@@ -49,6 +49,12 @@ export interface Ref {
   readonly ok: boolean;
 }
 
+/**
+ * Namespaces of prerequisites the stack uses but does not deploy (the runbooks check them, e.g.
+ * Longhorn's settings); every other `-n` must name a namespace of the synthesized objects.
+ */
+export const EXTERNAL_NAMESPACES: ReadonlySet<string> = new Set(['longhorn-system']);
+
 const VALUE_FLAGS = new Set(['-n', '--namespace', '-c', '--container', '-l', '--selector', '-o', '--output', '-L', '-f', '--field-selector', '--image', '--sort-by', '--tail']);
 const KINDS: Record<string, string> = {
   statefulset: 'StatefulSet', statefulsets: 'StatefulSet', sts: 'StatefulSet',
@@ -85,6 +91,7 @@ export function checkCommand(cmd: string, input: DocsInput): Ref[] {
   }
   const ns = flags.get('-n') ?? flags.get('--namespace');
   const namespaceExists = (n: string) => objs.some((o) => o.metadata.namespace === n || (o.kind === 'Namespace' && o.metadata.name === n));
+  if (ns !== undefined && EXTERNAL_NAMESPACES.has(ns)) return refs; // objects there are not ours to check
   if (ns !== undefined) refs.push({ what: `namespace ${ns}`, ok: namespaceExists(ns) });
 
   const workloads = objs.filter((o) => ['StatefulSet', 'Deployment', 'DaemonSet'].includes(o.kind) && (ns === undefined || o.metadata.namespace === ns));

@@ -204,3 +204,83 @@ describe('every object a runbook command names exists in the synthesized objects
     expect(all).toContain('sops -d --extract \'["stringData"]["api-key"]\' clusters/lab/apps/arr/radarr-anime/secret.sops.yaml');
   });
 });
+
+describe('bootstrap and recovery steps the reviewer found missing or wrong', () => {
+  const before = (md: string, a: string, b: string) => {
+    expect(md.indexOf(a), a).toBeGreaterThanOrEqual(0);
+    expect(md.indexOf(b), b).toBeGreaterThanOrEqual(0);
+    expect(md.indexOf(a), `${a} before ${b}`).toBeLessThan(md.indexOf(b));
+  };
+
+  it('Longhorn tolerates exactly the configured taints, set before the nodes are tainted', () => {
+    const { input, byPath } = docsOf();
+    const md = byPath.get('docs/bootstrap.md')!;
+    const { storage, gpu } = input.stack.config.nodes;
+    const value = [storage.taint!, gpu.taint!].map((t) => `${t.key}=${t.value}:${t.effect}`).sort().join(';');
+    expect(md).toContain(`kubectl -n longhorn-system patch settings.longhorn.io taint-toleration --type=merge -p '{"value":"${value}"}'`);
+    before(md, 'taint-toleration --type=merge', 'kubectl taint node');
+    expect(md).toContain('defaultSettings.taintToleration');
+    expect(md).toContain('the GPU node included');
+  });
+
+  it('hostPath: no Longhorn step, no relabelling of kubernetes.io/hostname, host directories created for the stack user', () => {
+    for (const cfg of [CONFIGS['single node (hostPath)']!, CONFIGS['examples/single-node.ts (second design)']!]) {
+      const { input, byPath } = docsOf(cfg);
+      const md = byPath.get('docs/bootstrap.md')!;
+      const { uid, gid, storage } = input.stack.config;
+      expect(md).not.toContain('taint-toleration');
+      expect(md).not.toMatch(/kubectl label node \S+ kubernetes\.io\/hostname/);
+      expect(md).toContain(`the node must be named \`${storage.singleNodeHostname}\``);
+      const line = md.split('\n').find((l) => l.startsWith('sudo install -d '))!;
+      expect(line.startsWith(`sudo install -d -o ${uid} -g ${gid} `)).toBe(true);
+      const listed = line.split(' ').slice(7);
+      const expected = new Set<string>();
+      for (const p of input.objects) {
+        const o = p.object as any;
+        const pod = o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec;
+        for (const v of pod?.volumes ?? []) if (v.hostPath?.path.startsWith(`${storage.hostPathRoot}/`)) expected.add(v.hostPath.path);
+      }
+      expect(listed).toEqual([...expected].sort());
+    }
+  });
+
+  it('External Secrets: the namespace before the bootstrap Secret, the operator and its SecretStore Kustomization named', () => {
+    const md = docsOf(CONFIGS['examples/single-node.ts (second design)']!).byPath.get('docs/bootstrap.md')!;
+    before(md, 'kubectl create namespace media --dry-run=client -o yaml | kubectl apply -f -', 'kubectl create secret generic infisical-auth -n media');
+    expect(md).toContain('Install the External Secrets Operator with its CRDs before the stack');
+    expect(md).toContain('flux get kustomizations media-secret-store -n flux-system');
+  });
+
+  it('reads Secret files from the output folder with sops ≥ 3.9, and names the minimum Flux', () => {
+    const md = docsOf().byPath.get('docs/bootstrap.md')!;
+    before(md, 'cd <output folder>', 'sops -d clusters/homelab/');
+    expect(md).toContain('Needs Flux v2.6 or later');
+    const input = docsInputOf();
+    const withSops = { ...input, objects: [...input.objects, { path: 'clusters/homelab/x/secret.sops.yaml', object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' }, sops: { mac_only_encrypted: true } } as any }] };
+    const md2 = generateDocs(withSops).find((f) => f.path === 'docs/bootstrap.md')!.content;
+    expect(md2).toContain('written with `mac_only_encrypted: true`: open them with `sops` 3.9 or later');
+  });
+
+  it('key rotation retries every decrypting Kustomization, not just the first', () => {
+    const { input, byPath } = docsOf();
+    const md = byPath.get('docs/secrets.md')!;
+    const decrypting = input.objects.map((p) => p.object as any).filter((o) => o.kind === 'Kustomization' && o.spec.decryption);
+    expect(decrypting.length).toBeGreaterThan(1);
+    for (const k of decrypting) expect(md).toContain(`flux reconcile kustomization ${k.metadata.name} -n flux-system\n`);
+    expect(md).toContain('`retryInterval` (`2m`)');
+  });
+
+  it('claims Plex through a port-forward; the claim token is optional', () => {
+    const md = docsOf().byPath.get('docs/post-deploy.md')!;
+    expect(md).toContain('kubectl port-forward -n media svc/plex 32400:32400');
+    expect(md).toContain('http://localhost:32400/web');
+    expect(md).toMatch(/`plex-secrets\/claim` is optional/);
+  });
+
+  it('flags the LoadBalancer agent on the tainted GPU node for Plex', () => {
+    const md = docsOf().byPath.get('docs/gpu-transcoding.md')!;
+    expect(md).toContain('svccontroller.k3s.cattle.io/tolerations');
+    expect(md).toContain('kubectl get pods -A -o wide | grep svclb');
+    expect(docsOf(CONFIGS['examples/single-node.ts (second design)']!).byPath.get('docs/gpu-transcoding.md') ?? '').not.toContain('svclb');
+  });
+});

@@ -1,18 +1,20 @@
 import { posix } from 'node:path';
 import { ApiObject } from 'cdk8s';
-import { buildStack } from '../../src/apps/stack.js';
+import { buildStack, SECRET_STORE_DIR } from '../../src/apps/stack.js';
 import { resolveConfig, type StackConfigInput } from '../../src/config/index.js';
 import type { DocsInput } from '../../src/docs/model.js';
 import { fluxKustomizations } from '../../src/flux/kustomizations.js';
 import { Component, fileNameOf } from '../../src/lib/component.js';
 import { uniqueFileName } from '../../src/output/layout.js';
 import type { KubeObject, PlacedObject } from '../../src/output/model.js';
+import { externalSecretObjects } from '../../src/secrets/external-secrets.js';
 import type { SecretRequest } from '../../src/secrets/model.js';
 
 /**
  * The docs input for a config without resolving secrets: objects placed in their component
  * folders as `synthesize()` does, the Flux Kustomizations, and the Secret requests (no values,
- * no encryption, so no age identity or operator values are needed).
+ * no encryption, so no age identity or operator values are needed). With the External Secrets
+ * backend, the SecretStores and ExternalSecrets are placed as the synth places them.
  */
 export function docsInputOf(input: StackConfigInput = {}): DocsInput {
   const cfg = resolveConfig(input);
@@ -31,6 +33,14 @@ export function docsInputOf(input: StackConfigInput = {}): DocsInput {
     for (const s of component.secrets) {
       const file = uniqueFileName(names, s.fileName, 'Secret', s.name);
       secretRequests.push({ name: s.name, namespace: component.namespace, keys: s.keys, path: `${dir}/${file}` });
+    }
+  }
+  if (cfg.secrets.backend === 'external-secrets') {
+    const i = cfg.secrets.infisical;
+    for (const obj of externalSecretObjects(secretRequests, { ...i })) {
+      const req = secretRequests.find((r) => r.name === obj.metadata.name && r.namespace === obj.metadata.namespace);
+      const path = obj.kind === 'SecretStore' ? `${root}/apps/${obj.metadata.namespace}/${SECRET_STORE_DIR}/secretstore.yaml` : req!.path.replace(/(secret[^/]*)\.sops\.yaml$/, 'external$1.yaml');
+      objects.push({ object: obj, path });
     }
   }
   const withSecrets = new Set(secretRequests.map((r) => posix.dirname(r.path)));
