@@ -148,6 +148,17 @@ export class Plex extends Component {
       ...(p.loadBalancerIP ? { loadBalancerIP: p.loadBalancerIP } : {}),
       // Plex needs the clients' real addresses to tell LAN from remote streams.
       ...(p.serviceType !== 'ClusterIP' ? { externalTrafficPolicy: 'Local' as const } : {}),
+      // With Local, the load balancer's node agent must run where Plex runs: k3s ServiceLB's
+      // svclb pods take extra tolerations from this annotation (MetalLB speakers: see the runbook).
+      ...(p.serviceType === 'LoadBalancer' && onGpuNode && cfg.nodes.gpu.taint
+        ? {
+            annotations: {
+              'svccontroller.k3s.cattle.io/tolerations': JSON.stringify([
+                { key: cfg.nodes.gpu.taint.key, operator: 'Equal', value: cfg.nodes.gpu.taint.value, effect: cfg.nodes.gpu.taint.effect },
+              ]),
+            },
+          }
+        : {}),
     });
     addHeadlessService(this, cfg, { name: 'plex', instance: 'plex', ports: [{ name: 'plex', port: PLEX_PORT }] });
     addIngress(this, cfg, { name: 'plex', instance: 'plex', service: 'plex', port: 'plex' });

@@ -62,6 +62,8 @@ export interface ServiceProps {
   readonly externalTrafficPolicy?: 'Local' | 'Cluster';
   /** @default 'service.yaml' */
   readonly fileName?: string;
+  /** Extra Service annotations. @default {} */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 export function addService(scope: Construct, cfg: StackConfig, p: ServiceProps): ApiObject {
@@ -71,7 +73,9 @@ export function addService(scope: Construct, cfg: StackConfig, p: ServiceProps):
         name: p.name,
         namespace: cfg.namespace,
         labels: appLabels(p.app ?? p.instance, p.instance),
-        ...(p.loadBalancerIP ? { annotations: { 'metallb.universe.tf/loadBalancerIPs': p.loadBalancerIP } } : {}),
+        ...(p.loadBalancerIP || p.annotations
+          ? { annotations: { ...(p.loadBalancerIP ? { 'metallb.universe.tf/loadBalancerIPs': p.loadBalancerIP } : {}), ...(p.annotations ?? {}) } }
+          : {}),
       },
       spec: {
         type: p.type ?? 'ClusterIP',

@@ -23,10 +23,11 @@ describe('Plex and ClusterPlex', () => {
     expect(find('Service', 'plex').spec.ports.map((p: any) => p.port)).toEqual([32400, 32499]);
   });
 
-  it('exposes Plex on a LoadBalancer that keeps client addresses', () => {
+  it('exposes Plex on a LoadBalancer that keeps client addresses, reachable on the tainted GPU node', () => {
     const svc = find('Service', 'plex');
     expect(svc.spec.type).toBe('LoadBalancer');
     expect(svc.spec.externalTrafficPolicy).toBe('Local');
+    expect(JSON.parse(svc.metadata.annotations['svccontroller.k3s.cattle.io/tolerations'])).toEqual([{ key: 'gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
   });
 
   it('gives Plex and every worker the Intel GPU resource (gpu.intel.com/i915), never intel.com/gpu', () => {
