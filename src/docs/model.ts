@@ -127,6 +127,19 @@ export class StackView {
   /** `clusters/<cluster>` as laid out in the output. */
   readonly clusterRoot: string;
 
+  // Indexes: the docs look objects up thousands of times (hundreds of app instances must stay linear).
+  private readonly byKind = new Map<string, KubeObject[]>();
+  private readonly byKindName = new Map<string, KubeObject[]>();
+  private readonly componentsByDir = new Map<string, Component>();
+  private readonly memo = new Map<string, unknown>();
+  private workloadIndex?: Map<string, Workload>;
+  private servicesByInstance?: Map<string, (KubeObject & { spec?: any })[]>;
+
+  private cached<T>(key: string, make: () => T): T {
+    if (!this.memo.has(key)) this.memo.set(key, make());
+    return this.memo.get(key) as T;
+  }
+
   constructor(input: DocsInput) {
     this.cfg = input.stack.config;
     this.components = input.stack.components;
@@ -135,12 +148,22 @@ export class StackView {
     this.secretRequests = input.secretRequests;
     const fluxFile = input.objects.find((p) => isFluxKustomization(p.object))?.path;
     this.clusterRoot = fluxFile ? posix.dirname(fluxFile) : `clusters/${this.cfg.cluster}`;
+    for (const o of this.objects) {
+      this.byKind.set(o.kind, [...(this.byKind.get(o.kind) ?? []), o]);
+      const k = `${o.kind}/${o.metadata.name}`;
+      const list = this.byKindName.get(k);
+      if (list) list.push(o);
+      else this.byKindName.set(k, [o]);
+    }
+    for (const c of this.components) {
+      const dir = `${this.clusterRoot}/${c.dir}`;
+      if (!this.componentsByDir.has(dir)) this.componentsByDir.set(dir, c);
+    }
     this.workloads = this.collectWorkloads();
   }
 
   private componentOfPath(path: string): Component | undefined {
-    const dir = posix.dirname(path);
-    return this.components.find((c) => `${this.clusterRoot}/${c.dir}` === dir);
+    return this.componentsByDir.get(posix.dirname(path));
   }
 
   private collectWorkloads(): Workload[] {
@@ -176,21 +199,24 @@ export class StackView {
 
   /** The namespace of the media apps (the Namespace object of the stack). */
   get namespace(): string {
-    const ns = this.objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.['app.kubernetes.io/part-of'] === 'media-stack');
-    return ns?.metadata.name ?? this.cfg.namespace;
+    return this.cached('namespace', () => {
+      const ns = this.all('Namespace').find((o) => o.metadata.labels?.['app.kubernetes.io/part-of'] === 'media-stack');
+      return ns?.metadata.name ?? this.cfg.namespace;
+    });
   }
 
   find(kind: string, name: string, namespace?: string): (KubeObject & { spec?: any }) | undefined {
-    return this.objects.find((o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace)) as any;
+    return (this.byKindName.get(`${kind}/${name}`) ?? []).find((o) => namespace === undefined || o.metadata.namespace === namespace) as any;
   }
 
   all(kind: string): (KubeObject & { spec?: any })[] {
-    return this.objects.filter((o) => o.kind === kind) as any[];
+    return [...(this.byKind.get(kind) ?? [])] as any[];
   }
 
   /** The workload of an app instance (selector `app.kubernetes.io/instance`), if deployed. */
   workload(instance: string): Workload | undefined {
-    return this.workloads.find((w) => w.instance === instance);
+    this.workloadIndex ??= new Map([...this.workloads].reverse().map((w) => [w.instance, w]));
+    return this.workloadIndex.get(instance);
   }
 
   /** Workloads of an app (`app.kubernetes.io/name`), e.g. every Sonarr instance. */
@@ -215,8 +241,13 @@ export class StackView {
 
   /** Flux Kustomizations in dependency order (stable: creation order among equals). */
   get fluxKustomizations(): (KubeObject & { spec: any })[] {
+    return this.cached('flux', () => this.orderFluxKustomizations());
+  }
+
+  private orderFluxKustomizations(): (KubeObject & { spec: any })[] {
     const ks = this.objects.filter(isFluxKustomization) as (KubeObject & { spec: any })[];
     const done = new Set<string>();
+    const names = new Set(ks.map((k) => k.metadata.name));
     const out: (KubeObject & { spec: any })[] = [];
     let progress = true;
     while (out.length < ks.length && progress) {
@@ -224,7 +255,7 @@ export class StackView {
       for (const k of ks) {
         if (done.has(k.metadata.name)) continue;
         const deps: string[] = (k.spec.dependsOn ?? []).map((d: { name: string }) => d.name);
-        if (deps.every((d) => done.has(d) || !ks.some((x) => x.metadata.name === d))) {
+        if (deps.every((d) => done.has(d) || !names.has(d))) {
           out.push(k);
           done.add(k.metadata.name);
           progress = true;
@@ -269,14 +300,24 @@ export class StackView {
 
   /** The ClusterIP Service selecting a workload (not headless), preferring the one named like it. */
   serviceOf(w: Workload): (KubeObject & { spec?: any }) | undefined {
-    const candidates = this.all('Service').filter(
-      (s) => s.metadata.namespace === w.namespace && s.spec.clusterIP !== 'None' && s.spec.selector?.[INSTANCE_LABEL] === w.instance,
-    );
+    if (!this.servicesByInstance) {
+      this.servicesByInstance = new Map();
+      for (const s of this.all('Service')) {
+        const inst = s.spec.selector?.[INSTANCE_LABEL];
+        if (inst === undefined || s.spec.clusterIP === 'None') continue;
+        this.servicesByInstance.set(inst, [...(this.servicesByInstance.get(inst) ?? []), s]);
+      }
+    }
+    const candidates = (this.servicesByInstance.get(w.instance) ?? []).filter((s) => s.metadata.namespace === w.namespace);
     return candidates.find((s) => s.metadata.name === w.name) ?? candidates[0];
   }
 
   /** Every edge whose ends are both deployed (or outside peers), with the workloads it joins. */
   get edges(): ResolvedEdge[] {
+    return this.cached('edges', () => this.resolveEdges());
+  }
+
+  private resolveEdges(): ResolvedEdge[] {
     const out: ResolvedEdge[] = [];
     const seen = new Set<string>();
     for (const c of this.components) {
@@ -295,8 +336,8 @@ export class StackView {
 
   private resolvePeer(p: Peer): Workload | Exclude<Peer, object> | undefined {
     if (typeof p === 'string') return p;
-    const instance = p.instance ?? p.app;
-    return this.workloads.find((w) => w.app === p.app && w.instance === instance);
+    const w = this.workload(p.instance ?? p.app);
+    return w && w.app === p.app ? w : this.workloads.find((x) => x.app === p.app && x.instance === (p.instance ?? p.app));
   }
 
   /** Derives where a pod may run from its node affinity, node selector and the config's node roles. */
@@ -326,6 +367,10 @@ export class StackView {
 
   /** Distinct placement groups in a stable order: storage, GPU, then the rest, any node last. */
   get placementGroups(): PlacementGroup[] {
+    return this.cached('placement', () => this.groupPlacements());
+  }
+
+  private groupPlacements(): PlacementGroup[] {
     const byId = new Map<string, PlacementGroup>();
     for (const w of this.workloads) byId.set(w.placement.id, w.placement);
     const rank = (p: PlacementGroup) => (p.id === 'storage_nodes' ? 0 : p.id === 'gpu_nodes' ? 1 : p.id === 'anywhere' ? 3 : 2);

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { OutputFile } from './layout.js';
 
@@ -54,12 +54,19 @@ export async function writeTree(outDir: string, files: readonly OutputFile[]): P
   files = [...files, { path: OUTPUT_MARKER, content: MARKER_TEXT }];
   const report: WriteReport = { written: [], unchanged: [], removed: [] };
   try {
+    // Synchronous on purpose: thousands of small files (hundreds of app instances) would
+    // otherwise spend most of the synth waiting on one promise per file.
+    const made = new Set<string>();
     for (const f of files) {
       if (f.path.startsWith('/') || f.path.split('/').includes('..')) throw new Error(`refusing to write outside the output folder: ${f.path}`);
       const target = join(tmp, f.path);
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, f.content);
-      if (previous.has(f.path) && (await readFile(join(out, f.path), 'utf8')) === f.content) report.unchanged.push(f.path);
+      const dir = dirname(target);
+      if (!made.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      }
+      writeFileSync(target, f.content);
+      if (previous.has(f.path) && readFileSync(join(out, f.path), 'utf8') === f.content) report.unchanged.push(f.path);
       else report.written.push(f.path);
       previous.delete(f.path);
     }
