@@ -186,8 +186,9 @@ export class Decypharr extends Component {
     this.addCall({ from: self, to: 'internet', ports: 'any', why: 'Real-Debrid API and usenet providers' });
     for (const arr of arrs) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'import callbacks into the Arr that sent the download' });
     if (!singleNode) {
-      // kubelet mounts the export from every node's own network namespace (node addresses).
-      this.addCall({ from: 'anywhere', to: self, ports: [DECYPHARR_NFS_PORT], why: 'kubelet NFS mounts of the DFS export from any node' });
+      // kubelet mounts the export from every node's own network namespace (node addresses, or the
+      // CNI's gateway address): private ranges only, since the NFS server has no authentication.
+      this.addCall({ from: 'private-networks', to: self, ports: [DECYPHARR_NFS_PORT], why: 'kubelet NFS mounts of the DFS export from any node' });
     }
     addService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
     addHeadlessService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });

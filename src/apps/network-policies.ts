@@ -84,19 +84,20 @@ export class NetworkPolicies extends Component {
       ],
     });
 
-    const peerOf = (p: Peer): k8s.NetworkPolicyPeer => {
-      if (p === 'ingress-controller') return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': cfg.ingress.controllerNamespace } } };
-      if (p === 'internet') return { ipBlock: { cidr: '0.0.0.0/0', except: [...cfg.networkPolicies.privateCidrs] } };
-      if (p === 'anywhere') return { ipBlock: { cidr: '0.0.0.0/0' } };
-      return { podSelector: { matchLabels: selectorLabels(p.app, p.instance ?? p.app) } };
+    const peersOf = (p: Peer): k8s.NetworkPolicyPeer[] => {
+      if (p === 'ingress-controller') return [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': cfg.ingress.controllerNamespace } } }];
+      if (p === 'internet') return [{ ipBlock: { cidr: '0.0.0.0/0', except: [...cfg.networkPolicies.privateCidrs] } }];
+      if (p === 'anywhere') return [{ ipBlock: { cidr: '0.0.0.0/0' } }];
+      if (p === 'private-networks') return cfg.networkPolicies.privateCidrs.map((cidr) => ({ ipBlock: { cidr } }));
+      return [{ podSelector: { matchLabels: selectorLabels(p.app, p.instance ?? p.app) } }];
     };
     const portsOf = (e: CallEdge): k8s.NetworkPolicyPort[] | undefined =>
       e.ports === 'any' ? undefined : e.ports.map((port) => ({ protocol: e.protocol ?? 'TCP', port: k8s.IntOrString.fromNumber(port) }));
     const isGroup = (p: Peer, g: PodGroup) => typeof p !== 'string' && p.app === g.app && (p.instance ?? p.app) === g.instance;
 
     for (const g of [...groups.values()].sort((a, b) => key(a).localeCompare(key(b)))) {
-      const ingress = this.edges.filter((e) => isGroup(e.to, g)).map((e) => ({ from: [peerOf(e.from)], ...(portsOf(e) ? { ports: portsOf(e) } : {}) }));
-      const egress = this.edges.filter((e) => isGroup(e.from, g)).map((e) => ({ to: [peerOf(e.to)], ...(portsOf(e) ? { ports: portsOf(e) } : {}) }));
+      const ingress = this.edges.filter((e) => isGroup(e.to, g)).map((e) => ({ from: peersOf(e.from), ...(portsOf(e) ? { ports: portsOf(e) } : {}) }));
+      const egress = this.edges.filter((e) => isGroup(e.from, g)).map((e) => ({ to: peersOf(e.to), ...(portsOf(e) ? { ports: portsOf(e) } : {}) }));
       if (ingress.length === 0 && egress.length === 0) continue;
       policy(`allow-${g.instance}`, `networkpolicy-${g.instance}.yaml`, {
         podSelector: { matchLabels: selectorLabels(g.app, g.instance) },

@@ -177,7 +177,7 @@ export class Samba extends Component {
       reason:
         'smbd runs as root and switches to each logged-in user (setuid/setgid); sambacc writes the users into /etc/passwd, /etc/group and the Samba passdb at start',
     });
-    this.addCall({ from: 'anywhere', to: { app: 'samba' }, ports: [SMB_PORT], why: 'SMB clients on the LAN' });
+    this.addCall({ from: 'private-networks', to: { app: 'samba' }, ports: [SMB_PORT], why: 'SMB clients on the LAN' });
     addService(this, cfg, { name: 'samba', instance: 'samba', ports: [{ name: 'smb', port: SMB_PORT }], type: s.serviceType });
   }
 }

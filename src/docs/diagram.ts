@@ -33,7 +33,8 @@ const q = (s: string) => `"${s.replace(/"/g, '#quot;')}"`;
 const EXTERNAL: Record<string, { id: string; label: string }> = {
   internet: { id: 'ext_internet', label: 'Internet' },
   'ingress-controller': { id: 'ext_ingress', label: 'Ingress controller' },
-  anywhere: { id: 'ext_anywhere', label: 'LAN clients and nodes' },
+  anywhere: { id: 'ext_anywhere', label: 'Clients anywhere' },
+  'private-networks': { id: 'ext_private', label: 'Nodes and LAN (private ranges)' },
 };
 
 export function workloadNodeId(w: Workload): string {

@@ -19,6 +19,8 @@ export type Peer =
   | { readonly app: string; readonly instance?: string }
   | 'ingress-controller'
   | 'internet'
+  /** Node addresses and the LAN: the private ranges of `networkPolicies.privateCidrs`. */
+  | 'private-networks'
   | 'anywhere';
 
 /**

@@ -37,9 +37,13 @@ describe('NetworkPolicies from the call graph', () => {
     expect(internet).toEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } }] });
   });
 
-  it('opens the DFS export to kubelet mounts from any node, on 2049 only', () => {
+  it('opens the DFS export (no authentication) to kubelet mounts from node addresses in the private ranges only, on 2049', () => {
     const ingress = find('NetworkPolicy', 'allow-decypharr').spec.ingress;
-    expect(ingress).toContainEqual({ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp(2049) });
+    expect(ingress).toContainEqual({
+      from: [{ ipBlock: { cidr: '10.0.0.0/8' } }, { ipBlock: { cidr: '172.16.0.0/12' } }, { ipBlock: { cidr: '192.168.0.0/16' } }],
+      ports: tcp(2049),
+    });
+    expect(JSON.stringify(ingress)).not.toContain('0.0.0.0/0');
   });
 
   it('wires Plex, the orchestrator and the workers to each other', () => {

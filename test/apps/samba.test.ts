@@ -69,7 +69,9 @@ describe('Samba', () => {
   });
 
   it('opens 445 to LAN clients only', () => {
-    expect(find('NetworkPolicy', 'allow-samba').spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 445 }] }]);
+    expect(find('NetworkPolicy', 'allow-samba').spec.ingress).toEqual([
+      { from: [{ ipBlock: { cidr: '10.0.0.0/8' } }, { ipBlock: { cidr: '172.16.0.0/12' } }, { ipBlock: { cidr: '192.168.0.0/16' } }], ports: [{ protocol: 'TCP', port: 445 }] },
+    ]);
     expect(find('NetworkPolicy', 'allow-samba').spec.egress).toBeUndefined();
   });
 
