@@ -14,7 +14,11 @@
  *    the only internet destination the qBittorrent pod may reach.
  *  - the node needs the squat/generic-device-plugin advertising `squat.ai/tun` (/dev/net/tun)
  *    and the Intel GPU device plugin (enabled below).
- *  - /data/... must be writable by UID/GID 1000 (host paths ignore fsGroup).
+ *  - /data/... belongs to UID/GID 1000 (an init container chowns each top folder if needed:
+ *    host paths ignore fsGroup).
+ *  - seed 004 keeps /data/downloads and /data/library as separate folders, mounted separately,
+ *    so Sonarr/Radarr copy finished downloads instead of hardlinking them (a hardlink cannot
+ *    cross two mounts).
  *
  * Secrets come from Infisical through External Secrets (seed 004); create the values listed in
  * the generated docs/secrets.md in Infisical before the first sync.
