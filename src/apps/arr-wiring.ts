@@ -8,7 +8,7 @@ import { appLabels, container, podSpec, withOverrides, type EnvValue, type Mount
 import { storageNodePlacement } from '../lib/placement.js';
 import { PORTS } from '../lib/ports.js';
 import { CLAIMS, mediaVolume, PATHS, symlinkVolume } from '../lib/storage.js';
-import { scratchVolume } from '../lib/workload.js';
+import { addCronJob, scratchVolume } from '../lib/workload.js';
 import { SOLVER_PORT } from './flaresolverr.js';
 
 export const ARR_WIRING_CONFIG_MAP = 'arr-wiring-script';
@@ -423,26 +423,7 @@ export class ArrWiring extends Component {
       ],
       volumes,
     });
-    setFileName(
-      new k8s.KubeCronJob(this, 'cronjob', {
-        metadata: { name: 'arr-wiring', namespace: cfg.namespace, labels: appLabels('arr-wiring') },
-        spec: {
-          schedule: c.schedule,
-          concurrencyPolicy: 'Forbid',
-          successfulJobsHistoryLimit: 1,
-          failedJobsHistoryLimit: 3,
-          jobTemplate: {
-            spec: {
-              backoffLimit: 1,
-              activeDeadlineSeconds: 900,
-              ttlSecondsAfterFinished: 86400,
-              template: { metadata: { labels: appLabels('arr-wiring') }, spec: { ...spec, restartPolicy: 'Never' } },
-            },
-          },
-        },
-      }),
-      'cronjob.yaml',
-    );
+    addCronJob(this, cfg, { name: 'arr-wiring', schedule: c.schedule, pod: spec, backoffLimit: 1, activeDeadlineSeconds: 900 });
 
     const self = { app: 'arr-wiring' };
     for (const a of called) {

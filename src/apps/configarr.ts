@@ -7,7 +7,7 @@ import { IMAGES } from '../lib/images.js';
 import { appLabels, container, podSpec, withOverrides, type EnvValue } from '../lib/pod.js';
 import { storageNodePlacement } from '../lib/placement.js';
 import { addConfigClaim, configVolume } from '../lib/storage.js';
-import { scratchVolume } from '../lib/workload.js';
+import { addCronJob, scratchVolume } from '../lib/workload.js';
 
 export const CONFIGARR_CONFIG_MAP = 'configarr-config';
 export const TRASH_GUIDE_URL = 'https://github.com/TRaSH-Guides/Guides';
@@ -99,25 +99,7 @@ export class Configarr extends Component {
       ],
       volumes: [{ name: 'configarr-config', configMap: { name: CONFIGARR_CONFIG_MAP } }, configVolume(cfg, 'configarr'), scratchVolume()],
     });
-    setFileName(
-      new k8s.KubeCronJob(this, 'cronjob', {
-        metadata: { name: 'configarr', namespace: cfg.namespace, labels: appLabels('configarr') },
-        spec: {
-          schedule: c.schedule,
-          concurrencyPolicy: 'Forbid',
-          successfulJobsHistoryLimit: 1,
-          failedJobsHistoryLimit: 3,
-          jobTemplate: {
-            spec: {
-              backoffLimit: 1,
-              ttlSecondsAfterFinished: 86400,
-              template: { metadata: { labels: appLabels('configarr') }, spec: { ...spec, restartPolicy: 'Never' } },
-            },
-          },
-        },
-      }),
-      'cronjob.yaml',
-    );
+    addCronJob(this, cfg, { name: 'configarr', schedule: c.schedule, pod: spec });
 
     const self = { app: 'configarr' };
     for (const a of arrs) this.addCall({ from: self, to: { app: a.kind, instance: a.instance }, ports: [a.port], why: 'applies quality profiles and custom formats through the API' });

@@ -7,7 +7,7 @@ import { IMAGES } from '../lib/images.js';
 import { appLabels, container, podSpec, withOverrides } from '../lib/pod.js';
 import { storageNodePlacement } from '../lib/placement.js';
 import { addConfigClaim, configVolume } from '../lib/storage.js';
-import { addHeadlessService, addService, addWorkload, scratchVolume } from '../lib/workload.js';
+import { addCronJob, addHeadlessService, addService, addWorkload, scratchVolume } from '../lib/workload.js';
 
 export const POSTGRES_PORT = POSTGRES.port;
 /** The data directory sits one level below the volume: a fresh volume may hold `lost+found`. */
@@ -141,25 +141,16 @@ export class Postgres extends Component {
       ],
       volumes: [backupVolume, scratchVolume()],
     });
-    setFileName(
-      new k8s.KubeCronJob(this, 'backup', {
-        metadata: { name: POSTGRES_BACKUP_APP, namespace: cfg.namespace, labels: appLabels(POSTGRES_BACKUP_APP) },
-        spec: {
-          schedule: p.backupSchedule,
-          timeZone: cfg.timezone,
-          concurrencyPolicy: 'Forbid',
-          successfulJobsHistoryLimit: 3,
-          failedJobsHistoryLimit: 3,
-          jobTemplate: {
-            spec: {
-              backoffLimit: 2,
-              template: { metadata: { labels: appLabels(POSTGRES_BACKUP_APP) }, spec: { ...spec, restartPolicy: 'OnFailure' } },
-            },
-          },
-        },
-      }),
-      'cronjob-backup.yaml',
-    );
+    addCronJob(this, cfg, {
+      name: POSTGRES_BACKUP_APP,
+      schedule: p.backupSchedule,
+      timeZone: cfg.timezone,
+      pod: spec,
+      restartPolicy: 'OnFailure',
+      backoffLimit: 2,
+      successfulJobsHistoryLimit: 3,
+      fileName: 'cronjob-backup.yaml',
+    });
     this.addCall({ from: { app: POSTGRES_BACKUP_APP }, to: { app: 'postgres' }, ports: [POSTGRES.port], why: 'nightly pg_dumpall backup' });
     if (hostPath) {
       this.addSecurityException({

@@ -125,3 +125,52 @@ export function addIngress(scope: Construct, cfg: StackConfig, p: { name: string
 export function scratchVolume(name = 'tmp', sizeLimit = '1Gi'): k8s.Volume {
   return { name, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } };
 }
+
+export interface CronJobProps {
+  /** Object name (also the pods' app label). */
+  readonly name: string;
+  readonly schedule: string;
+  /** The pod spec (from `podSpec`); its restartPolicy is set here. */
+  readonly pod: k8s.PodSpec;
+  /** IANA time zone of the schedule. @default - the controller's (UTC on k3s) */
+  readonly timeZone?: string;
+  /** @default 'Never' */
+  readonly restartPolicy?: 'Never' | 'OnFailure';
+  /** Retries of one run. @default 1 */
+  readonly backoffLimit?: number;
+  /** Kill a run that takes longer. @default - no deadline */
+  readonly activeDeadlineSeconds?: number;
+  /** Finished Jobs kept. @default 1 successful, 3 failed */
+  readonly successfulJobsHistoryLimit?: number;
+  /** @default 'cronjob.yaml' */
+  readonly fileName?: string;
+}
+
+/**
+ * A CronJob that never overlaps itself (`concurrencyPolicy: Forbid`), keeps a short history and
+ * cleans up finished Jobs after a day.
+ */
+export function addCronJob(scope: Construct, cfg: StackConfig, p: CronJobProps): ApiObject {
+  const labels = appLabels(p.name);
+  return setFileName(
+    new k8s.KubeCronJob(scope, `${p.name}-cronjob`, {
+      metadata: { name: p.name, namespace: cfg.namespace, labels },
+      spec: {
+        schedule: p.schedule,
+        ...(p.timeZone ? { timeZone: p.timeZone } : {}),
+        concurrencyPolicy: 'Forbid',
+        successfulJobsHistoryLimit: p.successfulJobsHistoryLimit ?? 1,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          spec: {
+            backoffLimit: p.backoffLimit ?? 1,
+            ...(p.activeDeadlineSeconds ? { activeDeadlineSeconds: p.activeDeadlineSeconds } : {}),
+            ttlSecondsAfterFinished: 86400,
+            template: { metadata: { labels }, spec: { ...p.pod, restartPolicy: p.restartPolicy ?? 'Never' } },
+          },
+        },
+      },
+    }),
+    p.fileName ?? 'cronjob.yaml',
+  );
+}
