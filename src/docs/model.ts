@@ -24,6 +24,13 @@ export interface VolumeMountJson {
   readonly mountPropagation?: string;
   readonly subPath?: string;
 }
+export interface ProbeJson {
+  readonly httpGet?: { readonly path: string; readonly port: number | string };
+  readonly tcpSocket?: unknown;
+  readonly exec?: { readonly command: readonly string[] };
+  readonly periodSeconds?: number;
+  readonly failureThreshold?: number;
+}
 export interface ContainerJson {
   readonly name: string;
   readonly image: string;
@@ -32,7 +39,10 @@ export interface ContainerJson {
   readonly ports?: readonly { readonly name?: string; readonly containerPort: number }[];
   readonly env?: readonly { readonly name: string; readonly value?: string; readonly valueFrom?: { readonly secretKeyRef?: { readonly name: string; readonly key: string } } }[];
   readonly volumeMounts?: readonly VolumeMountJson[];
-  readonly readinessProbe?: { readonly httpGet?: { readonly path: string; readonly port: number | string }; readonly tcpSocket?: unknown };
+  readonly readinessProbe?: ProbeJson;
+  readonly livenessProbe?: ProbeJson;
+  /** `Always` on an init container: a native sidecar. */
+  readonly restartPolicy?: string;
   readonly resources?: { readonly requests?: Readonly<Record<string, unknown>>; readonly limits?: Readonly<Record<string, unknown>> };
   readonly securityContext?: { readonly privileged?: boolean };
 }

@@ -3,6 +3,7 @@ import type { OutputFile } from '../output/layout.js';
 import { externalSecretKeysToCreate, infisicalKeyName } from '../secrets/external-secrets.js';
 import { secretEnvVarName } from '../secrets/model.js';
 import { nfsExporter } from './diagram.js';
+import { DOWNLOADS_PAGE, DOWNLOADS_TITLE, downloadsAndDatabase } from './downloads.js';
 import { c, Md } from './md.js';
 import type { KubeObject } from '../output/model.js';
 import { envValue, INSTANCE_LABEL as INSTANCE, sh, type ContainerJson, type PodSpecJson, type StackView, type Workload } from './model.js';
@@ -19,7 +20,7 @@ const NEW_KEY_FILE = '$HOME/.config/sops/age/new-keys.txt';
 const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 
 /** App-level facts the runbooks share, read from the objects. */
-class Facts {
+export class Facts {
   readonly ns: string;
   constructor(readonly v: StackView) {
     this.ns = v.namespace;
@@ -229,7 +230,7 @@ function clusterFluxPath(v: StackView): string {
 }
 
 /** Every pod spec of the objects (workloads, CronJobs and Jobs), with its object. */
-function podSpecs(v: StackView): { object: KubeObject; pod: PodSpecJson }[] {
+export function podSpecs(v: StackView): { object: KubeObject; pod: PodSpecJson }[] {
   const out: { object: KubeObject; pod: PodSpecJson }[] = [];
   for (const o of v.objects as (KubeObject & { spec?: any })[]) {
     const pod = o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec;
@@ -1123,6 +1124,7 @@ export function runbookFiles(v: StackView): OutputFile[] {
     { path: 'docs/bootstrap.md', title: 'Bootstrap: nodes, age key, Flux', content: bootstrap(f) },
     { path: 'docs/post-deploy.md', title: 'After the first deployment: settings only the UIs take', content: postDeploy(f) },
     { path: 'docs/verification.md', title: 'Verification checklist', content: verification(f) },
+    { path: DOWNLOADS_PAGE, title: DOWNLOADS_TITLE, content: downloadsAndDatabase(f) },
     { path: 'docs/secrets.md', title: 'Secrets: recovery and key rotation', content: secrets(f) },
     { path: 'docs/streaming-to-permanent.md', title: 'Streaming → permanent', content: upgrade(f) },
     { path: 'docs/failover.md', title: 'Failover and failback of the storage nodes', content: failover(f) },

@@ -65,13 +65,19 @@ const KINDS: Record<string, string> = {
   pv: 'PersistentVolume', persistentvolume: 'PersistentVolume', persistentvolumes: 'PersistentVolume',
   pod: 'Pod', pods: 'Pod', po: 'Pod',
   secret: 'Secret', secrets: 'Secret',
+  networkpolicy: 'NetworkPolicy', networkpolicies: 'NetworkPolicy', netpol: 'NetworkPolicy',
+  configmap: 'ConfigMap', configmaps: 'ConfigMap', cm: 'ConfigMap',
+  cronjob: 'CronJob', cronjobs: 'CronJob', cj: 'CronJob',
+  job: 'Job', jobs: 'Job',
 };
 
 /**
  * The object references of one command, each checked against the docs input: namespaces (`-n`),
  * workloads (`statefulset/<name>`, `deployment/<name>`, `daemonset/<name>`), pods (`<sts>-<i>`,
  * `pod/<sts>-<i>`), Services (`svc/<name>`, `get svc <name>`, `endpoints <name>`), claims and
- * volumes (`pvc <name>`, `pv <name>`), Secrets, label selectors (`-l`) and containers (`-c`).
+ * volumes (`pvc <name>`, `pv <name>`), Secrets, NetworkPolicies, ConfigMaps, CronJobs (`create job --from=cronjob/<name>`),
+ * Jobs and helper pods made from a CronJob's template (`job/<cronjob>-manual`, `<cronjob>-restore`), label
+ * selectors (`-l`) and containers (`-c`).
  * Node names and placeholders (`<…>`) are not objects and are skipped.
  */
 export function checkCommand(cmd: string, input: DocsInput): Ref[] {
@@ -109,14 +115,17 @@ export function checkCommand(cmd: string, input: DocsInput): Ref[] {
     const sts = workloads.find((o) => o.kind === 'StatefulSet' && o.metadata.name === m[1]);
     return sts && Number(m[2]) < (sts.spec.replicas ?? 1) ? sts : undefined;
   };
+  /** A Job or helper pod the runbooks create from a CronJob's template (`<cronjob>-<suffix>`): its CronJob. */
+  const fromCronJob = (name: string): any =>
+    objs.find((o) => o.kind === 'CronJob' && name.startsWith(`${o.metadata.name}-`) && (ns === undefined || o.metadata.namespace === ns));
   let target: any;
   const ref = (kindWord: string, name: string) => {
     if (name.includes('<')) return;
     const kind = KINDS[kindWord.toLowerCase()];
     if (!kind) return;
-    if (kind === 'Pod') {
-      target = podOwner(name);
-      refs.push({ what: `pod ${name}`, ok: Boolean(target) });
+    if (kind === 'Pod' || kind === 'Job') {
+      target = (kind === 'Pod' ? podOwner(name) : undefined) ?? fromCronJob(name);
+      refs.push({ what: `${kind.toLowerCase()} ${name}`, ok: Boolean(target) });
     } else {
       const ok = findObj(kind, name);
       refs.push({ what: `${kind} ${name}`, ok });
@@ -149,8 +158,13 @@ export function checkCommand(cmd: string, input: DocsInput): Ref[] {
     case 'exec':
       for (const a of positional.slice(1, 2)) if (!slash(a)) ref('pod', a);
       break;
+    case 'create':
+      if (positional[1] === 'job' && flags.get('--from')) slash(flags.get('--from')!);
+      break;
     case 'rollout':
     case 'port-forward':
+    case 'wait':
+    case 'scale':
       for (const a of positional.slice(1)) slash(a);
       break;
     default:
@@ -164,7 +178,7 @@ export function checkCommand(cmd: string, input: DocsInput): Ref[] {
   }
   const container = flags.get('-c') ?? flags.get('--container');
   if (container !== undefined && (target || !refs.some((r) => !r.ok))) {
-    const pod = target?.spec.template.spec;
+    const pod = target?.spec.template?.spec ?? target?.spec.jobTemplate?.spec.template.spec;
     const names = pod ? [...(pod.initContainers ?? []), ...pod.containers].map((x: any) => x.name) : [];
     refs.push({ what: `container ${container} of ${target?.metadata.name ?? '?'}`, ok: names.includes(container) });
   }

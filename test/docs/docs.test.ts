@@ -19,6 +19,11 @@ const CONFIGS: Record<string, StackConfigInput> = {
   'no ClusterPlex, no GPU': { apps: { clusterplex: { enabled: false }, plex: { gpu: false }, intelGpuPlugin: { enabled: false } } },
   'External Secrets, no ingress': { ingress: { enabled: false }, secrets: { backend: 'external-secrets' } },
   'examples/single-node.ts (second design)': singleNode,
+  'second design with ProtonWire': {
+    ...singleNode,
+    apps: { ...singleNode.apps, qbittorrent: { ...singleNode.apps!.qbittorrent, vpn: { provider: 'protonwire', server: 'node-nl-05.protonvpn.net', endpointCidrs: ['203.0.113.10/32'], bootstrapCidrs: ['203.0.113.20/32'] } } },
+  },
+  'second design on Longhorn with SOPS': { ...singleNode, storage: { mode: 'longhorn' }, secrets: { backend: 'sops' }, apps: { ...singleNode.apps, samba: { ...singleNode.apps!.samba, serviceType: 'ClusterIP' } } },
   'extra instances, other names': {
     cluster: 'lab',
     namespace: 'arr',
@@ -36,6 +41,7 @@ describe('generated docs for the default config', () => {
       'docs/architecture.md',
       'docs/bootstrap.md',
       'docs/decypharr-dfs.md',
+      'docs/downloads-and-database.md',
       'docs/failover.md',
       'docs/gpu-transcoding.md',
       'docs/post-deploy.md',
@@ -174,6 +180,20 @@ describe('every object a runbook command names exists in the synthesized objects
     expect(bad("kubectl get pod decypharr-0 -n media -o jsonpath='{.metadata.labels.streaming-stack}'")).toEqual([]);
     expect(bad('kubectl get pods -n media -l streaming-stack=true')).toEqual(['pods with streaming-stack=true']);
     expect(bad('flux reconcile kustomization sonar -n flux-system')).toEqual(['Kustomization sonar']);
+    expect(bad('kubectl create job --from=cronjob/arr-wiring arr-wiring-manual -n media')).toEqual([]);
+    expect(bad('kubectl create job --from=cronjob/arr-wirin arr-wirin-manual -n media')).toEqual(['CronJob arr-wirin']);
+    expect(bad('kubectl logs job/arr-wiring-manual -n media -c arr-wiring')).toEqual([]);
+    expect(bad('kubectl logs job/arr-wiring-manual -n media -c wiring')).toEqual(['container wiring of arr-wiring']);
+    expect(bad('kubectl logs job/backup-manual -n media')).toEqual(['job backup-manual']);
+    expect(bad('kubectl scale statefulset/sonarr -n media --replicas=0')).toEqual([]);
+    expect(bad('kubectl scale statefulset/sonar -n media --replicas=0')).toEqual(['StatefulSet sonar']);
+    const second = docsInputOf(singleNode);
+    const bad2 = (cmd: string) => checkCommand(cmd, second).filter((r) => !r.ok).map((r) => r.what);
+    expect(bad2('kubectl describe networkpolicy qbittorrent-vpn-killswitch -n media')).toEqual([]);
+    expect(bad2('kubectl describe networkpolicy qbittorrent-killswitch -n media')).toEqual(['NetworkPolicy qbittorrent-killswitch']);
+    expect(bad2('kubectl exec postgres-backup-restore -n media -c pg-dumpall -- ls')).toEqual([]);
+    expect(bad2('kubectl exec postgres-backup-restore -n media -c postgres -- ls')).toEqual(['container postgres of postgres-backup']);
+    expect(bad2('kubectl exec qbittorrent-0 -n media -c gluetun -- wget -qO- http://127.0.0.1:9999')).toEqual([]);
   });
 
   for (const [name, cfg] of Object.entries(CONFIGS)) {
@@ -282,5 +302,97 @@ describe('bootstrap and recovery steps the reviewer found missing or wrong', () 
     expect(md).toContain('svccontroller.k3s.cattle.io/tolerations');
     expect(md).toContain('kubectl get pods -A -o wide | grep svclb');
     expect(docsOf(CONFIGS['examples/single-node.ts (second design)']!).byPath.get('docs/gpu-transcoding.md') ?? '').not.toContain('svclb');
+  });
+});
+
+describe('the downloads, database, shares and CronJobs page (second design)', () => {
+  const page = 'docs/downloads-and-database.md';
+  const { input, byPath } = docsOf(singleNode);
+  const md = byPath.get(page)!;
+
+  it('matches its snapshot', () => {
+    expect(md).toMatchSnapshot();
+  });
+
+  it('is linked from docs/README.md', () => {
+    expect(byPath.get('docs/README.md')).toContain('(downloads-and-database.md)');
+  });
+
+  it('reads the names from the objects', () => {
+    const objs = input.objects.map((p) => p.object as any);
+    const policy = objs.find((o) => o.kind === 'NetworkPolicy' && o.spec.egress?.some((e: any) => e.to?.some((t: any) => t.ipBlock)) && o.spec.podSelector.matchLabels['app.kubernetes.io/name'] === 'qbittorrent');
+    expect(md).toContain(`kubectl describe networkpolicy ${policy.metadata.name} -n media`);
+    expect(md).toContain('kubectl exec qbittorrent-0 -n media -c gluetun -- wget -qO- http://127.0.0.1:9999');
+    expect(md).toContain('Default Save Path: `/mnt/downloads`');
+    for (const kind of ['sonarr', 'radarr', 'prowlarr']) {
+      const sts = objs.find((o) => o.kind === 'StatefulSet' && o.metadata.name === kind);
+      const env = sts.spec.template.spec.containers[0].env;
+      const db = env.find((e: any) => e.name === `${kind.toUpperCase()}__POSTGRES__MAINDB`).value;
+      const log = env.find((e: any) => e.name === `${kind.toUpperCase()}__POSTGRES__LOGDB`).value;
+      expect(md).toContain(`| \`${db}\` | \`${log}\` |`);
+    }
+    const backup = objs.find((o) => o.kind === 'CronJob' && o.metadata.name.includes('backup'));
+    expect(md).toContain(`kubectl create job --from=cronjob/${backup.metadata.name} ${backup.metadata.name}-manual -n media`);
+    expect(md).toContain(`at \`${backup.spec.schedule}\``);
+    expect(md).toContain('keeping the newest 7');
+    expect(md).toContain('host path `/data/backups/postgres`');
+    expect(md).toContain('kubectl create job --from=cronjob/configarr configarr-manual -n media');
+    expect(md).toContain('kubectl create job --from=cronjob/arr-wiring arr-wiring-manual -n media');
+    expect(md).toContain('smbclient -L //<EXTERNAL-IP> -U media');
+    expect(md).toContain('# Infisical: /media-stack/SAMBA_SECRETS__PASSWORD_MEDIA');
+    expect(md).not.toContain('allowed-unsafe-sysctls'); // gluetun needs none
+  });
+
+  it('restore: suspends and scales down every Arr on PostgreSQL before psql, and back after', () => {
+    const i = (s: string) => md.indexOf(s);
+    expect(i('flux suspend kustomization sonarr -n flux-system')).toBeLessThan(i('kubectl scale statefulset/sonarr -n media --replicas=0'));
+    expect(i('kubectl scale statefulset/prowlarr -n media --replicas=0')).toBeLessThan(i('psql -d postgres -f -'));
+    expect(i('psql -d postgres -f -')).toBeLessThan(i('kubectl scale statefulset/sonarr -n media --replicas=1'));
+    expect(i('kubectl scale statefulset/sonarr -n media --replicas=1')).toBeLessThan(i('flux resume kustomization sonarr -n flux-system'));
+    // The helper pod is the backup's own template with the dump command replaced.
+    const json = JSON.parse(/<<'EOF'\n([\s\S]*?)\nEOF/.exec(md)![1]!);
+    expect(json.metadata.labels['app.kubernetes.io/name']).toBe('postgres-backup');
+    expect(json.spec.containers[0].command).toEqual(['sleep', 'infinity']);
+    expect(json.spec.volumes[0].hostPath.path).toBe('/data/backups/postgres');
+  });
+
+  it('ProtonWire: the unsafe sysctls kubelet must allow, and no gluetun commands', () => {
+    const { byPath: b } = docsOf(CONFIGS['second design with ProtonWire']!);
+    const p = b.get(page)!;
+    expect(p).toContain('allowed-unsafe-sysctls=net.ipv4.conf.all.rp_filter,net.ipv6.conf.all.disable_ipv6');
+    expect(p).toContain('-c protonwire -- protonwire healthcheck');
+    expect(p).not.toContain('gluetun');
+  });
+
+  it('SOPS backend: the Samba password is read with sops -d; Longhorn: dumps on the backup PVC', () => {
+    const p = docsOf(CONFIGS['second design on Longhorn with SOPS']!).byPath.get(page)!;
+    expect(p).toContain(`sops -d --extract '["stringData"]["password-media"]' clusters/nas/apps/media/samba/secret.sops.yaml`);
+    expect(p).toContain('to PVC `postgres-backups`');
+    expect(p).toContain('smbclient -L //localhost -p 4450 -U media');
+  });
+
+  const sections: [string, StackConfigInput, string, RegExp][] = [
+    ['qbittorrent', { apps: { qbittorrent: { enabled: false } } }, '## qBittorrent and the VPN', /qbittorrent|gluetun|killswitch/i],
+    ['postgres', { apps: { postgres: { enabled: false } } }, '## PostgreSQL', /postgres|pg_dump|psql/i],
+    ['samba', { apps: { samba: { enabled: false } } }, '## Samba', /samba|smbclient/i],
+    ['configarr', { apps: { configarr: { enabled: false } } }, '## Configarr', /configarr/i],
+    ['arr wiring', { apps: { arrWiring: { enabled: false } } }, '## Arr wiring', /arr-wiring/i],
+  ];
+  for (const [app, off, heading, pattern] of sections) {
+    it(`drops the ${app} section when ${app} is disabled`, () => {
+      expect(md).toContain(heading);
+      const cfg = { ...singleNode, apps: { ...singleNode.apps, ...off.apps } } as StackConfigInput;
+      const p = docsOf(cfg).byPath.get(page)!;
+      expect(p).not.toContain(heading);
+      const hit = pattern.exec(p);
+      expect(hit ? p.slice(Math.max(0, hit.index - 80), hit.index + 40) : undefined).toBeUndefined();
+    });
+  }
+
+  it('drops the page and its link when none of its apps is deployed', () => {
+    const none: StackConfigInput = { apps: { arrWiring: { enabled: false } } };
+    const { byPath: b } = docsOf(none);
+    expect(b.has(page)).toBe(false);
+    expect(b.get('docs/README.md')).not.toContain('downloads-and-database.md');
   });
 });
