@@ -53,8 +53,12 @@ export function apiVersionOf(gvk: { group: string; version: string }): string {
   return gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
 }
 
-/** Converts the swagger definitions. `id` becomes the `$id` that `$ref`s point to. */
-export function convertSwagger(swagger: Swagger, id: string): K8sSchemas {
+/**
+ * Converts the swagger definitions. `id` becomes the `$id` that `$ref`s point to. `enums` adds
+ * allowed values to string fields (see k8s-enums.ts); without it the result matches kubeconform's
+ * standalone-strict schemas.
+ */
+export function convertSwagger(swagger: Swagger, id: string, enums: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {}): K8sSchemas {
   const definitions: Record<string, JsonSchema> = {};
   const kinds = new Map<string, string>();
   for (const [name, def] of Object.entries(swagger.definitions)) {
@@ -64,6 +68,18 @@ export function convertSwagger(swagger: Swagger, id: string): K8sSchemas {
       // (DeleteOptions and WatchEvent list every group version, but are not resources).
       if (!def.properties?.apiVersion || !def.properties?.kind || !def.properties?.metadata) continue;
       kinds.set(gvkKey(apiVersionOf(gvk), gvk.kind), name);
+    }
+  }
+  for (const [name, fields] of Object.entries(enums)) {
+    const props = definitions[name]?.properties as Record<string, JsonSchema> | undefined;
+    if (!props) throw new Error(`k8s enum table names an unknown definition ${name}`);
+    for (const [field, values] of Object.entries(fields)) {
+      const isItems = field.endsWith('[]');
+      const key = isItems ? field.slice(0, -2) : field;
+      const target = isItems ? (props[key]?.items as JsonSchema | undefined) : props[key];
+      if (!target) throw new Error(`k8s enum table names an unknown field ${name}.${field}`);
+      const nullable = Array.isArray(target.type) && target.type.includes('null');
+      target.enum = nullable ? [...values, null] : [...values];
     }
   }
   return { id, document: { $id: id, definitions }, kinds };

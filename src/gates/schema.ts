@@ -14,6 +14,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import standaloneCodeModule from 'ajv/dist/standalone/index.js';
 import type { KubeObject } from '../output/model.js';
 import { jsonPath, objectRef, type GateFinding } from './findings.js';
+import { K8S_ENUMS } from './k8s-enums.js';
 import { convertSwagger, gvkKey, kindSchema, type JsonSchema, type K8sSchemas, type Swagger } from './k8s-openapi.js';
 
 /** Where the schemas live: `schemas/` at the project root. */
@@ -150,7 +151,7 @@ export class SchemaValidator {
 
   private kubernetes(): K8sSchemas {
     if (!this.k8s) {
-      this.k8s = convertSwagger(this.source.swagger(), K8S_ID);
+      this.k8s = convertSwagger(this.source.swagger(), K8S_ID, K8S_ENUMS);
       this.k8sHash = createHash('sha256').update(JSON.stringify(this.k8s.document)).digest('hex');
     }
     return this.k8s;

@@ -92,6 +92,18 @@ describe('schema gate', () => {
     ]);
   });
 
+  it('reports a value outside the allowed values of a built-in field (from the OpenAPI field descriptions)', () => {
+    const sts = statefulSet();
+    container(sts).imagePullPolicy = 'Allways';
+    sts.spec.podManagementPolicy = 'Serial';
+    sts.spec.volumeClaimTemplates[0].spec.accessModes = ['ReadWriteOnce', 'ReadWriteAll'];
+    expect(errors(validate(sts)).map((f) => [f.path, f.message]).sort()).toEqual([
+      ['spec.podManagementPolicy', '"Serial" is not one of "OrderedReady", "Parallel"'],
+      ['spec.template.spec.containers[0].imagePullPolicy', '"Allways" is not one of "Always", "Never", "IfNotPresent"'],
+      ['spec.volumeClaimTemplates[0].spec.accessModes[1]', '"ReadWriteAll" is not one of "ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"'],
+    ]);
+  });
+
   it('pins apiVersion and kind, also of an embedded PersistentVolumeClaim template', () => {
     const sts = statefulSet();
     sts.spec.volumeClaimTemplates[0].apiVersion = 'v2';
