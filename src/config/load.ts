@@ -17,7 +17,10 @@ export async function loadConfig(file?: string): Promise<StackConfig> {
   let input: unknown;
   try {
     if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
-      const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+      // TypeScript configs load through tsx's API, so they work however synth itself was started.
+      const mod = (['.ts', '.mts'].includes(ext)
+        ? await (await import('tsx/esm/api')).tsImport(pathToFileURL(path).href, import.meta.url)
+        : await import(pathToFileURL(path).href)) as { default?: unknown };
       input = mod.default;
       if (input === undefined) {
         throw new ConfigError([{ path: '(root)', message: `${file} has no default export; write \`export default defineConfig({ … })\`` }], file);

@@ -17,15 +17,26 @@ import { jsonPath, objectRef, type GateFinding } from './findings.js';
 import { K8S_ENUMS } from './k8s-enums.js';
 import { convertSwagger, gvkKey, kindSchema, type JsonSchema, type K8sSchemas, type Swagger } from './k8s-openapi.js';
 
+/**
+ * The project root: the nearest folder above this module that holds `schemas/kubernetes` (this
+ * module runs from src/gates, or from the bundle `npm run synth` caches in node_modules/.cache).
+ */
+function projectRoot(): URL {
+  for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
+    if (existsSync(new URL('schemas/kubernetes/', dir))) return dir;
+    if (dir.pathname === '/') return new URL('../../', import.meta.url);
+  }
+}
+const ROOT = projectRoot();
 /** Where the schemas live: `schemas/` at the project root. */
-export const SCHEMAS_DIR = new URL('../../schemas/', import.meta.url);
+export const SCHEMAS_DIR = new URL('schemas/', ROOT);
 const K8S_ID = 'https://media-stack.local/schemas/k8s-1.28.json';
 /**
  * Compiled validators are cached as ajv standalone modules: compiling the pod template costs a
  * few hundred milliseconds on every synth otherwise. The file name is a hash of the exact schema
  * (and of the Kubernetes document it refers to), so a changed schema never hits a stale entry.
  */
-const CACHE_DIR = new URL('../../node_modules/.cache/media-stack-schemas/', import.meta.url);
+const CACHE_DIR = new URL('node_modules/.cache/media-stack-schemas/', ROOT);
 const standaloneCode = ((standaloneCodeModule as unknown as { default?: unknown }).default ?? standaloneCodeModule) as (ajv: Ajv, v: ValidateFunction) => string;
 const requireCached = createRequire(import.meta.url);
 

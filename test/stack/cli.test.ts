@@ -8,11 +8,12 @@ import { resolveConfig } from '../../src/config/index.js';
 import { DEMO_KEY, fakeOperatorValue, operatorEnv, PROJECT, readTree } from './support.js';
 
 const run = promisify(execFile);
-const TSX = join(PROJECT, 'node_modules/.bin/tsx');
+// exactly what `npm run synth` runs (the cached bundle of src/cli/synth.ts)
+const SYNTH = join(PROJECT, 'scripts/synth.mjs');
 
 async function synthCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(TSX, [join(PROJECT, 'src/cli/synth.ts'), ...args], { cwd: PROJECT, env, encoding: 'utf8' });
+    const { stdout, stderr } = await run(process.execPath, [SYNTH, ...args], { cwd: PROJECT, env, encoding: 'utf8' });
     return { code: 0, stdout, stderr };
   } catch (err: any) {
     return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
