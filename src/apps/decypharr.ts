@@ -162,6 +162,7 @@ export class Decypharr extends Component {
           symlinkVolume(cfg),
           { name: 'seed-config', configMap: { name: 'decypharr-seed-config' } },
           scratchVolume(),
+          ...(singleNode ? [] : [scratchVolume('nfs-handles', '1Gi')]),
         ],
       },
     });
@@ -228,7 +229,9 @@ function rcloneNfsServer(cfg: StackConfig): k8s.Container {
       // The DFS already caches; a second VFS cache would double the disk use.
       '--vfs-cache-mode', 'off',
       '--dir-cache-time', '30s',
-      // Handles on disk survive a sidecar restart (memory handles go stale for clients).
+      // Handles on disk survive a sidecar restart (memory handles go stale for clients). An
+      // emptyDir lives as long as the pod; a new pod remounts the DFS anyway. (A subPath of the
+      // config volume would be created root-owned by kubelet, unwritable for this user.)
       '--nfs-cache-type', 'disk',
       '--nfs-cache-dir', '/cache/nfs-handles',
       '--config', '/tmp/rclone.conf',
@@ -237,7 +240,7 @@ function rcloneNfsServer(cfg: StackConfig): k8s.Container {
     ports: [{ name: 'nfs', port: DECYPHARR_NFS_PORT }],
     mounts: [
       { volume: DFS_HOST_VOLUME, path: PATHS.dfs, readOnly: true, propagation: 'HostToContainer' },
-      { volume: 'config', path: '/cache', subPath: 'rclone-nfs-handles' },
+      { volume: 'nfs-handles', path: '/cache' },
       { volume: 'tmp', path: '/tmp' },
     ],
     probes: { check: { tcp: 'nfs' } },

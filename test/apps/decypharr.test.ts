@@ -57,6 +57,9 @@ describe('Decypharr', () => {
     expect(rclone.args.join(' ')).toContain('--addr :2049');
     expect(rclone.args).toContain('--read-only');
     expect(rclone.args).not.toContain('--nfs-cache-handle-limit');
+    expect(rclone.args.join(' ')).toContain('--nfs-cache-type disk --nfs-cache-dir /cache/nfs-handles');
+    expect(rclone.volumeMounts).toContainEqual({ name: 'nfs-handles', mountPath: '/cache' });
+    expect(podOf(sts).volumes.find((v: any) => v.name === 'nfs-handles').emptyDir).toEqual({ sizeLimit: '1Gi' });
     expect(rclone.volumeMounts.find((m: any) => m.mountPath === '/mnt/dfs')).toEqual({ name: 'dfs-fuse', mountPath: '/mnt/dfs', readOnly: true, mountPropagation: 'HostToContainer' });
     expect(rclone.securityContext.privileged).toBeUndefined();
     expect(rclone.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
