@@ -6,6 +6,7 @@ import { buildStack, type MediaStack } from './apps/stack.js';
 import { generateDocs } from './docs/index.js';
 import { fluxKustomizations, SOPS_AGE_SECRET } from './flux/kustomizations.js';
 import { formatFindings, hasErrors, runGates, type ExternalObject, type GateFinding } from './gates/index.js';
+import { podTemplates } from './gates/pod-specs.js';
 import { Component, fileNameOf, type SecurityException } from './lib/component.js';
 import { PREPARE_HOST_DIRS } from './lib/pod.js';
 import { uniqueFileName, withKustomizations, type OutputFile } from './output/layout.js';
@@ -67,14 +68,12 @@ export function externalObjects(cfg: StackConfig): ExternalObject[] {
 function hostPathLayoutExceptions(cfg: StackConfig, objects: readonly KubeObject[]): SecurityException[] {
   if (cfg.storage.mode !== 'hostPath') return [];
   const out: SecurityException[] = [];
-  for (const o of objects) {
-    const spec = o.spec as { template?: { spec?: PodJson }; jobTemplate?: { spec: { template: { spec: PodJson } } } } | undefined;
-    const pod = spec?.template?.spec ?? spec?.jobTemplate?.spec.template.spec;
-    const paths = (pod?.volumes ?? []).flatMap((v) => (v.hostPath ? [v.hostPath.path] : []));
+  for (const { object: o, spec: pod } of podTemplates(objects)) {
+    const paths = ((pod.volumes ?? []) as PodJson['volumes'] & {}).flatMap((v) => (v.hostPath ? [v.hostPath.path] : []));
     if (paths.length > 0 && paths.every((p) => p.startsWith(`${cfg.storage.hostPathRoot}/`) || p === cfg.apps.decypharr.dfsHostPath)) {
       out.push({ kind: o.kind, name: o.metadata.name, rules: ['no-host-path'], reason: `single-node layout: volumes are host directories under ${cfg.storage.hostPathRoot}` });
     }
-    if ((pod?.initContainers ?? []).some((c) => c.name === PREPARE_HOST_DIRS)) {
+    if (((pod.initContainers ?? []) as { name: string }[]).some((c) => c.name === PREPARE_HOST_DIRS)) {
       out.push({
         kind: o.kind,
         name: o.metadata.name,
@@ -99,7 +98,6 @@ function gateWarnings(findings: readonly GateFinding[]): string[] {
 
 interface PodJson {
   readonly volumes?: readonly { readonly hostPath?: { readonly path: string } }[];
-  readonly initContainers?: readonly { readonly name: string }[];
 }
 
 /** `clusters/<cluster>` — the root of the manifests in the output. */

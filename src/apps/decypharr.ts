@@ -5,7 +5,7 @@ import { enabledArrs } from '../lib/arr.js';
 import { Component, setFileName } from '../lib/component.js';
 import { IMAGES } from '../lib/images.js';
 import { PORTS } from '../lib/ports.js';
-import { appLabels, container, withOverrides, type EnvValue } from '../lib/pod.js';
+import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../lib/pod.js';
 import { streamingStackLabels, storageNodePlacement } from '../lib/placement.js';
 import { addConfigClaim, addNfsVolume, CLAIMS, configVolume, PATHS, symlinkVolume } from '../lib/storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../lib/workload.js';
@@ -133,7 +133,7 @@ export class Decypharr extends Component {
               { volume: 'config', path: '/app' },
               { volume: 'seed-config', path: '/seed', readOnly: true },
             ],
-            resources: { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' },
+            resources: SHELL_STEP_RESOURCES,
             security: { runAs: { uid: cfg.uid, gid: cfg.gid } },
           }),
         ],

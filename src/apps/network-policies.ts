@@ -4,6 +4,8 @@ import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { Component, setFileName, type CallEdge, type Peer } from '../lib/component.js';
 import { selectorLabels } from '../lib/pod.js';
+import { podTemplates } from '../gates/pod-specs.js';
+import type { KubeObject } from '../output/model.js';
 
 interface PodGroup {
   readonly app: string;
@@ -12,22 +14,17 @@ interface PodGroup {
 
 const key = (g: PodGroup) => `${g.app}/${g.instance}`;
 
-/** The pod groups (app + instance of each workload's selector, or of a CronJob's pod template) of the namespace's components. */
+/** The pod groups (app + instance labels of every pod template) of the namespace's components. */
 function podGroups(components: readonly Component[], namespace: string): Map<string, PodGroup> {
+  const objects = components.flatMap((c) => c.node.findAll().filter((o): o is ApiObject => o instanceof ApiObject).map((o) => o.toJson() as KubeObject));
   const groups = new Map<string, PodGroup>();
-  for (const c of components) {
-    for (const o of c.node.findAll()) {
-      if (!(o instanceof ApiObject) || !['StatefulSet', 'Deployment', 'DaemonSet', 'CronJob'].includes(o.kind)) continue;
-      const json = o.toJson() as {
-        metadata: { namespace?: string };
-        spec: { selector?: { matchLabels: Record<string, string> }; jobTemplate?: { spec: { template: { metadata: { labels: Record<string, string> } } } } };
-      };
-      if (json.metadata.namespace !== namespace) continue;
-      // A CronJob has no selector: its pods carry the template's labels.
-      const labels = json.spec.selector?.matchLabels ?? json.spec.jobTemplate!.spec.template.metadata.labels;
-      const g = { app: labels['app.kubernetes.io/name']!, instance: labels['app.kubernetes.io/instance']! };
-      groups.set(key(g), g);
-    }
+  for (const t of podTemplates(objects)) {
+    if (t.object.metadata.namespace !== namespace) continue;
+    const app = t.labels['app.kubernetes.io/name'];
+    const instance = t.labels['app.kubernetes.io/instance'];
+    if (!app || !instance) continue;
+    const g = { app, instance };
+    groups.set(key(g), g);
   }
   return groups;
 }

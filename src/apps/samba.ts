@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { Component, setFileName } from '../lib/component.js';
 import { IMAGES } from '../lib/images.js';
-import { appLabels, container, withOverrides, type EnvValue } from '../lib/pod.js';
+import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../lib/pod.js';
 import { storageNodePlacement } from '../lib/placement.js';
 import { downloadsVolume, mediaVolume } from '../lib/storage.js';
 import { addService, addWorkload } from '../lib/workload.js';
@@ -138,7 +138,7 @@ export class Samba extends Component {
             command: ['sh', '-c', renderUsersScript(cfg)],
             env: passwords,
             mounts: [{ volume: 'users', path: USERS_DIR }],
-            resources: { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' },
+            resources: SHELL_STEP_RESOURCES,
             security: { runAs: { uid: cfg.uid, gid: cfg.gid } },
           }),
         ],

@@ -1,7 +1,7 @@
 import type { Construct } from 'constructs';
 import type { ArrInstanceConfig, AppConfig, ResourcesConfig, StackConfig } from '../config/types.js';
 import { Component } from './component.js';
-import { container, withOverrides, type EnvValue } from './pod.js';
+import { container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from './pod.js';
 import { streamingStackLabels, storageNodePlacement } from './placement.js';
 import { addConfigClaim, configVolume, dfsMount, dfsVolume, downloadsVolume, mediaVolume, PATHS, CLAIMS, symlinkVolume } from './storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from './workload.js';
@@ -265,6 +265,6 @@ export function waitForDfsContainer(cfg: StackConfig): k8s.Container {
       ].join('\n'),
     ],
     mounts: [dfsMount(cfg)],
-    resources: { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' },
+    resources: SHELL_STEP_RESOURCES,
   });
 }

@@ -92,6 +92,9 @@ export function resources(r: ResourcesConfig, extended: Record<string, number> =
 }
 
 /** Merges operator overrides over an app's default resources. */
+/** Resources of a short shell step (busybox init containers). */
+export const SHELL_STEP_RESOURCES: ResourcesConfig = { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' };
+
 export function withOverrides(defaults: ResourcesConfig, override?: Partial<ResourcesConfig>): ResourcesConfig {
   return { ...defaults, ...Object.fromEntries(Object.entries(override ?? {}).filter(([, v]) => v !== undefined)) };
 }
@@ -256,7 +259,7 @@ export function hostDirsInitContainer(cfg: StackConfig, volumes: readonly k8s.Vo
     image: IMAGES.busybox,
     command: ['sh', '-c', owned.map((v) => `[ "$(stat -c %u:%g /host/${v.name})" = "${want}" ] || chown ${want} /host/${v.name}`).join('\n')],
     mounts: owned.map((v) => ({ volume: v.name, path: `/host/${v.name}` })),
-    resources: { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' },
+    resources: SHELL_STEP_RESOURCES,
     security: { runAsRoot: true, addCapabilities: ['CHOWN'] },
   });
 }
