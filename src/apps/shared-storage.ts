@@ -63,7 +63,7 @@ export class StorageClasses extends Component {
         volumeBindingMode: 'Immediate',
         parameters: {
           numberOfReplicas: String(cfg.storage.rwxReplicas),
-          staleReplicaTimeout: '30',
+          staleReplicaTimeout: '2880',
           migratable: 'false',
           nfsOptions: 'soft,timeo=600,retrans=5',
         },
