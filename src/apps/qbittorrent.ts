@@ -1,4 +1,3 @@
-import { JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
@@ -24,15 +23,6 @@ export const PROTONWIRE_SYSCTLS = [
   { name: 'net.ipv6.conf.all.disable_ipv6', value: '1' },
 ] as const;
 
-export function protonwireSysctlWarning(): string {
-  const names = PROTONWIRE_SYSCTLS.map((s) => s.name).join(',');
-  return (
-    `qbittorrent: vpn.provider 'protonwire' sets the unsafe sysctls ${names} on the pod; every node that may run it ` +
-    `needs kubelet --allowed-unsafe-sysctls=${names} (k3s: kubelet-arg "allowed-unsafe-sysctls=${names}"), ` +
-    `otherwise the pod is rejected with SysctlForbidden`
-  );
-}
-
 /**
  * qBittorrent (home-operations rootless image) behind a VPN sidecar in the same pod network
  * namespace, with two kill-switch layers:
@@ -46,9 +36,6 @@ export function protonwireSysctlWarning(): string {
  * — and its startup probe passed, i.e. the tunnel is up — before qBittorrent starts.
  */
 export class QBittorrent extends Component {
-  /** Messages the synth prints (e.g. kubelet settings the config needs). */
-  readonly warnings: string[] = [];
-
   constructor(scope: Construct, id: string, cfg: StackConfig, props: { dependsOn?: Component[] } = {}) {
     const q = cfg.apps.qbittorrent;
     super(scope, id, {
@@ -82,13 +69,14 @@ export class QBittorrent extends Component {
         'pvc-downloads.yaml',
       );
     }
-    const sts = addWorkload(this, cfg, {
+    addWorkload(this, cfg, {
       name: 'qbittorrent',
       controller: 'StatefulSet',
       pod: {
         ...storageNodePlacement(cfg),
         // Let qBittorrent flush resume data and announce stops.
         terminationGracePeriodSeconds: 300,
+        ...(vpn.provider === 'protonwire' ? { sysctls: PROTONWIRE_SYSCTLS } : {}),
         initContainers: [sidecar],
         containers: [
           container({
@@ -116,9 +104,6 @@ export class QBittorrent extends Component {
     });
 
     if (vpn.provider === 'protonwire') {
-      // podSpec() has no sysctls on purpose (no other app may need one): patched in here only.
-      sts.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/sysctls', PROTONWIRE_SYSCTLS.map((s) => ({ ...s }))));
-      this.warnings.push(protonwireSysctlWarning());
       this.addSecurityException({
         kind: 'StatefulSet',
         name: 'qbittorrent',
@@ -126,7 +111,7 @@ export class QBittorrent extends Component {
         reason: 'ProtonWire requires net.ipv4.conf.all.rp_filter=2 (and IPv6 off) in the pod network namespace; both are unsafe sysctls the kubelet must allow explicitly',
       });
       if (vpn.bootstrapCidrs.length === 0) {
-        this.warnings.push(
+        this.addWarning(
           'qbittorrent: ProtonWire downloads server metadata from https://protonwire-api.vercel.app before the tunnel is up, but apps.qbittorrent.vpn.bootstrapCidrs is empty, so the kill-switch NetworkPolicy blocks it',
         );
       }

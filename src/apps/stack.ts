@@ -38,7 +38,7 @@ export class MediaStack extends Chart {
 
   /** Things the operator must know (e.g. kubelet settings a component needs), for the synth to print. */
   get warnings(): string[] {
-    return this.components.flatMap((c) => ((c as Partial<{ warnings: readonly string[] }>).warnings ?? []).slice());
+    return this.components.flatMap((c) => [...c.warnings]);
   }
 
   constructor(scope: Construct, id: string, readonly config: StackConfig) {

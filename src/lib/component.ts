@@ -95,6 +95,7 @@ export class Component extends Construct {
   private readonly _secrets: DeclaredSecret[] = [];
   private readonly _exceptions: SecurityException[] = [];
   private readonly _edges: CallEdge[] = [];
+  private readonly _warnings: string[] = [];
 
   constructor(scope: Construct, id: string, props: ComponentProps) {
     super(scope, id);
@@ -119,6 +120,15 @@ export class Component extends Construct {
   }
   get securityExceptions(): readonly SecurityException[] {
     return this._exceptions;
+  }
+
+  /** What the operator must know before deploying (printed by the synth summary). */
+  get warnings(): readonly string[] {
+    return this._warnings;
+  }
+
+  addWarning(message: string): void {
+    this._warnings.push(message);
   }
 
   get callEdges(): readonly CallEdge[] {

@@ -204,6 +204,12 @@ export interface PodProps {
   readonly startsAsRoot?: boolean;
   /** @default 30 */
   readonly terminationGracePeriodSeconds?: number;
+  /**
+   * Namespaced sysctls of the pod. Anything outside kubelet's safe list needs
+   * `--allowed-unsafe-sysctls` on every node (the security gate and the synth summary say so).
+   * @default []
+   */
+  readonly sysctls?: readonly { readonly name: string; readonly value: string }[];
   readonly serviceAccountName?: string;
   readonly priorityClassName?: string;
 }
@@ -228,6 +234,7 @@ export function podSpec(cfg: StackConfig, p: PodProps): k8s.PodSpec {
       fsGroupChangePolicy: 'OnRootMismatch',
       ...(p.supplementalGroups?.length ? { supplementalGroups: [...p.supplementalGroups] } : {}),
       seccompProfile: { type: 'RuntimeDefault' },
+      ...(p.sysctls?.length ? { sysctls: p.sysctls.map((s) => ({ ...s })) } : {}),
     },
     terminationGracePeriodSeconds: p.terminationGracePeriodSeconds ?? 30,
     ...(p.nodeSelector ? { nodeSelector: { ...p.nodeSelector } } : {}),

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GLUETUN_HEALTH_PORT, KILL_SWITCH_POLICY, PROTONWIRE_SYSCTLS } from '../../src/apps/qbittorrent.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
+import { StackView } from '../../src/docs/model.js';
+import { docWarnings } from '../../src/docs/warnings.js';
+import { docsInputOf } from '../docs/input.js';
 
 const ENDPOINT = '203.0.113.10/32';
 const SERVER = 'node-nl-05.protonvpn.net';
@@ -140,10 +143,12 @@ describe('qBittorrent behind ProtonWire', () => {
   const sts = find('StatefulSet', 'qbittorrent');
   const pw = containerOf(sts, 'protonwire');
 
-  it('sets the unsafe sysctls on the pod, warns about the kubelet flag, and records the exception', () => {
+  it('sets the unsafe sysctls on the pod, warns (once) about the kubelet flag, and records the exception', () => {
     expect(podOf(sts).securityContext.sysctls).toEqual(PROTONWIRE_SYSCTLS.map((s) => ({ ...s })));
     expect(podOf(sts).securityContext.sysctls).toContainEqual({ name: 'net.ipv4.conf.all.rp_filter', value: '2' });
-    expect(stack.warnings.join('\n')).toMatch(/allowed-unsafe-sysctls=net\.ipv4\.conf\.all\.rp_filter,net\.ipv6\.conf\.all\.disable_ipv6/);
+    const warnings = [...stack.warnings, ...docWarnings(new StackView(docsInputOf(cfg)))].filter((w) => w.includes('allowed-unsafe-sysctls'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/allowed-unsafe-sysctls=net\.ipv4\.conf\.all\.rp_filter,net\.ipv6\.conf\.all\.disable_ipv6/);
     const exc = stack.components.find((c) => c.fluxName === 'qbittorrent')!.securityExceptions;
     expect(exc.some((e) => e.rules.includes('no-unsafe-sysctls'))).toBe(true);
   });
