@@ -14,6 +14,7 @@ import type { KubeObject, PlacedObject } from './output/model.js';
 import { toYaml, toYamlDocuments } from './output/yaml.js';
 import type { SecretRequest } from './secrets/model.js';
 import { renderSecrets, type SecretsOutcome } from './output/secrets.js';
+import { DataLossError, droppedState, readOutputObjects, type DroppedState } from './output/state.js';
 
 export interface SynthOptions {
   readonly config: StackConfig;
@@ -23,6 +24,14 @@ export interface SynthOptions {
   readonly previousDir?: string;
   /** Environment (operator values, SOPS_AGE_KEY_FILE…). @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The output folder this result replaces (what Flux reconciles today): stateful objects of this
+   * cluster that it holds and the new output drops make the synth throw a DataLossError.
+   * @default - previousDir
+   */
+  readonly outputDir?: string;
+  /** The operator confirmed dropping stateful objects (`--allow-data-loss`). @default false */
+  readonly allowDataLoss?: boolean;
 }
 
 export interface SynthResult {
@@ -36,6 +45,8 @@ export interface SynthResult {
   readonly securityExceptions: SecurityException[];
   /** What the quality gates found (no errors: a synth with gate errors throws). */
   readonly findings: GateFinding[];
+  /** Stateful objects the previous output had and this one drops (only non-empty when confirmed or notes only). */
+  readonly droppedState: DroppedState[];
   readonly warnings: string[];
 }
 
@@ -162,6 +173,10 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
   );
   if (hasErrors(findings)) throw new GateError(findings);
 
+  const replaced = opts.outputDir ?? opts.previousDir;
+  const dropped = replaced ? droppedState(readOutputObjects(replaced, root), placed.map((p) => p.object)) : [];
+  if (!opts.allowDataLoss && dropped.some((d) => d.confirm)) throw new DataLossError(dropped);
+
   const files: OutputFile[] = [];
   const byPath = new Map<string, KubeObject[]>();
   for (const p of placed) {
@@ -184,6 +199,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
     secrets,
     securityExceptions: allExceptions,
     findings,
+    droppedState: dropped,
     warnings: [...stack.warnings, ...secrets.warnings, ...gateWarnings(findings)],
   };
 }

@@ -7,6 +7,7 @@ import { IMAGES } from '../lib/images.js';
 import { appLabels, container, podSpec, withOverrides } from '../lib/pod.js';
 import { storageNodePlacement } from '../lib/placement.js';
 import { addConfigClaim, configVolume } from '../lib/storage.js';
+import { PRUNE_DISABLED } from '../output/state.js';
 import { addCronJob, addHeadlessService, addService, addWorkload, scratchVolume } from '../lib/workload.js';
 
 export const POSTGRES_PORT = POSTGRES.port;
@@ -108,7 +109,7 @@ export class Postgres extends Component {
     if (!hostPath) {
       setFileName(
         new k8s.KubePersistentVolumeClaim(this, 'backup-pvc', {
-          metadata: { name: 'postgres-backups', namespace: cfg.namespace, labels: appLabels(POSTGRES_BACKUP_APP) },
+          metadata: { name: 'postgres-backups', namespace: cfg.namespace, labels: appLabels(POSTGRES_BACKUP_APP), annotations: { ...PRUNE_DISABLED } },
           spec: {
             accessModes: ['ReadWriteOnce'],
             storageClassName: cfg.storage.configStorageClass,

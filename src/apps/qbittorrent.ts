@@ -7,6 +7,7 @@ import { IMAGES } from '../lib/images.js';
 import { appLabels, container, selectorLabels, withOverrides, type EnvValue } from '../lib/pod.js';
 import { storageNodePlacement } from '../lib/placement.js';
 import { addConfigClaim, CLAIMS, configVolume, downloadsVolume, PATHS } from '../lib/storage.js';
+import { PRUNE_DISABLED } from '../output/state.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../lib/workload.js';
 
 /** gluetun's health server, moved off loopback so kubelet can probe it. */
@@ -59,7 +60,7 @@ export class QBittorrent extends Component {
       // Shared with Sonarr/Radarr on any storage node: RWX.
       setFileName(
         new k8s.KubePersistentVolumeClaim(this, 'downloads-pvc', {
-          metadata: { name: CLAIMS.downloads, namespace: cfg.namespace, labels: appLabels('qbittorrent') },
+          metadata: { name: CLAIMS.downloads, namespace: cfg.namespace, labels: appLabels('qbittorrent'), annotations: { ...PRUNE_DISABLED } },
           spec: {
             accessModes: ['ReadWriteMany'],
             storageClassName: cfg.storage.rwxStorageClass,

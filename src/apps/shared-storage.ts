@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { Component, setFileName } from '../lib/component.js';
 import { addNfsVolume, CLAIMS } from '../lib/storage.js';
+import { PRUNE_DISABLED } from '../output/state.js';
 
 /**
  * Whether the namespace must enforce the `privileged` Pod Security level rather than `baseline`:
@@ -36,7 +37,7 @@ export class MediaNamespace extends Component {
             'pod-security.kubernetes.io/enforce': needsPrivilegedPss(cfg) ? 'privileged' : 'baseline',
             'pod-security.kubernetes.io/warn': 'restricted',
           },
-          annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
+          annotations: { ...PRUNE_DISABLED },
         },
       }),
       'namespace.yaml',
@@ -117,7 +118,7 @@ export class SymlinkLibrary extends Component {
     });
     setFileName(
       new k8s.KubePersistentVolumeClaim(this, 'symlinks', {
-        metadata: { name: CLAIMS.symlinks, namespace: cfg.namespace, labels: { 'app.kubernetes.io/part-of': 'media-stack' } },
+        metadata: { name: CLAIMS.symlinks, namespace: cfg.namespace, labels: { 'app.kubernetes.io/part-of': 'media-stack' }, annotations: { ...PRUNE_DISABLED } },
         spec: {
           accessModes: ['ReadWriteMany'],
           storageClassName: cfg.storage.rwxStorageClass,

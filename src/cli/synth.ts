@@ -6,11 +6,13 @@ import { formatSummary } from '../docs/summary.js';
 import { writeTree } from '../output/write.js';
 import { synthesize } from '../synth.js';
 
-const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--previous DIR]
+const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--previous DIR] [--allow-data-loss]
 
   --config FILE    stack config (.ts, .js, .json, .yaml); default: the embedded default config
   --out DIR        output folder, replaced atomically; default: dist
   --previous DIR   where existing encrypted Secrets are kept from; default: --out if it exists, else dist
+  --allow-data-loss  confirm an output that drops objects holding state (PVCs, PVs, the namespace)
+                   that the current --out has; without it such a synth refuses and names them
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -22,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string' },
         out: { type: 'string', default: 'dist' },
         previous: { type: 'string' },
+        'allow-data-loss': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -39,7 +42,8 @@ export async function main(argv: string[]): Promise<number> {
   const previousDir = args.previous ? resolve(args.previous) : existsSync(out) ? out : existsSync(resolve('dist')) ? resolve('dist') : undefined;
   try {
     const config = await loadConfig(args.config);
-    const result = await synthesize({ config, projectDir, previousDir });
+    // Data loss is judged against the folder being replaced (what Flux reconciles), never the demo dist.
+    const result = await synthesize({ config, projectDir, previousDir, outputDir: out, allowDataLoss: args['allow-data-loss'] });
     const report = await writeTree(out, result.files);
     process.stdout.write(formatSummary(result, report, { out: args.out! }));
     return 0;

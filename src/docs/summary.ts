@@ -1,3 +1,4 @@
+import { describeDropped } from '../output/state.js';
 import type { WriteReport } from '../output/write.js';
 import type { SynthResult } from '../synth.js';
 import { StackView } from './model.js';
@@ -8,7 +9,7 @@ import { configWarnings, objectWarnings } from './warnings.js';
  * values), and warnings about things that need attention before committing.
  */
 export function formatSummary(
-  result: Pick<SynthResult, 'stack' | 'secrets' | 'warnings'> & Partial<Pick<SynthResult, 'objects' | 'secretRequests'>>,
+  result: Pick<SynthResult, 'stack' | 'secrets' | 'warnings'> & Partial<Pick<SynthResult, 'objects' | 'secretRequests' | 'droppedState'>>,
   report: WriteReport,
   o: { out: string },
 ): string {
@@ -20,6 +21,12 @@ export function formatSummary(
   for (const f of report.written.slice(0, 20)) lines.push(`  + ${f}`);
   if (report.written.length > 20) lines.push(`  … and ${report.written.length - 20} more`);
   for (const f of report.removed) lines.push(`  - ${f}`);
+  const dropped = result.droppedState ?? [];
+  if (dropped.length > 0) {
+    const confirmed = dropped.filter((d) => d.confirm).length;
+    lines.push(`state dropped from the output: ${confirmed} object(s)${confirmed ? ' (confirmed with --allow-data-loss)' : ''}`);
+    for (const d of dropped) lines.push(`  ! ${describeDropped(d)}`);
+  }
   const by = (s: string) => result.secrets.report.filter((r) => r.status === s).map((r) => r.name);
   const kept = by('kept');
   const re = by('re-encrypted');

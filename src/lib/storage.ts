@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { NfsExport, StackConfig } from '../config/types.js';
 import { setFileName } from './component.js';
 import { appLabels } from './pod.js';
+import { PRUNE_DISABLED } from '../output/state.js';
 
 /**
  * Mount paths shared by every pod that follows Decypharr's symlinks or shares transcodes.
@@ -44,12 +45,12 @@ export function configVolume(cfg: StackConfig, app: string): k8s.Volume {
     : claimVolume('config', `config-${app}`);
 }
 
-/** Creates the config claim for an app (Longhorn mode only). */
+/** Creates the config claim for an app (Longhorn mode only), protected from Flux's pruning. */
 export function addConfigClaim(scope: Construct, cfg: StackConfig, app: string, size: string): void {
   if (cfg.storage.mode === 'hostPath') return;
   setFileName(
     new k8s.KubePersistentVolumeClaim(scope, 'config-pvc', {
-      metadata: { name: `config-${app}`, namespace: cfg.namespace, labels: appLabels(app) },
+      metadata: { name: `config-${app}`, namespace: cfg.namespace, labels: appLabels(app), annotations: { ...PRUNE_DISABLED } },
       spec: {
         accessModes: ['ReadWriteOnce'],
         storageClassName: cfg.storage.configStorageClass,
@@ -114,7 +115,7 @@ export function addNfsVolume(
   const pvName = `${cfg.namespace}-${props.claim}`;
   setFileName(
     new k8s.KubePersistentVolume(scope, `${id}-pv`, {
-      metadata: { name: pvName, labels: { 'app.kubernetes.io/part-of': 'media-stack' } },
+      metadata: { name: pvName, labels: { 'app.kubernetes.io/part-of': 'media-stack' }, annotations: { ...PRUNE_DISABLED } },
       spec: {
         capacity: { storage: q(props.nfs.size) },
         accessModes: props.accessModes,
@@ -129,7 +130,7 @@ export function addNfsVolume(
   );
   setFileName(
     new k8s.KubePersistentVolumeClaim(scope, `${id}-pvc`, {
-      metadata: { name: props.claim, namespace: cfg.namespace, labels: { 'app.kubernetes.io/part-of': 'media-stack' } },
+      metadata: { name: props.claim, namespace: cfg.namespace, labels: { 'app.kubernetes.io/part-of': 'media-stack' }, annotations: { ...PRUNE_DISABLED } },
       spec: {
         accessModes: props.accessModes,
         storageClassName: '',

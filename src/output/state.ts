@@ -1,0 +1,119 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { KubeObject, PlacedObject } from './model.js';
+
+/**
+ * Flux's prune protection (kustomize-controller `kustomize.toolkit.fluxcd.io/prune: disabled`):
+ * the controller skips such an object both when it garbage-collects objects that left the source
+ * and when their Kustomization is deleted, so the object is left in the cluster, unmanaged.
+ */
+export const PRUNE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/prune';
+export const PRUNE_DISABLED = { [PRUNE_ANNOTATION]: 'disabled' } as const;
+
+/**
+ * Kinds whose objects hold state the stack cannot recreate: a claim is the app's data (config
+ * databases, the symlink library, downloads, backups), a PersistentVolume binds a NAS export, and
+ * deleting the namespace deletes every claim in it.
+ */
+export const STATEFUL_KINDS: readonly string[] = ['Namespace', 'PersistentVolumeClaim', 'PersistentVolume'];
+
+export function holdsState(o: KubeObject): boolean {
+  return STATEFUL_KINDS.includes(o.kind);
+}
+
+export function isPruneProtected(o: KubeObject): boolean {
+  return (o.metadata.annotations?.[PRUNE_ANNOTATION] ?? o.metadata.labels?.[PRUNE_ANNOTATION])?.toLowerCase() === 'disabled';
+}
+
+/** A stateful object the previous output had and the new one drops. */
+export interface DroppedState {
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+  /** The file of the previous output that held it. */
+  readonly path: string;
+  /** Needs the operator's confirmation (`--allow-data-loss`); false for notes only. */
+  readonly confirm: boolean;
+  /** What Flux does with it once the new output is reconciled. */
+  readonly consequence: string;
+}
+
+const idOf = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+/** `Kind namespace/name`, as the refusal and the summary name an object. */
+export function describeDropped(d: DroppedState): string {
+  return `${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name} (${d.path}): ${d.consequence}`;
+}
+
+/**
+ * Stateful objects of `previous` that `next` no longer has (same kind, namespace and name), and
+ * StatefulSets with volumeClaimTemplates that disappear (a note: their claims are not Flux's).
+ */
+export function droppedState(previous: readonly PlacedObject[], next: readonly KubeObject[]): DroppedState[] {
+  const kept = new Set(next.map(idOf));
+  const out: DroppedState[] = [];
+  for (const { object: o, path } of previous) {
+    if (kept.has(idOf(o))) continue;
+    const base = { kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), path };
+    if (holdsState(o)) {
+      out.push({
+        ...base,
+        confirm: true,
+        consequence: isPruneProtected(o)
+          ? 'prune is disabled on it, so Flux leaves it in the cluster, orphaned (no longer applied or deleted by Flux); its data stays until you delete it (runbook "Deleting state on purpose")'
+          : `it does not carry ${PRUNE_ANNOTATION}: disabled in the previous output, so Flux (prune: true) DELETES it${o.kind === 'Namespace' ? ' and every claim in it' : ''} on the next reconcile`,
+      });
+      continue;
+    }
+    const templates = o.kind === 'StatefulSet' ? (((o as { spec?: { volumeClaimTemplates?: { metadata?: { name?: string } }[] } }).spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name).filter(Boolean) as string[]) : [];
+    if (templates.length > 0) {
+      out.push({
+        ...base,
+        confirm: false,
+        consequence: `Flux deletes the StatefulSet; the claims its volumeClaimTemplates created (${templates.map((t) => `${t}-${o.metadata.name}-<ordinal>`).join(', ')}) are not Flux's objects and stay (persistentVolumeClaimRetentionPolicy defaults to Retain): delete them by hand if unwanted`,
+      });
+    }
+  }
+  return out.sort((a, b) => a.path.localeCompare(b.path) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+}
+
+/**
+ * The Kubernetes objects of a previous output below `root` (e.g. `clusters/homelab`), with their
+ * files. Missing folder → none. Generated `kustomization.yaml` files are not objects of the cluster.
+ */
+export function readOutputObjects(dir: string, root: string): PlacedObject[] {
+  const base = join(dir, root);
+  if (!existsSync(base)) return [];
+  const out: PlacedObject[] = [];
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(base, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(child);
+      else if (e.isFile() && e.name.endsWith('.yaml') && e.name !== 'kustomization.yaml') {
+        for (const doc of parseAllDocuments(readFileSync(join(base, child), 'utf8'))) {
+          const o = doc.toJS() as KubeObject | null;
+          if (o && typeof o === 'object' && typeof o.kind === 'string' && o.metadata && typeof o.metadata.name === 'string') out.push({ object: o, path: posix.join(root, child) });
+        }
+      }
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** Thrown when a synth would drop stateful objects and the operator did not confirm it; nothing is written. */
+export class DataLossError extends Error {
+  constructor(readonly dropped: readonly DroppedState[]) {
+    const blocking = dropped.filter((d) => d.confirm);
+    super(
+      [
+        `this output drops ${blocking.length} object(s) that hold state (the previous output has them, the new one does not):`,
+        ...dropped.map((d) => `  - ${describeDropped(d)}`),
+        'if that is what you want (app disabled, instance renamed, storage mode changed), run the synth again with --allow-data-loss;',
+        'otherwise restore the setting that removed them.',
+      ].join('\n'),
+    );
+    this.name = 'DataLossError';
+  }
+}
