@@ -46,6 +46,7 @@ describe('generated docs for the default config', () => {
       'docs/gpu-transcoding.md',
       'docs/post-deploy.md',
       'docs/secrets.md',
+      'docs/state.md',
       'docs/streaming-to-permanent.md',
       'docs/verification.md',
     ]);
@@ -56,6 +57,15 @@ describe('generated docs for the default config', () => {
       expect(f.content).toMatchSnapshot();
     });
   }
+
+  it('state.md lists every claim, PV and the namespace with its prune protection and how to delete it', () => {
+    const page = byPath.get('docs/state.md')!;
+    for (const name of ['media/config-sonarr', 'media/symlink-library', 'media-media-library', '`media`']) expect(page).toContain(name);
+    expect(page).not.toContain('**enabled**');
+    expect(page).toContain('codecs-clusterplex-worker-<ordinal>');
+    expect(page).toMatch(/kubectl -n media delete pvc config-\w+/);
+    expect(page).toContain('--allow-data-loss');
+  });
 
   it('is deterministic', () => {
     expect(docsOf().files).toEqual(files);

@@ -109,7 +109,7 @@ describe('state survives Flux', () => {
     const file = join(out, 'clusters/homelab/apps/media/pulsarr/pvc-config.yaml');
     const tree = readTree(out);
     writeFileSync(file, tree.get('clusters/homelab/apps/media/pulsarr/pvc-config.yaml')!.replace(/\n  annotations:\n    kustomize\.toolkit\.fluxcd\.io\/prune: disabled/, ''));
-    const err = await synthOnce({ apps: { pulsarr: { enabled: false } } }, out).catch((e: unknown) => e as DataLossError);
+    const err = (await synthOnce({ apps: { pulsarr: { enabled: false } } }, out).catch((e: unknown) => e)) as DataLossError;
     expect(err).toBeInstanceOf(DataLossError);
     expect(err.message).toMatch(/config-pulsarr .*does not carry kustomize\.toolkit\.fluxcd\.io\/prune: disabled .* DELETES it/);
   });
