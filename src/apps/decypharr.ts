@@ -60,6 +60,8 @@ export class Decypharr extends Component {
 
     this.addSecret('decypharr-secrets', [
       { key: 'realdebrid-api-key', source: { kind: 'operator', description: 'Real-Debrid API token (https://real-debrid.com/apitoken)' } },
+      // Signs the UI session cookies; without it Decypharr uses a key built into its source.
+      { key: 'session-secret', source: { kind: 'generated', length: 48, alphabet: 'alphanumeric' } },
       ...(d.usenet
         ? ([
             { key: 'usenet-host', source: { kind: 'operator', description: 'Usenet provider NNTP host name (e.g. news.usenetexpress.com)' } },
@@ -76,6 +78,9 @@ export class Decypharr extends Component {
       UMASK: '002',
       TZ: cfg.timezone,
       DECYPHARR_LOG_LEVEL: 'info',
+      // UI login (sign-up on the first visit); the Arrs keep authenticating by URL + API key.
+      DECYPHARR_USE_AUTH: 'true',
+      DECYPHARR_SECRET_KEY: { secret: 'decypharr-secrets', key: 'session-secret' },
       DECYPHARR_DOWNLOAD_FOLDER: DECYPHARR_DOWNLOAD_FOLDER,
       DECYPHARR_DEBRIDS__0__NAME: 'realdebrid',
       DECYPHARR_DEBRIDS__0__PROVIDER: 'realdebrid',
@@ -183,7 +188,10 @@ export class Decypharr extends Component {
     this.addHealthCheck({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: sts.metadata.name!, namespace: cfg.namespace });
 
     const self = { app: 'decypharr' };
-    if (cfg.ingress.enabled) this.addCall({ from: 'ingress-controller', to: self, ports: [DECYPHARR_PORT], why: 'web UI through the ingress' });
+    // Decypharr's sign-up page (POST /register) replaces the credentials for anyone who reaches it,
+    // so its UI gets an Ingress only behind a forward-auth login; otherwise use a port-forward.
+    const ingress = cfg.ingress.enabled && cfg.ingress.auth.mode === 'forward-auth';
+    if (ingress) this.addCall({ from: 'ingress-controller', to: self, ports: [DECYPHARR_PORT], why: 'web UI through the ingress' });
     this.addCall({ from: self, to: 'internet', ports: 'any', why: 'Real-Debrid API and usenet providers' });
     for (const arr of arrs) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'import callbacks into the Arr that sent the download' });
     if (!singleNode) {
@@ -193,7 +201,7 @@ export class Decypharr extends Component {
     }
     addService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
     addHeadlessService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
-    addIngress(this, cfg, { name: 'decypharr', instance: 'decypharr', service: 'decypharr', port: 'http' });
+    if (ingress) addIngress(this, cfg, { name: 'decypharr', instance: 'decypharr', service: 'decypharr', port: 'http' });
 
     if (!singleNode) {
       // Pinned ClusterIP: kubelet mounts NFS on the node, where Service names do not resolve.

@@ -161,6 +161,7 @@ export class Plex extends Component {
         : {}),
     });
     addHeadlessService(this, cfg, { name: 'plex', instance: 'plex', ports: [{ name: 'plex', port: PLEX_PORT }] });
-    addIngress(this, cfg, { name: 'plex', instance: 'plex', service: 'plex', port: 'plex' });
+    // Plex clients sign in with their plex.tv account and cannot answer a forward-auth login.
+    addIngress(this, cfg, { name: 'plex', instance: 'plex', service: 'plex', port: 'plex', forwardAuth: false });
   }
 }

@@ -51,6 +51,7 @@ export const DEFAULT_CONFIG: StackConfig = {
     className: 'traefik',
     domain: 'homelab',
     controllerNamespace: 'kube-system',
+    auth: { mode: 'apps' },
   },
   flux: {
     interval: '1h',

@@ -101,6 +101,32 @@ export interface StorageConfig {
   readonly singleNodeHostname?: string;
 }
 
+/**
+ * Who asks for a login before a web UI behind an Ingress answers. Requests through the ingress
+ * controller arrive from private addresses, so "no login for local addresses" would mean no login
+ * for anyone who reaches the ingress.
+ */
+export interface IngressAuthConfig {
+  /**
+   * - `'apps'`: each app's own login, required for every address (Sonarr/Radarr/Prowlarr Forms
+   *   login; create the user once, see docs/post-deploy.md of the output). Decypharr gets its login
+   *   switched on but no Ingress (its sign-up page stays open to anyone who reaches it): open it
+   *   through `kubectl port-forward`.
+   * - `'forward-auth'`: a Traefik forwardAuth Middleware you run (Authelia, Authentik…) guards every
+   *   UI Ingress except Plex's (Plex clients sign in with plex.tv); Sonarr/Radarr/Prowlarr use
+   *   authentication method External (no login of their own, the API still needs its key).
+   * @default 'apps'
+   */
+  readonly mode: 'apps' | 'forward-auth';
+  /**
+   * The Middleware as Traefik's `router.middlewares` annotation names it,
+   * `<namespace>-<name>@kubernetescrd` (e.g. `auth-authelia@kubernetescrd`). Required with
+   * mode `'forward-auth'`.
+   * @default - none
+   */
+  readonly middleware?: string;
+}
+
 export interface IngressConfig {
   /** Create Ingresses for the web UIs. @default true */
   readonly enabled: boolean;
@@ -112,6 +138,8 @@ export interface IngressConfig {
   readonly tlsSecretName?: string;
   /** Namespace of the ingress controller pods (for NetworkPolicies). @default 'kube-system' (k3s Traefik) */
   readonly controllerNamespace: string;
+  /** Logins in front of the web UIs. @default - { mode: 'apps' } */
+  readonly auth: IngressAuthConfig;
 }
 
 export interface FluxConfig {

@@ -82,6 +82,10 @@ export const CONFIG_SCHEMA = node({
     domain: dnsName,
     tlsSecretName: optional(dnsName),
     controllerNamespace: dnsLabel,
+    auth: node({
+      mode: oneOf(['apps', 'forward-auth']),
+      middleware: optional(str(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?@[a-z]+$/, 'use the name Traefik gives the Middleware, "<namespace>-<name>@kubernetescrd"')),
+    }),
   }),
   flux: node({
     interval: duration,
@@ -164,6 +168,11 @@ function crossFieldIssues(c: StackConfig): ConfigIssue[] {
   const need = (cond: boolean, path: string, message: string) => {
     if (cond) issues.push({ path, message });
   };
+  need(
+    c.ingress.auth.mode === 'forward-auth' && !c.ingress.auth.middleware,
+    'ingress.auth.middleware',
+    'mode forward-auth needs the Traefik Middleware that asks for the login, e.g. middleware: \'auth-authelia@kubernetescrd\'; or use mode \'apps\' (each app\'s own login)',
+  );
   need(
     a.clusterplex.enabled && !a.plex.enabled,
     'apps.clusterplex.enabled',

@@ -7,6 +7,7 @@ import { DOWNLOADS_PAGE, DOWNLOADS_TITLE, downloadsAndDatabase } from './downloa
 import { c, Md } from './md.js';
 import type { KubeObject } from '../output/model.js';
 import { holdsState, isPruneProtected, PRUNE_ANNOTATION } from '../output/state.js';
+import { TRAEFIK_MIDDLEWARES } from '../lib/workload.js';
 import { envValue, INSTANCE_LABEL as INSTANCE, sh, type ContainerJson, type PodSpecJson, type StackView, type Workload } from './model.js';
 import { docWarnings } from './warnings.js';
 
@@ -628,6 +629,8 @@ function postDeploy(f: Facts): string {
     md.sh(keyRows);
   }
 
+  logins(f, md);
+
   const plex = f.one('plex');
   if (plex) {
     const ctr = f.main(plex);
@@ -710,6 +713,51 @@ function postDeploy(f: Facts): string {
     );
   }
   return md.toString();
+}
+
+/** The first login of every UI: which login guards it, and how the first user is created. */
+function logins(f: Facts, md: Md): void {
+  const v = f.v;
+  const auth = v.cfg.ingress.auth;
+  const servarr = [...f.arrs, ...v.workloadsOfApp('prowlarr')];
+  const decypharr = f.one('decypharr');
+  if (servarr.length === 0 && !decypharr) return;
+  md.h(2, 'Logins');
+  if (auth.mode === 'forward-auth') {
+    const guarded = v.all('Ingress').filter((i) => i.metadata.annotations?.[TRAEFIK_MIDDLEWARES] === auth.middleware);
+    md.p(
+      `Every UI Ingress${guarded.length ? ` (${guarded.map((i) => c(i.metadata.name)).join(', ')})` : ''} is behind your forward-auth Middleware ${c(auth.middleware ?? '')}: the login is yours (Authelia, Authentik…). ${servarr.length ? `${servarr.map((w) => w.name).join(', ')} run with authentication method External (no login of their own; their API still needs the key), so anyone who reaches their Service directly gets in — the NetworkPolicies only let the ingress controller and the listed callers reach them.` : ''}${v.all('Ingress').some((i) => i.metadata.name === 'plex') ? ' Plex is not behind the Middleware: its clients sign in with plex.tv.' : ''}`,
+    );
+  } else if (servarr.length) {
+    md.p(
+      `${servarr.map((w) => w.name).join(', ')} ask for their Forms login from every address (${c('*__AUTH__REQUIRED=Enabled')}: through the ingress every client has a private address, which "disabled for local addresses" would let in). Nobody can sign in before a user exists, and the UI cannot create one while the login is required: create it once per instance through the API, with the instance's API key (pick the user name and password; ${c('jq')} and ${c('curl')} on your workstation):`,
+    );
+    const rows: string[] = [];
+    for (const w of servarr) {
+      const svc = f.svc(w);
+      const ref = f.secretRef(w, '__AUTH__APIKEY');
+      if (!svc || !ref) continue;
+      const api = w.app === 'prowlarr' ? 'v1' : 'v3';
+      const read = f.readSecret(ref.secret, ref.key);
+      const base = `http://localhost:${svc.port}/api/${api}/config/host`;
+      rows.push(
+        `# ${w.name}`,
+        `kubectl -n ${w.namespace} port-forward svc/${svc.name} ${svc.port}:${svc.port} &`,
+        read[0]?.startsWith('#') ? `KEY='<${w.name}'s API key>'  ${read[0]}` : `KEY=$(${read[0]})`,
+        `curl -fsS -H "X-Api-Key: $KEY" ${base} | jq --arg u admin --arg p '<password>' '.username=$u | .password=$p | .passwordConfirmation=$p' | curl -fsS -X PUT -H "X-Api-Key: $KEY" -H 'Content-Type: application/json' --data-binary @- ${base}/1`,
+        'kill %1',
+      );
+    }
+    md.sh(rows);
+    md.p(`Then sign in at ${servarr.map((w) => f.uiUrl(w) ?? w.name).join(', ')}. Change a password later under Settings › General › Security.`);
+  }
+  if (decypharr) {
+    const svc = f.svc(decypharr);
+    const url = f.uiUrl(decypharr);
+    md.p(
+      `Decypharr: its login is on (${c('DECYPHARR_USE_AUTH=true')}, session cookies signed with the generated ${c('decypharr-secrets/session-secret')}); the first visit asks you to register the user. Its sign-up page (${c('POST /register')}) keeps accepting new credentials from anyone who reaches it, so ${url ? `its Ingress (${url}) exists only behind the forward-auth Middleware` : `it has no Ingress: open it with ${c(`kubectl -n ${decypharr.namespace} port-forward svc/${svc?.name ?? 'decypharr'} ${svc?.port ?? 8282}:${svc?.port ?? 8282}`)} and ${c(`http://localhost:${svc?.port ?? 8282}`)}`}. The Arrs keep signing in to its download-client API with their URL and API key.`,
+    );
+  }
 }
 
 // ─── streaming → permanent ──────────────────────────────────────────────────────────────────

@@ -203,10 +203,7 @@ export class ArrApp extends Component {
             env: {
               TZ: cfg.timezone,
               [`${prefix}__AUTH__APIKEY`]: ep.apiKey,
-              // Forms login for the UI; API clients use the key. Local addresses (the LAN and
-              // the pod network) skip the login, as most homelab setups want.
-              [`${prefix}__AUTH__METHOD`]: 'Forms',
-              [`${prefix}__AUTH__REQUIRED`]: 'DisabledForLocalAddresses',
+              ...arrAuthEnv(cfg, props.kind),
               [`${prefix}__SERVER__PORT`]: String(ep.port),
               ...(postgres ? postgresEnv(cfg, ep) : {}),
               ...(props.env ?? {}),
@@ -239,6 +236,19 @@ export class ArrApp extends Component {
     addHeadlessService(this, cfg, { name: ep.instance, instance: ep.instance, app: props.kind, ports: [{ name: 'http', port: ep.port }] });
     addIngress(this, cfg, { name: ep.instance, instance: ep.instance, app: props.kind, service: ep.instance, port: 'http' });
   }
+}
+
+/**
+ * `<KIND>__AUTH__METHOD`/`__REQUIRED` (Servarr AuthOptions). Required for every address: through
+ * the ingress every client has a private address, which DisabledForLocalAddresses lets in
+ * without a login. API clients (the wiring job, Prowlarr, Decypharr) always need the key.
+ */
+export function arrAuthEnv(cfg: StackConfig, kind: ArrKind): Record<string, string> {
+  const prefix = kind.toUpperCase();
+  return {
+    [`${prefix}__AUTH__METHOD`]: cfg.ingress.auth.mode === 'forward-auth' ? 'External' : 'Forms',
+    [`${prefix}__AUTH__REQUIRED`]: 'Enabled',
+  };
 }
 
 /**

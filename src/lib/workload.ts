@@ -100,12 +100,34 @@ export function addHeadlessService(scope: Construct, cfg: StackConfig, p: Omit<S
 }
 
 /** `<name>.<domain>` through the configured ingress class. */
-export function addIngress(scope: Construct, cfg: StackConfig, p: { name: string; instance: string; app?: string; service: string; port: string }): ApiObject | undefined {
+/** Traefik's annotation that puts Middlewares in front of an Ingress's routers. */
+export const TRAEFIK_MIDDLEWARES = 'traefik.ingress.kubernetes.io/router.middlewares';
+
+export function addIngress(
+  scope: Construct,
+  cfg: StackConfig,
+  p: {
+    name: string;
+    instance: string;
+    app?: string;
+    service: string;
+    port: string;
+    /** Behind `ingress.auth.middleware` in forward-auth mode. @default true */
+    forwardAuth?: boolean;
+  },
+): ApiObject | undefined {
   if (!cfg.ingress.enabled) return undefined;
   const host = `${p.name}.${cfg.ingress.domain}`;
+  const auth = cfg.ingress.auth;
+  const guarded = auth.mode === 'forward-auth' && auth.middleware && (p.forwardAuth ?? true);
   return setFileName(
     new k8s.KubeIngress(scope, `${p.name}-ingress`, {
-      metadata: { name: p.name, namespace: cfg.namespace, labels: appLabels(p.app ?? p.instance, p.instance) },
+      metadata: {
+        name: p.name,
+        namespace: cfg.namespace,
+        labels: appLabels(p.app ?? p.instance, p.instance),
+        ...(guarded ? { annotations: { [TRAEFIK_MIDDLEWARES]: auth.middleware! } } : {}),
+      },
       spec: {
         ingressClassName: cfg.ingress.className,
         ...(cfg.ingress.tlsSecretName ? { tls: [{ hosts: [host], secretName: cfg.ingress.tlsSecretName }] } : {}),
