@@ -739,6 +739,7 @@ function logins(f: Facts, md: Md): void {
       if (!svc || !ref) continue;
       const api = w.app === 'prowlarr' ? 'v1' : 'v3';
       const read = f.readSecret(ref.secret, ref.key);
+      if (read.length === 0) continue;
       const base = `http://localhost:${svc.port}/api/${api}/config/host`;
       rows.push(
         `# ${w.name}`,

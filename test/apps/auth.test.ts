@@ -18,7 +18,7 @@ const postDeploy = (cfg: StackConfigInput) => generateDocs(docsInputOf(cfg)).fin
 describe("logins on the web UIs: the apps' own (default)", () => {
   const { objects, find } = objectsOf({ apps: { sonarr: { extraInstances: ['4k'] } } });
 
-  it.each([...SERVARR, ['sonarr-4k', 'SONARR']])('%s requires its Forms login from every address', (name, prefix) => {
+  it.each([...SERVARR, ['sonarr-4k', 'SONARR'] as const])('%s requires its Forms login from every address', (name, prefix) => {
     const env = envOf(containerOf(find('StatefulSet', name), name === 'sonarr-4k' ? 'sonarr' : name));
     expect(env[`${prefix}__AUTH__METHOD`]).toBe('Forms');
     expect(env[`${prefix}__AUTH__REQUIRED`]).toBe('Enabled');
