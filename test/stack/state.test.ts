@@ -80,11 +80,14 @@ describe('state survives Flux', () => {
     const { error, confirmed } = await dropBetween({ apps: { sonarr: { extraInstances: ['4k'] } } }, { apps: { sonarr: { extraInstances: ['uhd'] } } });
     expect(error.dropped.filter((d) => d.confirm).map((d) => `${d.kind} ${d.name}`)).toEqual(['PersistentVolumeClaim config-sonarr-4k']);
     expect(confirmed.result.droppedState.map((d) => d.name)).toEqual(['config-sonarr-4k']);
+    expect(confirmed.summary).toContain('! PersistentVolumeClaim media/config-sonarr-4k (clusters/homelab/apps/media/sonarr-4k/pvc-config.yaml)');
   });
 
   it('changing the storage mode names every claim, PV and the ClusterPlex template claims', async () => {
-    const { error } = await dropBetween({}, { storage: { mode: 'hostPath' } });
+    const { error, confirmed } = await dropBetween({}, { storage: { mode: 'hostPath' } });
     const confirm = error.dropped.filter((d) => d.confirm);
+    expect(confirmed.summary).toContain(`state dropped from the output: ${confirm.length} object(s) (confirmed with --allow-data-loss)`);
+    for (const d of confirm) expect(confirmed.summary).toContain(`! ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name} (${d.path})`);
     expect(confirm.map((d) => d.kind)).toEqual(expect.arrayContaining(['PersistentVolumeClaim', 'PersistentVolume']));
     expect(confirm.map((d) => d.name)).toEqual(expect.arrayContaining(['config-sonarr', 'config-radarr', 'symlink-library', 'media-library', 'media-media-library']));
     expect(confirm.some((d) => d.kind === 'Namespace')).toBe(false);
