@@ -23,6 +23,8 @@ export interface SynthOptions {
   readonly previousDir?: string;
   /** Environment (operator values, SOPS_AGE_KEY_FILE…). @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /** Generate every generated Secret value anew instead of keeping it (after a leak). @default false */
+  readonly regenerateSecrets?: boolean;
 }
 
 export interface SynthResult {
@@ -140,6 +142,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
     previousDir: opts.previousDir,
     env: opts.env ?? process.env,
     clusterRoot: root,
+    regenerate: opts.regenerateSecrets ?? false,
   });
   placed.push(...secrets.placed);
 

@@ -6,11 +6,14 @@ import { formatSummary } from '../docs/summary.js';
 import { writeTree } from '../output/write.js';
 import { synthesize } from '../synth.js';
 
-const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--previous DIR]
+const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--previous DIR] [--regenerate-secrets]
 
   --config FILE    stack config (.ts, .js, .json, .yaml); default: the embedded default config
   --out DIR        output folder, replaced atomically; default: dist
   --previous DIR   where existing encrypted Secrets are kept from; default: --out if it exists, else dist
+  --regenerate-secrets
+                   generate every generated Secret value (API keys, passwords) anew, e.g. after a leak
+                   (\`npm run keys -- rotate --regenerate\` does this for you)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -22,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string' },
         out: { type: 'string', default: 'dist' },
         previous: { type: 'string' },
+        'regenerate-secrets': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -39,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   const previousDir = args.previous ? resolve(args.previous) : existsSync(out) ? out : existsSync(resolve('dist')) ? resolve('dist') : undefined;
   try {
     const config = await loadConfig(args.config);
-    const result = await synthesize({ config, projectDir, previousDir });
+    const result = await synthesize({ config, projectDir, previousDir, regenerateSecrets: args['regenerate-secrets'] });
     const report = await writeTree(out, result.files);
     process.stdout.write(formatSummary(result, report, { out: args.out! }));
     return 0;
