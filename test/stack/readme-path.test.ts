@@ -12,9 +12,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decryptSops } from 'sops-age';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { resolveConfig } from '../../src/config/index.js';
 import { DEMO_RECIPIENT, inspectSopsYaml, parseIdentities, recipientOf } from '../../src/sops/index.js';
 import { findEncryptedFiles } from '../../src/sops/keys.js';
+import { ageCliDecrypt } from '../sops/helpers.js';
 import { DEMO_KEY, fakeOperatorValue, operatorEnv, PROJECT, readTree } from './support.js';
 
 const run = promisify(execFile);
@@ -52,6 +54,16 @@ async function decryptTree(dir: string, identity: string): Promise<Map<string, R
   return res;
 }
 
+/** Secret file (relative) → its data key, unwrapped by the real age CLI with keyFile. */
+function dataKeys(dir: string, keyFile: string): Map<string, string> {
+  const res = new Map<string, string>();
+  for (const file of findEncryptedFiles(dir)) {
+    const { sops } = parseYaml(readFileSync(file, 'utf8')) as { sops: { age: { enc: string }[] } };
+    res.set(file.slice(dir.length + 1), ageCliDecrypt(sops.age[0]!.enc, keyFile).toString('hex'));
+  }
+  return res;
+}
+
 const valuesOf = (tree: Map<string, Record<string, string>>) => [...tree.values()].flatMap((sd) => Object.values(sd));
 const demoIdentity = parseIdentities(readFileSync(DEMO_KEY, 'utf8'), DEMO_KEY)[0]!;
 // every operator value the default config needs, distinctive so leaks can be scanned for
@@ -60,6 +72,7 @@ const operatorValues = Object.fromEntries(Object.entries(operatorEnv(resolveConf
 let demoValues: string[];
 let myIdentity: string;
 let first: Map<string, Record<string, string>>;
+let firstDataKeys: Map<string, string>;
 
 beforeAll(async () => {
   // A fresh copy of the working tree (what a clone holds), node_modules linked, not copied.
@@ -123,6 +136,8 @@ describe("the README's path from the demo to a real cluster", () => {
       expect(inspectSopsYaml(text).recipients).toEqual([myRecipient]);
       await expect(decryptSops(text, { secretKey: demoIdentity, fileType: 'yaml' })).rejects.toThrow();
     }
+    firstDataKeys = dataKeys(out, join(home, '.config/sops/age/keys.txt'));
+    expect(firstDataKeys.size).toBe(first.size);
     const tree = readTree(out);
     for (const [path, text] of tree) {
       expect(text, path).not.toMatch(/DEMO/);
@@ -155,6 +170,8 @@ describe("the README's path from the demo to a real cluster", () => {
       }
     }
     for (const file of findEncryptedFiles(out)) await expect(decryptSops(readFileSync(file, 'utf8'), { secretKey: myIdentity, fileType: 'yaml' })).rejects.toThrow();
+    // fresh data keys (the real age CLI unwraps them): the old identity's old files open nothing new
+    for (const [path, key] of dataKeys(out, newKey)) expect(key, path).not.toBe(firstDataKeys.get(path));
     for (const v of [...valuesOf(now), ...valuesOf(first)]) expect(r.stdout.includes(v) || r.stderr.includes(v)).toBe(false);
   }, 120_000);
 });
