@@ -2,14 +2,17 @@
  * Leaving the demo: no value that is public through the committed demo identity is carried into
  * an output that no longer encrypts to the demo recipient (issue 9 §1).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { demoOutputFingerprints } from '../../scripts/demo-fingerprints.js';
 import { DEMO_VALUE_FINGERPRINTS } from '../../src/secrets/demo-fingerprints.js';
 import { isDemoValue } from '../../src/secrets/demo-values.js';
+import { resolveConfig } from '../../src/config/index.js';
+import { renderSecrets } from '../../src/output/secrets.js';
 import { MissingSecretValuesError } from '../../src/secrets/resolve.js';
-import { DEMO_RECIPIENT, decryptYaml, demoIdentity, encryptYaml, inspectSopsYaml } from '../../src/sops/index.js';
+import { DEMO_RECIPIENT, decryptYaml, demoIdentity, encryptYaml, inspectSopsYaml, withoutDemoNote } from '../../src/sops/index.js';
 import { REPO, SECRET_RULE } from '../sops/helpers.js';
 import { decypharr, errorOf, newKey, Output, plex, sonarr, sopsConfigFor, type Key } from './helpers.js';
 
@@ -142,5 +145,25 @@ describe('regenerate (after a leak)', () => {
     ]);
     expect((await stringDataOf(out.files.get(sonarr.path)!, [mine.identity]))['api-key']).not.toBe(old);
     expect(await stringDataOf(out.files.get(plex.path)!, [mine.identity])).toEqual({ token: 'my-plex-token' });
+  });
+});
+
+describe('the synth warnings once the demo recipient is gone', () => {
+  it('never call a real key the DEMO key, and flag a hand-edited .sops.yaml whose header still does', async () => {
+    const committed = readFileSync(join(REPO, '.sops.yaml'), 'utf8');
+    const handEdited = committed.replaceAll(DEMO_RECIPIENT, mine.recipient);
+    const keysWritten = withoutDemoNote(handEdited);
+    const warningsFor = async (sopsYaml: string) => {
+      const projectDir = mkdtempSync(join(tmpdir(), 'demo-warn-'));
+      writeFileSync(join(projectDir, '.sops.yaml'), sopsYaml);
+      const res = await renderSecrets(resolveConfig({}), [sonarr], { projectDir, env: { HOME: projectDir, SOPS_AGE_KEY: mine.identity }, clusterRoot: 'clusters/homelab' });
+      return res.warnings.join('\n');
+    };
+    expect(await warningsFor(committed)).toMatch(/still encrypts to the DEMO recipient/);
+    const edited = await warningsFor(handEdited);
+    expect(edited).not.toMatch(/DEMO/);
+    expect(edited).toMatch(/no longer names the demo recipient, but its header comment still says it does/);
+    expect(keysWritten).not.toMatch(/demo/i);
+    expect(await warningsFor(keysWritten)).toBe('');
   });
 });
