@@ -16,6 +16,9 @@
  * An empty value (empty env var or `""`) counts as not supplied. Values are needed once: later
  * synths carry them over from the previous encrypted output (`resolve.ts`).
  *
+ * `secrets.sops.yaml` whose values are not all encrypted (a valid `sops:` block over clear text,
+ * what the output's `data|stringData` rule makes of it) is refused, with or without identities.
+ *
  * Without any age identity (CI) `secrets.sops.yaml` cannot be read; it is then skipped with a
  * warning and the synth relies on the previous encrypted files. When identities exist but none
  * opens it, that is an error.
