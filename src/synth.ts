@@ -32,6 +32,8 @@ export interface SynthOptions {
   readonly outputDir?: string;
   /** The operator confirmed dropping stateful objects (`--allow-data-loss`). @default false */
   readonly allowDataLoss?: boolean;
+  /** Generate every generated Secret value anew instead of keeping it (after a leak). @default false */
+  readonly regenerateSecrets?: boolean;
 }
 
 export interface SynthResult {
@@ -151,6 +153,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
     previousDir: opts.previousDir,
     env: opts.env ?? process.env,
     clusterRoot: root,
+    regenerate: opts.regenerateSecrets ?? false,
   });
   placed.push(...secrets.placed);
 

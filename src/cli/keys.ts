@@ -9,9 +9,12 @@ const USAGE = `usage: npm run keys -- <command> [options]
                                     ~/.config/sops/age/keys.txt), add its recipient to .sops.yaml
   add <age1…> [--out DIR]           add a recipient to .sops.yaml and re-encrypt every *.sops.yaml in DIR
   remove <age1…> [--out DIR]        remove a recipient likewise
-  rotate [--key-file PATH] [--keep age1…]… [--out DIR]
+  rotate [--key-file PATH] [--keep age1…]… [--out DIR] [--regenerate [--config FILE]]
                                     new identity replacing the current recipients (except --keep),
-                                    re-encrypt everything, print what to update in the cluster
+                                    re-encrypt everything with new data keys, print what to update
+                                    in the cluster; --regenerate (after a leak) then synthesizes FILE
+                                    (default: the embedded default config) into DIR with every
+                                    generated value (API keys, passwords) generated anew
   recipient [--key-file PATH]       print the recipient of an identity file
 
   --out DIR   synthesized output folder; default: dist
@@ -27,6 +30,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         'key-file': { type: 'string' },
         out: { type: 'string', default: 'dist' },
         keep: { type: 'string', multiple: true },
+        regenerate: { type: 'boolean', default: false },
+        config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -42,6 +47,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     return v.help ? 0 : 2;
   }
   const needsArg = cmd === 'add' || cmd === 'remove';
+  if ((v.regenerate || v.config !== undefined) && cmd !== 'rotate') {
+    process.stderr.write(`error: --regenerate and --config belong to rotate\n\n${USAGE}`);
+    return 2;
+  }
   if ((needsArg && !arg) || (!needsArg && arg !== undefined) || extra.length > 0) {
     process.stderr.write(`error: wrong arguments for ${cmd}\n\n${USAGE}`);
     return 2;
@@ -60,9 +69,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
       case 'remove':
         lines = (await removeRecipient({ ...base, recipient: arg! })).messages;
         break;
-      case 'rotate':
-        lines = (await rotateIdentity({ ...base, keyFile, keep: v.keep ?? [] })).messages;
+      case 'rotate': {
+        const rotated = await rotateIdentity({ ...base, keyFile, keep: v.keep ?? [] });
+        lines = rotated.messages;
+        if (v.regenerate) {
+          process.stdout.write(lines.join('\n') + '\n');
+          const regenerated = await regenerateAfterRotation({ projectDir, out: v.out!, config: v.config, env, keyFile: rotated.keyFile });
+          (regenerated.ok ? process.stdout : process.stderr).write(regenerated.lines.join('\n') + '\n');
+          return regenerated.ok ? 0 : 1;
+        }
         break;
+      }
       case 'recipient':
         lines = (await recipientsOfFile({ keyFile, env })).recipients;
         break;
@@ -75,6 +92,40 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
     return 1;
+  }
+}
+
+/**
+ * `rotate --regenerate`: the synth with every generated value generated anew, into the folder just
+ * rotated and with the new identity (the only one that opens it now). The rotation stands when
+ * this fails: the message says how to finish it.
+ */
+async function regenerateAfterRotation(o: { projectDir: string; out: string; config?: string; env: NodeJS.ProcessEnv; keyFile: string }): Promise<{ ok: boolean; lines: string[] }> {
+  const [{ loadConfig }, { synthesize }, { writeTree }] = await Promise.all([import('../config/load.js'), import('../synth.js'), import('../output/write.js')]);
+  const out = resolve(o.projectDir, o.out);
+  const again = `npm run synth -- ${o.config ? `--config ${o.config} ` : ''}--out ${o.out} --regenerate-secrets`;
+  try {
+    const config = await loadConfig(o.config);
+    const env = { ...o.env, SOPS_AGE_KEY_FILE: o.keyFile };
+    const result = await synthesize({ config, projectDir: o.projectDir, previousDir: out, env, regenerateSecrets: true });
+    await writeTree(out, result.files);
+    const generated = result.secrets.report.filter((r) => r.generatedKeys.length > 0).map((r) => `${r.name} (${r.generatedKeys.join(', ')})`);
+    return {
+      ok: true,
+      lines: [
+        `Generated anew in ${o.out}: ${generated.length ? generated.join('; ') : 'nothing (no generated values)'}.`,
+        'Values you supply were kept: change them at their source (Real-Debrid, Usenet provider, Plex…) if they may have leaked, and supply the new ones.',
+        'After Flux applied the new files, restart the consumers so they read the new values (see docs/secrets.md of the output, "Rotating the key").',
+      ],
+    };
+  } catch (err) {
+    return {
+      ok: false,
+      lines: [
+        `error: the rotation is complete, but regenerating the generated values failed: ${(err as Error).message}`,
+        `Fix that and finish with: SOPS_AGE_KEY_FILE=${o.keyFile} ${again}`,
+      ],
+    };
   }
 }
 

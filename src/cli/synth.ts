@@ -6,13 +6,16 @@ import { formatSummary } from '../docs/summary.js';
 import { writeTree } from '../output/write.js';
 import { synthesize } from '../synth.js';
 
-const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--previous DIR] [--allow-data-loss]
+const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--previous DIR] [--allow-data-loss] [--regenerate-secrets]
 
   --config FILE    stack config (.ts, .js, .json, .yaml); default: the embedded default config
   --out DIR        output folder, replaced atomically; default: dist
   --previous DIR   where existing encrypted Secrets are kept from; default: --out if it exists, else dist
   --allow-data-loss  confirm an output that drops objects holding state (PVCs, PVs, the namespace)
                    that the current --out has; without it such a synth refuses and names them
+  --regenerate-secrets
+                   generate every generated Secret value (API keys, passwords) anew, e.g. after a leak
+                   (\`npm run keys -- rotate --regenerate\` does this for you)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -25,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
         out: { type: 'string', default: 'dist' },
         previous: { type: 'string' },
         'allow-data-loss': { type: 'boolean', default: false },
+        'regenerate-secrets': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -43,7 +47,14 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const config = await loadConfig(args.config);
     // Data loss is judged against the folder being replaced (what Flux reconciles), never the demo dist.
-    const result = await synthesize({ config, projectDir, previousDir, outputDir: out, allowDataLoss: args['allow-data-loss'] });
+    const result = await synthesize({
+      config,
+      projectDir,
+      previousDir,
+      outputDir: out,
+      allowDataLoss: args['allow-data-loss'],
+      regenerateSecrets: args['regenerate-secrets'],
+    });
     const report = await writeTree(out, result.files);
     process.stdout.write(formatSummary(result, report, { out: args.out! }));
     return 0;

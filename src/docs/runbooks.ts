@@ -140,6 +140,15 @@ export class Facts {
     return this.v.workloadsOfApp(app).length > 0;
   }
 
+  /** Where a UI stores a copy of an *arr API key (entered by hand, see post-deploy.md). */
+  get uiStoredKeys(): string[] {
+    return [
+      ...(this.has('prowlarr') && this.arrs.length ? ['the apps in Prowlarr'] : []),
+      ...(this.has('decypharr') && this.arrs.length ? [`the download clients in ${this.arrKinds}`] : []),
+      ...(this.has('profilarr') && this.arrs.length ? ['Profilarr'] : []),
+    ];
+  }
+
   get arrs(): Workload[] {
     return [...this.v.workloadsOfApp('sonarr'), ...this.v.workloadsOfApp('radarr')];
   }
@@ -564,9 +573,12 @@ function secrets(f: Facts): string {
   md.sh(['npm run keys -- add age1… --out <output folder>', 'npm run keys -- remove age1… --out <output folder>']);
 
   md.h(2, 'Rotating the key');
-  md.p(`After a leak, or when the demo recipient is still in ${c('.sops.yaml')}. Keep the cluster able to decrypt both the old and the new files until Flux has applied the new ones:`);
+  md.p(
+    `When an identity may have leaked (a lost laptop, a departed admin), or to retire an old one. Keep the cluster able to decrypt both the old and the new files until Flux has applied the new ones. ` +
+      `Add ${c('--regenerate')} when the values themselves may be known to someone else (see "After a leak" below).`,
+  );
   md.ol([
-    `${c(`npm run keys -- rotate --key-file ${NEW_KEY_FILE} --out <output folder>`)} — writes a new identity to that file (an existing identity file is never overwritten), makes it the recipient in ${c('.sops.yaml')} instead of the current ones (${c('--keep age1…')} keeps one) and re-encrypts every Secret file.`,
+    `${c(`npm run keys -- rotate --key-file ${NEW_KEY_FILE} --out <output folder>`)} — writes a new identity to that file (an existing identity file is never overwritten), makes it the recipient in ${c('.sops.yaml')} instead of the current ones (${c('--keep age1…')} keeps one) and re-encrypts every Secret file (and ${c('secrets.sops.yaml')}) with a new data key, so the old identity and an old copy from Git history no longer open them.`,
     `Give the cluster both identities, so it decrypts the files in Git before and after your push: ${c(`cat ${AGE_KEY_FILE} ${NEW_KEY_FILE} > /tmp/both.agekey`)}, then replace the Secret with it (below).`,
     'Commit and push the re-encrypted files; wait until `flux get kustomizations` is Ready everywhere.',
     `Replace the Secret again with ${c(NEW_KEY_FILE)} alone, delete ${c('/tmp/both.agekey')}, use the new file from now on (${c(`SOPS_AGE_KEY_FILE=${NEW_KEY_FILE}`)}, or move it to ${c(AGE_KEY_FILE)}), back it up, and destroy the old key (also in its backups).`,
@@ -585,11 +597,9 @@ function secrets(f: Facts): string {
     ]);
   }
 
-  const uiKeys = [
-    ...(f.has('prowlarr') && f.arrs.length ? ['the apps in Prowlarr'] : []),
-    ...(f.has('decypharr') && f.arrs.length ? [`the download clients in ${f.arrKinds}`] : []),
-    ...(f.has('profilarr') && f.arrs.length ? ['Profilarr'] : []),
-  ];
+  afterALeak(f, md);
+
+  const uiKeys = f.uiStoredKeys;
   md.h(2, 'The key is lost');
   md.p('In this order:');
   md.ol([
@@ -603,6 +613,58 @@ function secrets(f: Facts): string {
   ]);
   md.p('Test the backup once a quarter: decrypt one file with the backup copy alone, e.g.', c(`SOPS_AGE_KEY_FILE=<backup copy> sops -d ${first?.path ?? '<file>'} >/dev/null && echo ok`) + '.');
   return md.toString();
+}
+
+/**
+ * What `keys rotate --regenerate` means for the running apps: which values are new, what reads
+ * them again (pods read Secrets at start; PostgreSQL's superuser password only at initdb) and
+ * what the operator must change at the source.
+ */
+function afterALeak(f: Facts, md: Md): void {
+  const v = f.v;
+  const generated = v.secretRequests.filter((r) => r.keys.some((k) => k.source.kind === 'generated'));
+  const operator = v.secretRequests.flatMap((r) => r.keys.filter((k) => k.source.kind === 'operator').map((k) => c(`${r.name}/${k.key}`)));
+  const readsSecret = (w: Workload, name: string) => [...(w.pod.initContainers ?? []), ...w.pod.containers].some((x) => x.env?.some((e) => e.valueFrom?.secretKeyRef?.name === name));
+  const restartable = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+  const readers = v.workloads.filter((w) => generated.some((r) => readsSecret(w, r.name)));
+  const consumers = readers.filter((w) => restartable.has(w.kind));
+  const jobs = readers.filter((w) => !restartable.has(w.kind));
+  md.h(2, 'After a leak: new values');
+  md.p(
+    `When the Secret files or their plaintext may be known to someone else (a leaked identity together with the Git history, a copied output, the public demo key), a new identity is not enough: the values must change too. ` +
+      `${c(`npm run keys -- rotate --key-file ${NEW_KEY_FILE} --out <output folder> --regenerate --config <your config>`)} rotates as above and then synthesizes with every generated value generated anew` +
+      (generated.length ? `: ${generated.map((r) => `${c(r.name)} (${r.keys.filter((k) => k.source.kind === 'generated').map((k) => c(k.key)).join(', ')})`).join(', ')}` : '') +
+      `. (${c('npm run synth -- --regenerate-secrets')} does the same without a rotation.) Then, after Flux applied the new files:`,
+  );
+  const steps: string[] = [];
+  const pg = v.workloads.find((w) => w.kind === 'StatefulSet' && w.pod.containers.some((x) => x.env?.some((e) => e.name === 'POSTGRES_PASSWORD' && e.valueFrom?.secretKeyRef)));
+  if (pg) {
+    const ctr = pg.pod.containers.find((x) => x.env?.some((e) => e.name === 'POSTGRES_PASSWORD'))!;
+    const ref = ctr.env!.find((e) => e.name === 'POSTGRES_PASSWORD')!.valueFrom!.secretKeyRef!;
+    const user = ctr.env!.find((e) => e.name === 'POSTGRES_USER')?.value ?? 'postgres';
+    const read = f.readSecret(ref.name, ref.key)[0];
+    if (read) {
+      steps.push(
+        `PostgreSQL takes ${c('POSTGRES_PASSWORD')} only when it initializes an empty data directory, so set the new superuser password in the running server first (the image trusts local connections inside the container): ` +
+          `${c(`printf "ALTER ROLE ${user} PASSWORD '%s';\\n" "$(${read})" | kubectl exec -i ${f.pod(pg)} ${f.n(pg)} -c ${ctr.name} -- psql -U ${user}`)}. The apps' own database passwords are set again by their ${c('postgres-init')} container on every start.`,
+      );
+    }
+  }
+  if (consumers.length) {
+    steps.push(
+      `Pods read Secrets when they start; nothing restarts by itself. Restart every workload that reads a regenerated value — each new value reaches all its consumers through the same Secret (the *arr apps read their API key from ${c('*__AUTH__APIKEY')} at start, and so do the clients configured by the environment):`,
+    );
+  }
+  md.ol(steps.length ? steps : ['Restart the consumers of the changed Secrets.']);
+  if (consumers.length) md.sh(consumers.map((w) => `kubectl rollout restart ${w.ref} ${f.n(w)}`));
+  if (jobs.length) md.p(`${jobs.map((w) => c(w.ref)).join(', ')} read${jobs.length === 1 ? 's' : ''} the new values on ${jobs.length === 1 ? 'its' : 'their'} next run.`);
+  const ui = f.uiStoredKeys;
+  if (ui.length) md.p(`Where a UI stored an old key, enter the new one (${ui.join(', ')} — see [post-deploy.md](post-deploy.md)).`);
+  if (operator.length) {
+    md.p(
+      `Values you supply are not generated and stay as they are: after a leak, change each credential among them (${operator.join(', ')}) at its source — a new token or password from the provider — and supply the new ones (see "Changing a value you supply"); a new encryption does not make a leaked token secret again.`,
+    );
+  }
 }
 
 // ─── post-deploy ────────────────────────────────────────────────────────────────────────────

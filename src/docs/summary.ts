@@ -1,5 +1,6 @@
 import { describeDropped } from '../output/state.js';
 import type { WriteReport } from '../output/write.js';
+import { DEMO_IDENTITY_FILE } from '../sops/index.js';
 import type { SynthResult } from '../synth.js';
 import { StackView } from './model.js';
 import { configWarnings, objectWarnings } from './warnings.js';
@@ -37,6 +38,8 @@ export function formatSummary(
     if (created.length) lines.push(`  created: ${created.join(', ')}`);
     const generated = result.secrets.report.filter((r) => r.generatedKeys.length > 0).map((r) => `${r.name} (${r.generatedKeys.join(', ')})`);
     if (generated.length) lines.push(`  generated values: ${generated.join('; ')}`);
+    const demo = result.secrets.report.filter((r) => r.demoKeys.length > 0).map((r) => `${r.name} (${r.demoKeys.join(', ')})`);
+    if (demo.length) lines.push(`  demo values replaced (public through ${DEMO_IDENTITY_FILE}, never carried over): ${demo.join('; ')}`);
   }
   for (const w of [...result.warnings, ...nodeRequirements(result)]) lines.push(`warning: ${w}`);
   return `${lines.join('\n')}\n`;

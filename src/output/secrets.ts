@@ -7,7 +7,7 @@ import { externalSecretObjects } from '../secrets/external-secrets.js';
 import type { SecretRequest } from '../secrets/model.js';
 import { resolveSecrets, type ResolvedSecrets } from '../secrets/resolve.js';
 import { loadOperatorValues } from '../secrets/sources.js';
-import { DEMO_RECIPIENT, findCreationRule, loadAgeIdentities, parseSopsConfig } from '../sops/index.js';
+import { DEMO_IDENTITY_FILE, DEMO_RECIPIENT, findCreationRule, loadAgeIdentities, parseSopsConfig, withoutDemoNote } from '../sops/index.js';
 import type { KubeObject, PlacedObject } from './model.js';
 
 export interface SecretsOutcome {
@@ -24,6 +24,8 @@ export interface RenderSecretsOptions {
   readonly previousDir?: string;
   readonly env: NodeJS.ProcessEnv;
   readonly clusterRoot: string;
+  /** Generate every generated value anew (see `ResolveSecretsOptions.regenerate`). @default false */
+  readonly regenerate?: boolean;
 }
 
 /** Turns the declared Secrets into SOPS files or External Secrets objects, per the config's backend. */
@@ -50,7 +52,8 @@ export async function renderSecrets(cfg: StackConfig, requests: readonly SecretR
   if (!existsSync(sopsPath)) {
     throw new Error(`${sopsPath} is missing: run \`npm run keys -- init\` to create an age identity and the SOPS creation rule`);
   }
-  const sopsConfig = parseSopsConfig(readFileSync(sopsPath, 'utf8'));
+  const sopsText = readFileSync(sopsPath, 'utf8');
+  const sopsConfig = parseSopsConfig(sopsText);
   const { identities } = await loadAgeIdentities(o.env);
   const operatorValues = await loadOperatorValues({ projectDir: o.projectDir, env: o.env, identities, requests });
   const previousDir = o.previousDir;
@@ -59,6 +62,7 @@ export async function renderSecrets(cfg: StackConfig, requests: readonly SecretR
     sopsConfig,
     identities,
     operatorValues: operatorValues.values,
+    regenerate: o.regenerate ?? false,
     readPrevious: (path: string) => {
       if (!previousDir) return undefined;
       const file = join(previousDir, path);
@@ -71,8 +75,12 @@ export async function renderSecrets(cfg: StackConfig, requests: readonly SecretR
   const demo = new Set(requests.flatMap((r) => findCreationRule(sopsConfig, r.path)?.age ?? []).filter((r) => r === DEMO_RECIPIENT));
   if (demo.size > 0) {
     warnings.push(
-      `.sops.yaml still encrypts to the DEMO recipient (its private key is committed in examples/demo.agekey): anyone can read these Secrets. Run \`npm run keys -- rotate\` before committing real values.`,
+      `.sops.yaml still encrypts to the DEMO recipient (its private key is committed in ${DEMO_IDENTITY_FILE}): anyone can read these Secrets. ` +
+        `Before committing real values run \`npm run keys -- init\` and \`npm run keys -- remove ${DEMO_RECIPIENT}\`; the next synth then replaces every demo value.`,
     );
+  } else if (withoutDemoNote(sopsText) !== sopsText) {
+    // Edited by hand: the header still calls the recipient the demo key, and it is copied into the output.
+    warnings.push(`.sops.yaml no longer names the demo recipient, but its header comment still says it does; replace that comment (\`npm run keys -- add <your age1… recipient>\` rewrites it).`);
   }
   return { texts, placed, report: resolved.report, warnings };
 }

@@ -21,13 +21,23 @@
  * |               |        | `re-encrypted` (with a warning) when no value has to be carried over |
  * |               |        | from the previous file; else an error telling how to fix it          |
  *
+ * Leaving the demo: while the creation rule encrypts to the demo recipient, everything works as
+ * above. Once it no longer does, a previous value is never carried over when it is public — the
+ * previous file is readable with the committed demo identity (opened with it), or the value is one
+ * the committed demo output held (`isDemoValue`, which also catches files re-encrypted away from
+ * the demo key). Such a generated value is generated anew; such an operator value counts as
+ * missing (optional ones are left out). The report names those keys (`demoKeys`).
+ *
+ * `regenerate` generates every generated value anew (after a leak, `keys rotate --regenerate`).
+ *
  * Values never leave this module except inside the encrypted texts: errors, warnings and the report
  * carry Secret names, keys, paths and recipients only.
  */
 import { randomBytes } from 'node:crypto';
 import { identityToRecipient } from 'age-encryption';
 import { parse as parseYaml } from 'yaml';
-import { decryptYaml, encryptYaml, findCreationRule, inspectSopsYaml, type CreationRule, type SopsConfig } from '../sops/index.js';
+import { decryptYaml, demoIdentity, DEMO_IDENTITY_FILE, encryptYaml, findCreationRule, inspectSopsYaml, isDemoReadable, type CreationRule, type SopsConfig } from '../sops/index.js';
+import { isDemoValue } from './demo-values.js';
 import {
   DEFAULT_LOCAL_SECRETS_FILE,
   DEFAULT_SOPS_SECRETS_FILE,
@@ -54,6 +64,12 @@ export interface ResolveSecretsOptions {
   readonly random?: RandomBytes;
   /** Timestamp for `sops.lastmodified` of files that are (re-)encrypted. @default - now */
   readonly now?: Date;
+  /**
+   * Generate every generated value anew instead of carrying it over (after a leak). Needs no
+   * identity for files whose values are all generated or supplied.
+   * @default false
+   */
+  readonly regenerate?: boolean;
 }
 
 export type SecretFileStatus = 'kept' | 're-encrypted' | 'created';
@@ -65,6 +81,11 @@ export interface SecretReportEntry {
   readonly status: SecretFileStatus;
   /** Keys whose values were generated in this run (empty when kept). */
   readonly generatedKeys: string[];
+  /**
+   * Keys whose previous value was public through the demo key and was therefore not carried over
+   * (generated anew, supplied, or — optional operator values — left out).
+   */
+  readonly demoKeys: string[];
 }
 
 export interface ResolvedSecrets {
@@ -84,6 +105,8 @@ export interface MissingSecretValue {
   readonly envVar: string;
   /** The encrypted file that needs it. */
   readonly path: string;
+  /** The previous file held the demo's (public) value, which is not carried over. @default false */
+  readonly replacesDemo?: boolean;
 }
 
 /** Any problem resolving the Secrets. `problems` lists each one; the message lists them all. */
@@ -204,12 +227,26 @@ export async function resolveSecrets(opts: ResolveSecretsOptions): Promise<Resol
       }
     }
 
+    // Leaving the demo: a previous file readable with the demo identity is opened with it (the
+    // identity is committed), so that none of its public values is carried over unnoticed.
+    const leavingDemo = !isDemoReadable(rule.age);
+    const demoPrevious = previous !== undefined && isDemoReadable(previous.recipients);
+    let openWith = identities;
+    if (demoPrevious && leavingDemo) {
+      try {
+        openWith = [...identities, await demoIdentity()];
+      } catch (err) {
+        problems.push(`${where}: the previous file is encrypted to the demo recipient, but ${messageOf(err)}`);
+        continue;
+      }
+    }
+
     // Open the previous file if one of the identities can.
     let previousPlain: Record<string, unknown> | undefined;
-    let notOpenedReason = identities.length === 0 ? 'no age identity is available' : '';
-    if (previous && identities.length > 0) {
+    let notOpenedReason = openWith.length === 0 ? 'no age identity is available' : '';
+    if (previous && openWith.length > 0) {
       try {
-        const { plain } = await decryptYaml(previous.text, identities);
+        const { plain } = await decryptYaml(previous.text, openWith);
         previousPlain = stripSops(plain);
         const sd = previousPlain['stringData'];
         if (isRecord(sd)) for (const v of Object.values(sd)) if (typeof v === 'string') secretsSeen.add(v);
@@ -226,14 +263,24 @@ export async function resolveSecrets(opts: ResolveSecretsOptions): Promise<Resol
       }
     }
 
+    // Keys whose previous value is public through the demo key: never carried out of the demo.
+    const publicKeys = new Set<string>();
+    if (previous && leavingDemo) {
+      const prevData = previousPlain && isRecord(previousPlain['stringData']) ? previousPlain['stringData'] : {};
+      for (const key of previous.keys) if (demoPrevious || isDemoValue(stringOf(prevData[key]))) publicKeys.add(key);
+    }
+
     // Plan every key.
     const plans = new Map<string, KeyPlan>();
     const previousKeys = new Set(previous?.keys ?? []);
+    const demoKeys: string[] = [];
     for (const spec of req.keys) {
       const value = supplied[spec.key];
+      const regenerate = opts.regenerate === true && spec.source.kind === 'generated';
       let plan: KeyPlan;
+      if (publicKeys.has(spec.key)) demoKeys.push(spec.key);
       if (value !== undefined) plan = 'supplied';
-      else if (previousKeys.has(spec.key)) plan = 'carry';
+      else if (previousKeys.has(spec.key) && !publicKeys.has(spec.key) && !regenerate) plan = 'carry';
       else if (spec.source.kind === 'generated') plan = 'generate';
       else if (spec.source.optional) plan = 'omit';
       else plan = 'missing';
@@ -246,11 +293,19 @@ export async function resolveSecrets(opts: ResolveSecretsOptions): Promise<Resol
           description: spec.source.description,
           envVar: secretEnvVarName(req.name, spec.key),
           path: req.path,
+          ...(publicKeys.has(spec.key) ? { replacesDemo: true } : {}),
         });
       }
     }
     const keysWith = (p: KeyPlan) => req.keys.filter((k) => plans.get(k.key) === p).map((k) => k.key);
     const hasMissing = keysWith('missing').length > 0;
+    const droppedDemo = keysWith('omit').filter((k) => publicKeys.has(k));
+    if (droppedDemo.length > 0 && !hasMissing) {
+      warnings.push(
+        `${where}: the optional value(s) ${list(droppedDemo)} held the demo's public placeholder and are left out now that the demo recipient is gone; ` +
+          `supply your own if you use them (${droppedDemo.map((k) => secretEnvVarName(req.name, k)).join(', ')}).`,
+      );
+    }
 
     const build = (carried: (key: string) => string): { doc: Record<string, unknown>; generated: string[] } => {
       const stringData: Record<string, string> = {};
@@ -275,14 +330,14 @@ export async function resolveSecrets(opts: ResolveSecretsOptions): Promise<Resol
         const text = await encryptYaml(doc, rule, { ...(opts.now ? { now: opts.now } : {}), ...(indent !== undefined ? { indent } : {}) });
         assertValuesEncrypted(text, req);
         files.push({ path: req.path, text });
-        report.push({ name: req.name, namespace: req.namespace, path: req.path, status, generatedKeys: generated });
+        report.push({ name: req.name, namespace: req.namespace, path: req.path, status, generatedKeys: generated, demoKeys });
       } catch (err) {
         problems.push(`${where}: encryption failed: ${redact(messageOf(err), secretsSeen)}`);
       }
     };
     const keep = () => {
       files.push({ path: req.path, text: previous!.text });
-      report.push({ name: req.name, namespace: req.namespace, path: req.path, status: 'kept', generatedKeys: [] });
+      report.push({ name: req.name, namespace: req.namespace, path: req.path, status: 'kept', generatedKeys: [], demoKeys: [] });
     };
 
     if (!previous) {
@@ -374,6 +429,7 @@ export function describeMissing(missing: readonly MissingSecretValue[]): string 
   const lines = [`${missing.length} required Secret value(s) are missing:`];
   for (const m of missing) {
     lines.push(`  - ${m.secret}/${m.key} (namespace ${m.namespace}, ${m.path}): ${m.description}`);
+    if (m.replacesDemo) lines.push(`      the previous value is the demo's placeholder (public through ${DEMO_IDENTITY_FILE}); it is not carried over now that the demo recipient is gone`);
     lines.push(`      env: ${m.envVar}`);
   }
   const bySecret = new Map<string, string[]>();

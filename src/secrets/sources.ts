@@ -16,6 +16,9 @@
  * An empty value (empty env var or `""`) counts as not supplied. Values are needed once: later
  * synths carry them over from the previous encrypted output (`resolve.ts`).
  *
+ * `secrets.sops.yaml` whose values are not all encrypted (a valid `sops:` block over clear text,
+ * what the output's `data|stringData` rule makes of it) is refused, with or without identities.
+ *
  * Without any age identity (CI) `secrets.sops.yaml` cannot be read; it is then skipped with a
  * warning and the synth relies on the previous encrypted files. When identities exist but none
  * opens it, that is an error.
@@ -26,7 +29,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { decryptYaml } from '../sops/index.js';
+import { clearTextValuePaths, decryptYaml, OPERATOR_SECRETS_PATH_REGEX } from '../sops/index.js';
 import { DEFAULT_LOCAL_SECRETS_FILE, DEFAULT_SOPS_SECRETS_FILE, secretEnvVarName, type OperatorValues, type SecretRequest } from './model.js';
 
 export interface LoadOperatorValuesOptions {
@@ -84,6 +87,7 @@ export async function loadOperatorValues(opts: LoadOperatorValuesOptions): Promi
   // Lowest precedence first; later sources overwrite.
   const sopsPath = at(sopsName);
   if (existsSync(sopsPath)) {
+    assertAllEncrypted(await readFile(sopsPath, 'utf8'), sopsName);
     if (opts.identities.length === 0) {
       warnings.push(
         `${sopsName} exists but no age identity is available, so it was not read; values the previous encrypted output does not already hold will be reported missing. Set SOPS_AGE_KEY_FILE to read it.`,
@@ -140,6 +144,31 @@ export async function loadOperatorValues(opts: LoadOperatorValuesOptions): Promi
   }
 
   return { values, origins, filesRead, warnings };
+}
+
+/**
+ * Refuses a `secrets.sops.yaml` that holds values in clear text under a valid `sops:` block: what
+ * sops writes when the output's rule (`encrypted_regex: ^(data|stringData)$`) matches it, because
+ * none of its keys is data/stringData. Checked without keys, so CI refuses it too.
+ */
+function assertAllEncrypted(text: string, file: string): void {
+  let clear: string[];
+  try {
+    clear = clearTextValuePaths(text);
+  } catch (err) {
+    throw new OperatorValuesError(`${file} is not a SOPS file (${safeMessage(err)}): encrypt it with \`sops encrypt -i ${file}\`, or put plaintext values into the gitignored ${DEFAULT_LOCAL_SECRETS_FILE}.`);
+  }
+  if (clear.length === 0) return;
+  throw new OperatorValuesError(
+    [
+      `${file} has a sops block, but ${clear.length} value(s) are not encrypted (${clear.slice(0, 5).join(', ')}${clear.length > 5 ? ', …' : ''}): ` +
+        'the creation rule it was encrypted with selects no key of it (like the output rule, encrypted_regex ^(data|stringData)$). Nothing was read.',
+      `Fix: put this rule first under creation_rules in .sops.yaml (\`npm run keys -- add <your age1… recipient>\` adds it):`,
+      `  - path_regex: ${OPERATOR_SECRETS_PATH_REGEX}`,
+      '    age: <your age1… recipient(s)>',
+      `then encrypt the file again: \`sops decrypt -i ${file} && sops encrypt -i ${file}\`. If it was committed like this, its values are in Git history in clear text: change them at their source.`,
+    ].join('\n'),
+  );
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

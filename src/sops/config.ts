@@ -6,6 +6,7 @@
  */
 import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { isAgeRecipient } from './age.js';
+import { DEMO_RECIPIENT } from './demo.js';
 import { SopsError } from './errors.js';
 import { goRegExp } from './goregex.js';
 import { effectiveRule } from './selection.js';
@@ -156,19 +157,78 @@ export function findCreationRule(cfg: SopsConfig, relPath: string): CreationRule
   });
 }
 
+/**
+ * `path_regex` of the rule for the operator's own values (`secrets.sops.yaml` in the project
+ * folder): no key selection, so sops encrypts every value. It must come before the output's rule
+ * (`\.sops\.ya?ml$` with `encrypted_regex: ^(data|stringData)$`), which matches the file too and
+ * would leave all of its values in clear text, because none of its keys is `data`/`stringData`.
+ */
+export const OPERATOR_SECRETS_PATH_REGEX = '(^|/)secrets\\.sops\\.ya?ml$';
+
+/** The header comment of a `.sops.yaml` the keys commands write (without `#`). */
+const HEADER = [
+  'SOPS creation rules (sops 3.9+; written by `npm run keys -- init`, edited by `keys add/remove/rotate`).',
+  'The first rule that matches a file decides: secrets.sops.yaml (your own values) has every value',
+  'encrypted; the Secrets in the output only data/stringData, so that Flux and kustomize can read',
+  'apiVersion, kind and metadata.',
+];
+const OPERATOR_RULE_COMMENT = ' Your values (secrets.sops.yaml, edited with `sops`): every value encrypted.';
+
 /** The `.sops.yaml` that `keys init` writes for a new project. */
 export function defaultSopsConfigText(recipients: readonly string[]): string {
   return [
-    '# SOPS creation rules (sops 3.9+; written by `npm run keys -- init`, edited by `keys add/remove/rotate`).',
-    '# Secrets are written as <dir>/secret.sops.yaml; only data/stringData values are encrypted so that',
-    '# Flux and kustomize can read apiVersion, kind and metadata.',
+    ...HEADER.map((l) => `# ${l}`),
     'creation_rules:',
+    `  #${OPERATOR_RULE_COMMENT}`,
+    `  - path_regex: ${OPERATOR_SECRETS_PATH_REGEX}`,
+    `    age: ${recipients.join(',')}`,
     '  - path_regex: \\.sops\\.ya?ml$',
     '    encrypted_regex: ^(data|stringData)$',
     '    mac_only_encrypted: true',
     `    age: ${recipients.join(',')}`,
     '',
   ].join('\n');
+}
+
+/** True when `rule` encrypts every value of a file (no key selection narrows it). */
+function encryptsEveryValue(rule: CreationRule): boolean {
+  return rule.encryptedRegex === undefined && rule.unencryptedRegex === undefined && rule.encryptedSuffix === undefined;
+}
+
+/**
+ * Makes sure `secrets.sops.yaml` is matched by a rule that encrypts every value: when the first
+ * matching rule is the output's (values of data/stringData only) or none matches, a rule for it
+ * with the recipients of the first rule is inserted at the top. Other text is kept.
+ */
+export function withOperatorSecretsRule(text: string): string {
+  const cfg = parseSopsConfig(text);
+  const current = findCreationRule(cfg, 'secrets.sops.yaml');
+  if (current && encryptsEveryValue(current)) return text;
+  const recipients = current?.age.length ? current.age : (cfg.creationRules[0]?.age ?? []);
+  if (recipients.length === 0) return text;
+  const doc: Document.Parsed = parseDocument(text, { uniqueKeys: true });
+  const rules = doc.get('creation_rules');
+  if (!isSeq(rules)) throw new SopsError('.sops.yaml creation_rules must be a list of rules');
+  const rule = doc.createNode({ path_regex: OPERATOR_SECRETS_PATH_REGEX, age: recipients.join(',') });
+  rule.commentBefore = OPERATOR_RULE_COMMENT;
+  rules.items.unshift(rule);
+  return doc.toString({ lineWidth: 0 });
+}
+
+/**
+ * Once no rule names the demo recipient, a header comment that still calls the recipient "the
+ * DEMO key" (the committed .sops.yaml) would mislabel the operator's own key: it is replaced by
+ * the standard header. Anything else is kept.
+ */
+export function withoutDemoNote(text: string): string {
+  if (parseSopsConfig(text).creationRules.some((r) => r.age.includes(DEMO_RECIPIENT))) return text;
+  const doc: Document.Parsed = parseDocument(text, { uniqueKeys: true });
+  // The header is the document's comment, or (without a blank line after it) the first key's.
+  const firstKey = isMap(doc.contents) ? doc.contents.items[0]?.key : undefined;
+  const holder = doc.commentBefore ? doc : isScalar(firstKey) && firstKey.commentBefore ? firstKey : undefined;
+  if (!holder || !/demo/i.test(holder.commentBefore ?? '')) return text;
+  holder.commentBefore = HEADER.map((l) => ` ${l}`).join('\n');
+  return doc.toString({ lineWidth: 0 });
 }
 
 /**

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { isAgeRecipient, unwrapDataKey, wrapDataKey, type AgeEntry } from './age.js';
 import type { CreationRule } from './config.js';
+import { isEncString } from './cipher.js';
 import { SopsError } from './errors.js';
 import { formatLastModified } from './gotime.js';
 import { readJson } from './json-read.js';
@@ -185,4 +186,42 @@ export async function rewrapYaml(text: string, identities: readonly string[], re
   } finally {
     o.dataKey.fill(0);
   }
+}
+
+/**
+ * Like `rewrapYaml`, but with a fresh data key: every value is encrypted anew and the MAC and
+ * `lastmodified` are renewed. After removing an identity (a leak, the demo key) the file must not
+ * open with the old data key, which that identity can still unwrap from any older copy in Git.
+ * Values, their types, the rule and the document structure are kept; comments are not.
+ */
+export async function reencryptYaml(text: string, identities: readonly string[], recipients: readonly string[], opts: EncryptOptions = {}): Promise<string> {
+  const list = checkRecipients(recipients, 'reencryptYaml');
+  const o = await open(singleYamlDocument(text), identities);
+  const dataKey = randomBytes(32);
+  try {
+    if (o.meta.keyGroups) throw new SopsError('the file uses key_groups; re-encrypt it with `sops rotate`');
+    const { docs, mac } = encryptDocuments([o.plain], dataKey, compileSelector(o.meta.rule), o.meta.macOnlyEncrypted);
+    const lastModified = formatLastModified(opts.now ?? new Date());
+    const meta: Metadata = { ...o.meta, age: await wrapAll(dataKey, list), lastModified, mac: encryptMac(mac, dataKey, lastModified) };
+    return emitChecked(docs[0]!, buildMetadata(meta), opts.indent ?? detectIndent(text));
+  } finally {
+    o.dataKey.fill(0);
+    dataKey.fill(0);
+  }
+}
+
+/**
+ * Dotted paths of the values a SOPS file holds in clear text (anything but `ENC[…]`, an empty
+ * string or null): a file encrypted with a rule whose `encrypted_regex` does not match its keys
+ * looks encrypted (valid `sops:` block) but is not. Reads no values into the result.
+ */
+export function clearTextValuePaths(text: string): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, at: string) => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`));
+    else if (v !== null && typeof v === 'object' && !(v instanceof Date)) for (const [k, x] of Object.entries(v)) walk(x, at ? `${at}.${k}` : k);
+    else if (!(v === null || v === undefined || v === '' || (typeof v === 'string' && isEncString(v)))) out.push(at);
+  };
+  walk(inspectSopsYaml(text).document, '');
+  return out;
 }

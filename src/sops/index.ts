@@ -13,15 +13,11 @@
  *   keys.ts       identity lifecycle behind `npm run keys`
  */
 export { SopsError } from './errors.js';
-export { parseSopsConfig, findCreationRule, defaultSopsConfigText, editRuleRecipients, type CreationRule, type SopsConfig } from './config.js';
-export { encryptYaml, decryptYaml, decryptJson, inspectSopsYaml, rewrapYaml, type EncryptOptions, type SopsInspection } from './file.js';
+export { parseSopsConfig, findCreationRule, defaultSopsConfigText, editRuleRecipients, withOperatorSecretsRule, withoutDemoNote, OPERATOR_SECRETS_PATH_REGEX, type CreationRule, type SopsConfig } from './config.js';
+export { encryptYaml, decryptYaml, decryptJson, inspectSopsYaml, rewrapYaml, reencryptYaml, clearTextValuePaths, type EncryptOptions, type SopsInspection } from './file.js';
 export { loadAgeIdentities, defaultAgeKeyFile } from './identities.js';
 export { isAgeRecipient, isAgeIdentity, parseIdentities, recipientOf, newIdentity } from './age.js';
 export { SOPS_VERSION } from './metadata.js';
 export { isEncString } from './cipher.js';
 
-/**
- * Recipient of the committed DEMO identity `examples/demo.agekey` (its private key is public).
- * Synth warns while `.sops.yaml` still encrypts to it.
- */
-export const DEMO_RECIPIENT = 'age1rhuhdmqnj3x2frcxg6jc676jhqvv2l0jcsjrdpfrsc8zphjps4lsrngp6j';
+export { DEMO_RECIPIENT, DEMO_IDENTITY_FILE, demoIdentity, isDemoReadable } from './demo.js';

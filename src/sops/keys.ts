@@ -6,9 +6,10 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isAgeRecipient, newIdentity, parseIdentities, recipientOf } from './age.js';
-import { defaultSopsConfigText, editRuleRecipients, findCreationRule, parseSopsConfig } from './config.js';
+import { defaultSopsConfigText, editRuleRecipients, findCreationRule, parseSopsConfig, withOperatorSecretsRule, withoutDemoNote } from './config.js';
+import { DEMO_IDENTITY_FILE, DEMO_RECIPIENT, demoIdentity, isDemoReadable } from './demo.js';
 import { SopsError } from './errors.js';
-import { inspectSopsYaml, rewrapYaml } from './file.js';
+import { clearTextValuePaths, inspectSopsYaml, reencryptYaml, rewrapYaml } from './file.js';
 import { defaultAgeKeyFile, loadAgeIdentities } from './identities.js';
 
 export interface KeysOptions {
@@ -24,6 +25,8 @@ export const bootstrapCommand = (keyFile: string) =>
   `kubectl create secret generic sops-age --namespace=flux-system --from-file=age.agekey=${keyFile}`;
 
 const sopsConfigPath = (o: KeysOptions) => join(o.projectDir, '.sops.yaml');
+/** The operator's own encrypted values in the project folder (src/secrets/sources.ts reads them). */
+const OPERATOR_SECRETS_FILE = 'secrets.sops.yaml';
 const outDirOf = (o: KeysOptions) => resolve(o.projectDir, o.outDir ?? 'dist');
 
 /** Closest existing ancestor's real path + the rest (so symlinked temp dirs compare correctly). */
@@ -103,7 +106,8 @@ export async function initIdentity(o: KeysOptions & { keyFile?: string }): Promi
   const cfgPath = sopsConfigPath(o);
   const { identity, recipient } = await newIdentity();
   const existing = existsSync(cfgPath) ? readFileSync(cfgPath, 'utf8') : undefined;
-  const nextConfig = existing === undefined ? defaultSopsConfigText([recipient]) : editRuleRecipients(existing, (cur) => [...cur.filter((r) => r !== recipient), recipient]);
+  const nextConfig =
+    existing === undefined ? defaultSopsConfigText([recipient]) : withOperatorSecretsRule(editRuleRecipients(existing, (cur) => [...cur.filter((r) => r !== recipient), recipient]));
   writeIdentityFile(keyFile, identity, recipient);
   replaceFile(cfgPath, nextConfig);
   const messages = [
@@ -115,7 +119,12 @@ export async function initIdentity(o: KeysOptions & { keyFile?: string }): Promi
     `  ${bootstrapCommand(keyFile)}`,
   ];
   const pending = findEncryptedFiles(outDirOf(o)).filter((f) => !safeRecipients(f).includes(recipient));
-  if (pending.length > 0) {
+  if (pending.length > 0 && pending.every((f) => isDemoReadable(safeRecipients(f)))) {
+    messages.push(
+      `The ${pending.length} encrypted file(s) under ${outDirOf(o)} are the demo's: remove the demo recipient next (\`npm run keys -- remove ${DEMO_RECIPIENT}\`; the demo identity is found in ${DEMO_IDENTITY_FILE}). ` +
+        'Their values are public: the next synth replaces every generated value and asks for your own values.',
+    );
+  } else if (pending.length > 0) {
     messages.push(`${pending.length} existing encrypted file(s) under ${outDirOf(o)} are not readable with the new key yet: run \`npm run keys -- add ${recipient}\` with an identity that opens them.`);
   }
   return { keyFile, recipient, sopsConfig: cfgPath, createdConfig: existing === undefined, messages };
@@ -139,27 +148,46 @@ export interface UpdateResult {
 }
 
 /**
- * Change the recipients of every creation rule with `edit`, then re-wrap every encrypted file
- * under the output dir to the recipients its rule now names. Needs identities (from `env`) that
- * open every file that changes; otherwise nothing is written and the error lists the files.
+ * Change the recipients of every creation rule with `edit`, then re-encrypt every encrypted file
+ * under the output dir (and the operator's `secrets.sops.yaml`) to the recipients its rule now
+ * names. Needs identities (from `env`) that open every file that changes; otherwise nothing is
+ * written and the error lists the files. Files readable with the committed demo identity are
+ * opened with it: nobody has to supply it.
  */
 export async function updateRecipients(
-  o: KeysOptions & { edit: (current: readonly string[]) => string[]; identities?: readonly string[]; before?: () => void },
+  o: KeysOptions & {
+    edit: (current: readonly string[]) => string[];
+    identities?: readonly string[];
+    before?: () => void;
+    /**
+     * Encrypt every changed file with a new data key (remove, rotate): a removed identity keeps
+     * the old data key of every older copy in Git, which must not open the new files.
+     * @default false - re-wrap the data key only, like `sops updatekeys` (add)
+     */
+    freshDataKey?: boolean;
+  },
 ): Promise<UpdateResult> {
   const cfgPath = sopsConfigPath(o);
   if (!existsSync(cfgPath)) throw new SopsError(`${cfgPath} is missing: run \`npm run keys -- init\` first`);
   const oldText = readFileSync(cfgPath, 'utf8');
-  const newText = editRuleRecipients(oldText, (cur) => o.edit(cur));
+  const newText = withoutDemoNote(withOperatorSecretsRule(editRuleRecipients(oldText, (cur) => o.edit(cur))));
   const cfg = parseSopsConfig(newText);
   const out = outDirOf(o);
-  const files = findEncryptedFiles(out);
-  const identities = o.identities ?? (await loadAgeIdentities(o.env)).identities;
+  const operatorFile = join(o.projectDir, OPERATOR_SECRETS_FILE);
+  // [absolute path, path the creation rules are matched against]
+  const targets: [string, string][] = [
+    ...findEncryptedFiles(out).map((f) => [f, relative(out, f).split(sep).join('/')] as [string, string]),
+    ...(existsSync(operatorFile) ? [[operatorFile, OPERATOR_SECRETS_FILE] as [string, string]] : []),
+  ];
+  const files = targets.map(([f]) => f);
+  const identities = [...(o.identities ?? (await loadAgeIdentities(o.env)).identities)];
+  if (targets.some(([f]) => isDemoReadable(safeRecipients(f)))) identities.push(await demoIdentity());
+  let leftDemo = 0;
 
   const planned: { file: string; text: string }[] = [];
   const unchanged: string[] = [];
   const failures: string[] = [];
-  for (const file of files) {
-    const rel = relative(out, file).split(sep).join('/');
+  for (const [file, rel] of targets) {
     const rule = findCreationRule(cfg, rel);
     if (!rule) {
       failures.push(`${rel}: no creation rule in .sops.yaml matches it`);
@@ -177,8 +205,16 @@ export async function updateRecipients(
       unchanged.push(file);
       continue;
     }
+    if (rel === OPERATOR_SECRETS_FILE) {
+      const clear = clearTextValuePaths(text);
+      if (clear.length > 0) {
+        failures.push(`${rel}: ${clear.length} value(s) are not encrypted (${clear.slice(0, 5).join(', ')}${clear.length > 5 ? ', …' : ''}); encrypt the file again with sops (\`sops decrypt -i ${rel} && sops encrypt -i ${rel}\`) once .sops.yaml has its rule`);
+        continue;
+      }
+    }
     try {
-      planned.push({ file, text: await rewrapYaml(text, identities, rule.age) });
+      planned.push({ file, text: o.freshDataKey ? await reencryptYaml(text, identities, rule.age) : await rewrapYaml(text, identities, rule.age) });
+      if (isDemoReadable(current) && !isDemoReadable(rule.age)) leftDemo++;
     } catch (e) {
       failures.push(`${rel}: ${(e as Error).message}`);
     }
@@ -215,7 +251,15 @@ export async function updateRecipients(
     written,
     messages: [
       `.sops.yaml recipients: ${(cfg.creationRules[0]?.age ?? []).join(', ')}`,
-      `Re-encrypted ${planned.length} file(s) (data keys and values unchanged), ${unchanged.length} already up to date.`,
+      o.freshDataKey
+        ? `Re-encrypted ${planned.length} file(s) with new data keys (values unchanged), ${unchanged.length} already up to date.`
+        : `Re-encrypted ${planned.length} file(s) (data keys and values unchanged), ${unchanged.length} already up to date.`,
+      ...(leftDemo > 0
+        ? [
+            `${leftDemo} of them were readable with the public demo key (${DEMO_IDENTITY_FILE}): their values are known to anyone. ` +
+              'The next `npm run synth` generates every generated value anew and asks for each value you supply (the demo placeholders are not kept).',
+          ]
+        : []),
       ...(planned.length > 0 ? ['Commit the changed *.sops.yaml files and .sops.yaml.'] : []),
     ],
   };
@@ -239,8 +283,10 @@ export async function removeRecipient(o: KeysOptions & { recipient: string; iden
     ...o,
     edit: (cur) => {
       if (!cur.includes(r)) throw new SopsError(`${r} is not a recipient in .sops.yaml`);
+      if (cur.length === 1) throw new SopsError(`${r} is the only recipient in .sops.yaml: add yours first (\`npm run keys -- init\` creates one), then remove it`);
       return cur.filter((x) => x !== r);
     },
+    freshDataKey: true,
   });
 }
 
@@ -252,7 +298,7 @@ export interface RotateResult extends UpdateResult {
 
 /**
  * `keys rotate`: a new identity (like init) replaces every recipient except `keep`; all files are
- * re-wrapped with the current identities. The key file is written only once everything else is
+ * re-encrypted with new data keys (opened with the current identities). The key file is written only once everything else is
  * computed, so a refusal leaves no half-rotated state.
  */
 export async function rotateIdentity(o: KeysOptions & { keyFile?: string; keep?: readonly string[]; identities?: readonly string[] }): Promise<RotateResult> {
@@ -267,6 +313,7 @@ export async function rotateIdentity(o: KeysOptions & { keyFile?: string; keep?:
       return [recipient, ...keep.filter((r) => r !== recipient)];
     },
     before: () => writeIdentityFile(keyFile, identity, recipient),
+    freshDataKey: true,
   });
   return {
     ...res,

@@ -406,3 +406,33 @@ describe('the downloads, database, shares and CronJobs page (second design)', ()
     expect(b.get('docs/README.md')).not.toContain('downloads-and-database.md');
   });
 });
+
+describe('secrets.md: after a leak', () => {
+  it('names every regenerated Secret, restarts every workload that reads one, and resets the Postgres superuser password in the server', () => {
+    const cfg: StackConfigInput = { ...CONFIGS['second design on Longhorn with SOPS']! };
+    const { input, byPath } = docsOf(cfg);
+    const md = byPath.get('docs/secrets.md')!;
+    const section = md.slice(md.indexOf('## After a leak: new values'), md.indexOf('## The key is lost'));
+    expect(section).toContain('--regenerate --config <your config>');
+    const generated = input.secretRequests.filter((r) => r.keys.some((k) => k.source.kind === 'generated'));
+    expect(generated.length).toBeGreaterThan(2);
+    for (const r of generated) expect(section).toContain(`\`${r.name}\``);
+    const readers = input.objects
+      .map((p) => p.object as any)
+      .filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind))
+      .filter((o) => [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers].some((c: any) => c.env?.some((e: any) => generated.some((r) => r.name === e.valueFrom?.secretKeyRef?.name))));
+    expect(readers.map((o) => o.metadata.name)).toContain('postgres');
+    for (const o of readers) expect(section).toContain(`kubectl rollout restart ${o.kind.toLowerCase()}/${o.metadata.name} -n ${o.metadata.namespace}`);
+    expect(section).toMatch(/printf "ALTER ROLE postgres PASSWORD '%s';\\n" "\$\(sops -d --extract '\["stringData"\]\["superuser-password"\]' clusters\/[^ ]+\/postgres\/secret\.sops\.yaml\)" \| kubectl exec -i postgres-0 -n media -c postgres -- psql -U postgres/);
+    // every command of the section refers to objects and containers that exist
+    const exec = /\| (kubectl exec -i [^`]+)`/.exec(section)?.[1];
+    expect(exec).toBeDefined();
+    for (const cmd of [...commandsOf(section), exec!]) expect(checkCommand(cmd, input).filter((r) => !r.ok).map((r) => r.what), cmd).toEqual([]);
+  });
+
+  it('has no Postgres step without Postgres, and tells to change supplied values at their source', () => {
+    const section = docsOf().byPath.get('docs/secrets.md')!;
+    expect(section).not.toContain('ALTER ROLE');
+    expect(section).toMatch(/change each credential among them \(.*`plex-secrets\/token`.*\) at its source/);
+  });
+});

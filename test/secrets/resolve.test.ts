@@ -48,7 +48,7 @@ describe('a first run without previous files', () => {
   it('generates 32 lower-case hex characters for a generated key and reports it', async () => {
     const out = new Output();
     const res = await out.run({ requests: [sonarr], sopsConfig: sopsConfigFor([alice.recipient]) });
-    expect(res.report[0]).toEqual({ name: 'sonarr-secrets', namespace: 'media', path: sonarr.path, status: 'created', generatedKeys: ['api-key'] });
+    expect(res.report[0]).toEqual({ name: 'sonarr-secrets', namespace: 'media', path: sonarr.path, status: 'created', generatedKeys: ['api-key'], demoKeys: [] });
     const doc = await plainOf(out.files.get(sonarr.path)!);
     expect((doc['stringData'] as Record<string, string>)['api-key']).toMatch(/^[0-9a-f]{32}$/);
   });

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOperatorValues, OperatorValuesError } from '../../src/secrets/sources.js';
-import { encryptYaml } from '../../src/sops/index.js';
+import { clearTextValuePaths, defaultSopsConfigText, encryptYaml, findCreationRule, parseSopsConfig } from '../../src/sops/index.js';
+import { REPO, SECRET_RULE } from '../sops/helpers.js';
 import { decypharr, newKey, plex, sonarr, wholeFileRule, type Key } from './helpers.js';
 
 let alice: Key;
@@ -133,6 +134,42 @@ describe('loadOperatorValues', () => {
     expect(res.filesRead).toEqual([]);
     expect(res.warnings).toHaveLength(1);
     expect(res.warnings[0]).toContain('secrets.sops.yaml exists but no age identity is available');
+  });
+
+  it('refuses a secrets.sops.yaml whose values are in clear text under a valid sops block, with and without identities', async () => {
+    // What sops writes when the output's rule (encrypted_regex ^(data|stringData)$) matches the file.
+    const text = await encryptYaml({ 'plex-secrets': { token: 'plain-token-4711' }, 'decypharr-secrets': { 'realdebrid-api-key': 'plain-rd-4711' } }, { ...SECRET_RULE, age: [alice.recipient] });
+    expect(text).toContain('plain-token-4711'); // the premise: sops left it in clear text
+    const dir = project({ 'secrets.sops.yaml': text });
+    for (const identities of [[alice.identity], []]) {
+      const err = await loadOperatorValues({ projectDir: dir, env: {}, identities, requests }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OperatorValuesError);
+      const msg = (err as Error).message;
+      expect(msg).toContain('secrets.sops.yaml has a sops block, but 2 value(s) are not encrypted (plex-secrets.token, decypharr-secrets.realdebrid-api-key)');
+      expect(msg).toContain('path_regex: (^|/)secrets\\.sops\\.ya?ml$');
+      expect(msg).toContain('sops decrypt -i secrets.sops.yaml && sops encrypt -i secrets.sops.yaml');
+      expect(msg).not.toContain('plain-token-4711');
+      expect(msg).not.toContain('plain-rd-4711');
+    }
+  });
+
+  it('the .sops.yaml of the repository and of `keys init` route secrets.sops.yaml to a rule that encrypts every value', async () => {
+    for (const cfgText of [readFileSync(join(REPO, '.sops.yaml'), 'utf8'), defaultSopsConfigText([alice.recipient])]) {
+      const rule = findCreationRule(parseSopsConfig(cfgText), 'secrets.sops.yaml')!;
+      const text = await encryptYaml({ 'plex-secrets': { token: 'plain-token-4711' } }, { ...rule, age: [alice.recipient] });
+      expect(clearTextValuePaths(text)).toEqual([]);
+      const res = await loadOperatorValues({ projectDir: project({ 'secrets.sops.yaml': text }), env: {}, identities: [alice.identity], requests });
+      expect(res.values).toEqual({ 'plex-secrets': { token: 'plain-token-4711' } });
+      // the Secrets of the output still get the data/stringData rule
+      expect(findCreationRule(parseSopsConfig(cfgText), 'clusters/homelab/apps/media/sonarr/secret.sops.yaml')!.encryptedRegex).toBe('^(data|stringData)$');
+    }
+  });
+
+  it('refuses a secrets.sops.yaml that is no SOPS file at all', async () => {
+    const dir = project({ 'secrets.sops.yaml': 'plex-secrets:\n  token: plain-token-4711\n' });
+    const err = await loadOperatorValues({ projectDir: dir, env: {}, identities: [], requests }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^secrets\.sops\.yaml is not a SOPS file \(.*\): encrypt it with `sops encrypt -i secrets\.sops\.yaml`/);
+    expect((err as Error).message).not.toContain('plain-token-4711');
   });
 
   it('refuses a SOPS-encrypted secrets.local.yaml (it is the plaintext file)', async () => {

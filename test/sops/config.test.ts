@@ -53,7 +53,12 @@ describe('.sops.yaml creation rules', () => {
 
   it('writes a default config that parses back to the Flux Secret rule', () => {
     const cfg = parseSopsConfig(defaultSopsConfigText([R1]));
-    expect(cfg.creationRules).toEqual([{ pathRegex: '\\.sops\\.ya?ml$', encryptedRegex: '^(data|stringData)$', macOnlyEncrypted: true, age: [R1] }]);
+    expect(cfg.creationRules).toEqual([
+      // secrets.sops.yaml first, every value encrypted: the output's rule would select none of its keys
+      { pathRegex: '(^|/)secrets\\.sops\\.ya?ml$', age: [R1] },
+      { pathRegex: '\\.sops\\.ya?ml$', encryptedRegex: '^(data|stringData)$', macOnlyEncrypted: true, age: [R1] },
+    ]);
+    expect(findCreationRule(cfg, 'secrets.sops.yaml')).toBe(cfg.creationRules[0]);
     expect(findCreationRule(cfg, 'clusters/homelab/apps/media/sonarr/secret.sops.yaml')).toBeDefined();
     expect(findCreationRule(cfg, 'clusters/homelab/apps/media/sonarr/secret.sops.yml')).toBeDefined();
   });

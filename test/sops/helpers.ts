@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createDecipheriv } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -73,3 +74,15 @@ export const SECRET_RULE = {
   encryptedRegex: '^(data|stringData)$',
   macOnlyEncrypted: true,
 } as const;
+
+/**
+ * `age -d -i keyFile` of an armored age file, with the real Go age CLI. CI installs it (apt-get
+ * install age); a missing binary fails the test instead of skipping it.
+ */
+export function ageCliDecrypt(armored: string, keyFile: string): Buffer {
+  const probe = spawnSync('age', ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new Error('the `age` CLI is not installed: install it (apt-get install age / brew install age) — these interoperability checks must not be skipped');
+  }
+  return execFileSync('age', ['-d', '-i', keyFile], { input: armored, stdio: ['pipe', 'pipe', 'pipe'] });
+}

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/keys.js';
-import { decryptYaml, encryptYaml, inspectSopsYaml, newIdentity, parseIdentities, parseSopsConfig, recipientOf } from '../../src/sops/index.js';
+import { DEMO_RECIPIENT, decryptYaml, encryptYaml, findCreationRule, inspectSopsYaml, newIdentity, parseIdentities, parseSopsConfig, recipientOf } from '../../src/sops/index.js';
 import { addRecipient, bootstrapCommand, initIdentity, recipientsOfFile, removeRecipient, rotateIdentity } from '../../src/sops/keys.js';
-import { SECRET_RULE } from './helpers.js';
+import { errorOf } from '../secrets/helpers.js';
+import { REPO, SECRET_RULE } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sops-keys-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -48,6 +49,7 @@ describe('keys init', () => {
     const ids = parseIdentities(readFileSync(res.keyFile, 'utf8'), 'k');
     expect(await recipientOf(ids[0]!)).toBe(res.recipient);
     expect(parseSopsConfig(readFileSync(join(s.projectDir, '.sops.yaml'), 'utf8')).creationRules).toEqual([
+      { pathRegex: '(^|/)secrets\\.sops\\.ya?ml$', age: [res.recipient] },
       { pathRegex: '\\.sops\\.ya?ml$', encryptedRegex: '^(data|stringData)$', macOnlyEncrypted: true, age: [res.recipient] },
     ]);
     expect(res.createdConfig).toBe(true);
@@ -118,7 +120,7 @@ describe('keys add / remove re-encrypt every Secret like sops updatekeys', () =>
       await expect(decryptYaml(text, [p.a.identity])).rejects.toThrow(/can decrypt the data key/);
       await expect(decryptYaml(text, [b.identity])).resolves.toBeDefined();
     }
-    await expect(removeRecipient({ projectDir: p.projectDir, env: { HOME: p.home, SOPS_AGE_KEY: b.identity }, recipient: b.recipient })).rejects.toThrow(/without any age recipient/);
+    await expect(removeRecipient({ projectDir: p.projectDir, env: { HOME: p.home, SOPS_AGE_KEY: b.identity }, recipient: b.recipient })).rejects.toThrow(/only recipient in \.sops\.yaml: add yours first/);
     await expect(removeRecipient({ projectDir: p.projectDir, env: p.env, recipient: p.a.recipient })).rejects.toThrow(/not a recipient/);
   });
 
@@ -172,6 +174,100 @@ describe('keys rotate', () => {
     const keyFile = join(p.base, 'never.agekey');
     await expect(rotateIdentity({ projectDir: p.projectDir, env: { HOME: p.home }, keyFile })).rejects.toThrow(/nothing was changed/);
     expect(existsSync(keyFile)).toBe(false);
+  });
+});
+
+/** Every leaf of two decrypted files equal, the data keys different (re-encrypted, not re-wrapped). */
+async function expectFreshDataKey(before: string, after: string, beforeIds: string[], afterIds: string[]) {
+  const old = await decryptYaml(before, beforeIds);
+  const now = await decryptYaml(after, afterIds);
+  expect(now.plain).toEqual(old.plain);
+  expect(Buffer.from(now.dataKey).equals(Buffer.from(old.dataKey))).toBe(false);
+  // the old data key (which the removed identity can unwrap from any older copy) opens nothing
+  const encOf = (text: string) => JSON.stringify(inspectSopsYaml(text).document).match(/ENC\[[^\]]+\]/g) ?? [];
+  const oldEnc = new Set(encOf(before));
+  expect(encOf(after).length).toBeGreaterThan(0);
+  for (const v of encOf(after)) expect(oldEnc.has(v)).toBe(false);
+}
+
+describe('keys remove / rotate after a leak: a fresh data key for every file', () => {
+  it('remove re-encrypts with new data keys (add only re-wraps)', async () => {
+    const p = await projectWithSecrets();
+    const b = await newIdentity();
+    await addRecipient({ projectDir: p.projectDir, env: p.env, recipient: b.recipient });
+    const before = snapshot(p.files);
+    const res = await removeRecipient({ projectDir: p.projectDir, env: { HOME: p.home, SOPS_AGE_KEY: b.identity }, recipient: p.a.recipient });
+    expect(res.messages.join('\n')).toMatch(/new data keys/);
+    for (const [i, f] of p.files.entries()) await expectFreshDataKey(before[i]!, readFileSync(f, 'utf8'), [p.a.identity], [b.identity]);
+  });
+
+  it('rotate re-encrypts with new data keys, the operator\'s secrets.sops.yaml included', async () => {
+    const p = await projectWithSecrets();
+    const operatorFile = join(p.projectDir, 'secrets.sops.yaml');
+    writeFileSync(operatorFile, await encryptYaml({ 'plex-secrets': { token: 'tok-1234567' } }, { age: [p.a.recipient] }));
+    const before = snapshot([...p.files, operatorFile]);
+    const keyFile = join(p.base, 'rotated.agekey');
+    const res = await rotateIdentity({ projectDir: p.projectDir, env: p.env, keyFile });
+    const newId = parseIdentities(readFileSync(keyFile, 'utf8'), 'k')[0]!;
+    expect(res.rewrapped).toContain(operatorFile);
+    for (const [i, f] of [...p.files, operatorFile].entries()) {
+      await expectFreshDataKey(before[i]!, readFileSync(f, 'utf8'), [p.a.identity], [newId]);
+      await expect(decryptYaml(readFileSync(f, 'utf8'), [p.a.identity])).rejects.toThrow();
+    }
+  });
+
+  it('refuses to re-encrypt a secrets.sops.yaml whose values are in clear text, naming it and the fix', async () => {
+    const p = await projectWithSecrets();
+    const operatorFile = join(p.projectDir, 'secrets.sops.yaml');
+    // what sops wrote with the output's rule: a valid sops block, every value in clear text
+    writeFileSync(operatorFile, await encryptYaml({ 'plex-secrets': { token: 'tok-1234567' } }, { ...SECRET_RULE, age: [p.a.recipient] }));
+    const all = [...p.files, operatorFile, join(p.projectDir, '.sops.yaml')];
+    const before = snapshot(all);
+    const err = await errorOf(rotateIdentity({ projectDir: p.projectDir, env: p.env, keyFile: join(p.base, 'x.agekey') }));
+    expect(err.message).toContain('secrets.sops.yaml: 1 value(s) are not encrypted (plex-secrets.token)');
+    expect(err.message).toContain('sops encrypt -i secrets.sops.yaml');
+    expect(err.message).not.toContain('tok-1234567');
+    expect(snapshot(all)).toEqual(before);
+  });
+});
+
+describe('leaving the demo: init, then remove the demo recipient as the README says', () => {
+  it('finds the committed demo identity itself, re-encrypts away from it and stops calling the key the DEMO key', async () => {
+    const s = sandbox();
+    const demoId = parseIdentities(readFileSync(join(REPO, 'examples/demo.agekey'), 'utf8'), 'demo')[0]!;
+    writeFileSync(join(s.projectDir, '.sops.yaml'), readFileSync(join(REPO, '.sops.yaml'), 'utf8'));
+    const file = join(s.projectDir, 'dist/clusters/homelab/apps/media/sonarr/secret.sops.yaml');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, await encryptYaml({ apiVersion: 'v1', kind: 'Secret', stringData: { 'api-key': 'demo-value-123' } }, { ...SECRET_RULE, age: [DEMO_RECIPIENT] }));
+    const env = { HOME: s.home }; // no demo identity anywhere in the environment
+    const init = await initIdentity({ projectDir: s.projectDir, env });
+    expect(init.messages.join('\n')).toContain(`npm run keys -- remove ${DEMO_RECIPIENT}`);
+    const before = readFileSync(file, 'utf8');
+    const res = await removeRecipient({ projectDir: s.projectDir, env, recipient: DEMO_RECIPIENT });
+    const after = readFileSync(file, 'utf8');
+    expect(inspectSopsYaml(after).recipients).toEqual([init.recipient]);
+    const mine = parseIdentities(readFileSync(init.keyFile, 'utf8'), 'k');
+    await expectFreshDataKey(before, after, [demoId], mine);
+    await expect(decryptYaml(after, [demoId])).rejects.toThrow();
+    expect(res.messages.join('\n')).toMatch(/1 of them were readable with the public demo key.*generates every generated value anew/);
+    const cfg = readFileSync(join(s.projectDir, '.sops.yaml'), 'utf8');
+    expect(cfg).not.toMatch(/demo/i);
+    expect(cfg).not.toContain(DEMO_RECIPIENT);
+    expect(parseSopsConfig(cfg).creationRules.map((r) => r.age)).toEqual([[init.recipient], [init.recipient]]);
+  });
+
+  it('says what to do when the demo recipient is the only one', async () => {
+    const s = sandbox();
+    writeFileSync(join(s.projectDir, '.sops.yaml'), readFileSync(join(REPO, '.sops.yaml'), 'utf8'));
+    await expect(removeRecipient({ projectDir: s.projectDir, env: { HOME: s.home }, recipient: DEMO_RECIPIENT })).rejects.toThrow(/only recipient.*keys -- init/);
+  });
+
+  it('init adds the secrets.sops.yaml rule to a .sops.yaml that lacks it, before the output rule', async () => {
+    const p = await projectWithSecrets();
+    const res = await initIdentity({ projectDir: p.projectDir, env: { HOME: p.home } });
+    const cfg = parseSopsConfig(readFileSync(join(p.projectDir, '.sops.yaml'), 'utf8'));
+    expect(findCreationRule(cfg, 'secrets.sops.yaml')).toEqual({ pathRegex: '(^|/)secrets\\.sops\\.ya?ml$', age: [p.a.recipient, res.recipient] });
+    expect(findCreationRule(cfg, 'clusters/home/apps/media/sonarr/secret.sops.yaml')!.encryptedRegex).toBe('^(data|stringData)$');
   });
 });
 
