@@ -13,8 +13,10 @@
  *   realdebrid-api-key: "…"
  * ```
  *
- * An empty value (empty env var or `""`) counts as not supplied. Values are needed once: later
- * synths carry them over from the previous encrypted output (`resolve.ts`).
+ * An empty value (empty env var or `""`) counts as not supplied; a value of only whitespace is an
+ * error (a paste gone wrong), and so is an entry for a Secret or key the config does not request
+ * (a typo must not be ignored; the error suggests the closest requested name). Values are needed
+ * once: later synths carry them over from the previous encrypted output (`resolve.ts`).
  *
  * Without any age identity (CI) `secrets.sops.yaml` cannot be read; it is then skipped with a
  * warning and the synth relies on the previous encrypted files. When identities exist but none
@@ -26,6 +28,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import { closest } from '../config/schema.js';
 import { decryptYaml } from '../sops/index.js';
 import { DEFAULT_LOCAL_SECRETS_FILE, DEFAULT_SOPS_SECRETS_FILE, secretEnvVarName, type OperatorValues, type SecretRequest } from './model.js';
 
@@ -53,7 +56,7 @@ export interface LoadedOperatorValues {
   readonly origins: Readonly<Record<string, Readonly<Record<string, OperatorValueOrigin>>>>;
   /** The source files that exist and were read. */
   readonly filesRead: string[];
-  /** E.g. an entry for a Secret or key the stack does not request (a typo?), or a skipped sops file. */
+  /** E.g. a skipped sops file. */
   readonly warnings: string[];
 }
 
@@ -75,8 +78,13 @@ export async function loadOperatorValues(opts: LoadOperatorValuesOptions): Promi
   const filesRead: string[] = [];
   const warnings: string[] = [];
 
+  const problems: string[] = [];
   const put = (secret: string, key: string, value: string, origin: string) => {
     if (value === '') return;
+    if (value.trim() === '') {
+      problems.push(`${origin}: ${secret}/${key} is only whitespace; put the real value there, or leave it empty to supply it elsewhere.`);
+      return;
+    }
     (values[secret] ??= {})[key] = value;
     (origins[secret] ??= {})[key] = origin;
   };
@@ -126,17 +134,23 @@ export async function loadOperatorValues(opts: LoadOperatorValuesOptions): Promi
     }
   }
 
-  // Entries nobody asked for are probably typos: say so (names only).
+  // Entries nobody asked for are typos, or values of an app this config does not enable (names only).
   const requested = new Map<string, Set<string>>();
   for (const r of opts.requests) for (const k of r.keys) (requested.get(r.name) ?? requested.set(r.name, new Set()).get(r.name)!).add(k.key);
   for (const [secret, byKey] of Object.entries(origins)) {
     for (const [key, origin] of Object.entries(byKey)) {
-      if (!requested.get(secret)?.has(key)) {
-        warnings.push(`${origin}: ${secret}/${key} is not a key of any Secret the stack requests (a typo, or an app that is disabled?); it is ignored.`);
-        delete values[secret]![key];
-      }
+      if (requested.get(secret)?.has(key)) continue;
+      const keys = requested.get(secret);
+      const near = keys ? closest(key, [...keys]) : closest(secret, [...requested.keys()]);
+      const hint = !near ? [] : keys ? [`${secret}/${near}`] : [`${near}/${requested.get(near)!.has(key) ? key : [...requested.get(near)!].join('|')}`];
+      problems.push(
+        `${origin}: ${secret}/${key} is not ${keys ? `a key of the Secret ${secret}` : 'a Secret'} this config requests` +
+          `${hint.length ? `; did you mean ${hint.join(' or ')}?` : ''} Fix the name, or remove the entry if it belongs to an app that is not enabled.`,
+      );
     }
-    if (Object.keys(values[secret]!).length === 0) delete values[secret];
+  }
+  if (problems.length > 0) {
+    throw new OperatorValuesError(`operator secret values are not usable (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 
   return { values, origins, filesRead, warnings };
@@ -183,7 +197,12 @@ function parseYamlSafely(text: string, file: string): unknown {
     const pos = lineCounter.linePos(err.pos[0]);
     throw new OperatorValuesError(`${file}: invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''} (${err.code}).`);
   }
-  return doc.toJS();
+  try {
+    return doc.toJS();
+  } catch (e) {
+    // toJS refuses alias chains that expand beyond maxAliasCount ("billion laughs"); its message quotes nothing of the file.
+    throw new OperatorValuesError(`${file}: refused: ${safeMessage(e)} Write each value out instead of using YAML aliases (*name).`);
+  }
 }
 
 /** An engine error's message without anything that looks like file content. */
