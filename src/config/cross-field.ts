@@ -142,11 +142,12 @@ function namespaceIssues(c: StackConfig): ConfigIssue[] {
     [c.ingress.controllerNamespace, 'ingress.controllerNamespace (the ingress controller)'],
     [c.apps.intelGpuPlugin.namespace, 'apps.intelGpuPlugin.namespace'],
   ];
+  const system = SYSTEM_NAMESPACES.includes(c.namespace) || c.namespace.startsWith('kube-');
   const owner = owners.find(([ns]) => ns === c.namespace);
-  if (!SYSTEM_NAMESPACES.includes(c.namespace) && !c.namespace.startsWith('kube-') && !owner) return [];
+  if (!system && !owner) return [];
   return [{
     path: 'namespace',
-    message: `'${c.namespace}' is ${owner ? `also ${owner[1]}` : 'a system namespace'}; the stack default-denies traffic in its namespace and prunes what it owns there, which would cut off the cluster's own pods (CoreDNS, Flux, the ingress controller). Use a namespace of its own such as 'media'`,
+    message: `'${c.namespace}' is ${system ? 'a system namespace' : `also ${owner![1]}`}; the stack default-denies traffic in its namespace and prunes what it owns there, which would cut off the cluster's own pods (CoreDNS, Flux, the ingress controller). Use a namespace of its own such as 'media'`,
   }];
 }
 

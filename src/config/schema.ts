@@ -246,7 +246,7 @@ export const timezone = leaf((v) => {
   }
   if (known) return undefined;
   const hint = closest(v, TIME_ZONES);
-  return `${show(v)} is not an IANA time zone${hint ? `; did you mean '${hint}'?` : ''} Use a name such as "UTC" or "Europe/Berlin" (see \`timedatectl list-timezones\`)`;
+  return `${show(v)} is not an IANA time zone${hint ? `; did you mean '${hint}'?` : '.'} Use a name such as "UTC" or "Europe/Berlin" (see \`timedatectl list-timezones\`)`;
 });
 /** An https URL: the Infisical client credentials travel over it. */
 export const httpsUrl = str(/^https:\/\/[^\s/]+(\/\S*)?$/, 'use an https URL such as "https://app.infisical.com" (the client secret is sent to it, never over plain http)');

@@ -201,7 +201,7 @@ function parseYamlSafely(text: string, file: string): unknown {
     return doc.toJS();
   } catch (e) {
     // toJS refuses alias chains that expand beyond maxAliasCount ("billion laughs"); its message quotes nothing of the file.
-    throw new OperatorValuesError(`${file}: refused: ${safeMessage(e)} Write each value out instead of using YAML aliases (*name).`);
+    throw new OperatorValuesError(`${file}: refused: ${safeMessage(e).replace(/\.?$/, '.')} Write each value out instead of using YAML aliases (*name).`);
   }
 }
 
