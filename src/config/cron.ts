@@ -1,6 +1,8 @@
 /**
  * The cron schedules Kubernetes CronJobs accept: five fields (minute hour day-of-month month
- * day-of-week) or a descriptor, as robfig/cron's standard parser reads them. Each field is `*`,
+ * day-of-week) or a descriptor, as robfig/cron's standard parser (vendored by kube-controller-manager)
+ * reads them: minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 0-6 or
+ * SUN-SAT, `?` allowed for the two day fields. `@every` is left out on purpose (not a calendar time). Each field is `*`,
  * a value, a range `a-b`, a step `*\/n` or `a-b/n`, or a comma list of those.
  */
 import { leaf } from './schema.js';
@@ -16,8 +18,8 @@ const FIELDS: readonly CronField[] = [
   { name: 'hour', min: 0, max: 23 },
   { name: 'day of month', min: 1, max: 31 },
   { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
-  // 7 is Sunday too.
-  { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+  // robfig/cron (the parser of the CronJob controller) knows 0-6 only: 7 is not Sunday there.
+  { name: 'day of week', min: 0, max: 6, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
 ];
 const DESCRIPTORS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
 
