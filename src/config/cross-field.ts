@@ -140,7 +140,6 @@ function namespaceIssues(c: StackConfig): ConfigIssue[] {
   const owners: [string, string][] = [
     [c.flux.namespace, 'flux.namespace (Flux controllers)'],
     [c.ingress.controllerNamespace, 'ingress.controllerNamespace (the ingress controller)'],
-    [c.apps.intelGpuPlugin.namespace, 'apps.intelGpuPlugin.namespace'],
   ];
   const system = SYSTEM_NAMESPACES.includes(c.namespace) || c.namespace.startsWith('kube-');
   const owner = owners.find(([ns]) => ns === c.namespace);

@@ -11,6 +11,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ApiObject } from 'cdk8s';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main as keysMain } from '../../src/cli/keys.js';
 import { main as synthMain } from '../../src/cli/synth.js';
@@ -214,6 +215,23 @@ describe('the edges of those rules are accepted', () => {
     expect(staticServiceBand('10.96.0.0/24')).toMatchObject({ first: '10.96.0.1', last: '10.96.0.16' }); // the docs' example 1
     expect(staticServiceBand('10.96.0.0/20')).toMatchObject({ last: '10.96.1.0' }); // 4096/16 = 256
     expect(DEFAULT_CONFIG.apps.decypharr.nfsClusterIP).toBe('10.43.0.49');
+  });
+
+  it('instance suffixes that are refused really collide, and accepted ones never do', () => {
+    const duplicates = (objects: readonly { kind: string; metadata: { name: string; namespace?: string } }[]) => {
+      const keys = objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+      return keys.filter((k, i) => keys.indexOf(k) !== i);
+    };
+    const unvalidated = (extraInstances: string[]) => {
+      const cfg = { ...DEFAULT_CONFIG, apps: { ...DEFAULT_CONFIG.apps, sonarr: { ...DEFAULT_CONFIG.apps.sonarr, extraInstances } } };
+      const stack = buildStack(cfg);
+      return stack.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson());
+    };
+    expect(duplicates(unvalidated(['headless']))).toEqual(['Service/media/sonarr-headless']);
+    expect(duplicates(unvalidated(['4k', '4k-headless']))).toEqual(['Service/media/sonarr-4k-headless']);
+    const accepted = ['secrets', 'config', 'main', 'log', 'wiring', '0', 'nfs', 'dfs', 'api', '4k', '4k-secrets', 'radarr', 'library'];
+    const { objects } = objectsOf({ apps: { sonarr: { extraInstances: accepted }, radarr: { extraInstances: [...accepted.filter((x) => x !== 'radarr'), 'sonarr'] }, postgres: { enabled: true }, configarr: { enabled: true } } });
+    expect(duplicates(objects)).toEqual([]);
   });
 
   it('the longest accepted instance name yields only names and labels Kubernetes accepts', () => {
