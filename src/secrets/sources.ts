@@ -98,6 +98,8 @@ export async function loadOperatorValues(opts: LoadOperatorValuesOptions): Promi
       );
     } else {
       const text = await readFile(sopsPath, 'utf8');
+      // Malformed YAML (an alias bomb…) is the file's fault, not a key's: say so before decrypting.
+      parseYamlSafely(text, sopsName);
       let plain: Record<string, unknown>;
       try {
         ({ plain } = await decryptYaml(text, opts.identities));

@@ -291,12 +291,12 @@ describe.concurrent('bad input the CLI meets while loading (child process, as `n
     expectRefused(r, p.out, 'secrets.local.yaml: decypharr-secrets/usenet-pass is only whitespace', /put the real value there/);
   });
 
-  it('a YAML alias bomb in a secrets file: refused, naming the file', async () => {
+  it.each(['secrets.local.yaml', 'secrets.sops.yaml'])('a YAML alias bomb in %s: refused, naming the file', async (file) => {
     const rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
     for (const [prev, name] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f'], ['f', 'g']]) rows.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
-    const p = project({ 'secrets.local.yaml': `${rows.join('\n')}\n` });
+    const p = project({ [file]: `${rows.join('\n')}\n${file === 'secrets.sops.yaml' ? 'sops:\n  version: 3.9.0\n' : ''}` });
     const r = await synthChild(['--out', p.out], { cwd: p.dir });
-    expectRefused(r, p.out, 'secrets.local.yaml: refused', /resource exhaustion.*YAML aliases/);
+    expectRefused(r, p.out, `${file}: refused`, /resource exhaustion.*YAML aliases/);
   });
 
   it("a config whose own import fails: names the module that failed, not 'file not found'", async () => {
