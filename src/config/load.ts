@@ -64,5 +64,8 @@ function loadFailure(err: unknown): string {
     return `${lines[0]}${importer ? ` imported from ${importer}` : ''}: fix the import path or install the package`;
   }
   // esbuild: "Transform failed with 1 error:" then "<file>:<line>:<col>: ERROR: …"
-  return lines[0]!.startsWith('Transform failed') && lines[1] ? lines[1] : lines[0]!;
+  const why = lines[0]!.startsWith('Transform failed') && lines[1] ? lines[1] : lines[0]!;
+  return /"cjs" output format/.test(why)
+    ? `${why}; the file is compiled as CommonJS because no package.json with "type": "module" is next to it: rename it to .mts or add that package.json`
+    : why;
 }

@@ -306,6 +306,12 @@ describe.concurrent('bad input the CLI meets while loading (child process, as `n
     expect(r.stderr).not.toContain('file not found');
   });
 
+  it('top-level await in a .ts config compiled as CommonJS: the fix is named', async () => {
+    const p = project({ 'gitops/lab.ts': "const cluster = await Promise.resolve('lab');\nexport default { cluster };\n" });
+    const r = await synthChild(['--config', join(p.dir, 'gitops/lab.ts'), '--out', p.out], { cwd: p.dir });
+    expectRefused(r, p.out, `cannot load ${join(p.dir, 'gitops/lab.ts')}`, /lab\.ts:1:\d+: ERROR: Top-level await.*rename it to \.mts or add that package\.json/);
+  });
+
   it('export default null: refused instead of the default config', async () => {
     const p = project({ 'lab.ts': 'export default null;\n' });
     const r = await synthChild(['--config', join(p.dir, 'lab.ts'), '--out', p.out], { cwd: p.dir });
