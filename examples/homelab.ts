@@ -38,7 +38,7 @@ export default defineConfig({
     radarr: { enabled: true },
     prowlarr: { enabled: true },
     profilarr: { enabled: true },
-    decypharr: { enabled: true, nfsClusterIP: '10.43.200.49' },
+    decypharr: { enabled: true, nfsClusterIP: '10.43.0.49' },
     // Plex runs on the GPU node so it plans hardware transcodes itself (see README).
     plex: { enabled: true, serviceType: 'LoadBalancer', gpu: true, renderGroupId: 109, placement: 'gpu-node' },
     clusterplex: { enabled: true, workers: 1 },

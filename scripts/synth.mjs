@@ -40,4 +40,5 @@ if (!existsSync(bundle)) {
   await build({ entryPoints: [join(root, entry)], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: tmp, logLevel: 'error' });
   renameSync(tmp, bundle);
 }
-await import(pathToFileURL(bundle).href);
+const { main } = await import(pathToFileURL(bundle).href);
+process.exitCode = await main(process.argv.slice(2));

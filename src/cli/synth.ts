@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../config/load.js';
 import { formatSummary } from '../docs/summary.js';
 import { writeTree } from '../output/write.js';
@@ -64,4 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// `npm run synth` (scripts/synth.mjs) calls main() of the bundle; run directly, this file runs itself; imported (tests), it only exports main().
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -83,7 +83,7 @@ export const DEFAULT_CONFIG: StackConfig = {
     radarr: { enabled: true, extraInstances: [] },
     prowlarr: { enabled: true },
     profilarr: { enabled: true },
-    decypharr: { enabled: true, dfsHostPath: '/mnt/k8s/decypharr-dfs', nfsClusterIP: '10.43.200.49', usenet: true },
+    decypharr: { enabled: true, dfsHostPath: '/mnt/k8s/decypharr-dfs', nfsClusterIP: '10.43.0.49', usenet: true },
     plex: { enabled: true, serviceType: 'LoadBalancer', gpu: true, renderGroupId: 109, placement: 'gpu-node' },
     clusterplex: { enabled: true, workers: 1, workerSelectionStrategy: 'LOAD_RANK' },
     pulsarr: { enabled: true },

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,27 +15,57 @@ export async function loadConfig(file?: string): Promise<StackConfig> {
   if (!file) return resolveConfig({}, 'embedded default config');
   const path = resolve(file);
   const ext = extname(path);
+  const fail = (message: string) => new ConfigError([{ path: '(root)', message }], file);
+  if (!existsSync(path)) throw fail(`cannot read ${file}: file not found`);
   let input: unknown;
   try {
-    if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
+    if (['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'].includes(ext)) {
       // TypeScript configs load through tsx's API, so they work however synth itself was started.
-      const mod = (['.ts', '.mts'].includes(ext)
+      const mod = (['.ts', '.mts', '.cts'].includes(ext)
         ? await (await import('tsx/esm/api')).tsImport(pathToFileURL(path).href, import.meta.url)
-        : await import(pathToFileURL(path).href)) as { default?: unknown };
-      input = mod.default;
-      if (input === undefined) {
-        throw new ConfigError([{ path: '(root)', message: `${file} has no default export; write \`export default defineConfig({ … })\`` }], file);
-      }
+        : await import(pathToFileURL(path).href)) as Record<string, unknown>;
+      if (!Object.hasOwn(mod, 'default')) throw fail(`${file} has no default export; write \`export default defineConfig({ … })\``);
+      input = defaultExport(mod);
     } else if (['.json', '.yaml', '.yml'].includes(ext)) {
       input = parseYaml(await readFile(path, 'utf8'));
     } else {
-      throw new ConfigError([{ path: '(root)', message: `unsupported config file type '${ext}'; use .ts, .js, .json or .yaml` }], file);
+      throw fail(`unsupported config file type '${ext}'; use .ts, .js, .json or .yaml`);
     }
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' || code === 'ERR_MODULE_NOT_FOUND' ? 'file not found' : (err as Error).message;
-    throw new ConfigError([{ path: '(root)', message: `cannot read ${file}: ${why}` }], file);
+    throw fail(`cannot load ${file}: ${loadFailure(err)}`);
   }
-  return resolveConfig((input ?? {}) as StackConfigInput, file);
+  if (input === null || input === undefined) {
+    throw fail(`${file} ${['.json', '.yaml', '.yml'].includes(ext) ? 'is empty' : 'exports nothing (the default export is null)'}; write the config (\`{}\` for the embedded defaults)`);
+  }
+  return resolveConfig(input as StackConfigInput, file);
+}
+
+/**
+ * The config a module default-exports. A `.ts` file outside an ESM package (no `"type": "module"`
+ * next to it, as in an operator's GitOps repo) is compiled as CommonJS: the namespace's `default`
+ * is then `module.exports`, which holds the real default export (marked `__esModule`).
+ */
+function defaultExport(mod: Record<string, unknown>): unknown {
+  const d = mod['default'];
+  if (typeof d === 'object' && d !== null && (d as Record<string, unknown>)['__esModule'] === true && Object.hasOwn(d, 'default')) {
+    return (d as Record<string, unknown>)['default'];
+  }
+  return d;
+}
+
+/** What failed while loading a config module, naming the module (the config file itself exists). */
+function loadFailure(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { requireStack?: string[] };
+  const lines = (e?.message ?? String(err)).split('\n');
+  if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') {
+    // CommonJS names the importer in its require stack, ESM in the message ("… imported from …").
+    const importer = e.requireStack?.[0]?.replace(/\?namespace=.*$/, '');
+    return `${lines[0]}${importer ? ` imported from ${importer}` : ''}: fix the import path or install the package`;
+  }
+  // esbuild: "Transform failed with 1 error:" then "<file>:<line>:<col>: ERROR: …"
+  const why = lines[0]!.startsWith('Transform failed') && lines[1] ? lines[1] : lines[0]!;
+  return /"cjs" output format/.test(why)
+    ? `${why}; the file is compiled as CommonJS because no package.json with "type": "module" is next to it: rename it to .mts or add that package.json`
+    : why;
 }

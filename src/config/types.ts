@@ -33,7 +33,11 @@ export interface StorageNodesConfig {
 export interface TaintConfig {
   /** Taint key, e.g. `gpu`. @default - required when a taint is given */
   readonly key: string;
-  /** Taint value, e.g. `true`. @default - required when a taint is given */
+  /**
+   * Taint value, e.g. `true`; `''` for a taint without a value (`kubectl taint nodes n gpu:NoSchedule`).
+   * A taint given in the config replaces the default taint whole, so the value is never taken from it.
+   * @default - required when a taint is given
+   */
   readonly value: string;
   /** @default 'NoSchedule' */
   readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
@@ -95,7 +99,7 @@ export interface StorageConfig {
   readonly media: NfsExport;
   /** Shared transcode scratch space (RWX; Plex and every ClusterPlex worker at the same path). @default - Unraid `unraid.homelab:/mnt/user/transcode` */
   readonly transcode: NfsExport;
-  /** Root of all host paths in `hostPath` mode. @default '/data' */
+  /** Root of all host paths in `hostPath` mode (a dedicated directory: never `/` or a system directory). @default '/data' */
   readonly hostPathRoot: string;
   /** The hostname of the single node in `hostPath` mode (pods are pinned to it). @default - not pinned */
   readonly singleNodeHostname?: string;
@@ -143,7 +147,7 @@ export interface IngressConfig {
 }
 
 export interface FluxConfig {
-  /** `spec.interval` of every Flux Kustomization. @default '1h' */
+  /** `spec.interval` of every Flux Kustomization (a Go duration, at least `1m`). @default '1h' */
   readonly interval: string;
   /** Namespace of the Flux Kustomizations and of the `sops-age` Secret. @default 'flux-system' */
   readonly namespace: string;
@@ -188,7 +192,7 @@ export interface SecretsConfig {
 }
 
 export interface InfisicalConfig {
-  /** @default 'https://app.infisical.com' */
+  /** Infisical API URL; https only (the client secret is sent to it). @default 'https://app.infisical.com' */
   readonly hostAPI: string;
   /** @default 'homelab' */
   readonly projectSlug: string;
@@ -223,19 +227,22 @@ export interface AppConfig {
 export interface ArrInstanceConfig extends AppConfig {
   /**
    * Extra instances of this app (e.g. `['4k']` → `sonarr-4k`) with their own volume, API key and
-   * ingress host.
+   * ingress host. At most 20; the instance name `<app>-<suffix>` has at most 52 characters (its
+   * StatefulSet's `controller-revision-hash` label must fit 63).
    * @default []
    */
   readonly extraInstances: readonly string[];
 }
 
 export interface DecypharrConfig extends AppConfig {
-  /** Host directory the FUSE DFS mount is propagated to. @default '/mnt/k8s/decypharr-dfs' */
+  /** Host directory the FUSE DFS mount is propagated to (a dedicated one: never `/` or a system directory). @default '/mnt/k8s/decypharr-dfs' */
   readonly dfsHostPath: string;
   /**
    * Pinned ClusterIP of the `decypharr-nfs` Service. Nodes mount the export by IP because kubelet
-   * cannot resolve Service names. Must be inside the cluster's service CIDR and unused.
-   * @default '10.43.200.49' (k3s default service CIDR 10.43.0.0/16)
+   * cannot resolve Service names. Must be unused and in the static band of the cluster's service
+   * CIDR: its first min(max(16, size/16), 256) addresses (KEP-3070), which dynamic allocation
+   * takes last; not the first (`kubernetes`) or the 10th (cluster DNS) address.
+   * @default '10.43.0.49' (k3s default service CIDR 10.43.0.0/16: static band 10.43.0.1–10.43.1.0)
    */
   readonly nfsClusterIP: string;
   /** Usenet provider credentials are required (else only Real-Debrid). @default true */
@@ -453,9 +460,9 @@ export interface AppsConfig {
 export interface StackConfig {
   /** Cluster folder name in the output (`clusters/<cluster>`). @default 'homelab' */
   readonly cluster: string;
-  /** Namespace of the media apps. @default 'media' */
+  /** Namespace of the media apps: one of their own (never `kube-system`, `default` or another system namespace). @default 'media' */
   readonly namespace: string;
-  /** `TZ` of every app. @default 'UTC' */
+  /** `TZ` of every app: an IANA time zone name such as `Europe/Berlin`. @default 'UTC' */
   readonly timezone: string;
   /** UID the apps run as (and own their files as). @default 1000 */
   readonly uid: number;

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { staticServiceBand } from '../config/cross-field.js';
 import type { OutputFile } from '../output/layout.js';
 import { externalSecretKeysToCreate, infisicalKeyName } from '../secrets/external-secrets.js';
 import { secretEnvVarName } from '../secrets/model.js';
@@ -952,6 +953,7 @@ function decypharrDfs(f: Facts): string | undefined {
 
   const exp = dfs.export;
   if (exp) {
+    const band = staticServiceBand(f.v.cfg.network.serviceCidr);
     md.h(2, '3. The NFS export');
     md.sh([
       `kubectl get svc ${exp.service} -n ${d.namespace} -o jsonpath='{.spec.clusterIP}{"\\n"}'   # ${exp.ip}`,
@@ -960,7 +962,7 @@ function decypharrDfs(f: Facts): string | undefined {
       `kubectl get pvc ${exp.claim} -n ${d.namespace}   # Bound`,
     ]);
     md.p(
-      `A ClusterIP other than ${c(exp.ip)}, or a Service that failed to create, means the address was taken or is outside the cluster's service CIDR: ${c(`kubectl get events -n ${d.namespace} --field-selector involvedObject.name=${exp.service}`)}; pick a free one (${c('apps.decypharr.nfsClusterIP')}).`,
+      `A ClusterIP other than ${c(exp.ip)}, or a Service that failed to create, means the address was taken or is outside the cluster's service CIDR: ${c(`kubectl get events -n ${d.namespace} --field-selector involvedObject.name=${exp.service}`)}; pick a free one (${c('apps.decypharr.nfsClusterIP')}) in the static band ${c(`${band.first}–${band.last}`)} of ${c(f.v.cfg.network.serviceCidr)}, which dynamic allocation takes last (KEP-3070; the synth refuses an address outside it). ${c(`kubectl get svc -A | grep -w <ip>`)} shows whether an address is in use.`,
     );
     md.p(
       `The server is rclone's user-space NFSv3 (go-nfs): no portmapper, no lock manager, so ${c(`showmount -e ${exp.ip}`)} and a plain ${c('mount')} fail — by design. Clients must pass the options of the PV: ${c(exp.mountOptions.join(','))}. To test from a node by hand:`,

@@ -1,5 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { ResourcesConfig, StackConfig } from '../config/types.js';
+import { memoryRequestAboveLimit } from '../config/cross-field.js';
+import { configPathOf } from '../config/schema.js';
+import { ConfigError } from '../config/validate.js';
 import { IMAGES } from './images.js';
 
 /** Recommended labels; the selector uses only the stable `instance` + `name` pair. */
@@ -91,12 +94,19 @@ export function resources(r: ResourcesConfig, extended: Record<string, number> =
   };
 }
 
-/** Merges operator overrides over an app's default resources. */
 /** Resources of a short shell step (busybox init containers). */
 export const SHELL_STEP_RESOURCES: ResourcesConfig = { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' };
 
+/** Merges operator overrides over an app's default resources; a request above the resulting limit is a config error. */
 export function withOverrides(defaults: ResourcesConfig, override?: Partial<ResourcesConfig>): ResourcesConfig {
-  return { ...defaults, ...Object.fromEntries(Object.entries(override ?? {}).filter(([, v]) => v !== undefined)) };
+  const merged: ResourcesConfig = { ...defaults, ...Object.fromEntries(Object.entries(override ?? {}).filter(([, v]) => v !== undefined)) };
+  const err = override && memoryRequestAboveLimit(merged.memoryRequest, merged.memoryLimit);
+  if (err) {
+    const at = configPathOf(override) ?? 'resources';
+    const [path, detail] = override.memoryRequest ? [`${at}.memoryRequest`, err] : [`${at}.memoryLimit`, `${err} (the app's default request is ${merged.memoryRequest})`];
+    throw new ConfigError([{ path, message: detail }]);
+  }
+  return merged;
 }
 
 /**

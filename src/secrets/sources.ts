@@ -13,8 +13,10 @@
  *   realdebrid-api-key: "…"
  * ```
  *
- * An empty value (empty env var or `""`) counts as not supplied. Values are needed once: later
- * synths carry them over from the previous encrypted output (`resolve.ts`).
+ * An empty value (empty env var or `""`) counts as not supplied; a value of only whitespace is an
+ * error (a paste gone wrong), and so is an entry for a Secret or key the config does not request
+ * (a typo must not be ignored; the error suggests the closest requested name). Values are needed
+ * once: later synths carry them over from the previous encrypted output (`resolve.ts`).
  *
  * `secrets.sops.yaml` whose values are not all encrypted (a valid `sops:` block over clear text,
  * what the output's `data|stringData` rule makes of it) is refused, with or without identities.
@@ -29,6 +31,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import { closest } from '../config/schema.js';
 import { clearTextValuePaths, decryptYaml, OPERATOR_SECRETS_PATH_REGEX } from '../sops/index.js';
 import { DEFAULT_LOCAL_SECRETS_FILE, DEFAULT_SOPS_SECRETS_FILE, secretEnvVarName, type OperatorValues, type SecretRequest } from './model.js';
 
@@ -56,7 +59,7 @@ export interface LoadedOperatorValues {
   readonly origins: Readonly<Record<string, Readonly<Record<string, OperatorValueOrigin>>>>;
   /** The source files that exist and were read. */
   readonly filesRead: string[];
-  /** E.g. an entry for a Secret or key the stack does not request (a typo?), or a skipped sops file. */
+  /** E.g. a skipped sops file. */
   readonly warnings: string[];
 }
 
@@ -78,8 +81,13 @@ export async function loadOperatorValues(opts: LoadOperatorValuesOptions): Promi
   const filesRead: string[] = [];
   const warnings: string[] = [];
 
+  const problems: string[] = [];
   const put = (secret: string, key: string, value: string, origin: string) => {
     if (value === '') return;
+    if (value.trim() === '') {
+      problems.push(`${origin}: ${secret}/${key} is only whitespace; put the real value there, or leave it empty to supply it elsewhere.`);
+      return;
+    }
     (values[secret] ??= {})[key] = value;
     (origins[secret] ??= {})[key] = origin;
   };
@@ -87,13 +95,15 @@ export async function loadOperatorValues(opts: LoadOperatorValuesOptions): Promi
   // Lowest precedence first; later sources overwrite.
   const sopsPath = at(sopsName);
   if (existsSync(sopsPath)) {
-    assertAllEncrypted(await readFile(sopsPath, 'utf8'), sopsName);
+    const text = await readFile(sopsPath, 'utf8');
+    // Malformed YAML (an alias bomb…) is the file's fault, not a key's: say so before anything else.
+    parseYamlSafely(text, sopsName);
+    assertAllEncrypted(text, sopsName);
     if (opts.identities.length === 0) {
       warnings.push(
         `${sopsName} exists but no age identity is available, so it was not read; values the previous encrypted output does not already hold will be reported missing. Set SOPS_AGE_KEY_FILE to read it.`,
       );
     } else {
-      const text = await readFile(sopsPath, 'utf8');
       let plain: Record<string, unknown>;
       try {
         ({ plain } = await decryptYaml(text, opts.identities));
@@ -130,17 +140,23 @@ export async function loadOperatorValues(opts: LoadOperatorValuesOptions): Promi
     }
   }
 
-  // Entries nobody asked for are probably typos: say so (names only).
+  // Entries nobody asked for are typos, or values of an app this config does not enable (names only).
   const requested = new Map<string, Set<string>>();
   for (const r of opts.requests) for (const k of r.keys) (requested.get(r.name) ?? requested.set(r.name, new Set()).get(r.name)!).add(k.key);
   for (const [secret, byKey] of Object.entries(origins)) {
     for (const [key, origin] of Object.entries(byKey)) {
-      if (!requested.get(secret)?.has(key)) {
-        warnings.push(`${origin}: ${secret}/${key} is not a key of any Secret the stack requests (a typo, or an app that is disabled?); it is ignored.`);
-        delete values[secret]![key];
-      }
+      if (requested.get(secret)?.has(key)) continue;
+      const keys = requested.get(secret);
+      const near = keys ? closest(key, [...keys]) : closest(secret, [...requested.keys()]);
+      const hint = !near ? [] : keys ? [`${secret}/${near}`] : [`${near}/${requested.get(near)!.has(key) ? key : [...requested.get(near)!].join('|')}`];
+      problems.push(
+        `${origin}: ${secret}/${key} is not ${keys ? `a key of the Secret ${secret}` : 'a Secret'} this config requests` +
+          `${hint.length ? `; did you mean ${hint.join(' or ')}?` : ''} Fix the name, or remove the entry if it belongs to an app that is not enabled.`,
+      );
     }
-    if (Object.keys(values[secret]!).length === 0) delete values[secret];
+  }
+  if (problems.length > 0) {
+    throw new OperatorValuesError(`operator secret values are not usable (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 
   return { values, origins, filesRead, warnings };
@@ -212,7 +228,12 @@ function parseYamlSafely(text: string, file: string): unknown {
     const pos = lineCounter.linePos(err.pos[0]);
     throw new OperatorValuesError(`${file}: invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''} (${err.code}).`);
   }
-  return doc.toJS();
+  try {
+    return doc.toJS();
+  } catch (e) {
+    // toJS refuses alias chains that expand beyond maxAliasCount ("billion laughs"); its message quotes nothing of the file.
+    throw new OperatorValuesError(`${file}: refused: ${safeMessage(e).replace(/\.?$/, '.')} Write each value out instead of using YAML aliases (*name).`);
+  }
 }
 
 /** An engine error's message without anything that looks like file content. */

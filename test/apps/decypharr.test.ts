@@ -67,10 +67,10 @@ describe('Decypharr', () => {
 
   it('pins the decypharr-nfs ClusterIP and mounts it through a PV with the options go-nfs needs', () => {
     const svc = find('Service', 'decypharr-nfs');
-    expect(svc.spec.clusterIP).toBe('10.43.200.49');
+    expect(svc.spec.clusterIP).toBe('10.43.0.49');
     expect(svc.spec.ports).toEqual([{ name: 'nfs', port: 2049, targetPort: 'nfs', protocol: 'TCP' }]);
     const pv = find('PersistentVolume', 'media-decypharr-dfs');
-    expect(pv.spec.nfs).toEqual({ server: '10.43.200.49', path: '/', readOnly: true });
+    expect(pv.spec.nfs).toEqual({ server: '10.43.0.49', path: '/', readOnly: true });
     expect(pv.spec.mountOptions).toEqual(expect.arrayContaining(['nfsvers=3', 'tcp', 'port=2049', 'mountport=2049', 'nolock']));
     expect(pv.spec.claimRef).toEqual({ namespace: 'media', name: 'decypharr-dfs' });
     expect(find('PersistentVolumeClaim', 'decypharr-dfs').spec).toMatchObject({ volumeName: 'media-decypharr-dfs', storageClassName: '', accessModes: ['ReadOnlyMany'] });

@@ -48,7 +48,7 @@ describe('qBittorrent behind gluetun', () => {
     expect(env['VPN_SERVICE_PROVIDER']).toBe('protonvpn');
     expect(env['VPN_TYPE']).toBe('wireguard');
     expect(env['WIREGUARD_PRIVATE_KEY']).toEqual({ secretKeyRef: { name: 'qbittorrent-vpn', key: 'wireguard-private-key' } });
-    const { find: f } = objectsOf({ network: { podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' }, apps: { qbittorrent: { enabled: true, webUiPort: 8090, vpn: { endpointCidrs: [ENDPOINT], serverHostnames: [SERVER] } } } });
+    const { find: f } = objectsOf({ network: { podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' }, apps: { decypharr: { nfsClusterIP: '10.96.0.49' }, qbittorrent: { enabled: true, webUiPort: 8090, vpn: { endpointCidrs: [ENDPOINT], serverHostnames: [SERVER] } } } });
     const e2 = envOf(containerOf(f('StatefulSet', 'qbittorrent'), 'gluetun'));
     expect(e2['FIREWALL_OUTBOUND_SUBNETS']).toBe('10.244.0.0/16,10.96.0.0/12');
     expect(e2['FIREWALL_INPUT_PORTS']).toBe('8090,9999');

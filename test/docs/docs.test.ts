@@ -140,7 +140,7 @@ describe('the architecture diagrams', () => {
     const md = docsOf().byPath.get('docs/architecture.md')!;
     expect(md).toContain('w_media_plex -.-|"/mnt/streaming-media (ro)"| v_pvc_symlink_library');
     expect(md).toContain('w_media_decypharr -.-|"decypharr: /mnt/dfs (rw, Bidirectional)<br/>rclone-nfs-server: /mnt/dfs (ro, HostToContainer)"| v_host__mnt_k8s_decypharr_dfs');
-    expect(md).toContain('w_media_decypharr ==>|"exports via svc/decypharr-nfs 10.43.200.49:2049"| v_pvc_decypharr_dfs');
+    expect(md).toContain('w_media_decypharr ==>|"exports via svc/decypharr-nfs 10.43.0.49:2049"| v_pvc_decypharr_dfs');
     expect(md).toContain('w_media_pulsarr -->|"adds watchlisted series and movies :8989"| w_media_sonarr');
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOperatorValues, OperatorValuesError } from '../../src/secrets/sources.js';
+import { secretEnvVarName } from '../../src/secrets/model.js';
 import { clearTextValuePaths, defaultSopsConfigText, encryptYaml, findCreationRule, parseSopsConfig } from '../../src/sops/index.js';
 import { REPO, SECRET_RULE } from '../sops/helpers.js';
 import { decypharr, newKey, plex, sonarr, wholeFileRule, type Key } from './helpers.js';
@@ -83,14 +84,23 @@ describe('loadOperatorValues', () => {
     expect(abs.origins).toEqual({ 'plex-secrets': { token: join(dir, 'mine.yaml') } });
   });
 
-  it('warns about entries no Secret requests (names only) and drops them', async () => {
-    const dir = project({ 'secrets.local.yaml': 'plex-secrets:\n  tokn: oops\nplx-secrets:\n  token: oops\n' });
-    const res = await loadOperatorValues({ projectDir: dir, env: {}, identities: [], requests });
-    expect(res.values).toEqual({});
-    expect(res.warnings).toEqual([
-      'secrets.local.yaml: plex-secrets/tokn is not a key of any Secret the stack requests (a typo, or an app that is disabled?); it is ignored.',
-      'secrets.local.yaml: plx-secrets/token is not a key of any Secret the stack requests (a typo, or an app that is disabled?); it is ignored.',
-    ]);
+  it('refuses entries no Secret requests, with the closest requested name (names only)', async () => {
+    const dir = project({ 'secrets.local.yaml': 'plex-secrets:\n  tokn: oops-1\nplx-secrets:\n  token: oops-2\nsomething-else:\n  x: oops-3\n' });
+    const err = await loadOperatorValues({ projectDir: dir, env: {}, identities: [], requests }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OperatorValuesError);
+    const msg = (err as Error).message;
+    expect(msg).toContain('secrets.local.yaml: plex-secrets/tokn is not a key of the Secret plex-secrets this config requests; did you mean plex-secrets/token?');
+    expect(msg).toContain('secrets.local.yaml: plx-secrets/token is not a Secret this config requests; did you mean plex-secrets/token?');
+    expect(msg).toContain('secrets.local.yaml: something-else/x is not a Secret this config requests Fix the name');
+    expect(msg).not.toMatch(/oops/);
+  });
+
+  it('refuses a value of only whitespace, from a file or the environment, without echoing it', async () => {
+    const dir = project({ 'secrets.local.yaml': 'plex-secrets:\n  token: "   "\n' });
+    const env = { [secretEnvVarName('decypharr-secrets', 'realdebrid-api-key')]: '\t \n' };
+    const err = await loadOperatorValues({ projectDir: dir, env, identities: [], requests }).catch((e: unknown) => e);
+    expect((err as Error).message).toContain('secrets.local.yaml: plex-secrets/token is only whitespace');
+    expect((err as Error).message).toContain('env MEDIA_STACK_SECRET__DECYPHARR_SECRETS__REALDEBRID_API_KEY: decypharr-secrets/realdebrid-api-key is only whitespace');
   });
 
   it('treats an empty file and empty entries as nothing supplied', async () => {
