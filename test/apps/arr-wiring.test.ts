@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arrWiringScript, hostRegex } from '../../src/apps/arr-wiring.js';
 import { resolveConfig, type StackConfigInput } from '../../src/config/index.js';
+import { asServed, FakeServarr } from '../executed/fake-servarr.js';
+import { requireTool } from '../executed/support.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 
 const QBIT = { enabled: true, vpn: { endpointCidrs: ['203.0.113.7/32'], serverHostnames: ['node-nl-05.protonvpn.net'] } } as const;
@@ -123,117 +123,25 @@ describe('Arr wiring: objects', () => {
 
 // ─── the script against a fake Servarr ──────────────────────────────────────────────────────
 
-interface Req {
-  method: string;
-  svc: string;
-  path: string;
-  key: string | undefined;
-  body?: any;
-}
-
 const KEYS: Record<string, string> = { sonarr: 'a'.repeat(32), 'sonarr-4k': 'b'.repeat(32), radarr: 'c'.repeat(32), prowlarr: 'd'.repeat(32) };
 
-/** What a Servarr answers for a provider: the fields carry the extra schema properties the real API returns. */
-function asServed(entry: any, id: number): any {
-  return {
-    ...entry,
-    id,
-    implementationName: entry.implementation,
-    infoLink: 'https://wiki.servarr.com/x',
-    fields: (entry.fields ?? []).map((f: any, i: number) => ({
-      order: i,
-      name: f.name,
-      label: `Label {${f.name}}`,
-      helpText: 'see [url] {braces} "quoted"',
-      value: f.value,
-      type: 'textbox',
-      advanced: false,
-      selectOptions: [{ value: 0, name: 'x', order: 0 }],
-      privacy: 'normal',
-      isFloat: false,
-    })),
-  };
-}
-
-class FakeServarr {
-  readonly requests: Req[] = [];
-  /** `${svc} ${resource}` → entries. */
-  readonly state = new Map<string, any[]>();
-  /** Status to answer POSTs of `${svc} ${resource}` with (default 201). */
-  readonly failPost = new Map<string, { status: number; body: unknown }>();
-  private server?: Server;
-  port = 0;
-
-  list(svc: string, resource: string): any[] {
-    const k = `${svc} ${resource}`;
-    if (!this.state.has(k)) this.state.set(k, []);
-    return this.state.get(k)!;
-  }
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((r) => this.server?.close(() => r()));
-  }
-
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    let data = '';
-    req.on('data', (d) => (data += d));
-    req.on('end', () => {
-      const url = new URL(req.url!, 'http://x');
-      const [, svc, ...rest] = url.pathname.split('/');
-      const path = `/${rest.join('/')}${url.search}`;
-      const key = req.headers['x-api-key'] as string | undefined;
-      const r: Req = { method: req.method!, svc: svc!, path, key, ...(data ? { body: JSON.parse(data) } : {}) };
-      this.requests.push(r);
-      const send = (status: number, body: unknown) => {
-        res.writeHead(status, { 'Content-Type': 'application/json' });
-        // Pretty-printed on purpose: the script must not depend on the layout.
-        res.end(JSON.stringify(body, null, 2));
-      };
-      if (key !== KEYS[svc!]) return send(401, {});
-      const resource = url.pathname.replace(/^\/[^/]+\/api\/v\d\//, '');
-      const entries = this.list(svc!, resource);
-      if (req.method === 'GET') return send(200, entries);
-      if (req.method === 'POST') {
-        const fail = this.failPost.get(`${svc} ${resource}`);
-        if (fail) return send(fail.status, fail.body);
-        const id = entries.length + 1;
-        const stored = resource === 'rootfolder' ? { ...r.body, id, accessible: true, unmappedFolders: [] } : resource === 'tag' ? { ...r.body, id } : asServed(r.body, id);
-        entries.push(stored);
-        return send(201, stored);
-      }
-      send(405, {});
-    });
-  }
-}
-
-const BUSYBOX = ['/usr/bin/busybox', '/bin/busybox', '/usr/local/bin/busybox'].find((p) => existsSync(p));
-/** The system sh, and busybox sh with busybox's own awk/head/mkdir/… as in the curl image (when installed). */
-const SHELLS = ['sh', ...(BUSYBOX ? ['busybox'] : [])];
+/** The system sh, and busybox sh with busybox's own awk/head/mkdir/… as in the curl image (a missing busybox fails). */
+const SHELLS = ['sh', 'busybox'];
 
 describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127.0.0.1', (shell) => {
-  const fake = new FakeServarr();
+  const fake = new FakeServarr(KEYS);
   let dir = '';
   let script = '';
   let env: Record<string, string> = {};
   const run = (file: string, e: Record<string, string>) =>
     new Promise<{ code: number; out: string }>((resolve) => {
-      const [cmd, args] = shell === 'busybox' ? [BUSYBOX!, ['sh', file]] : ['sh', [file]];
+      const [cmd, args] = shell === 'busybox' ? [requireTool('busybox', 'busybox'), ['sh', file]] : ['sh', [file]];
       execFile(cmd, args, { env: e, timeout: 30_000 }, (err, stdout, stderr) => {
         resolve({ code: err ? ((err as any).code ?? 1) : 0, out: stdout + stderr });
       });
     });
   const posts = () => fake.requests.filter((r) => r.method === 'POST');
-  const reset = () => {
-    fake.requests.length = 0;
-    fake.state.clear();
-    fake.failPost.clear();
-  };
+  const reset = () => fake.reset();
 
   beforeAll(async () => {
     await fake.start();
@@ -247,7 +155,7 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     writeFileSync(join(dir, 'arr-wiring.sh'), script);
     // A curl that refuses every address but the fake server's.
     mkdirSync(join(dir, 'bin'));
-    const realCurl = ['/usr/bin/curl', '/bin/curl', '/usr/local/bin/curl'].find((p) => existsSync(p)) ?? 'curl';
+    const realCurl = requireTool('curl', 'curl');
     writeFileSync(
       join(dir, 'bin', 'curl'),
       `#!/bin/sh\nfor a in "$@"; do last="$a"; done\ncase "$last" in http://127.0.0.1:${fake.port}/*) exec ${realCurl} "$@" ;; esac\necho "refused: $last" >&2\nexit 7\n`,
@@ -256,7 +164,7 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     mkdirSync(join(dir, 'mnt', 'media', 'tv'), { recursive: true });
     if (shell === 'busybox') {
       mkdirSync(join(dir, 'applets'));
-      for (const applet of ['awk', 'cat', 'head', 'mkdir', 'mktemp', 'rm', 'printf', 'sh']) symlinkSync(BUSYBOX!, join(dir, 'applets', applet));
+      for (const applet of ['awk', 'cat', 'head', 'mkdir', 'mktemp', 'rm', 'printf', 'sh']) symlinkSync(requireTool('busybox', 'busybox'), join(dir, 'applets', applet));
     }
     env = {
       PATH: `${join(dir, 'bin')}:${shell === 'busybox' ? `${join(dir, 'applets')}:` : ''}/usr/bin:/bin`,
@@ -331,6 +239,8 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     const [proxy] = fake.list('prowlarr', 'indexerProxy');
     expect(proxy).toMatchObject({ name: 'FlareSolverr', implementation: 'FlareSolverr', configContract: 'FlareSolverrSettings', tags: [1] });
     expect(fields(proxy)).toEqual({ host: 'http://flaresolverr.media.svc.cluster.local:8191/' });
+    // Every request is an operation of the app's OpenAPI document, every body fits its schema.
+    expect(fake.invalid).toEqual([]);
 
     // Second run against what the first one created: reads only.
     fake.requests.length = 0;
@@ -367,6 +277,7 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     // The existing tag is reused, not created.
     expect(posts().at(-1)!.body.tags).toEqual([9]);
     expect(fake.list('sonarr', 'downloadclient').map((e) => e.name)).toEqual(['My debrid', 'QBITTORRENT']);
+    expect(fake.invalid).toEqual([]);
   });
 
   it('flattens JSON of any layout: escapes, nesting, literals, one long line', async () => {
