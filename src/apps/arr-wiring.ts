@@ -174,6 +174,7 @@ create() {
 
 # The keys are pasted into JSON bodies: refuse anything but a plain token.
 need_key() {
+  v='' # assigned by the eval below (shellcheck cannot see through it)
   eval "v=\${$1-}"
   case "$v" in
     '' | *[!A-Za-z0-9._-]*) fail "$1 is empty or not a plain API key (letters, digits, '.', '_', '-')"; return 1 ;;

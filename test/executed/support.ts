@@ -91,12 +91,14 @@ export function stubs(dir: string, programs: Record<string, string>): { bin: str
 
 /**
  * Rewrites the container's mount paths in a script to the same paths under `root`, so the script
- * works on a scratch copy of its volumes. Longer mount paths first; only whole path components.
+ * works on a scratch copy of its volumes. Longer mount paths first; only whole path components,
+ * and only where a shell word starts (not inside a regex `^/…` or a JSON value `"key":"/…"`, which
+ * the script sends to an API as it is).
  */
 export function inScratchRoot(text: string, container: any, root: string): string {
   const mounts = ((container?.volumeMounts ?? []) as { mountPath: string }[]).map((m) => m.mountPath.replace(/\/$/, '')).sort((a, b) => b.length - a.length);
   if (mounts.length === 0) return text;
-  const re = new RegExp(`(?<![\\w./-])(${mounts.map((m) => m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?=[/"'\\s;)|]|$)`, 'gm');
+  const re = new RegExp(`(?<=^|[\\s'=(]|(?<!:)")(${mounts.map((m) => m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?=[/"'\\s;)|]|$)`, 'gm');
   return text.replace(re, (m) => `${root}${m}`);
 }
 
