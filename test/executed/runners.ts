@@ -5,7 +5,7 @@
  * test until a runner claims it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { EmbeddedScript } from './extract.js';
@@ -131,8 +131,8 @@ const seedOnce: Runner = {
 
 // ─── Samba ───────────────────────────────────────────────────────────────────────────────────
 
-/** Passwords the renderer must carry through JSON unchanged (operator-supplied values can be anything printable). */
-const AWKWARD_PASSWORDS = ['plainAlnum123', 'with "quotes" and \\ backslash', "it's $HOME `x` %s %%"];
+/** A password the renderer must carry through JSON unchanged (operator-supplied values can be anything printable). */
+const awkwardPassword = (i: number) => `p${i} "quoted" \\ back\\slash it's $HOME \`x\` %s %%`;
 
 /** sambacc's config (JSON) as smb.conf text: `[global]` from the config's globals, one section per share. */
 function smbConf(config: any, id: string): string {
@@ -158,7 +158,7 @@ const sambaUsers: Runner = {
     mountPoints(s.container, root);
     const passwordVars = (s.container.env as any[]).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.name as string);
     expect(passwordVars.length).toBe(synth.config.apps.samba.users.length);
-    const env = Object.fromEntries(passwordVars.map((n, i) => [n, AWKWARD_PASSWORDS[i % AWKWARD_PASSWORDS.length]!]));
+    const env = Object.fromEntries(passwordVars.map((n, i) => [n, awkwardPassword(i)]));
     const text = inScratchRoot(s.text!, s.container, root);
     ok(await runScript(s.shell!, text, { env }), 'render users');
     // sambacc reads SAMBACC_CONFIG: the ConfigMap's file(s), then the rendered users file.
@@ -433,6 +433,8 @@ const arrWiring: Runner = {
       const dir = scratch('arr-wiring');
       const root = join(dir, 'root');
       mountPoints(s.container, root);
+      // The library folders it adds only when they exist: the operator has created them.
+      for (const m of s.text!.matchAll(/\[ -d '([^']+)' \]/g)) mkdirSync(join(root, m[1]!), { recursive: true });
       const text = inScratchRoot(s.text!.replace(/'http:\/\/([a-z0-9-]+)\.[a-z0-9-]+\.svc\.cluster\.local:\d+\/api\//g, `'http://127.0.0.1:${fake.port}/$1/api/`), s.container, root);
       // curl may reach the fake only.
       const curl = requireTool('curl', 'curl');
@@ -442,7 +444,7 @@ const arrWiring: Runner = {
       expect(first.stdout + first.stderr).not.toMatch(/ERROR|refused/);
       expect(fake.writes().length).toBeGreaterThan(0);
       expect(new Set(fake.writes().map((r) => r.svc))).toEqual(services);
-      expect(fake.invalid).toEqual([]);
+      expect(fake.invalid, fake.invalid.join('\n')).toEqual([]);
       // The streaming folders it creates exist in the (scratch) volumes.
       for (const m of s.text!.matchAll(/mkdir -p '([^']+)'/g)) expect(existsSync(join(root, m[1]!)), m[1]).toBe(true);
       // Second run: only reads.
@@ -450,8 +452,8 @@ const arrWiring: Runner = {
       const second = await runScript(s.shell!, text, { env, path: [net.bin], timeoutMs: 60_000 });
       ok(second, 'second run');
       expect(fake.requests.length).toBeGreaterThan(0);
-      expect(fake.writes()).toEqual([]);
-      expect(fake.invalid).toEqual([]);
+      expect(fake.writes(), 'the second run only reads').toEqual([]);
+      expect(fake.invalid, fake.invalid.join('\n')).toEqual([]);
     } finally {
       await fake.stop();
     }
