@@ -1,7 +1,7 @@
 /**
  * Which shell runs a script in each image the manifests use: the one place the executed-script
  * tests look it up (shellcheck dialect and the local interpreter that stands in for it).
- * Facts and sources: docs/app-facts-verified.md §12.
+ * Facts and sources: docs/app-facts-verified.md, "Shells of the images and what postgres-init does".
  */
 
 /** A shell as it exists in an image, and how the tests lint and run it here. */

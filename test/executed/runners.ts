@@ -243,7 +243,7 @@ function psql(server: PgServer, login: { user: string; password: string; db: str
 
 /**
  * What the postgres-init image does with its env (home-operations/containers
- * apps/postgres-init/entrypoint.sh@a885c7af, see docs/app-facts-verified.md): require the five
+ * apps/postgres-init/entrypoint.sh@a885c7af, see docs/app-facts-verified.md, "Shells of the images…"): require the five
  * variables, wait for the server, create the role (createuser: LOGIN) if missing, (re)set its
  * password, create each database of INIT_POSTGRES_DBNAME (space-separated) owned by the role if
  * missing, and grant it all privileges on each. Done here with the real client programs.
