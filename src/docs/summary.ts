@@ -20,6 +20,8 @@ export function formatSummary(
   for (const f of report.written.slice(0, 20)) lines.push(`  + ${f}`);
   if (report.written.length > 20) lines.push(`  … and ${report.written.length - 20} more`);
   for (const f of report.removed) lines.push(`  - ${f}`);
+  if (report.kept?.length) lines.push(`kept (not written by media-stack): ${report.kept.join(', ')}`);
+  for (const r of report.recovered ?? []) lines.push(`recovered: ${r}`);
   const by = (s: string) => result.secrets.report.filter((r) => r.status === s).map((r) => r.name);
   const kept = by('kept');
   const re = by('re-encrypted');
