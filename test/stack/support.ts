@@ -37,7 +37,7 @@ export async function synthInto(opts: { config?: string; env: NodeJS.ProcessEnv;
   const out = opts.out ?? join(mkdtempSync(join(tmpdir(), 'synth-')), 'dist');
   const previousDir = opts.previousDir ?? (opts.out && existsSync(opts.out) ? opts.out : undefined);
   const result = await synthesize({ config, projectDir: PROJECT, previousDir, env: opts.env });
-  await writeTree(out, result.files);
+  await writeTree(out, result.files, { owner: config.cluster });
   return { out, result };
 }
 
