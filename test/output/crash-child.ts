@@ -1,7 +1,7 @@
 /**
  * Runs one writer operation and SIGKILLs itself after its N-th durable step (argv[2]; -1: never),
  * so the crash tests can stop the writer at every instant deterministically. Prints the number
- * of steps it saw when it is not killed.
+ * and names of the steps it saw when it is not killed.
  *   crash-child.ts <N> write <out> <files.json> [owner]
  *   crash-child.ts <N> keys <projectDir> <keys args…>
  *   crash-child.ts <N> synth <synth args…>
@@ -11,7 +11,9 @@ import { faultInjection } from '../../src/output/transaction.js';
 
 const [killAt, scenario, ...rest] = process.argv.slice(2);
 let steps = 0;
-faultInjection.onStep = () => {
+const names: string[] = [];
+faultInjection.onStep = (name) => {
+  names.push(name);
   if (steps++ === Number(killAt)) process.kill(process.pid, 'SIGKILL');
 };
 if (scenario === 'write') {
@@ -26,4 +28,4 @@ if (scenario === 'write') {
   await import('../../src/cli/synth.js');
   if (process.exitCode) process.exit(process.exitCode);
 } else throw new Error(`unknown scenario ${scenario}`);
-process.stderr.write(`steps: ${steps}\n`);
+process.stderr.write(`steps: ${steps}\nnames: ${JSON.stringify(names)}\n`);
