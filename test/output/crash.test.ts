@@ -1,12 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recoverInterrupted } from '../../src/output/file-set.js';
 import { openOutputFolder, writeTree } from '../../src/output/write.js';
-import { decryptYaml, encryptYaml, inspectSopsYaml, newIdentity } from '../../src/sops/index.js';
-import { addRecipient } from '../../src/sops/keys.js';
+import { decryptYaml, encryptYaml, inspectSopsYaml, newIdentity, recipientOf } from '../../src/sops/index.js';
 import { SECRET_RULE } from '../sops/helpers.js';
 import { treeOf } from './tree.js';
 
@@ -83,66 +82,108 @@ describe('the writer killed (SIGKILL) after each of its steps', () => {
   }, 180_000);
 });
 
-describe('keys add killed (SIGKILL) after each of its steps', () => {
+type KeysCase = {
+  /** Recipients of the files before: 'a', 'b'. */
+  readonly before: readonly ('a' | 'b')[];
+  readonly args: (ids: Ids, dir: string, k: number) => string[];
+  /** Recipients after, and an identity that must open every file. */
+  readonly after: (ids: Ids, dir: string, k: number) => Promise<{ recipients: string[]; identity: string }>;
+  /** Whether the values must be the same after (rotate may renew the data key and values). */
+  readonly sameValues: boolean;
+};
+type Ids = Record<'a' | 'b', { identity: string; recipient: string }>;
+const keyFileOf = (dir: string, k: number) => join(dir, '..', `rotated-${k}.key`);
+const KEYS_CASES: Record<string, KeysCase> = {
+  add: {
+    before: ['a'],
+    args: (ids) => ['add', ids.b.recipient, '--out', 'dist'],
+    after: async (ids) => ({ recipients: [ids.a.recipient, ids.b.recipient], identity: ids.b.identity }),
+    sameValues: true,
+  },
+  remove: {
+    before: ['a', 'b'],
+    args: (ids) => ['remove', ids.b.recipient, '--out', 'dist'],
+    after: async (ids) => ({ recipients: [ids.a.recipient], identity: ids.a.identity }),
+    sameValues: true,
+  },
+  rotate: {
+    before: ['a'],
+    args: (_ids, dir, k) => ['rotate', '--key-file', keyFileOf(dir, k), '--out', 'dist'],
+    after: async (_ids, dir, k) => {
+      const keyFile = keyFileOf(dir, k);
+      if (!existsSync(keyFile)) return { recipients: ['(no new identity)'], identity: '' };
+      const identity = readFileSync(keyFile, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
+      return { recipients: [await recipientOf(identity)], identity };
+    },
+    sameValues: false,
+  },
+};
+
+describe.each(Object.keys(KEYS_CASES))('keys %s killed (SIGKILL) after each of its steps', (name) => {
+  const c = KEYS_CASES[name]!;
   it('leaves every Secret and both .sops.yaml all re-encrypted or all as before, recovered by the next run, no temp files', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'keys-crash-'));
-    const a = await newIdentity();
-    const b = await newIdentity();
+    const base = mkdtempSync(join(tmpdir(), `keys-crash-${name}-`));
+    const ids: Ids = { a: await newIdentity(), b: await newIdentity() };
     const template = join(base, 'template');
-    const rule = { ...SECRET_RULE, age: [a.recipient] };
+    const recipients = c.before.map((r) => ids[r].recipient);
+    const rule = { ...SECRET_RULE, age: recipients };
     mkdirSync(template, { recursive: true });
-    writeFileSync(join(template, '.sops.yaml'), `creation_rules:\n  - path_regex: \\.sops\\.ya?ml$\n    encrypted_regex: ^(data|stringData)$\n    mac_only_encrypted: true\n    age: ${a.recipient}\n`);
-    const secrets = ['clusters/home/apps/media/sonarr/secret.sops.yaml', 'clusters/home/apps/media/radarr/secret.sops.yaml', 'clusters/home/apps/media/prowlarr/secret.sops.yaml'];
+    writeFileSync(join(template, '.sops.yaml'), `creation_rules:\n  - path_regex: \\.sops\\.ya?ml$\n    encrypted_regex: ^(data|stringData)$\n    mac_only_encrypted: true\n    age: ${recipients.join(',')}\n`);
+    const secrets = ['clusters/home/apps/media/sonarr/secret.sops.yaml', 'clusters/home/apps/media/radarr/secret.sops.yaml'];
     for (const [i, p] of secrets.entries()) {
       mkdirSync(join(template, 'dist', p, '..'), { recursive: true });
       writeFileSync(join(template, 'dist', p), await encryptYaml({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `s${i}` }, stringData: { key: `value-${i}` } }, rule));
     }
     writeFileSync(join(template, 'dist', '.sops.yaml'), readFileSync(join(template, '.sops.yaml'), 'utf8'));
     const oldTree = treeOf(template);
-    const env = { PATH: process.env.PATH, HOME: join(base, 'home'), SOPS_AGE_KEY: a.identity };
-    const args = (dir: string) => ['keys', dir, 'add', b.recipient, '--out', 'dist'];
+    const env = { PATH: process.env.PATH, HOME: join(base, 'home'), SOPS_AGE_KEY: ids.a.identity };
 
     const probe = join(base, 'probe');
     cpSync(template, probe, { recursive: true });
-    const total = child(-1, args(probe), env).steps;
+    const total = child(-1, ['keys', probe, ...c.args(ids, probe, -1)], env).steps;
     expect(total).toBeGreaterThan(10);
 
-    /** 'old', 'new' (every file to a and b, .sops.yaml copies in step), or what is wrong. */
-    const stateOf = async (dir: string): Promise<string> => {
+    /** 'old', 'new' (every file to the new recipients, both .sops.yaml in step), or what is wrong. */
+    const stateOf = async (dir: string, k: number): Promise<string> => {
       const tree = treeOf(dir);
       if (JSON.stringify(tree) === JSON.stringify(oldTree)) return 'old';
       if (Object.keys(tree).join() !== Object.keys(oldTree).join()) return `other files: ${Object.keys(tree).join(', ')}`;
+      const want = await c.after(ids, dir, k);
       const cfg = tree['.sops.yaml']!;
-      if (!cfg.includes(b.recipient) || tree['dist/.sops.yaml'] !== cfg) return '.sops.yaml not updated';
+      if (!want.recipients.every((r) => cfg.includes(r)) || tree['dist/.sops.yaml'] !== cfg) return '.sops.yaml not updated';
       for (const [i, p] of secrets.entries()) {
         const text = tree[`dist/${p}`]!;
-        if (inspectSopsYaml(text).recipients.join() !== [a.recipient, b.recipient].join()) return `${p} not re-encrypted`;
-        const doc = (await decryptYaml(text, [b.identity])).plain as { stringData: { key: string } };
-        if (doc.stringData.key !== `value-${i}`) return `${p} lost its value`;
+        if (inspectSopsYaml(text).recipients.join() !== want.recipients.join()) return `${p} not re-encrypted`;
+        const doc = (await decryptYaml(text, [want.identity])).plain as { stringData: { key: string } };
+        if (c.sameValues && doc.stringData.key !== `value-${i}`) return `${p} lost its value`;
       }
       return 'new';
     };
 
     const outcomes: string[] = [];
     for (let k = 0; k < total; k++) {
-      const dir = join(base, `k${k}`);
+      const dir = join(base, `k${k}`, 'repo');
+      mkdirSync(join(dir, '..'));
       cpSync(template, dir, { recursive: true });
-      const r = child(k, args(dir), env);
+      const r = child(k, ['keys', dir, ...c.args(ids, dir, k)], env);
       expect(r.signal, `step ${k}: ${r.stderr}`).toBe('SIGKILL');
       const notes = await recoverInterrupted([join(dir, 'dist'), dir]);
       expect(notes.length, `step ${k}`).toBeGreaterThan(0);
-      const state = await stateOf(dir);
+      const state = await stateOf(dir, k);
       expect(['old', 'new'], `killed after step ${k}: ${notes.join('; ')}`).toContain(state);
       outcomes.push(state);
-      // the next run of the command completes the change
-      await addRecipient({ projectDir: dir, outDir: 'dist', env, recipient: b.recipient });
-      expect(await stateOf(dir)).toBe('new');
+      if (state === 'old' && name !== 'rotate') {
+        // the next run of the command completes the change
+        const again = child(-1, ['keys', dir, ...c.args(ids, dir, k)], env);
+        expect(again.status, again.stderr).toBe(0);
+        expect(await stateOf(dir, k)).toBe('new');
+      }
     }
     const firstNew = outcomes.indexOf('new');
     expect(firstNew).toBeGreaterThan(2);
     expect(outcomes.slice(firstNew).every((s) => s === 'new')).toBe(true);
     expect(outcomes.slice(0, firstNew).every((s) => s === 'old')).toBe(true);
-  }, 180_000);
+  }, 240_000);
 });
 
 describe('two synths into one folder at once (real processes)', () => {
