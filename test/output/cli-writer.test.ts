@@ -1,26 +1,14 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/index.js';
 import { OUTPUT_MARKER } from '../../src/output/write.js';
-import { DEMO_KEY, operatorEnv, PROJECT } from '../stack/support.js';
-import { treeOf } from './tree.js';
+import { DEMO_KEY, operatorEnv, PROJECT, synthCli } from '../stack/support.js';
+import { mount, treeOf } from './support.js';
 
-const run = promisify(execFile);
-const SYNTH = join(PROJECT, 'scripts/synth.mjs');
 const CHILD = join(import.meta.dirname, 'crash-child.ts');
-
-async function synthCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [SYNTH, ...args], { cwd: PROJECT, env, encoding: 'utf8' });
-    return { code: 0, stdout, stderr };
-  } catch (err: any) {
-    return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
 
 /** A config file for `cluster` and the env with its operator values and the demo identity. */
 function cluster(dir: string, name: string, extra: Record<string, unknown> = {}) {
@@ -122,8 +110,3 @@ describe('npm run synth and its output folder', () => {
     expect(secretsOf(treeOf(out))).toEqual(secrets);
   }, 180_000);
 });
-
-function mount(args: string[]): void {
-  const r = spawnSync('mount', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`this test needs to mount a tmpfs (run as root with CAP_SYS_ADMIN): mount ${args.join(' ')}: ${r.error?.message ?? r.stderr}`);
-}

@@ -7,7 +7,7 @@ import { recoverInterrupted } from '../../src/output/file-set.js';
 import { openOutputFolder, writeTree } from '../../src/output/write.js';
 import { decryptYaml, encryptYaml, inspectSopsYaml, newIdentity, recipientOf } from '../../src/sops/index.js';
 import { SECRET_RULE } from '../sops/helpers.js';
-import { treeOf } from './tree.js';
+import { treeOf } from './support.js';
 
 const CHILD = join(import.meta.dirname, 'crash-child.ts');
 

@@ -7,7 +7,7 @@ import { withKustomizations } from '../../src/output/layout.js';
 import { LOCK_FILE } from '../../src/output/lock.js';
 import { faultInjection, WriterError } from '../../src/output/transaction.js';
 import { listFiles, OUTPUT_MARKER, writeTree } from '../../src/output/write.js';
-import { treeOf } from './tree.js';
+import { chattr, mount, treeOf } from './support.js';
 
 const tmp = () => join(mkdtempSync(join(tmpdir(), 'write-')), 'out');
 
@@ -316,13 +316,3 @@ describe('leftovers of the earlier whole-folder writer', () => {
     expect(existsSync(join(parent, 'dist.old-backup'))).toBe(true);
   });
 });
-
-function chattr(flag: string, path: string): void {
-  const r = spawnSync('chattr', [flag, path], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`this test needs chattr (e2fsprogs) on a file system with the immutable flag: ${r.error?.message ?? r.stderr}`);
-}
-
-function mount(args: string[]): void {
-  const r = spawnSync('mount', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`this test needs to mount a tmpfs (run as root with CAP_SYS_ADMIN): mount ${args.join(' ')}: ${r.error?.message ?? r.stderr}`);
-}

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -22,4 +23,16 @@ export function treeOf(dir: string): Record<string, string> {
   };
   walk(dir, '');
   return out;
+}
+
+/** `mount …` (tmpfs for a full or read-only file system): the tests run as root and need it. */
+export function mount(args: string[]): void {
+  const r = spawnSync('mount', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`this test needs to mount a tmpfs (run as root with CAP_SYS_ADMIN): mount ${args.join(' ')}: ${r.error?.message ?? r.stderr}`);
+}
+
+/** `chattr +i/-i`: an immutable file refuses changes even to root. */
+export function chattr(flag: string, path: string): void {
+  const r = spawnSync('chattr', [flag, path], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`this test needs chattr (e2fsprogs) on a file system with the immutable flag: ${r.error?.message ?? r.stderr}`);
 }
