@@ -94,17 +94,29 @@ function recoverLegacySiblings(out: string): string[] {
   const ours = readdirSync(parent).filter((n) => n.startsWith(`${name}.`) && /^\.(tmp|old)-\d+-\d+$/.test(n.slice(name.length)));
   const olds = ours.filter((n) => n.includes('.old-') && existsSync(join(parent, n, OUTPUT_MARKER))).sort((a, b) => Number(b.split('-').pop()) - Number(a.split('-').pop()));
   const outEmpty = !existsSync(out) || (statSync(out).isDirectory() && readdirSync(out).every(isInternal));
+  // Another process may be doing the same right now: whoever renames first wins, the other skips.
+  const racing = (fn: () => void) => {
+    try {
+      fn();
+      return true;
+    } catch (e) {
+      if (['ENOENT', 'ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) return false;
+      throw describeFsError(e);
+    }
+  };
   if (olds.length > 0 && outEmpty) {
-    if (existsSync(out)) rmSync(out, { recursive: true });
-    renameSync(join(parent, olds[0]!), out);
-    notes.push(`restored ${out} from ${olds[0]} (an interrupted synth of an earlier version had moved it away)`);
+    const restored = racing(() => {
+      if (existsSync(out)) rmdirSync(out);
+      renameSync(join(parent, olds[0]!), out);
+    });
+    if (restored) notes.push(`restored ${out} from ${olds[0]} (an interrupted synth of an earlier version had moved it away)`);
   }
   for (const n of ours) {
     const p = join(parent, n);
     if (!existsSync(p)) continue;
-    if (n.includes('.old-') && !existsSync(join(p, OUTPUT_MARKER))) continue; // not recognisably ours
-    rmSync(p, { recursive: true, force: true });
-    notes.push(`removed ${n}, left by an interrupted synth of an earlier version`);
+    // an .old-* is only ever removed once the output folder is a complete tree again: it may hold the only copy of the Secrets
+    if (n.includes('.old-') && (!existsSync(join(p, OUTPUT_MARKER)) || !existsSync(join(out, OUTPUT_MARKER)))) continue;
+    if (racing(() => rmSync(p, { recursive: true }))) notes.push(`removed ${n}, left by an interrupted synth of an earlier version`);
   }
   return notes;
 }

@@ -314,5 +314,11 @@ describe('leftovers of the earlier whole-folder writer', () => {
     expect(r.unchanged).toContain('clusters/home/secret.sops.yaml');
     expect((await listFiles(parent)).map((f) => f.split('/')[0])).not.toContain('dist.tmp-123-1700000000000');
     expect(existsSync(join(parent, 'dist.old-backup'))).toBe(true);
+    // a complete output folder next to an .old-* (killed during the old writer's final rm): the .old-* goes
+    mkdirSync(join(parent, 'dist.old-9-1700000000001'));
+    writeFileSync(join(parent, 'dist.old-9-1700000000001', OUTPUT_MARKER), 'legacy marker\n');
+    const again = await writeTree(out, [{ path: 'clusters/home/secret.sops.yaml', content: 'the only copy of the keys\n' }], { owner: 'home' });
+    expect(again.recovered).toEqual(['removed dist.old-9-1700000000001, left by an interrupted synth of an earlier version']);
+    expect(existsSync(join(parent, 'dist.old-9-1700000000001'))).toBe(false);
   });
 });
