@@ -12,7 +12,7 @@ const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--previous D
   --config FILE    stack config (.ts, .js, .json, .yaml); default: the embedded default config
   --out DIR        output folder (a symlink is followed); this cluster's files in it are replaced
                    all at once, other files are kept; default: dist
-  --previous DIR   where existing encrypted Secrets are kept from; default: --out if it exists, else dist
+  --previous DIR   where existing encrypted Secrets are kept from; default: --out if it holds output, else dist
 `;
 
 export async function main(argv: string[]): Promise<number> {
