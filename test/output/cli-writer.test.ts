@@ -37,8 +37,11 @@ describe('npm run synth and its output folder', () => {
     expect(readFileSync(join(out, OUTPUT_MARKER), 'utf8')).toMatch(/ {2}"lab":\n[^]* {2}"lab2":\n/);
     // re-synthesizing lab with a change touches no file of lab2
     const changed = cluster(dir, 'lab', { timezone: 'Europe/Berlin' });
+    writeFileSync(join(out, 'NOTES.md'), 'mine\n');
     const r3 = await synthCli(['--config', changed.file, '--out', out], lab.env);
     expect(r3.code, r3.stderr).toBe(0);
+    expect(r3.stdout).toContain('kept (not written by media-stack): NOTES.md\n');
+    expect(readFileSync(join(out, 'NOTES.md'), 'utf8')).toBe('mine\n');
     expect(r3.stdout).toMatch(/secrets: \d+ kept, 0 re-encrypted, 0 created/);
     const after = treeOf(out);
     for (const [p, text] of Object.entries(both)) if (p.includes('lab2/')) expect(after[p], p).toBe(text);
