@@ -118,6 +118,11 @@ export function clusterRoot(cfg: StackConfig): string {
   return `clusters/${cfg.cluster}`;
 }
 
+/** `docs/<cluster>` — where the generated runbooks of a cluster go in the output. */
+export function docsRoot(cfg: StackConfig): string {
+  return `docs/${cfg.cluster}`;
+}
+
 /**
  * config → constructs → plain objects → files, without touching the output folder. Secrets are
  * resolved and encrypted here; the caller writes the files atomically.
@@ -190,7 +195,8 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
     files.push({ path, content: objs.length === 1 ? toYaml(objs[0]) : toYamlDocuments(objs) });
   }
   for (const [path, text] of secrets.texts) files.push({ path, content: text });
-  files.push(...generateDocs({ stack, objects: placed, secretRequests }));
+  // Docs per cluster (docs/<cluster>/), so clusters can share one output folder.
+  files.push(...generateDocs({ stack, objects: placed, secretRequests }).map((f) => ({ ...f, path: f.path.replace(/^docs\//, `${docsRoot(cfg)}/`) })));
   const sopsConfig = join(opts.projectDir, '.sops.yaml');
   if (cfg.secrets.backend === 'sops' && existsSync(sopsConfig)) files.push({ path: '.sops.yaml', content: readFileSync(sopsConfig, 'utf8') });
 

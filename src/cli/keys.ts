@@ -135,15 +135,16 @@ async function regenerateAfterRotation(o: { projectDir: string; out: string; con
   try {
     const config = await loadConfig(o.config);
     const env = { ...o.env, SOPS_AGE_KEY_FILE: o.keyFile };
-    const result = await synthesize({ config, projectDir: o.projectDir, previousDir: out, env, regenerateSecrets: true });
-    await writeTree(out, result.files);
+    // Same contract as `npm run synth`: the folder's owner is the cluster, and dropped state is refused.
+    const result = await synthesize({ config, projectDir: o.projectDir, previousDir: out, outputDir: out, env, regenerateSecrets: true });
+    await writeTree(out, result.files, { owner: config.cluster });
     const generated = result.secrets.report.filter((r) => r.generatedKeys.length > 0).map((r) => `${r.name} (${r.generatedKeys.join(', ')})`);
     return {
       ok: true,
       lines: [
         `Generated anew in ${o.out}: ${generated.length ? generated.join('; ') : 'nothing (no generated values)'}.`,
         'Values you supply were kept: change them at their source (Real-Debrid, Usenet provider, Plex…) if they may have leaked, and supply the new ones.',
-        'After Flux applied the new files, restart the consumers so they read the new values (see docs/secrets.md of the output, "Rotating the key").',
+        'After Flux applied the new files, restart the consumers so they read the new values (see docs/<cluster>/secrets.md of the output, "Rotating the key").',
       ],
     };
   } catch (err) {

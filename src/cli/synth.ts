@@ -1,17 +1,19 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../config/load.js';
 import { formatSummary } from '../docs/summary.js';
-import { writeTree } from '../output/write.js';
+import { WriterError } from '../output/transaction.js';
+import { OUTPUT_MARKER, openOutputFolder, type OutputFolder } from '../output/write.js';
 import { synthesize } from '../synth.js';
 
 const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--previous DIR] [--allow-data-loss] [--regenerate-secrets]
 
   --config FILE    stack config (.ts, .js, .json, .yaml); default: the embedded default config
-  --out DIR        output folder, replaced atomically; default: dist
-  --previous DIR   where existing encrypted Secrets are kept from; default: --out if it exists, else dist
+  --out DIR        output folder (a symlink is followed); this cluster's files in it are replaced
+                   all at once, other files are kept; default: dist
+  --previous DIR   where existing encrypted Secrets are kept from; default: --out if it holds output, else dist
   --allow-data-loss  confirm an output that drops objects holding state (PVCs, PVs, the namespace)
                    that the current --out has; without it such a synth refuses and names them
   --regenerate-secrets
@@ -43,10 +45,14 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const projectDir = process.cwd();
-  const out = resolve(args.out!);
-  const previousDir = args.previous ? resolve(args.previous) : existsSync(out) ? out : existsSync(resolve('dist')) ? resolve('dist') : undefined;
+  let folder: OutputFolder | undefined;
+  let writing = false;
   try {
     const config = await loadConfig(args.config);
+    // Lock and recover the output folder before reading the previous Secrets from it.
+    folder = await openOutputFolder(args.out!, { command: 'npm run synth', onWait: (m) => process.stderr.write(`${m}\n`) });
+    const out = folder.dir;
+    const previousDir = args.previous ? resolve(args.previous) : existsSync(join(out, OUTPUT_MARKER)) ? out : existsSync(resolve('dist')) ? resolve('dist') : undefined;
     // Data loss is judged against the folder being replaced (what Flux reconciles), never the demo dist.
     const result = await synthesize({
       config,
@@ -56,12 +62,16 @@ export async function main(argv: string[]): Promise<number> {
       allowDataLoss: args['allow-data-loss'],
       regenerateSecrets: args['regenerate-secrets'],
     });
-    const report = await writeTree(out, result.files);
+    writing = true;
+    const report = folder.write(result.files, { owner: config.cluster });
     process.stdout.write(formatSummary(result, report, { out: args.out! }));
     return 0;
   } catch (err) {
-    process.stderr.write(`error: ${(err as Error).message}\nnothing was written; ${args.out} is unchanged.\n`);
+    if (err instanceof WriterError) process.stderr.write(`error: ${err.message}${err.unchanged ? `; ${args.out} is unchanged` : ''}\n`);
+    else process.stderr.write(`error: ${(err as Error).message}\n${writing ? '' : `nothing was written; ${args.out} is unchanged.\n`}`);
     return 1;
+  } finally {
+    folder?.release();
   }
 }
 

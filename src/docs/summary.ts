@@ -22,6 +22,8 @@ export function formatSummary(
   for (const f of report.written.slice(0, 20)) lines.push(`  + ${f}`);
   if (report.written.length > 20) lines.push(`  … and ${report.written.length - 20} more`);
   for (const f of report.removed) lines.push(`  - ${f}`);
+  if (report.kept?.length) lines.push(`kept (not written by media-stack): ${report.kept.join(', ')}`);
+  for (const r of report.recovered ?? []) lines.push(`recovered: ${r}`);
   const dropped = result.droppedState ?? [];
   if (dropped.length > 0) {
     const confirmed = dropped.filter((d) => d.confirm).length;

@@ -3,7 +3,8 @@
  * create an identity outside the repository, keep `.sops.yaml` recipients in step, and re-wrap
  * every encrypted file like `sops updatekeys` — all files or none.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { commitFileSet, recoverInterrupted } from '../output/file-set.js';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isAgeRecipient, newIdentity, parseIdentities, recipientOf } from './age.js';
 import { defaultSopsConfigText, editRuleRecipients, findCreationRule, parseSopsConfig, withOperatorSecretsRule, withoutDemoNote } from './config.js';
@@ -65,11 +66,10 @@ function writeIdentityFile(path: string, identity: string, recipient: string): v
   chmodSync(path, 0o600);
 }
 
-/** Atomic replace: write a sibling temp file, then rename. */
-function replaceFile(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  writeFileSync(tmp, text, { flag: 'wx' });
-  renameSync(tmp, path);
+/** Replaces a set of files all at once, crash-safe (journal and lock in the output folder, else beside the first file). */
+function replaceFiles(o: KeysOptions, files: readonly { path: string; text: string; expected?: string | null }[]): Promise<void> {
+  const out = outDirOf(o);
+  return commitFileSet(existsSync(out) ? out : dirname(files[0]!.path), files.map((f) => ({ path: f.path, content: f.text, expected: f.expected })));
 }
 
 /** Every `*.sops.yaml` / `*.sops.yml` file under dir (the `.sops.yaml` config copy excluded). */
@@ -109,7 +109,7 @@ export async function initIdentity(o: KeysOptions & { keyFile?: string }): Promi
   const nextConfig =
     existing === undefined ? defaultSopsConfigText([recipient]) : withOperatorSecretsRule(editRuleRecipients(existing, (cur) => [...cur.filter((r) => r !== recipient), recipient]));
   writeIdentityFile(keyFile, identity, recipient);
-  replaceFile(cfgPath, nextConfig);
+  await replaceFiles(o, [{ path: cfgPath, text: nextConfig, expected: existing ?? null }]);
   const messages = [
     `Created age identity ${keyFile} (mode 600).`,
     `Recipient: ${recipient}`,
@@ -168,6 +168,7 @@ export async function updateRecipients(
   },
 ): Promise<UpdateResult> {
   const cfgPath = sopsConfigPath(o);
+  const recovered = await recoverInterrupted([outDirOf(o), o.projectDir]);
   if (!existsSync(cfgPath)) throw new SopsError(`${cfgPath} is missing: run \`npm run keys -- init\` first`);
   const oldText = readFileSync(cfgPath, 'utf8');
   const newText = withoutDemoNote(withOperatorSecretsRule(editRuleRecipients(oldText, (cur) => o.edit(cur))));
@@ -184,7 +185,7 @@ export async function updateRecipients(
   if (targets.some(([f]) => isDemoReadable(safeRecipients(f)))) identities.push(await demoIdentity());
   let leftDemo = 0;
 
-  const planned: { file: string; text: string }[] = [];
+  const planned: { file: string; text: string; before: string }[] = [];
   const unchanged: string[] = [];
   const failures: string[] = [];
   for (const [file, rel] of targets) {
@@ -213,7 +214,7 @@ export async function updateRecipients(
       }
     }
     try {
-      planned.push({ file, text: o.freshDataKey ? await reencryptYaml(text, identities, rule.age) : await rewrapYaml(text, identities, rule.age) });
+      planned.push({ file, text: o.freshDataKey ? await reencryptYaml(text, identities, rule.age) : await rewrapYaml(text, identities, rule.age), before: text });
       if (isDemoReadable(current) && !isDemoReadable(rule.age)) leftDemo++;
     } catch (e) {
       failures.push(`${rel}: ${(e as Error).message}`);
@@ -230,26 +231,20 @@ export async function updateRecipients(
     );
   }
   o.before?.();
-  const written: string[] = [];
-  for (const p of planned) {
-    replaceFile(p.file, p.text);
-    written.push(p.file);
-  }
-  if (newText !== oldText) {
-    replaceFile(cfgPath, newText);
-    written.push(cfgPath);
-  }
+  const changes = planned.map((p) => ({ path: p.file, text: p.text, expected: p.before }));
+  if (newText !== oldText) changes.push({ path: cfgPath, text: newText, expected: oldText });
   const outCopy = join(out, '.sops.yaml');
-  if (existsSync(outCopy) && readFileSync(outCopy, 'utf8') !== newText) {
-    replaceFile(outCopy, newText);
-    written.push(outCopy);
-  }
+  const outCopyText = existsSync(outCopy) ? readFileSync(outCopy, 'utf8') : undefined;
+  if (outCopyText !== undefined && outCopyText !== newText) changes.push({ path: outCopy, text: newText, expected: outCopyText });
+  if (changes.length > 0) await replaceFiles(o, changes);
+  const written = changes.map((c) => c.path);
   return {
     recipients: cfg.creationRules[0]?.age ?? [],
     rewrapped: planned.map((p) => p.file),
     unchanged,
     written,
     messages: [
+      ...recovered.map((r) => `recovered: ${r}`),
       `.sops.yaml recipients: ${(cfg.creationRules[0]?.age ?? []).join(', ')}`,
       o.freshDataKey
         ? `Re-encrypted ${planned.length} file(s) with new data keys (values unchanged), ${unchanged.length} already up to date.`

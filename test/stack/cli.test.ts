@@ -1,24 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/index.js';
-import { DEMO_KEY, fakeOperatorValue, operatorEnv, PROJECT, readTree } from './support.js';
-
-const run = promisify(execFile);
-// exactly what `npm run synth` runs (the cached bundle of src/cli/synth.ts)
-const SYNTH = join(PROJECT, 'scripts/synth.mjs');
-
-async function synthCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [SYNTH, ...args], { cwd: PROJECT, env, encoding: 'utf8' });
-    return { code: 0, stdout, stderr };
-  } catch (err: any) {
-    return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
+import { DEMO_KEY, fakeOperatorValue, operatorEnv, readTree, synthCli } from './support.js';
 
 describe('npm run synth (the CLI)', () => {
   it('writes a fresh config into --out, prints a summary with Secret names only, and never a value', async () => {

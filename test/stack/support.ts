@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
 import { loadConfig } from '../../src/config/index.js';
 import type { StackConfig } from '../../src/config/types.js';
 import { writeTree } from '../../src/output/write.js';
@@ -11,6 +12,19 @@ import { synthesize, type SynthResult } from '../../src/synth.js';
 
 export const PROJECT = process.cwd();
 export const DEMO_KEY = join(PROJECT, 'examples/demo.agekey');
+// exactly what `npm run synth` runs (the cached bundle of src/cli/synth.ts)
+const SYNTH = join(PROJECT, 'scripts/synth.mjs');
+const run = promisify(execFile);
+
+/** Runs `npm run synth -- …args` in the project folder. */
+export async function synthCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [SYNTH, ...args], { cwd: PROJECT, env, encoding: 'utf8' });
+    return { code: 0, stdout, stderr };
+  } catch (err: any) {
+    return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
 
 /** A distinctive fake operator value per Secret key, so tests can scan for leaks. */
 export function fakeOperatorValue(secret: string, key: string): string {
@@ -37,7 +51,7 @@ export async function synthInto(opts: { config?: string; env: NodeJS.ProcessEnv;
   const out = opts.out ?? join(mkdtempSync(join(tmpdir(), 'synth-')), 'dist');
   const previousDir = opts.previousDir ?? (opts.out && existsSync(opts.out) ? opts.out : undefined);
   const result = await synthesize({ config, projectDir: PROJECT, previousDir, env: opts.env });
-  await writeTree(out, result.files);
+  await writeTree(out, result.files, { owner: config.cluster });
   return { out, result };
 }
 
