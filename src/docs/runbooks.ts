@@ -985,7 +985,7 @@ function decypharrDfs(f: Facts): string | undefined {
         : '') +
       (dfs.export && dfs.sidecar
         ? ` The ${c(dfs.sidecar)} sidecar re-exports it over NFSv3 on port ${dfs.export.port}; ${readers.map((w) => c(w.name)).join(', ')} mount that export through ${c(`pvc/${dfs.export.claim}`)} → ${c(`pv/${dfs.export.pv}`)} → ${c(`${dfs.export.ip}:${dfs.export.path}`)}, the pinned ClusterIP of ${c(`svc/${dfs.export.service}`)} (kubelet mounts on the node, where Service names do not resolve).`
-        : ` Readers mount the same host path with ${c('HostToContainer')}.`),
+        : ` Readers mount ${dfs.hostPath ? c(dfs.hostPath) : 'the same host path'} with ${c('HostToContainer')}.`),
   );
   md.p('Typical symptoms: readers stuck in `Init` (waiting for the DFS), `ContainerCreating` with mount errors, or empty/stale `' + dfs.path + '` in a reader. Work from the source outwards:');
 

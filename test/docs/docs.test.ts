@@ -195,6 +195,11 @@ describe('the DFS runbooks follow the mount layout', () => {
     // Propagation must be shared where the volume is, the parent of the mount.
     expect(md).toContain('findmnt -o TARGET,PROPAGATION --target /mnt/k8s/decypharr-dfs\n');
   });
+
+  it('on a single node: readers mount the mount subdirectory itself', () => {
+    const md = docsOf({ storage: { mode: 'hostPath' } }).byPath.get('docs/decypharr-dfs.md')!;
+    expect(md).toContain('Readers mount `/mnt/k8s/decypharr-dfs/dfs` with `HostToContainer`.');
+  });
 });
 
 describe('every object a runbook command names exists in the synthesized objects', () => {
