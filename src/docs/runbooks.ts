@@ -998,9 +998,10 @@ function decypharrDfs(f: Facts): string | undefined {
       `${c('fusermount3: user has no write access to mountpoint')} in the log: the start script did not hand ${c(dfs.hostPath)} to the stack user (the entrypoint drops to ${c('PUID:PGID')} before mounting). ${c('Transport endpoint is not connected')}: a dead mount from a crashed container. The start script detaches it (${c('umount -l')}) on every container start${dfs.preStop ? ' and the preStop hook on every stop' : ''}; should one survive (e.g. the node rebooted into a half-mounted state), detach it on the node and delete the pod:`,
     );
     md.sh([
-      `kubectl debug node/<node> -it --image=busybox -- chroot /host sh -c 'grep ${dfs.hostPath} /proc/mounts; umount -l ${dfs.hostPath}'`,
+      `kubectl debug node/<node> -it --image=busybox -- chroot /host sh -c 'grep ${dfs.volumeHostPath ?? dfs.hostPath} /proc/mounts; umount -l ${dfs.hostPath}'`,
       `kubectl delete pod ${f.pod(d)} -n ${d.namespace}`,
     ]);
+    if (dfs.volumeHostPath) md.p(`A ${c('fuse')} line for ${c(dfs.volumeHostPath)} itself is left over from the layout before this one (FUSE on the volume root), and kubelet cannot set up the volume while it is dead: ${c(`umount -l ${dfs.volumeHostPath}`)} on the node as well.`);
   }
 
   if (dfs.hostPath) {

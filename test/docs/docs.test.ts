@@ -189,7 +189,8 @@ describe('the DFS runbooks follow the mount layout', () => {
     const md = byPath.get('docs/decypharr-dfs.md')!;
     expect(md).toContain('The mount sits in the subdirectory `/mnt/k8s/decypharr-dfs/dfs` on the node (`/mnt/dfs-host/dfs` in the pod, bound at `/mnt/dfs`');
     expect(md).toContain('Ready only while `test -f /mnt/dfs/version.txt` succeeds');
-    expect(md).toContain("umount -l /mnt/k8s/decypharr-dfs/dfs'");
+    expect(md).toContain("grep /mnt/k8s/decypharr-dfs /proc/mounts; umount -l /mnt/k8s/decypharr-dfs/dfs'");
+    expect(md).toContain('is left over from the layout before this one (FUSE on the volume root)');
     expect(md).toContain('kubectl exec decypharr-0 -n media -c rclone-nfs-server -- ls /mnt/dfs-host/dfs');
     expect(md).toContain('rclone keeps its NFS file handles on `pvc/decypharr-nfs-handles`');
     // Propagation must be shared where the volume is, the parent of the mount.
