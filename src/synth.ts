@@ -83,7 +83,7 @@ function hostPathLayoutExceptions(cfg: StackConfig, objects: readonly KubeObject
   const out: SecurityException[] = [];
   for (const { object: o, spec: pod } of podTemplates(objects)) {
     const paths = ((pod.volumes ?? []) as PodJson['volumes'] & {}).flatMap((v) => (v.hostPath ? [v.hostPath.path] : []));
-    if (paths.length > 0 && paths.every((p) => p.startsWith(`${cfg.storage.hostPathRoot}/`) || p === cfg.apps.decypharr.dfsHostPath)) {
+    if (paths.length > 0 && paths.every((p) => p.startsWith(`${cfg.storage.hostPathRoot}/`) || p === cfg.apps.decypharr.dfsHostPath || p.startsWith(`${cfg.apps.decypharr.dfsHostPath}/`))) {
       out.push({ kind: o.kind, name: o.metadata.name, rules: ['no-host-path'], reason: `single-node layout: volumes are host directories under ${cfg.storage.hostPathRoot}` });
     }
     if (((pod.initContainers ?? []) as { name: string }[]).some((c) => c.name === PREPARE_HOST_DIRS)) {

@@ -7,7 +7,7 @@ import { IMAGES } from '../lib/images.js';
 import { PORTS } from '../lib/ports.js';
 import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../lib/pod.js';
 import { streamingStackLabels, storageNodePlacement } from '../lib/placement.js';
-import { addConfigClaim, addNfsVolume, CLAIMS, configVolume, PATHS, symlinkVolume } from '../lib/storage.js';
+import { addAppClaim, addConfigClaim, addNfsVolume, CLAIMS, configVolume, DFS_ENV, DFS_HOST_SUBDIR, PATHS, symlinkVolume } from '../lib/storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../lib/workload.js';
 
 /** Decypharr serves UI, qBittorrent API (/api/v2), SABnzbd API (/sabnzbd) and WebDAV on one port. */
@@ -19,7 +19,9 @@ export const DECYPHARR_DOWNLOAD_FOLDER = `${PATHS.symlinks}/downloads`;
 /**
  * go-nfs (rclone serve nfs) has no portmapper and no lock manager, so clients must name the port
  * for both NFS and MOUNT, use NFSv3 over TCP and skip locking. Inline pod `nfs:` volumes cannot
- * carry options, hence the PersistentVolume.
+ * carry options, hence the PersistentVolume. `soft` is safe here because the export and every
+ * mount of it are read-only (soft timeouts corrupt writes, and there are none): a reader gets an
+ * error while the export moves instead of hanging in uninterruptible I/O.
  */
 export const DFS_NFS_MOUNT_OPTIONS = [
   'nfsvers=3',
@@ -32,7 +34,56 @@ export const DFS_NFS_MOUNT_OPTIONS = [
   'ro',
 ] as const;
 
-const DFS_HOST_VOLUME = 'dfs-fuse';
+/** The pod volume of `apps.decypharr.dfsHostPath`: always a plain directory (the mount is below it). */
+const DFS_HOST_VOLUME = 'dfs-host';
+
+/** The host subdirectory that carries the FUSE mount, as the Decypharr pod's containers see it. */
+export const DFS_SHARED_DIR = `${PATHS.dfsHost}/${DFS_HOST_SUBDIR}`;
+
+/**
+ * The file every mounted DFS has at its root (Decypharr serves it from memory); its presence
+ * proves the mount, not just the directory underneath.
+ */
+export const DFS_MARKER = 'version.txt';
+
+/** The image's own entrypoint and command (Dockerfile `ENTRYPOINT`/`CMD` of the pinned tag). */
+const DECYPHARR_ENTRYPOINT = '/entrypoint.sh';
+const DECYPHARR_CMD = ['/usr/bin/decypharr', '--config', '/app'] as const;
+
+/**
+ * Lazily detaches every mount left on the shared subdirectory. After a crash or OOM kill that is
+ * the dead FUSE mount of the previous container (ENOTCONN); the Bidirectional mount carries the
+ * unmount to the node and to the sidecar. Needs `DFS_SHARED_DIR` in the environment.
+ */
+const DETACH_DFS = 'while grep -qF " $DFS_SHARED_DIR " /proc/mounts; do umount -l "$DFS_SHARED_DIR"; done';
+
+/**
+ * Runs as root before the image's entrypoint, on every container start (an in-pod restart after a
+ * crash runs no init container again):
+ * - clears a dead mount (DETACH_DFS);
+ * - hands the subdirectory to PUID:PGID: the entrypoint drops to that user with su-exec, and the
+ *   setuid fusermount3 refuses a non-root user without write access to the mount point (kubelet
+ *   created the host path root:root 0755 and never applies fsGroup to host paths);
+ * - binds it at the path the symlinks point into (`mount_path`). A bind of a shared mount joins its
+ *   peer group, so the FUSE mount on it reaches the node, and the volume root itself stays a plain
+ *   directory the next pod can always mount.
+ */
+export const DECYPHARR_START_SCRIPT = [
+  'set -eu',
+  DETACH_DFS,
+  'mkdir -p "$DFS_SHARED_DIR" "$DFS_MOUNT_POINT"',
+  'chown "$PUID:$PGID" "$DFS_SHARED_DIR"',
+  'mount -o bind "$DFS_SHARED_DIR" "$DFS_MOUNT_POINT"',
+  `exec ${DECYPHARR_ENTRYPOINT} "$@"`,
+].join('\n');
+
+/** preStop: take the mount off the node before the process stops (a kill skips Decypharr's own unmount). */
+export const DECYPHARR_PRE_STOP = ['set -eu', DETACH_DFS].join('\n');
+
+/** `sh -c` check that the DFS is mounted at `dir` (busybox sh: Decypharr and rclone are Alpine images). */
+function dfsMountedCheck(dir: string): { exec: readonly string[] } {
+  return { exec: ['sh', '-c', `test -f ${dir}/${DFS_MARKER}`] };
+}
 
 /**
  * Decypharr: debrid/usenet download client with a FUSE DFS mount, plus the rclone NFS sidecar
@@ -76,6 +127,9 @@ export class Decypharr extends Component {
       PUID: String(cfg.uid),
       PGID: String(cfg.gid),
       UMASK: '002',
+      // Read by DECYPHARR_START_SCRIPT and DECYPHARR_PRE_STOP.
+      [DFS_ENV.sharedDir]: DFS_SHARED_DIR,
+      [DFS_ENV.mountPoint]: PATHS.dfs,
       TZ: cfg.timezone,
       DECYPHARR_LOG_LEVEL: 'info',
       // UI login (sign-up on the first visit); the Arrs keep authenticating by URL + API key.
@@ -122,6 +176,7 @@ export class Decypharr extends Component {
     );
 
     addConfigClaim(this, cfg, 'decypharr', d.configSize ?? '5Gi');
+    if (!singleNode) addAppClaim(this, cfg, { id: 'nfs-handles-pvc', name: NFS_HANDLES_CLAIM, app: 'decypharr', size: '1Gi', fileName: 'pvc-nfs-handles.yaml' });
     const sts = addWorkload(this, cfg, {
       name: 'decypharr',
       controller: 'StatefulSet',
@@ -146,15 +201,19 @@ export class Decypharr extends Component {
           container({
             name: 'decypharr',
             image: IMAGES.decypharr,
+            command: ['sh', '-c', DECYPHARR_START_SCRIPT, 'decypharr-start'],
+            args: [...DECYPHARR_CMD],
             ports: [{ name: 'http', port: DECYPHARR_PORT }],
             env,
             mounts: [
               { volume: 'config', path: '/app' },
-              { volume: DFS_HOST_VOLUME, path: PATHS.dfs, propagation: 'Bidirectional' },
+              { volume: DFS_HOST_VOLUME, path: PATHS.dfsHost, propagation: 'Bidirectional' },
               { volume: CLAIMS.symlinks, path: PATHS.symlinks },
             ],
-            // /version is public and exempt from the first-run setup redirect.
-            probes: { check: { http: '/version', port: 'http' } },
+            // Ready once the DFS is mounted (what every reader waits for); alive while the API
+            // answers (/version is public and exempt from the first-run setup redirect).
+            probes: { check: dfsMountedCheck(PATHS.dfs), livenessCheck: { http: '/version', port: 'http' } },
+            lifecycle: { preStop: { exec: { command: ['sh', '-c', DECYPHARR_PRE_STOP] } } },
             resources: withOverrides({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '1Gi' }, d.resources),
             security: { privileged: true, runAsRoot: true, readOnlyRootFilesystem: false, dropAll: false },
           }),
@@ -167,7 +226,7 @@ export class Decypharr extends Component {
           symlinkVolume(cfg),
           { name: 'seed-config', configMap: { name: 'decypharr-seed-config' } },
           scratchVolume(),
-          ...(singleNode ? [] : [scratchVolume('nfs-handles', '1Gi')]),
+          ...(singleNode ? [] : [{ name: 'nfs-handles', persistentVolumeClaim: { claimName: NFS_HANDLES_CLAIM } }]),
         ],
       },
     });
@@ -177,7 +236,7 @@ export class Decypharr extends Component {
       container: 'decypharr',
       rules: ['no-privileged', 'run-as-non-root', 'no-privilege-escalation', 'drop-all-capabilities', 'read-only-root-filesystem'],
       reason:
-        'creates the DFS FUSE mount (/dev/fuse, CAP_SYS_ADMIN) and shares it through the host with Bidirectional propagation, which Kubernetes allows only in privileged containers; the entrypoint starts as root to chown /app and then drops to PUID/PGID',
+        'creates the DFS FUSE mount (/dev/fuse, CAP_SYS_ADMIN) and shares it through the host with Bidirectional propagation, which Kubernetes allows only in privileged containers; its start script clears a dead mount left by a crash and binds the mount point (root), then the entrypoint chowns /app and drops to PUID/PGID',
     });
     this.addSecurityException({
       kind: 'StatefulSet',
@@ -223,23 +282,28 @@ export class Decypharr extends Component {
   }
 }
 
+/** rclone's NFS handle cache: a claim of its own, mounted whole so fsGroup makes it writable for the sidecar. */
+export const NFS_HANDLES_CLAIM = 'decypharr-nfs-handles';
+
 /**
  * The rclone sidecar: a user-space NFSv3 server over the DFS mount, read-only, as the stack user.
+ * It reads the host directory (not the mount point itself), so a remount after a Decypharr crash
+ * reaches it through HostToContainer propagation.
  */
 function rcloneNfsServer(cfg: StackConfig): k8s.Container {
   return container({
     name: 'rclone-nfs-server',
     image: IMAGES.rclone,
     args: [
-      'serve', 'nfs', PATHS.dfs,
+      'serve', 'nfs', DFS_SHARED_DIR,
       '--addr', `:${DECYPHARR_NFS_PORT}`,
       '--read-only',
       // The DFS already caches; a second VFS cache would double the disk use.
       '--vfs-cache-mode', 'off',
       '--dir-cache-time', '30s',
-      // Handles on disk survive a sidecar restart (memory handles go stale for clients). An
-      // emptyDir lives as long as the pod; a new pod remounts the DFS anyway. (A subPath of the
-      // config volume would be created root-owned by kubelet, unwritable for this user.)
+      // Handles on disk survive a restart and a re-created pod, even on the other storage node
+      // (memory handles go stale for every client). On its own claim: a subPath of the config
+      // volume would be created root-owned by kubelet, unwritable for this user.
       '--nfs-cache-type', 'disk',
       '--nfs-cache-dir', '/cache/nfs-handles',
       '--config', '/tmp/rclone.conf',
@@ -247,11 +311,12 @@ function rcloneNfsServer(cfg: StackConfig): k8s.Container {
     ],
     ports: [{ name: 'nfs', port: DECYPHARR_NFS_PORT }],
     mounts: [
-      { volume: DFS_HOST_VOLUME, path: PATHS.dfs, readOnly: true, propagation: 'HostToContainer' },
+      { volume: DFS_HOST_VOLUME, path: PATHS.dfsHost, readOnly: true, propagation: 'HostToContainer' },
       { volume: 'nfs-handles', path: '/cache' },
       { volume: 'tmp', path: '/tmp' },
     ],
-    probes: { check: { tcp: 'nfs' } },
+    // Ready once the export would serve the DFS (not its empty directory); alive while it listens.
+    probes: { check: dfsMountedCheck(DFS_SHARED_DIR), livenessCheck: { tcp: 'nfs' } },
     resources: { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '1Gi' },
     security: { runAs: { uid: cfg.uid, gid: cfg.gid } },
   });

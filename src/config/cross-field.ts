@@ -84,10 +84,27 @@ export function crossFieldIssues(c: StackConfig): ConfigIssue[] {
     'apps.samba.users',
     'is empty; list at least one SMB user such as ["media"]',
   );
-  issues.push(...networkIssues(c), ...namespaceIssues(c), ...instanceIssues(c), ...resourceIssues(c));
+  issues.push(...networkIssues(c), ...namespaceIssues(c), ...instanceIssues(c), ...resourceIssues(c), ...nasMountIssues(c));
   return issues;
 }
 
+/**
+ * Both NAS exports are mounted read-write by someone, and a PV's options apply to every pod that
+ * mounts it: nfs(5) warns that a soft timeout can corrupt data silently.
+ */
+function nasMountIssues(c: StackConfig): ConfigIssue[] {
+  if (c.storage.mode !== 'longhorn') return [];
+  const writers = { media: 'the *arr apps import into the media library', transcode: 'Plex and the ClusterPlex workers write transcodes' } as const;
+  return (Object.keys(writers) as (keyof typeof writers)[]).flatMap((name) => {
+    const soft = c.storage[name].mountOptions.filter((o) => o === 'soft' || o === 'softerr');
+    return soft.length === 0
+      ? []
+      : [{
+          path: `storage.${name}.mountOptions`,
+          message: `has '${soft.join("', '")}', but ${writers[name]}: a soft NFS timeout can leave a write half done without the app noticing (nfs(5): "silent data corruption"); use 'hard'`,
+        }];
+  });
+}
 
 /**
  * The static band of a Service CIDR (KEP-3070, "Service ClusterIP allocation" in the Kubernetes

@@ -35,13 +35,13 @@ export const DEFAULT_CONFIG: StackConfig = {
     media: {
       server: 'unraid.homelab',
       path: '/mnt/user/media',
-      mountOptions: ['nfsvers=4.1', 'soft', 'timeo=100', 'retrans=3'],
+      mountOptions: ['nfsvers=4.1', 'hard', 'timeo=100', 'retrans=3'],
       size: '100Gi',
     },
     transcode: {
       server: 'unraid.homelab',
       path: '/mnt/user/transcode',
-      mountOptions: ['nfsvers=4.1', 'soft', 'timeo=100', 'retrans=3'],
+      mountOptions: ['nfsvers=4.1', 'hard', 'timeo=100', 'retrans=3'],
       size: '500Gi',
     },
     hostPathRoot: '/data',

@@ -74,7 +74,11 @@ export interface NfsExport {
   readonly server: string;
   /** Exported path. @default - media: '/mnt/user/media', transcode: '/mnt/user/transcode' */
   readonly path: string;
-  /** Mount options. @default ['nfsvers=4.1', 'soft', 'timeo=100', 'retrans=3'] */
+  /**
+   * Mount options. Both NAS exports are written (imports, transcodes), so `soft`/`softerr` are
+   * refused: a soft timeout can corrupt data silently (nfs(5)).
+   * @default ['nfsvers=4.1', 'hard', 'timeo=100', 'retrans=3']
+   */
   readonly mountOptions: readonly string[];
   /** Capacity written on the PV/PVC (informational for NFS). @default - media: '100Gi', transcode: '500Gi' */
   readonly size: string;
@@ -235,7 +239,12 @@ export interface ArrInstanceConfig extends AppConfig {
 }
 
 export interface DecypharrConfig extends AppConfig {
-  /** Host directory the FUSE DFS mount is propagated to (a dedicated one: never `/` or a system directory). @default '/mnt/k8s/decypharr-dfs' */
+  /**
+   * Host directory the FUSE DFS mount is propagated to (a dedicated one: never `/` or a system
+   * directory); the mount itself lives in its subdirectory `dfs` (created for the stack user by
+   * Decypharr's pod).
+   * @default '/mnt/k8s/decypharr-dfs'
+   */
   readonly dfsHostPath: string;
   /**
    * Pinned ClusterIP of the `decypharr-nfs` Service. Nodes mount the export by IP because kubelet

@@ -3,6 +3,7 @@ import type { StackConfig } from '../config/types.js';
 import type { CallEdge, Component, Peer } from '../lib/component.js';
 import type { KubeObject, PlacedObject } from '../output/model.js';
 import type { SecretRequest } from '../secrets/model.js';
+import { DFS_ENV } from '../lib/storage.js';
 
 /**
  * What the generated docs need from a synth (`SynthResult` satisfies it). Everything the docs say
@@ -41,6 +42,7 @@ export interface ContainerJson {
   readonly volumeMounts?: readonly VolumeMountJson[];
   readonly readinessProbe?: ProbeJson;
   readonly livenessProbe?: ProbeJson;
+  readonly lifecycle?: { readonly preStop?: { readonly exec?: { readonly command?: readonly string[] } } };
   /** `Always` on an init container: a native sidecar. */
   readonly restartPolicy?: string;
   readonly resources?: { readonly requests?: Readonly<Record<string, unknown>>; readonly limits?: Readonly<Record<string, unknown>> };
@@ -429,6 +431,17 @@ export function mermaidId(s: string): string {
 /** Env value of a container (literal values only). */
 export function envValue(c: ContainerJson | undefined, name: string): string | undefined {
   return c?.env?.find((e) => e.name === name)?.value;
+}
+
+/**
+ * Where a FUSE container's mount is, given its Bidirectional volume mount: Decypharr mounts on a
+ * bind of a subdirectory of that volume (its DFS_ENV variables), so the volume root stays a plain
+ * directory; without them the mount is on the volume mount itself.
+ */
+export function fuseMountPaths(c: ContainerJson, bidirectionalPath: string): { path: string; sharedPath: string } {
+  const path = envValue(c, DFS_ENV.mountPoint) ?? bidirectionalPath;
+  const shared = envValue(c, DFS_ENV.sharedDir);
+  return { path, sharedPath: shared?.startsWith(`${bidirectionalPath}/`) ? shared : bidirectionalPath };
 }
 
 /** Shell-quotes an argument when it needs it (single quotes). */

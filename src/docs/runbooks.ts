@@ -9,7 +9,7 @@ import { c, Md } from './md.js';
 import type { KubeObject } from '../output/model.js';
 import { holdsState, isPruneProtected, PRUNE_ANNOTATION } from '../output/state.js';
 import { TRAEFIK_MIDDLEWARES } from '../lib/workload.js';
-import { envValue, INSTANCE_LABEL as INSTANCE, sh, type ContainerJson, type PodSpecJson, type StackView, type Workload } from './model.js';
+import { envValue, fuseMountPaths, INSTANCE_LABEL as INSTANCE, sh, type ContainerJson, type PodSpecJson, type StackView, type Workload } from './model.js';
 import { docWarnings } from './warnings.js';
 
 /**
@@ -181,8 +181,11 @@ export class Facts {
     const fuseCtr = d.pod.containers.find((x) => x.volumeMounts?.some((m) => m.mountPropagation === 'Bidirectional'));
     const fuseMount = fuseCtr?.volumeMounts?.find((m) => m.mountPropagation === 'Bidirectional');
     if (!fuseCtr || !fuseMount) return undefined;
-    const hostPath = d.pod.volumes?.find((x) => x.name === fuseMount.name)?.hostPath?.path;
+    const { path, sharedPath } = fuseMountPaths(fuseCtr, fuseMount.mountPath);
+    const below = sharedPath.slice(fuseMount.mountPath.length);
+    const volumeHostPath = d.pod.volumes?.find((x) => x.name === fuseMount.name)?.hostPath?.path;
     const sidecar = d.pod.containers.find((x) => x !== fuseCtr && x.volumeMounts?.some((m) => m.name === fuseMount.name));
+    const sidecarMount = sidecar?.volumeMounts?.find((m) => m.name === fuseMount.name);
     // The export: a PV whose NFS server is the pinned ClusterIP of a Service selecting Decypharr.
     let exp: DfsFacts['export'];
     for (const pv of this.v.all('PersistentVolume')) {
@@ -191,7 +194,19 @@ export class Facts {
       const claim = pv.spec.claimRef?.name as string;
       exp = { pv: pv.metadata.name, claim, ip: pv.spec.nfs.server, path: pv.spec.nfs.path, service: ex.service, port: ex.port!, mountOptions: pv.spec.mountOptions ?? [] };
     }
-    return { w: d, container: fuseCtr.name, path: fuseMount.mountPath, hostPath, sidecar: sidecar?.name, export: exp };
+    return {
+      w: d,
+      container: fuseCtr.name,
+      path,
+      sharedPath,
+      hostPath: volumeHostPath && `${volumeHostPath}${below}`,
+      volumeHostPath,
+      sidecar: sidecar?.name,
+      sidecarPath: sidecarMount && `${sidecarMount.mountPath}${below}`,
+      readiness: shellOf(fuseCtr.readinessProbe?.exec?.command),
+      preStop: shellOf(fuseCtr.lifecycle?.preStop?.exec?.command),
+      export: exp,
+    };
   }
 
   /** Workloads (other than Decypharr) that mount the DFS path. */
@@ -214,9 +229,19 @@ export class Facts {
 interface DfsFacts {
   readonly w: Workload;
   readonly container: string;
+  /** The FUSE mount point in the container (the path the symlinks and readers use). */
   readonly path: string;
+  /** The same mount as the container's Bidirectional volume shows it. */
+  readonly sharedPath: string;
+  /** The FUSE mount on the node. */
   readonly hostPath?: string;
+  /** The host directory of the Bidirectional volume (the mount's parent when they differ). */
+  readonly volumeHostPath?: string;
   readonly sidecar?: string;
+  /** The DFS as the sidecar sees it. */
+  readonly sidecarPath?: string;
+  readonly readiness?: string;
+  readonly preStop?: string;
   readonly export?: { pv: string; claim: string; ip: string; path: string; service: string; port: number; mountOptions: string[] };
 }
 
@@ -405,7 +430,7 @@ function bootstrap(f: Facts): string {
   const needClasses = [...new Set(classes)].sort();
   if (needClasses.length) prereqs.push(`StorageClass${needClasses.length > 1 ? 'es' : ''} ${needClasses.map(c).join(', ')} (Longhorn), which the stack uses but does not create: ${c(`kubectl get storageclass ${needClasses.join(' ')}`)}.`);
   const dfs = f.dfs;
-  if (dfs?.hostPath) prereqs.push(`Decypharr's FUSE mount propagates through ${c(dfs.hostPath)} on its node: the host's root must be a shared mount (${c('findmnt -o TARGET,PROPAGATION /')} shows ${c('shared')}; the systemd default).`);
+  if (dfs?.hostPath) prereqs.push(`Decypharr's FUSE mount propagates through ${c(dfs.volumeHostPath ?? dfs.hostPath)} on its node: the host's root must be a shared mount (${c('findmnt -o TARGET,PROPAGATION /')} shows ${c('shared')}; the systemd default).`);
   const plex = f.one('plex');
   if (plex?.pod.securityContext?.supplementalGroups?.length) {
     prereqs.push(`Plex joins group ${plex.pod.securityContext.supplementalGroups.map(String).join(', ')} for ${c('/dev/dri')}: compare with ${c('getent group render')} on the GPU node (config ${c('apps.plex.renderGroupId')}).`);
@@ -899,6 +924,14 @@ function failover(f: Facts): string | undefined {
   }
   md.sh(checks);
   if (dfs) md.p(`Pods that stay ${c('Init')} wait for the DFS (see [decypharr-dfs.md](decypharr-dfs.md)); pods on different nodes still work (every reader mounts the DFS over NFS), but re-run the drain test after fixing why they split.`);
+  // Readers that did not move keep the NFS mount they had: the DFS behind it was mounted anew.
+  const stayed = dfs?.export ? f.dfsReaders().filter((w) => !group.includes(w)) : [];
+  if (dfs && stayed.length) {
+    md.p(
+      `${stayed.map((w) => c(w.name)).join(', ')} did not move and keep the NFS mount of ${c(`${dfs.export!.ip}:${dfs.export!.path}`)} they had; the DFS behind it is a new FUSE mount on ${secondary}, and open files and cached handles from before point at the old one (${c('Stale file handle')}, or streams that stop). Restart them once the export serves again:`,
+    );
+    md.sh([...stayed.map((w) => `kubectl rollout restart ${w.ref} ${f.n(w)}`), ...stayed.map((w) => `${f.exec(w, f.containerMounting(w, dfs.path)!.name, `ls ${dfs.path}`)}   # lists the DFS, no "Stale file handle"`)]);
+  }
   md.h(2, `3. Fail back to ${primary}`);
   md.p(`Uncordoning alone moves nothing back. Move the group in one go, with ${secondary} cordoned so nothing lands there:`);
   md.sh([
@@ -908,6 +941,7 @@ function failover(f: Facts): string | undefined {
     `${list} -w   # all on ${primary}`,
     `kubectl uncordon ${secondary}`,
   ]);
+  if (dfs && stayed.length) md.p(`Then restart ${stayed.map((w) => c(w.name)).join(', ')} again, as after the failover.`);
   const workers = v.workloads.filter((w) => w.placement.id === 'gpu_nodes' && w.kind === 'StatefulSet');
   if (workers.length) {
     md.h(2, 'GPU node down');
@@ -918,6 +952,24 @@ function failover(f: Facts): string | undefined {
 
 // ─── Decypharr DFS ──────────────────────────────────────────────────────────────────────────
 
+/** The script of an `sh -c <script>` command, or the command as one line. */
+function shellOf(cmd: readonly string[] | undefined): string | undefined {
+  if (!cmd) return undefined;
+  return cmd[0] === 'sh' && cmd[1] === '-c' && cmd[2] !== undefined ? cmd[2] : cmd.join(' ');
+}
+
+/** The claim that holds the NFS sidecar's `--nfs-cache-dir`, if it is a claim. */
+function handlesClaim(d: Workload): string | undefined {
+  for (const ctr of d.pod.containers) {
+    const args = ctr.args ?? [];
+    const dir = args[args.indexOf('--nfs-cache-dir') + 1];
+    if (!args.includes('--nfs-cache-dir') || !dir) continue;
+    const mount = ctr.volumeMounts?.find((m) => dir === m.mountPath || dir.startsWith(`${m.mountPath}/`));
+    return d.pod.volumes?.find((v) => v.name === mount?.name)?.persistentVolumeClaim?.claimName;
+  }
+  return undefined;
+}
+
 function decypharrDfs(f: Facts): string | undefined {
   const dfs = f.dfs;
   if (!dfs) return undefined;
@@ -925,29 +977,44 @@ function decypharrDfs(f: Facts): string | undefined {
   const md = new Md();
   const readers = f.dfsReaders();
   md.h(1, 'Decypharr DFS troubleshooting');
+  const shared = dfs.sharedPath !== dfs.path;
   md.p(
-    `${c(f.pod(d))} mounts the debrid library with FUSE at ${c(dfs.path)} (container ${c(dfs.container)}, privileged, ${c('mountPropagation: Bidirectional')}${dfs.hostPath ? ` on the host path ${c(dfs.hostPath)}` : ''}).` +
+    `${c(f.pod(d))} mounts the debrid library with FUSE at ${c(dfs.path)} (container ${c(dfs.container)}, privileged, ${c('mountPropagation: Bidirectional')}${dfs.volumeHostPath ? ` on the host path ${c(dfs.volumeHostPath)}` : ''}).` +
+      (shared && dfs.hostPath
+        ? ` The mount sits in the subdirectory ${c(dfs.hostPath)} on the node (${c(dfs.sharedPath)} in the pod, bound at ${c(dfs.path)} by the container's start script), never on the volume root: a crash leaves a dead mount behind, and a dead volume root would keep the next pod from starting.`
+        : '') +
       (dfs.export && dfs.sidecar
         ? ` The ${c(dfs.sidecar)} sidecar re-exports it over NFSv3 on port ${dfs.export.port}; ${readers.map((w) => c(w.name)).join(', ')} mount that export through ${c(`pvc/${dfs.export.claim}`)} → ${c(`pv/${dfs.export.pv}`)} → ${c(`${dfs.export.ip}:${dfs.export.path}`)}, the pinned ClusterIP of ${c(`svc/${dfs.export.service}`)} (kubelet mounts on the node, where Service names do not resolve).`
-        : ` Readers mount the same host path with ${c('HostToContainer')}.`),
+        : ` Readers mount ${dfs.hostPath ? c(dfs.hostPath) : 'the same host path'} with ${c('HostToContainer')}.`),
   );
   md.p('Typical symptoms: readers stuck in `Init` (waiting for the DFS), `ContainerCreating` with mount errors, or empty/stale `' + dfs.path + '` in a reader. Work from the source outwards:');
 
   md.h(2, '1. Decypharr itself');
   md.sh([f.getPodWide(d), f.logs(d, dfs.container, '--tail=100'), f.exec(d, dfs.container, `grep ${dfs.path} /proc/mounts`)]);
   md.p(`The last command must print a ${c('fuse')} line. None: the debrid account is not configured (Decypharr stays in setup until a debrid provider validates — check the API key in [secrets.md](secrets.md)) or the mount failed (see the log).`);
+  if (dfs.readiness) md.p(`The ${c(dfs.container)} container is Ready only while ${c(dfs.readiness)} succeeds (its startup probe runs the same check, so a mount that never comes up restarts the container after the startup budget); Flux waits for that, so a Kustomization stuck on ${c(f.pod(d))} means the same as a missing ${c('fuse')} line. Until then its Service has no endpoint; reach the UI through the pod: ${c(`kubectl port-forward pod/${f.pod(d)} -n ${d.namespace} ${f.svc(d)?.port ?? '<port>'}`)}.`);
+  if (shared && dfs.hostPath) {
+    md.p(
+      `${c('fusermount3: user has no write access to mountpoint')} in the log: the start script did not hand ${c(dfs.hostPath)} to the stack user (the entrypoint drops to ${c('PUID:PGID')} before mounting). ${c('Transport endpoint is not connected')}: a dead mount from a crashed container. The start script detaches it (${c('umount -l')}) on every container start${dfs.preStop ? ' and the preStop hook on every stop' : ''}; should one survive (e.g. the node rebooted into a half-mounted state), detach it on the node and delete the pod:`,
+    );
+    md.sh([
+      `kubectl debug node/<node> -it --image=busybox -- chroot /host sh -c 'grep ${dfs.volumeHostPath ?? dfs.hostPath} /proc/mounts; umount -l ${dfs.hostPath}'`,
+      `kubectl delete pod ${f.pod(d)} -n ${d.namespace}`,
+    ]);
+    if (dfs.volumeHostPath) md.p(`A ${c('fuse')} line for ${c(dfs.volumeHostPath)} itself is left over from the layout before this one (FUSE on the volume root), and kubelet cannot set up the volume while it is dead: ${c(`umount -l ${dfs.volumeHostPath}`)} on the node as well.`);
+  }
 
   if (dfs.hostPath) {
     md.h(2, '2. Mount propagation on the node');
-    md.p(`The FUSE mount reaches the host (and the sidecar) only if ${c(dfs.hostPath)} is on a shared mount. On the node where ${c(f.pod(d))} runs:`);
+    md.p(`The FUSE mount reaches the host (and the sidecar) only if ${c(dfs.volumeHostPath ?? dfs.hostPath)} is on a shared mount. On the node where ${c(f.pod(d))} runs:`);
     md.sh([
-      `kubectl debug node/<node> -it --image=busybox -- chroot /host findmnt -o TARGET,PROPAGATION --target ${dfs.hostPath}`,
+      `kubectl debug node/<node> -it --image=busybox -- chroot /host findmnt -o TARGET,PROPAGATION --target ${dfs.volumeHostPath ?? dfs.hostPath}`,
       '# PROPAGATION must be "shared"; if not: mount --make-rshared / on the node, then',
       `kubectl delete pod ${f.pod(d)} -n ${d.namespace}`,
     ]);
     if (dfs.sidecar) {
       md.p(`The sidecar sees the mount through ${c('HostToContainer')}; it must list the same entries as the ${c(dfs.container)} container:`);
-      md.sh([f.exec(d, dfs.sidecar, `ls ${dfs.path}`), f.logs(d, dfs.sidecar, '--tail=30')]);
+      md.sh([f.exec(d, dfs.sidecar, `ls ${dfs.sidecarPath ?? dfs.path}`), f.logs(d, dfs.sidecar, '--tail=30')]);
     }
   }
 
@@ -989,7 +1056,10 @@ function decypharrDfs(f: Facts): string | undefined {
         `The ${c(wait.name)} init container polls ${wait.condition ? c(wait.condition) : `until ${c(dfs.path)} is served`} and logs ${wait.waiting ? `${c(wait.waiting)} first, ` : ''}${wait.ready ? `${c(wait.ready)} when the DFS is served` : ''}${wait.timeout ? `; after its time limit it fails with ${c(wait.timeout)} and kubelet starts it again` : ''}. Still waiting: the reader sees the directory underneath, not the DFS — work through the steps above.`,
       );
     }
-    md.p(`After Decypharr restarts, a reader can keep a stale mount (${c('Stale file handle')} or an empty ${c(dfs.path)}): restart the reader, e.g. ${c(`kubectl delete pod ${f.pod(readers[0]!)} -n ${readers[0]!.namespace}`)}.`);
+    md.p(
+      `After Decypharr restarts, a reader can keep a stale mount (${c('Stale file handle')}, ${c('Transport endpoint is not connected')} or an empty ${c(dfs.path)}): its mount still points at the FUSE mount of the old container. Restart the reader, e.g. ${c(`kubectl delete pod ${f.pod(readers[0]!)} -n ${readers[0]!.namespace}`)}.` +
+        (exp ? ` rclone keeps its NFS file handles on ${c(`pvc/${handlesClaim(d) ?? '?'}`)}, so a handle survives a restarted or re-created ${c(f.pod(d))}; a reader still holding one from before a failover needs the restart above (see [failover.md](failover.md)).` : ''),
+    );
   }
   return md.toString();
 }

@@ -12,6 +12,12 @@ import { PRUNE_DISABLED } from '../output/state.js';
  */
 export const PATHS = {
   dfs: '/mnt/dfs',
+  /**
+   * Decypharr's host directory (`apps.decypharr.dfsHostPath`) inside the Decypharr pod. The FUSE
+   * mount lives in its subdirectory `DFS_HOST_SUBDIR`, never on the volume root: a crash leaves a
+   * dead mount (ENOTCONN) behind, and kubelet cannot set up a hostPath volume whose root is dead.
+   */
+  dfsHost: '/mnt/dfs-host',
   symlinks: '/mnt/streaming-media',
   media: '/mnt/media',
   transcode: '/transcode',
@@ -27,6 +33,20 @@ export const CLAIMS = {
   dfs: 'decypharr-dfs',
   downloads: 'downloads',
 } as const;
+
+/** The subdirectory of `apps.decypharr.dfsHostPath` that holds the DFS FUSE mount on the node. */
+export const DFS_HOST_SUBDIR = 'dfs';
+
+/**
+ * Environment of Decypharr's container naming the FUSE mount point (the path the symlinks point
+ * into) and the shared subdirectory bound there; read by its start script and by the runbooks.
+ */
+export const DFS_ENV = { mountPoint: 'DFS_MOUNT_POINT', sharedDir: 'DFS_SHARED_DIR' } as const;
+
+/** Where the DFS FUSE mount appears on Decypharr's node. */
+export function dfsHostMountDir(cfg: StackConfig): string {
+  return `${cfg.apps.decypharr.dfsHostPath}/${DFS_HOST_SUBDIR}`;
+}
 
 const q = (s: string) => k8s.Quantity.fromString(s);
 
@@ -47,17 +67,37 @@ export function configVolume(cfg: StackConfig, app: string): k8s.Volume {
 
 /** Creates the config claim for an app (Longhorn mode only), protected from Flux's pruning. */
 export function addConfigClaim(scope: Construct, cfg: StackConfig, app: string, size: string): void {
+  addAppClaim(scope, cfg, { id: 'config-pvc', name: `config-${app}`, app, size, fileName: 'pvc-config.yaml' });
+}
+
+export interface AppClaimProps {
+  /** Construct id. */
+  readonly id: string;
+  /** Claim name. */
+  readonly name: string;
+  /** App label of the claim. */
+  readonly app: string;
+  readonly size: string;
+  readonly fileName: string;
+}
+
+/**
+ * A ReadWriteOnce claim of the config StorageClass (Longhorn mode only), protected from Flux's
+ * pruning. Mounted whole (no subPath), its root gets the pod's fsGroup, so a non-root container
+ * can write it.
+ */
+export function addAppClaim(scope: Construct, cfg: StackConfig, p: AppClaimProps): void {
   if (cfg.storage.mode === 'hostPath') return;
   setFileName(
-    new k8s.KubePersistentVolumeClaim(scope, 'config-pvc', {
-      metadata: { name: `config-${app}`, namespace: cfg.namespace, labels: appLabels(app), annotations: { ...PRUNE_DISABLED } },
+    new k8s.KubePersistentVolumeClaim(scope, p.id, {
+      metadata: { name: p.name, namespace: cfg.namespace, labels: appLabels(p.app), annotations: { ...PRUNE_DISABLED } },
       spec: {
         accessModes: ['ReadWriteOnce'],
         storageClassName: cfg.storage.configStorageClass,
-        resources: { requests: { storage: q(size) } },
+        resources: { requests: { storage: q(p.size) } },
       },
     }),
-    'pvc-config.yaml',
+    p.fileName,
   );
 }
 
@@ -87,11 +127,13 @@ export function downloadsVolume(cfg: StackConfig): k8s.Volume {
 
 /**
  * The DFS as its readers see it: the NFS re-export of Decypharr's FUSE mount (any node), or on a
- * single node the host directory the mount propagates to (read with HostToContainer).
+ * single node the host subdirectory the mount propagates to (read with HostToContainer). That one
+ * is `Directory`, not `DirectoryOrCreate`: Decypharr creates it for its user, and a reader that
+ * comes first waits for it instead of leaving a root-owned directory behind.
  */
 export function dfsVolume(cfg: StackConfig): k8s.Volume {
   return cfg.storage.mode === 'hostPath'
-    ? hostPathVolume(CLAIMS.dfs, cfg.apps.decypharr.dfsHostPath)
+    ? hostPathVolume(CLAIMS.dfs, dfsHostMountDir(cfg), 'Directory')
     : claimVolume(CLAIMS.dfs, CLAIMS.dfs, true);
 }
 

@@ -15,7 +15,9 @@ describe('shared storage and the namespace', () => {
   it('binds the NAS exports through static PVs with their mount options, never by a Service name', () => {
     const pv = find('PersistentVolume', 'media-media-library');
     expect(pv.spec.nfs).toEqual({ server: 'unraid.homelab', path: '/mnt/user/media' });
-    expect(pv.spec.mountOptions).toEqual(['nfsvers=4.1', 'soft', 'timeo=100', 'retrans=3']);
+    // Written by the *arr apps (and the transcode share by Plex): hard, never soft (nfs(5)).
+    expect(pv.spec.mountOptions).toEqual(['nfsvers=4.1', 'hard', 'timeo=100', 'retrans=3']);
+    expect(find('PersistentVolume', 'media-transcode-cache').spec.mountOptions).toContain('hard');
     expect(pv.spec.persistentVolumeReclaimPolicy).toBe('Retain');
     expect(find('PersistentVolumeClaim', 'transcode-cache').spec).toMatchObject({ volumeName: 'media-transcode-cache', storageClassName: '', accessModes: ['ReadWriteMany'] });
   });

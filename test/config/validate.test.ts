@@ -23,6 +23,15 @@ describe('stack config', () => {
     expect([cfg.uid, cfg.gid]).toEqual([1000, 1000]);
   });
 
+  it('refuses soft mounts of the NAS exports the stack writes to, naming the field', () => {
+    const msg = issuesOf({ storage: { media: { mountOptions: ['nfsvers=4.1', 'soft'] }, transcode: { mountOptions: ['softerr'] } } });
+    expect(msg).toContain("storage.media.mountOptions: has 'soft', but the *arr apps import into the media library");
+    expect(msg).toContain("storage.transcode.mountOptions: has 'softerr'");
+    expect(msg).toContain("use 'hard'");
+    // Single node: the exports are not mounted at all.
+    expect(() => resolveConfig({ storage: { mode: 'hostPath', media: { mountOptions: ['soft'] } } })).not.toThrow();
+  });
+
   it('merges partial input over the defaults without losing siblings', () => {
     const cfg = resolveConfig({ apps: { plex: { loadBalancerIP: '192.168.1.50' } }, storage: { media: { server: '10.0.0.5' } } });
     expect(cfg.apps.plex.loadBalancerIP).toBe('192.168.1.50');

@@ -139,7 +139,7 @@ describe('the architecture diagrams', () => {
   it('shows the mounts with their paths and the DFS export behind its pinned ClusterIP', () => {
     const md = docsOf().byPath.get('docs/architecture.md')!;
     expect(md).toContain('w_media_plex -.-|"/mnt/streaming-media (ro)"| v_pvc_symlink_library');
-    expect(md).toContain('w_media_decypharr -.-|"decypharr: /mnt/dfs (rw, Bidirectional)<br/>rclone-nfs-server: /mnt/dfs (ro, HostToContainer)"| v_host__mnt_k8s_decypharr_dfs');
+    expect(md).toContain('w_media_decypharr -.-|"decypharr: /mnt/dfs-host (rw, Bidirectional)<br/>rclone-nfs-server: /mnt/dfs-host (ro, HostToContainer)"| v_host__mnt_k8s_decypharr_dfs');
     expect(md).toContain('w_media_decypharr ==>|"exports via svc/decypharr-nfs 10.43.0.49:2049"| v_pvc_decypharr_dfs');
     expect(md).toContain('w_media_pulsarr -->|"adds watchlisted series and movies :8989"| w_media_sonarr');
   });
@@ -171,6 +171,35 @@ describe('disabled apps disappear from the docs', () => {
     expect(docsOf({ apps: { clusterplex: { enabled: false }, plex: { gpu: false }, intelGpuPlugin: { enabled: false } } }).byPath.has('docs/gpu-transcoding.md')).toBe(false);
     expect(docsOf({ storage: { mode: 'hostPath' } }).byPath.has('docs/failover.md')).toBe(false);
     expect(docsOf({ storage: { mode: 'hostPath' } }).byPath.get('docs/README.md')).not.toContain('failover.md');
+  });
+});
+
+describe('the DFS runbooks follow the mount layout', () => {
+  const { byPath } = docsOf();
+  it('failover restarts the DFS readers that did not move (their NFS mounts hold handles of the old mount)', () => {
+    const md = byPath.get('docs/failover.md')!;
+    // Plex and the workers run on the GPU node in the default layout: they stay when the storage node drains.
+    expect(md).toContain('kubectl rollout restart statefulset/plex -n media');
+    expect(md).toContain('kubectl rollout restart statefulset/clusterplex-worker -n media');
+    expect(md).not.toContain('kubectl rollout restart statefulset/sonarr');
+    expect(md).toContain('Then restart `plex`, `clusterplex-worker` again, as after the failover.');
+  });
+
+  it('troubleshooting names the mount subdirectory, the readiness check and the dead-mount cleanup', () => {
+    const md = byPath.get('docs/decypharr-dfs.md')!;
+    expect(md).toContain('The mount sits in the subdirectory `/mnt/k8s/decypharr-dfs/dfs` on the node (`/mnt/dfs-host/dfs` in the pod, bound at `/mnt/dfs`');
+    expect(md).toContain('Ready only while `test -f /mnt/dfs/version.txt` succeeds');
+    expect(md).toContain("grep /mnt/k8s/decypharr-dfs /proc/mounts; umount -l /mnt/k8s/decypharr-dfs/dfs'");
+    expect(md).toContain('is left over from the layout before this one (FUSE on the volume root)');
+    expect(md).toContain('kubectl exec decypharr-0 -n media -c rclone-nfs-server -- ls /mnt/dfs-host/dfs');
+    expect(md).toContain('rclone keeps its NFS file handles on `pvc/decypharr-nfs-handles`');
+    // Propagation must be shared where the volume is, the parent of the mount.
+    expect(md).toContain('findmnt -o TARGET,PROPAGATION --target /mnt/k8s/decypharr-dfs\n');
+  });
+
+  it('on a single node: readers mount the mount subdirectory itself', () => {
+    const md = docsOf({ storage: { mode: 'hostPath' } }).byPath.get('docs/decypharr-dfs.md')!;
+    expect(md).toContain('Readers mount `/mnt/k8s/decypharr-dfs/dfs` with `HostToContainer`.');
   });
 });
 
