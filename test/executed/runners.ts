@@ -460,5 +460,92 @@ const arrWiring: Runner = {
   },
 };
 
-export const RUNNERS: readonly Runner[] = [hostDirs, waitForFile, seedOnce, sambaUsers, vpnRules, postgresBackup, pgIsReady, arrWiring];
+
+// ─── FUSE mounts (Decypharr) ─────────────────────────────────────────────────────────────────
+
+/** A fake mount table with a (dead) FUSE mount on `dir`, and umount/mount/chown stubs that edit/record it. */
+function fuseStubs(dir: string, mountedDir: string) {
+  const mounts = join(dir, 'mounts');
+  writeFileSync(mounts, `overlay / overlay rw 0 0\ndecypharr ${mountedDir} fuse.decypharr rw,user_id=1000 0 0\n`);
+  // Lazy unmount removes the entry, as the kernel does (each call one entry: stacked mounts need a loop).
+  const fake = stubs(join(dir, 'fuse'), {
+    umount: `awk -v d="$2" 'BEGIN{done=0} { if (!done && $2 == d) { done=1; next } print }' '${mounts}' > '${mounts}.new' && mv '${mounts}.new' '${mounts}'`,
+    mount: 'exit 0',
+    chown: 'exit 0',
+    'entrypoint.sh': 'exit 0',
+  });
+  return { mounts, fake };
+}
+
+/** The start script before Decypharr's entrypoint: clear dead mounts, hand the mount point to PUID:PGID, bind, exec. */
+const fuseStart: Runner = {
+  name: 'FUSE mount point: clear, hand over, bind, exec the entrypoint',
+  claims: (s) => s.where === 'command' && s.shell?.run === 'busybox' && /\/proc\/mounts/.test(s.text ?? '') && /\bexec \S*entrypoint\S*/.test(s.text ?? ''),
+  async run(s) {
+    const dir = scratch('fuse-start');
+    const root = join(dir, 'root');
+    mountPoints(s.container, root);
+    const env = containerEnv(s.container, secretValue);
+    const shared = join(root, env.DFS_SHARED_DIR!);
+    const point = join(root, env.DFS_MOUNT_POINT!);
+    const { mounts, fake } = fuseStubs(dir, shared);
+    // A crash left the mount twice (stacked): both must go before the new mount.
+    writeFileSync(mounts, readFileSync(mounts, 'utf8') + `decypharr ${shared} fuse.decypharr rw 0 0\n`);
+    const entry = /\bexec (\S+)/.exec(s.text!)![1]!;
+    const text = s.text!.replaceAll('/proc/mounts', mounts).replace(`exec ${entry}`, `exec ${join(fake.bin, 'entrypoint.sh')}`);
+    const args = [...(s.container.command.slice(3) as string[]).slice(1), ...(s.container.args ?? [])];
+    const r = await runScript(s.shell!, `${text}`.replace(/"\$@"/, args.map((a) => `'${a}'`).join(' ')), { env: { ...env, DFS_SHARED_DIR: shared, DFS_MOUNT_POINT: point }, path: [fake.bin] });
+    ok(r, 'start script');
+    expect(fake.calls('umount')).toEqual([['-l', shared], ['-l', shared]]);
+    expect(readFileSync(mounts, 'utf8')).not.toContain(shared);
+    expect(existsSync(shared) && existsSync(point)).toBe(true);
+    expect(fake.calls('chown')).toEqual([[`${env.PUID}:${env.PGID}`, shared]]);
+    expect(fake.calls('mount')).toEqual([['-o', 'bind', shared, point]]);
+    expect(fake.calls('entrypoint.sh')).toEqual([args]);
+    // chown refused (no CAP_CHOWN): the pod fails instead of starting a FUSE mount fusermount3 refuses.
+    const denied = stubs(join(dir, 'denied'), { chown: 'exit 1', mount: 'exit 0', 'entrypoint.sh': 'exit 0' });
+    const r2 = await runScript(s.shell!, text.replace(join(fake.bin, 'entrypoint.sh'), join(denied.bin, 'entrypoint.sh')), { env: { ...env, DFS_SHARED_DIR: shared, DFS_MOUNT_POINT: point }, path: [denied.bin] });
+    expect(r2.code).not.toBe(0);
+    expect(denied.calls('entrypoint.sh')).toEqual([]);
+  },
+};
+
+/** preStop: the FUSE mount is taken off the node before the process stops. */
+const fuseUnmount: Runner = {
+  name: 'FUSE unmount on stop',
+  claims: (s) => s.where === 'lifecycle.preStop' && /\/proc\/mounts/.test(s.text ?? '') && /\bumount\b/.test(s.text ?? ''),
+  async run(s) {
+    const dir = scratch('fuse-stop');
+    const env = containerEnv(s.container, secretValue);
+    const shared = join(dir, 'root', env.DFS_SHARED_DIR!);
+    const { mounts, fake } = fuseStubs(dir, shared);
+    const text = s.text!.replaceAll('/proc/mounts', mounts);
+    ok(await runScript(s.shell!, text, { env: { ...env, DFS_SHARED_DIR: shared }, path: [fake.bin] }), 'preStop');
+    expect(fake.calls('umount')).toEqual([['-l', shared]]);
+    expect(readFileSync(mounts, 'utf8')).not.toContain(shared);
+    // Nothing mounted (Decypharr already unmounted itself): a no-op, not a failing hook.
+    ok(await runScript(s.shell!, text, { env: { ...env, DFS_SHARED_DIR: shared }, path: [fake.bin] }), 'preStop without a mount');
+    expect(fake.calls('umount')).toHaveLength(1);
+  },
+};
+
+/** `test -f MARKER` probes: ready only once the marker exists on the mounted volume. */
+const markerProbe: Runner = {
+  name: 'marker-file probe',
+  claims: (s) => s.where.endsWith('Probe') && s.shell?.run === 'busybox' && /^test -f \S+$/.test((s.text ?? '').trim()),
+  async run(s) {
+    const marker = /^test -f (\S+)$/.exec(s.text!.trim())![1]!;
+    // The marker lies on a volume, or on the mount point the container's start script binds (DFS_MOUNT_POINT).
+    const dirs = [...(s.container.volumeMounts as { mountPath: string }[]).map((m) => m.mountPath), containerEnv(s.container, secretValue).DFS_MOUNT_POINT].filter(Boolean);
+    expect(dirs.some((d) => marker.startsWith(`${d!.replace(/\/$/, '')}/`)), `${marker} lies on a mount of ${s.container.name}`).toBe(true);
+    const root = join(scratch('marker-probe'), 'root');
+    mkdirSync(join(root, marker, '..'), { recursive: true });
+    const text = s.text!.replace(marker, join(root, marker));
+    expect((await runScript(s.shell!, text)).code, 'not ready without the marker').not.toBe(0);
+    writeFileSync(join(root, marker), 'v2.4\n');
+    ok(await runScript(s.shell!, text), 'ready with the marker');
+  },
+};
+
+export const RUNNERS: readonly Runner[] = [hostDirs, waitForFile, seedOnce, fuseStart, fuseUnmount, markerProbe, sambaUsers, vpnRules, postgresBackup, pgIsReady, arrWiring];
 
