@@ -86,6 +86,11 @@ export const IMAGE_FACTS: Readonly<Record<string, ImageFacts>> = {
     asRoot: { kind: 'stays-root' },
     source: 'qdm12/gluetun v3.41.1:Dockerfile (no USER; OPENVPN_PROCESS_USER=root; ENTRYPOINT /gluetun-entrypoint)',
   },
+  'ghcr.io/tprasadtp/protonwire': {
+    imageUser: { uid: 0, gid: 0 },
+    asRoot: { kind: 'stays-root' },
+    source: 'tprasadtp/protonvpn-docker 7.5.3:Dockerfile (FROM debian, no USER; ENTRYPOINT /usr/bin/protonwire, CMD connect --service)',
+  },
   'quay.io/samba.org/samba-server': {
     imageUser: { uid: 0, gid: 0 },
     asRoot: { kind: 'stays-root' },
@@ -202,7 +207,7 @@ export const CONTAINER_FACTS: Readonly<Record<string, ContainerFacts>> = {
     source: 'pabloromeo/clusterplex v1.4.15:worker/docker-mod/root/etc/s6-overlay/s6-rc.d/4-setup-codecs-dir/run (mkdir -p /codecs; chown abc:abc /codecs); transcodes into /transcode',
   },
   'pulsarr/pulsarr': { writes: ['/app/data', '/app/build-cache', '/tmp'], source: 'docs/app-facts-verified.md §1 (entrypoint mkdir -p /app/data/db /app/data/logs /app/build-cache)' },
-  'arr-wiring/arr-wiring': { writes: ['/tmp', '/mnt/streaming-media'], source: 'src/apps/arr-wiring.ts (mkdir -p of each streaming root folder)' },
+  'arr-wiring/arr-wiring': { writes: ['/tmp'], writesIfMounted: ['/mnt/streaming-media'], source: 'src/apps/arr-wiring.ts (mkdir -p of each streaming root folder)' },
   'intel-gpu-plugin/intel-gpu-plugin': {
     writes: ['/var/lib/kubelet/device-plugins', '/var/run/cdi'],
     source: 'intel/intel-device-plugins-for-kubernetes v0.36.0 deployments/gpu_plugin/base/intel-gpu-plugin.yaml (kubelet device-plugin socket, CDI specs)',
@@ -210,6 +215,7 @@ export const CONTAINER_FACTS: Readonly<Record<string, ContainerFacts>> = {
   'postgres/postgres': { writes: ['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp'], source: 'docker-library/postgres 16/bookworm/docker-entrypoint.sh (PGDATA, /var/run/postgresql socket dir)' },
   'postgres-backup/pg-dumpall': { writes: ['/backups', '/tmp'], source: 'src/apps/postgres.ts backupScript' },
   'qbittorrent/gluetun': { writes: ['/gluetun', '/tmp'], source: 'qdm12/gluetun v3.41.1 Dockerfile (VOLUME /gluetun; servers.json and state there)' },
+  'qbittorrent/protonwire': { writes: ['/tmp'], source: 'tprasadtp/protonvpn-docker 7.5.3 (state and service-status file under /tmp; src/apps/qbittorrent.ts mounts it in memory)' },
   'qbittorrent/qbittorrent': { writes: ['/config', '/mnt/downloads', '/tmp'], source: 'home-operations apps/qbittorrent/entrypoint.sh (/config/qBittorrent); save path under /mnt/downloads' },
   'flaresolverr/flaresolverr': { writes: ['/tmp', '/dev/shm'], source: 'FlareSolverr/FlareSolverr v3.5.0 (Chromium profile in /tmp, shared memory)' },
   'byparr/byparr': { writes: ['/tmp', '/dev/shm'], source: 'ThePhaseless/Byparr v3.0.0:Dockerfile (HOME=/tmp; /cache world-writable in the image)' },

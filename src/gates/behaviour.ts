@@ -54,6 +54,7 @@ interface Finding {
 }
 
 const SETGID = 0o2000;
+const UNMOUNT = /\b(?:fusermount3?\s+-u\w*|umount)\b/;
 
 export function checkBehaviour(objects: readonly KubeObject[], opts: GateOptions = {}): GateFinding[] {
   const found: Finding[] = [];
@@ -333,8 +334,8 @@ function chownsOf(c: ContainerOf): [string, DirState][] {
 
 function fuseFindings(c: ContainerOf, fuse: readonly string[], at: At): void {
   const mounts: Json[] = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
-  const preStop: string[] = c.container.lifecycle?.preStop?.exec?.command ?? [];
-  const unmounts = (p: string) => preStop.some((s) => /\b(?:fusermount3?\s+-u\w*|umount)\b/.test(s)) && preStop.some((s) => s.includes(p));
+  const preStop = (c.container.lifecycle?.preStop?.exec?.command ?? []).join(' ');
+  const unmounts = (p: string) => UNMOUNT.test(preStop) && preStop.includes(p);
   for (const p of fuse) {
     const hit = mountFor(c, p);
     if (hit?.mount.mountPropagation === 'Bidirectional' && hit.mount.mountPath.replace(/\/+$/, '') === p) {
@@ -344,7 +345,7 @@ function fuseFindings(c: ContainerOf, fuse: readonly string[], at: At): void {
   }
   mounts.forEach((m, i) => {
     if (m?.mountPropagation !== 'Bidirectional' || fuse.some((p) => isUnder(p, m.mountPath))) return;
-    if (!preStop.some((s) => /\b(?:fusermount3?\s+-u\w*|umount)\b/.test(s)) || !preStop.some((s) => s.includes(m.mountPath))) {
+    if (!unmounts(m.mountPath)) {
       at(['volumeMounts', i], 'fuse-cleanup', `mounts "${m.name}" at ${m.mountPath} with Bidirectional propagation but has no preStop that unmounts what it mounts there: mounts it makes outlive the pod on the host`);
     }
   });
