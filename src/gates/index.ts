@@ -8,7 +8,8 @@ import { checkReferences } from './references.js';
 import { validateSchemas } from './schema.js';
 import { checkSecurity } from './security.js';
 
-export { formatFindings, type ExternalObject, type GateFinding, type GateName, type GateOptions, type SecurityException } from './findings.js';
+export { BEHAVIOUR_RULES, checkBehaviour, type BehaviourRule } from './behaviour.js';
+export { formatFindings, type BehaviourOptions, type ExternalObject, type GateFinding, type GateName, type GateOptions, type SecurityException } from './findings.js';
 export { checkReferences } from './references.js';
 export { SchemaValidator, validateSchemas } from './schema.js';
 export { checkSecurity, SECURITY_RULES, type SecurityRule } from './security.js';
