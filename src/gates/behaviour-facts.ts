@@ -3,7 +3,7 @@
  * the user its process runs as after the entrypoint, per container (keyed by `app/container`,
  * `app` being the pod's `app.kubernetes.io/name`) the paths it writes or mounts on and what
  * others wait for, and per storage provisioner how kubelet hands its volumes to a pod.
- * Every fact names its source; docs/app-facts-verified.md §12 holds the excerpts.
+ * Every fact names its source; docs/app-facts-verified.md ("Process users and volume ownership") has the details.
  */
 
 /** What an image's entrypoint does when the container starts as root. */
