@@ -29,6 +29,12 @@ export interface ImageFacts {
    * @default []
    */
   readonly preparesAsRoot?: readonly string[];
+  /**
+   * Trees the entrypoint (started as root) chowns recursively to the dropped user, but only
+   * while the tree's root is not owned by that user yet (linuxserver's init-plex-chown).
+   * @default []
+   */
+  readonly chownsTreeWhileForeign?: readonly string[];
   readonly source: string;
 }
 
@@ -36,8 +42,9 @@ const LINUXSERVER: ImageFacts = {
   imageUser: { uid: 0, gid: 0 },
   asRoot: { kind: 'drops-to-env', uidEnv: 'PUID', gidEnv: 'PGID', defaultUid: 911, defaultGid: 911, via: 's6-overlay init-adduser (usermod abc to PUID/PGID) and s6-setuidgid abc' },
   preparesAsRoot: ['/config'],
+  chownsTreeWhileForeign: ['/config/Library'],
   source:
-    'linuxserver/docker-baseimage-ubuntu noble:root/etc/s6-overlay/s6-rc.d/init-adduser/run (groupmod/usermod abc to PGID/PUID, default 911; lsiown abc:abc /config); linuxserver/docker-plex 1.43.3.10828-00f62d37d-ls315:root/etc/s6-overlay/s6-rc.d/svc-plex/run (s6-setuidgid abc)',
+    'linuxserver/docker-baseimage-ubuntu noble:root/etc/s6-overlay/s6-rc.d/init-adduser/run (groupmod/usermod abc to PGID/PUID, default 911; lsiown abc:abc /config); linuxserver/docker-plex 1.43.3.10828-00f62d37d-ls315:root/etc/s6-overlay/s6-rc.d/svc-plex/run (s6-setuidgid abc), init-plex-chown/run (lsiown -R abc:abc /config/Library when its owner is not PUID)',
 };
 
 const HOME_OPERATIONS: ImageFacts = {
@@ -225,8 +232,8 @@ export const CONTAINER_FACTS: Readonly<Record<string, ContainerFacts>> = {
   'samba/samba': { writes: [], source: 'samba-in-kubernetes/samba-container v0.9 (root; share writes happen as the mapped user, not modelled)' },
 };
 
-export function containerFactsFor(app: string, container: string): ContainerFacts | undefined {
-  return CONTAINER_FACTS[`${app}/${container}`] ?? CONTAINER_FACTS[`*/${container}`];
+export function containerFactsFor(app: string, container: string, extra: Readonly<Record<string, ContainerFacts>> = {}): ContainerFacts | undefined {
+  return extra[`${app}/${container}`] ?? CONTAINER_FACTS[`${app}/${container}`] ?? extra[`*/${container}`] ?? CONTAINER_FACTS[`*/${container}`];
 }
 
 /** How kubelet hands volumes of a CSI driver to a pod. */

@@ -43,7 +43,9 @@ export type VolumeView =
   | { readonly kind: 'dir'; readonly state: DirState }
   | { readonly kind: 'read-only'; readonly why: string }
   | { readonly kind: 'export'; readonly why: string }
-  | { readonly kind: 'unknown'; readonly why: string };
+  | { readonly kind: 'unknown'; readonly why: string }
+  /** Handed to the user only under a runtime condition the gate cannot see. */
+  | { readonly kind: 'conditional'; readonly why: string };
 
 interface Finding {
   readonly rule: BehaviourRule;
@@ -59,9 +61,10 @@ const UNMOUNT = /\b(?:fusermount3?\s+-u\w*|umount)\b/;
 export function checkBehaviour(objects: readonly KubeObject[], opts: GateOptions = {}): GateFinding[] {
   const found: Finding[] = [];
   const pods = podTemplates(objects);
-  const waits = waitersOf(pods, objects, opts.behaviour?.fluxScope);
-  for (const pod of pods) found.push(...podFindings(pod, objects, opts.behaviour ?? {}, waits));
-  found.push(...waiterFindings(pods));
+  const behaviour = opts.behaviour ?? {};
+  const waits = waitersOf(pods, objects, behaviour);
+  for (const pod of pods) found.push(...podFindings(pod, objects, behaviour, waits));
+  found.push(...waiterFindings(pods, behaviour));
   return found.map((f) => ({ gate: 'behaviour', severity: f.severity ?? 'error', object: objectRef(f.pod.object), path: jsonPath(f.path), message: `[${f.rule}] ${f.message}` }));
 }
 
@@ -79,12 +82,12 @@ function podFindings(pod: PodTemplate, objects: readonly KubeObject[], opts: Beh
     if (c.kind === 'ephemeral') continue;
     const at = (field: Path, rule: BehaviourRule, message: string, severity?: GateFinding['severity']) =>
       out.push({ rule, pod, path: [...c.path, ...field], message: `container "${c.name}": ${message}`, ...(severity ? { severity } : {}) });
-    const facts = containerFactsFor(app, c.name);
+    const facts = containerFactsFor(app, c.name, opts.extraFacts?.containers);
     if (!facts) {
       at([], 'facts', `no behaviour facts for ${app}/${c.name}: declare what it writes in src/gates/behaviour-facts.ts (CONTAINER_FACTS)`);
       continue;
     }
-    const image = imageFactsOf(c);
+    const image = imageFactsOf(c, opts);
     if (!image) {
       at(['image'], 'facts', `no facts for image ${JSON.stringify(imageRepository(String(c.container.image)))}: declare who its entrypoint runs as in src/gates/behaviour-facts.ts (IMAGE_FACTS)`);
       continue;
@@ -95,7 +98,13 @@ function podFindings(pod: PodTemplate, objects: readonly KubeObject[], opts: Beh
       continue;
     }
     const prepared = user.dropped ? [...(image.preparesAsRoot ?? []), ...(facts.preparesAsRoot ?? [])] : [];
-    const view = (m: Json, p: string) => mountView(pod, objects, opts, chowned, m, p, prepared, user);
+    const trees = user.dropped ? (image.chownsTreeWhileForeign ?? []) : [];
+    // Read-only volumes and NFS exports stay what they are, whoever tries to chown them.
+    const view = (m: Json, p: string): VolumeView => {
+      const base = volumeView(pod, objects, opts, m.name);
+      if (base.kind === 'read-only' || base.kind === 'export') return base;
+      return treeView(c, trees, m, user) ?? mountView(pod, objects, opts, chowned, m, p, prepared, user);
+    };
 
     const fuse = facts.fuseMounts ?? [];
     const mounted = (facts.writesIfMounted ?? []).filter((p) => mountFor(c, p));
@@ -116,6 +125,8 @@ function podFindings(pod: PodTemplate, objects: readonly KubeObject[], opts: Beh
       if (v.kind === 'read-only') at(['volumeMounts', index], 'writable', `${what} ${p}, but volume "${mount.name}" is read-only (${v.why})`);
       else if (v.kind === 'export') {
         if (!user.dacOverride) at(['volumeMounts', index], 'export-defined', `${what} ${p} as ${describeUser(user)}: volume "${mount.name}" is ${v.why}; the export must let ${user.uid}:${user.gid} write (owner, or all_squash to it)`, 'warning');
+      } else if (v.kind === 'conditional') {
+        at(['volumeMounts', index], 'writable', `${what} ${p} as ${describeUser(user)}: ${v.why}`, 'warning');
       } else if (v.kind === 'unknown') {
         if (user.uid !== 0) at(['volumeMounts', index], 'writable', `${what} ${p} as ${describeUser(user)}, but the owner of volume "${mount.name}" is not known (${v.why})`, 'warning');
       } else if (!writable(user, v.state)) {
@@ -135,8 +146,10 @@ function podFindings(pod: PodTemplate, objects: readonly KubeObject[], opts: Beh
 
 type At = (field: Path, rule: BehaviourRule, message: string, severity?: GateFinding['severity']) => void;
 
-function imageFactsOf(c: ContainerOf): ImageFacts | undefined {
-  return typeof c.container.image === 'string' ? IMAGE_FACTS[imageRepository(c.container.image)] : undefined;
+function imageFactsOf(c: ContainerOf, opts: BehaviourOptions): ImageFacts | undefined {
+  if (typeof c.container.image !== 'string') return undefined;
+  const repository = imageRepository(c.container.image);
+  return opts.extraFacts?.images?.[repository] ?? IMAGE_FACTS[repository];
 }
 
 /**
@@ -196,6 +209,22 @@ function mountFor(c: ContainerOf, p: string): { mount: Json; index: number } | u
 function isUnder(p: string, dir: string): boolean {
   const d = dir.replace(/\/+$/, '');
   return p === d || p.startsWith(`${d}/`);
+}
+
+/**
+ * A mount inside a tree the entrypoint chowns while it is foreign: on the container's own
+ * filesystem the tree is new (root-owned) on every start, so it is always handed over; on a
+ * volume only on the start that first finds it foreign, so a directory added later is not.
+ */
+function treeView(c: ContainerOf, trees: readonly string[], mount: Json, user: ProcessUser): VolumeView | undefined {
+  const tree = trees.find((t) => isUnder(mount.mountPath, t) && mount.mountPath !== t);
+  if (!tree) return undefined;
+  const holder = mountFor(c, tree);
+  if (!holder) return { kind: 'dir', state: { uid: user.uid, gid: user.gid, mode: 0o755, why: `the entrypoint chowns ${tree} recursively on every start (it is on the container's own filesystem)` } };
+  return {
+    kind: 'conditional',
+    why: `the entrypoint chowns ${tree} recursively only while ${tree} (on volume "${holder.mount.name}") is not owned by ${user.uid}; a directory that appears after that first start (a new subPath, a mount added later) stays as kubelet made it`,
+  };
 }
 
 /**
@@ -362,11 +391,12 @@ interface Waits {
 }
 
 /** Who waits on whom: init containers that declare `waitsFor`, and Flux Kustomizations others depend on. */
-function waitersOf(pods: readonly PodTemplate[], objects: readonly KubeObject[], fluxScope?: ReadonlyMap<string, string>): Waits {
+function waitersOf(pods: readonly PodTemplate[], objects: readonly KubeObject[], opts: BehaviourOptions): Waits {
+  const fluxScope = opts.fluxScope;
   const byContainer = new Map<string, Waiter[]>();
   for (const pod of pods) {
     for (const c of containersOf(pod)) {
-      const w = containerFactsFor(appOf(pod), c.name)?.waitsFor;
+      const w = containerFactsFor(appOf(pod), c.name, opts.extraFacts?.containers)?.waitsFor;
       if (!w) continue;
       const key = `${w.app}/${w.container}`;
       byContainer.set(key, [...(byContainer.get(key) ?? []), { by: `init container "${c.name}" of ${objectRef(pod.object)}`, signal: w.signal }]);
@@ -407,13 +437,13 @@ function describeProbe(p: Json): string {
 }
 
 /** Waiters that wait for a signal no container declares. */
-function waiterFindings(pods: readonly PodTemplate[]): Finding[] {
+function waiterFindings(pods: readonly PodTemplate[], opts: BehaviourOptions): Finding[] {
   const out: Finding[] = [];
   for (const pod of pods) {
     for (const c of containersOf(pod)) {
-      const w = containerFactsFor(appOf(pod), c.name)?.waitsFor;
+      const w = containerFactsFor(appOf(pod), c.name, opts.extraFacts?.containers)?.waitsFor;
       if (!w) continue;
-      const provider = containerFactsFor(w.app, w.container);
+      const provider = containerFactsFor(w.app, w.container, opts.extraFacts?.containers);
       if (!provider?.provides?.some((s) => s.name === w.signal)) {
         out.push({ rule: 'readiness', pod, path: c.path, message: `container "${c.name}": waits for "${w.signal}" of ${w.app}/${w.container}, which declares no such signal in src/gates/behaviour-facts.ts` });
       }

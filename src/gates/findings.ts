@@ -1,4 +1,5 @@
 import type { KubeObject } from '../output/model.js';
+import type { ContainerFacts, ImageFacts } from './behaviour-facts.js';
 
 export type GateName = 'schema' | 'references' | 'security' | 'behaviour';
 
@@ -40,6 +41,11 @@ export interface BehaviourOptions {
    * Kustomizations to their workloads. @default - only health checks are mapped
    */
   readonly fluxScope?: ReadonlyMap<string, string>;
+  /**
+   * Facts for images and containers outside the stack's own tables (behaviour-facts.ts), keyed
+   * the same way; they win over the tables. @default - the tables only
+   */
+  readonly extraFacts?: { readonly images?: Readonly<Record<string, ImageFacts>>; readonly containers?: Readonly<Record<string, ContainerFacts>> };
 }
 
 export interface GateOptions {

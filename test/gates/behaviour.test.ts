@@ -230,6 +230,44 @@ describe('behaviour gate: who owns the mount', () => {
   });
 });
 
+describe("behaviour gate: linuxserver's recursive chown of /config/Library", () => {
+  const SHARED = '/config/Library/Application Support/Plex Media Server/Cache';
+  const plex = (name: string, container: string, withConfig: boolean) => {
+    const mounts = [...(withConfig ? [{ name: 'config', mountPath: '/config' }] : []), { name: 'transcode', mountPath: '/transcode' }, { name: 'transcode', mountPath: SHARED, subPath: 'plex-shared/Cache' }];
+    const sts = app(name, [{ name: container, image: IMAGES.plex, env: [{ name: 'PUID', value: '1000' }, { name: 'PGID', value: '1000' }], securityContext: { runAsUser: 0 }, volumeMounts: mounts }], [hostDir('config', '/data/config/plex'), hostDir('transcode', '/data/transcode')], {});
+    podOf(sts).initContainers = [prepare(['config', 'transcode'])];
+    return sts;
+  };
+
+  it('hands a subPath mount inside it over on every start when /config is the container filesystem (the worker)', () => {
+    const worker = plex('clusterplex-worker', 'worker', false);
+    podOf(worker).volumes = podOf(worker).volumes.filter((v: Obj) => v.name !== 'config');
+    podOf(worker).initContainers = [prepare(['transcode'])];
+    podOf(worker).containers[0].volumeMounts.push({ name: 'codecs', mountPath: '/codecs' });
+    podOf(worker).volumes.push({ name: 'codecs', emptyDir: {} });
+    expect(check([worker])).toEqual([]);
+  });
+
+  it('warns when /config is a volume: only the first start chowns, a subPath added later stays root-owned', () => {
+    const found = check([plex('plex', 'plex', true)]);
+    expect(found.map((f) => [f.severity, f.path])).toEqual([['warning', `${C}.volumeMounts[2]`]]);
+    expect(found[0]!.message).toContain(`writes ${SHARED} as 1000:1000`);
+    expect(found[0]!.message).toContain('only while /config/Library (on volume "config") is not owned by 1000');
+  });
+});
+
+describe('behaviour gate: extra facts', () => {
+  it('declare apps outside the tables and win over them', () => {
+    const exporter = app('sonarr', [{ name: 'exporter', image: 'ghcr.io/example/exporter:1', securityContext: hardened(), volumeMounts: [{ name: 'data', mountPath: '/data' }] }], [hostDir('data', '/data/exporter')]);
+    const extraFacts = {
+      images: { 'ghcr.io/example/exporter': { imageUser: { uid: 1000, gid: 1000 }, asRoot: { kind: 'stays-root' as const }, source: 'test' } },
+      containers: { 'sonarr/exporter': { writes: ['/data'], source: 'test' } },
+    };
+    expect(fired(check([exporter], { extraFacts }))).toEqual([`writable exporter ${C}.volumeMounts[0]`]);
+    expect(check([exporter], { extraFacts: { ...extraFacts, containers: { 'sonarr/exporter': { writes: [], source: 'test' } } } })).toEqual([]);
+  });
+});
+
 describe('behaviour gate: FUSE and Bidirectional mounts', () => {
   const decypharr = (mount: Obj, preStop?: string[]) =>
     app('decypharr', [{ name: 'decypharr', image: IMAGES.decypharr, securityContext: { privileged: true, runAsUser: 0 }, volumeMounts: [{ name: 'config', mountPath: '/app' }, mount], ...(preStop ? { lifecycle: { preStop: { exec: { command: preStop } } } } : {}) }], [{ name: 'config', emptyDir: {} }, { name: 'fuse', emptyDir: {} }], {});
