@@ -107,34 +107,7 @@ function podFindings(pod: PodTemplate, objects: readonly KubeObject[], opts: Beh
     };
 
     const fuse = facts.fuseMounts ?? [];
-    const mounted = (facts.writesIfMounted ?? []).filter((p) => mountFor(c, p));
-    const targets = [...[...facts.writes, ...mounted].map((p) => ({ p, fuse: false })), ...fuse.map((p) => ({ p, fuse: true }))];
-    for (const { p, fuse: isFuse } of targets) {
-      const hit = mountFor(c, p);
-      const what = isFuse ? 'mounts FUSE on' : 'writes';
-      if (!hit) {
-        if (c.container.securityContext?.readOnlyRootFilesystem === true) at(['securityContext', 'readOnlyRootFilesystem'], 'writable', `${what} ${p}, which is on the read-only root filesystem (no volume is mounted there)`);
-        continue;
-      }
-      const { mount, index } = hit;
-      if (mount.readOnly) {
-        at(['volumeMounts', index], 'writable', `${what} ${p}, but volume "${mount.name}" is mounted readOnly there`);
-        continue;
-      }
-      const v = view(mount, p);
-      if (v.kind === 'read-only') at(['volumeMounts', index], 'writable', `${what} ${p}, but volume "${mount.name}" is read-only (${v.why})`);
-      else if (v.kind === 'export') {
-        if (!user.dacOverride) at(['volumeMounts', index], 'export-defined', `${what} ${p} as ${describeUser(user)}: volume "${mount.name}" is ${v.why}; the export must let ${user.uid}:${user.gid} write (owner, or all_squash to it)`, 'warning');
-      } else if (v.kind === 'conditional') {
-        at(['volumeMounts', index], 'writable', `${what} ${p} as ${describeUser(user)}: ${v.why}`, 'warning');
-      } else if (v.kind === 'unknown') {
-        if (user.uid !== 0) at(['volumeMounts', index], 'writable', `${what} ${p} as ${describeUser(user)}, but the owner of volume "${mount.name}" is not known (${v.why})`, 'warning');
-      } else if (!writable(user, v.state)) {
-        const why = isFuse && user.uid !== 0 ? ': fusermount3 refuses a mount point the user cannot write, so the FUSE mount never appears' : '';
-        at(['volumeMounts', index], 'writable', `runs as ${describeUser(user)} but ${what} ${p}, which is ${describeDir(v.state)} (${v.state.why})${why}`);
-      }
-    }
-
+    writeFindings(c, facts, user, view, at);
     fuseFindings(c, fuse, at);
     const provides = facts.provides ?? [];
     const waiters = provides.length ? waits.of(pod, app, c.name) : [];
@@ -145,6 +118,36 @@ function podFindings(pod: PodTemplate, objects: readonly KubeObject[], opts: Beh
 }
 
 type At = (field: Path, rule: BehaviourRule, message: string, severity?: GateFinding['severity']) => void;
+
+/** Each declared write path and FUSE mount point must be writable by the process user. */
+function writeFindings(c: ContainerOf, facts: ContainerFacts, user: ProcessUser, view: (mount: Json, path: string) => VolumeView, at: At): void {
+  const mounted = (facts.writesIfMounted ?? []).filter((p) => mountFor(c, p));
+  const targets = [...[...facts.writes, ...mounted].map((p) => ({ p, fuse: false })), ...(facts.fuseMounts ?? []).map((p) => ({ p, fuse: true }))];
+  for (const { p, fuse } of targets) {
+    const hit = mountFor(c, p);
+    const what = fuse ? 'mounts FUSE on' : 'writes';
+    if (!hit) {
+      if (c.container.securityContext?.readOnlyRootFilesystem === true) at(['securityContext', 'readOnlyRootFilesystem'], 'writable', `${what} ${p}, which is on the read-only root filesystem (no volume is mounted there)`);
+      continue;
+    }
+    const { mount, index } = hit;
+    const field = ['volumeMounts', index];
+    if (mount.readOnly) {
+      at(field, 'writable', `${what} ${p}, but volume "${mount.name}" is mounted readOnly there`);
+      continue;
+    }
+    const v = view(mount, p);
+    if (v.kind === 'read-only') at(field, 'writable', `${what} ${p}, but volume "${mount.name}" is read-only (${v.why})`);
+    else if (v.kind === 'export') at(field, 'export-defined', `${what} ${p} as ${describeUser(user)}: volume "${mount.name}" is ${v.why}; the export must let ${user.uid}:${user.gid} write (owner, or all_squash to it)`, 'warning');
+    else if (v.kind === 'conditional') at(field, 'writable', `${what} ${p} as ${describeUser(user)}: ${v.why}`, 'warning');
+    else if (v.kind === 'unknown') {
+      if (user.uid !== 0) at(field, 'writable', `${what} ${p} as ${describeUser(user)}, but the owner of volume "${mount.name}" is not known (${v.why})`, 'warning');
+    } else if (!writable(user, v.state)) {
+      const why = fuse && user.uid !== 0 ? ': fusermount3 refuses a mount point the user cannot write, so the FUSE mount never appears' : '';
+      at(field, 'writable', `runs as ${describeUser(user)} but ${what} ${p}, which is ${describeMode(v.state)} (${v.state.why})${why}`);
+    }
+  }
+}
 
 function imageFactsOf(c: ContainerOf, opts: BehaviourOptions): ImageFacts | undefined {
   if (typeof c.container.image !== 'string') return undefined;
@@ -333,10 +336,6 @@ function describeUser(u: ProcessUser): string {
 
 function describeMode(s: { uid: number; gid: number; mode: number }): string {
   return `${s.uid === 0 ? 'root' : s.uid}:${s.gid === 0 ? 'root' : s.gid} ${(s.mode & 0o7777).toString(8).padStart(4, '0')}`;
-}
-
-function describeDir(s: DirState): string {
-  return describeMode(s);
 }
 
 /** `chown [-R] U:G path…` run by a root init container that may chown: new owners for later containers. */
