@@ -222,6 +222,8 @@ export const CONTAINER_FACTS: Readonly<Record<string, ContainerFacts>> = {
   'postgres/postgres': { writes: ['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp'], source: 'docker-library/postgres 16/bookworm/docker-entrypoint.sh (PGDATA, /var/run/postgresql socket dir)' },
   'postgres-backup/pg-dumpall': { writes: ['/backups', '/tmp'], source: 'src/apps/postgres.ts backupScript' },
   'qbittorrent/gluetun': { writes: ['/gluetun', '/tmp'], source: 'qdm12/gluetun v3.41.1 Dockerfile (VOLUME /gluetun; servers.json and state there)' },
+  // Added by branch nodes-second: a bash step in the qBittorrent image that seeds its config.
+  'qbittorrent/seed-config': { writes: ['/config'], source: 'home-operations apps/qbittorrent/entrypoint.sh (config in /config/qBittorrent/qBittorrent.conf)' },
   'qbittorrent/protonwire': { writes: ['/tmp'], source: 'tprasadtp/protonvpn-docker 7.5.3 (state and service-status file under /tmp; src/apps/qbittorrent.ts mounts it in memory)' },
   'qbittorrent/qbittorrent': { writes: ['/config', '/mnt/downloads', '/tmp'], source: 'home-operations apps/qbittorrent/entrypoint.sh (/config/qBittorrent); save path under /mnt/downloads' },
   'flaresolverr/flaresolverr': { writes: ['/tmp', '/dev/shm'], source: 'FlareSolverr/FlareSolverr v3.5.0 (Chromium profile in /tmp, shared memory)' },
