@@ -4,6 +4,9 @@ import { BEHAVIOUR_RULES, checkBehaviour } from '../../src/gates/behaviour.js';
 import { CONTAINER_FACTS, IMAGE_FACTS, imageRepository } from '../../src/gates/behaviour-facts.js';
 import type { BehaviourOptions, GateFinding } from '../../src/gates/index.js';
 import { IMAGES } from '../../src/lib/images.js';
+import homelab from '../../examples/homelab.js';
+import singleNode from '../../examples/single-node.js';
+import { objectsOf } from '../helpers.js';
 import { asObjects, fluxKustomization, NS, type Obj } from './fixtures.js';
 
 const LONGHORN = { storageProvisioners: { 'longhorn-simple': 'driver.longhorn.io' } };
@@ -348,5 +351,22 @@ describe('behaviour facts', () => {
   it('imageRepository strips tag and digest but keeps a registry port', () => {
     expect(imageRepository('registry:5000/a/b:1.2@sha256:abc')).toBe('registry:5000/a/b');
     expect(imageRepository('busybox:1.37.0')).toBe('busybox');
+  });
+});
+
+describe('behaviour facts cover the stack', () => {
+  const single = (apps: Obj = {}) => ({ ...singleNode, apps: { ...singleNode.apps, ...apps } });
+  const configs: Record<string, Obj> = {
+    'examples/homelab.ts': homelab,
+    'examples/single-node.ts': singleNode,
+    'single node with every app': single({ decypharr: { enabled: true }, clusterplex: { enabled: true, workers: 1 }, profilarr: { enabled: true }, pulsarr: { enabled: true } }),
+    'single node with ProtonWire': single({ qbittorrent: { ...singleNode.apps!.qbittorrent, vpn: { provider: 'protonwire', server: 'node-nl-05.protonvpn.net', endpointCidrs: ['203.0.113.10/32'], bootstrapCidrs: ['203.0.113.20/32'] } } }),
+  };
+
+  it.each(Object.keys(configs))('every container and image of %s has facts', (name) => {
+    const { objects } = objectsOf(configs[name]);
+    const facts = checkBehaviour(objects, { behaviour: LONGHORN }).filter((f) => f.message.startsWith('[facts]'));
+    expect(facts.map((f) => `${f.object} ${f.message}`)).toEqual([]);
+    expect(objects.some((o) => o.kind === 'StatefulSet')).toBe(true);
   });
 });
