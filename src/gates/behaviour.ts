@@ -346,7 +346,12 @@ function chownsOf(c: ContainerOf): [string, DirState][] {
   const drop: unknown[] = Array.isArray(sc.capabilities?.drop) ? sc.capabilities.drop : [];
   const add: unknown[] = Array.isArray(sc.capabilities?.add) ? sc.capabilities.add : [];
   if (sc.privileged !== true && (drop.includes('ALL') || drop.includes('CHOWN')) && !add.includes('CHOWN')) return [];
-  const script = [...(c.container.command ?? []), ...(c.container.args ?? [])].join('\n');
+  // Literal env values stand in for $NAME / ${NAME}, so `chown "$PUID:$PGID" …` counts too.
+  const env = envOf(c.container);
+  const script = [...(c.container.command ?? []), ...(c.container.args ?? [])]
+    .join('\n')
+    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, a, b) => env[a ?? b] ?? m)
+    .replace(/"(\d+:\d+)"/g, '$1');
   const out: [string, DirState][] = [];
   for (const m of script.matchAll(/\bchown\s+(?:-R\s+)?(\d+):(\d+)\s+([^\s;&|]+(?:[ \t]+[^\s;&|-][^\s;&|]*)*)/g)) {
     for (const target of m[3]!.split(/[ \t]+/)) {
@@ -367,7 +372,8 @@ function fuseFindings(c: ContainerOf, fuse: readonly string[], at: At): void {
   for (const p of fuse) {
     const hit = mountFor(c, p);
     if (hit?.mount.mountPropagation === 'Bidirectional' && hit.mount.mountPath.replace(/\/+$/, '') === p) {
-      at(['volumeMounts', hit.index], 'fuse-mount-point', `mounts FUSE on ${p}, the root of the Bidirectional volume "${hit.mount.name}": after a crash the dead mount (ENOTCONN) sits on the volume itself and kubelet cannot set it up for the replacement pod; mount a subdirectory of it`);
+      const sub = normalizeSub(hit.mount.subPath);
+      at(['volumeMounts', hit.index], 'fuse-mount-point', `mounts FUSE on ${p}, the root of the Bidirectional mount of volume "${hit.mount.name}"${sub ? ` (subPath ${sub})` : ''}: after a crash the dead mount (ENOTCONN) sits on what kubelet mounts itself, and it cannot set that up for the replacement pod; mount a subdirectory of it`);
     }
     if (!unmounts(p)) at(['lifecycle', 'preStop'], 'fuse-cleanup', `mounts FUSE on ${p} but has no preStop that unmounts it (fusermount3 -u / umount ${p}): the node keeps the mount after the pod stops`);
   }

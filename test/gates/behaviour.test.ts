@@ -178,6 +178,19 @@ describe('behaviour gate: who owns the mount', () => {
     expect(fired(check([fixed]))).toEqual([`writable sonarr ${C}.volumeMounts[0]`]);
   });
 
+  it('a chown through literal env values or of a subdirectory counts for that subdirectory only', () => {
+    const sts = sonarr([hostDir('config', '/data/config'), tmp], [{ name: 'config', mountPath: '/config' }, tmpMount]);
+    const step: Obj = prepare(['config']);
+    step.env = [{ name: 'PUID', value: '1000' }, { name: 'PGID', value: '1000' }];
+    step.command = ['sh', '-c', 'mkdir -p /host/config/sonarr && chown "${PUID}:$PGID" /host/config/sonarr'];
+    podOf(sts).initContainers = [step];
+    // /config itself (the volume root) stays root-owned ...
+    expect(fired(check([sts]))).toEqual([`writable sonarr ${C}.volumeMounts[0]`]);
+    // ... while the subdirectory, mounted by subPath, belongs to 1000.
+    podOf(sts).containers[0].volumeMounts[0].subPath = 'sonarr';
+    expect(check([sts])).toEqual([]);
+  });
+
   it('a subPath directory is created root-owned even when the volume root was chowned', () => {
     const sts = sonarr([hostDir('config', '/data/config'), tmp], [{ name: 'config', mountPath: '/config', subPath: 'sonarr' }, tmpMount]);
     podOf(sts).initContainers = [prepare(['config'])];
