@@ -21,6 +21,11 @@ export interface ImageFacts {
    * container sets `runAsUser`. `unverified` when the source could not be read.
    */
   readonly imageUser: { readonly uid: number; readonly gid: number } | 'unverified';
+  /**
+   * The image's ENTRYPOINT program: a pod `command` that execs it still runs it (and its user
+   * switch). @default - a `command` replaces the entrypoint
+   */
+  readonly entrypoint?: string;
   /** What the entrypoint does when it starts as root (a non-root start can never switch user). */
   readonly asRoot: RootBehaviour;
   /**
@@ -63,6 +68,7 @@ export const IMAGE_FACTS: Readonly<Record<string, ImageFacts>> = {
   'lscr.io/linuxserver/plex': LINUXSERVER,
   'ghcr.io/sirrobot01/decypharr': {
     imageUser: { uid: 0, gid: 0 },
+    entrypoint: '/entrypoint.sh',
     asRoot: { kind: 'drops-to-env', uidEnv: 'PUID', gidEnv: 'PGID', defaultUid: 1000, defaultGid: 1000, via: 'su-exec "$PUID:$PGID"' },
     preparesAsRoot: ['/app'],
     source: 'sirrobot01/decypharr v2.4:scripts/entrypoint.sh (root: chown -R $PUID:$PGID /app, exec su-exec "$PUID:$PGID"; non-root: exec as is), Dockerfile (no USER, ENTRYPOINT /entrypoint.sh)',
@@ -151,6 +157,19 @@ export interface WaitSignal {
   readonly why: string;
 }
 
+/** A FUSE mount of the process. */
+export interface FuseMount {
+  /** Where the process mounts it (the app's own setting, e.g. Decypharr's mount_path). */
+  readonly path: string;
+  /**
+   * The directory on a shared volume that `path` is a bind of, so the mount propagates from
+   * there; it is what must be writable, must not be a volume root and must be unmounted. Counts
+   * only when `path` is on no volume and `via` is (otherwise `path` itself does).
+   * @default - `path` itself
+   */
+  readonly via?: string;
+}
+
 export interface ContainerFacts {
   /** Paths the process writes (each must be writable by the user it runs as). */
   readonly writes: readonly string[];
@@ -164,7 +183,7 @@ export interface ContainerFacts {
    * `fusermount3`, which refuses a mount point the user cannot write; every FUSE mount needs a
    * preStop unmount. @default []
    */
-  readonly fuseMounts?: readonly string[];
+  readonly fuseMounts?: readonly FuseMount[];
   /** What others wait for; a waited-on container's readiness must check each. @default [] */
   readonly provides?: readonly WaitSignal[];
   /** The signal this (init) container waits for. @default - waits for nothing */
@@ -198,7 +217,8 @@ export const CONTAINER_FACTS: Readonly<Record<string, ContainerFacts>> = {
   'decypharr/seed-config': { writes: ['/app'], source: 'src/apps/decypharr.ts (cp /seed/config.json /app/config.json)' },
   'decypharr/decypharr': {
     writes: ['/app', '/mnt/streaming-media'],
-    fuseMounts: ['/mnt/dfs'],
+    // Branch decypharr binds /mnt/dfs to the subdirectory dfs of the shared host path.
+    fuseMounts: [{ path: '/mnt/dfs', via: '/mnt/dfs-host/dfs' }],
     provides: [DFS_MOUNTED],
     source: 'sirrobot01/decypharr v2.4: config, logs and DFS cache under /app (scripts/entrypoint.sh, seed config cache_dir /app/cache/dfs); symlinks in download_folder /mnt/streaming-media/downloads; DFS FUSE root at mount.mount_path (pkg/mount/dfs), version.txt in it (pkg/manager/entry.go)',
   },

@@ -12,7 +12,7 @@
  * NFS volumes are owned as the export squashes: writers get a warning [export-defined].
  */
 import type { KubeObject } from '../output/model.js';
-import { IMAGE_FACTS, PROVISIONER_FACTS, containerFactsFor, imageRepository, type ContainerFacts, type ImageFacts } from './behaviour-facts.js';
+import { IMAGE_FACTS, PROVISIONER_FACTS, containerFactsFor, imageRepository, type ContainerFacts, type FuseMount, type ImageFacts } from './behaviour-facts.js';
 import { jsonPath, objectRef, type BehaviourOptions, type GateFinding, type GateOptions } from './findings.js';
 import { containersOf, podTemplates, type ContainerOf, type Json, type Path, type PodTemplate } from './pod-specs.js';
 
@@ -97,54 +97,71 @@ function podFindings(pod: PodTemplate, objects: readonly KubeObject[], opts: Beh
       at(['securityContext', 'runAsUser'], 'facts', `the image's USER is not verified and no runAsUser is set: cannot tell who the process runs as`);
       continue;
     }
+    // A root start runs its own command's chowns before the app (a start script that then execs the entrypoint).
+    const ownChowns = chownsOf(c);
+    const handedOver = new Map([...chowned, ...ownChowns]);
     const prepared = user.dropped ? [...(image.preparesAsRoot ?? []), ...(facts.preparesAsRoot ?? [])] : [];
     const trees = user.dropped ? (image.chownsTreeWhileForeign ?? []) : [];
     // Read-only volumes and NFS exports stay what they are, whoever tries to chown them.
     const view = (m: Json, p: string): VolumeView => {
       const base = volumeView(pod, objects, opts, m.name);
       if (base.kind === 'read-only' || base.kind === 'export') return base;
-      return treeView(c, trees, m, user) ?? mountView(pod, objects, opts, chowned, m, p, prepared, user);
+      return treeView(c, trees, m, user) ?? mountView(pod, objects, opts, handedOver, m, p, prepared, user);
     };
 
-    const fuse = facts.fuseMounts ?? [];
-    writeFindings(c, facts, user, view, at);
+    const fuse = (facts.fuseMounts ?? []).map((f) => fusePoint(c, f));
+    writeFindings(c, facts, fuse, user, view, at);
     fuseFindings(c, fuse, at);
     const provides = facts.provides ?? [];
     const waiters = provides.length ? waits.of(pod, app, c.name) : [];
     if (waiters.length) readinessFindings(c, provides, waiters, at);
-    if (c.kind === 'init') for (const [key, state] of chownsOf(c)) chowned.set(key, state);
+    if (c.kind === 'init') for (const [key, state] of ownChowns) chowned.set(key, state);
   }
   return out;
 }
 
 type At = (field: Path, rule: BehaviourRule, message: string, severity?: GateFinding['severity']) => void;
 
+/** The directory a FUSE mount really sits on: the path when it is on a volume, else its `via` when that is. */
+function fusePoint(c: ContainerOf, f: FuseMount): FusePoint {
+  return f.via && !mountFor(c, f.path) && mountFor(c, f.via) ? { point: f.via, path: f.path, label: `${f.path} (a bind of ${f.via})` } : { point: f.path, path: f.path, label: f.path };
+}
+
+interface FusePoint {
+  /** The directory the checks apply to. */
+  readonly point: string;
+  /** Where the process mounts it (unmounting either counts). */
+  readonly path: string;
+  /** How findings name it. */
+  readonly label: string;
+}
+
 /** Each declared write path and FUSE mount point must be writable by the process user. */
-function writeFindings(c: ContainerOf, facts: ContainerFacts, user: ProcessUser, view: (mount: Json, path: string) => VolumeView, at: At): void {
+function writeFindings(c: ContainerOf, facts: ContainerFacts, fuse: readonly FusePoint[], user: ProcessUser, view: (mount: Json, path: string) => VolumeView, at: At): void {
   const mounted = (facts.writesIfMounted ?? []).filter((p) => mountFor(c, p));
-  const targets = [...[...facts.writes, ...mounted].map((p) => ({ p, fuse: false })), ...(facts.fuseMounts ?? []).map((p) => ({ p, fuse: true }))];
-  for (const { p, fuse } of targets) {
+  const targets = [...[...facts.writes, ...mounted].map((p) => ({ p, label: p, fuse: false })), ...fuse.map((f) => ({ p: f.point, label: f.label, fuse: true }))];
+  for (const { p, label, fuse: isFuse } of targets) {
     const hit = mountFor(c, p);
-    const what = fuse ? 'mounts FUSE on' : 'writes';
+    const what = isFuse ? 'mounts FUSE on' : 'writes';
     if (!hit) {
-      if (c.container.securityContext?.readOnlyRootFilesystem === true) at(['securityContext', 'readOnlyRootFilesystem'], 'writable', `${what} ${p}, which is on the read-only root filesystem (no volume is mounted there)`);
+      if (c.container.securityContext?.readOnlyRootFilesystem === true) at(['securityContext', 'readOnlyRootFilesystem'], 'writable', `${what} ${label}, which is on the read-only root filesystem (no volume is mounted there)`);
       continue;
     }
     const { mount, index } = hit;
     const field = ['volumeMounts', index];
     if (mount.readOnly) {
-      at(field, 'writable', `${what} ${p}, but volume "${mount.name}" is mounted readOnly there`);
+      at(field, 'writable', `${what} ${label}, but volume "${mount.name}" is mounted readOnly there`);
       continue;
     }
     const v = view(mount, p);
-    if (v.kind === 'read-only') at(field, 'writable', `${what} ${p}, but volume "${mount.name}" is read-only (${v.why})`);
-    else if (v.kind === 'export') at(field, 'export-defined', `${what} ${p} as ${describeUser(user)}: volume "${mount.name}" is ${v.why}; the export must let ${user.uid}:${user.gid} write (owner, or all_squash to it)`, 'warning');
-    else if (v.kind === 'conditional') at(field, 'writable', `${what} ${p} as ${describeUser(user)}: ${v.why}`, 'warning');
+    if (v.kind === 'read-only') at(field, 'writable', `${what} ${label}, but volume "${mount.name}" is read-only (${v.why})`);
+    else if (v.kind === 'export') at(field, 'export-defined', `${what} ${label} as ${describeUser(user)}: volume "${mount.name}" is ${v.why}; the export must let ${user.uid}:${user.gid} write (owner, or all_squash to it)`, 'warning');
+    else if (v.kind === 'conditional') at(field, 'writable', `${what} ${label} as ${describeUser(user)}: ${v.why}`, 'warning');
     else if (v.kind === 'unknown') {
-      if (user.uid !== 0) at(field, 'writable', `${what} ${p} as ${describeUser(user)}, but the owner of volume "${mount.name}" is not known (${v.why})`, 'warning');
+      if (user.uid !== 0) at(field, 'writable', `${what} ${label} as ${describeUser(user)}, but the owner of volume "${mount.name}" is not known (${v.why})`, 'warning');
     } else if (!writable(user, v.state)) {
-      const why = fuse && user.uid !== 0 ? ': fusermount3 refuses a mount point the user cannot write, so the FUSE mount never appears' : '';
-      at(field, 'writable', `runs as ${describeUser(user)} but ${what} ${p}, which is ${describeMode(v.state)} (${v.state.why})${why}`);
+      const why = isFuse && user.uid !== 0 ? ': fusermount3 refuses a mount point the user cannot write, so the FUSE mount never appears' : '';
+      at(field, 'writable', `runs as ${describeUser(user)} but ${what} ${label}, which is ${describeMode(v.state)} (${v.state.why})${why}`);
     }
   }
 }
@@ -169,7 +186,8 @@ export function processUser(c: ContainerOf, image: ImageFacts): ProcessUser | un
   const gid: number = sc.runAsGroup ?? podSc.runAsGroup ?? imageUser?.gid ?? 0;
   const groups = [gid, ...(typeof podSc.fsGroup === 'number' ? [podSc.fsGroup] : []), ...(Array.isArray(podSc.supplementalGroups) ? podSc.supplementalGroups : [])];
   const started = sc.runAsUser !== undefined || podSc.runAsUser !== undefined ? `runAsUser ${uid}` : `the image's USER ${uid}`;
-  const entrypointRuns = !Array.isArray(c.container.command);
+  const command: unknown[] = Array.isArray(c.container.command) ? c.container.command : [];
+  const entrypointRuns = !Array.isArray(c.container.command) || (image.entrypoint !== undefined && command.some((x) => typeof x === 'string' && x.includes(image.entrypoint!)));
   if (uid === 0 && entrypointRuns && image.asRoot.kind !== 'stays-root') {
     const b = image.asRoot;
     const env = envOf(c.container);
@@ -193,6 +211,12 @@ function envOf(container: Json): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of Array.isArray(container.env) ? container.env : []) if (typeof e?.value === 'string') out[e.name] = e.value;
   return out;
+}
+
+/** Literal env values of the container stand in for `$NAME` / `${NAME}` in its scripts. */
+function expandEnv(container: Json, text: string): string {
+  const env = envOf(container);
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, a, b) => env[a ?? b] ?? m);
 }
 
 function intOr(v: string | undefined, fallback: number): number {
@@ -338,7 +362,7 @@ function describeMode(s: { uid: number; gid: number; mode: number }): string {
   return `${s.uid === 0 ? 'root' : s.uid}:${s.gid === 0 ? 'root' : s.gid} ${(s.mode & 0o7777).toString(8).padStart(4, '0')}`;
 }
 
-/** `chown [-R] U:G path…` run by a root init container that may chown: new owners for later containers. */
+/** `chown [-R] U:G path…` run by a root container that may chown: new owners for itself and, for init containers, later ones. */
 function chownsOf(c: ContainerOf): [string, DirState][] {
   const sc: Json = c.container.securityContext ?? {};
   const podSc: Json = c.pod.spec.securityContext ?? {};
@@ -346,12 +370,7 @@ function chownsOf(c: ContainerOf): [string, DirState][] {
   const drop: unknown[] = Array.isArray(sc.capabilities?.drop) ? sc.capabilities.drop : [];
   const add: unknown[] = Array.isArray(sc.capabilities?.add) ? sc.capabilities.add : [];
   if (sc.privileged !== true && (drop.includes('ALL') || drop.includes('CHOWN')) && !add.includes('CHOWN')) return [];
-  // Literal env values stand in for $NAME / ${NAME}, so `chown "$PUID:$PGID" …` counts too.
-  const env = envOf(c.container);
-  const script = [...(c.container.command ?? []), ...(c.container.args ?? [])]
-    .join('\n')
-    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, a, b) => env[a ?? b] ?? m)
-    .replace(/"(\d+:\d+)"/g, '$1');
+  const script = expandEnv(c.container, [...(c.container.command ?? []), ...(c.container.args ?? [])].join('\n')).replace(/"(\d+:\d+)"/g, '$1');
   const out: [string, DirState][] = [];
   for (const m of script.matchAll(/\bchown\s+(?:-R\s+)?(\d+):(\d+)\s+([^\s;&|]+(?:[ \t]+[^\s;&|-][^\s;&|]*)*)/g)) {
     for (const target of m[3]!.split(/[ \t]+/)) {
@@ -359,26 +378,26 @@ function chownsOf(c: ContainerOf): [string, DirState][] {
       const hit = mountFor(c, path);
       if (!hit) continue;
       const sub = joinSub(normalizeSub(hit.mount.subPath), normalizeSub(path.slice(hit.mount.mountPath.replace(/\/+$/, '').length)));
-      out.push([`${hit.mount.name}\0${sub}`, { uid: Number(m[1]), gid: Number(m[2]), mode: 0, why: `init container "${c.name}" chowns it to ${m[1]}:${m[2]}` }]);
+      out.push([`${hit.mount.name}\0${sub}`, { uid: Number(m[1]), gid: Number(m[2]), mode: 0, why: `${c.kind === 'init' ? 'init container' : 'the start script of container'} "${c.name}" chowns it to ${m[1]}:${m[2]}` }]);
     }
   }
   return out;
 }
 
-function fuseFindings(c: ContainerOf, fuse: readonly string[], at: At): void {
+function fuseFindings(c: ContainerOf, fuse: readonly FusePoint[], at: At): void {
   const mounts: Json[] = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
-  const preStop = (c.container.lifecycle?.preStop?.exec?.command ?? []).join(' ');
+  const preStop = expandEnv(c.container, (c.container.lifecycle?.preStop?.exec?.command ?? []).join(' '));
   const unmounts = (p: string) => UNMOUNT.test(preStop) && preStop.includes(p);
-  for (const p of fuse) {
+  for (const { point: p, path, label } of fuse) {
     const hit = mountFor(c, p);
     if (hit?.mount.mountPropagation === 'Bidirectional' && hit.mount.mountPath.replace(/\/+$/, '') === p) {
       const sub = normalizeSub(hit.mount.subPath);
-      at(['volumeMounts', hit.index], 'fuse-mount-point', `mounts FUSE on ${p}, the root of the Bidirectional mount of volume "${hit.mount.name}"${sub ? ` (subPath ${sub})` : ''}: after a crash the dead mount (ENOTCONN) sits on what kubelet mounts itself, and it cannot set that up for the replacement pod; mount a subdirectory of it`);
+      at(['volumeMounts', hit.index], 'fuse-mount-point', `mounts FUSE on ${label}, the root of the Bidirectional mount of volume "${hit.mount.name}"${sub ? ` (subPath ${sub})` : ''}: after a crash the dead mount (ENOTCONN) sits on what kubelet mounts itself, and it cannot set that up for the replacement pod; mount a subdirectory of it`);
     }
-    if (!unmounts(p)) at(['lifecycle', 'preStop'], 'fuse-cleanup', `mounts FUSE on ${p} but has no preStop that unmounts it (fusermount3 -u / umount ${p}): the node keeps the mount after the pod stops`);
+    if (!unmounts(p) && !unmounts(path)) at(['lifecycle', 'preStop'], 'fuse-cleanup', `mounts FUSE on ${label} but has no preStop that unmounts it (fusermount3 -u / umount ${p}): the node keeps the mount after the pod stops`);
   }
   mounts.forEach((m, i) => {
-    if (m?.mountPropagation !== 'Bidirectional' || fuse.some((p) => isUnder(p, m.mountPath))) return;
+    if (m?.mountPropagation !== 'Bidirectional' || fuse.some((f) => isUnder(f.point, m.mountPath))) return;
     if (!unmounts(m.mountPath)) {
       at(['volumeMounts', i], 'fuse-cleanup', `mounts "${m.name}" at ${m.mountPath} with Bidirectional propagation but has no preStop that unmounts what it mounts there: mounts it makes outlive the pod on the host`);
     }

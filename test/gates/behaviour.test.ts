@@ -284,6 +284,43 @@ describe('behaviour gate: extra facts', () => {
   });
 });
 
+describe('behaviour gate: a start script in front of the entrypoint (FUSE bound from the shared volume)', () => {
+  /** Root start script: hands the shared subdirectory to PUID:PGID, binds it at the mount point, then runs the image's entrypoint. */
+  const decypharr = (script: string[], preStop = 'umount -l "$SHARED"') => {
+    const sts = app('decypharr', [
+      {
+        name: 'decypharr',
+        image: IMAGES.decypharr,
+        command: ['sh', '-c', [...script, 'exec /entrypoint.sh "$@"'].join('\n'), 'start'],
+        args: ['/usr/bin/decypharr', '--config', '/app'],
+        env: [{ name: 'PUID', value: '1000' }, { name: 'PGID', value: '1000' }, { name: 'SHARED', value: '/mnt/dfs-host/dfs' }],
+        securityContext: { privileged: true, runAsUser: 0 },
+        lifecycle: { preStop: { exec: { command: ['sh', '-c', preStop] } } },
+        readinessProbe: { exec: { command: ['test', '-f', '/mnt/dfs/version.txt'] } },
+        volumeMounts: [{ name: 'config', mountPath: '/app' }, { name: 'dfs-host', mountPath: '/mnt/dfs-host', mountPropagation: 'Bidirectional' }],
+      },
+    ], [{ name: 'config', emptyDir: {} }, hostDir('dfs-host', '/mnt/k8s/decypharr-dfs')], {});
+    return sts;
+  };
+  const prepareAndBind = ['mkdir -p "$SHARED" /mnt/dfs', 'chown "$PUID:$PGID" "$SHARED"', 'mount --bind "$SHARED" /mnt/dfs'];
+
+  it('passes: the script chowns the subdirectory the mount point is a bind of, preStop unmounts it', () => {
+    expect(check([decypharr(prepareAndBind)])).toEqual([]);
+  });
+
+  it('still follows the entrypoint to 1000, so without the chown the subdirectory is unwritable', () => {
+    const found = check([decypharr([prepareAndBind[0]!, prepareAndBind[2]!])]);
+    expect(fired(found)).toEqual([`writable decypharr ${C}.volumeMounts[1]`]);
+    expect(found[0]!.message).toContain('runs as 1000:1000 (starts as root, the entrypoint drops to PUID:PGID via su-exec');
+    expect(found[0]!.message).toContain('mounts FUSE on /mnt/dfs (a bind of /mnt/dfs-host/dfs), which is root:root 0755');
+  });
+
+  it('wants the unmount of the bind or of what it is bound to', () => {
+    expect(fired(check([decypharr(prepareAndBind, 'umount -l /mnt/other')]))).toEqual([`fuse-cleanup decypharr ${C}.lifecycle.preStop`]);
+    expect(check([decypharr(prepareAndBind, 'fusermount3 -uz /mnt/dfs')])).toEqual([]);
+  });
+});
+
 describe('behaviour gate: FUSE and Bidirectional mounts', () => {
   const decypharr = (mount: Obj, preStop?: string[]) =>
     app('decypharr', [{ name: 'decypharr', image: IMAGES.decypharr, securityContext: { privileged: true, runAsUser: 0 }, volumeMounts: [{ name: 'config', mountPath: '/app' }, mount], ...(preStop ? { lifecycle: { preStop: { exec: { command: preStop } } } } : {}) }], [{ name: 'config', emptyDir: {} }, { name: 'fuse', emptyDir: {} }], {});
