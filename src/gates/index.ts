@@ -1,9 +1,11 @@
 /**
  * Offline quality gates over the synthesized plain objects: schemas (Kubernetes 1.28 + CRDs),
- * reference integrity and security posture. Pure functions: objects in, findings out.
+ * reference integrity, security posture and behaviour (who runs as whom on which mount).
+ * Pure functions: objects in, findings out.
  */
 import type { KubeObject } from '../output/model.js';
 import type { GateFinding, GateOptions } from './findings.js';
+import { checkBehaviour } from './behaviour.js';
 import { checkReferences } from './references.js';
 import { validateSchemas } from './schema.js';
 import { checkSecurity } from './security.js';
@@ -16,7 +18,7 @@ export { checkSecurity, SECURITY_RULES, type SecurityRule } from './security.js'
 
 /** Every gate, schema first. Fail the build on any finding with severity `error`. */
 export function runGates(objects: readonly KubeObject[], opts: GateOptions = {}): GateFinding[] {
-  return [...validateSchemas(objects), ...checkReferences(objects, opts), ...checkSecurity(objects, opts)];
+  return [...validateSchemas(objects), ...checkReferences(objects, opts), ...checkSecurity(objects, opts), ...checkBehaviour(objects, opts)];
 }
 
 /** Whether any finding is an error. */
