@@ -6,6 +6,7 @@ import { buildStack, type MediaStack } from './apps/stack.js';
 import { generateDocs } from './docs/index.js';
 import { fluxKustomizations, SOPS_AGE_SECRET } from './flux/kustomizations.js';
 import { formatFindings, hasErrors, runGates, type ExternalObject, type GateFinding } from './gates/index.js';
+import { objectRef } from './gates/findings.js';
 import { podTemplates } from './gates/pod-specs.js';
 import { Component, fileNameOf, type SecurityException } from './lib/component.js';
 import { PREPARE_HOST_DIRS } from './lib/pod.js';
@@ -75,6 +76,14 @@ export function externalObjects(cfg: StackConfig): ExternalObject[] {
 }
 
 /**
+ * StorageClasses the output uses but does not create: in the Longhorn layout the per-app config
+ * class is Longhorn's (the behaviour gate needs the provisioner to know who owns a new volume).
+ */
+function storageProvisioners(cfg: StackConfig): Record<string, string> {
+  return cfg.storage.mode === 'longhorn' ? { [cfg.storage.configStorageClass]: 'driver.longhorn.io' } : {};
+}
+
+/**
  * In the single-node layout every volume is a host directory under `storage.hostPathRoot` by
  * design (seed 004), so `no-host-path` is excepted for every workload that mounts one.
  */
@@ -99,12 +108,23 @@ function hostPathLayoutExceptions(cfg: StackConfig, objects: readonly KubeObject
   return out;
 }
 
-/** Gate warnings for the summary; tag-only image pins are folded into one line. */
+/**
+ * Gate warnings for the summary; tag-only image pins are folded into one line, and writers of an
+ * NFS export into one line per export.
+ */
 function gateWarnings(findings: readonly GateFinding[]): string[] {
   const warnings = findings.filter((f) => f.severity === 'warning');
+  const folded = (f: GateFinding) => f.message.startsWith('[image-pinned]') || f.message.startsWith('[export-defined]');
   const tagOnly = new Set(warnings.filter((f) => f.message.startsWith('[image-pinned]')).map((f) => /image "([^"]+)"/.exec(f.message)?.[1] ?? f.message));
+  const exports = new Map<string, Set<string>>();
+  for (const f of warnings.filter((w) => w.message.startsWith('[export-defined]'))) {
+    const m = /\] container "([^"]+)": \S.* as (\d+:\d+) .*the NFS export (\S+)/.exec(f.message);
+    const key = m ? `${m[3]} is written as ${m[2]}` : f.message;
+    exports.set(key, (exports.get(key) ?? new Set()).add(m ? `${f.object.split('/').pop()}/${m[1]}` : f.object));
+  }
   return [
-    ...warnings.filter((f) => !f.message.startsWith('[image-pinned]')).map((f) => `${f.object}: ${f.message}`),
+    ...warnings.filter((f) => !folded(f)).map((f) => `${f.object}: ${f.message}`),
+    ...[...exports].map(([exp, writers]) => `NFS export ${exp} by ${[...writers].sort().join(', ')}: fsGroup does not apply to NFS, so the export must let that user write (owned by it, or all_squash with anonuid/anongid)`),
     ...(tagOnly.size ? [`${tagOnly.size} images are pinned by tag without a digest (no digest was verified offline; add @sha256:… in src/lib/images.ts): ${[...tagOnly].sort().join(', ')}`] : []),
   ];
 }
@@ -136,6 +156,8 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
   const secretRequests: SecretRequest[] = [];
   const securityExceptions: SecurityException[] = [];
 
+  /** Which Flux Kustomization applies each object (the behaviour gate maps `wait` to workloads). */
+  const fluxScope = new Map<string, string>();
   for (const component of stack.components) {
     const dir = `${root}/${component.dir}`;
     const names = taken.get(dir) ?? new Set<string>();
@@ -145,6 +167,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
       const json = obj.toJson() as KubeObject;
       const file = uniqueFileName(names, fileNameOf(obj) ?? `${json.kind.toLowerCase()}.yaml`, json.kind, json.metadata.name);
       placed.push({ object: json, path: `${dir}/${file}` });
+      fluxScope.set(objectRef(json), component.fluxName);
     }
     for (const s of component.secrets) {
       const file = uniqueFileName(names, s.fileName, 'Secret', s.name);
@@ -177,7 +200,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
   const allExceptions = [...securityExceptions, ...hostPathLayoutExceptions(cfg, placed.map((p) => p.object))];
   const findings = runGates(
     placed.map((p) => p.object),
-    { external: externalObjects(cfg), securityExceptions: allExceptions },
+    { external: externalObjects(cfg), securityExceptions: allExceptions, behaviour: { storageProvisioners: storageProvisioners(cfg), fluxScope } },
   );
   if (hasErrors(findings)) throw new GateError(findings);
 

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../output/model.js';
+import type { ContainerFacts, ImageFacts } from './behaviour-facts.js';
 
-export type GateName = 'schema' | 'references' | 'security';
+export type GateName = 'schema' | 'references' | 'security' | 'behaviour';
 
 /** One problem a gate found in the synthesized objects. */
 export interface GateFinding {
@@ -31,11 +32,29 @@ export interface SecurityException {
   readonly reason: string;
 }
 
+/** What the behaviour gate needs to know from outside the objects. */
+export interface BehaviourOptions {
+  /** StorageClass name → CSI provisioner, for classes that exist outside the output. @default {} */
+  readonly storageProvisioners?: Readonly<Record<string, string>>;
+  /**
+   * `objectRef` → name of the Flux Kustomization that applies the object; maps `wait: true`
+   * Kustomizations to their workloads. @default - only health checks are mapped
+   */
+  readonly fluxScope?: ReadonlyMap<string, string>;
+  /**
+   * Facts for images and containers outside the stack's own tables (behaviour-facts.ts), keyed
+   * the same way; they win over the tables. @default - the tables only
+   */
+  readonly extraFacts?: { readonly images?: Readonly<Record<string, ImageFacts>>; readonly containers?: Readonly<Record<string, ContainerFacts>> };
+}
+
 export interface GateOptions {
   /** Secrets/ConfigMaps/PVCs/Services/Namespaces etc. that exist outside the output. */
   readonly external?: readonly ExternalObject[];
   /** Reasoned exceptions to security rules: which object/container may break which rule and why. */
   readonly securityExceptions?: readonly SecurityException[];
+  /** What the behaviour gate needs from outside the objects. @default {} */
+  readonly behaviour?: BehaviourOptions;
 }
 
 /** `kind/namespace/name`, or `kind/name` without a namespace. */

@@ -25,7 +25,23 @@ export const EXTERNAL: ExternalObject[] = [
   { kind: 'StorageClass', name: 'longhorn' },
 ];
 
-export const OPTS: GateOptions = { external: EXTERNAL };
+/**
+ * The behaviour gate needs the provisioner of the external class and facts for the fixture's own
+ * containers (its Sonarr writes only its config; the log shipper is not a stack app).
+ */
+export const OPTS: GateOptions = {
+  external: EXTERNAL,
+  behaviour: {
+    storageProvisioners: { longhorn: 'driver.longhorn.io' },
+    extraFacts: {
+      images: { 'ghcr.io/example/log-shipper': { imageUser: { uid: 65534, gid: 65534 }, asRoot: { kind: 'stays-root' }, source: 'test fixture' } },
+      containers: {
+        'sonarr/sonarr': { writes: ['/config', '/tmp'], source: 'test fixture' },
+        'sonarr/log-shipper': { writes: ['/tmp'], source: 'test fixture' },
+      },
+    },
+  },
+};
 
 export function namespace(): Obj {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } };

@@ -13,18 +13,20 @@ describe('runGates', () => {
     expect(formatFindings(findings)).toBe('quality gates: no findings');
   });
 
-  it('runs all three gates and reports each planted defect once', () => {
+  it('runs all four gates and reports each planted defect once', () => {
     const app = cleanApp();
     const sts = find(app, 'StatefulSet');
     sts.spec.template.spec.containers[0].resources.limits.memory = null; // schema (and security: no memory limit)
     find(app, 'Service', 'sonarr').spec.selector['app.kubernetes.io/name'] = 'radarr'; // references
     sts.spec.template.spec.enableServiceLinks = true; // security
+    sts.spec.template.spec.containers[0].volumeMounts[1].readOnly = true; // behaviour: Sonarr writes /tmp
     const findings = runGates(asObjects(app), OPTS);
     expect(findings.map((f) => [f.gate, f.severity, f.object, f.path])).toEqual([
       ['schema', 'error', `StatefulSet/${NS}/sonarr`, 'spec.template.spec.containers[0].resources.limits.memory'],
       ['references', 'error', `Service/${NS}/sonarr`, 'spec.selector'],
       ['security', 'error', `StatefulSet/${NS}/sonarr`, 'spec.template.spec.enableServiceLinks'],
       ['security', 'error', `StatefulSet/${NS}/sonarr`, 'spec.template.spec.containers[0].resources'],
+      ['behaviour', 'error', `StatefulSet/${NS}/sonarr`, 'spec.template.spec.containers[0].volumeMounts[1]'],
     ]);
     expect(hasErrors(findings)).toBe(true);
   });
@@ -60,7 +62,7 @@ describe('the default stack', () => {
     const config = await loadConfig(undefined);
     const result = await synthesize({ config, projectDir: PROJECT, env: operatorEnv(config) });
     const objects = result.objects.map((p) => p.object);
-    const findings = runGates(objects, { external, securityExceptions: result.securityExceptions });
+    const findings = runGates(objects, { external, securityExceptions: result.securityExceptions, behaviour: { storageProvisioners: { 'longhorn-simple': 'driver.longhorn.io' } } });
     expect(findings.filter((f) => f.severity === 'error'), formatFindings(findings)).toEqual([]);
     expect(objects.length).toBeGreaterThan(50);
     expect(objects.filter((o) => o.kind === 'Secret').length).toBeGreaterThan(0);

@@ -1,0 +1,287 @@
+/**
+ * What the behaviour gate knows about the apps, in one place: per image (keyed by repository)
+ * the user its process runs as after the entrypoint, per container (keyed by `app/container`,
+ * `app` being the pod's `app.kubernetes.io/name`) the paths it writes or mounts on and what
+ * others wait for, and per storage provisioner how kubelet hands its volumes to a pod.
+ * Every fact names its source; docs/app-facts-verified.md ("Process users and volume ownership") has the details.
+ */
+
+/** What an image's entrypoint does when the container starts as root. */
+export type RootBehaviour =
+  /** Keeps running as root. */
+  | { readonly kind: 'stays-root' }
+  /** Drops to the user named by two environment variables (linuxserver's PUID/PGID, su-exec…). */
+  | { readonly kind: 'drops-to-env'; readonly uidEnv: string; readonly gidEnv: string; readonly defaultUid: number; readonly defaultGid: number; readonly via: string }
+  /** Drops to a fixed user of the image (postgres' gosu). */
+  | { readonly kind: 'drops-to-user'; readonly uid: number; readonly gid: number; readonly via: string };
+
+export interface ImageFacts {
+  /**
+   * The image's `USER` as uid/gid: who the process starts as when neither the pod nor the
+   * container sets `runAsUser`. `unverified` when the source could not be read.
+   */
+  readonly imageUser: { readonly uid: number; readonly gid: number } | 'unverified';
+  /**
+   * The image's ENTRYPOINT program: a pod `command` that execs it still runs it (and its user
+   * switch). @default - a `command` replaces the entrypoint
+   */
+  readonly entrypoint?: string;
+  /** What the entrypoint does when it starts as root (a non-root start can never switch user). */
+  readonly asRoot: RootBehaviour;
+  /**
+   * Paths the entrypoint (started as root) hands to the user it drops to before dropping, e.g.
+   * Decypharr's `chown -R $PUID:$PGID /app`. Only the mount at exactly this path counts.
+   * @default []
+   */
+  readonly preparesAsRoot?: readonly string[];
+  /**
+   * Trees the entrypoint (started as root) chowns recursively to the dropped user, but only
+   * while the tree's root is not owned by that user yet (linuxserver's init-plex-chown).
+   * @default []
+   */
+  readonly chownsTreeWhileForeign?: readonly string[];
+  readonly source: string;
+}
+
+const LINUXSERVER: ImageFacts = {
+  imageUser: { uid: 0, gid: 0 },
+  asRoot: { kind: 'drops-to-env', uidEnv: 'PUID', gidEnv: 'PGID', defaultUid: 911, defaultGid: 911, via: 's6-overlay init-adduser (usermod abc to PUID/PGID) and s6-setuidgid abc' },
+  preparesAsRoot: ['/config'],
+  chownsTreeWhileForeign: ['/config/Library'],
+  source:
+    'linuxserver/docker-baseimage-ubuntu noble:root/etc/s6-overlay/s6-rc.d/init-adduser/run (groupmod/usermod abc to PGID/PUID, default 911; lsiown abc:abc /config); linuxserver/docker-plex 1.43.3.10828-00f62d37d-ls315:root/etc/s6-overlay/s6-rc.d/svc-plex/run (s6-setuidgid abc), init-plex-chown/run (lsiown -R abc:abc /config/Library when its owner is not PUID)',
+};
+
+const HOME_OPERATIONS: ImageFacts = {
+  imageUser: { uid: 65534, gid: 65534 },
+  asRoot: { kind: 'stays-root' },
+  source: 'home-operations/containers a9b84a4:apps/<app>/Dockerfile (USER nobody:nogroup; entrypoint.sh just execs the app, no user switching)',
+};
+
+/** Keyed by image repository (the reference without tag and digest). */
+export const IMAGE_FACTS: Readonly<Record<string, ImageFacts>> = {
+  'ghcr.io/home-operations/sonarr': HOME_OPERATIONS,
+  'ghcr.io/home-operations/radarr': HOME_OPERATIONS,
+  'ghcr.io/home-operations/prowlarr': HOME_OPERATIONS,
+  'ghcr.io/home-operations/qbittorrent': HOME_OPERATIONS,
+  'ghcr.io/home-operations/postgres-init': HOME_OPERATIONS,
+  'lscr.io/linuxserver/plex': LINUXSERVER,
+  'ghcr.io/sirrobot01/decypharr': {
+    imageUser: { uid: 0, gid: 0 },
+    entrypoint: '/entrypoint.sh',
+    asRoot: { kind: 'drops-to-env', uidEnv: 'PUID', gidEnv: 'PGID', defaultUid: 1000, defaultGid: 1000, via: 'su-exec "$PUID:$PGID"' },
+    preparesAsRoot: ['/app'],
+    source: 'sirrobot01/decypharr v2.4:scripts/entrypoint.sh (root: chown -R $PUID:$PGID /app, exec su-exec "$PUID:$PGID"; non-root: exec as is), Dockerfile (no USER, ENTRYPOINT /entrypoint.sh)',
+  },
+  'rclone/rclone': {
+    imageUser: { uid: 0, gid: 0 },
+    asRoot: { kind: 'stays-root' },
+    source: 'rclone/rclone v1.75.0:Dockerfile (user rclone created, no USER; ENTRYPOINT ["rclone"])',
+  },
+  busybox: {
+    imageUser: { uid: 0, gid: 0 },
+    asRoot: { kind: 'stays-root' },
+    source: 'docker-library/busybox 9c20878:Dockerfile.template (FROM scratch, no USER, CMD ["sh"])',
+  },
+  'curlimages/curl': {
+    // adduser -S: a system uid, whatever Alpine assigns; the stack always sets runAsUser.
+    imageUser: 'unverified',
+    asRoot: { kind: 'stays-root' },
+    source: 'curl/curl-container 96c8e58:create_base_image.sh (adduser -S curl_user), create_appliance_image.sh (buildah config --user curl_user)',
+  },
+  postgres: {
+    imageUser: { uid: 0, gid: 0 },
+    asRoot: { kind: 'drops-to-user', uid: 999, gid: 999, via: 'gosu postgres' },
+    source: 'docker-library/postgres 6edb0a8:16/bookworm/docker-entrypoint.sh (as root: chown PGDATA to postgres, exec gosu postgres; otherwise runs as the current user), 16/bookworm/Dockerfile (postgres 999:999)',
+  },
+  'ghcr.io/qdm12/gluetun': {
+    imageUser: { uid: 0, gid: 0 },
+    asRoot: { kind: 'stays-root' },
+    source: 'qdm12/gluetun v3.41.1:Dockerfile (no USER; OPENVPN_PROCESS_USER=root; ENTRYPOINT /gluetun-entrypoint)',
+  },
+  'ghcr.io/tprasadtp/protonwire': {
+    imageUser: { uid: 0, gid: 0 },
+    asRoot: { kind: 'stays-root' },
+    source: 'tprasadtp/protonvpn-docker 7.5.3:Dockerfile (FROM debian, no USER; ENTRYPOINT /usr/bin/protonwire, CMD connect --service)',
+  },
+  'quay.io/samba.org/samba-server': {
+    imageUser: { uid: 0, gid: 0 },
+    asRoot: { kind: 'stays-root' },
+    source: 'samba-in-kubernetes/samba-container v0.9:images/server/Containerfile.fedora (no USER; ENTRYPOINT samba-container, CMD run smbd)',
+  },
+  'ghcr.io/flaresolverr/flaresolverr': {
+    // useradd without -u on Debian: the first regular uid, 1000 [I].
+    imageUser: { uid: 1000, gid: 1000 },
+    asRoot: { kind: 'stays-root' },
+    source: 'FlareSolverr/FlareSolverr v3.5.0:Dockerfile (useradd flaresolverr, USER flaresolverr, ENTRYPOINT dumb-init)',
+  },
+  'ghcr.io/thephaseless/byparr': {
+    imageUser: { uid: 1000, gid: 0 },
+    asRoot: { kind: 'stays-root' },
+    source: 'ThePhaseless/Byparr v3.0.0:Dockerfile (USER 1000; /cache chmod -R o+w; HOME=/tmp)',
+  },
+  'ghcr.io/raydak-labs/configarr': {
+    imageUser: { uid: 0, gid: 0 },
+    asRoot: { kind: 'stays-root' },
+    source: 'raydak-labs/configarr v1.30.1:Dockerfile (prod stage: "#USER node" commented out, CMD dumb-init node index.js)',
+  },
+  'ghcr.io/dictionarry-hub/profilarr': {
+    // The v2 sources are not in the readable snapshot; the stack always sets runAsUser.
+    imageUser: 'unverified',
+    asRoot: { kind: 'stays-root' },
+    source: 'not verified (Dictionarry-Hub/profilarr snapshot holds v1 only); the pod runs it as runAsUser, so a non-root start cannot switch user',
+  },
+  'lakker/pulsarr': {
+    imageUser: { uid: 0, gid: 0 },
+    asRoot: { kind: 'drops-to-env', uidEnv: 'PUID', gidEnv: 'PGID', defaultUid: 1000, defaultGid: 1000, via: 'su-exec' },
+    preparesAsRoot: ['/app/data'],
+    source: 'jamcalli/Pulsarr Dockerfile and docker-entrypoint.sh (docs/app-facts-verified.md §1: no USER; root mode chowns /app/data and runs via su-exec as PUID/PGID; rootless mode runs as is)',
+  },
+  'intel/intel-gpu-plugin': {
+    imageUser: { uid: 0, gid: 0 },
+    asRoot: { kind: 'stays-root' },
+    source: 'intel/intel-device-plugins-for-kubernetes v0.36.0:build/docker/intel-gpu-plugin.Dockerfile (FINAL_BASE ubi9-micro, no USER)',
+  },
+  'ghcr.io/pabloromeo/clusterplex_orchestrator': {
+    imageUser: { uid: 0, gid: 0 },
+    asRoot: { kind: 'stays-root' },
+    source: 'pabloromeo/clusterplex v1.4.15:orchestrator/Dockerfile (FROM node:lts-slim, no USER, CMD node server.js)',
+  },
+};
+
+/** Something other components wait for, checked by a file the providing container can see. */
+export interface WaitSignal {
+  readonly name: string;
+  /** The file that exists exactly when the thing is there, as the providing container sees it. */
+  readonly file: string;
+  readonly why: string;
+}
+
+/** A FUSE mount of the process. */
+export interface FuseMount {
+  /** Where the process mounts it (the app's own setting, e.g. Decypharr's mount_path). */
+  readonly path: string;
+  /**
+   * The directory on a shared volume that `path` is a bind of, so the mount propagates from
+   * there; it is what must be writable, must not be a volume root and must be unmounted. Counts
+   * only when `path` is on no volume and `via` is (otherwise `path` itself does).
+   * @default - `path` itself
+   */
+  readonly via?: string;
+}
+
+export interface ContainerFacts {
+  /** Paths the process writes (each must be writable by the user it runs as). */
+  readonly writes: readonly string[];
+  /**
+   * Paths it writes when the stack mounts something there (a library only some layouts have,
+   * e.g. /mnt/downloads with qBittorrent). @default []
+   */
+  readonly writesIfMounted?: readonly string[];
+  /**
+   * Where the process mounts a FUSE filesystem. A non-root process mounts through the setuid
+   * `fusermount3`, which refuses a mount point the user cannot write; every FUSE mount needs a
+   * preStop unmount. @default []
+   */
+  readonly fuseMounts?: readonly FuseMount[];
+  /** What others wait for; a waited-on container's readiness must check each. @default [] */
+  readonly provides?: readonly WaitSignal[];
+  /** The signal this (init) container waits for. @default - waits for nothing */
+  readonly waitsFor?: { readonly app: string; readonly container: string; readonly signal: string };
+  /** Paths this container's own start-up (e.g. a Docker mod) hands to the dropped user. @default [] */
+  readonly preparesAsRoot?: readonly string[];
+  readonly source: string;
+}
+
+const DFS_MOUNTED: WaitSignal = {
+  name: 'dfs-mounted',
+  file: '/mnt/dfs/version.txt',
+  why: 'version.txt is always in the DFS root and only there when the FUSE mount is up',
+};
+
+const ARR_LIBRARIES = ['/mnt/media', '/mnt/streaming-media', '/mnt/downloads'];
+
+/** Keyed by `app/container`; `*` as app matches every app (the stack's shared init containers). */
+export const CONTAINER_FACTS: Readonly<Record<string, ContainerFacts>> = {
+  '*/prepare-host-dirs': { writes: [], source: 'src/lib/pod.ts hostDirsInitContainer (chown only)' },
+  '*/wait-for-decypharr-dfs': {
+    writes: [],
+    waitsFor: { app: 'decypharr', container: 'decypharr', signal: DFS_MOUNTED.name },
+    source: 'src/lib/arr.ts / the readers\' init container: until [ -f /mnt/dfs/version.txt ]',
+  },
+  '*/postgres-init': { writes: [], source: 'home-operations/containers apps/postgres-init/entrypoint.sh (psql only)' },
+  'sonarr/sonarr': { writes: ['/config', '/tmp'], writesIfMounted: ARR_LIBRARIES, source: 'home-operations apps/sonarr/entrypoint.sh (--data=/config); root folders /mnt/media/tv, /mnt/streaming-media/<instance>; imports from /mnt/downloads' },
+  'radarr/radarr': { writes: ['/config', '/tmp'], writesIfMounted: ARR_LIBRARIES, source: 'home-operations apps/radarr/entrypoint.sh (--data=/config); root folders /mnt/media/movies, /mnt/streaming-media/<instance>; imports from /mnt/downloads' },
+  'prowlarr/prowlarr': { writes: ['/config', '/tmp'], source: 'home-operations apps/prowlarr/entrypoint.sh (--data=/config)' },
+  'profilarr/profilarr': { writes: ['/config', '/tmp'], source: 'app-facts: Profilarr v2 keeps its SQLite database in /config' },
+  'decypharr/seed-config': { writes: ['/app'], source: 'src/apps/decypharr.ts (cp /seed/config.json /app/config.json)' },
+  'decypharr/decypharr': {
+    writes: ['/app', '/mnt/streaming-media'],
+    // Branch decypharr binds /mnt/dfs to the subdirectory dfs of the shared host path.
+    fuseMounts: [{ path: '/mnt/dfs', via: '/mnt/dfs-host/dfs' }],
+    provides: [DFS_MOUNTED],
+    source: 'sirrobot01/decypharr v2.4: config, logs and DFS cache under /app (scripts/entrypoint.sh, seed config cache_dir /app/cache/dfs); symlinks in download_folder /mnt/streaming-media/downloads; DFS FUSE root at mount.mount_path (pkg/mount/dfs), version.txt in it (pkg/manager/entry.go)',
+  },
+  'decypharr/rclone-nfs-server': { writes: ['/cache/nfs-handles', '/tmp'], source: 'src/apps/decypharr.ts args (--nfs-cache-dir, --config/--cache-dir under /tmp)' },
+  'plex/plex': {
+    writes: ['/config', '/transcode', '/config/Library/Application Support/Plex Media Server/Drivers', '/config/Library/Application Support/Plex Media Server/Cache'],
+    source: 'linuxserver/docker-plex (config in /config; transcoder temp dir /transcode set in the stack); ClusterPlex shares Drivers and Cache (pabloromeo/clusterplex#321)',
+  },
+  'clusterplex-orchestrator/orchestrator': { writes: [], source: 'pabloromeo/clusterplex v1.4.15 orchestrator (in-memory state only)' },
+  'clusterplex-worker/worker': {
+    writes: ['/transcode', '/codecs', '/config/Library/Application Support/Plex Media Server/Drivers', '/config/Library/Application Support/Plex Media Server/Cache'],
+    preparesAsRoot: ['/codecs'],
+    source: 'pabloromeo/clusterplex v1.4.15:worker/docker-mod/root/etc/s6-overlay/s6-rc.d/4-setup-codecs-dir/run (mkdir -p /codecs; chown abc:abc /codecs); transcodes into /transcode',
+  },
+  'pulsarr/pulsarr': { writes: ['/app/data', '/app/build-cache', '/tmp'], source: 'docs/app-facts-verified.md §1 (entrypoint mkdir -p /app/data/db /app/data/logs /app/build-cache)' },
+  'arr-wiring/arr-wiring': { writes: ['/tmp'], writesIfMounted: ['/mnt/streaming-media'], source: 'src/apps/arr-wiring.ts (mkdir -p of each streaming root folder)' },
+  'intel-gpu-plugin/intel-gpu-plugin': {
+    writes: ['/var/lib/kubelet/device-plugins', '/var/run/cdi'],
+    source: 'intel/intel-device-plugins-for-kubernetes v0.36.0 deployments/gpu_plugin/base/intel-gpu-plugin.yaml (kubelet device-plugin socket, CDI specs)',
+  },
+  'postgres/postgres': { writes: ['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp'], source: 'docker-library/postgres 16/bookworm/docker-entrypoint.sh (PGDATA, /var/run/postgresql socket dir)' },
+  'postgres-backup/pg-dumpall': { writes: ['/backups', '/tmp'], source: 'src/apps/postgres.ts backupScript' },
+  'qbittorrent/gluetun': { writes: ['/gluetun', '/tmp'], source: 'qdm12/gluetun v3.41.1 Dockerfile (VOLUME /gluetun; servers.json and state there)' },
+  // Added by branch nodes-second: a bash step in the qBittorrent image that seeds its config.
+  'qbittorrent/seed-config': { writes: ['/config'], source: 'home-operations apps/qbittorrent/entrypoint.sh (config in /config/qBittorrent/qBittorrent.conf)' },
+  'qbittorrent/protonwire': { writes: ['/tmp'], source: 'tprasadtp/protonvpn-docker 7.5.3 (state and service-status file under /tmp; src/apps/qbittorrent.ts mounts it in memory)' },
+  'qbittorrent/qbittorrent': { writes: ['/config', '/mnt/downloads', '/tmp'], source: 'home-operations apps/qbittorrent/entrypoint.sh (/config/qBittorrent); save path under /mnt/downloads' },
+  'flaresolverr/flaresolverr': { writes: ['/tmp', '/dev/shm'], source: 'FlareSolverr/FlareSolverr v3.5.0 (Chromium profile in /tmp, shared memory)' },
+  'byparr/byparr': { writes: ['/tmp', '/dev/shm'], source: 'ThePhaseless/Byparr v3.0.0:Dockerfile (HOME=/tmp; /cache world-writable in the image)' },
+  'configarr/configarr': { writes: ['/app/repos', '/tmp'], source: 'raydak-labs/configarr (clones the TRaSH/Recyclarr repos into /app/repos)' },
+  // smbd runs as root but writes share files as the authenticated user (uid from users.json): not modelled.
+  'samba/render-users': { writes: ['/etc/samba-users'], source: 'src/apps/samba.ts (renders users.json)' },
+  'samba/samba': { writes: [], source: 'samba-in-kubernetes/samba-container v0.9 (root; share writes happen as the mapped user, not modelled)' },
+};
+
+export function containerFactsFor(app: string, container: string, extra: Readonly<Record<string, ContainerFacts>> = {}): ContainerFacts | undefined {
+  return extra[`${app}/${container}`] ?? CONTAINER_FACTS[`${app}/${container}`] ?? extra[`*/${container}`] ?? CONTAINER_FACTS[`*/${container}`];
+}
+
+/** How kubelet hands volumes of a CSI driver to a pod. */
+export interface ProvisionerFacts {
+  /** `rwo-with-fstype`: fsGroup applied to ReadWriteOnce volumes only (CSIDriver fsGroupPolicy ReadWriteOnceWithFSType). */
+  readonly fsGroup: 'rwo-with-fstype' | 'always' | 'never';
+  /** Owner and mode of a new volume's root for ReadWriteOnce / ReadWriteMany claims. */
+  readonly rwoRoot: { readonly uid: number; readonly gid: number; readonly mode: number };
+  readonly rwxRoot: { readonly uid: number; readonly gid: number; readonly mode: number };
+  readonly source: string;
+}
+
+export const PROVISIONER_FACTS: Readonly<Record<string, ProvisionerFacts>> = {
+  'driver.longhorn.io': {
+    fsGroup: 'rwo-with-fstype',
+    rwoRoot: { uid: 0, gid: 0, mode: 0o755 },
+    rwxRoot: { uid: 0, gid: 0, mode: 0o777 },
+    source:
+      'longhorn/website#880 docs/…/volumes-and-nodes/pvc-ownership-and-permission.md (CSIDriver fsGroupPolicy ReadWriteOnceWithFSType: fsGroup only for RWO volumes with an fsType; a fresh ext4 root is root:root 0755); longhorn/longhorn-share-manager b135b36:pkg/server/share_manager.go (RWX export root chmod 0777, Squash None)',
+  },
+};
+
+/** `registry/path/name:tag@sha256:…` → `registry/path/name`. */
+export function imageRepository(image: string): string {
+  const name = image.split('@', 1)[0]!;
+  const lastSlash = name.lastIndexOf('/');
+  const colon = name.indexOf(':', lastSlash + 1);
+  return colon >= 0 ? name.slice(0, colon) : name;
+}
