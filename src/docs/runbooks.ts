@@ -304,6 +304,31 @@ function longhornTolerations(f: Facts, md: Md, taints: ReadonlyMap<string, reado
   md.sh([`kubectl get pods -n longhorn-system -o wide | grep -E 'longhorn-manager|longhorn-csi-plugin|instance-manager'`]);
 }
 
+/**
+ * The nodes that keep no taint (`nodes.system.hostnames`, validated to exist while a taint is
+ * set): the cluster's own pods tolerate none of the stack's taints and must run there.
+ */
+function untaintedNodes(f: Facts, md: Md): void {
+  const hosts = f.v.cfg.nodes.system.hostnames;
+  md.p(
+    `**Nodes that stay untainted: ${hosts.map(c).join(', ')}** (config ${c('nodes.system.hostnames')}). The taints below keep every pod that does not tolerate them off the storage and GPU nodes — the cluster's own pods too: CoreDNS, Traefik and metrics-server (k3s), the Flux controllers and the Longhorn Deployments without these tolerations (e.g. ${c('longhorn-ui')}) run on ${hosts.length === 1 ? 'this node' : 'these nodes'}. Never taint ${hosts.length === 1 ? 'it' : 'them'}; check that ${hosts.length === 1 ? 'it exists and carries' : 'they exist and carry'} no taint (a k3s server started with ${c('--node-taint')} has one):`,
+  );
+  md.sh([`kubectl get nodes ${hosts.join(' ')} -o custom-columns='NODE:.metadata.name,TAINTS:.spec.taints'   # TAINTS <none>`]);
+}
+
+/** NoSchedule does not evict: pods already on a tainted node move at their next restart. */
+function systemPodsAfterTainting(f: Facts, md: Md): void {
+  const hosts = f.v.cfg.nodes.system.hostnames;
+  md.p(
+    `A ${c('NoSchedule')} taint evicts nothing that already runs on the node: a system pod still on a tainted node goes to ${hosts.map(c).join(', ')} when it is next re-created. Check that the cluster's own pods are Running, and where:`,
+  );
+  md.sh([
+    // Deployments there tolerate none of the stack's taints (DaemonSet pods run where they tolerate).
+    ...['kube-system', f.v.fluxNamespace].map((ns) => `kubectl get pods -n ${ns} -o wide   # Running; Deployment pods on ${hosts.join(' or ')}${ns === f.v.fluxNamespace ? ' (once Flux is installed, step 3)' : ''}`),
+    ...(f.v.cfg.storage.mode === 'longhorn' ? ['kubectl get pods -n longhorn-system -o wide   # Running; nothing Pending'] : []),
+  ]);
+}
+
 /** hostPath layout: the host directories the pods mount, created owned by the stack's user. */
 function hostDirectories(f: Facts, md: Md): void {
   const v = f.v;
@@ -407,10 +432,12 @@ function bootstrap(f: Facts): string {
     md.p('Label the nodes the way the pods select them (read from the synthesized pod specs):');
     md.sh(labelCmds);
   }
+  if (taintCmds.length) untaintedNodes(f, md);
   if (taintCmds.length && v.cfg.storage.mode === 'longhorn') longhornTolerations(f, md, taints);
   if (taintCmds.length) {
     md.p('Taint the nodes the way the pods tolerate them, so nothing else lands there:');
     md.sh(taintCmds);
+    systemPodsAfterTainting(f, md);
   }
   if (!labelCmds.length && !taintCmds.length && !pins.length) md.p('The pods select no node labels: nothing to label or taint.');
   hostDirectories(f, md);

@@ -282,6 +282,23 @@ describe('bootstrap and recovery steps the reviewer found missing or wrong', () 
     expect(md).toContain('the GPU node included');
   });
 
+  it('leaves the configured system nodes untainted and checks that the cluster\'s own pods run', () => {
+    const { input, byPath } = docsOf();
+    const md = byPath.get('docs/bootstrap.md')!;
+    const { system, storage, gpu } = input.stack.config.nodes;
+    const tainted = [...md.matchAll(/^kubectl taint node (\S+) /gm)].map((m) => m[1]!);
+    // The taint steps follow the config: exactly its storage and GPU nodes, never a system node.
+    expect([...new Set(tainted)].sort()).toEqual([...storage.hostnames, gpu.hostname].sort());
+    for (const h of system.hostnames) expect(tainted).not.toContain(h);
+    expect(md).toContain(`kubectl get nodes ${system.hostnames.join(' ')} -o custom-columns='NODE:.metadata.name,TAINTS:.spec.taints'   # TAINTS <none>`);
+    before(md, 'Nodes that stay untainted', 'kubectl taint node');
+    expect(md).toContain('kubectl get pods -n kube-system -o wide');
+    // Other names come from the config, not from the default.
+    const other = docsOf({ nodes: { system: { hostnames: ['cp-1', 'cp-2'] } } }).byPath.get('docs/bootstrap.md')!;
+    expect(other).toContain('kubectl get nodes cp-1 cp-2 -o custom-columns=');
+    expect(other).not.toContain('k3s-server');
+  });
+
   it('hostPath: no Longhorn step, no relabelling of kubernetes.io/hostname, host directories created for the stack user', () => {
     for (const cfg of [CONFIGS['single node (hostPath)']!, CONFIGS['examples/single-node.ts (second design)']!]) {
       const { input, byPath } = docsOf(cfg);
