@@ -59,7 +59,7 @@ export const DEFAULT_CONFIG: StackConfig = {
     interval: '1h',
     namespace: 'flux-system',
     sourceName: 'flux-system',
-    repoPath: '.',
+    repoPath: './media-stack',
     extraRootResources: [],
   },
   secrets: {

@@ -175,8 +175,10 @@ export interface FluxConfig {
   /** GitRepository the Kustomizations read. @default 'flux-system' */
   readonly sourceName: string;
   /**
-   * Path of the output tree inside the GitOps repository (prefix of every `spec.path`).
-   * @default '.' (dist/ is the repository root)
+   * Folder of the output tree inside the GitOps repository (prefix of every `spec.path`). The
+   * synth replaces its output folder as a whole, so it is a folder of its own: synthesize into
+   * `<GitOps repository>/<repoPath>`. `'.'` only fits an output that is the repository root.
+   * @default './media-stack' (the committed dist/ is `<GitOps repository>/media-stack`)
    */
   readonly repoPath: string;
   /**

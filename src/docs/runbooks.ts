@@ -378,6 +378,22 @@ function sopsVersionNote(v: StackView): string {
     : `Use ${c('sops')} 3.9 or later: files written with ${c('mac_only_encrypted')} (a creation rule in ${c('.sops.yaml')}) fail with a MAC mismatch in 3.8. ${flux}`;
 }
 
+/** Where the output goes: the folder `flux.repoPath` names inside the GitOps repository. */
+function outputFolder(v: StackView): string {
+  const folder = posix.normalize(v.cfg.flux.repoPath);
+  return folder === '.' ? '<GitOps repository>' : `<GitOps repository>/${folder}`;
+}
+
+/** Where the synth writes and why that is the folder the Flux paths expect. */
+function repoPathText(v: StackView): string {
+  const repoPath = v.cfg.flux.repoPath;
+  const never = `never into the repository root, which holds ${c('.git')} and Flux's own files`;
+  if (posix.normalize(repoPath) === '.') {
+    return `This config sets ${c("flux.repoPath: '.'")}: every ${c('spec.path')} expects the output to be the repository root — which the synth cannot write, because it replaces its output folder as a whole (${never}). Set ${c('flux.repoPath')} to a folder of its own, e.g. ${c("'./media-stack'")}, synthesize into it and commit.`;
+  }
+  return `Every ${c('spec.path')} starts with ${c(`flux.repoPath`)} (${c(repoPath)}): synthesize into ${c(outputFolder(v))} and commit that folder — the synth replaces its output folder as a whole, so it is a folder of its own (${never}). Another folder: set ${c('flux.repoPath')} to it and synthesize again.`;
+}
+
 // ─── bootstrap ──────────────────────────────────────────────────────────────────────────────
 
 function bootstrap(f: Facts): string {
@@ -485,8 +501,8 @@ function bootstrap(f: Facts): string {
     md.p(`Synthesize again after ${c('init')} so every Secret is encrypted to your recipient, and check that you can read one back (paths in these runbooks are relative to the output folder):`);
     const first = v.secretRequests[0];
     md.sh([
-      'npm run synth -- --config <your-config.ts> --out <output folder>',
-      ...(first ? ['cd <output folder>', 'sops --version   # 3.9 or later', `sops -d ${first.path} >/dev/null && echo decrypts`] : []),
+      `npm run synth -- --config <your-config.ts> --out ${outputFolder(v)}`,
+      ...(first ? [`cd ${outputFolder(v)}`, 'sops --version   # 3.9 or later', `sops -d ${first.path} >/dev/null && echo decrypts`] : []),
     ]);
     md.p(sopsVersionNote(v));
   } else if (v.cfg.secrets.backend === 'external-secrets') {
@@ -524,8 +540,12 @@ function bootstrap(f: Facts): string {
   md.h(2, '3. Flux');
   md.p(
     `Flux applies ${c(clusterPath)}: its ${c('kustomization.yaml')} lists ${c('media-stack.yaml')}, the ${ks.length} Flux Kustomizations (namespace ${c(fluxNs)}, source ${c(`GitRepository/${v.cfg.flux.sourceName}`)}).`,
-    `The synth replaces its output folder as a whole, so synthesize into a folder of its own inside the GitOps repository (set ${c('flux.repoPath')} to that folder, e.g. ${c("'./media-stack'")}) — never into the repository root, which holds ${c('.git')} and Flux's own files.`,
+    repoPathText(v),
   );
+  if (v.cfg.flux.repoPath !== '.') {
+    md.p('From the root of the GitOps repository, the folder Flux applies must exist there:');
+    md.sh([`test -f ${clusterPath}/kustomization.yaml && echo "in place"`]);
+  }
   md.p(fluxVersionNote(v));
   md.p(`New cluster: bootstrap Flux into its own folder of the repository, then add one Kustomization there that applies ${c(clusterPath)}:`);
   md.sh([`flux bootstrap git --url=ssh://git@<git host>/<owner>/<repository>.git --branch=main --path=./clusters/${v.cfg.cluster}-flux`]);
