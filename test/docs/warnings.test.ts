@@ -81,7 +81,7 @@ describe('warnings about node settings and placement', () => {
 });
 
 describe('flux.repoPath', () => {
-  it("warns that '.' needs the output at the repository root, which the synth cannot write, and says so in the runbook", () => {
+  it("warns that '.' needs the output at the repository root, which the synth cannot write", () => {
     const input = docsInputOf({ flux: { repoPath: '.' } });
     expect(docWarnings(new StackView(input)).some((w) => w.startsWith("flux.repoPath is '.', so every Flux spec.path expects the output at the root"))).toBe(true);
     expect(docWarnings(new StackView(docsInputOf())).some((w) => w.includes('flux.repoPath'))).toBe(false);
