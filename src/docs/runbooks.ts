@@ -47,6 +47,17 @@ export class Facts {
     return `kubectl exec ${this.pod(w)} ${this.n(w)} -c ${container} -- ${cmd}`;
   }
 
+  /**
+   * `kubectl exec` of `cmd` as the user the app's process runs as. kubectl exec runs as the
+   * container's user: where that is root and the image's entrypoint drops privileges itself, a
+   * check such as `test -w` must drop the same way, or it always succeeds.
+   */
+  execAsApp(w: Workload, container: string, cmd: string): string {
+    const ctr = [...(w.pod.initContainers ?? []), ...w.pod.containers].find((x) => x.name === container);
+    const drop = ctr ? privilegeDrop(ctr) : undefined;
+    return this.exec(w, container, drop ? `${drop} ${cmd}` : cmd);
+  }
+
   logs(w: Workload, container: string, extra = ''): string {
     return `kubectl logs ${this.pod(w)} ${this.n(w)} -c ${container}${extra ? ` ${extra}` : ''}`;
   }
@@ -224,6 +235,24 @@ export class Facts {
     }
     return out;
   }
+}
+
+/**
+ * Images whose entrypoint starts as root and drops to `PUID:PGID` itself, with the command that
+ * drops the same way. Decypharr: `exec su-exec "$PUID:$PGID" "$@"` (sirrobot01/decypharr
+ * `scripts/entrypoint.sh` @ v2.4; the image installs `su-exec`).
+ */
+const ENTRYPOINT_PRIVILEGE_DROP: readonly { image: RegExp; command: (uid: string, gid: string) => string }[] = [
+  { image: /^ghcr\.io\/sirrobot01\/decypharr:/, command: (uid, gid) => `su-exec ${uid}:${gid}` },
+];
+
+/** The command prefix that runs as the app's user in a container that runs as root, if one is needed. */
+function privilegeDrop(ctr: ContainerJson): string | undefined {
+  if (ctr.securityContext?.runAsUser !== 0) return undefined;
+  const drop = ENTRYPOINT_PRIVILEGE_DROP.find((d) => d.image.test(ctr.image));
+  const uid = envValue(ctr, 'PUID');
+  const gid = envValue(ctr, 'PGID');
+  return drop && uid && gid ? drop.command(uid, gid) : undefined;
 }
 
 interface DfsFacts {
@@ -1276,7 +1305,7 @@ function verification(f: Facts): string {
       `kubectl get pod ${f.pod(d)} -n ${d.namespace}   # READY ${d.pod.containers.length}/${d.pod.containers.length}`,
       ...(label ? [`kubectl get pods -n ${d.namespace} -l ${label} -o wide   # the streaming stack, on one node`] : []),
       `${f.exec(d, dfs.container, `grep ${dfs.path} /proc/mounts`)}   # a fuse line`,
-      ...(links ? [`${f.exec(d, dfs.container, `test -w ${links}`)} && echo writable`] : []),
+      ...(links ? [`${f.execAsApp(d, dfs.container, `test -w ${links}`)} && echo writable   # as the user Decypharr runs as`] : []),
       ...(dfs.sidecar ? [`${f.logs(d, dfs.sidecar, '--tail=10')}   # no errors`] : []),
       ...(dfs.export ? [`kubectl get svc ${dfs.export.service} -n ${d.namespace}   # CLUSTER-IP ${dfs.export.ip}`] : []),
     ];

@@ -299,6 +299,27 @@ describe('bootstrap and recovery steps the reviewer found missing or wrong', () 
     expect(other).not.toContain('k3s-server');
   });
 
+  it('checks writability as the user the app runs as, not as root (kubectl exec runs as the container user)', () => {
+    let checked = 0;
+    for (const cfg of [CONFIGS.default!, CONFIGS['single node (hostPath)']!]) {
+      const { input, files } = docsOf(cfg);
+      for (const f of files) {
+        for (const m of f.content.matchAll(/kubectl exec (\S+) -n (\S+) -c (\S+) -- (.*?)test -w /g)) {
+          const pod = input.objects.map((p) => p.object as any).find((o) => o.spec?.template && m[1]!.startsWith(o.metadata.name) && o.metadata.namespace === m[2]);
+          const ctr = pod.spec.template.spec.containers.find((x: any) => x.name === m[3]);
+          const env = (n: string) => ctr.env?.find((e: any) => e.name === n)?.value;
+          checked++;
+          if (ctr.securityContext?.runAsUser === 0) {
+            // Decypharr's entrypoint drops to PUID:PGID with su-exec; the check must drop the same way.
+            expect(m[4], `${f.path}: ${m[0]}`).toBe(`su-exec ${env('PUID')}:${env('PGID')} `);
+            expect(env('PUID')).toBe(String(input.stack.config.uid));
+          } else expect(m[4], `${f.path}: ${m[0]}`).toBe('');
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
   it('hostPath: no Longhorn step, no relabelling of kubernetes.io/hostname, host directories created for the stack user', () => {
     for (const cfg of [CONFIGS['single node (hostPath)']!, CONFIGS['examples/single-node.ts (second design)']!]) {
       const { input, byPath } = docsOf(cfg);
