@@ -163,7 +163,10 @@ function qbittorrent(f: Facts, md: Md): void {
   }
   const downloads = downloadsMount(f, w, main);
   if (downloads) {
-    steps.push(`Tools › Options › Downloads › Default Save Path: ${c(downloads.path)} (${downloads.where}), where ${downloads.arrs.map((a) => c(a.name)).join(', ')} find the finished downloads at the same path. Leave the incomplete-torrents folder inside it or off.`);
+    const seeded = (w.pod.initContainers ?? []).find((i) => (i.command ?? []).join(' ').includes(`DefaultSavePath=${downloads.path}'`));
+    steps.push(
+      `Tools › Options › Downloads › Default Save Path: ${c(downloads.path)} (${downloads.where}), where ${downloads.arrs.map((a) => c(a.name)).join(', ')} find the finished downloads at the same path${seeded ? ` — already set before the first start by the ${c(seeded.name)} init container (it only adds the setting when it is missing, so a path you choose here stays)` : ''}. Leave the incomplete-torrents folder inside it or off.`,
+    );
     if (downloads.mismatch.length) steps.push(`${downloads.mismatch.map((a) => c(a.name)).join(', ')} mount the downloads elsewhere: add a Remote Path Mapping (Settings › Download Clients) from ${c(downloads.path)} to their path.`);
   }
   md.ol(steps);

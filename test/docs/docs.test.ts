@@ -350,7 +350,7 @@ describe('bootstrap and recovery steps the reviewer found missing or wrong', () 
 
   it('reads Secret files from the output folder with sops ≥ 3.9, and names the minimum Flux', () => {
     const md = docsOf().byPath.get('docs/bootstrap.md')!;
-    before(md, 'cd <output folder>', 'sops -d clusters/homelab/');
+    before(md, 'cd <GitOps repository>/media-stack', 'sops -d clusters/homelab/');
     expect(md).toContain('Needs Flux v2.6 or later');
     const input = docsInputOf();
     const withSops = { ...input, objects: [...input.objects, { path: 'clusters/homelab/x/secret.sops.yaml', object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' }, sops: { mac_only_encrypted: true } } as any }] };
