@@ -49,6 +49,12 @@ describe('Configarr', () => {
     expect(c.volumeMounts).toContainEqual({ name: 'configarr-config', mountPath: '/app/config', readOnly: true });
   });
 
+  it('fails the Job when an Arr fails (Configarr exits 0 otherwise, even when every instance failed)', () => {
+    // raydak-labs/configarr src/env.ts @ v1.30.1: the string "true" (any case) turns it on.
+    expect(envOf(c)['STOP_ON_ERROR']).toBe('true');
+    expect(cron.spec.jobTemplate.spec.template.spec.restartPolicy).not.toBe('Always');
+  });
+
   it('takes every API key from the same Secret the app itself reads', () => {
     const env = envOf(c);
     expect(env['SONARR_API_KEY']).toEqual({ secretKeyRef: { name: 'sonarr-secrets', key: 'api-key' } });
