@@ -556,8 +556,13 @@ function bootstrap(f: Facts): string {
     const storeKs = [...new Set(stores.map((p) => v.components.find((x) => `${v.clusterRoot}/${x.dir}` === posix.dirname(p.path))?.fluxName).filter((x): x is string => Boolean(x)))];
     if (storeKs.length) {
       const dependants = ks.filter((k) => (k.spec.dependsOn ?? []).some((d: { name: string }) => storeKs.includes(d.name))).map((k) => k.metadata.name as string);
+      // Only a Kustomization that checks the store's health holds its dependants back.
+      const waits = ks.filter((k) => storeKs.includes(k.metadata.name)).every((k) => k.spec.wait && (k.spec.healthCheckExprs ?? []).some((e: { kind?: string }) => e.kind === 'SecretStore'));
+      const storeText = `The SecretStore${stores.length > 1 ? 's' : ''} (${stores.map((p) => c(`${p.object.metadata.namespace}/${p.object.metadata.name}`)).join(', ')}) ${stores.length > 1 ? 'come' : 'comes'} with the Kustomization ${storeKs.map(c).join(', ')}`;
       md.p(
-        `The SecretStore${stores.length > 1 ? 's' : ''} (${stores.map((p) => c(`${p.object.metadata.namespace}/${p.object.metadata.name}`)).join(', ')}) ${stores.length > 1 ? 'come' : 'comes'} with the Kustomization ${storeKs.map(c).join(', ')}, which stays not ready while the CRDs or ${c(i.bootstrapSecretName)} are missing; ${dependants.length ? `${dependants.map(c).join(', ')} wait${dependants.length === 1 ? 's' : ''} for it, ` : ''}the namespace and the apps without Secrets are not held up. Check:`,
+        waits
+          ? `${storeText}, which is ready only once ${stores.length > 1 ? 'each store reports' : 'the store reports'} ${c('Ready=True')} (${c('healthCheckExprs')}), so it stays not ready while the CRDs or ${c(i.bootstrapSecretName)} are missing; ${dependants.length ? `${dependants.map(c).join(', ')} wait${dependants.length === 1 ? 's' : ''} for it, ` : ''}the namespace and the apps without Secrets are not held up. Check:`
+          : `${storeText}, which Flux reports ready as soon as it is applied: ${dependants.length ? `${dependants.map(c).join(', ')} start${dependants.length === 1 ? 's' : ''} even while the store cannot authenticate, and their Secrets stay missing until it can. ` : ''}Check:`,
       );
       md.sh([
         ...storeKs.map((k) => `flux get kustomizations ${k} -n ${fluxNs}`),

@@ -348,6 +348,22 @@ describe('bootstrap and recovery steps the reviewer found missing or wrong', () 
     expect(md).toContain('flux get kustomizations media-secret-store -n flux-system');
   });
 
+  it('External Secrets: the SecretStore Kustomization holds its dependants back until the store is Ready, as its runbook says', () => {
+    const { input, byPath } = docsOf(CONFIGS['examples/single-node.ts (second design)']!);
+    const ks = input.objects.map((p) => p.object as any).filter((o) => o.kind === 'Kustomization');
+    const store = ks.find((k) => k.metadata.name === 'media-secret-store');
+    expect(store.spec.wait).toBe(true);
+    // kstatus counts a store without status conditions as current: the expression asks for Ready=True.
+    expect(store.spec.healthCheckExprs).toEqual([
+      { apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', current: "status.conditions.exists(c, c.type == 'Ready' && c.status == 'True')" },
+    ]);
+    const dependants = ks.filter((k) => (k.spec.dependsOn ?? []).some((d: any) => d.name === 'media-secret-store'));
+    expect(dependants.length).toBeGreaterThan(0);
+    const md = byPath.get('docs/bootstrap.md')!;
+    expect(md).toContain('which is ready only once the store reports `Ready=True` (`healthCheckExprs`)');
+    expect(md).toMatch(/\| `media-secret-store` \| `media-namespace` \| yes \|/);
+  });
+
   it('reads Secret files from the output folder with sops ≥ 3.9, and names the minimum Flux', () => {
     const md = docsOf().byPath.get('docs/bootstrap.md')!;
     before(md, 'cd <GitOps repository>/media-stack', 'sops -d clusters/homelab/');
