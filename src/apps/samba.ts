@@ -4,7 +4,7 @@ import type { StackConfig } from '../config/types.js';
 import { Component, setFileName } from '../lib/component.js';
 import { IMAGES } from '../lib/images.js';
 import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../lib/pod.js';
-import { storageNodePlacement } from '../lib/placement.js';
+import { serviceLbTolerations, storageNodePlacement } from '../lib/placement.js';
 import { downloadsVolume, mediaVolume } from '../lib/storage.js';
 import { addService, addWorkload } from '../lib/workload.js';
 import type { SecretValueRule } from '../secrets/model.js';
@@ -140,6 +140,7 @@ export class Samba extends Component {
       'configmap.yaml',
     );
     const shares = sambaShares(cfg);
+    const placement = storageNodePlacement(cfg);
     const passwords: Record<string, EnvValue> = Object.fromEntries(
       s.users.map((u, i) => [`SAMBA_PASSWORD_${i}`, { secret: SAMBA_SECRET, key: sambaPasswordKey(u) }]),
     );
@@ -147,7 +148,7 @@ export class Samba extends Component {
       name: 'samba',
       controller: 'Deployment',
       pod: {
-        ...storageNodePlacement(cfg),
+        ...placement,
         startsAsRoot: true,
         initContainers: [
           container({
@@ -196,6 +197,16 @@ export class Samba extends Component {
         'smbd runs as root and switches to each logged-in user (setuid/setgid); sambacc writes the users into /etc/passwd, /etc/group and the Samba passdb at start',
     });
     this.addCall({ from: 'private-networks', to: { app: 'samba' }, ports: [SMB_PORT], why: 'SMB clients on the LAN' });
-    addService(this, cfg, { name: 'samba', instance: 'samba', ports: [{ name: 'smb', port: SMB_PORT }], type: s.serviceType });
+    addService(this, cfg, {
+      name: 'samba',
+      instance: 'samba',
+      ports: [{ name: 'smb', port: SMB_PORT }],
+      type: s.serviceType,
+      // Keep the client's address: with Cluster the node SNATs it, and the NetworkPolicy that
+      // admits only the private ranges sees a node address and filters nothing. Only the node
+      // that runs the Samba pod answers then (ServiceLB advertises just that node).
+      ...(s.serviceType !== 'ClusterIP' ? { externalTrafficPolicy: 'Local' as const } : {}),
+      ...(s.serviceType === 'LoadBalancer' ? serviceLbTolerations(placement) : {}),
+    });
   }
 }

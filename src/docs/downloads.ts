@@ -1,3 +1,4 @@
+import { SERVICELB_TOLERATIONS_ANNOTATION } from '../lib/placement.js';
 import type { KubeObject } from '../output/model.js';
 import { c, Md } from './md.js';
 import { INSTANCE_LABEL, NAME_LABEL, type ContainerJson, type PodSpecJson, type ProbeJson, type VolumeJson, type Workload } from './model.js';
@@ -347,6 +348,13 @@ function samba(f: Facts, md: Md): void {
   cmds.push(`smbclient //${address}/${share}${portFlag} -U ${user} -c 'ls'`);
   md.p('Connect from a LAN client (the Samba NetworkPolicy admits the private ranges only):');
   md.sh(cmds);
+  if (svc && svc.spec.type !== 'ClusterIP' && svc.spec.externalTrafficPolicy === 'Local') {
+    const lb = svc.spec.type === 'LoadBalancer';
+    md.p(
+      `${c(`svc/${svc.metadata.name}`)} keeps the client's address (${c('externalTrafficPolicy: Local')}), so the NetworkPolicy judges the real client: with ${c('Cluster')} the node would SNAT every connection to an address of its own, which is private, and the policy would admit anyone who reaches the node. The price: only the node that runs the Samba pod (${w.placement.title.toLowerCase()}${w.placement.hostnames.length ? `: ${w.placement.hostnames.map(c).join(' or ')}` : ''}) answers. ${lb ? `k3s ServiceLB advertises just that node as ${c('EXTERNAL-IP')}${svc.metadata.annotations?.[SERVICELB_TOLERATIONS_ANNOTATION] ? ` (its svclb pods tolerate the node's taint through the Service's ${c(SERVICELB_TOLERATIONS_ANNOTATION)} annotation)` : ''}; connect to that address — another node's address still forwards through its svclb pod, but with the client's address hidden again. ` : 'Connect to the node port of that node. '}After a failover the address moves with the pod: connect by a DNS name you point at the node${lb ? ' (or give the Service a fixed MetalLB address)' : ''}.`,
+    );
+    md.sh([`${f.getPodWide(w)}   # NODE: the node that answers`, ...(lb ? [`kubectl get svc ${svc.metadata.name} ${f.n(w)} -o jsonpath='{.status.loadBalancer.ingress[*].ip}{"\\n"}'   # that node's address`] : [])]);
+  }
   md.p(`From Windows: ${c(`\\\\${address}\\${share}`)}; from macOS: ${c(`smb://${address}/${share}`)}. Files are created as ${c(`${v.cfg.uid}:${v.cfg.gid}`)}, so the Arrs and Plex can read what is copied in.`);
 }
 

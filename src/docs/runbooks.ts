@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { staticServiceBand } from '../config/cross-field.js';
+import { SERVICELB_TOLERATIONS_ANNOTATION } from '../lib/placement.js';
 import type { OutputFile } from '../output/layout.js';
 import { externalSecretKeysToCreate, infisicalKeyName } from '../secrets/external-secrets.js';
 import { secretEnvVarName } from '../secrets/model.js';
@@ -1156,7 +1157,7 @@ function plexLoadBalancer(f: Facts): { text: string; commands: string[] } | unde
   const svc = f.v.all('Service').find((x) => x.metadata.namespace === plex.namespace && x.spec.type === 'LoadBalancer' && x.spec.selector?.[INSTANCE] === plex.instance);
   const taints = (plex.pod.tolerations ?? []).filter((t) => t.key && t.effect).map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
   if (!svc || svc.spec.externalTrafficPolicy !== 'Local' || taints.length === 0) return undefined;
-  const annotation = 'svccontroller.k3s.cattle.io/tolerations';
+  const annotation = SERVICELB_TOLERATIONS_ANNOTATION;
   const has = svc.metadata.annotations?.[annotation];
   const node = plex.placement.hostnames[0] ?? 'the GPU node';
   const toleration = JSON.stringify((plex.pod.tolerations ?? []).filter((t) => t.key && t.effect).map((t) => ({ key: t.key, operator: t.operator ?? 'Equal', ...(t.value ? { value: t.value } : {}), effect: t.effect })));

@@ -132,3 +132,26 @@ describe('Samba passwords smbd cannot take', () => {
     await resolveSecrets({ requests: [request], sopsConfig: sopsConfigFor([key.recipient]) });
   });
 });
+
+describe('Samba keeps the client address, so the private-range NetworkPolicy filters something', () => {
+  it('a LoadBalancer or NodePort Service with externalTrafficPolicy Local (Cluster SNATs every client to a node address)', () => {
+    for (const serviceType of ['LoadBalancer', 'NodePort'] as const) {
+      const { find } = objectsOf({ ...ON, apps: { samba: { ...ON.apps.samba, serviceType } } });
+      expect(find('Service', 'samba').spec.externalTrafficPolicy, serviceType).toBe('Local');
+    }
+    const { find } = objectsOf({ ...ON, apps: { samba: { ...ON.apps.samba, serviceType: 'ClusterIP' } } });
+    expect(find('Service', 'samba').spec.externalTrafficPolicy).toBeUndefined();
+    // The policy that relies on it: only the private ranges may reach 445.
+    expect(objectsOf(ON).find('NetworkPolicy', 'allow-samba').spec.ingress[0].from.every((p: any) => p.ipBlock)).toBe(true);
+  });
+
+  it('lets k3s ServiceLB run on the tainted storage node that answers (Local: only that node is advertised)', () => {
+    const { find } = objectsOf({ apps: { samba: { enabled: true } } });
+    const svc = find('Service', 'samba');
+    const tolerations = podOf(find('Deployment', 'samba')).tolerations;
+    expect(tolerations.length).toBeGreaterThan(0);
+    expect(JSON.parse(svc.metadata.annotations['svccontroller.k3s.cattle.io/tolerations'])).toEqual(tolerations);
+    // Single node: nothing tainted, nothing to tolerate.
+    expect(objectsOf(ON).find('Service', 'samba').metadata.annotations).toBeUndefined();
+  });
+});

@@ -364,6 +364,16 @@ describe('bootstrap and recovery steps the reviewer found missing or wrong', () 
     expect(md).toMatch(/\| `media-secret-store` \| `media-namespace` \| yes \|/);
   });
 
+  it('Samba: says which node answers once the Service keeps client addresses', () => {
+    const cfg = { ...CONFIGS['second design on Longhorn with SOPS']!, apps: { ...CONFIGS['second design on Longhorn with SOPS']!.apps, samba: { enabled: true, serviceType: 'LoadBalancer' as const } } };
+    const md = docsOf(cfg).byPath.get('docs/downloads-and-database.md')!;
+    expect(md).toContain('keeps the client\'s address (`externalTrafficPolicy: Local`)');
+    expect(md).toContain('only the node that runs the Samba pod (storage nodes: `k3s-w1` or `k3s-w2`) answers');
+    expect(md).toContain('through the Service\'s `svccontroller.k3s.cattle.io/tolerations` annotation');
+    const clusterIp = docsOf(CONFIGS['second design on Longhorn with SOPS']!).byPath.get('docs/downloads-and-database.md')!;
+    expect(clusterIp).not.toContain('externalTrafficPolicy: Local');
+  });
+
   it('reads Secret files from the output folder with sops ≥ 3.9, and names the minimum Flux', () => {
     const md = docsOf().byPath.get('docs/bootstrap.md')!;
     before(md, 'cd <GitOps repository>/media-stack', 'sops -d clusters/homelab/');
