@@ -374,6 +374,9 @@ function cronJobs(f: Facts, md: Md): void {
       `${c(`cronjob/${configarr.metadata.name}`)} applies the TRaSH guide quality profiles and custom formats to the Arrs at ${scheduleText(configarr)}${cmVol?.configMap ? `, from ${c(loc!)} (ConfigMap ${c(cmVol.configMap.name)})` : ''}${repos ? `; it keeps its clone of the guides in ${c(repos.mountPath)} (${volumeText(pod.volumes?.find((x) => x.name === repos.name)) ?? 'a volume'})` : ''}. Configarr has no scheduler of its own and no UI: each run is one Job. Run it now after changing the config, and read what it changed:`,
     );
     md.sh(runNow(configarr, ctr.name, '10m'));
+    if (ctr.env?.some((e) => e.name === 'STOP_ON_ERROR' && e.value === 'true')) {
+      md.p(`A run in which an Arr cannot be configured fails its Job (${c('STOP_ON_ERROR=true')}; Configarr would otherwise exit 0 with every instance failed): ${c(`kubectl get jobs -n ${configarr.metadata.namespace}`)} shows it, and the instances after the failed one wait for the next run.`);
+    }
     if (cmVol?.configMap) md.sh([`kubectl get configmap ${cmVol.configMap.name} -n ${configarr.metadata.namespace} -o yaml`]);
   }
   const wiring = cronJobOf(f, 'arr-wiring');
