@@ -58,7 +58,7 @@ describe('the committed dist/ (default config)', () => {
   });
 
   it('is bootstrappable as its runbook says: in the folder of the GitOps repository it names, every Flux path builds', () => {
-    const bootstrap = readFileSync(join(DIST, 'docs/bootstrap.md'), 'utf8');
+    const bootstrap = readFileSync(join(DIST, 'docs/homelab/bootstrap.md'), 'utf8');
     const folder = /--out <GitOps repository>\/(\S+)/.exec(bootstrap)?.[1];
     expect(folder, 'the synth command names the folder inside the GitOps repository').toBeDefined();
     const repo = mkdtempSync(join(tmpdir(), 'gitops-'));
