@@ -12,6 +12,8 @@ export default defineConfig({
   uid: 1000,
   gid: 1000,
   nodes: {
+    // The k3s server stays untainted: CoreDNS, Traefik, Flux and Longhorn's Deployments run there.
+    system: { hostnames: ['k3s-server'] },
     // k3s-w1 (preferred) and k3s-w2 carry Longhorn and the streaming stack.
     storage: {
       label: 'node.longhorn.io/storage',

@@ -78,6 +78,10 @@ export class Configarr extends Component {
       // git writes its global config under HOME; the root filesystem is read-only.
       HOME: '/tmp',
       TELEMETRY_ENABLED: 'false',
+      // Configarr logs a failed instance and exits 0 even when every one failed; with this it
+      // throws at the first failure (exit 1), so the Job fails visibly. The instances after the
+      // failed one wait for the next run.
+      STOP_ON_ERROR: 'true',
     };
     for (const a of arrs) env[apiKeyEnvName(a.instance)] = a.apiKey;
 

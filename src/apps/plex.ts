@@ -4,7 +4,7 @@ import { Component } from '../lib/component.js';
 import { IMAGES } from '../lib/images.js';
 import { PORTS } from '../lib/ports.js';
 import { container, withOverrides, type EnvValue, type Mount } from '../lib/pod.js';
-import { gpuNodePlacement, streamingStackLabels, storageNodePlacement } from '../lib/placement.js';
+import { gpuNodePlacement, serviceLbTolerations, streamingStackLabels, storageNodePlacement } from '../lib/placement.js';
 import {
   addConfigClaim, CLAIMS, configVolume, dfsMount, dfsVolume, mediaVolume, PATHS, symlinkVolume, transcodeVolume,
 } from '../lib/storage.js';
@@ -52,6 +52,7 @@ export class Plex extends Component {
     const p = cfg.apps.plex;
     const clusterplex = cfg.apps.clusterplex.enabled;
     const onGpuNode = p.placement === 'gpu-node';
+    const placement = onGpuNode ? gpuNodePlacement(cfg) : storageNodePlacement(cfg, { streamingStack: true });
     this.addSecret('plex-secrets', [
       {
         key: 'claim',
@@ -93,7 +94,7 @@ export class Plex extends Component {
         // On the GPU node PMS sees the GPU and plans hardware transcodes; every volume it reads
         // (Longhorn RWX, NAS NFS, the DFS export) mounts on any node, so it need not follow the
         // streaming stack.
-        ...(onGpuNode ? gpuNodePlacement(cfg) : storageNodePlacement(cfg, { streamingStack: true })),
+        ...placement,
         startsAsRoot: true,
         supplementalGroups: p.gpu ? [p.renderGroupId] : [],
         containers: [
@@ -150,15 +151,7 @@ export class Plex extends Component {
       ...(p.serviceType !== 'ClusterIP' ? { externalTrafficPolicy: 'Local' as const } : {}),
       // With Local, the load balancer's node agent must run where Plex runs: k3s ServiceLB's
       // svclb pods take extra tolerations from this annotation (MetalLB speakers: see the runbook).
-      ...(p.serviceType === 'LoadBalancer' && onGpuNode && cfg.nodes.gpu.taint
-        ? {
-            annotations: {
-              'svccontroller.k3s.cattle.io/tolerations': JSON.stringify([
-                { key: cfg.nodes.gpu.taint.key, operator: 'Equal', value: cfg.nodes.gpu.taint.value, effect: cfg.nodes.gpu.taint.effect },
-              ]),
-            },
-          }
-        : {}),
+      ...(p.serviceType === 'LoadBalancer' ? serviceLbTolerations(placement) : {}),
     });
     addHeadlessService(this, cfg, { name: 'plex', instance: 'plex', ports: [{ name: 'plex', port: PLEX_PORT }] });
     // Plex clients sign in with their plex.tv account and cannot answer a forward-auth login.

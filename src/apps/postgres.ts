@@ -24,16 +24,21 @@ const PG_ISREADY = ['pg_isready', '--host', '127.0.0.1', '--port', String(POSTGR
 /**
  * The shell script of the backup job: one gzip'd `pg_dumpall` per run (written to a temporary
  * name and renamed, so a failed dump never counts as a backup), then all but the newest
- * `retention` dumps are deleted.
+ * `retention` dumps (by the time in their names) are deleted. A failed dump removes its partial file on exit; partials of a
+ * run that was killed outright (OOM, lost node) are removed by the next run — the CronJob never
+ * runs twice at once, so no partial belongs to a dump in progress.
  */
 export function backupScript(retention: number): string {
   return [
     'set -euo pipefail',
+    `rm -f -- ${BACKUP_MOUNT}/pg_dumpall-*.sql.gz.partial`,
     `f="${BACKUP_MOUNT}/pg_dumpall-$(date -u +%Y%m%dT%H%M%SZ).sql.gz"`,
+    `trap 'rm -f -- "$f.partial"' EXIT`,
     'pg_dumpall --clean --if-exists | gzip -c > "$f.partial"',
     'mv "$f.partial" "$f"',
     'echo "wrote $f"',
-    `ls -1t ${BACKUP_MOUNT}/pg_dumpall-*.sql.gz | tail -n +${retention + 1} | xargs -r rm -f --`,
+    // The names carry the UTC time of the run: newest first by name.
+    `find ${BACKUP_MOUNT} -maxdepth 1 -name 'pg_dumpall-*.sql.gz' | LC_ALL=C sort -r | tail -n +${retention + 1} | xargs -r rm -f --`,
     `echo "kept the newest ${retention} dumps"`,
   ].join('\n');
 }

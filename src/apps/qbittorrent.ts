@@ -4,7 +4,7 @@ import type { StackConfig } from '../config/types.js';
 import { enabledArrs } from '../lib/arr.js';
 import { Component, setFileName } from '../lib/component.js';
 import { IMAGES } from '../lib/images.js';
-import { appLabels, container, selectorLabels, withOverrides, type EnvValue } from '../lib/pod.js';
+import { appLabels, container, selectorLabels, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../lib/pod.js';
 import { storageNodePlacement } from '../lib/placement.js';
 import { addConfigClaim, CLAIMS, configVolume, downloadsVolume, PATHS } from '../lib/storage.js';
 import { PRUNE_DISABLED } from '../output/state.js';
@@ -23,6 +23,42 @@ export const PROTONWIRE_SYSCTLS = [
   { name: 'net.ipv4.conf.all.rp_filter', value: '2' },
   { name: 'net.ipv6.conf.all.disable_ipv6', value: '1' },
 ] as const;
+
+/** Where the image keeps its configuration and the defaults its entrypoint copies in (home-operations/containers `apps/qbittorrent/entrypoint.sh`). */
+export const QBT_CONFIG_FILE = '/config/qBittorrent/qBittorrent.conf';
+export const QBT_DEFAULTS_FILE = '/defaults/qBittorrent.conf';
+
+/**
+ * Init script (bash, in the qBittorrent image) that gives qBittorrent a default save path
+ * before its first start. Without `BitTorrent/Session/DefaultSavePath` qBittorrent saves to
+ * `$HOME/Downloads` (the image sets HOME=/config: the config volume, where no Arr looks), so a
+ * grab before the WebUI step would land there. The config file is created from the image's
+ * defaults as its entrypoint would; only a missing key is added, so a path set later in the
+ * WebUI stays.
+ */
+export function seedConfigScript(savePath: string, files: { config: string; defaults: string } = { config: QBT_CONFIG_FILE, defaults: QBT_DEFAULTS_FILE }): string {
+  return [
+    'set -euo pipefail',
+    `conf='${files.config}'`,
+    `line='Session\\DefaultSavePath=${savePath}'`,
+    'mkdir -p "${conf%/*}"',
+    `[[ -f "$conf" ]] || cp '${files.defaults}' "$conf"`,
+    'while IFS= read -r l || [[ -n "$l" ]]; do',
+    '  if [[ "$l" == "${line%%=*}="* ]]; then echo "default save path already set: $l"; exit 0; fi',
+    'done < "$conf"',
+    // The key belongs to the [BitTorrent] section (QSettings INI: BitTorrent/Session/DefaultSavePath).
+    'added=0',
+    '{',
+    '  while IFS= read -r l || [[ -n "$l" ]]; do',
+    '    printf \'%s\\n\' "$l"',
+    '    if [[ "$l" == "[BitTorrent]" && $added == 0 ]]; then printf \'%s\\n\' "$line"; added=1; fi',
+    '  done < "$conf"',
+    '  if [[ $added == 0 ]]; then printf \'\\n[BitTorrent]\\n%s\\n\' "$line"; fi',
+    '} > "$conf.new"',
+    'mv "$conf.new" "$conf"',
+    'echo "set $line"',
+  ].join('\n');
+}
 
 /**
  * qBittorrent (home-operations rootless image) behind a VPN sidecar in the same pod network
@@ -78,7 +114,17 @@ export class QBittorrent extends Component {
         // Let qBittorrent flush resume data and announce stops.
         terminationGracePeriodSeconds: 300,
         ...(vpn.provider === 'protonwire' ? { sysctls: PROTONWIRE_SYSCTLS } : {}),
-        initContainers: [sidecar],
+        // Before the VPN sidecar: it needs no network.
+        initContainers: [
+          container({
+            name: 'seed-config',
+            image: IMAGES.qbittorrent,
+            command: ['bash', '-c', seedConfigScript(PATHS.downloads)],
+            mounts: [{ volume: 'config', path: PATHS.config }],
+            resources: SHELL_STEP_RESOURCES,
+          }),
+          sidecar,
+        ],
         containers: [
           container({
             name: 'qbittorrent',

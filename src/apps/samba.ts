@@ -4,9 +4,10 @@ import type { StackConfig } from '../config/types.js';
 import { Component, setFileName } from '../lib/component.js';
 import { IMAGES } from '../lib/images.js';
 import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../lib/pod.js';
-import { storageNodePlacement } from '../lib/placement.js';
+import { serviceLbTolerations, storageNodePlacement } from '../lib/placement.js';
 import { downloadsVolume, mediaVolume } from '../lib/storage.js';
 import { addService, addWorkload } from '../lib/workload.js';
+import type { SecretValueRule } from '../secrets/model.js';
 
 export const SMB_PORT = 445;
 export const SAMBA_SECRET = 'samba-secrets';
@@ -72,9 +73,20 @@ export function sambaContainerConfig(cfg: StackConfig): Record<string, unknown> 
 }
 
 /**
+ * A usable SMB password: not empty, no control characters. A raw control character makes the
+ * users file invalid JSON for sambacc (only `"` and `\` are escaped) and smbd never starts.
+ */
+export const SAMBA_PASSWORD_RULE: SecretValueRule = {
+  pattern: /^[^\x00-\x1f\x7f]+$/,
+  description: 'a non-empty password of printable characters (no newline, tab or other control character)',
+};
+
+/**
  * Init script that writes sambacc's users file from the passwords in the environment (from the
  * Secret) into a memory-backed emptyDir. The passwords never appear in a ConfigMap or in Git;
- * `"` and `\` are escaped for JSON.
+ * `"` and `\` are escaped for JSON. A password that breaks `SAMBA_PASSWORD_RULE` (the synth
+ * cannot see values from Infisical or edited by hand in the cluster) stops the pod here with
+ * the user and Secret key named, never the value.
  */
 export function renderUsersScript(cfg: StackConfig): string {
   const users = cfg.apps.samba.users;
@@ -83,6 +95,12 @@ export function renderUsersScript(cfg: StackConfig): string {
   );
   return [
     'set -eu',
+    'usable() {',
+    `  if [ -z "$1" ]; then echo "$2 is empty: set ${SAMBA_PASSWORD_RULE.description}" >&2; exit 1; fi`,
+    // tr deletes the C0 controls and DEL; any difference means the password had one.
+    `  if [ "$(printf '%s' "$1" | tr -d '\\001-\\037\\177')" != "$1" ]; then echo "$2 contains a control character, which breaks the users file (smbd would not start): set ${SAMBA_PASSWORD_RULE.description}" >&2; exit 1; fi`,
+    '}',
+    ...users.map((u, i) => `usable "$SAMBA_PASSWORD_${i}" 'the password of ${u} (Secret ${SAMBA_SECRET}, key ${sambaPasswordKey(u)})'`),
     "esc() { printf '%s' \"$1\" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/\"/\\\\\"/g'; }",
     '{',
     `printf '{"samba-container-config":"v0","users":{"all_entries":['`,
@@ -112,7 +130,7 @@ export class Samba extends Component {
     });
     this.addSecret(
       SAMBA_SECRET,
-      s.users.map((u) => ({ key: sambaPasswordKey(u), source: { kind: 'generated', length: 24, alphabet: 'alphanumeric' } as const })),
+      s.users.map((u) => ({ key: sambaPasswordKey(u), source: { kind: 'generated', length: 24, alphabet: 'alphanumeric' } as const, valueRule: SAMBA_PASSWORD_RULE })),
     );
     setFileName(
       new k8s.KubeConfigMap(this, 'config', {
@@ -122,6 +140,7 @@ export class Samba extends Component {
       'configmap.yaml',
     );
     const shares = sambaShares(cfg);
+    const placement = storageNodePlacement(cfg);
     const passwords: Record<string, EnvValue> = Object.fromEntries(
       s.users.map((u, i) => [`SAMBA_PASSWORD_${i}`, { secret: SAMBA_SECRET, key: sambaPasswordKey(u) }]),
     );
@@ -129,7 +148,7 @@ export class Samba extends Component {
       name: 'samba',
       controller: 'Deployment',
       pod: {
-        ...storageNodePlacement(cfg),
+        ...placement,
         startsAsRoot: true,
         initContainers: [
           container({
@@ -178,6 +197,16 @@ export class Samba extends Component {
         'smbd runs as root and switches to each logged-in user (setuid/setgid); sambacc writes the users into /etc/passwd, /etc/group and the Samba passdb at start',
     });
     this.addCall({ from: 'private-networks', to: { app: 'samba' }, ports: [SMB_PORT], why: 'SMB clients on the LAN' });
-    addService(this, cfg, { name: 'samba', instance: 'samba', ports: [{ name: 'smb', port: SMB_PORT }], type: s.serviceType });
+    addService(this, cfg, {
+      name: 'samba',
+      instance: 'samba',
+      ports: [{ name: 'smb', port: SMB_PORT }],
+      type: s.serviceType,
+      // Keep the client's address: with Cluster the node SNATs it, and the NetworkPolicy that
+      // admits only the private ranges sees a node address and filters nothing. Only the node
+      // that runs the Samba pod answers then (ServiceLB advertises just that node).
+      ...(s.serviceType !== 'ClusterIP' ? { externalTrafficPolicy: 'Local' as const } : {}),
+      ...(s.serviceType === 'LoadBalancer' ? serviceLbTolerations(placement) : {}),
+    });
   }
 }

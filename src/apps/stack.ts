@@ -2,9 +2,12 @@ import { App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { Component } from '../lib/component.js';
+import { EXTERNAL_SECRETS_API_VERSION } from '../secrets/external-secrets.js';
 
 /** Folder (under apps/<namespace>) of the External Secrets SecretStore. */
 export const SECRET_STORE_DIR = 'secret-store';
+/** CEL: the SecretStore's Ready condition is True (missing status: not yet). */
+export const SECRET_STORE_READY = "status.conditions.exists(c, c.type == 'Ready' && c.status == 'True')";
 import { ArrWiring } from './arr-wiring.js';
 import { Byparr } from './byparr.js';
 import { ClusterPlex } from './clusterplex.js';
@@ -109,6 +112,10 @@ export class MediaStack extends Chart {
           fluxName: `${cfg.namespace}-${SECRET_STORE_DIR}`,
           namespace: cfg.namespace,
           dependsOn: [ns],
+          // The apps with Secrets depend on it: ready only once the store authenticated. kstatus
+          // alone counts a store without conditions yet as current, so ask for Ready=True.
+          wait: true,
+          healthCheckExprs: [{ apiVersion: EXTERNAL_SECRETS_API_VERSION, kind: 'SecretStore', current: SECRET_STORE_READY }],
           description: `the Infisical SecretStore the ExternalSecrets of ${cfg.namespace} read`,
         }),
       );

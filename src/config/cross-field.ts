@@ -84,7 +84,7 @@ export function crossFieldIssues(c: StackConfig): ConfigIssue[] {
     'apps.samba.users',
     'is empty; list at least one SMB user such as ["media"]',
   );
-  issues.push(...networkIssues(c), ...namespaceIssues(c), ...instanceIssues(c), ...resourceIssues(c), ...nasMountIssues(c));
+  issues.push(...networkIssues(c), ...namespaceIssues(c), ...instanceIssues(c), ...resourceIssues(c), ...nasMountIssues(c), ...untaintedNodeIssues(c));
   return issues;
 }
 
@@ -104,6 +104,42 @@ function nasMountIssues(c: StackConfig): ConfigIssue[] {
           message: `has '${soft.join("', '")}', but ${writers[name]}: a soft NFS timeout can leave a write half done without the app noticing (nfs(5): "silent data corruption"); use 'hard'`,
         }];
   });
+}
+
+/**
+ * The storage and GPU taints must leave the cluster's own pods (CoreDNS, Traefik, Flux, Longhorn's
+ * Deployments — they tolerate none of them) at least one node: `nodes.system.hostnames` names
+ * it, and it must not be one of the nodes that get a taint. Single-node (hostPath) mode taints
+ * nothing.
+ */
+export function untaintedNodeIssues(c: StackConfig): ConfigIssue[] {
+  if (c.storage.mode !== 'longhorn') return [];
+  const n = c.nodes;
+  const tainted = new Map<string, string>();
+  if (n.storage.taint) for (const h of n.storage.hostnames) tainted.set(h, 'nodes.storage.taint');
+  if (n.gpu.taint) tainted.set(n.gpu.hostname, 'nodes.gpu.taint');
+  if (tainted.size === 0) return [];
+  const issues: ConfigIssue[] = [];
+  const fields = [...new Set(tainted.values())];
+  if (n.system.hostnames.length === 0) {
+    issues.push({
+      path: 'nodes.system.hostnames',
+      message:
+        `is empty, but ${fields.join(' and ')} taint${fields.length === 1 ? 's' : ''} every node the stack names (${[...tainted.keys()].join(', ')}): ` +
+        "CoreDNS, Traefik, the Flux controllers and Longhorn's Deployments tolerate none of these taints and would have nowhere to run; " +
+        "list the node(s) that stay untainted, e.g. ['k3s-server']",
+    });
+  }
+  n.system.hostnames.forEach((h, i) => {
+    const field = tainted.get(h);
+    if (field) {
+      issues.push({
+        path: `nodes.system.hostnames[${i}]`,
+        message: `'${h}' gets the taint of ${field}, so it cannot stay untainted; name a node that gets no taint here (e.g. the k3s server)`,
+      });
+    }
+  });
+  return issues;
 }
 
 /**

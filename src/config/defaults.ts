@@ -12,6 +12,8 @@ export const DEFAULT_CONFIG: StackConfig = {
   uid: 1000,
   gid: 1000,
   nodes: {
+    // The seed draws only the workers; a k3s cluster has a server too, and it stays untainted.
+    system: { hostnames: ['k3s-server'] },
     storage: {
       label: 'node.longhorn.io/storage',
       labelValue: 'enabled',
@@ -57,7 +59,7 @@ export const DEFAULT_CONFIG: StackConfig = {
     interval: '1h',
     namespace: 'flux-system',
     sourceName: 'flux-system',
-    repoPath: '.',
+    repoPath: './media-stack',
     extraRootResources: [],
   },
   secrets: {

@@ -57,7 +57,24 @@ export interface GpuNodeConfig {
   readonly hostname: string;
 }
 
+/**
+ * Nodes that stay untainted. The storage and GPU taints keep everything that does not tolerate
+ * them off those nodes — also the cluster's own pods (CoreDNS, Traefik, metrics-server, the Flux
+ * controllers, Longhorn's Deployments), which tolerate none of them. They need at least one node
+ * without a taint.
+ */
+export interface SystemNodesConfig {
+  /**
+   * Host names of the nodes that get no taint (typically the k3s server). Required while a
+   * storage or GPU taint is set; may not repeat a tainted storage or GPU node.
+   * @default ['k3s-server'] (the seed names no server node: check `kubectl get nodes`)
+   */
+  readonly hostnames: readonly string[];
+}
+
 export interface NodesConfig {
+  /** @default - see SystemNodesConfig */
+  readonly system: SystemNodesConfig;
   /** @default - see StorageNodesConfig */
   readonly storage: StorageNodesConfig;
   /** @default - see GpuNodeConfig */
@@ -158,8 +175,10 @@ export interface FluxConfig {
   /** GitRepository the Kustomizations read. @default 'flux-system' */
   readonly sourceName: string;
   /**
-   * Path of the output tree inside the GitOps repository (prefix of every `spec.path`).
-   * @default '.' (dist/ is the repository root)
+   * Folder of the output tree inside the GitOps repository (prefix of every `spec.path`). The
+   * synth replaces its output folder as a whole, so it is a folder of its own: synthesize into
+   * `<GitOps repository>/<repoPath>`. `'.'` only fits an output that is the repository root.
+   * @default './media-stack' (the committed dist/ is `<GitOps repository>/media-stack`)
    */
   readonly repoPath: string;
   /**

@@ -61,6 +61,7 @@ export const CONFIG_SCHEMA = node({
   uid: int(1, 2147483647),
   gid: int(1, 2147483647),
   nodes: node({
+    system: node({ hostnames: strList(dnsName) }),
     storage: node({
       label: labelKey,
       labelValue,

@@ -1,3 +1,4 @@
+import { SERVICELB_TOLERATIONS_ANNOTATION } from '../lib/placement.js';
 import type { KubeObject } from '../output/model.js';
 import { c, Md } from './md.js';
 import { INSTANCE_LABEL, NAME_LABEL, type ContainerJson, type PodSpecJson, type ProbeJson, type VolumeJson, type Workload } from './model.js';
@@ -163,7 +164,10 @@ function qbittorrent(f: Facts, md: Md): void {
   }
   const downloads = downloadsMount(f, w, main);
   if (downloads) {
-    steps.push(`Tools › Options › Downloads › Default Save Path: ${c(downloads.path)} (${downloads.where}), where ${downloads.arrs.map((a) => c(a.name)).join(', ')} find the finished downloads at the same path. Leave the incomplete-torrents folder inside it or off.`);
+    const seeded = (w.pod.initContainers ?? []).find((i) => (i.command ?? []).join(' ').includes(`DefaultSavePath=${downloads.path}'`));
+    steps.push(
+      `Tools › Options › Downloads › Default Save Path: ${c(downloads.path)} (${downloads.where}), where ${downloads.arrs.map((a) => c(a.name)).join(', ')} find the finished downloads at the same path${seeded ? ` — already set before the first start by the ${c(seeded.name)} init container (it only adds the setting when it is missing, so a path you choose here stays)` : ''}. Leave the incomplete-torrents folder inside it or off.`,
+    );
     if (downloads.mismatch.length) steps.push(`${downloads.mismatch.map((a) => c(a.name)).join(', ')} mount the downloads elsewhere: add a Remote Path Mapping (Settings › Download Clients) from ${c(downloads.path)} to their path.`);
   }
   md.ol(steps);
@@ -344,6 +348,13 @@ function samba(f: Facts, md: Md): void {
   cmds.push(`smbclient //${address}/${share}${portFlag} -U ${user} -c 'ls'`);
   md.p('Connect from a LAN client (the Samba NetworkPolicy admits the private ranges only):');
   md.sh(cmds);
+  if (svc && svc.spec.type !== 'ClusterIP' && svc.spec.externalTrafficPolicy === 'Local') {
+    const lb = svc.spec.type === 'LoadBalancer';
+    md.p(
+      `${c(`svc/${svc.metadata.name}`)} keeps the client's address (${c('externalTrafficPolicy: Local')}), so the NetworkPolicy judges the real client: with ${c('Cluster')} the node would SNAT every connection to an address of its own, which is private, and the policy would admit anyone who reaches the node. The price: only the node that runs the Samba pod (${w.placement.title.toLowerCase()}${w.placement.hostnames.length ? `: ${w.placement.hostnames.map(c).join(' or ')}` : ''}) answers. ${lb ? `k3s ServiceLB advertises just that node as ${c('EXTERNAL-IP')}${svc.metadata.annotations?.[SERVICELB_TOLERATIONS_ANNOTATION] ? ` (its svclb pods tolerate the node's taint through the Service's ${c(SERVICELB_TOLERATIONS_ANNOTATION)} annotation)` : ''}; connect to that address — another node's address still forwards through its svclb pod, but with the client's address hidden again. ` : 'Connect to the node port of that node. '}After a failover the address moves with the pod: connect by a DNS name you point at the node${lb ? ' (or give the Service a fixed MetalLB address)' : ''}.`,
+    );
+    md.sh([`${f.getPodWide(w)}   # NODE: the node that answers`, ...(lb ? [`kubectl get svc ${svc.metadata.name} ${f.n(w)} -o jsonpath='{.status.loadBalancer.ingress[*].ip}{"\\n"}'   # that node's address`] : [])]);
+  }
   md.p(`From Windows: ${c(`\\\\${address}\\${share}`)}; from macOS: ${c(`smb://${address}/${share}`)}. Files are created as ${c(`${v.cfg.uid}:${v.cfg.gid}`)}, so the Arrs and Plex can read what is copied in.`);
 }
 
@@ -363,6 +374,9 @@ function cronJobs(f: Facts, md: Md): void {
       `${c(`cronjob/${configarr.metadata.name}`)} applies the TRaSH guide quality profiles and custom formats to the Arrs at ${scheduleText(configarr)}${cmVol?.configMap ? `, from ${c(loc!)} (ConfigMap ${c(cmVol.configMap.name)})` : ''}${repos ? `; it keeps its clone of the guides in ${c(repos.mountPath)} (${volumeText(pod.volumes?.find((x) => x.name === repos.name)) ?? 'a volume'})` : ''}. Configarr has no scheduler of its own and no UI: each run is one Job. Run it now after changing the config, and read what it changed:`,
     );
     md.sh(runNow(configarr, ctr.name, '10m'));
+    if (ctr.env?.some((e) => e.name === 'STOP_ON_ERROR' && e.value === 'true')) {
+      md.p(`A run in which an Arr cannot be configured fails its Job (${c('STOP_ON_ERROR=true')}; Configarr would otherwise exit 0 with every instance failed): ${c(`kubectl get jobs -n ${configarr.metadata.namespace}`)} shows it, and the instances after the failed one wait for the next run.`);
+    }
     if (cmVol?.configMap) md.sh([`kubectl get configmap ${cmVol.configMap.name} -n ${configarr.metadata.namespace} -o yaml`]);
   }
   const wiring = cronJobOf(f, 'arr-wiring');

@@ -46,7 +46,7 @@ export interface ContainerJson {
   /** `Always` on an init container: a native sidecar. */
   readonly restartPolicy?: string;
   readonly resources?: { readonly requests?: Readonly<Record<string, unknown>>; readonly limits?: Readonly<Record<string, unknown>> };
-  readonly securityContext?: { readonly privileged?: boolean };
+  readonly securityContext?: { readonly privileged?: boolean; readonly runAsUser?: number };
 }
 export interface VolumeJson {
   readonly name: string;

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { staticServiceBand } from '../config/cross-field.js';
+import { SERVICELB_TOLERATIONS_ANNOTATION } from '../lib/placement.js';
 import type { OutputFile } from '../output/layout.js';
 import { externalSecretKeysToCreate, infisicalKeyName } from '../secrets/external-secrets.js';
 import { secretEnvVarName } from '../secrets/model.js';
@@ -45,6 +46,17 @@ export class Facts {
   /** `kubectl exec <pod> -n <ns> -c <container> -- <cmd>`. */
   exec(w: Workload, container: string, cmd: string): string {
     return `kubectl exec ${this.pod(w)} ${this.n(w)} -c ${container} -- ${cmd}`;
+  }
+
+  /**
+   * `kubectl exec` of `cmd` as the user the app's process runs as. kubectl exec runs as the
+   * container's user: where that is root and the image's entrypoint drops privileges itself, a
+   * check such as `test -w` must drop the same way, or it always succeeds.
+   */
+  execAsApp(w: Workload, container: string, cmd: string): string {
+    const ctr = [...(w.pod.initContainers ?? []), ...w.pod.containers].find((x) => x.name === container);
+    const drop = ctr ? privilegeDrop(ctr) : undefined;
+    return this.exec(w, container, drop ? `${drop} ${cmd}` : cmd);
   }
 
   logs(w: Workload, container: string, extra = ''): string {
@@ -226,6 +238,24 @@ export class Facts {
   }
 }
 
+/**
+ * Images whose entrypoint starts as root and drops to `PUID:PGID` itself, with the command that
+ * drops the same way. Decypharr: `exec su-exec "$PUID:$PGID" "$@"` (sirrobot01/decypharr
+ * `scripts/entrypoint.sh` @ v2.4; the image installs `su-exec`).
+ */
+const ENTRYPOINT_PRIVILEGE_DROP: readonly { image: RegExp; command: (uid: string, gid: string) => string }[] = [
+  { image: /^ghcr\.io\/sirrobot01\/decypharr:/, command: (uid, gid) => `su-exec ${uid}:${gid}` },
+];
+
+/** The command prefix that runs as the app's user in a container that runs as root, if one is needed. */
+function privilegeDrop(ctr: ContainerJson): string | undefined {
+  if (ctr.securityContext?.runAsUser !== 0) return undefined;
+  const drop = ENTRYPOINT_PRIVILEGE_DROP.find((d) => d.image.test(ctr.image));
+  const uid = envValue(ctr, 'PUID');
+  const gid = envValue(ctr, 'PGID');
+  return drop && uid && gid ? drop.command(uid, gid) : undefined;
+}
+
 interface DfsFacts {
   readonly w: Workload;
   readonly container: string;
@@ -304,6 +334,31 @@ function longhornTolerations(f: Facts, md: Md, taints: ReadonlyMap<string, reado
   md.sh([`kubectl get pods -n longhorn-system -o wide | grep -E 'longhorn-manager|longhorn-csi-plugin|instance-manager'`]);
 }
 
+/**
+ * The nodes that keep no taint (`nodes.system.hostnames`, validated to exist while a taint is
+ * set): the cluster's own pods tolerate none of the stack's taints and must run there.
+ */
+function untaintedNodes(f: Facts, md: Md): void {
+  const hosts = f.v.cfg.nodes.system.hostnames;
+  md.p(
+    `**Nodes that stay untainted: ${hosts.map(c).join(', ')}** (config ${c('nodes.system.hostnames')}). The taints below keep every pod that does not tolerate them off the storage and GPU nodes — the cluster's own pods too: CoreDNS, Traefik and metrics-server (k3s), the Flux controllers and the Longhorn Deployments without these tolerations (e.g. ${c('longhorn-ui')}) run on ${hosts.length === 1 ? 'this node' : 'these nodes'}. Never taint ${hosts.length === 1 ? 'it' : 'them'}; check that ${hosts.length === 1 ? 'it exists and carries' : 'they exist and carry'} no taint (a k3s server started with ${c('--node-taint')} has one):`,
+  );
+  md.sh([`kubectl get nodes ${hosts.join(' ')} -o custom-columns='NODE:.metadata.name,TAINTS:.spec.taints'   # TAINTS <none>`]);
+}
+
+/** NoSchedule does not evict: pods already on a tainted node move at their next restart. */
+function systemPodsAfterTainting(f: Facts, md: Md): void {
+  const hosts = f.v.cfg.nodes.system.hostnames;
+  md.p(
+    `A ${c('NoSchedule')} taint evicts nothing that already runs on the node: a system pod still on a tainted node goes to ${hosts.map(c).join(', ')} when it is next re-created. Check that the cluster's own pods are Running, and where:`,
+  );
+  md.sh([
+    // Deployments there tolerate none of the stack's taints (DaemonSet pods run where they tolerate).
+    ...['kube-system', f.v.fluxNamespace].map((ns) => `kubectl get pods -n ${ns} -o wide   # Running; Deployment pods on ${hosts.join(' or ')}${ns === f.v.fluxNamespace ? ' (once Flux is installed, step 3)' : ''}`),
+    ...(f.v.cfg.storage.mode === 'longhorn' ? ['kubectl get pods -n longhorn-system -o wide   # Running; nothing Pending'] : []),
+  ]);
+}
+
 /** hostPath layout: the host directories the pods mount, created owned by the stack's user. */
 function hostDirectories(f: Facts, md: Md): void {
   const v = f.v;
@@ -351,6 +406,22 @@ function sopsVersionNote(v: StackView): string {
   return macOnly
     ? `The Secret files are written with ${c('mac_only_encrypted: true')}: open them with ${c('sops')} 3.9 or later (3.8 ignores the flag and fails with a MAC mismatch). ${flux}`
     : `Use ${c('sops')} 3.9 or later: files written with ${c('mac_only_encrypted')} (a creation rule in ${c('.sops.yaml')}) fail with a MAC mismatch in 3.8. ${flux}`;
+}
+
+/** Where the output goes: the folder `flux.repoPath` names inside the GitOps repository. */
+function outputFolder(v: StackView): string {
+  const folder = posix.normalize(v.cfg.flux.repoPath);
+  return folder === '.' ? '<GitOps repository>' : `<GitOps repository>/${folder}`;
+}
+
+/** Where the synth writes and why that is the folder the Flux paths expect. */
+function repoPathText(v: StackView): string {
+  const repoPath = v.cfg.flux.repoPath;
+  const never = `never into the repository root, which holds ${c('.git')} and Flux's own files`;
+  if (posix.normalize(repoPath) === '.') {
+    return `This config sets ${c("flux.repoPath: '.'")}: every ${c('spec.path')} expects the output to be the repository root — which the synth cannot write, because it replaces its output folder as a whole (${never}). Set ${c('flux.repoPath')} to a folder of its own, e.g. ${c("'./media-stack'")}, synthesize into it and commit.`;
+  }
+  return `Every ${c('spec.path')} starts with ${c(`flux.repoPath`)} (${c(repoPath)}): synthesize into ${c(outputFolder(v))} and commit that folder — the synth replaces its output folder as a whole, so it is a folder of its own (${never}). Another folder: set ${c('flux.repoPath')} to it and synthesize again.`;
 }
 
 // ─── bootstrap ──────────────────────────────────────────────────────────────────────────────
@@ -407,10 +478,12 @@ function bootstrap(f: Facts): string {
     md.p('Label the nodes the way the pods select them (read from the synthesized pod specs):');
     md.sh(labelCmds);
   }
+  if (taintCmds.length) untaintedNodes(f, md);
   if (taintCmds.length && v.cfg.storage.mode === 'longhorn') longhornTolerations(f, md, taints);
   if (taintCmds.length) {
     md.p('Taint the nodes the way the pods tolerate them, so nothing else lands there:');
     md.sh(taintCmds);
+    systemPodsAfterTainting(f, md);
   }
   if (!labelCmds.length && !taintCmds.length && !pins.length) md.p('The pods select no node labels: nothing to label or taint.');
   hostDirectories(f, md);
@@ -458,8 +531,8 @@ function bootstrap(f: Facts): string {
     md.p(`Synthesize again after ${c('init')} so every Secret is encrypted to your recipient, and check that you can read one back (paths in these runbooks are relative to the output folder):`);
     const first = v.secretRequests[0];
     md.sh([
-      'npm run synth -- --config <your-config.ts> --out <output folder>',
-      ...(first ? ['cd <output folder>', 'sops --version   # 3.9 or later', `sops -d ${first.path} >/dev/null && echo decrypts`] : []),
+      `npm run synth -- --config <your-config.ts> --out ${outputFolder(v)}`,
+      ...(first ? [`cd ${outputFolder(v)}`, 'sops --version   # 3.9 or later', `sops -d ${first.path} >/dev/null && echo decrypts`] : []),
     ]);
     md.p(sopsVersionNote(v));
   } else if (v.cfg.secrets.backend === 'external-secrets') {
@@ -484,8 +557,13 @@ function bootstrap(f: Facts): string {
     const storeKs = [...new Set(stores.map((p) => v.components.find((x) => `${v.clusterRoot}/${x.dir}` === posix.dirname(p.path))?.fluxName).filter((x): x is string => Boolean(x)))];
     if (storeKs.length) {
       const dependants = ks.filter((k) => (k.spec.dependsOn ?? []).some((d: { name: string }) => storeKs.includes(d.name))).map((k) => k.metadata.name as string);
+      // Only a Kustomization that checks the store's health holds its dependants back.
+      const waits = ks.filter((k) => storeKs.includes(k.metadata.name)).every((k) => k.spec.wait && (k.spec.healthCheckExprs ?? []).some((e: { kind?: string }) => e.kind === 'SecretStore'));
+      const storeText = `The SecretStore${stores.length > 1 ? 's' : ''} (${stores.map((p) => c(`${p.object.metadata.namespace}/${p.object.metadata.name}`)).join(', ')}) ${stores.length > 1 ? 'come' : 'comes'} with the Kustomization ${storeKs.map(c).join(', ')}`;
       md.p(
-        `The SecretStore${stores.length > 1 ? 's' : ''} (${stores.map((p) => c(`${p.object.metadata.namespace}/${p.object.metadata.name}`)).join(', ')}) ${stores.length > 1 ? 'come' : 'comes'} with the Kustomization ${storeKs.map(c).join(', ')}, which stays not ready while the CRDs or ${c(i.bootstrapSecretName)} are missing; ${dependants.length ? `${dependants.map(c).join(', ')} wait${dependants.length === 1 ? 's' : ''} for it, ` : ''}the namespace and the apps without Secrets are not held up. Check:`,
+        waits
+          ? `${storeText}, which is ready only once ${stores.length > 1 ? 'each store reports' : 'the store reports'} ${c('Ready=True')} (${c('healthCheckExprs')}), so it stays not ready while the CRDs or ${c(i.bootstrapSecretName)} are missing; ${dependants.length ? `${dependants.map(c).join(', ')} wait${dependants.length === 1 ? 's' : ''} for it, ` : ''}the namespace and the apps without Secrets are not held up. Check:`
+          : `${storeText}, which Flux reports ready as soon as it is applied: ${dependants.length ? `${dependants.map(c).join(', ')} start${dependants.length === 1 ? 's' : ''} even while the store cannot authenticate, and their Secrets stay missing until it can. ` : ''}Check:`,
       );
       md.sh([
         ...storeKs.map((k) => `flux get kustomizations ${k} -n ${fluxNs}`),
@@ -497,8 +575,12 @@ function bootstrap(f: Facts): string {
   md.h(2, '3. Flux');
   md.p(
     `Flux applies ${c(clusterPath)}: its ${c('kustomization.yaml')} lists ${c('media-stack.yaml')}, the ${ks.length} Flux Kustomizations (namespace ${c(fluxNs)}, source ${c(`GitRepository/${v.cfg.flux.sourceName}`)}).`,
-    `The synth replaces its output folder as a whole, so synthesize into a folder of its own inside the GitOps repository (set ${c('flux.repoPath')} to that folder, e.g. ${c("'./media-stack'")}) — never into the repository root, which holds ${c('.git')} and Flux's own files.`,
+    repoPathText(v),
   );
+  if (v.cfg.flux.repoPath !== '.') {
+    md.p('From the root of the GitOps repository, the folder Flux applies must exist there:');
+    md.sh([`test -f ${clusterPath}/kustomization.yaml && echo "in place"`]);
+  }
   md.p(fluxVersionNote(v));
   md.p(`New cluster: bootstrap Flux into its own folder of the repository, then add one Kustomization there that applies ${c(clusterPath)}:`);
   md.sh([`flux bootstrap git --url=ssh://git@<git host>/<owner>/<repository>.git --branch=main --path=./clusters/${v.cfg.cluster}-flux`]);
@@ -1075,7 +1157,7 @@ function plexLoadBalancer(f: Facts): { text: string; commands: string[] } | unde
   const svc = f.v.all('Service').find((x) => x.metadata.namespace === plex.namespace && x.spec.type === 'LoadBalancer' && x.spec.selector?.[INSTANCE] === plex.instance);
   const taints = (plex.pod.tolerations ?? []).filter((t) => t.key && t.effect).map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
   if (!svc || svc.spec.externalTrafficPolicy !== 'Local' || taints.length === 0) return undefined;
-  const annotation = 'svccontroller.k3s.cattle.io/tolerations';
+  const annotation = SERVICELB_TOLERATIONS_ANNOTATION;
   const has = svc.metadata.annotations?.[annotation];
   const node = plex.placement.hostnames[0] ?? 'the GPU node';
   const toleration = JSON.stringify((plex.pod.tolerations ?? []).filter((t) => t.key && t.effect).map((t) => ({ key: t.key, operator: t.operator ?? 'Equal', ...(t.value ? { value: t.value } : {}), effect: t.effect })));
@@ -1229,7 +1311,7 @@ function verification(f: Facts): string {
       `kubectl get pod ${f.pod(d)} -n ${d.namespace}   # READY ${d.pod.containers.length}/${d.pod.containers.length}`,
       ...(label ? [`kubectl get pods -n ${d.namespace} -l ${label} -o wide   # the streaming stack, on one node`] : []),
       `${f.exec(d, dfs.container, `grep ${dfs.path} /proc/mounts`)}   # a fuse line`,
-      ...(links ? [`${f.exec(d, dfs.container, `test -w ${links}`)} && echo writable`] : []),
+      ...(links ? [`${f.execAsApp(d, dfs.container, `test -w ${links}`)} && echo writable   # as the user Decypharr runs as`] : []),
       ...(dfs.sidecar ? [`${f.logs(d, dfs.sidecar, '--tail=10')}   # no errors`] : []),
       ...(dfs.export ? [`kubectl get svc ${dfs.export.service} -n ${d.namespace}   # CLUSTER-IP ${dfs.export.ip}`] : []),
     ];

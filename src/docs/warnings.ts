@@ -25,6 +25,11 @@ export function placeholderWarnings(cfg: StackConfig): string[] {
 /** Features that only work with a node-level setting the stack cannot make itself (config only). */
 export function configWarnings(cfg: StackConfig): string[] {
   const out: string[] = [...placeholderWarnings(cfg)];
+  if (cfg.flux.repoPath.replace(/\/+$/, '') === '.') {
+    out.push(
+      "flux.repoPath is '.', so every Flux spec.path expects the output at the root of the GitOps repository, which the synth cannot write (it replaces its output folder as a whole); set flux.repoPath to a folder of its own such as './media-stack' and synthesize into it",
+    );
+  }
   if (cfg.apps.plex.enabled && cfg.apps.plex.gpu) {
     out.push(
       `Plex uses the host render group GID ${cfg.apps.plex.renderGroupId} for /dev/dri and hardware transcoding needs Plex Pass; check \`getent group render\` on the GPU node`,

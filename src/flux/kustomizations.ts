@@ -46,6 +46,7 @@ export function fluxKustomizations(cfg: StackConfig, infos: readonly FluxCompone
         sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: cfg.flux.sourceName },
         ...(dependsOn.length ? { dependsOn } : {}),
         ...(c.healthChecks.length && !c.wait ? { healthChecks: c.healthChecks.map((h) => ({ ...h })) } : {}),
+        ...(c.healthCheckExprs.length ? { healthCheckExprs: c.healthCheckExprs.map((h) => ({ ...h })) } : {}),
         ...(info.hasSopsSecrets
           ? { decryption: { provider: KustomizationSpecDecryptionProvider.SOPS, secretRef: { name: SOPS_AGE_SECRET } } }
           : {}),

@@ -45,6 +45,17 @@ export interface HealthCheck {
   readonly namespace: string;
 }
 
+/**
+ * How Flux judges a custom resource healthy (`spec.healthCheckExprs`, CEL over the object):
+ * for kinds whose status kstatus reads too optimistically (no conditions yet = current).
+ */
+export interface HealthCheckExpr {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** CEL expression, true once the resource is ready; a missing field counts as not yet. */
+  readonly current: string;
+}
+
 export interface ComponentProps {
   /** Folder relative to the cluster folder, e.g. `apps/media/sonarr`. */
   readonly dir: string;
@@ -61,6 +72,8 @@ export interface ComponentProps {
   readonly wait?: boolean;
   /** Objects whose health gates this Kustomization's readiness. @default [] */
   readonly healthChecks?: readonly HealthCheck[];
+  /** Custom health rules for kinds of this folder (with `wait` or `healthChecks`). @default [] */
+  readonly healthCheckExprs?: readonly HealthCheckExpr[];
   /** One line for the generated docs: what this folder deploys. */
   readonly description: string;
 }
@@ -90,6 +103,7 @@ export class Component extends Construct {
   readonly namespace: string;
   readonly description: string;
   readonly wait: boolean;
+  readonly healthCheckExprs: readonly HealthCheckExpr[];
   private readonly _dependsOn: Component[];
   private readonly _healthChecks: HealthCheck[];
   private readonly _secrets: DeclaredSecret[] = [];
@@ -105,6 +119,7 @@ export class Component extends Construct {
     this.namespace = props.namespace;
     this.description = props.description;
     this.wait = props.wait ?? false;
+    this.healthCheckExprs = [...(props.healthCheckExprs ?? [])];
     this._dependsOn = [...(props.dependsOn ?? [])];
     this._healthChecks = [...(props.healthChecks ?? [])];
   }

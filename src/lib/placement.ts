@@ -69,3 +69,16 @@ export function gpuNodePlacement(cfg: StackConfig): Placement {
 export function streamingStackLabels(cfg: StackConfig): Record<string, string> {
   return cfg.storage.mode === 'hostPath' ? {} : { [STREAMING_STACK_LABEL]: 'true' };
 }
+
+/** The Service annotation k3s ServiceLB reads extra tolerations for its svclb pods from. */
+export const SERVICELB_TOLERATIONS_ANNOTATION = 'svccontroller.k3s.cattle.io/tolerations';
+
+/**
+ * Service props that let k3s ServiceLB's svclb pods onto the (tainted) nodes of a placement.
+ * With `externalTrafficPolicy: Local` only a node that runs the pod answers, and ServiceLB
+ * advertises only nodes running both the pod and an svclb pod; svclb pods tolerate no custom
+ * taint by default. Empty when the placement tolerates nothing.
+ */
+export function serviceLbTolerations(placement: Placement): { annotations?: Record<string, string> } {
+  return placement.tolerations?.length ? { annotations: { [SERVICELB_TOLERATIONS_ANNOTATION]: JSON.stringify(placement.tolerations) } } : {};
+}

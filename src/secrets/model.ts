@@ -35,6 +35,18 @@ export interface SecretKeySpec {
   /** Key in the Secret's `stringData`. */
   readonly key: string;
   readonly source: SecretValueSource;
+  /**
+   * What a value must look like for its consumer. The synth checks every value it knows
+   * (supplied, generated or carried over) and fails naming the key and the rule, never the value.
+   * @default - any string
+   */
+  readonly valueRule?: SecretValueRule;
+}
+
+export interface SecretValueRule {
+  readonly pattern: RegExp;
+  /** What the value must be, as the fix in the error, e.g. "printable characters only". */
+  readonly description: string;
 }
 
 export interface SecretRequest {

@@ -324,7 +324,17 @@ export async function resolveSecrets(opts: ResolveSecretsOptions): Promise<Resol
       return { doc: secretManifest(req, stringData), generated };
     };
 
+    /** Values that break their key's rule, by key name only (the value never reaches a message). */
+    const breaksRules = (doc: Record<string, unknown>): boolean => {
+      const data = isRecord(doc['stringData']) ? doc['stringData'] : {};
+      const bad = req.keys.filter((k) => k.valueRule && typeof data[k.key] === 'string' && !k.valueRule.pattern.test(data[k.key] as string));
+      for (const k of bad) {
+        problems.push(`${where}: the value of ${k.key} is not usable: it must be ${k.valueRule!.description}. Supply another one (${secretEnvVarName(req.name, k.key)}, secrets.local.yaml or secrets.sops.yaml).`);
+      }
+      return bad.length > 0;
+    };
     const emit = async (doc: Record<string, unknown>, status: SecretFileStatus, generated: string[]) => {
+      if (breaksRules(doc)) return;
       try {
         const indent = opts.sopsConfig.yamlIndent;
         const text = await encryptYaml(doc, rule, { ...(opts.now ? { now: opts.now } : {}), ...(indent !== undefined ? { indent } : {}) });
@@ -355,8 +365,9 @@ export async function resolveSecrets(opts: ResolveSecretsOptions): Promise<Resol
       if (hasMissing) continue;
       const prevData = isRecord(previousPlain['stringData']) ? previousPlain['stringData'] : {};
       const { doc, generated } = build((key) => stringOf(prevData[key]));
-      if (ruleChanges.length === 0 && sameOrdered(doc, previousPlain)) keep();
-      else await emit(doc, 're-encrypted', generated);
+      if (ruleChanges.length === 0 && sameOrdered(doc, previousPlain)) {
+        if (!breaksRules(doc)) keep();
+      } else await emit(doc, 're-encrypted', generated);
       continue;
     }
 

@@ -1,6 +1,8 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
+import { generateDocs } from '../../src/docs/index.js';
+import { docsInputOf } from '../docs/input.js';
 
 const ON = { apps: { configarr: { enabled: true }, sonarr: { extraInstances: ['4k'] } } } as const;
 
@@ -47,6 +49,14 @@ describe('Configarr', () => {
     });
     expect(envOf(c)['CONFIG_LOCATION']).toBe('/app/config/config.yml');
     expect(c.volumeMounts).toContainEqual({ name: 'configarr-config', mountPath: '/app/config', readOnly: true });
+  });
+
+  it('fails the Job when an Arr fails (Configarr exits 0 otherwise, even when every instance failed)', () => {
+    // raydak-labs/configarr src/env.ts @ v1.30.1: the string "true" (any case) turns it on.
+    expect(envOf(c)['STOP_ON_ERROR']).toBe('true');
+    expect(cron.spec.jobTemplate.spec.template.spec.restartPolicy).not.toBe('Always');
+    const md = generateDocs(docsInputOf(ON)).find((f) => f.path === 'docs/downloads-and-database.md')!.content;
+    expect(md).toContain('A run in which an Arr cannot be configured fails its Job (`STOP_ON_ERROR=true`');
   });
 
   it('takes every API key from the same Secret the app itself reads', () => {

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,20 @@ describe('PostgreSQL', () => {
     expect(left.some((f) => f.includes('20260105'))).toBe(true);
     expect(left.some((f) => f.includes('20260101'))).toBe(false);
     expect(left.every((f) => !f.endsWith('.partial'))).toBe(true);
+  });
+
+  it('leaves no partial dump behind: a failed dump removes its own, the next run those of a killed one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgbak-'));
+    // A run killed outright (no trap ran) left this one.
+    writeFileSync(join(dir, 'pg_dumpall-20260101T000000Z.sql.gz.partial'), 'half');
+    writeFileSync(join(dir, 'pg_dumpall-20260102T000000Z.sql.gz'), 'x');
+    const bin = mkdtempSync(join(tmpdir(), 'pgbin-'));
+    writeFileSync(join(bin, 'pg_dumpall'), '#!/bin/sh\necho "-- half a dump"\necho "connection lost" >&2\nexit 1\n', { mode: 0o755 });
+    const script = backupScript(7).replaceAll('/backups', dir);
+    execFileSync('shellcheck', ['-s', 'bash', '-'], { input: script });
+    const res = spawnSync('bash', ['-c', script], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8' });
+    expect(res.status, 'the Job fails with the dump').not.toBe(0);
+    expect(readdirSync(dir)).toEqual(['pg_dumpall-20260102T000000Z.sql.gz']);
   });
 
   it('lets only the Arrs and the backup job reach 5432', () => {

@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GLUETUN_HEALTH_PORT, KILL_SWITCH_POLICY, PROTONWIRE_SYSCTLS } from '../../src/apps/qbittorrent.js';
+import { GLUETUN_HEALTH_PORT, KILL_SWITCH_POLICY, PROTONWIRE_SYSCTLS, QBT_CONFIG_FILE, QBT_DEFAULTS_FILE, seedConfigScript } from '../../src/apps/qbittorrent.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 import { StackView } from '../../src/docs/model.js';
 import { docWarnings } from '../../src/docs/warnings.js';
@@ -33,7 +37,7 @@ describe('qBittorrent behind gluetun', () => {
   });
 
   it('runs gluetun as a native sidecar that starts (tunnel up) before qBittorrent', () => {
-    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['gluetun']);
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['seed-config', 'gluetun']);
     expect(gluetun.restartPolicy).toBe('Always');
     expect(pod.containers.map((c: any) => c.name)).toEqual(['qbittorrent']);
     for (const p of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(gluetun[p].httpGet).toEqual({ path: '/', port: 'vpn-health' });
@@ -175,5 +179,61 @@ describe('qBittorrent behind ProtonWire', () => {
 
   it('needs a server', () => {
     expect(() => objectsOf({ apps: { qbittorrent: { enabled: true, vpn: { provider: 'protonwire', endpointCidrs: [ENDPOINT] } } } })).toThrow(/apps\.qbittorrent\.vpn\.server/);
+  });
+});
+
+describe('qBittorrent default save path (no grab may land on the config volume before the WebUI step)', () => {
+  const { find } = objectsOf(ON);
+  const sts = find('StatefulSet', 'qbittorrent');
+  const pod = podOf(sts);
+  const qbt = containerOf(sts, 'qbittorrent');
+  const seed = pod.initContainers.find((c: any) => c.name === 'seed-config');
+  const downloads = qbt.volumeMounts.find((m: any) => m.name === 'downloads').mountPath;
+
+  it('seeds Session\\DefaultSavePath with the downloads mount the Arrs share, in the config qBittorrent reads', () => {
+    expect(seed, 'an init container seeds the config').toBeDefined();
+    expect(seed.image).toBe(qbt.image);
+    expect(seed.command.slice(0, 2)).toEqual(['bash', '-c']);
+    expect(seed.command[2]).toBe(seedConfigScript(downloads));
+    const configMount = qbt.volumeMounts.find((m: any) => QBT_CONFIG_FILE.startsWith(`${m.mountPath}/`));
+    expect(seed.volumeMounts).toEqual([expect.objectContaining({ name: configMount.name, mountPath: configMount.mountPath })]);
+    // Before the VPN sidecar, so a tunnel that does not come up does not hold it.
+    expect(pod.initContainers[0].name).toBe('seed-config');
+  });
+
+  it('passes shellcheck for bash', () => {
+    execFileSync('shellcheck', ['-s', 'bash', '-'], { input: seedConfigScript(downloads) });
+  });
+
+  const run = (dir: string) => {
+    const files = { config: join(dir, 'config/qBittorrent/qBittorrent.conf'), defaults: join(dir, 'defaults.conf') };
+    return { files, out: execFileSync('bash', ['-c', seedConfigScript('/mnt/downloads', files)], { encoding: 'utf8' }) };
+  };
+  // The shape of the image's /defaults/qBittorrent.conf (sections [LegalNotice], [BitTorrent], [Preferences]).
+  const DEFAULTS = '[LegalNotice]\nAccepted=true\n\n[BitTorrent]\nSession\\Port=50413\n\n[Preferences]\nWebUI\\Port=8080\n';
+
+  it('creates the config from the image defaults with the save path in [BitTorrent], and a second run changes no byte', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qbt-'));
+    writeFileSync(join(dir, 'defaults.conf'), DEFAULTS);
+    const { files } = run(dir);
+    const first = readFileSync(files.config, 'utf8');
+    expect(first).toBe('[LegalNotice]\nAccepted=true\n\n[BitTorrent]\nSession\\DefaultSavePath=/mnt/downloads\nSession\\Port=50413\n\n[Preferences]\nWebUI\\Port=8080\n');
+    expect(run(dir).out).toContain('already set');
+    expect(readFileSync(files.config, 'utf8')).toBe(first);
+  });
+
+  it('keeps a save path chosen in the WebUI, and adds the section to a config without one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qbt-'));
+    mkdirSync(join(dir, 'config/qBittorrent'), { recursive: true });
+    const chosen = '[BitTorrent]\nSession\\DefaultSavePath=/mnt/downloads/mine\n';
+    writeFileSync(join(dir, 'config/qBittorrent/qBittorrent.conf'), chosen);
+    expect(readFileSync(run(dir).files.config, 'utf8')).toBe(chosen);
+    writeFileSync(join(dir, 'config/qBittorrent/qBittorrent.conf'), '[Preferences]\nWebUI\\Port=8080');
+    expect(readFileSync(run(dir).files.config, 'utf8')).toBe('[Preferences]\nWebUI\\Port=8080\n\n[BitTorrent]\nSession\\DefaultSavePath=/mnt/downloads\n');
+  });
+
+  it('uses the image\'s own file locations', () => {
+    expect(seedConfigScript(downloads)).toContain(`conf='${QBT_CONFIG_FILE}'`);
+    expect(seedConfigScript(downloads)).toContain(`cp '${QBT_DEFAULTS_FILE}'`);
   });
 });

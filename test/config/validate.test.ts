@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_CONFIG, resolveConfig } from '../../src/config/index.js';
+import { untaintedNodeIssues } from '../../src/config/cross-field.js';
 
 function issuesOf(input: unknown): string {
   try {
@@ -114,5 +115,38 @@ describe('stack config', () => {
   it('rejects a bad Flux interval and a bad ingress domain', () => {
     expect(issuesOf({ flux: { interval: '1 hour' } })).toContain('flux.interval');
     expect(issuesOf({ ingress: { domain: 'Home Lab' } })).toContain('ingress.domain');
+  });
+});
+
+describe('nodes that stay untainted for the cluster\'s own pods', () => {
+  it('names an untainted node by default, and it is none of the tainted storage or GPU nodes', () => {
+    const { system, storage, gpu } = resolveConfig({}).nodes;
+    expect(system.hostnames.length).toBeGreaterThan(0);
+    expect(storage.taint).toBeDefined();
+    expect(gpu.taint).toBeDefined();
+    for (const h of system.hostnames) expect([...storage.hostnames, gpu.hostname]).not.toContain(h);
+  });
+
+  it('refuses taints that leave CoreDNS, Traefik, Flux and Longhorn no node, naming the field and the fix', () => {
+    const msg = issuesOf({ nodes: { system: { hostnames: [] } } });
+    expect(msg).toContain('nodes.system.hostnames: is empty, but nodes.storage.taint and nodes.gpu.taint taint every node the stack names (k3s-w1, k3s-w2, k3s-w3)');
+    expect(msg).toContain('CoreDNS');
+    expect(msg).toContain("list the node(s) that stay untainted, e.g. ['k3s-server']");
+  });
+
+  it('refuses an untainted node that is also a tainted storage or GPU node', () => {
+    const msg = issuesOf({ nodes: { system: { hostnames: ['k3s-cp', 'k3s-w2', 'k3s-w3'] } } });
+    expect(msg).toContain("nodes.system.hostnames[1]: 'k3s-w2' gets the taint of nodes.storage.taint");
+    expect(msg).toContain("nodes.system.hostnames[2]: 'k3s-w3' gets the taint of nodes.gpu.taint");
+    expect(msg).not.toContain('hostnames[0]');
+  });
+
+  it('needs no untainted node when nothing is tainted, or in single-node (hostPath) mode', () => {
+    const d = DEFAULT_CONFIG;
+    const none = { ...d.nodes, system: { hostnames: [] } };
+    expect(untaintedNodeIssues({ ...d, nodes: { ...none, storage: { ...d.nodes.storage, taint: undefined }, gpu: { ...d.nodes.gpu, taint: undefined } } })).toEqual([]);
+    // The GPU node may be the untainted one once it has no taint.
+    expect(untaintedNodeIssues({ ...d, nodes: { ...d.nodes, system: { hostnames: ['k3s-w3'] }, gpu: { ...d.nodes.gpu, taint: undefined } } })).toEqual([]);
+    expect(resolveConfig({ storage: { mode: 'hostPath' }, nodes: { system: { hostnames: [] } } }).nodes.system.hostnames).toEqual([]);
   });
 });

@@ -51,9 +51,10 @@ export interface Ref {
 
 /**
  * Namespaces of prerequisites the stack uses but does not deploy (the runbooks check them, e.g.
- * Longhorn's settings); every other `-n` must name a namespace of the synthesized objects.
+ * Longhorn's settings, and kube-system, which every cluster has: the system pods after tainting);
+ * every other `-n` must name a namespace of the synthesized objects.
  */
-export const EXTERNAL_NAMESPACES: ReadonlySet<string> = new Set(['longhorn-system']);
+export const EXTERNAL_NAMESPACES: ReadonlySet<string> = new Set(['longhorn-system', 'kube-system']);
 
 const VALUE_FLAGS = new Set(['-n', '--namespace', '-c', '--container', '-l', '--selector', '-o', '--output', '-L', '-f', '--field-selector', '--image', '--sort-by', '--tail']);
 const KINDS: Record<string, string> = {

@@ -282,6 +282,44 @@ describe('bootstrap and recovery steps the reviewer found missing or wrong', () 
     expect(md).toContain('the GPU node included');
   });
 
+  it('leaves the configured system nodes untainted and checks that the cluster\'s own pods run', () => {
+    const { input, byPath } = docsOf();
+    const md = byPath.get('docs/bootstrap.md')!;
+    const { system, storage, gpu } = input.stack.config.nodes;
+    const tainted = [...md.matchAll(/^kubectl taint node (\S+) /gm)].map((m) => m[1]!);
+    // The taint steps follow the config: exactly its storage and GPU nodes, never a system node.
+    expect([...new Set(tainted)].sort()).toEqual([...storage.hostnames, gpu.hostname].sort());
+    for (const h of system.hostnames) expect(tainted).not.toContain(h);
+    expect(md).toContain(`kubectl get nodes ${system.hostnames.join(' ')} -o custom-columns='NODE:.metadata.name,TAINTS:.spec.taints'   # TAINTS <none>`);
+    before(md, 'Nodes that stay untainted', 'kubectl taint node');
+    expect(md).toContain('kubectl get pods -n kube-system -o wide');
+    // Other names come from the config, not from the default.
+    const other = docsOf({ nodes: { system: { hostnames: ['cp-1', 'cp-2'] } } }).byPath.get('docs/bootstrap.md')!;
+    expect(other).toContain('kubectl get nodes cp-1 cp-2 -o custom-columns=');
+    expect(other).not.toContain('k3s-server');
+  });
+
+  it('checks writability as the user the app runs as, not as root (kubectl exec runs as the container user)', () => {
+    let checked = 0;
+    for (const cfg of [CONFIGS.default!, CONFIGS['single node (hostPath)']!]) {
+      const { input, files } = docsOf(cfg);
+      for (const f of files) {
+        for (const m of f.content.matchAll(/kubectl exec (\S+) -n (\S+) -c (\S+) -- (.*?)test -w /g)) {
+          const pod = input.objects.map((p) => p.object as any).find((o) => o.spec?.template && m[1]!.startsWith(o.metadata.name) && o.metadata.namespace === m[2]);
+          const ctr = pod.spec.template.spec.containers.find((x: any) => x.name === m[3]);
+          const env = (n: string) => ctr.env?.find((e: any) => e.name === n)?.value;
+          checked++;
+          if (ctr.securityContext?.runAsUser === 0) {
+            // Decypharr's entrypoint drops to PUID:PGID with su-exec; the check must drop the same way.
+            expect(m[4], `${f.path}: ${m[0]}`).toBe(`su-exec ${env('PUID')}:${env('PGID')} `);
+            expect(env('PUID')).toBe(String(input.stack.config.uid));
+          } else expect(m[4], `${f.path}: ${m[0]}`).toBe('');
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
   it('hostPath: no Longhorn step, no relabelling of kubernetes.io/hostname, host directories created for the stack user', () => {
     for (const cfg of [CONFIGS['single node (hostPath)']!, CONFIGS['examples/single-node.ts (second design)']!]) {
       const { input, byPath } = docsOf(cfg);
@@ -310,9 +348,35 @@ describe('bootstrap and recovery steps the reviewer found missing or wrong', () 
     expect(md).toContain('flux get kustomizations media-secret-store -n flux-system');
   });
 
+  it('External Secrets: the SecretStore Kustomization holds its dependants back until the store is Ready, as its runbook says', () => {
+    const { input, byPath } = docsOf(CONFIGS['examples/single-node.ts (second design)']!);
+    const ks = input.objects.map((p) => p.object as any).filter((o) => o.kind === 'Kustomization');
+    const store = ks.find((k) => k.metadata.name === 'media-secret-store');
+    expect(store.spec.wait).toBe(true);
+    // kstatus counts a store without status conditions as current: the expression asks for Ready=True.
+    expect(store.spec.healthCheckExprs).toEqual([
+      { apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', current: "status.conditions.exists(c, c.type == 'Ready' && c.status == 'True')" },
+    ]);
+    const dependants = ks.filter((k) => (k.spec.dependsOn ?? []).some((d: any) => d.name === 'media-secret-store'));
+    expect(dependants.length).toBeGreaterThan(0);
+    const md = byPath.get('docs/bootstrap.md')!;
+    expect(md).toContain('which is ready only once the store reports `Ready=True` (`healthCheckExprs`)');
+    expect(md).toMatch(/\| `media-secret-store` \| `media-namespace` \| yes \|/);
+  });
+
+  it('Samba: says which node answers once the Service keeps client addresses', () => {
+    const cfg = { ...CONFIGS['second design on Longhorn with SOPS']!, apps: { ...CONFIGS['second design on Longhorn with SOPS']!.apps, samba: { enabled: true, serviceType: 'LoadBalancer' as const } } };
+    const md = docsOf(cfg).byPath.get('docs/downloads-and-database.md')!;
+    expect(md).toContain('keeps the client\'s address (`externalTrafficPolicy: Local`)');
+    expect(md).toContain('only the node that runs the Samba pod (storage nodes: `k3s-w1` or `k3s-w2`) answers');
+    expect(md).toContain('through the Service\'s `svccontroller.k3s.cattle.io/tolerations` annotation');
+    const clusterIp = docsOf(CONFIGS['second design on Longhorn with SOPS']!).byPath.get('docs/downloads-and-database.md')!;
+    expect(clusterIp).not.toContain('externalTrafficPolicy: Local');
+  });
+
   it('reads Secret files from the output folder with sops ≥ 3.9, and names the minimum Flux', () => {
     const md = docsOf().byPath.get('docs/bootstrap.md')!;
-    before(md, 'cd <output folder>', 'sops -d clusters/homelab/');
+    before(md, 'cd <GitOps repository>/media-stack', 'sops -d clusters/homelab/');
     expect(md).toContain('Needs Flux v2.6 or later');
     const input = docsInputOf();
     const withSops = { ...input, objects: [...input.objects, { path: 'clusters/homelab/x/secret.sops.yaml', object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' }, sops: { mac_only_encrypted: true } } as any }] };

@@ -79,3 +79,11 @@ describe('warnings about node settings and placement', () => {
     expect(text).toContain('warning: Plex uses the host render group GID 109');
   });
 });
+
+describe('flux.repoPath', () => {
+  it("warns that '.' needs the output at the repository root, which the synth cannot write", () => {
+    const input = docsInputOf({ flux: { repoPath: '.' } });
+    expect(docWarnings(new StackView(input)).some((w) => w.startsWith("flux.repoPath is '.', so every Flux spec.path expects the output at the root"))).toBe(true);
+    expect(docWarnings(new StackView(docsInputOf())).some((w) => w.includes('flux.repoPath'))).toBe(false);
+  });
+});

@@ -129,6 +129,40 @@ const seedOnce: Runner = {
   },
 };
 
+// ─── qBittorrent ─────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Adds `Session\DefaultSavePath` to qBittorrent's config before its first start (creating the
+ * config from the image's defaults as its entrypoint would), only when the key is missing.
+ */
+const qbtSavePath: Runner = {
+  name: 'qBittorrent default save path',
+  claims: (s) => s.where === 'command' && repoOf(s.container?.image) === 'ghcr.io/home-operations/qbittorrent' && /DefaultSavePath=/.test(s.text ?? ''),
+  async run(s) {
+    const savePath = /Session\\DefaultSavePath=(\S+?)'/.exec(s.text!)![1]!;
+    const app = (s.pod.spec.containers as any[]).find((c) => repoOf(c.image) === repoOf(s.container.image));
+    expect((app.volumeMounts as any[]).map((m) => m.mountPath), 'the save path is a mount of qBittorrent').toContain(savePath);
+    const dir = scratch('qbt');
+    const root = join(dir, 'root');
+    mountPoints(s.container, root);
+    // The image's /defaults/qBittorrent.conf (its sections; not a mount, so placed in the scratch root).
+    mkdirSync(join(root, 'defaults'), { recursive: true });
+    writeFileSync(join(root, 'defaults/qBittorrent.conf'), '[LegalNotice]\nAccepted=true\n\n[BitTorrent]\nSession\\Port=50413\n\n[Preferences]\nWebUI\\Port=8080\n');
+    const text = inScratchRoot(s.text!, s.container, root).replaceAll("'/defaults/", `'${root}/defaults/`);
+    const conf = /conf='([^']+)'/.exec(text)![1]!;
+    ok(await runScript(s.shell!, text), 'first start');
+    const first = readFileSync(conf, 'utf8');
+    expect(first.split('\n')).toContain(`Session\\DefaultSavePath=${savePath}`);
+    expect(first.indexOf('[BitTorrent]')).toBeLessThan(first.indexOf('Session\\DefaultSavePath='));
+    ok(await runScript(s.shell!, text), 'restart');
+    expect(readFileSync(conf, 'utf8')).toBe(first);
+    // A path chosen in the WebUI stays.
+    writeFileSync(conf, '[BitTorrent]\nSession\\DefaultSavePath=/elsewhere\n');
+    ok(await runScript(s.shell!, text), 'after a WebUI change');
+    expect(readFileSync(conf, 'utf8')).toBe('[BitTorrent]\nSession\\DefaultSavePath=/elsewhere\n');
+  },
+};
+
 // ─── Samba ───────────────────────────────────────────────────────────────────────────────────
 
 /** A password the renderer must carry through JSON unchanged (operator-supplied values can be anything printable). */
@@ -547,5 +581,5 @@ const markerProbe: Runner = {
   },
 };
 
-export const RUNNERS: readonly Runner[] = [hostDirs, waitForFile, seedOnce, fuseStart, fuseUnmount, markerProbe, sambaUsers, vpnRules, postgresBackup, pgIsReady, arrWiring];
+export const RUNNERS: readonly Runner[] = [hostDirs, waitForFile, seedOnce, qbtSavePath, fuseStart, fuseUnmount, markerProbe, sambaUsers, vpnRules, postgresBackup, pgIsReady, arrWiring];
 

@@ -57,6 +57,23 @@ describe('the committed dist/ (default config)', () => {
     for (const d of dirs) expect(() => kubectlKustomize(join(DIST, d)), d).not.toThrow();
   });
 
+  it('is bootstrappable as its runbook says: in the folder of the GitOps repository it names, every Flux path builds', () => {
+    const bootstrap = readFileSync(join(DIST, 'docs/homelab/bootstrap.md'), 'utf8');
+    const folder = /--out <GitOps repository>\/(\S+)/.exec(bootstrap)?.[1];
+    expect(folder, 'the synth command names the folder inside the GitOps repository').toBeDefined();
+    const repo = mkdtempSync(join(tmpdir(), 'gitops-'));
+    cpSync(DIST, join(repo, folder!), { recursive: true });
+    // The one Kustomization the runbook tells the operator to commit next to Flux's own files.
+    const entry = /kind: Kustomization\n[\s\S]*?\n  path: (\S+)\n/.exec(bootstrap)?.[1];
+    expect(entry).toBeDefined();
+    const listed = parseAllDocuments(kubectlKustomize(join(repo, entry!))).map((d) => d.toJS());
+    expect(listed.length).toBeGreaterThan(10);
+    for (const ks of listed) {
+      expect(ks.kind).toBe('Kustomization');
+      expect(() => kubectlKustomize(join(repo, ks.spec.path)), `${ks.metadata.name}: ${ks.spec.path}`).not.toThrow();
+    }
+  });
+
   it('orders the Flux Kustomizations in the seed phases, with SOPS decryption wherever a Secret is', () => {
     const docs = parseAllDocuments(fresh.get('clusters/homelab/media-stack.yaml')!).map((d) => d.toJS());
     const ks = Object.fromEntries(docs.map((d: any) => [d.metadata.name, d.spec]));
@@ -68,7 +85,7 @@ describe('the committed dist/ (default config)', () => {
     expect(deps('pulsarr')).toEqual(expect.arrayContaining(['plex', 'sonarr', 'radarr']));
     for (const [name, spec] of Object.entries<any>(ks)) {
       expect(spec.prune, name).toBe(true);
-      const dir = spec.path.replace(/^\.\//, '');
+      const dir = posix.relative('media-stack', spec.path);
       const hasSecret = [...fresh.keys()].some((p) => posix.dirname(p) === dir && p.endsWith('.sops.yaml'));
       expect(Boolean(spec.decryption), name).toBe(hasSecret);
       if (hasSecret) expect(spec.decryption).toEqual({ provider: 'sops', secretRef: { name: 'sops-age' } });
