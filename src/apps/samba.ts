@@ -106,8 +106,11 @@ export function renderUsersScript(cfg: StackConfig): string {
     `printf '{"samba-container-config":"v0","users":{"all_entries":['`,
     ...entries,
     "printf ']}}\\n'",
-    `} > ${USERS_DIR}/users.json`,
-    `chmod 0400 ${USERS_DIR}/users.json`,
+    // A new file renamed over the old one: the old one is 0400, so writing into it again (the
+    // step re-runs on the same emptyDir when the pod sandbox is re-created) would be refused.
+    `} > ${USERS_DIR}/users.json.new`,
+    `chmod 0400 ${USERS_DIR}/users.json.new`,
+    `mv -f ${USERS_DIR}/users.json.new ${USERS_DIR}/users.json`,
     `echo "wrote ${users.length} user(s) to ${USERS_DIR}/users.json"`,
   ].join('\n');
 }

@@ -89,7 +89,7 @@ describe('Samba passwords smbd cannot take', () => {
   /** busybox sh with only busybox applets on PATH: the shell and tools of the render-users image. */
   const runInBusybox = (env: Record<string, string>) => {
     const bin = mkdtempSync(join(tmpdir(), 'bb-'));
-    for (const applet of ['sh', 'tr', 'sed', 'printf', 'chmod', 'cat']) symlinkSync(execFileSync('which', ['busybox'], { encoding: 'utf8' }).trim(), join(bin, applet));
+    for (const applet of ['sh', 'tr', 'sed', 'printf', 'chmod', 'mv', 'cat']) symlinkSync(execFileSync('which', ['busybox'], { encoding: 'utf8' }).trim(), join(bin, applet));
     const dir = mkdtempSync(join(tmpdir(), 'smbusers-'));
     const res = spawnSync(join(bin, 'sh'), ['-c', renderUsersScript(cfg).replaceAll('/etc/samba-users', dir)], { env: { PATH: bin, ...env }, encoding: 'utf8' });
     return { ...res, written: existsSync(join(dir, 'users.json')) ? readFileSync(join(dir, 'users.json'), 'utf8') : undefined };

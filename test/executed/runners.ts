@@ -205,6 +205,15 @@ const sambaUsers: Runner = {
       synth.config.apps.samba.users.map((name, i) => ({ name, password: env[passwordVars[i]!], uid: synth.config.uid, gid: synth.config.gid })),
     );
     expect(statSync(join(root, usersFile!)).mode & 0o077, 'users file readable by its owner only').toBe(0);
+    // A re-run on the same emptyDir (sandbox re-created, init step runs again) as the pod's user,
+    // with a changed password: the new password must replace the 0400 file, not fail quietly.
+    const user = { uid: s.container.securityContext?.runAsUser ?? s.pod.spec.securityContext?.runAsUser, gid: s.pod.spec.securityContext?.fsGroup ?? synth.config.gid };
+    expect(user.uid, 'the render step runs as a non-root user').toBeGreaterThan(0);
+    execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, root]);
+    execFileSync('chmod', ['0711', dir]);
+    const changed = { ...env, [passwordVars[0]!]: 'changed-after-restart' };
+    ok(await runScript(s.shell!, text, { env: changed, user }), 'render users again as the pod user');
+    expect(JSON.parse(readFileSync(join(root, usersFile!), 'utf8')).users.all_entries[0].password).toBe('changed-after-restart');
     // The rest of the config from the ConfigMap mounted into the Samba container.
     const configFile = files.find((f) => f !== usersFile)!;
     const mount = (samba.volumeMounts as any[]).find((m) => configFile.startsWith(`${m.mountPath}/`));

@@ -123,11 +123,15 @@ export function interpreter(shell: ImageShell): string[] {
  * Runs a script as the image's shell would: `-c text` with a PATH of stubs first, then (for
  * busybox images) the busybox applets, then the system. Only the given env, like a container.
  */
-export function runScript(shell: ImageShell, text: string, opts: { env?: Record<string, string>; path?: string[]; cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
+export function runScript(
+  shell: ImageShell,
+  text: string,
+  opts: { env?: Record<string, string>; path?: string[]; cwd?: string; timeoutMs?: number; input?: string; /** run as this uid:gid, like the container's runAsUser (the tests run as root) */ user?: { uid: number; gid: number } } = {},
+): Promise<RunResult> {
   const [cmd, ...pre] = interpreter(shell);
   const path = [...(opts.path ?? []), ...(shell.run === 'busybox' ? [busyboxApplets()] : []), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
   return new Promise((resolve) => {
-    const child = spawn(cmd!, [...pre, '-c', text], { env: { PATH: path, HOME: '/nonexistent', ...opts.env }, cwd: opts.cwd ?? tmpdir(), timeout: opts.timeoutMs ?? 20_000 });
+    const child = spawn(cmd!, [...pre, '-c', text], { env: { PATH: path, HOME: '/nonexistent', ...opts.env }, cwd: opts.cwd ?? tmpdir(), timeout: opts.timeoutMs ?? 20_000, ...(opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
