@@ -98,7 +98,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         lines = (await removeRecipient({ ...base, recipient: arg! })).messages;
         break;
       case 'rotate': {
-        const rotated = await rotateIdentity({ ...base, keyFile, keep: v.keep ?? [] });
+        const rotated = await rotateIdentity({ ...base, keyFile, keep: v.keep ?? [], regenerating: v.regenerate });
         lines = rotated.messages;
         if (v.regenerate) {
           process.stdout.write(lines.join('\n') + '\n');

@@ -67,8 +67,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(formatSummary(result, report, { out: args.out! }));
     return 0;
   } catch (err) {
-    if (err instanceof WriterError) process.stderr.write(`error: ${err.message}${err.unchanged ? `; ${args.out} is unchanged` : ''}\n`);
-    else process.stderr.write(`error: ${(err as Error).message}\n${writing ? '' : `nothing was written; ${args.out} is unchanged.\n`}`);
+    // An interrupted earlier run may have been finished or undone on the way in: say so, and never
+    // call a folder "unchanged" that the recovery changed.
+    const recovered = folder?.recovered ?? [];
+    const state = recovered.length > 0 ? `${args.out} holds what the recovery above left (nothing of this synth was written)` : `${args.out} is unchanged`;
+    for (const r of recovered) process.stderr.write(`recovered: ${r}\n`);
+    if (err instanceof WriterError) process.stderr.write(`error: ${err.message}${err.unchanged ? `; ${state}` : ''}\n`);
+    else process.stderr.write(`error: ${(err as Error).message}\n${writing ? '' : `nothing was written; ${state}.\n`}`);
     return 1;
   } finally {
     folder?.release();

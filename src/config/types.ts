@@ -134,7 +134,7 @@ export interface StorageConfig {
 export interface IngressAuthConfig {
   /**
    * - `'apps'`: each app's own login, required for every address (Sonarr/Radarr/Prowlarr Forms
-   *   login; create the user once, see docs/post-deploy.md of the output). Decypharr gets its login
+   *   login; create the user once, see docs/<cluster>/post-deploy.md of the output). Decypharr gets its login
    *   switched on but no Ingress (its sign-up page stays open to anyone who reaches it): open it
    *   through `kubectl port-forward`.
    * - `'forward-auth'`: a Traefik forwardAuth Middleware you run (Authelia, Authentik…) guards every

@@ -3,7 +3,7 @@
  * then hard-linked into place, so it is never seen empty). A lock whose process is gone (same
  * host, pid not running) is stale and taken over.
  */
-import { existsSync, linkSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -64,7 +64,12 @@ export async function acquireLock(dir: string, o: LockOptions = {}): Promise<Hel
     const m = new RegExp(`^${LOCK_FILE.replace(/\./g, '\\.')}\\.(\\d+)\\.tmp$`).exec(name);
     if (m && !alive(Number(m[1]))) unlinkSync(join(dir, name));
   }
-  writeFileSync(mine, `${JSON.stringify(info)}\n`);
+  try {
+    writeFileSync(mine, `${JSON.stringify(info)}\n`);
+  } catch (e) {
+    rmSync(mine, { force: true }); // a full disk leaves an empty file behind
+    throw e;
+  }
   const deadline = Date.now() + (o.waitMs ?? 60_000);
   let waited = false;
   try {

@@ -6,8 +6,9 @@ import type { StackConfig } from '../config/types.js';
 import { externalSecretObjects } from '../secrets/external-secrets.js';
 import type { SecretRequest } from '../secrets/model.js';
 import { resolveSecrets, type ResolvedSecrets } from '../secrets/resolve.js';
+import { demoValueFingerprint, formatPublicValues, parsePublicValues, PUBLIC_VALUES_FILE } from '../secrets/demo-values.js';
 import { loadOperatorValues } from '../secrets/sources.js';
-import { DEMO_IDENTITY_FILE, DEMO_RECIPIENT, findCreationRule, loadAgeIdentities, parseSopsConfig, withoutDemoNote } from '../sops/index.js';
+import { decryptYaml, DEMO_IDENTITY_FILE, DEMO_RECIPIENT, demoIdentity, findCreationRule, loadAgeIdentities, parseSopsConfig, withoutDemoNote } from '../sops/index.js';
 import type { KubeObject, PlacedObject } from './model.js';
 
 export interface SecretsOutcome {
@@ -57,7 +58,10 @@ export async function renderSecrets(cfg: StackConfig, requests: readonly SecretR
   const { identities } = await loadAgeIdentities(o.env);
   const operatorValues = await loadOperatorValues({ projectDir: o.projectDir, env: o.env, identities, requests });
   const previousDir = o.previousDir;
+  const publicValuesPath = `${o.clusterRoot}/${PUBLIC_VALUES_FILE}`;
+  const previousPublic = previousDir && existsSync(join(previousDir, publicValuesPath)) ? parsePublicValues(readFileSync(join(previousDir, publicValuesPath), 'utf8')) : new Set<string>();
   const resolved = await resolveSecrets({
+    publicValues: previousPublic,
     requests,
     sopsConfig,
     identities,
@@ -71,6 +75,15 @@ export async function renderSecrets(cfg: StackConfig, requests: readonly SecretR
   });
   const texts = new Map(resolved.files.map((f) => [f.path, f.text] as const));
   const placed = resolved.files.map((f) => ({ object: parseYaml(f.text) as KubeObject, path: f.path }));
+  // Every value now encrypted to the demo recipient is public: remember it for after `keys remove`.
+  const publicValues = new Set(previousPublic);
+  for (const f of resolved.files) {
+    if (!(findCreationRule(sopsConfig, f.path)?.age ?? []).includes(DEMO_RECIPIENT)) continue;
+    const { plain } = await decryptYaml(f.text, [await demoIdentity()]);
+    const data = plain['stringData'];
+    if (data && typeof data === 'object') for (const v of Object.values(data)) if (typeof v === 'string' && v !== '') publicValues.add(demoValueFingerprint(v));
+  }
+  if (publicValues.size > 0) texts.set(publicValuesPath, formatPublicValues(publicValues));
   const warnings = [...operatorValues.warnings, ...resolved.warnings];
   const demo = new Set(requests.flatMap((r) => findCreationRule(sopsConfig, r.path)?.age ?? []).filter((r) => r === DEMO_RECIPIENT));
   if (demo.size > 0) {

@@ -61,7 +61,7 @@ export function droppedState(previous: readonly PlacedObject[], next: readonly K
         ...base,
         confirm: true,
         consequence: isPruneProtected(o)
-          ? 'prune is disabled on it, so Flux leaves it in the cluster, orphaned (no longer applied or deleted by Flux); its data stays until you delete it (docs/state.md in the output)'
+          ? 'prune is disabled on it, so Flux leaves it in the cluster, orphaned (no longer applied or deleted by Flux); its data stays until you delete it (docs/<cluster>/state.md in the output)'
           : `it does not carry ${PRUNE_ANNOTATION}: disabled in the previous output, so Flux (prune: true) DELETES it${o.kind === 'Namespace' ? ' and every claim in it' : ''} on the next reconcile`,
       });
       continue;

@@ -22,7 +22,36 @@ export function demoValueFingerprint(value: string): string {
 
 const known = new Set(DEMO_VALUE_FINGERPRINTS);
 
-/** True when `value` was held by the committed demo output (see the module comment). */
-export function isDemoValue(value: string): boolean {
-  return value !== '' && known.has(demoValueFingerprint(value));
+/**
+ * True when `value` was held by the committed demo output (see the module comment), or by any
+ * output of this cluster that was encrypted to the demo recipient (`alsoPublic`: the
+ * fingerprints of PUBLIC_VALUES_FILE, kept in the output for the time after `keys remove`).
+ */
+export function isDemoValue(value: string, alsoPublic: ReadonlySet<string> = new Set()): boolean {
+  if (value === '') return false;
+  const fp = demoValueFingerprint(value);
+  return known.has(fp) || alsoPublic.has(fp);
+}
+
+/**
+ * A file in `clusters/<cluster>/` listing the fingerprints of every value this cluster's output
+ * ever encrypted to the demo recipient. Values of an operator's own config (extra instances,
+ * Postgres or Samba passwords, another cluster name) are not in DEMO_VALUE_FINGERPRINTS; once
+ * `keys remove` re-encrypted their files away from the demo key, only this list still tells the
+ * next synth that they are public. Append-only; not a manifest (no kustomization lists it).
+ */
+export const PUBLIC_VALUES_FILE = 'public-values.txt';
+
+const PUBLIC_VALUES_HEADER = [
+  '# media-stack: fingerprints (SHA-256) of values this output once encrypted to the public demo key.',
+  '# The synth never carries such a value into an output without the demo key: it generates it anew',
+  '# or asks for it. Append-only; keep this file with the output.',
+];
+
+export function parsePublicValues(text: string): Set<string> {
+  return new Set(text.split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{64}$/.test(l)));
+}
+
+export function formatPublicValues(fingerprints: ReadonlySet<string>): string {
+  return [...PUBLIC_VALUES_HEADER, ...[...fingerprints].sort()].join('\n') + '\n';
 }

@@ -70,6 +70,12 @@ export interface ResolveSecretsOptions {
    * @default false
    */
   readonly regenerate?: boolean;
+  /**
+   * Fingerprints (`demoValueFingerprint`) of values the previous output once encrypted to the demo
+   * recipient, beyond those of the committed demo output (see PUBLIC_VALUES_FILE).
+   * @default - none
+   */
+  readonly publicValues?: ReadonlySet<string>;
 }
 
 export type SecretFileStatus = 'kept' | 're-encrypted' | 'created';
@@ -267,7 +273,7 @@ export async function resolveSecrets(opts: ResolveSecretsOptions): Promise<Resol
     const publicKeys = new Set<string>();
     if (previous && leavingDemo) {
       const prevData = previousPlain && isRecord(previousPlain['stringData']) ? previousPlain['stringData'] : {};
-      for (const key of previous.keys) if (demoPrevious || isDemoValue(stringOf(prevData[key]))) publicKeys.add(key);
+      for (const key of previous.keys) if (demoPrevious || isDemoValue(stringOf(prevData[key]), opts.publicValues)) publicKeys.add(key);
     }
 
     // Plan every key.

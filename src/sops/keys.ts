@@ -296,7 +296,15 @@ export interface RotateResult extends UpdateResult {
  * re-encrypted with new data keys (opened with the current identities). The key file is written only once everything else is
  * computed, so a refusal leaves no half-rotated state.
  */
-export async function rotateIdentity(o: KeysOptions & { keyFile?: string; keep?: readonly string[]; identities?: readonly string[] }): Promise<RotateResult> {
+export async function rotateIdentity(
+  o: KeysOptions & {
+    keyFile?: string;
+    keep?: readonly string[];
+    identities?: readonly string[];
+    /** The caller generates every value anew after the rotation (`--regenerate`). @default false */
+    regenerating?: boolean;
+  },
+): Promise<RotateResult> {
   const keyFile = resolveKeyFile(o, o.keyFile);
   const keep = (o.keep ?? []).map(checkRecipientArg);
   const { identity, recipient } = await newIdentity();
@@ -320,10 +328,17 @@ export async function rotateIdentity(o: KeysOptions & { keyFile?: string; keep?:
       ...(removed.length ? [`Removed recipient(s): ${removed.join(', ')}`] : []),
       ...res.messages,
       ...backupAdvice(keyFile),
-      'Update the cluster before pushing the re-encrypted files:',
-      `  ${bootstrapCommand(keyFile)} --dry-run=client -o yaml | kubectl apply -f -`,
-      '  then commit and push, and `flux reconcile kustomization <name> --with-source`.',
+      // The same steps as the secrets runbook ("Rotating the key"): the cluster needs both
+      // identities while Git holds files of either.
+      'Update the cluster so it decrypts the files before and after your push:',
+      `  1. give it both identities: cat <old key file> ${keyFile} > /tmp/both.agekey, then`,
+      `     ${bootstrapCommand('/tmp/both.agekey')} --dry-run=client -o yaml | kubectl apply -f -`,
+      '  2. commit and push the re-encrypted files; wait until `flux get kustomizations` is Ready everywhere',
+      `  3. replace the Secret again with ${keyFile} alone and delete /tmp/both.agekey (docs/<cluster>/secrets.md of the output, "Rotating the key", names each reconcile)`,
       `Point sops and synth at the new key (SOPS_AGE_KEY_FILE=${keyFile}, or add it to your keys.txt); delete the old identity only after Flux has reconciled.`,
+      ...(o.regenerating
+        ? []
+        : ['The values are unchanged. If they may be known to someone else (a leak), generate them anew too: `npm run keys -- rotate --regenerate` next time, or now `npm run synth -- --regenerate-secrets` (same --out and --config).']),
     ],
   };
 }

@@ -165,8 +165,12 @@ describe('keys rotate', () => {
       await expect(decryptYaml(text, [p.a.identity])).rejects.toThrow();
     }
     expect(parseSopsConfig(readFileSync(join(p.projectDir, '.sops.yaml'), 'utf8')).creationRules[0]!.age).toEqual([res.recipient, kept.recipient]);
-    expect(res.messages.join('\n')).toContain(bootstrapCommand(keyFile));
-    expect(res.messages.join('\n')).toMatch(/flux reconcile/);
+    // the runbook's steps: both identities while Git holds either files, then the new one alone
+    expect(res.messages.join('\n')).toContain(`cat <old key file> ${keyFile} > /tmp/both.agekey`);
+    expect(res.messages.join('\n')).toContain(bootstrapCommand('/tmp/both.agekey'));
+    expect(res.messages.join('\n')).toContain(`replace the Secret again with ${keyFile} alone`);
+    // a plain rotate keeps the values and says how to change them too
+    expect(res.messages.join('\n')).toMatch(/--regenerate-secrets/);
   });
 
   it('writes no key file when it cannot re-encrypt', async () => {

@@ -6,7 +6,7 @@
  * stdout or stderr. Then the after-a-leak path (`keys rotate --regenerate`).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,7 +17,7 @@ import { resolveConfig } from '../../src/config/index.js';
 import { DEMO_RECIPIENT, inspectSopsYaml, parseIdentities, recipientOf } from '../../src/sops/index.js';
 import { findEncryptedFiles } from '../../src/sops/keys.js';
 import { ageCliDecrypt } from '../sops/helpers.js';
-import { DEMO_KEY, fakeOperatorValue, operatorEnv, PROJECT, readTree } from './support.js';
+import { copyOfRepo, DEMO_KEY, fakeOperatorValue, operatorEnv, PROJECT, readTree } from './support.js';
 
 const run = promisify(execFile);
 const base = mkdtempSync(join(tmpdir(), 'readme-path-'));
@@ -75,11 +75,7 @@ let first: Map<string, Record<string, string>>;
 let firstDataKeys: Map<string, string>;
 
 beforeAll(async () => {
-  // A fresh copy of the working tree (what a clone holds), node_modules linked, not copied.
-  const skip = new Set(['node_modules', '.git', '.scratch', 'coverage']);
-  mkdirSync(repo, { recursive: true });
-  cpSync(PROJECT, repo, { recursive: true, preserveTimestamps: true, filter: (src) => !skip.has(src.slice(PROJECT.length + 1).split('/')[0]!) });
-  symlinkSync(join(PROJECT, 'node_modules'), join(repo, 'node_modules'));
+  copyOfRepo(repo);
   mkdirSync(home, { recursive: true });
   mkdirSync(gitops, { recursive: true });
   // Step 2: the config, copied from examples/homelab.ts, with the Flux path of step 4.

@@ -1,3 +1,4 @@
+import { demoValueFingerprint, parsePublicValues, PUBLIC_VALUES_FILE } from '../../src/secrets/demo-values.js';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +57,12 @@ describe('Secrets in the output', () => {
     const { out, result } = await synthInto({ env, previousDir: prev });
     const fresh = readTree(out);
     const changed = [...dist.keys()].filter((p) => fresh.get(p) !== dist.get(p));
-    expect(changed).toEqual(['clusters/homelab/apps/media/decypharr/secret.sops.yaml']);
+    // …and the record of values encrypted to the demo key, which gains exactly the new one.
+    expect(changed).toEqual(['clusters/homelab/apps/media/decypharr/secret.sops.yaml', `clusters/homelab/${PUBLIC_VALUES_FILE}`]);
+    const publicBefore = parsePublicValues(dist.get(`clusters/homelab/${PUBLIC_VALUES_FILE}`)!);
+    const publicAfter = parsePublicValues(fresh.get(`clusters/homelab/${PUBLIC_VALUES_FILE}`)!);
+    expect([...publicAfter].filter((f) => !publicBefore.has(f))).toEqual([demoValueFingerprint('rotated-real-debrid-token-0042')]);
+    for (const f of publicBefore) expect(publicAfter.has(f)).toBe(true);
     const after = await decryptAll(fresh);
     expect(after.get(changed[0]!)?.['realdebrid-api-key']).toBe('rotated-real-debrid-token-0042');
     expect(after.get('clusters/homelab/apps/media/sonarr/secret.sops.yaml')).toEqual(values.get('clusters/homelab/apps/media/sonarr/secret.sops.yaml'));

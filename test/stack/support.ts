@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -76,4 +76,12 @@ export function kustomizeDirs(root: string): string[] {
 
 export function kubectlKustomize(dir: string): string {
   return execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A fresh copy of the working tree (what a clone holds) at `repo`, node_modules linked, not copied. */
+export function copyOfRepo(repo: string): void {
+  const skip = new Set(['node_modules', '.git', '.scratch', 'coverage']);
+  mkdirSync(repo, { recursive: true });
+  cpSync(PROJECT, repo, { recursive: true, preserveTimestamps: true, filter: (src) => !skip.has(src.slice(PROJECT.length + 1).split('/')[0]!) });
+  symlinkSync(join(PROJECT, 'node_modules'), join(repo, 'node_modules'));
 }
