@@ -78,7 +78,7 @@ beforeAll(async () => {
   copyOfRepo(repo);
   mkdirSync(home, { recursive: true });
   mkdirSync(gitops, { recursive: true });
-  // Step 2: the config, copied from examples/homelab.ts, with the Flux path of step 4.
+  // Step 2: the config, copied from examples/homelab.ts to my-cluster.ts with the import README names, and the Flux path of step 4.
   const example = readFileSync(join(repo, 'examples/homelab.ts'), 'utf8');
   writeFileSync(join(repo, 'my-cluster.ts'), example.replace("'../src/config/index.js'", "'./src/config/index.js'").replace("cluster: 'homelab',", "cluster: 'homelab',\n  flux: { repoPath: './media-stack' },"));
   demoValues = valuesOf(await decryptTree(join(PROJECT, 'dist'), demoIdentity));
