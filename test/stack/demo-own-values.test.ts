@@ -4,33 +4,22 @@
  * still in `.sops.yaml`, they are public all the same: after `keys remove <demo>` the next synth
  * must generate them anew (issue 9 §1), with the real CLI commands in a fresh copy of the repo.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/index.js';
 import { decryptYaml, DEMO_RECIPIENT, parseIdentities } from '../../src/sops/index.js';
 import { findEncryptedFiles } from '../../src/sops/keys.js';
-import { copyOfRepo, DEMO_KEY, operatorEnv } from './support.js';
+import { copyOfRepo, DEMO_KEY, npmRunIn, operatorEnv } from './support.js';
 
-const run = promisify(execFile);
 const base = mkdtempSync(join(tmpdir(), 'demo-own-'));
 const repo = join(base, 'media-stack');
 const home = join(base, 'home');
 const out = join(base, 'gitops', 'media-stack');
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-async function npmRun(script: string, args: string[], extra: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH, HOME: home, npm_config_update_notifier: 'false', ...extra };
-  try {
-    const { stdout, stderr } = await run('npm', ['run', '--silent', script, '--', ...args], { cwd: repo, env, encoding: 'utf8' });
-    return { code: 0, stdout, stderr };
-  } catch (err: any) {
-    return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
+const npmRun = (script: string, args: string[], extra: NodeJS.ProcessEnv = {}) => npmRunIn(repo, home, script, args, extra);
 
 /** Every value of the Secret files under dir, by file. */
 async function valuesOf(dir: string, identity: string): Promise<Map<string, string[]>> {

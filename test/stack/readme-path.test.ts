@@ -5,11 +5,9 @@
  * becomes the operator's, nothing calls the operator's key the DEMO key, and no plaintext reaches
  * stdout or stderr. Then the after-a-leak path (`keys rotate --regenerate`).
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { decryptSops } from 'sops-age';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -17,9 +15,8 @@ import { resolveConfig } from '../../src/config/index.js';
 import { DEMO_RECIPIENT, inspectSopsYaml, parseIdentities, recipientOf } from '../../src/sops/index.js';
 import { findEncryptedFiles } from '../../src/sops/keys.js';
 import { ageCliDecrypt } from '../sops/helpers.js';
-import { copyOfRepo, DEMO_KEY, fakeOperatorValue, operatorEnv, PROJECT, readTree } from './support.js';
+import { copyOfRepo, DEMO_KEY, fakeOperatorValue, npmRunIn, operatorEnv, PROJECT, readTree } from './support.js';
 
-const run = promisify(execFile);
 const base = mkdtempSync(join(tmpdir(), 'readme-path-'));
 const repo = join(base, 'media-stack');
 const home = join(base, 'home');
@@ -27,22 +24,7 @@ const gitops = join(base, 'gitops');
 const out = join(gitops, 'media-stack');
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `npm run <script> -- args` in the copy, with only PATH, HOME and `extra` in the environment. */
-async function npmRun(script: string, args: string[], extra: NodeJS.ProcessEnv = {}): Promise<Ran> {
-  const env = { PATH: process.env.PATH, HOME: home, npm_config_update_notifier: 'false', ...extra };
-  try {
-    const { stdout, stderr } = await run('npm', ['run', '--silent', script, '--', ...args], { cwd: repo, env, encoding: 'utf8' });
-    return { code: 0, stdout, stderr };
-  } catch (err: any) {
-    return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
+const npmRun = (script: string, args: string[], extra: NodeJS.ProcessEnv = {}) => npmRunIn(repo, home, script, args, extra);
 
 /** Secret file (relative) → stringData, decrypted with sops-age (an independent implementation). */
 async function decryptTree(dir: string, identity: string): Promise<Map<string, Record<string, string>>> {

@@ -85,3 +85,20 @@ export function copyOfRepo(repo: string): void {
   cpSync(PROJECT, repo, { recursive: true, preserveTimestamps: true, filter: (src) => !skip.has(src.slice(PROJECT.length + 1).split('/')[0]!) });
   symlinkSync(join(PROJECT, 'node_modules'), join(repo, 'node_modules'));
 }
+
+export interface Ran {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `npm run <script> -- args` in `repo` (a copy), with only PATH, HOME and `extra` in the environment. */
+export async function npmRunIn(repo: string, home: string, script: string, args: string[], extra: NodeJS.ProcessEnv = {}): Promise<Ran> {
+  const env = { PATH: process.env.PATH, HOME: home, npm_config_update_notifier: 'false', ...extra };
+  try {
+    const { stdout, stderr } = await promisify(execFile)('npm', ['run', '--silent', script, '--', ...args], { cwd: repo, env, encoding: 'utf8' });
+    return { code: 0, stdout, stderr };
+  } catch (err: any) {
+    return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
