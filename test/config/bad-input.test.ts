@@ -316,6 +316,17 @@ describe.concurrent('bad input the CLI meets while loading (child process, as `n
     expectRefused(r, p.out, `cannot load ${join(p.dir, 'gitops/lab.ts')}`, /lab\.ts:1:\d+: ERROR: Top-level await.*rename it to \.mts or add that package\.json/);
   });
 
+  it.each([
+    ['a .ts config compiled as CommonJS (no "type": "module" next to it)', 'gitops/lab.ts'],
+    ['an .mts config', 'gitops/lab.mts'],
+  ])('named exports but no default export in %s: says so, not `config: unknown field`', async (_title, name) => {
+    const p = project({ [name]: "export const config = { cluster: 'lab' };\nexport const note = 'x';\n" });
+    const file = join(p.dir, name);
+    const r = await synthChild(['--config', file, '--out', p.out], { cwd: p.dir });
+    expectRefused(r, p.out, `${file} has no default export (it exports only config, note)`, /write `export default defineConfig\(\{ … \}\)` \(or `export default \{ … \}`\)/);
+    expect(r.stderr).not.toContain('unknown field');
+  });
+
   it('export default null: refused instead of the default config', async () => {
     const p = project({ 'lab.ts': 'export default null;\n' });
     const r = await synthChild(['--config', join(p.dir, 'lab.ts'), '--out', p.out], { cwd: p.dir });
