@@ -289,6 +289,15 @@ describe.concurrent('bad input the CLI meets while loading (child process, as `n
     expect(r.stderr).toContain('secrets.local.yaml: decypharr-secret/realdebrid-api-key is not a Secret this config requests; did you mean decypharr-secrets/realdebrid-api-key?');
   });
 
+  it('an environment variable naming a Secret or key that does not exist: refused with the closest name, without the value', async () => {
+    const secrets = ['PLAIN-VALUE-env-7a8b9c', 'PLAIN-VALUE-env-0d1e2f'];
+    const p = project();
+    const env = { MEDIA_STACK_SECRET__PLEX_SECRETS__TOKN: secrets[0], MEDIA_STACK_SECRET__PLEX_SECRET__TOKEN: secrets[1] };
+    const r = await synthChild(['--out', p.out], { cwd: p.dir, env });
+    expectRefused(r, p.out, 'env MEDIA_STACK_SECRET__PLEX_SECRETS__TOKN is not a value this config requests', /did you mean MEDIA_STACK_SECRET__PLEX_SECRETS__TOKEN\?/, secrets);
+    expect(r.stderr).toContain('env MEDIA_STACK_SECRET__PLEX_SECRET__TOKEN is not a value this config requests; did you mean MEDIA_STACK_SECRET__PLEX_SECRETS__TOKEN?');
+  });
+
   it('a whitespace-only secret value: refused by name, without the value', async () => {
     const p = project({ 'secrets.local.yaml': 'decypharr-secrets:\n  usenet-pass: "  \\t  "\n' });
     const r = await synthChild(['--out', p.out], { cwd: p.dir });
