@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { WriterError } from '../output/transaction.js';
 import { addRecipient, initIdentity, recipientsOfFile, removeRecipient, rotateIdentity } from '../sops/keys.js';
 
 /** Each command's own usage (`keys <command> --help`); the general usage lists them all. */
@@ -118,7 +119,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     process.stdout.write(lines.join('\n') + '\n');
     return 0;
   } catch (err) {
-    process.stderr.write(`error: ${(err as Error).message}\n`);
+    // Like the synth's "…is unchanged": the writer's failures are undone before they reach here.
+    const unchanged = err instanceof WriterError && err.unchanged ? '; nothing was changed' : '';
+    process.stderr.write(`error: ${(err as Error).message}${unchanged}\n`);
     return 1;
   }
 }

@@ -24,8 +24,12 @@ export async function loadConfig(file?: string): Promise<StackConfig> {
       const mod = (['.ts', '.mts', '.cts'].includes(ext)
         ? await (await import('tsx/esm/api')).tsImport(pathToFileURL(path).href, import.meta.url)
         : await import(pathToFileURL(path).href)) as Record<string, unknown>;
-      if (!Object.hasOwn(mod, 'default')) throw fail(`${file} has no default export; write \`export default defineConfig({ … })\``);
-      input = defaultExport(mod);
+      const exported = defaultExport(mod);
+      if (!exported.found) {
+        const named = exported.named.length ? ` (it exports only ${exported.named.join(', ')})` : '';
+        throw fail(`${file} has no default export${named}; write \`export default defineConfig({ … })\` (or \`export default { … }\`)`);
+      }
+      input = exported.value;
     } else if (['.json', '.yaml', '.yml'].includes(ext)) {
       input = parseYaml(await readFile(path, 'utf8'));
     } else {
@@ -42,16 +46,19 @@ export async function loadConfig(file?: string): Promise<StackConfig> {
 }
 
 /**
- * The config a module default-exports. A `.ts` file outside an ESM package (no `"type": "module"`
+ * The config a module default-exports, or the names it exports instead. A `.ts` file outside an ESM package (no `"type": "module"`
  * next to it, as in an operator's GitOps repo) is compiled as CommonJS: the namespace's `default`
  * is then `module.exports`, which holds the real default export (marked `__esModule`).
  */
-function defaultExport(mod: Record<string, unknown>): unknown {
+function defaultExport(mod: Record<string, unknown>): { found: true; value: unknown } | { found: false; named: string[] } {
+  const namedOf = (o: object) => Object.keys(o).filter((k) => k !== 'default' && k !== '__esModule').sort();
+  if (!Object.hasOwn(mod, 'default')) return { found: false, named: namedOf(mod) };
   const d = mod['default'];
-  if (typeof d === 'object' && d !== null && (d as Record<string, unknown>)['__esModule'] === true && Object.hasOwn(d, 'default')) {
-    return (d as Record<string, unknown>)['default'];
+  if (typeof d === 'object' && d !== null && (d as Record<string, unknown>)['__esModule'] === true) {
+    // Compiled ESM without `export default`: module.exports holds only the named exports.
+    return Object.hasOwn(d, 'default') ? { found: true, value: (d as Record<string, unknown>)['default'] } : { found: false, named: namedOf(d) };
   }
-  return d;
+  return { found: true, value: d };
 }
 
 /** What failed while loading a config module, naming the module (the config file itself exists). */

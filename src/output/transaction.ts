@@ -263,7 +263,7 @@ let counter = 0;
  * Replaces every file of `changes` (absolute paths) at once, through a journal in `home`. The
  * caller holds the folder's lock (src/output/lock.ts) and has run `recoverJournal` first.
  */
-export function commitFiles(home: string, changes: readonly FileChange[]): void {
+export function commitFiles(home: string, changes: readonly FileChange[], fsErrors: FsErrorOptions = {}): void {
   if (changes.length === 0) return;
   const id = `${process.pid}-${Date.now().toString(36)}-${counter++}`;
   for (const c of changes) {
@@ -287,7 +287,7 @@ export function commitFiles(home: string, changes: readonly FileChange[]): void 
   let journal: Journal = { version: 1, id, pid: process.pid, state: 'prepare', entries, dirs, prune };
 
   const fail = (err: unknown, path?: string): never => {
-    throw err instanceof WriterError ? err : describeFsError(err, path);
+    throw err instanceof WriterError ? err : describeFsError(err, path, fsErrors);
   };
   try {
     writeJournal(home, journal);
@@ -330,7 +330,7 @@ export function commitFiles(home: string, changes: readonly FileChange[]): void 
       writeJournal(home, journal);
       rollBack(home, journal);
     } catch {
-      const e = describeFsError(err, current);
+      const e = describeFsError(err, current, fsErrors);
       throw new WriterError(`${e.message}; undoing it failed too, the next run finishes undoing it (journal ${join(home, JOURNAL_FILE)})`, false);
     }
     fail(err, current);
@@ -357,9 +357,9 @@ function ancestorsBelow(dir: string, home: string): string[] {
 }
 
 const ERRNO_ADVICE: Record<string, string> = {
-  EACCES: 'permission denied: make it writable for this user (chmod/chown) or pass --out another folder',
-  EPERM: 'operation not permitted (immutable or protected file?): check `lsattr`/ownership, or pass --out another folder',
-  EROFS: 'the file system is read-only: remount it read-write or pass --out another folder',
+  EACCES: 'permission denied: make it writable for this user (chmod/chown)',
+  EPERM: 'operation not permitted (immutable or protected file?): check `lsattr`/ownership',
+  EROFS: 'the file system is read-only: remount it read-write',
   ENOSPC: 'no space left on the device: free some space and run again',
   EDQUOT: 'disk quota exceeded: free some space and run again',
   ENOTDIR: 'a file is in the way where a folder is needed: move it away',
@@ -369,11 +369,24 @@ const ERRNO_ADVICE: Record<string, string> = {
   EMFILE: 'too many open files: raise `ulimit -n` and run again',
   EIO: 'an I/O error: check the disk',
 };
+/** Causes that writing somewhere else avoids. */
+const ELSEWHERE_HELPS = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+export interface FsErrorOptions {
+  /**
+   * Offer `--out another folder` as a fix. The `keys` commands re-encrypt the files where they
+   * are, so another folder does not help them.
+   * @default true
+   */
+  readonly offerOtherOut?: boolean;
+}
 
 /** One line for a file system error: the path, the cause and the fix. */
-export function describeFsError(err: unknown, fallbackPath?: string): WriterError {
+export function describeFsError(err: unknown, fallbackPath?: string, o: FsErrorOptions = {}): WriterError {
   const e = err as NodeJS.ErrnoException;
   if (!e || typeof e !== 'object' || !e.code) return new WriterError(String((e as Error)?.message ?? err));
   const path = e.path ?? fallbackPath ?? '?';
-  return new WriterError(`cannot write ${path}: ${ERRNO_ADVICE[e.code] ?? e.message.split('\n')[0]} (${e.code})`);
+  const advice = ERRNO_ADVICE[e.code];
+  const elsewhere = advice && (o.offerOtherOut ?? true) && ELSEWHERE_HELPS.has(e.code) ? ' or pass --out another folder' : '';
+  return new WriterError(`cannot write ${path}: ${advice ? advice + elsewhere : e.message.split('\n')[0]} (${e.code})`);
 }

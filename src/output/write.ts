@@ -134,11 +134,11 @@ export interface OutputFolder {
 const isInside = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
 
 /**
- * Opens (creating if missing) the output folder: refuses paths that cannot be output, takes the
- * folder's lock (waiting for another synth), and finishes or undoes whatever an interrupted run
- * left. Read the previous output only after this.
+ * The folder `--out outDir` names, a symlink followed (the operator's choice of where the output
+ * lives), and whether it exists; refuses what can never be an output folder (the file system
+ * root, a file, a dangling symlink) with the writer's one-line message.
  */
-export async function openOutputFolder(outDir: string, o: LockOptions = {}): Promise<OutputFolder> {
+export function resolveOutputPath(outDir: string): { out: string; exists: boolean } {
   let out = resolve(outDir);
   if (dirname(out) === out) throw new WriterError(`refusing to write into ${outDir}: it is the file system root; pass --out a folder of its own, e.g. ./dist`);
   let stat: ReturnType<typeof lstatSync> | undefined;
@@ -148,7 +148,6 @@ export async function openOutputFolder(outDir: string, o: LockOptions = {}): Pro
     stat = undefined;
   }
   if (stat?.isSymbolicLink()) {
-    // A symlinked --out is the operator's choice of where the output lives: write inside its target.
     try {
       out = realpathSync(out);
     } catch {
@@ -158,7 +157,17 @@ export async function openOutputFolder(outDir: string, o: LockOptions = {}): Pro
     stat = lstatSync(out);
   }
   if (stat && !stat.isDirectory()) throw new WriterError(`refusing to write into ${outDir}: it is a file, not a folder; move it away or pass --out a folder`);
-  if (stat) {
+  return { out, exists: stat !== undefined };
+}
+
+/**
+ * Opens (creating if missing) the output folder: refuses paths that cannot be output, takes the
+ * folder's lock (waiting for another synth), and finishes or undoes whatever an interrupted run
+ * left. Read the previous output only after this.
+ */
+export async function openOutputFolder(outDir: string, o: LockOptions = {}): Promise<OutputFolder> {
+  const { out, exists } = resolveOutputPath(outDir);
+  if (exists) {
     const foreign = readdirSync(out).filter((n) => !isInternal(n));
     if (foreign.length > 0 && !existsSync(join(out, OUTPUT_MARKER)) && !existsSync(join(out, JOURNAL_FILE))) {
       throw new WriterError(

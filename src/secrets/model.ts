@@ -64,6 +64,9 @@ export interface SecretRequest {
   readonly path: string;
 }
 
+/** What every operator value's environment variable name starts with. */
+export const SECRET_ENV_PREFIX = 'MEDIA_STACK_SECRET__';
+
 /**
  * Name of the environment variable that supplies an operator value:
  * `MEDIA_STACK_SECRET__<SECRET>__<KEY>`, upper-cased, every other character than A-Z0-9 as `_`.
@@ -72,7 +75,7 @@ export interface SecretRequest {
  */
 export function secretEnvVarName(secretName: string, key: string): string {
   const norm = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  return `MEDIA_STACK_SECRET__${norm(secretName)}__${norm(key)}`;
+  return `${SECRET_ENV_PREFIX}${norm(secretName)}__${norm(key)}`;
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * Where operator-supplied Secret values come from, in order of precedence:
  *
- * 1. environment variables `MEDIA_STACK_SECRET__<SECRET>__<KEY>` (see `secretEnvVarName`), read
- *    only for the Secrets and keys the stack requests;
+ * 1. environment variables `MEDIA_STACK_SECRET__<SECRET>__<KEY>` (see `secretEnvVarName`) of the
+ *    Secrets and keys the stack requests (a non-empty one of any other name is refused like an
+ *    unrequested file entry);
  * 2. the gitignored plaintext `secrets.local.yaml` in the project folder;
  * 3. the SOPS-encrypted `secrets.sops.yaml` in the project folder (edit it with the real `sops` CLI).
  *
@@ -33,7 +34,7 @@ import { isAbsolute, join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { closest } from '../config/schema.js';
 import { clearTextValuePaths, decryptYaml, OPERATOR_SECRETS_PATH_REGEX } from '../sops/index.js';
-import { DEFAULT_LOCAL_SECRETS_FILE, DEFAULT_SOPS_SECRETS_FILE, secretEnvVarName, type OperatorValues, type SecretRequest } from './model.js';
+import { DEFAULT_LOCAL_SECRETS_FILE, DEFAULT_SOPS_SECRETS_FILE, SECRET_ENV_PREFIX, secretEnvVarName, type OperatorValues, type SecretRequest } from './model.js';
 
 export interface LoadOperatorValuesOptions {
   /** Folder the two files are relative to. */
@@ -132,12 +133,22 @@ export async function loadOperatorValues(opts: LoadOperatorValuesOptions): Promi
     filesRead.push(localName);
   }
 
+  const requestedEnv = new Set<string>();
   for (const req of opts.requests) {
     for (const spec of req.keys) {
       const name = secretEnvVarName(req.name, spec.key);
+      requestedEnv.add(name);
       const v = opts.env[name];
       if (v !== undefined) put(req.name, spec.key, v, `env ${name}`);
     }
+  }
+  // The names cannot be mapped back to a Secret and key (the normalization loses '-' and case): compare whole names.
+  for (const [name, v] of Object.entries(opts.env)) {
+    if (!name.startsWith(SECRET_ENV_PREFIX) || requestedEnv.has(name) || !v) continue;
+    const near = closest(name, [...requestedEnv]);
+    problems.push(
+      `env ${name} is not a value this config requests${near ? `; did you mean ${near}?` : ''} Fix the name, or unset it if it belongs to an app that is not enabled.`,
+    );
   }
 
   // Entries nobody asked for are typos, or values of an app this config does not enable (names only).

@@ -3,8 +3,10 @@
  * create an identity outside the repository, keep `.sops.yaml` recipients in step, and re-wrap
  * every encrypted file like `sops updatekeys` — all files or none.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { commitFileSet, recoverInterrupted } from '../output/file-set.js';
+import { WriterError } from '../output/transaction.js';
+import { resolveOutputPath } from '../output/write.js';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isAgeRecipient, newIdentity, parseIdentities, recipientOf } from './age.js';
 import { defaultSopsConfigText, editRuleRecipients, findCreationRule, parseSopsConfig, withOperatorSecretsRule, withoutDemoNote } from './config.js';
@@ -28,7 +30,8 @@ export const bootstrapCommand = (keyFile: string) =>
 const sopsConfigPath = (o: KeysOptions) => join(o.projectDir, '.sops.yaml');
 /** The operator's own encrypted values in the project folder (src/secrets/sources.ts reads them). */
 const OPERATOR_SECRETS_FILE = 'secrets.sops.yaml';
-const outDirOf = (o: KeysOptions) => resolve(o.projectDir, o.outDir ?? 'dist');
+/** The output folder (a symlink followed); what can never be one is refused before anything changes. */
+const outputFolderOf = (o: KeysOptions) => resolveOutputPath(resolve(o.projectDir, o.outDir ?? 'dist'));
 
 /** Closest existing ancestor's real path + the rest (so symlinked temp dirs compare correctly). */
 function realish(p: string): string {
@@ -59,6 +62,14 @@ function resolveKeyFile(o: KeysOptions, keyFile: string | undefined): string {
   return abs;
 }
 
+/**
+ * Removes an identity this command just created when its transaction failed: the transaction is
+ * undone (now or by the next run), so nothing is encrypted to it, and a retry may create it again.
+ */
+function discardUnusedIdentity(keyFile: string): void {
+  rmSync(keyFile, { force: true });
+}
+
 function writeIdentityFile(path: string, identity: string, recipient: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const text = `# created: ${new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')}\n# public key: ${recipient}\n${identity}\n`;
@@ -67,8 +78,7 @@ function writeIdentityFile(path: string, identity: string, recipient: string): v
 }
 
 /** Replaces a set of files all at once, crash-safe (journal and lock in the output folder, else beside the first file). */
-function replaceFiles(o: KeysOptions, files: readonly { path: string; text: string; expected?: string | null }[]): Promise<void> {
-  const out = outDirOf(o);
+function replaceFiles(out: string, files: readonly { path: string; text: string; expected?: string | null }[]): Promise<void> {
   return commitFileSet(existsSync(out) ? out : dirname(files[0]!.path), files.map((f) => ({ path: f.path, content: f.text, expected: f.expected })));
 }
 
@@ -102,6 +112,7 @@ export interface InitResult {
 
 /** `keys init`: a new identity outside the repo (chmod 600), its recipient in `.sops.yaml`. */
 export async function initIdentity(o: KeysOptions & { keyFile?: string }): Promise<InitResult> {
+  const { out } = outputFolderOf(o);
   const keyFile = resolveKeyFile(o, o.keyFile);
   const cfgPath = sopsConfigPath(o);
   const { identity, recipient } = await newIdentity();
@@ -109,7 +120,12 @@ export async function initIdentity(o: KeysOptions & { keyFile?: string }): Promi
   const nextConfig =
     existing === undefined ? defaultSopsConfigText([recipient]) : withOperatorSecretsRule(editRuleRecipients(existing, (cur) => [...cur.filter((r) => r !== recipient), recipient]));
   writeIdentityFile(keyFile, identity, recipient);
-  await replaceFiles(o, [{ path: cfgPath, text: nextConfig, expected: existing ?? null }]);
+  try {
+    await replaceFiles(out, [{ path: cfgPath, text: nextConfig, expected: existing ?? null }]);
+  } catch (err) {
+    discardUnusedIdentity(keyFile);
+    throw err;
+  }
   const messages = [
     `Created age identity ${keyFile} (mode 600).`,
     `Recipient: ${recipient}`,
@@ -118,14 +134,14 @@ export async function initIdentity(o: KeysOptions & { keyFile?: string }): Promi
     'Give Flux the key (once per cluster):',
     `  ${bootstrapCommand(keyFile)}`,
   ];
-  const pending = findEncryptedFiles(outDirOf(o)).filter((f) => !safeRecipients(f).includes(recipient));
+  const pending = findEncryptedFiles(out).filter((f) => !safeRecipients(f).includes(recipient));
   if (pending.length > 0 && pending.every((f) => isDemoReadable(safeRecipients(f)))) {
     messages.push(
-      `The ${pending.length} encrypted file(s) under ${outDirOf(o)} are the demo's: remove the demo recipient next (\`npm run keys -- remove ${DEMO_RECIPIENT}\`; the demo identity is found in ${DEMO_IDENTITY_FILE}). ` +
+      `The ${pending.length} encrypted file(s) under ${out} are the demo's: remove the demo recipient next (\`npm run keys -- remove ${DEMO_RECIPIENT}\`; the demo identity is found in ${DEMO_IDENTITY_FILE}). ` +
         'Their values are public: the next synth replaces every generated value and asks for your own values.',
     );
   } else if (pending.length > 0) {
-    messages.push(`${pending.length} existing encrypted file(s) under ${outDirOf(o)} are not readable with the new key yet: run \`npm run keys -- add ${recipient}\` with an identity that opens them.`);
+    messages.push(`${pending.length} existing encrypted file(s) under ${out} are not readable with the new key yet: run \`npm run keys -- add ${recipient}\` with an identity that opens them.`);
   }
   return { keyFile, recipient, sopsConfig: cfgPath, createdConfig: existing === undefined, messages };
 }
@@ -168,12 +184,14 @@ export async function updateRecipients(
   },
 ): Promise<UpdateResult> {
   const cfgPath = sopsConfigPath(o);
-  const recovered = await recoverInterrupted([outDirOf(o), o.projectDir]);
+  const { out, exists: outExists } = outputFolderOf(o);
+  const recovered = await recoverInterrupted([out, o.projectDir]);
   if (!existsSync(cfgPath)) throw new SopsError(`${cfgPath} is missing: run \`npm run keys -- init\` first`);
   const oldText = readFileSync(cfgPath, 'utf8');
   const newText = withoutDemoNote(withOperatorSecretsRule(editRuleRecipients(oldText, (cur) => o.edit(cur))));
   const cfg = parseSopsConfig(newText);
-  const out = outDirOf(o);
+  // A mistyped --out would otherwise re-encrypt nothing and still change .sops.yaml.
+  if (!outExists) throw new WriterError(`--out ${out} does not exist: pass --out the folder \`npm run synth\` wrote (default: dist)`);
   const operatorFile = join(o.projectDir, OPERATOR_SECRETS_FILE);
   // [absolute path, path the creation rules are matched against]
   const targets: [string, string][] = [
@@ -236,7 +254,7 @@ export async function updateRecipients(
   const outCopy = join(out, '.sops.yaml');
   const outCopyText = existsSync(outCopy) ? readFileSync(outCopy, 'utf8') : undefined;
   if (outCopyText !== undefined && outCopyText !== newText) changes.push({ path: outCopy, text: newText, expected: outCopyText });
-  if (changes.length > 0) await replaceFiles(o, changes);
+  if (changes.length > 0) await replaceFiles(out, changes);
   const written = changes.map((c) => c.path);
   return {
     recipients: cfg.creationRules[0]?.age ?? [],
@@ -309,14 +327,21 @@ export async function rotateIdentity(
   const keep = (o.keep ?? []).map(checkRecipientArg);
   const { identity, recipient } = await newIdentity();
   let removed: string[] = [];
+  let wroteKey = false;
   const res = await updateRecipients({
     ...o,
     edit: (cur) => {
       removed = cur.filter((r) => !keep.includes(r));
       return [recipient, ...keep.filter((r) => r !== recipient)];
     },
-    before: () => writeIdentityFile(keyFile, identity, recipient),
+    before: () => {
+      writeIdentityFile(keyFile, identity, recipient);
+      wroteKey = true;
+    },
     freshDataKey: true,
+  }).catch((err: unknown) => {
+    if (wroteKey) discardUnusedIdentity(keyFile);
+    throw err;
   });
   return {
     ...res,

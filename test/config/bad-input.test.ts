@@ -6,8 +6,8 @@
  * output folder byte-identical to before, and no secret value (the previous output's decrypted
  * values, the operator's) on stdout or stderr.
  */
-import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,8 +19,9 @@ import { buildStack } from '../../src/apps/stack.js';
 import { MAX_INSTANCE_NAME, staticServiceBand } from '../../src/config/cross-field.js';
 import { DEFAULT_CONFIG, resolveConfig, type StackConfigInput } from '../../src/config/index.js';
 import { MAX_EXTRA_INSTANCES } from '../../src/config/validate.js';
-import { decryptYaml } from '../../src/sops/index.js';
+import { decryptYaml, newIdentity } from '../../src/sops/index.js';
 import { objectsOf } from '../helpers.js';
+import { mount } from '../output/support.js';
 import { DEMO_KEY, PROJECT, readTree } from '../stack/support.js';
 
 const run = promisify(execFile);
@@ -53,20 +54,23 @@ function previousOutput(): string {
 
 interface Outcome { code: number; stdout: string; stderr: string }
 
-/** `npm run synth -- --config <file> --out <out>`, in this process (the CLI's own main()). */
-async function synthInProcess(args: string[]): Promise<Outcome> {
+/** A CLI's main() in this process, its stdout and stderr captured. */
+async function inProcess(main: () => Promise<number>): Promise<Outcome> {
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
   const err = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((stderr += String(c)), true));
   try {
-    const code = await synthMain(args);
+    const code = await main();
     return { code, stdout, stderr };
   } finally {
     out.mockRestore();
     err.mockRestore();
   }
 }
+
+/** `npm run synth -- --config <file> --out <out>`, in this process (the CLI's own main()). */
+const synthInProcess = (args: string[]) => inProcess(() => synthMain(args));
 afterEach(() => vi.restoreAllMocks());
 
 /** `npm run synth` as a person runs it (scripts/synth.mjs), in `cwd` as the project folder. */
@@ -285,6 +289,15 @@ describe.concurrent('bad input the CLI meets while loading (child process, as `n
     expect(r.stderr).toContain('secrets.local.yaml: decypharr-secret/realdebrid-api-key is not a Secret this config requests; did you mean decypharr-secrets/realdebrid-api-key?');
   });
 
+  it('an environment variable naming a Secret or key that does not exist: refused with the closest name, without the value', async () => {
+    const secrets = ['PLAIN-VALUE-env-7a8b9c', 'PLAIN-VALUE-env-0d1e2f'];
+    const p = project();
+    const env = { MEDIA_STACK_SECRET__PLEX_SECRETS__TOKN: secrets[0], MEDIA_STACK_SECRET__PLEX_SECRET__TOKEN: secrets[1] };
+    const r = await synthChild(['--out', p.out], { cwd: p.dir, env });
+    expectRefused(r, p.out, 'env MEDIA_STACK_SECRET__PLEX_SECRETS__TOKN is not a value this config requests', /did you mean MEDIA_STACK_SECRET__PLEX_SECRETS__TOKEN\?/, secrets);
+    expect(r.stderr).toContain('env MEDIA_STACK_SECRET__PLEX_SECRET__TOKEN is not a value this config requests; did you mean MEDIA_STACK_SECRET__PLEX_SECRETS__TOKEN?');
+  });
+
   it('a whitespace-only secret value: refused by name, without the value', async () => {
     const p = project({ 'secrets.local.yaml': 'decypharr-secrets:\n  usenet-pass: "  \\t  "\n' });
     const r = await synthChild(['--out', p.out], { cwd: p.dir });
@@ -312,6 +325,17 @@ describe.concurrent('bad input the CLI meets while loading (child process, as `n
     expectRefused(r, p.out, `cannot load ${join(p.dir, 'gitops/lab.ts')}`, /lab\.ts:1:\d+: ERROR: Top-level await.*rename it to \.mts or add that package\.json/);
   });
 
+  it.each([
+    ['a .ts config compiled as CommonJS (no "type": "module" next to it)', 'gitops/lab.ts'],
+    ['an .mts config', 'gitops/lab.mts'],
+  ])('named exports but no default export in %s: says so, not `config: unknown field`', async (_title, name) => {
+    const p = project({ [name]: "export const config = { cluster: 'lab' };\nexport const note = 'x';\n" });
+    const file = join(p.dir, name);
+    const r = await synthChild(['--config', file, '--out', p.out], { cwd: p.dir });
+    expectRefused(r, p.out, `${file} has no default export (it exports only config, note)`, /write `export default defineConfig\(\{ … \}\)` \(or `export default \{ … \}`\)/);
+    expect(r.stderr).not.toContain('unknown field');
+  });
+
   it('export default null: refused instead of the default config', async () => {
     const p = project({ 'lab.ts': 'export default null;\n' });
     const r = await synthChild(['--config', join(p.dir, 'lab.ts'), '--out', p.out], { cwd: p.dir });
@@ -337,6 +361,84 @@ describe.concurrent('bad input the CLI meets while loading (child process, as `n
     const r = await synthChild(['--config', join(bad.dir, 'gitops/lab.ts'), '--out', bad.out], { cwd: bad.dir });
     expectRefused(r, bad.out, 'timezone:', /not an IANA time zone/);
     expect(r.stderr).not.toContain('default: unknown field');
+  });
+});
+
+/**
+ * The keys commands rewrite .sops.yaml and the output's Secret files in place: a path that cannot
+ * be the output folder, or a folder they cannot write, is refused before anything changes.
+ */
+describe('bad input to `npm run keys`: one line naming the path and the fix, nothing changed', () => {
+  interface KeysProject { dir: string; out: string; home: string; keyFile: string; mounts: string[] }
+  /** A project folder (the repo's .sops.yaml, a previous output in dist/, a file), optionally on a tmpfs made read-only. */
+  function keysProject(readOnly?: 'output' | 'project'): KeysProject {
+    const base = mkdtempSync(join(root, 'keys-'));
+    const dir = join(base, 'repo');
+    const home = join(base, 'home');
+    mkdirSync(dir);
+    mkdirSync(home);
+    const mounts: string[] = [];
+    const onTmpfs = (path: string) => {
+      mkdirSync(path, { recursive: true });
+      mount(['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', path]);
+      mounts.push(path);
+    };
+    if (readOnly === 'project') onTmpfs(dir);
+    const out = join(dir, 'dist');
+    if (readOnly === 'output') onTmpfs(out);
+    cpSync(join(PROJECT, '.sops.yaml'), join(dir, '.sops.yaml'));
+    cpSync(join(PROJECT, 'dist'), out, { recursive: true });
+    writeFileSync(join(dir, 'notes.txt'), 'not a folder\n');
+    for (const m of mounts) mount(['-o', 'remount,ro', m]);
+    return { dir, out, home, keyFile: join(home, 'new.agekey'), mounts };
+  }
+  const unmount = (p: KeysProject) => {
+    for (const m of [...p.mounts].reverse()) spawnSync('umount', [m]);
+  };
+  const keys = (p: KeysProject, args: string[]) => inProcess(() => keysMain(args, { HOME: p.home }, p.dir)); // the demo identity is found by the command itself
+  let recipient: string;
+  beforeAll(async () => {
+    recipient = (await newIdentity()).recipient;
+  });
+
+  const readOnlyLine = (path: string) => new RegExp(`^error: cannot write ${path}/\\S+: the file system is read-only: remount it read-write \\(EROFS\\); nothing was changed\\n$`);
+  type KeysCase = [title: string, args: (p: KeysProject) => string[], message: (p: KeysProject) => string | RegExp, readOnly?: 'output' | 'project'];
+  const KEYS_CASES: readonly KeysCase[] = [
+    ['add with a mistyped --out', (p) => ['add', recipient, '--out', 'dsit'], (p) => `error: --out ${p.dir}/dsit does not exist: pass --out the folder \`npm run synth\` wrote (default: dist); nothing was changed\n`],
+    ['rotate with a --out that does not exist', (p) => ['rotate', '--key-file', p.keyFile, '--out', '/nonexistent'], () => 'error: --out /nonexistent does not exist: pass --out the folder `npm run synth` wrote (default: dist); nothing was changed\n'],
+    ['add with --out a file', () => ['add', recipient, '--out', 'notes.txt'], (p) => `error: refusing to write into ${p.dir}/notes.txt: it is a file, not a folder; move it away or pass --out a folder; nothing was changed\n`],
+    ['init with --out a file', (p) => ['init', '--key-file', p.keyFile, '--out', 'notes.txt'], (p) => `error: refusing to write into ${p.dir}/notes.txt: it is a file, not a folder; move it away or pass --out a folder; nothing was changed\n`],
+    ['rotate with --out /', (p) => ['rotate', '--key-file', p.keyFile, '--out', '/'], () => 'error: refusing to write into /: it is the file system root; pass --out a folder of its own, e.g. ./dist; nothing was changed\n'],
+    ['add into a read-only output folder', () => ['add', recipient], (p) => readOnlyLine(p.out), 'output'],
+    ['rotate into a read-only output folder', (p) => ['rotate', '--key-file', p.keyFile], (p) => readOnlyLine(p.out), 'output'],
+    ['init in a read-only project folder', (p) => ['init', '--key-file', p.keyFile], (p) => readOnlyLine(p.dir), 'project'],
+  ];
+
+  it.each(KEYS_CASES)('%s', async (_title, args, message, readOnly) => {
+    const p = keysProject(readOnly);
+    try {
+      const before = readTree(p.dir);
+      const r = await keys(p, args(p));
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toBe('');
+      const expected = message(p);
+      if (typeof expected === 'string') expect(r.stderr).toBe(expected);
+      else expect(r.stderr).toMatch(expected);
+      expect(readTree(p.dir)).toEqual(before); // .sops.yaml, the output folder, everything
+      expect(existsSync(p.keyFile), 'a new identity nothing is encrypted to was left behind').toBe(false);
+    } finally {
+      unmount(p);
+    }
+  });
+
+  it('the rows are refused because of their path: the same project and command with its own output folder succeed', async () => {
+    const p = keysProject();
+    const before = readTree(p.dir);
+    const r = await keys(p, ['add', recipient]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Re-encrypted [1-9]\d* file\(s\)/);
+    expect(readFileSync(join(p.dir, '.sops.yaml'), 'utf8')).toContain(recipient);
+    expect(readTree(p.dir)).not.toEqual(before);
   });
 });
 

@@ -61,7 +61,7 @@ describe('loadOperatorValues', () => {
     expect(res.warnings).toEqual([]);
   });
 
-  it('reads env vars only for the requested Secrets and keys, and ignores empty ones', async () => {
+  it('reads env vars of the requested Secrets and keys, and ignores empty ones (an unrequested one too)', async () => {
     const res = await loadOperatorValues({
       projectDir: project({}),
       identities: [],
@@ -69,11 +69,29 @@ describe('loadOperatorValues', () => {
       env: {
         MEDIA_STACK_SECRET__PLEX_SECRETS__TOKEN: 'tok',
         MEDIA_STACK_SECRET__PLEX_SECRETS__CLAIM: '',
-        MEDIA_STACK_SECRET__UNKNOWN__KEY: 'x',
+        MEDIA_STACK_SECRET__UNKNOWN__KEY: '',
+        MEDIA_STACK_SECRET_PLEX: 'not our prefix (one underscore)',
         MEDIA_STACK_SECRET__SONARR_SECRETS__API_KEY: 'override-of-a-generated-key',
       },
     });
     expect(res.values).toEqual({ 'plex-secrets': { token: 'tok' }, 'sonarr-secrets': { 'api-key': 'override-of-a-generated-key' } });
+  });
+
+  it('refuses env vars no Secret requests, with the closest requested name (names only)', async () => {
+    const env = {
+      MEDIA_STACK_SECRET__PLEX_SECRETS__TOKEN: 'tok-fine',
+      MEDIA_STACK_SECRET__PLEX_SECRETS__TOKN: 'oops-1',
+      MEDIA_STACK_SECRET__PLEX_SECRET__TOKEN: 'oops-2',
+      MEDIA_STACK_SECRET__SOMETHING_ELSE_ENTIRELY__XYZZY: 'oops-3',
+    };
+    const err = await loadOperatorValues({ projectDir: project({}), env, identities: [], requests }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OperatorValuesError);
+    const msg = (err as Error).message;
+    expect(msg).toContain('(3 problems)');
+    expect(msg).toContain('env MEDIA_STACK_SECRET__PLEX_SECRETS__TOKN is not a value this config requests; did you mean MEDIA_STACK_SECRET__PLEX_SECRETS__TOKEN?');
+    expect(msg).toContain('env MEDIA_STACK_SECRET__PLEX_SECRET__TOKEN is not a value this config requests; did you mean MEDIA_STACK_SECRET__PLEX_SECRETS__TOKEN?');
+    expect(msg).toContain('env MEDIA_STACK_SECRET__SOMETHING_ELSE_ENTIRELY__XYZZY is not a value this config requests Fix the name, or unset it');
+    expect(msg).not.toMatch(/oops|tok-fine/);
   });
 
   it('honours other file names, relative or absolute', async () => {
