@@ -256,8 +256,9 @@ export interface FirstLoginAppConfig extends AppConfig {
   /**
    * Give the web UI its Ingress in `ingress.auth.mode: 'apps'`. Off, because anyone on the LAN who
    * reaches the Ingress before you would claim the admin account: create the login through a
-   * `kubectl port-forward` (docs/post-deploy.md), then set this to true and synth again. In
-   * 'forward-auth' mode the Ingress always exists (the Middleware guards it).
+   * `kubectl port-forward` (docs/post-deploy.md; qBittorrent: docs/downloads-and-database.md),
+   * then set this to true and synth again. In 'forward-auth' mode the Ingress always exists (the
+   * Middleware guards it).
    * @default false
    */
   readonly ingress: boolean;
