@@ -8,7 +8,7 @@ import { PORTS } from '../lib/ports.js';
 import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../lib/pod.js';
 import { streamingStackLabels, storageNodePlacement } from '../lib/placement.js';
 import { addAppClaim, addConfigClaim, addNfsVolume, CLAIMS, configVolume, DFS_ENV, DFS_HOST_SUBDIR, PATHS, symlinkVolume } from '../lib/storage.js';
-import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../lib/workload.js';
+import { addHeadlessService, addIngress, addService, addWorkload, firstLoginIngress, scratchVolume } from '../lib/workload.js';
 
 /** Decypharr serves UI, qBittorrent API (/api/v2), SABnzbd API (/sabnzbd) and WebDAV on one port. */
 export const DECYPHARR_PORT = PORTS.decypharr;
@@ -249,7 +249,8 @@ export class Decypharr extends Component {
     const self = { app: 'decypharr' };
     // Decypharr's sign-up page (POST /register) replaces the credentials for anyone who reaches it,
     // so its UI gets an Ingress only behind a forward-auth login; otherwise use a port-forward.
-    const ingress = cfg.ingress.enabled && cfg.ingress.auth.mode === 'forward-auth';
+    // No opt-in: the page stays open after the first sign-up.
+    const ingress = firstLoginIngress(cfg, false);
     if (ingress) this.addCall({ from: 'ingress-controller', to: self, ports: [DECYPHARR_PORT], why: 'web UI through the ingress' });
     this.addCall({ from: self, to: 'internet', ports: 'any', why: 'Real-Debrid API and usenet providers' });
     for (const arr of arrs) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'import callbacks into the Arr that sent the download' });

@@ -8,7 +8,7 @@ import { appLabels, container, selectorLabels, SHELL_STEP_RESOURCES, withOverrid
 import { storageNodePlacement } from '../lib/placement.js';
 import { addConfigClaim, CLAIMS, configVolume, downloadsVolume, PATHS } from '../lib/storage.js';
 import { PRUNE_DISABLED } from '../output/state.js';
-import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../lib/workload.js';
+import { addHeadlessService, addIngress, addService, addWorkload, firstLoginIngress, scratchVolume } from '../lib/workload.js';
 
 /** gluetun's health server, moved off loopback so kubelet can probe it. */
 export const GLUETUN_HEALTH_PORT = 9999;
@@ -182,17 +182,20 @@ export class QBittorrent extends Component {
     for (const arr of enabledArrs(cfg)) {
       this.addCall({ from: { app: arr.kind, instance: arr.instance }, to: self, ports: [webUi], why: 'qBittorrent as download client' });
     }
-    if (cfg.ingress.enabled) this.addCall({ from: 'ingress-controller', to: self, ports: [webUi], why: 'WebUI through the ingress' });
+    // The image's defaults skip the login for every private address — the ingress controller's
+    // included — so the Ingress waits for the opt-in (docs/post-deploy.md).
+    const ingress = firstLoginIngress(cfg, q.ingress);
+    if (ingress) this.addCall({ from: 'ingress-controller', to: self, ports: [webUi], why: 'WebUI through the ingress' });
 
     addService(this, cfg, { name: 'qbittorrent', instance: 'qbittorrent', ports: [{ name: 'http', port: webUi }] });
     addHeadlessService(this, cfg, { name: 'qbittorrent', instance: 'qbittorrent', ports: [{ name: 'http', port: webUi }] });
-    addIngress(this, cfg, { name: 'qbittorrent', instance: 'qbittorrent', service: 'qbittorrent', port: 'http' });
+    if (ingress) addIngress(this, cfg, { name: 'qbittorrent', instance: 'qbittorrent', service: 'qbittorrent', port: 'http' });
   }
 
   /**
    * Kill switch, layer 2: egress only to the VPN endpoint(s) and cluster DNS (plus, for
-   * ProtonWire, its metadata API on 443); ingress only to the WebUI from the Arrs and the ingress
-   * controller. Emitted even when the namespace-wide policies are off.
+   * ProtonWire, its metadata API on 443); ingress only to the WebUI from the Arrs and (when the
+   * Ingress exists) the ingress controller. Emitted even when the namespace-wide policies are off.
    */
   private addKillSwitchPolicy(cfg: StackConfig): void {
     const q = cfg.apps.qbittorrent;
@@ -209,7 +212,7 @@ export class QBittorrent extends Component {
       egress.push({ to: vpn.bootstrapCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [port(443)] });
     }
     const from: k8s.NetworkPolicyPeer[] = enabledArrs(cfg).map((a) => ({ podSelector: { matchLabels: selectorLabels(a.kind, a.instance) } }));
-    if (cfg.ingress.enabled) from.push({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': cfg.ingress.controllerNamespace } } });
+    if (firstLoginIngress(cfg, q.ingress)) from.push({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': cfg.ingress.controllerNamespace } } });
     setFileName(
       new k8s.KubeNetworkPolicy(this, 'killswitch', {
         metadata: { name: KILL_SWITCH_POLICY, namespace: cfg.namespace, labels: appLabels('qbittorrent') },

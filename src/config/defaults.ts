@@ -84,16 +84,17 @@ export const DEFAULT_CONFIG: StackConfig = {
     sonarr: { enabled: true, extraInstances: [] },
     radarr: { enabled: true, extraInstances: [] },
     prowlarr: { enabled: true },
-    profilarr: { enabled: true },
+    profilarr: { enabled: true, ingress: false },
     decypharr: { enabled: true, dfsHostPath: '/mnt/k8s/decypharr-dfs', nfsClusterIP: '10.43.0.49', usenet: true },
     plex: { enabled: true, serviceType: 'LoadBalancer', gpu: true, renderGroupId: 109, placement: 'gpu-node' },
     clusterplex: { enabled: true, workers: 1, workerSelectionStrategy: 'LOAD_RANK' },
-    pulsarr: { enabled: true },
+    pulsarr: { enabled: true, ingress: false },
     intelGpuPlugin: { enabled: true, sharedDevNum: 4, namespace: 'kube-system' },
     // Seed-004 components: available, off in the seed-000 default.
     postgres: { enabled: false, apps: ['sonarr', 'radarr', 'prowlarr'], backupSchedule: '30 3 * * *', backupRetention: 7, backupSize: '20Gi' },
     qbittorrent: {
       enabled: false,
+      ingress: false,
       webUiPort: 8080,
       downloadsSize: '500Gi',
       vpn: {

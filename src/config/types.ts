@@ -247,6 +247,23 @@ export interface AppConfig {
   readonly configSize?: string;
 }
 
+/**
+ * An app whose web UI has no login until its first admin account is created — and whoever opens
+ * it first creates that account (Profilarr, Pulsarr), or that lets every private address in
+ * without one (qBittorrent with the image's defaults).
+ */
+export interface FirstLoginAppConfig extends AppConfig {
+  /**
+   * Give the web UI its Ingress in `ingress.auth.mode: 'apps'`. Off, because anyone on the LAN who
+   * reaches the Ingress before you would claim the admin account: create the login through a
+   * `kubectl port-forward` (docs/post-deploy.md; qBittorrent: docs/downloads-and-database.md),
+   * then set this to true and synth again. In 'forward-auth' mode the Ingress always exists (the
+   * Middleware guards it).
+   * @default false
+   */
+  readonly ingress: boolean;
+}
+
 export interface ArrInstanceConfig extends AppConfig {
   /**
    * Extra instances of this app (e.g. `['4k']` → `sonarr-4k`) with their own volume, API key and
@@ -402,7 +419,7 @@ export interface VpnConfig {
   readonly portForwarding: boolean;
 }
 
-export interface QBittorrentConfig extends AppConfig {
+export interface QBittorrentConfig extends FirstLoginAppConfig {
   /** WebUI port (`QBT_WEBUI_PORT`). @default 8080 */
   readonly webUiPort: number;
   /** Size of the shared downloads volume (Longhorn RWX; host path `<root>/downloads` otherwise). @default '500Gi' */
@@ -453,7 +470,7 @@ export interface AppsConfig {
   /** Prowlarr (indexers, port 9696). @default - enabled */
   readonly prowlarr: AppConfig;
   /** Profilarr v2 (quality profiles, port 6868). @default - enabled */
-  readonly profilarr: AppConfig;
+  readonly profilarr: FirstLoginAppConfig;
   /** Decypharr (debrid/usenet client with the DFS mount and its NFS export). @default - enabled */
   readonly decypharr: DecypharrConfig;
   /** Plex Media Server (port 32400). @default - enabled, with the GPU, on the GPU node */
@@ -461,7 +478,7 @@ export interface AppsConfig {
   /** ClusterPlex orchestrator and GPU workers. @default - enabled, 1 worker */
   readonly clusterplex: ClusterPlexConfig;
   /** Pulsarr (Plex watchlists → Sonarr/Radarr, port 3003). @default - enabled */
-  readonly pulsarr: AppConfig;
+  readonly pulsarr: FirstLoginAppConfig;
   /** Intel GPU device plugin (infrastructure). @default - enabled, 4 containers per GPU */
   readonly intelGpuPlugin: GpuPluginConfig;
   /** PostgreSQL for the *arr apps (seed 004). @default - disabled */

@@ -124,7 +124,7 @@ export const CONFIG_SCHEMA = node({
     sonarr: app({ extraInstances }),
     radarr: app({ extraInstances }),
     prowlarr: app(),
-    profilarr: app(),
+    profilarr: app({ ingress: bool }),
     decypharr: app({ dfsHostPath: hostPath, nfsClusterIP: ipv4, usenet: bool }),
     plex: app({
       serviceType: oneOf(['LoadBalancer', 'ClusterIP', 'NodePort']),
@@ -134,7 +134,7 @@ export const CONFIG_SCHEMA = node({
       placement: oneOf(['gpu-node', 'storage-nodes']),
     }),
     clusterplex: app({ workers: int(0, 16), workerSelectionStrategy: oneOf(['LOAD_RANK', 'LOAD_CPU', 'LOAD_TASKS', 'RR']) }),
-    pulsarr: app(),
+    pulsarr: app({ ingress: bool }),
     intelGpuPlugin: app({ sharedDevNum: int(1, 64), namespace: dnsLabel }),
     postgres: app({
       apps: strList(oneOf(['sonarr', 'radarr', 'prowlarr'])),
@@ -143,6 +143,7 @@ export const CONFIG_SCHEMA = node({
       backupSize: storageSize,
     }),
     qbittorrent: app({
+      ingress: bool,
       webUiPort: int(1024, 65535),
       downloadsSize: storageSize,
       vpn: node({

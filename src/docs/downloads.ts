@@ -156,8 +156,9 @@ function qbittorrent(f: Facts, md: Md): void {
   if (url) steps.push(`Open ${url}.`);
   else if (svc) steps.push(`Forward the WebUI and open http://localhost:${port}: ${c(`kubectl port-forward -n ${w.namespace} svc/${svc.name} ${port}:${port}`)}.`);
   if (main.image.includes('home-operations/qbittorrent')) {
+    const waits = !url && f.v.cfg.ingress.enabled;
     steps.push(
-      `The image's default configuration bypasses the login for the private ranges ${c('10.0.0.0/8')}, ${c('172.16.0.0/12')} and ${c('192.168.0.0/16')} (Tools › Options › WebUI › "Bypass authentication for clients in whitelisted IP subnets"): the Arrs, and everyone coming through the ingress controller (whose pod address is private), get in without a password. Set a user name and password there anyway; if you turn the bypass off, enter them in each Arr's qBittorrent download client too.`,
+      `The image's default configuration skips the login for localhost (${c('WebUI\\LocalHostAuth=false')}: the port-forward arrives there) and for the private ranges ${c('10.0.0.0/8')}, ${c('172.16.0.0/12')} and ${c('192.168.0.0/16')} (Tools › Options › WebUI › "Bypass authentication for clients in whitelisted IP subnets"): the Arrs get in without a password, and so would everyone coming through the ingress controller, whose pod address is private${waits ? ' — which is why it has no Ingress yet' : ''}. Set a user name and password there${url ? ' anyway' : ''}; ${waits ? 'before you give it an Ingress, turn the bypass off and enter them' : 'if you turn the bypass off, enter them'} in each Arr's qBittorrent download client too (the hourly wiring leaves an existing client's settings alone).${waits ? ` ${f.ingressOptIn('qbittorrent')}` : ''}`,
     );
   } else {
     steps.push(`Log in as ${c('admin')} with the temporary password qBittorrent prints to its log at the first start (${c(f.logs(w, main.name) + ' | grep -i password')}), then set your own under Tools › Options › WebUI.`);

@@ -105,6 +105,17 @@ export class Facts {
     return ing?.spec.tls?.length ? 'https' : 'http';
   }
 
+  /**
+   * The step after the first login of an app whose Ingress waits for `apps.<app>.ingress`
+   * (FirstLoginAppConfig): opt in and synth again. Empty when the ingress is off altogether.
+   */
+  ingressOptIn(app: 'profilarr' | 'pulsarr' | 'qbittorrent'): string {
+    const ing = this.v.cfg.ingress;
+    if (!ing.enabled) return '';
+    const host = `${ing.tlsSecretName ? 'https' : 'http'}://${app}.${ing.domain}`;
+    return `Once the login exists, set ${c(`apps.${app}.ingress: true`)} in your config, synth and commit: Flux adds its Ingress ${c(host)} (and lets the ingress controller through its NetworkPolicy).`;
+  }
+
   /** Where users open the UI of a workload. */
   uiUrl(w: Workload): string | undefined {
     const svc = this.svc(w);
@@ -868,9 +879,23 @@ function postDeploy(f: Facts): string {
   const profilarr = f.one('profilarr');
   if (profilarr && arrs.length) {
     md.h(2, 'Profilarr');
-    md.p(
-      `Open ${f.uiUrl(profilarr) ?? 'Profilarr'} (its ${c('ORIGIN')} is ${c(envValue(f.main(profilarr), 'ORIGIN') ?? '?')}: open it at exactly that URL, or logins fail the CSRF check). Set the admin password, add ${arrs.map((w) => `${c(w.name)} (${c(f.url(w) ?? '')})`).join(', ')} with their API keys, pick profiles from the database and sync. Repeat the sync when the database updates.`,
-    );
+    const origin = envValue(f.main(profilarr), 'ORIGIN') ?? '?';
+    const rest = `add ${arrs.map((w) => `${c(w.name)} (${c(f.url(w) ?? '')})`).join(', ')} with their API keys, pick profiles from the database and sync. Repeat the sync when the database updates.`;
+    const url = f.uiUrl(profilarr);
+    const svc = f.svc(profilarr);
+    if (url || !svc) {
+      md.p(`Open ${url ?? 'Profilarr'} (its ${c('ORIGIN')} is ${c(origin)}: open it at exactly that URL, or logins fail the CSRF check). Set the admin password, ${rest}`);
+    } else {
+      md.p(
+        `Its first visit creates the admin account (${c('/auth/setup')}), so it has no Ingress yet. Create the account through a port-forward — with ${c('curl')}, because the form only accepts requests from its ${c('ORIGIN')} ${c(origin)} (CSRF check); pick the user name and password:`,
+      );
+      md.sh([
+        `kubectl -n ${profilarr.namespace} port-forward svc/${svc.name} ${svc.port}:${svc.port} &`,
+        `curl -fsS -o /dev/null -w '%{http_code}\\n' -H 'Origin: ${origin}' --data-urlencode username=admin --data-urlencode 'password=<password>' --data-urlencode 'confirmPassword=<password>' http://localhost:${svc.port}/auth/setup   # 303: created`,
+        'kill %1',
+      ]);
+      md.p(`${f.ingressOptIn('profilarr')} Sign in at ${c(origin)} and ${rest}`);
+    }
   }
 
   const pulsarr = f.one('pulsarr');
@@ -878,8 +903,14 @@ function postDeploy(f: Facts): string {
     const seeded = ['sonarrBaseUrl', 'radarrBaseUrl'].map((k) => envValue(f.main(pulsarr), k)).filter(Boolean);
     const others = arrs.filter((w) => !seeded.includes(f.url(w)));
     md.h(2, 'Pulsarr');
+    const url = f.uiUrl(pulsarr);
+    const svc = f.svc(pulsarr);
+    const open =
+      url || !svc
+        ? `Open ${url ?? 'Pulsarr'} and create the admin user.`
+        : `Its first visit creates the admin user (${c('POST /v1/users/create-admin')} is open until one exists), so it has no Ingress yet: run ${c(`kubectl -n ${pulsarr.namespace} port-forward svc/${svc.name} ${svc.port}:${svc.port}`)}, open ${c(`http://localhost:${svc.port}`)} and create the admin user. ${f.ingressOptIn('pulsarr')}`;
     md.p(
-      `Open ${f.uiUrl(pulsarr) ?? 'Pulsarr'} and create the admin user. ${seeded.length ? `It starts with ${seeded.map((s) => c(s!)).join(' and ')} (seeded from the environment); check the root folder and quality profile of each.` : ''}${others.length ? ` Add ${others.map((w) => c(w.name)).join(', ')} in its UI (${others.map((w) => c(f.url(w) ?? '')).join(', ')}).` : ''} Watchlisted items reach ${f.arrKinds} at the next sync.`,
+      `${open} ${seeded.length ? `It starts with ${seeded.map((s) => c(s!)).join(' and ')} (seeded from the environment); check the root folder and quality profile of each.` : ''}${others.length ? ` Add ${others.map((w) => c(w.name)).join(', ')} in its UI (${others.map((w) => c(f.url(w) ?? '')).join(', ')}).` : ''} Watchlisted items reach ${f.arrKinds} at the next sync.`,
     );
   }
   return md.toString();

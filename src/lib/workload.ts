@@ -99,6 +99,15 @@ export function addHeadlessService(scope: Construct, cfg: StackConfig, p: Omit<S
   return addService(scope, cfg, { ...p, name: `${p.name}-headless`, clusterIP: 'None', fileName: 'service-headless.yaml' });
 }
 
+/**
+ * Whether a web UI that has no login of its own until its first account exists (whoever reaches it
+ * first creates it) gets an Ingress: always behind a forward-auth Middleware, and in 'apps' mode
+ * only once the operator opts in after creating that login through a port-forward.
+ */
+export function firstLoginIngress(cfg: StackConfig, optIn: boolean): boolean {
+  return cfg.ingress.enabled && (cfg.ingress.auth.mode === 'forward-auth' || optIn);
+}
+
 /** `<name>.<domain>` through the configured ingress class. */
 /** Traefik's annotation that puts Middlewares in front of an Ingress's routers. */
 export const TRAEFIK_MIDDLEWARES = 'traefik.ingress.kubernetes.io/router.middlewares';

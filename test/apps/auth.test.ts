@@ -13,7 +13,17 @@ const SERVARR = [
   ['prowlarr', 'PROWLARR'],
 ] as const;
 
-const postDeploy = (cfg: StackConfigInput) => generateDocs(docsInputOf(cfg)).find((f) => f.path === 'docs/post-deploy.md')!.content;
+const page = (cfg: StackConfigInput, path: string) => generateDocs(docsInputOf(cfg)).find((f) => f.path === path)!.content;
+const postDeploy = (cfg: StackConfigInput) => page(cfg, 'docs/post-deploy.md');
+/** The second design's qBittorrent (its VPN needs an endpoint and a server to synth). */
+const QBT_ON = { enabled: true, vpn: { endpointCidrs: ['203.0.113.10/32'], serverHostnames: ['node-nl-05.protonvpn.net'] } } as const;
+/** The apps whose first visit creates (or skips) the admin login; see FirstLoginAppConfig. */
+const FIRST_LOGIN = ['profilarr', 'pulsarr', 'qbittorrent'] as const;
+const CONTROLLER = '"kubernetes.io/metadata.name":"kube-system"';
+const ingressNames = (objects: { kind: string; metadata: { name?: string } }[]) => objects.filter((o) => o.kind === 'Ingress').map((o) => o.metadata.name);
+/** Every ingress rule of the app's policies (namespace-wide allow-<app>, and qBittorrent's kill switch). */
+const admitted = (objects: any[], app: string) =>
+  JSON.stringify(objects.filter((o) => o.kind === 'NetworkPolicy' && [`allow-${app}`, 'qbittorrent-vpn-killswitch'].includes(o.metadata.name) && (o.metadata.name !== 'qbittorrent-vpn-killswitch' || app === 'qbittorrent')).map((o) => o.spec.ingress));
 
 describe("logins on the web UIs: the apps' own (default)", () => {
   const { objects, find } = objectsOf({ apps: { sonarr: { extraInstances: ['4k'] } } });
@@ -39,6 +49,53 @@ describe("logins on the web UIs: the apps' own (default)", () => {
     const policy = find('NetworkPolicy', 'allow-decypharr');
     expect(JSON.stringify(policy.spec.ingress)).not.toContain('"kubernetes.io/metadata.name":"kube-system"');
     for (const o of objects.filter((x) => x.kind === 'Ingress')) expect(o.metadata.annotations?.[ANNOTATION]).toBeUndefined();
+  });
+
+  describe('Profilarr, Pulsarr and qBittorrent (first visit claims the login): no Ingress until opted in', () => {
+    const { objects: o } = objectsOf({ apps: { qbittorrent: QBT_ON } });
+
+    it.each(FIRST_LOGIN)('%s has no Ingress, and the ingress controller may not reach it', (app) => {
+      expect(ingressNames(o)).not.toContain(app);
+      expect(admitted(o, app)).not.toBe('');
+      expect(admitted(o, app)).not.toContain(CONTROLLER);
+    });
+
+    it('the post-deploy runbook creates the Profilarr account through a port-forward with its ORIGIN, and Pulsarr\'s admin, then says how to opt in', () => {
+      const md = postDeploy({});
+      expect(md).toContain('kubectl -n media port-forward svc/profilarr 6868:6868 &');
+      expect(md).toContain("-H 'Origin: http://profilarr.homelab' --data-urlencode username=admin");
+      expect(md).toContain('http://localhost:6868/auth/setup');
+      expect(md).toContain('`kubectl -n media port-forward svc/pulsarr 3003:3003`');
+      for (const app of ['profilarr', 'pulsarr']) expect(md).toContain(`set \`apps.${app}.ingress: true\` in your config, synth and commit: Flux adds its Ingress \`http://${app}.homelab\``);
+      expect(md).not.toContain('Open http://profilarr.homelab');
+    });
+
+    it('the qBittorrent runbook forwards the WebUI and says to turn the subnet bypass off before opting in', () => {
+      const md = page({ apps: { qbittorrent: QBT_ON } }, 'docs/downloads-and-database.md');
+      expect(md).toContain('`kubectl port-forward -n media svc/qbittorrent 8080:8080`');
+      expect(md).toContain('before you give it an Ingress, turn the bypass off');
+      expect(md).toContain('set `apps.qbittorrent.ingress: true`');
+    });
+
+    it('opting in (after the first login) gives each its Ingress, without a Middleware, and admits the controller', () => {
+      const optedIn = { apps: { profilarr: { ingress: true }, pulsarr: { ingress: true }, qbittorrent: { ...QBT_ON, ingress: true } } };
+      const { objects: on } = objectsOf(optedIn);
+      for (const app of FIRST_LOGIN) {
+        expect(ingressNames(on)).toContain(app);
+        expect(admitted(on, app)).toContain(CONTROLLER);
+        expect(on.find((x) => x.kind === 'Ingress' && x.metadata.name === app)!.metadata.annotations?.[ANNOTATION]).toBeUndefined();
+      }
+      const md = postDeploy(optedIn);
+      expect(md).toContain('Open http://profilarr.homelab');
+      expect(md).toContain('Open http://pulsarr.homelab and create the admin user.');
+      expect(md).not.toContain('apps.profilarr.ingress');
+      expect(page(optedIn, 'docs/downloads-and-database.md')).not.toContain('apps.qbittorrent.ingress');
+    });
+
+    it.each(FIRST_LOGIN)('rejects a non-boolean apps.%s.ingress naming the field', (app) => {
+      const input = { apps: { [app]: { ingress: 'yes' } } } as unknown as StackConfigInput;
+      expect(() => resolveConfig(input)).toThrow(`apps.${app}.ingress`);
+    });
   });
 
   it('the post-deploy runbook creates the first user of every instance through its API with its key', () => {
@@ -68,9 +125,13 @@ describe('logins on the web UIs: forward-auth', () => {
     expect(env[`${prefix}__AUTH__APIKEY`]).toEqual({ secretKeyRef: { name: `${name}-secrets`, key: 'api-key' } });
   });
 
-  it('every UI Ingress but Plex carries the Middleware; Decypharr gets its Ingress back', () => {
-    const ingresses = objects.filter((o) => o.kind === 'Ingress');
-    expect(ingresses.map((o) => o.metadata.name)).toContain('decypharr');
+  it('every UI Ingress but Plex carries the Middleware; Decypharr, Profilarr, Pulsarr and qBittorrent get their Ingress without an opt-in', () => {
+    const { objects: withQbt } = objectsOf({ ...FORWARD_AUTH, apps: { qbittorrent: QBT_ON } });
+    for (const app of ['decypharr', ...FIRST_LOGIN]) {
+      expect(ingressNames(withQbt)).toContain(app);
+      if (app !== 'decypharr') expect(admitted(withQbt, app)).toContain(CONTROLLER);
+    }
+    const ingresses = withQbt.filter((o) => o.kind === 'Ingress');
     for (const o of ingresses) expect(o.metadata.annotations?.[ANNOTATION], o.metadata.name).toBe(o.metadata.name === 'plex' ? undefined : MIDDLEWARE);
     expect(ingresses.filter((o) => o.metadata.annotations?.[ANNOTATION]).length).toBeGreaterThanOrEqual(6);
   });

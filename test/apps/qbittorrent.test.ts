@@ -87,21 +87,23 @@ describe('qBittorrent behind gluetun', () => {
     expect(find('NetworkPolicy', KILL_SWITCH_POLICY).spec.egress).toHaveLength(2);
   });
 
-  it('lets only Sonarr, Radarr and the ingress controller in, on the WebUI port', () => {
+  const ARR_PEERS = [
+    { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'sonarr', 'app.kubernetes.io/instance': 'sonarr' } } },
+    { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'radarr', 'app.kubernetes.io/instance': 'radarr' } } },
+  ];
+  const CONTROLLER_PEER = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } };
+
+  it('lets only Sonarr and Radarr in, on the WebUI port, while it has no Ingress (default)', () => {
     const ks = find('NetworkPolicy', KILL_SWITCH_POLICY).spec;
     expect(ks.podSelector.matchLabels).toEqual(QBT);
-    expect(ks.ingress).toEqual([
-      {
-        from: [
-          { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'sonarr', 'app.kubernetes.io/instance': 'sonarr' } } },
-          { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'radarr', 'app.kubernetes.io/instance': 'radarr' } } },
-          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } },
-        ],
-        ports: [{ protocol: 'TCP', port: 8080 }],
-      },
-    ]);
+    expect(ks.ingress).toEqual([{ from: ARR_PEERS, ports: [{ protocol: 'TCP', port: 8080 }] }]);
     // …and the Arrs may call it (their own egress policies).
     expect(find('NetworkPolicy', 'allow-sonarr').spec.egress).toContainEqual({ to: [{ podSelector: { matchLabels: QBT } }], ports: [{ protocol: 'TCP', port: 8080 }] });
+  });
+
+  it('admits the ingress controller too once the Ingress is opted in', () => {
+    const { find: f } = objectsOf({ apps: { qbittorrent: { ...ON.apps.qbittorrent, ingress: true } } });
+    expect(f('NetworkPolicy', KILL_SWITCH_POLICY).spec.ingress).toEqual([{ from: [...ARR_PEERS, CONTROLLER_PEER], ports: [{ protocol: 'TCP', port: 8080 }] }]);
   });
 
   it('keeps the kill switch when the namespace-wide policies are off', () => {
