@@ -45,6 +45,14 @@ export class MediaNamespace extends Component {
   }
 }
 
+/**
+ * Mount options of the RWX share. They replace Longhorn's defaults as a whole (longhorn-manager
+ * csi/node_server.go: `vers=4.1,noresvport,timeo=600,retrans=5` + `softerr`), so the version and
+ * noresvport are repeated. Decypharr, the Arrs and arr-wiring write the symlink library: `hard`,
+ * since a soft timeout fails writes midway (nfs(5)); a share manager that moves makes I/O wait.
+ */
+export const LONGHORN_RWX_NFS_OPTIONS = ['vers=4.1', 'noresvport', 'hard', 'timeo=600', 'retrans=5'] as const;
+
 /** StorageClasses the stack needs (Longhorn mode): the RWX class of the symlink library. */
 export class StorageClasses extends Component {
   constructor(scope: Construct, id: string, cfg: StackConfig) {
@@ -66,7 +74,7 @@ export class StorageClasses extends Component {
           numberOfReplicas: String(cfg.storage.rwxReplicas),
           staleReplicaTimeout: '2880',
           migratable: 'false',
-          nfsOptions: 'soft,timeo=600,retrans=5',
+          nfsOptions: LONGHORN_RWX_NFS_OPTIONS.join(','),
         },
       }),
       'storageclass-longhorn-rwx.yaml',
