@@ -1349,7 +1349,8 @@ function verification(f: Facts): string {
       const p = f.claimPath(plex, claim);
       if (p) cmds.push(f.exec(plex, ctr, `ls ${p}`));
     }
-    if (dfs) cmds.push(f.exec(plex, ctr, `test -d ${dfs.path}`) + ' && echo "DFS accessible"');
+    // Decypharr's own readiness check: the directory alone is there without the mount too.
+    if (dfs) cmds.push(f.exec(plex, ctr, dfs.readiness ?? `test -d ${dfs.path}`) + ' && echo "DFS accessible"');
     const plugin = v.workloads.find((w) => w.kind === 'DaemonSet' && w.app.includes('gpu'));
     const resource = gpuResource(v);
     if (plugin) cmds.push(`kubectl get daemonset ${plugin.name} -n ${plugin.namespace}`);

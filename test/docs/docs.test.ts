@@ -222,6 +222,7 @@ describe('the DFS runbooks follow the mount layout', () => {
         // A bare grep for the path also matches the host directory and the bind underneath.
         expect(md).not.toMatch(/grep \/mnt\/dfs\S* \/proc\/mounts/);
         if (doc === 'docs/verification.md' || !cfg.storage) expect(md).toContain(`kubectl exec decypharr-0 -n media -c decypharr -- test -f ${path}/version.txt && echo "DFS mounted"`);
+        if (doc === 'docs/verification.md') expect(md).toContain(`kubectl exec plex-0 -n media -c plex -- test -f ${path}/version.txt && echo "DFS accessible"`);
       }
     }
   });
