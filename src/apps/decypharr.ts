@@ -7,7 +7,7 @@ import { IMAGES } from '../lib/images.js';
 import { PORTS } from '../lib/ports.js';
 import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../lib/pod.js';
 import { streamingStackLabels, storageNodePlacement } from '../lib/placement.js';
-import { addAppClaim, addConfigClaim, addNfsVolume, CLAIMS, configVolume, DFS_ENV, DFS_HOST_SUBDIR, PATHS, symlinkVolume } from '../lib/storage.js';
+import { addAppClaim, addConfigClaim, addNfsVolume, CLAIMS, configVolume, DFS_ENV, DFS_HOST_SUBDIR, dfsPath, PATHS, symlinkVolume } from '../lib/storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, firstLoginIngress, scratchVolume } from '../lib/workload.js';
 
 /** Decypharr serves UI, qBittorrent API (/api/v2), SABnzbd API (/sabnzbd) and WebDAV on one port. */
@@ -64,16 +64,17 @@ const DETACH_DFS = 'while grep -qF " $DFS_SHARED_DIR " /proc/mounts; do umount -
  * - hands the subdirectory to PUID:PGID: the entrypoint drops to that user with su-exec, and the
  *   setuid fusermount3 refuses a non-root user without write access to the mount point (kubelet
  *   created the host path root:root 0755 and never applies fsGroup to host paths);
- * - binds it at the path the symlinks point into (`mount_path`). A bind of a shared mount joins its
- *   peer group, so the FUSE mount on it reaches the node, and the volume root itself stays a plain
- *   directory the next pod can always mount.
+ * - binds it at the path the symlinks point into (`mount_path`) unless that is the subdirectory
+ *   itself (single node, where the readers bind the host directory). A bind of a shared mount
+ *   joins its peer group, so the FUSE mount on it reaches the node, and the volume root itself
+ *   stays a plain directory the next pod can always mount.
  */
 export const DECYPHARR_START_SCRIPT = [
   'set -eu',
   DETACH_DFS,
   'mkdir -p "$DFS_SHARED_DIR" "$DFS_MOUNT_POINT"',
   'chown "$PUID:$PGID" "$DFS_SHARED_DIR"',
-  'mount -o bind "$DFS_SHARED_DIR" "$DFS_MOUNT_POINT"',
+  '[ "$DFS_MOUNT_POINT" = "$DFS_SHARED_DIR" ] || mount -o bind "$DFS_SHARED_DIR" "$DFS_MOUNT_POINT"',
   `exec ${DECYPHARR_ENTRYPOINT} "$@"`,
 ].join('\n');
 
@@ -108,6 +109,7 @@ export class Decypharr extends Component {
     });
     const d = cfg.apps.decypharr;
     const singleNode = cfg.storage.mode === 'hostPath';
+    const dfs = dfsPath(cfg);
 
     this.addSecret('decypharr-secrets', [
       { key: 'realdebrid-api-key', source: { kind: 'operator', description: 'Real-Debrid API token (https://real-debrid.com/apitoken)' } },
@@ -129,7 +131,7 @@ export class Decypharr extends Component {
       UMASK: '002',
       // Read by DECYPHARR_START_SCRIPT and DECYPHARR_PRE_STOP.
       [DFS_ENV.sharedDir]: DFS_SHARED_DIR,
-      [DFS_ENV.mountPoint]: PATHS.dfs,
+      [DFS_ENV.mountPoint]: dfs,
       TZ: cfg.timezone,
       DECYPHARR_LOG_LEVEL: 'info',
       // UI login (sign-up on the first visit); the Arrs keep authenticating by URL + API key.
@@ -165,7 +167,7 @@ export class Decypharr extends Component {
       download_folder: DECYPHARR_DOWNLOAD_FOLDER,
       default_download_action: 'symlink',
       categories: arrs.map((a) => a.instance),
-      mount: { type: 'dfs', mount_path: PATHS.dfs, dfs: { cache_dir: '/app/cache/dfs', uid: cfg.uid, gid: cfg.gid } },
+      mount: { type: 'dfs', mount_path: dfs, dfs: { cache_dir: '/app/cache/dfs', uid: cfg.uid, gid: cfg.gid } },
     };
     setFileName(
       new k8s.KubeConfigMap(this, 'seed-config', {
@@ -212,7 +214,7 @@ export class Decypharr extends Component {
             ],
             // Ready once the DFS is mounted (what every reader waits for); alive while the API
             // answers (/version is public and exempt from the first-run setup redirect).
-            probes: { check: dfsMountedCheck(PATHS.dfs), livenessCheck: { http: '/version', port: 'http' } },
+            probes: { check: dfsMountedCheck(dfs), livenessCheck: { http: '/version', port: 'http' } },
             lifecycle: { preStop: { exec: { command: ['sh', '-c', DECYPHARR_PRE_STOP] } } },
             resources: withOverrides({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '1Gi' }, d.resources),
             security: { privileged: true, runAsRoot: true, readOnlyRootFilesystem: false, dropAll: false },

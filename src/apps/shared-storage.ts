@@ -45,6 +45,14 @@ export class MediaNamespace extends Component {
   }
 }
 
+/**
+ * Mount options of the RWX share. They replace Longhorn's defaults as a whole (longhorn-manager
+ * csi/node_server.go: `vers=4.1,noresvport,timeo=600,retrans=5` + `softerr`), so the version and
+ * noresvport are repeated. Decypharr, the Arrs and arr-wiring write the symlink library: `hard`,
+ * since a soft timeout fails writes midway (nfs(5)); a share manager that moves makes I/O wait.
+ */
+export const LONGHORN_RWX_NFS_OPTIONS = ['vers=4.1', 'noresvport', 'hard', 'timeo=600', 'retrans=5'] as const;
+
 /** StorageClasses the stack needs (Longhorn mode): the RWX class of the symlink library. */
 export class StorageClasses extends Component {
   constructor(scope: Construct, id: string, cfg: StackConfig) {
@@ -56,7 +64,13 @@ export class StorageClasses extends Component {
     });
     setFileName(
       new k8s.KubeStorageClass(this, 'rwx', {
-        metadata: { name: cfg.storage.rwxStorageClass, labels: { 'app.kubernetes.io/part-of': 'media-stack' } },
+        metadata: {
+          name: cfg.storage.rwxStorageClass,
+          labels: { 'app.kubernetes.io/part-of': 'media-stack' },
+          // A StorageClass's parameters are immutable: Flux recreates it when they change (e.g. the
+          // nfsOptions), which leaves existing PVs alone; without this the apply fails forever.
+          annotations: { 'kustomize.toolkit.fluxcd.io/force': 'enabled' },
+        },
         provisioner: 'driver.longhorn.io',
         allowVolumeExpansion: true,
         // The symlink library is state: keep the volume when its claim is deleted by mistake.
@@ -66,7 +80,7 @@ export class StorageClasses extends Component {
           numberOfReplicas: String(cfg.storage.rwxReplicas),
           staleReplicaTimeout: '2880',
           migratable: 'false',
-          nfsOptions: 'soft,timeo=600,retrans=5',
+          nfsOptions: LONGHORN_RWX_NFS_OPTIONS.join(','),
         },
       }),
       'storageclass-longhorn-rwx.yaml',

@@ -1,5 +1,5 @@
 import type { OutputFile } from '../output/layout.js';
-import { fuseMountPaths, isWorkload, mermaidId, StackView, type ContainerJson, type ResolvedEdge, type VolumeJson, type Workload } from './model.js';
+import { fuseMountPaths, isWorkload, mermaidId, mountCovers, StackView, type ContainerJson, type ResolvedEdge, type VolumeJson, type Workload } from './model.js';
 
 /**
  * The architecture page (`docs/architecture.md`): Mermaid diagrams generated from the synthesized
@@ -239,11 +239,14 @@ export function dataFlow(v: StackView): { diagram: string; steps: string[] } {
   const mounts = mountsOf(v).filter((m) => ids.has(workloadNodeId(m.workload)));
   body.push(...callBody);
   const bidirectional = mounts.find((m) => m.propagation === 'Bidirectional');
-  const fuse = bidirectional && { ...bidirectional, path: fuseMountPaths(bidirectional.container, bidirectional.path).path };
+  const fusePaths = bidirectional && fuseMountPaths(bidirectional.container, bidirectional.path);
+  const fuse = bidirectional && fusePaths && { ...bidirectional, path: fusePaths.path };
+  // Where the mount is on the node: the host path plus the subdirectory it sits in (never the volume root).
+  const fuseOnNode = bidirectional && fusePaths && /^host path ([^<\s]+)/.exec(bidirectional.volume.label)?.[1]?.concat(fusePaths.sharedPath.slice(bidirectional.path.length));
   if (fuse) {
     node(fuse.volume.id, `${fuse.volume.id}[(${q(`DFS: FUSE mount<br/>${fuse.volume.label}`)})]`);
     body.push(`  ${workloadNodeId(fuse.workload)} ==>|${q(`${fuse.container.name} mounts the debrid library at ${fuse.path}`)}| ${fuse.volume.id}`);
-    steps.push(`\`${fuse.workload.name}\` (container \`${fuse.container.name}\`) serves the debrid library as a FUSE file system (DFS) at \`${fuse.path}\`, propagated to the node's ${fuse.volume.label.split('<br/>')[0]}.`);
+    steps.push(`\`${fuse.workload.name}\` (container \`${fuse.container.name}\`) serves the debrid library as a FUSE file system (DFS) at \`${fuse.path}\`, propagated to the node's ${fuseOnNode ? `host path ${fuseOnNode}` : fuse.volume.label.split('<br/>')[0]}.`);
     const sidecar = mounts.find((m) => m.volume.id === fuse.volume.id && m !== bidirectional && m.workload === fuse.workload);
     const exportClaim = mounts.find((m) => /^pvc\/[^<]+<br\/>NFS [0-9.]+:/.test(m.volume.label) && m.path === fuse.path);
     if (sidecar && exportClaim) {
@@ -266,14 +269,14 @@ export function dataFlow(v: StackView): { diagram: string; steps: string[] } {
     if (importers.length) steps.push(`${names(importers.map((m) => m.workload))} import the symlinks into their root folders under \`${importers[0]!.path}\` (same paths in every pod, so the links resolve everywhere).`);
     const readers = mounts.filter((m) => m.volume.id === symlinkWrite.volume.id && m.readOnly);
     for (const m of readers) body.push(`  ${m.volume.id} -->|${q(`read at ${m.path}`)}| ${workloadNodeId(m.workload)}`);
-    const dfsReaders = fuse ? mounts.filter((m) => m.path === fuse.path && m.workload !== fuse.workload && readers.some((r) => r.workload === m.workload)) : [];
+    const dfsReaders = fuse ? mounts.filter((m) => mountCovers(m.path, fuse.path) && m.workload !== fuse.workload && readers.some((r) => r.workload === m.workload)) : [];
     for (const m of dfsReaders) {
-      // On a single node readers mount the FUSE mount's own host subdirectory, not Decypharr's volume.
+      // A reader's own volume (none on a single node: readers mount Decypharr's host directory).
       if (!nodes.has(m.volume.id)) {
         node(m.volume.id, `${m.volume.id}[(${q(m.volume.label)})]`);
         body.push(`  ${fuse!.volume.id} ==>|${q(`the FUSE mount itself (${m.path} in the readers)`)}| ${m.volume.id}`);
       }
-      body.push(`  ${m.volume.id} -->|${q(`symlink targets at ${m.path}`)}| ${workloadNodeId(m.workload)}`);
+      body.push(`  ${m.volume.id} -->|${q(`symlink targets at ${fuse!.path}`)}| ${workloadNodeId(m.workload)}`);
     }
     if (readers.length) steps.push(`${names(readers.map((m) => m.workload))} read the library at \`${readers[0]!.path}\`${dfsReaders.length ? ` and follow the links into \`${fuse!.path}\`` : ''}.`);
   }

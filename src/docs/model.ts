@@ -246,9 +246,9 @@ export class StackView {
     return w.pod.containers.find((c) => c.name === name);
   }
 
-  /** The first container that mounts `path`. */
+  /** The first container that mounts `path` (or a directory above it). */
   containerMounting(w: Workload, path: string): ContainerJson | undefined {
-    return w.pod.containers.find((c) => c.volumeMounts?.some((m) => m.mountPath === path));
+    return w.pod.containers.find((c) => c.volumeMounts?.some((m) => mountCovers(m.mountPath, path)));
   }
 
   /** Flux Kustomizations in dependency order (stable: creation order among equals). */
@@ -426,6 +426,11 @@ export function isFluxKustomization(o: KubeObject): boolean {
 /** A Mermaid-safe identifier. */
 export function mermaidId(s: string): string {
   return s.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+/** Whether a volume mounted at `mountPath` shows `path` (the mount itself or below it). */
+export function mountCovers(mountPath: string, path: string): boolean {
+  return path === mountPath || path.startsWith(`${mountPath.replace(/\/$/, '')}/`);
 }
 
 /** Env value of a container (literal values only). */

@@ -10,7 +10,7 @@ import { c, Md } from './md.js';
 import type { KubeObject } from '../output/model.js';
 import { holdsState, isPruneProtected, PRUNE_ANNOTATION } from '../output/state.js';
 import { TRAEFIK_MIDDLEWARES } from '../lib/workload.js';
-import { envValue, fuseMountPaths, INSTANCE_LABEL as INSTANCE, sh, type ContainerJson, type PodSpecJson, type StackView, type Workload } from './model.js';
+import { envValue, fuseMountPaths, INSTANCE_LABEL as INSTANCE, mountCovers, sh, type ContainerJson, type PodSpecJson, type StackView, type Workload } from './model.js';
 import { docWarnings } from './warnings.js';
 
 /**
@@ -46,6 +46,15 @@ export class Facts {
   /** `kubectl exec <pod> -n <ns> -c <container> -- <cmd>`. */
   exec(w: Workload, container: string, cmd: string): string {
     return `kubectl exec ${this.pod(w)} ${this.n(w)} -c ${container} -- ${cmd}`;
+  }
+
+  /**
+   * A check that fails unless Decypharr's DFS is really served: its own readiness check (a file
+   * only the mounted DFS has), else a FUSE line at exactly the mount point. A plain grep for the
+   * path also matches the host directory and the bind underneath, and passes without the mount.
+   */
+  dfsServedCheck(dfs: DfsFacts): string {
+    return dfs.readiness ? `${this.exec(dfs.w, dfs.container, dfs.readiness)} && echo "DFS mounted"` : this.exec(dfs.w, dfs.container, `grep -F ${sh(` ${dfs.path} fuse`)} /proc/mounts`);
   }
 
   /**
@@ -183,7 +192,7 @@ export class Facts {
   /** The init container that waits for the DFS, with the condition it polls and the messages it prints. */
   dfsWait(w: Workload): { name: string; condition?: string; ready?: string; waiting?: string; timeout?: string } | undefined {
     const path = this.dfs?.path;
-    const init = (w.pod.initContainers ?? []).find((i) => path && i.volumeMounts?.some((m) => m.mountPath === path) && (i.command ?? []).join(' ').includes('until'));
+    const init = (w.pod.initContainers ?? []).find((i) => path && i.volumeMounts?.some((m) => mountCovers(m.mountPath, path)) && (i.command ?? []).join(' ').includes('until'));
     if (!init) return undefined;
     const script = (init.command ?? []).join('\n');
     const echoes = [...script.matchAll(/echo "([^"$]*)"( >&2)?/g)];
@@ -236,7 +245,7 @@ export class Facts {
   dfsReaders(): Workload[] {
     const dfs = this.dfs;
     if (!dfs) return [];
-    return this.v.workloads.filter((w) => w !== dfs.w && w.pod.containers.some((x) => x.volumeMounts?.some((m) => m.mountPath === dfs.path)));
+    return this.v.workloads.filter((w) => w !== dfs.w && w.pod.containers.some((x) => x.volumeMounts?.some((m) => mountCovers(m.mountPath, dfs.path))));
   }
 
   /** GPU consumers: containers requesting the GPU extended resource. */
@@ -1027,7 +1036,7 @@ function failover(f: Facts): string | undefined {
   const readers = f.dfsReaders().filter((w) => group.includes(w));
   if (dfs) {
     checks.push(`# Decypharr's FUSE mount is back on ${secondary}`);
-    checks.push(`${f.exec(dfs.w, dfs.container, `grep ${dfs.path} /proc/mounts`)}`);
+    checks.push(f.dfsServedCheck(dfs));
     if (dfs.export) checks.push(`kubectl get endpoints ${dfs.export.service} -n ${dfs.w.namespace}   # the export follows the pod; readers mount ${dfs.export.ip}, not a name`);
     for (const w of readers) checks.push(f.exec(w, f.containerMounting(w, dfs.path)!.name, `ls ${dfs.path}`));
   }
@@ -1090,20 +1099,25 @@ function decypharrDfs(f: Facts): string | undefined {
   const md = new Md();
   const readers = f.dfsReaders();
   md.h(1, 'Decypharr DFS troubleshooting');
-  const shared = dfs.sharedPath !== dfs.path;
+  // The mount sits below the volume root (a subdirectory of the host path).
+  const shared = dfs.hostPath !== undefined && dfs.hostPath !== dfs.volumeHostPath;
+  const bound = dfs.sharedPath !== dfs.path;
+  const readerMount = readers.length ? f.containerMounting(readers[0]!, dfs.path)?.volumeMounts?.find((m) => mountCovers(m.mountPath, dfs.path))?.mountPath : undefined;
   md.p(
     `${c(f.pod(d))} mounts the debrid library with FUSE at ${c(dfs.path)} (container ${c(dfs.container)}, privileged, ${c('mountPropagation: Bidirectional')}${dfs.volumeHostPath ? ` on the host path ${c(dfs.volumeHostPath)}` : ''}).` +
       (shared && dfs.hostPath
-        ? ` The mount sits in the subdirectory ${c(dfs.hostPath)} on the node (${c(dfs.sharedPath)} in the pod, bound at ${c(dfs.path)} by the container's start script), never on the volume root: a crash leaves a dead mount behind, and a dead volume root would keep the next pod from starting.`
+        ? ` The mount sits in the subdirectory ${c(dfs.hostPath!)} on the node (${c(dfs.sharedPath)} in the pod${bound ? `, bound at ${c(dfs.path)} by the container's start script` : ''}), never on the volume root: a crash leaves a dead mount behind, and a dead volume root would keep the next pod from starting.`
         : '') +
       (dfs.export && dfs.sidecar
         ? ` The ${c(dfs.sidecar)} sidecar re-exports it over NFSv3 on port ${dfs.export.port}; ${readers.map((w) => c(w.name)).join(', ')} mount that export through ${c(`pvc/${dfs.export.claim}`)} → ${c(`pv/${dfs.export.pv}`)} → ${c(`${dfs.export.ip}:${dfs.export.path}`)}, the pinned ClusterIP of ${c(`svc/${dfs.export.service}`)} (kubelet mounts on the node, where Service names do not resolve).`
-        : ` Readers mount ${dfs.hostPath ? c(dfs.hostPath) : 'the same host path'} with ${c('HostToContainer')}.`),
+        : readerMount && readerMount !== dfs.path && dfs.volumeHostPath
+          ? ` Readers mount the host path ${c(dfs.volumeHostPath)}, the parent of the mount, at ${c(readerMount)} with ${c('HostToContainer')} and see the DFS at ${c(dfs.path)}: a bind of the mount point itself would keep the dead mount after Decypharr mounts anew, a bind of its parent follows both the unmount and the new mount.`
+          : ` Readers mount ${dfs.hostPath ? c(dfs.hostPath) : 'the same host path'} with ${c('HostToContainer')}.`),
   );
   md.p('Typical symptoms: readers stuck in `Init` (waiting for the DFS), `ContainerCreating` with mount errors, or empty/stale `' + dfs.path + '` in a reader. Work from the source outwards:');
 
   md.h(2, '1. Decypharr itself');
-  md.sh([f.getPodWide(d), f.logs(d, dfs.container, '--tail=100'), f.exec(d, dfs.container, `grep ${dfs.path} /proc/mounts`)]);
+  md.sh([f.getPodWide(d), f.logs(d, dfs.container, '--tail=100'), f.exec(d, dfs.container, `grep -F ${sh(` ${dfs.path} fuse`)} /proc/mounts`)]);
   md.p(`The last command must print a ${c('fuse')} line. None: the debrid account is not configured (Decypharr stays in setup until a debrid provider validates — check the API key in [secrets.md](secrets.md)) or the mount failed (see the log).`);
   if (dfs.readiness) md.p(`The ${c(dfs.container)} container is Ready only while ${c(dfs.readiness)} succeeds (its startup probe runs the same check, so a mount that never comes up restarts the container after the startup budget); Flux waits for that, so a Kustomization stuck on ${c(f.pod(d))} means the same as a missing ${c('fuse')} line. Until then its Service has no endpoint; reach the UI through the pod: ${c(`kubectl port-forward pod/${f.pod(d)} -n ${d.namespace} ${f.svc(d)?.port ?? '<port>'}`)}.`);
   if (shared && dfs.hostPath) {
@@ -1169,8 +1183,11 @@ function decypharrDfs(f: Facts): string | undefined {
         `The ${c(wait.name)} init container polls ${wait.condition ? c(wait.condition) : `until ${c(dfs.path)} is served`} and logs ${wait.waiting ? `${c(wait.waiting)} first, ` : ''}${wait.ready ? `${c(wait.ready)} when the DFS is served` : ''}${wait.timeout ? `; after its time limit it fails with ${c(wait.timeout)} and kubelet starts it again` : ''}. Still waiting: the reader sees the directory underneath, not the DFS — work through the steps above.`,
       );
     }
+    const restart = c(`kubectl delete pod ${f.pod(readers[0]!)} -n ${readers[0]!.namespace}`);
     md.p(
-      `After Decypharr restarts, a reader can keep a stale mount (${c('Stale file handle')}, ${c('Transport endpoint is not connected')} or an empty ${c(dfs.path)}): its mount still points at the FUSE mount of the old container. Restart the reader, e.g. ${c(`kubectl delete pod ${f.pod(readers[0]!)} -n ${readers[0]!.namespace}`)}.` +
+      (!exp && readerMount && readerMount !== dfs.path
+        ? `After Decypharr restarts, the readers see the new mount through ${c(readerMount)} without a restart; files they held open from before fail (${c('Transport endpoint is not connected')}) until the app opens them again. Should ${c(`ls ${dfs.path}`)} in a reader keep failing while it works in ${c(f.pod(d))}, restart the reader, e.g. ${restart}.`
+        : `After Decypharr restarts, a reader can keep a stale mount (${c('Stale file handle')}, ${c('Transport endpoint is not connected')} or an empty ${c(dfs.path)}): its mount still points at the FUSE mount of the old container. Restart the reader, e.g. ${restart}.`) +
         (exp ? ` rclone keeps its NFS file handles on ${c(`pvc/${handlesClaim(d) ?? '?'}`)}, so a handle survives a restarted or re-created ${c(f.pod(d))}; a reader still holding one from before a failover needs the restart above (see [failover.md](failover.md)).` : ''),
     );
   }
@@ -1341,7 +1358,7 @@ function verification(f: Facts): string {
       `kubectl get pod ${f.pod(d)} -n ${d.namespace} -o jsonpath='{.spec.containers[*].name}{"\\n"}'   # ${d.pod.containers.map((x) => x.name).join(' ')}`,
       `kubectl get pod ${f.pod(d)} -n ${d.namespace}   # READY ${d.pod.containers.length}/${d.pod.containers.length}`,
       ...(label ? [`kubectl get pods -n ${d.namespace} -l ${label} -o wide   # the streaming stack, on one node`] : []),
-      `${f.exec(d, dfs.container, `grep ${dfs.path} /proc/mounts`)}   # a fuse line`,
+      `${f.dfsServedCheck(dfs)}   # the DFS is served`,
       ...(links ? [`${f.execAsApp(d, dfs.container, `test -w ${links}`)} && echo writable   # as the user Decypharr runs as`] : []),
       ...(dfs.sidecar ? [`${f.logs(d, dfs.sidecar, '--tail=10')}   # no errors`] : []),
       ...(dfs.export ? [`kubectl get svc ${dfs.export.service} -n ${d.namespace}   # CLUSTER-IP ${dfs.export.ip}`] : []),
@@ -1363,7 +1380,8 @@ function verification(f: Facts): string {
       const p = f.claimPath(plex, claim);
       if (p) cmds.push(f.exec(plex, ctr, `ls ${p}`));
     }
-    if (dfs) cmds.push(f.exec(plex, ctr, `test -d ${dfs.path}`) + ' && echo "DFS accessible"');
+    // Decypharr's own readiness check: the directory alone is there without the mount too.
+    if (dfs) cmds.push(f.exec(plex, ctr, dfs.readiness ?? `test -d ${dfs.path}`) + ' && echo "DFS accessible"');
     const plugin = v.workloads.find((w) => w.kind === 'DaemonSet' && w.app.includes('gpu'));
     const resource = gpuResource(v);
     if (plugin) cmds.push(`kubectl get daemonset ${plugin.name} -n ${plugin.namespace}`);

@@ -152,8 +152,13 @@ export const IMAGE_FACTS: Readonly<Record<string, ImageFacts>> = {
 /** Something other components wait for, checked by a file the providing container can see. */
 export interface WaitSignal {
   readonly name: string;
-  /** The file that exists exactly when the thing is there, as the providing container sees it. */
+  /**
+   * The file that exists exactly when the thing is there, as the providing container sees it:
+   * absolute, or (with `inFuseMount`) relative to the container's first FUSE mount.
+   */
   readonly file: string;
+  /** `file` is relative to where the container's first `fuseMounts` entry resolves. @default false */
+  readonly inFuseMount?: boolean;
   readonly why: string;
 }
 
@@ -161,6 +166,12 @@ export interface WaitSignal {
 export interface FuseMount {
   /** Where the process mounts it (the app's own setting, e.g. Decypharr's mount_path). */
   readonly path: string;
+  /**
+   * A container env var that holds `path` when the stack sets it per layout (the app reads the
+   * path from a config file the gate does not parse; the stack hands the same value to its start
+   * script in this variable). @default - always `path`
+   */
+  readonly pathEnv?: string;
   /**
    * The directory on a shared volume that `path` is a bind of, so the mount propagates from
    * there; it is what must be writable, must not be a volume root and must be unmounted. Counts
@@ -195,7 +206,8 @@ export interface ContainerFacts {
 
 const DFS_MOUNTED: WaitSignal = {
   name: 'dfs-mounted',
-  file: '/mnt/dfs/version.txt',
+  file: 'version.txt',
+  inFuseMount: true,
   why: 'version.txt is always in the DFS root and only there when the FUSE mount is up',
 };
 
@@ -207,7 +219,7 @@ export const CONTAINER_FACTS: Readonly<Record<string, ContainerFacts>> = {
   '*/wait-for-decypharr-dfs': {
     writes: [],
     waitsFor: { app: 'decypharr', container: 'decypharr', signal: DFS_MOUNTED.name },
-    source: 'src/lib/arr.ts / the readers\' init container: until [ -f /mnt/dfs/version.txt ]',
+    source: 'src/lib/arr.ts / the readers\' init container: until [ -f <dfsPath>/version.txt ]',
   },
   '*/postgres-init': { writes: [], source: 'home-operations/containers apps/postgres-init/entrypoint.sh (psql only)' },
   'sonarr/sonarr': { writes: ['/config', '/tmp'], writesIfMounted: ARR_LIBRARIES, source: 'home-operations apps/sonarr/entrypoint.sh (--data=/config); root folders /mnt/media/tv, /mnt/streaming-media/<instance>; imports from /mnt/downloads' },
@@ -217,8 +229,9 @@ export const CONTAINER_FACTS: Readonly<Record<string, ContainerFacts>> = {
   'decypharr/seed-config': { writes: ['/app'], source: 'src/apps/decypharr.ts (cp /seed/config.json /app/config.json)' },
   'decypharr/decypharr': {
     writes: ['/app', '/mnt/streaming-media'],
-    // Branch decypharr binds /mnt/dfs to the subdirectory dfs of the shared host path.
-    fuseMounts: [{ path: '/mnt/dfs', via: '/mnt/dfs-host/dfs' }],
+    // With the NFS export the start script binds /mnt/dfs to the subdirectory dfs of the shared
+    // host path; on a single node mount_path is that subdirectory (DFS_MOUNT_POINT says which).
+    fuseMounts: [{ path: '/mnt/dfs', via: '/mnt/dfs-host/dfs', pathEnv: 'DFS_MOUNT_POINT' }],
     provides: [DFS_MOUNTED],
     source: 'sirrobot01/decypharr v2.4: config, logs and DFS cache under /app (scripts/entrypoint.sh, seed config cache_dir /app/cache/dfs); symlinks in download_folder /mnt/streaming-media/downloads; DFS FUSE root at mount.mount_path (pkg/mount/dfs), version.txt in it (pkg/manager/entry.go)',
   },

@@ -114,7 +114,7 @@ function podFindings(pod: PodTemplate, objects: readonly KubeObject[], opts: Beh
     fuseFindings(c, fuse, at);
     const provides = facts.provides ?? [];
     const waiters = provides.length ? waits.of(pod, app, c.name) : [];
-    if (waiters.length) readinessFindings(c, provides, waiters, at);
+    if (waiters.length) readinessFindings(c, provides, waiters, fuse, at);
     if (c.kind === 'init') for (const [key, state] of ownChowns) chowned.set(key, state);
   }
   return out;
@@ -124,7 +124,8 @@ type At = (field: Path, rule: BehaviourRule, message: string, severity?: GateFin
 
 /** The directory a FUSE mount really sits on: the path when it is on a volume, else its `via` when that is. */
 function fusePoint(c: ContainerOf, f: FuseMount): FusePoint {
-  return f.via && !mountFor(c, f.path) && mountFor(c, f.via) ? { point: f.via, path: f.path, label: `${f.path} (a bind of ${f.via})` } : { point: f.path, path: f.path, label: f.path };
+  const path = (f.pathEnv && envOf(c.container)[f.pathEnv]) || f.path;
+  return f.via && path !== f.via && !mountFor(c, path) && mountFor(c, f.via) ? { point: f.via, path, label: `${path} (a bind of ${f.via})` } : { point: path, path, label: path };
 }
 
 interface FusePoint {
@@ -442,13 +443,14 @@ function waitersOf(pods: readonly PodTemplate[], objects: readonly KubeObject[],
   };
 }
 
-function readinessFindings(c: ContainerOf, provides: NonNullable<ContainerFacts['provides']>, waiters: readonly Waiter[], at: At): void {
+function readinessFindings(c: ContainerOf, provides: NonNullable<ContainerFacts['provides']>, waiters: readonly Waiter[], fuse: readonly FusePoint[], at: At): void {
   const probe: Json = c.container.readinessProbe;
   const command: string[] = Array.isArray(probe?.exec?.command) ? probe.exec.command : [];
   for (const s of provides) {
     const by = waiters.filter((w) => w.signal === undefined || w.signal === s.name);
-    if (!by.length || command.some((x) => x.includes(s.file))) continue;
-    at(['readinessProbe'], 'readiness', `${by.map((w) => w.by).join('; ')} wait for "${s.name}" (${s.file}: ${s.why}), but the readiness probe (${describeProbe(probe)}) does not check it: the pod is Ready without it and everything waiting goes on`);
+    const file = s.inFuseMount ? `${fuse[0]?.path ?? ''}/${s.file}` : s.file;
+    if (!by.length || command.some((x) => x.includes(file))) continue;
+    at(['readinessProbe'], 'readiness', `${by.map((w) => w.by).join('; ')} wait for "${s.name}" (${file}: ${s.why}), but the readiness probe (${describeProbe(probe)}) does not check it: the pod is Ready without it and everything waiting goes on`);
   }
 }
 

@@ -3,7 +3,7 @@ import type { ArrInstanceConfig, AppConfig, ResourcesConfig, StackConfig } from 
 import { Component } from './component.js';
 import { container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from './pod.js';
 import { streamingStackLabels, storageNodePlacement } from './placement.js';
-import { addConfigClaim, configVolume, dfsMount, dfsVolume, downloadsVolume, mediaVolume, PATHS, CLAIMS, symlinkVolume } from './storage.js';
+import { addConfigClaim, configVolume, dfsMount, dfsPath, dfsVolume, downloadsVolume, mediaVolume, PATHS, CLAIMS, symlinkVolume } from './storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from './workload.js';
 import { IMAGES } from './images.js';
 import { PORTS } from './ports.js';
@@ -258,6 +258,7 @@ export function arrAuthEnv(cfg: StackConfig, kind: ArrKind): Record<string, stri
  * Decypharr's postStart would not prove the mount (it lands in the directory underneath).
  */
 export function waitForDfsContainer(cfg: StackConfig): k8s.Container {
+  const dfs = dfsPath(cfg);
   return container({
     name: 'wait-for-decypharr-dfs',
     image: IMAGES.busybox,
@@ -265,9 +266,9 @@ export function waitForDfsContainer(cfg: StackConfig): k8s.Container {
       'sh',
       '-c',
       [
-        `echo "waiting for the Decypharr DFS at ${PATHS.dfs}"`,
+        `echo "waiting for the Decypharr DFS at ${dfs}"`,
         'i=0',
-        `until [ -f ${PATHS.dfs}/version.txt ]; do`,
+        `until [ -f ${dfs}/version.txt ]; do`,
         '  i=$((i+1)); if [ "$i" -gt 300 ]; then echo "DFS still empty after 10 minutes: check decypharr-0" >&2; exit 1; fi',
         '  sleep 2',
         'done',

@@ -11,6 +11,7 @@ import { PRUNE_DISABLED } from '../output/state.js';
  * ClusterPlex requires the transcode and media paths to match between Plex and its workers.
  */
 export const PATHS = {
+  /** The DFS with the NFS export; use `dfsPath(cfg)`, which knows the single-node layout. */
   dfs: '/mnt/dfs',
   /**
    * Decypharr's host directory (`apps.decypharr.dfsHostPath`) inside the Decypharr pod. The FUSE
@@ -43,9 +44,15 @@ export const DFS_HOST_SUBDIR = 'dfs';
  */
 export const DFS_ENV = { mountPoint: 'DFS_MOUNT_POINT', sharedDir: 'DFS_SHARED_DIR' } as const;
 
-/** Where the DFS FUSE mount appears on Decypharr's node. */
-export function dfsHostMountDir(cfg: StackConfig): string {
-  return `${cfg.apps.decypharr.dfsHostPath}/${DFS_HOST_SUBDIR}`;
+/**
+ * The path of the DFS in every pod that uses it (Decypharr's `mount_path`, the symlinks' target,
+ * the readers' view). On a single node the readers bind the parent host directory, never the mount
+ * point itself: a bind of a mount point keeps the old (dead) mount after Decypharr remounts, while
+ * a HostToContainer bind of the parent follows the unmount and the new mount. With the NFS export
+ * it is `PATHS.dfs`, a bind in Decypharr's container.
+ */
+export function dfsPath(cfg: StackConfig): string {
+  return cfg.storage.mode === 'hostPath' ? `${PATHS.dfsHost}/${DFS_HOST_SUBDIR}` : PATHS.dfs;
 }
 
 const q = (s: string) => k8s.Quantity.fromString(s);
@@ -127,20 +134,21 @@ export function downloadsVolume(cfg: StackConfig): k8s.Volume {
 
 /**
  * The DFS as its readers see it: the NFS re-export of Decypharr's FUSE mount (any node), or on a
- * single node the host subdirectory the mount propagates to (read with HostToContainer). That one
- * is `Directory`, not `DirectoryOrCreate`: Decypharr creates it for its user, and a reader that
- * comes first waits for it instead of leaving a root-owned directory behind.
+ * single node Decypharr's host directory, the parent of the mount (see `dfsPath`). A reader that
+ * comes first may create that parent (root 0755 is all it needs); the `dfs` subdirectory below it
+ * is Decypharr's, created and handed to the stack user by its start script, and the reader waits
+ * for the DFS in it.
  */
 export function dfsVolume(cfg: StackConfig): k8s.Volume {
   return cfg.storage.mode === 'hostPath'
-    ? hostPathVolume(CLAIMS.dfs, dfsHostMountDir(cfg), 'Directory')
+    ? hostPathVolume(CLAIMS.dfs, cfg.apps.decypharr.dfsHostPath)
     : claimVolume(CLAIMS.dfs, CLAIMS.dfs, true);
 }
 
 /** The mount options for the DFS export: propagation for host paths, none for NFS claims. */
 export function dfsMount(cfg: StackConfig): { volume: string; path: string; readOnly: true; propagation?: 'HostToContainer' } {
   return cfg.storage.mode === 'hostPath'
-    ? { volume: CLAIMS.dfs, path: PATHS.dfs, readOnly: true, propagation: 'HostToContainer' }
+    ? { volume: CLAIMS.dfs, path: PATHS.dfsHost, readOnly: true, propagation: 'HostToContainer' }
     : { volume: CLAIMS.dfs, path: PATHS.dfs, readOnly: true };
 }
 

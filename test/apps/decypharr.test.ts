@@ -157,15 +157,29 @@ describe('Decypharr', () => {
     expect(rclone.livenessProbe.tcpSocket).toEqual({ port: 'nfs' });
   });
 
-  it('on a single node: readers mount the FUSE subdirectory, which only Decypharr creates', () => {
+  it('on a single node: readers mount the parent of the FUSE mount, and everyone uses the DFS at /mnt/dfs-host/dfs', () => {
     const { find: f } = objectsOf({ storage: { mode: 'hostPath' } });
-    const pod = podOf(f('StatefulSet', 'decypharr'));
+    const sts = f('StatefulSet', 'decypharr');
+    const pod = podOf(sts);
     expect(pod.containers.map((c: any) => c.name)).toEqual(['decypharr']);
     expect(pod.volumes.find((v: any) => v.name === 'dfs-host').hostPath).toEqual({ path: '/mnt/k8s/decypharr-dfs', type: 'DirectoryOrCreate' });
     expect(pod.volumes.some((v: any) => v.name === 'nfs-handles')).toBe(false);
-    const sonarr = podOf(f('StatefulSet', 'sonarr'));
-    expect(sonarr.volumes.find((v: any) => v.name === 'decypharr-dfs').hostPath).toEqual({ path: '/mnt/k8s/decypharr-dfs/dfs', type: 'Directory' });
-    expect(containerOf(f('StatefulSet', 'sonarr'), 'sonarr').volumeMounts).toContainEqual({ name: 'decypharr-dfs', mountPath: '/mnt/dfs', readOnly: true, mountPropagation: 'HostToContainer' });
+    // Decypharr mounts FUSE on the shared subdirectory itself: no bind, symlinks point there.
+    const main = containerOf(sts, 'decypharr');
+    expect(envOf(main)['DFS_MOUNT_POINT']).toBe('/mnt/dfs-host/dfs');
+    expect(envOf(main)['DFS_SHARED_DIR']).toBe('/mnt/dfs-host/dfs');
+    expect(JSON.parse(f('ConfigMap', 'decypharr-seed-config').data['config.json']).mount.mount_path).toBe('/mnt/dfs-host/dfs');
+    for (const p of ['startupProbe', 'readinessProbe']) expect(main[p].exec).toEqual({ command: ['sh', '-c', 'test -f /mnt/dfs-host/dfs/version.txt'] });
+    // Readers bind the parent (a bind of the mount point keeps a dead mount after a remount); a
+    // root 0755 parent is all they need, the dfs subdirectory is created by Decypharr.
+    for (const [app, ctr] of [['sonarr', 'sonarr'], ['radarr', 'radarr'], ['plex', 'plex']] as const) {
+      const reader = f('StatefulSet', app);
+      expect(podOf(reader).volumes.find((v: any) => v.name === 'decypharr-dfs').hostPath).toEqual({ path: '/mnt/k8s/decypharr-dfs', type: 'DirectoryOrCreate' });
+      expect(containerOf(reader, ctr).volumeMounts).toContainEqual({ name: 'decypharr-dfs', mountPath: '/mnt/dfs-host', readOnly: true, mountPropagation: 'HostToContainer' });
+    }
+    const wait = podOf(f('StatefulSet', 'sonarr')).initContainers.find((c: any) => c.name === 'wait-for-decypharr-dfs');
+    expect(wait.command.join(' ')).toContain('until [ -f /mnt/dfs-host/dfs/version.txt ]');
+    expect(wait.volumeMounts).toEqual([{ name: 'decypharr-dfs', mountPath: '/mnt/dfs-host', readOnly: true, mountPropagation: 'HostToContainer' }]);
   });
 
   it('pins the decypharr-nfs ClusterIP and mounts it through a PV with the options go-nfs needs', () => {

@@ -8,8 +8,17 @@ describe('shared storage and the namespace', () => {
     const sc = find('StorageClass', 'longhorn-rwx');
     expect(sc.provisioner).toBe('driver.longhorn.io');
     expect(sc.reclaimPolicy).toBe('Retain');
-    expect(sc.parameters).toEqual({ numberOfReplicas: '2', staleReplicaTimeout: '2880', migratable: 'false', nfsOptions: 'soft,timeo=600,retrans=5' });
+    // parameters are immutable: Flux must recreate the class when they change, not fail the apply
+    expect(sc.metadata.annotations['kustomize.toolkit.fluxcd.io/force']).toBe('enabled');
+    expect(sc.parameters).toEqual({ numberOfReplicas: '2', staleReplicaTimeout: '2880', migratable: 'false', nfsOptions: 'vers=4.1,noresvport,hard,timeo=600,retrans=5' });
     expect(find('PersistentVolumeClaim', 'symlink-library').spec).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'longhorn-rwx' });
+  });
+
+  it('mounts the writable RWX share hard, keeping the NFS version and noresvport of Longhorn\'s defaults', () => {
+    // nfsOptions replaces Longhorn's default options as a whole (csi/node_server.go).
+    const options = find('StorageClass', 'longhorn-rwx').parameters.nfsOptions.split(',');
+    expect(options).toEqual(expect.arrayContaining(['vers=4.1', 'noresvport', 'hard']));
+    expect(options.filter((o: string) => /^soft/.test(o))).toEqual([]);
   });
 
   it('binds the NAS exports through static PVs with their mount options, never by a Service name', () => {

@@ -197,9 +197,34 @@ describe('the DFS runbooks follow the mount layout', () => {
     expect(md).toContain('findmnt -o TARGET,PROPAGATION --target /mnt/k8s/decypharr-dfs\n');
   });
 
-  it('on a single node: readers mount the mount subdirectory itself', () => {
+  it('on a single node: readers mount the parent of the mount and read the DFS below it', () => {
     const md = docsOf({ storage: { mode: 'hostPath' } }).byPath.get('docs/decypharr-dfs.md')!;
-    expect(md).toContain('Readers mount `/mnt/k8s/decypharr-dfs/dfs` with `HostToContainer`.');
+    expect(md).toContain('Readers mount the host path `/mnt/k8s/decypharr-dfs`, the parent of the mount, at `/mnt/dfs-host` with `HostToContainer` and see the DFS at `/mnt/dfs-host/dfs`');
+    expect(md).toContain('kubectl exec sonarr-0 -n media -c sonarr -- ls /mnt/dfs-host/dfs');
+    expect(md).toContain("grep -F ' /mnt/dfs-host/dfs fuse' /proc/mounts");
+    expect(md).not.toContain('bound at');
+  });
+
+  it('the architecture names the node directory the FUSE mount is on, not the volume root', () => {
+    for (const [cfg, path] of [[{}, '/mnt/dfs'], [{ storage: { mode: 'hostPath' as const } }, '/mnt/dfs-host/dfs']] as const) {
+      const md = docsOf(cfg).byPath.get('docs/architecture.md')!;
+      expect(md).toContain(`serves the debrid library as a FUSE file system (DFS) at \`${path}\`, propagated to the node's host path /mnt/k8s/decypharr-dfs/dfs.`);
+    }
+  });
+
+  it('checks that Decypharr serves the DFS with a check that fails without the mount', () => {
+    for (const cfg of [{}, { storage: { mode: 'hostPath' as const } }]) {
+      const { byPath } = docsOf(cfg);
+      const path = cfg.storage ? '/mnt/dfs-host/dfs' : '/mnt/dfs';
+      for (const doc of ['docs/failover.md', 'docs/verification.md']) {
+        const md = byPath.get(doc);
+        if (!md) continue;
+        // A bare grep for the path also matches the host directory and the bind underneath.
+        expect(md).not.toMatch(/grep \/mnt\/dfs\S* \/proc\/mounts/);
+        if (doc === 'docs/verification.md' || !cfg.storage) expect(md).toContain(`kubectl exec decypharr-0 -n media -c decypharr -- test -f ${path}/version.txt && echo "DFS mounted"`);
+        if (doc === 'docs/verification.md') expect(md).toContain(`kubectl exec plex-0 -n media -c plex -- test -f ${path}/version.txt && echo "DFS accessible"`);
+      }
+    }
   });
 });
 

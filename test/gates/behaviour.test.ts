@@ -315,6 +315,26 @@ describe('behaviour gate: a start script in front of the entrypoint (FUSE bound 
     expect(found[0]!.message).toContain('mounts FUSE on /mnt/dfs (a bind of /mnt/dfs-host/dfs), which is root:root 0755');
   });
 
+  it('single node: FUSE on the shared subdirectory itself (DFS_MOUNT_POINT), probed and unmounted there', () => {
+    const single = (script: string[], probeFile: string) => {
+      const sts = decypharr(script);
+      const c = podOf(sts).containers[0];
+      c.env.push({ name: 'DFS_MOUNT_POINT', value: '/mnt/dfs-host/dfs' });
+      c.readinessProbe = { exec: { command: ['test', '-f', probeFile] } };
+      return sts;
+    };
+    const waiter = sonarr([{ name: 'config', emptyDir: {} }, tmp], [{ name: 'config', mountPath: '/config' }, tmpMount]);
+    podOf(waiter).initContainers = [{ name: 'wait-for-decypharr-dfs', image: IMAGES.busybox, securityContext: hardened(), command: ['sh', '-c', 'until [ -f /mnt/dfs-host/dfs/version.txt ]; do sleep 2; done'] }];
+    const prepare = prepareAndBind.slice(0, 2);
+    expect(check([single(prepare, '/mnt/dfs-host/dfs/version.txt'), waiter])).toEqual([]);
+    // The probe of the other layout's path is not the signal in this one.
+    expect(fired(check([single(prepare, '/mnt/dfs/version.txt'), waiter]))).toEqual([`readiness decypharr ${C}.readinessProbe`]);
+    // Without the chown: named by the real mount point, not as a bind.
+    const found = check([single([prepare[0]!], '/mnt/dfs-host/dfs/version.txt'), waiter]);
+    expect(fired(found)).toEqual([`writable decypharr ${C}.volumeMounts[1]`]);
+    expect(found[0]!.message).toContain('mounts FUSE on /mnt/dfs-host/dfs, which is root:root 0755');
+  });
+
   it('wants the unmount of the bind or of what it is bound to', () => {
     expect(fired(check([decypharr(prepareAndBind, 'umount -l /mnt/other')]))).toEqual([`fuse-cleanup decypharr ${C}.lifecycle.preStop`]);
     expect(check([decypharr(prepareAndBind, 'fusermount3 -uz /mnt/dfs')])).toEqual([]);
