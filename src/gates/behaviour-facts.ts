@@ -197,8 +197,12 @@ export interface ContainerFacts {
   readonly fuseMounts?: readonly FuseMount[];
   /** What others wait for; a waited-on container's readiness must check each. @default [] */
   readonly provides?: readonly WaitSignal[];
-  /** The signal this (init) container waits for. @default - waits for nothing */
-  readonly waitsFor?: { readonly app: string; readonly container: string; readonly signal: string };
+  /**
+   * The signals this (init) container waits for (each provider's readiness must check its own; a
+   * provider the pod layout does not have, e.g. the NFS sidecar on a single node, is skipped).
+   * @default - waits for nothing
+   */
+  readonly waitsFor?: readonly { readonly app: string; readonly container: string; readonly signal: string }[];
   /** Paths this container's own start-up (e.g. a Docker mod) hands to the dropped user. @default [] */
   readonly preparesAsRoot?: readonly string[];
   readonly source: string;
@@ -211,6 +215,12 @@ const DFS_MOUNTED: WaitSignal = {
   why: 'version.txt is always in the DFS root and only there when the FUSE mount is up',
 };
 
+const DFS_EXPORTED: WaitSignal = {
+  name: 'dfs-exported',
+  file: '/mnt/dfs-host/dfs/version.txt',
+  why: 'the readers see the DFS through the NFS export of the directory the FUSE mount propagates to; version.txt is in it only while the mount is up',
+};
+
 const ARR_LIBRARIES = ['/mnt/media', '/mnt/streaming-media', '/mnt/downloads'];
 
 /** Keyed by `app/container`; `*` as app matches every app (the stack's shared init containers). */
@@ -218,7 +228,11 @@ export const CONTAINER_FACTS: Readonly<Record<string, ContainerFacts>> = {
   '*/prepare-host-dirs': { writes: [], source: 'src/lib/pod.ts hostDirsInitContainer (chown only)' },
   '*/wait-for-decypharr-dfs': {
     writes: [],
-    waitsFor: { app: 'decypharr', container: 'decypharr', signal: DFS_MOUNTED.name },
+    // Multi-node readers read through rclone's export of the mount: both must be up.
+    waitsFor: [
+      { app: 'decypharr', container: 'decypharr', signal: DFS_MOUNTED.name },
+      { app: 'decypharr', container: 'rclone-nfs-server', signal: DFS_EXPORTED.name },
+    ],
     source: 'src/lib/arr.ts / the readers\' init container: until [ -f <dfsPath>/version.txt ]',
   },
   '*/postgres-init': { writes: [], source: 'home-operations/containers apps/postgres-init/entrypoint.sh (psql only)' },
@@ -235,7 +249,7 @@ export const CONTAINER_FACTS: Readonly<Record<string, ContainerFacts>> = {
     provides: [DFS_MOUNTED],
     source: 'sirrobot01/decypharr v2.4: config, logs and DFS cache under /app (scripts/entrypoint.sh, seed config cache_dir /app/cache/dfs); symlinks in download_folder /mnt/streaming-media/downloads; DFS FUSE root at mount.mount_path (pkg/mount/dfs), version.txt in it (pkg/manager/entry.go)',
   },
-  'decypharr/rclone-nfs-server': { writes: ['/cache/nfs-handles', '/tmp'], source: 'src/apps/decypharr.ts args (--nfs-cache-dir, --config/--cache-dir under /tmp)' },
+  'decypharr/rclone-nfs-server': { writes: ['/cache/nfs-handles', '/tmp'], provides: [DFS_EXPORTED], source: 'src/apps/decypharr.ts args (--nfs-cache-dir, --config/--cache-dir under /tmp)' },
   'plex/plex': {
     writes: ['/config', '/transcode', '/config/Library/Application Support/Plex Media Server/Drivers', '/config/Library/Application Support/Plex Media Server/Cache'],
     source: 'linuxserver/docker-plex (config in /config; transcoder temp dir /transcode set in the stack); ClusterPlex shares Drivers and Cache (pabloromeo/clusterplex#321)',

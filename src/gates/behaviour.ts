@@ -421,10 +421,10 @@ function waitersOf(pods: readonly PodTemplate[], objects: readonly KubeObject[],
   const byContainer = new Map<string, Waiter[]>();
   for (const pod of pods) {
     for (const c of containersOf(pod)) {
-      const w = containerFactsFor(appOf(pod), c.name, opts.extraFacts?.containers)?.waitsFor;
-      if (!w) continue;
-      const key = `${w.app}/${w.container}`;
-      byContainer.set(key, [...(byContainer.get(key) ?? []), { by: `init container "${c.name}" of ${objectRef(pod.object)}`, signal: w.signal }]);
+      for (const w of containerFactsFor(appOf(pod), c.name, opts.extraFacts?.containers)?.waitsFor ?? []) {
+        const key = `${w.app}/${w.container}`;
+        byContainer.set(key, [...(byContainer.get(key) ?? []), { by: `init container "${c.name}" of ${objectRef(pod.object)}`, signal: w.signal }]);
+      }
     }
   }
   const kustomizations = objects.filter((o) => o.kind === 'Kustomization' && o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/')) as Json[];
@@ -467,11 +467,11 @@ function waiterFindings(pods: readonly PodTemplate[], opts: BehaviourOptions): F
   const out: Finding[] = [];
   for (const pod of pods) {
     for (const c of containersOf(pod)) {
-      const w = containerFactsFor(appOf(pod), c.name, opts.extraFacts?.containers)?.waitsFor;
-      if (!w) continue;
-      const provider = containerFactsFor(w.app, w.container, opts.extraFacts?.containers);
-      if (!provider?.provides?.some((s) => s.name === w.signal)) {
-        out.push({ rule: 'readiness', pod, path: c.path, message: `container "${c.name}": waits for "${w.signal}" of ${w.app}/${w.container}, which declares no such signal in src/gates/behaviour-facts.ts` });
+      for (const w of containerFactsFor(appOf(pod), c.name, opts.extraFacts?.containers)?.waitsFor ?? []) {
+        const provider = containerFactsFor(w.app, w.container, opts.extraFacts?.containers);
+        if (!provider?.provides?.some((s) => s.name === w.signal)) {
+          out.push({ rule: 'readiness', pod, path: c.path, message: `container "${c.name}": waits for "${w.signal}" of ${w.app}/${w.container}, which declares no such signal in src/gates/behaviour-facts.ts` });
+        }
       }
     }
   }

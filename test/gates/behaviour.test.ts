@@ -88,6 +88,8 @@ describe('behaviour gate on the Decypharr pod as it was before the fixes', () =>
       `fuse-mount-point decypharr ${C}.volumeMounts[1]`,
       `fuse-cleanup decypharr ${C}.lifecycle.preStop`,
       `readiness decypharr ${C}.readinessProbe`,
+      // the NFS export the readers actually read was Ready on its TCP port alone
+      `readiness rclone-nfs-server spec.template.spec.containers[1].readinessProbe`,
     ]);
     const readiness = errors(found).find((f) => f.message.startsWith('[readiness]'))!.message;
     expect(readiness).toContain('init container "wait-for-decypharr-dfs" of StatefulSet/media/sonarr');
@@ -114,6 +116,7 @@ describe('behaviour gate on the Decypharr pod as it was before the fixes', () =>
     main.volumeMounts[1] = { name: 'dfs-fuse', mountPath: '/mnt', mountPropagation: 'Bidirectional' };
     main.lifecycle = { preStop: { exec: { command: ['sh', '-c', 'fusermount3 -uz /mnt/dfs || umount -l /mnt/dfs'] } } };
     main.readinessProbe = { exec: { command: ['test', '-f', '/mnt/dfs/version.txt'] } };
+    pod.containers[1].readinessProbe = { exec: { command: ['sh', '-c', 'test -f /mnt/dfs-host/dfs/version.txt'] } };
     expect(errors(check([...objects, ...flux], { ...LONGHORN, fluxScope }))).toEqual([]);
   });
 });
@@ -401,6 +404,17 @@ describe('behaviour gate: readiness of what others wait for', () => {
   });
 });
 
+describe('behaviour gate: the DFS readers wait for the mount and for its NFS export', () => {
+  it('passes the default stack, and fires on the rclone sidecar whose readiness does not check the exported marker', () => {
+    const { objects } = objectsOf();
+    expect(fired(check(objects as Obj[]))).toEqual([]);
+    const broken = structuredClone(objects) as Obj[];
+    const rclone = decypharrPod(broken).containers.find((c: Obj) => c.name === 'rclone-nfs-server');
+    rclone.readinessProbe = { tcpSocket: { port: 2049 } };
+    expect(fired(check(broken))).toEqual([`readiness rclone-nfs-server spec.template.spec.containers[1].readinessProbe`]);
+  });
+});
+
 describe('behaviour facts', () => {
   it('cover every image the stack pins and every rule id is known', () => {
     const missing = Object.values(IMAGES).map(imageRepository).filter((r) => !IMAGE_FACTS[r]);
@@ -412,9 +426,10 @@ describe('behaviour facts', () => {
   it('every fact names its source, and every waited-for signal is declared by its provider', () => {
     for (const [key, f] of [...Object.entries(IMAGE_FACTS), ...Object.entries(CONTAINER_FACTS)]) expect(f.source.trim(), key).not.toBe('');
     for (const f of Object.values(CONTAINER_FACTS)) {
-      if (!f.waitsFor) continue;
-      const provider = CONTAINER_FACTS[`${f.waitsFor.app}/${f.waitsFor.container}`];
-      expect(provider?.provides?.map((s) => s.name)).toContain(f.waitsFor.signal);
+      for (const w of f.waitsFor ?? []) {
+        const provider = CONTAINER_FACTS[`${w.app}/${w.container}`];
+        expect(provider?.provides?.map((s) => s.name)).toContain(w.signal);
+      }
     }
   });
 
