@@ -108,6 +108,7 @@ describe("logins on the web UIs: the apps' own (default)", () => {
     ] as const) {
       expect(md).toContain(`kubectl -n media port-forward svc/${name} ${port}:${port} &`);
       expect(md).toContain(`clusters/homelab/apps/media/${name}/secret.sops.yaml`);
+      expect(md).toContain(`http://localhost:${port}/api/${api}/config/host`);
     }
     expect(md).toContain('curl -fsS -H "X-Api-Key: $KEY" http://localhost:9696/api/v1/config/host | jq');
     expect(md).toContain('--data-binary @- http://localhost:7878/api/v3/config/host/1');
@@ -116,7 +117,7 @@ describe("logins on the web UIs: the apps' own (default)", () => {
 });
 
 describe('logins on the web UIs: forward-auth', () => {
-  const { objects, find } = objectsOf(FORWARD_AUTH);
+  const { find } = objectsOf(FORWARD_AUTH);
 
   it.each(SERVARR)('%s uses authentication method External (the Middleware asks), its API still the key', (name, prefix) => {
     const env = envOf(containerOf(find('StatefulSet', name), name));

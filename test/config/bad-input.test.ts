@@ -404,7 +404,7 @@ describe('bad input to `npm run keys`: one line naming the path and the fix, not
   const readOnlyLine = (path: string) => new RegExp(`^error: cannot write ${path}/\\S+: the file system is read-only: remount it read-write \\(EROFS\\); nothing was changed\\n$`);
   type KeysCase = [title: string, args: (p: KeysProject) => string[], message: (p: KeysProject) => string | RegExp, readOnly?: 'output' | 'project'];
   const KEYS_CASES: readonly KeysCase[] = [
-    ['add with a mistyped --out', (p) => ['add', recipient, '--out', 'dsit'], (p) => `error: --out ${p.dir}/dsit does not exist: pass --out the folder \`npm run synth\` wrote (default: dist); nothing was changed\n`],
+    ['add with a mistyped --out', () => ['add', recipient, '--out', 'dsit'], (p) => `error: --out ${p.dir}/dsit does not exist: pass --out the folder \`npm run synth\` wrote (default: dist); nothing was changed\n`],
     ['rotate with a --out that does not exist', (p) => ['rotate', '--key-file', p.keyFile, '--out', '/nonexistent'], () => 'error: --out /nonexistent does not exist: pass --out the folder `npm run synth` wrote (default: dist); nothing was changed\n'],
     ['add with --out a file', () => ['add', recipient, '--out', 'notes.txt'], (p) => `error: refusing to write into ${p.dir}/notes.txt: it is a file, not a folder; move it away or pass --out a folder; nothing was changed\n`],
     ['init with --out a file', (p) => ['init', '--key-file', p.keyFile, '--out', 'notes.txt'], (p) => `error: refusing to write into ${p.dir}/notes.txt: it is a file, not a folder; move it away or pass --out a folder; nothing was changed\n`],
