@@ -58,6 +58,9 @@ const HOME_OPERATIONS: ImageFacts = {
   source: 'home-operations/containers a9b84a4:apps/<app>/Dockerfile (USER nobody:nogroup; entrypoint.sh just execs the app, no user switching)',
 };
 
+/** An image that starts as root and never switches user (no USER, no privilege drop). */
+const rootImage = (source: string): ImageFacts => ({ imageUser: { uid: 0, gid: 0 }, asRoot: { kind: 'stays-root' }, source });
+
 /** Keyed by image repository (the reference without tag and digest). */
 export const IMAGE_FACTS: Readonly<Record<string, ImageFacts>> = {
   'ghcr.io/home-operations/sonarr': HOME_OPERATIONS,
@@ -73,16 +76,8 @@ export const IMAGE_FACTS: Readonly<Record<string, ImageFacts>> = {
     preparesAsRoot: ['/app'],
     source: 'sirrobot01/decypharr v2.4:scripts/entrypoint.sh (root: chown -R $PUID:$PGID /app, exec su-exec "$PUID:$PGID"; non-root: exec as is), Dockerfile (no USER, ENTRYPOINT /entrypoint.sh)',
   },
-  'rclone/rclone': {
-    imageUser: { uid: 0, gid: 0 },
-    asRoot: { kind: 'stays-root' },
-    source: 'rclone/rclone v1.75.0:Dockerfile (user rclone created, no USER; ENTRYPOINT ["rclone"])',
-  },
-  busybox: {
-    imageUser: { uid: 0, gid: 0 },
-    asRoot: { kind: 'stays-root' },
-    source: 'docker-library/busybox 9c20878:Dockerfile.template (FROM scratch, no USER, CMD ["sh"])',
-  },
+  'rclone/rclone': rootImage('rclone/rclone v1.75.0:Dockerfile (user rclone created, no USER; ENTRYPOINT ["rclone"])'),
+  busybox: rootImage('docker-library/busybox 9c20878:Dockerfile.template (FROM scratch, no USER, CMD ["sh"])'),
   'curlimages/curl': {
     // adduser -S: a system uid, whatever Alpine assigns; the stack always sets runAsUser.
     imageUser: 'unverified',
@@ -94,21 +89,9 @@ export const IMAGE_FACTS: Readonly<Record<string, ImageFacts>> = {
     asRoot: { kind: 'drops-to-user', uid: 999, gid: 999, via: 'gosu postgres' },
     source: 'docker-library/postgres 6edb0a8:16/bookworm/docker-entrypoint.sh (as root: chown PGDATA to postgres, exec gosu postgres; otherwise runs as the current user), 16/bookworm/Dockerfile (postgres 999:999)',
   },
-  'ghcr.io/qdm12/gluetun': {
-    imageUser: { uid: 0, gid: 0 },
-    asRoot: { kind: 'stays-root' },
-    source: 'qdm12/gluetun v3.41.1:Dockerfile (no USER; OPENVPN_PROCESS_USER=root; ENTRYPOINT /gluetun-entrypoint)',
-  },
-  'ghcr.io/tprasadtp/protonwire': {
-    imageUser: { uid: 0, gid: 0 },
-    asRoot: { kind: 'stays-root' },
-    source: 'tprasadtp/protonvpn-docker 7.5.3:Dockerfile (FROM debian, no USER; ENTRYPOINT /usr/bin/protonwire, CMD connect --service)',
-  },
-  'quay.io/samba.org/samba-server': {
-    imageUser: { uid: 0, gid: 0 },
-    asRoot: { kind: 'stays-root' },
-    source: 'samba-in-kubernetes/samba-container v0.9:images/server/Containerfile.fedora (no USER; ENTRYPOINT samba-container, CMD run smbd)',
-  },
+  'ghcr.io/qdm12/gluetun': rootImage('qdm12/gluetun v3.41.1:Dockerfile (no USER; OPENVPN_PROCESS_USER=root; ENTRYPOINT /gluetun-entrypoint)'),
+  'ghcr.io/tprasadtp/protonwire': rootImage('tprasadtp/protonvpn-docker 7.5.3:Dockerfile (FROM debian, no USER; ENTRYPOINT /usr/bin/protonwire, CMD connect --service)'),
+  'quay.io/samba.org/samba-server': rootImage('samba-in-kubernetes/samba-container v0.9:images/server/Containerfile.fedora (no USER; ENTRYPOINT samba-container, CMD run smbd)'),
   'ghcr.io/flaresolverr/flaresolverr': {
     // useradd without -u on Debian: the first regular uid, 1000 [I].
     imageUser: { uid: 1000, gid: 1000 },
@@ -120,11 +103,7 @@ export const IMAGE_FACTS: Readonly<Record<string, ImageFacts>> = {
     asRoot: { kind: 'stays-root' },
     source: 'ThePhaseless/Byparr v3.0.0:Dockerfile (USER 1000; /cache chmod -R o+w; HOME=/tmp)',
   },
-  'ghcr.io/raydak-labs/configarr': {
-    imageUser: { uid: 0, gid: 0 },
-    asRoot: { kind: 'stays-root' },
-    source: 'raydak-labs/configarr v1.30.1:Dockerfile (prod stage: "#USER node" commented out, CMD dumb-init node index.js)',
-  },
+  'ghcr.io/raydak-labs/configarr': rootImage('raydak-labs/configarr v1.30.1:Dockerfile (prod stage: "#USER node" commented out, CMD dumb-init node index.js)'),
   'ghcr.io/dictionarry-hub/profilarr': {
     // The v2 sources are not in the readable snapshot; the stack always sets runAsUser.
     imageUser: 'unverified',
@@ -137,16 +116,8 @@ export const IMAGE_FACTS: Readonly<Record<string, ImageFacts>> = {
     preparesAsRoot: ['/app/data'],
     source: 'jamcalli/Pulsarr Dockerfile and docker-entrypoint.sh (docs/app-facts-verified.md §1: no USER; root mode chowns /app/data and runs via su-exec as PUID/PGID; rootless mode runs as is)',
   },
-  'intel/intel-gpu-plugin': {
-    imageUser: { uid: 0, gid: 0 },
-    asRoot: { kind: 'stays-root' },
-    source: 'intel/intel-device-plugins-for-kubernetes v0.36.0:build/docker/intel-gpu-plugin.Dockerfile (FINAL_BASE ubi9-micro, no USER)',
-  },
-  'ghcr.io/pabloromeo/clusterplex_orchestrator': {
-    imageUser: { uid: 0, gid: 0 },
-    asRoot: { kind: 'stays-root' },
-    source: 'pabloromeo/clusterplex v1.4.15:orchestrator/Dockerfile (FROM node:lts-slim, no USER, CMD node server.js)',
-  },
+  'intel/intel-gpu-plugin': rootImage('intel/intel-device-plugins-for-kubernetes v0.36.0:build/docker/intel-gpu-plugin.Dockerfile (FINAL_BASE ubi9-micro, no USER)'),
+  'ghcr.io/pabloromeo/clusterplex_orchestrator': rootImage('pabloromeo/clusterplex v1.4.15:orchestrator/Dockerfile (FROM node:lts-slim, no USER, CMD node server.js)'),
 };
 
 /** Something other components wait for, checked by a file the providing container can see. */
