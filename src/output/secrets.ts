@@ -8,7 +8,7 @@ import type { SecretRequest } from '../secrets/model.js';
 import { resolveSecrets, type ResolvedSecrets } from '../secrets/resolve.js';
 import { demoValueFingerprint, formatPublicValues, parsePublicValues, PUBLIC_VALUES_FILE } from '../secrets/demo-values.js';
 import { loadOperatorValues } from '../secrets/sources.js';
-import { decryptYaml, DEMO_IDENTITY_FILE, DEMO_RECIPIENT, demoIdentity, findCreationRule, loadAgeIdentities, parseSopsConfig, withoutDemoNote } from '../sops/index.js';
+import { decryptYaml, DEMO_IDENTITY_FILE, DEMO_RECIPIENT, demoIdentity, findCreationRule, isDemoReadable, loadAgeIdentities, parseSopsConfig, withoutDemoNote } from '../sops/index.js';
 import type { KubeObject, PlacedObject } from './model.js';
 
 export interface SecretsOutcome {
@@ -78,7 +78,7 @@ export async function renderSecrets(cfg: StackConfig, requests: readonly SecretR
   // Every value now encrypted to the demo recipient is public: remember it for after `keys remove`.
   const publicValues = new Set(previousPublic);
   for (const f of resolved.files) {
-    if (!(findCreationRule(sopsConfig, f.path)?.age ?? []).includes(DEMO_RECIPIENT)) continue;
+    if (!isDemoReadable(findCreationRule(sopsConfig, f.path)?.age ?? [])) continue;
     const { plain } = await decryptYaml(f.text, [await demoIdentity()]);
     const data = plain['stringData'];
     if (data && typeof data === 'object') for (const v of Object.values(data)) if (typeof v === 'string' && v !== '') publicValues.add(demoValueFingerprint(v));
