@@ -7,7 +7,7 @@ import { IMAGES } from '../lib/images.js';
 import { PORTS } from '../lib/ports.js';
 import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../lib/pod.js';
 import { streamingStackLabels, storageNodePlacement } from '../lib/placement.js';
-import { addAppClaim, addConfigClaim, addNfsVolume, CLAIMS, configVolume, DFS_ENV, DFS_HOST_SUBDIR, dfsPath, PATHS, symlinkVolume } from '../lib/storage.js';
+import { addAppClaim, addConfigClaim, addNfsVolume, CLAIMS, configVolume, DFS_ENV, DFS_MARKER, DFS_SHARED_DIR, dfsPath, PATHS, symlinkVolume } from '../lib/storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, firstLoginIngress, scratchVolume } from '../lib/workload.js';
 
 /** Decypharr serves UI, qBittorrent API (/api/v2), SABnzbd API (/sabnzbd) and WebDAV on one port. */
@@ -37,14 +37,6 @@ export const DFS_NFS_MOUNT_OPTIONS = [
 /** The pod volume of `apps.decypharr.dfsHostPath`: always a plain directory (the mount is below it). */
 const DFS_HOST_VOLUME = 'dfs-host';
 
-/** The host subdirectory that carries the FUSE mount, as the Decypharr pod's containers see it. */
-export const DFS_SHARED_DIR = `${PATHS.dfsHost}/${DFS_HOST_SUBDIR}`;
-
-/**
- * The file every mounted DFS has at its root (Decypharr serves it from memory); its presence
- * proves the mount, not just the directory underneath.
- */
-export const DFS_MARKER = 'version.txt';
 
 /** The image's own entrypoint and command (Dockerfile `ENTRYPOINT`/`CMD` of the pinned tag). */
 const DECYPHARR_ENTRYPOINT = '/entrypoint.sh';

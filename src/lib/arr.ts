@@ -3,7 +3,7 @@ import type { ArrInstanceConfig, AppConfig, ResourcesConfig, StackConfig } from 
 import { Component } from './component.js';
 import { container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from './pod.js';
 import { streamingStackLabels, storageNodePlacement } from './placement.js';
-import { addConfigClaim, configVolume, dfsMount, dfsPath, dfsVolume, downloadsVolume, mediaVolume, PATHS, CLAIMS, symlinkVolume } from './storage.js';
+import { addConfigClaim, configVolume, DFS_MARKER, dfsMount, dfsPath, dfsVolume, downloadsVolume, mediaVolume, PATHS, CLAIMS, symlinkVolume } from './storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from './workload.js';
 import { IMAGES } from './images.js';
 import { PORTS } from './ports.js';
@@ -268,7 +268,7 @@ export function waitForDfsContainer(cfg: StackConfig): k8s.Container {
       [
         `echo "waiting for the Decypharr DFS at ${dfs}"`,
         'i=0',
-        `until [ -f ${dfs}/version.txt ]; do`,
+        `until [ -f ${dfs}/${DFS_MARKER} ]; do`,
         '  i=$((i+1)); if [ "$i" -gt 300 ]; then echo "DFS still empty after 10 minutes: check decypharr-0" >&2; exit 1; fi',
         '  sleep 2',
         'done',

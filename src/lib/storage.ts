@@ -37,6 +37,10 @@ export const CLAIMS = {
 
 /** The subdirectory of `apps.decypharr.dfsHostPath` that holds the DFS FUSE mount on the node. */
 export const DFS_HOST_SUBDIR = 'dfs';
+/** The subdirectory as Decypharr's pod sees it (its host path is mounted at PATHS.dfsHost). */
+export const DFS_SHARED_DIR = `${PATHS.dfsHost}/${DFS_HOST_SUBDIR}`;
+/** Always in the DFS root, and only there while the FUSE mount is up (what every reader waits for). */
+export const DFS_MARKER = 'version.txt';
 
 /**
  * Environment of Decypharr's container naming the FUSE mount point (the path the symlinks point
@@ -52,7 +56,7 @@ export const DFS_ENV = { mountPoint: 'DFS_MOUNT_POINT', sharedDir: 'DFS_SHARED_D
  * it is `PATHS.dfs`, a bind in Decypharr's container.
  */
 export function dfsPath(cfg: StackConfig): string {
-  return cfg.storage.mode === 'hostPath' ? `${PATHS.dfsHost}/${DFS_HOST_SUBDIR}` : PATHS.dfs;
+  return cfg.storage.mode === 'hostPath' ? DFS_SHARED_DIR : PATHS.dfs;
 }
 
 const q = (s: string) => k8s.Quantity.fromString(s);
