@@ -132,15 +132,22 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
  * this fails: the message says how to finish it.
  */
 async function regenerateAfterRotation(o: { projectDir: string; out: string; config?: string; env: NodeJS.ProcessEnv; keyFile: string }): Promise<{ ok: boolean; lines: string[] }> {
-  const [{ loadConfig }, { synthesize }, { writeTree }] = await Promise.all([import('../config/load.js'), import('../synth.js'), import('../output/write.js')]);
+  const [{ loadConfig }, { synthesize }, { openOutputFolder }] = await Promise.all([import('../config/load.js'), import('../synth.js'), import('../output/write.js')]);
   const out = resolve(o.projectDir, o.out);
   const again = `npm run synth -- ${o.config ? `--config ${o.config} ` : ''}--out ${o.out} --regenerate-secrets`;
   try {
     const config = await loadConfig(o.config);
     const env = { ...o.env, SOPS_AGE_KEY_FILE: o.keyFile };
-    // Same contract as `npm run synth`: the folder's owner is the cluster, and dropped state is refused.
-    const result = await synthesize({ config, projectDir: o.projectDir, previousDir: out, outputDir: out, env, regenerateSecrets: true });
-    await writeTree(out, result.files, { owner: config.cluster });
+    // Same order as `npm run synth`: lock and recover the folder before reading the previous
+    // Secrets from it; the cluster owns what it writes, and dropped state is refused.
+    const folder = await openOutputFolder(out, { command: 'npm run keys -- rotate --regenerate' });
+    let result;
+    try {
+      result = await synthesize({ config, projectDir: o.projectDir, previousDir: folder.dir, outputDir: folder.dir, env, regenerateSecrets: true });
+      folder.write(result.files, { owner: config.cluster });
+    } finally {
+      folder.release();
+    }
     const generated = result.secrets.report.filter((r) => r.generatedKeys.length > 0).map((r) => `${r.name} (${r.generatedKeys.join(', ')})`);
     return {
       ok: true,

@@ -2,6 +2,7 @@
  * What the stack declares about a Secret. Constructs create these; they never hold values.
  * The secrets lifecycle (`resolve.ts`) turns them into SOPS-encrypted files (or ExternalSecrets).
  */
+import { OPERATOR_SECRETS_FILE } from '../sops/config.js';
 
 /** Where one value of a Secret comes from. */
 export type SecretValueSource =
@@ -88,4 +89,4 @@ export type OperatorValues = Readonly<Record<string, Readonly<Record<string, str
 export const DEFAULT_LOCAL_SECRETS_FILE = 'secrets.local.yaml';
 
 /** The SOPS-encrypted file with operator values (edited with the `sops` CLI), relative to the project folder. */
-export const DEFAULT_SOPS_SECRETS_FILE = 'secrets.sops.yaml';
+export const DEFAULT_SOPS_SECRETS_FILE = OPERATOR_SECRETS_FILE;

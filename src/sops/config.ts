@@ -163,6 +163,8 @@ export function findCreationRule(cfg: SopsConfig, relPath: string): CreationRule
  * (`\.sops\.ya?ml$` with `encrypted_regex: ^(data|stringData)$`), which matches the file too and
  * would leave all of its values in clear text, because none of its keys is `data`/`stringData`.
  */
+/** The operator's SOPS-encrypted values file, relative to the project folder (matched by OPERATOR_SECRETS_PATH_REGEX). */
+export const OPERATOR_SECRETS_FILE = 'secrets.sops.yaml';
 export const OPERATOR_SECRETS_PATH_REGEX = '(^|/)secrets\\.sops\\.ya?ml$';
 
 /** The header comment of a `.sops.yaml` the keys commands write (without `#`). */

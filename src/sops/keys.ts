@@ -9,7 +9,7 @@ import { WriterError } from '../output/transaction.js';
 import { resolveOutputPath } from '../output/write.js';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isAgeRecipient, newIdentity, parseIdentities, recipientOf } from './age.js';
-import { defaultSopsConfigText, editRuleRecipients, findCreationRule, parseSopsConfig, withOperatorSecretsRule, withoutDemoNote } from './config.js';
+import { defaultSopsConfigText, editRuleRecipients, findCreationRule, OPERATOR_SECRETS_FILE, parseSopsConfig, withOperatorSecretsRule, withoutDemoNote } from './config.js';
 import { DEMO_IDENTITY_FILE, DEMO_RECIPIENT, demoIdentity, isDemoReadable } from './demo.js';
 import { SopsError } from './errors.js';
 import { clearTextValuePaths, inspectSopsYaml, reencryptYaml, rewrapYaml } from './file.js';
@@ -29,7 +29,6 @@ export const bootstrapCommand = (keyFile: string) =>
 
 const sopsConfigPath = (o: KeysOptions) => join(o.projectDir, '.sops.yaml');
 /** The operator's own encrypted values in the project folder (src/secrets/sources.ts reads them). */
-const OPERATOR_SECRETS_FILE = 'secrets.sops.yaml';
 /** The output folder (a symlink followed); what can never be one is refused before anything changes. */
 const outputFolderOf = (o: KeysOptions) => resolveOutputPath(resolve(o.projectDir, o.outDir ?? 'dist'));
 
