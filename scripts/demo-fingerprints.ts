@@ -11,8 +11,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_VALUE_FINGERPRINTS } from '../src/secrets/demo-fingerprints.js';
-import { demoValueFingerprint } from '../src/secrets/demo-values.js';
-import { decryptYaml, demoIdentity, inspectSopsYaml, isDemoReadable } from '../src/sops/index.js';
+import { demoFingerprintsOf } from '../src/secrets/demo-values.js';
+import { inspectSopsYaml, isDemoReadable } from '../src/sops/index.js';
 import { findEncryptedFiles } from '../src/sops/keys.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,18 +20,11 @@ const target = join(root, 'src/secrets/demo-fingerprints.ts');
 
 /** Fingerprints of every string leaf of every demo-encrypted file under dir. */
 export async function demoOutputFingerprints(dir: string): Promise<Set<string>> {
-  const id = await demoIdentity();
   const out = new Set<string>();
-  const walk = (v: unknown) => {
-    if (typeof v === 'string') {
-      if (v !== '') out.add(demoValueFingerprint(v));
-    } else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) walk(x);
-  };
   for (const file of findEncryptedFiles(dir)) {
     const text = readFileSync(file, 'utf8');
     if (!isDemoReadable(inspectSopsYaml(text).recipients)) continue;
-    const { plain } = await decryptYaml(text, [id]);
-    walk((plain as { stringData?: unknown }).stringData ?? {});
+    for (const f of await demoFingerprintsOf(text)) out.add(f);
   }
   return out;
 }

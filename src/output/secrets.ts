@@ -6,9 +6,9 @@ import type { StackConfig } from '../config/types.js';
 import { externalSecretObjects } from '../secrets/external-secrets.js';
 import type { SecretRequest } from '../secrets/model.js';
 import { resolveSecrets, type ResolvedSecrets } from '../secrets/resolve.js';
-import { demoValueFingerprint, formatPublicValues, parsePublicValues, PUBLIC_VALUES_FILE } from '../secrets/demo-values.js';
+import { demoFingerprintsOf, formatPublicValues, parsePublicValues, PUBLIC_VALUES_FILE } from '../secrets/demo-values.js';
 import { loadOperatorValues } from '../secrets/sources.js';
-import { decryptYaml, DEMO_IDENTITY_FILE, DEMO_RECIPIENT, demoIdentity, findCreationRule, isDemoReadable, loadAgeIdentities, parseSopsConfig, withoutDemoNote } from '../sops/index.js';
+import { DEMO_IDENTITY_FILE, DEMO_RECIPIENT, findCreationRule, isDemoReadable, loadAgeIdentities, parseSopsConfig, withoutDemoNote } from '../sops/index.js';
 import type { KubeObject, PlacedObject } from './model.js';
 
 export interface SecretsOutcome {
@@ -79,9 +79,7 @@ export async function renderSecrets(cfg: StackConfig, requests: readonly SecretR
   const publicValues = new Set(previousPublic);
   for (const f of resolved.files) {
     if (!isDemoReadable(findCreationRule(sopsConfig, f.path)?.age ?? [])) continue;
-    const { plain } = await decryptYaml(f.text, [await demoIdentity()]);
-    const data = plain['stringData'];
-    if (data && typeof data === 'object') for (const v of Object.values(data)) if (typeof v === 'string' && v !== '') publicValues.add(demoValueFingerprint(v));
+    for (const fp of await demoFingerprintsOf(f.text)) publicValues.add(fp);
   }
   if (publicValues.size > 0) texts.set(publicValuesPath, formatPublicValues(publicValues));
   const warnings = [...operatorValues.warnings, ...resolved.warnings];

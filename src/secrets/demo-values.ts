@@ -13,6 +13,7 @@
  * public). A test fails when `dist/` holds a value that is not listed.
  */
 import { createHash } from 'node:crypto';
+import { decryptYaml, demoIdentity } from '../sops/index.js';
 import { DEMO_VALUE_FINGERPRINTS } from './demo-fingerprints.js';
 
 /** The fingerprint of one value: SHA-256 over a fixed prefix and the value, hex. */
@@ -54,4 +55,17 @@ export function parsePublicValues(text: string): Set<string> {
 
 export function formatPublicValues(fingerprints: ReadonlySet<string>): string {
   return [...PUBLIC_VALUES_HEADER, ...[...fingerprints].sort()].join('\n') + '\n';
+}
+
+/** Fingerprints of every value (string leaf of stringData) of a SOPS Secret file the demo key opens. */
+export async function demoFingerprintsOf(text: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  const walk = (v: unknown) => {
+    if (typeof v === 'string') {
+      if (v !== '') out.add(demoValueFingerprint(v));
+    } else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+  };
+  const { plain } = await decryptYaml(text, [await demoIdentity()]);
+  walk(plain['stringData'] ?? {});
+  return out;
 }
