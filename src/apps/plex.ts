@@ -4,7 +4,7 @@ import { Component } from '../lib/component.js';
 import { IMAGES } from '../lib/images.js';
 import { PORTS } from '../lib/ports.js';
 import { container, withOverrides, type EnvValue, type Mount } from '../lib/pod.js';
-import { gpuNodePlacement, serviceLbTolerations, streamingStackLabels, storageNodePlacement } from '../lib/placement.js';
+import { clientAddressServiceProps, gpuNodePlacement, streamingStackLabels, storageNodePlacement } from '../lib/placement.js';
 import {
   addConfigClaim, CLAIMS, configVolume, dfsMount, dfsVolume, mediaVolume, PATHS, symlinkVolume, transcodeVolume,
 } from '../lib/storage.js';
@@ -147,11 +147,9 @@ export class Plex extends Component {
       ports,
       type: p.serviceType,
       ...(p.loadBalancerIP ? { loadBalancerIP: p.loadBalancerIP } : {}),
-      // Plex needs the clients' real addresses to tell LAN from remote streams.
-      ...(p.serviceType !== 'ClusterIP' ? { externalTrafficPolicy: 'Local' as const } : {}),
-      // With Local, the load balancer's node agent must run where Plex runs: k3s ServiceLB's
-      // svclb pods take extra tolerations from this annotation (MetalLB speakers: see the runbook).
-      ...(p.serviceType === 'LoadBalancer' ? serviceLbTolerations(placement) : {}),
+      // Plex needs the clients' real addresses to tell LAN from remote streams (MetalLB
+      // speakers need the same tolerations as ServiceLB's svclb pods: see the runbook).
+      ...clientAddressServiceProps(p.serviceType, placement),
     });
     addHeadlessService(this, cfg, { name: 'plex', instance: 'plex', ports: [{ name: 'plex', port: PLEX_PORT }] });
     // Plex clients sign in with their plex.tv account and cannot answer a forward-auth login.

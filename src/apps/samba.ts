@@ -4,7 +4,7 @@ import type { StackConfig } from '../config/types.js';
 import { Component, setFileName } from '../lib/component.js';
 import { IMAGES } from '../lib/images.js';
 import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../lib/pod.js';
-import { serviceLbTolerations, storageNodePlacement } from '../lib/placement.js';
+import { clientAddressServiceProps, storageNodePlacement } from '../lib/placement.js';
 import { downloadsVolume, mediaVolume } from '../lib/storage.js';
 import { addService, addWorkload } from '../lib/workload.js';
 import type { SecretValueRule } from '../secrets/model.js';
@@ -208,8 +208,7 @@ export class Samba extends Component {
       // Keep the client's address: with Cluster the node SNATs it, and the NetworkPolicy that
       // admits only the private ranges sees a node address and filters nothing. Only the node
       // that runs the Samba pod answers then (ServiceLB advertises just that node).
-      ...(s.serviceType !== 'ClusterIP' ? { externalTrafficPolicy: 'Local' as const } : {}),
-      ...(s.serviceType === 'LoadBalancer' ? serviceLbTolerations(placement) : {}),
+      ...clientAddressServiceProps(s.serviceType, placement),
     });
   }
 }

@@ -74,11 +74,18 @@ export function streamingStackLabels(cfg: StackConfig): Record<string, string> {
 export const SERVICELB_TOLERATIONS_ANNOTATION = 'svccontroller.k3s.cattle.io/tolerations';
 
 /**
- * Service props that let k3s ServiceLB's svclb pods onto the (tainted) nodes of a placement.
- * With `externalTrafficPolicy: Local` only a node that runs the pod answers, and ServiceLB
- * advertises only nodes running both the pod and an svclb pod; svclb pods tolerate no custom
- * taint by default. Empty when the placement tolerates nothing.
+ * Service props for an app that must see its clients' real addresses: `externalTrafficPolicy:
+ * Local` whenever the Service is reachable from outside (with Cluster the node SNATs every client
+ * to its own address), and for a LoadBalancer the tolerations k3s ServiceLB's svclb pods need to
+ * run on the (tainted) nodes of the placement: with Local, ServiceLB advertises only nodes running
+ * both the pod and an svclb pod, and svclb pods tolerate no custom taint by default.
  */
-export function serviceLbTolerations(placement: Placement): { annotations?: Record<string, string> } {
-  return placement.tolerations?.length ? { annotations: { [SERVICELB_TOLERATIONS_ANNOTATION]: JSON.stringify(placement.tolerations) } } : {};
+export function clientAddressServiceProps(
+  type: 'ClusterIP' | 'NodePort' | 'LoadBalancer',
+  placement: Placement,
+): { externalTrafficPolicy?: 'Local'; annotations?: Record<string, string> } {
+  if (type === 'ClusterIP') return {};
+  if (type === 'NodePort' || !placement.tolerations?.length) return { externalTrafficPolicy: 'Local' };
+  return { externalTrafficPolicy: 'Local', annotations: { [SERVICELB_TOLERATIONS_ANNOTATION]: JSON.stringify(placement.tolerations) } };
 }
+
