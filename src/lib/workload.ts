@@ -108,10 +108,10 @@ export function firstLoginIngress(cfg: StackConfig, optIn: boolean): boolean {
   return cfg.ingress.enabled && (cfg.ingress.auth.mode === 'forward-auth' || optIn);
 }
 
-/** `<name>.<domain>` through the configured ingress class. */
 /** Traefik's annotation that puts Middlewares in front of an Ingress's routers. */
 export const TRAEFIK_MIDDLEWARES = 'traefik.ingress.kubernetes.io/router.middlewares';
 
+/** `<name>.<domain>` through the configured ingress class. */
 export function addIngress(
   scope: Construct,
   cfg: StackConfig,

@@ -33,7 +33,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { closest } from '../config/schema.js';
-import { clearTextValuePaths, decryptYaml, OPERATOR_SECRETS_PATH_REGEX } from '../sops/index.js';
+import { clearTextValuePaths, decryptYaml, describeClearText, OPERATOR_SECRETS_PATH_REGEX } from '../sops/index.js';
 import { DEFAULT_LOCAL_SECRETS_FILE, DEFAULT_SOPS_SECRETS_FILE, SECRET_ENV_PREFIX, secretEnvVarName, type OperatorValues, type SecretRequest } from './model.js';
 
 export interface LoadOperatorValuesOptions {
@@ -188,7 +188,7 @@ function assertAllEncrypted(text: string, file: string): void {
   if (clear.length === 0) return;
   throw new OperatorValuesError(
     [
-      `${file} has a sops block, but ${clear.length} value(s) are not encrypted (${clear.slice(0, 5).join(', ')}${clear.length > 5 ? ', …' : ''}): ` +
+      `${file} has a sops block, but ${describeClearText(clear)}: ` +
         'the creation rule it was encrypted with selects no key of it (like the output rule, encrypted_regex ^(data|stringData)$). Nothing was read.',
       `Fix: put this rule first under creation_rules in .sops.yaml (\`npm run keys -- add <your age1… recipient>\` adds it):`,
       `  - path_regex: ${OPERATOR_SECRETS_PATH_REGEX}`,

@@ -215,6 +215,11 @@ export async function reencryptYaml(text: string, identities: readonly string[],
  * string or null): a file encrypted with a rule whose `encrypted_regex` does not match its keys
  * looks encrypted (valid `sops:` block) but is not. Reads no values into the result.
  */
+/** `N value(s) are not encrypted (a, b, …)`: the key paths of `clearTextValuePaths`, never values. */
+export function describeClearText(paths: readonly string[]): string {
+  return `${paths.length} value(s) are not encrypted (${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', …' : ''})`;
+}
+
 export function clearTextValuePaths(text: string): string[] {
   const out: string[] = [];
   const walk = (v: unknown, at: string) => {

@@ -12,7 +12,7 @@ import { isAgeRecipient, newIdentity, parseIdentities, recipientOf } from './age
 import { defaultSopsConfigText, editRuleRecipients, findCreationRule, OPERATOR_SECRETS_FILE, parseSopsConfig, withOperatorSecretsRule, withoutDemoNote } from './config.js';
 import { DEMO_IDENTITY_FILE, DEMO_RECIPIENT, demoIdentity, isDemoReadable } from './demo.js';
 import { SopsError } from './errors.js';
-import { clearTextValuePaths, inspectSopsYaml, reencryptYaml, rewrapYaml } from './file.js';
+import { clearTextValuePaths, describeClearText, inspectSopsYaml, reencryptYaml, rewrapYaml } from './file.js';
 import { defaultAgeKeyFile, loadAgeIdentities } from './identities.js';
 
 export interface KeysOptions {
@@ -226,7 +226,7 @@ export async function updateRecipients(
     if (rel === OPERATOR_SECRETS_FILE) {
       const clear = clearTextValuePaths(text);
       if (clear.length > 0) {
-        failures.push(`${rel}: ${clear.length} value(s) are not encrypted (${clear.slice(0, 5).join(', ')}${clear.length > 5 ? ', …' : ''}); encrypt the file again with sops (\`sops decrypt -i ${rel} && sops encrypt -i ${rel}\`) once .sops.yaml has its rule`);
+        failures.push(`${rel}: ${describeClearText(clear)}; encrypt the file again with sops (\`sops decrypt -i ${rel} && sops encrypt -i ${rel}\`) once .sops.yaml has its rule`);
         continue;
       }
     }
