@@ -2,12 +2,11 @@ import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { POSTGRES, postgresHost } from '../lib/arr.js';
-import { Component, setFileName } from '../lib/component.js';
+import { Component } from '../lib/component.js';
 import { IMAGES } from '../lib/images.js';
-import { appLabels, container, podSpec, withOverrides } from '../lib/pod.js';
+import { container, podSpec, withOverrides } from '../lib/pod.js';
 import { storageNodePlacement } from '../lib/placement.js';
-import { addConfigClaim, configVolume } from '../lib/storage.js';
-import { PRUNE_DISABLED } from '../output/state.js';
+import { addAppClaim, addConfigClaim, configVolume } from '../lib/storage.js';
 import { addCronJob, addHeadlessService, addService, addWorkload, scratchVolume } from '../lib/workload.js';
 
 export const POSTGRES_PORT = POSTGRES.port;
@@ -111,19 +110,7 @@ export class Postgres extends Component {
     const backupVolume: k8s.Volume = hostPath
       ? { name: 'backups', hostPath: { path: `${cfg.storage.hostPathRoot}/backups/postgres`, type: 'DirectoryOrCreate' } }
       : { name: 'backups', persistentVolumeClaim: { claimName: 'postgres-backups' } };
-    if (!hostPath) {
-      setFileName(
-        new k8s.KubePersistentVolumeClaim(this, 'backup-pvc', {
-          metadata: { name: 'postgres-backups', namespace: cfg.namespace, labels: appLabels(POSTGRES_BACKUP_APP), annotations: { ...PRUNE_DISABLED } },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: cfg.storage.configStorageClass,
-            resources: { requests: { storage: k8s.Quantity.fromString(p.backupSize) } },
-          },
-        }),
-        'pvc-backups.yaml',
-      );
-    }
+    addAppClaim(this, cfg, { id: 'backup-pvc', name: 'postgres-backups', app: POSTGRES_BACKUP_APP, size: p.backupSize, fileName: 'pvc-backups.yaml' });
     const spec = podSpec(cfg, {
       ...storageNodePlacement(cfg),
       containers: [
