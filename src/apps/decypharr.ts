@@ -8,7 +8,7 @@ import { PORTS } from '../lib/ports.js';
 import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../lib/pod.js';
 import { streamingStackLabels, storageNodePlacement } from '../lib/placement.js';
 import { addAppClaim, addConfigClaim, addNfsVolume, CLAIMS, configVolume, DFS_ENV, DFS_MARKER, DFS_SHARED_DIR, dfsPath, PATHS, symlinkVolume } from '../lib/storage.js';
-import { addHeadlessService, addIngress, addService, addWorkload, firstLoginIngress, scratchVolume } from '../lib/workload.js';
+import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../lib/workload.js';
 
 /** Decypharr serves UI, qBittorrent API (/api/v2), SABnzbd API (/sabnzbd) and WebDAV on one port. */
 export const DECYPHARR_PORT = PORTS.decypharr;
@@ -244,8 +244,6 @@ export class Decypharr extends Component {
     // Decypharr's sign-up page (POST /register) replaces the credentials for anyone who reaches it,
     // so its UI gets an Ingress only behind a forward-auth login; otherwise use a port-forward.
     // No opt-in: the page stays open after the first sign-up.
-    const ingress = firstLoginIngress(cfg, false);
-    if (ingress) this.addCall({ from: 'ingress-controller', to: self, ports: [DECYPHARR_PORT], why: 'web UI through the ingress' });
     this.addCall({ from: self, to: 'internet', ports: 'any', why: 'Real-Debrid API and usenet providers' });
     for (const arr of arrs) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'import callbacks into the Arr that sent the download' });
     if (!singleNode) {
@@ -255,7 +253,9 @@ export class Decypharr extends Component {
     }
     addService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
     addHeadlessService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
-    if (ingress) addIngress(this, cfg, { name: 'decypharr', instance: 'decypharr', service: 'decypharr', port: 'http' });
+    if (addIngress(this, cfg, { name: 'decypharr', instance: 'decypharr', service: 'decypharr', port: 'http', firstLoginOptIn: false })) {
+      this.addCall({ from: 'ingress-controller', to: self, ports: [DECYPHARR_PORT], why: 'web UI through the ingress' });
+    }
 
     if (!singleNode) {
       // Pinned ClusterIP: kubelet mounts NFS on the node, where Service names do not resolve.

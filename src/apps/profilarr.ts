@@ -7,7 +7,7 @@ import { enabledArrs } from '../lib/arr.js';
 import { container, withOverrides } from '../lib/pod.js';
 import { storageNodePlacement } from '../lib/placement.js';
 import { addConfigClaim, configVolume, PATHS } from '../lib/storage.js';
-import { addHeadlessService, addIngress, addService, addWorkload, firstLoginIngress, scratchVolume } from '../lib/workload.js';
+import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../lib/workload.js';
 
 export const PROFILARR_PORT = PORTS.profilarr;
 
@@ -59,12 +59,12 @@ export class Profilarr extends Component {
     });
     const self = { app: 'profilarr' };
     // Its first visit creates the admin account (/auth/setup), so the Ingress waits for the opt-in.
-    const ingress = firstLoginIngress(cfg, cfg.apps.profilarr.ingress);
-    if (ingress) this.addCall({ from: 'ingress-controller', to: self, ports: [PROFILARR_PORT], why: 'web UI through the ingress' });
     this.addCall({ from: self, to: 'internet', ports: 'any', why: 'pulls the Dictionarry profile database from GitHub' });
     for (const arr of enabledArrs(cfg)) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'syncs quality profiles and custom formats' });
     addService(this, cfg, { name: 'profilarr', instance: 'profilarr', ports: [{ name: 'http', port: PROFILARR_PORT }] });
     addHeadlessService(this, cfg, { name: 'profilarr', instance: 'profilarr', ports: [{ name: 'http', port: PROFILARR_PORT }] });
-    if (ingress) addIngress(this, cfg, { name: 'profilarr', instance: 'profilarr', service: 'profilarr', port: 'http' });
+    if (addIngress(this, cfg, { name: 'profilarr', instance: 'profilarr', service: 'profilarr', port: 'http', firstLoginOptIn: cfg.apps.profilarr.ingress })) {
+      this.addCall({ from: 'ingress-controller', to: self, ports: [PROFILARR_PORT], why: 'web UI through the ingress' });
+    }
   }
 }

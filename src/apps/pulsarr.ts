@@ -7,7 +7,7 @@ import { PORTS } from '../lib/ports.js';
 import { container, withOverrides, type EnvValue } from '../lib/pod.js';
 import { storageNodePlacement } from '../lib/placement.js';
 import { addConfigClaim, configVolume } from '../lib/storage.js';
-import { addHeadlessService, addIngress, addService, addWorkload, firstLoginIngress, scratchVolume } from '../lib/workload.js';
+import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../lib/workload.js';
 import { PLEX_PORT } from './plex.js';
 
 export const PULSARR_PORT = PORTS.pulsarr;
@@ -72,13 +72,13 @@ export class Pulsarr extends Component {
     });
     const self = { app: 'pulsarr' };
     // Its first visit creates the admin account (/v1/users/create-admin), so the Ingress waits for the opt-in.
-    const ingress = firstLoginIngress(cfg, cfg.apps.pulsarr.ingress);
-    if (ingress) this.addCall({ from: 'ingress-controller', to: self, ports: [PULSARR_PORT], why: 'web UI through the ingress' });
     this.addCall({ from: self, to: 'internet', ports: 'any', why: 'Plex watchlists on plex.tv and discovery metadata' });
     if (cfg.apps.plex.enabled) this.addCall({ from: self, to: { app: 'plex' }, ports: [PLEX_PORT], why: 'library lookups on the Plex server' });
     for (const arr of enabledArrs(cfg)) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'adds watchlisted series and movies' });
     addService(this, cfg, { name: 'pulsarr', instance: 'pulsarr', ports: [{ name: 'http', port: PULSARR_PORT }] });
     addHeadlessService(this, cfg, { name: 'pulsarr', instance: 'pulsarr', ports: [{ name: 'http', port: PULSARR_PORT }] });
-    if (ingress) addIngress(this, cfg, { name: 'pulsarr', instance: 'pulsarr', service: 'pulsarr', port: 'http' });
+    if (addIngress(this, cfg, { name: 'pulsarr', instance: 'pulsarr', service: 'pulsarr', port: 'http', firstLoginOptIn: cfg.apps.pulsarr.ingress })) {
+      this.addCall({ from: 'ingress-controller', to: self, ports: [PULSARR_PORT], why: 'web UI through the ingress' });
+    }
   }
 }

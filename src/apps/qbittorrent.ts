@@ -184,12 +184,12 @@ export class QBittorrent extends Component {
     }
     // The image's defaults skip the login for every private address — the ingress controller's
     // included — so the Ingress waits for the opt-in (docs/post-deploy.md).
-    const ingress = firstLoginIngress(cfg, q.ingress);
-    if (ingress) this.addCall({ from: 'ingress-controller', to: self, ports: [webUi], why: 'WebUI through the ingress' });
 
     addService(this, cfg, { name: 'qbittorrent', instance: 'qbittorrent', ports: [{ name: 'http', port: webUi }] });
     addHeadlessService(this, cfg, { name: 'qbittorrent', instance: 'qbittorrent', ports: [{ name: 'http', port: webUi }] });
-    if (ingress) addIngress(this, cfg, { name: 'qbittorrent', instance: 'qbittorrent', service: 'qbittorrent', port: 'http' });
+    if (addIngress(this, cfg, { name: 'qbittorrent', instance: 'qbittorrent', service: 'qbittorrent', port: 'http', firstLoginOptIn: q.ingress })) {
+      this.addCall({ from: 'ingress-controller', to: self, ports: [webUi], why: 'WebUI through the ingress' });
+    }
   }
 
   /**

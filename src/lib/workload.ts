@@ -123,9 +123,16 @@ export function addIngress(
     port: string;
     /** Behind `ingress.auth.middleware` in forward-auth mode. @default true */
     forwardAuth?: boolean;
+    /**
+     * The app's first visit claims its admin account: without forward-auth the Ingress exists only
+     * once the operator opted in (`firstLoginIngress`). Undefined: an app with a login from the start.
+     * @default - no first-login rule
+     */
+    firstLoginOptIn?: boolean;
   },
 ): ApiObject | undefined {
   if (!cfg.ingress.enabled) return undefined;
+  if (p.firstLoginOptIn !== undefined && !firstLoginIngress(cfg, p.firstLoginOptIn)) return undefined;
   const host = `${p.name}.${cfg.ingress.domain}`;
   const auth = cfg.ingress.auth;
   const guarded = auth.mode === 'forward-auth' && auth.middleware && (p.forwardAuth ?? true);
