@@ -118,7 +118,7 @@ The whole test suite's time is printed by \`npm test\` (target ≤ 60 s).
 \`node_modules/.cache/media-stack-bundle\` (rebuilt in ~0.1 s by esbuild whenever a source file
 changes): loading ~150 TypeScript modules through the tsx loader cost about half a second of every
 synth. What remains in a default synth (CPU profile, \`node --cpu-prof scripts/synth.mjs\`):
-loading cdk8s and cdk8s-plus-28 (CommonJS, ~0.2 s), loading the cached schema validators
+loading cdk8s (CommonJS), loading the cached schema validators
 (~0.15 s; compiling them the first time costs 0.5–1 s), YAML serialisation (the \`yaml\` package
 costs about 0.6 ms per object), the docs and the write. At 500 instances the costs are
 constructing and serialising ~3,500 objects, encrypting 500 Secrets (~1 ms each) and writing

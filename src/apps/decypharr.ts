@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from '../../imports/k8s.js';
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { enabledArrs } from '../lib/arr.js';

@@ -7,7 +7,7 @@ import { addConfigClaim, configVolume, DFS_MARKER, dfsMount, dfsPath, dfsVolume,
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from './workload.js';
 import { IMAGES } from './images.js';
 import { PORTS } from './ports.js';
-import type { k8s } from 'cdk8s-plus-28';
+import type * as k8s from '../../imports/k8s.js';
 
 /** The Servarr apps built from one pattern. */
 export type ArrKind = 'sonarr' | 'radarr' | 'prowlarr';

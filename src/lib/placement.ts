@@ -1,4 +1,4 @@
-import type { k8s } from 'cdk8s-plus-28';
+import type * as k8s from '../../imports/k8s.js';
 import type { StackConfig, TaintConfig } from '../config/types.js';
 
 /** Pod label shared by the streaming stack (Decypharr, Sonarr, Radarr, Plex) so they move together. */

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from '../../imports/k8s.js';
 import type { ResourcesConfig, StackConfig } from '../config/types.js';
 import { memoryRequestAboveLimit } from '../config/cross-field.js';
 import { configPathOf } from '../config/schema.js';

@@ -1,5 +1,5 @@
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from '../../imports/k8s.js';
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { setFileName } from './component.js';
