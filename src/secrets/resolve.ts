@@ -21,6 +21,7 @@ import { parse as parseYaml } from 'yaml';
 import { decryptYaml, demoIdentity, DEMO_IDENTITY_FILE, encryptYaml, findCreationRule, inspectSopsYaml, type CreationRule, type SopsConfig } from '../sops/index.js';
 import { isDemoValue } from './demo-values.js';
 import {
+  isRecord,
   opensWithDemoIdentity,
   outlineOfDocument,
   planSecrets,
@@ -139,8 +140,6 @@ export function generateSecretValue(spec: { length?: number; alphabet?: 'hex' | 
   }
   return out;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** What the executor keeps of a previous file beside its plan facts: the text, and the values once opened. */
 interface Observed {
