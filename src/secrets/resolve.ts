@@ -189,6 +189,29 @@ export async function resolveSecrets(opts: ResolveSecretsOptions): Promise<Resol
   const plan = planSecrets(inputs, { regenerate: opts.regenerate === true });
   opts.onPlan?.(plan, inputs);
 
+  const { files, report, warnings, problems } = await executePlan(plan, observed, { opts, operatorValues, random, secretsSeen });
+  if (problems.length > 0) {
+    const parts = [`${problems.length} Secret file(s) cannot be resolved:`, ...problems.map((p) => `  - ${p}`)];
+    if (plan.missing.length > 0) parts.push('', describeMissing(plan.missing));
+    const msg = redact(parts.join('\n'), secretsSeen);
+    throw new SecretsError(msg, problems.map((p) => redact(p, secretsSeen)), plan.missing);
+  }
+  if (plan.missing.length > 0) throw new MissingSecretValuesError(plan.missing);
+  return { files, report, warnings: warnings.map((w) => redact(w, secretsSeen)) };
+}
+
+interface ExecuteContext {
+  readonly opts: ResolveSecretsOptions;
+  readonly operatorValues: OperatorValues;
+  readonly random: RandomBytes;
+  readonly secretsSeen: Set<string>;
+}
+
+/**
+ * Does what the plan says, file by file: generates values, checks every known value against its
+ * key's rule, encrypts, or writes the previous text again. Problems keep request order.
+ */
+async function executePlan(plan: SecretPlan, observed: readonly Observed[], { opts, operatorValues, random, secretsSeen }: ExecuteContext) {
   const files: { path: string; text: string }[] = [];
   const report: SecretReportEntry[] = [];
   const warnings: string[] = [];
@@ -252,14 +275,7 @@ export async function resolveSecrets(opts: ResolveSecretsOptions): Promise<Resol
     }
   }
 
-  if (problems.length > 0) {
-    const parts = [`${problems.length} Secret file(s) cannot be resolved:`, ...problems.map((p) => `  - ${p}`)];
-    if (plan.missing.length > 0) parts.push('', describeMissing(plan.missing));
-    const msg = redact(parts.join('\n'), secretsSeen);
-    throw new SecretsError(msg, problems.map((p) => redact(p, secretsSeen)), plan.missing);
-  }
-  if (plan.missing.length > 0) throw new MissingSecretValuesError(plan.missing);
-  return { files, report, warnings: warnings.map((w) => redact(w, secretsSeen)) };
+  return { files, report, warnings, problems };
 }
 
 /** Reads and, where an identity allows, opens the previous file: the plan's facts about one request. */
