@@ -7,28 +7,10 @@
  * re-encrypting identical values would rewrite every file on every synth. And generated values
  * (the *arr API keys) must be created exactly once: the previous encrypted file is their only store.
  *
- * The decision per Secret, where "opened" means one of the age identities decrypts the previous
- * file:
- *
- * | previous file | opened | outcome                                                              |
- * |---------------|--------|----------------------------------------------------------------------|
- * | none          | –      | `created`: generated values are new, operator values are required    |
- * | yes           | yes    | desired plaintext (operator values override, the rest is carried     |
- * |               |        | over) compared with the decrypted one: `kept` if equal and the       |
- * |               |        | creation rule is unchanged, else `re-encrypted`                      |
- * | yes           | no     | `kept` if nothing visible changed (same keys, recipients, rule       |
- * |               |        | settings, clear-text metadata, no operator value supplied); else     |
- * |               |        | `re-encrypted` (with a warning) when no value has to be carried over |
- * |               |        | from the previous file; else an error telling how to fix it          |
- *
- * Leaving the demo: while the creation rule encrypts to the demo recipient, everything works as
- * above. Once it no longer does, a previous value is never carried over when it is public — the
- * previous file is readable with the committed demo identity (opened with it), or the value is one
- * the committed demo output held (`isDemoValue`, which also catches files re-encrypted away from
- * the demo key). Such a generated value is generated anew; such an operator value counts as
- * missing (optional ones are left out). The report names those keys (`demoKeys`).
- *
- * `regenerate` generates every generated value anew (after a leak, `keys rotate --regenerate`).
+ * Three steps: `observe` reads each previous file and, where an identity allows, opens it, and
+ * turns what it found into plain facts; `planSecrets` (plan.ts, pure, no values) decides per
+ * file and key what to do — the decision table is there; the execution below then generates,
+ * checks values against their rules and encrypts as the plan says.
  *
  * Values never leave this module except inside the encrypted texts: errors, warnings and the report
  * carry Secret names, keys, paths and recipients only.
@@ -36,8 +18,20 @@
 import { randomBytes } from 'node:crypto';
 import { identityToRecipient } from 'age-encryption';
 import { parse as parseYaml } from 'yaml';
-import { decryptYaml, demoIdentity, DEMO_IDENTITY_FILE, encryptYaml, findCreationRule, inspectSopsYaml, isDemoReadable, type CreationRule, type SopsConfig } from '../sops/index.js';
+import { decryptYaml, demoIdentity, DEMO_IDENTITY_FILE, encryptYaml, findCreationRule, inspectSopsYaml, type CreationRule, type SopsConfig } from '../sops/index.js';
 import { isDemoValue } from './demo-values.js';
+import {
+  isRecord,
+  opensWithDemoIdentity,
+  outlineOfDocument,
+  planSecrets,
+  secretManifest,
+  type MissingSecretValue,
+  type PreviousFileFacts,
+  type PreviousOpening,
+  type SecretPlan,
+  type SecretPlanInput,
+} from './plan.js';
 import {
   DEFAULT_LOCAL_SECRETS_FILE,
   DEFAULT_SOPS_SECRETS_FILE,
@@ -76,6 +70,8 @@ export interface ResolveSecretsOptions {
    * @default - none
    */
   readonly publicValues?: ReadonlySet<string>;
+  /** Called with the plan and its facts before it is executed (tests, diagnostics); neither holds a value. @default - none */
+  readonly onPlan?: (plan: SecretPlan, inputs: readonly SecretPlanInput[]) => void;
 }
 
 export type SecretFileStatus = 'kept' | 're-encrypted' | 'created';
@@ -101,19 +97,7 @@ export interface ResolvedSecrets {
   readonly warnings: string[];
 }
 
-/** A required operator value that no source supplied. */
-export interface MissingSecretValue {
-  readonly secret: string;
-  readonly namespace: string;
-  readonly key: string;
-  readonly description: string;
-  /** The environment variable that supplies it. */
-  readonly envVar: string;
-  /** The encrypted file that needs it. */
-  readonly path: string;
-  /** The previous file held the demo's (public) value, which is not carried over. @default false */
-  readonly replacesDemo?: boolean;
-}
+export type { MissingSecretValue } from './plan.js';
 
 /** Any problem resolving the Secrets. `problems` lists each one; the message lists them all. */
 export class SecretsError extends Error {
@@ -133,13 +117,6 @@ export class MissingSecretValuesError extends SecretsError {
     super(describeMissing(missing), [], missing);
     this.name = 'MissingSecretValuesError';
   }
-}
-
-/** The Secret as written (before encryption): `apiVersion, kind, metadata, type, stringData` in that order. */
-export function secretManifest(req: SecretRequest, stringData: Readonly<Record<string, string>>): Record<string, unknown> {
-  const metadata: Record<string, unknown> = { name: req.name, namespace: req.namespace };
-  if (req.labels && Object.keys(req.labels).length > 0) metadata['labels'] = { ...req.labels };
-  return { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', stringData: { ...stringData } };
 }
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -164,31 +141,29 @@ export function generateSecretValue(spec: { length?: number; alphabet?: 'hex' | 
   return out;
 }
 
-/** How the desired value of one key is obtained. */
-type KeyPlan = 'supplied' | 'carry' | 'generate' | 'omit' | 'missing';
-
-interface PreviousFile {
-  readonly text: string;
-  readonly recipients: string[];
-  /** The document without the `sops` block; encrypted leaves are `ENC[…]` strings. */
-  readonly document: Record<string, unknown>;
-  /** Keys of `stringData` (visible without decrypting). */
-  readonly keys: string[];
-  /** The raw `sops` block (for rule settings that inspectSopsYaml does not return). */
-  readonly sops: Record<string, unknown>;
-  readonly encryptedRegex?: string;
-  readonly macOnlyEncrypted: boolean;
+/** What the executor keeps of a previous file beside its plan facts: the text, and the values once opened. */
+interface Observed {
+  readonly input: SecretPlanInput;
+  readonly previousText?: string;
+  /** Decrypted `stringData` (never leaves this module). */
+  readonly previousValues?: Record<string, unknown>;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const list = (xs: readonly string[]) => xs.join(', ');
+interface ObserveContext {
+  readonly identities: readonly string[];
+  readonly identityRecipients: ReadonlySet<string>;
+  readonly supplied: Readonly<Record<string, string>>;
+  readonly readPrevious: (path: string) => string | undefined;
+  readonly publicValues?: ReadonlySet<string>;
+  /** Every plaintext seen, for redaction. */
+  readonly secretsSeen: Set<string>;
+}
 
 /** Resolves every request; throws one error listing all problems (or all missing values). */
 export async function resolveSecrets(opts: ResolveSecretsOptions): Promise<ResolvedSecrets> {
   const identities = opts.identities ?? [];
   const operatorValues = opts.operatorValues ?? {};
   const random = opts.random ?? randomBytes;
-  const readPrevious = opts.readPrevious ?? (() => undefined);
   validateRequests(opts.requests);
 
   // Every plaintext this run touches, so that no message can ever carry one (defence in depth:
@@ -197,139 +172,78 @@ export async function resolveSecrets(opts: ResolveSecretsOptions): Promise<Resol
   for (const byKey of Object.values(operatorValues)) for (const v of Object.values(byKey)) secretsSeen.add(v);
 
   const identityRecipients = await recipientsOf(identities);
+  const observed: Observed[] = [];
+  for (const req of opts.requests) {
+    observed.push(
+      await observe(req, findCreationRule(opts.sopsConfig, req.path), {
+        identities,
+        identityRecipients,
+        supplied: operatorValues[req.name] ?? {},
+        readPrevious: opts.readPrevious ?? (() => undefined),
+        ...(opts.publicValues ? { publicValues: opts.publicValues } : {}),
+        secretsSeen,
+      }),
+    );
+  }
+  const inputs = observed.map((o) => o.input);
+  const plan = planSecrets(inputs, { regenerate: opts.regenerate === true });
+  opts.onPlan?.(plan, inputs);
+
+  const { files, report, warnings, problems } = await executePlan(plan, observed, { opts, operatorValues, random, secretsSeen });
+  if (problems.length > 0) {
+    const parts = [`${problems.length} Secret file(s) cannot be resolved:`, ...problems.map((p) => `  - ${p}`)];
+    if (plan.missing.length > 0) parts.push('', describeMissing(plan.missing));
+    const msg = redact(parts.join('\n'), secretsSeen);
+    throw new SecretsError(msg, problems.map((p) => redact(p, secretsSeen)), plan.missing);
+  }
+  if (plan.missing.length > 0) throw new MissingSecretValuesError(plan.missing);
+  return { files, report, warnings: warnings.map((w) => redact(w, secretsSeen)) };
+}
+
+interface ExecuteContext {
+  readonly opts: ResolveSecretsOptions;
+  readonly operatorValues: OperatorValues;
+  readonly random: RandomBytes;
+  readonly secretsSeen: Set<string>;
+}
+
+/**
+ * Does what the plan says, file by file: generates values, checks every known value against its
+ * key's rule, encrypts, or writes the previous text again. Problems keep request order.
+ */
+async function executePlan(plan: SecretPlan, observed: readonly Observed[], { opts, operatorValues, random, secretsSeen }: ExecuteContext) {
   const files: { path: string; text: string }[] = [];
   const report: SecretReportEntry[] = [];
   const warnings: string[] = [];
   const problems: string[] = [];
-  const missing: MissingSecretValue[] = [];
-
-  for (const req of opts.requests) {
-    const where = `${req.path} (Secret ${req.namespace}/${req.name})`;
-    const rule = findCreationRule(opts.sopsConfig, req.path);
-    if (!rule) {
-      problems.push(
-        `${where}: no creation rule in .sops.yaml matches this path. Add a creation_rules entry whose path_regex matches it ` +
-          `(for example \`path_regex: \\.sops\\.yaml$\` with \`encrypted_regex: ^(data|stringData)$\` and your age recipients), or run \`npm run keys -- init\`.`,
-      );
+  for (const [i, file] of plan.files.entries()) {
+    const { request: req, where, action } = file;
+    const { previousText, previousValues = {} } = observed[i]!;
+    warnings.push(...file.warnings);
+    if (action.kind === 'refuse' || action.kind === 'needs-identity') {
+      problems.push(action.problem);
       continue;
     }
-    if (rule.age.length === 0) {
-      problems.push(`${where}: the matching creation rule in .sops.yaml has no age recipients. Add one with \`npm run keys -- add <age1…>\`.`);
-      continue;
-    }
+    if (action.kind === 'await-values') continue;
     const supplied = operatorValues[req.name] ?? {};
 
-    const previousText = readPrevious(req.path);
-    let previous: PreviousFile | undefined;
-    if (previousText !== undefined) {
-      try {
-        previous = readPreviousFile(previousText);
-      } catch (err) {
-        problems.push(
-          `${where}: the previous file is not a readable SOPS file (${redact(messageOf(err), secretsSeen)}). Restore it from Git; ` +
-            `deleting it creates a new file, but generated values (API keys) are then generated anew.`,
-        );
-        continue;
-      }
-    }
-
-    // Leaving the demo: a previous file readable with the demo identity is opened with it (the
-    // identity is committed), so that none of its public values is carried over unnoticed.
-    const leavingDemo = !isDemoReadable(rule.age);
-    const demoPrevious = previous !== undefined && isDemoReadable(previous.recipients);
-    let openWith = identities;
-    if (demoPrevious && leavingDemo) {
-      try {
-        openWith = [...identities, await demoIdentity()];
-      } catch (err) {
-        problems.push(`${where}: the previous file is encrypted to the demo recipient, but ${messageOf(err)}`);
-        continue;
-      }
-    }
-
-    // Open the previous file if one of the identities can.
-    let previousPlain: Record<string, unknown> | undefined;
-    let notOpenedReason = openWith.length === 0 ? 'no age identity is available' : '';
-    if (previous && openWith.length > 0) {
-      try {
-        const { plain } = await decryptYaml(previous.text, openWith);
-        previousPlain = stripSops(plain);
-        const sd = previousPlain['stringData'];
-        if (isRecord(sd)) for (const v of Object.values(sd)) if (typeof v === 'string') secretsSeen.add(v);
-      } catch (err) {
-        const matching = previous.recipients.filter((r) => identityRecipients.has(r));
-        if (matching.length > 0) {
-          problems.push(
-            `${where}: cannot be decrypted although an identity for its recipient ${list(matching)} is available: ` +
-              `${redact(messageOf(err), secretsSeen)}. The file may be corrupted or edited without sops; restore it from Git.`,
-          );
-          continue;
-        }
-        notOpenedReason = `none of the ${identities.length} available age identities is one of its recipients`;
-      }
-    }
-
-    // Keys whose previous value is public through the demo key: never carried out of the demo.
-    const publicKeys = new Set<string>();
-    if (previous && leavingDemo) {
-      const prevData = previousPlain && isRecord(previousPlain['stringData']) ? previousPlain['stringData'] : {};
-      for (const key of previous.keys) if (demoPrevious || isDemoValue(stringOf(prevData[key]), opts.publicValues)) publicKeys.add(key);
-    }
-
-    // Plan every key.
-    const plans = new Map<string, KeyPlan>();
-    const previousKeys = new Set(previous?.keys ?? []);
-    const demoKeys: string[] = [];
-    for (const spec of req.keys) {
-      const value = supplied[spec.key];
-      const regenerate = opts.regenerate === true && spec.source.kind === 'generated';
-      let plan: KeyPlan;
-      if (publicKeys.has(spec.key)) demoKeys.push(spec.key);
-      if (value !== undefined) plan = 'supplied';
-      else if (previousKeys.has(spec.key) && !publicKeys.has(spec.key) && !regenerate) plan = 'carry';
-      else if (spec.source.kind === 'generated') plan = 'generate';
-      else if (spec.source.optional) plan = 'omit';
-      else plan = 'missing';
-      plans.set(spec.key, plan);
-      if (plan === 'missing' && spec.source.kind === 'operator') {
-        missing.push({
-          secret: req.name,
-          namespace: req.namespace,
-          key: spec.key,
-          description: spec.source.description,
-          envVar: secretEnvVarName(req.name, spec.key),
-          path: req.path,
-          ...(publicKeys.has(spec.key) ? { replacesDemo: true } : {}),
-        });
-      }
-    }
-    const keysWith = (p: KeyPlan) => req.keys.filter((k) => plans.get(k.key) === p).map((k) => k.key);
-    const hasMissing = keysWith('missing').length > 0;
-    const droppedDemo = keysWith('omit').filter((k) => publicKeys.has(k));
-    if (droppedDemo.length > 0 && !hasMissing) {
-      warnings.push(
-        `${where}: the optional value(s) ${list(droppedDemo)} held the demo's public placeholder and are left out now that the demo recipient is gone; ` +
-          `supply your own if you use them (${droppedDemo.map((k) => secretEnvVarName(req.name, k)).join(', ')}).`,
-      );
-    }
-
-    const build = (carried: (key: string) => string): { doc: Record<string, unknown>; generated: string[] } => {
+    /** The document to write, with the values the plan says (generating new ones now). */
+    const build = (): { doc: Record<string, unknown>; generated: string[] } => {
       const stringData: Record<string, string> = {};
       const generated: string[] = [];
-      for (const spec of req.keys) {
-        const plan = plans.get(spec.key)!;
-        if (plan === 'supplied') stringData[spec.key] = supplied[spec.key]!;
-        else if (plan === 'carry') stringData[spec.key] = carried(spec.key);
-        else if (plan === 'generate') {
-          const v = generateSecretValue(spec.source as Extract<SecretKeySpec['source'], { kind: 'generated' }>, random);
+      for (const k of file.keys) {
+        if (k.action === 'supply') stringData[k.key] = supplied[k.key]!;
+        else if (k.action === 'carry') stringData[k.key] = stringOf(previousValues[k.key]);
+        else if (k.action === 'generate') {
+          const spec = req.keys.find((s) => s.key === k.key)!.source as Extract<SecretKeySpec['source'], { kind: 'generated' }>;
+          const v = generateSecretValue(spec, random);
           secretsSeen.add(v);
-          stringData[spec.key] = v;
-          generated.push(spec.key);
+          stringData[k.key] = v;
+          generated.push(k.key);
         }
       }
       return { doc: secretManifest(req, stringData), generated };
     };
-
     /** Values that break their key's rule, by key name only (the value never reaches a message). */
     const breaksRules = (doc: Record<string, unknown>): boolean => {
       const data = isRecord(doc['stringData']) ? doc['stringData'] : {};
@@ -339,105 +253,79 @@ export async function resolveSecrets(opts: ResolveSecretsOptions): Promise<Resol
       }
       return bad.length > 0;
     };
-    const emit = async (doc: Record<string, unknown>, status: SecretFileStatus, generated: string[]) => {
-      if (breaksRules(doc)) return;
-      try {
-        const indent = opts.sopsConfig.yamlIndent;
-        const text = await encryptYaml(doc, rule, { ...(opts.now ? { now: opts.now } : {}), ...(indent !== undefined ? { indent } : {}) });
-        assertValuesEncrypted(text, req);
-        files.push({ path: req.path, text });
-        report.push({ name: req.name, namespace: req.namespace, path: req.path, status, generatedKeys: generated, demoKeys });
-      } catch (err) {
-        problems.push(`${where}: encryption failed: ${redact(messageOf(err), secretsSeen)}`);
-      }
-    };
-    const keep = () => {
-      files.push({ path: req.path, text: previous!.text });
+
+    if (action.kind === 'keep') {
+      // A kept file is checked too when its values are known: a rule may have become stricter.
+      if (action.opened && breaksRules(build().doc)) continue;
+      files.push({ path: req.path, text: previousText! });
       report.push({ name: req.name, namespace: req.namespace, path: req.path, status: 'kept', generatedKeys: [], demoKeys: [] });
-    };
-
-    if (!previous) {
-      if (hasMissing) continue;
-      const { doc, generated } = build(() => {
-        throw new Error('unreachable: nothing to carry without a previous file');
-      });
-      await emit(doc, 'created', generated);
       continue;
     }
-
-    const ruleChanges = compareRule(rule, previous);
-
-    if (previousPlain) {
-      if (hasMissing) continue;
-      const prevData = isRecord(previousPlain['stringData']) ? previousPlain['stringData'] : {};
-      const { doc, generated } = build((key) => stringOf(prevData[key]));
-      if (ruleChanges.length === 0 && sameOrdered(doc, previousPlain)) {
-        if (!breaksRules(doc)) keep();
-      } else await emit(doc, 're-encrypted', generated);
-      continue;
+    const { doc, generated } = build();
+    if (breaksRules(doc)) continue;
+    try {
+      const indent = opts.sopsConfig.yamlIndent;
+      const text = await encryptYaml(doc, file.rule!, { ...(opts.now ? { now: opts.now } : {}), ...(indent !== undefined ? { indent } : {}) });
+      assertValuesEncrypted(text, req);
+      files.push({ path: req.path, text });
+      const status: SecretFileStatus = action.kind === 'create' ? 'created' : 're-encrypted';
+      report.push({ name: req.name, namespace: req.namespace, path: req.path, status, generatedKeys: generated, demoKeys: [...file.demoKeys] });
+    } catch (err) {
+      problems.push(`${where}: encryption failed: ${messageOf(err)}`);
     }
-
-    // The previous file exists but cannot be opened: judge by what is visible without decrypting.
-    const desiredSkeleton = secretManifest(req, {});
-    const changes: string[] = [];
-    const suppliedKeys = keysWith('supplied');
-    if (suppliedKeys.length > 0) changes.push(`operator values are supplied for ${list(suppliedKeys)} and cannot be compared with the encrypted ones`);
-    const newGenerated = keysWith('generate');
-    if (newGenerated.length > 0) changes.push(`new generated key(s) ${list(newGenerated)}`);
-    const requested = new Set(req.keys.map((k) => k.key));
-    const removed = previous.keys.filter((k) => !requested.has(k));
-    if (removed.length > 0) changes.push(`key(s) ${list(removed)} are no longer requested`);
-    changes.push(...ruleChanges.map((c) => c.text));
-    changes.push(...compareVisible(stripKey(desiredSkeleton, 'stringData'), stripKey(previous.document, 'stringData'), ''));
-
-    const carry = keysWith('carry');
-    if (hasMissing) {
-      // Listed with all other missing values. Adding them rewrites the file, which needs the
-      // identity when other values must be carried over: say so now, not one run later.
-      if (carry.length > 0) {
-        problems.push(needsIdentity(where, previous, [`missing key(s) ${list(keysWith('missing'))} must be added`, ...changes], carry, notOpenedReason, ruleChanges.some((c) => c.recipients)));
-      }
-      continue;
-    }
-    if (changes.length === 0) {
-      keep();
-      continue;
-    }
-    if (carry.length === 0) {
-      const { doc, generated } = build(() => {
-        throw new Error('unreachable: nothing to carry');
-      });
-      warnings.push(
-        `${where}: re-encrypted without opening the previous file (${notOpenedReason}), because ${changes.join('; ')}. ` +
-          `Every value is known without it, but it could not be compared, so the file is rewritten on every run like this; ` +
-          `set SOPS_AGE_KEY_FILE to an identity that is one of its recipients to keep it stable.`,
-      );
-      await emit(doc, 're-encrypted', generated);
-      continue;
-    }
-    problems.push(needsIdentity(where, previous, changes, carry, notOpenedReason, ruleChanges.some((c) => c.recipients)));
   }
 
-  if (problems.length > 0) {
-    const parts = [`${problems.length} Secret file(s) cannot be resolved:`, ...problems.map((p) => `  - ${p}`)];
-    if (missing.length > 0) parts.push('', describeMissing(missing));
-    const msg = redact(parts.join('\n'), secretsSeen);
-    throw new SecretsError(msg, problems.map((p) => redact(p, secretsSeen)), missing);
-  }
-  if (missing.length > 0) throw new MissingSecretValuesError(missing);
-  return { files, report, warnings: warnings.map((w) => redact(w, secretsSeen)) };
+  return { files, report, warnings, problems };
 }
 
-function needsIdentity(where: string, previous: PreviousFile, changes: string[], carry: string[], reason: string, recipientsChanged: boolean): string {
-  const fixes = [
-    `set SOPS_AGE_KEY_FILE (or SOPS_AGE_KEY) to an age identity that is one of the file's recipients (${list([...previous.recipients].sort())}) and run the synth again`,
-  ];
-  if (recipientsChanged) {
-    fixes.push('for a change of recipients use `npm run keys -- add <age1…>` / `npm run keys -- remove <age1…>`, which re-encrypts the files with your identity');
+/** Reads and, where an identity allows, opens the previous file: the plan's facts about one request. */
+async function observe(req: SecretRequest, rule: CreationRule | undefined, ctx: ObserveContext): Promise<Observed> {
+  const suppliedKeys = Object.keys(ctx.supplied).filter((k) => ctx.supplied[k] !== undefined);
+  const base = { request: req, ...(rule ? { rule } : {}), suppliedKeys };
+  if (!rule || rule.age.length === 0) return { input: base };
+  const text = ctx.readPrevious(req.path);
+  if (text === undefined) return { input: { ...base, previous: { kind: 'none' } } };
+  let file: Omit<Extract<PreviousFileFacts, { kind: 'sops' }>, 'opening'>;
+  try {
+    file = readPreviousFile(text);
+  } catch (err) {
+    return { input: { ...base, previous: { kind: 'unreadable', error: messageOf(err) } } };
   }
-  return (
-    `${where} must be rewritten but cannot be opened (${reason}): ${changes.join('; ')}. ` +
-    `The value(s) of ${list(carry)} exist only in the previous encrypted file and must be carried over. Fix: ${fixes.join('; or ')}.`
+  const withOpening = (opening: PreviousOpening, previousValues?: Record<string, unknown>): Observed => ({
+    input: { ...base, previous: { ...file, opening } },
+    previousText: text,
+    ...(previousValues ? { previousValues } : {}),
+  });
+
+  // Leaving the demo: a previous file readable with the demo identity is opened with it (the
+  // identity is committed), so that none of its public values is carried over unnoticed.
+  let openWith = ctx.identities;
+  if (opensWithDemoIdentity(rule.age, file.recipients)) {
+    try {
+      openWith = [...ctx.identities, await demoIdentity()];
+    } catch (err) {
+      return withOpening({ kind: 'demo-identity-unavailable', error: messageOf(err) });
+    }
+  }
+  if (openWith.length === 0) return withOpening({ kind: 'no-identity' });
+  let plain: Record<string, unknown>;
+  try {
+    plain = stripKey((await decryptYaml(text, openWith)).plain, 'sops');
+  } catch (err) {
+    const matching = file.recipients.filter((r) => ctx.identityRecipients.has(r));
+    if (matching.length > 0) return withOpening({ kind: 'undecryptable', matchingRecipients: matching, error: messageOf(err) });
+    return withOpening({ kind: 'not-a-recipient', identities: ctx.identities.length });
+  }
+  const values = isRecord(plain['stringData']) ? plain['stringData'] : {};
+  for (const v of Object.values(values)) if (typeof v === 'string') ctx.secretsSeen.add(v);
+  return withOpening(
+    {
+      kind: 'opened',
+      outline: outlineOfDocument(plain),
+      publicValueKeys: file.keys.filter((k) => isDemoValue(stringOf(values[k]), ctx.publicValues)),
+      unchangedSuppliedKeys: suppliedKeys.filter((k) => values[k] === ctx.supplied[k]),
+    },
+    values,
   );
 }
 
@@ -463,78 +351,26 @@ export function describeMissing(missing: readonly MissingSecretValue[]): string 
   return lines.join('\n');
 }
 
-function readPreviousFile(text: string): PreviousFile {
+/** The facts of a previous file that need no identity. */
+function readPreviousFile(text: string): Omit<Extract<PreviousFileFacts, { kind: 'sops' }>, 'opening'> {
   const info = inspectSopsYaml(text);
   const raw: unknown = parseYaml(text);
   const sops = isRecord(raw) && isRecord(raw['sops']) ? raw['sops'] : {};
-  const document = stripSops(info.document);
+  const document = stripKey(info.document, 'sops');
   const sd = document['stringData'];
-  const keys = isRecord(sd) ? Object.keys(sd) : [];
   return {
-    text,
+    kind: 'sops',
     recipients: info.recipients,
-    document,
-    keys,
-    sops,
-    ...(info.encryptedRegex !== undefined ? { encryptedRegex: info.encryptedRegex } : {}),
-    macOnlyEncrypted: info.macOnlyEncrypted,
+    keys: isRecord(sd) ? Object.keys(sd) : [],
+    clearDocument: stripKey(document, 'stringData'),
+    settings: {
+      ...(info.encryptedRegex !== undefined ? { encryptedRegex: info.encryptedRegex } : {}),
+      unencryptedRegex: sops['unencrypted_regex'],
+      encryptedSuffix: sops['encrypted_suffix'],
+      unencryptedSuffix: sops['unencrypted_suffix'],
+      macOnlyEncrypted: info.macOnlyEncrypted,
+    },
   };
-}
-
-interface RuleChange {
-  readonly text: string;
-  readonly recipients: boolean;
-}
-
-/** How the creation rule differs from the settings the previous file was encrypted with. */
-function compareRule(rule: CreationRule, prev: PreviousFile): RuleChange[] {
-  const out: RuleChange[] = [];
-  const want = [...new Set(rule.age)].sort();
-  const have = [...new Set(prev.recipients)].sort();
-  const added = want.filter((r) => !have.includes(r));
-  const dropped = have.filter((r) => !want.includes(r));
-  if (added.length > 0 || dropped.length > 0) {
-    const what = [added.length ? `added ${list(added)}` : '', dropped.length ? `removed ${list(dropped)}` : ''].filter(Boolean).join(', ');
-    out.push({ text: `the age recipients in .sops.yaml changed (${what})`, recipients: true });
-  }
-  const setting = (label: string, wanted: unknown, had: unknown) => {
-    if ((wanted ?? undefined) !== (had ?? undefined)) out.push({ text: `${label} changed (${JSON.stringify(had ?? null)} → ${JSON.stringify(wanted ?? null)})`, recipients: false });
-  };
-  setting('encrypted_regex', rule.encryptedRegex, prev.encryptedRegex);
-  setting('unencrypted_regex', rule.unencryptedRegex, prev.sops['unencrypted_regex']);
-  setting('encrypted_suffix', rule.encryptedSuffix, prev.sops['encrypted_suffix']);
-  setting('unencrypted_suffix', rule.unencryptedSuffix, prev.sops['unencrypted_suffix']);
-  setting('mac_only_encrypted', rule.macOnlyEncrypted ?? false, prev.macOnlyEncrypted);
-  return out;
-}
-
-/**
- * Differences between the desired document and the previous one that are visible without
- * decrypting: structure (keys and their order) and clear-text leaves. Encrypted leaves (`ENC[…]`)
- * cannot be compared and count as equal.
- */
-function compareVisible(want: unknown, have: unknown, at: string): string[] {
-  const here = at || 'the document';
-  if (typeof have === 'string' && have.startsWith('ENC[')) return [];
-  if (isRecord(want) && isRecord(have)) {
-    const wk = Object.keys(want);
-    const hk = Object.keys(have);
-    if (wk.join('\0') !== hk.join('\0')) return [`the fields of ${here} changed (${hk.join(', ') || 'none'} → ${wk.join(', ') || 'none'})`];
-    return wk.flatMap((k) => compareVisible(want[k], have[k], at ? `${at}.${k}` : k));
-  }
-  if (isRecord(want) || isRecord(have) || Array.isArray(want) || Array.isArray(have)) {
-    return JSON.stringify(want) === JSON.stringify(have) ? [] : [`${here} changed`];
-  }
-  return want === have ? [] : [`${here} changed`];
-}
-
-/** Deep equality that also requires the same key order (the order decides the bytes written). */
-function sameOrdered(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function stripSops(doc: Record<string, unknown>): Record<string, unknown> {
-  return stripKey(doc, 'sops');
 }
 
 function stripKey(doc: Record<string, unknown>, key: string): Record<string, unknown> {

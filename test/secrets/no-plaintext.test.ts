@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecretRequest } from '../../src/secrets/model.js';
+import type { SecretPlan, SecretPlanInput } from '../../src/secrets/plan.js';
 import { resolveSecrets, type ResolvedSecrets } from '../../src/secrets/resolve.js';
 import { loadOperatorValues } from '../../src/secrets/sources.js';
 import { decryptYaml, encryptYaml, parseSopsConfig } from '../../src/sops/index.js';
@@ -36,6 +37,9 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The plan and its facts of every run: they must hold no value either. */
+const onPlan = (plan: SecretPlan, inputs: readonly SecretPlanInput[]) => void produced.push(JSON.stringify(plan), JSON.stringify(inputs));
+
 function collect(res: ResolvedSecrets): void {
   produced.push(JSON.stringify(res.report), ...res.warnings);
 }
@@ -54,34 +58,34 @@ async function collectError(p: Promise<unknown>): Promise<void> {
 const mixed: SecretRequest = { ...sonarr, keys: [...sonarr.keys, { key: 'password', source: { kind: 'operator', description: 'UI password' } }] };
 
 describe('plaintext values', () => {
-  it('never appear in the report, warnings or any error of resolveSecrets', async () => {
+  it('never appear in the plan, its facts, the report, warnings or any error of resolveSecrets', async () => {
     const cfg = sopsConfigFor([alice.recipient]);
     const out = new Output();
     const values = { 'decypharr-secrets': { 'realdebrid-api-key': PLANTED.rd }, 'plex-secrets': { token: PLANTED.plex1 }, 'sonarr-secrets': { password: PLANTED.pw1 } };
-    collect(await out.run({ requests: [mixed, decypharr, plex], sopsConfig: cfg, operatorValues: values }));
+    collect(await out.run({ onPlan, requests: [mixed, decypharr, plex], sopsConfig: cfg, operatorValues: values }));
     const api = ((await decryptYaml(out.files.get(sonarr.path)!, [alice.identity])).plain['stringData'] as Record<string, string>)['api-key']!;
     generated.push(api);
 
     // kept (no identity), kept and re-encrypted (identity)
-    collect(await out.run({ requests: [mixed, decypharr, plex], sopsConfig: cfg }));
-    collect(await out.run({ requests: [mixed, decypharr, plex], sopsConfig: cfg, identities: [alice.identity], operatorValues: { 'sonarr-secrets': { password: PLANTED.pw2 } } }));
+    collect(await out.run({ onPlan, requests: [mixed, decypharr, plex], sopsConfig: cfg }));
+    collect(await out.run({ onPlan, requests: [mixed, decypharr, plex], sopsConfig: cfg, identities: [alice.identity], operatorValues: { 'sonarr-secrets': { password: PLANTED.pw2 } } }));
     // re-encrypted without identity, with the "could not compare" warning
-    const warned = await out.run({ requests: [plex], sopsConfig: cfg, operatorValues: { 'plex-secrets': { token: PLANTED.plex2 } } });
+    const warned = await out.run({ onPlan, requests: [plex], sopsConfig: cfg, operatorValues: { 'plex-secrets': { token: PLANTED.plex2 } } });
     expect(warned.warnings).toHaveLength(1);
     collect(warned);
 
     // carry-over refused without identity, with operator values supplied
-    await collectError(resolveSecrets({ requests: [mixed], sopsConfig: cfg, readPrevious: out.readPrevious, operatorValues: { 'sonarr-secrets': { password: PLANTED.pw1 } } }));
+    await collectError(resolveSecrets({ onPlan, requests: [mixed], sopsConfig: cfg, readPrevious: out.readPrevious, operatorValues: { 'sonarr-secrets': { password: PLANTED.pw1 } } }));
     // recipients changed without identity / with a stranger's identity
-    await collectError(resolveSecrets({ requests: [mixed, decypharr, plex], sopsConfig: sopsConfigFor([alice.recipient, bob.recipient]), readPrevious: out.readPrevious, identities: [stranger.identity], operatorValues: values }));
+    await collectError(resolveSecrets({ onPlan, requests: [mixed, decypharr, plex], sopsConfig: sopsConfigFor([alice.recipient, bob.recipient]), readPrevious: out.readPrevious, identities: [stranger.identity], operatorValues: values }));
     // missing values (all requests, nothing supplied, no previous files)
-    await collectError(resolveSecrets({ requests: [mixed, decypharr, plex], sopsConfig: cfg, operatorValues: { 'sonarr-secrets': { password: PLANTED.pw1 } } }));
+    await collectError(resolveSecrets({ onPlan, requests: [mixed, decypharr, plex], sopsConfig: cfg, operatorValues: { 'sonarr-secrets': { password: PLANTED.pw1 } } }));
     // a rule that would leave values in clear text
     const clear = parseSopsConfig(`creation_rules:\n  - path_regex: ^clusters/\n    encrypted_regex: ^metadata$\n    age: ${alice.recipient}\n`);
-    await collectError(resolveSecrets({ requests: [decypharr], sopsConfig: clear, operatorValues: values }));
+    await collectError(resolveSecrets({ onPlan, requests: [decypharr], sopsConfig: clear, operatorValues: values }));
     // a corrupted previous file our identity should open
     const corrupt = out.files.get(plex.path)!.replace(/(token: ENC\[AES256_GCM,data:)([A-Za-z0-9+/=]{4})/, '$1AAAA');
-    await collectError(resolveSecrets({ requests: [plex], sopsConfig: cfg, readPrevious: () => corrupt, identities: [alice.identity] }));
+    await collectError(resolveSecrets({ onPlan, requests: [plex], sopsConfig: cfg, readPrevious: () => corrupt, identities: [alice.identity] }));
 
     expect(produced.length).toBeGreaterThan(10);
     const all = produced.join('\n');
