@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arrWiringScript, hostRegex } from '../../src/apps/arr-wiring.js';
+import { arrWiringDataText, arrWiringScript, hostRegex, wiringData } from '../../src/apps/arr-wiring/index.js';
 import { resolveConfig, type StackConfigInput } from '../../src/config/index.js';
-import { asServed, FakeServarr } from '../executed/fake-servarr.js';
+import { asServed, FakeServarr, wiringDataAtFake } from '../executed/fake-servarr.js';
 import { requireTool } from '../executed/support.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 
@@ -42,7 +42,12 @@ describe('Arr wiring: objects', () => {
     expect(pod.enableServiceLinks).toBe(false);
     expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     expect(c.resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } });
-    expect(find('ConfigMap', 'arr-wiring-script').data['arr-wiring.sh']).toBe(arrWiringScript(resolveConfig(FULL)));
+    const cm = find('ConfigMap', 'arr-wiring-script');
+    expect(cm.data['arr-wiring.sh']).toBe(arrWiringScript());
+    expect(cm.data['arr-wiring.sh']).toBe(readFileSync('src/apps/arr-wiring/arr-wiring.sh', 'utf8'));
+    expect(cm.data['arr-wiring.json']).toBe(arrWiringDataText(wiringData(resolveConfig(FULL))));
+    // The script reads its data from the mounted ConfigMap.
+    expect(cm.data['arr-wiring.sh']).toContain('DATA=${1:-/scripts/arr-wiring.json}');
   });
 
   it('mounts the streaming library (to create folders) and the permanent library read-only, at the Arrs\' paths', () => {
@@ -104,10 +109,10 @@ describe('Arr wiring: objects', () => {
     const { find: f } = objectsOf({ apps: { decypharr: { enabled: false }, qbittorrent: QBIT } });
     const cc = containerOf(f('CronJob', 'arr-wiring'), 'arr-wiring');
     expect(cc.volumeMounts.map((m: any) => m.mountPath)).not.toContain('/mnt/streaming-media');
-    const script = f('ConfigMap', 'arr-wiring-script').data['arr-wiring.sh'];
-    expect(script).not.toContain('streaming-media');
-    expect(script).not.toContain('Decypharr');
-    expect(script).toContain('"name":"qBittorrent"');
+    const data = f('ConfigMap', 'arr-wiring-script').data['arr-wiring.json'];
+    expect(data).not.toContain('streaming-media');
+    expect(data).not.toContain('Decypharr');
+    expect(JSON.parse(data).apps[0].collections[0].entries[0].body).toContain('"name":"qBittorrent"');
     const { find: h } = objectsOf({ storage: { mode: 'hostPath' } });
     const vols = podOf(h('CronJob', 'arr-wiring')).volumes;
     expect(vols.find((v: any) => v.name === 'media-library').hostPath.path).toBe('/data/library');
@@ -133,9 +138,10 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
   let dir = '';
   let script = '';
   let env: Record<string, string> = {};
-  const run = (file: string, e: Record<string, string>) =>
+  const run = (file: string, e: Record<string, string>, data = join(dir, 'arr-wiring.json')) =>
     new Promise<{ code: number; out: string }>((resolve) => {
-      const [cmd, args] = shell === 'busybox' ? [requireTool('busybox', 'busybox'), ['sh', file]] : ['sh', [file]];
+      // The data file as the script's argument (in the container: its default, the mounted ConfigMap entry).
+      const [cmd, args] = shell === 'busybox' ? [requireTool('busybox', 'busybox'), ['sh', file, data]] : ['sh', [file, data]];
       execFile(cmd, args, { env: e, timeout: 30_000 }, (err, stdout, stderr) => {
         resolve({ code: err ? ((err as any).code ?? 1) : 0, out: stdout + stderr });
       });
@@ -147,12 +153,9 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     await fake.start();
     dir = mkdtempSync(join(tmpdir(), 'arr-wiring-'));
     // The in-cluster URLs point at the fake server; bodies keep the real names.
-    const rendered = arrWiringScript(resolveConfig(FULL));
-    script = rendered
-      .replace(/'http:\/\/([a-z0-9-]+)\.media\.svc\.cluster\.local:\d+\/api\//g, `'http://127.0.0.1:${fake.port}/$1/api/`)
-      .replace(/(mkdir -p |\[ -d )'\/mnt\//g, `$1'${dir}/mnt/`);
-    expect(script).not.toMatch(/(list|create|api \w+) 'http:\/\/(?!127\.0\.0\.1)/);
+    script = arrWiringScript();
     writeFileSync(join(dir, 'arr-wiring.sh'), script);
+    writeFileSync(join(dir, 'arr-wiring.json'), JSON.stringify(wiringDataAtFake(wiringData(resolveConfig(FULL)), fake.port, dir)));
     // A curl that refuses every address but the fake server's.
     mkdirSync(join(dir, 'bin'));
     const realCurl = requireTool('curl', 'curl');
