@@ -2,6 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App, Chart } from 'cdk8s';
 import { ArrWiring, arrWiringDataText, arrWiringScript, hostRegex, wiringData, type WiredArr } from '../../src/apps/arr-wiring/index.js';
@@ -10,6 +11,7 @@ import { asServed, FakeServarr, wiringDataAtFake } from '../executed/fake-servar
 import { shellOf } from '../executed/image-shells.js';
 import { requireTool } from '../executed/support.js';
 import { IMAGES } from '../../src/lib/images.js';
+import { readSourceFile } from '../../src/lib/script-file.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 
 const QBIT = { enabled: true, vpn: { endpointCidrs: ['203.0.113.7/32'], serverHostnames: ['node-nl-05.protonvpn.net'] } } as const;
@@ -497,5 +499,28 @@ describe.each(SHELLS)('Arr wiring: Lidarr (%s) against a fake Lidarr validated b
     expect(fake.list('lidarr', 'rootfolder')).toEqual([]);
     expect(fake.list('lidarr', 'downloadclient').map((e) => e.name)).toEqual(['Decypharr', 'qBittorrent']);
     expect(fake.list('prowlarr', 'applications').map((e) => e.name)).toEqual(['lidarr']);
+  });
+});
+
+// ─── the loader of files shipped with the source ────────────────────────────────────────────
+
+describe('readSourceFile (src/lib/script-file.ts)', () => {
+  it('finds the script from src and from a bundle in node_modules/.cache, as `npm run synth` runs it', async () => {
+    expect(readSourceFile('src/apps/arr-wiring/arr-wiring.sh')).toBe(readFileSync('src/apps/arr-wiring/arr-wiring.sh', 'utf8'));
+    const { build } = await import('esbuild');
+    const out = join(process.cwd(), 'node_modules', '.cache', 'media-stack-test', `script-file-${process.pid}.mjs`);
+    await build({ entryPoints: ['src/lib/script-file.ts'], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: out, logLevel: 'error' });
+    try {
+      const bundled = await import(pathToFileURL(out).href);
+      expect(bundled.readSourceFile('src/apps/arr-wiring/arr-wiring.sh')).toBe(readSourceFile('src/apps/arr-wiring/arr-wiring.sh'));
+    } finally {
+      rmSync(out, { force: true });
+    }
+  });
+
+  it('names the file and what to do when it is missing, and refuses paths outside the project', () => {
+    expect(() => readSourceFile('src/apps/arr-wiring/missing.sh')).toThrow(/src\/apps\/arr-wiring\/missing\.sh is not found in any folder above .*script-file\.ts: restore it from Git/);
+    expect(() => readSourceFile('../etc/passwd')).toThrow(/must be a path from the project root/);
+    expect(() => readSourceFile('/etc/passwd')).toThrow(/must be a path from the project root/);
   });
 });
