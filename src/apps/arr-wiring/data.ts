@@ -20,7 +20,7 @@ export interface WiringData {
   readonly apps: readonly WiredApp[];
 }
 
-export interface WiredApp {
+interface WiredApp {
   /** Instance name (= Service name), the prefix of the job's log lines. */
   readonly instance: string;
   /** The API's base URL, e.g. `http://sonarr.media.svc.cluster.local:8989/api/v3`. */
@@ -31,7 +31,7 @@ export interface WiredApp {
   readonly collections: readonly WiredCollection[];
 }
 
-export interface WiredCollection {
+interface WiredCollection {
   /** Listed with `GET <api>/<resource>`, created with `POST <api>/<resource><createQuery>`. */
   readonly resource: string;
   /** Appended to the POST URL. @default '' */
@@ -40,20 +40,20 @@ export interface WiredCollection {
 }
 
 /** An entry of a collection is present when any rule matches a listed entry (lower case). */
-export type MatchRule =
+type MatchRule =
   /** A top-level property, e.g. `name` or `path`. */
   | { readonly property: string; readonly regex: string }
   /** A provider setting: `fields[]` with this `name` and a matching `value`. */
   | { readonly field: string; readonly regex: string };
 
 /** An id the body needs, looked up at run time; `"@@<placeholder>@@"` in the body becomes the number. */
-export type Lookup =
+type Lookup =
   /** The id of the tag with this label, created when missing. */
   | { readonly placeholder: string; readonly tag: string }
   /** The id of the first listed entry of `<api>/<resource>` (not named `except`). */
   | { readonly placeholder: string; readonly resource: string; readonly except?: string };
 
-export interface WiredEntry {
+interface WiredEntry {
   /** What it is, for the log: `download client Decypharr`. */
   readonly what: string;
   readonly match: readonly MatchRule[];
@@ -86,7 +86,7 @@ export function wiringKeyEnv(instance: string): string {
  * (Radarr), `/mnt/media/music` (Lidarr); extra instances get their suffix (`/mnt/media/tv-4k`),
  * so two instances never share a root folder.
  */
-export function permanentRootFolder(arr: WiredArr): string {
+function permanentRootFolder(arr: WiredArr): string {
   const suffix = arr.instance === arr.kind ? '' : arr.instance.slice(arr.kind.length);
   return `${PATHS.media}/${WIRED_ARR_KINDS[arr.kind].libraryFolder}${suffix}`;
 }
@@ -95,7 +95,7 @@ export function permanentRootFolder(arr: WiredArr): string {
  * The streaming library folder of an instance: `/mnt/streaming-media/<instance>`, the path the
  * generated runbooks name (src/docs/runbooks.ts, "Root folders").
  */
-export function streamingRootFolder(arr: WiredArr): string {
+function streamingRootFolder(arr: WiredArr): string {
   return `${PATHS.symlinks}/${arr.instance}`;
 }
 

@@ -11,9 +11,8 @@ import { CLAIMS, mediaVolume, PATHS, symlinkVolume } from '../../lib/storage.js'
 import { addCronJob, scratchVolume } from '../../lib/workload.js';
 import { configuredArrs, wiringData, wiringKeyEnv, type WiredArr, type WiringData } from './data.js';
 
-export { hostRegex, permanentRootFolder, streamingRootFolder, wiringData, wiringKeyEnv } from './data.js';
-export type { Lookup, MatchRule, WiredApp, WiredArr, WiredCollection, WiredEntry, WiringData } from './data.js';
-export { WIRED_ARR_KINDS, type WiredArrKind } from './kinds.js';
+export { hostRegex, wiringData } from './data.js';
+export type { WiredArr, WiringData } from './data.js';
 
 export const ARR_WIRING_CONFIG_MAP = 'arr-wiring-script';
 /** The ConfigMap keys: the static script and the data it reads. */

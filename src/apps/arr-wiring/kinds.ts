@@ -8,7 +8,7 @@
 export type WiredArrKind = 'sonarr' | 'radarr' | 'lidarr';
 
 /** A lookup of an id the body needs, made at run time (ids are the app's own). */
-export interface ProfileLookup {
+interface ProfileLookup {
   /** The body field that takes the id, e.g. `defaultQualityProfileId`. */
   readonly field: string;
   /** The API resource listing the candidates, e.g. `qualityprofile`. */
@@ -17,7 +17,7 @@ export interface ProfileLookup {
   readonly except?: string;
 }
 
-export interface WiredArrKindFacts {
+interface WiredArrKindFacts {
   /** Display name, also the Prowlarr application's `implementation` (settings: `<title>Settings`). */
   readonly title: string;
   /** The API version in the URL path (`/api/v3`, Lidarr `/api/v1`). */
