@@ -8,7 +8,7 @@ import { EXTERNAL_SECRETS_API_VERSION } from '../secrets/external-secrets.js';
 export const SECRET_STORE_DIR = 'secret-store';
 /** CEL: the SecretStore's Ready condition is True (missing status: not yet). */
 export const SECRET_STORE_READY = "status.conditions.exists(c, c.type == 'Ready' && c.status == 'True')";
-import { ArrWiring } from './arr-wiring.js';
+import { ArrWiring } from './arr-wiring/index.js';
 import { Byparr } from './byparr.js';
 import { ClusterPlex } from './clusterplex.js';
 import { Configarr } from './configarr.js';

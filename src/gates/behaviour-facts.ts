@@ -232,7 +232,7 @@ export const CONTAINER_FACTS: Readonly<Record<string, ContainerFacts>> = {
     source: 'pabloromeo/clusterplex v1.4.15:worker/docker-mod/root/etc/s6-overlay/s6-rc.d/4-setup-codecs-dir/run (mkdir -p /codecs; chown abc:abc /codecs); transcodes into /transcode',
   },
   'pulsarr/pulsarr': { writes: ['/app/data', '/app/build-cache', '/tmp'], source: 'docs/app-facts-verified.md §1 (entrypoint mkdir -p /app/data/db /app/data/logs /app/build-cache)' },
-  'arr-wiring/arr-wiring': { writes: ['/tmp'], writesIfMounted: ['/mnt/streaming-media'], source: 'src/apps/arr-wiring.ts (mkdir -p of each streaming root folder)' },
+  'arr-wiring/arr-wiring': { writes: ['/tmp'], writesIfMounted: ['/mnt/streaming-media'], source: 'src/apps/arr-wiring/ (mkdir -p of each streaming root folder, arr-wiring.sh)' },
   'intel-gpu-plugin/intel-gpu-plugin': {
     writes: ['/var/lib/kubelet/device-plugins', '/var/run/cdi'],
     source: 'intel/intel-device-plugins-for-kubernetes v0.36.0 deployments/gpu_plugin/base/intel-gpu-plugin.yaml (kubelet device-plugin socket, CDI specs)',

@@ -1,12 +1,17 @@
-import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arrWiringScript, hostRegex } from '../../src/apps/arr-wiring.js';
+import { App, Chart } from 'cdk8s';
+import { ArrWiring, arrWiringDataText, arrWiringScript, hostRegex, wiringData, type WiredArr } from '../../src/apps/arr-wiring/index.js';
 import { resolveConfig, type StackConfigInput } from '../../src/config/index.js';
-import { asServed, FakeServarr } from '../executed/fake-servarr.js';
+import { asServed, FakeServarr, wiringDataAtFake } from '../executed/fake-servarr.js';
+import { shellOf } from '../executed/image-shells.js';
 import { requireTool } from '../executed/support.js';
+import { IMAGES } from '../../src/lib/images.js';
+import { readSourceFile } from '../../src/lib/script-file.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 
 const QBIT = { enabled: true, vpn: { endpointCidrs: ['203.0.113.7/32'], serverHostnames: ['node-nl-05.protonvpn.net'] } } as const;
@@ -42,7 +47,12 @@ describe('Arr wiring: objects', () => {
     expect(pod.enableServiceLinks).toBe(false);
     expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     expect(c.resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } });
-    expect(find('ConfigMap', 'arr-wiring-script').data['arr-wiring.sh']).toBe(arrWiringScript(resolveConfig(FULL)));
+    const cm = find('ConfigMap', 'arr-wiring-script');
+    expect(cm.data['arr-wiring.sh']).toBe(arrWiringScript());
+    expect(cm.data['arr-wiring.sh']).toBe(readFileSync('src/apps/arr-wiring/arr-wiring.sh', 'utf8'));
+    expect(cm.data['arr-wiring.json']).toBe(arrWiringDataText(wiringData(resolveConfig(FULL))));
+    // The script reads its data from the mounted ConfigMap.
+    expect(cm.data['arr-wiring.sh']).toContain('DATA=${1:-/scripts/arr-wiring.json}');
   });
 
   it('mounts the streaming library (to create folders) and the permanent library read-only, at the Arrs\' paths', () => {
@@ -104,10 +114,10 @@ describe('Arr wiring: objects', () => {
     const { find: f } = objectsOf({ apps: { decypharr: { enabled: false }, qbittorrent: QBIT } });
     const cc = containerOf(f('CronJob', 'arr-wiring'), 'arr-wiring');
     expect(cc.volumeMounts.map((m: any) => m.mountPath)).not.toContain('/mnt/streaming-media');
-    const script = f('ConfigMap', 'arr-wiring-script').data['arr-wiring.sh'];
-    expect(script).not.toContain('streaming-media');
-    expect(script).not.toContain('Decypharr');
-    expect(script).toContain('"name":"qBittorrent"');
+    const data = f('ConfigMap', 'arr-wiring-script').data['arr-wiring.json'];
+    expect(data).not.toContain('streaming-media');
+    expect(data).not.toContain('Decypharr');
+    expect(JSON.parse(data).apps[0].collections[0].entries[0].body).toContain('"name":"qBittorrent"');
     const { find: h } = objectsOf({ storage: { mode: 'hostPath' } });
     const vols = podOf(h('CronJob', 'arr-wiring')).volumes;
     expect(vols.find((v: any) => v.name === 'media-library').hostPath.path).toBe('/data/library');
@@ -133,9 +143,10 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
   let dir = '';
   let script = '';
   let env: Record<string, string> = {};
-  const run = (file: string, e: Record<string, string>) =>
+  const run = (file: string, e: Record<string, string>, data = join(dir, 'arr-wiring.json')) =>
     new Promise<{ code: number; out: string }>((resolve) => {
-      const [cmd, args] = shell === 'busybox' ? [requireTool('busybox', 'busybox'), ['sh', file]] : ['sh', [file]];
+      // The data file as the script's argument (in the container: its default, the mounted ConfigMap entry).
+      const [cmd, args] = shell === 'busybox' ? [requireTool('busybox', 'busybox'), ['sh', file, data]] : ['sh', [file, data]];
       execFile(cmd, args, { env: e, timeout: 30_000 }, (err, stdout, stderr) => {
         resolve({ code: err ? ((err as any).code ?? 1) : 0, out: stdout + stderr });
       });
@@ -147,12 +158,9 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     await fake.start();
     dir = mkdtempSync(join(tmpdir(), 'arr-wiring-'));
     // The in-cluster URLs point at the fake server; bodies keep the real names.
-    const rendered = arrWiringScript(resolveConfig(FULL));
-    script = rendered
-      .replace(/'http:\/\/([a-z0-9-]+)\.media\.svc\.cluster\.local:\d+\/api\//g, `'http://127.0.0.1:${fake.port}/$1/api/`)
-      .replace(/(mkdir -p |\[ -d )'\/mnt\//g, `$1'${dir}/mnt/`);
-    expect(script).not.toMatch(/(list|create|api \w+) 'http:\/\/(?!127\.0\.0\.1)/);
+    script = arrWiringScript();
     writeFileSync(join(dir, 'arr-wiring.sh'), script);
+    writeFileSync(join(dir, 'arr-wiring.json'), JSON.stringify(wiringDataAtFake(wiringData(resolveConfig(FULL)), fake.port, dir)));
     // A curl that refuses every address but the fake server's.
     mkdirSync(join(dir, 'bin'));
     const realCurl = requireTool('curl', 'curl');
@@ -319,5 +327,200 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     expect(code).toBe(1);
     expect(out).toMatch(/ERROR: GET http:\/\/127\.0\.0\.1:\d+\/prowlarr\/api\/v1\/applications answered HTTP 401/);
     expect(posts().filter((r) => r.svc === 'prowlarr')).toEqual([]);
+  });
+});
+
+// ─── the static file ────────────────────────────────────────────────────────────────────────
+
+describe('Arr wiring: the static script file', () => {
+  it('passes shellcheck for the shell of the image that runs it (busybox sh in curlimages/curl: linted as POSIX sh)', () => {
+    const bin = requireTool('shellcheck', 'shellcheck');
+    const shell = shellOf(IMAGES.curl, 'sh');
+    expect(shell, `a known sh in ${IMAGES.curl}`).toEqual({ lint: 'sh', run: 'busybox' });
+    // Every default check, style notes included: no finding is accepted.
+    const r = spawnSync(bin, ['-s', shell!.lint, '-f', 'gcc', 'src/apps/arr-wiring/arr-wiring.sh'], { encoding: 'utf8' });
+    expect(`${r.stdout}${r.stderr}`).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('is static: no config value, app, kind or field name in it (those are data)', () => {
+    const script = arrWiringScript();
+    expect(script).toMatch(/^#!\/bin\/sh\n/);
+    expect(script).toMatch(/^set -eu$/m);
+    for (const word of ['sonarr', 'radarr', 'lidarr', 'prowlarr', 'decypharr', 'qbittorrent', 'flaresolverr', 'svc.cluster.local', '/api/v', 'Category', 'forceSave']) {
+      expect(script.toLowerCase(), word).not.toContain(word.toLowerCase());
+    }
+  });
+
+  it('refuses data whose body leaves a placeholder its entry does not fill', async () => {
+    expect(() => wiringData(resolveConfig(FULL))).not.toThrow();
+    const data = wiringData(resolveConfig(FULL));
+    expect(JSON.stringify(data)).not.toMatch(/[a-f0-9]{32}/);
+    // Every placeholder of every body is declared by its entry.
+    for (const e of data.apps.flatMap((a) => a.collections.flatMap((c) => c.entries))) {
+      const names = [...e.body.matchAll(/@@([A-Z0-9_]+)@@/g)].map((m) => m[1]).sort();
+      expect(names, e.what).toEqual([...(e.secrets ?? []), ...(e.lookups ?? []).map((l) => l.placeholder)].sort());
+    }
+  });
+});
+
+// ─── Lidarr: a third kind, from the kind table ─────────────────────────────────────────────
+
+const LIDARR: WiredArr = { kind: 'lidarr', instance: 'lidarr', port: 8686, url: 'http://lidarr.media.svc.cluster.local:8686', apiKey: { secret: 'lidarr-secrets', key: 'api-key' } };
+/** Sonarr and Radarr off: Lidarr and Prowlarr only (with Decypharr, qBittorrent and FlareSolverr). */
+const MUSIC: StackConfigInput = { apps: { sonarr: { enabled: false }, radarr: { enabled: false }, profilarr: { enabled: false }, pulsarr: { enabled: false }, qbittorrent: QBIT, flaresolverr: { enabled: true } } };
+
+describe('Arr wiring: Lidarr data', () => {
+  const data = wiringData(resolveConfig(MUSIC), [LIDARR]);
+  const lidarr = data.apps.find((a) => a.instance === 'lidarr')!;
+
+  it('calls Lidarr API v1 with its own key, category field and named root folders with profile lookups', () => {
+    expect(data.apps.map((a) => a.instance)).toEqual(['lidarr', 'prowlarr']);
+    expect(lidarr).toMatchObject({ api: 'http://lidarr.media.svc.cluster.local:8686/api/v1', keyEnv: 'LIDARR_API_KEY' });
+    const [clients, roots] = lidarr.collections;
+    expect(JSON.parse(clients!.entries[0]!.body).fields).toContainEqual({ name: 'musicCategory', value: 'lidarr' });
+    expect(roots!.entries.map((e) => JSON.parse(e.body))).toEqual([
+      { name: 'lidarr streaming', path: '/mnt/streaming-media/lidarr', defaultMetadataProfileId: '@@DEFAULT_METADATA_PROFILE_ID@@', defaultQualityProfileId: '@@DEFAULT_QUALITY_PROFILE_ID@@' },
+      { name: 'lidarr library', path: '/mnt/media/music', defaultMetadataProfileId: '@@DEFAULT_METADATA_PROFILE_ID@@', defaultQualityProfileId: '@@DEFAULT_QUALITY_PROFILE_ID@@' },
+    ]);
+    expect(roots!.entries[0]!.lookups).toEqual([
+      { placeholder: 'DEFAULT_METADATA_PROFILE_ID', resource: 'metadataprofile', except: 'None' },
+      { placeholder: 'DEFAULT_QUALITY_PROFILE_ID', resource: 'qualityprofile' },
+    ]);
+    const app = JSON.parse(data.apps[1]!.collections[0]!.entries[0]!.body);
+    expect(app).toMatchObject({ name: 'lidarr', implementation: 'Lidarr', configContract: 'LidarrSettings' });
+  });
+
+  it('the job reads the Lidarr key from its Secret and may call Lidarr', () => {
+    const { find } = objectsOf(MUSIC);
+    expect(find('ConfigMap', 'arr-wiring-script').data['arr-wiring.json']).not.toContain('lidarr');
+    const chart = new Chart(new App(), 'c');
+    const wiring = new ArrWiring(chart, 'arr-wiring', resolveConfig(MUSIC), { extraArrs: [LIDARR] });
+    const objects = chart.toJson();
+    const cron = objects.find((o: any) => o.kind === 'CronJob');
+    expect(envOf(containerOf(cron, 'arr-wiring'))['LIDARR_API_KEY']).toEqual({ secretKeyRef: { name: 'lidarr-secrets', key: 'api-key' } });
+    expect(objects.find((o: any) => o.kind === 'ConfigMap').data['arr-wiring.json']).toBe(arrWiringDataText(data));
+    expect(wiring.callEdges).toContainEqual({ from: { app: 'arr-wiring' }, to: { app: 'lidarr', instance: 'lidarr' }, ports: [8686], why: 'adds download clients and root folders through the API' });
+  });
+});
+
+const MUSIC_KEYS: Record<string, string> = { lidarr: 'f'.repeat(32), prowlarr: 'd'.repeat(32) };
+
+describe.each(SHELLS)('Arr wiring: Lidarr (%s) against a fake Lidarr validated by its OpenAPI document', (shell) => {
+  const fake = new FakeServarr(MUSIC_KEYS);
+  let dir = '';
+  let env: Record<string, string> = {};
+  const run = () =>
+    new Promise<{ code: number; out: string }>((resolve) => {
+      const args = [join(dir, 'arr-wiring.sh'), join(dir, 'arr-wiring.json')];
+      const [cmd, argv] = shell === 'busybox' ? [requireTool('busybox', 'busybox'), ['sh', ...args]] : ['sh', args];
+      execFile(cmd, argv, { env, timeout: 30_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as any).code ?? 1) : 0, out: stdout + stderr }));
+    });
+  const posts = () => fake.requests.filter((r) => r.method === 'POST');
+
+  beforeAll(async () => {
+    await fake.start();
+    dir = mkdtempSync(join(tmpdir(), 'arr-wiring-lidarr-'));
+    writeFileSync(join(dir, 'arr-wiring.sh'), arrWiringScript());
+    writeFileSync(join(dir, 'arr-wiring.json'), JSON.stringify(wiringDataAtFake(wiringData(resolveConfig(MUSIC), [LIDARR]), fake.port, dir)));
+    mkdirSync(join(dir, 'bin'));
+    const realCurl = requireTool('curl', 'curl');
+    writeFileSync(join(dir, 'bin', 'curl'), `#!/bin/sh\nfor a in "$@"; do last="$a"; done\ncase "$last" in http://127.0.0.1:${fake.port}/*) exec ${realCurl} "$@" ;; esac\necho "refused: $last" >&2\nexit 7\n`);
+    chmodSync(join(dir, 'bin', 'curl'), 0o755);
+    mkdirSync(join(dir, 'mnt', 'media', 'music'), { recursive: true });
+    if (shell === 'busybox') {
+      mkdirSync(join(dir, 'applets'));
+      for (const applet of ['awk', 'cat', 'head', 'mkdir', 'mktemp', 'rm', 'printf', 'sh']) symlinkSync(requireTool('busybox', 'busybox'), join(dir, 'applets', applet));
+    }
+    env = { PATH: `${join(dir, 'bin')}:${shell === 'busybox' ? `${join(dir, 'applets')}:` : ''}/usr/bin:/bin`, LIDARR_API_KEY: MUSIC_KEYS.lidarr!, PROWLARR_API_KEY: MUSIC_KEYS.prowlarr! };
+  });
+  afterAll(async () => {
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('adds the download clients, both root folders (with a fresh Lidarr\'s profiles) and the Prowlarr application, once', async () => {
+    fake.reset();
+    const { code, out } = await run();
+    expect(out).not.toContain('ERROR');
+    expect(code).toBe(0);
+    expect(posts().map((r) => `${r.svc} ${r.path}`)).toEqual([
+      'lidarr /api/v1/downloadclient?forceSave=true',
+      'lidarr /api/v1/downloadclient?forceSave=true',
+      'lidarr /api/v1/rootfolder',
+      'lidarr /api/v1/rootfolder',
+      'prowlarr /api/v1/applications?forceSave=true',
+      'prowlarr /api/v1/tag',
+      'prowlarr /api/v1/indexerProxy?forceSave=true',
+    ]);
+    const fields = (e: any) => Object.fromEntries(e.fields.map((f: any) => [f.name, f.value]));
+    const [decypharr, qbit] = fake.list('lidarr', 'downloadclient');
+    expect(fields(decypharr)).toMatchObject({ host: 'decypharr.media.svc.cluster.local', username: 'http://lidarr.media.svc.cluster.local:8686', password: MUSIC_KEYS.lidarr, musicCategory: 'lidarr' });
+    expect(fields(qbit)).toMatchObject({ host: 'qbittorrent.media.svc.cluster.local', musicCategory: 'lidarr' });
+    // "Standard" (id 1), never the empty "None" profile; the first quality profile ("Any").
+    expect(fake.list('lidarr', 'rootfolder').map(({ name, path, defaultMetadataProfileId, defaultQualityProfileId }) => ({ name, path, defaultMetadataProfileId, defaultQualityProfileId }))).toEqual([
+      { name: 'lidarr streaming', path: '/mnt/streaming-media/lidarr', defaultMetadataProfileId: 1, defaultQualityProfileId: 1 },
+      { name: 'lidarr library', path: '/mnt/media/music', defaultMetadataProfileId: 1, defaultQualityProfileId: 1 },
+    ]);
+    expect(statSync(join(dir, 'mnt', 'streaming-media', 'lidarr')).isDirectory()).toBe(true);
+    const [app] = fake.list('prowlarr', 'applications');
+    expect(app).toMatchObject({ name: 'lidarr', implementation: 'Lidarr', configContract: 'LidarrSettings', syncLevel: 'fullSync' });
+    expect(fields(app)).toEqual({ prowlarrUrl: 'http://prowlarr.media.svc.cluster.local:9696', baseUrl: 'http://lidarr.media.svc.cluster.local:8686', apiKey: MUSIC_KEYS.lidarr });
+    expect(fake.invalid).toEqual([]);
+
+    fake.requests.length = 0;
+    const again = await run();
+    expect(again.code).toBe(0);
+    expect(posts()).toEqual([]);
+    expect(again.out).toContain('lidarr: root folder /mnt/media/music: present');
+  });
+
+  it('keeps the operator\'s entries and picks a profile other than "None" when that comes first', async () => {
+    fake.reset();
+    fake.list('lidarr', 'downloadclient').push(asServed({ name: 'Debrid', implementation: 'QBittorrent', fields: [{ name: 'host', value: 'Decypharr.media' }] }, 5));
+    fake.list('lidarr', 'rootfolder').push({ id: 4, name: 'Music', path: '/mnt/media/music/', defaultMetadataProfileId: 2, defaultQualityProfileId: 3 });
+    fake.list('lidarr', 'metadataprofile').splice(0, 2, { id: 7, name: 'None' }, { id: 8, name: 'Albums only' });
+    fake.list('lidarr', 'qualityprofile').splice(0, 3, { id: 5, name: 'FLAC' });
+    const { code, out } = await run();
+    expect(out).not.toContain('ERROR');
+    expect(code).toBe(0);
+    expect(posts().filter((r) => r.svc === 'lidarr').map((r) => `${r.path} ${r.body.name}`)).toEqual(['/api/v1/downloadclient?forceSave=true qBittorrent', '/api/v1/rootfolder lidarr streaming']);
+    expect(posts().find((r) => r.path === '/api/v1/rootfolder')!.body).toMatchObject({ defaultMetadataProfileId: 8, defaultQualityProfileId: 5 });
+    expect(fake.list('lidarr', 'rootfolder')[0]).toEqual({ id: 4, name: 'Music', path: '/mnt/media/music/', defaultMetadataProfileId: 2, defaultQualityProfileId: 3 });
+    expect(fake.invalid).toEqual([]);
+  });
+
+  it('without a usable profile: no root folder, a clear error, the rest still added', async () => {
+    fake.reset();
+    fake.list('lidarr', 'metadataprofile').splice(0, 2, { id: 2, name: 'None' });
+    const { code, out } = await run();
+    expect(code).toBe(1);
+    expect(out).toContain('ERROR: lidarr: root folder /mnt/streaming-media/lidarr: not created: lidarr has no metadataprofile to use');
+    expect(fake.list('lidarr', 'rootfolder')).toEqual([]);
+    expect(fake.list('lidarr', 'downloadclient').map((e) => e.name)).toEqual(['Decypharr', 'qBittorrent']);
+    expect(fake.list('prowlarr', 'applications').map((e) => e.name)).toEqual(['lidarr']);
+  });
+});
+
+// ─── the loader of files shipped with the source ────────────────────────────────────────────
+
+describe('readSourceFile (src/lib/script-file.ts)', () => {
+  it('finds the script from src and from a bundle in node_modules/.cache, as `npm run synth` runs it', async () => {
+    expect(readSourceFile('src/apps/arr-wiring/arr-wiring.sh')).toBe(readFileSync('src/apps/arr-wiring/arr-wiring.sh', 'utf8'));
+    const { build } = await import('esbuild');
+    const out = join(process.cwd(), 'node_modules', '.cache', 'media-stack-test', `script-file-${process.pid}.mjs`);
+    await build({ entryPoints: ['src/lib/script-file.ts'], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: out, logLevel: 'error' });
+    try {
+      const bundled = await import(pathToFileURL(out).href);
+      expect(bundled.readSourceFile('src/apps/arr-wiring/arr-wiring.sh')).toBe(readSourceFile('src/apps/arr-wiring/arr-wiring.sh'));
+    } finally {
+      rmSync(out, { force: true });
+    }
+  });
+
+  it('names the file and what to do when it is missing, and refuses paths outside the project', () => {
+    expect(() => readSourceFile('src/apps/arr-wiring/missing.sh')).toThrow(/src\/apps\/arr-wiring\/missing\.sh is not found in any folder above .*script-file\.ts: restore it from Git/);
+    expect(() => readSourceFile('../etc/passwd')).toThrow(/must be a path from the project root/);
+    expect(() => readSourceFile('/etc/passwd')).toThrow(/must be a path from the project root/);
   });
 });

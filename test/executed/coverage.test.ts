@@ -82,9 +82,17 @@ describe('the runners reject broken variants of the real scripts', () => {
 
   it('Arr wiring: a body field the API does not have, and a run that always re-adds', async () => {
     const isWiring = (s: EmbeddedScript) => s.container?.name === 'arr-wiring' && s.where === 'command';
-    const unknownField = variant(isWiring, (t) => t.replace('"removeCompletedDownloads":true', '"removeCompletedDownloads":true,"deleteAfter":1'));
-    await expect(unknownField.broken()).rejects.toThrow(/deleteAfter/);
-    const notIdempotent = variant(isWiring, (t) => t.replaceAll('if top_has ', 'if false && top_has ').replaceAll(' || field_has ', ' && field_has '));
+    // The bodies are data: the broken variant carries an edited ConfigMap.
+    const s = synth.scripts.find(isWiring)!;
+    const runner = RUNNERS.find((r) => r.claims(s))!;
+    const objects = s.objects.map((o: any) => {
+      if (o.kind !== 'ConfigMap' || o.metadata.name !== s.file?.configMap) return o;
+      const data = o.data['arr-wiring.json'].replace('\\"removeCompletedDownloads\\":true', '\\"removeCompletedDownloads\\":true,\\"deleteAfter\\":1');
+      expect(data).not.toBe(o.data['arr-wiring.json']);
+      return { ...o, data: { ...o.data, 'arr-wiring.json': data } };
+    });
+    await expect(runner.run({ ...s, objects }, ctx())).rejects.toThrow(/deleteAfter/);
+    const notIdempotent = variant(isWiring, (t) => t.replace('if present "$1"; then', 'if false; then'));
     await expect(notIdempotent.broken()).rejects.toThrow();
   });
 

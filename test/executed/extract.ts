@@ -40,7 +40,7 @@ function at(x: any, path: string): any {
 }
 
 /** The ConfigMap key behind a file path inside the container, via its mounts. */
-function configMapFile(objects: readonly KubeObject[], pod: any, container: any, path: string): EmbeddedScript['file'] & { text?: string } | undefined {
+export function configMapFile(objects: readonly KubeObject[], pod: any, container: any, path: string): EmbeddedScript['file'] & { text?: string } | undefined {
   for (const m of container.volumeMounts ?? []) {
     const prefix = `${m.mountPath.replace(/\/$/, '')}/`;
     if (!path.startsWith(prefix)) continue;

@@ -1,5 +1,5 @@
 /**
- * A fake Sonarr/Radarr/Prowlarr on 127.0.0.1 that keeps state (what was POSTed is listed by
+ * A fake Sonarr/Radarr/Lidarr/Prowlarr on 127.0.0.1 that keeps state (what was POSTed is listed by
  * the next GET) and checks every request against the app's own OpenAPI document
  * (test/fixtures/app-apis, see PROVENANCE.md there): the path and method must exist, and a body
  * must validate against the operation's request schema (the schemas forbid unknown properties).
@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
+import type { WiringData } from '../../src/apps/arr-wiring/index.js';
 
 export interface Req {
   method: string;
@@ -18,7 +19,7 @@ export interface Req {
   body?: any;
 }
 
-const APPS = ['sonarr', 'radarr', 'prowlarr'] as const;
+const APPS = ['sonarr', 'radarr', 'lidarr', 'prowlarr'] as const;
 type App = (typeof APPS)[number];
 
 interface Operation {
@@ -69,7 +70,7 @@ function openApiOperations(): Map<App, Operation[]> {
 
 /** Why a request does not fit the app's OpenAPI document, or undefined when it does. */
 export function openApiProblem(svc: string, method: string, pathname: string, body: unknown): string | undefined {
-  const app = APPS.find((a) => svc === a || svc.startsWith(`${a}-`));
+  const app = appOf(svc);
   if (!app) return `${svc}: not a Servarr app`;
   const op = openApiOperations().get(app)!.find((o) => o.method === method && o.re.test(pathname));
   if (!op) return `${method} ${pathname}: not an operation of the ${app} OpenAPI document`;
@@ -101,6 +102,22 @@ export function asServed(entry: any, id: number): any {
   };
 }
 
+/**
+ * What a freshly started app lists before anyone configured it: Lidarr v2.14.5.4836 creates the
+ * metadata profiles "Standard" and then "None" (MetadataProfileService.Handle) and the quality
+ * profiles "Any", "Lossless", "Standard" (QualityProfileService.Handle) on its first start.
+ */
+const FRESH: Partial<Record<App, Record<string, readonly object[]>>> = {
+  lidarr: {
+    metadataprofile: [{ id: 1, name: 'Standard' }, { id: 2, name: 'None' }],
+    qualityprofile: [{ id: 1, name: 'Any' }, { id: 2, name: 'Lossless' }, { id: 3, name: 'Standard' }],
+  },
+};
+
+function appOf(svc: string): App | undefined {
+  return APPS.find((a) => svc === a || svc.startsWith(`${a}-`));
+}
+
 export class FakeServarr {
   readonly requests: Req[] = [];
   /** Requests that do not fit the apps' OpenAPI documents (tests expect none). */
@@ -117,7 +134,8 @@ export class FakeServarr {
 
   list(svc: string, resource: string): any[] {
     const k = `${svc} ${resource}`;
-    if (!this.state.has(k)) this.state.set(k, []);
+    const app = appOf(svc);
+    if (!this.state.has(k)) this.state.set(k, ((app && FRESH[app]?.[resource]) || []).map((e) => ({ ...e })));
     return this.state.get(k)!;
   }
 
@@ -181,4 +199,19 @@ export class FakeServarr {
       send(405, {});
     });
   }
+}
+
+/**
+ * The wiring job's data pointed at a fake on 127.0.0.1:`port` (each app under its instance name)
+ * with the folders it creates or checks under `root`; the bodies keep the real URLs and paths.
+ */
+export function wiringDataAtFake(data: WiringData, port: number, root: string): WiringData {
+  const apps = data.apps.map((app) => ({
+    ...app,
+    api: app.api.replace(/^http:\/\/([a-z0-9-]+)\.[a-z0-9-]+\.svc\.cluster\.local:\d+\//, `http://127.0.0.1:${port}/$1/`),
+    collections: app.collections.map((c) => ({ ...c, entries: c.entries.map((e) => (e.folder ? { ...e, folder: { ...e.folder, path: `${root}${e.folder.path}` } } : e)) })),
+  }));
+  const astray = apps.filter((a) => !a.api.startsWith(`http://127.0.0.1:${port}/`)).map((a) => a.api);
+  if (astray.length) throw new Error(`wiring data: not pointed at the fake: ${astray.join(', ')}`);
+  return { apps };
 }

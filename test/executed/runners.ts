@@ -8,8 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { EmbeddedScript } from './extract.js';
-import { FakeServarr } from './fake-servarr.js';
+import type { WiringData } from '../../src/apps/arr-wiring/index.js';
+import { configMapFile, type EmbeddedScript } from './extract.js';
+import { FakeServarr, wiringDataAtFake } from './fake-servarr.js';
 import type { PgServer } from './postgres-server.js';
 import { containerEnv, inScratchRoot, mountPoints, requireTool, runScript, scratch, stubs, type RunResult, type Synthesized } from './support.js';
 
@@ -459,17 +460,24 @@ const pgIsReady: Runner = {
 
 // ─── arr-wiring ──────────────────────────────────────────────────────────────────────────────
 
-/** The wiring job's script against a stateful fake of every Arr it calls: a second run adds nothing. */
+/** The data file a data-driven wiring script reads by default (`DATA=${1:-/path/file.json}`). */
+const WIRING_DATA = /^DATA=\$\{1:-(\/\S+\.json)\}$/m;
+
+/** The wiring job's static script over its data (a mounted ConfigMap entry) against a stateful fake of every Arr the data names: a second run adds nothing. */
 const arrWiring: Runner = {
   name: 'Arr wiring against fake Servarrs',
-  claims: (s) => repoOf(s.image) === 'curlimages/curl' && s.where === 'command' && /\/api\/v\d\//.test(s.text ?? ''),
+  claims: (s) => repoOf(s.image) === 'curlimages/curl' && s.where === 'command' && WIRING_DATA.test(s.text ?? ''),
   async run(s) {
     const env = containerEnv(s.container, secretValue);
+    const dataPath = WIRING_DATA.exec(s.text!)![1]!;
+    const dataFile = configMapFile(s.objects, s.pod.spec, s.container, dataPath);
+    expect(dataFile?.text, `${dataPath} is a mounted ConfigMap entry`).toBeDefined();
+    const data: WiringData = JSON.parse(dataFile!.text!);
     const keys: Record<string, string> = {};
-    const services = new Set<string>();
-    for (const m of s.text!.matchAll(/'http:\/\/([a-z0-9-]+)\.[a-z0-9-]+\.svc\.cluster\.local:\d+\/api\//g)) services.add(m[1]!);
-    for (const svc of services) keys[svc] = env[`${svc.toUpperCase().replace(/-/g, '_')}_API_KEY`]!;
+    for (const app of data.apps) keys[app.instance] = env[app.keyEnv]!;
+    const services = new Set(Object.keys(keys));
     expect(Object.values(keys).every(Boolean), `an API key for each of ${[...services].join(', ')}`).toBe(true);
+    const entries = data.apps.flatMap((a) => a.collections.flatMap((c) => c.entries));
     const fake = new FakeServarr(keys);
     await fake.start();
     try {
@@ -477,8 +485,10 @@ const arrWiring: Runner = {
       const root = join(dir, 'root');
       mountPoints(s.container, root);
       // The library folders it adds only when they exist: the operator has created them.
-      for (const m of s.text!.matchAll(/\[ -d '([^']+)' \]/g)) mkdirSync(join(root, m[1]!), { recursive: true });
-      const text = inScratchRoot(s.text!.replace(/'http:\/\/([a-z0-9-]+)\.[a-z0-9-]+\.svc\.cluster\.local:\d+\/api\//g, `'http://127.0.0.1:${fake.port}/$1/api/`), s.container, root);
+      for (const e of entries) if (e.folder && !e.folder.create) mkdirSync(join(root, e.folder.path), { recursive: true });
+      const file = join(dir, 'arr-wiring.json');
+      writeFileSync(file, JSON.stringify(wiringDataAtFake(data, fake.port, root)));
+      const text = inScratchRoot(s.text!.replace(WIRING_DATA, `DATA=\${1:-${file}}`), s.container, root);
       // curl may reach the fake only.
       const curl = requireTool('curl', 'curl');
       const net = stubs(dir, { curl: `for a in "$@"; do last="$a"; done\ncase "$last" in http://127.0.0.1:${fake.port}/*) exec '${curl}' "$@" ;; esac\necho "refused: $last" >&2\nexit 7` });
@@ -489,7 +499,7 @@ const arrWiring: Runner = {
       expect(new Set(fake.writes().map((r) => r.svc))).toEqual(services);
       expect(fake.invalid, fake.invalid.join('\n')).toEqual([]);
       // The streaming folders it creates exist in the (scratch) volumes.
-      for (const m of s.text!.matchAll(/mkdir -p '([^']+)'/g)) expect(existsSync(join(root, m[1]!)), m[1]).toBe(true);
+      for (const e of entries) if (e.folder?.create) expect(existsSync(join(root, e.folder.path)), e.folder.path).toBe(true);
       // Second run: only reads.
       fake.requests.length = 0;
       const second = await runScript(s.shell!, text, { env, path: [net.bin], timeoutMs: 60_000 });
@@ -502,7 +512,6 @@ const arrWiring: Runner = {
     }
   },
 };
-
 
 // ─── FUSE mounts (Decypharr) ─────────────────────────────────────────────────────────────────
 

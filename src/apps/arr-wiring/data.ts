@@ -1,0 +1,294 @@
+/**
+ * The data the wiring script reads (`arr-wiring.json` in its ConfigMap): which apps to call, and
+ * in each app which entries must exist, how an existing one is recognised, and the body that
+ * creates a missing one. Built from the config and the per-kind table (kinds.ts); the script
+ * (arr-wiring.sh) knows no app, kind or field. API keys are never in the data: a body names the
+ * environment variable that holds a key (`@@SONARR_API_KEY@@`), filled in by the script from the
+ * container's env (secretKeyRef).
+ */
+import type { StackConfig } from '../../config/types.js';
+import { arrEndpoint, enabledArrs, type ArrEndpoint } from '../../lib/arr.js';
+import { PORTS } from '../../lib/ports.js';
+import { PATHS } from '../../lib/storage.js';
+import { SOLVER_PORT } from '../flaresolverr.js';
+import { WIRED_ARR_KINDS, type WiredArrKind } from './kinds.js';
+
+// ─── the schema ─────────────────────────────────────────────────────────────────────────────
+
+/** The document: the apps in the order the job calls them (every Arr, then Prowlarr). */
+export interface WiringData {
+  readonly apps: readonly WiredApp[];
+}
+
+interface WiredApp {
+  /** Instance name (= Service name), the prefix of the job's log lines. */
+  readonly instance: string;
+  /** The API's base URL, e.g. `http://sonarr.media.svc.cluster.local:8989/api/v3`. */
+  readonly api: string;
+  /** The environment variable that holds the app's API key (sent as `X-Api-Key`). */
+  readonly keyEnv: string;
+  /** Listed once each, in order. */
+  readonly collections: readonly WiredCollection[];
+}
+
+interface WiredCollection {
+  /** Listed with `GET <api>/<resource>`, created with `POST <api>/<resource><createQuery>`. */
+  readonly resource: string;
+  /** Appended to the POST URL. @default '' */
+  readonly createQuery?: string;
+  readonly entries: readonly WiredEntry[];
+}
+
+/** An entry of a collection is present when any rule matches a listed entry (lower case). */
+type MatchRule =
+  /** A top-level property, e.g. `name` or `path`. */
+  | { readonly property: string; readonly regex: string }
+  /** A provider setting: `fields[]` with this `name` and a matching `value`. */
+  | { readonly field: string; readonly regex: string };
+
+/** An id the body needs, looked up at run time; `"@@<placeholder>@@"` in the body becomes the number. */
+type Lookup =
+  /** The id of the tag with this label, created when missing. */
+  | { readonly placeholder: string; readonly tag: string }
+  /** The id of the first listed entry of `<api>/<resource>` (not named `except`). */
+  | { readonly placeholder: string; readonly resource: string; readonly except?: string };
+
+interface WiredEntry {
+  /** What it is, for the log: `download client Decypharr`. */
+  readonly what: string;
+  readonly match: readonly MatchRule[];
+  /** The JSON body; `@@ENV@@` inside a string is the value of a `secrets` variable. */
+  readonly body: string;
+  /** Environment variables the body needs (checked to be plain API keys first). @default [] */
+  readonly secrets?: readonly string[];
+  /** @default [] */
+  readonly lookups?: readonly Lookup[];
+  /** A folder the entry needs: created (`create`) or required to exist (else skipped with `ifMissing`). @default - none */
+  readonly folder?: { readonly path: string; readonly create: boolean; readonly ifMissing?: string };
+  /** Logged after the entry was created. @default - none */
+  readonly note?: string;
+}
+
+// ─── names and paths ────────────────────────────────────────────────────────────────────────
+
+/** An Arr instance the job wires (download clients, root folders, Prowlarr application). */
+export interface WiredArr extends Omit<ArrEndpoint, 'kind'> {
+  readonly kind: WiredArrKind;
+}
+
+/** `sonarr-4k` → `SONARR_4K_API_KEY` (the env var holding the instance's API key). */
+export function wiringKeyEnv(instance: string): string {
+  return `${instance.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`;
+}
+
+/**
+ * The permanent library folder of an instance: `/mnt/media/tv` (Sonarr), `/mnt/media/movies`
+ * (Radarr), `/mnt/media/music` (Lidarr); extra instances get their suffix (`/mnt/media/tv-4k`),
+ * so two instances never share a root folder.
+ */
+function permanentRootFolder(arr: WiredArr): string {
+  const suffix = arr.instance === arr.kind ? '' : arr.instance.slice(arr.kind.length);
+  return `${PATHS.media}/${WIRED_ARR_KINDS[arr.kind].libraryFolder}${suffix}`;
+}
+
+/**
+ * The streaming library folder of an instance: `/mnt/streaming-media/<instance>`, the path the
+ * generated runbooks name (src/docs/runbooks.ts, "Root folders").
+ */
+function streamingRootFolder(arr: WiredArr): string {
+  return `${PATHS.symlinks}/${arr.instance}`;
+}
+
+/** A POSIX ERE (no backslashes: awk -v would eat them) for a Service's in-cluster names, optionally as a URL. */
+export function hostRegex(name: string, namespace: string, port?: number): string {
+  const dots = (s: string) => s.replace(/\./g, '[.]');
+  const portPart = port === undefined ? '' : `(:${port})?`;
+  return `^(https?://)?${dots(name)}([.]${dots(namespace)}([.]svc([.]cluster[.]local)?)?)?${portPart}/?$`;
+}
+
+/** A literal value as an anchored, lower-case POSIX ERE. */
+function exactRegex(s: string): string {
+  return `^${s.toLowerCase().replace(/[.[\]()*+?^$|{}]/g, (c) => (c === '^' ? '\\^' : `[${c}]`))}/?$`;
+}
+
+// ─── bodies ─────────────────────────────────────────────────────────────────────────────────
+
+/** In a body: the value of an environment variable (a string) / a looked-up id (a number). */
+type Secret = { readonly $secret: string };
+type Id = { readonly $id: string };
+
+/** The body as JSON with `@@NAME@@` placeholders, checked against what the entry declares. */
+function body(obj: unknown, declared: { secrets?: readonly string[]; lookups?: readonly Lookup[] } = {}): string {
+  const secrets = new Set<string>();
+  const ids = new Set<string>();
+  const json = JSON.stringify(obj, (_k, v: unknown) => {
+    if (v && typeof v === 'object' && '$secret' in v) return secrets.add((v as Secret).$secret), `@@${(v as Secret).$secret}@@`;
+    if (v && typeof v === 'object' && '$id' in v) return ids.add((v as Id).$id), `@@${(v as Id).$id}@@`;
+    return v;
+  });
+  const same = (a: Set<string>, b: readonly string[] = []) => a.size === b.length && b.every((x) => a.has(x));
+  if (!same(secrets, declared.secrets) || !same(ids, declared.lookups?.map((l) => l.placeholder))) {
+    throw new Error(`arr-wiring: the body ${json} uses placeholders its entry does not declare`);
+  }
+  return json;
+}
+
+const field = (name: string, value: unknown) => ({ name, value });
+
+/** `defaultQualityProfileId` → `DEFAULT_QUALITY_PROFILE_ID`. */
+const placeholderOf = (bodyField: string) => bodyField.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+
+// ─── the document for a config ──────────────────────────────────────────────────────────────
+
+function isWiredKind(kind: string): kind is WiredArrKind {
+  return kind in WIRED_ARR_KINDS;
+}
+
+/** The config's Sonarr and Radarr instances (main + extra), in config order. */
+export function configuredArrs(cfg: StackConfig): WiredArr[] {
+  return enabledArrs(cfg).flatMap((a) => (isWiredKind(a.kind) ? [{ ...a, kind: a.kind }] : []));
+}
+
+function arrApp(cfg: StackConfig, arr: WiredArr): WiredApp {
+  const a = cfg.apps;
+  const ns = cfg.namespace;
+  const kind = WIRED_ARR_KINDS[arr.kind];
+  const keyEnv = wiringKeyEnv(arr.instance);
+  const svc = (name: string) => `${name}.${ns}.svc.cluster.local`;
+  const clients = [
+    ...(a.decypharr.enabled ? [{ name: 'Decypharr', service: 'decypharr', port: PORTS.decypharr, priority: 1 }] : []),
+    ...(a.qbittorrent.enabled ? [{ name: 'qBittorrent', service: 'qbittorrent', port: a.qbittorrent.webUiPort, priority: 2 }] : []),
+  ];
+  const downloadClients: WiredEntry[] = clients.map((dc) => {
+    // Decypharr: the Arr's own URL and API key (app-facts §3); qBittorrent: set in its UI.
+    const decypharr = dc.name === 'Decypharr';
+    const secrets = decypharr ? [keyEnv] : [];
+    const fields = [
+      field('host', svc(dc.service)),
+      field('port', dc.port),
+      field('useSsl', false),
+      field('urlBase', ''),
+      field('username', decypharr ? arr.url : ''),
+      field('password', decypharr ? { $secret: keyEnv } : ''),
+      field(kind.categoryField, arr.instance),
+    ];
+    return {
+      what: `download client ${dc.name}`,
+      match: [
+        { property: 'name', regex: exactRegex(dc.name) },
+        { field: 'host', regex: hostRegex(dc.service, ns) },
+      ],
+      body: body(
+        { name: dc.name, enable: true, protocol: 'torrent', priority: dc.priority, removeCompletedDownloads: true, removeFailedDownloads: true, implementation: 'QBittorrent', configContract: 'QBittorrentSettings', fields, tags: [] },
+        { secrets },
+      ),
+      ...(secrets.length ? { secrets } : {}),
+    };
+  });
+
+  const lookups: Lookup[] = (kind.rootFolderProfiles ?? []).map((p) => ({ placeholder: placeholderOf(p.field), resource: p.resource, ...(p.except ? { except: p.except } : {}) }));
+  const rootFolder = (path: string, name: string, folder: WiredEntry['folder']): WiredEntry => ({
+    what: `root folder ${path}`,
+    match: [{ property: 'path', regex: exactRegex(path) }],
+    body: body(
+      {
+        ...(kind.rootFolderNamed ? { name } : {}),
+        path,
+        ...Object.fromEntries((kind.rootFolderProfiles ?? []).map((p) => [p.field, { $id: placeholderOf(p.field) }])),
+      },
+      { lookups },
+    ),
+    ...(lookups.length ? { lookups } : {}),
+    folder,
+  });
+  const roots: WiredEntry[] = [
+    // The stack owns the streaming library: the job creates the folder the Arr requires to exist.
+    ...(a.decypharr.enabled ? [rootFolder(streamingRootFolder(arr), `${arr.instance} streaming`, { path: streamingRootFolder(arr), create: true })] : []),
+    // Added only when the folder exists on the library (never created on the NAS).
+    rootFolder(permanentRootFolder(arr), `${arr.instance} library`, { path: permanentRootFolder(arr), create: false, ifMissing: 'create the folder in the media library to have it added' }),
+  ];
+
+  return {
+    instance: arr.instance,
+    api: `${arr.url}/api/${kind.apiVersion}`,
+    keyEnv,
+    collections: [
+      ...(downloadClients.length ? [{ resource: 'downloadclient', createQuery: '?forceSave=true', entries: downloadClients }] : []),
+      { resource: 'rootfolder', entries: roots },
+    ],
+  };
+}
+
+function prowlarrApp(cfg: StackConfig, arrs: readonly WiredArr[]): WiredApp {
+  const ns = cfg.namespace;
+  const prowlarr = arrEndpoint(cfg, 'prowlarr');
+  const applications: WiredEntry[] = arrs.map((arr) => {
+    const title = WIRED_ARR_KINDS[arr.kind].title;
+    const secrets = [wiringKeyEnv(arr.instance)];
+    return {
+      what: `application ${arr.instance}`,
+      match: [
+        { property: 'name', regex: exactRegex(arr.instance) },
+        { field: 'baseUrl', regex: hostRegex(arr.instance, ns, arr.port) },
+      ],
+      body: body(
+        {
+          name: arr.instance,
+          syncLevel: 'fullSync',
+          implementation: title,
+          configContract: `${title}Settings`,
+          // Sync categories: the app's defaults (omitted fields keep the settings' defaults).
+          fields: [field('prowlarrUrl', prowlarr.url), field('baseUrl', arr.url), field('apiKey', { $secret: secrets[0]! })],
+          tags: [],
+        },
+        { secrets },
+      ),
+      secrets,
+    };
+  });
+  const solvers = (['flaresolverr', 'byparr'] as const).filter((s) => cfg.apps[s].enabled);
+  const proxies: WiredEntry[] = solvers.map((name) => {
+    const title = name === 'flaresolverr' ? 'FlareSolverr' : 'Byparr';
+    const lookups = [{ placeholder: 'TAG_ID', tag: name }];
+    return {
+      what: `indexer proxy ${title}`,
+      match: [
+        { property: 'name', regex: exactRegex(title) },
+        { field: 'host', regex: hostRegex(name, ns, SOLVER_PORT) },
+      ],
+      // A proxy serves only indexers sharing one of its tags (Prowlarr IndexerHttpClient).
+      // Request timeout: the settings' default (60 s).
+      body: body({ name: title, implementation: 'FlareSolverr', configContract: 'FlareSolverrSettings', fields: [field('host', `http://${name}.${ns}.svc.cluster.local:${SOLVER_PORT}/`)], tags: [{ $id: 'TAG_ID' }] }, { lookups }),
+      lookups,
+      note: `tag the indexers behind Cloudflare with the tag ${name} to route them through ${title}`,
+    };
+  });
+  return {
+    instance: prowlarr.instance,
+    api: `${prowlarr.url}/api/v1`,
+    keyEnv: wiringKeyEnv(prowlarr.instance),
+    collections: [
+      ...(applications.length ? [{ resource: 'applications', createQuery: '?forceSave=true', entries: applications }] : []),
+      ...(proxies.length ? [{ resource: 'indexerProxy', createQuery: '?forceSave=true', entries: proxies }] : []),
+    ],
+  };
+}
+
+/** Characters the script's JSON reader and logs take as they are (no escapes but `\"` and `\\`). */
+function checkPlain(data: WiringData): void {
+  JSON.stringify(data, (k, v: unknown) => {
+    if (typeof v === 'string' && /[\u0000-\u001f\u007f]/.test(v)) throw new Error(`arr-wiring: ${k} ${JSON.stringify(v)} holds a control character`);
+    return v;
+  });
+}
+
+/**
+ * The wiring document for a config: the config's Sonarr/Radarr instances plus `extraArrs`
+ * (a kind the config does not list yet, e.g. Lidarr), and Prowlarr when it is enabled.
+ */
+export function wiringData(cfg: StackConfig, extraArrs: readonly WiredArr[] = []): WiringData {
+  const arrs = [...configuredArrs(cfg), ...extraArrs];
+  const data: WiringData = { apps: [...arrs.map((arr) => arrApp(cfg, arr)), ...(cfg.apps.prowlarr.enabled ? [prowlarrApp(cfg, arrs)] : [])] };
+  checkPlain(data);
+  return data;
+}

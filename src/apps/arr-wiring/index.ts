@@ -1,0 +1,124 @@
+import * as k8s from '../../../imports/k8s.js';
+import type { Construct } from 'constructs';
+import type { StackConfig } from '../../config/types.js';
+import { arrEndpoint, type ArrEndpoint } from '../../lib/arr.js';
+import { Component, setFileName } from '../../lib/component.js';
+import { IMAGES } from '../../lib/images.js';
+import { appLabels, container, podSpec, withOverrides, type EnvValue, type Mount } from '../../lib/pod.js';
+import { storageNodePlacement } from '../../lib/placement.js';
+import { readSourceFile } from '../../lib/script-file.js';
+import { CLAIMS, mediaVolume, PATHS, symlinkVolume } from '../../lib/storage.js';
+import { addCronJob, scratchVolume } from '../../lib/workload.js';
+import { configuredArrs, wiringData, wiringKeyEnv, type WiredArr, type WiringData } from './data.js';
+
+export { hostRegex, wiringData } from './data.js';
+export type { WiredArr, WiringData } from './data.js';
+
+export const ARR_WIRING_CONFIG_MAP = 'arr-wiring-script';
+/** The ConfigMap keys: the static script and the data it reads. */
+export const ARR_WIRING_SCRIPT = 'arr-wiring.sh';
+export const ARR_WIRING_DATA = 'arr-wiring.json';
+/** Where the ConfigMap is mounted in the job's container. */
+const SCRIPT_DIR = '/scripts';
+
+/** The static script (the same for every config). */
+export function arrWiringScript(): string {
+  const script = readSourceFile(`src/apps/arr-wiring/${ARR_WIRING_SCRIPT}`);
+  // The script finds its data where this construct mounts it.
+  const expected = `DATA=\${1:-${SCRIPT_DIR}/${ARR_WIRING_DATA}}`;
+  if (!script.split('\n').includes(expected)) throw new Error(`src/apps/arr-wiring/${ARR_WIRING_SCRIPT} must read its data from ${SCRIPT_DIR}/${ARR_WIRING_DATA} (a line \`${expected}\`)`);
+  return script;
+}
+
+/** The data document as the ConfigMap carries it. */
+export function arrWiringDataText(data: WiringData): string {
+  return `${JSON.stringify(data, null, 2)}\n`;
+}
+
+export interface ArrWiringProps {
+  /** Components the job waits for (Flux `dependsOn`). @default [] */
+  readonly dependsOn?: Component[];
+  /**
+   * Arr instances to wire besides the config's Sonarr and Radarr instances, e.g. a Lidarr until
+   * the config lists that kind. @default []
+   */
+  readonly extraArrs?: readonly WiredArr[];
+}
+
+/**
+ * The reconciler that removes the manual wiring steps: the Arrs as Prowlarr applications,
+ * Decypharr (and qBittorrent) as their download clients, their root folders, and FlareSolverr /
+ * Byparr as Prowlarr indexer proxies. A CronJob (hourly by default, never two at once) running a
+ * static POSIX sh + curl script (arr-wiring.sh) over a JSON document of what to wire (data.ts),
+ * both from one ConfigMap, against the apps' REST APIs, with the API keys from the same Secrets
+ * the apps read. Idempotent: it creates what is missing and leaves everything that exists —
+ * including the operator's own edits — alone.
+ */
+export class ArrWiring extends Component {
+  /** What the job wires. */
+  readonly data: WiringData;
+
+  constructor(scope: Construct, id: string, cfg: StackConfig, props: ArrWiringProps = {}) {
+    const c = cfg.apps.arrWiring;
+    const arrs: WiredArr[] = [...configuredArrs(cfg), ...(props.extraArrs ?? [])];
+    const prowlarr = cfg.apps.prowlarr.enabled ? arrEndpoint(cfg, 'prowlarr') : undefined;
+    // Names only what is deployed (the docs must not mention disabled apps).
+    const what = [...(arrs.length ? ['download clients and root folders of the Arrs'] : []), ...(prowlarr ? ['applications and indexer proxies in Prowlarr'] : [])].join('; ');
+    super(scope, id, {
+      dir: `apps/${cfg.namespace}/arr-wiring`,
+      fluxName: 'arr-wiring',
+      namespace: cfg.namespace,
+      dependsOn: props.dependsOn,
+      description: `Arr wiring CronJob (${c.schedule}): adds missing ${what}`,
+    });
+    this.data = wiringData(cfg, props.extraArrs);
+    setFileName(
+      new k8s.KubeConfigMap(this, 'script', {
+        metadata: { name: ARR_WIRING_CONFIG_MAP, namespace: cfg.namespace, labels: appLabels('arr-wiring') },
+        data: { [ARR_WIRING_DATA]: arrWiringDataText(this.data), [ARR_WIRING_SCRIPT]: arrWiringScript() },
+      }),
+      'configmap.yaml',
+    );
+
+    const env: Record<string, EnvValue> = { TZ: cfg.timezone };
+    const called: (WiredArr | ArrEndpoint)[] = [...arrs, ...(prowlarr ? [prowlarr] : [])];
+    for (const a of called) env[wiringKeyEnv(a.instance)] = a.apiKey;
+
+    const mounts: Mount[] = [
+      { volume: 'script', path: SCRIPT_DIR, readOnly: true },
+      { volume: 'tmp', path: '/tmp' },
+    ];
+    const volumes: k8s.Volume[] = [{ name: 'script', configMap: { name: ARR_WIRING_CONFIG_MAP } }, scratchVolume('tmp', '64Mi')];
+    if (arrs.length) {
+      // Same paths as in the Arrs: the permanent library only to look, the streaming library to
+      // create the instances' folders.
+      volumes.push(mediaVolume(cfg));
+      mounts.push({ volume: CLAIMS.media, path: PATHS.media, readOnly: true });
+      if (cfg.apps.decypharr.enabled) {
+        volumes.push(symlinkVolume(cfg));
+        mounts.push({ volume: CLAIMS.symlinks, path: PATHS.symlinks });
+      }
+    }
+
+    const spec = podSpec(cfg, {
+      ...storageNodePlacement(cfg),
+      containers: [
+        container({
+          name: 'arr-wiring',
+          image: IMAGES.curl,
+          command: ['sh', `${SCRIPT_DIR}/${ARR_WIRING_SCRIPT}`],
+          env,
+          mounts,
+          resources: withOverrides({ cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '128Mi' }, c.resources),
+        }),
+      ],
+      volumes,
+    });
+    addCronJob(this, cfg, { name: 'arr-wiring', schedule: c.schedule, pod: spec, backoffLimit: 1, activeDeadlineSeconds: 900 });
+
+    const self = { app: 'arr-wiring' };
+    for (const a of called) {
+      this.addCall({ from: self, to: { app: a.kind, instance: a.instance }, ports: [a.port], why: a.kind === 'prowlarr' ? 'adds applications and indexer proxies through the API' : 'adds download clients and root folders through the API' });
+    }
+  }
+}
