@@ -1,12 +1,15 @@
-import { ApiObject } from 'cdk8s';
-import { buildStack } from '../src/apps/stack.js';
 import { resolveConfig, type StackConfigInput } from '../src/config/index.js';
 import type { KubeObject } from '../src/output/model.js';
+import { constructStack } from '../src/pipeline/construct.js';
 
-/** Synthesizes the constructs of a config into plain objects (no secrets, no files). */
-export function objectsOf(input: StackConfigInput = {}): { objects: KubeObject[]; find: (kind: string, name: string) => any; stack: ReturnType<typeof buildStack> } {
-  const stack = buildStack(resolveConfig(input));
-  const objects = stack.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson() as KubeObject);
+/**
+ * The plain objects of a config as the synth's first stages make them (construct → place →
+ * network policies; no secrets, no files). `stack.components` are every folder, the
+ * NetworkPolicies folder last.
+ */
+export function objectsOf(input: StackConfigInput = {}): { objects: KubeObject[]; find: (kind: string, name: string) => any; stack: ReturnType<typeof constructStack>['stack'] } {
+  const { stack, placement } = constructStack(resolveConfig(input));
+  const objects = placement.objects.map((p) => p.object);
   const find = (kind: string, name: string) => {
     const hit = objects.find((o) => o.kind === kind && o.metadata.name === name);
     if (!hit) throw new Error(`no ${kind}/${name} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);

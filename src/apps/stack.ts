@@ -22,7 +22,6 @@ import { Prowlarr } from './prowlarr.js';
 import { Pulsarr } from './pulsarr.js';
 import { QBittorrent } from './qbittorrent.js';
 import { Radarr } from './radarr.js';
-import { NetworkPolicies } from './network-policies.js';
 import { Samba } from './samba.js';
 import { MediaNamespace, NfsVolumes, StorageClasses, SymlinkLibrary } from './shared-storage.js';
 import { Sonarr } from './sonarr.js';
@@ -121,8 +120,6 @@ export class MediaStack extends Chart {
       );
       for (const c of this.components) if (c.secrets.length > 0) c.addDependency(store);
     }
-    // Last: the policies are generated from the calls every component above declared.
-    if (cfg.networkPolicies.enabled) add(new NetworkPolicies(this, 'network-policies', cfg, [...this.components], { dependsOn: [ns] }));
   }
 }
 

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { OutputFile } from '../output/layout.js';
 import { diagramFiles } from './diagram.js';
 import { StackView, type DocsInput } from './model.js';
@@ -7,11 +8,14 @@ export type { DocsInput } from './model.js';
 export { docWarnings } from './warnings.js';
 
 /**
- * The generated docs of a synth, as files relative to the output root (`docs/…`): the
- * architecture diagrams and the runbooks, with this config's names. Deterministic: the same
- * input gives the same bytes. `SynthResult` satisfies `DocsInput`.
+ * The generated docs of a synth, as files relative to the output root, below `root` (the synth
+ * passes `docs/<cluster>`, so clusters can share one output folder): the architecture diagrams and
+ * the runbooks, with this config's names. Deterministic: the same input gives the same bytes.
+ * `SynthResult` satisfies `DocsInput`.
  */
-export function generateDocs(input: DocsInput): OutputFile[] {
+export function generateDocs(input: DocsInput, root = 'docs'): OutputFile[] {
   const v = new StackView(input);
-  return [...diagramFiles(v), ...runbookFiles(v)].sort((a, b) => a.path.localeCompare(b.path));
+  const files = [...diagramFiles(v), ...runbookFiles(v)].sort((a, b) => a.path.localeCompare(b.path));
+  // The pages name each other by their path under docs/; only the files move below the root.
+  return root === 'docs' ? files : files.map((f) => ({ ...f, path: posix.join(root, posix.relative('docs', f.path)) }));
 }

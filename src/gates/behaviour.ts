@@ -13,7 +13,7 @@
  */
 import type { KubeObject } from '../output/model.js';
 import { IMAGE_FACTS, PROVISIONER_FACTS, containerFactsFor, imageRepository, type ContainerFacts, type FuseMount, type ImageFacts } from './behaviour-facts.js';
-import { jsonPath, objectRef, type BehaviourOptions, type GateFinding, type GateOptions } from './findings.js';
+import { jsonPath, objectRef, type BehaviourOptions, type FindingData, type GateFinding, type GateOptions } from './findings.js';
 import { containersOf, podTemplates, type ContainerOf, type Json, type Path, type PodTemplate } from './pod-specs.js';
 
 export const BEHAVIOUR_RULES = ['writable', 'fuse-cleanup', 'fuse-mount-point', 'readiness', 'facts', 'export-defined'] as const;
@@ -42,7 +42,8 @@ export interface DirState {
 export type VolumeView =
   | { readonly kind: 'dir'; readonly state: DirState }
   | { readonly kind: 'read-only'; readonly why: string }
-  | { readonly kind: 'export'; readonly why: string }
+  /** `export` is `server:/path`. */
+  | { readonly kind: 'export'; readonly why: string; readonly export: string }
   | { readonly kind: 'unknown'; readonly why: string }
   /** Handed to the user only under a runtime condition the gate cannot see. */
   | { readonly kind: 'conditional'; readonly why: string };
@@ -53,6 +54,7 @@ interface Finding {
   readonly path: Path;
   readonly message: string;
   readonly severity?: GateFinding['severity'];
+  readonly data?: FindingData;
 }
 
 const SETGID = 0o2000;
@@ -65,7 +67,7 @@ export function checkBehaviour(objects: readonly KubeObject[], opts: GateOptions
   const waits = waitersOf(pods, objects, behaviour);
   for (const pod of pods) found.push(...podFindings(pod, objects, behaviour, waits));
   found.push(...waiterFindings(pods, behaviour));
-  return found.map((f) => ({ gate: 'behaviour', severity: f.severity ?? 'error', object: objectRef(f.pod.object), path: jsonPath(f.path), message: `[${f.rule}] ${f.message}` }));
+  return found.map((f) => ({ gate: 'behaviour', severity: f.severity ?? 'error', object: objectRef(f.pod.object), path: jsonPath(f.path), message: `[${f.rule}] ${f.message}`, rule: f.rule, ...(f.data ? { data: f.data } : {}) }));
 }
 
 /** The app a pod belongs to: the key of its container facts. */
@@ -80,8 +82,8 @@ function podFindings(pod: PodTemplate, objects: readonly KubeObject[], opts: Beh
   const chowned = new Map<string, DirState>();
   for (const c of containersOf(pod)) {
     if (c.kind === 'ephemeral') continue;
-    const at = (field: Path, rule: BehaviourRule, message: string, severity?: GateFinding['severity']) =>
-      out.push({ rule, pod, path: [...c.path, ...field], message: `container "${c.name}": ${message}`, ...(severity ? { severity } : {}) });
+    const at = (field: Path, rule: BehaviourRule, message: string, severity?: GateFinding['severity'], data?: FindingData) =>
+      out.push({ rule, pod, path: [...c.path, ...field], message: `container "${c.name}": ${message}`, ...(severity ? { severity } : {}), ...(data ? { data } : {}) });
     const facts = containerFactsFor(app, c.name, opts.extraFacts?.containers);
     if (!facts) {
       at([], 'facts', `no behaviour facts for ${app}/${c.name}: declare what it writes in src/gates/behaviour-facts.ts (CONTAINER_FACTS)`);
@@ -120,7 +122,7 @@ function podFindings(pod: PodTemplate, objects: readonly KubeObject[], opts: Beh
   return out;
 }
 
-type At = (field: Path, rule: BehaviourRule, message: string, severity?: GateFinding['severity']) => void;
+type At = (field: Path, rule: BehaviourRule, message: string, severity?: GateFinding['severity'], data?: FindingData) => void;
 
 /** The directory a FUSE mount really sits on: the path when it is on a volume, else its `via` when that is. */
 function fusePoint(c: ContainerOf, f: FuseMount): FusePoint {
@@ -156,7 +158,7 @@ function writeFindings(c: ContainerOf, facts: ContainerFacts, fuse: readonly Fus
     }
     const v = view(mount, p);
     if (v.kind === 'read-only') at(field, 'writable', `${what} ${label}, but volume "${mount.name}" is read-only (${v.why})`);
-    else if (v.kind === 'export') at(field, 'export-defined', `${what} ${label} as ${describeUser(user)}: volume "${mount.name}" is ${v.why}; the export must let ${user.uid}:${user.gid} write (owner, or all_squash to it)`, 'warning');
+    else if (v.kind === 'export') at(field, 'export-defined', `${what} ${label} as ${describeUser(user)}: volume "${mount.name}" is ${v.why}; the export must let ${user.uid}:${user.gid} write (owner, or all_squash to it)`, 'warning', { kind: 'export-writer', export: v.export, container: c.name, user: `${user.uid}:${user.gid}` });
     else if (v.kind === 'conditional') at(field, 'writable', `${what} ${label} as ${describeUser(user)}: ${v.why}`, 'warning');
     else if (v.kind === 'unknown') {
       if (user.uid !== 0) at(field, 'writable', `${what} ${label} as ${describeUser(user)}, but the owner of volume "${mount.name}" is not known (${v.why})`, 'warning');
@@ -312,7 +314,7 @@ export function volumeView(pod: PodTemplate, objects: readonly KubeObject[], opt
     }
     return { kind: 'unknown', why: `hostPath ${vol.hostPath.path}: owned as the host made it` };
   }
-  if (vol.nfs) return vol.nfs.readOnly ? { kind: 'read-only', why: 'read-only NFS volume' } : { kind: 'export', why: `the NFS export ${vol.nfs.server}:${vol.nfs.path} (fsGroup does not apply; owned as the export squashes)` };
+  if (vol.nfs) return vol.nfs.readOnly ? { kind: 'read-only', why: 'read-only NFS volume' } : { kind: 'export', export: `${vol.nfs.server}:${vol.nfs.path}`, why: `the NFS export ${vol.nfs.server}:${vol.nfs.path} (fsGroup does not apply; owned as the export squashes)` };
   if (vol.persistentVolumeClaim) {
     const claim = objects.find((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === vol.persistentVolumeClaim.claimName && o.metadata.namespace === pod.object.metadata.namespace);
     if (!claim) return { kind: 'unknown', why: `claim ${vol.persistentVolumeClaim.claimName} is not in the output` };
@@ -330,7 +332,7 @@ function claimView(claim: Json, objects: readonly KubeObject[], opts: BehaviourO
     if (!pv) return { kind: 'unknown', why: `PersistentVolume ${spec.volumeName} is not in the output` };
     if (pv.spec?.nfs) {
       const ro = pv.spec.nfs.readOnly === true || (pv.spec.mountOptions ?? []).includes('ro');
-      return ro ? { kind: 'read-only', why: `PV ${pv.metadata.name} is a read-only NFS mount` } : { kind: 'export', why: `the NFS export ${pv.spec.nfs.server}:${pv.spec.nfs.path} of PV ${pv.metadata.name} (fsGroup does not apply; owned as the export squashes)` };
+      return ro ? { kind: 'read-only', why: `PV ${pv.metadata.name} is a read-only NFS mount` } : { kind: 'export', export: `${pv.spec.nfs.server}:${pv.spec.nfs.path}`, why: `the NFS export ${pv.spec.nfs.server}:${pv.spec.nfs.path} of PV ${pv.metadata.name} (fsGroup does not apply; owned as the export squashes)` };
     }
     return { kind: 'unknown', why: `PV ${pv.metadata.name} has a type the gate does not model` };
   }

@@ -12,7 +12,19 @@ export interface GateFinding {
   /** JSON path of the field, e.g. `spec.template.spec.containers[0].image`. */
   readonly path?: string;
   readonly message: string;
+  /** The rule that fired, e.g. `image-pinned` (the `[rule]` the message starts with). @default - none: a finding about the gate's input */
+  readonly rule?: string;
+  /** What the finding is about, typed, for reports that fold findings. @default - none */
+  readonly data?: FindingData;
 }
+
+/**
+ * The facts of a finding that reports fold on: an image pinned by tag only (one line for all of
+ * them), and a container writing an NFS export as a user (one line per export and user).
+ */
+export type FindingData =
+  | { readonly kind: 'tag-only-image'; readonly image: string }
+  | { readonly kind: 'export-writer'; readonly export: string; readonly container: string; readonly user: string };
 
 /** Something that exists in the cluster but not in the output (e.g. the sops-age Secret). */
 export interface ExternalObject {

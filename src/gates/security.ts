@@ -5,7 +5,7 @@
  * containers as Kubernetes applies them (runAsNonRoot, runAsUser, seccompProfile).
  */
 import type { KubeObject } from '../output/model.js';
-import { jsonPath, objectRef, type GateFinding, type GateOptions, type SecurityException } from './findings.js';
+import { jsonPath, objectRef, type FindingData, type GateFinding, type GateOptions, type SecurityException } from './findings.js';
 import { containersOf, podTemplates, runsAlongside, type ContainerOf, type Json, type Path, type PodTemplate } from './pod-specs.js';
 
 export const SECURITY_RULES = [
@@ -52,6 +52,7 @@ interface Violation {
   readonly path: Path;
   readonly message: string;
   readonly severity?: GateFinding['severity'];
+  readonly data?: FindingData;
 }
 
 export function checkSecurity(objects: readonly KubeObject[], opts: GateOptions = {}): GateFinding[] {
@@ -70,7 +71,7 @@ export function checkSecurity(objects: readonly KubeObject[], opts: GateOptions 
       for (const e of covering) used.set(e, (used.get(e) ?? new Set()).add(v.rule));
       continue;
     }
-    findings.push({ gate: 'security', severity: v.severity ?? 'error', object: objectRef(v.pod.object), path: jsonPath(v.path), message: `[${v.rule}] ${v.message}` });
+    findings.push({ gate: 'security', severity: v.severity ?? 'error', object: objectRef(v.pod.object), path: jsonPath(v.path), message: `[${v.rule}] ${v.message}`, rule: v.rule, ...(v.data ? { data: v.data } : {}) });
   }
   findings.push(...exceptionFindings(exceptions, used, objects));
   return findings;
@@ -129,8 +130,8 @@ function tokenDisabled(pod: PodTemplate, objects: readonly KubeObject[]): boolea
 
 function containerViolations(c: ContainerOf): Violation[] {
   const out: Violation[] = [];
-  const v = (rule: SecurityRule, path: Path, message: string, severity?: GateFinding['severity']) =>
-    out.push({ rule, pod: c.pod, container: c.name, path: [...c.path, ...path], message: `container "${c.name}": ${message}`, ...(severity ? { severity } : {}) });
+  const v = (rule: SecurityRule, path: Path, message: string, severity?: GateFinding['severity'], data?: FindingData) =>
+    out.push({ rule, pod: c.pod, container: c.name, path: [...c.path, ...path], message: `container "${c.name}": ${message}`, ...(severity ? { severity } : {}), ...(data ? { data } : {}) });
   const sc: Json = c.container.securityContext ?? {};
   const podSc: Json = c.pod.spec.securityContext ?? {};
 
@@ -165,7 +166,7 @@ function containerViolations(c: ContainerOf): Violation[] {
   if (!image) v('image-pinned', ['image'], 'has no image');
   else if (!image.tag && !image.digest) v('image-pinned', ['image'], `image "${image.ref}" has no tag (it means :latest)`);
   else if (image.tag === 'latest') v('image-pinned', ['image'], `image "${image.ref}" uses the mutable tag "latest"`);
-  else if (!image.digest) v('image-pinned', ['image'], `image "${image.ref}" is pinned by tag only; add @sha256:… for an immutable reference`, 'warning');
+  else if (!image.digest) v('image-pinned', ['image'], `image "${image.ref}" is pinned by tag only; add @sha256:… for an immutable reference`, 'warning', { kind: 'tag-only-image', image: image.ref });
   return out;
 }
 

@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject, PlacedObject } from './model.js';
+import { filesBelow } from './tree.js';
 
 /**
  * Flux's prune protection (kustomize-controller `kustomize.toolkit.fluxcd.io/prune: disabled`):
@@ -84,21 +85,14 @@ export function droppedState(previous: readonly PlacedObject[], next: readonly K
  */
 export function readOutputObjects(dir: string, root: string): PlacedObject[] {
   const base = join(dir, root);
-  if (!existsSync(base)) return [];
   const out: PlacedObject[] = [];
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(base, rel), { withFileTypes: true })) {
-      const child = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(child);
-      else if (e.isFile() && e.name.endsWith('.yaml') && e.name !== 'kustomization.yaml') {
-        for (const doc of parseAllDocuments(readFileSync(join(base, child), 'utf8'))) {
-          const o = doc.toJS() as KubeObject | null;
-          if (o && typeof o === 'object' && typeof o.kind === 'string' && o.metadata && typeof o.metadata.name === 'string') out.push({ object: o, path: posix.join(root, child) });
-        }
-      }
+  for (const rel of filesBelow(base)) {
+    if (!rel.endsWith('.yaml') || posix.basename(rel) === 'kustomization.yaml') continue;
+    for (const doc of parseAllDocuments(readFileSync(join(base, rel), 'utf8'))) {
+      const o = doc.toJS() as KubeObject | null;
+      if (o && typeof o === 'object' && typeof o.kind === 'string' && o.metadata && typeof o.metadata.name === 'string') out.push({ object: o, path: posix.join(root, rel) });
     }
-  };
-  walk('');
+  }
   return out;
 }
 

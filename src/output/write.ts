@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { OutputFile } from './layout.js';
+import { filesBelow } from './tree.js';
 import { acquireLock, LOCK_FILE, type HeldLock, type LockOptions } from './lock.js';
 import { commitFiles, describeFsError, JOURNAL_FILE, recoverJournal, WriterError, type FileChange } from './transaction.js';
 
@@ -303,15 +304,7 @@ function writeOwned(dir: string, files: readonly OutputFile[], owner: string, re
 
 /** Files below the legacy writer's layout folders (clusters/, docs/, .sops.yaml). */
 function listOwnedLegacy(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) out.push(relative(dir, p).split(sep).join('/'));
-    }
-  };
-  for (const top of ['clusters', 'docs']) if (existsSync(join(dir, top)) && statSync(join(dir, top)).isDirectory()) walk(join(dir, top));
+  const out = ['clusters', 'docs'].flatMap((top) => filesBelow(join(dir, top)).map((p) => `${top}/${p}`));
   if (existsSync(join(dir, '.sops.yaml'))) out.push('.sops.yaml');
   return out;
 }

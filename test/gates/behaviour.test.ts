@@ -76,6 +76,7 @@ describe('behaviour gate on the Decypharr pod as it was before the fixes', () =>
       object: DFS,
       path: `${C}.volumeMounts[1]`,
       message: expect.stringContaining('container "decypharr": runs as 1000:1000 (starts as root, the entrypoint drops to PUID:PGID via su-exec'),
+      rule: 'writable',
     });
     expect(writable!.message).toContain('mounts FUSE on /mnt/dfs, which is root:root 0755 (hostPath /mnt/k8s/decypharr-dfs (DirectoryOrCreate): kubelet creates a missing directory root:root 0755 and never applies fsGroup');
     expect(writable!.message).toContain('fusermount3 refuses a mount point the user cannot write');
@@ -227,7 +228,15 @@ describe('behaviour gate: who owns the mount', () => {
     const nfs = (readOnly: boolean) => [sonarr([{ name: 'config', emptyDir: {} }, tmp, { name: 'media', nfs: { server: 'nas', path: '/media', readOnly } }], [{ name: 'config', mountPath: '/config' }, tmpMount, { name: 'media', mountPath: '/mnt/media' }])];
     expect(fired(check(nfs(true)))).toEqual([`writable sonarr ${C}.volumeMounts[2]`]);
     expect(check(nfs(false))).toEqual([
-      { gate: 'behaviour', severity: 'warning', object: 'StatefulSet/media/sonarr', path: `${C}.volumeMounts[2]`, message: expect.stringContaining('[export-defined] container "sonarr": writes /mnt/media as 1000:1000') },
+      {
+        gate: 'behaviour',
+        severity: 'warning',
+        object: 'StatefulSet/media/sonarr',
+        path: `${C}.volumeMounts[2]`,
+        message: expect.stringContaining('[export-defined] container "sonarr": writes /mnt/media as 1000:1000'),
+        rule: 'export-defined',
+        data: { kind: 'export-writer', export: 'nas:/media', container: 'sonarr', user: '1000:1000' },
+      },
     ]);
   });
 

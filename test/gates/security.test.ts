@@ -128,7 +128,15 @@ describe('security gate', () => {
     main(tagged).image = 'ghcr.io/home-operations/sonarr:4.0.19.3001';
     sidecar(tagged).image = `ghcr.io/example/log-shipper@sha256:${'c'.repeat(64)}`;
     expect(check([tagged])).toEqual([
-      { gate: 'security', severity: 'warning', object: STS, path: `${C}.image`, message: expect.stringContaining('pinned by tag only') },
+      {
+        gate: 'security',
+        severity: 'warning',
+        object: STS,
+        path: `${C}.image`,
+        message: expect.stringContaining('pinned by tag only'),
+        rule: 'image-pinned',
+        data: { kind: 'tag-only-image', image: 'ghcr.io/home-operations/sonarr:4.0.19.3001' },
+      },
     ]);
     expect(parseImage('registry:5000/a/b:1.2@sha256:abc')).toEqual({ ref: 'registry:5000/a/b:1.2@sha256:abc', tag: '1.2', digest: 'sha256:abc' });
   });
