@@ -1,3 +1,4 @@
+import { publishedFacts, type PublishedFact, type SecretInputFact } from '../lib/published-facts.js';
 import { infisicalKeyName } from '../secrets/external-secrets.js';
 import { nfsExporter } from './diagram.js';
 import { c } from './md.js';
@@ -16,8 +17,15 @@ export const NEW_KEY_FILE = '$HOME/.config/sops/age/new-keys.txt';
 /** App-level facts the runbooks share, read from the objects. */
 export class Facts {
   readonly ns: string;
+  private readonly published: readonly PublishedFact[];
   constructor(readonly v: StackView) {
     this.ns = v.namespace;
+    this.published = v.components.flatMap((x) => publishedFacts(x));
+  }
+
+  /** The facts of one kind that the components published about a workload's instance. */
+  publishedOf<K extends PublishedFact['kind']>(kind: K, w: Workload): Extract<PublishedFact, { kind: K }>[] {
+    return this.published.filter((x): x is Extract<PublishedFact, { kind: K }> => x.kind === kind && x.instance === w.instance);
   }
 
   main(w: Workload): ContainerJson {
@@ -138,13 +146,9 @@ export class Facts {
     return undefined;
   }
 
-  /** The Secret and key an env var of the main container reads. */
-  secretRef(w: Workload, suffix: string): { secret: string; key: string; env: string } | undefined {
-    for (const ctr of w.pod.containers) {
-      const e = ctr.env?.find((x) => x.name.endsWith(suffix) && x.valueFrom?.secretKeyRef);
-      if (e) return { secret: e.valueFrom!.secretKeyRef!.name, key: e.valueFrom!.secretKeyRef!.key, env: e.name };
-    }
-    return undefined;
+  /** The Secret, key and env var of a value the workload's process reads, as its component published it. */
+  secretRef(w: Workload, purpose: SecretInputFact['purpose']): SecretInputFact | undefined {
+    return this.publishedOf('secret-input', w).find((x) => x.purpose === purpose);
   }
 
   /** The command that prints one Secret value on the workstation (SOPS: decrypt the committed file). */
@@ -182,18 +186,12 @@ export class Facts {
   /** The init container that waits for the DFS, with the condition it polls and the messages it prints. */
   dfsWait(w: Workload): { name: string; condition?: string; ready?: string; waiting?: string; timeout?: string } | undefined {
     const path = this.dfs?.path;
-    const init = (w.pod.initContainers ?? []).find((i) => path && i.volumeMounts?.some((m) => mountCovers(m.mountPath, path)) && (i.command ?? []).join(' ').includes('until'));
-    if (!init) return undefined;
-    const script = (init.command ?? []).join('\n');
-    const echoes = [...script.matchAll(/echo "([^"$]*)"( >&2)?/g)];
-    const out = echoes.filter((m) => !m[2]).map((m) => m[1]!);
-    return {
-      name: init.name,
-      condition: /until (.*?); do/.exec(script)?.[1],
-      waiting: out.length > 1 ? out[0] : undefined,
-      ready: out[out.length - 1],
-      timeout: echoes.find((m) => m[2])?.[1],
-    };
+    for (const wait of this.publishedOf('dfs-wait', w)) {
+      const init = (w.pod.initContainers ?? []).find((i) => i.name === wait.container);
+      if (!path || !init?.volumeMounts?.some((m) => mountCovers(m.mountPath, path))) continue;
+      return { name: init.name, condition: wait.condition, waiting: wait.waiting, ready: wait.ready, timeout: wait.timeout };
+    }
+    return undefined;
   }
 
   /** The DFS as Decypharr and its readers see it. */

@@ -17,7 +17,7 @@ function postDeploy(f: Facts): string {
   const arrs = f.arrs;
   const keyRows: string[] = [];
   for (const w of [...arrs, ...f.v.workloadsOfApp('prowlarr')]) {
-    const ref = f.secretRef(w, '__AUTH__APIKEY');
+    const ref = f.secretRef(w, 'api-key');
     if (ref) keyRows.push(`# ${w.name} (env ${ref.env} from Secret ${ref.secret})`, ...f.readSecret(ref.secret, ref.key));
   }
   if (keyRows.length) {
@@ -39,7 +39,7 @@ function postDeploy(f: Facts): string {
     const media = f.claimPath(plex, 'media-library');
     const links = f.claimPath(plex, 'symlink-library');
     const svc = f.svc(plex);
-    const claim = f.secretRef(plex, 'PLEX_CLAIM');
+    const claim = f.secretRef(plex, 'plex-claim');
     md.h(2, 'Plex');
     md.ol([
       svc
@@ -50,8 +50,8 @@ function postDeploy(f: Facts): string {
         ? ['Settings › Transcoder › "Use hardware acceleration when available" (needs Plex Pass), see [gpu-transcoding.md](gpu-transcoding.md).']
         : []),
       `Libraries: one library per type with ${[links, media].filter(Boolean).map((p) => c(`${p}/<folder>`)).join(' and ')} as folders${links ? ` (the ${c(links)} entries are symlinks into ${c(f.dfs?.path ?? 'the DFS')})` : ''}.`,
-      ...(f.one('pulsarr') && f.secretRef(f.one('pulsarr')!, 'PLEX_TOKEN')
-        ? [`Pulsarr needs a Plex token (${c('X-Plex-Token')}): supply it as ${c(`${f.secretRef(f.one('pulsarr')!, 'PLEX_TOKEN')!.secret}/${f.secretRef(f.one('pulsarr')!, 'PLEX_TOKEN')!.key}`)} (see [secrets.md](secrets.md)) and restart Pulsarr.`]
+      ...(f.one('pulsarr') && f.secretRef(f.one('pulsarr')!, 'plex-token')
+        ? [`Pulsarr needs a Plex token (${c('X-Plex-Token')}): supply it as ${c(`${f.secretRef(f.one('pulsarr')!, 'plex-token')!.secret}/${f.secretRef(f.one('pulsarr')!, 'plex-token')!.key}`)} (see [secrets.md](secrets.md)) and restart Pulsarr.`]
         : []),
     ]);
   }
@@ -156,7 +156,7 @@ function logins(f: Facts, md: Md): void {
     const rows: string[] = [];
     for (const w of servarr) {
       const svc = f.svc(w);
-      const ref = f.secretRef(w, '__AUTH__APIKEY');
+      const ref = f.secretRef(w, 'api-key');
       if (!svc || !ref) continue;
       const api = w.app === 'prowlarr' ? 'v1' : 'v3';
       const read = f.readSecret(ref.secret, ref.key);

@@ -21,36 +21,31 @@ function postgres(f: Facts, md: Md): void {
     `${f.exec(w, main.name, probe?.[0] === 'pg_isready' ? probe.join(' ') : `pg_isready -U ${superuser}`)}   # accepting connections`,
     `${f.exec(w, main.name, `psql -U ${superuser} -l`)}   # the databases below, owned by their app's role`,
   ]);
-  // Databases per Arr: the <KIND>__POSTGRES__* env of each app.
+  // Databases per app, as each app's component published them.
   const rows: string[][] = [];
   const users: Workload[] = [];
   for (const a of v.workloads) {
-    for (const ctr of a.pod.containers) {
-      const host = ctr.env?.find((e) => /__POSTGRES__HOST$/.test(e.name));
-      if (!host) continue;
-      const prefix = host.name.slice(0, -'HOST'.length);
-      const val = (k: string) => ctr.env?.find((e) => e.name === `${prefix}${k}`)?.value;
-      rows.push([c(a.name), c(val('USER') ?? '?'), c(val('MAINDB') ?? '?'), val('LOGDB') ? c(val('LOGDB')!) : '—', c(`${prefix}MAINDB`)]);
-      users.push(a);
-      break;
-    }
+    const db = f.publishedOf('database', a)[0];
+    if (!db) continue;
+    rows.push([c(a.name), c(db.role), c(db.mainDatabase), c(db.logDatabase), c(db.env)]);
+    users.push(a);
   }
   md.table(['App', 'Role', 'Main database', 'Log database', 'From'], rows);
   const initName = users.flatMap((a) => (a.pod.initContainers ?? []).filter((i) => i.env?.some((e) => e.name === 'INIT_POSTGRES_DBNAME')).map((i) => i.name))[0];
   if (initName) md.p(`The apps never create their databases: the ${c(initName)} init container of each creates its role and databases (idempotently) before the app starts. A missing database: ${c(f.logs(users[0]!, initName))}.`);
 
-  const cj = v.all('CronJob').find((o) => cronPod(o).containers.some((x) => (x.command ?? []).join(' ').includes('pg_dumpall')));
-  if (!cj) return;
+  const backup = f.publishedOf('backup', w)[0];
+  const cj = backup && v.find('CronJob', backup.cronJob, w.namespace);
+  if (!backup || !cj) return;
   const pod = cronPod(cj);
-  const dumper = pod.containers.find((x) => (x.command ?? []).join(' ').includes('pg_dumpall'))!;
-  const script = (dumper.command ?? []).join('\n');
-  const glob = /ls -1t (\S+)/.exec(script)?.[1];
-  const dir = dumper.volumeMounts?.find((m) => script.includes(`${m.mountPath}/`));
+  const dumper = pod.containers.find((x) => x.name === backup.container);
+  if (!dumper) return;
+  const dir = dumper.volumeMounts?.find((m) => m.mountPath === backup.directory);
   const vol = dir ? pod.volumes?.find((x) => x.name === dir.name) : undefined;
   const retention = v.cfg.apps.postgres.backupRetention;
   md.h(3, 'Backups');
   md.p(
-    `${c(`cronjob/${cj.metadata.name}`)} runs ${c('pg_dumpall --clean --if-exists')} at ${scheduleText(cj)} and writes one gzip'd dump per run${glob ? ` (${c(glob)})` : ''}${vol ? ` to ${volumeText(vol)}${vol.hostPath && w.placement.hostnames[0] ? ` on ${c(w.placement.hostnames[0])}` : ''}` : ''}, keeping the newest ${retention}. A dump is written under a temporary name and renamed when complete, so a failed run never replaces a good dump. Copy the dumps off the node as well: they are the only way back from a lost data directory. Run a backup now:`,
+    `${c(`cronjob/${cj.metadata.name}`)} runs ${c('pg_dumpall --clean --if-exists')} at ${scheduleText(cj)} and writes one gzip'd dump per run${vol ? ` to ${volumeText(vol)}${vol.hostPath && w.placement.hostnames[0] ? ` on ${c(w.placement.hostnames[0])}` : ''}` : ''}, keeping the newest ${retention}. A dump is written under a temporary name and renamed when complete, so a failed run never replaces a good dump. Copy the dumps off the node as well: they are the only way back from a lost data directory. Run a backup now:`,
   );
   md.sh([...runNow(cj, dumper.name, '15m'), ...(vol?.hostPath ? [`sudo ls -lt ${vol.hostPath.path}   # on ${w.placement.hostnames[0] ?? 'the node'}`] : [])]);
 

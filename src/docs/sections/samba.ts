@@ -37,23 +37,19 @@ function samba(f: Facts, md: Md): void {
     ['Share', 'Path in the pod', 'Storage', 'Users', 'Writable'],
     shares.map((s) => [c(s.name), c(s.path), volumeText(volumeOfMount(w.pod, main, s.path)) ?? '—', s.users ? s.users.split(/[ ,]+/).map(c).join(', ') : 'any', s.readOnly === 'yes' ? 'no' : 'yes']),
   );
-  // Users: the init container that renders users.json from SAMBA_PASSWORD_<i>.
-  const render = (w.pod.initContainers ?? []).find((i) => i.env?.some((e) => e.valueFrom?.secretKeyRef) && (i.command ?? []).join(' ').includes('users'));
-  const script = (render?.command ?? []).join('\n');
-  const accounts = [...script.matchAll(/'([^']+)' "\$\(esc "\$(\w+)"\)"/g)].map((m) => {
-    const ref = render!.env!.find((e) => e.name === m[2])?.valueFrom?.secretKeyRef;
-    return { user: m[1]!, secret: ref?.name, key: ref?.key };
-  });
-  if (accounts.length && accounts[0]!.secret) {
-    const secret = accounts[0]!.secret!;
+  // Users: the accounts Samba's component published, with the init container that hands over the passwords.
+  const accounts = f.publishedOf('login', w);
+  const render = (w.pod.initContainers ?? []).find((i) => i.name === accounts[0]?.setBy);
+  if (accounts.length && render) {
+    const secret = accounts[0]!.secret;
     const eso = v.cfg.secrets.backend === 'external-secrets';
     md.p(
-      `Each user's password is a key of the Secret ${c(secret)}${eso ? ' (from Infisical through External Secrets: create the values there, see [secrets.md](secrets.md))' : ', generated at synth time and committed SOPS-encrypted'}; the ${c(render!.name)} init container writes them into the pod at start, so after changing one restart the pod (${c(`kubectl rollout restart ${w.ref} ${f.n(w)}`)}). Read a password:`,
+      `Each user's password is a key of the Secret ${c(secret)}${eso ? ' (from Infisical through External Secrets: create the values there, see [secrets.md](secrets.md))' : ', generated at synth time and committed SOPS-encrypted'}; the ${c(render.name)} init container writes them into the pod at start, so after changing one restart the pod (${c(`kubectl rollout restart ${w.ref} ${f.n(w)}`)}). Read a password:`,
     );
     const cmds: string[] = [];
     for (const a of accounts) {
       cmds.push(`# ${a.user}`);
-      cmds.push(...f.readSecret(a.secret!, a.key!));
+      cmds.push(...f.readSecret(a.secret, a.key));
       cmds.push(`kubectl get secret ${a.secret} ${f.n(w)} -o jsonpath='{.data.${a.key}}' | base64 -d; echo   # the value in the cluster`);
     }
     md.sh(cmds);
