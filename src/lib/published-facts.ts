@@ -7,16 +7,17 @@ import { Component } from './component.js';
  * the component builds its env and scripts from the same values, so the two cannot drift.
  * Every fact names the app instance (`app.kubernetes.io/instance`) of the workload it is about.
  */
-export type PublishedFact = SecretInputFact | DatabaseFact | DfsWaitFact | LoginFact | BackupFact;
+export type PublishedFact = SecretInputFact | DatabaseFact | DfsWaitFact | LoginFact | BackupFact | SeededSettingFact;
 
 /** A value a process reads from a Secret through an env var. */
 export interface SecretInputFact {
   readonly kind: 'secret-input';
   readonly instance: string;
   /**
-   * What the value is: the instance's own API key, Plex's claim token, a Plex token for a client.
+   * What the value is: the instance's own API key, Plex's claim token, a Plex token for a client,
+   * the host of a usenet provider.
    */
-  readonly purpose: 'api-key' | 'plex-claim' | 'plex-token';
+  readonly purpose: 'api-key' | 'plex-claim' | 'plex-token' | 'usenet-provider';
   /** The env var that carries it. */
   readonly env: string;
   readonly secret: string;
@@ -68,6 +69,16 @@ export interface BackupFact {
   readonly container: string;
   /** The container's mount path the backups are written to. */
   readonly directory: string;
+}
+
+/** A setting an init container writes into the app's own config before its first start, if missing. */
+export interface SeededSettingFact {
+  readonly kind: 'seeded-setting';
+  readonly instance: string;
+  readonly container: string;
+  /** The app's name of the setting, e.g. `BitTorrent/Session/DefaultSavePath`. */
+  readonly setting: string;
+  readonly value: string;
 }
 
 const published = new WeakMap<Component, PublishedFact[]>();

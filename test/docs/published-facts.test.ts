@@ -21,6 +21,7 @@ const script = (ctr: ContainerJson | undefined) => (ctr?.command ?? []).join('\n
 const CONFIGS: Record<string, StackConfigInput> = {
   default: {},
   'examples/single-node.ts': singleNode,
+  'Decypharr with usenet': { apps: { decypharr: { usenet: true } } },
 };
 
 describe.each(Object.entries(CONFIGS))('published facts agree with the objects (%s)', (_name, cfg) => {
@@ -64,6 +65,11 @@ describe.each(Object.entries(CONFIGS))('published facts agree with the objects (
           const init = w.pod.initContainers?.find((x) => x.name === f.setBy);
           expect(init?.env?.some((e) => e.valueFrom?.secretKeyRef?.name === f.secret && e.valueFrom.secretKeyRef.key === f.key), `${f.user}`).toBe(true);
           expect(script(init)).toContain(`'${f.user}'`);
+          break;
+        }
+        case 'seeded-setting': {
+          const text = script(w.pod.initContainers?.find((x) => x.name === f.container));
+          expect(text).toContain(`${f.setting.split('/').slice(1).join('\\')}=${f.value}`);
           break;
         }
         case 'backup': {

@@ -70,7 +70,7 @@ function postDeploy(f: Facts): string {
   const decypharr = f.one('decypharr');
   if (decypharr && arrs.length) {
     const dSvc = f.svc(decypharr);
-    const usenet = envValue(f.main(decypharr), 'DECYPHARR_USENET__PROVIDERS__0__PORT') !== undefined || f.main(decypharr).env?.some((e) => e.name.startsWith('DECYPHARR_USENET__'));
+    const usenet = f.secretRef(decypharr, 'usenet-provider') !== undefined;
     const categories = (() => {
       const cm = v.all('ConfigMap').find((x) => x.metadata.namespace === decypharr.namespace && typeof (x as any).data?.['config.json'] === 'string');
       try {

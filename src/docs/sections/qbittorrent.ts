@@ -99,7 +99,8 @@ function qbittorrent(f: Facts, md: Md): void {
   }
   const downloads = downloadsMount(f, w, main);
   if (downloads) {
-    const seeded = (w.pod.initContainers ?? []).find((i) => (i.command ?? []).join(' ').includes(`DefaultSavePath=${downloads.path}'`));
+    const seed = f.publishedOf('seeded-setting', w).find((x) => x.setting === 'BitTorrent/Session/DefaultSavePath' && x.value === downloads.path);
+    const seeded = (w.pod.initContainers ?? []).find((i) => i.name === seed?.container);
     steps.push(
       `Tools › Options › Downloads › Default Save Path: ${c(downloads.path)} (${downloads.where}), where ${downloads.arrs.map((a) => c(a.name)).join(', ')} find the finished downloads at the same path${seeded ? ` — already set before the first start by the ${c(seeded.name)} init container (it only adds the setting when it is missing, so a path you choose here stays)` : ''}. Leave the incomplete-torrents folder inside it or off.`,
     );
