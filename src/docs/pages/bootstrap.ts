@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { PREPARE_HOST_DIRS } from '../../lib/pod.js';
 import type { KubeObject } from '../../output/model.js';
 import { externalSecretKeysToCreate } from '../../secrets/external-secrets.js';
 import { AGE_KEY_FILE, gpuResource, type Facts } from '../facts.js';
@@ -100,7 +101,7 @@ function hostDirectories(f: Facts, md: Md): void {
   if (paths.size === 0) return;
   const { uid, gid } = v.cfg;
   const hosts = [...new Set(v.workloads.filter((w) => (w.pod.volumes ?? []).some((x) => x.hostPath && paths.has(x.hostPath.path))).flatMap((w) => w.placement.hostnames))];
-  const chowners = [...new Set(specs.flatMap(({ pod }) => (pod.initContainers ?? []).filter((i) => (i.command ?? []).join(' ').includes('chown')).map((i) => i.name)))];
+  const chowners = [...new Set(specs.flatMap(({ pod }) => (pod.initContainers ?? []).filter((i) => i.name === PREPARE_HOST_DIRS).map((i) => i.name)))];
   md.p(
     `**Host directories.** The stack keeps its data in host directories under ${c(root)}${hosts.length ? ` on ${hosts.map(c).join(', ')}` : ''}. Create them owned by the stack's user (${c(`uid ${uid}`)}, ${c(`gid ${gid}`)}) before the first sync — kubelet would create missing ones owned by root, and ${c('fsGroup')} does not apply to host paths:`,
   );
