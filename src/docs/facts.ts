@@ -264,7 +264,7 @@ function privilegeDrop(ctr: ContainerJson): string | undefined {
   return drop && uid && gid ? drop.command(uid, gid) : undefined;
 }
 
-export interface DfsFacts {
+interface DfsFacts {
   readonly w: Workload;
   readonly container: string;
   /** The FUSE mount point in the container (the path the symlinks and readers use). */

@@ -5,7 +5,7 @@ import { NAME_LABEL, type ContainerJson, type PodSpecJson, type ProbeJson, type 
 
 /** Readers of pod and CronJob JSON that more than one section shares. */
 
-export type Obj = KubeObject & { spec?: any };
+type Obj = KubeObject & { spec?: any };
 
 /** The pod spec of a CronJob. */
 export function cronPod(cj: Obj): PodSpecJson {

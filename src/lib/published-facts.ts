@@ -25,7 +25,7 @@ export interface SecretInputFact {
 }
 
 /** The role and databases an instance uses in the stack's PostgreSQL. */
-export interface DatabaseFact {
+interface DatabaseFact {
   readonly kind: 'database';
   readonly instance: string;
   readonly role: string;
@@ -36,7 +36,7 @@ export interface DatabaseFact {
 }
 
 /** An init container that holds the pod until the Decypharr DFS is served, and what it logs. */
-export interface DfsWaitFact {
+interface DfsWaitFact {
   readonly kind: 'dfs-wait';
   readonly instance: string;
   readonly container: string;
@@ -51,7 +51,7 @@ export interface DfsWaitFact {
 }
 
 /** A user account of a service, with the Secret key that holds its password. */
-export interface LoginFact {
+interface LoginFact {
   readonly kind: 'login';
   readonly instance: string;
   readonly user: string;
@@ -62,7 +62,7 @@ export interface LoginFact {
 }
 
 /** A CronJob that backs up the instance's data, and where its container writes the backups. */
-export interface BackupFact {
+interface BackupFact {
   readonly kind: 'backup';
   readonly instance: string;
   readonly cronJob: string;
@@ -72,7 +72,7 @@ export interface BackupFact {
 }
 
 /** A setting an init container writes into the app's own config before its first start, if missing. */
-export interface SeededSettingFact {
+interface SeededSettingFact {
   readonly kind: 'seeded-setting';
   readonly instance: string;
   readonly container: string;

@@ -6,7 +6,7 @@ import { plexLoadBalancer } from '../sections/plex.js';
 
 /** The GPU device plugin, the pods that request the GPU, and ClusterPlex's orchestrator and workers. */
 
-export const GPU_PAGE = 'docs/gpu-transcoding.md';
+const GPU_PAGE = 'docs/gpu-transcoding.md';
 
 export function gpuPageTitle(f: Facts): string {
   return f.has('clusterplex-orchestrator') ? 'ClusterPlex and GPU checks' : 'GPU checks';

@@ -5,8 +5,8 @@ import type { RunbookPage } from '../page.js';
 
 // ─── state ──────────────────────────────────────────────────────────────────────────────────
 
-export const STATE_PAGE = 'docs/state.md';
-export const STATE_TITLE = 'Deleting state on purpose';
+const STATE_PAGE = 'docs/state.md';
+const STATE_TITLE = 'Deleting state on purpose';
 
 /** The objects that hold state, what Flux does with them, and how to delete one deliberately. */
 function state(f: Facts): string {
