@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { enabledArrs } from '../lib/arr.js';
 import { Component, setFileName } from '../lib/component.js';
+import { publishFact } from '../lib/published-facts.js';
 import { IMAGES } from '../lib/images.js';
 import { PORTS } from '../lib/ports.js';
 import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../lib/pod.js';
@@ -137,6 +138,7 @@ export class Decypharr extends Component {
       DECYPHARR_MOUNT__DFS__GID: String(cfg.gid),
     };
     if (d.usenet) {
+      publishFact(this, { kind: 'secret-input', instance: 'decypharr', purpose: 'usenet-provider', env: 'DECYPHARR_USENET__PROVIDERS__0__HOST', secret: 'decypharr-secrets', key: 'usenet-host' });
       Object.assign(env, {
         DECYPHARR_USENET__PROVIDERS__0__HOST: { secret: 'decypharr-secrets', key: 'usenet-host' },
         DECYPHARR_USENET__PROVIDERS__0__PORT: '563',

@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { Component } from '../lib/component.js';
+import { publishFact } from '../lib/published-facts.js';
 import { IMAGES } from '../lib/images.js';
 import { PORTS } from '../lib/ports.js';
 import { container, withOverrides, type EnvValue, type Mount } from '../lib/pod.js';
@@ -71,6 +72,7 @@ export class Plex extends Component {
       VERSION: 'docker',
       PLEX_CLAIM: { secret: 'plex-secrets', key: 'claim', optional: true },
     };
+    publishFact(this, { kind: 'secret-input', instance: 'plex', purpose: 'plex-claim', env: 'PLEX_CLAIM', secret: 'plex-secrets', key: 'claim' });
     if (clusterplex) {
       Object.assign(env, {
         DOCKER_MODS: IMAGES.clusterplexPmsMod,

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { POSTGRES, postgresHost } from '../lib/arr.js';
 import { Component } from '../lib/component.js';
+import { publishFact } from '../lib/published-facts.js';
 import { IMAGES } from '../lib/images.js';
 import { container, podSpec, withOverrides } from '../lib/pod.js';
 import { storageNodePlacement } from '../lib/placement.js';
@@ -144,6 +145,7 @@ export class Postgres extends Component {
       successfulJobsHistoryLimit: 3,
       fileName: 'cronjob-backup.yaml',
     });
+    publishFact(this, { kind: 'backup', instance: 'postgres', cronJob: POSTGRES_BACKUP_APP, container: 'pg-dumpall', directory: BACKUP_MOUNT });
     this.addCall({ from: { app: POSTGRES_BACKUP_APP }, to: { app: 'postgres' }, ports: [POSTGRES.port], why: 'nightly pg_dumpall backup' });
     if (hostPath) {
       this.addSecurityException({

@@ -2,6 +2,7 @@ import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { enabledArrs } from '../lib/arr.js';
 import { Component } from '../lib/component.js';
+import { publishFact } from '../lib/published-facts.js';
 import { IMAGES } from '../lib/images.js';
 import { PORTS } from '../lib/ports.js';
 import { container, withOverrides, type EnvValue } from '../lib/pod.js';
@@ -36,6 +37,7 @@ export class Pulsarr extends Component {
     };
     if (cfg.apps.plex.enabled) {
       env['PLEX_TOKEN'] = { secret: 'plex-secrets', key: 'token' };
+      publishFact(this, { kind: 'secret-input', instance: 'pulsarr', purpose: 'plex-token', env: 'PLEX_TOKEN', secret: 'plex-secrets', key: 'token' });
       // Kubernetes expands $(PLEX_TOKEN) from the variable above.
       env['plexTokens'] = '["$(PLEX_TOKEN)"]';
       env['plexServerUrl'] = `http://plex.${ns}.svc.cluster.local:${PLEX_PORT}`;

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { enabledArrs } from '../lib/arr.js';
 import { Component, setFileName } from '../lib/component.js';
+import { publishFact } from '../lib/published-facts.js';
 import { IMAGES } from '../lib/images.js';
 import { appLabels, container, selectorLabels, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../lib/pod.js';
 import { storageNodePlacement } from '../lib/placement.js';
@@ -106,6 +107,7 @@ export class QBittorrent extends Component {
         'pvc-downloads.yaml',
       );
     }
+    publishFact(this, { kind: 'seeded-setting', instance: 'qbittorrent', container: 'seed-config', setting: 'BitTorrent/Session/DefaultSavePath', value: PATHS.downloads });
     addWorkload(this, cfg, {
       name: 'qbittorrent',
       controller: 'StatefulSet',

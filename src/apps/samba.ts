@@ -2,6 +2,7 @@ import * as k8s from '../../imports/k8s.js';
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { Component, setFileName } from '../lib/component.js';
+import { publishFact } from '../lib/published-facts.js';
 import { IMAGES } from '../lib/images.js';
 import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../lib/pod.js';
 import { clientAddressServiceProps, storageNodePlacement } from '../lib/placement.js';
@@ -147,6 +148,7 @@ export class Samba extends Component {
     const passwords: Record<string, EnvValue> = Object.fromEntries(
       s.users.map((u, i) => [`SAMBA_PASSWORD_${i}`, { secret: SAMBA_SECRET, key: sambaPasswordKey(u) }]),
     );
+    for (const u of s.users) publishFact(this, { kind: 'login', instance: 'samba', user: u, secret: SAMBA_SECRET, key: sambaPasswordKey(u), setBy: 'render-users' });
     addWorkload(this, cfg, {
       name: 'samba',
       controller: 'Deployment',

@@ -1,6 +1,7 @@
-import type { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import type { ArrInstanceConfig, AppConfig, ResourcesConfig, StackConfig } from '../config/types.js';
 import { Component } from './component.js';
+import { publishFact } from './published-facts.js';
 import { container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from './pod.js';
 import { streamingStackLabels, storageNodePlacement } from './placement.js';
 import { addConfigClaim, configVolume, DFS_MARKER, dfsMount, dfsPath, dfsVolume, downloadsVolume, mediaVolume, PATHS, CLAIMS, symlinkVolume } from './storage.js';
@@ -157,6 +158,8 @@ export class ArrApp extends Component {
     this.endpoint = ep;
     const prefix = props.kind.toUpperCase();
     const postgres = usesPostgres(cfg, props.kind);
+    publishFact(this, { kind: 'secret-input', instance: ep.instance, purpose: 'api-key', env: `${prefix}__AUTH__APIKEY`, ...ep.apiKey });
+    if (postgres) publishFact(this, { kind: 'database', instance: ep.instance, role: ep.instance, mainDatabase: postgresDatabases(ep.instance).main, logDatabase: postgresDatabases(ep.instance).log, env: `${prefix}__POSTGRES__MAINDB` });
     this.addSecret(ep.apiKey.secret, [
       { key: ep.apiKey.key, source: { kind: 'generated', length: 32, alphabet: 'hex' } },
       // Generated once and kept: the role's password, set by the postgres-init container.
@@ -183,7 +186,7 @@ export class ArrApp extends Component {
     }
     const initContainers = [
       ...(postgres ? [postgresInitContainer(cfg, ep)] : []),
-      ...(props.waitForDfs && cfg.apps.decypharr.enabled ? [waitForDfsContainer(cfg)] : []),
+      ...(props.waitForDfs && cfg.apps.decypharr.enabled ? [waitForDfsContainer(this, cfg, ep.instance)] : []),
     ];
 
     addConfigClaim(this, cfg, ep.instance, props.app.configSize ?? CONFIG_SIZE[props.kind]);
@@ -257,22 +260,24 @@ export function arrAuthEnv(cfg: StackConfig, kind: ArrKind): Record<string, stri
  * has `version.txt` at its root (next to `__all__`, `torrents`, …). A marker file written by
  * Decypharr's postStart would not prove the mount (it lands in the directory underneath).
  */
-export function waitForDfsContainer(cfg: StackConfig): k8s.Container {
+export function waitForDfsContainer(scope: IConstruct, cfg: StackConfig, instance: string): k8s.Container {
   const dfs = dfsPath(cfg);
+  const wait = { kind: 'dfs-wait', instance, container: 'wait-for-decypharr-dfs', condition: `[ -f ${dfs}/${DFS_MARKER} ]`, waiting: `waiting for the Decypharr DFS at ${dfs}`, ready: 'Decypharr DFS ready', timeout: 'DFS still empty after 10 minutes: check decypharr-0' } as const;
+  publishFact(scope, wait);
   return container({
-    name: 'wait-for-decypharr-dfs',
+    name: wait.container,
     image: IMAGES.busybox,
     command: [
       'sh',
       '-c',
       [
-        `echo "waiting for the Decypharr DFS at ${dfs}"`,
+        `echo "${wait.waiting}"`,
         'i=0',
-        `until [ -f ${dfs}/${DFS_MARKER} ]; do`,
-        '  i=$((i+1)); if [ "$i" -gt 300 ]; then echo "DFS still empty after 10 minutes: check decypharr-0" >&2; exit 1; fi',
+        `until ${wait.condition}; do`,
+        `  i=$((i+1)); if [ "$i" -gt 300 ]; then echo "${wait.timeout}" >&2; exit 1; fi`,
         '  sleep 2',
         'done',
-        'echo "Decypharr DFS ready"',
+        `echo "${wait.ready}"`,
       ].join('\n'),
     ],
     mounts: [dfsMount(cfg)],

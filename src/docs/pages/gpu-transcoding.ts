@@ -1,0 +1,98 @@
+import { gpuResource, type Facts } from '../facts.js';
+import { c, Md } from '../md.js';
+import { envValue } from '../model.js';
+import type { RunbookPage } from '../page.js';
+import { plexLoadBalancer } from '../sections/plex.js';
+
+/** The GPU device plugin, the pods that request the GPU, and ClusterPlex's orchestrator and workers. */
+
+const GPU_PAGE = 'docs/gpu-transcoding.md';
+
+export function gpuPageTitle(f: Facts): string {
+  return f.has('clusterplex-orchestrator') ? 'ClusterPlex and GPU checks' : 'GPU checks';
+}
+
+// ─── ClusterPlex / GPU ──────────────────────────────────────────────────────────────────────
+
+function clusterplexGpu(f: Facts): string | undefined {
+  const v = f.v;
+  const resource = gpuResource(v);
+  const plugin = v.workloads.find((w) => w.kind === 'DaemonSet' && w.app.includes('gpu'));
+  const consumers = resource ? f.gpuConsumers(resource) : [];
+  const orchestrator = f.one('clusterplex-orchestrator');
+  if (!resource && !orchestrator) return undefined;
+  const md = new Md();
+  md.h(1, gpuPageTitle(f));
+  if (resource) {
+    md.p(`Pods get the GPU as the extended resource ${c(resource)}${plugin ? `, advertised by ${c(plugin.ref)} (${c(plugin.namespace)}) on ${c(plugin.placement.constraint)} nodes` : ''}. Requested by: ${consumers.map((x) => `${c(x.w.name)} (${c(x.container)}, ${x.w.placement.title.toLowerCase()})`).join(', ')}.`);
+    const args = plugin?.pod.containers[0]?.args?.find((a) => a.startsWith('-shared-dev-num='));
+    md.h(2, '1. The node advertises the GPU');
+    md.sh([
+      `kubectl get nodes${plugin?.placement.nodeSelector ? ` -l ${plugin.placement.nodeSelector}` : ''} -o custom-columns='NODE:.metadata.name,GPU:.status.allocatable.${resource.replace(/\./g, '\\.')}'`,
+      ...(plugin ? [`kubectl get pods -n ${plugin.namespace} -l ${plugin.selector} -o wide`, `kubectl logs -n ${plugin.namespace} ${plugin.ref} --tail=30`] : []),
+      ...(plugin?.placement.hostnames[0] ? [`kubectl describe node ${plugin.placement.hostnames[0]} | grep -A8 'Allocated resources'`] : []),
+    ]);
+    md.p(
+      `Expect ${args ? c(args.split('=')[1]!) : 'a number'} per GPU${args ? ` (${c(args)}: that many containers can share one GPU)` : ''}. ${c('<none>')}: the plugin is not running there, or the node has no ${c('/dev/dri')} (for a Proxmox LXC, pass ${c('/dev/dri')} through: ${c('lxc.cgroup2.devices.allow: c 226:* rwm')} and ${c('lxc.mount.entry: /dev/dri dev/dri none bind,optional,create=dir')}).`,
+    );
+    const offPlugin = plugin ? consumers.filter((x) => x.w.placement.id !== plugin.placement.id) : [];
+    if (offPlugin.length) {
+      md.p(
+        `**Note:** ${offPlugin.map((x) => c(x.w.name)).join(', ')} request${offPlugin.length === 1 ? 's' : ''} ${c(resource)} but run${offPlugin.length === 1 ? 's' : ''} on ${offPlugin[0]!.w.placement.title.toLowerCase()} (${c(offPlugin[0]!.w.placement.constraint)}), while the plugin only runs on ${c(plugin!.placement.constraint)}: such a pod stays Pending with ${c(`Insufficient ${resource}`)} unless its node has a GPU and matches the plugin's node selector too.`,
+      );
+    }
+    md.h(2, '2. The pods got it');
+    const cmds: string[] = [];
+    for (const x of consumers) {
+      cmds.push(`# ${x.w.name}`);
+      cmds.push(f.getPodWide(x.w));
+      cmds.push(f.exec(x.w, x.container, 'ls -l /dev/dri'));
+    }
+    if (consumers[0]) cmds.push(`kubectl describe pod ${f.v.podRef(consumers[0].w).replace(/^.*\//, '')} -n ${consumers[0].w.namespace} | grep -A3 -i 'insufficient\\|events'   # if Pending`);
+    md.sh(cmds.filter((x) => !x.includes('describe pod statefulset/') && !x.includes('describe pod deployment/')));
+    const plex = f.one('plex');
+    const groups = plex?.pod.securityContext?.supplementalGroups;
+    if (plex && groups?.length) {
+      md.p(`${c('/dev/dri/renderD*')} must be readable by Plex's group ${groups.map(String).join(', ')}; on the GPU node: ${c('getent group render')} and ${c('ls -ln /dev/dri')}. A different GID: set ${c('apps.plex.renderGroupId')}.`);
+    }
+  }
+  const workers = v.workloadsOfApp('clusterplex-worker');
+  if (orchestrator) {
+    md.h(2, `${resource ? 3 : 1}. Orchestrator and workers`);
+    const oc = f.main(orchestrator).name;
+    const cmds = [
+      `kubectl get svc ${f.svc(orchestrator)?.name ?? orchestrator.name} -n ${orchestrator.namespace}   # ClusterIP: workers and Plex reach it by name`,
+      `kubectl logs ${orchestrator.ref} -n ${orchestrator.namespace} -c ${oc} --tail=50   # registered workers, dispatched jobs`,
+    ];
+    for (const w of workers) {
+      const wc = f.main(w);
+      cmds.push(f.logs(w, wc.name, '--tail=50'));
+      cmds.push(f.exec(w, wc.name, 'printenv FFMPEG_HWACCEL ORCHESTRATOR_URL'));
+    }
+    md.sh(cmds);
+    for (const w of workers) {
+      const wc = f.main(w);
+      const hw = envValue(wc, 'FFMPEG_HWACCEL');
+      md.p(`${c(w.name)} runs ${w.replicas} worker${w.replicas === 1 ? '' : 's'} with ${c(`FFMPEG_HWACCEL=${hw ?? '(unset)'}`)} (VA-API on Intel; ${c('qsv')} is rejected) and ${c(`ORCHESTRATOR_URL=${envValue(wc, 'ORCHESTRATOR_URL') ?? '?'}`)}. The worker mod installs packages and downloads codecs at its first start (up to 10 minutes, internet egress needed).`);
+      const shared = wc.volumeMounts?.filter((m) => m.subPath) ?? [];
+      if (shared.length) {
+        md.p('Hardware transcodes on a worker need the drivers Plex downloaded: the worker shares Plex\'s directories:');
+        md.sh(shared.map((m) => f.exec(w, wc.name, `ls "${m.mountPath}"`)));
+      }
+    }
+  }
+  if (f.has('plex') && resource) {
+    md.p(
+      `Then play something that must transcode (lower the quality in the player) and look at Plex › Settings › Dashboard: a transcode with "(hw)" ran on a GPU. No "(hw)": Plex Pass is missing or "Use hardware acceleration when available" is off${orchestrator ? ' — Plex only hands hardware transcodes to workers when it decided on hardware itself' : ''}.`,
+    );
+  }
+  const lb = plexLoadBalancer(f);
+  if (lb) {
+    md.h(2, `Prerequisite: Plex's LoadBalancer on the tainted ${f.one('plex')!.placement.title}`);
+    md.p(lb.text);
+    md.sh(lb.commands);
+  }
+  return md.toString();
+}
+
+export const gpuTranscodingPage: RunbookPage = { path: GPU_PAGE, title: gpuPageTitle, render: clusterplexGpu };

@@ -1,0 +1,98 @@
+import type { IConstruct } from 'constructs';
+import { Component } from './component.js';
+
+/**
+ * Facts a component publishes about what it deploys, as typed data, for the generated docs. The
+ * docs read these instead of reading them back out of env-var names or embedded shell scripts;
+ * the component builds its env and scripts from the same values, so the two cannot drift.
+ * Every fact names the app instance (`app.kubernetes.io/instance`) of the workload it is about.
+ */
+export type PublishedFact = SecretInputFact | DatabaseFact | DfsWaitFact | LoginFact | BackupFact | SeededSettingFact;
+
+/** A value a process reads from a Secret through an env var. */
+export interface SecretInputFact {
+  readonly kind: 'secret-input';
+  readonly instance: string;
+  /**
+   * What the value is: the instance's own API key, Plex's claim token, a Plex token for a client,
+   * the host of a usenet provider.
+   */
+  readonly purpose: 'api-key' | 'plex-claim' | 'plex-token' | 'usenet-provider';
+  /** The env var that carries it. */
+  readonly env: string;
+  readonly secret: string;
+  readonly key: string;
+}
+
+/** The role and databases an instance uses in the stack's PostgreSQL. */
+interface DatabaseFact {
+  readonly kind: 'database';
+  readonly instance: string;
+  readonly role: string;
+  readonly mainDatabase: string;
+  readonly logDatabase: string;
+  /** The env var that names the main database (where a reader finds the setting). */
+  readonly env: string;
+}
+
+/** An init container that holds the pod until the Decypharr DFS is served, and what it logs. */
+interface DfsWaitFact {
+  readonly kind: 'dfs-wait';
+  readonly instance: string;
+  readonly container: string;
+  /** The shell condition it polls. */
+  readonly condition: string;
+  /** Logged once at the start. */
+  readonly waiting: string;
+  /** Logged when the DFS is served. */
+  readonly ready: string;
+  /** Logged to stderr when it gives up. */
+  readonly timeout: string;
+}
+
+/** A user account of a service, with the Secret key that holds its password. */
+interface LoginFact {
+  readonly kind: 'login';
+  readonly instance: string;
+  readonly user: string;
+  readonly secret: string;
+  readonly key: string;
+  /** The init container that hands the passwords to the service at pod start. */
+  readonly setBy: string;
+}
+
+/** A CronJob that backs up the instance's data, and where its container writes the backups. */
+interface BackupFact {
+  readonly kind: 'backup';
+  readonly instance: string;
+  readonly cronJob: string;
+  readonly container: string;
+  /** The container's mount path the backups are written to. */
+  readonly directory: string;
+}
+
+/** A setting an init container writes into the app's own config before its first start, if missing. */
+interface SeededSettingFact {
+  readonly kind: 'seeded-setting';
+  readonly instance: string;
+  readonly container: string;
+  /** The app's name of the setting, e.g. `BitTorrent/Session/DefaultSavePath`. */
+  readonly setting: string;
+  readonly value: string;
+}
+
+const published = new WeakMap<Component, PublishedFact[]>();
+
+/** Publishes a fact on the Component enclosing `scope`. */
+export function publishFact(scope: IConstruct, fact: PublishedFact): void {
+  const component = Component.of(scope);
+  if (!component) throw new Error(`publishFact: ${scope.node.path} is not inside a Component, so the fact '${fact.kind}' of ${fact.instance} has no owner`);
+  const list = published.get(component);
+  if (list) list.push(fact);
+  else published.set(component, [fact]);
+}
+
+/** The facts a component published, in publishing order. */
+export function publishedFacts(component: Component): readonly PublishedFact[] {
+  return published.get(component) ?? [];
+}

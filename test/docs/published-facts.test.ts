@@ -1,0 +1,101 @@
+import { Chart, Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import type { StackConfigInput } from '../../src/config/index.js';
+import { StackView, type ContainerJson } from '../../src/docs/model.js';
+import { publishedFacts, publishFact, type PublishedFact } from '../../src/lib/published-facts.js';
+import singleNode from '../../examples/single-node.js';
+import { docsInputOf } from './input.js';
+
+/**
+ * The docs read what the components publish instead of parsing env names and scripts, so every
+ * published fact must be true of the objects the same component synthesized.
+ */
+
+function factsAndView(cfg: StackConfigInput): { facts: PublishedFact[]; view: StackView } {
+  const input = docsInputOf(cfg);
+  return { facts: input.stack.components.flatMap((x) => [...publishedFacts(x)]), view: new StackView(input) };
+}
+
+const script = (ctr: ContainerJson | undefined) => (ctr?.command ?? []).join('\n');
+
+const CONFIGS: Record<string, StackConfigInput> = {
+  default: {},
+  'examples/single-node.ts': singleNode,
+  'Decypharr with usenet': { apps: { decypharr: { usenet: true } } },
+};
+
+describe.each(Object.entries(CONFIGS))('published facts agree with the objects (%s)', (_name, cfg) => {
+  const { facts, view } = factsAndView(cfg);
+
+  it('are published for every deployed Arr, and only for deployed workloads', () => {
+    const arrs = [...view.workloadsOfApp('sonarr'), ...view.workloadsOfApp('radarr'), ...view.workloadsOfApp('prowlarr')];
+    expect(arrs.length).toBeGreaterThan(0);
+    const apiKeys = facts.filter((f) => f.kind === 'secret-input' && f.purpose === 'api-key').map((f) => f.instance);
+    expect(apiKeys.sort()).toEqual(arrs.map((w) => w.instance).sort());
+    for (const f of facts) expect(view.workload(f.instance), `${f.kind} of ${f.instance}`).toBeDefined();
+  });
+
+  it('each fact is what the workload really does', () => {
+    for (const f of facts) {
+      const w = view.workload(f.instance)!;
+      const containers = [...(w.pod.initContainers ?? []), ...w.pod.containers];
+      switch (f.kind) {
+        case 'secret-input': {
+          const env = containers.flatMap((x) => x.env ?? []).find((e) => e.name === f.env);
+          expect(env?.valueFrom?.secretKeyRef, `${f.instance} ${f.env}`).toMatchObject({ name: f.secret, key: f.key });
+          break;
+        }
+        case 'database': {
+          const env = w.pod.containers.flatMap((x) => x.env ?? []).find((e) => e.name === f.env);
+          expect(env?.value, `${f.instance} ${f.env}`).toBe(f.mainDatabase);
+          const names = w.pod.containers.flatMap((x) => x.env ?? []).map((e) => e.value);
+          expect(names).toContain(f.logDatabase);
+          expect(names).toContain(f.role);
+          break;
+        }
+        case 'dfs-wait': {
+          const text = script(w.pod.initContainers?.find((x) => x.name === f.container));
+          expect(text).toContain(`until ${f.condition}; do`);
+          expect(text).toContain(`echo "${f.waiting}"`);
+          expect(text).toContain(`echo "${f.ready}"`);
+          expect(text).toContain(`echo "${f.timeout}" >&2`);
+          break;
+        }
+        case 'login': {
+          const init = w.pod.initContainers?.find((x) => x.name === f.setBy);
+          expect(init?.env?.some((e) => e.valueFrom?.secretKeyRef?.name === f.secret && e.valueFrom.secretKeyRef.key === f.key), `${f.user}`).toBe(true);
+          expect(script(init)).toContain(`'${f.user}'`);
+          break;
+        }
+        case 'seeded-setting': {
+          const text = script(w.pod.initContainers?.find((x) => x.name === f.container));
+          expect(text).toContain(`${f.setting.split('/').slice(1).join('\\')}=${f.value}`);
+          break;
+        }
+        case 'backup': {
+          const cj = view.find('CronJob', f.cronJob, w.namespace);
+          const ctr = (cj?.spec.jobTemplate.spec.template.spec.containers as ContainerJson[] | undefined)?.find((x) => x.name === f.container);
+          expect(ctr?.volumeMounts?.map((m) => m.mountPath)).toContain(f.directory);
+          expect(script(ctr)).toContain(`${f.directory}/pg_dumpall-`);
+          break;
+        }
+      }
+    }
+  });
+});
+
+describe('the second design publishes its logins, databases and backup', () => {
+  const { facts } = factsAndView(singleNode);
+  it('one login per Samba user, a database per Postgres app, the backup job', () => {
+    expect(facts.filter((f) => f.kind === 'login').map((f) => (f.kind === 'login' ? f.user : ''))).toEqual(singleNode.apps!.samba!.users);
+    expect(facts.filter((f) => f.kind === 'database').map((f) => f.instance).sort()).toEqual([...singleNode.apps!.postgres!.apps!].sort());
+    expect(facts.filter((f) => f.kind === 'backup').map((f) => f.instance)).toEqual(['postgres']);
+  });
+});
+
+describe('publishFact', () => {
+  it('refuses a scope outside a Component, naming the fact and the path', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    expect(() => publishFact(chart, { kind: 'login', instance: 'samba', user: 'media', secret: 's', key: 'k', setBy: 'x' })).toThrow(/c is not inside a Component, so the fact 'login' of samba has no owner/);
+  });
+});
