@@ -301,7 +301,10 @@ export function commitFiles(home: string, changes: readonly FileChange[], fsErro
       writeNew(entries[i]!.staged, c.content, false); // flushed together below
       step(`stage ${c.path}`);
     }
-    flush(entries.filter((e) => !e.remove).map((e) => e.staged), [...new Set([...parentsOf(entries), ...dirs.map(dirname)])]);
+    flush(
+      entries.filter((e) => !e.remove).map((e) => e.staged),
+      [...new Set([...parentsOf(entries), ...dirs.map(dirname)])],
+    );
     step('sync staged');
     journal = { ...journal, state: 'commit' };
     writeJournal(home, journal);

@@ -115,7 +115,9 @@ export function wrapDataKeySync(dataKey: Uint8Array, recipient: string): string 
   const body = chacha(wrapKey, Buffer.alloc(12), fileKey);
   // header + MAC
   const header = `age-encryption.org/v1\n-> X25519 ${b64nopad(share)}\n${b64nopad(body)}\n---`;
-  const mac = createHmac('sha256', hkdf(fileKey, new Uint8Array(0), 'header')).update(header).digest();
+  const mac = createHmac('sha256', hkdf(fileKey, new Uint8Array(0), 'header'))
+    .update(header)
+    .digest();
   // payload: 16-byte nonce, one final STREAM chunk (counter 0, last-chunk flag 1)
   const nonce = randomBytes(16);
   const chunkNonce = Buffer.alloc(12);

@@ -59,9 +59,7 @@ export function decryptScalar(enc: string, key: Uint8Array, aad: string, where: 
     d.setAuthTag(tag);
     plain = Buffer.concat([d.update(data), d.final()]);
   } catch {
-    throw new SopsError(
-      `${where}: could not decrypt with AES_GCM (wrong data key, or the value was altered or moved to another key: its key path is authenticated)`,
-    );
+    throw new SopsError(`${where}: could not decrypt with AES_GCM (wrong data key, or the value was altered or moved to another key: its key path is authenticated)`);
   }
   return decode(plain, type, where);
 }

@@ -137,7 +137,22 @@ export function buildMetadata(meta: Metadata): MapNode {
     else if (meta.emptyLists) e.push([k, emptyList]);
   }
   if (meta.age.length > 0 || meta.emptyLists) {
-    e.push(['age', { kind: 'seq', items: meta.age.map((a) => ({ kind: 'map', entries: [['recipient', s(a.recipient)], ['enc', s(a.enc)]] }) as Node) }]);
+    e.push([
+      'age',
+      {
+        kind: 'seq',
+        items: meta.age.map(
+          (a) =>
+            ({
+              kind: 'map',
+              entries: [
+                ['recipient', s(a.recipient)],
+                ['enc', s(a.enc)],
+              ],
+            }) as Node,
+        ),
+      },
+    ]);
   }
   e.push(['lastmodified', s(meta.lastModified)]);
   e.push(['mac', s(meta.mac)]);
@@ -152,4 +167,3 @@ export function buildMetadata(meta: Metadata): MapNode {
   if (meta.version !== '') e.push(['version', s(meta.version)]);
   return { kind: 'map', entries: e };
 }
-

@@ -19,9 +19,7 @@ export type Selector = (path: readonly string[]) => boolean;
 
 /** The single rule that applies (the default when none is set); more than one is an error. */
 export function effectiveRule(rule: SelectionRule): SelectionRule {
-  const set = (['encryptedRegex', 'unencryptedRegex', 'encryptedSuffix', 'unencryptedSuffix'] as const).filter(
-    (k) => rule[k] !== undefined && rule[k] !== '',
-  );
+  const set = (['encryptedRegex', 'unencryptedRegex', 'encryptedSuffix', 'unencryptedSuffix'] as const).filter((k) => rule[k] !== undefined && rule[k] !== '');
   if (set.length > 1) {
     throw new SopsError(`Cannot use more than one of encrypted_regex, unencrypted_regex, encrypted_suffix, unencrypted_suffix (got ${set.map(snake).join(', ')})`);
   }

@@ -98,7 +98,8 @@ function resolveTagged(tag: string, s: string, where: string): Resolved {
         // yaml.v3 only tries timestamps for untagged or !!timestamp scalars.
         const plainText = s.replaceAll('_', '');
         const i = goParseInt(plainText);
-        r = i !== undefined ? { kind: 'int', value: i, src: s } : YAML_STYLE_FLOAT.test(plainText) ? { kind: 'float', value: Number(plainText), src: s } : { kind: 'str', value: s };
+        r =
+          i !== undefined ? { kind: 'int', value: i, src: s } : YAML_STYLE_FLOAT.test(plainText) ? { kind: 'float', value: Number(plainText), src: s } : { kind: 'str', value: s };
       }
       const want = t.slice(2);
       const got = r.kind === 'time' ? 'timestamp' : r.kind;

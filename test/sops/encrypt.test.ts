@@ -11,7 +11,12 @@ const secret = () => ({
   kind: 'Secret',
   metadata: { name: 'sonarr-secrets', namespace: 'media', labels: { 'app.kubernetes.io/name': 'sonarr' } },
   type: 'Opaque',
-  stringData: { 'api-key': '0123456789abcdef0123456789abcdef', 'postgres-password': 'p@ss: word #1', 'admin-user': 'sonarr-admin-9f3', 'webhook-url': 'https://example.test/hook?a=1' },
+  stringData: {
+    'api-key': '0123456789abcdef0123456789abcdef',
+    'postgres-password': 'p@ss: word #1',
+    'admin-user': 'sonarr-admin-9f3',
+    'webhook-url': 'https://example.test/hook?a=1',
+  },
 });
 
 async function ruleWith(extra: Partial<CreationRule> = {}) {

@@ -123,7 +123,10 @@ describe('tampered sops files are rejected with a clear error', () => {
   });
 
   it('rejects a removed value', async () => {
-    const bad = multi.text.split('\n').filter((l) => !l.startsWith('string: ')).join('\n');
+    const bad = multi.text
+      .split('\n')
+      .filter((l) => !l.startsWith('string: '))
+      .join('\n');
     const err = await rejection(decryptYaml(bad, multi.identities));
     expect(err.message).toMatch(/MAC mismatch/);
   });
