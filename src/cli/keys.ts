@@ -90,7 +90,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     return 2;
   }
   const keyFile = v['key-file'] ? resolve(v['key-file']) : undefined;
-  const base = { projectDir, outDir: v.out!, env };
+  const base = { projectDir, outDir: v.out, env };
   try {
     let lines: string[];
     switch (cmd) {
@@ -108,7 +108,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         lines = rotated.messages;
         if (v.regenerate) {
           process.stdout.write(lines.join('\n') + '\n');
-          const regenerated = await regenerateAfterRotation({ projectDir, out: v.out!, config: v.config, env, keyFile: rotated.keyFile });
+          const regenerated = await regenerateAfterRotation({ projectDir, out: v.out, config: v.config, env, keyFile: rotated.keyFile });
           (regenerated.ok ? process.stdout : process.stderr).write(regenerated.lines.join('\n') + '\n');
           return regenerated.ok ? 0 : 1;
         }

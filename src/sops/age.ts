@@ -36,7 +36,9 @@ export function bech32Decode(s: string): { hrp: string; bytes: Uint8Array } | un
     if (v < 0) return undefined;
     data.push(v);
   }
-  const expanded = [...[...hrp].map((c) => c.charCodeAt(0) >> 5), 0, ...[...hrp].map((c) => c.charCodeAt(0) & 31)];
+  // bech32 (BIP 173) expands the human-readable part's character codes; charCodeAt is per UTF-16 unit.
+  const codes = Array.from({ length: hrp.length }, (_, i) => hrp.charCodeAt(i));
+  const expanded = [...codes.map((c) => c >> 5), 0, ...codes.map((c) => c & 31)];
   if (polymod([...expanded, ...data]) !== 1) return undefined;
   const words = data.slice(0, -6);
   let acc = 0;
@@ -99,11 +101,7 @@ function publicKeyOf(recipient: string): { raw: Buffer; key: KeyObject } {
  * age-encryption's pure-JS primitives cost ~1 ms per recipient; tests check every output with
  * the age CLI and with age-encryption's Decrypter.
  */
-export async function wrapDataKey(dataKey: Uint8Array, recipient: string): Promise<string> {
-  return wrapDataKeySync(dataKey, recipient);
-}
-
-export function wrapDataKeySync(dataKey: Uint8Array, recipient: string): string {
+export function wrapDataKey(dataKey: Uint8Array, recipient: string): string {
   const pub = publicKeyOf(recipient);
   const fileKey = randomBytes(16);
   // X25519 recipient stanza

@@ -108,7 +108,7 @@ export function readMetadata(m: MapNode): Metadata {
   let emptyLists = false;
   for (const k of [...KEY_TYPES_BEFORE_AGE, 'pgp']) {
     const v = get(k);
-    if (v && v.kind === 'seq' && v.items.length === 0) emptyLists = true;
+    if (v?.kind === 'seq' && v.items.length === 0) emptyLists = true;
     if (!isEmptyList(v)) otherKeys.set(k, v!);
   }
   if (age.length === 0 && otherKeys.size === 0) throw new SopsError('No keys found in file: the sops block lists no age recipient');
@@ -141,16 +141,13 @@ export function buildMetadata(meta: Metadata): MapNode {
       'age',
       {
         kind: 'seq',
-        items: meta.age.map(
-          (a) =>
-            ({
-              kind: 'map',
-              entries: [
-                ['recipient', s(a.recipient)],
-                ['enc', s(a.enc)],
-              ],
-            }) as Node,
-        ),
+        items: meta.age.map((a) => ({
+          kind: 'map',
+          entries: [
+            ['recipient', s(a.recipient)],
+            ['enc', s(a.enc)],
+          ],
+        })),
       },
     ]);
   }

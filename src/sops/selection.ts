@@ -25,7 +25,7 @@ export function effectiveRule(rule: SelectionRule): SelectionRule {
   }
   if (set.length === 0) return { unencryptedSuffix: DEFAULT_UNENCRYPTED_SUFFIX };
   const k = set[0]!;
-  return { [k]: rule[k] } as SelectionRule;
+  return { [k]: rule[k] };
 }
 
 export const snake = (k: string) => k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());

@@ -55,7 +55,7 @@ export function formatFloatYaml(v: number): string {
   const exp = dp - 1;
   let out: string;
   if (exp < -4 || exp >= 6) {
-    const mant = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
+    const mant = digits.length > 1 ? `${digits.slice(0, 1)}.${digits.slice(1)}` : digits;
     const e = Math.abs(exp);
     out = `${mant}e${exp < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
   } else if (dp <= 0) out = '0.' + '0'.repeat(-dp) + digits;

@@ -21,7 +21,7 @@ const isBlank = (cp: number | undefined) => cp === 0x20 || cp === 0x09;
 
 const FIRST_INDICATORS = new Set(Array.from('#,[]{}&*!|>\'"%@`', (c) => c.charCodeAt(0)));
 /** Strings of these characters need no analysis: plain is allowed unless they end with ':'. */
-const SIMPLE = /^[A-Za-z0-9_][A-Za-z0-9_.\/+=,:[\]()^$|@%-]*$/;
+const SIMPLE = /^[A-Za-z0-9_][A-Za-z0-9_./+=,:[\]()^$|@%-]*$/;
 
 interface Analysis {
   multiline: boolean;
@@ -251,16 +251,22 @@ export function emitYaml(doc: MapNode, opts: EmitOptions = {}): string {
   const emitValue = (head: string, v: Node, ownerIndent: number, inSeq: boolean) => {
     const childIndent = inSeq ? ownerIndent + 2 : next(ownerIndent);
     if (v.kind === 'map') {
-      if (v.entries.length === 0) return void lines.push(`${head} {}`);
-      if (inSeq) return emitMapEntries(v, childIndent, `${head} `.padEnd(childIndent, ' '));
-      lines.push(head);
-      return emitMapEntries(v, childIndent, undefined);
+      if (v.entries.length === 0) lines.push(`${head} {}`);
+      else if (inSeq) emitMapEntries(v, childIndent, `${head} `.padEnd(childIndent, ' '));
+      else {
+        lines.push(head);
+        emitMapEntries(v, childIndent, undefined);
+      }
+      return;
     }
     if (v.kind === 'seq') {
-      if (v.items.length === 0) return void lines.push(`${head} []`);
-      if (inSeq) return emitSeqItems(v, childIndent, `${head} `.padEnd(childIndent, ' '));
-      lines.push(head);
-      return emitSeqItems(v, childIndent, undefined);
+      if (v.items.length === 0) lines.push(`${head} []`);
+      else if (inSeq) emitSeqItems(v, childIndent, `${head} `.padEnd(childIndent, ' '));
+      else {
+        lines.push(head);
+        emitSeqItems(v, childIndent, undefined);
+      }
+      return;
     }
     const t = scalarText(v, childIndent, false);
     lines.push(`${head} ${t.head}`);

@@ -196,7 +196,7 @@ describe('writer failures: one line naming the path and the fix, the old tree by
 
   it('refuses --out / at once, without walking the file system', async () => {
     const t0 = Date.now();
-    const err = await writeTree('/', files).catch((e) => e);
+    const err = await writeTree('/', files).catch((e: unknown) => e);
     expect(oneLine(err)).toBe('refusing to write into /: it is the file system root; pass --out a folder of its own, e.g. ./dist');
     expect(Date.now() - t0).toBeLessThan(200);
   });
@@ -205,7 +205,7 @@ describe('writer failures: one line naming the path and the fix, the old tree by
     const out = tmp();
     mkdirSync(join(out, '..'), { recursive: true });
     writeFileSync(out, 'a file\n');
-    expect(oneLine(await writeTree(out, files).catch((e) => e))).toBe(`refusing to write into ${out}: it is a file, not a folder; move it away or pass --out a folder`);
+    expect(oneLine(await writeTree(out, files).catch((e: unknown) => e))).toBe(`refusing to write into ${out}: it is a file, not a folder; move it away or pass --out a folder`);
     expect(readFileSync(out, 'utf8')).toBe('a file\n');
   });
 
@@ -225,13 +225,15 @@ describe('writer failures: one line naming the path and the fix, the old tree by
     const out = tmp();
     mkdirSync(join(out, '..'), { recursive: true });
     symlinkSync(join(out, '..', 'nowhere'), out);
-    expect(oneLine(await writeTree(out, files).catch((e) => e))).toMatch(/^--out .* is a symlink to .*nowhere, which does not exist: create that folder or pass --out a folder$/);
+    expect(oneLine(await writeTree(out, files).catch((e: unknown) => e))).toMatch(
+      /^--out .* is a symlink to .*nowhere, which does not exist: create that folder or pass --out a folder$/,
+    );
 
     const { out: real, before } = await oldTree();
     const elsewhere = mkdtempSync(join(tmpdir(), 'elsewhere-'));
     symlinkSync(elsewhere, join(real, 'clusters', 'a', 'new'));
     const rel = treeOf(real);
-    expect(oneLine(await writeTree(real, files).catch((e) => e))).toMatch(
+    expect(oneLine(await writeTree(real, files).catch((e: unknown) => e))).toMatch(
       /^refusing to write .*clusters\/a\/new\/y\.yaml: a symlink inside the output folder leads out of it; replace it with a folder$/,
     );
     expect(treeOf(real)).toEqual(rel);
@@ -244,7 +246,7 @@ describe('writer failures: one line naming the path and the fix, the old tree by
     const x = join(out, 'clusters/a/x.yaml');
     chattr('+i', x);
     try {
-      const msg = oneLine(await writeTree(out, files).catch((e) => e));
+      const msg = oneLine(await writeTree(out, files).catch((e: unknown) => e));
       expect(msg).toMatch(new RegExp(`^cannot write ${out}/clusters/a/x\\.yaml: operation not permitted .*pass --out another folder \\(EPERM\\)$`));
     } finally {
       chattr('-i', x);
@@ -263,11 +265,11 @@ describe('writer failures: one line naming the path and the fix, the old tree by
         { path: 'clusters/a/x.yaml', content: 'x: 2\n' },
         { path: 'clusters/a/big.yaml', content: 'z'.repeat(512 * 1024) },
       ];
-      expect(oneLine(await writeTree(out, big).catch((e) => e))).toMatch(/^cannot write .*: no space left on the device: free some space and run again \(ENOSPC\)$/);
+      expect(oneLine(await writeTree(out, big).catch((e: unknown) => e))).toMatch(/^cannot write .*: no space left on the device: free some space and run again \(ENOSPC\)$/);
       expect(treeOf(out)).toEqual(before);
 
       mount(['-o', 'remount,ro', mnt]);
-      expect(oneLine(await writeTree(out, files).catch((e) => e))).toMatch(
+      expect(oneLine(await writeTree(out, files).catch((e: unknown) => e))).toMatch(
         new RegExp(`^cannot write ${out}.*: the file system is read-only: remount it read-write or pass --out another folder \\(EROFS\\)$`),
       );
       expect(treeOf(out)).toEqual(before);
@@ -291,7 +293,7 @@ describe('writer failures: one line naming the path and the fix, the old tree by
         if (n++ === i) throw Object.assign(new Error('injected'), { code: 'EIO', path: join(out, 'injected') });
       };
       try {
-        const msg = oneLine(await writeTree(out, files).catch((e) => e));
+        const msg = oneLine(await writeTree(out, files).catch((e: unknown) => e));
         expect(msg, `fault after step ${i} (${failing[i]})`).toBe(`cannot write ${out}/injected: an I/O error: check the disk (EIO)`);
       } finally {
         faultInjection.onStep = undefined;
@@ -311,9 +313,9 @@ describe('the lock', () => {
       writeFileSync(join(out, LOCK_FILE), JSON.stringify({ pid: livePid, host: (await import('node:os')).hostname(), started: '2026-01-01T00:00:00Z', command: 'npm run synth' }));
       const before = treeOf(out);
       const waits: string[] = [];
-      const err = await writeTree(out, [{ path: 'b.yaml', content: 'b\n' }], { waitMs: 300, onWait: (m) => waits.push(m) }).catch((e) => e);
+      const err = await writeTree(out, [{ path: 'b.yaml', content: 'b\n' }], { waitMs: 300, onWait: (m) => waits.push(m) }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WriterError);
-      expect(err.message).toBe(
+      expect((err as WriterError).message).toBe(
         `${out} is being written by npm run synth (pid ${livePid} on ${(await import('node:os')).hostname()}, since 2026-01-01T00:00:00Z): wait for it to finish and run again (if no such process runs, delete ${out}/${LOCK_FILE})`,
       );
       expect(waits).toHaveLength(1);

@@ -5,7 +5,7 @@ import { toYaml, toYamlDocuments } from '../../src/output/yaml.js';
 import { objectsOf } from '../helpers.js';
 
 /** Reads YAML the way Kubernetes/Flux (YAML 1.1 rules) and a YAML 1.2 reader do. */
-const readBack = (text: string) => [parse(text, { version: '1.1' }), parse(text, { version: '1.2' })];
+const readBack = (text: string): unknown[] => [parse(text, { version: '1.1' }), parse(text, { version: '1.2' })];
 
 const TRICKY = [
   '',
@@ -118,7 +118,7 @@ describe('the manifest YAML writer', () => {
       const { objects } = objectsOf(await loadConfig(file));
       expect(objects.length).toBeGreaterThan(40);
       for (const o of objects) for (const back of readBack(toYaml(o))) expect(back, `${o.kind}/${o.metadata.name}`).toEqual(JSON.parse(JSON.stringify(o)));
-      const docs = parseAllDocuments(toYamlDocuments(objects), { version: '1.1' }).map((d) => d.toJS());
+      const docs = parseAllDocuments(toYamlDocuments(objects), { version: '1.1' }).map((d) => d.toJS() as unknown);
       expect(docs).toEqual(JSON.parse(JSON.stringify(objects)));
     }
   });

@@ -273,7 +273,7 @@ describe('encryptYaml writes what sops 3.10 writes', () => {
 
   it('never puts a plaintext value into an error message', async () => {
     const { rule } = await ruleWith();
-    const err = await encryptYaml({ stringData: { k: 'super-secret-value', when: new Date() } }, rule).catch((e: Error) => e);
+    const err = await encryptYaml({ stringData: { k: 'super-secret-value', when: new Date() } }, rule).catch((e: unknown) => e as Error);
     expect(err).toBeInstanceOf(SopsError);
     expect((err as Error).message).not.toContain('super-secret-value');
   });

@@ -138,7 +138,7 @@ describe('keys add / remove re-encrypt every Secret like sops updatekeys', () =>
     const all = [...p.files, odd, join(p.projectDir, '.sops.yaml'), join(p.projectDir, 'dist', '.sops.yaml')];
     const before = snapshot(all);
     const b = await newIdentity();
-    const err = await addRecipient({ projectDir: p.projectDir, env: p.env, recipient: b.recipient }).catch((e: Error) => e);
+    const err = await addRecipient({ projectDir: p.projectDir, env: p.env, recipient: b.recipient }).catch((e: unknown) => e as Error);
     expect((err as Error).message).toMatch(/nothing was changed: 1 of 3/);
     expect((err as Error).message).toContain('clusters/home/apps/other/secret.sops.yaml');
     expect((err as Error).message).toContain('SOPS_AGE_KEY');

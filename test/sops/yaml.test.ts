@@ -156,7 +156,7 @@ describe('the emitter writes YAML that reads back unchanged', () => {
         kind: 'map',
         entries: [
           ['values', { kind: 'map', entries: strings.map((s, i) => [`k${i}`, { kind: 'str', value: s }] as [string, Node]) }],
-          ['list', { kind: 'seq', items: strings.slice(0, 50).map((s) => ({ kind: 'str', value: s }) as Node) }],
+          ['list', { kind: 'seq', items: strings.slice(0, 50).map((s) => ({ kind: 'str', value: s })) }],
           [
             'keys',
             {
