@@ -109,7 +109,7 @@ const unlinkIfExists = (p: string) => {
 };
 
 /** Flushes a folder's entries (renames, creations) to disk. */
-export function syncDir(dir: string): void {
+function syncDir(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, 'r');

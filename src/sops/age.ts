@@ -24,7 +24,7 @@ function polymod(values: number[]): number {
 }
 
 /** Decode a bech32 string; undefined if malformed or the checksum fails. */
-export function bech32Decode(s: string): { hrp: string; bytes: Uint8Array } | undefined {
+function bech32Decode(s: string): { hrp: string; bytes: Uint8Array } | undefined {
   if (s !== s.toLowerCase() && s !== s.toUpperCase()) return undefined;
   const lower = s.toLowerCase();
   const pos = lower.lastIndexOf('1');

@@ -7,7 +7,7 @@ import { SopsError } from './errors.js';
 import { yamlTimestamp } from './gotime.js';
 import { INT64_MAX, INT64_MIN, scalarBytes, type Scalar } from './tree.js';
 
-export const IV_BYTES = 32;
+const IV_BYTES = 32;
 const TAG_BYTES = 16;
 const ENC_RE = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/;
 

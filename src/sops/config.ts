@@ -63,7 +63,7 @@ function closest(key: string): string | undefined {
 }
 
 /** Split sops' comma-separated recipient string. */
-export function splitRecipients(s: string): string[] {
+function splitRecipients(s: string): string[] {
   return s
     .split(',')
     .map((r) => r.trim())

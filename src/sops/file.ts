@@ -40,7 +40,7 @@ function wrapAll(dataKey: Uint8Array, recipients: readonly string[]): AgeEntry[]
  * that an emitted file reads back unchanged. Numbers compare by their Go encoding because yaml.v3
  * writes a float64 1.0 as `1`, which reads back as an int with the same MAC bytes.
  */
-export function sameTree(a: Node, b: Node): boolean {
+function sameTree(a: Node, b: Node): boolean {
   if (a.kind === 'map' || b.kind === 'map') {
     if (a.kind !== 'map' || b.kind !== 'map') return false;
     return a.entries.length === b.entries.length && a.entries.every(([k, v], i) => k === b.entries[i]![0] && sameTree(v, b.entries[i]![1]));

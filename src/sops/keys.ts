@@ -175,7 +175,7 @@ export interface UpdateResult {
  * written and the error lists the files. Files readable with the committed demo identity are
  * opened with it: nobody has to supply it.
  */
-export async function updateRecipients(
+async function updateRecipients(
   o: KeysOptions & {
     edit: (current: readonly string[]) => string[];
     identities?: readonly string[];

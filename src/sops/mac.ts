@@ -29,7 +29,7 @@ export class MacHasher {
 }
 
 /** The AAD for the MAC: `lastmodified` parsed as RFC 3339 and formatted back (Go semantics). */
-export function macAad(lastModified: string): string {
+function macAad(lastModified: string): string {
   const aad = rfc3339Aad(lastModified);
   if (aad === undefined) throw new SopsError(`sops.lastmodified ${JSON.stringify(lastModified)} is not an RFC 3339 time`);
   return aad;

@@ -76,7 +76,7 @@ export function takeMetadata(doc: MapNode): { doc: MapNode; meta: Metadata } {
   return { doc: { kind: 'map', entries: doc.entries.filter((_, i) => i !== idx) }, meta: readMetadata(node) };
 }
 
-export function readMetadata(m: MapNode): Metadata {
+function readMetadata(m: MapNode): Metadata {
   const get = (k: string) => m.entries.find(([key]) => key === k)?.[1];
   for (const k of ['encrypted_comment_regex', 'unencrypted_comment_regex']) {
     if (text(get(k), k) !== '') throw new SopsError(`sops.${k} is not supported (comment rules do not work for Flux-decrypted resources)`);

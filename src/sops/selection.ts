@@ -13,7 +13,7 @@ export interface SelectionRule {
   readonly unencryptedSuffix?: string;
 }
 
-export const DEFAULT_UNENCRYPTED_SUFFIX = '_unencrypted';
+const DEFAULT_UNENCRYPTED_SUFFIX = '_unencrypted';
 
 export type Selector = (path: readonly string[]) => boolean;
 
@@ -28,7 +28,7 @@ export function effectiveRule(rule: SelectionRule): SelectionRule {
   return { [k]: rule[k] };
 }
 
-export const snake = (k: string) => k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
 
 export function compileSelector(rule: SelectionRule): Selector {
   const r = effectiveRule(rule);
