@@ -38,13 +38,18 @@ passwords) generated anew`,
 const FOOTER = `  --out DIR   synthesized output folder; default: dist
 Re-encrypting needs an identity that opens the files: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY or the sops key file.
 `;
-const indent = (text: string, by: string) => text.split('\n').map((l) => by + l).join('\n');
+const indent = (text: string, by: string) =>
+  text
+    .split('\n')
+    .map((l) => by + l)
+    .join('\n');
 const USAGE =
   'usage: npm run keys -- <command> [options]\n\n' +
-  Object.values(COMMANDS).map((c) => `  ${c.synopsis}\n${indent(c.text, '      ')}`).join('\n') +
+  Object.values(COMMANDS)
+    .map((c) => `  ${c.synopsis}\n${indent(c.text, '      ')}`)
+    .join('\n') +
   `\n\n${FOOTER}Run \`npm run keys -- <command> --help\` for one command.\n`;
-const usageOf = (cmd: string) =>
-  `usage: npm run keys -- ${COMMANDS[cmd]!.synopsis}\n\n${indent(COMMANDS[cmd]!.text, '  ')}\n${COMMANDS[cmd]!.reencrypts ? `\n${FOOTER}` : ''}`;
+const usageOf = (cmd: string) => `usage: npm run keys -- ${COMMANDS[cmd]!.synopsis}\n\n${indent(COMMANDS[cmd]!.text, '  ')}\n${COMMANDS[cmd]!.reencrypts ? `\n${FOOTER}` : ''}`;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, projectDir = process.cwd()): Promise<number> {
   let parsed;
@@ -85,7 +90,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     return 2;
   }
   const keyFile = v['key-file'] ? resolve(v['key-file']) : undefined;
-  const base = { projectDir, outDir: v.out!, env };
+  const base = { projectDir, outDir: v.out, env };
   try {
     let lines: string[];
     switch (cmd) {
@@ -103,7 +108,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         lines = rotated.messages;
         if (v.regenerate) {
           process.stdout.write(lines.join('\n') + '\n');
-          const regenerated = await regenerateAfterRotation({ projectDir, out: v.out!, config: v.config, env, keyFile: rotated.keyFile });
+          const regenerated = await regenerateAfterRotation({ projectDir, out: v.out, config: v.config, env, keyFile: rotated.keyFile });
           (regenerated.ok ? process.stdout : process.stderr).write(regenerated.lines.join('\n') + '\n');
           return regenerated.ok ? 0 : 1;
         }
@@ -131,7 +136,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
  * rotated and with the new identity (the only one that opens it now). The rotation stands when
  * this fails: the message says how to finish it.
  */
-async function regenerateAfterRotation(o: { projectDir: string; out: string; config?: string; env: NodeJS.ProcessEnv; keyFile: string }): Promise<{ ok: boolean; lines: string[] }> {
+async function regenerateAfterRotation(o: {
+  projectDir: string;
+  out: string;
+  config?: string;
+  env: NodeJS.ProcessEnv;
+  keyFile: string;
+}): Promise<{ ok: boolean; lines: string[] }> {
   const [{ loadConfig }, { synthesize }, { openOutputFolder }] = await Promise.all([import('../config/load.js'), import('../synth.js'), import('../output/write.js')]);
   const out = resolve(o.projectDir, o.out);
   const again = `npm run synth -- ${o.config ? `--config ${o.config} ` : ''}--out ${o.out} --regenerate-secrets`;

@@ -50,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const config = await loadConfig(args.config);
     // Lock and recover the output folder before reading the previous Secrets from it.
-    folder = await openOutputFolder(args.out!, { command: 'npm run synth', onWait: (m) => process.stderr.write(`${m}\n`) });
+    folder = await openOutputFolder(args.out, { command: 'npm run synth', onWait: (m) => process.stderr.write(`${m}\n`) });
     const out = folder.dir;
     const previousDir = args.previous ? resolve(args.previous) : existsSync(join(out, OUTPUT_MARKER)) ? out : existsSync(resolve('dist')) ? resolve('dist') : undefined;
     // Data loss is judged against the folder being replaced (what Flux reconciles), never the demo dist.
@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     writing = true;
     const report = folder.write(result.files, { owner: config.cluster });
-    process.stdout.write(formatSummary(result, report, { out: args.out! }));
+    process.stdout.write(formatSummary(result, report, { out: args.out }));
     return 0;
   } catch (err) {
     // An interrupted earlier run may have been finished or undone on the way in: say so, and never

@@ -50,7 +50,7 @@ function readLock(path: string): LockInfo | undefined {
   }
 }
 
-const isStale = (info: LockInfo | undefined) => info !== undefined && info.host === hostname() && !alive(info.pid);
+const isStale = (info: LockInfo | undefined) => info?.host === hostname() && !alive(info.pid);
 const describe = (info: LockInfo) => `${info.command} (pid ${info.pid} on ${info.host}, since ${info.started})`;
 
 /** Takes the lock of `dir` (which must exist), waiting for another holder up to `waitMs`. */
@@ -121,7 +121,7 @@ export async function acquireLock(dir: string, o: LockOptions = {}): Promise<Hel
       if (released) return;
       released = true;
       const now = readLock(path);
-      if (now && now.pid === info.pid && now.started === info.started) unlinkSync(path);
+      if (now?.pid === info.pid && now.started === info.started) unlinkSync(path);
     },
   };
 }

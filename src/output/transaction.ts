@@ -109,7 +109,7 @@ const unlinkIfExists = (p: string) => {
 };
 
 /** Flushes a folder's entries (renames, creations) to disk. */
-export function syncDir(dir: string): void {
+function syncDir(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, 'r');
@@ -216,7 +216,10 @@ const parentsOf = (entries: readonly JournalEntry[]) => [...new Set(entries.map(
 
 function rollBack(home: string, j: Journal): void {
   // Before the commit point nothing was applied: only staged copies exist.
-  for (const e of [...j.entries].reverse()) j.state === 'prepare' ? unlinkIfExists(e.staged) : undoEntry(e);
+  for (const e of [...j.entries].reverse()) {
+    if (j.state === 'prepare') unlinkIfExists(e.staged);
+    else undoEntry(e);
+  }
   flush([], parentsOf(j.entries));
   removeEmptyDirs(j.dirs);
   removeJournal(home);
@@ -301,7 +304,10 @@ export function commitFiles(home: string, changes: readonly FileChange[], fsErro
       writeNew(entries[i]!.staged, c.content, false); // flushed together below
       step(`stage ${c.path}`);
     }
-    flush(entries.filter((e) => !e.remove).map((e) => e.staged), [...new Set([...parentsOf(entries), ...dirs.map(dirname)])]);
+    flush(
+      entries.filter((e) => !e.remove).map((e) => e.staged),
+      [...new Set([...parentsOf(entries), ...dirs.map(dirname)])],
+    );
     step('sync staged');
     journal = { ...journal, state: 'commit' };
     writeJournal(home, journal);
@@ -383,10 +389,10 @@ export interface FsErrorOptions {
 
 /** One line for a file system error: the path, the cause and the fix. */
 export function describeFsError(err: unknown, fallbackPath?: string, o: FsErrorOptions = {}): WriterError {
-  const e = err as NodeJS.ErrnoException;
-  if (!e || typeof e !== 'object' || !e.code) return new WriterError(String((e as Error)?.message ?? err));
+  const e = (typeof err === 'object' && err !== null ? err : {}) as Partial<NodeJS.ErrnoException>;
+  if (!e.code) return new WriterError(e.message ?? String(err));
   const path = e.path ?? fallbackPath ?? '?';
   const advice = ERRNO_ADVICE[e.code];
   const elsewhere = advice && (o.offerOtherOut ?? true) && ELSEWHERE_HELPS.has(e.code) ? ' or pass --out another folder' : '';
-  return new WriterError(`cannot write ${path}: ${advice ? advice + elsewhere : e.message.split('\n')[0]} (${e.code})`);
+  return new WriterError(`cannot write ${path}: ${advice ? advice + elsewhere : (e.message ?? String(err)).split('\n')[0]} (${e.code})`);
 }

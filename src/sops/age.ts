@@ -24,7 +24,7 @@ function polymod(values: number[]): number {
 }
 
 /** Decode a bech32 string; undefined if malformed or the checksum fails. */
-export function bech32Decode(s: string): { hrp: string; bytes: Uint8Array } | undefined {
+function bech32Decode(s: string): { hrp: string; bytes: Uint8Array } | undefined {
   if (s !== s.toLowerCase() && s !== s.toUpperCase()) return undefined;
   const lower = s.toLowerCase();
   const pos = lower.lastIndexOf('1');
@@ -36,7 +36,9 @@ export function bech32Decode(s: string): { hrp: string; bytes: Uint8Array } | un
     if (v < 0) return undefined;
     data.push(v);
   }
-  const expanded = [...[...hrp].map((c) => c.charCodeAt(0) >> 5), 0, ...[...hrp].map((c) => c.charCodeAt(0) & 31)];
+  // bech32 (BIP 173) expands the human-readable part's character codes; charCodeAt is per UTF-16 unit.
+  const codes = Array.from({ length: hrp.length }, (_, i) => hrp.charCodeAt(i));
+  const expanded = [...codes.map((c) => c >> 5), 0, ...codes.map((c) => c & 31)];
   if (polymod([...expanded, ...data]) !== 1) return undefined;
   const words = data.slice(0, -6);
   let acc = 0;
@@ -99,11 +101,7 @@ function publicKeyOf(recipient: string): { raw: Buffer; key: KeyObject } {
  * age-encryption's pure-JS primitives cost ~1 ms per recipient; tests check every output with
  * the age CLI and with age-encryption's Decrypter.
  */
-export async function wrapDataKey(dataKey: Uint8Array, recipient: string): Promise<string> {
-  return wrapDataKeySync(dataKey, recipient);
-}
-
-export function wrapDataKeySync(dataKey: Uint8Array, recipient: string): string {
+export function wrapDataKey(dataKey: Uint8Array, recipient: string): string {
   const pub = publicKeyOf(recipient);
   const fileKey = randomBytes(16);
   // X25519 recipient stanza
@@ -115,7 +113,9 @@ export function wrapDataKeySync(dataKey: Uint8Array, recipient: string): string 
   const body = chacha(wrapKey, Buffer.alloc(12), fileKey);
   // header + MAC
   const header = `age-encryption.org/v1\n-> X25519 ${b64nopad(share)}\n${b64nopad(body)}\n---`;
-  const mac = createHmac('sha256', hkdf(fileKey, new Uint8Array(0), 'header')).update(header).digest();
+  const mac = createHmac('sha256', hkdf(fileKey, new Uint8Array(0), 'header'))
+    .update(header)
+    .digest();
   // payload: 16-byte nonce, one final STREAM chunk (counter 0, last-chunk flag 1)
   const nonce = randomBytes(16);
   const chunkNonce = Buffer.alloc(12);

@@ -7,7 +7,7 @@ import { SopsError } from './errors.js';
 import { yamlTimestamp } from './gotime.js';
 import { INT64_MAX, INT64_MIN, scalarBytes, type Scalar } from './tree.js';
 
-export const IV_BYTES = 32;
+const IV_BYTES = 32;
 const TAG_BYTES = 16;
 const ENC_RE = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/;
 
@@ -59,9 +59,7 @@ export function decryptScalar(enc: string, key: Uint8Array, aad: string, where: 
     d.setAuthTag(tag);
     plain = Buffer.concat([d.update(data), d.final()]);
   } catch {
-    throw new SopsError(
-      `${where}: could not decrypt with AES_GCM (wrong data key, or the value was altered or moved to another key: its key path is authenticated)`,
-    );
+    throw new SopsError(`${where}: could not decrypt with AES_GCM (wrong data key, or the value was altered or moved to another key: its key path is authenticated)`);
   }
   return decode(plain, type, where);
 }

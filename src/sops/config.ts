@@ -36,8 +36,16 @@ const STRING_FIELDS = {
 } as const;
 
 const UNSUPPORTED = new Set([
-  'kms', 'aws_profile', 'pgp', 'gcp_kms', 'azure_keyvault', 'hc_vault_transit_uri', 'hckms', 'shamir_threshold',
-  'encrypted_comment_regex', 'unencrypted_comment_regex',
+  'kms',
+  'aws_profile',
+  'pgp',
+  'gcp_kms',
+  'azure_keyvault',
+  'hc_vault_transit_uri',
+  'hckms',
+  'shamir_threshold',
+  'encrypted_comment_regex',
+  'unencrypted_comment_regex',
 ]);
 
 const KNOWN = ['path_regex', 'age', 'key_groups', 'mac_only_encrypted', ...Object.keys(STRING_FIELDS)];
@@ -55,7 +63,7 @@ function closest(key: string): string | undefined {
 }
 
 /** Split sops' comma-separated recipient string. */
-export function splitRecipients(s: string): string[] {
+function splitRecipients(s: string): string[] {
   return s
     .split(',')
     .map((r) => r.trim())
@@ -113,7 +121,11 @@ function parseRule(raw: unknown, i: number): CreationRule {
   } catch (e) {
     throw new SopsError(`${where}: ${(e as Error).message}`);
   }
-  for (const [k, f] of [['path_regex', rule.pathRegex], ['encrypted_regex', rule.encryptedRegex], ['unencrypted_regex', rule.unencryptedRegex]] as const) {
+  for (const [k, f] of [
+    ['path_regex', rule.pathRegex],
+    ['encrypted_regex', rule.encryptedRegex],
+    ['unencrypted_regex', rule.unencryptedRegex],
+  ] as const) {
     if (f !== undefined) goRegExp(f, `${where}.${k}`);
   }
   rule.age = [...new Set(rule.age)];

@@ -31,8 +31,8 @@ function checkRecipients(recipients: readonly string[], what: string): string[] 
   return list;
 }
 
-async function wrapAll(dataKey: Uint8Array, recipients: readonly string[]): Promise<AgeEntry[]> {
-  return Promise.all(recipients.map(async (recipient) => ({ recipient, enc: await wrapDataKey(dataKey, recipient) })));
+function wrapAll(dataKey: Uint8Array, recipients: readonly string[]): AgeEntry[] {
+  return recipients.map((recipient) => ({ recipient, enc: wrapDataKey(dataKey, recipient) }));
 }
 
 /**
@@ -40,7 +40,7 @@ async function wrapAll(dataKey: Uint8Array, recipients: readonly string[]): Prom
  * that an emitted file reads back unchanged. Numbers compare by their Go encoding because yaml.v3
  * writes a float64 1.0 as `1`, which reads back as an int with the same MAC bytes.
  */
-export function sameTree(a: Node, b: Node): boolean {
+function sameTree(a: Node, b: Node): boolean {
   if (a.kind === 'map' || b.kind === 'map') {
     if (a.kind !== 'map' || b.kind !== 'map') return false;
     return a.entries.length === b.entries.length && a.entries.every(([k, v], i) => k === b.entries[i]![0] && sameTree(v, b.entries[i]![1]));
@@ -71,8 +71,11 @@ function emitChecked(body: MapNode, sops: MapNode, indent: number | undefined): 
 }
 
 /** Encrypt a plain document (key order preserved) to the YAML text sops 3.9/3.10 would write. */
+// Async like the other sops operations (decrypt, rewrap), so a refusal is a rejection for every caller.
+// eslint-disable-next-line @typescript-eslint/require-await
 export async function encryptYaml(plain: Record<string, unknown>, rule: CreationRule, opts: EncryptOptions = {}): Promise<string> {
-  if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) throw new SopsError('encryptYaml: the document must be a mapping');
+  // null passes here and is refused below, as a tree that is not a map.
+  if (typeof plain !== 'object' || Array.isArray(plain)) throw new SopsError('encryptYaml: the document must be a mapping');
   const tree = fromPlain(plain);
   if (tree.kind !== 'map') throw new SopsError('encryptYaml: the document must be a mapping');
   if (tree.entries.some(([k]) => k === 'sops')) throw new SopsError('the document already has a top-level `sops` key (already encrypted?)');
@@ -85,7 +88,7 @@ export async function encryptYaml(plain: Record<string, unknown>, rule: Creation
     const { docs, mac } = encryptDocuments([tree], dataKey, selector, macOnlyEncrypted);
     const lastModified = formatLastModified(opts.now ?? new Date());
     const meta: Metadata = {
-      age: await wrapAll(dataKey, recipients),
+      age: wrapAll(dataKey, recipients),
       lastModified,
       mac: encryptMac(mac, dataKey, lastModified),
       rule: selection,
@@ -181,7 +184,7 @@ export async function rewrapYaml(text: string, identities: readonly string[], re
   const o = await open(parsed, identities);
   try {
     if (o.meta.keyGroups) throw new SopsError('the file uses key_groups; re-wrap it with `sops updatekeys`');
-    const meta: Metadata = { ...o.meta, age: await wrapAll(o.dataKey, list) };
+    const meta: Metadata = { ...o.meta, age: wrapAll(o.dataKey, list) };
     return emitChecked(o.doc, buildMetadata(meta), opts.indent ?? detectIndent(text));
   } finally {
     o.dataKey.fill(0);
@@ -202,7 +205,7 @@ export async function reencryptYaml(text: string, identities: readonly string[],
     if (o.meta.keyGroups) throw new SopsError('the file uses key_groups; re-encrypt it with `sops rotate`');
     const { docs, mac } = encryptDocuments([o.plain], dataKey, compileSelector(o.meta.rule), o.meta.macOnlyEncrypted);
     const lastModified = formatLastModified(opts.now ?? new Date());
-    const meta: Metadata = { ...o.meta, age: await wrapAll(dataKey, list), lastModified, mac: encryptMac(mac, dataKey, lastModified) };
+    const meta: Metadata = { ...o.meta, age: wrapAll(dataKey, list), lastModified, mac: encryptMac(mac, dataKey, lastModified) };
     return emitChecked(docs[0]!, buildMetadata(meta), opts.indent ?? detectIndent(text));
   } finally {
     o.dataKey.fill(0);

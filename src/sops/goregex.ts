@@ -11,7 +11,7 @@ export function goRegExp(pattern: string, field: string): RegExp {
   const lead = /^\(\?([imsU]+)\)/.exec(src);
   if (lead) {
     if (lead[1]!.includes('U')) throw new SopsError(`${field}: the (?U) flag is not supported`);
-    flags = [...new Set(lead[1]!)].join('');
+    flags = [...new Set(lead[1])].join('');
     src = src.slice(lead[0].length);
   }
   src = src.replaceAll('(?P<', '(?<').replaceAll('\\z', '$(?![\\s\\S])');

@@ -17,6 +17,8 @@ export function defaultAgeKeyFile(env: NodeJS.ProcessEnv = process.env, platform
   const xdg = env.XDG_CONFIG_HOME;
   if (xdg) return join(xdg, 'sops', 'age', 'keys.txt');
   if (platform === 'win32') return env.APPDATA ? join(env.APPDATA, 'sops', 'age', 'keys.txt') : undefined;
+  // An empty HOME counts as unset: `||`, not `??`.
+  // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
   const home = env.HOME || (env === process.env ? homedir() : '');
   if (!home) return undefined;
   if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'sops', 'age', 'keys.txt');

@@ -13,8 +13,29 @@
  *   keys.ts       identity lifecycle behind `npm run keys`
  */
 export { SopsError } from './errors.js';
-export { parseSopsConfig, findCreationRule, defaultSopsConfigText, editRuleRecipients, withOperatorSecretsRule, withoutDemoNote, OPERATOR_SECRETS_PATH_REGEX, type CreationRule, type SopsConfig } from './config.js';
-export { encryptYaml, decryptYaml, decryptJson, inspectSopsYaml, rewrapYaml, reencryptYaml, clearTextValuePaths, describeClearText, type EncryptOptions, type SopsInspection } from './file.js';
+export {
+  parseSopsConfig,
+  findCreationRule,
+  defaultSopsConfigText,
+  editRuleRecipients,
+  withOperatorSecretsRule,
+  withoutDemoNote,
+  OPERATOR_SECRETS_PATH_REGEX,
+  type CreationRule,
+  type SopsConfig,
+} from './config.js';
+export {
+  encryptYaml,
+  decryptYaml,
+  decryptJson,
+  inspectSopsYaml,
+  rewrapYaml,
+  reencryptYaml,
+  clearTextValuePaths,
+  describeClearText,
+  type EncryptOptions,
+  type SopsInspection,
+} from './file.js';
 export { loadAgeIdentities, defaultAgeKeyFile } from './identities.js';
 export { isAgeRecipient, isAgeIdentity, parseIdentities, recipientOf, newIdentity } from './age.js';
 export { SOPS_VERSION } from './metadata.js';

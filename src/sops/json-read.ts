@@ -7,6 +7,8 @@ import { SopsError } from './errors.js';
 import type { Node } from './tree.js';
 
 const NUMBER = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+// JSON strings exclude the control characters U+0000–U+001F (RFC 8259 §7): the class names them on purpose.
+// eslint-disable-next-line no-control-regex
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 
 export function readJson(text: string): Node {

@@ -24,8 +24,7 @@ export interface KeysOptions {
   readonly env: NodeJS.ProcessEnv;
 }
 
-export const bootstrapCommand = (keyFile: string) =>
-  `kubectl create secret generic sops-age --namespace=flux-system --from-file=age.agekey=${keyFile}`;
+export const bootstrapCommand = (keyFile: string) => `kubectl create secret generic sops-age --namespace=flux-system --from-file=age.agekey=${keyFile}`;
 
 const sopsConfigPath = (o: KeysOptions) => join(o.projectDir, '.sops.yaml');
 /** The operator's own encrypted values in the project folder (src/secrets/sources.ts reads them). */
@@ -78,7 +77,10 @@ function writeIdentityFile(path: string, identity: string, recipient: string): v
 
 /** Replaces a set of files all at once, crash-safe (journal and lock in the output folder, else beside the first file). */
 function replaceFiles(out: string, files: readonly { path: string; text: string; expected?: string | null }[]): Promise<void> {
-  return commitFileSet(existsSync(out) ? out : dirname(files[0]!.path), files.map((f) => ({ path: f.path, content: f.text, expected: f.expected })));
+  return commitFileSet(
+    existsSync(out) ? out : dirname(files[0]!.path),
+    files.map((f) => ({ path: f.path, content: f.text, expected: f.expected })),
+  );
 }
 
 /** Every `*.sops.yaml` / `*.sops.yml` file under dir (the `.sops.yaml` config copy excluded). */
@@ -117,7 +119,9 @@ export async function initIdentity(o: KeysOptions & { keyFile?: string }): Promi
   const { identity, recipient } = await newIdentity();
   const existing = existsSync(cfgPath) ? readFileSync(cfgPath, 'utf8') : undefined;
   const nextConfig =
-    existing === undefined ? defaultSopsConfigText([recipient]) : withOperatorSecretsRule(editRuleRecipients(existing, (cur) => [...cur.filter((r) => r !== recipient), recipient]));
+    existing === undefined
+      ? defaultSopsConfigText([recipient])
+      : withOperatorSecretsRule(editRuleRecipients(existing, (cur) => [...cur.filter((r) => r !== recipient), recipient]));
   writeIdentityFile(keyFile, identity, recipient);
   try {
     await replaceFiles(out, [{ path: cfgPath, text: nextConfig, expected: existing ?? null }]);
@@ -140,7 +144,9 @@ export async function initIdentity(o: KeysOptions & { keyFile?: string }): Promi
         'Their values are public: the next synth replaces every generated value and asks for your own values.',
     );
   } else if (pending.length > 0) {
-    messages.push(`${pending.length} existing encrypted file(s) under ${out} are not readable with the new key yet: run \`npm run keys -- add ${recipient}\` with an identity that opens them.`);
+    messages.push(
+      `${pending.length} existing encrypted file(s) under ${out} are not readable with the new key yet: run \`npm run keys -- add ${recipient}\` with an identity that opens them.`,
+    );
   }
   return { keyFile, recipient, sopsConfig: cfgPath, createdConfig: existing === undefined, messages };
 }
@@ -169,7 +175,7 @@ export interface UpdateResult {
  * written and the error lists the files. Files readable with the committed demo identity are
  * opened with it: nobody has to supply it.
  */
-export async function updateRecipients(
+async function updateRecipients(
   o: KeysOptions & {
     edit: (current: readonly string[]) => string[];
     identities?: readonly string[];
@@ -362,7 +368,9 @@ export async function rotateIdentity(
       `Point sops and synth at the new key (SOPS_AGE_KEY_FILE=${keyFile}, or add it to your keys.txt); delete the old identity only after Flux has reconciled.`,
       ...(o.regenerating
         ? []
-        : ['The values are unchanged. If they may be known to someone else (a leak), generate them anew too: `npm run keys -- rotate --regenerate` next time, or now `npm run synth -- --regenerate-secrets` (same --out and --config).']),
+        : [
+            'The values are unchanged. If they may be known to someone else (a leak), generate them anew too: `npm run keys -- rotate --regenerate` next time, or now `npm run synth -- --regenerate-secrets` (same --out and --config).',
+          ]),
     ],
   };
 }

@@ -29,7 +29,7 @@ export class MacHasher {
 }
 
 /** The AAD for the MAC: `lastmodified` parsed as RFC 3339 and formatted back (Go semantics). */
-export function macAad(lastModified: string): string {
+function macAad(lastModified: string): string {
   const aad = rfc3339Aad(lastModified);
   if (aad === undefined) throw new SopsError(`sops.lastmodified ${JSON.stringify(lastModified)} is not an RFC 3339 time`);
   return aad;
@@ -47,13 +47,9 @@ export function verifyMac(storedEnc: string, computedHex: string, dataKey: Uint8
     stored = decryptScalar(storedEnc, dataKey, macAad(lastModified), 'sops.mac');
   } catch (e) {
     if (e instanceof SopsError && e.message.startsWith('sops.lastmodified')) throw e;
-    throw new SopsError(
-      'Cannot decrypt MAC: sops.mac or sops.lastmodified was altered (the MAC is authenticated with lastmodified as AAD)',
-    );
+    throw new SopsError('Cannot decrypt MAC: sops.mac or sops.lastmodified was altered (the MAC is authenticated with lastmodified as AAD)');
   }
   if (stored.kind !== 'str' || stored.value !== computedHex) {
-    throw new SopsError(
-      'MAC mismatch: the values (or their order) differ from what was encrypted — a value was edited, added, removed or re-ordered after encryption',
-    );
+    throw new SopsError('MAC mismatch: the values (or their order) differ from what was encrypted — a value was edited, added, removed or re-ordered after encryption');
   }
 }

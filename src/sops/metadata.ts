@@ -76,7 +76,7 @@ export function takeMetadata(doc: MapNode): { doc: MapNode; meta: Metadata } {
   return { doc: { kind: 'map', entries: doc.entries.filter((_, i) => i !== idx) }, meta: readMetadata(node) };
 }
 
-export function readMetadata(m: MapNode): Metadata {
+function readMetadata(m: MapNode): Metadata {
   const get = (k: string) => m.entries.find(([key]) => key === k)?.[1];
   for (const k of ['encrypted_comment_regex', 'unencrypted_comment_regex']) {
     if (text(get(k), k) !== '') throw new SopsError(`sops.${k} is not supported (comment rules do not work for Flux-decrypted resources)`);
@@ -108,7 +108,7 @@ export function readMetadata(m: MapNode): Metadata {
   let emptyLists = false;
   for (const k of [...KEY_TYPES_BEFORE_AGE, 'pgp']) {
     const v = get(k);
-    if (v && v.kind === 'seq' && v.items.length === 0) emptyLists = true;
+    if (v?.kind === 'seq' && v.items.length === 0) emptyLists = true;
     if (!isEmptyList(v)) otherKeys.set(k, v!);
   }
   if (age.length === 0 && otherKeys.size === 0) throw new SopsError('No keys found in file: the sops block lists no age recipient');
@@ -137,7 +137,19 @@ export function buildMetadata(meta: Metadata): MapNode {
     else if (meta.emptyLists) e.push([k, emptyList]);
   }
   if (meta.age.length > 0 || meta.emptyLists) {
-    e.push(['age', { kind: 'seq', items: meta.age.map((a) => ({ kind: 'map', entries: [['recipient', s(a.recipient)], ['enc', s(a.enc)]] }) as Node) }]);
+    e.push([
+      'age',
+      {
+        kind: 'seq',
+        items: meta.age.map((a) => ({
+          kind: 'map',
+          entries: [
+            ['recipient', s(a.recipient)],
+            ['enc', s(a.enc)],
+          ],
+        })),
+      },
+    ]);
   }
   e.push(['lastmodified', s(meta.lastModified)]);
   e.push(['mac', s(meta.mac)]);
@@ -152,4 +164,3 @@ export function buildMetadata(meta: Metadata): MapNode {
   if (meta.version !== '') e.push(['version', s(meta.version)]);
   return { kind: 'map', entries: e };
 }
-

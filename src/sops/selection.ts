@@ -13,24 +13,22 @@ export interface SelectionRule {
   readonly unencryptedSuffix?: string;
 }
 
-export const DEFAULT_UNENCRYPTED_SUFFIX = '_unencrypted';
+const DEFAULT_UNENCRYPTED_SUFFIX = '_unencrypted';
 
 export type Selector = (path: readonly string[]) => boolean;
 
 /** The single rule that applies (the default when none is set); more than one is an error. */
 export function effectiveRule(rule: SelectionRule): SelectionRule {
-  const set = (['encryptedRegex', 'unencryptedRegex', 'encryptedSuffix', 'unencryptedSuffix'] as const).filter(
-    (k) => rule[k] !== undefined && rule[k] !== '',
-  );
+  const set = (['encryptedRegex', 'unencryptedRegex', 'encryptedSuffix', 'unencryptedSuffix'] as const).filter((k) => rule[k] !== undefined && rule[k] !== '');
   if (set.length > 1) {
     throw new SopsError(`Cannot use more than one of encrypted_regex, unencrypted_regex, encrypted_suffix, unencrypted_suffix (got ${set.map(snake).join(', ')})`);
   }
   if (set.length === 0) return { unencryptedSuffix: DEFAULT_UNENCRYPTED_SUFFIX };
   const k = set[0]!;
-  return { [k]: rule[k] } as SelectionRule;
+  return { [k]: rule[k] };
 }
 
-export const snake = (k: string) => k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
 
 export function compileSelector(rule: SelectionRule): Selector {
   const r = effectiveRule(rule);

@@ -29,8 +29,6 @@ export type Node = Scalar | MapNode | SeqNode;
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
 
-export const str = (value: string): Scalar => ({ kind: 'str', value });
-
 /** `strconv.FormatFloat(v, 'f', -1, 64)`: shortest round-trip digits, never an exponent. */
 export function formatFloatF(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
@@ -55,7 +53,7 @@ export function formatFloatYaml(v: number): string {
   const exp = dp - 1;
   let out: string;
   if (exp < -4 || exp >= 6) {
-    const mant = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
+    const mant = digits.length > 1 ? `${digits.slice(0, 1)}.${digits.slice(1)}` : digits;
     const e = Math.abs(exp);
     out = `${mant}e${exp < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
   } else if (dp <= 0) out = '0.' + '0'.repeat(-dp) + digits;
@@ -95,11 +93,7 @@ export function scalarBytes(s: Scalar): Uint8Array {
 }
 
 const encoder = new TextEncoder();
-export const utf8 = (s: string): Uint8Array => encoder.encode(s);
-
-export function isScalar(n: Node): n is Scalar {
-  return n.kind !== 'map' && n.kind !== 'seq';
-}
+const utf8 = (s: string): Uint8Array => encoder.encode(s);
 
 /** A JS value from a caller → tree. `undefined` entries are dropped (as JSON.stringify does). */
 export function fromPlain(value: unknown, where: string[] = []): Node {

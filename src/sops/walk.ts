@@ -7,9 +7,9 @@ import { decryptScalar, encryptScalar } from './cipher.js';
 import { SopsError } from './errors.js';
 import { MacHasher } from './mac.js';
 import type { Selector } from './selection.js';
-import { isScalar, type MapNode, type Node, type Scalar } from './tree.js';
+import type { MapNode, Node, Scalar } from './tree.js';
 
-export const aadOf = (path: readonly string[]) => path.join(':') + ':';
+const aadOf = (path: readonly string[]) => path.join(':') + ':';
 
 type LeafFn = (leaf: Scalar, path: string[], encrypted: boolean) => Node;
 
@@ -55,11 +55,4 @@ export function decryptDocuments(docs: readonly MapNode[], dataKey: Uint8Array, 
       }) as MapNode,
   );
   return { docs: out, mac: mac.hex() };
-}
-
-/** All leaves (for tests and inspection). */
-export function leaves(node: Node, path: string[] = []): { path: string[]; value: Scalar }[] {
-  if (isScalar(node)) return [{ path, value: node }];
-  if (node.kind === 'map') return node.entries.flatMap(([k, v]) => leaves(v, [...path, k]));
-  return node.items.flatMap((it) => leaves(it, path));
 }

@@ -4,7 +4,7 @@
  * tag kept) and the scalars are then typed with yaml.v3's resolution rules (SPEC §4.2), which are
  * neither YAML 1.1 nor strict 1.2: `yes` is a string, `0777` is 511, `2024-01-01` a timestamp.
  */
-import { Alias, isAlias, isMap, isScalar as isYamlScalar, isSeq, parseAllDocuments, Scalar as YamlScalar, type Document } from 'yaml';
+import { isAlias, isMap, isScalar as isYamlScalar, isSeq, parseAllDocuments, Scalar as YamlScalar, type Document } from 'yaml';
 import { SopsError } from './errors.js';
 import { yamlTimestamp } from './gotime.js';
 import { INT64_MAX, INT64_MIN, type MapNode, type Node, type Scalar } from './tree.js';
@@ -98,7 +98,8 @@ function resolveTagged(tag: string, s: string, where: string): Resolved {
         // yaml.v3 only tries timestamps for untagged or !!timestamp scalars.
         const plainText = s.replaceAll('_', '');
         const i = goParseInt(plainText);
-        r = i !== undefined ? { kind: 'int', value: i, src: s } : YAML_STYLE_FLOAT.test(plainText) ? { kind: 'float', value: Number(plainText), src: s } : { kind: 'str', value: s };
+        r =
+          i !== undefined ? { kind: 'int', value: i, src: s } : YAML_STYLE_FLOAT.test(plainText) ? { kind: 'float', value: Number(plainText), src: s } : { kind: 'str', value: s };
       }
       const want = t.slice(2);
       const got = r.kind === 'time' ? 'timestamp' : r.kind;
@@ -130,7 +131,7 @@ function convert(node: unknown, path: string[], ctx: ReadCtx): Node {
   if (node === null || node === undefined) return { kind: 'null' };
   if (isAlias(node)) {
     if (--ctx.aliasBudget < 0) throw new SopsError('YAML: too many alias expansions');
-    const target = (node as Alias).resolve(ctx.doc);
+    const target = node.resolve(ctx.doc);
     if (!target) throw new SopsError(`YAML: unknown alias at ${where}`);
     return convert(target, path, ctx);
   }
@@ -138,7 +139,7 @@ function convert(node: unknown, path: string[], ctx: ReadCtx): Node {
     const entries: [string, Node][] = [];
     for (const pair of node.items) {
       let keyNode: unknown = pair.key;
-      if (isAlias(keyNode)) keyNode = (keyNode as Alias).resolve(ctx.doc);
+      if (isAlias(keyNode)) keyNode = keyNode.resolve(ctx.doc);
       if (!isYamlScalar(keyNode)) throw new SopsError(`Tree contains a non-string key at ${where} (quote the key)`);
       const r = scalarOf(keyNode, where);
       const key = r.kind === 'str' ? r.value : undefined;

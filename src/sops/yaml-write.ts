@@ -15,14 +15,13 @@ const OLD_BOOL = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'n', 
 
 type Style = 'plain' | 'single' | 'double' | 'literal';
 
-const isPrintable = (cp: number) =>
-  cp === 0x0a || (cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff);
+const isPrintable = (cp: number) => cp === 0x0a || (cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff);
 const isBreak = (cp: number | undefined) => cp === 0x0d || cp === 0x0a || cp === 0x85 || cp === 0x2028 || cp === 0x2029;
 const isBlank = (cp: number | undefined) => cp === 0x20 || cp === 0x09;
 
 const FIRST_INDICATORS = new Set(Array.from('#,[]{}&*!|>\'"%@`', (c) => c.charCodeAt(0)));
 /** Strings of these characters need no analysis: plain is allowed unless they end with ':'. */
-const SIMPLE = /^[A-Za-z0-9_][A-Za-z0-9_.\/+=,:[\]()^$|@%-]*$/;
+const SIMPLE = /^[A-Za-z0-9_][A-Za-z0-9_./+=,:[\]()^$|@%-]*$/;
 
 interface Analysis {
   multiline: boolean;
@@ -111,8 +110,21 @@ function stringStyle(s: string, cps: number[], simpleKey: boolean): Style {
 }
 
 const ESC: Record<number, string> = {
-  0x00: '0', 0x07: 'a', 0x08: 'b', 0x09: 't', 0x0a: 'n', 0x0b: 'v', 0x0c: 'f', 0x0d: 'r', 0x1b: 'e',
-  0x22: '"', 0x5c: '\\', 0x85: 'N', 0xa0: '_', 0x2028: 'L', 0x2029: 'P',
+  0x00: '0',
+  0x07: 'a',
+  0x08: 'b',
+  0x09: 't',
+  0x0a: 'n',
+  0x0b: 'v',
+  0x0c: 'f',
+  0x0d: 'r',
+  0x1b: 'e',
+  0x22: '"',
+  0x5c: '\\',
+  0x85: 'N',
+  0xa0: '_',
+  0x2028: 'L',
+  0x2029: 'P',
 };
 
 function doubleQuoted(cps: number[]): string {
@@ -239,16 +251,22 @@ export function emitYaml(doc: MapNode, opts: EmitOptions = {}): string {
   const emitValue = (head: string, v: Node, ownerIndent: number, inSeq: boolean) => {
     const childIndent = inSeq ? ownerIndent + 2 : next(ownerIndent);
     if (v.kind === 'map') {
-      if (v.entries.length === 0) return void lines.push(`${head} {}`);
-      if (inSeq) return emitMapEntries(v, childIndent, `${head} `.padEnd(childIndent, ' '));
-      lines.push(head);
-      return emitMapEntries(v, childIndent, undefined);
+      if (v.entries.length === 0) lines.push(`${head} {}`);
+      else if (inSeq) emitMapEntries(v, childIndent, `${head} `.padEnd(childIndent, ' '));
+      else {
+        lines.push(head);
+        emitMapEntries(v, childIndent, undefined);
+      }
+      return;
     }
     if (v.kind === 'seq') {
-      if (v.items.length === 0) return void lines.push(`${head} []`);
-      if (inSeq) return emitSeqItems(v, childIndent, `${head} `.padEnd(childIndent, ' '));
-      lines.push(head);
-      return emitSeqItems(v, childIndent, undefined);
+      if (v.items.length === 0) lines.push(`${head} []`);
+      else if (inSeq) emitSeqItems(v, childIndent, `${head} `.padEnd(childIndent, ' '));
+      else {
+        lines.push(head);
+        emitSeqItems(v, childIndent, undefined);
+      }
+      return;
     }
     const t = scalarText(v, childIndent, false);
     lines.push(`${head} ${t.head}`);

@@ -14,7 +14,10 @@ const tmp = () => join(mkdtempSync(join(tmpdir(), 'write-')), 'out');
 describe('the output writer', () => {
   it('writes exactly the given files plus its marker, and reports what changed', async () => {
     const out = tmp();
-    const r1 = await writeTree(out, [{ path: 'a/x.yaml', content: 'x: 1\n' }, { path: 'b.yaml', content: 'b: 1\n' }]);
+    const r1 = await writeTree(out, [
+      { path: 'a/x.yaml', content: 'x: 1\n' },
+      { path: 'b.yaml', content: 'b: 1\n' },
+    ]);
     expect(await listFiles(out)).toEqual([OUTPUT_MARKER, 'a/x.yaml', 'b.yaml']);
     expect(r1.written).toContain('a/x.yaml');
     const r2 = await writeTree(out, [{ path: 'a/x.yaml', content: 'x: 2\n' }]);
@@ -27,8 +30,17 @@ describe('the output writer', () => {
 
   it('records in its marker which files it wrote, per owner', async () => {
     const out = tmp();
-    await writeTree(out, [{ path: 'clusters/a/x.yaml', content: 'x\n' }, { path: '.sops.yaml', content: 's\n' }], { owner: 'a' });
-    expect(readFileSync(join(out, OUTPUT_MARKER), 'utf8')).toMatch(/^# This folder is written by media-stack[^]*owners:\n {2}"a":\n {4}- ".sops.yaml"\n {4}- "clusters\/a\/x.yaml"\n$/);
+    await writeTree(
+      out,
+      [
+        { path: 'clusters/a/x.yaml', content: 'x\n' },
+        { path: '.sops.yaml', content: 's\n' },
+      ],
+      { owner: 'a' },
+    );
+    expect(readFileSync(join(out, OUTPUT_MARKER), 'utf8')).toMatch(
+      /^# This folder is written by media-stack[^]*owners:\n {2}"a":\n {4}- ".sops.yaml"\n {4}- "clusters\/a\/x.yaml"\n$/,
+    );
   });
 
   it('refuses to write into a folder it did not write, such as a repository root, and leaves it untouched', async () => {
@@ -44,7 +56,12 @@ describe('the output writer', () => {
     const out = tmp();
     await writeTree(out, [{ path: 'keep.yaml', content: 'k: 1\n' }]);
     const before = treeOf(out);
-    await expect(writeTree(out, [{ path: 'ok.yaml', content: 'o\n' }, { path: '../escape.yaml', content: 'e\n' }])).rejects.toThrow(/outside the output folder/);
+    await expect(
+      writeTree(out, [
+        { path: 'ok.yaml', content: 'o\n' },
+        { path: '../escape.yaml', content: 'e\n' },
+      ]),
+    ).rejects.toThrow(/outside the output folder/);
     expect(treeOf(out)).toEqual(before);
     expect((await listFiles(join(out, '..'))).filter((f) => !f.startsWith('out/'))).toEqual([]);
   });
@@ -72,7 +89,10 @@ describe('the output writer', () => {
 describe('files the writer did not write', () => {
   it('keeps a .git and a NOTES.md added next to its marker, byte for byte, and names them', async () => {
     const out = tmp();
-    await writeTree(out, [{ path: 'clusters/a/x.yaml', content: 'x: 1\n' }, { path: 'docs/a/README.md', content: 'r\n' }]);
+    await writeTree(out, [
+      { path: 'clusters/a/x.yaml', content: 'x: 1\n' },
+      { path: 'docs/a/README.md', content: 'r\n' },
+    ]);
     mkdirSync(join(out, '.git', 'objects'), { recursive: true });
     writeFileSync(join(out, '.git', 'HEAD'), 'ref: refs/heads/main\n');
     writeFileSync(join(out, 'NOTES.md'), 'my notes\n');
@@ -92,9 +112,12 @@ describe('files the writer did not write', () => {
     await writeTree(out, [{ path: 'a.yaml', content: 'a\n' }]);
     writeFileSync(join(out, 'b.yaml'), 'the user wrote this\n');
     const before = treeOf(out);
-    await expect(writeTree(out, [{ path: 'a.yaml', content: 'a2\n' }, { path: 'b.yaml', content: 'generated\n' }])).rejects.toThrow(
-      new RegExp(`^refusing to overwrite ${out}/b\\.yaml: media-stack did not write it .*; move it away or rename it$`),
-    );
+    await expect(
+      writeTree(out, [
+        { path: 'a.yaml', content: 'a2\n' },
+        { path: 'b.yaml', content: 'generated\n' },
+      ]),
+    ).rejects.toThrow(new RegExp(`^refusing to overwrite ${out}/b\\.yaml: media-stack did not write it .*; move it away or rename it$`));
     expect(treeOf(out)).toEqual(before);
   });
 
@@ -159,7 +182,10 @@ describe('writer failures: one line naming the path and the fix, the old tree by
   ];
   async function oldTree() {
     const out = tmp();
-    await writeTree(out, [{ path: 'clusters/a/x.yaml', content: 'x: 1\n' }, { path: 'clusters/a/gone.yaml', content: 'g\n' }]);
+    await writeTree(out, [
+      { path: 'clusters/a/x.yaml', content: 'x: 1\n' },
+      { path: 'clusters/a/gone.yaml', content: 'g\n' },
+    ]);
     return { out, before: treeOf(out) };
   }
   const oneLine = (e: unknown) => {
@@ -170,7 +196,7 @@ describe('writer failures: one line naming the path and the fix, the old tree by
 
   it('refuses --out / at once, without walking the file system', async () => {
     const t0 = Date.now();
-    const err = await writeTree('/', files).catch((e) => e);
+    const err = await writeTree('/', files).catch((e: unknown) => e);
     expect(oneLine(err)).toBe('refusing to write into /: it is the file system root; pass --out a folder of its own, e.g. ./dist');
     expect(Date.now() - t0).toBeLessThan(200);
   });
@@ -179,7 +205,7 @@ describe('writer failures: one line naming the path and the fix, the old tree by
     const out = tmp();
     mkdirSync(join(out, '..'), { recursive: true });
     writeFileSync(out, 'a file\n');
-    expect(oneLine(await writeTree(out, files).catch((e) => e))).toBe(`refusing to write into ${out}: it is a file, not a folder; move it away or pass --out a folder`);
+    expect(oneLine(await writeTree(out, files).catch((e: unknown) => e))).toBe(`refusing to write into ${out}: it is a file, not a folder; move it away or pass --out a folder`);
     expect(readFileSync(out, 'utf8')).toBe('a file\n');
   });
 
@@ -199,13 +225,17 @@ describe('writer failures: one line naming the path and the fix, the old tree by
     const out = tmp();
     mkdirSync(join(out, '..'), { recursive: true });
     symlinkSync(join(out, '..', 'nowhere'), out);
-    expect(oneLine(await writeTree(out, files).catch((e) => e))).toMatch(/^--out .* is a symlink to .*nowhere, which does not exist: create that folder or pass --out a folder$/);
+    expect(oneLine(await writeTree(out, files).catch((e: unknown) => e))).toMatch(
+      /^--out .* is a symlink to .*nowhere, which does not exist: create that folder or pass --out a folder$/,
+    );
 
     const { out: real, before } = await oldTree();
     const elsewhere = mkdtempSync(join(tmpdir(), 'elsewhere-'));
     symlinkSync(elsewhere, join(real, 'clusters', 'a', 'new'));
     const rel = treeOf(real);
-    expect(oneLine(await writeTree(real, files).catch((e) => e))).toMatch(/^refusing to write .*clusters\/a\/new\/y\.yaml: a symlink inside the output folder leads out of it; replace it with a folder$/);
+    expect(oneLine(await writeTree(real, files).catch((e: unknown) => e))).toMatch(
+      /^refusing to write .*clusters\/a\/new\/y\.yaml: a symlink inside the output folder leads out of it; replace it with a folder$/,
+    );
     expect(treeOf(real)).toEqual(rel);
     expect(await listFiles(elsewhere)).toEqual([]);
     expect(before).toBeDefined();
@@ -216,7 +246,7 @@ describe('writer failures: one line naming the path and the fix, the old tree by
     const x = join(out, 'clusters/a/x.yaml');
     chattr('+i', x);
     try {
-      const msg = oneLine(await writeTree(out, files).catch((e) => e));
+      const msg = oneLine(await writeTree(out, files).catch((e: unknown) => e));
       expect(msg).toMatch(new RegExp(`^cannot write ${out}/clusters/a/x\\.yaml: operation not permitted .*pass --out another folder \\(EPERM\\)$`));
     } finally {
       chattr('-i', x);
@@ -231,12 +261,17 @@ describe('writer failures: one line naming the path and the fix, the old tree by
       const out = join(mnt, 'out');
       await writeTree(out, [{ path: 'clusters/a/x.yaml', content: 'x: 1\n' }]);
       const before = treeOf(out);
-      const big = [{ path: 'clusters/a/x.yaml', content: 'x: 2\n' }, { path: 'clusters/a/big.yaml', content: 'z'.repeat(512 * 1024) }];
-      expect(oneLine(await writeTree(out, big).catch((e) => e))).toMatch(/^cannot write .*: no space left on the device: free some space and run again \(ENOSPC\)$/);
+      const big = [
+        { path: 'clusters/a/x.yaml', content: 'x: 2\n' },
+        { path: 'clusters/a/big.yaml', content: 'z'.repeat(512 * 1024) },
+      ];
+      expect(oneLine(await writeTree(out, big).catch((e: unknown) => e))).toMatch(/^cannot write .*: no space left on the device: free some space and run again \(ENOSPC\)$/);
       expect(treeOf(out)).toEqual(before);
 
       mount(['-o', 'remount,ro', mnt]);
-      expect(oneLine(await writeTree(out, files).catch((e) => e))).toMatch(new RegExp(`^cannot write ${out}.*: the file system is read-only: remount it read-write or pass --out another folder \\(EROFS\\)$`));
+      expect(oneLine(await writeTree(out, files).catch((e: unknown) => e))).toMatch(
+        new RegExp(`^cannot write ${out}.*: the file system is read-only: remount it read-write or pass --out another folder \\(EROFS\\)$`),
+      );
       expect(treeOf(out)).toEqual(before);
     } finally {
       spawnSync('umount', [mnt]);
@@ -258,7 +293,7 @@ describe('writer failures: one line naming the path and the fix, the old tree by
         if (n++ === i) throw Object.assign(new Error('injected'), { code: 'EIO', path: join(out, 'injected') });
       };
       try {
-        const msg = oneLine(await writeTree(out, files).catch((e) => e));
+        const msg = oneLine(await writeTree(out, files).catch((e: unknown) => e));
         expect(msg, `fault after step ${i} (${failing[i]})`).toBe(`cannot write ${out}/injected: an I/O error: check the disk (EIO)`);
       } finally {
         faultInjection.onStep = undefined;
@@ -278,9 +313,9 @@ describe('the lock', () => {
       writeFileSync(join(out, LOCK_FILE), JSON.stringify({ pid: livePid, host: (await import('node:os')).hostname(), started: '2026-01-01T00:00:00Z', command: 'npm run synth' }));
       const before = treeOf(out);
       const waits: string[] = [];
-      const err = await writeTree(out, [{ path: 'b.yaml', content: 'b\n' }], { waitMs: 300, onWait: (m) => waits.push(m) }).catch((e) => e);
+      const err = await writeTree(out, [{ path: 'b.yaml', content: 'b\n' }], { waitMs: 300, onWait: (m) => waits.push(m) }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WriterError);
-      expect(err.message).toBe(
+      expect((err as WriterError).message).toBe(
         `${out} is being written by npm run synth (pid ${livePid} on ${(await import('node:os')).hostname()}, since 2026-01-01T00:00:00Z): wait for it to finish and run again (if no such process runs, delete ${out}/${LOCK_FILE})`,
       );
       expect(waits).toHaveLength(1);
@@ -291,7 +326,9 @@ describe('the lock', () => {
     const dead = spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' });
     writeFileSync(join(out, LOCK_FILE), JSON.stringify({ pid: Number(dead.stdout.trim()), host: (await import('node:os')).hostname(), started: 'then', command: 'npm run synth' }));
     const r = await writeTree(out, [{ path: 'b.yaml', content: 'b\n' }], { waitMs: 300 });
-    expect(r.recovered).toEqual([`removed the stale lock of npm run synth (pid ${dead.stdout.trim()} on ${(await import('node:os')).hostname()}, since then), which is no longer running`]);
+    expect(r.recovered).toEqual([
+      `removed the stale lock of npm run synth (pid ${dead.stdout.trim()} on ${(await import('node:os')).hostname()}, since then), which is no longer running`,
+    ]);
     expect(await listFiles(out)).toEqual([OUTPUT_MARKER, 'b.yaml']);
   });
 });

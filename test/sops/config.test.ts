@@ -10,10 +10,7 @@ describe('.sops.yaml creation rules', () => {
       `creation_rules:\n  - path_regex: \\.sops\\.ya?ml$\n    encrypted_regex: ^(data|stringData)$\n    mac_only_encrypted: true\n    age: ${R1}, ${R2}\n  - age: ${R2}\nstores:\n  yaml:\n    indent: 2\n`,
     );
     expect(cfg).toEqual({
-      creationRules: [
-        { pathRegex: '\\.sops\\.ya?ml$', encryptedRegex: '^(data|stringData)$', macOnlyEncrypted: true, age: [R1, R2] },
-        { age: [R2] },
-      ],
+      creationRules: [{ pathRegex: '\\.sops\\.ya?ml$', encryptedRegex: '^(data|stringData)$', macOnlyEncrypted: true, age: [R1, R2] }, { age: [R2] }],
       yamlIndent: 2,
     });
   });
@@ -24,7 +21,9 @@ describe('.sops.yaml creation rules', () => {
   });
 
   it('finds the first rule whose path_regex matches (unanchored, like Go regexp.MatchString)', () => {
-    const cfg = parseSopsConfig(`creation_rules:\n  - path_regex: apps/media/.*\\.sops\\.yaml$\n    age: ${R1}\n  - path_regex: \\.sops\\.yaml$\n    age: ${R2}\n  - age: ${R1},${R2}\n`);
+    const cfg = parseSopsConfig(
+      `creation_rules:\n  - path_regex: apps/media/.*\\.sops\\.yaml$\n    age: ${R1}\n  - path_regex: \\.sops\\.yaml$\n    age: ${R2}\n  - age: ${R1},${R2}\n`,
+    );
     expect(findCreationRule(cfg, 'clusters/homelab/apps/media/sonarr/secret.sops.yaml')?.age).toEqual([R1]);
     expect(findCreationRule(cfg, 'clusters/homelab/infrastructure/x/secret.sops.yaml')?.age).toEqual([R2]);
     expect(findCreationRule(cfg, 'README.md')?.age).toEqual([R1, R2]);

@@ -11,7 +11,12 @@ const secret = () => ({
   kind: 'Secret',
   metadata: { name: 'sonarr-secrets', namespace: 'media', labels: { 'app.kubernetes.io/name': 'sonarr' } },
   type: 'Opaque',
-  stringData: { 'api-key': '0123456789abcdef0123456789abcdef', 'postgres-password': 'p@ss: word #1', 'admin-user': 'sonarr-admin-9f3', 'webhook-url': 'https://example.test/hook?a=1' },
+  stringData: {
+    'api-key': '0123456789abcdef0123456789abcdef',
+    'postgres-password': 'p@ss: word #1',
+    'admin-user': 'sonarr-admin-9f3',
+    'webhook-url': 'https://example.test/hook?a=1',
+  },
 });
 
 async function ruleWith(extra: Partial<CreationRule> = {}) {
@@ -268,7 +273,7 @@ describe('encryptYaml writes what sops 3.10 writes', () => {
 
   it('never puts a plaintext value into an error message', async () => {
     const { rule } = await ruleWith();
-    const err = await encryptYaml({ stringData: { k: 'super-secret-value', when: new Date() } }, rule).catch((e: Error) => e);
+    const err = await encryptYaml({ stringData: { k: 'super-secret-value', when: new Date() } }, rule).catch((e: unknown) => e as Error);
     expect(err).toBeInstanceOf(SopsError);
     expect((err as Error).message).not.toContain('super-secret-value');
   });

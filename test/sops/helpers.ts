@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseIdentities } from '../../src/sops/index.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const FIXTURES = join(REPO, 'test', 'fixtures', 'sops');
+const FIXTURES = join(REPO, 'test', 'fixtures', 'sops');
 
 export interface Fixture {
   name: string;

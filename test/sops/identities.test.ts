@@ -36,7 +36,7 @@ describe('loading age identities like sops', () => {
 
   it('fails clearly for an unreadable SOPS_AGE_KEY_FILE and for malformed lines, without echoing key material', async () => {
     await expect(loadAgeIdentities({ HOME: tmp, SOPS_AGE_KEY_FILE: join(tmp, 'missing.txt') })).rejects.toThrow(/failed to open SOPS_AGE_KEY_FILE .*ENOENT/);
-    const err = await loadAgeIdentities({ HOME: tmp, SOPS_AGE_KEY: 'AGE-SECRET-KEY-1NOTVALIDXYZ' }).catch((e: Error) => e);
+    const err = await loadAgeIdentities({ HOME: tmp, SOPS_AGE_KEY: 'AGE-SECRET-KEY-1NOTVALIDXYZ' }).catch((e: unknown) => e as Error);
     expect(err).toBeInstanceOf(SopsError);
     expect((err as Error).message).toMatch(/SOPS_AGE_KEY line 1/);
     expect((err as Error).message).not.toContain('NOTVALID');

@@ -30,7 +30,7 @@ describe('other implementations read our files', () => {
     const ids = await Promise.all([newIdentity(), newIdentity(), newIdentity()]);
     const rule: CreationRule = { ...SECRET_RULE, age: ids.map((i) => i.recipient) };
     const text = await encryptYaml(plain, rule);
-    const { dataKey } = await decryptYaml(text, [ids[0]!.identity]);
+    const { dataKey } = await decryptYaml(text, [ids[0].identity]);
     const entries = (parseYaml(text) as { sops: { age: { recipient: string; enc: string }[] } }).sops.age;
     expect(entries.map((e) => e.recipient)).toEqual(rule.age);
     entries.forEach((e, i) => {

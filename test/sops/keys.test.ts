@@ -27,7 +27,10 @@ async function projectWithSecrets() {
   const s = sandbox();
   const a = await newIdentity();
   const rule = { ...SECRET_RULE, age: [a.recipient] };
-  writeFileSync(join(s.projectDir, '.sops.yaml'), `# project rules\ncreation_rules:\n  - path_regex: \\.sops\\.ya?ml$\n    encrypted_regex: ^(data|stringData)$\n    mac_only_encrypted: true\n    age: ${a.recipient}\n`);
+  writeFileSync(
+    join(s.projectDir, '.sops.yaml'),
+    `# project rules\ncreation_rules:\n  - path_regex: \\.sops\\.ya?ml$\n    encrypted_regex: ^(data|stringData)$\n    mac_only_encrypted: true\n    age: ${a.recipient}\n`,
+  );
   const files = ['clusters/home/apps/media/sonarr/secret.sops.yaml', 'clusters/home/apps/media/radarr/secret.sops.yaml'].map((p) => join(s.projectDir, 'dist', p));
   for (const [i, f] of files.entries()) {
     mkdirSync(join(f, '..'), { recursive: true });
@@ -120,7 +123,9 @@ describe('keys add / remove re-encrypt every Secret like sops updatekeys', () =>
       await expect(decryptYaml(text, [p.a.identity])).rejects.toThrow(/can decrypt the data key/);
       await expect(decryptYaml(text, [b.identity])).resolves.toBeDefined();
     }
-    await expect(removeRecipient({ projectDir: p.projectDir, env: { HOME: p.home, SOPS_AGE_KEY: b.identity }, recipient: b.recipient })).rejects.toThrow(/only recipient in \.sops\.yaml: add yours first/);
+    await expect(removeRecipient({ projectDir: p.projectDir, env: { HOME: p.home, SOPS_AGE_KEY: b.identity }, recipient: b.recipient })).rejects.toThrow(
+      /only recipient in \.sops\.yaml: add yours first/,
+    );
     await expect(removeRecipient({ projectDir: p.projectDir, env: p.env, recipient: p.a.recipient })).rejects.toThrow(/not a recipient/);
   });
 
@@ -133,7 +138,7 @@ describe('keys add / remove re-encrypt every Secret like sops updatekeys', () =>
     const all = [...p.files, odd, join(p.projectDir, '.sops.yaml'), join(p.projectDir, 'dist', '.sops.yaml')];
     const before = snapshot(all);
     const b = await newIdentity();
-    const err = await addRecipient({ projectDir: p.projectDir, env: p.env, recipient: b.recipient }).catch((e: Error) => e);
+    const err = await addRecipient({ projectDir: p.projectDir, env: p.env, recipient: b.recipient }).catch((e: unknown) => e as Error);
     expect((err as Error).message).toMatch(/nothing was changed: 1 of 3/);
     expect((err as Error).message).toContain('clusters/home/apps/other/secret.sops.yaml');
     expect((err as Error).message).toContain('SOPS_AGE_KEY');
@@ -205,7 +210,7 @@ describe('keys remove / rotate after a leak: a fresh data key for every file', (
     for (const [i, f] of p.files.entries()) await expectFreshDataKey(before[i]!, readFileSync(f, 'utf8'), [p.a.identity], [b.identity]);
   });
 
-  it('rotate re-encrypts with new data keys, the operator\'s secrets.sops.yaml included', async () => {
+  it("rotate re-encrypts with new data keys, the operator's secrets.sops.yaml included", async () => {
     const p = await projectWithSecrets();
     const operatorFile = join(p.projectDir, 'secrets.sops.yaml');
     writeFileSync(operatorFile, await encryptYaml({ 'plex-secrets': { token: 'tok-1234567' } }, { age: [p.a.recipient] }));

@@ -30,7 +30,7 @@ async function rejection(p: Promise<unknown>): Promise<SopsError> {
 }
 
 /** Secrets that must never appear in an error: the plaintexts and the data key. */
-async function expectNoLeak(err: Error, plaintexts: string[], dataKey: Uint8Array) {
+function expectNoLeak(err: Error, plaintexts: string[], dataKey: Uint8Array) {
   const msg = `${err.message} ${String(err.stack)}`;
   for (const p of plaintexts) expect(msg).not.toContain(p);
   expect(msg).not.toContain(Buffer.from(dataKey).toString('base64'));
@@ -51,7 +51,7 @@ describe('tampered sops files are rejected with a clear error', () => {
     const err = await rejection(decryptYaml(flipData(global.text, '  key: '), global.identities));
     expect(err.message).toContain('stringData:key:');
     expect(err.message).toMatch(/could not decrypt/i);
-    await expectNoLeak(err, ['global-value'], dataKey);
+    expectNoLeak(err, ['global-value'], dataKey);
   });
 
   it('rejects an edited MAC', async () => {
@@ -90,7 +90,7 @@ describe('tampered sops files are rejected with a clear error', () => {
     const err = await rejection(decryptYaml(lines.join('\n'), multi.identities));
     expect(err.message).toContain('secret:');
     const { dataKey } = await decryptYaml(multi.text, multi.identities);
-    await expectNoLeak(err, ['this is a secret'], dataKey);
+    expectNoLeak(err, ['this is a secret'], dataKey);
   });
 
   it('rejects an edited lastmodified (it is the MAC AAD)', async () => {
@@ -123,7 +123,10 @@ describe('tampered sops files are rejected with a clear error', () => {
   });
 
   it('rejects a removed value', async () => {
-    const bad = multi.text.split('\n').filter((l) => !l.startsWith('string: ')).join('\n');
+    const bad = multi.text
+      .split('\n')
+      .filter((l) => !l.startsWith('string: '))
+      .join('\n');
     const err = await rejection(decryptYaml(bad, multi.identities));
     expect(err.message).toMatch(/MAC mismatch/);
   });
@@ -173,7 +176,7 @@ describe('tampered sops files are rejected with a clear error', () => {
     ]) {
       expect(bad).not.toBe(text);
       const err = await rejection(decryptYaml(bad, [identity]));
-      await expectNoLeak(err, ['correct horse battery staple'], dataKey);
+      expectNoLeak(err, ['correct horse battery staple'], dataKey);
     }
     // mac_only_encrypted (the Flux-friendly rule): kustomize may change labels without breaking the MAC.
     const relabelled = text.replace('name: app', 'name: app\n    labels:\n        added: by-kustomize');

@@ -101,9 +101,53 @@ describe('number formatting like Go strconv', () => {
 });
 
 describe('the emitter writes YAML that reads back unchanged', () => {
-  const pool = ['a', 'Z', '0', '9', ' ', ' ', ':', '#', '-', '?', "'", '"', '\\', '\t', '\n', '\r', '[', ']', '{', '}', ',', '&', '*', '!', '|', '>', '%', '@', '`', 'ü', '😀', '\u00a0', '\u0085', '\u2028', '\ufeff', '.', '~', 'e', 'y', 'n', 't', 'r', 'u'];
+  const pool = [
+    'a',
+    'Z',
+    '0',
+    '9',
+    ' ',
+    ' ',
+    ':',
+    '#',
+    '-',
+    '?',
+    "'",
+    '"',
+    '\\',
+    '\t',
+    '\n',
+    '\r',
+    '[',
+    ']',
+    '{',
+    '}',
+    ',',
+    '&',
+    '*',
+    '!',
+    '|',
+    '>',
+    '%',
+    '@',
+    '`',
+    'ü',
+    '😀',
+    '\u00a0',
+    '\u0085',
+    '\u2028',
+    '\ufeff',
+    '.',
+    '~',
+    'e',
+    'y',
+    'n',
+    't',
+    'r',
+    'u',
+  ];
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const strings = Array.from({ length: 400 }, () => Array.from({ length: 1 + Math.floor(rand() * 8) }, () => pool[Math.floor(rand() * pool.length)]).join(''));
 
   it('for 400 random strings full of YAML indicators, with indent 2 and 4, per our yaml.v3 reader and the yaml package', () => {
@@ -112,8 +156,14 @@ describe('the emitter writes YAML that reads back unchanged', () => {
         kind: 'map',
         entries: [
           ['values', { kind: 'map', entries: strings.map((s, i) => [`k${i}`, { kind: 'str', value: s }] as [string, Node]) }],
-          ['list', { kind: 'seq', items: strings.slice(0, 50).map((s) => ({ kind: 'str', value: s }) as Node) }],
-          ['keys', { kind: 'map', entries: [...new Set(strings.filter((s) => !/[\r\n\u0085\u2028\u2029]/.test(s)))].map((s) => [s, { kind: 'int', value: 1n, src: '1' }] as [string, Node]) }],
+          ['list', { kind: 'seq', items: strings.slice(0, 50).map((s) => ({ kind: 'str', value: s })) }],
+          [
+            'keys',
+            {
+              kind: 'map',
+              entries: [...new Set(strings.filter((s) => !/[\r\n\u0085\u2028\u2029]/.test(s)))].map((s) => [s, { kind: 'int', value: 1n, src: '1' }] as [string, Node]),
+            },
+          ],
         ],
       };
       const text = emitYaml(doc, { indent });
