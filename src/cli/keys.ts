@@ -132,7 +132,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
  * this fails: the message says how to finish it.
  */
 async function regenerateAfterRotation(o: { projectDir: string; out: string; config?: string; env: NodeJS.ProcessEnv; keyFile: string }): Promise<{ ok: boolean; lines: string[] }> {
-  const [{ loadConfig }, { synthesize }, { openOutputFolder }] = await Promise.all([import('../config/load.js'), import('../synth.js'), import('../output/write.js')]);
+  const [{ loadConfig }, { synthesize }, { openOutputFolder }] = await Promise.all([import('../stack-config.js'), import('../synth.js'), import('../output/write.js')]);
   const out = resolve(o.projectDir, o.out);
   const again = `npm run synth -- ${o.config ? `--config ${o.config} ` : ''}--out ${o.out} --regenerate-secrets`;
   try {
