@@ -1,5 +1,5 @@
 /**
- * Regenerates docs/configuration.md from the doc comments of src/config/types.ts.
+ * Regenerates docs/configuration.md from the doc comments of src/config/types.ts and src/apps/<app>/config.ts.
  *
  *   npx tsx scripts/config-reference.ts           # writes docs/configuration.md
  *   npx tsx scripts/config-reference.ts --check   # exits 1 if the committed file is stale
@@ -9,11 +9,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readConfigReference, renderConfigReference, undocumentedFields } from '../src/docs/config-reference.js';
+import { readConfigReference, readConfigSources, renderConfigReference, undocumentedFields } from '../src/docs/config-reference.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const target = join(root, 'docs/configuration.md');
-const ref = readConfigReference(readFileSync(join(root, 'src/config/types.ts'), 'utf8'));
+const ref = readConfigReference(readConfigSources(root));
 const text = renderConfigReference(ref);
 
 for (const u of undocumentedFields(ref)) process.stderr.write(`warning: ${u.declaredIn}: ${u.problem} (${u.paths.join(', ')})\n`);

@@ -5,7 +5,7 @@
  */
 import { App, YamlOutputType } from 'cdk8s';
 import { MediaStack } from './apps/stack.js';
-import { loadConfig } from './config/load.js';
+import { loadConfig } from './stack-config.js';
 
 const app = new App({ outdir: process.env.CDK8S_OUTDIR ?? '.cdk8s-out', yamlOutputType: YamlOutputType.FILE_PER_RESOURCE });
 new MediaStack(app, 'media-stack', await loadConfig(process.env.MEDIA_STACK_CONFIG));

@@ -1,4 +1,4 @@
-import { resolveConfig, type StackConfigInput } from '../src/config/index.js';
+import { resolveConfig, type StackConfigInput } from '../src/stack-config.js';
 import type { KubeObject } from '../src/output/model.js';
 import { constructStack } from '../src/pipeline/construct.js';
 

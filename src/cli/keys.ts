@@ -143,7 +143,7 @@ async function regenerateAfterRotation(o: {
   env: NodeJS.ProcessEnv;
   keyFile: string;
 }): Promise<{ ok: boolean; lines: string[] }> {
-  const [{ loadConfig }, { synthesize }, { openOutputFolder }] = await Promise.all([import('../config/load.js'), import('../synth.js'), import('../output/write.js')]);
+  const [{ loadConfig }, { synthesize }, { openOutputFolder }] = await Promise.all([import('../stack-config.js'), import('../synth.js'), import('../output/write.js')]);
   const out = resolve(o.projectDir, o.out);
   const again = `npm run synth -- ${o.config ? `--config ${o.config} ` : ''}--out ${o.out} --regenerate-secrets`;
   try {

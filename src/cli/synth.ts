@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../stack-config.js';
 import { formatSummary } from '../docs/summary.js';
 import { WriterError } from '../output/transaction.js';
 import { OUTPUT_MARKER, openOutputFolder, type OutputFolder } from '../output/write.js';

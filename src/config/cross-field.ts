@@ -75,7 +75,7 @@ export function crossFieldIssues(c: StackConfig): ConfigIssue[] {
     'Configarr configures Sonarr/Radarr; enable at least one of apps.sonarr / apps.radarr, or disable Configarr',
   );
   need(
-    a.postgres.enabled && !a.postgres.apps.some((k) => a[k].enabled),
+    a.postgres.enabled && !a.postgres.apps.some((k) => (a as unknown as Record<string, AppConfig | undefined>)[k]?.enabled),
     'apps.postgres.apps',
     'names no enabled app; enable one of them or disable apps.postgres',
   );
@@ -218,13 +218,15 @@ export const MAX_INSTANCE_NAME = 52;
 function instanceIssues(c: StackConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const names = new Map<string, string>();
-  for (const kind of ['sonarr', 'radarr'] as const) {
-    const app = c.apps[kind];
+  // Every app with extra instances (the Servarr library managers), whatever their module.
+  const multi = (Object.entries(c.apps) as [string, AppConfig & { extraInstances?: readonly string[] }][])
+    .filter((e): e is [string, AppConfig & { extraInstances: readonly string[] }] => Array.isArray(e[1].extraInstances));
+  for (const [kind, app] of multi) {
     names.set(kind, `apps.${kind}`);
     app.extraInstances.forEach((suffix, i) => names.set(`${kind}-${suffix}`, `apps.${kind}.extraInstances[${i}]`));
   }
-  for (const kind of ['sonarr', 'radarr'] as const) {
-    c.apps[kind].extraInstances.forEach((suffix, i) => {
+  for (const [kind, app] of multi) {
+    app.extraInstances.forEach((suffix, i) => {
       const name = `${kind}-${suffix}`;
       const path = `apps.${kind}.extraInstances[${i}]`;
       if (suffix === kind) {

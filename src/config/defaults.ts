@@ -1,11 +1,11 @@
 import type { StackConfig } from './types.js';
 
 /**
- * The embedded default: the seed-000 homelab (k3s + Flux; storage nodes k3s-w1/k3s-w2 with
+ * The embedded default without `apps` (each app module brings its own defaults): the seed-000 homelab (k3s + Flux; storage nodes k3s-w1/k3s-w2 with
  * Longhorn, k3s-w1 preferred; Intel GPU node k3s-w3; Unraid NFS for media and transcode; Traefik
  * at `<app>.homelab`; UID/GID 1000; TZ UTC).
  */
-export const DEFAULT_CONFIG: StackConfig = {
+export const BASE_DEFAULTS: Omit<StackConfig, 'apps'> = {
   cluster: 'homelab',
   namespace: 'media',
   timezone: 'UTC',
@@ -79,45 +79,5 @@ export const DEFAULT_CONFIG: StackConfig = {
   network: {
     podCidr: '10.42.0.0/16',
     serviceCidr: '10.43.0.0/16',
-  },
-  apps: {
-    sonarr: { enabled: true, extraInstances: [] },
-    radarr: { enabled: true, extraInstances: [] },
-    prowlarr: { enabled: true },
-    profilarr: { enabled: true, ingress: false },
-    decypharr: { enabled: true, dfsHostPath: '/mnt/k8s/decypharr-dfs', nfsClusterIP: '10.43.0.49', usenet: true },
-    plex: { enabled: true, serviceType: 'LoadBalancer', gpu: true, renderGroupId: 109, placement: 'gpu-node' },
-    clusterplex: { enabled: true, workers: 1, workerSelectionStrategy: 'LOAD_RANK' },
-    pulsarr: { enabled: true, ingress: false },
-    intelGpuPlugin: { enabled: true, sharedDevNum: 4, namespace: 'kube-system' },
-    // Seed-004 components: available, off in the seed-000 default.
-    postgres: { enabled: false, apps: ['sonarr', 'radarr', 'prowlarr'], backupSchedule: '30 3 * * *', backupRetention: 7, backupSize: '20Gi' },
-    qbittorrent: {
-      enabled: false,
-      ingress: false,
-      webUiPort: 8080,
-      downloadsSize: '500Gi',
-      vpn: {
-        provider: 'gluetun',
-        serviceProvider: 'protonvpn',
-        serverCountries: [], serverHostnames: [],
-        endpointCidrs: [],
-        endpointPort: 51820,
-        endpointProtocol: 'UDP',
-        tunResource: 'squat.ai/tun',
-        bootstrapCidrs: [],
-        portForwarding: false,
-      },
-    },
-    flaresolverr: { enabled: false },
-    byparr: { enabled: false },
-    configarr: {
-      enabled: false,
-      schedule: '0 * * * *',
-      sonarrTemplates: ['sonarr-quality-definition-series', 'sonarr-v4-quality-profile-web-1080p', 'sonarr-v4-custom-formats-web-1080p'],
-      radarrTemplates: ['radarr-quality-definition-movie', 'radarr-quality-profile-hd-bluray-web', 'radarr-custom-formats-hd-bluray-web'],
-    },
-    samba: { enabled: false, users: ['media'], workgroup: 'WORKGROUP', serviceType: 'LoadBalancer', shareDownloads: true },
-    arrWiring: { enabled: true, schedule: '17 * * * *' },
   },
 };

@@ -1,5 +1,5 @@
 export * from './types.js';
-export { DEFAULT_CONFIG } from './defaults.js';
-export { ConfigError, CONFIG_SCHEMA, defineConfig, resolveConfig } from './validate.js';
-export { loadConfig } from './load.js';
+export { appSchema, type AppConfigSlice } from './apps.js';
+export { ConfigError, configResolver, defineConfig, type ConfigResolver } from './validate.js';
+export { loadConfigWith } from './load.js';
 export type { ConfigIssue } from './schema.js';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, resolveConfig } from './validate.js';
+import { ConfigError } from './validate.js';
 import type { StackConfig, StackConfigInput } from './types.js';
 
 /**
@@ -11,7 +11,7 @@ import type { StackConfig, StackConfigInput } from './types.js';
  * (use `defineConfig`); `.json`/`.yaml`/`.yml` files hold it as data.
  * Without a file, the embedded default config is used.
  */
-export async function loadConfig(file?: string): Promise<StackConfig> {
+export async function loadConfigWith(resolveConfig: (input: StackConfigInput, source: string) => StackConfig, file?: string): Promise<StackConfig> {
   if (!file) return resolveConfig({}, 'embedded default config');
   const path = resolve(file);
   const ext = extname(path);

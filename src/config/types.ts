@@ -264,76 +264,6 @@ export interface FirstLoginAppConfig extends AppConfig {
   readonly ingress: boolean;
 }
 
-export interface ArrInstanceConfig extends AppConfig {
-  /**
-   * Extra instances of this app (e.g. `['4k']` → `sonarr-4k`) with their own volume, API key and
-   * ingress host. At most 20; the instance name `<app>-<suffix>` has at most 52 characters (its
-   * StatefulSet's `controller-revision-hash` label must fit 63).
-   * @default []
-   */
-  readonly extraInstances: readonly string[];
-}
-
-export interface DecypharrConfig extends AppConfig {
-  /**
-   * Host directory the FUSE DFS mount is propagated to (a dedicated one: never `/` or a system
-   * directory); the mount itself lives in its subdirectory `dfs` (created for the stack user by
-   * Decypharr's pod).
-   * @default '/mnt/k8s/decypharr-dfs'
-   */
-  readonly dfsHostPath: string;
-  /**
-   * Pinned ClusterIP of the `decypharr-nfs` Service. Nodes mount the export by IP because kubelet
-   * cannot resolve Service names. Must be unused and in the static band of the cluster's service
-   * CIDR: its first min(max(16, size/16), 256) addresses (KEP-3070), which dynamic allocation
-   * takes last; not the first (`kubernetes`) or the 10th (cluster DNS) address.
-   * @default '10.43.0.49' (k3s default service CIDR 10.43.0.0/16: static band 10.43.0.1–10.43.1.0)
-   */
-  readonly nfsClusterIP: string;
-  /** Usenet provider credentials are required (else only Real-Debrid). @default true */
-  readonly usenet: boolean;
-}
-
-export interface PlexConfig extends AppConfig {
-  /** Service type for client access. @default 'LoadBalancer' */
-  readonly serviceType: 'LoadBalancer' | 'ClusterIP' | 'NodePort';
-  /** Fixed LoadBalancer IP (MetalLB). @default - assigned by the load balancer */
-  readonly loadBalancerIP?: string;
-  /**
-   * Give Plex itself the GPU too. Plex only asks ClusterPlex workers for hardware transcodes when
-   * it decides on hardware encoding itself, which needs a GPU where PMS runs.
-   * @default true
-   */
-  readonly gpu: boolean;
-  /**
-   * GID of the host's `render` group (owner of /dev/dri/renderD*), added as a supplemental group.
-   * @default 109 (Debian/Ubuntu `render`); check with `getent group render` on the node
-   */
-  readonly renderGroupId: number;
-  /**
-   * Where PMS runs. `gpu-node`: on the GPU node next to the workers, so Plex itself sees the GPU
-   * and decides on hardware transcoding (ClusterPlex only moves the transcodes Plex planned).
-   * `storage-nodes`: with the streaming stack on the Longhorn nodes, as the seed draws it; only
-   * transcodes on a GPU if those nodes have one the device plugin advertises.
-   * @default 'gpu-node'
-   */
-  readonly placement: 'gpu-node' | 'storage-nodes';
-}
-
-export interface ClusterPlexConfig extends AppConfig {
-  /** Number of GPU workers. @default 1 */
-  readonly workers: number;
-  /** @default 'LOAD_RANK' */
-  readonly workerSelectionStrategy: 'LOAD_RANK' | 'LOAD_CPU' | 'LOAD_TASKS' | 'RR';
-}
-
-export interface GpuPluginConfig extends AppConfig {
-  /** Containers that may share one GPU (`-shared-dev-num`). Plex + workers on one node need > 1. @default 4 */
-  readonly sharedDevNum: number;
-  /** Namespace of the plugin DaemonSet. @default 'kube-system' */
-  readonly namespace: string;
-}
-
 /** Cluster network ranges (k3s defaults). */
 export interface NetworkConfig {
   /**
@@ -346,161 +276,11 @@ export interface NetworkConfig {
   readonly serviceCidr: string;
 }
 
-/** The *arr apps that can keep their databases in PostgreSQL. */
-export type PostgresArrKind = 'sonarr' | 'radarr' | 'prowlarr';
-
-/**
- * PostgreSQL 16 for the *arr apps (seed 004). When enabled, every listed app (and its extra
- * instances) gets `<KIND>__POSTGRES__*` env, its own role and a generated password, and an
- * init container (`postgres-init`) that creates `<instance>-main` and `<instance>-log` before
- * the app starts (the apps never create databases themselves).
- */
-export interface PostgresConfig extends AppConfig {
-  /** Apps whose main and log databases live in PostgreSQL. @default ['sonarr', 'radarr', 'prowlarr'] */
-  readonly apps: readonly PostgresArrKind[];
-  /** Cron schedule of the `pg_dumpall` backup CronJob. @default '30 3 * * *' */
-  readonly backupSchedule: string;
-  /** How many dumps the backup keeps (older ones are deleted). @default 7 */
-  readonly backupRetention: number;
-  /** Size of the backup volume (Longhorn mode; host path `<root>/backups/postgres` otherwise). @default '20Gi' */
-  readonly backupSize: string;
-}
-
-/**
- * The VPN sidecar of qBittorrent and the second kill-switch layer (a NetworkPolicy that allows
- * the pod egress only to the VPN endpoint and cluster DNS).
- */
-export interface VpnConfig {
-  /**
-   * `gluetun`: native sidecar with NET_ADMIN and /dev/net/tun from a device plugin.
-   * `protonwire`: ProtonWire (kernel WireGuard) — needs the UNSAFE sysctls
-   * `net.ipv4.conf.all.rp_filter` and `net.ipv6.conf.all.disable_ipv6` on the pod, so every
-   * kubelet that may run it must start with
-   * `--allowed-unsafe-sysctls=net.ipv4.conf.all.rp_filter,net.ipv6.conf.all.disable_ipv6`
-   * (k3s: `kubelet-arg: [allowed-unsafe-sysctls=…]`); otherwise the pod is rejected with
-   * `SysctlForbidden`.
-   * @default 'gluetun'
-   */
-  readonly provider: 'gluetun' | 'protonwire';
-  /** gluetun `VPN_SERVICE_PROVIDER` (WireGuard). @default 'protonvpn' */
-  readonly serviceProvider: string;
-  /** gluetun `SERVER_COUNTRIES`. @default [] (any) */
-  readonly serverCountries: readonly string[];
-  /**
-   * gluetun `SERVER_HOSTNAMES`: the servers the tunnel may use. Required with gluetun (unless
-   * `serviceProvider` is 'custom'): the kill-switch NetworkPolicy only lets traffic reach
-   * `endpointCidrs`, so gluetun must not pick a server outside them.
-   * @default []
-   */
-  readonly serverHostnames: readonly string[];
-  /** ProtonWire `PROTONVPN_SERVER` (a server DNS name or IP). Required with `protonwire`. @default - none */
-  readonly server?: string;
-  /**
-   * Addresses of the VPN server(s) the tunnel may connect to: the ONLY internet egress the
-   * kill-switch NetworkPolicy allows. Required when qBittorrent is enabled.
-   * @default []
-   */
-  readonly endpointCidrs: readonly string[];
-  /** WireGuard endpoint port. @default 51820 */
-  readonly endpointPort: number;
-  /** @default 'UDP' */
-  readonly endpointProtocol: 'UDP' | 'TCP';
-  /**
-   * Extended resource that provides /dev/net/tun without `privileged` or a hostPath
-   * (squat/generic-device-plugin). @default 'squat.ai/tun'
-   */
-  readonly tunResource: string;
-  /**
-   * ProtonWire only: addresses of `protonwire-api.vercel.app` (server metadata, fetched over
-   * HTTPS before the tunnel is up). Allowed on TCP 443 outside the tunnel. @default []
-   */
-  readonly bootstrapCidrs: readonly string[];
-  /** gluetun `VPN_PORT_FORWARDING=on` (provider must support it). @default false */
-  readonly portForwarding: boolean;
-}
-
-export interface QBittorrentConfig extends FirstLoginAppConfig {
-  /** WebUI port (`QBT_WEBUI_PORT`). @default 8080 */
-  readonly webUiPort: number;
-  /** Size of the shared downloads volume (Longhorn RWX; host path `<root>/downloads` otherwise). @default '500Gi' */
-  readonly downloadsSize: string;
-  /** @default - see VpnConfig */
-  readonly vpn: VpnConfig;
-}
-
-export interface ConfigarrConfig extends AppConfig {
-  /** CronJob schedule. @default '0 * * * *' (hourly) */
-  readonly schedule: string;
-  /**
-   * Recyclarr config-template ids included for every Sonarr instance.
-   * @default ['sonarr-quality-definition-series', 'sonarr-v4-quality-profile-web-1080p', 'sonarr-v4-custom-formats-web-1080p']
-   */
-  readonly sonarrTemplates: readonly string[];
-  /**
-   * Recyclarr config-template ids included for every Radarr instance.
-   * @default ['radarr-quality-definition-movie', 'radarr-quality-profile-hd-bluray-web', 'radarr-custom-formats-hd-bluray-web']
-   */
-  readonly radarrTemplates: readonly string[];
-}
-
-export interface ArrWiringConfig extends AppConfig {
-  /** CronJob schedule of the reconciler. @default '17 * * * *' (hourly) */
-  readonly schedule: string;
-}
-
-export interface SambaConfig extends AppConfig {
-  /** SMB users; each gets a generated password in the `samba-secrets` Secret. @default ['media'] */
-  readonly users: readonly string[];
-  /** @default 'WORKGROUP' */
-  readonly workgroup: string;
-  /**
-   * Service type for port 445. k3s ServiceLB (klipper-lb) serves a LoadBalancer on the node's
-   * own address, so clients connect to `smb://<node>/library`. @default 'LoadBalancer'
-   */
-  readonly serviceType: 'LoadBalancer' | 'ClusterIP' | 'NodePort';
-  /** Share the downloads folder too (read-write). @default true */
-  readonly shareDownloads: boolean;
-}
-
-export interface AppsConfig {
-  /** Sonarr (TV, port 8989). @default - enabled, no extra instances */
-  readonly sonarr: ArrInstanceConfig;
-  /** Radarr (movies, port 7878). @default - enabled, no extra instances */
-  readonly radarr: ArrInstanceConfig;
-  /** Prowlarr (indexers, port 9696). @default - enabled */
-  readonly prowlarr: AppConfig;
-  /** Profilarr v2 (quality profiles, port 6868). @default - enabled */
-  readonly profilarr: FirstLoginAppConfig;
-  /** Decypharr (debrid/usenet client with the DFS mount and its NFS export). @default - enabled */
-  readonly decypharr: DecypharrConfig;
-  /** Plex Media Server (port 32400). @default - enabled, with the GPU, on the GPU node */
-  readonly plex: PlexConfig;
-  /** ClusterPlex orchestrator and GPU workers. @default - enabled, 1 worker */
-  readonly clusterplex: ClusterPlexConfig;
-  /** Pulsarr (Plex watchlists → Sonarr/Radarr, port 3003). @default - enabled */
-  readonly pulsarr: FirstLoginAppConfig;
-  /** Intel GPU device plugin (infrastructure). @default - enabled, 4 containers per GPU */
-  readonly intelGpuPlugin: GpuPluginConfig;
-  /** PostgreSQL for the *arr apps (seed 004). @default - disabled */
-  readonly postgres: PostgresConfig;
-  /** qBittorrent behind a VPN sidecar (seed 004). @default - disabled */
-  readonly qbittorrent: QBittorrentConfig;
-  /** FlareSolverr (Cloudflare challenge solver for Prowlarr, port 8191). @default - disabled */
-  readonly flaresolverr: AppConfig;
-  /** Byparr (FlareSolverr-API compatible, port 8191). @default - disabled */
-  readonly byparr: AppConfig;
-  /** Configarr CronJob: TRaSH guide profiles into Sonarr/Radarr. @default - disabled */
-  readonly configarr: ConfigarrConfig;
-  /** Samba file shares of the library and downloads. @default - disabled */
-  readonly samba: SambaConfig;
-  /**
-   * Reconciler CronJob that adds what an operator would click together: Sonarr/Radarr as
-   * Prowlarr applications, Decypharr/qBittorrent as their download clients, their root folders,
-   * FlareSolverr/Byparr as Prowlarr indexer proxies. Creates only what is missing; never changes
-   * or deletes existing entries. @default - enabled, hourly at minute 17
-   */
-  readonly arrWiring: ArrWiringConfig;
-}
+// One field per app module: each module's src/apps/<app>/config.ts adds its field here
+// (`declare module`), and src/apps/registry.ts checks that the fields and the registry agree.
+/** The apps, in the order the stack creates them. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface AppsConfig {}
 
 export interface StackConfig {
   /** Cluster folder name in the output (`clusters/<cluster>`). @default 'homelab' */
@@ -530,6 +310,9 @@ export interface StackConfig {
   /** @default - every seed-000 app enabled */
   readonly apps: AppsConfig;
 }
+
+/** The settings of the whole site (cluster, namespace, nodes, storage, ingress…): the config without `apps`. */
+export type SiteConfig = Omit<StackConfig, 'apps'>;
 
 /** Deep-partial form an operator writes; omitted fields take their defaults. */
 export type DeepPartial<T> = T extends readonly (infer U)[]

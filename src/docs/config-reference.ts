@@ -1,8 +1,11 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import ts from 'typescript';
+import { APP_MODULES } from '../apps/registry.js';
 
 /**
  * The configuration reference (`docs/configuration.md`), generated from the doc comments of
- * `src/config/types.ts` with the TypeScript compiler API: every field reachable from
+ * `src/config/types.ts` and the app modules' `src/apps/<app>/config.ts` with the TypeScript compiler API: every field reachable from
  * `StackConfig`, its type, its `@default` and its description. Regenerate with
  * `npx tsx scripts/config-reference.ts` (CI checks it with `--check`).
  */
@@ -48,18 +51,55 @@ function jsDocOf(node: ts.Node): { text: string; tags: Map<string, string>; pres
   return { text, tags, present };
 }
 
-/** Reads every field reachable from `root` in the source text of types.ts. */
-export function readConfigReference(source: string, fileName = 'types.ts', root = 'StackConfig'): ConfigReference {
-  const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
-  const interfaces = new Map<string, ts.InterfaceDeclaration>();
-  for (const st of sf.statements) if (ts.isInterfaceDeclaration(st)) interfaces.set(st.name.text, st);
-  const interfaceDocs = new Map([...interfaces].map(([n, d]) => [n, jsDocOf(d).text]));
+/** One file that declares config types: its path (for messages) and its text. */
+export interface ConfigSource {
+  readonly fileName: string;
+  readonly text: string;
+}
+
+/**
+ * The files the config types live in, in the order their fields are documented: the shared
+ * sections (src/config/types.ts), then each registry module's config.ts (its `apps` field), then
+ * the other config.ts files under src/apps (shared shapes such as the Servarr one).
+ */
+export function configSourcePaths(root: string): string[] {
+  const modules = APP_MODULES.filter((m) => m.config).map((m) => `src/apps/${m.folder}/config.ts`);
+  const others = readdirSync(join(root, 'src/apps'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, 'src/apps', d.name, 'config.ts')))
+    .map((d) => `src/apps/${d.name}/config.ts`)
+    .filter((f) => !modules.includes(f))
+    .sort();
+  return ['src/config/types.ts', ...modules, ...others];
+}
+
+/** Reads the config sources of the checkout at `root`. */
+export function readConfigSources(root: string): ConfigSource[] {
+  return configSourcePaths(root).map((fileName) => ({ fileName, text: readFileSync(join(root, fileName), 'utf8') }));
+}
+
+/**
+ * Reads every field reachable from `root` in the config sources. An interface declared in several
+ * files (`AppsConfig`, which each app module extends with `declare module`) has the members of
+ * all of them, in file order.
+ */
+export function readConfigReference(input: string | readonly ConfigSource[], root = 'StackConfig'): ConfigReference {
+  const sources = typeof input === 'string' ? [{ fileName: 'types.ts', text: input }] : input;
+  const interfaces = new Map<string, ts.InterfaceDeclaration[]>();
+  const collect = (statements: ts.NodeArray<ts.Statement>) => {
+    for (const st of statements) {
+      if (ts.isInterfaceDeclaration(st)) interfaces.set(st.name.text, [...(interfaces.get(st.name.text) ?? []), st]);
+      else if (ts.isModuleDeclaration(st) && st.body && ts.isModuleBlock(st.body)) collect(st.body.statements);
+    }
+  };
+  for (const { fileName, text } of sources) collect(ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS).statements);
+  const interfaceDocs = new Map([...interfaces].map(([n, decls]) => [n, decls.map((d) => jsDocOf(d).text).find(Boolean) ?? '']));
+  const source = sources[0]?.text ?? '';
   const leading = ts.getLeadingCommentRanges(source, 0)?.find((r) => source.startsWith('/**', r.pos));
   const fileDoc = leading
     ? squash(source.slice(leading.pos + 3, leading.end - 2).split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n'))
     : '';
 
-  const members = (iface: ts.InterfaceDeclaration): ts.PropertySignature[] => {
+  const members = (decls: readonly ts.InterfaceDeclaration[]): ts.PropertySignature[] => decls.flatMap((iface) => {
     const inherited = (iface.heritageClauses ?? []).flatMap((h) =>
       h.types.flatMap((t) => {
         const base = ts.isIdentifier(t.expression) ? interfaces.get(t.expression.text) : undefined;
@@ -67,7 +107,7 @@ export function readConfigReference(source: string, fileName = 'types.ts', root 
       }),
     );
     return [...inherited, ...iface.members.filter(ts.isPropertySignature)];
-  };
+  });
   /** The interface an object-valued type refers to (through Partial/Readonly), if any. */
   const objectOf = (type: ts.TypeNode | undefined): string | undefined => {
     if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
@@ -79,16 +119,16 @@ export function readConfigReference(source: string, fileName = 'types.ts', root 
   const typeText = (type: ts.TypeNode | undefined): string => {
     if (!type) return 'unknown';
     const obj = objectOf(type);
-    const text = obj ?? type.getText(sf);
+    const text = obj ?? type.getText();
     return squash(text.replace(/\breadonly\s+/g, '').replace(/^Readonly<(.*)>$/, '$1'));
   };
 
   const fields: ConfigField[] = [];
   const walk = (ifaceName: string, prefix: string, stack: string[]) => {
-    const iface = interfaces.get(ifaceName);
-    if (!iface || stack.includes(ifaceName)) return;
-    for (const m of members(iface)) {
-      const name = m.name.getText(sf);
+    const decls = interfaces.get(ifaceName);
+    if (!decls || stack.includes(ifaceName)) return;
+    for (const m of members(decls)) {
+      const name = m.name.getText();
       const doc = jsDocOf(m);
       const obj = objectOf(m.type);
       const owner = (m.parent as ts.InterfaceDeclaration).name.text;
@@ -141,7 +181,7 @@ function defaultCell(f: ConfigField): string {
 }
 
 /** The Markdown page. */
-export function renderConfigReference(ref: ConfigReference, sourcePath = 'src/config/types.ts'): string {
+export function renderConfigReference(ref: ConfigReference, sourcePath = 'src/config/types.ts and src/apps/*/config.ts'): string {
   const out: string[] = [
     '# Configuration reference',
     '',
@@ -186,7 +226,7 @@ function anchor(s: { path: string }): string {
   return s.path ? `cfg-${s.path.replace(/\./g, '-').toLowerCase()}` : 'cfg-top-level';
 }
 
-/** The reference page for the text of types.ts. */
-export function configReferenceMarkdown(typesSource: string): string {
-  return renderConfigReference(readConfigReference(typesSource));
+/** The reference page for the config sources (see `readConfigSources`). */
+export function configReferenceMarkdown(sources: readonly ConfigSource[]): string {
+  return renderConfigReference(readConfigReference(sources));
 }

@@ -175,6 +175,11 @@ export class Component extends Construct {
     return secret;
   }
 
+  /** Declares an exception for `object` (its kind and name come from the object itself). */
+  addSecurityExceptionFor(object: ApiObject, exception: Omit<SecurityException, 'kind' | 'name'>): void {
+    this.addSecurityException({ kind: object.kind, name: object.name, ...exception });
+  }
+
   addSecurityException(exception: SecurityException): void {
     if (!exception.reason.trim()) throw new Error(`security exception for ${exception.kind}/${exception.name} needs a reason`);
     this._exceptions.push(exception);

@@ -1,5 +1,5 @@
 import type * as k8s from '../../imports/k8s.js';
-import type { StackConfig, TaintConfig } from '../config/types.js';
+import type { SiteConfig, TaintConfig } from '../config/types.js';
 
 /** Pod label shared by the streaming stack (Decypharr, Sonarr, Radarr, Plex) so they move together. */
 export const STREAMING_STACK_LABEL = 'media-stack.io/streaming-stack';
@@ -20,7 +20,7 @@ function toleration(t: TaintConfig): k8s.Toleration {
  * stack runs on so a failover moves them together. Single-node (hostPath) mode pins nothing
  * unless `storage.singleNodeHostname` is set.
  */
-export function storageNodePlacement(cfg: StackConfig, opts: { streamingStack?: boolean } = {}): Placement {
+export function storageNodePlacement(cfg: SiteConfig, opts: { streamingStack?: boolean } = {}): Placement {
   if (cfg.storage.mode === 'hostPath') {
     return cfg.storage.singleNodeHostname ? { nodeSelector: { 'kubernetes.io/hostname': cfg.storage.singleNodeHostname } } : {};
   }
@@ -56,7 +56,7 @@ export function storageNodePlacement(cfg: StackConfig, opts: { streamingStack?: 
 }
 
 /** GPU-node placement: the GPU node selector and its taint (single-node mode: same as storage). */
-export function gpuNodePlacement(cfg: StackConfig): Placement {
+export function gpuNodePlacement(cfg: SiteConfig): Placement {
   if (cfg.storage.mode === 'hostPath') return storageNodePlacement(cfg);
   const g = cfg.nodes.gpu;
   return {
@@ -66,7 +66,7 @@ export function gpuNodePlacement(cfg: StackConfig): Placement {
 }
 
 /** Labels a pod template gets when it is part of the streaming stack. */
-export function streamingStackLabels(cfg: StackConfig): Record<string, string> {
+export function streamingStackLabels(cfg: SiteConfig): Record<string, string> {
   return cfg.storage.mode === 'hostPath' ? {} : { [STREAMING_STACK_LABEL]: 'true' };
 }
 

@@ -1,5 +1,5 @@
 import * as k8s from '../../imports/k8s.js';
-import type { ResourcesConfig, StackConfig } from '../config/types.js';
+import type { ResourcesConfig, SiteConfig } from '../config/types.js';
 import { memoryRequestAboveLimit } from '../config/cross-field.js';
 import { configPathOf } from '../config/schema.js';
 import { ConfigError } from '../config/validate.js';
@@ -228,7 +228,7 @@ export interface PodProps {
  * The pod spec every app shares: UID/GID/fsGroup from the config, seccomp RuntimeDefault, no
  * service links (Decypharr crashes on the injected `DECYPHARR_PORT=tcp://…`), no API token.
  */
-export function podSpec(cfg: StackConfig, p: PodProps): k8s.PodSpec {
+export function podSpec(cfg: SiteConfig, p: PodProps): k8s.PodSpec {
   const prepare = hostDirsInitContainer(cfg, p.volumes ?? []);
   const initContainers = [...(prepare ? [prepare] : []), ...(p.initContainers ?? [])];
   return {
@@ -266,7 +266,7 @@ export const PREPARE_HOST_DIRS = 'prepare-host-dirs';
  * gives each host directory under the data root to UID:GID once; it leaves the directory alone
  * when it already belongs to them and never recurses into existing data.
  */
-export function hostDirsInitContainer(cfg: StackConfig, volumes: readonly k8s.Volume[]): k8s.Container | undefined {
+export function hostDirsInitContainer(cfg: SiteConfig, volumes: readonly k8s.Volume[]): k8s.Container | undefined {
   if (cfg.storage.mode !== 'hostPath') return undefined;
   const owned = volumes.filter((v) => v.hostPath?.path.startsWith(`${cfg.storage.hostPathRoot}/`));
   if (owned.length === 0) return undefined;

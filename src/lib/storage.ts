@@ -1,6 +1,6 @@
 import * as k8s from '../../imports/k8s.js';
 import type { Construct } from 'constructs';
-import type { NfsExport, StackConfig } from '../config/types.js';
+import type { NfsExport, SiteConfig } from '../config/types.js';
 import { setFileName } from './component.js';
 import { appLabels } from './pod.js';
 import { PRUNE_DISABLED } from '../output/state.js';
@@ -55,14 +55,24 @@ export const DFS_ENV = { mountPoint: 'DFS_MOUNT_POINT', sharedDir: 'DFS_SHARED_D
  * a HostToContainer bind of the parent follows the unmount and the new mount. With the NFS export
  * it is `PATHS.dfs`, a bind in Decypharr's container.
  */
-export function dfsPath(cfg: StackConfig): string {
+export function dfsPath(cfg: SiteConfig): string {
   return cfg.storage.mode === 'hostPath' ? DFS_SHARED_DIR : PATHS.dfs;
 }
 
 const q = (s: string) => k8s.Quantity.fromString(s);
 
-function hostPathVolume(name: string, path: string, type: 'Directory' | 'DirectoryOrCreate' = 'DirectoryOrCreate'): k8s.Volume {
-  return { name, hostPath: { path, type } };
+const LAYOUT_VOLUMES = new WeakSet<k8s.Volume>();
+
+/** A host directory of the single-node layout (under the data root, or the DFS host path). */
+export function hostPathVolume(name: string, path: string, type: 'Directory' | 'DirectoryOrCreate' = 'DirectoryOrCreate'): k8s.Volume {
+  const volume = { name, hostPath: { path, type } };
+  LAYOUT_VOLUMES.add(volume);
+  return volume;
+}
+
+/** Whether `v` is a host directory of the single-node layout (made by `hostPathVolume`, or under the data root). */
+export function isLayoutHostPath(site: SiteConfig, v: k8s.Volume): boolean {
+  return v.hostPath !== undefined && (LAYOUT_VOLUMES.has(v) || v.hostPath.path.startsWith(`${site.storage.hostPathRoot}/`));
 }
 
 function claimVolume(name: string, claimName: string, readOnly = false): k8s.Volume {
@@ -70,14 +80,14 @@ function claimVolume(name: string, claimName: string, readOnly = false): k8s.Vol
 }
 
 /** Per-app config volume: a Longhorn claim `config-<app>`, or `<root>/config/<app>` on the host. */
-export function configVolume(cfg: StackConfig, app: string): k8s.Volume {
+export function configVolume(cfg: SiteConfig, app: string): k8s.Volume {
   return cfg.storage.mode === 'hostPath'
     ? hostPathVolume('config', `${cfg.storage.hostPathRoot}/config/${app}`)
     : claimVolume('config', `config-${app}`);
 }
 
 /** Creates the config claim for an app (Longhorn mode only), protected from Flux's pruning. */
-export function addConfigClaim(scope: Construct, cfg: StackConfig, app: string, size: string): void {
+export function addConfigClaim(scope: Construct, cfg: SiteConfig, app: string, size: string): void {
   addAppClaim(scope, cfg, { id: 'config-pvc', name: `config-${app}`, app, size, fileName: 'pvc-config.yaml' });
 }
 
@@ -97,7 +107,7 @@ export interface AppClaimProps {
  * pruning. Mounted whole (no subPath), its root gets the pod's fsGroup, so a non-root container
  * can write it.
  */
-export function addAppClaim(scope: Construct, cfg: StackConfig, p: AppClaimProps): void {
+export function addAppClaim(scope: Construct, cfg: SiteConfig, p: AppClaimProps): void {
   if (cfg.storage.mode === 'hostPath') return;
   setFileName(
     new k8s.KubePersistentVolumeClaim(scope, p.id, {
@@ -112,25 +122,25 @@ export function addAppClaim(scope: Construct, cfg: StackConfig, p: AppClaimProps
   );
 }
 
-export function mediaVolume(cfg: StackConfig): k8s.Volume {
+export function mediaVolume(cfg: SiteConfig): k8s.Volume {
   return cfg.storage.mode === 'hostPath'
     ? hostPathVolume(CLAIMS.media, `${cfg.storage.hostPathRoot}/library`)
     : claimVolume(CLAIMS.media, CLAIMS.media);
 }
 
-export function transcodeVolume(cfg: StackConfig): k8s.Volume {
+export function transcodeVolume(cfg: SiteConfig): k8s.Volume {
   return cfg.storage.mode === 'hostPath'
     ? hostPathVolume(CLAIMS.transcode, `${cfg.storage.hostPathRoot}/transcode`)
     : claimVolume(CLAIMS.transcode, CLAIMS.transcode);
 }
 
-export function symlinkVolume(cfg: StackConfig): k8s.Volume {
+export function symlinkVolume(cfg: SiteConfig): k8s.Volume {
   return cfg.storage.mode === 'hostPath'
     ? hostPathVolume(CLAIMS.symlinks, `${cfg.storage.hostPathRoot}/streaming-media`)
     : claimVolume(CLAIMS.symlinks, CLAIMS.symlinks);
 }
 
-export function downloadsVolume(cfg: StackConfig): k8s.Volume {
+export function downloadsVolume(cfg: SiteConfig): k8s.Volume {
   return cfg.storage.mode === 'hostPath'
     ? hostPathVolume(CLAIMS.downloads, `${cfg.storage.hostPathRoot}/downloads`)
     : claimVolume(CLAIMS.downloads, CLAIMS.downloads);
@@ -141,16 +151,16 @@ export function downloadsVolume(cfg: StackConfig): k8s.Volume {
  * single node Decypharr's host directory, the parent of the mount (see `dfsPath`). A reader that
  * comes first may create that parent (root 0755 is all it needs); the `dfs` subdirectory below it
  * is Decypharr's, created and handed to the stack user by its start script, and the reader waits
- * for the DFS in it.
+ * for the DFS in it. `dfsHostPath` is `apps.decypharr.dfsHostPath`.
  */
-export function dfsVolume(cfg: StackConfig): k8s.Volume {
+export function dfsVolume(cfg: SiteConfig, dfsHostPath: string): k8s.Volume {
   return cfg.storage.mode === 'hostPath'
-    ? hostPathVolume(CLAIMS.dfs, cfg.apps.decypharr.dfsHostPath)
+    ? hostPathVolume(CLAIMS.dfs, dfsHostPath)
     : claimVolume(CLAIMS.dfs, CLAIMS.dfs, true);
 }
 
 /** The mount options for the DFS export: propagation for host paths, none for NFS claims. */
-export function dfsMount(cfg: StackConfig): { volume: string; path: string; readOnly: true; propagation?: 'HostToContainer' } {
+export function dfsMount(cfg: SiteConfig): { volume: string; path: string; readOnly: true; propagation?: 'HostToContainer' } {
   return cfg.storage.mode === 'hostPath'
     ? { volume: CLAIMS.dfs, path: PATHS.dfsHost, readOnly: true, propagation: 'HostToContainer' }
     : { volume: CLAIMS.dfs, path: PATHS.dfs, readOnly: true };
@@ -162,7 +172,7 @@ export function dfsMount(cfg: StackConfig): { volume: string; path: string; read
  */
 export function addNfsVolume(
   scope: Construct,
-  cfg: StackConfig,
+  cfg: SiteConfig,
   id: string,
   props: { claim: string; nfs: NfsExport; accessModes: string[]; readOnly?: boolean; files: [string, string] },
 ): void {

@@ -1,9 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import * as k8s from '../../imports/k8s.js';
 import type { Construct } from 'constructs';
-import type { StackConfig } from '../config/types.js';
-import { setFileName } from './component.js';
-import { appLabels, podSpec, selectorLabels, type PodProps, type Port } from './pod.js';
+import type { SiteConfig } from '../config/types.js';
+import { Component, setFileName, type Peer } from './component.js';
+import { isLayoutHostPath } from './storage.js';
+import { appLabels, podSpec, PREPARE_HOST_DIRS, selectorLabels, type PodProps, type Port } from './pod.js';
 
 export interface WorkloadProps {
   /** Object name (the app instance, e.g. `sonarr` or `sonarr-4k`). */
@@ -24,7 +25,7 @@ export interface WorkloadProps {
  * A StatefulSet (governed by `<name>-headless`) or a Deployment (Recreate: single replica with a
  * RWO volume cannot roll) with stable names and a selector that does not depend on construct paths.
  */
-export function addWorkload(scope: Construct, cfg: StackConfig, p: WorkloadProps): ApiObject {
+export function addWorkload(scope: Construct, cfg: SiteConfig, p: WorkloadProps): ApiObject {
   const labels = appLabels(p.app ?? p.name, p.name);
   const selector = { matchLabels: selectorLabels(p.app ?? p.name, p.name) };
   const template = {
@@ -43,7 +44,30 @@ export function addWorkload(scope: Construct, cfg: StackConfig, p: WorkloadProps
           metadata,
           spec: { replicas, selector, strategy: { type: 'Recreate' }, template },
         });
+  declareHostLayoutExceptions(scope, cfg, obj, template.spec);
   return setFileName(obj, p.fileName ?? (p.controller === 'StatefulSet' ? 'statefulset.yaml' : 'deployment.yaml'));
+}
+
+/**
+ * The security exceptions the single-node layout needs, declared on the workload that has them:
+ * host-directory volumes (all of them the layout's) and the root init container that hands those
+ * directories to the stack user (`hostDirsInitContainer`).
+ */
+export function declareHostLayoutExceptions(scope: Construct, site: SiteConfig, workload: ApiObject, pod: k8s.PodSpec): void {
+  if (site.storage.mode !== 'hostPath') return;
+  const component = Component.of(scope);
+  if (!component) throw new Error(`${workload.kind}/${workload.name} is created outside a Component; its security exceptions have no owner`);
+  const hostPaths = (pod.volumes ?? []).filter((v) => v.hostPath);
+  if (hostPaths.length > 0 && hostPaths.every((v) => isLayoutHostPath(site, v))) {
+    component.addSecurityExceptionFor(workload, { rules: ['no-host-path'], reason: `single-node layout: volumes are host directories under ${site.storage.hostPathRoot}` });
+  }
+  if ((pod.initContainers ?? []).some((c) => c.name === PREPARE_HOST_DIRS)) {
+    component.addSecurityExceptionFor(workload, {
+      container: PREPARE_HOST_DIRS,
+      rules: ['run-as-non-root', 'drop-all-capabilities'],
+      reason: `kubelet creates missing host directories as root and never applies fsGroup to them; this init container (CAP_CHOWN only) hands them to ${site.uid}:${site.gid}`,
+    });
+  }
 }
 
 export interface ServiceProps {
@@ -66,7 +90,7 @@ export interface ServiceProps {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
-export function addService(scope: Construct, cfg: StackConfig, p: ServiceProps): ApiObject {
+export function addService(scope: Construct, cfg: SiteConfig, p: ServiceProps): ApiObject {
   return setFileName(
     new k8s.KubeService(scope, `${p.name}-svc`, {
       metadata: {
@@ -95,7 +119,7 @@ export function addService(scope: Construct, cfg: StackConfig, p: ServiceProps):
 }
 
 /** The headless Service that governs a StatefulSet (stable pod DNS names). */
-export function addHeadlessService(scope: Construct, cfg: StackConfig, p: Omit<ServiceProps, 'clusterIP' | 'type'>): ApiObject {
+export function addHeadlessService(scope: Construct, cfg: SiteConfig, p: Omit<ServiceProps, 'clusterIP' | 'type'>): ApiObject {
   return addService(scope, cfg, { ...p, name: `${p.name}-headless`, clusterIP: 'None', fileName: 'service-headless.yaml' });
 }
 
@@ -104,35 +128,47 @@ export function addHeadlessService(scope: Construct, cfg: StackConfig, p: Omit<S
  * first creates it) gets an Ingress: always behind a forward-auth Middleware, and in 'apps' mode
  * only once the operator opts in after creating that login through a port-forward.
  */
-export function firstLoginIngress(cfg: StackConfig, optIn: boolean): boolean {
+export function firstLoginIngress(cfg: SiteConfig, optIn: boolean): boolean {
   return cfg.ingress.enabled && (cfg.ingress.auth.mode === 'forward-auth' || optIn);
 }
 
 /** Traefik's annotation that puts Middlewares in front of an Ingress's routers. */
 export const TRAEFIK_MIDDLEWARES = 'traefik.ingress.kubernetes.io/router.middlewares';
 
-/** `<name>.<domain>` through the configured ingress class. */
-export function addIngress(
-  scope: Construct,
-  cfg: StackConfig,
-  p: {
-    name: string;
-    instance: string;
-    app?: string;
-    service: string;
-    port: string;
-    /** Behind `ingress.auth.middleware` in forward-auth mode. @default true */
-    forwardAuth?: boolean;
-    /**
-     * The app's first visit claims its admin account: without forward-auth the Ingress exists only
-     * once the operator opted in (`firstLoginIngress`). Undefined: an app with a login from the start.
-     * @default - no first-login rule
-     */
-    firstLoginOptIn?: boolean;
-  },
-): ApiObject | undefined {
+/**
+ * The ingress controller's call behind an Ingress: its NetworkPolicy edge, declared with the
+ * Ingress itself so an Ingress without it cannot be written. `coveredBy` names the edge that
+ * already lets the controller in (e.g. Plex's clients from anywhere).
+ */
+export type IngressCall =
+  | { readonly to: Peer; readonly port: number; /** @default 'web UI through the ingress' */ readonly why?: string }
+  | { readonly coveredBy: string };
+
+export interface IngressProps {
+  readonly name: string;
+  readonly instance: string;
+  /** App label. @default - `instance` */
+  readonly app?: string;
+  readonly service: string;
+  /** The Service port (by name). */
+  readonly port: string;
+  /** The controller's call to the pods (declared on `scope` when the Ingress exists). */
+  readonly call: IngressCall;
+  /** Behind `ingress.auth.middleware` in forward-auth mode. @default true */
+  readonly forwardAuth?: boolean;
+  /**
+   * The app's first visit claims its admin account: without forward-auth the Ingress exists only
+   * once the operator opted in (`firstLoginIngress`). Undefined: an app with a login from the start.
+   * @default - no first-login rule
+   */
+  readonly firstLoginOptIn?: boolean;
+}
+
+/** `<name>.<domain>` through the configured ingress class, with the ingress controller's call. */
+export function addIngress(scope: Component, cfg: SiteConfig, p: IngressProps): ApiObject | undefined {
   if (!cfg.ingress.enabled) return undefined;
   if (p.firstLoginOptIn !== undefined && !firstLoginIngress(cfg, p.firstLoginOptIn)) return undefined;
+  if ('to' in p.call) scope.addCall({ from: 'ingress-controller', to: p.call.to, ports: [p.call.port], why: p.call.why ?? 'web UI through the ingress' });
   const host = `${p.name}.${cfg.ingress.domain}`;
   const auth = cfg.ingress.auth;
   const guarded = auth.mode === 'forward-auth' && auth.middleware && (p.forwardAuth ?? true);
@@ -188,9 +224,9 @@ export interface CronJobProps {
  * A CronJob that never overlaps itself (`concurrencyPolicy: Forbid`), keeps a short history and
  * cleans up finished Jobs after a day.
  */
-export function addCronJob(scope: Construct, cfg: StackConfig, p: CronJobProps): ApiObject {
+export function addCronJob(scope: Construct, cfg: SiteConfig, p: CronJobProps): ApiObject {
   const labels = appLabels(p.name);
-  return setFileName(
+  const cronJob = setFileName(
     new k8s.KubeCronJob(scope, `${p.name}-cronjob`, {
       metadata: { name: p.name, namespace: cfg.namespace, labels },
       spec: {
@@ -211,4 +247,6 @@ export function addCronJob(scope: Construct, cfg: StackConfig, p: CronJobProps):
     }),
     p.fileName ?? 'cronjob.yaml',
   );
+  declareHostLayoutExceptions(scope, cfg, cronJob, p.pod);
+  return cronJob;
 }

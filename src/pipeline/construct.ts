@@ -1,5 +1,5 @@
 import { buildStack, type MediaStack } from '../apps/stack.js';
-import { MediaNamespace } from '../apps/shared-storage.js';
+import { MediaNamespace } from '../apps/shared-storage/shared-storage.js';
 import type { StackConfig } from '../config/types.js';
 import type { Component } from '../lib/component.js';
 import { networkPolicies, podGroups, type NetworkPolicyOutput } from './network-policies.js';

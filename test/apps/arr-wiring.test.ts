@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App, Chart } from 'cdk8s';
 import { ArrWiring, arrWiringDataText, arrWiringScript, hostRegex, wiringData, type WiredArr } from '../../src/apps/arr-wiring/index.js';
-import { resolveConfig, type StackConfigInput } from '../../src/config/index.js';
+import { resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
 import { asServed, FakeServarr, wiringDataAtFake } from '../executed/fake-servarr.js';
 import { shellOf } from '../executed/image-shells.js';
 import { requireTool } from '../executed/support.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, type StackConfigInput } from '../../src/config/index.js';
+import { resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
 import { generateDocs } from '../../src/docs/index.js';
 import { containerOf, envOf, objectsOf } from '../helpers.js';
 import { docsInputOf } from '../docs/input.js';

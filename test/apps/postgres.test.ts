@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backupScript, PGDATA } from '../../src/apps/postgres.js';
+import { backupScript, PGDATA } from '../../src/apps/postgres/postgres.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 
 const ON = { apps: { postgres: { enabled: true } } } as const;

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GLUETUN_HEALTH_PORT, KILL_SWITCH_POLICY, PROTONWIRE_SYSCTLS, QBT_CONFIG_FILE, QBT_DEFAULTS_FILE, seedConfigScript } from '../../src/apps/qbittorrent.js';
+import { GLUETUN_HEALTH_PORT, KILL_SWITCH_POLICY, PROTONWIRE_SYSCTLS, QBT_CONFIG_FILE, QBT_DEFAULTS_FILE, seedConfigScript } from '../../src/apps/qbittorrent/qbittorrent.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 import { StackView } from '../../src/docs/model.js';
 import { docWarnings } from '../../src/docs/warnings.js';

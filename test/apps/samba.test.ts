@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderUsersScript, SAMBA_PASSWORD_RULE } from '../../src/apps/samba.js';
+import { renderUsersScript, SAMBA_PASSWORD_RULE } from '../../src/apps/samba/samba.js';
 import { resolveSecrets } from '../../src/secrets/resolve.js';
 import { errorOf, newKey, sopsConfigFor } from '../secrets/helpers.js';
-import { resolveConfig } from '../../src/config/index.js';
+import { resolveConfig } from '../../src/stack-config.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 
 const ON = { storage: { mode: 'hostPath' }, apps: { samba: { enabled: true, users: ['media', 'guest2'] } } } as const;
@@ -67,7 +67,7 @@ describe('Samba', () => {
     expect(smb.securityContext.privileged).toBeUndefined();
     expect(smb.securityContext).toMatchObject({ runAsUser: 0, allowPrivilegeEscalation: false });
     const exc = stack.components.find((c) => c.fluxName === 'samba')!.securityExceptions;
-    expect(exc[0]).toMatchObject({ container: 'samba', rules: expect.arrayContaining(['run-as-non-root']) });
+    expect(exc.find((e) => e.container === 'samba')).toMatchObject({ container: 'samba', rules: expect.arrayContaining(['run-as-non-root']) });
   });
 
   it('opens 445 to LAN clients only', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import example from '../../examples/single-node.js';
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/stack-config.js';
 import { containerOf, objectsOf, podOf } from '../helpers.js';
 
 /** What seed 004 deploys, as kind/name of its main object. */

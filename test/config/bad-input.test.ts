@@ -17,8 +17,8 @@ import { main as keysMain } from '../../src/cli/keys.js';
 import { main as synthMain } from '../../src/cli/synth.js';
 import { buildStack } from '../../src/apps/stack.js';
 import { MAX_INSTANCE_NAME, staticServiceBand } from '../../src/config/cross-field.js';
-import { DEFAULT_CONFIG, resolveConfig, type StackConfigInput } from '../../src/config/index.js';
-import { MAX_EXTRA_INSTANCES } from '../../src/config/validate.js';
+import { DEFAULT_CONFIG, resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
+import { MAX_EXTRA_INSTANCES } from '../../src/apps/servarr/config.js';
 import { decryptYaml, newIdentity } from '../../src/sops/index.js';
 import { objectsOf } from '../helpers.js';
 import { mount } from '../output/support.js';
@@ -356,7 +356,7 @@ describe.concurrent('bad input the CLI meets while loading (child process, as `n
 
   it('a .ts config outside an ESM package (an operator GitOps repo) loads, and a bad field in it is named', async () => {
     const configSource = (cluster: string, extra = '') =>
-      `import { defineConfig } from ${JSON.stringify(join(PROJECT, 'src/config/index.js'))};\nexport const note = 'cjs';\nexport default defineConfig({ cluster: '${cluster}'${extra} });\n`;
+      `import { defineConfig } from ${JSON.stringify(join(PROJECT, 'src/stack-config.js'))};\nexport const note = 'cjs';\nexport default defineConfig({ cluster: '${cluster}'${extra} });\n`;
     // No package.json anywhere up to the temp dir: tsx compiles the file as CommonJS.
     const good = project({ 'gitops/lab.ts': configSource('homelab') });
     const ok = await synthChild(['--config', join(good.dir, 'gitops/lab.ts'), '--out', good.out], { cwd: good.dir });

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../../src/config/index.js';
+import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../../src/stack-config.js';
 
 describe('loading config files', () => {
   it('uses the embedded default without a file', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG, resolveConfig } from '../../src/config/index.js';
+import { ConfigError, DEFAULT_CONFIG, resolveConfig } from '../../src/stack-config.js';
 import { untaintedNodeIssues } from '../../src/config/cross-field.js';
 
 function issuesOf(input: unknown): string {

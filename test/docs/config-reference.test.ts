@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_SCHEMA, DEFAULT_CONFIG } from '../../src/config/index.js';
+import { CONFIG_SCHEMA, DEFAULT_CONFIG } from '../../src/stack-config.js';
 import type { Schema } from '../../src/config/schema.js';
-import { configReferenceMarkdown, defaultLiteral, readConfigReference, undocumentedFields } from '../../src/docs/config-reference.js';
+import { configReferenceMarkdown, defaultLiteral, readConfigReference, readConfigSources, undocumentedFields } from '../../src/docs/config-reference.js';
 
 const ROOT = process.cwd();
-const TYPES = readFileSync(join(ROOT, 'src/config/types.ts'), 'utf8');
+const TYPES = readConfigSources(ROOT);
 const ref = readConfigReference(TYPES);
 
 /** Every field path of the runtime schema (maps are leaves: their keys are free). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StackConfigInput } from '../../src/config/index.js';
+import type { StackConfigInput } from '../../src/stack-config.js';
 import { generateDocs } from '../../src/docs/index.js';
 import { checkCommand, commandsOf, words } from './commands.js';
 import singleNode from '../../examples/single-node.js';

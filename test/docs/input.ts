@@ -1,5 +1,5 @@
 import { SECRET_STORE_DIR } from '../../src/apps/stack.js';
-import { resolveConfig, type StackConfigInput } from '../../src/config/index.js';
+import { resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
 import type { DocsInput } from '../../src/docs/model.js';
 import type { PlacedObject } from '../../src/output/model.js';
 import { clusterRoot, constructStack } from '../../src/pipeline/construct.js';

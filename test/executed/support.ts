@@ -3,7 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/stack-config.js';
 import type { StackConfig } from '../../src/config/types.js';
 import type { OutputFile } from '../../src/output/layout.js';
 import type { KubeObject } from '../../src/output/model.js';

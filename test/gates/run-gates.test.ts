@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/stack-config.js';
 import { formatFindings, hasErrors, runGates, type ExternalObject, type GateFinding } from '../../src/gates/index.js';
 import { synthesize } from '../../src/synth.js';
 import { operatorEnv, PROJECT } from '../stack/support.js';

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/index.js';
+import { resolveConfig } from '../../src/stack-config.js';
 import { OUTPUT_MARKER } from '../../src/output/write.js';
 import { DEMO_KEY, operatorEnv, PROJECT, synthCli } from '../stack/support.js';
 import { mount, treeOf } from './support.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/stack-config.js';
 import { toYaml, toYamlDocuments } from '../../src/output/yaml.js';
 import { objectsOf } from '../helpers.js';
 

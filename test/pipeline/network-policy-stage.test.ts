@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/index.js';
+import { resolveConfig } from '../../src/stack-config.js';
 import type { CallEdge } from '../../src/lib/component.js';
 import { networkPolicies, podGroups, type PodGroup } from '../../src/pipeline/network-policies.js';
 import { place } from '../../src/pipeline/place.js';

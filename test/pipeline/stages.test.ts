@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/index.js';
+import { resolveConfig } from '../../src/stack-config.js';
 import type { GateFinding } from '../../src/gates/findings.js';
 import { constructStack } from '../../src/pipeline/construct.js';
 import { checkDataLoss } from '../../src/pipeline/data-loss.js';

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { demoOutputFingerprints } from '../../scripts/demo-fingerprints.js';
 import { DEMO_VALUE_FINGERPRINTS } from '../../src/secrets/demo-fingerprints.js';
 import { isDemoValue } from '../../src/secrets/demo-values.js';
-import { resolveConfig } from '../../src/config/index.js';
+import { resolveConfig } from '../../src/stack-config.js';
 import { renderSecrets } from '../../src/output/secrets.js';
 import { MissingSecretValuesError } from '../../src/secrets/resolve.js';
 import { DEMO_RECIPIENT, decryptYaml, demoIdentity, encryptYaml, inspectSopsYaml, withoutDemoNote } from '../../src/sops/index.js';

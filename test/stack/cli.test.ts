@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/index.js';
+import { resolveConfig } from '../../src/stack-config.js';
 import { DEMO_KEY, fakeOperatorValue, operatorEnv, readTree, synthCli } from './support.js';
 
 describe('npm run synth (the CLI)', () => {

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/index.js';
+import { resolveConfig } from '../../src/stack-config.js';
 import { decryptYaml, DEMO_RECIPIENT, parseIdentities } from '../../src/sops/index.js';
 import { findEncryptedFiles } from '../../src/sops/keys.js';
 import { copyOfRepo, DEMO_KEY, npmRunIn, operatorEnv } from './support.js';

@@ -2,7 +2,7 @@ import { parsePublicValues, PUBLIC_VALUES_FILE } from '../../src/secrets/demo-va
 import { join, posix } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/stack-config.js';
 import { synthesize } from '../../src/synth.js';
 import { operatorEnv, kubectlKustomize, kustomizeDirs, PROJECT, readTree, synthInto } from './support.js';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { decryptSops } from 'sops-age';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { resolveConfig } from '../../src/config/index.js';
+import { resolveConfig } from '../../src/stack-config.js';
 import { DEMO_RECIPIENT, inspectSopsYaml, parseIdentities, recipientOf } from '../../src/sops/index.js';
 import { findEncryptedFiles } from '../../src/sops/keys.js';
 import { ageCliDecrypt } from '../sops/helpers.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, resolveConfig } from '../../src/config/index.js';
+import { loadConfig, resolveConfig } from '../../src/stack-config.js';
 import type { StackConfigInput } from '../../src/config/types.js';
 import { formatSummary } from '../../src/docs/summary.js';
 import { DataLossError } from '../../src/output/state.js';

@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/stack-config.js';
 import type { StackConfig } from '../../src/config/types.js';
 import { writeTree } from '../../src/output/write.js';
 import { secretEnvVarName } from '../../src/secrets/model.js';

@@ -7,10 +7,10 @@
  * container's env (secretKeyRef).
  */
 import type { StackConfig } from '../../config/types.js';
-import { arrEndpoint, enabledArrs, type ArrEndpoint } from '../../lib/arr.js';
+import { arrEndpoint, enabledArrs, type ArrEndpoint } from '../servarr/arr.js';
 import { PORTS } from '../../lib/ports.js';
 import { PATHS } from '../../lib/storage.js';
-import { SOLVER_PORT } from '../flaresolverr.js';
+import { SOLVER_PORT } from '../flaresolverr/flaresolverr.js';
 import { WIRED_ARR_KINDS, type WiredArrKind } from './kinds.js';
 
 // ─── the schema ─────────────────────────────────────────────────────────────────────────────
@@ -72,7 +72,7 @@ interface WiredEntry {
 // ─── names and paths ────────────────────────────────────────────────────────────────────────
 
 /** An Arr instance the job wires (download clients, root folders, Prowlarr application). */
-export interface WiredArr extends Omit<ArrEndpoint, 'kind'> {
+export interface WiredArr extends Omit<ArrEndpoint, 'kind' | 'spec'> {
   readonly kind: WiredArrKind;
 }
 

@@ -1,7 +1,7 @@
 import * as k8s from '../../../imports/k8s.js';
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../../config/types.js';
-import { arrEndpoint, type ArrEndpoint } from '../../lib/arr.js';
+import { arrEndpoint, type ArrEndpoint } from '../servarr/arr.js';
 import { Component, setFileName } from '../../lib/component.js';
 import { IMAGES } from '../../lib/images.js';
 import { appLabels, container, podSpec, withOverrides, type EnvValue, type Mount } from '../../lib/pod.js';

@@ -1,0 +1,314 @@
+import * as k8s from '../../../imports/k8s.js';
+import type { Construct } from 'constructs';
+import type { StackConfig } from '../../config/types.js';
+import { enabledArrs } from '../servarr/arr.js';
+import { Component, setFileName } from '../../lib/component.js';
+import { publishFact } from '../../lib/published-facts.js';
+import { IMAGES } from '../../lib/images.js';
+import { PORTS } from '../../lib/ports.js';
+import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../../lib/pod.js';
+import { streamingStackLabels, storageNodePlacement } from '../../lib/placement.js';
+import { addAppClaim, addConfigClaim, addNfsVolume, CLAIMS, hostPathVolume, configVolume, DFS_ENV, DFS_MARKER, DFS_SHARED_DIR, dfsPath, PATHS, symlinkVolume } from '../../lib/storage.js';
+import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../../lib/workload.js';
+
+/** Decypharr serves UI, qBittorrent API (/api/v2), SABnzbd API (/sabnzbd) and WebDAV on one port. */
+export const DECYPHARR_PORT = PORTS.decypharr;
+export const DECYPHARR_NFS_PORT = PORTS.decypharrNfs;
+/** Where Decypharr creates its symlinks (per-category subfolders); Sonarr/Radarr import from here. */
+export const DECYPHARR_DOWNLOAD_FOLDER = `${PATHS.symlinks}/downloads`;
+
+/**
+ * go-nfs (rclone serve nfs) has no portmapper and no lock manager, so clients must name the port
+ * for both NFS and MOUNT, use NFSv3 over TCP and skip locking. Inline pod `nfs:` volumes cannot
+ * carry options, hence the PersistentVolume. `soft` is safe here because the export and every
+ * mount of it are read-only (soft timeouts corrupt writes, and there are none): a reader gets an
+ * error while the export moves instead of hanging in uninterruptible I/O.
+ */
+export const DFS_NFS_MOUNT_OPTIONS = [
+  'nfsvers=3',
+  'tcp',
+  `port=${DECYPHARR_NFS_PORT}`,
+  `mountport=${DECYPHARR_NFS_PORT}`,
+  'nolock',
+  'noacl',
+  'soft',
+  'ro',
+] as const;
+
+/** The pod volume of `apps.decypharr.dfsHostPath`: always a plain directory (the mount is below it). */
+const DFS_HOST_VOLUME = 'dfs-host';
+
+
+/** The image's own entrypoint and command (Dockerfile `ENTRYPOINT`/`CMD` of the pinned tag). */
+const DECYPHARR_ENTRYPOINT = '/entrypoint.sh';
+const DECYPHARR_CMD = ['/usr/bin/decypharr', '--config', '/app'] as const;
+
+/**
+ * Lazily detaches every mount left on the shared subdirectory. After a crash or OOM kill that is
+ * the dead FUSE mount of the previous container (ENOTCONN); the Bidirectional mount carries the
+ * unmount to the node and to the sidecar. Needs `DFS_SHARED_DIR` in the environment.
+ */
+const DETACH_DFS = 'while grep -qF " $DFS_SHARED_DIR " /proc/mounts; do umount -l "$DFS_SHARED_DIR"; done';
+
+/**
+ * Runs as root before the image's entrypoint, on every container start (an in-pod restart after a
+ * crash runs no init container again):
+ * - clears a dead mount (DETACH_DFS);
+ * - hands the subdirectory to PUID:PGID: the entrypoint drops to that user with su-exec, and the
+ *   setuid fusermount3 refuses a non-root user without write access to the mount point (kubelet
+ *   created the host path root:root 0755 and never applies fsGroup to host paths);
+ * - binds it at the path the symlinks point into (`mount_path`) unless that is the subdirectory
+ *   itself (single node, where the readers bind the host directory). A bind of a shared mount
+ *   joins its peer group, so the FUSE mount on it reaches the node, and the volume root itself
+ *   stays a plain directory the next pod can always mount.
+ */
+export const DECYPHARR_START_SCRIPT = [
+  'set -eu',
+  DETACH_DFS,
+  'mkdir -p "$DFS_SHARED_DIR" "$DFS_MOUNT_POINT"',
+  'chown "$PUID:$PGID" "$DFS_SHARED_DIR"',
+  '[ "$DFS_MOUNT_POINT" = "$DFS_SHARED_DIR" ] || mount -o bind "$DFS_SHARED_DIR" "$DFS_MOUNT_POINT"',
+  `exec ${DECYPHARR_ENTRYPOINT} "$@"`,
+].join('\n');
+
+/** preStop: take the mount off the node before the process stops (a kill skips Decypharr's own unmount). */
+export const DECYPHARR_PRE_STOP = ['set -eu', DETACH_DFS].join('\n');
+
+/** `sh -c` check that the DFS is mounted at `dir` (busybox sh: Decypharr and rclone are Alpine images). */
+function dfsMountedCheck(dir: string): { exec: readonly string[] } {
+  return { exec: ['sh', '-c', `test -f ${dir}/${DFS_MARKER}`] };
+}
+
+/**
+ * Decypharr: debrid/usenet download client with a FUSE DFS mount, plus the rclone NFS sidecar
+ * that re-exports the mount so pods on any node (Sonarr, Radarr, Plex, ClusterPlex workers) see
+ * it at the same path.
+ *
+ * The decypharr container is the only privileged container of the stack: creating a FUSE mount
+ * needs /dev/fuse and CAP_SYS_ADMIN, and sharing it through the host directory needs
+ * `mountPropagation: Bidirectional`, which Kubernetes only allows in privileged containers. The
+ * sidecar only reads the mount (HostToContainer) and runs unprivileged as the stack user.
+ */
+export class Decypharr extends Component {
+  constructor(scope: Construct, id: string, cfg: StackConfig, props: { dependsOn?: Component[] } = {}) {
+    super(scope, id, {
+      dir: `apps/${cfg.namespace}/decypharr`,
+      fluxName: 'decypharr',
+      namespace: cfg.namespace,
+      dependsOn: props.dependsOn,
+      // Readers mount its export: Flux reports it ready only once the pod (and export) is up.
+      wait: true,
+      description: `Decypharr on port ${DECYPHARR_PORT}, DFS exported over NFS at ${cfg.apps.decypharr.nfsClusterIP}:${DECYPHARR_NFS_PORT}`,
+    });
+    const d = cfg.apps.decypharr;
+    const singleNode = cfg.storage.mode === 'hostPath';
+    const dfs = dfsPath(cfg);
+
+    this.addSecret('decypharr-secrets', [
+      { key: 'realdebrid-api-key', source: { kind: 'operator', description: 'Real-Debrid API token (https://real-debrid.com/apitoken)' } },
+      // Signs the UI session cookies; without it Decypharr uses a key built into its source.
+      { key: 'session-secret', source: { kind: 'generated', length: 48, alphabet: 'alphanumeric' } },
+      ...(d.usenet
+        ? ([
+            { key: 'usenet-host', source: { kind: 'operator', description: 'Usenet provider NNTP host name (e.g. news.usenetexpress.com)' } },
+            { key: 'usenet-user', source: { kind: 'operator', description: 'Usenet provider user name' } },
+            { key: 'usenet-pass', source: { kind: 'operator', description: 'Usenet provider password' } },
+          ] as const)
+        : []),
+    ]);
+
+    const arrs = enabledArrs(cfg);
+    const env: Record<string, EnvValue> = {
+      PUID: String(cfg.uid),
+      PGID: String(cfg.gid),
+      UMASK: '002',
+      // Read by DECYPHARR_START_SCRIPT and DECYPHARR_PRE_STOP.
+      [DFS_ENV.sharedDir]: DFS_SHARED_DIR,
+      [DFS_ENV.mountPoint]: dfs,
+      TZ: cfg.timezone,
+      DECYPHARR_LOG_LEVEL: 'info',
+      // UI login (sign-up on the first visit); the Arrs keep authenticating by URL + API key.
+      DECYPHARR_USE_AUTH: 'true',
+      DECYPHARR_SECRET_KEY: { secret: 'decypharr-secrets', key: 'session-secret' },
+      DECYPHARR_DOWNLOAD_FOLDER: DECYPHARR_DOWNLOAD_FOLDER,
+      DECYPHARR_DEBRIDS__0__NAME: 'realdebrid',
+      DECYPHARR_DEBRIDS__0__PROVIDER: 'realdebrid',
+      DECYPHARR_DEBRIDS__0__API_KEY: { secret: 'decypharr-secrets', key: 'realdebrid-api-key' },
+      DECYPHARR_MOUNT__DFS__UID: String(cfg.uid),
+      DECYPHARR_MOUNT__DFS__GID: String(cfg.gid),
+    };
+    if (d.usenet) {
+      publishFact(this, { kind: 'secret-input', instance: 'decypharr', purpose: 'usenet-provider', env: 'DECYPHARR_USENET__PROVIDERS__0__HOST', secret: 'decypharr-secrets', key: 'usenet-host' });
+      Object.assign(env, {
+        DECYPHARR_USENET__PROVIDERS__0__HOST: { secret: 'decypharr-secrets', key: 'usenet-host' },
+        DECYPHARR_USENET__PROVIDERS__0__PORT: '563',
+        DECYPHARR_USENET__PROVIDERS__0__SSL: 'true',
+        DECYPHARR_USENET__PROVIDERS__0__USERNAME: { secret: 'decypharr-secrets', key: 'usenet-user' },
+        DECYPHARR_USENET__PROVIDERS__0__PASSWORD: { secret: 'decypharr-secrets', key: 'usenet-pass' },
+      });
+    }
+    // Each Arr registers with its own URL as user and its API key as password; the same
+    // Secret the Arr reads, so nothing is copied by hand.
+    arrs.forEach((arr, i) => {
+      env[`DECYPHARR_ARRS__${i}__NAME`] = arr.instance;
+      env[`DECYPHARR_ARRS__${i}__HOST`] = arr.url;
+      env[`DECYPHARR_ARRS__${i}__TOKEN`] = arr.apiKey;
+    });
+
+    // Mount type and path have no env override: seed config.json on first start only
+    // (Decypharr rewrites the file when settings are saved in its UI).
+    const seedConfig = {
+      download_folder: DECYPHARR_DOWNLOAD_FOLDER,
+      default_download_action: 'symlink',
+      categories: arrs.map((a) => a.instance),
+      mount: { type: 'dfs', mount_path: dfs, dfs: { cache_dir: '/app/cache/dfs', uid: cfg.uid, gid: cfg.gid } },
+    };
+    setFileName(
+      new k8s.KubeConfigMap(this, 'seed-config', {
+        metadata: { name: 'decypharr-seed-config', namespace: cfg.namespace, labels: appLabels('decypharr') },
+        data: { 'config.json': `${JSON.stringify(seedConfig, null, 2)}\n` },
+      }),
+      'configmap-seed-config.yaml',
+    );
+
+    addConfigClaim(this, cfg, 'decypharr', d.configSize ?? '5Gi');
+    if (!singleNode) addAppClaim(this, cfg, { id: 'nfs-handles-pvc', name: NFS_HANDLES_CLAIM, app: 'decypharr', size: '1Gi', fileName: 'pvc-nfs-handles.yaml' });
+    const sts = addWorkload(this, cfg, {
+      name: 'decypharr',
+      controller: 'StatefulSet',
+      podLabels: streamingStackLabels(cfg),
+      pod: {
+        ...storageNodePlacement(cfg, { streamingStack: true }),
+        startsAsRoot: true,
+        initContainers: [
+          container({
+            name: 'seed-config',
+            image: IMAGES.busybox,
+            command: ['sh', '-c', '[ -f /app/config.json ] || cp /seed/config.json /app/config.json'],
+            mounts: [
+              { volume: 'config', path: '/app' },
+              { volume: 'seed-config', path: '/seed', readOnly: true },
+            ],
+            resources: SHELL_STEP_RESOURCES,
+            security: { runAs: { uid: cfg.uid, gid: cfg.gid } },
+          }),
+        ],
+        containers: [
+          container({
+            name: 'decypharr',
+            image: IMAGES.decypharr,
+            command: ['sh', '-c', DECYPHARR_START_SCRIPT, 'decypharr-start'],
+            args: [...DECYPHARR_CMD],
+            ports: [{ name: 'http', port: DECYPHARR_PORT }],
+            env,
+            mounts: [
+              { volume: 'config', path: '/app' },
+              { volume: DFS_HOST_VOLUME, path: PATHS.dfsHost, propagation: 'Bidirectional' },
+              { volume: CLAIMS.symlinks, path: PATHS.symlinks },
+            ],
+            // Ready once the DFS is mounted (what every reader waits for); alive while the API
+            // answers (/version is public and exempt from the first-run setup redirect).
+            probes: { check: dfsMountedCheck(dfs), livenessCheck: { http: '/version', port: 'http' } },
+            lifecycle: { preStop: { exec: { command: ['sh', '-c', DECYPHARR_PRE_STOP] } } },
+            resources: withOverrides({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '1Gi' }, d.resources),
+            security: { privileged: true, runAsRoot: true, readOnlyRootFilesystem: false, dropAll: false },
+          }),
+          // On a single node the readers use the host directory itself: no re-export needed.
+          ...(singleNode ? [] : [rcloneNfsServer(cfg)]),
+        ],
+        volumes: [
+          configVolume(cfg, 'decypharr'),
+          hostPathVolume(DFS_HOST_VOLUME, d.dfsHostPath),
+          symlinkVolume(cfg),
+          { name: 'seed-config', configMap: { name: 'decypharr-seed-config' } },
+          scratchVolume(),
+          ...(singleNode ? [] : [{ name: 'nfs-handles', persistentVolumeClaim: { claimName: NFS_HANDLES_CLAIM } }]),
+        ],
+      },
+    });
+    this.addSecurityExceptionFor(sts, {
+      container: 'decypharr',
+      rules: ['no-privileged', 'run-as-non-root', 'no-privilege-escalation', 'drop-all-capabilities', 'read-only-root-filesystem'],
+      reason:
+        'creates the DFS FUSE mount (/dev/fuse, CAP_SYS_ADMIN) and shares it through the host with Bidirectional propagation, which Kubernetes allows only in privileged containers; its start script clears a dead mount left by a crash and binds the mount point (root), then the entrypoint chowns /app and drops to PUID/PGID',
+    });
+    this.addSecurityExceptionFor(sts, {
+      rules: ['no-host-path'],
+      reason: `the FUSE mount is propagated through the host directory ${d.dfsHostPath} so the NFS sidecar (and, on a single node, the readers) can see it`,
+    });
+    this.addHealthCheck({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: sts.metadata.name!, namespace: cfg.namespace });
+
+    const self = { app: 'decypharr' };
+    // Decypharr's sign-up page (POST /register) replaces the credentials for anyone who reaches it,
+    // so its UI gets an Ingress only behind a forward-auth login; otherwise use a port-forward.
+    // No opt-in: the page stays open after the first sign-up.
+    this.addCall({ from: self, to: 'internet', ports: 'any', why: 'Real-Debrid API and usenet providers' });
+    for (const arr of arrs) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'import callbacks into the Arr that sent the download' });
+    if (!singleNode) {
+      // kubelet mounts the export from every node's own network namespace (node addresses, or the
+      // CNI's gateway address): private ranges only, since the NFS server has no authentication.
+      this.addCall({ from: 'private-networks', to: self, ports: [DECYPHARR_NFS_PORT], why: 'kubelet NFS mounts of the DFS export from any node' });
+    }
+    addService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
+    addHeadlessService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
+    addIngress(this, cfg, { name: 'decypharr', instance: 'decypharr', service: 'decypharr', port: 'http', call: { to: self, port: DECYPHARR_PORT }, firstLoginOptIn: false });
+
+    if (!singleNode) {
+      // Pinned ClusterIP: kubelet mounts NFS on the node, where Service names do not resolve.
+      addService(this, cfg, {
+        name: 'decypharr-nfs',
+        instance: 'decypharr',
+        ports: [{ name: 'nfs', port: DECYPHARR_NFS_PORT }],
+        clusterIP: d.nfsClusterIP,
+        fileName: 'service-nfs.yaml',
+      });
+      addNfsVolume(this, cfg, 'dfs', {
+        claim: CLAIMS.dfs,
+        nfs: { server: d.nfsClusterIP, path: '/', mountOptions: DFS_NFS_MOUNT_OPTIONS, size: '1Gi' },
+        accessModes: ['ReadOnlyMany'],
+        readOnly: true,
+        files: ['pv-dfs.yaml', 'pvc-dfs.yaml'],
+      });
+    }
+  }
+}
+
+/** rclone's NFS handle cache: a claim of its own, mounted whole so fsGroup makes it writable for the sidecar. */
+export const NFS_HANDLES_CLAIM = 'decypharr-nfs-handles';
+
+/**
+ * The rclone sidecar: a user-space NFSv3 server over the DFS mount, read-only, as the stack user.
+ * It reads the host directory (not the mount point itself), so a remount after a Decypharr crash
+ * reaches it through HostToContainer propagation.
+ */
+function rcloneNfsServer(cfg: StackConfig): k8s.Container {
+  return container({
+    name: 'rclone-nfs-server',
+    image: IMAGES.rclone,
+    args: [
+      'serve', 'nfs', DFS_SHARED_DIR,
+      '--addr', `:${DECYPHARR_NFS_PORT}`,
+      '--read-only',
+      // The DFS already caches; a second VFS cache would double the disk use.
+      '--vfs-cache-mode', 'off',
+      '--dir-cache-time', '30s',
+      // Handles on disk survive a restart and a re-created pod, even on the other storage node
+      // (memory handles go stale for every client). On its own claim: a subPath of the config
+      // volume would be created root-owned by kubelet, unwritable for this user.
+      '--nfs-cache-type', 'disk',
+      '--nfs-cache-dir', '/cache/nfs-handles',
+      '--config', '/tmp/rclone.conf',
+      '--cache-dir', '/tmp/rclone-cache',
+    ],
+    ports: [{ name: 'nfs', port: DECYPHARR_NFS_PORT }],
+    mounts: [
+      { volume: DFS_HOST_VOLUME, path: PATHS.dfsHost, readOnly: true, propagation: 'HostToContainer' },
+      { volume: 'nfs-handles', path: '/cache' },
+      { volume: 'tmp', path: '/tmp' },
+    ],
+    // Ready once the export would serve the DFS (not its empty directory); alive while it listens.
+    probes: { check: dfsMountedCheck(DFS_SHARED_DIR), livenessCheck: { tcp: 'nfs' } },
+    resources: { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '1Gi' },
+    security: { runAs: { uid: cfg.uid, gid: cfg.gid } },
+  });
+}

@@ -1,0 +1,19 @@
+import { defineAppModule } from '../module.js';
+import { arrsOf } from '../servarr/module.js';
+import { storageBase } from '../shared-storage/index.js';
+import { decypharrConfig } from './config.js';
+import { Decypharr } from './decypharr.js';
+
+declare module '../module.js' {
+  interface StackParts {
+    decypharr?: Decypharr;
+  }
+}
+
+export const decypharrModule = defineAppModule({
+  folder: 'decypharr',
+  config: decypharrConfig,
+  build({ scope, config: cfg, parts, add }) {
+    if (cfg.apps.decypharr.enabled) parts.decypharr = add(new Decypharr(scope, 'decypharr', cfg, { dependsOn: [...storageBase(parts), ...arrsOf(parts)] }));
+  },
+});

@@ -1,0 +1,13 @@
+import { defineAppModule } from '../module.js';
+import { namespaceOf } from '../shared-storage/index.js';
+import { FlareSolverr } from './flaresolverr.js';
+import { flaresolverrConfig } from './config.js';
+
+export const flaresolverrModule = defineAppModule({
+  folder: 'flaresolverr',
+  config: flaresolverrConfig,
+  build({ scope, config: cfg, parts, add }) {
+    const app = cfg.apps.flaresolverr;
+    if (app.enabled) add(new FlareSolverr(scope, 'flaresolverr', { namespace: namespaceOf(parts), resources: app.resources }));
+  },
+});

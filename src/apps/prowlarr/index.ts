@@ -1,0 +1,31 @@
+import { defineAppModule } from '../module.js';
+import { enabledArrs } from '../servarr/arr.js';
+import { arrsOf, databaseFor } from '../servarr/module.js';
+import { namespaceOf } from '../shared-storage/index.js';
+import { prowlarrConfig } from './config.js';
+import { Prowlarr } from './prowlarr.js';
+
+declare module '../module.js' {
+  interface StackParts {
+    prowlarr?: Prowlarr;
+  }
+}
+
+export const prowlarrModule = defineAppModule({
+  folder: 'prowlarr',
+  config: prowlarrConfig,
+  build({ scope, config: cfg, parts, add }) {
+    const app = cfg.apps.prowlarr;
+    if (!app.enabled) return;
+    parts.prowlarr = add(
+      new Prowlarr(scope, 'prowlarr', {
+        namespace: namespaceOf(parts),
+        database: databaseFor(cfg, parts, 'prowlarr'),
+        syncsTo: enabledArrs(cfg),
+        dependsOn: arrsOf(parts),
+        resources: app.resources,
+        configSize: app.configSize,
+      }),
+    );
+  },
+});

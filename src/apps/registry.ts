@@ -1,0 +1,53 @@
+import type { AppsConfig } from '../config/types.js';
+import { arrWiringModule } from './arr-wiring/module.js';
+import { byparrModule } from './byparr/index.js';
+import { clusterplexModule } from './clusterplex/index.js';
+import { configarrModule } from './configarr/index.js';
+import { decypharrModule } from './decypharr/index.js';
+import { flaresolverrModule } from './flaresolverr/index.js';
+import { intelGpuPluginModule } from './intel-gpu-plugin/index.js';
+import type { AppModule } from './module.js';
+import { plexModule } from './plex/index.js';
+import { postgresModule } from './postgres/index.js';
+import { profilarrModule } from './profilarr/index.js';
+import { prowlarrModule } from './prowlarr/index.js';
+import { pulsarrModule } from './pulsarr/index.js';
+import { qbittorrentModule } from './qbittorrent/index.js';
+import { radarrModule } from './radarr/index.js';
+import { sambaModule } from './samba/index.js';
+import { sharedStorageModule } from './shared-storage/index.js';
+import { sonarrModule } from './sonarr/index.js';
+
+/**
+ * Every module of the stack in phase order: a module is built after every module above it, and
+ * only those can be its dependencies (Flux `dependsOn`). The config's `apps` section, its schema,
+ * its defaults and the configuration reference follow this list. Adding an app = its folder
+ * under src/apps and one line here.
+ */
+export const APP_MODULES = [
+  intelGpuPluginModule, // infrastructure
+  sharedStorageModule, // namespace, storage classes, NFS volumes, symlink library
+  postgresModule, // databases before the Arrs
+  qbittorrentModule, // the downloads claim before the Arrs
+  sonarrModule,
+  radarrModule,
+  prowlarrModule,
+  profilarrModule,
+  decypharrModule,
+  plexModule,
+  clusterplexModule,
+  pulsarrModule,
+  flaresolverrModule,
+  byparrModule,
+  configarrModule,
+  sambaModule,
+  arrWiringModule, // after everything it wires
+] as const satisfies readonly AppModule[];
+
+/** The config keys the registry's modules bring. */
+type RegistryKeys = NonNullable<(typeof APP_MODULES)[number]['config']>['key'];
+/**
+ * Compile-time check: every field of `AppsConfig` (declared by the modules' config.ts files) has
+ * its module in the registry. A folder whose module is missing here fails the typecheck.
+ */
+export const REGISTRY_COVERS_APPS_CONFIG: [Exclude<keyof AppsConfig, RegistryKeys>] extends [never] ? true : never = true;

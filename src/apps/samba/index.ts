@@ -1,0 +1,12 @@
+import { defineAppModule } from '../module.js';
+import { storageBase } from '../shared-storage/index.js';
+import { sambaConfig } from './config.js';
+import { Samba } from './samba.js';
+
+export const sambaModule = defineAppModule({
+  folder: 'samba',
+  config: sambaConfig,
+  build({ scope, config: cfg, parts, add }) {
+    if (cfg.apps.samba.enabled) add(new Samba(scope, 'samba', cfg, { dependsOn: storageBase(parts) }));
+  },
+});
