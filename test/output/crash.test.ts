@@ -8,12 +8,13 @@ import { openOutputFolder, writeTree } from '../../src/output/write.js';
 import { decryptYaml, encryptYaml, inspectSopsYaml, newIdentity, recipientOf } from '../../src/sops/index.js';
 import { SECRET_RULE } from '../sops/helpers.js';
 import { treeOf } from './support.js';
+import { bundled } from '../child-bundle.js';
 
 const CHILD = join(import.meta.dirname, 'crash-child.ts');
 
 /** Runs the child; `killAt` -1 runs to the end and returns how many steps it passed. */
 function child(killAt: number, args: string[], env: NodeJS.ProcessEnv = process.env): { signal: NodeJS.Signals | null; status: number | null; steps: number; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CHILD, String(killAt), ...args], { encoding: 'utf8', env });
+  const r = spawnSync(process.execPath, [bundled(CHILD), String(killAt), ...args], { encoding: 'utf8', env });
   return { signal: r.signal, status: r.status, steps: Number(/steps: (\d+)/.exec(r.stderr)?.[1] ?? NaN), stderr: r.stderr, stdout: r.stdout };
 }
 
@@ -195,7 +196,7 @@ describe('two synths into one folder at once (real processes)', () => {
     const out = join(base, 'out');
     const run = () =>
       new Promise<{ code: number | null; stderr: string }>((done) => {
-        const p = spawn(process.execPath, ['--import', 'tsx', CHILD, '-1', 'write', out, files, 'a'], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const p = spawn(process.execPath, [bundled(CHILD), '-1', 'write', out, files, 'a'], { stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
         p.stderr.on('data', (d) => (stderr += d));
         p.on('close', (code) => done({ code, stderr }));
