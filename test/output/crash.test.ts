@@ -18,6 +18,38 @@ function child(killAt: number, args: string[], env: NodeJS.ProcessEnv = process.
   return { signal: r.signal, status: r.status, steps: Number(/steps: (\d+)/.exec(r.stderr)?.[1] ?? NaN), stderr: r.stderr, stdout: r.stdout };
 }
 
+type ChildResult = ReturnType<typeof child>;
+
+/** `child` without blocking: the killed runs of a test are independent (one folder each). */
+function childAsync(killAt: number, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [bundled(CHILD), String(killAt), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (status, signal) => resolve({ signal, status, steps: Number(/steps: (\d+)/.exec(stderr)?.[1] ?? NaN), stderr, stdout }));
+  });
+}
+
+/**
+ * Runs `run(k)` for k = 0…n-1, a few at a time (the children mostly wait for the disk), and
+ * returns the results in order; the tests then check each outcome in order as before.
+ */
+async function eachStep<T>(n: number, run: (k: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const k = next++;
+      out[k] = await run(k);
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  return out;
+}
+
 describe('the writer killed (SIGKILL) after each of its steps', () => {
   const old = [
     { path: '.sops.yaml', content: 'creation_rules: []\n' },
@@ -53,11 +85,15 @@ describe('the writer killed (SIGKILL) after each of its steps', () => {
     expect(treeOf(probe)).toEqual(newTree);
     expect(total).toBeGreaterThan(15);
 
+    const killed = await eachStep(total, (k) => {
+      const out = join(base, `k${k}`);
+      cpSync(template, out, { recursive: true });
+      return childAsync(k, ['write', out, files, 'a']);
+    });
     const outcomes: string[] = [];
     for (let k = 0; k < total; k++) {
       const out = join(base, `k${k}`);
-      cpSync(template, out, { recursive: true });
-      const r = child(k, ['write', out, files, 'a']);
+      const r = killed[k]!;
       expect(r.signal, `step ${k}: ${r.stderr}`).toBe('SIGKILL');
       expect(readFileSync(join(out, 'NOTES.md'), 'utf8')).toBe('the user’s\n');
       // the next run: lock of the dead writer taken over, journal finished or undone
@@ -161,12 +197,16 @@ describe.each(Object.keys(KEYS_CASES))('keys %s killed (SIGKILL) after each of i
       return 'new';
     };
 
-    const outcomes: string[] = [];
-    for (let k = 0; k < total; k++) {
+    const killed = await eachStep(total, (k) => {
       const dir = join(base, `k${k}`, 'repo');
       mkdirSync(join(dir, '..'));
       cpSync(template, dir, { recursive: true });
-      const r = child(k, ['keys', dir, ...c.args(ids, dir, k)], env);
+      return childAsync(k, ['keys', dir, ...c.args(ids, dir, k)], env);
+    });
+    const outcomes: string[] = [];
+    for (let k = 0; k < total; k++) {
+      const dir = join(base, `k${k}`, 'repo');
+      const r = killed[k]!;
       expect(r.signal, `step ${k}: ${r.stderr}`).toBe('SIGKILL');
       const notes = await recoverInterrupted([join(dir, 'dist'), dir]);
       expect(notes.length, `step ${k}`).toBeGreaterThan(0);
