@@ -83,7 +83,7 @@ function volumeNode(v: StackView, w: Workload, vol: VolumeJson | undefined, name
 
 /** The Service with a pinned ClusterIP `ip` and the workload behind it (an in-cluster NFS server). */
 export function nfsExporter(v: StackView, ip: string): { service: string; workload?: Workload; container?: ContainerJson; port?: number } | undefined {
-  const svc = v.all('Service').find((s) => s.spec.clusterIP === ip);
+  const svc = v.serviceWithClusterIP(ip);
   if (!svc) return undefined;
   const w = v.workloads.find((x) => x.namespace === svc.metadata.namespace && x.instance === svc.spec.selector?.['app.kubernetes.io/instance']);
   const port = svc.spec.ports?.[0];

@@ -108,8 +108,7 @@ export class Facts {
   }
 
   scheme(service: string): string {
-    const ing = this.v.all('Ingress').find((i) => (i.spec.rules ?? []).some((r: any) => (r.http?.paths ?? []).some((p: any) => p.backend?.service?.name === service)));
-    return ing?.spec.tls?.length ? 'https' : 'http';
+    return this.v.ingressOf(service)?.spec.tls?.length ? 'https' : 'http';
   }
 
   /**
@@ -196,6 +195,13 @@ export class Facts {
 
   /** The DFS as Decypharr and its readers see it. */
   get dfs(): DfsFacts | undefined {
+    // Asked once per reader workload: computed once.
+    this.dfsFacts ??= { value: this.findDfs() };
+    return this.dfsFacts.value;
+  }
+  private dfsFacts: { value: DfsFacts | undefined } | undefined;
+
+  private findDfs(): DfsFacts | undefined {
     const d = this.one('decypharr');
     if (!d) return undefined;
     const fuseCtr = d.pod.containers.find((x) => x.volumeMounts?.some((m) => m.mountPropagation === 'Bidirectional'));

@@ -161,7 +161,9 @@ export class StackView {
     const fluxFile = input.objects.find((p) => isFluxKustomization(p.object))?.path;
     this.clusterRoot = fluxFile ? posix.dirname(fluxFile) : `clusters/${this.cfg.cluster}`;
     for (const o of this.objects) {
-      this.byKind.set(o.kind, [...(this.byKind.get(o.kind) ?? []), o]);
+      const ofKind = this.byKind.get(o.kind);
+      if (ofKind) ofKind.push(o);
+      else this.byKind.set(o.kind, [o]);
       const k = `${o.kind}/${o.metadata.name}`;
       const list = this.byKindName.get(k);
       if (list) list.push(o);
@@ -233,7 +235,7 @@ export class StackView {
 
   /** Workloads of an app (`app.kubernetes.io/name`), e.g. every Sonarr instance. */
   workloadsOfApp(app: string): Workload[] {
-    return this.workloads.filter((w) => w.app === app);
+    return [...this.cached(`app:${app}`, () => this.workloads.filter((w) => w.app === app))];
   }
 
   /** The first pod's name: `<sts>-0`, or the controller reference for Deployments/DaemonSets. */
@@ -297,17 +299,48 @@ export class StackView {
 
   /** Secret request by Secret name. */
   secret(name: string): SecretRequest | undefined {
-    return this.secretRequests.find((s) => s.name === name);
+    const byName = this.cached('secrets', () => {
+      const m = new Map<string, SecretRequest>();
+      for (const r of this.secretRequests) if (!m.has(r.name)) m.set(r.name, r);
+      return m;
+    });
+    return byName.get(name);
   }
 
   /** Ingress host of a Service, if an Ingress routes to it. */
   ingressHost(service: string): string | undefined {
-    for (const ing of this.all('Ingress')) {
-      for (const rule of ing.spec.rules ?? []) {
-        if ((rule.http?.paths ?? []).some((p: any) => p.backend?.service?.name === service)) return rule.host;
+    return this.ingressRoutes.get(service)?.host;
+  }
+
+  /** The first Ingress that routes to a Service. */
+  ingressOf(service: string): (KubeObject & { spec?: any }) | undefined {
+    return this.ingressRoutes.get(service)?.ingress;
+  }
+
+  /** Service name → the first Ingress (and its first rule's host) routing to it, built once. */
+  private get ingressRoutes(): Map<string, { ingress: KubeObject & { spec?: any }; host: string | undefined }> {
+    return this.cached('ingressRoutes', () => {
+      const m = new Map<string, { ingress: KubeObject & { spec?: any }; host: string | undefined }>();
+      for (const ing of this.all('Ingress')) {
+        for (const rule of ing.spec.rules ?? []) {
+          for (const p of rule.http?.paths ?? []) {
+            const name = p.backend?.service?.name;
+            if (name !== undefined && !m.has(name)) m.set(name, { ingress: ing, host: rule.host });
+          }
+        }
       }
-    }
-    return undefined;
+      return m;
+    });
+  }
+
+  /** The first Service with that ClusterIP. */
+  serviceWithClusterIP(ip: string): (KubeObject & { spec?: any }) | undefined {
+    const byIp = this.cached('servicesByIp', () => {
+      const m = new Map<unknown, KubeObject & { spec?: any }>();
+      for (const s of this.all('Service')) if (!m.has(s.spec.clusterIP)) m.set(s.spec.clusterIP, s);
+      return m;
+    });
+    return byIp.get(ip);
   }
 
   /** The ClusterIP Service selecting a workload (not headless), preferring the one named like it. */
@@ -317,7 +350,9 @@ export class StackView {
       for (const s of this.all('Service')) {
         const inst = s.spec.selector?.[INSTANCE_LABEL];
         if (inst === undefined || s.spec.clusterIP === 'None') continue;
-        this.servicesByInstance.set(inst, [...(this.servicesByInstance.get(inst) ?? []), s]);
+        const list = this.servicesByInstance.get(inst);
+        if (list) list.push(s);
+        else this.servicesByInstance.set(inst, [s]);
       }
     }
     const candidates = (this.servicesByInstance.get(w.instance) ?? []).filter((s) => s.metadata.namespace === w.namespace);

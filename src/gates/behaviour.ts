@@ -14,6 +14,7 @@
 import type { KubeObject } from '../output/model.js';
 import { IMAGE_FACTS, PROVISIONER_FACTS, containerFactsFor, imageRepository, type ContainerFacts, type FuseMount, type ImageFacts } from './behaviour-facts.js';
 import { jsonPath, objectRef, type BehaviourOptions, type FindingData, type GateFinding, type GateOptions } from './findings.js';
+import { findNamed } from './object-index.js';
 import { containersOf, podTemplates, type ContainerOf, type Json, type Path, type PodTemplate } from './pod-specs.js';
 
 export const BEHAVIOUR_RULES = ['writable', 'fuse-cleanup', 'fuse-mount-point', 'readiness', 'facts', 'export-defined'] as const;
@@ -316,7 +317,7 @@ export function volumeView(pod: PodTemplate, objects: readonly KubeObject[], opt
   }
   if (vol.nfs) return vol.nfs.readOnly ? { kind: 'read-only', why: 'read-only NFS volume' } : { kind: 'export', export: `${vol.nfs.server}:${vol.nfs.path}`, why: `the NFS export ${vol.nfs.server}:${vol.nfs.path} (fsGroup does not apply; owned as the export squashes)` };
   if (vol.persistentVolumeClaim) {
-    const claim = objects.find((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === vol.persistentVolumeClaim.claimName && o.metadata.namespace === pod.object.metadata.namespace);
+    const claim = findNamed(objects, 'PersistentVolumeClaim', vol.persistentVolumeClaim.claimName, pod.object.metadata.namespace ?? '');
     if (!claim) return { kind: 'unknown', why: `claim ${vol.persistentVolumeClaim.claimName} is not in the output` };
     return claimView(claim, objects, opts, vol.persistentVolumeClaim.readOnly === true, withFsGroup);
   }
@@ -328,7 +329,7 @@ function claimView(claim: Json, objects: readonly KubeObject[], opts: BehaviourO
   if (readOnly) return { kind: 'read-only', why: `claim ${name} is mounted readOnly` };
   const spec: Json = claim.spec ?? {};
   if (spec.volumeName) {
-    const pv: Json = objects.find((o) => o.kind === 'PersistentVolume' && o.metadata.name === spec.volumeName);
+    const pv: Json = findNamed(objects, 'PersistentVolume', spec.volumeName);
     if (!pv) return { kind: 'unknown', why: `PersistentVolume ${spec.volumeName} is not in the output` };
     if (pv.spec?.nfs) {
       const ro = pv.spec.nfs.readOnly === true || (pv.spec.mountOptions ?? []).includes('ro');
@@ -337,7 +338,7 @@ function claimView(claim: Json, objects: readonly KubeObject[], opts: BehaviourO
     return { kind: 'unknown', why: `PV ${pv.metadata.name} has a type the gate does not model` };
   }
   const className: string | undefined = spec.storageClassName;
-  const sc: Json = className ? objects.find((o) => o.kind === 'StorageClass' && o.metadata.name === className) : undefined;
+  const sc: Json = className ? findNamed(objects, 'StorageClass', className) : undefined;
   const provisioner: string | undefined = sc?.provisioner ?? (className ? opts.storageProvisioners?.[className] : undefined);
   const facts = provisioner ? PROVISIONER_FACTS[provisioner] : undefined;
   if (!facts) return { kind: 'unknown', why: `claim ${name}: no facts for StorageClass ${className ?? '(default)'}${provisioner ? ` (provisioner ${provisioner})` : ''}` };
@@ -425,14 +426,26 @@ function waitersOf(pods: readonly PodTemplate[], objects: readonly KubeObject[],
     for (const c of containersOf(pod)) {
       for (const w of containerFactsFor(appOf(pod), c.name, opts.extraFacts?.containers)?.waitsFor ?? []) {
         const key = `${w.app}/${w.container}`;
-        byContainer.set(key, [...(byContainer.get(key) ?? []), { by: `init container "${c.name}" of ${objectRef(pod.object)}`, signal: w.signal }]);
+        const waiter = { by: `init container "${c.name}" of ${objectRef(pod.object)}`, signal: w.signal };
+        const list = byContainer.get(key);
+        if (list) list.push(waiter);
+        else byContainer.set(key, [waiter]);
       }
     }
   }
   const kustomizations = objects.filter((o) => o.kind === 'Kustomization' && o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/')) as Json[];
+  // Dependants by the namespace/name they depend on, in the order of the list (one pass, not one per Kustomization).
+  const dependantsOf = new Map<string, Json[]>();
+  for (const d of kustomizations) {
+    for (const target of new Set<string>((d.spec?.dependsOn ?? []).map((x: Json) => `${x?.namespace ?? d.metadata.namespace}\0${x?.name}`))) {
+      const list = dependantsOf.get(target);
+      if (list) list.push(d);
+      else dependantsOf.set(target, [d]);
+    }
+  }
   const byObject = new Map<string, Waiter[]>();
   for (const k of kustomizations) {
-    const dependants = kustomizations.filter((d) => (d.spec?.dependsOn ?? []).some((x: Json) => x?.name === k.metadata.name && (x.namespace ?? d.metadata.namespace) === k.metadata.namespace));
+    const dependants = dependantsOf.get(`${k.metadata.namespace}\0${k.metadata.name}`) ?? [];
     if (!dependants.length) continue;
     const by = `Flux Kustomization${dependants.length > 1 ? 's' : ''} ${dependants.map((d) => d.metadata.name).join(', ')} (dependsOn ${k.metadata.name})`;
     const targets = new Set<string>();

@@ -1,5 +1,5 @@
 /**
- * Offline quality gates over the synthesized plain objects: schemas (Kubernetes 1.28 + CRDs),
+ * Offline quality gates over the synthesized plain objects: schemas (Kubernetes 1.34 and 1.28 + CRDs),
  * reference integrity, security posture and behaviour (who runs as whom on which mount).
  * Pure functions: objects in, findings out.
  */

@@ -33,7 +33,9 @@ export class ObjectIndex {
   constructor(objects: readonly KubeObject[], external: readonly ExternalObject[] = []) {
     for (const o of objects) {
       const k = key(o.kind, o.metadata?.namespace, o.metadata?.name);
-      this.objects.set(k, [...(this.objects.get(k) ?? []), o]);
+      const group = this.objects.get(k);
+      if (group) group.push(o);
+      else this.objects.set(k, [o]);
       if (o.kind === 'Namespace') this.namespaces.add(o.metadata.name);
       const secret = secretProvided(o);
       if (secret) this.secrets.set(key('Secret', o.metadata.namespace, secret.name), secret.keys);
@@ -54,6 +56,14 @@ export class ObjectIndex {
   groups(): KubeObject[][] {
     return [...this.objects.values()];
   }
+
+  /** Whether a static PersistentVolume (the first of its name) has that StorageClass. */
+  hasStaticVolumeOfClass(storageClass: string): boolean {
+    // Built on first use: one pass instead of one per claim.
+    this.staticVolumeClasses ??= new Set([...this.objects.values()].flatMap(([o]) => (o?.kind === 'PersistentVolume' ? [(o as Json).spec?.storageClassName] : [])));
+    return this.staticVolumeClasses.has(storageClass);
+  }
+  private staticVolumeClasses: Set<unknown> | undefined;
 
   isExternal(kind: string, namespace: string | undefined, name: string): boolean {
     return this.external.has(key(kind, namespace, name));
@@ -115,3 +125,24 @@ function secretProvided(o: Json): { name: string; keys: KeySet } | undefined {
 function mapOf(v: unknown): Record<string, unknown> {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
+
+const firstByName = new WeakMap<readonly KubeObject[], Map<string, KubeObject>>();
+
+/**
+ * The first object of a kind with that name — and that namespace, when one is given — as
+ * `objects.find` returns it, from a lookup built once per object list: the gates ask once per pod
+ * or claim, and a scan each time made them quadratic in the number of objects.
+ */
+export function findNamed(objects: readonly KubeObject[], kind: string, name: unknown, namespace?: string): KubeObject | undefined {
+  let lookup = firstByName.get(objects);
+  if (!lookup) {
+    lookup = new Map();
+    for (const o of objects) {
+      for (const k of [namedKey(o.kind, o.metadata?.name), namedKey(o.kind, o.metadata?.name, o.metadata?.namespace ?? '')]) if (!lookup.has(k)) lookup.set(k, o);
+    }
+    firstByName.set(objects, lookup);
+  }
+  return lookup.get(namedKey(kind, name, namespace));
+}
+
+const namedKey = (kind: string, name: unknown, namespace?: string) => `${kind}\0${String(name)}${namespace === undefined ? '' : `\0${namespace}`}`;

@@ -18,13 +18,14 @@ export function checkReferences(objects: readonly KubeObject[], opts: GateOption
     findings.push({ gate: 'references', severity, object: objectRef(object), ...(path ? { path: jsonPath(path) } : {}), message });
   const index = new ObjectIndex(objects, opts.external);
   const pods = podTemplates(objects);
+  const podsSelectedBy = podSelection(pods);
 
   for (const group of index.groups()) {
     for (const dup of group.slice(1)) report(dup, ['metadata', 'name'], `duplicate ${objectRef(dup)}: ${group.length} objects share kind, namespace and name`);
   }
   for (const o of objects) checkNamespace(o, index, report);
   for (const o of objects as Json[]) {
-    if (o.kind === 'Service' && o.apiVersion === 'v1') checkService(o, pods, report);
+    if (o.kind === 'Service' && o.apiVersion === 'v1') checkService(o, podsSelectedBy, report);
     else if (o.kind === 'Ingress' && o.apiVersion === 'networking.k8s.io/v1') checkIngress(o, index, report);
     else if (o.kind === 'PersistentVolumeClaim' && o.apiVersion === 'v1') checkClaim(o, ['spec'], index, report);
     else if (o.kind === 'PersistentVolume' && o.apiVersion === 'v1') checkVolume(o, index, report);
@@ -52,11 +53,35 @@ export function selects(selector: Readonly<Record<string, string>>, labels: Read
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-function checkService(svc: Json, pods: readonly PodTemplate[], report: Report): void {
+type PodSelection = (namespace: string | undefined, selector: Readonly<Record<string, string>>) => PodTemplate[];
+
+/**
+ * The pod templates a selector selects in a namespace, in output order. Candidates come from an
+ * index by one label (namespace, key and value): filtering every pod for every Service was
+ * quadratic in the number of workloads.
+ */
+function podSelection(pods: readonly PodTemplate[]): PodSelection {
+  const byLabel = new Map<string, PodTemplate[]>();
+  const labelKey = (ns: unknown, k: string, v: unknown) => `${String(ns)}\0${k}\0${String(v)}`;
+  for (const p of pods) {
+    for (const [k, v] of Object.entries(p.labels)) {
+      const key = labelKey(p.object.metadata.namespace, k, v);
+      const list = byLabel.get(key);
+      if (list) list.push(p);
+      else byLabel.set(key, [p]);
+    }
+  }
+  return (ns, selector) => {
+    const [k, v] = Object.entries(selector)[0]!;
+    return (byLabel.get(labelKey(ns, k, v)) ?? []).filter((p) => p.object.metadata.namespace === ns && selects(selector, p.labels));
+  };
+}
+
+function checkService(svc: Json, podsSelectedBy: PodSelection, report: Report): void {
   const selector = svc.spec?.selector;
   if (svc.spec?.type === 'ExternalName' || !selector || Object.keys(selector).length === 0) return;
   const ns = svc.metadata.namespace;
-  const selected = pods.filter((p) => p.object.metadata.namespace === ns && selects(selector, p.labels));
+  const selected = podsSelectedBy(ns, selector);
   if (selected.length === 0) {
     const wanted = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
     report(svc, ['spec', 'selector'], `selects no pods: no workload in namespace "${ns}" has a pod template labelled ${wanted}`);
@@ -109,7 +134,7 @@ function checkClaim(owner: Json, specPath: Path, index: ObjectIndex, report: Rep
   const cls = spec.storageClassName;
   if (typeof cls !== 'string' || cls === '') return;
   // Dynamic provisioning needs the StorageClass; static PVs of that class can bind without it.
-  const staticPv = index.groups().some(([o]) => o?.kind === 'PersistentVolume' && (o as Json).spec?.storageClassName === cls);
+  const staticPv = index.hasStaticVolumeOfClass(cls);
   if (!staticPv && !index.exists('StorageClass', undefined, cls)) {
     report(owner, [...specPath, 'storageClassName'], `StorageClass "${cls}" is neither in the output nor declared external`);
   }

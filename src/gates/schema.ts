@@ -1,6 +1,9 @@
 /**
- * Schema gate: strict validation of every object against Kubernetes 1.28 (built from the official
- * OpenAPI document in `schemas/kubernetes/`) and the custom resource schemas in `schemas/crds/`.
+ * Schema gate: strict validation of every object against Kubernetes 1.34 and against 1.28, the
+ * oldest k3s the output supports (both built from the official OpenAPI documents in
+ * `schemas/kubernetes/`), and the custom resource schemas in `schemas/crds/`. A built-in object
+ * must be valid in both: a field or kind 1.28 does not know fails there, one 1.34 dropped fails
+ * here.
  * Unknown fields, wrong types (including `null` where a value is required, e.g. a Quantity),
  * missing required fields and values outside an enum are errors, and so is an object whose
  * apiVersion/kind has no schema. Validators are compiled once per apiVersion/kind.
@@ -30,7 +33,10 @@ function projectRoot(): URL {
 const ROOT = projectRoot();
 /** Where the schemas live: `schemas/` at the project root. */
 export const SCHEMAS_DIR = new URL('schemas/', ROOT);
-const K8S_ID = 'https://media-stack.local/schemas/k8s-1.28.json';
+/** The Kubernetes release the gate validates against first, and the oldest one the output supports. */
+export const KUBERNETES_VERSIONS = { current: '1.34', oldest: '1.28' } as const;
+export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[keyof typeof KUBERNETES_VERSIONS];
+const k8sId = (version: KubernetesVersion) => `https://media-stack.local/schemas/k8s-${version}.json`;
 /**
  * Compiled validators are cached as ajv standalone modules: compiling the pod template costs a
  * few hundred milliseconds on every synth otherwise. The file name is a hash of the exact schema
@@ -49,11 +55,11 @@ export interface SchemaSource {
   readonly crdKinds: () => string[];
 }
 
-/** Reads `schemas/kubernetes/k8s-1.28-swagger.json.gz` and `schemas/crds/<group>/<kind>_<version>.json`. */
-export function fileSchemaSource(dir: URL = SCHEMAS_DIR): SchemaSource {
+/** Reads `schemas/kubernetes/k8s-<version>-swagger.json.gz` and `schemas/crds/<group>/<kind>_<version>.json`. */
+export function fileSchemaSource(dir: URL = SCHEMAS_DIR, kubernetesVersion: KubernetesVersion = KUBERNETES_VERSIONS.current): SchemaSource {
   const crdFile = (group: string, kind: string, version: string) => new URL(`crds/${group}/${kind.toLowerCase()}_${version}.json`, dir);
   return {
-    swagger: () => JSON.parse(gunzipSync(readFileSync(new URL('kubernetes/k8s-1.28-swagger.json.gz', dir))).toString('utf8')) as Swagger,
+    swagger: () => JSON.parse(gunzipSync(readFileSync(new URL(`kubernetes/k8s-${kubernetesVersion}-swagger.json.gz`, dir))).toString('utf8')) as Swagger,
     crd: (group, kind, version) => {
       if (!/^[a-z0-9.-]+$/.test(group) || !/^[A-Za-z0-9]+$/.test(kind) || !/^[a-z0-9]+$/.test(version)) return undefined;
       const file = crdFile(group, kind, version);
@@ -84,7 +90,11 @@ export class SchemaValidator {
   private k8sHash = '';
   private readonly validators = new Map<string, ValidateFunction | null>();
 
-  constructor(private readonly source: SchemaSource = fileSchemaSource()) {}
+  constructor(
+    private readonly source: SchemaSource = fileSchemaSource(),
+    /** The release of `source`'s OpenAPI document (named in messages). */
+    readonly kubernetesVersion: KubernetesVersion = KUBERNETES_VERSIONS.current,
+  ) {}
 
   validate(objects: readonly KubeObject[]): GateFinding[] {
     return objects.flatMap((o) => this.validateOne(o));
@@ -93,6 +103,11 @@ export class SchemaValidator {
   /** Whether a schema exists for the apiVersion/kind. */
   has(apiVersion: string, kind: string): boolean {
     return this.validator(apiVersion, kind) !== null;
+  }
+
+  /** Whether the apiVersion/kind is a built-in kind of this Kubernetes release. */
+  isBuiltIn(apiVersion: string, kind: string): boolean {
+    return kindSchema(this.kubernetes(), apiVersion, kind) !== undefined;
   }
 
   private validateOne(raw: KubeObject): GateFinding[] {
@@ -134,7 +149,7 @@ export class SchemaValidator {
       }
     }
     // The Kubernetes document is only needed to compile (cached modules carry their refs).
-    if (this.k8s && !this.ajv.getSchema(K8S_ID)) this.ajv.addSchema(this.k8s.document);
+    if (this.k8s && !this.ajv.getSchema(k8sId(this.kubernetesVersion))) this.ajv.addSchema(this.k8s.document);
     const validate = this.ajv.compile(schema);
     if (process.env.MEDIA_STACK_SCHEMA_CACHE !== 'off') {
       try {
@@ -162,7 +177,7 @@ export class SchemaValidator {
 
   private kubernetes(): K8sSchemas {
     if (!this.k8s) {
-      this.k8s = convertSwagger(this.source.swagger(), K8S_ID, K8S_ENUMS);
+      this.k8s = convertSwagger(this.source.swagger(), k8sId(this.kubernetesVersion), K8S_ENUMS);
       this.k8sHash = createHash('sha256').update(JSON.stringify(this.k8s.document)).digest('hex');
     }
     return this.k8s;
@@ -172,16 +187,31 @@ export class SchemaValidator {
     const known = [...this.kubernetes().kinds.keys(), ...this.source.crdKinds()];
     const same = known.filter((k) => k.slice(k.lastIndexOf('/') + 1) === kind).map((k) => k.slice(0, k.lastIndexOf('/')));
     const hint = same.length ? `; ${kind} is known as ${same.join(', ')}` : '';
-    return `no schema for apiVersion "${apiVersion}" kind "${kind}" (Kubernetes 1.28 or schemas/crds)${hint}`;
+    return `no schema for apiVersion "${apiVersion}" kind "${kind}" (Kubernetes ${this.kubernetesVersion} or schemas/crds)${hint}`;
   }
 }
 
-let shared: SchemaValidator | undefined;
+let shared: { current: SchemaValidator; oldest: SchemaValidator } | undefined;
 
-/** Validates every object against its schema (one shared, lazily compiled validator set). */
+/**
+ * Validates every object against its schema in Kubernetes 1.34, and every built-in object again
+ * in 1.28 (custom resources do not depend on the release). A 1.28 finding that 1.34 also reports
+ * is reported once; the others name the release. One shared, lazily compiled validator set each.
+ */
 export function validateSchemas(objects: readonly KubeObject[]): GateFinding[] {
-  shared ??= new SchemaValidator();
-  return shared.validate(objects);
+  shared ??= {
+    current: new SchemaValidator(fileSchemaSource(SCHEMAS_DIR, KUBERNETES_VERSIONS.current), KUBERNETES_VERSIONS.current),
+    oldest: new SchemaValidator(fileSchemaSource(SCHEMAS_DIR, KUBERNETES_VERSIONS.oldest), KUBERNETES_VERSIONS.oldest),
+  };
+  const { current, oldest } = shared;
+  const findings = current.validate(objects);
+  const seen = new Set(findings.map((f) => `${f.object}\0${f.path ?? ''}\0${f.message}`));
+  const builtIn = objects.filter((o) => typeof o?.apiVersion === 'string' && typeof o?.kind === 'string' && current.isBuiltIn(o.apiVersion, o.kind));
+  for (const f of oldest.validate(builtIn)) {
+    if (seen.has(`${f.object}\0${f.path ?? ''}\0${f.message}`)) continue;
+    findings.push({ ...f, message: `Kubernetes ${oldest.kubernetesVersion} (the oldest supported k3s): ${f.message}` });
+  }
+  return findings;
 }
 
 /** A SOPS-encrypted Secret carries a top-level `sops` key that is not part of the Secret. */

@@ -6,6 +6,7 @@
  */
 import type { KubeObject } from '../output/model.js';
 import { jsonPath, objectRef, type FindingData, type GateFinding, type GateOptions, type SecurityException } from './findings.js';
+import { findNamed } from './object-index.js';
 import { containersOf, podTemplates, runsAlongside, type ContainerOf, type Json, type Path, type PodTemplate } from './pod-specs.js';
 
 export const SECURITY_RULES = [
@@ -88,7 +89,7 @@ function covers(e: SecurityException, v: Violation): boolean {
 function exceptionFindings(exceptions: readonly SecurityException[], used: ReadonlyMap<SecurityException, ReadonlySet<string>>, objects: readonly KubeObject[]): GateFinding[] {
   const out: GateFinding[] = [];
   for (const e of exceptions) {
-    const target = objects.find((o) => o.kind === e.kind && o.metadata.name === e.name);
+    const target = findNamed(objects, e.kind, e.name);
     const object = target ? objectRef(target) : `${e.kind}/${e.name}`;
     const where = e.container ? ` (container "${e.container}")` : '';
     const unknown = e.rules.filter((r) => !(SECURITY_RULES as readonly string[]).includes(r));
@@ -124,7 +125,7 @@ function tokenDisabled(pod: PodTemplate, objects: readonly KubeObject[]): boolea
   const own = pod.spec.automountServiceAccountToken;
   if (own !== undefined && own !== null) return own === false;
   const saName = pod.spec.serviceAccountName ?? pod.spec.serviceAccount ?? 'default';
-  const sa = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === saName && o.metadata.namespace === pod.object.metadata.namespace) as Json;
+  const sa = findNamed(objects, 'ServiceAccount', saName, pod.object.metadata.namespace ?? '') as Json;
   return sa?.automountServiceAccountToken === false;
 }
 

@@ -275,11 +275,15 @@ export function commitFiles(home: string, changes: readonly FileChange[], fsErro
     if (now !== c.expected) throw new WriterError(`${c.path} changed while this command was running: run it again`);
   }
   const dirs: string[] = [];
+  const planned = new Set<string>(); // `dirs` as a set: a scan per file was quadratic in the tree
   for (const c of changes) {
     if (c.content === null) continue;
     const missing: string[] = [];
-    for (let d = dirname(c.path); !existsSync(d) && !dirs.includes(d); d = dirname(d)) missing.unshift(d);
-    dirs.push(...missing.filter((d) => !dirs.includes(d)));
+    for (let d = dirname(c.path); !planned.has(d) && !existsSync(d); d = dirname(d)) missing.unshift(d);
+    for (const d of missing) {
+      planned.add(d);
+      dirs.push(d);
+    }
   }
   const entries: JournalEntry[] = changes.map((c) => {
     const name = basename(c.path);

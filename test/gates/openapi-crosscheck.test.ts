@@ -5,33 +5,40 @@ import { gunzipSync } from 'node:zlib';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { convertSwagger, kindSchema, type JsonSchema, type Swagger } from '../../src/gates/k8s-openapi.js';
-import { SchemaValidator } from '../../src/gates/schema.js';
+import { fileSchemaSource, SchemaValidator } from '../../src/gates/schema.js';
 import type { KubeObject } from '../../src/output/model.js';
 import { statefulSet } from './fixtures.js';
 
 type Json = any;
 
-const FIXTURES = new URL('../fixtures/schemas/', import.meta.url);
-const swaggerFile = readFileSync(new URL('../../schemas/kubernetes/k8s-1.28-swagger.json.gz', import.meta.url));
-const k8s = convertSwagger(JSON.parse(gunzipSync(swaggerFile).toString('utf8')) as Swagger, 'k8s');
-const definitions = k8s.document.definitions as Record<string, JsonSchema>;
+/**
+ * Both releases the gate validates against: the official document, its sha256, and the folder of
+ * the standalone-strict copies generated from it (test/fixtures/schemas/SOURCE.md).
+ */
+const RELEASES = [
+  { version: '1.34', sha256: 'b77274c11c427809c767c55c164d3945b7451ef606ff807fda7aa630a0ce0ea7', fixtures: '../fixtures/schemas/v1.34.0/' },
+  { version: '1.28', sha256: '3c29944d7e6f3c77b177e8f1a34c4286703768268fc6f59eeda91c66b5f71220', fixtures: '../fixtures/schemas/' },
+] as const;
 
-function standalone(file: string): Json {
-  return JSON.parse(gunzipSync(readFileSync(new URL(`${file}.json.gz`, FIXTURES))).toString('utf8'));
-}
-
-/** Our schema with every $ref inlined; the `if null else $ref` wrapper becomes a nullable type. */
-function inline(s: Json, inProperties = false): Json {
-  if (Array.isArray(s)) return s.map((x) => inline(x));
-  if (!s || typeof s !== 'object') return s;
-  if (!inProperties && typeof s.$ref === 'string') return inline(definitions[s.$ref.replace('k8s#/definitions/', '')]);
-  if (!inProperties && s.if && s.else) {
-    const target = inline(s.else);
-    return { ...target, type: [target.type, 'null'] };
-  }
-  const out: Json = {};
-  for (const [k, v] of Object.entries(s)) out[k] = !inProperties && (k === 'enum' || k === 'required') ? v : inline(v, k === 'properties' && !inProperties);
-  return out;
+function release(r: (typeof RELEASES)[number]) {
+  const swaggerFile = readFileSync(new URL(`../../schemas/kubernetes/k8s-${r.version}-swagger.json.gz`, import.meta.url));
+  const k8s = convertSwagger(JSON.parse(gunzipSync(swaggerFile).toString('utf8')) as Swagger, 'k8s');
+  const definitions = k8s.document.definitions as Record<string, JsonSchema>;
+  const standalone = (file: string): Json => JSON.parse(gunzipSync(readFileSync(new URL(`${file}.json.gz`, new URL(r.fixtures, import.meta.url)))).toString('utf8'));
+  /** Our schema with every $ref inlined; the `if null else $ref` wrapper becomes a nullable type. */
+  const inline = (s: Json, inProperties = false): Json => {
+    if (Array.isArray(s)) return s.map((x) => inline(x));
+    if (!s || typeof s !== 'object') return s;
+    if (!inProperties && typeof s.$ref === 'string') return inline(definitions[s.$ref.replace('k8s#/definitions/', '')]);
+    if (!inProperties && s.if && s.else) {
+      const target = inline(s.else);
+      return { ...target, type: [target.type, 'null'] };
+    }
+    const out: Json = {};
+    for (const [k, v] of Object.entries(s)) out[k] = !inProperties && (k === 'enum' || k === 'required') ? v : inline(v, k === 'properties' && !inProperties);
+    return out;
+  };
+  return { swaggerFile, k8s, standalone, inline };
 }
 
 /** The standalone file without what does not validate (descriptions, formats, x-kubernetes-*), IntOrString/Quantity as one type list. */
@@ -67,9 +74,11 @@ const KINDS: [file: string, apiVersion: string, kind: string][] = [
   ['secret-v1', 'v1', 'Secret'],
 ];
 
-describe('schemas built from the Kubernetes 1.28 OpenAPI document', () => {
+describe.each(RELEASES)('schemas built from the Kubernetes $version OpenAPI document', (r) => {
+  const { swaggerFile, k8s, standalone, inline } = release(r);
+
   it('ship the official document unchanged (same bytes as the shared copy the standalone set was generated from)', () => {
-    expect(createHash('sha256').update(swaggerFile).digest('hex')).toBe('3c29944d7e6f3c77b177e8f1a34c4286703768268fc6f59eeda91c66b5f71220');
+    expect(createHash('sha256').update(swaggerFile).digest('hex')).toBe(r.sha256);
   });
 
   it.each(KINDS)('equal kubeconform\'s standalone-strict %s once the $refs are inlined', (file, apiVersion, kind) => {
@@ -95,7 +104,7 @@ describe('schemas built from the Kubernetes 1.28 OpenAPI document', () => {
   it('accept and reject the same StatefulSets as the standalone-strict schema', () => {
     const { $schema: _unused, ...schema } = standalone('statefulset-apps-v1');
     const reference = new Ajv({ strict: false, validateFormats: false, logger: false }).compile(schema);
-    const ours = new SchemaValidator();
+    const ours = new SchemaValidator(fileSchemaSource(undefined, r.version), r.version);
     const variants: [string, (s: Json) => void][] = [
       ['clean', () => {}],
       ['unknown field', (s) => (s.spec.template.spec.containers[0].foo = 1)],

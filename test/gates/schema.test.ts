@@ -110,6 +110,22 @@ describe('schema gate', () => {
     expect(errors(validate(sts)).map((f) => [f.path, f.message])).toEqual([['spec.volumeClaimTemplates[0].apiVersion', '"v2" is not one of "v1"']]);
   });
 
+  it('validates against 1.34 and again against 1.28, the oldest supported k3s: a field 1.28 does not know fails there, once', () => {
+    const sts = statefulSet();
+    sts.spec.template.spec.hostnameOverride = 'media'; // PodSpec field new since 1.28
+    expect(errors(validate(sts)).map((f) => [f.path, f.message])).toEqual([
+      ['spec.template.spec.hostnameOverride', 'Kubernetes 1.28 (the oldest supported k3s): unknown field "hostnameOverride"'],
+    ]);
+    const typo = statefulSet();
+    typo.spec.template.spec.hostnameOverrid = 'media'; // unknown in both: reported once, without the release
+    expect(errors(validate(typo)).map((f) => [f.path, f.message])).toEqual([['spec.template.spec.hostnameOverrid', 'unknown field "hostnameOverrid"']]);
+  });
+
+  it('reports a kind 1.34 serves and 1.28 does not (resource.k8s.io/v1, GA in 1.34) as a 1.28 error', () => {
+    const found = errors(validate({ apiVersion: 'resource.k8s.io/v1', kind: 'DeviceClass', metadata: { name: 'gpu' }, spec: {} }));
+    expect(found.map((f) => f.message)).toEqual(['Kubernetes 1.28 (the oldest supported k3s): no schema for apiVersion "resource.k8s.io/v1" kind "DeviceClass" (Kubernetes 1.28 or schemas/crds)']);
+  });
+
   it('reports an apiVersion/kind without a schema, and says where the kind lives', () => {
     const ing = find(cleanApp(), 'Ingress');
     expect(validate({ ...ing, apiVersion: 'extensions/v1beta1' })).toEqual([
@@ -118,11 +134,11 @@ describe('schema gate', () => {
         severity: 'error',
         object: `Ingress/${NS}/sonarr`,
         path: 'apiVersion',
-        message: 'no schema for apiVersion "extensions/v1beta1" kind "Ingress" (Kubernetes 1.28 or schemas/crds); Ingress is known as networking.k8s.io/v1',
+        message: 'no schema for apiVersion "extensions/v1beta1" kind "Ingress" (Kubernetes 1.34 or schemas/crds); Ingress is known as networking.k8s.io/v1',
       },
     ]);
     const [unknown] = validate({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: NS } });
-    expect(unknown!.message).toBe('no schema for apiVersion "example.com/v1" kind "Widget" (Kubernetes 1.28 or schemas/crds)');
+    expect(unknown!.message).toBe('no schema for apiVersion "example.com/v1" kind "Widget" (Kubernetes 1.34 or schemas/crds)');
   });
 
   it('validates a SOPS-encrypted Secret without its sops key, but still catches unknown fields beside it', () => {

@@ -7,6 +7,7 @@ import { resolveConfig } from '../../src/stack-config.js';
 import { OUTPUT_MARKER } from '../../src/output/write.js';
 import { DEMO_KEY, operatorEnv, PROJECT, synthCli } from '../stack/support.js';
 import { mount, treeOf } from './support.js';
+import { bundled } from '../child-bundle.js';
 
 const CHILD = join(import.meta.dirname, 'crash-child.ts');
 
@@ -86,7 +87,7 @@ describe('npm run synth and its output folder', () => {
     const secrets = secretsOf(treeOf(out));
     expect(Object.keys(secrets).length).toBeGreaterThan(3);
     const changed = cluster(dir, 'lab', { timezone: 'Europe/Berlin' });
-    const args = (k: number) => [process.execPath, ['--import', 'tsx', CHILD, String(k), 'synth', '--config', changed.file, '--out', out], { cwd: PROJECT, env: lab.env, encoding: 'utf8' as const }] as const;
+    const args = (k: number) => [process.execPath, [bundled(CHILD), String(k), 'synth', '--config', changed.file, '--out', out], { cwd: PROJECT, env: lab.env, encoding: 'utf8' as const }] as const;
     // steps: journal, one per staged file, sync, commit, … — 0: just after the journal; 3: mid-staging
     for (const k of [0, 3]) {
       const r = spawnSync(...args(k));

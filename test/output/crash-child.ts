@@ -10,6 +10,9 @@ import { readFileSync } from 'node:fs';
 import { faultInjection } from '../../src/output/transaction.js';
 
 const [killAt, scenario, ...rest] = process.argv.slice(2);
+// Run from a bundle (test/child-bundle.ts), the CLI modules' "am I the main module?" check would
+// match this file and run them a second time with these arguments.
+process.argv.splice(1, 1, 'crash-child');
 let steps = 0;
 const names: string[] = [];
 faultInjection.onStep = (name) => {

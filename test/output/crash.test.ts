@@ -8,13 +8,46 @@ import { openOutputFolder, writeTree } from '../../src/output/write.js';
 import { decryptYaml, encryptYaml, inspectSopsYaml, newIdentity, recipientOf } from '../../src/sops/index.js';
 import { SECRET_RULE } from '../sops/helpers.js';
 import { treeOf } from './support.js';
+import { bundled } from '../child-bundle.js';
 
 const CHILD = join(import.meta.dirname, 'crash-child.ts');
 
 /** Runs the child; `killAt` -1 runs to the end and returns how many steps it passed. */
 function child(killAt: number, args: string[], env: NodeJS.ProcessEnv = process.env): { signal: NodeJS.Signals | null; status: number | null; steps: number; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CHILD, String(killAt), ...args], { encoding: 'utf8', env });
+  const r = spawnSync(process.execPath, [bundled(CHILD), String(killAt), ...args], { encoding: 'utf8', env });
   return { signal: r.signal, status: r.status, steps: Number(/steps: (\d+)/.exec(r.stderr)?.[1] ?? NaN), stderr: r.stderr, stdout: r.stdout };
+}
+
+type ChildResult = ReturnType<typeof child>;
+
+/** `child` without blocking: the killed runs of a test are independent (one folder each). */
+function childAsync(killAt: number, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [bundled(CHILD), String(killAt), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (status, signal) => resolve({ signal, status, steps: Number(/steps: (\d+)/.exec(stderr)?.[1] ?? NaN), stderr, stdout }));
+  });
+}
+
+/**
+ * Runs `run(k)` for k = 0…n-1, a few at a time (the children mostly wait for the disk), and
+ * returns the results in order; the tests then check each outcome in order as before.
+ */
+async function eachStep<T>(n: number, run: (k: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const k = next++;
+      out[k] = await run(k);
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  return out;
 }
 
 describe('the writer killed (SIGKILL) after each of its steps', () => {
@@ -52,11 +85,15 @@ describe('the writer killed (SIGKILL) after each of its steps', () => {
     expect(treeOf(probe)).toEqual(newTree);
     expect(total).toBeGreaterThan(15);
 
+    const killed = await eachStep(total, (k) => {
+      const out = join(base, `k${k}`);
+      cpSync(template, out, { recursive: true });
+      return childAsync(k, ['write', out, files, 'a']);
+    });
     const outcomes: string[] = [];
     for (let k = 0; k < total; k++) {
       const out = join(base, `k${k}`);
-      cpSync(template, out, { recursive: true });
-      const r = child(k, ['write', out, files, 'a']);
+      const r = killed[k]!;
       expect(r.signal, `step ${k}: ${r.stderr}`).toBe('SIGKILL');
       expect(readFileSync(join(out, 'NOTES.md'), 'utf8')).toBe('the user’s\n');
       // the next run: lock of the dead writer taken over, journal finished or undone
@@ -160,12 +197,16 @@ describe.each(Object.keys(KEYS_CASES))('keys %s killed (SIGKILL) after each of i
       return 'new';
     };
 
-    const outcomes: string[] = [];
-    for (let k = 0; k < total; k++) {
+    const killed = await eachStep(total, (k) => {
       const dir = join(base, `k${k}`, 'repo');
       mkdirSync(join(dir, '..'));
       cpSync(template, dir, { recursive: true });
-      const r = child(k, ['keys', dir, ...c.args(ids, dir, k)], env);
+      return childAsync(k, ['keys', dir, ...c.args(ids, dir, k)], env);
+    });
+    const outcomes: string[] = [];
+    for (let k = 0; k < total; k++) {
+      const dir = join(base, `k${k}`, 'repo');
+      const r = killed[k]!;
       expect(r.signal, `step ${k}: ${r.stderr}`).toBe('SIGKILL');
       const notes = await recoverInterrupted([join(dir, 'dist'), dir]);
       expect(notes.length, `step ${k}`).toBeGreaterThan(0);
@@ -195,7 +236,7 @@ describe('two synths into one folder at once (real processes)', () => {
     const out = join(base, 'out');
     const run = () =>
       new Promise<{ code: number | null; stderr: string }>((done) => {
-        const p = spawn(process.execPath, ['--import', 'tsx', CHILD, '-1', 'write', out, files, 'a'], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const p = spawn(process.execPath, [bundled(CHILD), '-1', 'write', out, files, 'a'], { stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
         p.stderr.on('data', (d) => (stderr += d));
         p.on('close', (code) => done({ code, stderr }));
