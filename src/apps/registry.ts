@@ -1,5 +1,6 @@
 import type { AppsConfig } from '../config/types.js';
 import { arrWiringModule } from './arr-wiring/module.js';
+import { bazarrModule } from './bazarr/index.js';
 import { byparrModule } from './byparr/index.js';
 import { clusterplexModule } from './clusterplex/index.js';
 import { configarrModule } from './configarr/index.js';
@@ -34,6 +35,7 @@ export const APP_MODULES = [
   prowlarrModule,
   profilarrModule,
   decypharrModule,
+  bazarrModule, // after the Sonarr/Radarr it reads
   plexModule,
   clusterplexModule,
   pulsarrModule,
