@@ -7,6 +7,7 @@ import { configarrModule } from './configarr/index.js';
 import { decypharrModule } from './decypharr/index.js';
 import { flaresolverrModule } from './flaresolverr/index.js';
 import { intelGpuPluginModule } from './intel-gpu-plugin/index.js';
+import { lidarrModule } from './lidarr/index.js';
 import type { AppModule } from './module.js';
 import { plexModule } from './plex/index.js';
 import { postgresModule } from './postgres/index.js';
@@ -32,6 +33,7 @@ export const APP_MODULES = [
   qbittorrentModule, // the downloads claim before the Arrs
   sonarrModule,
   radarrModule,
+  lidarrModule,
   prowlarrModule,
   profilarrModule,
   decypharrModule,
