@@ -8,6 +8,8 @@ import { synthesize } from '../../src/synth.js';
 import { Bazarr, BAZARR } from '../../src/apps/bazarr/bazarr.js';
 import { arrEndpoint } from '../../src/apps/servarr/arr.js';
 import { MediaNamespace } from '../../src/apps/shared-storage/shared-storage.js';
+import { generateDocs } from '../../src/docs/index.js';
+import { docsInputOf } from '../docs/input.js';
 import { containerOf, objectsOf, podOf } from '../helpers.js';
 import { operatorEnv, PROJECT } from '../stack/support.js';
 
@@ -134,5 +136,15 @@ describe('Bazarr', () => {
     expect(sts.spec.template.spec.containers[0].env.map((e: any) => e.name)).toContain('DYNACONF_SONARR__APIKEY');
     expect(bazarr.dependsOn).toEqual([namespace]);
     expect(bazarr.service.toJson().spec.ports[0].port).toBe(6767);
+  });
+
+  it('the runbook says how to set its login before the Ingress exists, and what it is connected to', () => {
+    const md = generateDocs(docsInputOf(ON)).find((f) => f.path === 'docs/post-deploy.md')!.content;
+    expect(md).toContain('## Bazarr');
+    expect(md).toContain('kubectl -n media port-forward svc/bazarr 6767:6767');
+    expect(md).toContain('set `apps.bazarr.ingress: true`');
+    expect(md).toContain('It is connected to Sonarr and Radarr by its environment');
+    const off = generateDocs(docsInputOf({})).find((f) => f.path === 'docs/post-deploy.md')!.content;
+    expect(off).not.toContain('Bazarr');
   });
 });

@@ -5,6 +5,8 @@ import { LIDARR } from '../../src/apps/lidarr/facts.js';
 import { formatFindings } from '../../src/gates/index.js';
 import { resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
 import { synthesize } from '../../src/synth.js';
+import { generateDocs } from '../../src/docs/index.js';
+import { docsInputOf } from '../docs/input.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 import { operatorEnv, PROJECT } from '../stack/support.js';
 
@@ -117,4 +119,12 @@ describe('Lidarr', () => {
     const docs = result.files.filter((f) => f.path.endsWith('.md')).map((f) => f.content).join('\n');
     expect(docs).toContain('Lidarr (lidarr) on port 8686');
   }, 120_000);
+
+  it('the runbook lists its API key and creates its first user through its own API version (v1)', () => {
+    const md = generateDocs(docsInputOf(ON)).find((f) => f.path === 'docs/post-deploy.md')!.content;
+    expect(md).toContain('# lidarr (env LIDARR__AUTH__APIKEY from Secret lidarr-secrets)');
+    expect(md).toContain('http://localhost:8686/api/v1/config/host');
+    expect(md).toContain('# lidarr-hires');
+    expect(md).toContain('http://localhost:8989/api/v3/config/host');
+  });
 });
