@@ -74,8 +74,8 @@ describe('Lidarr', () => {
     // Pulsarr requests series and movies only, Profilarr manages Sonarr/Radarr only
     expect(JSON.stringify(lidarr.egress)).not.toContain('pulsarr');
     for (const app of ['pulsarr', 'profilarr']) expect(JSON.stringify(find('NetworkPolicy', `allow-${app}`).spec)).not.toContain('lidarr');
-    // the default wiring job does not call it yet (the data-driven wiring adds it)
-    expect(JSON.stringify(find('NetworkPolicy', 'allow-arr-wiring').spec)).not.toContain('lidarr');
+    // the wiring job calls its API
+    expect(find('NetworkPolicy', 'allow-arr-wiring').spec.egress).toContainEqual({ to: [sel('lidarr')], ports: tcp(8686) });
   });
 
   it('Decypharr knows it as an Arr (URL + API key) and has a category for each instance', () => {
@@ -87,6 +87,16 @@ describe('Lidarr', () => {
     expect(env[`DECYPHARR_ARRS__${i}__TOKEN`]).toEqual({ secretKeyRef: { name: 'lidarr-secrets', key: 'api-key' } });
     const seed = JSON.parse(find('ConfigMap', 'decypharr-seed-config').data['config.json']);
     expect(seed.categories).toEqual(['sonarr', 'radarr', 'lidarr', 'lidarr-hires']);
+  });
+
+  it('the wiring job adds it to Prowlarr and gives it the download clients and the music root folder, over its API v1', () => {
+    const data = JSON.parse(find('ConfigMap', 'arr-wiring-script').data['arr-wiring.json']);
+    const app = data.apps.find((a: any) => a.instance === 'lidarr');
+    expect(app.api).toBe('http://lidarr.media.svc.cluster.local:8686/api/v1');
+    const text = JSON.stringify(app);
+    expect(text).toContain('{\\"name\\":\\"musicCategory\\",\\"value\\":\\"lidarr\\"}');
+    expect(text).toContain('/mnt/media/music');
+    expect(JSON.stringify(data)).toContain('\\"implementation\\":\\"Lidarr\\"');
   });
 
   it('Configarr (TRaSH templates for Sonarr/Radarr) leaves it alone', () => {
