@@ -55,7 +55,10 @@ describe('Bazarr', () => {
     const env: { name: string; value?: string; valueFrom?: unknown }[] = c.env;
     const at = (name: string) => env.findIndex((e) => e.name === name);
     const value = (name: string) => env.find((e) => e.name === name);
-    for (const [arr, port] of [['sonarr', 8989], ['radarr', 7878]] as const) {
+    for (const [arr, port] of [
+      ['sonarr', 8989],
+      ['radarr', 7878],
+    ] as const) {
       const U = arr.toUpperCase();
       expect(value(`${U}_API_KEY`)).toEqual({ name: `${U}_API_KEY`, valueFrom: { secretKeyRef: { name: `${arr}-secrets`, key: 'api-key' } } });
       expect(value(`DYNACONF_${U}__APIKEY`)?.value).toBe(`@str $(${U}_API_KEY)`);
@@ -68,7 +71,12 @@ describe('Bazarr', () => {
     }
     // Bazarr has one Sonarr section: the extra instance is not connected, and no key is in clear text
     expect(JSON.stringify(env)).not.toContain('sonarr-4k');
-    expect(env.filter((e) => e.valueFrom).map((e) => e.name).sort()).toEqual(['RADARR_API_KEY', 'SONARR_API_KEY']);
+    expect(
+      env
+        .filter((e) => e.valueFrom)
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['RADARR_API_KEY', 'SONARR_API_KEY']);
   });
 
   it('connects only the Arrs that are deployed', () => {
@@ -76,7 +84,11 @@ describe('Bazarr', () => {
     const names = containerOf(f('StatefulSet', 'bazarr'), 'bazarr').env.map((e: any) => e.name);
     expect(names).toContain('DYNACONF_SONARR__APIKEY');
     expect(names.filter((n: string) => n.includes('RADARR'))).toEqual([]);
-    expect(f('NetworkPolicy', 'allow-bazarr').spec.egress.map((e: any) => e.to[0].podSelector?.matchLabels['app.kubernetes.io/name']).filter(Boolean)).toEqual(['sonarr']);
+    expect(
+      f('NetworkPolicy', 'allow-bazarr')
+        .spec.egress.map((e: any) => e.to[0].podSelector?.matchLabels['app.kubernetes.io/name'])
+        .filter(Boolean),
+    ).toEqual(['sonarr']);
   });
 
   it('NetworkPolicies: Bazarr → Sonarr/Radarr on their ports and the internet; Sonarr/Radarr admit it', () => {
@@ -97,8 +109,13 @@ describe('Bazarr', () => {
       { apps: { bazarr: { enabled: true } }, ingress: { auth: { mode: 'forward-auth', middleware: 'auth-authelia@kubernetescrd' } } },
     ] as StackConfigInput[]) {
       const { find: f } = objectsOf(input);
-      expect(f('Ingress', 'bazarr').spec.rules[0]).toMatchObject({ host: 'bazarr.homelab', http: { paths: [{ backend: { service: { name: 'bazarr', port: { name: 'http' } } } }] } });
-      expect(f('NetworkPolicy', 'allow-bazarr').spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }], ports: [{ protocol: 'TCP', port: 6767 }] }]);
+      expect(f('Ingress', 'bazarr').spec.rules[0]).toMatchObject({
+        host: 'bazarr.homelab',
+        http: { paths: [{ backend: { service: { name: 'bazarr', port: { name: 'http' } } } }] },
+      });
+      expect(f('NetworkPolicy', 'allow-bazarr').spec.ingress).toEqual([
+        { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }], ports: [{ protocol: 'TCP', port: 6767 }] },
+      ]);
     }
   });
 
@@ -112,16 +129,26 @@ describe('Bazarr', () => {
   it.each([
     ['the default config', ON],
     ['the single-node example with Decypharr', { ...single, apps: { ...single.apps, bazarr: { enabled: true }, decypharr: { enabled: true } } }],
-  ] as [string, StackConfigInput][])('synthesizes with %s and passes every gate', async (_name, input) => {
-    const config = resolveConfig(input);
-    const result = await synthesize({ config, projectDir: PROJECT, env: operatorEnv(config) });
-    expect(result.findings.filter((f) => f.severity === 'error'), formatFindings(result.findings)).toEqual([]);
-    expect(result.objects.some((p) => p.object.kind === 'StatefulSet' && p.object.metadata.name === 'bazarr')).toBe(true);
-    // its own findings are the warnings every app of the stack gets: the tag-only image pin and
-    // the operator's NFS export (Sonarr/Radarr write /mnt/media alike)
-    const own = result.findings.filter((f) => f.object.includes('/bazarr'));
-    expect(own.every((f) => f.severity === 'warning' && /\[(export-defined|image-pinned)\]/.test(f.message)), formatFindings(own)).toBe(true);
-  }, 120_000);
+  ] as [string, StackConfigInput][])(
+    'synthesizes with %s and passes every gate',
+    async (_name, input) => {
+      const config = resolveConfig(input);
+      const result = await synthesize({ config, projectDir: PROJECT, env: operatorEnv(config) });
+      expect(
+        result.findings.filter((f) => f.severity === 'error'),
+        formatFindings(result.findings),
+      ).toEqual([]);
+      expect(result.objects.some((p) => p.object.kind === 'StatefulSet' && p.object.metadata.name === 'bazarr')).toBe(true);
+      // its own findings are the warnings every app of the stack gets: the tag-only image pin and
+      // the operator's NFS export (Sonarr/Radarr write /mnt/media alike)
+      const own = result.findings.filter((f) => f.object.includes('/bazarr'));
+      expect(
+        own.every((f) => f.severity === 'warning' && /\[(export-defined|image-pinned)\]/.test(f.message)),
+        formatFindings(own),
+      ).toBe(true);
+    },
+    120_000,
+  );
 
   it('composes into a plain cdk8s Chart without the synth, from props and handles', () => {
     const site = resolveConfig({});

@@ -80,7 +80,9 @@ describe('Lidarr', () => {
 
   it('Decypharr knows it as an Arr (URL + API key) and has a category for each instance', () => {
     const env = envOf(containerOf(find('StatefulSet', 'decypharr'), 'decypharr'));
-    const names = Object.entries(env).filter(([k]) => /^DECYPHARR_ARRS__\d+__NAME$/.test(k)).map(([, v]) => v);
+    const names = Object.entries(env)
+      .filter(([k]) => /^DECYPHARR_ARRS__\d+__NAME$/.test(k))
+      .map(([, v]) => v);
     expect(names).toEqual(['sonarr', 'radarr', 'lidarr', 'lidarr-hires']);
     const i = names.indexOf('lidarr');
     expect(env[`DECYPHARR_ARRS__${i}__HOST`]).toBe('http://lidarr.media.svc.cluster.local:8686');
@@ -120,15 +122,28 @@ describe('Lidarr', () => {
   it.each([
     ['the default config', ON],
     ['the single-node example', { ...single, apps: { ...single.apps, lidarr: { enabled: true } } }],
-  ] as [string, StackConfigInput][])('synthesizes with %s and passes every gate', async (_name, input) => {
-    const config = resolveConfig(input);
-    const result = await synthesize({ config, projectDir: PROJECT, env: operatorEnv(config) });
-    expect(result.findings.filter((f) => f.severity === 'error'), formatFindings(result.findings)).toEqual([]);
-    const own = result.findings.filter((f) => f.object.includes('/lidarr'));
-    expect(own.every((f) => f.severity === 'warning' && /\[(export-defined|image-pinned)\]/.test(f.message)), formatFindings(own)).toBe(true);
-    const docs = result.files.filter((f) => f.path.endsWith('.md')).map((f) => f.content).join('\n');
-    expect(docs).toContain('Lidarr (lidarr) on port 8686');
-  }, 120_000);
+  ] as [string, StackConfigInput][])(
+    'synthesizes with %s and passes every gate',
+    async (_name, input) => {
+      const config = resolveConfig(input);
+      const result = await synthesize({ config, projectDir: PROJECT, env: operatorEnv(config) });
+      expect(
+        result.findings.filter((f) => f.severity === 'error'),
+        formatFindings(result.findings),
+      ).toEqual([]);
+      const own = result.findings.filter((f) => f.object.includes('/lidarr'));
+      expect(
+        own.every((f) => f.severity === 'warning' && /\[(export-defined|image-pinned)\]/.test(f.message)),
+        formatFindings(own),
+      ).toBe(true);
+      const docs = result.files
+        .filter((f) => f.path.endsWith('.md'))
+        .map((f) => f.content)
+        .join('\n');
+      expect(docs).toContain('Lidarr (lidarr) on port 8686');
+    },
+    120_000,
+  );
 
   it('the runbook lists its API key and creates its first user through its own API version (v1)', () => {
     const md = generateDocs(docsInputOf(ON)).find((f) => f.path === 'docs/post-deploy.md')!.content;

@@ -24,7 +24,7 @@ export const BAZARR = {
 } as const;
 
 /** Bazarr's settings have one `sonarr` and one `radarr` section. */
-export type BazarrArrSection = 'sonarr' | 'radarr';
+type BazarrArrSection = 'sonarr' | 'radarr';
 
 /**
  * The env that connects Bazarr to an Arr. Its settings are a Dynaconf object over
@@ -33,7 +33,7 @@ export type BazarrArrSection = 'sonarr' | 'radarr';
  * string with `@str`, and comes from the Arr's own Secret through the variable defined just
  * before it (Kubernetes expands `$(VAR)`), so no key is ever written into the manifest.
  */
-export function bazarrArrEnv(section: BazarrArrSection, arr: ArrEndpoint): Record<string, EnvValue> {
+function bazarrArrEnv(section: BazarrArrSection, arr: ArrEndpoint): Record<string, EnvValue> {
   const upper = section.toUpperCase();
   const keyVar = `${upper}_API_KEY`;
   const s = `DYNACONF_${upper}__`;
@@ -127,7 +127,8 @@ export class Bazarr extends Component {
     const self = { app: 'bazarr' };
     this.addCall({ from: self, to: 'internet', ports: 'any', why: 'subtitle providers' });
     for (const arr of [props.sonarr, props.radarr]) {
-      if (arr) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'lists series/movies and their files, and follows changes (SignalR)' });
+      if (arr)
+        this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'lists series/movies and their files, and follows changes (SignalR)' });
     }
     this.service = addService(this, site, { name: 'bazarr', instance: 'bazarr', ports: [{ name: 'http', port: BAZARR.port }] });
     addHeadlessService(this, site, { name: 'bazarr', instance: 'bazarr', ports: [{ name: 'http', port: BAZARR.port }] });

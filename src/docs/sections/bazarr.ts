@@ -19,7 +19,9 @@ function bazarr(f: Facts, md: Md): void {
     md.p(`Open ${url ?? 'Bazarr'}: it has no login of its own until you set one under Settings › General › Security (Forms), and its page carries its API key. ${rest}`);
     return;
   }
-  md.p(`It has no login of its own until one is set, and its page carries its API key, so it has no Ingress yet. Set a login (Settings › General › Security, Forms) through a port-forward:`);
+  md.p(
+    `It has no login of its own until one is set, and its page carries its API key, so it has no Ingress yet. Set a login (Settings › General › Security, Forms) through a port-forward:`,
+  );
   md.sh([`kubectl -n ${w.namespace} port-forward svc/${svc.name} ${svc.port}:${svc.port} &   # then open http://localhost:${svc.port}`, 'kill %1']);
   md.p(`${f.ingressOptIn('bazarr')} ${rest}`);
 }
