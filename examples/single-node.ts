@@ -3,7 +3,7 @@
  * /data/config/<app>, /data/library, /data/downloads — Plex with the Intel GPU, Sonarr/Radarr/
  * Prowlarr on PostgreSQL, qBittorrent behind gluetun (ProtonVPN WireGuard) with the NetworkPolicy
  * kill switch, FlareSolverr and Byparr for Prowlarr, Configarr applying the TRaSH guides hourly,
- * and Samba sharing the library and downloads.
+ * and Samba sharing the library and downloads. Added since: Lidarr (music) and Bazarr (subtitles).
  *
  * Not in seed 004, so off here: Decypharr (enable it to get the streaming client next to
  * qBittorrent — both are then available to the Arrs), ClusterPlex, Profilarr (Configarr does its
@@ -79,5 +79,9 @@ export default defineConfig({
     byparr: { enabled: true },
     configarr: { enabled: true, schedule: '0 * * * *' },
     samba: { enabled: true, users: ['media'], workgroup: 'WORKGROUP', serviceType: 'LoadBalancer' },
+    // Not in seed 004 (issue 11 adds them): music next to TV and movies (/data/library/music,
+    // SQLite: postgres.apps has no Lidarr), and subtitles written next to the videos in /data/library.
+    lidarr: { enabled: true },
+    bazarr: { enabled: true },
   },
 });

@@ -1,11 +1,13 @@
 import type { AppsConfig } from '../config/types.js';
 import { arrWiringModule } from './arr-wiring/module.js';
+import { bazarrModule } from './bazarr/index.js';
 import { byparrModule } from './byparr/index.js';
 import { clusterplexModule } from './clusterplex/index.js';
 import { configarrModule } from './configarr/index.js';
 import { decypharrModule } from './decypharr/index.js';
 import { flaresolverrModule } from './flaresolverr/index.js';
 import { intelGpuPluginModule } from './intel-gpu-plugin/index.js';
+import { lidarrModule } from './lidarr/index.js';
 import type { AppModule } from './module.js';
 import { plexModule } from './plex/index.js';
 import { postgresModule } from './postgres/index.js';
@@ -31,9 +33,11 @@ export const APP_MODULES = [
   qbittorrentModule, // the downloads claim before the Arrs
   sonarrModule,
   radarrModule,
+  lidarrModule,
   prowlarrModule,
   profilarrModule,
   decypharrModule,
+  bazarrModule, // after the Sonarr/Radarr it reads
   plexModule,
   clusterplexModule,
   pulsarrModule,

@@ -115,7 +115,7 @@ export class Facts {
    * The step after the first login of an app whose Ingress waits for `apps.<app>.ingress`
    * (FirstLoginAppConfig): opt in and synth again. Empty when the ingress is off altogether.
    */
-  ingressOptIn(app: 'profilarr' | 'pulsarr' | 'qbittorrent'): string {
+  ingressOptIn(app: 'profilarr' | 'pulsarr' | 'qbittorrent' | 'bazarr'): string {
     const ing = this.v.cfg.ingress;
     if (!ing.enabled) return '';
     const host = `${ing.tlsSecretName ? 'https' : 'http'}://${app}.${ing.domain}`;

@@ -66,6 +66,8 @@ export const IMAGE_FACTS: Readonly<Record<string, ImageFacts>> = {
   'ghcr.io/home-operations/sonarr': HOME_OPERATIONS,
   'ghcr.io/home-operations/radarr': HOME_OPERATIONS,
   'ghcr.io/home-operations/prowlarr': HOME_OPERATIONS,
+  'ghcr.io/home-operations/lidarr': HOME_OPERATIONS,
+  'ghcr.io/home-operations/bazarr': HOME_OPERATIONS,
   'ghcr.io/home-operations/qbittorrent': HOME_OPERATIONS,
   'ghcr.io/home-operations/postgres-init': HOME_OPERATIONS,
   'lscr.io/linuxserver/plex': LINUXSERVER,
@@ -210,6 +212,12 @@ export const CONTAINER_FACTS: Readonly<Record<string, ContainerFacts>> = {
   'sonarr/sonarr': { writes: ['/config', '/tmp'], writesIfMounted: ARR_LIBRARIES, source: 'home-operations apps/sonarr/entrypoint.sh (--data=/config); root folders /mnt/media/tv, /mnt/streaming-media/<instance>; imports from /mnt/downloads' },
   'radarr/radarr': { writes: ['/config', '/tmp'], writesIfMounted: ARR_LIBRARIES, source: 'home-operations apps/radarr/entrypoint.sh (--data=/config); root folders /mnt/media/movies, /mnt/streaming-media/<instance>; imports from /mnt/downloads' },
   'prowlarr/prowlarr': { writes: ['/config', '/tmp'], source: 'home-operations apps/prowlarr/entrypoint.sh (--data=/config)' },
+  'lidarr/lidarr': { writes: ['/config', '/tmp'], writesIfMounted: ARR_LIBRARIES, source: 'home-operations apps/lidarr/entrypoint.sh (--data=/config); root folders /mnt/media/music, /mnt/streaming-media/<instance>; imports from /mnt/downloads' },
+  'bazarr/bazarr': {
+    writes: ['/config', '/tmp'],
+    writesIfMounted: ['/mnt/media', '/mnt/streaming-media'],
+    source: 'home-operations apps/bazarr/entrypoint.sh (--config /config); bazarr development a3102e8: bazarr/app/config.py (general.subfolder "current": subtitles next to the video)',
+  },
   'profilarr/profilarr': { writes: ['/config', '/tmp'], source: 'app-facts: Profilarr v2 keeps its SQLite database in /config' },
   'decypharr/seed-config': { writes: ['/app'], source: 'src/apps/decypharr.ts (cp /seed/config.json /app/config.json)' },
   'decypharr/decypharr': {

@@ -28,7 +28,7 @@ describe.each(Object.entries(CONFIGS))('published facts agree with the objects (
   const { facts, view } = factsAndView(cfg);
 
   it('are published for every deployed Arr, and only for deployed workloads', () => {
-    const arrs = [...view.workloadsOfApp('sonarr'), ...view.workloadsOfApp('radarr'), ...view.workloadsOfApp('prowlarr')];
+    const arrs = [...view.workloadsOfApp('sonarr'), ...view.workloadsOfApp('radarr'), ...view.workloadsOfApp('lidarr'), ...view.workloadsOfApp('prowlarr')];
     expect(arrs.length).toBeGreaterThan(0);
     const apiKeys = facts.filter((f) => f.kind === 'secret-input' && f.purpose === 'api-key').map((f) => f.instance);
     expect(apiKeys.sort()).toEqual(arrs.map((w) => w.instance).sort());

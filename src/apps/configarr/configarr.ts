@@ -63,7 +63,8 @@ export class Configarr extends Component {
       dependsOn: props.dependsOn,
       description: `Configarr CronJob (${c.schedule}): TRaSH guide profiles into Sonarr/Radarr`,
     });
-    const arrs = enabledArrs(cfg);
+    // Its templates are Sonarr's and Radarr's (TRaSH/Recyclarr).
+    const arrs = enabledArrs(cfg, ['sonarr', 'radarr']);
     setFileName(
       new k8s.KubeConfigMap(this, 'config', {
         metadata: { name: CONFIGARR_CONFIG_MAP, namespace: cfg.namespace, labels: appLabels('configarr') },

@@ -60,7 +60,8 @@ export class Profilarr extends Component {
     const self = { app: 'profilarr' };
     // Its first visit creates the admin account (/auth/setup), so the Ingress waits for the opt-in.
     this.addCall({ from: self, to: 'internet', ports: 'any', why: 'pulls the Dictionarry profile database from GitHub' });
-    for (const arr of enabledArrs(cfg)) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'syncs quality profiles and custom formats' });
+    // Profilarr's profiles are for Sonarr and Radarr.
+    for (const arr of enabledArrs(cfg, ['sonarr', 'radarr'])) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'syncs quality profiles and custom formats' });
     addService(this, cfg, { name: 'profilarr', instance: 'profilarr', ports: [{ name: 'http', port: PROFILARR_PORT }] });
     addHeadlessService(this, cfg, { name: 'profilarr', instance: 'profilarr', ports: [{ name: 'http', port: PROFILARR_PORT }] });
     addIngress(this, cfg, { name: 'profilarr', instance: 'profilarr', service: 'profilarr', port: 'http', call: { to: self, port: PROFILARR_PORT }, firstLoginOptIn: cfg.apps.profilarr.ingress });

@@ -76,7 +76,7 @@ export class Pulsarr extends Component {
     // Its first visit creates the admin account (/v1/users/create-admin), so the Ingress waits for the opt-in.
     this.addCall({ from: self, to: 'internet', ports: 'any', why: 'Plex watchlists on plex.tv and discovery metadata' });
     if (cfg.apps.plex.enabled) this.addCall({ from: self, to: { app: 'plex' }, ports: [PLEX_PORT], why: 'library lookups on the Plex server' });
-    for (const arr of enabledArrs(cfg)) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'adds watchlisted series and movies' });
+    for (const arr of enabledArrs(cfg, ['sonarr', 'radarr'])) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'adds watchlisted series and movies' });
     addService(this, cfg, { name: 'pulsarr', instance: 'pulsarr', ports: [{ name: 'http', port: PULSARR_PORT }] });
     addHeadlessService(this, cfg, { name: 'pulsarr', instance: 'pulsarr', ports: [{ name: 'http', port: PULSARR_PORT }] });
     addIngress(this, cfg, { name: 'pulsarr', instance: 'pulsarr', service: 'pulsarr', port: 'http', call: { to: self, port: PULSARR_PORT }, firstLoginOptIn: cfg.apps.pulsarr.ingress });

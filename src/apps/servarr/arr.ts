@@ -254,7 +254,8 @@ export class ArrApp extends Component {
       this.addCall(
         { from: self, to: { app: 'prowlarr' }, ports: [PORTS.prowlarr], why: 'indexer searches through Prowlarr' },
         { from: self, to: { app: 'decypharr' }, ports: [PORTS.decypharr], why: 'Decypharr as qBittorrent/SABnzbd download client' },
-        { from: self, to: { app: 'pulsarr' }, ports: [PORTS.pulsarr], why: 'webhook notifications to Pulsarr' },
+        // Pulsarr requests series and movies only.
+        ...(['sonarr', 'radarr'].includes(spec.name) ? [{ from: self, to: { app: 'pulsarr' }, ports: [PORTS.pulsarr], why: 'webhook notifications to Pulsarr' }] : []),
         { from: self, to: { app: 'plex' }, ports: [PORTS.plex], why: 'library refresh after imports (Connect › Plex Media Server)' },
       );
     }

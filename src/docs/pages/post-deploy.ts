@@ -1,14 +1,15 @@
+import { arrKind } from '../../apps/servarr/arr.js';
 import { TRAEFIK_MIDDLEWARES } from '../../lib/workload.js';
 import { gpuResource, type Facts } from '../facts.js';
 import { c, Md } from '../md.js';
 import { envValue } from '../model.js';
-import { RUNBOOK_PAGE_PATHS, type RunbookPage } from '../page.js';
+import { renderSections, RUNBOOK_PAGE_PATHS, type RunbookPage, type RunbookSection } from '../page.js';
 
 /** The settings only the apps' UIs take: API keys, first logins, libraries, clients. */
 
 // ─── post-deploy ────────────────────────────────────────────────────────────────────────────
 
-function postDeploy(f: Facts): string {
+function postDeploy(f: Facts, sections: readonly RunbookSection[]): string {
   const v = f.v;
   const md = new Md();
   md.h(1, 'After the first deployment: what only the UIs take');
@@ -16,7 +17,7 @@ function postDeploy(f: Facts): string {
 
   const arrs = f.arrs;
   const keyRows: string[] = [];
-  for (const w of [...arrs, ...f.v.workloadsOfApp('prowlarr')]) {
+  for (const w of [...arrs, ...f.v.workloadsOfApp('lidarr'), ...f.v.workloadsOfApp('prowlarr')]) {
     const ref = f.secretRef(w, 'api-key');
     if (ref) keyRows.push(`# ${w.name} (env ${ref.env} from Secret ${ref.secret})`, ...f.readSecret(ref.secret, ref.key));
   }
@@ -117,6 +118,8 @@ function postDeploy(f: Facts): string {
       md.p(`${f.ingressOptIn('profilarr')} Sign in at ${c(origin)} and ${rest}`);
     }
   }
+  // The apps' own sections (src/docs/sections), e.g. Bazarr's.
+  renderSections(f, md, sections);
 
   const pulsarr = f.one('pulsarr');
   if (pulsarr) {
@@ -140,7 +143,7 @@ function postDeploy(f: Facts): string {
 function logins(f: Facts, md: Md): void {
   const v = f.v;
   const auth = v.cfg.ingress.auth;
-  const servarr = [...f.arrs, ...v.workloadsOfApp('prowlarr')];
+  const servarr = [...f.arrs, ...v.workloadsOfApp('lidarr'), ...v.workloadsOfApp('prowlarr')];
   const decypharr = f.one('decypharr');
   if (servarr.length === 0 && !decypharr) return;
   md.h(2, 'Logins');
@@ -158,7 +161,7 @@ function logins(f: Facts, md: Md): void {
       const svc = f.svc(w);
       const ref = f.secretRef(w, 'api-key');
       if (!svc || !ref) continue;
-      const api = w.app === 'prowlarr' ? 'v1' : 'v3';
+      const api = arrKind(w.app).apiVersion;
       const read = f.readSecret(ref.secret, ref.key);
       if (read.length === 0) continue;
       const base = `http://localhost:${svc.port}/api/${api}/config/host`;
