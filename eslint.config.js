@@ -32,6 +32,21 @@ export default defineConfig(
     },
   },
   {
+    files: ['test/**/*.ts'],
+    // Tests walk the parsed YAML/JSON of the synthesized output and of API stubs, whose shape is what
+    // they assert: a wrong path fails the assertion at run time, so typing every step of it would
+    // only restate the expectation. Everything else (floating promises, unused values, conditions
+    // that are always true, …) is still reported in tests; src/ keeps the whole rule set.
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },
