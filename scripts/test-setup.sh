@@ -5,7 +5,7 @@
 # otherwise it lists what is missing and how to install it, and fails.
 set -euo pipefail
 
-# program (as the tests call it) → Debian package that provides it
+# program (as the tests call it; `dynaconf`: the Python module) → Debian package that provides it
 declare -A PACKAGES=(
   [age]=age                      # the real age CLI opens our SOPS data keys
   [shellcheck]=shellcheck        # every embedded shell script is linted for its image's shell
@@ -15,11 +15,16 @@ declare -A PACKAGES=(
   [initdb]=postgresql            # a real PostgreSQL server for the init → backup → restore chain
   [testparm]=samba-common-bin    # the rendered Samba configuration is checked by Samba itself
   [runuser]=util-linux           # initdb refuses root: the test server runs as `postgres`
+  [dynaconf]=python3-dynaconf    # Bazarr's config library reads the env the Bazarr module sets
 )
 
-# initdb lives in the versioned server folder, not on PATH.
+# initdb lives in the versioned server folder, not on PATH; dynaconf is a module of Debian's python3.
 have() {
-  if [ "$1" = initdb ]; then compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; else command -v "$1" >/dev/null 2>&1; fi
+  case "$1" in
+    initdb) compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null ;;
+    dynaconf) [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import dynaconf' >/dev/null 2>&1 ;;
+    *) command -v "$1" >/dev/null 2>&1 ;;
+  esac
 }
 
 missing=()

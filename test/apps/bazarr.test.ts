@@ -51,7 +51,7 @@ describe('Bazarr', () => {
     expect(containerOf(f('StatefulSet', 'bazarr'), 'bazarr').volumeMounts.map((m: any) => m.name)).not.toContain('decypharr-dfs');
   });
 
-  it('reads the main Sonarr and Radarr keys from their Secrets: each $(VAR) is defined before the Dynaconf value that expands it', () => {
+  it("reads the main Sonarr and Radarr keys from their Secrets: each $(VAR) is defined before the Dynaconf value that expands it; keys below the section in Bazarr's lower case", () => {
     const env: { name: string; value?: string; valueFrom?: unknown }[] = c.env;
     const at = (name: string) => env.findIndex((e) => e.name === name);
     const value = (name: string) => env.find((e) => e.name === name);
@@ -61,13 +61,13 @@ describe('Bazarr', () => {
     ] as const) {
       const U = arr.toUpperCase();
       expect(value(`${U}_API_KEY`)).toEqual({ name: `${U}_API_KEY`, valueFrom: { secretKeyRef: { name: `${arr}-secrets`, key: 'api-key' } } });
-      expect(value(`DYNACONF_${U}__APIKEY`)?.value).toBe(`@str $(${U}_API_KEY)`);
-      expect(at(`${U}_API_KEY`)).toBeLessThan(at(`DYNACONF_${U}__APIKEY`));
-      expect(value(`DYNACONF_GENERAL__USE_${U}`)?.value).toBe('true');
-      expect(value(`DYNACONF_${U}__IP`)?.value).toBe(`${arr}.media.svc.cluster.local`);
-      expect(value(`DYNACONF_${U}__PORT`)?.value).toBe(String(port));
-      expect(value(`DYNACONF_${U}__BASE_URL`)?.value).toBe('/');
-      expect(value(`DYNACONF_${U}__SSL`)?.value).toBe('false');
+      expect(value(`DYNACONF_${U}__apikey`)?.value).toBe(`@str $(${U}_API_KEY)`);
+      expect(at(`${U}_API_KEY`)).toBeLessThan(at(`DYNACONF_${U}__apikey`));
+      expect(value(`DYNACONF_GENERAL__use_${arr}`)?.value).toBe('true');
+      expect(value(`DYNACONF_${U}__ip`)?.value).toBe(`${arr}.media.svc.cluster.local`);
+      expect(value(`DYNACONF_${U}__port`)?.value).toBe(String(port));
+      expect(value(`DYNACONF_${U}__base_url`)?.value).toBe('/');
+      expect(value(`DYNACONF_${U}__ssl`)?.value).toBe('false');
     }
     // Bazarr has one Sonarr section: the extra instance is not connected, and no key is in clear text
     expect(JSON.stringify(env)).not.toContain('sonarr-4k');
@@ -82,8 +82,8 @@ describe('Bazarr', () => {
   it('connects only the Arrs that are deployed', () => {
     const { find: f } = objectsOf({ apps: { bazarr: { enabled: true }, radarr: { enabled: false } } });
     const names = containerOf(f('StatefulSet', 'bazarr'), 'bazarr').env.map((e: any) => e.name);
-    expect(names).toContain('DYNACONF_SONARR__APIKEY');
-    expect(names.filter((n: string) => n.includes('RADARR'))).toEqual([]);
+    expect(names).toContain('DYNACONF_SONARR__apikey');
+    expect(names.filter((n: string) => n.toUpperCase().includes('RADARR'))).toEqual([]);
     expect(
       f('NetworkPolicy', 'allow-bazarr')
         .spec.egress.map((e: any) => e.to[0].podSelector?.matchLabels['app.kubernetes.io/name'])
@@ -160,7 +160,7 @@ describe('Bazarr', () => {
     const sts = ApiObject.of(bazarr).toJson();
     expect(sts.kind).toBe('StatefulSet');
     expect(sts.spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['config', 'tmp', 'media-library', 'symlink-library']);
-    expect(sts.spec.template.spec.containers[0].env.map((e: any) => e.name)).toContain('DYNACONF_SONARR__APIKEY');
+    expect(sts.spec.template.spec.containers[0].env.map((e: any) => e.name)).toContain('DYNACONF_SONARR__apikey');
     expect(bazarr.dependsOn).toEqual([namespace]);
     expect(bazarr.service.toJson().spec.ports[0].port).toBe(6767);
   });

@@ -29,22 +29,24 @@ type BazarrArrSection = 'sonarr' | 'radarr';
 /**
  * The env that connects Bazarr to an Arr. Its settings are a Dynaconf object over
  * /config/config/config.yaml whose env loader runs after the file (prefix `DYNACONF_`, `__` for
- * nesting), so these win on every start. Dynaconf TOML-parses values: the API key is forced to a
- * string with `@str`, and comes from the Arr's own Secret through the variable defined just
- * before it (Kubernetes expands `$(VAR)`), so no key is ever written into the manifest.
+ * nesting), so these win on every start. Below the section the names are lower case: Dynaconf
+ * keeps a nested key's case as given, and Bazarr's keys are lower case (an upper-case `APIKEY`
+ * would be written back to config.yaml beside them and missed by its UI). Dynaconf TOML-parses
+ * values: the API key is forced to a string with `@str`, and comes from the Arr's own Secret
+ * through the variable defined just before it (Kubernetes expands `$(VAR)`), so no key is ever
+ * written into the manifest. Checked against the real library: test/executed/bazarr-dynaconf.test.ts.
  */
 function bazarrArrEnv(section: BazarrArrSection, arr: ArrEndpoint): Record<string, EnvValue> {
-  const upper = section.toUpperCase();
-  const keyVar = `${upper}_API_KEY`;
-  const s = `DYNACONF_${upper}__`;
+  const keyVar = `${section.toUpperCase()}_API_KEY`;
+  const s = `DYNACONF_${section.toUpperCase()}__`;
   return {
-    [`DYNACONF_GENERAL__USE_${upper}`]: 'true',
+    [`DYNACONF_GENERAL__use_${section}`]: 'true',
     [keyVar]: arr.apiKey,
-    [`${s}IP`]: new URL(arr.url).hostname,
-    [`${s}PORT`]: String(arr.port),
-    [`${s}BASE_URL`]: '/',
-    [`${s}SSL`]: 'false',
-    [`${s}APIKEY`]: `@str $(${keyVar})`,
+    [`${s}ip`]: new URL(arr.url).hostname,
+    [`${s}port`]: String(arr.port),
+    [`${s}base_url`]: '/',
+    [`${s}ssl`]: 'false',
+    [`${s}apikey`]: `@str $(${keyVar})`,
   };
 }
 

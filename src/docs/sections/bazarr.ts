@@ -9,8 +9,8 @@ function bazarr(f: Facts, md: Md): void {
   const w = f.one('bazarr');
   if (!w) return;
   md.h(2, 'Bazarr');
-  // Connected by its env (DYNACONF_GENERAL__USE_<ARR>, src/apps/bazarr): name what the pod says.
-  const connected = ['Sonarr', 'Radarr'].filter((a) => envValue(f.main(w), `DYNACONF_GENERAL__USE_${a.toUpperCase()}`) === 'true');
+  // Connected by its env (DYNACONF_GENERAL__use_<arr>, src/apps/bazarr): name what the pod says.
+  const connected = ['Sonarr', 'Radarr'].filter((a) => envValue(f.main(w), `DYNACONF_GENERAL__use_${a.toLowerCase()}`) === 'true');
   const wired = connected.length ? `It is connected to ${connected.join(' and ')} by its environment (their API keys from their Secrets); ` : '';
   const rest = `${wired}pick your subtitle providers and languages (Settings › Providers, Settings › Languages) and give the series and movies a language profile.`;
   const url = f.uiUrl(w);
