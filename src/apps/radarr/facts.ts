@@ -12,5 +12,5 @@ export const RADARR: ArrKindSpec = {
   resources: { cpuRequest: '100m', memoryRequest: '512Mi', memoryLimit: '2Gi' },
   configSize: '10Gi',
   internetWhy: 'metadata lookups and release downloads',
-  library: { folder: 'movies', categoryField: 'movieCategory' },
+  library: { folder: 'movies', categoryField: 'movieCategory', prowlarrImplementation: 'Radarr' },
 };

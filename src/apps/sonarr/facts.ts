@@ -12,5 +12,5 @@ export const SONARR: ArrKindSpec = {
   resources: { cpuRequest: '100m', memoryRequest: '512Mi', memoryLimit: '2Gi' },
   configSize: '10Gi',
   internetWhy: 'metadata lookups and release downloads',
-  library: { folder: 'tv', categoryField: 'tvCategory' },
+  library: { folder: 'tv', categoryField: 'tvCategory', prowlarrImplementation: 'Sonarr' },
 };
