@@ -11,7 +11,7 @@ import type { StackConfig } from '../../config/types.js';
 import { arrEndpoint, enabledArrs, type ArrEndpoint } from '../servarr/arr.js';
 import { PORTS } from '../../lib/ports.js';
 import { PATHS } from '../../lib/storage.js';
-import { SOLVER_PORT } from '../flaresolverr/flaresolverr.js';
+import { SOLVER_PORT } from '../flaresolverr/facts.js';
 import type { ArrKindSpec } from '../servarr/kinds.js';
 
 // ─── the schema ─────────────────────────────────────────────────────────────────────────────

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { StackConfig } from '../../config/types.js';
 import { enabledArrs, type ArrEndpoint } from '../servarr/arr.js';
 import { Component, setFileName } from '../../lib/component.js';
-import { IMAGES } from '../../lib/images.js';
+import { CONFIGARR_IMAGE } from './facts.js';
 import { appLabels, container, podSpec, withOverrides, type EnvValue } from '../../lib/pod.js';
 import { storageNodePlacement } from '../../lib/placement.js';
 import { addConfigClaim, configVolume } from '../../lib/storage.js';
@@ -92,7 +92,7 @@ export class Configarr extends Component {
       containers: [
         container({
           name: 'configarr',
-          image: IMAGES.configarr,
+          image: CONFIGARR_IMAGE,
           env,
           mounts: [
             { volume: 'configarr-config', path: '/app/config', readOnly: true },

@@ -3,6 +3,7 @@ import { defineAppModule } from '../module.js';
 import { POSTGRES, postgresHost } from '../servarr/arr.js';
 import { storageBase } from '../shared-storage/index.js';
 import { postgresConfig } from './config.js';
+import { POSTGRES_FACTS } from './facts.js';
 import { Postgres } from './postgres.js';
 
 declare module '../module.js' {
@@ -17,6 +18,7 @@ declare module '../module.js' {
 export const postgresModule = defineAppModule({
   folder: 'postgres',
   config: postgresConfig,
+  facts: POSTGRES_FACTS,
   build({ scope, config: cfg, parts, add }) {
     if (!cfg.apps.postgres.enabled) return;
     const postgres = (parts.postgres = add(new Postgres(scope, 'postgres', cfg, { dependsOn: storageBase(parts) })));

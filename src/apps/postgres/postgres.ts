@@ -4,7 +4,7 @@ import type { StackConfig } from '../../config/types.js';
 import { POSTGRES, postgresHost } from '../servarr/arr.js';
 import { Component } from '../../lib/component.js';
 import { publishFact } from '../../lib/published-facts.js';
-import { IMAGES } from '../../lib/images.js';
+import { POSTGRES_IMAGE } from './facts.js';
 import { container, podSpec, withOverrides } from '../../lib/pod.js';
 import { storageNodePlacement } from '../../lib/placement.js';
 import { addAppClaim, addConfigClaim, configVolume } from '../../lib/storage.js';
@@ -78,7 +78,7 @@ export class Postgres extends Component {
         containers: [
           container({
             name: 'postgres',
-            image: IMAGES.postgres,
+            image: POSTGRES_IMAGE,
             ports: [{ name: 'postgres', port: POSTGRES.port }],
             env: {
               TZ: cfg.timezone,
@@ -117,7 +117,7 @@ export class Postgres extends Component {
       containers: [
         container({
           name: 'pg-dumpall',
-          image: IMAGES.postgres,
+          image: POSTGRES_IMAGE,
           command: ['bash', '-c', backupScript(p.backupRetention)],
           env: {
             TZ: cfg.timezone,

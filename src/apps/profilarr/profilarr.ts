@@ -1,15 +1,12 @@
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../../config/types.js';
 import { Component } from '../../lib/component.js';
-import { IMAGES } from '../../lib/images.js';
-import { PORTS } from '../../lib/ports.js';
+import { PROFILARR_IMAGE, PROFILARR_PORT } from './facts.js';
 import { enabledArrs } from '../servarr/arr.js';
 import { container, withOverrides } from '../../lib/pod.js';
 import { storageNodePlacement } from '../../lib/placement.js';
 import { addConfigClaim, configVolume, PATHS } from '../../lib/storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../../lib/workload.js';
-
-export const PROFILARR_PORT = PORTS.profilarr;
 
 /**
  * Profilarr v2 (quality profiles from the Dictionarry database, synced to Sonarr/Radarr).
@@ -37,7 +34,7 @@ export class Profilarr extends Component {
         containers: [
           container({
             name: 'profilarr',
-            image: IMAGES.profilarr,
+            image: PROFILARR_IMAGE,
             ports: [{ name: 'http', port: PROFILARR_PORT }],
             env: {
               TZ: cfg.timezone,

@@ -3,6 +3,7 @@ import { CLAIMS, downloadsVolume, PATHS } from '../../lib/storage.js';
 import { defineAppModule } from '../module.js';
 import { storageBase } from '../shared-storage/index.js';
 import { qbittorrentConfig } from './config.js';
+import { QBITTORRENT_FACTS } from './facts.js';
 import { QBittorrent } from './qbittorrent.js';
 
 declare module '../module.js' {
@@ -17,6 +18,7 @@ declare module '../module.js' {
 export const qbittorrentModule = defineAppModule({
   folder: 'qbittorrent',
   config: qbittorrentConfig,
+  facts: QBITTORRENT_FACTS,
   build({ scope, config: cfg, parts, add }) {
     if (!cfg.apps.qbittorrent.enabled) return;
     const storageClasses = parts.storageClasses ? [parts.storageClasses] : [];

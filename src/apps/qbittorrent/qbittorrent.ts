@@ -4,15 +4,13 @@ import type { StackConfig } from '../../config/types.js';
 import { enabledArrs } from '../servarr/arr.js';
 import { Component, setFileName } from '../../lib/component.js';
 import { publishFact } from '../../lib/published-facts.js';
-import { IMAGES } from '../../lib/images.js';
+import { GLUETUN_HEALTH_PORT, GLUETUN_IMAGE, PROTONWIRE_IMAGE, QBITTORRENT_IMAGE } from './facts.js';
 import { appLabels, container, selectorLabels, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../../lib/pod.js';
 import { storageNodePlacement } from '../../lib/placement.js';
 import { addConfigClaim, CLAIMS, configVolume, downloadsVolume, PATHS } from '../../lib/storage.js';
 import { PRUNE_DISABLED } from '../../output/state.js';
 import { addHeadlessService, addIngress, addService, addWorkload, firstLoginIngress, scratchVolume } from '../../lib/workload.js';
 
-/** gluetun's health server, moved off loopback so kubelet can probe it. */
-export const GLUETUN_HEALTH_PORT = 9999;
 export const VPN_SECRET = 'qbittorrent-vpn';
 export const KILL_SWITCH_POLICY = 'qbittorrent-vpn-killswitch';
 
@@ -120,7 +118,7 @@ export class QBittorrent extends Component {
         initContainers: [
           container({
             name: 'seed-config',
-            image: IMAGES.qbittorrent,
+            image: QBITTORRENT_IMAGE,
             command: ['bash', '-c', seedConfigScript(PATHS.downloads)],
             mounts: [{ volume: 'config', path: PATHS.config }],
             resources: SHELL_STEP_RESOURCES,
@@ -130,7 +128,7 @@ export class QBittorrent extends Component {
         containers: [
           container({
             name: 'qbittorrent',
-            image: IMAGES.qbittorrent,
+            image: QBITTORRENT_IMAGE,
             ports: [{ name: 'http', port: webUi }],
             env: { TZ: cfg.timezone, QBT_WEBUI_PORT: String(webUi) },
             mounts: [
@@ -245,7 +243,7 @@ function gluetun(cfg: StackConfig): k8s.Container {
   };
   return container({
     name: 'gluetun',
-    image: IMAGES.gluetun,
+    image: GLUETUN_IMAGE,
     restartPolicy: 'Always',
     ports: [{ name: 'vpn-health', port: GLUETUN_HEALTH_PORT }],
     env,
@@ -267,7 +265,7 @@ function protonwire(cfg: StackConfig): k8s.Container {
   const healthcheck = ['protonwire', 'healthcheck', '--silent', '--service-status-file'];
   return container({
     name: 'protonwire',
-    image: IMAGES.protonwire,
+    image: PROTONWIRE_IMAGE,
     restartPolicy: 'Always',
     env: {
       TZ: cfg.timezone,

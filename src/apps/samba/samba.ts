@@ -4,13 +4,13 @@ import type { StackConfig } from '../../config/types.js';
 import { Component, setFileName } from '../../lib/component.js';
 import { publishFact } from '../../lib/published-facts.js';
 import { IMAGES } from '../../lib/images.js';
+import { SAMBA_IMAGE, SMB_PORT } from './facts.js';
 import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../../lib/pod.js';
 import { clientAddressServiceProps, storageNodePlacement } from '../../lib/placement.js';
 import { downloadsVolume, mediaVolume } from '../../lib/storage.js';
 import { addService, addWorkload } from '../../lib/workload.js';
 import type { SecretValueRule } from '../../secrets/model.js';
 
-export const SMB_PORT = 445;
 export const SAMBA_SECRET = 'samba-secrets';
 export const SAMBA_CONFIG_MAP = 'samba-config';
 /** sambacc config id (`SAMBA_CONTAINER_ID`). */
@@ -169,7 +169,7 @@ export class Samba extends Component {
         containers: [
           container({
             name: 'samba',
-            image: IMAGES.samba,
+            image: SAMBA_IMAGE,
             ports: [{ name: 'smb', port: SMB_PORT }],
             env: {
               TZ: cfg.timezone,

@@ -48,3 +48,6 @@ export interface ArrKindSpec {
     readonly rootFolderProfiles?: readonly RootFolderProfileLookup[];
   };
 }
+
+/** The libraries a library manager writes when the stack mounts them (root folders, imports from the downloads). */
+export const ARR_LIBRARY_WRITES: readonly string[] = ['/mnt/media', '/mnt/streaming-media', '/mnt/downloads'];
