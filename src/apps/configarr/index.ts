@@ -10,6 +10,19 @@ export const configarrModule = defineAppModule({
   config: configarrConfig,
   facts: CONFIGARR_FACTS,
   build({ scope, config: cfg, parts, add }) {
-    if (cfg.apps.configarr.enabled) add(new Configarr(scope, 'configarr', cfg, { dependsOn: [namespaceOf(parts), ...arrsOf(parts)] }));
+    const c = cfg.apps.configarr;
+    if (!c.enabled) return;
+    const arrs = arrsOf(parts);
+    add(
+      new Configarr(scope, 'configarr', {
+        namespace: namespaceOf(parts),
+        templates: { sonarr: c.sonarrTemplates, radarr: c.radarrTemplates },
+        arrs: arrs.map((a) => a.endpoint),
+        schedule: c.schedule,
+        resources: c.resources,
+        configSize: c.configSize,
+        dependsOn: arrs,
+      }),
+    );
   },
 });

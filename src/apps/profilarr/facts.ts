@@ -7,6 +7,9 @@ export const PROFILARR_IMAGE = 'ghcr.io/dictionarry-hub/profilarr:2.2.0';
 
 export const PROFILARR_PORT = 6868;
 
+/** The Servarr kinds its profiles are for (Sonarr and Radarr). */
+export const PROFILARR_ARR_KINDS: readonly string[] = ['sonarr', 'radarr'];
+
 /** Who the process runs as and what it writes (the behaviour gate's input). */
 export const PROFILARR_FACTS: AppFacts = {
   images: {
