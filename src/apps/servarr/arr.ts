@@ -82,7 +82,7 @@ export const POSTGRES = {
   appPasswordKey: 'postgres-password',
 } as const;
 
-export function postgresHost(cfg: StackConfig): string {
+export function postgresHost(cfg: Pick<SiteConfig, 'namespace'>): string {
   return `${POSTGRES.service}.${cfg.namespace}.svc.cluster.local`;
 }
 
