@@ -11,6 +11,7 @@ import { asServed, FakeServarr, wiringDataAtFake } from '../executed/fake-servar
 import { shellOf } from '../executed/image-shells.js';
 import { requireTool } from '../executed/support.js';
 import { IMAGES } from '../../src/lib/images.js';
+import { LIDARR as LIDARR_KIND } from '../../src/apps/lidarr/facts.js';
 import { readSourceFile } from '../../src/lib/script-file.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 
@@ -366,33 +367,8 @@ describe('Arr wiring: the static script file', () => {
 
 // ─── Lidarr: a third kind, from the kind table ─────────────────────────────────────────────
 
-/**
- * A Lidarr row of the Servarr kinds table (until src/apps/lidarr/ lands). Lidarr v2.14.5.4836:
- * RootFolderController validates a non-empty Name and existing default metadata/quality profile
- * ids; a fresh Lidarr has the profiles (created at start), and its metadata profile "None"
- * (MetadataProfileService.NONE_PROFILE_NAME) allows no album type.
- */
-const LIDARR_KIND: WiredArr['spec'] = {
-  name: 'lidarr',
-  title: 'Lidarr',
-  port: 8686,
-  image: 'ghcr.io/home-operations/lidarr:test-fixture',
-  apiVersion: 'v1',
-  resources: { cpuRequest: '100m', memoryRequest: '512Mi', memoryLimit: '2Gi' },
-  configSize: '10Gi',
-  internetWhy: 'metadata lookups and release downloads',
-  library: {
-    folder: 'music',
-    categoryField: 'musicCategory',
-    prowlarrImplementation: 'Lidarr',
-    rootFolderNamed: true,
-    rootFolderProfiles: [
-      { field: 'defaultMetadataProfileId', resource: 'metadataprofile', except: 'None' },
-      { field: 'defaultQualityProfileId', resource: 'qualityprofile' },
-    ],
-  },
-};
-const LIDARR: WiredArr = { kind: 'lidarr', spec: LIDARR_KIND, instance: 'lidarr', port: 8686, url: 'http://lidarr.media.svc.cluster.local:8686', apiKey: { secret: 'lidarr-secrets', key: 'api-key' } };
+/** Lidarr as an extra Arr of the wiring, with its row of the kinds table (src/apps/lidarr/facts.ts). */
+const LIDARR: WiredArr = { kind: 'lidarr', spec: { ...LIDARR_KIND, library: LIDARR_KIND.library! }, instance: 'lidarr', port: 8686, url: 'http://lidarr.media.svc.cluster.local:8686', apiKey: { secret: 'lidarr-secrets', key: 'api-key' } };
 /** Sonarr and Radarr off: Lidarr and Prowlarr only (with Decypharr, qBittorrent and FlareSolverr). */
 const MUSIC: StackConfigInput = { apps: { sonarr: { enabled: false }, radarr: { enabled: false }, profilarr: { enabled: false }, pulsarr: { enabled: false }, qbittorrent: QBIT, flaresolverr: { enabled: true } } };
 
