@@ -21,7 +21,8 @@ export interface StackBuilder {
   /** Handles of the modules built before this one. */
   readonly parts: StackParts;
   /** Registers a component (in creation order, which is the phase order). */
-  add<T extends Component>(component: T): T;
+  // A function property, not a method: modules destructure it from the builder.
+  readonly add: <T extends Component>(component: T) => T;
 }
 
 /**

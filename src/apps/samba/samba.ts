@@ -78,6 +78,8 @@ function sambaContainerConfig(s: SambaSettings, shares: readonly SambaShare[], g
  * users file invalid JSON for sambacc (only `"` and `\` are escaped) and smbd never starts.
  */
 export const SAMBA_PASSWORD_RULE: SecretValueRule = {
+  // The control characters are the point: they are what breaks the users file.
+  // eslint-disable-next-line no-control-regex
   pattern: /^[^\x00-\x1f\x7f]+$/,
   description: 'a non-empty password of printable characters (no newline, tab or other control character)',
 };

@@ -88,7 +88,7 @@ export function postgresHost(cfg: Pick<SiteConfig, 'namespace'>): string {
 
 /** Whether this *arr kind keeps its databases in PostgreSQL. */
 export function usesPostgres(cfg: StackConfig, kind: string): boolean {
-  return cfg.apps.postgres.enabled && (cfg.apps.postgres.apps as readonly string[]).includes(kind);
+  return cfg.apps.postgres.enabled && cfg.apps.postgres.apps.includes(kind);
 }
 
 /** The main and log database names of an instance (the apps' own default naming, `sonarr-main`). */

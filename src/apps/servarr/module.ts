@@ -57,7 +57,7 @@ export function libraryArrModule<K extends ArrInstanceKey>(p: {
     config: p.config,
     facts: p.facts,
     build({ scope, config: cfg, parts, add }) {
-      const app = cfg.apps[p.config.key] as ArrInstanceConfig;
+      const app: ArrInstanceConfig = cfg.apps[p.config.key];
       if (!app.enabled) return;
       const media = required(parts.mediaLibrary, 'mediaLibrary');
       const symlinks = required(parts.symlinkLibrary, 'symlinkLibrary');
