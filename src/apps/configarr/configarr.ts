@@ -136,7 +136,8 @@ export class Configarr extends Component {
     this.node.defaultChild = this.workload;
 
     const self = { app: 'configarr' };
-    for (const a of arrs) this.addCall({ from: self, to: { app: a.kind, instance: a.instance }, ports: [a.port], why: 'applies quality profiles and custom formats through the API' });
+    for (const a of arrs)
+      this.addCall({ from: self, to: { app: a.kind, instance: a.instance }, ports: [a.port], why: 'applies quality profiles and custom formats through the API' });
     this.addCall({ from: self, to: 'internet', ports: 'any', why: 'clones the TRaSH guides and recyclarr templates from GitHub' });
   }
 }

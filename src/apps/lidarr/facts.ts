@@ -42,6 +42,10 @@ export const LIDARR: ArrKindSpec = {
 export const LIDARR_FACTS: AppFacts = {
   images: { 'ghcr.io/home-operations/lidarr': HOME_OPERATIONS },
   containers: {
-    'lidarr/lidarr': { writes: ['/config', '/tmp'], writesIfMounted: ARR_LIBRARY_WRITES, source: 'home-operations apps/lidarr/entrypoint.sh (--data=/config); root folders /mnt/media/music, /mnt/streaming-media/<instance>; imports from /mnt/downloads' },
+    'lidarr/lidarr': {
+      writes: ['/config', '/tmp'],
+      writesIfMounted: ARR_LIBRARY_WRITES,
+      source: 'home-operations apps/lidarr/entrypoint.sh (--data=/config); root folders /mnt/media/music, /mnt/streaming-media/<instance>; imports from /mnt/downloads',
+    },
   },
 };

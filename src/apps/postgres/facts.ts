@@ -13,11 +13,15 @@ export const POSTGRES_FACTS: AppFacts = {
     postgres: {
       imageUser: { uid: 0, gid: 0 },
       asRoot: { kind: 'drops-to-user', uid: 999, gid: 999, via: 'gosu postgres' },
-      source: 'docker-library/postgres 6edb0a8:16/bookworm/docker-entrypoint.sh (as root: chown PGDATA to postgres, exec gosu postgres; otherwise runs as the current user), 16/bookworm/Dockerfile (postgres 999:999)',
+      source:
+        'docker-library/postgres 6edb0a8:16/bookworm/docker-entrypoint.sh (as root: chown PGDATA to postgres, exec gosu postgres; otherwise runs as the current user), 16/bookworm/Dockerfile (postgres 999:999)',
     },
   },
   containers: {
-    'postgres/postgres': { writes: ['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp'], source: 'docker-library/postgres 16/bookworm/docker-entrypoint.sh (PGDATA, /var/run/postgresql socket dir)' },
+    'postgres/postgres': {
+      writes: ['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp'],
+      source: 'docker-library/postgres 16/bookworm/docker-entrypoint.sh (PGDATA, /var/run/postgresql socket dir)',
+    },
     'postgres-backup/pg-dumpall': { writes: ['/backups', '/tmp'], source: 'src/apps/postgres/postgres.ts backupScript' },
   },
 };

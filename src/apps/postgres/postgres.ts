@@ -92,9 +92,7 @@ export class Postgres extends Component {
       description: `PostgreSQL 16 on port ${POSTGRES.port} for ${(props.clients ?? []).join(', ')}, with a pg_dumpall backup CronJob`,
     });
     this.addDependency(props.namespace, ...(props.dependsOn ?? []));
-    this.addSecret(POSTGRES.secret, [
-      { key: POSTGRES.superuserPasswordKey, source: { kind: 'generated', length: 32, alphabet: 'alphanumeric' } },
-    ]);
+    this.addSecret(POSTGRES.secret, [{ key: POSTGRES.superuserPasswordKey, source: { kind: 'generated', length: 32, alphabet: 'alphanumeric' } }]);
     const superPass = { secret: POSTGRES.secret, key: POSTGRES.superuserPasswordKey };
 
     addConfigClaim(this, cfg, 'postgres', props.configSize ?? '10Gi');

@@ -13,6 +13,15 @@ export const profilarrModule = defineAppModule({
     const app = cfg.apps.profilarr;
     if (!app.enabled) return;
     const arrs = arrsOf(parts);
-    add(new Profilarr(scope, 'profilarr', { namespace: namespaceOf(parts), arrs: arrs.map((a) => a.endpoint).filter((a) => PROFILARR_ARR_KINDS.includes(a.kind)), ingress: app.ingress, resources: app.resources, configSize: app.configSize, dependsOn: arrs }));
+    add(
+      new Profilarr(scope, 'profilarr', {
+        namespace: namespaceOf(parts),
+        arrs: arrs.map((a) => a.endpoint).filter((a) => PROFILARR_ARR_KINDS.includes(a.kind)),
+        ingress: app.ingress,
+        resources: app.resources,
+        configSize: app.configSize,
+        dependsOn: arrs,
+      }),
+    );
   },
 });

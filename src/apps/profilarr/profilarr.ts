@@ -81,9 +81,17 @@ export class Profilarr extends Component {
     const self = { app: 'profilarr' };
     // Its first visit creates the admin account (/auth/setup), so the Ingress waits for the opt-in.
     this.addCall({ from: self, to: 'internet', ports: 'any', why: 'pulls the Dictionarry profile database from GitHub' });
-    for (const arr of props.arrs ?? []) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'syncs quality profiles and custom formats' });
+    for (const arr of props.arrs ?? [])
+      this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'syncs quality profiles and custom formats' });
     this.service = addService(this, cfg, { name: 'profilarr', instance: 'profilarr', ports: [{ name: 'http', port: PROFILARR_PORT }] });
     addHeadlessService(this, cfg, { name: 'profilarr', instance: 'profilarr', ports: [{ name: 'http', port: PROFILARR_PORT }] });
-    this.ingress = addIngress(this, cfg, { name: 'profilarr', instance: 'profilarr', service: 'profilarr', port: 'http', call: { to: self, port: PROFILARR_PORT }, firstLoginOptIn: props.ingress ?? false });
+    this.ingress = addIngress(this, cfg, {
+      name: 'profilarr',
+      instance: 'profilarr',
+      service: 'profilarr',
+      port: 'http',
+      call: { to: self, port: PROFILARR_PORT },
+      firstLoginOptIn: props.ingress ?? false,
+    });
   }
 }

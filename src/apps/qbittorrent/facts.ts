@@ -24,7 +24,13 @@ export const QBITTORRENT_FACTS: AppFacts = {
     'qbittorrent/gluetun': { writes: ['/gluetun', '/tmp'], source: 'qdm12/gluetun v3.41.1 Dockerfile (VOLUME /gluetun; servers.json and state there)' },
     // A bash step in the qBittorrent image that seeds its config.
     'qbittorrent/seed-config': { writes: ['/config'], source: 'home-operations apps/qbittorrent/entrypoint.sh (config in /config/qBittorrent/qBittorrent.conf)' },
-    'qbittorrent/protonwire': { writes: ['/tmp'], source: 'tprasadtp/protonvpn-docker 7.5.3 (state and service-status file under /tmp; src/apps/qbittorrent/qbittorrent.ts mounts it in memory)' },
-    'qbittorrent/qbittorrent': { writes: ['/config', '/mnt/downloads', '/tmp'], source: 'home-operations apps/qbittorrent/entrypoint.sh (/config/qBittorrent); save path under /mnt/downloads' },
+    'qbittorrent/protonwire': {
+      writes: ['/tmp'],
+      source: 'tprasadtp/protonvpn-docker 7.5.3 (state and service-status file under /tmp; src/apps/qbittorrent/qbittorrent.ts mounts it in memory)',
+    },
+    'qbittorrent/qbittorrent': {
+      writes: ['/config', '/mnt/downloads', '/tmp'],
+      source: 'home-operations apps/qbittorrent/entrypoint.sh (/config/qBittorrent); save path under /mnt/downloads',
+    },
   },
 };

@@ -127,7 +127,10 @@ export class QBittorrent extends Component {
     this.downloads = { volume: downloadsVolume(cfg), mount: { volume: CLAIMS.downloads, path: PATHS.downloads }, ...(longhorn ? { owner: this } : {}) };
 
     this.addSecret(VPN_SECRET, [
-      { key: 'wireguard-private-key', source: { kind: 'operator', description: 'WireGuard private key of the VPN configuration (e.g. ProtonVPN → Downloads → WireGuard configuration, PrivateKey)' } },
+      {
+        key: 'wireguard-private-key',
+        source: { kind: 'operator', description: 'WireGuard private key of the VPN configuration (e.g. ProtonVPN → Downloads → WireGuard configuration, PrivateKey)' },
+      },
     ]);
 
     const sidecar = vpn.provider === 'gluetun' ? gluetun(cfg, vpn, webUi) : protonwire(cfg, vpn);
@@ -226,7 +229,14 @@ export class QBittorrent extends Component {
 
     this.service = addService(this, cfg, { name: 'qbittorrent', instance: 'qbittorrent', ports: [{ name: 'http', port: webUi }] });
     addHeadlessService(this, cfg, { name: 'qbittorrent', instance: 'qbittorrent', ports: [{ name: 'http', port: webUi }] });
-    this.ingress = addIngress(this, cfg, { name: 'qbittorrent', instance: 'qbittorrent', service: 'qbittorrent', port: 'http', call: { to: self, port: webUi, why: 'WebUI through the ingress' }, firstLoginOptIn: ingress });
+    this.ingress = addIngress(this, cfg, {
+      name: 'qbittorrent',
+      instance: 'qbittorrent',
+      service: 'qbittorrent',
+      port: 'http',
+      call: { to: self, port: webUi, why: 'WebUI through the ingress' },
+      firstLoginOptIn: ingress,
+    });
   }
 
   /**

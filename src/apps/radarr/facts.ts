@@ -24,6 +24,10 @@ export const RADARR: ArrKindSpec = {
 export const RADARR_FACTS: AppFacts = {
   images: { 'ghcr.io/home-operations/radarr': HOME_OPERATIONS },
   containers: {
-    'radarr/radarr': { writes: ['/config', '/tmp'], writesIfMounted: ARR_LIBRARY_WRITES, source: 'home-operations apps/radarr/entrypoint.sh (--data=/config); root folders /mnt/media/movies, /mnt/streaming-media/<instance>; imports from /mnt/downloads' },
+    'radarr/radarr': {
+      writes: ['/config', '/tmp'],
+      writesIfMounted: ARR_LIBRARY_WRITES,
+      source: 'home-operations apps/radarr/entrypoint.sh (--data=/config); root folders /mnt/media/movies, /mnt/streaming-media/<instance>; imports from /mnt/downloads',
+    },
   },
 };

@@ -14,7 +14,8 @@ export const sambaModule = defineAppModule({
     if (!s.enabled) return;
     if (!parts.mediaLibrary) throw new Error('the shared-storage module must come before samba in the registry (no mediaLibrary)');
     // Longhorn mode has a downloads claim only with qBittorrent (it creates it); a host path always exists.
-    const downloads = parts.downloads ?? (cfg.storage.mode === 'hostPath' ? { volume: downloadsVolume(cfg), mount: { volume: CLAIMS.downloads, path: PATHS.downloads } } : undefined);
+    const downloads =
+      parts.downloads ?? (cfg.storage.mode === 'hostPath' ? { volume: downloadsVolume(cfg), mount: { volume: CLAIMS.downloads, path: PATHS.downloads } } : undefined);
     add(
       new Samba(scope, 'samba', {
         namespace: namespaceOf(parts),

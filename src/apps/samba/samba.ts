@@ -47,10 +47,7 @@ function sambaContainerConfig(s: SambaSettings, shares: readonly SambaShare[], g
       [SAMBA_CONTAINER_ID]: { shares: shares.map((x) => x.name), globals: ['default'], instance_name: 'MEDIA' },
     },
     shares: Object.fromEntries(
-      shares.map((x) => [
-        x.name,
-        { options: { path: `${SHARES_ROOT}/${x.name}`, 'valid users': s.users.join(' '), 'read only': 'no', 'guest ok': 'no' } },
-      ]),
+      shares.map((x) => [x.name, { options: { path: `${SHARES_ROOT}/${x.name}`, 'valid users': s.users.join(' '), 'read only': 'no', 'guest ok': 'no' } }]),
     ),
     globals: {
       default: {
@@ -175,9 +172,7 @@ export class Samba extends Component {
       'configmap.yaml',
     );
     const placement = storageNodePlacement(cfg);
-    const passwords: Record<string, EnvValue> = Object.fromEntries(
-      s.users.map((u, i) => [`SAMBA_PASSWORD_${i}`, { secret: SAMBA_SECRET, key: sambaPasswordKey(u) }]),
-    );
+    const passwords: Record<string, EnvValue> = Object.fromEntries(s.users.map((u, i) => [`SAMBA_PASSWORD_${i}`, { secret: SAMBA_SECRET, key: sambaPasswordKey(u) }]));
     for (const u of s.users) publishFact(this, { kind: 'login', instance: 'samba', user: u, secret: SAMBA_SECRET, key: sambaPasswordKey(u), setBy: 'render-users' });
     const workload = (this.workload = addWorkload(this, cfg, {
       name: 'samba',
@@ -227,8 +222,7 @@ export class Samba extends Component {
     this.addSecurityExceptionFor(workload, {
       container: 'samba',
       rules: ['run-as-non-root', 'read-only-root-filesystem', 'drop-all-capabilities'],
-      reason:
-        'smbd runs as root and switches to each logged-in user (setuid/setgid); sambacc writes the users into /etc/passwd, /etc/group and the Samba passdb at start',
+      reason: 'smbd runs as root and switches to each logged-in user (setuid/setgid); sambacc writes the users into /etc/passwd, /etc/group and the Samba passdb at start',
     });
     this.addCall({ from: 'private-networks', to: { app: 'samba' }, ports: [SMB_PORT], why: 'SMB clients on the LAN' });
     this.service = addService(this, cfg, {

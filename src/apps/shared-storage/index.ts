@@ -35,7 +35,10 @@ export const sharedStorageModule = defineAppModule({
   folder: 'shared-storage',
   build({ scope, config: cfg, parts, add }) {
     const s = cfg.storage;
-    const classes = s.mode === 'longhorn' ? add(new StorageClasses(scope, 'storage-classes', { namespace: cfg.namespace, rwxStorageClass: s.rwxStorageClass, rwxReplicas: s.rwxReplicas })) : undefined;
+    const classes =
+      s.mode === 'longhorn'
+        ? add(new StorageClasses(scope, 'storage-classes', { namespace: cfg.namespace, rwxStorageClass: s.rwxStorageClass, rwxReplicas: s.rwxReplicas }))
+        : undefined;
     parts.storageClasses = classes;
     const ns = (parts.namespace = add(new MediaNamespace(scope, 'namespace', { site: cfg, privileged: needsPrivilegedPss(cfg) })));
     parts.nfs = classes ? add(new NfsVolumes(scope, 'nfs', { namespace: ns, media: s.media, transcode: s.transcode })) : undefined;

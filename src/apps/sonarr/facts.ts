@@ -24,6 +24,10 @@ export const SONARR: ArrKindSpec = {
 export const SONARR_FACTS: AppFacts = {
   images: { 'ghcr.io/home-operations/sonarr': HOME_OPERATIONS },
   containers: {
-    'sonarr/sonarr': { writes: ['/config', '/tmp'], writesIfMounted: ARR_LIBRARY_WRITES, source: 'home-operations apps/sonarr/entrypoint.sh (--data=/config); root folders /mnt/media/tv, /mnt/streaming-media/<instance>; imports from /mnt/downloads' },
+    'sonarr/sonarr': {
+      writes: ['/config', '/tmp'],
+      writesIfMounted: ARR_LIBRARY_WRITES,
+      source: 'home-operations apps/sonarr/entrypoint.sh (--data=/config); root folders /mnt/media/tv, /mnt/streaming-media/<instance>; imports from /mnt/downloads',
+    },
   },
 };
