@@ -52,14 +52,15 @@ const LINUXSERVER: ImageFacts = {
     'linuxserver/docker-baseimage-ubuntu noble:root/etc/s6-overlay/s6-rc.d/init-adduser/run (groupmod/usermod abc to PGID/PUID, default 911; lsiown abc:abc /config); linuxserver/docker-plex 1.43.3.10828-00f62d37d-ls315:root/etc/s6-overlay/s6-rc.d/svc-plex/run (s6-setuidgid abc), init-plex-chown/run (lsiown -R abc:abc /config/Library when its owner is not PUID)',
 };
 
-const HOME_OPERATIONS: ImageFacts = {
+/** home-operations/containers images: start as nobody and never switch user. */
+export const HOME_OPERATIONS: ImageFacts = {
   imageUser: { uid: 65534, gid: 65534 },
   asRoot: { kind: 'stays-root' },
   source: 'home-operations/containers a9b84a4:apps/<app>/Dockerfile (USER nobody:nogroup; entrypoint.sh just execs the app, no user switching)',
 };
 
 /** An image that starts as root and never switches user (no USER, no privilege drop). */
-const rootImage = (source: string): ImageFacts => ({ imageUser: { uid: 0, gid: 0 }, asRoot: { kind: 'stays-root' }, source });
+export const rootImage = (source: string): ImageFacts => ({ imageUser: { uid: 0, gid: 0 }, asRoot: { kind: 'stays-root' }, source });
 
 /** Keyed by image repository (the reference without tag and digest). */
 export const IMAGE_FACTS: Readonly<Record<string, ImageFacts>> = {
@@ -179,6 +180,17 @@ export interface ContainerFacts {
   /** Paths this container's own start-up (e.g. a Docker mod) hands to the dropped user. @default [] */
   readonly preparesAsRoot?: readonly string[];
   readonly source: string;
+}
+
+/**
+ * The facts one app publishes for the behaviour gate (its src/apps/<app>/facts.ts), keyed as the
+ * gate looks them up.
+ */
+export interface AppFacts {
+  /** Keyed by image repository (the reference without tag and digest). @default {} */
+  readonly images?: Readonly<Record<string, ImageFacts>>;
+  /** Keyed by `app/container`; `*` as app matches every app (shared init containers). @default {} */
+  readonly containers?: Readonly<Record<string, ContainerFacts>>;
 }
 
 const DFS_MOUNTED: WaitSignal = {

@@ -1,20 +1,14 @@
 /**
- * Every container image of the stack, pinned, in one place. Each line carries a Renovate
- * comment so a dependency bot can bump it (regex manager on `// renovate:` comments).
+ * The pinned container images no app folder owns yet: the helper images several apps use
+ * (busybox, curl, postgres-init) and the apps still to move. An app's own image lives in its
+ * folder (src/apps/<app>/facts.ts). Each line carries a Renovate comment so a dependency bot can
+ * bump it (regex manager on `// renovate:` comments, in every file that pins an image).
  * Versions and sources: docs/app-facts-verified.md and ../shared/app-facts.md.
  *
  * Plex and the ClusterPlex workers MUST run the identical Plex build (codec and transcoder
  * versions must match), so both use `plex` below.
  */
 export const IMAGES = {
-  // renovate: datasource=docker depName=ghcr.io/home-operations/sonarr
-  sonarr: 'ghcr.io/home-operations/sonarr:4.0.19.3001',
-  // renovate: datasource=docker depName=ghcr.io/home-operations/radarr
-  radarr: 'ghcr.io/home-operations/radarr:6.4.1.10545',
-  // renovate: datasource=docker depName=ghcr.io/home-operations/prowlarr
-  prowlarr: 'ghcr.io/home-operations/prowlarr:2.6.1.5509',
-  // renovate: datasource=docker depName=ghcr.io/dictionarry-hub/profilarr
-  profilarr: 'ghcr.io/dictionarry-hub/profilarr:2.2.0',
   // renovate: datasource=docker depName=ghcr.io/sirrobot01/decypharr
   decypharr: 'ghcr.io/sirrobot01/decypharr:v2.4',
   // renovate: datasource=docker depName=rclone/rclone
@@ -33,26 +27,9 @@ export const IMAGES = {
   intelGpuPlugin: 'intel/intel-gpu-plugin:0.36.0',
   // renovate: datasource=docker depName=busybox
   busybox: 'busybox:1.37.0',
-  // Seed-004 components (app-facts §1b, §2, §9, §10, §11).
-  // Debian variant: it ships nss_wrapper, so the server runs as the stack UID instead of 999.
-  // renovate: datasource=docker depName=postgres
-  postgres: 'postgres:16.13-bookworm',
+  // Seed-004: the Servarr pods' init container that creates their PostgreSQL role and databases.
   // renovate: datasource=docker depName=ghcr.io/home-operations/postgres-init
   postgresInit: 'ghcr.io/home-operations/postgres-init:18.6',
-  // renovate: datasource=docker depName=ghcr.io/home-operations/qbittorrent
-  qbittorrent: 'ghcr.io/home-operations/qbittorrent:5.2.3',
-  // renovate: datasource=docker depName=ghcr.io/qdm12/gluetun
-  gluetun: 'ghcr.io/qdm12/gluetun:v3.41.1',
-  // renovate: datasource=docker depName=ghcr.io/tprasadtp/protonwire
-  protonwire: 'ghcr.io/tprasadtp/protonwire:7.5.3',
-  // renovate: datasource=docker depName=ghcr.io/flaresolverr/flaresolverr
-  flaresolverr: 'ghcr.io/flaresolverr/flaresolverr:v3.5.0',
-  // renovate: datasource=docker depName=ghcr.io/thephaseless/byparr
-  byparr: 'ghcr.io/thephaseless/byparr:3.0.0',
-  // renovate: datasource=docker depName=ghcr.io/raydak-labs/configarr
-  configarr: 'ghcr.io/raydak-labs/configarr:1.30.1',
-  // renovate: datasource=docker depName=quay.io/samba.org/samba-server
-  samba: 'quay.io/samba.org/samba-server:v0.9',
   // Arr wiring CronJob: curl on Alpine (busybox sh/awk/mkdir), user curl_user; tag = curl release.
   // renovate: datasource=docker depName=curlimages/curl
   curl: 'curlimages/curl:8.21.0',

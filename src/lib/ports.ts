@@ -1,14 +1,9 @@
 /**
- * Every app's listening port, in one place (sources: ../shared/app-facts.md and
- * docs/app-facts-verified.md). Constructs, network policies and docs read them from here.
+ * The listening ports of the apps whose folder does not hold its facts yet (sources:
+ * ../shared/app-facts.md and docs/app-facts-verified.md). A moved app's port is in its
+ * src/apps/<app>/facts.ts.
  */
 export const PORTS = {
-  /** Sonarr ConfigFileProvider default. */
-  sonarr: 8989,
-  /** Radarr ConfigFileProvider default (not 8989). */
-  radarr: 7878,
-  prowlarr: 9696,
-  profilarr: 6868,
   /** Decypharr UI, qBittorrent API, SABnzbd API and WebDAV. */
   decypharr: 8282,
   /** rclone serve nfs (NFSv3 + MOUNT on one port). */

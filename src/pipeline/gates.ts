@@ -85,7 +85,7 @@ export function gateWarnings(findings: readonly GateFinding[]): string[] {
   return [
     ...rest,
     ...[...exports].map(([exp, writers]) => `NFS export ${exp} by ${[...writers].sort().join(', ')}: fsGroup does not apply to NFS, so the export must let that user write (owned by it, or all_squash with anonuid/anongid)`),
-    ...(tagOnly.size ? [`${tagOnly.size} images are pinned by tag without a digest (no digest was verified offline; add @sha256:… in src/lib/images.ts): ${[...tagOnly].sort().join(', ')}`] : []),
+    ...(tagOnly.size ? [`${tagOnly.size} images are pinned by tag without a digest (no digest was verified offline; add @sha256:… where the image is pinned: src/apps/<app>/facts.ts of its app, or src/lib/images.ts for the shared helper images): ${[...tagOnly].sort().join(', ')}`] : []),
   ];
 }
 

@@ -11,6 +11,7 @@ import { asServed, FakeServarr, wiringDataAtFake } from '../executed/fake-servar
 import { shellOf } from '../executed/image-shells.js';
 import { requireTool } from '../executed/support.js';
 import { IMAGES } from '../../src/lib/images.js';
+import { LIDARR as LIDARR_KIND } from '../../src/apps/lidarr/facts.js';
 import { readSourceFile } from '../../src/lib/script-file.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 
@@ -366,7 +367,8 @@ describe('Arr wiring: the static script file', () => {
 
 // ─── Lidarr: a third kind, from the kind table ─────────────────────────────────────────────
 
-const LIDARR: WiredArr = { kind: 'lidarr', instance: 'lidarr', port: 8686, url: 'http://lidarr.media.svc.cluster.local:8686', apiKey: { secret: 'lidarr-secrets', key: 'api-key' } };
+/** Lidarr as an extra Arr of the wiring, with its row of the kinds table (src/apps/lidarr/facts.ts). */
+const LIDARR: WiredArr = { kind: 'lidarr', spec: { ...LIDARR_KIND, library: LIDARR_KIND.library! }, instance: 'lidarr', port: 8686, url: 'http://lidarr.media.svc.cluster.local:8686', apiKey: { secret: 'lidarr-secrets', key: 'api-key' } };
 /** Sonarr and Radarr off: Lidarr and Prowlarr only (with Decypharr, qBittorrent and FlareSolverr). */
 const MUSIC: StackConfigInput = { apps: { sonarr: { enabled: false }, radarr: { enabled: false }, profilarr: { enabled: false }, pulsarr: { enabled: false }, qbittorrent: QBIT, flaresolverr: { enabled: true } } };
 

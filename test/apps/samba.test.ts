@@ -55,7 +55,7 @@ describe('Samba', () => {
 
   it('the rendered users.json is valid JSON even for passwords with quotes and backslashes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'smbusers-'));
-    const script = renderUsersScript(resolveConfig(ON)).replaceAll('/etc/samba-users', dir);
+    const script = renderUsersScript(resolveConfig(ON).apps.samba.users, resolveConfig(ON)).replaceAll('/etc/samba-users', dir);
     execFileSync('sh', ['-c', script], { env: { PATH: process.env.PATH, SAMBA_PASSWORD_0: 'a"b\\c', SAMBA_PASSWORD_1: 'plain' } });
     expect(JSON.parse(readFileSync(join(dir, 'users.json'), 'utf8'))).toEqual({
       'samba-container-config': 'v0',
@@ -91,7 +91,7 @@ describe('Samba passwords smbd cannot take', () => {
     const bin = mkdtempSync(join(tmpdir(), 'bb-'));
     for (const applet of ['sh', 'tr', 'sed', 'printf', 'chmod', 'mv', 'cat']) symlinkSync(execFileSync('which', ['busybox'], { encoding: 'utf8' }).trim(), join(bin, applet));
     const dir = mkdtempSync(join(tmpdir(), 'smbusers-'));
-    const res = spawnSync(join(bin, 'sh'), ['-c', renderUsersScript(cfg).replaceAll('/etc/samba-users', dir)], { env: { PATH: bin, ...env }, encoding: 'utf8' });
+    const res = spawnSync(join(bin, 'sh'), ['-c', renderUsersScript(cfg.apps.samba.users, cfg).replaceAll('/etc/samba-users', dir)], { env: { PATH: bin, ...env }, encoding: 'utf8' });
     return { ...res, written: existsSync(join(dir, 'users.json')) ? readFileSync(join(dir, 'users.json'), 'utf8') : undefined };
   };
 

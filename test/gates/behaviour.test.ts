@@ -1,9 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BEHAVIOUR_RULES, checkBehaviour } from '../../src/gates/behaviour.js';
 import { CONTAINER_FACTS, IMAGE_FACTS, imageRepository } from '../../src/gates/behaviour-facts.js';
 import type { BehaviourOptions, GateFinding } from '../../src/gates/index.js';
 import { IMAGES } from '../../src/lib/images.js';
+import { PROFILARR_IMAGE } from '../../src/apps/profilarr/facts.js';
+import { PROWLARR_IMAGE } from '../../src/apps/prowlarr/facts.js';
+import { SONARR_IMAGE } from '../../src/apps/sonarr/facts.js';
 import homelab from '../../examples/homelab.js';
 import singleNode from '../../examples/single-node.js';
 import { objectsOf } from '../helpers.js';
@@ -34,7 +38,7 @@ function app(name: string, containers: Obj[], volumes: Obj[] = [], podSecurity: 
 }
 
 function sonarr(volumes: Obj[], mounts: Obj[]): Obj {
-  return app('sonarr', [{ name: 'sonarr', image: IMAGES.sonarr, securityContext: hardened(), volumeMounts: mounts }], volumes);
+  return app('sonarr', [{ name: 'sonarr', image: SONARR_IMAGE, securityContext: hardened(), volumeMounts: mounts }], volumes);
 }
 const tmp = { name: 'tmp', emptyDir: {} };
 const tmpMount = { name: 'tmp', mountPath: '/tmp' };
@@ -146,14 +150,14 @@ describe('behaviour gate: who the process runs as', () => {
   });
 
   it('the image USER applies without runAsUser; an unverified USER without runAsUser is an error', () => {
-    const prowlarr = app('prowlarr', [{ name: 'prowlarr', image: IMAGES.prowlarr, securityContext: hardened(), volumeMounts: [{ name: 'config', mountPath: '/config' }, tmpMount] }], [hostDir('config', '/data/config/prowlarr'), tmp], {});
+    const prowlarr = app('prowlarr', [{ name: 'prowlarr', image: PROWLARR_IMAGE, securityContext: hardened(), volumeMounts: [{ name: 'config', mountPath: '/config' }, tmpMount] }], [hostDir('config', '/data/config/prowlarr'), tmp], {});
     expect(errors(check([prowlarr]))[0]!.message).toContain("runs as 65534:65534 (groups 1000) (the image's USER 65534)");
-    const profilarr = app('profilarr', [{ name: 'profilarr', image: IMAGES.profilarr, securityContext: hardened(), volumeMounts: [{ name: 'config', mountPath: '/config' }, tmpMount] }], [tmp, { name: 'config', emptyDir: {} }], {});
+    const profilarr = app('profilarr', [{ name: 'profilarr', image: PROFILARR_IMAGE, securityContext: hardened(), volumeMounts: [{ name: 'config', mountPath: '/config' }, tmpMount] }], [tmp, { name: 'config', emptyDir: {} }], {});
     expect(fired(check([profilarr]))).toEqual([`facts profilarr ${C}.securityContext.runAsUser`]);
   });
 
   it('a container or image without facts is an error naming what to declare', () => {
-    const unknown = app('sonarr', [{ name: 'exporter', image: IMAGES.sonarr, securityContext: hardened() }]);
+    const unknown = app('sonarr', [{ name: 'exporter', image: SONARR_IMAGE, securityContext: hardened() }]);
     expect(errors(check([unknown])).map((f) => f.message)).toEqual([
       '[facts] container "exporter": no behaviour facts for sonarr/exporter: declare what it writes in src/gates/behaviour-facts.ts (CONTAINER_FACTS)',
     ]);
@@ -425,8 +429,15 @@ describe('behaviour gate: the DFS readers wait for the mount and for its NFS exp
 });
 
 describe('behaviour facts', () => {
-  it('cover every image the stack pins and every rule id is known', () => {
-    const missing = Object.values(IMAGES).map(imageRepository).filter((r) => !IMAGE_FACTS[r]);
+  it('cover every image the stack pins and every rule id is known', async () => {
+    // Pinned in src/lib/images.ts (shared helpers) and as `<APP>_IMAGE` in the apps' facts.ts files.
+    const pinned: string[] = [...Object.values(IMAGES)];
+    for (const folder of readdirSync('src/apps').filter((f) => existsSync(`src/apps/${f}/facts.ts`))) {
+      const facts = (await import(/* @vite-ignore */ resolve(`src/apps/${folder}/facts.ts`))) as Record<string, unknown>;
+      for (const [name, value] of Object.entries(facts)) if (name.endsWith('_IMAGE') && typeof value === 'string') pinned.push(value);
+    }
+    expect(pinned).toContain(SONARR_IMAGE);
+    const missing = pinned.map(imageRepository).filter((r) => !IMAGE_FACTS[r]);
     // The ClusterPlex Docker mods are not run as images: they are layers the linuxserver image pulls.
     expect(missing.sort()).toEqual(['ghcr.io/pabloromeo/clusterplex_dockermod', 'ghcr.io/pabloromeo/clusterplex_worker_dockermod']);
     expect([...BEHAVIOUR_RULES].sort()).toEqual(['export-defined', 'facts', 'fuse-cleanup', 'fuse-mount-point', 'readiness', 'writable']);

@@ -75,7 +75,7 @@ describe('gate warnings', () => {
       'Service/media/x: [image-pinned] looks foldable but carries no data',
       'NFS export nas:/media is written as 1000:1000 by radarr/radarr, sonarr/sonarr: fsGroup does not apply to NFS, so the export must let that user write (owned by it, or all_squash with anonuid/anongid)',
       'NFS export nas:/media is written as 0:0 by plex/plex: fsGroup does not apply to NFS, so the export must let that user write (owned by it, or all_squash with anonuid/anongid)',
-      '2 images are pinned by tag without a digest (no digest was verified offline; add @sha256:… in src/lib/images.ts): a:2, b:1',
+      '2 images are pinned by tag without a digest (no digest was verified offline; add @sha256:… where the image is pinned: src/apps/<app>/facts.ts of its app, or src/lib/images.ts for the shared helper images): a:2, b:1',
     ]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The data the wiring script reads (`arr-wiring.json` in its ConfigMap): which apps to call, and
  * in each app which entries must exist, how an existing one is recognised, and the body that
- * creates a missing one. Built from the config and the per-kind table (kinds.ts); the script
+ * creates a missing one. Built from the config and the Servarr kinds table (each kind's
+ * `library` row, src/apps/servarr/kinds.ts); the script
  * (arr-wiring.sh) knows no app, kind or field. API keys are never in the data: a body names the
  * environment variable that holds a key (`@@SONARR_API_KEY@@`), filled in by the script from the
  * container's env (secretKeyRef).
@@ -10,8 +11,8 @@ import type { StackConfig } from '../../config/types.js';
 import { arrEndpoint, enabledArrs, type ArrEndpoint } from '../servarr/arr.js';
 import { PORTS } from '../../lib/ports.js';
 import { PATHS } from '../../lib/storage.js';
-import { SOLVER_PORT } from '../flaresolverr/flaresolverr.js';
-import { WIRED_ARR_KINDS, type WiredArrKind } from './kinds.js';
+import { SOLVER_PORT } from '../flaresolverr/facts.js';
+import type { ArrKindSpec } from '../servarr/kinds.js';
 
 // ─── the schema ─────────────────────────────────────────────────────────────────────────────
 
@@ -71,9 +72,9 @@ interface WiredEntry {
 
 // ─── names and paths ────────────────────────────────────────────────────────────────────────
 
-/** An Arr instance the job wires (download clients, root folders, Prowlarr application). */
-export interface WiredArr extends Omit<ArrEndpoint, 'kind' | 'spec'> {
-  readonly kind: WiredArrKind;
+/** An Arr instance the job wires (download clients, root folders, Prowlarr application): a library manager's endpoint. */
+export interface WiredArr extends ArrEndpoint {
+  readonly spec: ArrKindSpec & { readonly library: NonNullable<ArrKindSpec['library']> };
 }
 
 /** `sonarr-4k` → `SONARR_4K_API_KEY` (the env var holding the instance's API key). */
@@ -88,7 +89,7 @@ export function wiringKeyEnv(instance: string): string {
  */
 function permanentRootFolder(arr: WiredArr): string {
   const suffix = arr.instance === arr.kind ? '' : arr.instance.slice(arr.kind.length);
-  return `${PATHS.media}/${WIRED_ARR_KINDS[arr.kind].libraryFolder}${suffix}`;
+  return `${PATHS.media}/${arr.spec.library.folder}${suffix}`;
 }
 
 /**
@@ -140,19 +141,19 @@ const placeholderOf = (bodyField: string) => bodyField.replace(/[A-Z]/g, (c) => 
 
 // ─── the document for a config ──────────────────────────────────────────────────────────────
 
-function isWiredKind(kind: string): kind is WiredArrKind {
-  return kind in WIRED_ARR_KINDS;
+function isWired(arr: ArrEndpoint): arr is WiredArr {
+  return arr.spec.library !== undefined;
 }
 
-/** The config's Sonarr and Radarr instances (main + extra), in config order. */
+/** The config's library manager instances (Sonarr, Radarr…, main + extra), in table and config order. */
 export function configuredArrs(cfg: StackConfig): WiredArr[] {
-  return enabledArrs(cfg).flatMap((a) => (isWiredKind(a.kind) ? [{ ...a, kind: a.kind }] : []));
+  return enabledArrs(cfg).filter(isWired);
 }
 
 function arrApp(cfg: StackConfig, arr: WiredArr): WiredApp {
   const a = cfg.apps;
   const ns = cfg.namespace;
-  const kind = WIRED_ARR_KINDS[arr.kind];
+  const kind = arr.spec.library;
   const keyEnv = wiringKeyEnv(arr.instance);
   const svc = (name: string) => `${name}.${ns}.svc.cluster.local`;
   const clients = [
@@ -210,7 +211,7 @@ function arrApp(cfg: StackConfig, arr: WiredArr): WiredApp {
 
   return {
     instance: arr.instance,
-    api: `${arr.url}/api/${kind.apiVersion}`,
+    api: `${arr.url}/api/${arr.spec.apiVersion}`,
     keyEnv,
     collections: [
       ...(downloadClients.length ? [{ resource: 'downloadclient', createQuery: '?forceSave=true', entries: downloadClients }] : []),
@@ -223,7 +224,7 @@ function prowlarrApp(cfg: StackConfig, arrs: readonly WiredArr[]): WiredApp {
   const ns = cfg.namespace;
   const prowlarr = arrEndpoint(cfg, 'prowlarr');
   const applications: WiredEntry[] = arrs.map((arr) => {
-    const title = WIRED_ARR_KINDS[arr.kind].title;
+    const title = arr.spec.library.prowlarrImplementation;
     const secrets = [wiringKeyEnv(arr.instance)];
     return {
       what: `application ${arr.instance}`,

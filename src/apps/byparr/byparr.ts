@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
-import { IMAGES } from '../../lib/images.js';
-import { SOLVER_PORT, SolverApp, type SolverAppProps } from '../flaresolverr/flaresolverr.js';
+import { SOLVER_PORT } from '../flaresolverr/facts.js';
+import { SolverApp, type SolverAppProps } from '../flaresolverr/flaresolverr.js';
+import { BYPARR_IMAGE } from './facts.js';
 
 /**
  * Byparr: FlareSolverr-API compatible (`POST /v1`), so Prowlarr uses it as a FlareSolverr proxy.
@@ -14,7 +15,7 @@ export class Byparr extends SolverApp {
     super(scope, id, {
       name: 'byparr',
       title: 'Byparr',
-      image: IMAGES.byparr,
+      image: BYPARR_IMAGE,
       env: { PORT: String(SOLVER_PORT), HOST: '0.0.0.0', HOME: '/tmp' },
       check: { tcp: 'http' },
     }, props);

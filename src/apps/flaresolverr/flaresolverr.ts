@@ -4,13 +4,10 @@ import type { ApiObject } from 'cdk8s';
 import type { ResourcesConfig } from '../../config/types.js';
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
 import { Component } from '../../lib/component.js';
-import { IMAGES } from '../../lib/images.js';
+import { FLARESOLVERR_IMAGE, SOLVER_PORT } from './facts.js';
 import { container, withOverrides, type EnvValue, type ProbeCheck } from '../../lib/pod.js';
 import { storageNodePlacement } from '../../lib/placement.js';
 import { addService, addWorkload, scratchVolume } from '../../lib/workload.js';
-
-/** FlareSolverr's API port; Byparr listens on the same port and speaks the same `POST /v1` API. */
-export const SOLVER_PORT = 8191;
 
 /** What FlareSolverr and Byparr take. */
 export interface SolverAppProps {
@@ -100,7 +97,7 @@ export class FlareSolverr extends SolverApp {
     super(scope, id, {
       name: 'flaresolverr',
       title: 'FlareSolverr',
-      image: IMAGES.flaresolverr,
+      image: FLARESOLVERR_IMAGE,
       env: { LOG_LEVEL: 'info', PORT: String(SOLVER_PORT) },
       check: { http: '/health', port: 'http' },
     }, props);

@@ -1,8 +1,8 @@
 import type { DatabaseHandle } from '../../lib/handles.js';
 import { defineAppModule } from '../module.js';
-import { POSTGRES, postgresHost } from '../servarr/arr.js';
-import { storageBase } from '../shared-storage/index.js';
+import { namespaceOf, storageBase } from '../shared-storage/index.js';
 import { postgresConfig } from './config.js';
+import { POSTGRES_FACTS } from './facts.js';
 import { Postgres } from './postgres.js';
 
 declare module '../module.js' {
@@ -17,15 +17,22 @@ declare module '../module.js' {
 export const postgresModule = defineAppModule({
   folder: 'postgres',
   config: postgresConfig,
+  facts: POSTGRES_FACTS,
   build({ scope, config: cfg, parts, add }) {
-    if (!cfg.apps.postgres.enabled) return;
-    const postgres = (parts.postgres = add(new Postgres(scope, 'postgres', cfg, { dependsOn: storageBase(parts) })));
-    parts.database = {
-      host: postgresHost(cfg),
-      port: POSTGRES.port,
-      superuser: { name: POSTGRES.superuser, password: { secret: POSTGRES.secret, key: POSTGRES.superuserPasswordKey } },
-      app: POSTGRES.service,
-      owner: postgres,
-    };
+    const p = cfg.apps.postgres;
+    if (!p.enabled) return;
+    const postgres = (parts.postgres = add(
+      new Postgres(scope, 'postgres', {
+        namespace: namespaceOf(parts),
+        clients: p.apps,
+        resources: p.resources,
+        configSize: p.configSize,
+        backupSchedule: p.backupSchedule,
+        backupRetention: p.backupRetention,
+        backupSize: p.backupSize,
+        dependsOn: storageBase(parts),
+      }),
+    ));
+    parts.database = postgres.database;
   },
 });

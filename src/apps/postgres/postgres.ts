@@ -1,10 +1,13 @@
 import * as k8s from '../../../imports/k8s.js';
+import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { StackConfig } from '../../config/types.js';
+import type { ResourcesConfig, SiteConfig } from '../../config/types.js';
+import type { DatabaseHandle } from '../../lib/handles.js';
+import type { MediaNamespace } from '../shared-storage/shared-storage.js';
 import { POSTGRES, postgresHost } from '../servarr/arr.js';
 import { Component } from '../../lib/component.js';
 import { publishFact } from '../../lib/published-facts.js';
-import { IMAGES } from '../../lib/images.js';
+import { POSTGRES_IMAGE } from './facts.js';
 import { container, podSpec, withOverrides } from '../../lib/pod.js';
 import { storageNodePlacement } from '../../lib/placement.js';
 import { addAppClaim, addConfigClaim, configVolume } from '../../lib/storage.js';
@@ -43,32 +46,57 @@ export function backupScript(retention: number): string {
   ].join('\n');
 }
 
+export interface PostgresProps {
+  /** The namespace (the server depends on it; its site settings place and configure the pods). */
+  readonly namespace: MediaNamespace;
+  /** The Servarr kinds whose databases it keeps (named in its description). @default [] */
+  readonly clients?: readonly string[];
+  /** Container resources over the defaults. @default - 100m CPU, 256Mi requested, 2Gi limit */
+  readonly resources?: Partial<ResourcesConfig>;
+  /** Size of the data volume. @default '10Gi' */
+  readonly configSize?: string;
+  /** Cron schedule of the `pg_dumpall` backup CronJob. @default '30 3 * * *' */
+  readonly backupSchedule?: string;
+  /** How many dumps the backup keeps (older ones are deleted). @default 7 */
+  readonly backupRetention?: number;
+  /** Size of the backup volume (Longhorn mode; host path `<root>/backups/postgres` otherwise). @default '20Gi' */
+  readonly backupSize?: string;
+  /** Further components to apply first. @default [] */
+  readonly dependsOn?: readonly Component[];
+}
+
 /**
  * PostgreSQL 16 for the *arr apps (official image, Debian variant). Runs as the stack user
  * (the image's nss_wrapper supplies the passwd entry initdb wants), PGDATA on a subdirectory of
  * the volume, superuser password generated once into `postgres-secrets`. The apps' roles and
- * databases are created by the `postgres-init` container in each *arr pod (src/lib/arr.ts), so
+ * databases are created by the `postgres-init` container in each *arr pod (src/apps/servarr/arr.ts), so
  * adding an app later needs no change here. A CronJob dumps every database with `pg_dumpall`.
+ * `ApiObject.of(postgres)` is its StatefulSet; `database` is the handle its clients take.
  */
 export class Postgres extends Component {
-  constructor(scope: Construct, id: string, cfg: StackConfig, props: { dependsOn?: Component[] } = {}) {
+  /** The server as its clients see it (host, port, superuser; depending on it waits for this component). */
+  readonly database: DatabaseHandle;
+  readonly workload: ApiObject;
+  readonly service: ApiObject;
+  /** The `pg_dumpall` CronJob. */
+  readonly backupJob: ApiObject;
+
+  constructor(scope: Construct, id: string, props: PostgresProps) {
+    const cfg = props.namespace.site;
     super(scope, id, {
       dir: `apps/${cfg.namespace}/postgres`,
       fluxName: 'postgres',
       namespace: cfg.namespace,
-      dependsOn: props.dependsOn,
       // The *arr apps wait for it: Flux reports ready only once the server answers.
       wait: true,
-      description: `PostgreSQL 16 on port ${POSTGRES.port} for ${cfg.apps.postgres.apps.join(', ')}, with a pg_dumpall backup CronJob`,
+      description: `PostgreSQL 16 on port ${POSTGRES.port} for ${(props.clients ?? []).join(', ')}, with a pg_dumpall backup CronJob`,
     });
-    const p = cfg.apps.postgres;
-    this.addSecret(POSTGRES.secret, [
-      { key: POSTGRES.superuserPasswordKey, source: { kind: 'generated', length: 32, alphabet: 'alphanumeric' } },
-    ]);
+    this.addDependency(props.namespace, ...(props.dependsOn ?? []));
+    this.addSecret(POSTGRES.secret, [{ key: POSTGRES.superuserPasswordKey, source: { kind: 'generated', length: 32, alphabet: 'alphanumeric' } }]);
     const superPass = { secret: POSTGRES.secret, key: POSTGRES.superuserPasswordKey };
 
-    addConfigClaim(this, cfg, 'postgres', p.configSize ?? '10Gi');
-    const sts = addWorkload(this, cfg, {
+    addConfigClaim(this, cfg, 'postgres', props.configSize ?? '10Gi');
+    const sts = (this.workload = addWorkload(this, cfg, {
       name: 'postgres',
       controller: 'StatefulSet',
       pod: {
@@ -78,7 +106,7 @@ export class Postgres extends Component {
         containers: [
           container({
             name: 'postgres',
-            image: IMAGES.postgres,
+            image: POSTGRES_IMAGE,
             ports: [{ name: 'postgres', port: POSTGRES.port }],
             env: {
               TZ: cfg.timezone,
@@ -92,33 +120,40 @@ export class Postgres extends Component {
               { volume: 'tmp', path: '/tmp' },
             ],
             probes: { check: { exec: PG_ISREADY }, startupSeconds: 300 },
-            resources: withOverrides({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '2Gi' }, p.resources),
+            resources: withOverrides({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '2Gi' }, props.resources),
           }),
         ],
         volumes: [configVolume(cfg, 'postgres'), scratchVolume('run', '64Mi'), scratchVolume()],
       },
-    });
+    }));
+    this.node.defaultChild = sts;
     this.addHealthCheck({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: sts.metadata.name!, namespace: cfg.namespace });
-    addService(this, cfg, { name: 'postgres', instance: 'postgres', ports: [{ name: 'postgres', port: POSTGRES.port }] });
+    this.service = addService(this, cfg, { name: 'postgres', instance: 'postgres', ports: [{ name: 'postgres', port: POSTGRES.port }] });
     addHeadlessService(this, cfg, { name: 'postgres', instance: 'postgres', ports: [{ name: 'postgres', port: POSTGRES.port }] });
 
-    this.addBackup(cfg);
+    this.backupJob = this.addBackup(cfg, { schedule: props.backupSchedule ?? '30 3 * * *', retention: props.backupRetention ?? 7, size: props.backupSize ?? '20Gi' });
+    this.database = {
+      host: postgresHost(cfg),
+      port: POSTGRES.port,
+      superuser: { name: POSTGRES.superuser, password: superPass },
+      app: POSTGRES.service,
+      owner: this,
+    };
   }
 
-  private addBackup(cfg: StackConfig): void {
-    const p = cfg.apps.postgres;
+  private addBackup(cfg: SiteConfig, p: { schedule: string; retention: number; size: string }): ApiObject {
     const hostPath = cfg.storage.mode === 'hostPath';
     const backupVolume: k8s.Volume = hostPath
       ? { name: 'backups', hostPath: { path: `${cfg.storage.hostPathRoot}/backups/postgres`, type: 'DirectoryOrCreate' } }
       : { name: 'backups', persistentVolumeClaim: { claimName: 'postgres-backups' } };
-    addAppClaim(this, cfg, { id: 'backup-pvc', name: 'postgres-backups', app: POSTGRES_BACKUP_APP, size: p.backupSize, fileName: 'pvc-backups.yaml' });
+    addAppClaim(this, cfg, { id: 'backup-pvc', name: 'postgres-backups', app: POSTGRES_BACKUP_APP, size: p.size, fileName: 'pvc-backups.yaml' });
     const spec = podSpec(cfg, {
       ...storageNodePlacement(cfg),
       containers: [
         container({
           name: 'pg-dumpall',
-          image: IMAGES.postgres,
-          command: ['bash', '-c', backupScript(p.backupRetention)],
+          image: POSTGRES_IMAGE,
+          command: ['bash', '-c', backupScript(p.retention)],
           env: {
             TZ: cfg.timezone,
             PGHOST: postgresHost(cfg),
@@ -137,7 +172,7 @@ export class Postgres extends Component {
     });
     const backup = addCronJob(this, cfg, {
       name: POSTGRES_BACKUP_APP,
-      schedule: p.backupSchedule,
+      schedule: p.schedule,
       timeZone: cfg.timezone,
       pod: spec,
       restartPolicy: 'OnFailure',
@@ -153,5 +188,6 @@ export class Postgres extends Component {
         reason: `single-node mode keeps the dumps on the host under ${cfg.storage.hostPathRoot}/backups/postgres, next to the app data the host backup already covers`,
       });
     }
+    return backup;
   }
 }

@@ -2,12 +2,26 @@ import { defineAppModule } from '../module.js';
 import { arrsOf } from '../servarr/module.js';
 import { namespaceOf } from '../shared-storage/index.js';
 import { profilarrConfig } from './config.js';
+import { PROFILARR_ARR_KINDS, PROFILARR_FACTS } from './facts.js';
 import { Profilarr } from './profilarr.js';
 
 export const profilarrModule = defineAppModule({
   folder: 'profilarr',
   config: profilarrConfig,
+  facts: PROFILARR_FACTS,
   build({ scope, config: cfg, parts, add }) {
-    if (cfg.apps.profilarr.enabled) add(new Profilarr(scope, 'profilarr', cfg, { dependsOn: [namespaceOf(parts), ...arrsOf(parts)] }));
+    const app = cfg.apps.profilarr;
+    if (!app.enabled) return;
+    const arrs = arrsOf(parts);
+    add(
+      new Profilarr(scope, 'profilarr', {
+        namespace: namespaceOf(parts),
+        arrs: arrs.map((a) => a.endpoint).filter((a) => PROFILARR_ARR_KINDS.includes(a.kind)),
+        ingress: app.ingress,
+        resources: app.resources,
+        configSize: app.configSize,
+        dependsOn: arrs,
+      }),
+    );
   },
 });

@@ -3,6 +3,7 @@ import { enabledArrs } from '../servarr/arr.js';
 import { arrsOf, databaseFor } from '../servarr/module.js';
 import { namespaceOf } from '../shared-storage/index.js';
 import { prowlarrConfig } from './config.js';
+import { PROWLARR_FACTS } from './facts.js';
 import { Prowlarr } from './prowlarr.js';
 
 declare module '../module.js' {
@@ -14,6 +15,7 @@ declare module '../module.js' {
 export const prowlarrModule = defineAppModule({
   folder: 'prowlarr',
   config: prowlarrConfig,
+  facts: PROWLARR_FACTS,
   build({ scope, config: cfg, parts, add }) {
     const app = cfg.apps.prowlarr;
     if (!app.enabled) return;

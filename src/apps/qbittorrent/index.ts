@@ -1,8 +1,9 @@
 import type { VolumeHandle } from '../../lib/handles.js';
-import { CLAIMS, downloadsVolume, PATHS } from '../../lib/storage.js';
 import { defineAppModule } from '../module.js';
-import { storageBase } from '../shared-storage/index.js';
+import { enabledArrs } from '../servarr/arr.js';
+import { namespaceOf, storageBase } from '../shared-storage/index.js';
 import { qbittorrentConfig } from './config.js';
+import { QBITTORRENT_FACTS } from './facts.js';
 import { QBittorrent } from './qbittorrent.js';
 
 declare module '../module.js' {
@@ -17,14 +18,25 @@ declare module '../module.js' {
 export const qbittorrentModule = defineAppModule({
   folder: 'qbittorrent',
   config: qbittorrentConfig,
+  facts: QBITTORRENT_FACTS,
   build({ scope, config: cfg, parts, add }) {
-    if (!cfg.apps.qbittorrent.enabled) return;
+    const q = cfg.apps.qbittorrent;
+    if (!q.enabled) return;
     const storageClasses = parts.storageClasses ? [parts.storageClasses] : [];
-    const qbittorrent = (parts.qbittorrent = add(new QBittorrent(scope, 'qbittorrent', cfg, { dependsOn: [...storageBase(parts), ...storageClasses] })));
-    parts.downloads = {
-      volume: downloadsVolume(cfg),
-      mount: { volume: CLAIMS.downloads, path: PATHS.downloads },
-      owner: cfg.storage.mode === 'longhorn' ? qbittorrent : undefined,
-    };
+    const qbittorrent = (parts.qbittorrent = add(
+      new QBittorrent(scope, 'qbittorrent', {
+        namespace: namespaceOf(parts),
+        vpn: q.vpn,
+        // Built before the library managers (they mount its downloads): their endpoints from the config.
+        clients: enabledArrs(cfg),
+        webUiPort: q.webUiPort,
+        downloadsSize: q.downloadsSize,
+        ingress: q.ingress,
+        resources: q.resources,
+        configSize: q.configSize,
+        dependsOn: [...storageBase(parts), ...storageClasses],
+      }),
+    ));
+    parts.downloads = qbittorrent.downloads;
   },
 });

@@ -1,18 +1,20 @@
 import * as k8s from '../../../imports/k8s.js';
+import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { StackConfig } from '../../config/types.js';
-import { enabledArrs } from '../servarr/arr.js';
+import type { ResourcesConfig, SiteConfig } from '../../config/types.js';
+import type { VolumeHandle } from '../../lib/handles.js';
+import type { ArrEndpoint } from '../servarr/arr.js';
+import type { MediaNamespace } from '../shared-storage/shared-storage.js';
+import type { VpnConfig } from './config.js';
 import { Component, setFileName } from '../../lib/component.js';
 import { publishFact } from '../../lib/published-facts.js';
-import { IMAGES } from '../../lib/images.js';
+import { GLUETUN_HEALTH_PORT, GLUETUN_IMAGE, PROTONWIRE_IMAGE, QBITTORRENT_IMAGE } from './facts.js';
 import { appLabels, container, selectorLabels, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../../lib/pod.js';
 import { storageNodePlacement } from '../../lib/placement.js';
 import { addConfigClaim, CLAIMS, configVolume, downloadsVolume, PATHS } from '../../lib/storage.js';
 import { PRUNE_DISABLED } from '../../output/state.js';
 import { addHeadlessService, addIngress, addService, addWorkload, firstLoginIngress, scratchVolume } from '../../lib/workload.js';
 
-/** gluetun's health server, moved off loopback so kubelet can probe it. */
-export const GLUETUN_HEALTH_PORT = 9999;
 export const VPN_SECRET = 'qbittorrent-vpn';
 export const KILL_SWITCH_POLICY = 'qbittorrent-vpn-killswitch';
 
@@ -61,6 +63,31 @@ export function seedConfigScript(savePath: string, files: { config: string; defa
   ].join('\n');
 }
 
+export interface QBittorrentProps {
+  /** The namespace (qBittorrent depends on it; its site settings place the pod and lay out the storage). */
+  readonly namespace: MediaNamespace;
+  /** The VPN sidecar and the kill switch's endpoints (there is no VPN-less mode). */
+  readonly vpn: VpnConfig;
+  /**
+   * The library managers that use it as their download client: their calls to the WebUI and the
+   * kill switch's ingress. Endpoints, not components: qBittorrent is built before them (they
+   * mount its downloads). @default []
+   */
+  readonly clients?: readonly ArrEndpoint[];
+  /** WebUI port (`QBT_WEBUI_PORT`). @default 8080 */
+  readonly webUiPort?: number;
+  /** Size of the shared downloads volume (Longhorn RWX; host path `<root>/downloads` otherwise). @default '500Gi' */
+  readonly downloadsSize?: string;
+  /** Publish the Ingress (the image skips the login for private addresses, so it waits for the opt-in). @default false */
+  readonly ingress?: boolean;
+  /** Container resources over the defaults. @default - 100m CPU, 512Mi requested, 4Gi limit */
+  readonly resources?: Partial<ResourcesConfig>;
+  /** Size of the config volume. @default '5Gi' */
+  readonly configSize?: string;
+  /** Further components to apply first. @default [] */
+  readonly dependsOn?: readonly Component[];
+}
+
 /**
  * qBittorrent (home-operations rootless image) behind a VPN sidecar in the same pod network
  * namespace, with two kill-switch layers:
@@ -72,27 +99,42 @@ export function seedConfigScript(savePath: string, files: { config: string; defa
  *
  * The VPN runs as a native sidecar (init container with `restartPolicy: Always`): it is started
  * — and its startup probe passed, i.e. the tunnel is up — before qBittorrent starts.
+ * `ApiObject.of(qbittorrent)` is its StatefulSet.
  */
 export class QBittorrent extends Component {
-  constructor(scope: Construct, id: string, cfg: StackConfig, props: { dependsOn?: Component[] } = {}) {
-    const q = cfg.apps.qbittorrent;
+  /** The downloads as the Arrs mount them, at the same path (this component owns the claim in Longhorn mode). */
+  readonly downloads: VolumeHandle;
+  readonly workload: ApiObject;
+  readonly service: ApiObject;
+  /** @default - none until the first-login opt-in (or with the ingress off) */
+  readonly ingress?: ApiObject;
+  /** The kill-switch NetworkPolicy (layer 2). */
+  readonly killSwitch: ApiObject;
+
+  constructor(scope: Construct, id: string, props: QBittorrentProps) {
+    const cfg = props.namespace.site;
+    const vpn = props.vpn;
+    const webUi = props.webUiPort ?? 8080;
+    const ingress = props.ingress ?? false;
     super(scope, id, {
       dir: `apps/${cfg.namespace}/qbittorrent`,
       fluxName: 'qbittorrent',
       namespace: cfg.namespace,
-      dependsOn: props.dependsOn,
-      description: `qBittorrent (WebUI ${q.webUiPort}) behind ${q.vpn.provider} with a NetworkPolicy kill switch`,
+      description: `qBittorrent (WebUI ${webUi}) behind ${vpn.provider} with a NetworkPolicy kill switch`,
     });
-    const vpn = q.vpn;
-    const webUi = q.webUiPort;
+    this.addDependency(props.namespace, ...(props.dependsOn ?? []));
     const longhorn = cfg.storage.mode === 'longhorn';
+    this.downloads = { volume: downloadsVolume(cfg), mount: { volume: CLAIMS.downloads, path: PATHS.downloads }, ...(longhorn ? { owner: this } : {}) };
 
     this.addSecret(VPN_SECRET, [
-      { key: 'wireguard-private-key', source: { kind: 'operator', description: 'WireGuard private key of the VPN configuration (e.g. ProtonVPN → Downloads → WireGuard configuration, PrivateKey)' } },
+      {
+        key: 'wireguard-private-key',
+        source: { kind: 'operator', description: 'WireGuard private key of the VPN configuration (e.g. ProtonVPN → Downloads → WireGuard configuration, PrivateKey)' },
+      },
     ]);
 
-    const sidecar = vpn.provider === 'gluetun' ? gluetun(cfg) : protonwire(cfg);
-    addConfigClaim(this, cfg, 'qbittorrent', q.configSize ?? '5Gi');
+    const sidecar = vpn.provider === 'gluetun' ? gluetun(cfg, vpn, webUi) : protonwire(cfg, vpn);
+    addConfigClaim(this, cfg, 'qbittorrent', props.configSize ?? '5Gi');
     if (longhorn) {
       // Shared with Sonarr/Radarr on any storage node: RWX.
       setFileName(
@@ -101,14 +143,14 @@ export class QBittorrent extends Component {
           spec: {
             accessModes: ['ReadWriteMany'],
             storageClassName: cfg.storage.rwxStorageClass,
-            resources: { requests: { storage: k8s.Quantity.fromString(q.downloadsSize) } },
+            resources: { requests: { storage: k8s.Quantity.fromString(props.downloadsSize ?? '500Gi') } },
           },
         }),
         'pvc-downloads.yaml',
       );
     }
     publishFact(this, { kind: 'seeded-setting', instance: 'qbittorrent', container: 'seed-config', setting: 'BitTorrent/Session/DefaultSavePath', value: PATHS.downloads });
-    const workload = addWorkload(this, cfg, {
+    const workload = (this.workload = addWorkload(this, cfg, {
       name: 'qbittorrent',
       controller: 'StatefulSet',
       pod: {
@@ -120,7 +162,7 @@ export class QBittorrent extends Component {
         initContainers: [
           container({
             name: 'seed-config',
-            image: IMAGES.qbittorrent,
+            image: QBITTORRENT_IMAGE,
             command: ['bash', '-c', seedConfigScript(PATHS.downloads)],
             mounts: [{ volume: 'config', path: PATHS.config }],
             resources: SHELL_STEP_RESOURCES,
@@ -130,7 +172,7 @@ export class QBittorrent extends Component {
         containers: [
           container({
             name: 'qbittorrent',
-            image: IMAGES.qbittorrent,
+            image: QBITTORRENT_IMAGE,
             ports: [{ name: 'http', port: webUi }],
             env: { TZ: cfg.timezone, QBT_WEBUI_PORT: String(webUi) },
             mounts: [
@@ -140,7 +182,7 @@ export class QBittorrent extends Component {
             ],
             // Every WebAPI call needs a login unless the caller's subnet is whitelisted: TCP.
             probes: { check: { tcp: 'http' } },
-            resources: withOverrides({ cpuRequest: '100m', memoryRequest: '512Mi', memoryLimit: '4Gi' }, q.resources),
+            resources: withOverrides({ cpuRequest: '100m', memoryRequest: '512Mi', memoryLimit: '4Gi' }, props.resources),
           }),
         ],
         volumes: [
@@ -150,7 +192,8 @@ export class QBittorrent extends Component {
           vpn.provider === 'gluetun' ? scratchVolume('gluetun', '64Mi') : { name: 'vpn-tmp', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('64Mi') } },
         ],
       },
-    });
+    }));
+    this.node.defaultChild = workload;
 
     if (vpn.provider === 'protonwire') {
       this.addSecurityExceptionFor(workload, {
@@ -172,20 +215,28 @@ export class QBittorrent extends Component {
           : 'ProtonWire sets up kernel WireGuard and its routing kill switch as root with NET_ADMIN and writes its state files at runtime',
     });
 
-    this.addKillSwitchPolicy(cfg);
+    const clients = props.clients ?? [];
+    this.killSwitch = this.addKillSwitchPolicy(cfg, { vpn, webUi, ingress, clients });
 
     // Call graph for the generated NetworkPolicies: only inbound edges; the pod's egress is the
     // kill-switch policy's business (no 'internet' edge on purpose).
     const self = { app: 'qbittorrent' };
-    for (const arr of enabledArrs(cfg)) {
+    for (const arr of clients) {
       this.addCall({ from: { app: arr.kind, instance: arr.instance }, to: self, ports: [webUi], why: 'qBittorrent as download client' });
     }
     // The image's defaults skip the login for every private address — the ingress controller's
     // included — so the Ingress waits for the opt-in (docs/post-deploy.md).
 
-    addService(this, cfg, { name: 'qbittorrent', instance: 'qbittorrent', ports: [{ name: 'http', port: webUi }] });
+    this.service = addService(this, cfg, { name: 'qbittorrent', instance: 'qbittorrent', ports: [{ name: 'http', port: webUi }] });
     addHeadlessService(this, cfg, { name: 'qbittorrent', instance: 'qbittorrent', ports: [{ name: 'http', port: webUi }] });
-    addIngress(this, cfg, { name: 'qbittorrent', instance: 'qbittorrent', service: 'qbittorrent', port: 'http', call: { to: self, port: webUi, why: 'WebUI through the ingress' }, firstLoginOptIn: q.ingress });
+    this.ingress = addIngress(this, cfg, {
+      name: 'qbittorrent',
+      instance: 'qbittorrent',
+      service: 'qbittorrent',
+      port: 'http',
+      call: { to: self, port: webUi, why: 'WebUI through the ingress' },
+      firstLoginOptIn: ingress,
+    });
   }
 
   /**
@@ -193,9 +244,8 @@ export class QBittorrent extends Component {
    * ProtonWire, its metadata API on 443); ingress only to the WebUI from the Arrs and (when the
    * Ingress exists) the ingress controller. Emitted even when the namespace-wide policies are off.
    */
-  private addKillSwitchPolicy(cfg: StackConfig): void {
-    const q = cfg.apps.qbittorrent;
-    const vpn = q.vpn;
+  private addKillSwitchPolicy(cfg: SiteConfig, p: { vpn: VpnConfig; webUi: number; ingress: boolean; clients: readonly ArrEndpoint[] }): ApiObject {
+    const vpn = p.vpn;
     const port = (n: number, protocol: 'TCP' | 'UDP' = 'TCP') => ({ protocol, port: k8s.IntOrString.fromNumber(n) });
     const egress: k8s.NetworkPolicyEgressRule[] = [
       { to: vpn.endpointCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [port(vpn.endpointPort, vpn.endpointProtocol)] },
@@ -207,15 +257,15 @@ export class QBittorrent extends Component {
     if (vpn.provider === 'protonwire' && vpn.bootstrapCidrs.length > 0) {
       egress.push({ to: vpn.bootstrapCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [port(443)] });
     }
-    const from: k8s.NetworkPolicyPeer[] = enabledArrs(cfg).map((a) => ({ podSelector: { matchLabels: selectorLabels(a.kind, a.instance) } }));
-    if (firstLoginIngress(cfg, q.ingress)) from.push({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': cfg.ingress.controllerNamespace } } });
-    setFileName(
+    const from: k8s.NetworkPolicyPeer[] = p.clients.map((a) => ({ podSelector: { matchLabels: selectorLabels(a.kind, a.instance) } }));
+    if (firstLoginIngress(cfg, p.ingress)) from.push({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': cfg.ingress.controllerNamespace } } });
+    return setFileName(
       new k8s.KubeNetworkPolicy(this, 'killswitch', {
         metadata: { name: KILL_SWITCH_POLICY, namespace: cfg.namespace, labels: appLabels('qbittorrent') },
         spec: {
           podSelector: { matchLabels: selectorLabels('qbittorrent') },
           policyTypes: ['Ingress', 'Egress'],
-          ingress: from.length ? [{ from, ports: [port(q.webUiPort)] }] : [],
+          ingress: from.length ? [{ from, ports: [port(p.webUi)] }] : [],
           egress,
         },
       }),
@@ -225,9 +275,7 @@ export class QBittorrent extends Component {
 }
 
 /** gluetun as a native sidecar: NET_ADMIN + the tun device resource, never privileged. */
-function gluetun(cfg: StackConfig): k8s.Container {
-  const q = cfg.apps.qbittorrent;
-  const vpn = q.vpn;
+function gluetun(cfg: SiteConfig, vpn: VpnConfig, webUi: number): k8s.Container {
   const env: Record<string, EnvValue> = {
     TZ: cfg.timezone,
     VPN_SERVICE_PROVIDER: vpn.serviceProvider,
@@ -238,14 +286,14 @@ function gluetun(cfg: StackConfig): k8s.Container {
     ...(vpn.serverHostnames.length ? { SERVER_HOSTNAMES: vpn.serverHostnames.join(',') } : {}),
     // Kubelet, Sonarr/Radarr and the ingress controller reach the WebUI and health server on
     // the pod interface; replies to the cluster ranges leave outside the tunnel.
-    FIREWALL_INPUT_PORTS: `${q.webUiPort},${GLUETUN_HEALTH_PORT}`,
+    FIREWALL_INPUT_PORTS: `${webUi},${GLUETUN_HEALTH_PORT}`,
     FIREWALL_OUTBOUND_SUBNETS: `${cfg.network.podCidr},${cfg.network.serviceCidr}`,
     HEALTH_SERVER_ADDRESS: `:${GLUETUN_HEALTH_PORT}`,
     ...(vpn.portForwarding ? { VPN_PORT_FORWARDING: 'on' } : {}),
   };
   return container({
     name: 'gluetun',
-    image: IMAGES.gluetun,
+    image: GLUETUN_IMAGE,
     restartPolicy: 'Always',
     ports: [{ name: 'vpn-health', port: GLUETUN_HEALTH_PORT }],
     env,
@@ -262,12 +310,11 @@ function gluetun(cfg: StackConfig): k8s.Container {
 }
 
 /** ProtonWire as a native sidecar: NET_ADMIN, /tmp in memory, DNS left to the cluster. */
-function protonwire(cfg: StackConfig): k8s.Container {
-  const vpn = cfg.apps.qbittorrent.vpn;
+function protonwire(cfg: SiteConfig, vpn: VpnConfig): k8s.Container {
   const healthcheck = ['protonwire', 'healthcheck', '--silent', '--service-status-file'];
   return container({
     name: 'protonwire',
-    image: IMAGES.protonwire,
+    image: PROTONWIRE_IMAGE,
     restartPolicy: 'Always',
     env: {
       TZ: cfg.timezone,

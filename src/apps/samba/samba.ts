@@ -1,16 +1,19 @@
 import * as k8s from '../../../imports/k8s.js';
+import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { StackConfig } from '../../config/types.js';
+import type { ResourcesConfig, SiteConfig } from '../../config/types.js';
+import { useVolume, type VolumeHandle } from '../../lib/handles.js';
+import type { MediaNamespace } from '../shared-storage/shared-storage.js';
+import type { SambaConfig } from './config.js';
 import { Component, setFileName } from '../../lib/component.js';
 import { publishFact } from '../../lib/published-facts.js';
 import { IMAGES } from '../../lib/images.js';
+import { SAMBA_IMAGE, SMB_PORT } from './facts.js';
 import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../../lib/pod.js';
 import { clientAddressServiceProps, storageNodePlacement } from '../../lib/placement.js';
-import { downloadsVolume, mediaVolume } from '../../lib/storage.js';
 import { addService, addWorkload } from '../../lib/workload.js';
 import type { SecretValueRule } from '../../secrets/model.js';
 
-export const SMB_PORT = 445;
 export const SAMBA_SECRET = 'samba-secrets';
 export const SAMBA_CONFIG_MAP = 'samba-config';
 /** sambacc config id (`SAMBA_CONTAINER_ID`). */
@@ -24,33 +27,27 @@ export function sambaPasswordKey(user: string): string {
   return `password-${user}`;
 }
 
-/** The shares Samba exports: the library, and the downloads when they exist in this stack. */
-export function sambaShares(cfg: StackConfig): { name: string; volume: k8s.Volume }[] {
-  const shares = [{ name: 'library', volume: mediaVolume(cfg) }];
-  // Longhorn mode has a downloads claim only with qBittorrent (it creates it).
-  if (cfg.apps.samba.shareDownloads && (cfg.storage.mode === 'hostPath' || cfg.apps.qbittorrent.enabled)) {
-    shares.push({ name: 'downloads', volume: downloadsVolume(cfg) });
-  }
-  return shares;
+/** A share: its name (`smb://<node>/<name>`) and the volume it exports. */
+interface SambaShare {
+  readonly name: string;
+  readonly volume: k8s.Volume;
 }
+
+/** Who may log in and how the shares look (the settings of `SambaConfig`). */
+type SambaSettings = Pick<SambaConfig, 'users' | 'workgroup'>;
 
 /**
  * The sambacc container config (no passwords): one config `media` with the shares and globals,
  * and the stack's group. The users file is rendered at runtime (see `renderUsersScript`).
  */
-export function sambaContainerConfig(cfg: StackConfig): Record<string, unknown> {
-  const s = cfg.apps.samba;
-  const shares = sambaShares(cfg);
+function sambaContainerConfig(s: SambaSettings, shares: readonly SambaShare[], gid: number): Record<string, unknown> {
   return {
     'samba-container-config': 'v0',
     configs: {
       [SAMBA_CONTAINER_ID]: { shares: shares.map((x) => x.name), globals: ['default'], instance_name: 'MEDIA' },
     },
     shares: Object.fromEntries(
-      shares.map((x) => [
-        x.name,
-        { options: { path: `${SHARES_ROOT}/${x.name}`, 'valid users': s.users.join(' '), 'read only': 'no', 'guest ok': 'no' } },
-      ]),
+      shares.map((x) => [x.name, { options: { path: `${SHARES_ROOT}/${x.name}`, 'valid users': s.users.join(' '), 'read only': 'no', 'guest ok': 'no' } }]),
     ),
     globals: {
       default: {
@@ -69,7 +66,7 @@ export function sambaContainerConfig(cfg: StackConfig): Record<string, unknown> 
         },
       },
     },
-    groups: { all_entries: [{ name: 'media', gid: cfg.gid }] },
+    groups: { all_entries: [{ name: 'media', gid }] },
   };
 }
 
@@ -78,6 +75,8 @@ export function sambaContainerConfig(cfg: StackConfig): Record<string, unknown> 
  * users file invalid JSON for sambacc (only `"` and `\` are escaped) and smbd never starts.
  */
 export const SAMBA_PASSWORD_RULE: SecretValueRule = {
+  // The control characters are the point: they are what breaks the users file.
+  // eslint-disable-next-line no-control-regex
   pattern: /^[^\x00-\x1f\x7f]+$/,
   description: 'a non-empty password of printable characters (no newline, tab or other control character)',
 };
@@ -89,10 +88,9 @@ export const SAMBA_PASSWORD_RULE: SecretValueRule = {
  * cannot see values from Infisical or edited by hand in the cluster) stops the pod here with
  * the user and Secret key named, never the value.
  */
-export function renderUsersScript(cfg: StackConfig): string {
-  const users = cfg.apps.samba.users;
+export function renderUsersScript(users: readonly string[], owner: Pick<SiteConfig, 'uid' | 'gid'>): string {
   const entries = users.map(
-    (u, i) => `printf '{"name":"%s","password":"%s","uid":${cfg.uid},"gid":${cfg.gid}}${i < users.length - 1 ? ',' : ''}' '${u}' "$(esc "$SAMBA_PASSWORD_${i}")"`,
+    (u, i) => `printf '{"name":"%s","password":"%s","uid":${owner.uid},"gid":${owner.gid}}${i < users.length - 1 ? ',' : ''}' '${u}' "$(esc "$SAMBA_PASSWORD_${i}")"`,
   );
   return [
     'set -eu',
@@ -116,22 +114,52 @@ export function renderUsersScript(cfg: StackConfig): string {
   ].join('\n');
 }
 
+export interface SambaProps {
+  /** The namespace (Samba depends on it; its site settings place the pod and own the files). */
+  readonly namespace: MediaNamespace;
+  /** The permanent media library, shared as `library` (Samba depends on its owner). */
+  readonly library: VolumeHandle;
+  /**
+   * The downloads, shared as `downloads`. Only its volume is used: Samba does not wait for
+   * qBittorrent, which creates the claim in Longhorn mode. @default - no downloads share
+   */
+  readonly downloads?: VolumeHandle;
+  /** SMB users; each gets a generated password in the `samba-secrets` Secret. @default ['media'] */
+  readonly users?: readonly string[];
+  /** @default 'WORKGROUP' */
+  readonly workgroup?: string;
+  /** Service type for port 445 (k3s ServiceLB serves a LoadBalancer on the node's address). @default 'LoadBalancer' */
+  readonly serviceType?: SambaConfig['serviceType'];
+  /** Container resources over the defaults. @default - 50m CPU, 128Mi requested, 1Gi limit */
+  readonly resources?: Partial<ResourcesConfig>;
+  /** Further components to apply first. @default [] */
+  readonly dependsOn?: readonly Component[];
+}
+
 /**
  * Samba (samba-in-kubernetes server image, sambacc config) sharing the library and the
  * downloads over SMB. One generated password per user in `samba-secrets`; the users file is
  * rendered by an init container at runtime. Port 445 through a Service (k3s ServiceLB binds it
  * on the node) instead of host networking; WS-Discovery/LLMNR are not provided.
+ * `ApiObject.of(samba)` is its Deployment.
  */
 export class Samba extends Component {
-  constructor(scope: Construct, id: string, cfg: StackConfig, props: { dependsOn?: Component[] } = {}) {
-    const s = cfg.apps.samba;
+  readonly workload: ApiObject;
+  readonly service: ApiObject;
+
+  constructor(scope: Construct, id: string, props: SambaProps) {
+    const cfg = props.namespace.site;
+    const s = { users: props.users ?? ['media'], workgroup: props.workgroup ?? 'WORKGROUP', serviceType: props.serviceType ?? 'LoadBalancer' } as const;
+    const shares: SambaShare[] = [{ name: 'library', volume: props.library.volume }, ...(props.downloads ? [{ name: 'downloads', volume: props.downloads.volume }] : [])];
     super(scope, id, {
       dir: `apps/${cfg.namespace}/samba`,
       fluxName: 'samba',
       namespace: cfg.namespace,
-      dependsOn: props.dependsOn,
-      description: `Samba on port ${SMB_PORT}: ${sambaShares(cfg).map((x) => x.name).join(', ')} for ${s.users.join(', ')}`,
+      description: `Samba on port ${SMB_PORT}: ${shares.map((x) => x.name).join(', ')} for ${s.users.join(', ')}`,
     });
+    this.addDependency(props.namespace);
+    useVolume(this, props.library);
+    this.addDependency(...(props.dependsOn ?? []));
     this.addSecret(
       SAMBA_SECRET,
       s.users.map((u) => ({ key: sambaPasswordKey(u), source: { kind: 'generated', length: 24, alphabet: 'alphanumeric' } as const, valueRule: SAMBA_PASSWORD_RULE })),
@@ -139,17 +167,14 @@ export class Samba extends Component {
     setFileName(
       new k8s.KubeConfigMap(this, 'config', {
         metadata: { name: SAMBA_CONFIG_MAP, namespace: cfg.namespace, labels: appLabels('samba') },
-        data: { 'container.json': `${JSON.stringify(sambaContainerConfig(cfg), null, 2)}\n` },
+        data: { 'container.json': `${JSON.stringify(sambaContainerConfig(s, shares, cfg.gid), null, 2)}\n` },
       }),
       'configmap.yaml',
     );
-    const shares = sambaShares(cfg);
     const placement = storageNodePlacement(cfg);
-    const passwords: Record<string, EnvValue> = Object.fromEntries(
-      s.users.map((u, i) => [`SAMBA_PASSWORD_${i}`, { secret: SAMBA_SECRET, key: sambaPasswordKey(u) }]),
-    );
+    const passwords: Record<string, EnvValue> = Object.fromEntries(s.users.map((u, i) => [`SAMBA_PASSWORD_${i}`, { secret: SAMBA_SECRET, key: sambaPasswordKey(u) }]));
     for (const u of s.users) publishFact(this, { kind: 'login', instance: 'samba', user: u, secret: SAMBA_SECRET, key: sambaPasswordKey(u), setBy: 'render-users' });
-    const workload = addWorkload(this, cfg, {
+    const workload = (this.workload = addWorkload(this, cfg, {
       name: 'samba',
       controller: 'Deployment',
       pod: {
@@ -159,7 +184,7 @@ export class Samba extends Component {
           container({
             name: 'render-users',
             image: IMAGES.busybox,
-            command: ['sh', '-c', renderUsersScript(cfg)],
+            command: ['sh', '-c', renderUsersScript(s.users, cfg)],
             env: passwords,
             mounts: [{ volume: 'users', path: USERS_DIR }],
             resources: SHELL_STEP_RESOURCES,
@@ -169,7 +194,7 @@ export class Samba extends Component {
         containers: [
           container({
             name: 'samba',
-            image: IMAGES.samba,
+            image: SAMBA_IMAGE,
             ports: [{ name: 'smb', port: SMB_PORT }],
             env: {
               TZ: cfg.timezone,
@@ -182,7 +207,7 @@ export class Samba extends Component {
               ...shares.map((x) => ({ volume: x.volume.name, path: `${SHARES_ROOT}/${x.name}` })),
             ],
             probes: { check: { tcp: 'smb' }, startupSeconds: 120 },
-            resources: withOverrides({ cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '1Gi' }, s.resources),
+            resources: withOverrides({ cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '1Gi' }, props.resources),
             security: { runAsRoot: true, readOnlyRootFilesystem: false, dropAll: false },
           }),
         ],
@@ -192,15 +217,15 @@ export class Samba extends Component {
           ...shares.map((x) => x.volume),
         ],
       },
-    });
+    }));
+    this.node.defaultChild = workload;
     this.addSecurityExceptionFor(workload, {
       container: 'samba',
       rules: ['run-as-non-root', 'read-only-root-filesystem', 'drop-all-capabilities'],
-      reason:
-        'smbd runs as root and switches to each logged-in user (setuid/setgid); sambacc writes the users into /etc/passwd, /etc/group and the Samba passdb at start',
+      reason: 'smbd runs as root and switches to each logged-in user (setuid/setgid); sambacc writes the users into /etc/passwd, /etc/group and the Samba passdb at start',
     });
     this.addCall({ from: 'private-networks', to: { app: 'samba' }, ports: [SMB_PORT], why: 'SMB clients on the LAN' });
-    addService(this, cfg, {
+    this.service = addService(this, cfg, {
       name: 'samba',
       instance: 'samba',
       ports: [{ name: 'smb', port: SMB_PORT }],

@@ -9,6 +9,7 @@ import { publishFact } from '../../lib/published-facts.js';
 import { streamingStackLabels, storageNodePlacement } from '../../lib/placement.js';
 import { container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../../lib/pod.js';
 import { PORTS } from '../../lib/ports.js';
+import { PROWLARR_PORT } from '../prowlarr/facts.js';
 import { addConfigClaim, configVolume, DFS_MARKER, dfsMount, dfsPath, PATHS } from '../../lib/storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../../lib/workload.js';
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
@@ -81,13 +82,13 @@ export const POSTGRES = {
   appPasswordKey: 'postgres-password',
 } as const;
 
-export function postgresHost(cfg: StackConfig): string {
+export function postgresHost(cfg: Pick<SiteConfig, 'namespace'>): string {
   return `${POSTGRES.service}.${cfg.namespace}.svc.cluster.local`;
 }
 
 /** Whether this *arr kind keeps its databases in PostgreSQL. */
 export function usesPostgres(cfg: StackConfig, kind: string): boolean {
-  return cfg.apps.postgres.enabled && (cfg.apps.postgres.apps as readonly string[]).includes(kind);
+  return cfg.apps.postgres.enabled && cfg.apps.postgres.apps.includes(kind);
 }
 
 /** The main and log database names of an instance (the apps' own default naming, `sonarr-main`). */
@@ -252,7 +253,7 @@ export class ArrApp extends Component {
     if (database) this.addCall({ from: self, to: { app: database.app }, ports: [database.port], why: 'main and log databases in PostgreSQL' });
     if (spec.library) {
       this.addCall(
-        { from: self, to: { app: 'prowlarr' }, ports: [PORTS.prowlarr], why: 'indexer searches through Prowlarr' },
+        { from: self, to: { app: 'prowlarr' }, ports: [PROWLARR_PORT], why: 'indexer searches through Prowlarr' },
         { from: self, to: { app: 'decypharr' }, ports: [PORTS.decypharr], why: 'Decypharr as qBittorrent/SABnzbd download client' },
         // Pulsarr requests series and movies only.
         ...(['sonarr', 'radarr'].includes(spec.name) ? [{ from: self, to: { app: 'pulsarr' }, ports: [PORTS.pulsarr], why: 'webhook notifications to Pulsarr' }] : []),

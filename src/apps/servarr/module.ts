@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import type { AppConfigSlice } from '../../config/apps.js';
 import type { AppsConfig, StackConfig } from '../../config/types.js';
+import type { AppFacts } from '../../gates/behaviour-facts.js';
 import type { VolumeHandle } from '../../lib/handles.js';
 import { dfsMount, dfsVolume } from '../../lib/storage.js';
 import { defineAppModule, type AppModule, type StackParts } from '../module.js';
@@ -46,14 +47,17 @@ type ArrInstanceKey = { [K in keyof AppsConfig]: AppsConfig[K] extends ArrInstan
 export function libraryArrModule<K extends ArrInstanceKey>(p: {
   readonly folder: string;
   readonly spec: ArrKindSpec;
+  /** Who its process runs as and what it writes (its facts.ts). */
+  readonly facts: AppFacts;
   readonly config: AppConfigSlice<K>;
   readonly construct: new (scope: Construct, id: string, props: LibraryArrProps) => ArrApp;
 }): AppModule<K> {
   return defineAppModule({
     folder: p.folder,
     config: p.config,
+    facts: p.facts,
     build({ scope, config: cfg, parts, add }) {
-      const app = cfg.apps[p.config.key] as ArrInstanceConfig;
+      const app: ArrInstanceConfig = cfg.apps[p.config.key];
       if (!app.enabled) return;
       const media = required(parts.mediaLibrary, 'mediaLibrary');
       const symlinks = required(parts.symlinkLibrary, 'symlinkLibrary');

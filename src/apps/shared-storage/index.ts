@@ -1,8 +1,9 @@
+import type { StackConfig } from '../../config/types.js';
 import type { Component } from '../../lib/component.js';
 import { defineAppModule, type StackParts } from '../module.js';
 import type { VolumeHandle } from '../../lib/handles.js';
 import { CLAIMS, mediaVolume, PATHS, symlinkVolume } from '../../lib/storage.js';
-import { MediaNamespace, needsPrivilegedPss, NfsVolumes, StorageClasses, SymlinkLibrary } from './shared-storage.js';
+import { MediaNamespace, NfsVolumes, StorageClasses, SymlinkLibrary } from './shared-storage.js';
 
 declare module '../module.js' {
   interface StackParts {
@@ -20,19 +21,31 @@ declare module '../module.js' {
   }
 }
 
+/**
+ * Whether the namespace must enforce the `privileged` Pod Security level rather than `baseline`:
+ * Decypharr's privileged FUSE container, host-path volumes (single-node mode), a VPN sidecar's
+ * NET_ADMIN and ProtonWire's unsafe sysctls are all outside `baseline`.
+ */
+function needsPrivilegedPss(cfg: StackConfig): boolean {
+  return cfg.apps.decypharr.enabled || cfg.storage.mode === 'hostPath' || cfg.apps.qbittorrent.enabled;
+}
+
 /** The namespace and, in Longhorn mode, the storage classes, NFS volumes and the symlink library. */
 export const sharedStorageModule = defineAppModule({
   folder: 'shared-storage',
   build({ scope, config: cfg, parts, add }) {
-    const longhorn = cfg.storage.mode === 'longhorn';
-    parts.storageClasses = longhorn ? add(new StorageClasses(scope, 'storage-classes', cfg)) : undefined;
+    const s = cfg.storage;
+    const classes =
+      s.mode === 'longhorn'
+        ? add(new StorageClasses(scope, 'storage-classes', { namespace: cfg.namespace, rwxStorageClass: s.rwxStorageClass, rwxReplicas: s.rwxReplicas }))
+        : undefined;
+    parts.storageClasses = classes;
     const ns = (parts.namespace = add(new MediaNamespace(scope, 'namespace', { site: cfg, privileged: needsPrivilegedPss(cfg) })));
-    parts.nfs = longhorn ? add(new NfsVolumes(scope, 'nfs', cfg, { dependsOn: [ns] })) : undefined;
-    parts.symlinks = longhorn
-      ? add(new SymlinkLibrary(scope, 'symlink-library', cfg, { dependsOn: [ns, ...(parts.storageClasses ? [parts.storageClasses] : [])] }))
-      : undefined;
-    parts.mediaLibrary = { volume: mediaVolume(cfg), mount: { volume: CLAIMS.media, path: PATHS.media }, owner: parts.nfs };
-    parts.symlinkLibrary = { volume: symlinkVolume(cfg), mount: { volume: CLAIMS.symlinks, path: PATHS.symlinks }, owner: parts.symlinks };
+    parts.nfs = classes ? add(new NfsVolumes(scope, 'nfs', { namespace: ns, media: s.media, transcode: s.transcode })) : undefined;
+    parts.symlinks = classes ? add(new SymlinkLibrary(scope, 'symlink-library', { namespace: ns, storageClasses: classes, size: s.symlinkLibrarySize })) : undefined;
+    // A single node has host paths: nothing creates them, nothing to wait for.
+    parts.mediaLibrary = parts.nfs?.media ?? { volume: mediaVolume(cfg), mount: { volume: CLAIMS.media, path: PATHS.media } };
+    parts.symlinkLibrary = parts.symlinks?.library ?? { volume: symlinkVolume(cfg), mount: { volume: CLAIMS.symlinks, path: PATHS.symlinks } };
   },
 });
 

@@ -1,19 +1,11 @@
 import * as k8s from '../../../imports/k8s.js';
 import type { Construct } from 'constructs';
 import type { ApiObject } from 'cdk8s';
-import type { SiteConfig, StackConfig } from '../../config/types.js';
+import type { NfsExport, SiteConfig } from '../../config/types.js';
+import type { VolumeHandle } from '../../lib/handles.js';
 import { Component, setFileName } from '../../lib/component.js';
-import { addNfsVolume, CLAIMS } from '../../lib/storage.js';
+import { addNfsVolume, CLAIMS, mediaVolume, PATHS, symlinkVolume, transcodeVolume } from '../../lib/storage.js';
 import { PRUNE_DISABLED } from '../../output/state.js';
-
-/**
- * Whether the namespace must enforce the `privileged` Pod Security level rather than `baseline`:
- * Decypharr's privileged FUSE container, host-path volumes (single-node mode), a VPN sidecar's
- * NET_ADMIN and ProtonWire's unsafe sysctls are all outside `baseline`.
- */
-export function needsPrivilegedPss(cfg: StackConfig): boolean {
-  return cfg.apps.decypharr.enabled || cfg.storage.mode === 'hostPath' || cfg.apps.qbittorrent.enabled;
-}
 
 /**
  * The namespace of the media apps. Flux never prunes it (a refactor must not delete every PVC
@@ -71,19 +63,33 @@ export class MediaNamespace extends Component {
  */
 export const LONGHORN_RWX_NFS_OPTIONS = ['vers=4.1', 'noresvport', 'hard', 'timeo=600', 'retrans=5'] as const;
 
-/** StorageClasses the stack needs (Longhorn mode): the RWX class of the symlink library. */
+export interface StorageClassesProps {
+  /** The namespace whose apps use the classes (a StorageClass has none; its Secrets would go there). */
+  readonly namespace: string;
+  /** Name of the RWX StorageClass. */
+  readonly rwxStorageClass: string;
+  /** Longhorn replicas of each RWX volume. */
+  readonly rwxReplicas: number;
+}
+
+/** StorageClasses the stack needs (Longhorn mode): the RWX class of the symlink library. `ApiObject.of(classes)` is the RWX class. */
 export class StorageClasses extends Component {
-  constructor(scope: Construct, id: string, cfg: StackConfig) {
+  /** Name of the RWX class (for claims). */
+  readonly rwxClassName: string;
+  readonly rwx: ApiObject;
+
+  constructor(scope: Construct, id: string, props: StorageClassesProps) {
     super(scope, id, {
       dir: 'infrastructure/storage',
       fluxName: 'storage-classes',
-      namespace: cfg.namespace,
-      description: `StorageClass ${cfg.storage.rwxStorageClass} (Longhorn RWX over NFSv4, ${cfg.storage.rwxReplicas} replicas)`,
+      namespace: props.namespace,
+      description: `StorageClass ${props.rwxStorageClass} (Longhorn RWX over NFSv4, ${props.rwxReplicas} replicas)`,
     });
-    setFileName(
+    this.rwxClassName = props.rwxStorageClass;
+    this.rwx = setFileName(
       new k8s.KubeStorageClass(this, 'rwx', {
         metadata: {
-          name: cfg.storage.rwxStorageClass,
+          name: props.rwxStorageClass,
           labels: { 'app.kubernetes.io/part-of': 'media-stack' },
           // A StorageClass's parameters are immutable: Flux recreates it when they change (e.g. the
           // nfsOptions), which leaves existing PVs alone; without this the apply fails forever.
@@ -95,7 +101,7 @@ export class StorageClasses extends Component {
         reclaimPolicy: 'Retain',
         volumeBindingMode: 'Immediate',
         parameters: {
-          numberOfReplicas: String(cfg.storage.rwxReplicas),
+          numberOfReplicas: String(props.rwxReplicas),
           staleReplicaTimeout: '2880',
           migratable: 'false',
           nfsOptions: LONGHORN_RWX_NFS_OPTIONS.join(','),
@@ -103,6 +109,7 @@ export class StorageClasses extends Component {
       }),
       'storageclass-longhorn-rwx.yaml',
     );
+    this.node.defaultChild = this.rwx;
   }
 }
 
@@ -112,52 +119,86 @@ export class StorageClasses extends Component {
  * library already exists; players mount it read-only, the *arr apps read-write (the
  * streaming → permanent upgrade moves files into it).
  */
+export interface NfsVolumesProps {
+  /** The namespace of the claims (they depend on it). */
+  readonly namespace: MediaNamespace;
+  /** The NAS export of the permanent media library. */
+  readonly media: NfsExport;
+  /** The NAS export of the transcode scratch space. */
+  readonly transcode: NfsExport;
+}
+
 export class NfsVolumes extends Component {
-  constructor(scope: Construct, id: string, cfg: StackConfig, props: { dependsOn?: Component[] } = {}) {
+  /** The media library claim, mounted read-write at `/mnt/media` (its users depend on this component). */
+  readonly media: VolumeHandle;
+  /** The transcode claim, mounted at `/transcode`. */
+  readonly transcode: VolumeHandle;
+
+  constructor(scope: Construct, id: string, props: NfsVolumesProps) {
+    const cfg = props.namespace.site;
     super(scope, id, {
       dir: `apps/${cfg.namespace}/nfs`,
       fluxName: `${cfg.namespace}-nfs`,
       namespace: cfg.namespace,
-      dependsOn: props.dependsOn,
+      dependsOn: [props.namespace],
       wait: true,
-      description: `NFS volumes ${CLAIMS.media} (${cfg.storage.media.server}:${cfg.storage.media.path}) and ${CLAIMS.transcode} (${cfg.storage.transcode.server}:${cfg.storage.transcode.path})`,
+      description: `NFS volumes ${CLAIMS.media} (${props.media.server}:${props.media.path}) and ${CLAIMS.transcode} (${props.transcode.server}:${props.transcode.path})`,
     });
+    this.media = { volume: mediaVolume(cfg), mount: { volume: CLAIMS.media, path: PATHS.media }, owner: this };
+    this.transcode = { volume: transcodeVolume(cfg), mount: { volume: CLAIMS.transcode, path: PATHS.transcode }, owner: this };
     addNfsVolume(this, cfg, 'media', {
       claim: CLAIMS.media,
-      nfs: cfg.storage.media,
+      nfs: props.media,
       accessModes: ['ReadWriteMany'],
       files: ['pv-media.yaml', 'pvc-media.yaml'],
     });
     addNfsVolume(this, cfg, 'transcode', {
       claim: CLAIMS.transcode,
-      nfs: cfg.storage.transcode,
+      nfs: props.transcode,
       accessModes: ['ReadWriteMany'],
       files: ['pv-transcode.yaml', 'pvc-transcode.yaml'],
     });
   }
 }
 
-/** The Longhorn RWX symlink library shared by Decypharr, Sonarr, Radarr, Plex and the workers. */
+export interface SymlinkLibraryProps {
+  /** The namespace of the claim (it depends on it). */
+  readonly namespace: MediaNamespace;
+  /** The classes whose RWX class the claim uses (it depends on them). */
+  readonly storageClasses: StorageClasses;
+  /** Requested size of the volume. */
+  readonly size: string;
+}
+
+/** The Longhorn RWX symlink library shared by Decypharr, Sonarr, Radarr, Plex and the workers. `ApiObject.of(lib)` is its claim. */
 export class SymlinkLibrary extends Component {
-  constructor(scope: Construct, id: string, cfg: StackConfig, props: { dependsOn?: Component[] } = {}) {
+  /** The claim mounted at `/mnt/streaming-media` (its users depend on this component). */
+  readonly library: VolumeHandle;
+  readonly claim: ApiObject;
+
+  constructor(scope: Construct, id: string, props: SymlinkLibraryProps) {
+    const cfg = props.namespace.site;
+    const storageClass = props.storageClasses.rwxClassName;
     super(scope, id, {
       dir: `apps/${cfg.namespace}/storage`,
       fluxName: `${cfg.namespace}-storage`,
       namespace: cfg.namespace,
-      dependsOn: props.dependsOn,
+      dependsOn: [props.namespace, props.storageClasses],
       wait: true,
-      description: `the ${CLAIMS.symlinks} volume (${cfg.storage.rwxStorageClass}, ${cfg.storage.symlinkLibrarySize})`,
+      description: `the ${CLAIMS.symlinks} volume (${storageClass}, ${props.size})`,
     });
-    setFileName(
+    this.library = { volume: symlinkVolume(cfg), mount: { volume: CLAIMS.symlinks, path: PATHS.symlinks }, owner: this };
+    this.claim = setFileName(
       new k8s.KubePersistentVolumeClaim(this, 'symlinks', {
         metadata: { name: CLAIMS.symlinks, namespace: cfg.namespace, labels: { 'app.kubernetes.io/part-of': 'media-stack' }, annotations: { ...PRUNE_DISABLED } },
         spec: {
           accessModes: ['ReadWriteMany'],
-          storageClassName: cfg.storage.rwxStorageClass,
-          resources: { requests: { storage: k8s.Quantity.fromString(cfg.storage.symlinkLibrarySize) } },
+          storageClassName: storageClass,
+          resources: { requests: { storage: k8s.Quantity.fromString(props.size) } },
         },
       }),
       'pvc-symlink-library.yaml',
     );
+    this.node.defaultChild = this.claim;
   }
 }
