@@ -181,6 +181,17 @@ export interface ContainerFacts {
   readonly source: string;
 }
 
+/** What the behaviour gate checks an app's containers against, keyed as the gate looks them up. */
+export interface AppFacts {
+  /** Keyed by image repository (no tag/digest), e.g. 'ghcr.io/home-operations/sonarr'. @default {} */
+  readonly images?: Readonly<Record<string, ImageFacts>>;
+  /**
+   * Keyed by `app/container` (`app` = the pod's app.kubernetes.io/name, e.g. 'postgres-backup/pg-dumpall';
+   * `*` as app = every app, only for shared init containers). @default {}
+   */
+  readonly containers?: Readonly<Record<string, ContainerFacts>>;
+}
+
 const DFS_MOUNTED: WaitSignal = {
   name: 'dfs-mounted',
   file: 'version.txt',

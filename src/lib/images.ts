@@ -2,9 +2,8 @@
  * Every container image of the stack, pinned, in one place. Each line carries a Renovate
  * comment so a dependency bot can bump it (regex manager on `// renovate:` comments).
  * Versions and sources: docs/app-facts-verified.md and ../shared/app-facts.md.
- *
- * Plex and the ClusterPlex workers MUST run the identical Plex build (codec and transcoder
- * versions must match), so both use `plex` below.
+ * Decypharr, Plex, ClusterPlex, Pulsarr and the Intel GPU plugin keep theirs in their folders'
+ * facts.ts (src/apps/<app>/facts.ts).
  */
 export const IMAGES = {
   // renovate: datasource=docker depName=ghcr.io/home-operations/sonarr
@@ -15,22 +14,6 @@ export const IMAGES = {
   prowlarr: 'ghcr.io/home-operations/prowlarr:2.6.1.5509',
   // renovate: datasource=docker depName=ghcr.io/dictionarry-hub/profilarr
   profilarr: 'ghcr.io/dictionarry-hub/profilarr:2.2.0',
-  // renovate: datasource=docker depName=ghcr.io/sirrobot01/decypharr
-  decypharr: 'ghcr.io/sirrobot01/decypharr:v2.4',
-  // renovate: datasource=docker depName=rclone/rclone
-  rclone: 'rclone/rclone:1.75.0',
-  // renovate: datasource=docker depName=lscr.io/linuxserver/plex
-  plex: 'lscr.io/linuxserver/plex:1.43.3.10828-00f62d37d-ls315',
-  // renovate: datasource=docker depName=ghcr.io/pabloromeo/clusterplex_dockermod
-  clusterplexPmsMod: 'ghcr.io/pabloromeo/clusterplex_dockermod:1.4.15',
-  // renovate: datasource=docker depName=ghcr.io/pabloromeo/clusterplex_worker_dockermod
-  clusterplexWorkerMod: 'ghcr.io/pabloromeo/clusterplex_worker_dockermod:1.4.15',
-  // renovate: datasource=docker depName=ghcr.io/pabloromeo/clusterplex_orchestrator
-  clusterplexOrchestrator: 'ghcr.io/pabloromeo/clusterplex_orchestrator:1.4.15',
-  // renovate: datasource=docker depName=lakker/pulsarr
-  pulsarr: 'lakker/pulsarr:0.19.4',
-  // renovate: datasource=docker depName=intel/intel-gpu-plugin
-  intelGpuPlugin: 'intel/intel-gpu-plugin:0.36.0',
   // renovate: datasource=docker depName=busybox
   busybox: 'busybox:1.37.0',
   // Seed-004 components (app-facts §1b, §2, §9, §10, §11).

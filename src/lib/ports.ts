@@ -1,6 +1,7 @@
 /**
  * Every app's listening port, in one place (sources: ../shared/app-facts.md and
  * docs/app-facts-verified.md). Constructs, network policies and docs read them from here.
+ * Decypharr, Plex, ClusterPlex and Pulsarr keep theirs in src/apps/<app>/facts.ts.
  */
 export const PORTS = {
   /** Sonarr ConfigFileProvider default. */
@@ -9,15 +10,4 @@ export const PORTS = {
   radarr: 7878,
   prowlarr: 9696,
   profilarr: 6868,
-  /** Decypharr UI, qBittorrent API, SABnzbd API and WebDAV. */
-  decypharr: 8282,
-  /** rclone serve nfs (NFSv3 + MOUNT on one port). */
-  decypharrNfs: 2049,
-  plex: 32400,
-  /** ClusterPlex nginx relay in the PMS pod. */
-  plexRelay: 32499,
-  clusterplexOrchestrator: 3500,
-  /** ClusterPlex worker health server. */
-  clusterplexWorker: 3501,
-  pulsarr: 3003,
 } as const;

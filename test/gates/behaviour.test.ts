@@ -3,6 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { BEHAVIOUR_RULES, checkBehaviour } from '../../src/gates/behaviour.js';
 import { CONTAINER_FACTS, IMAGE_FACTS, imageRepository } from '../../src/gates/behaviour-facts.js';
 import type { BehaviourOptions, GateFinding } from '../../src/gates/index.js';
+import { CLUSTERPLEX_IMAGES } from '../../src/apps/clusterplex/facts.js';
+import { DECYPHARR_IMAGES } from '../../src/apps/decypharr/facts.js';
+import { INTEL_GPU_PLUGIN_IMAGES } from '../../src/apps/intel-gpu-plugin/facts.js';
+import { PLEX_IMAGES } from '../../src/apps/plex/facts.js';
+import { PULSARR_IMAGES } from '../../src/apps/pulsarr/facts.js';
 import { IMAGES } from '../../src/lib/images.js';
 import homelab from '../../examples/homelab.js';
 import singleNode from '../../examples/single-node.js';
@@ -124,7 +129,7 @@ describe('behaviour gate on the Decypharr pod as it was before the fixes', () =>
 
 describe('behaviour gate: who the process runs as', () => {
   const decypharr = (env: Obj[], extra: Obj = {}) =>
-    app('decypharr', [{ name: 'decypharr', image: IMAGES.decypharr, env, securityContext: { privileged: false, runAsUser: 0, capabilities: { drop: ['ALL'] } }, volumeMounts: [{ name: 'fuse', mountPath: '/mnt/dfs' }], ...extra }], [{ name: 'fuse', emptyDir: {} }], {});
+    app('decypharr', [{ name: 'decypharr', image: DECYPHARR_IMAGES.decypharr, env, securityContext: { privileged: false, runAsUser: 0, capabilities: { drop: ['ALL'] } }, volumeMounts: [{ name: 'fuse', mountPath: '/mnt/dfs' }], ...extra }], [{ name: 'fuse', emptyDir: {} }], {});
   it('follows the entrypoint: PUID/PGID from the env, the image default without them', () => {
     // On a root-owned 0755 host path the finding names the user the process ends up as.
     const hostFuse = (o: Obj) => ((podOf(o).volumes = [hostDir('fuse', '/mnt/k8s/dfs')]), o);
@@ -252,7 +257,7 @@ describe('behaviour gate: who owns the mount', () => {
   it("the image's entrypoint hands its own folder to the user it drops to (Decypharr's chown -R /app)", () => {
     const sts = app('decypharr', [{ name: 'seed-config', image: IMAGES.busybox, securityContext: hardened(), volumeMounts: [{ name: 'config', mountPath: '/app' }] }], [hostDir('config', '/data/config/decypharr')]);
     expect(fired(check([sts]))).toEqual(['writable seed-config spec.template.spec.containers[0].volumeMounts[0]']);
-    const main = app('decypharr', [{ name: 'decypharr', image: IMAGES.decypharr, env: [{ name: 'PUID', value: '1000' }], securityContext: { runAsUser: 0 }, volumeMounts: [{ name: 'config', mountPath: '/app' }, { name: 'fuse', mountPath: '/mnt/dfs' }] }], [hostDir('config', '/data/config/decypharr'), { name: 'fuse', emptyDir: {} }], {});
+    const main = app('decypharr', [{ name: 'decypharr', image: DECYPHARR_IMAGES.decypharr, env: [{ name: 'PUID', value: '1000' }], securityContext: { runAsUser: 0 }, volumeMounts: [{ name: 'config', mountPath: '/app' }, { name: 'fuse', mountPath: '/mnt/dfs' }] }], [hostDir('config', '/data/config/decypharr'), { name: 'fuse', emptyDir: {} }], {});
     main.spec.template.spec.containers[0].lifecycle = { preStop: { exec: { command: ['fusermount3', '-u', '/mnt/dfs'] } } };
     expect(fired(check([main]))).toEqual([]);
   });
@@ -262,7 +267,7 @@ describe("behaviour gate: linuxserver's recursive chown of /config/Library", () 
   const SHARED = '/config/Library/Application Support/Plex Media Server/Cache';
   const plex = (name: string, container: string, withConfig: boolean) => {
     const mounts = [...(withConfig ? [{ name: 'config', mountPath: '/config' }] : []), { name: 'transcode', mountPath: '/transcode' }, { name: 'transcode', mountPath: SHARED, subPath: 'plex-shared/Cache' }];
-    const sts = app(name, [{ name: container, image: IMAGES.plex, env: [{ name: 'PUID', value: '1000' }, { name: 'PGID', value: '1000' }], securityContext: { runAsUser: 0 }, volumeMounts: mounts }], [hostDir('config', '/data/config/plex'), hostDir('transcode', '/data/transcode')], {});
+    const sts = app(name, [{ name: container, image: PLEX_IMAGES.plex, env: [{ name: 'PUID', value: '1000' }, { name: 'PGID', value: '1000' }], securityContext: { runAsUser: 0 }, volumeMounts: mounts }], [hostDir('config', '/data/config/plex'), hostDir('transcode', '/data/transcode')], {});
     podOf(sts).initContainers = [prepare(['config', 'transcode'])];
     return sts;
   };
@@ -302,7 +307,7 @@ describe('behaviour gate: a start script in front of the entrypoint (FUSE bound 
     const sts = app('decypharr', [
       {
         name: 'decypharr',
-        image: IMAGES.decypharr,
+        image: DECYPHARR_IMAGES.decypharr,
         command: ['sh', '-c', [...script, 'exec /entrypoint.sh "$@"'].join('\n'), 'start'],
         args: ['/usr/bin/decypharr', '--config', '/app'],
         env: [{ name: 'PUID', value: '1000' }, { name: 'PGID', value: '1000' }, { name: 'SHARED', value: '/mnt/dfs-host/dfs' }],
@@ -355,7 +360,7 @@ describe('behaviour gate: a start script in front of the entrypoint (FUSE bound 
 
 describe('behaviour gate: FUSE and Bidirectional mounts', () => {
   const decypharr = (mount: Obj, preStop?: string[]) =>
-    app('decypharr', [{ name: 'decypharr', image: IMAGES.decypharr, securityContext: { privileged: true, runAsUser: 0 }, volumeMounts: [{ name: 'config', mountPath: '/app' }, mount], ...(preStop ? { lifecycle: { preStop: { exec: { command: preStop } } } } : {}) }], [{ name: 'config', emptyDir: {} }, { name: 'fuse', emptyDir: {} }], {});
+    app('decypharr', [{ name: 'decypharr', image: DECYPHARR_IMAGES.decypharr, securityContext: { privileged: true, runAsUser: 0 }, volumeMounts: [{ name: 'config', mountPath: '/app' }, mount], ...(preStop ? { lifecycle: { preStop: { exec: { command: preStop } } } } : {}) }], [{ name: 'config', emptyDir: {} }, { name: 'fuse', emptyDir: {} }], {});
 
   it('fuse-cleanup fires without a preStop unmount of the FUSE path, and not with one', () => {
     const found = check([decypharr({ name: 'fuse', mountPath: '/mnt/dfs' })]);
@@ -372,7 +377,7 @@ describe('behaviour gate: FUSE and Bidirectional mounts', () => {
 
   it('a Bidirectional mount of a container without a declared FUSE mount needs its own preStop unmount', () => {
     const rclone = (preStop?: string[]) =>
-      app('decypharr', [{ name: 'rclone-nfs-server', image: IMAGES.rclone, securityContext: hardened(), volumeMounts: [{ name: 'cache', mountPath: '/cache' }, tmpMount, { name: 'host', mountPath: '/mnt/host', mountPropagation: 'Bidirectional' }], ...(preStop ? { lifecycle: { preStop: { exec: { command: preStop } } } } : {}) }], [{ name: 'cache', emptyDir: {} }, tmp, { name: 'host', emptyDir: {} }]);
+      app('decypharr', [{ name: 'rclone-nfs-server', image: DECYPHARR_IMAGES.rclone, securityContext: hardened(), volumeMounts: [{ name: 'cache', mountPath: '/cache' }, tmpMount, { name: 'host', mountPath: '/mnt/host', mountPropagation: 'Bidirectional' }], ...(preStop ? { lifecycle: { preStop: { exec: { command: preStop } } } } : {}) }], [{ name: 'cache', emptyDir: {} }, tmp, { name: 'host', emptyDir: {} }]);
     expect(fired(check([rclone()]))).toEqual([`fuse-cleanup rclone-nfs-server ${C}.volumeMounts[2]`]);
     expect(check([rclone(['umount', '-l', '/mnt/host/x'])])).toEqual([]);
   });
@@ -380,7 +385,7 @@ describe('behaviour gate: FUSE and Bidirectional mounts', () => {
 
 describe('behaviour gate: readiness of what others wait for', () => {
   const provider = (readinessProbe: Obj) =>
-    app('decypharr', [{ name: 'decypharr', image: IMAGES.decypharr, securityContext: { privileged: true, runAsUser: 0 }, readinessProbe, lifecycle: { preStop: { exec: { command: ['umount', '/mnt/dfs'] } } }, volumeMounts: [{ name: 'config', mountPath: '/app' }, { name: 'fuse', mountPath: '/mnt', mountPropagation: 'Bidirectional' }] }], [{ name: 'config', emptyDir: {} }, { name: 'fuse', emptyDir: {} }], {});
+    app('decypharr', [{ name: 'decypharr', image: DECYPHARR_IMAGES.decypharr, securityContext: { privileged: true, runAsUser: 0 }, readinessProbe, lifecycle: { preStop: { exec: { command: ['umount', '/mnt/dfs'] } } }, volumeMounts: [{ name: 'config', mountPath: '/app' }, { name: 'fuse', mountPath: '/mnt', mountPropagation: 'Bidirectional' }] }], [{ name: 'config', emptyDir: {} }, { name: 'fuse', emptyDir: {} }], {});
   const waiter = () => {
     const sts = sonarr([{ name: 'config', emptyDir: {} }, tmp], [{ name: 'config', mountPath: '/config' }, tmpMount]);
     podOf(sts).initContainers = [{ name: 'wait-for-decypharr-dfs', image: IMAGES.busybox, securityContext: hardened(), command: ['sh', '-c', 'until [ -f /mnt/dfs/version.txt ]; do sleep 2; done'] }];
@@ -426,7 +431,9 @@ describe('behaviour gate: the DFS readers wait for the mount and for its NFS exp
 
 describe('behaviour facts', () => {
   it('cover every image the stack pins and every rule id is known', () => {
-    const missing = Object.values(IMAGES).map(imageRepository).filter((r) => !IMAGE_FACTS[r]);
+    // The apps that keep their images in their folders' facts.ts count as well.
+    const pinned = [IMAGES, DECYPHARR_IMAGES, PLEX_IMAGES, CLUSTERPLEX_IMAGES, PULSARR_IMAGES, INTEL_GPU_PLUGIN_IMAGES].flatMap((images) => Object.values(images));
+    const missing = pinned.map(imageRepository).filter((r) => !IMAGE_FACTS[r]);
     // The ClusterPlex Docker mods are not run as images: they are layers the linuxserver image pulls.
     expect(missing.sort()).toEqual(['ghcr.io/pabloromeo/clusterplex_dockermod', 'ghcr.io/pabloromeo/clusterplex_worker_dockermod']);
     expect([...BEHAVIOUR_RULES].sort()).toEqual(['export-defined', 'facts', 'fuse-cleanup', 'fuse-mount-point', 'readiness', 'writable']);

@@ -1,6 +1,6 @@
 import { defineAppModule } from '../module.js';
 import { arrsOf } from '../servarr/module.js';
-import { storageBase } from '../shared-storage/index.js';
+import { namespaceOf } from '../shared-storage/index.js';
 import { decypharrConfig } from './config.js';
 import { Decypharr } from './decypharr.js';
 
@@ -14,6 +14,22 @@ export const decypharrModule = defineAppModule({
   folder: 'decypharr',
   config: decypharrConfig,
   build({ scope, config: cfg, parts, add }) {
-    if (cfg.apps.decypharr.enabled) parts.decypharr = add(new Decypharr(scope, 'decypharr', cfg, { dependsOn: [...storageBase(parts), ...arrsOf(parts)] }));
+    const d = cfg.apps.decypharr;
+    if (!d.enabled) return;
+    if (!parts.symlinkLibrary) throw new Error('the shared-storage module must come before Decypharr in the registry (no symlinkLibrary)');
+    parts.decypharr = add(
+      new Decypharr(scope, 'decypharr', {
+        namespace: namespaceOf(parts),
+        symlinks: parts.symlinkLibrary,
+        arrs: arrsOf(parts),
+        dfsHostPath: d.dfsHostPath,
+        nfsClusterIP: d.nfsClusterIP,
+        usenet: d.usenet,
+        resources: d.resources,
+        configSize: d.configSize,
+        // Starts with the rest of the storage: the NAS volumes (Longhorn mode).
+        dependsOn: parts.nfs ? [parts.nfs] : [],
+      }),
+    );
   },
 });

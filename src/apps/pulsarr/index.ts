@@ -8,7 +8,8 @@ export const pulsarrModule = defineAppModule({
   folder: 'pulsarr',
   config: pulsarrConfig,
   build({ scope, config: cfg, parts, add }) {
-    if (!cfg.apps.pulsarr.enabled) return;
-    add(new Pulsarr(scope, 'pulsarr', cfg, { dependsOn: [namespaceOf(parts), ...arrsOf(parts), ...(parts.plex ? [parts.plex] : [])] }));
+    const p = cfg.apps.pulsarr;
+    if (!p.enabled) return;
+    add(new Pulsarr(scope, 'pulsarr', { namespace: namespaceOf(parts), arrs: arrsOf(parts), plex: parts.plex, ingress: p.ingress, resources: p.resources, configSize: p.configSize }));
   },
 });

@@ -1,7 +1,7 @@
 import type { Component } from '../../lib/component.js';
 import { defineAppModule, type StackParts } from '../module.js';
 import type { VolumeHandle } from '../../lib/handles.js';
-import { CLAIMS, mediaVolume, PATHS, symlinkVolume } from '../../lib/storage.js';
+import { CLAIMS, mediaVolume, PATHS, symlinkVolume, transcodeVolume } from '../../lib/storage.js';
 import { MediaNamespace, needsPrivilegedPss, NfsVolumes, StorageClasses, SymlinkLibrary } from './shared-storage.js';
 
 declare module '../module.js' {
@@ -17,6 +17,8 @@ declare module '../module.js' {
     mediaLibrary?: VolumeHandle;
     /** The symlink library (Longhorn RWX, or a host path). */
     symlinkLibrary?: VolumeHandle;
+    /** Plex's and the ClusterPlex workers' transcode scratch space (NFS in Longhorn mode, a host path otherwise). */
+    transcodeCache?: VolumeHandle;
   }
 }
 
@@ -33,6 +35,7 @@ export const sharedStorageModule = defineAppModule({
       : undefined;
     parts.mediaLibrary = { volume: mediaVolume(cfg), mount: { volume: CLAIMS.media, path: PATHS.media }, owner: parts.nfs };
     parts.symlinkLibrary = { volume: symlinkVolume(cfg), mount: { volume: CLAIMS.symlinks, path: PATHS.symlinks }, owner: parts.symlinks };
+    parts.transcodeCache = { volume: transcodeVolume(cfg), mount: { volume: CLAIMS.transcode, path: PATHS.transcode }, owner: parts.nfs };
   },
 });
 
