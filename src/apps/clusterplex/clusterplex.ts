@@ -118,9 +118,7 @@ export class ClusterPlex extends Component {
     // Plex already waits for the libraries' owners; the workers wait for Plex.
     const volumes: k8s.Volume[] = [
       ...plex.libraries.map((l) => l.volume),
-      ...(cfg.storage.mode === 'hostPath'
-        ? [hostPathVolume('codecs', `${cfg.storage.hostPathRoot}/config/clusterplex-worker/codecs`)]
-        : []),
+      ...(cfg.storage.mode === 'hostPath' ? [hostPathVolume('codecs', `${cfg.storage.hostPathRoot}/config/clusterplex-worker/codecs`)] : []),
     ];
     const name = 'clusterplex-worker';
     const labels = appLabels(name);
@@ -168,8 +166,7 @@ export class ClusterPlex extends Component {
     this.addSecurityExceptionFor(workerSet, {
       container: 'worker',
       rules: ['run-as-non-root', 'read-only-root-filesystem', 'drop-all-capabilities'],
-      reason:
-        'linuxserver s6-overlay image with the ClusterPlex worker Docker mod: starts as root to install the mod and join the /dev/dri groups, then runs as PUID/PGID',
+      reason: 'linuxserver s6-overlay image with the ClusterPlex worker Docker mod: starts as root to install the mod and join the /dev/dri groups, then runs as PUID/PGID',
     });
   }
 }

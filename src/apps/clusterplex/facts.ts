@@ -36,7 +36,8 @@ export const CLUSTERPLEX_FACTS: AppFacts = {
     'clusterplex-worker/worker': {
       writes: ['/transcode', '/codecs', `${PLEX_APP_SUPPORT}/Drivers`, `${PLEX_APP_SUPPORT}/Cache`],
       preparesAsRoot: ['/codecs'],
-      source: 'pabloromeo/clusterplex v1.4.15:worker/docker-mod/root/etc/s6-overlay/s6-rc.d/4-setup-codecs-dir/run (mkdir -p /codecs; chown abc:abc /codecs); transcodes into /transcode',
+      source:
+        'pabloromeo/clusterplex v1.4.15:worker/docker-mod/root/etc/s6-overlay/s6-rc.d/4-setup-codecs-dir/run (mkdir -p /codecs; chown abc:abc /codecs); transcodes into /transcode',
     },
   },
 };

@@ -7,10 +7,11 @@ import { clusterplexConfig } from './config.js';
 export const clusterplexModule = defineAppModule({
   folder: 'clusterplex',
   config: clusterplexConfig,
-  build({ scope, config: cfg, parts, add }) {
+  build(stack) {
+    const { scope, config: cfg, parts } = stack;
     const c = cfg.apps.clusterplex;
     if (!c.enabled || !parts.plex) return;
-    add(
+    stack.add(
       new ClusterPlex(scope, 'clusterplex', {
         site: cfg,
         plex: parts.plex,

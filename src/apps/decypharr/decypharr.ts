@@ -8,7 +8,21 @@ import { IMAGES } from '../../lib/images.js';
 import { publishFact } from '../../lib/published-facts.js';
 import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../../lib/pod.js';
 import { streamingStackLabels, storageNodePlacement } from '../../lib/placement.js';
-import { addAppClaim, addConfigClaim, addNfsVolume, CLAIMS, hostPathVolume, configVolume, DFS_ENV, DFS_MARKER, DFS_SHARED_DIR, dfsMount, dfsPath, dfsVolume, PATHS } from '../../lib/storage.js';
+import {
+  addAppClaim,
+  addConfigClaim,
+  addNfsVolume,
+  CLAIMS,
+  hostPathVolume,
+  configVolume,
+  DFS_ENV,
+  DFS_MARKER,
+  DFS_SHARED_DIR,
+  dfsMount,
+  dfsPath,
+  dfsVolume,
+  PATHS,
+} from '../../lib/storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../../lib/workload.js';
 import type { ArrApp, DfsHandle } from '../servarr/arr.js';
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
@@ -24,16 +38,7 @@ export const DECYPHARR_DOWNLOAD_FOLDER = `${PATHS.symlinks}/downloads`;
  * mount of it are read-only (soft timeouts corrupt writes, and there are none): a reader gets an
  * error while the export moves instead of hanging in uninterruptible I/O.
  */
-export const DFS_NFS_MOUNT_OPTIONS = [
-  'nfsvers=3',
-  'tcp',
-  `port=${DECYPHARR_NFS_PORT}`,
-  `mountport=${DECYPHARR_NFS_PORT}`,
-  'nolock',
-  'noacl',
-  'soft',
-  'ro',
-] as const;
+export const DFS_NFS_MOUNT_OPTIONS = ['nfsvers=3', 'tcp', `port=${DECYPHARR_NFS_PORT}`, `mountport=${DECYPHARR_NFS_PORT}`, 'nolock', 'noacl', 'soft', 'ro'] as const;
 
 /** The pod volume of `apps.decypharr.dfsHostPath`: always a plain directory (the mount is below it). */
 const DFS_HOST_VOLUME = 'dfs-host';
@@ -175,7 +180,14 @@ export class Decypharr extends Component {
       DECYPHARR_MOUNT__DFS__GID: String(cfg.gid),
     };
     if (d.usenet) {
-      publishFact(this, { kind: 'secret-input', instance: 'decypharr', purpose: 'usenet-provider', env: 'DECYPHARR_USENET__PROVIDERS__0__HOST', secret: 'decypharr-secrets', key: 'usenet-host' });
+      publishFact(this, {
+        kind: 'secret-input',
+        instance: 'decypharr',
+        purpose: 'usenet-provider',
+        env: 'DECYPHARR_USENET__PROVIDERS__0__HOST',
+        secret: 'decypharr-secrets',
+        key: 'usenet-host',
+      });
       Object.assign(env, {
         DECYPHARR_USENET__PROVIDERS__0__HOST: { secret: 'decypharr-secrets', key: 'usenet-host' },
         DECYPHARR_USENET__PROVIDERS__0__PORT: '563',
@@ -238,11 +250,7 @@ export class Decypharr extends Component {
             args: [...DECYPHARR_CMD],
             ports: [{ name: 'http', port: DECYPHARR_PORT }],
             env,
-            mounts: [
-              { volume: 'config', path: '/app' },
-              { volume: DFS_HOST_VOLUME, path: PATHS.dfsHost, propagation: 'Bidirectional' },
-              symlinks.mount,
-            ],
+            mounts: [{ volume: 'config', path: '/app' }, { volume: DFS_HOST_VOLUME, path: PATHS.dfsHost, propagation: 'Bidirectional' }, symlinks.mount],
             // Ready once the DFS is mounted (what every reader waits for); alive while the API
             // answers (/version is public and exempt from the first-run setup redirect).
             probes: { check: dfsMountedCheck(dfs), livenessCheck: { http: '/version', port: 'http' } },
@@ -282,7 +290,8 @@ export class Decypharr extends Component {
     // so its UI gets an Ingress only behind a forward-auth login; otherwise use a port-forward.
     // No opt-in: the page stays open after the first sign-up.
     this.addCall({ from: self, to: 'internet', ports: 'any', why: 'Real-Debrid API and usenet providers' });
-    for (const arr of arrs) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'import callbacks into the Arr that sent the download' });
+    for (const arr of arrs)
+      this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'import callbacks into the Arr that sent the download' });
     if (!singleNode) {
       // kubelet mounts the export from every node's own network namespace (node addresses, or the
       // CNI's gateway address): private ranges only, since the NFS server has no authentication.
@@ -290,7 +299,14 @@ export class Decypharr extends Component {
     }
     this.service = addService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
     addHeadlessService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
-    this.ingress = addIngress(this, cfg, { name: 'decypharr', instance: 'decypharr', service: 'decypharr', port: 'http', call: { to: self, port: DECYPHARR_PORT }, firstLoginOptIn: false });
+    this.ingress = addIngress(this, cfg, {
+      name: 'decypharr',
+      instance: 'decypharr',
+      service: 'decypharr',
+      port: 'http',
+      call: { to: self, port: DECYPHARR_PORT },
+      firstLoginOptIn: false,
+    });
 
     if (!singleNode) {
       // Pinned ClusterIP: kubelet mounts NFS on the node, where Service names do not resolve.
@@ -325,19 +341,28 @@ function rcloneNfsServer(cfg: SiteConfig): k8s.Container {
     name: 'rclone-nfs-server',
     image: DECYPHARR_IMAGES.rclone,
     args: [
-      'serve', 'nfs', DFS_SHARED_DIR,
-      '--addr', `:${DECYPHARR_NFS_PORT}`,
+      'serve',
+      'nfs',
+      DFS_SHARED_DIR,
+      '--addr',
+      `:${DECYPHARR_NFS_PORT}`,
       '--read-only',
       // The DFS already caches; a second VFS cache would double the disk use.
-      '--vfs-cache-mode', 'off',
-      '--dir-cache-time', '30s',
+      '--vfs-cache-mode',
+      'off',
+      '--dir-cache-time',
+      '30s',
       // Handles on disk survive a restart and a re-created pod, even on the other storage node
       // (memory handles go stale for every client). On its own claim: a subPath of the config
       // volume would be created root-owned by kubelet, unwritable for this user.
-      '--nfs-cache-type', 'disk',
-      '--nfs-cache-dir', '/cache/nfs-handles',
-      '--config', '/tmp/rclone.conf',
-      '--cache-dir', '/tmp/rclone-cache',
+      '--nfs-cache-type',
+      'disk',
+      '--nfs-cache-dir',
+      '/cache/nfs-handles',
+      '--config',
+      '/tmp/rclone.conf',
+      '--cache-dir',
+      '/tmp/rclone-cache',
     ],
     ports: [{ name: 'nfs', port: DECYPHARR_NFS_PORT }],
     mounts: [

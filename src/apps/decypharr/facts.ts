@@ -40,7 +40,8 @@ export const DECYPHARR_FACTS: AppFacts = {
       entrypoint: DECYPHARR_ENTRYPOINT,
       asRoot: { kind: 'drops-to-env', uidEnv: 'PUID', gidEnv: 'PGID', defaultUid: 1000, defaultGid: 1000, via: 'su-exec "$PUID:$PGID"' },
       preparesAsRoot: ['/app'],
-      source: 'sirrobot01/decypharr v2.4:scripts/entrypoint.sh (root: chown -R $PUID:$PGID /app, exec su-exec "$PUID:$PGID"; non-root: exec as is), Dockerfile (no USER, ENTRYPOINT /entrypoint.sh)',
+      source:
+        'sirrobot01/decypharr v2.4:scripts/entrypoint.sh (root: chown -R $PUID:$PGID /app, exec su-exec "$PUID:$PGID"; non-root: exec as is), Dockerfile (no USER, ENTRYPOINT /entrypoint.sh)',
     },
     'rclone/rclone': {
       imageUser: { uid: 0, gid: 0 },
@@ -59,6 +60,10 @@ export const DECYPHARR_FACTS: AppFacts = {
       source:
         'sirrobot01/decypharr v2.4: config, logs and DFS cache under /app (scripts/entrypoint.sh, seed config cache_dir /app/cache/dfs); symlinks in download_folder /mnt/streaming-media/downloads; DFS FUSE root at mount.mount_path (pkg/mount/dfs), version.txt in it (pkg/manager/entry.go)',
     },
-    'decypharr/rclone-nfs-server': { writes: ['/cache/nfs-handles', '/tmp'], provides: [DFS_EXPORTED], source: 'src/apps/decypharr.ts args (--nfs-cache-dir, --config/--cache-dir under /tmp)' },
+    'decypharr/rclone-nfs-server': {
+      writes: ['/cache/nfs-handles', '/tmp'],
+      provides: [DFS_EXPORTED],
+      source: 'src/apps/decypharr.ts args (--nfs-cache-dir, --config/--cache-dir under /tmp)',
+    },
   },
 };

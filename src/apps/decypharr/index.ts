@@ -13,11 +13,12 @@ declare module '../module.js' {
 export const decypharrModule = defineAppModule({
   folder: 'decypharr',
   config: decypharrConfig,
-  build({ scope, config: cfg, parts, add }) {
+  build(stack) {
+    const { scope, config: cfg, parts } = stack;
     const d = cfg.apps.decypharr;
     if (!d.enabled) return;
     if (!parts.symlinkLibrary) throw new Error('the shared-storage module must come before Decypharr in the registry (no symlinkLibrary)');
-    parts.decypharr = add(
+    parts.decypharr = stack.add(
       new Decypharr(scope, 'decypharr', {
         namespace: namespaceOf(parts),
         symlinks: parts.symlinkLibrary,

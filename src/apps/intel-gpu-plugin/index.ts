@@ -14,9 +14,10 @@ declare module '../module.js' {
 export const intelGpuPluginModule = defineAppModule({
   folder: 'intel-gpu-plugin',
   config: intelGpuPluginConfig,
-  build({ scope, config: cfg, parts, add }) {
+  build(stack) {
+    const { scope, config: cfg, parts } = stack;
     const p = cfg.apps.intelGpuPlugin;
-    const plugin = p.enabled ? add(new IntelGpuPlugin(scope, 'intel-gpu-plugin', { site: cfg, sharedDevNum: p.sharedDevNum, namespace: p.namespace })) : undefined;
+    const plugin = p.enabled ? stack.add(new IntelGpuPlugin(scope, 'intel-gpu-plugin', { site: cfg, sharedDevNum: p.sharedDevNum, namespace: p.namespace })) : undefined;
     parts.gpu = plugin?.gpu ?? { resource: INTEL_GPU_RESOURCE };
   },
 });

@@ -17,7 +17,14 @@ export const PLEX_APP_SUPPORT = '/config/Library/Application Support/Plex Media 
 /** A linuxserver.io s6-overlay image: starts as root and drops to PUID/PGID. */
 export const LINUXSERVER: ImageFacts = {
   imageUser: { uid: 0, gid: 0 },
-  asRoot: { kind: 'drops-to-env', uidEnv: 'PUID', gidEnv: 'PGID', defaultUid: 911, defaultGid: 911, via: 's6-overlay init-adduser (usermod abc to PUID/PGID) and s6-setuidgid abc' },
+  asRoot: {
+    kind: 'drops-to-env',
+    uidEnv: 'PUID',
+    gidEnv: 'PGID',
+    defaultUid: 911,
+    defaultGid: 911,
+    via: 's6-overlay init-adduser (usermod abc to PUID/PGID) and s6-setuidgid abc',
+  },
   preparesAsRoot: ['/config'],
   chownsTreeWhileForeign: ['/config/Library'],
   source:

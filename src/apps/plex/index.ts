@@ -14,11 +14,12 @@ declare module '../module.js' {
 export const plexModule = defineAppModule({
   folder: 'plex',
   config: plexConfig,
-  build({ scope, config: cfg, parts, add }) {
+  build(stack) {
+    const { scope, config: cfg, parts } = stack;
     const a = cfg.apps;
     const p = a.plex;
     if (!p.enabled) return;
-    parts.plex = add(
+    parts.plex = stack.add(
       new Plex(scope, 'plex', {
         namespace: namespaceOf(parts),
         media: storage(parts, 'mediaLibrary'),

@@ -199,6 +199,13 @@ export class Plex extends Component implements PlexHandle {
     });
     addHeadlessService(this, cfg, { name: 'plex', instance: 'plex', ports: [{ name: 'plex', port: PLEX_PORT }] });
     // Plex clients sign in with their plex.tv account and cannot answer a forward-auth login.
-    this.ingress = addIngress(this, cfg, { name: 'plex', instance: 'plex', service: 'plex', port: 'plex', forwardAuth: false, call: { coveredBy: "the Plex clients' call from anywhere" } });
+    this.ingress = addIngress(this, cfg, {
+      name: 'plex',
+      instance: 'plex',
+      service: 'plex',
+      port: 'plex',
+      forwardAuth: false,
+      call: { coveredBy: "the Plex clients' call from anywhere" },
+    });
   }
 }

@@ -14,10 +14,14 @@ export const PULSARR_FACTS: AppFacts = {
       imageUser: { uid: 0, gid: 0 },
       asRoot: { kind: 'drops-to-env', uidEnv: 'PUID', gidEnv: 'PGID', defaultUid: 1000, defaultGid: 1000, via: 'su-exec' },
       preparesAsRoot: ['/app/data'],
-      source: 'jamcalli/Pulsarr Dockerfile and docker-entrypoint.sh (docs/app-facts-verified.md §1: no USER; root mode chowns /app/data and runs via su-exec as PUID/PGID; rootless mode runs as is)',
+      source:
+        'jamcalli/Pulsarr Dockerfile and docker-entrypoint.sh (docs/app-facts-verified.md §1: no USER; root mode chowns /app/data and runs via su-exec as PUID/PGID; rootless mode runs as is)',
     },
   },
   containers: {
-    'pulsarr/pulsarr': { writes: ['/app/data', '/app/build-cache', '/tmp'], source: 'docs/app-facts-verified.md §1 (entrypoint mkdir -p /app/data/db /app/data/logs /app/build-cache)' },
+    'pulsarr/pulsarr': {
+      writes: ['/app/data', '/app/build-cache', '/tmp'],
+      source: 'docs/app-facts-verified.md §1 (entrypoint mkdir -p /app/data/db /app/data/logs /app/build-cache)',
+    },
   },
 };

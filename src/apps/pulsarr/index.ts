@@ -7,9 +7,12 @@ import { Pulsarr } from './pulsarr.js';
 export const pulsarrModule = defineAppModule({
   folder: 'pulsarr',
   config: pulsarrConfig,
-  build({ scope, config: cfg, parts, add }) {
+  build(stack) {
+    const { scope, config: cfg, parts } = stack;
     const p = cfg.apps.pulsarr;
     if (!p.enabled) return;
-    add(new Pulsarr(scope, 'pulsarr', { namespace: namespaceOf(parts), arrs: arrsOf(parts), plex: parts.plex, ingress: p.ingress, resources: p.resources, configSize: p.configSize }));
+    stack.add(
+      new Pulsarr(scope, 'pulsarr', { namespace: namespaceOf(parts), arrs: arrsOf(parts), plex: parts.plex, ingress: p.ingress, resources: p.resources, configSize: p.configSize }),
+    );
   },
 });

@@ -58,14 +58,10 @@ export class Pulsarr extends Component {
       port: String(PULSARR_PORT),
       baseUrl: `http://pulsarr.${ns}.svc.cluster.local`,
       logLevel: 'info',
+      // Kubernetes expands $(PLEX_TOKEN) in plexTokens from the variable before it.
+      ...(plex ? { PLEX_TOKEN: plex.token, plexTokens: '["$(PLEX_TOKEN)"]', plexServerUrl: plex.url } : {}),
     };
-    if (plex) {
-      env['PLEX_TOKEN'] = plex.token;
-      publishFact(this, { kind: 'secret-input', instance: 'pulsarr', purpose: 'plex-token', env: 'PLEX_TOKEN', ...plex.token });
-      // Kubernetes expands $(PLEX_TOKEN) from the variable above.
-      env['plexTokens'] = '["$(PLEX_TOKEN)"]';
-      env['plexServerUrl'] = plex.url;
-    }
+    if (plex) publishFact(this, { kind: 'secret-input', instance: 'pulsarr', purpose: 'plex-token', env: 'PLEX_TOKEN', ...plex.token });
     const sonarr = arrs.find((a) => a.kind === 'sonarr');
     const radarr = arrs.find((a) => a.kind === 'radarr');
     if (sonarr) Object.assign(env, { sonarrBaseUrl: sonarr.url, sonarrApiKey: sonarr.apiKey });
@@ -104,6 +100,13 @@ export class Pulsarr extends Component {
     for (const arr of arrs) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'adds watchlisted series and movies' });
     this.service = addService(this, cfg, { name: 'pulsarr', instance: 'pulsarr', ports: [{ name: 'http', port: PULSARR_PORT }] });
     addHeadlessService(this, cfg, { name: 'pulsarr', instance: 'pulsarr', ports: [{ name: 'http', port: PULSARR_PORT }] });
-    this.ingress = addIngress(this, cfg, { name: 'pulsarr', instance: 'pulsarr', service: 'pulsarr', port: 'http', call: { to: self, port: PULSARR_PORT }, firstLoginOptIn: props.ingress ?? false });
+    this.ingress = addIngress(this, cfg, {
+      name: 'pulsarr',
+      instance: 'pulsarr',
+      service: 'pulsarr',
+      port: 'http',
+      call: { to: self, port: PULSARR_PORT },
+      firstLoginOptIn: props.ingress ?? false,
+    });
   }
 }
