@@ -69,3 +69,18 @@ export interface PlexHandle extends Component {
   /** PMS's Drivers and Cache directories on the transcode volume, which workers share (clusterplex#223, #321). */
   readonly sharedDirMounts: readonly Mount[];
 }
+
+/** A Servarr instance (Sonarr, Radarr…) as its clients see it (src/apps/servarr): the component itself, so using it adds it to the client's dependencies. */
+export interface ArrHandle extends Component {
+  readonly endpoint: {
+    /** The kind's name, e.g. `sonarr`. */
+    readonly kind: string;
+    /** Instance name = Service name, e.g. `sonarr-4k`. */
+    readonly instance: string;
+    readonly port: number;
+    /** In-cluster URL, e.g. `http://sonarr.media.svc.cluster.local:8989`. */
+    readonly url: string;
+    /** Where its API key lives (the Secret the app itself reads). */
+    readonly apiKey: { readonly secret: string; readonly key: string };
+  };
+}

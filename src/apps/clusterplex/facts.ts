@@ -1,6 +1,5 @@
 import type { AppFacts } from '../../gates/behaviour-facts.js';
 import type { SiteConfig } from '../../config/types.js';
-import { PLEX_APP_SUPPORT } from '../plex/facts.js';
 
 /** ClusterPlex's images: the orchestrator and the Docker mods for PMS and for the workers (which run the Plex image). */
 export const CLUSTERPLEX_IMAGES = {
@@ -34,7 +33,8 @@ export const CLUSTERPLEX_FACTS: AppFacts = {
   containers: {
     'clusterplex-orchestrator/orchestrator': { writes: [], source: 'pabloromeo/clusterplex v1.4.15 orchestrator (in-memory state only)' },
     'clusterplex-worker/worker': {
-      writes: ['/transcode', '/codecs', `${PLEX_APP_SUPPORT}/Drivers`, `${PLEX_APP_SUPPORT}/Cache`],
+      // PMS's Drivers and Cache directories, shared through the transcode volume.
+      writes: ['/transcode', '/codecs', '/config/Library/Application Support/Plex Media Server/Drivers', '/config/Library/Application Support/Plex Media Server/Cache'],
       preparesAsRoot: ['/codecs'],
       source:
         'pabloromeo/clusterplex v1.4.15:worker/docker-mod/root/etc/s6-overlay/s6-rc.d/4-setup-codecs-dir/run (mkdir -p /codecs; chown abc:abc /codecs); transcodes into /transcode',

@@ -3,7 +3,7 @@ import * as k8s from '../../../imports/k8s.js';
 import type { Construct } from 'constructs';
 import type { ResourcesConfig, SiteConfig } from '../../config/types.js';
 import { Component, setFileName } from '../../lib/component.js';
-import { useVolume, type VolumeHandle } from '../../lib/handles.js';
+import { useVolume, type ArrHandle, type VolumeHandle } from '../../lib/handles.js';
 import { IMAGES } from '../../lib/images.js';
 import { publishFact } from '../../lib/published-facts.js';
 import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../../lib/pod.js';
@@ -24,7 +24,6 @@ import {
   PATHS,
 } from '../../lib/storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../../lib/workload.js';
-import type { ArrApp, DfsHandle } from '../servarr/arr.js';
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
 import { decypharrConfig } from './config.js';
 import { DECYPHARR_CMD, DECYPHARR_ENTRYPOINT, DECYPHARR_IMAGES, DECYPHARR_NFS_PORT, DECYPHARR_PORT } from './facts.js';
@@ -85,7 +84,7 @@ export interface DecypharrProps {
   /** The symlink library Decypharr creates its downloads in (read-write). */
   readonly symlinks: VolumeHandle;
   /** The library managers it is the download client of (each registered with its URL and API key; it depends on them). @default [] */
-  readonly arrs?: readonly ArrApp[];
+  readonly arrs?: readonly ArrHandle[];
   /** Host directory the FUSE DFS mount is propagated to (its subdirectory `dfs` holds the mount). @default '/mnt/k8s/decypharr-dfs' */
   readonly dfsHostPath?: string;
   /** Pinned ClusterIP of the `decypharr-nfs` Service (multi-node only; nodes mount the export by IP). @default '10.43.0.49' */
@@ -120,7 +119,7 @@ export class Decypharr extends Component {
   /** @default - none unless the ingress sits behind a forward-auth login */
   readonly ingress?: ApiObject;
   /** The DFS as its readers (Plex, the ClusterPlex workers) mount it; using it makes them depend on Decypharr. */
-  readonly dfs: DfsHandle;
+  readonly dfs: VolumeHandle;
 
   constructor(scope: Construct, id: string, props: DecypharrProps) {
     const cfg = props.namespace.site;

@@ -1,5 +1,4 @@
 import { defineAppModule } from '../module.js';
-import { arrsOf } from '../servarr/module.js';
 import { namespaceOf } from '../shared-storage/index.js';
 import { decypharrConfig } from './config.js';
 import { Decypharr } from './decypharr.js';
@@ -22,7 +21,7 @@ export const decypharrModule = defineAppModule({
       new Decypharr(scope, 'decypharr', {
         namespace: namespaceOf(parts),
         symlinks: parts.symlinkLibrary,
-        arrs: arrsOf(parts),
+        arrs: parts.arrs ?? [],
         dfsHostPath: d.dfsHostPath,
         nfsClusterIP: d.nfsClusterIP,
         usenet: d.usenet,

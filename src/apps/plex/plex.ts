@@ -10,7 +10,6 @@ import { clientAddressServiceProps, gpuNodePlacement, streamingStackLabels, stor
 import { addConfigClaim, configVolume, PATHS } from '../../lib/storage.js';
 import { addIngress, addHeadlessService, addService, addWorkload } from '../../lib/workload.js';
 import { CLUSTERPLEX_IMAGES, ORCHESTRATOR, orchestratorUrl } from '../clusterplex/facts.js';
-import type { DfsHandle } from '../servarr/arr.js';
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
 import { plexConfig } from './config.js';
 import { PLEX_APP_SUPPORT, PLEX_IMAGES, PLEX_PORT, PLEX_RELAY_PORT } from './facts.js';
@@ -25,7 +24,7 @@ export interface PlexProps {
   /** The transcode scratch space (shared with the ClusterPlex workers). */
   readonly transcode: VolumeHandle;
   /** Decypharr's DFS, which the symlinks point into. @default - no DFS */
-  readonly dfs?: DfsHandle;
+  readonly dfs?: VolumeHandle;
   /**
    * Give PMS a GPU share. Plex only asks ClusterPlex workers for hardware transcodes when it
    * decides on hardware encoding itself, which needs a GPU where PMS runs. @default - no GPU

@@ -1,5 +1,4 @@
 import { defineAppModule } from '../module.js';
-import { arrsOf } from '../servarr/module.js';
 import { namespaceOf } from '../shared-storage/index.js';
 import { pulsarrConfig } from './config.js';
 import { Pulsarr } from './pulsarr.js';
@@ -12,7 +11,14 @@ export const pulsarrModule = defineAppModule({
     const p = cfg.apps.pulsarr;
     if (!p.enabled) return;
     stack.add(
-      new Pulsarr(scope, 'pulsarr', { namespace: namespaceOf(parts), arrs: arrsOf(parts), plex: parts.plex, ingress: p.ingress, resources: p.resources, configSize: p.configSize }),
+      new Pulsarr(scope, 'pulsarr', {
+        namespace: namespaceOf(parts),
+        arrs: parts.arrs ?? [],
+        plex: parts.plex,
+        ingress: p.ingress,
+        resources: p.resources,
+        configSize: p.configSize,
+      }),
     );
   },
 });

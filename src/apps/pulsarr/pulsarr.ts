@@ -2,13 +2,12 @@ import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ResourcesConfig } from '../../config/types.js';
 import { Component } from '../../lib/component.js';
-import type { PlexHandle } from '../../lib/handles.js';
+import type { ArrHandle, PlexHandle } from '../../lib/handles.js';
 import { publishFact } from '../../lib/published-facts.js';
 import { container, withOverrides, type EnvValue } from '../../lib/pod.js';
 import { storageNodePlacement } from '../../lib/placement.js';
 import { addConfigClaim, configVolume } from '../../lib/storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../../lib/workload.js';
-import type { ArrApp } from '../servarr/arr.js';
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
 import { PULSARR_IMAGES, PULSARR_PORT } from './facts.js';
 
@@ -16,7 +15,7 @@ export interface PulsarrProps {
   /** The namespace (the app depends on it; its site settings place and configure the pod). */
   readonly namespace: MediaNamespace;
   /** The library managers it adds watchlisted titles to (it depends on them; the first Sonarr and Radarr are seeded). @default [] */
-  readonly arrs?: readonly ArrApp[];
+  readonly arrs?: readonly ArrHandle[];
   /** Plex, whose token and server it uses for watchlists and library lookups (it depends on it). @default - no Plex */
   readonly plex?: PlexHandle;
   /** Create its Ingress although its first visit creates the admin account. @default false */
