@@ -7,6 +7,9 @@ export const PULSARR_IMAGES = {
 
 export const PULSARR_PORT = 3003;
 
+/** The Arr kinds Pulsarr requests titles from (watchlists hold series and movies). */
+export const PULSARR_ARR_KINDS: readonly string[] = ['sonarr', 'radarr'];
+
 /** Who Pulsarr runs as and what it writes (sources: docs/app-facts-verified.md §1). */
 export const PULSARR_FACTS: AppFacts = {
   images: {

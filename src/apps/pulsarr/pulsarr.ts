@@ -9,12 +9,12 @@ import { storageNodePlacement } from '../../lib/placement.js';
 import { addConfigClaim, configVolume } from '../../lib/storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../../lib/workload.js';
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
-import { PULSARR_IMAGES, PULSARR_PORT } from './facts.js';
+import { PULSARR_ARR_KINDS, PULSARR_IMAGES, PULSARR_PORT } from './facts.js';
 
 export interface PulsarrProps {
   /** The namespace (the app depends on it; its site settings place and configure the pod). */
   readonly namespace: MediaNamespace;
-  /** The library managers it adds watchlisted titles to (it depends on them; the first Sonarr and Radarr are seeded). @default [] */
+  /** The library managers it waits for; it adds watchlisted titles to the Sonarr and Radarr ones (the first of each is seeded). @default [] */
   readonly arrs?: readonly ArrHandle[];
   /** Plex, whose token and server it uses for watchlists and library lookups (it depends on it). @default - no Plex */
   readonly plex?: PlexHandle;
@@ -48,7 +48,8 @@ export class Pulsarr extends Component {
       namespace: cfg.namespace,
       description: `Pulsarr on port ${PULSARR_PORT}`,
     });
-    const arrs = (props.arrs ?? []).map((a) => a.endpoint);
+    // It requests series and movies only: of the Arrs it waits for, it calls Sonarr and Radarr.
+    const arrs = (props.arrs ?? []).map((a) => a.endpoint).filter((a) => PULSARR_ARR_KINDS.includes(a.kind));
     const plex = props.plex;
     this.addDependency(props.namespace, ...(props.arrs ?? []), plex);
     const ns = cfg.namespace;
