@@ -18,7 +18,7 @@ export const DECYPHARR_ENTRYPOINT = '/entrypoint.sh';
 export const DECYPHARR_CMD = ['/usr/bin/decypharr', '--config', '/app'] as const;
 
 /** The FUSE mount is up: version.txt is in the DFS root (what every reader waits for). */
-export const DFS_MOUNTED: WaitSignal = {
+const DFS_MOUNTED: WaitSignal = {
   name: 'dfs-mounted',
   file: 'version.txt',
   inFuseMount: true,
@@ -26,7 +26,7 @@ export const DFS_MOUNTED: WaitSignal = {
 };
 
 /** The NFS export serves the DFS (multi-node readers read through it). */
-export const DFS_EXPORTED: WaitSignal = {
+const DFS_EXPORTED: WaitSignal = {
   name: 'dfs-exported',
   file: '/mnt/dfs-host/dfs/version.txt',
   why: 'the readers see the DFS through the NFS export of the directory the FUSE mount propagates to; version.txt is in it only while the mount is up',

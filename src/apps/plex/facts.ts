@@ -15,7 +15,7 @@ export const PLEX_RELAY_PORT = 32499;
 export const PLEX_APP_SUPPORT = '/config/Library/Application Support/Plex Media Server';
 
 /** A linuxserver.io s6-overlay image: starts as root and drops to PUID/PGID. */
-export const LINUXSERVER: ImageFacts = {
+const LINUXSERVER: ImageFacts = {
   imageUser: { uid: 0, gid: 0 },
   asRoot: {
     kind: 'drops-to-env',
