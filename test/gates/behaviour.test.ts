@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { BEHAVIOUR_RULES, checkBehaviour } from '../../src/gates/behaviour.js';
 import { CONTAINER_FACTS, IMAGE_FACTS, imageRepository } from '../../src/gates/behaviour-facts.js';
 import type { BehaviourOptions, GateFinding } from '../../src/gates/index.js';
+import { DECYPHARR_IMAGES } from '../../src/apps/decypharr/facts.js';
+import { PLEX_IMAGES } from '../../src/apps/plex/facts.js';
 import { IMAGES } from '../../src/lib/images.js';
 import { PROFILARR_IMAGE } from '../../src/apps/profilarr/facts.js';
 import { PROWLARR_IMAGE } from '../../src/apps/prowlarr/facts.js';
@@ -128,7 +130,7 @@ describe('behaviour gate on the Decypharr pod as it was before the fixes', () =>
 
 describe('behaviour gate: who the process runs as', () => {
   const decypharr = (env: Obj[], extra: Obj = {}) =>
-    app('decypharr', [{ name: 'decypharr', image: IMAGES.decypharr, env, securityContext: { privileged: false, runAsUser: 0, capabilities: { drop: ['ALL'] } }, volumeMounts: [{ name: 'fuse', mountPath: '/mnt/dfs' }], ...extra }], [{ name: 'fuse', emptyDir: {} }], {});
+    app('decypharr', [{ name: 'decypharr', image: DECYPHARR_IMAGES.decypharr, env, securityContext: { privileged: false, runAsUser: 0, capabilities: { drop: ['ALL'] } }, volumeMounts: [{ name: 'fuse', mountPath: '/mnt/dfs' }], ...extra }], [{ name: 'fuse', emptyDir: {} }], {});
   it('follows the entrypoint: PUID/PGID from the env, the image default without them', () => {
     // On a root-owned 0755 host path the finding names the user the process ends up as.
     const hostFuse = (o: Obj) => ((podOf(o).volumes = [hostDir('fuse', '/mnt/k8s/dfs')]), o);
@@ -256,7 +258,7 @@ describe('behaviour gate: who owns the mount', () => {
   it("the image's entrypoint hands its own folder to the user it drops to (Decypharr's chown -R /app)", () => {
     const sts = app('decypharr', [{ name: 'seed-config', image: IMAGES.busybox, securityContext: hardened(), volumeMounts: [{ name: 'config', mountPath: '/app' }] }], [hostDir('config', '/data/config/decypharr')]);
     expect(fired(check([sts]))).toEqual(['writable seed-config spec.template.spec.containers[0].volumeMounts[0]']);
-    const main = app('decypharr', [{ name: 'decypharr', image: IMAGES.decypharr, env: [{ name: 'PUID', value: '1000' }], securityContext: { runAsUser: 0 }, volumeMounts: [{ name: 'config', mountPath: '/app' }, { name: 'fuse', mountPath: '/mnt/dfs' }] }], [hostDir('config', '/data/config/decypharr'), { name: 'fuse', emptyDir: {} }], {});
+    const main = app('decypharr', [{ name: 'decypharr', image: DECYPHARR_IMAGES.decypharr, env: [{ name: 'PUID', value: '1000' }], securityContext: { runAsUser: 0 }, volumeMounts: [{ name: 'config', mountPath: '/app' }, { name: 'fuse', mountPath: '/mnt/dfs' }] }], [hostDir('config', '/data/config/decypharr'), { name: 'fuse', emptyDir: {} }], {});
     main.spec.template.spec.containers[0].lifecycle = { preStop: { exec: { command: ['fusermount3', '-u', '/mnt/dfs'] } } };
     expect(fired(check([main]))).toEqual([]);
   });
@@ -266,7 +268,7 @@ describe("behaviour gate: linuxserver's recursive chown of /config/Library", () 
   const SHARED = '/config/Library/Application Support/Plex Media Server/Cache';
   const plex = (name: string, container: string, withConfig: boolean) => {
     const mounts = [...(withConfig ? [{ name: 'config', mountPath: '/config' }] : []), { name: 'transcode', mountPath: '/transcode' }, { name: 'transcode', mountPath: SHARED, subPath: 'plex-shared/Cache' }];
-    const sts = app(name, [{ name: container, image: IMAGES.plex, env: [{ name: 'PUID', value: '1000' }, { name: 'PGID', value: '1000' }], securityContext: { runAsUser: 0 }, volumeMounts: mounts }], [hostDir('config', '/data/config/plex'), hostDir('transcode', '/data/transcode')], {});
+    const sts = app(name, [{ name: container, image: PLEX_IMAGES.plex, env: [{ name: 'PUID', value: '1000' }, { name: 'PGID', value: '1000' }], securityContext: { runAsUser: 0 }, volumeMounts: mounts }], [hostDir('config', '/data/config/plex'), hostDir('transcode', '/data/transcode')], {});
     podOf(sts).initContainers = [prepare(['config', 'transcode'])];
     return sts;
   };
@@ -306,7 +308,7 @@ describe('behaviour gate: a start script in front of the entrypoint (FUSE bound 
     const sts = app('decypharr', [
       {
         name: 'decypharr',
-        image: IMAGES.decypharr,
+        image: DECYPHARR_IMAGES.decypharr,
         command: ['sh', '-c', [...script, 'exec /entrypoint.sh "$@"'].join('\n'), 'start'],
         args: ['/usr/bin/decypharr', '--config', '/app'],
         env: [{ name: 'PUID', value: '1000' }, { name: 'PGID', value: '1000' }, { name: 'SHARED', value: '/mnt/dfs-host/dfs' }],
@@ -359,7 +361,7 @@ describe('behaviour gate: a start script in front of the entrypoint (FUSE bound 
 
 describe('behaviour gate: FUSE and Bidirectional mounts', () => {
   const decypharr = (mount: Obj, preStop?: string[]) =>
-    app('decypharr', [{ name: 'decypharr', image: IMAGES.decypharr, securityContext: { privileged: true, runAsUser: 0 }, volumeMounts: [{ name: 'config', mountPath: '/app' }, mount], ...(preStop ? { lifecycle: { preStop: { exec: { command: preStop } } } } : {}) }], [{ name: 'config', emptyDir: {} }, { name: 'fuse', emptyDir: {} }], {});
+    app('decypharr', [{ name: 'decypharr', image: DECYPHARR_IMAGES.decypharr, securityContext: { privileged: true, runAsUser: 0 }, volumeMounts: [{ name: 'config', mountPath: '/app' }, mount], ...(preStop ? { lifecycle: { preStop: { exec: { command: preStop } } } } : {}) }], [{ name: 'config', emptyDir: {} }, { name: 'fuse', emptyDir: {} }], {});
 
   it('fuse-cleanup fires without a preStop unmount of the FUSE path, and not with one', () => {
     const found = check([decypharr({ name: 'fuse', mountPath: '/mnt/dfs' })]);
@@ -376,7 +378,7 @@ describe('behaviour gate: FUSE and Bidirectional mounts', () => {
 
   it('a Bidirectional mount of a container without a declared FUSE mount needs its own preStop unmount', () => {
     const rclone = (preStop?: string[]) =>
-      app('decypharr', [{ name: 'rclone-nfs-server', image: IMAGES.rclone, securityContext: hardened(), volumeMounts: [{ name: 'cache', mountPath: '/cache' }, tmpMount, { name: 'host', mountPath: '/mnt/host', mountPropagation: 'Bidirectional' }], ...(preStop ? { lifecycle: { preStop: { exec: { command: preStop } } } } : {}) }], [{ name: 'cache', emptyDir: {} }, tmp, { name: 'host', emptyDir: {} }]);
+      app('decypharr', [{ name: 'rclone-nfs-server', image: DECYPHARR_IMAGES.rclone, securityContext: hardened(), volumeMounts: [{ name: 'cache', mountPath: '/cache' }, tmpMount, { name: 'host', mountPath: '/mnt/host', mountPropagation: 'Bidirectional' }], ...(preStop ? { lifecycle: { preStop: { exec: { command: preStop } } } } : {}) }], [{ name: 'cache', emptyDir: {} }, tmp, { name: 'host', emptyDir: {} }]);
     expect(fired(check([rclone()]))).toEqual([`fuse-cleanup rclone-nfs-server ${C}.volumeMounts[2]`]);
     expect(check([rclone(['umount', '-l', '/mnt/host/x'])])).toEqual([]);
   });
@@ -384,7 +386,7 @@ describe('behaviour gate: FUSE and Bidirectional mounts', () => {
 
 describe('behaviour gate: readiness of what others wait for', () => {
   const provider = (readinessProbe: Obj) =>
-    app('decypharr', [{ name: 'decypharr', image: IMAGES.decypharr, securityContext: { privileged: true, runAsUser: 0 }, readinessProbe, lifecycle: { preStop: { exec: { command: ['umount', '/mnt/dfs'] } } }, volumeMounts: [{ name: 'config', mountPath: '/app' }, { name: 'fuse', mountPath: '/mnt', mountPropagation: 'Bidirectional' }] }], [{ name: 'config', emptyDir: {} }, { name: 'fuse', emptyDir: {} }], {});
+    app('decypharr', [{ name: 'decypharr', image: DECYPHARR_IMAGES.decypharr, securityContext: { privileged: true, runAsUser: 0 }, readinessProbe, lifecycle: { preStop: { exec: { command: ['umount', '/mnt/dfs'] } } }, volumeMounts: [{ name: 'config', mountPath: '/app' }, { name: 'fuse', mountPath: '/mnt', mountPropagation: 'Bidirectional' }] }], [{ name: 'config', emptyDir: {} }, { name: 'fuse', emptyDir: {} }], {});
   const waiter = () => {
     const sts = sonarr([{ name: 'config', emptyDir: {} }, tmp], [{ name: 'config', mountPath: '/config' }, tmpMount]);
     podOf(sts).initContainers = [{ name: 'wait-for-decypharr-dfs', image: IMAGES.busybox, securityContext: hardened(), command: ['sh', '-c', 'until [ -f /mnt/dfs/version.txt ]; do sleep 2; done'] }];
@@ -434,7 +436,11 @@ describe('behaviour facts', () => {
     const pinned: string[] = [...Object.values(IMAGES)];
     for (const folder of readdirSync('src/apps').filter((f) => existsSync(`src/apps/${f}/facts.ts`))) {
       const facts = (await import(/* @vite-ignore */ resolve(`src/apps/${folder}/facts.ts`))) as Record<string, unknown>;
-      for (const [name, value] of Object.entries(facts)) if (name.endsWith('_IMAGE') && typeof value === 'string') pinned.push(value);
+      for (const [name, value] of Object.entries(facts)) {
+        if (name.endsWith('_IMAGE') && typeof value === 'string') pinned.push(value);
+        // Apps with several images export them as one `<APP>_IMAGES` record.
+        if (name.endsWith('_IMAGES') && typeof value === 'object' && value !== null) pinned.push(...Object.values(value).filter((v): v is string => typeof v === 'string'));
+      }
     }
     expect(pinned).toContain(SONARR_IMAGE);
     const missing = pinned.map(imageRepository).filter((r) => !IMAGE_FACTS[r]);

@@ -9,7 +9,7 @@
  */
 import type { StackConfig } from '../../config/types.js';
 import { arrEndpoint, enabledArrs, type ArrEndpoint } from '../servarr/arr.js';
-import { PORTS } from '../../lib/ports.js';
+import { DECYPHARR_PORT } from '../decypharr/facts.js';
 import { PATHS } from '../../lib/storage.js';
 import { SOLVER_PORT } from '../flaresolverr/facts.js';
 import type { ArrKindSpec } from '../servarr/kinds.js';
@@ -157,7 +157,7 @@ function arrApp(cfg: StackConfig, arr: WiredArr): WiredApp {
   const keyEnv = wiringKeyEnv(arr.instance);
   const svc = (name: string) => `${name}.${ns}.svc.cluster.local`;
   const clients = [
-    ...(a.decypharr.enabled ? [{ name: 'Decypharr', service: 'decypharr', port: PORTS.decypharr, priority: 1 }] : []),
+    ...(a.decypharr.enabled ? [{ name: 'Decypharr', service: 'decypharr', port: DECYPHARR_PORT, priority: 1 }] : []),
     ...(a.qbittorrent.enabled ? [{ name: 'qBittorrent', service: 'qbittorrent', port: a.qbittorrent.webUiPort, priority: 2 }] : []),
   ];
   const downloadClients: WiredEntry[] = clients.map((dc) => {

@@ -1,18 +1,28 @@
+import type { ApiObject } from 'cdk8s';
 import * as k8s from '../../../imports/k8s.js';
 import type { Construct } from 'constructs';
-import type { StackConfig } from '../../config/types.js';
-import { Component } from '../../lib/component.js';
-import { IMAGES } from '../../lib/images.js';
-import { PORTS } from '../../lib/ports.js';
+import type { SiteConfig } from '../../config/types.js';
+import { Component, setFileName } from '../../lib/component.js';
+import { useGpu, type GpuHandle, type PlexHandle } from '../../lib/handles.js';
 import { appLabels, container, podSpec, selectorLabels } from '../../lib/pod.js';
 import { gpuNodePlacement, storageNodePlacement } from '../../lib/placement.js';
-import { CLAIMS, dfsMount, dfsVolume, hostPathVolume, mediaVolume, PATHS, symlinkVolume, transcodeVolume } from '../../lib/storage.js';
-import { setFileName } from '../../lib/component.js';
+import { hostPathVolume } from '../../lib/storage.js';
 import { addHeadlessService, addService, addWorkload, declareHostLayoutExceptions, scratchVolume } from '../../lib/workload.js';
-import { GPU_RESOURCE, ORCHESTRATOR_PORT, orchestratorUrl, sharedPlexDirMounts } from '../plex/plex.js';
+import { clusterplexConfig } from './config.js';
+import { CLUSTERPLEX_IMAGES, ORCHESTRATOR, orchestratorUrl, WORKER_PORT } from './facts.js';
 
-/** Worker health server (`LISTENING_PORT`); no Plex server listens in a worker. */
-export const WORKER_PORT = PORTS.clusterplexWorker;
+export interface ClusterPlexProps {
+  /** The site settings (placement, the stack user and the namespace, which is Plex's). */
+  readonly site: SiteConfig;
+  /** Plex with the ClusterPlex PMS mod: applied first; the workers run its image and mount its libraries at its paths. */
+  readonly plex: PlexHandle;
+  /** The GPU every worker requests a share of (the workers depend on its plugin). */
+  readonly gpu: GpuHandle;
+  /** Number of GPU workers. @default 1 */
+  readonly workers?: number;
+  /** How the orchestrator picks a worker. @default 'LOAD_RANK' */
+  readonly workerSelectionStrategy?: 'LOAD_RANK' | 'LOAD_CPU' | 'LOAD_TASKS' | 'RR';
+}
 
 /**
  * ClusterPlex orchestrator and Intel-GPU workers. Workers run the same pinned Plex image as PMS
@@ -21,19 +31,33 @@ export const WORKER_PORT = PORTS.clusterplexWorker;
  * is rejected by the worker).
  */
 export class ClusterPlex extends Component {
-  constructor(scope: Construct, id: string, cfg: StackConfig, props: { dependsOn?: Component[] } = {}) {
+  /** The orchestrator's Deployment. */
+  readonly workload: ApiObject;
+  /** The orchestrator's Service. */
+  readonly service: ApiObject;
+  /** The workers' StatefulSet. @default - none with 0 workers */
+  readonly workers?: ApiObject;
+
+  constructor(scope: Construct, id: string, props: ClusterPlexProps) {
+    const cfg = props.site;
+    const plex = props.plex;
+    const c = {
+      workers: props.workers ?? clusterplexConfig.defaults.workers,
+      workerSelectionStrategy: props.workerSelectionStrategy ?? clusterplexConfig.defaults.workerSelectionStrategy,
+    };
+    if (plex.relayPort === undefined) throw new Error('ClusterPlex needs Plex with the ClusterPlex PMS mod: create Plex with `clusterPlex: true`');
     super(scope, id, {
       dir: `apps/${cfg.namespace}/clusterplex`,
       fluxName: 'clusterplex',
       namespace: cfg.namespace,
-      dependsOn: props.dependsOn,
-      description: `ClusterPlex orchestrator (port ${ORCHESTRATOR_PORT}) and ${cfg.apps.clusterplex.workers} GPU worker(s)`,
+      description: `ClusterPlex orchestrator (port ${ORCHESTRATOR.port}) and ${c.workers} GPU worker(s)`,
     });
-    const c = cfg.apps.clusterplex;
+    this.addDependency(plex);
+    const gpu = useGpu(this, props.gpu);
 
-    addWorkload(this, cfg, {
-      name: 'clusterplex-orchestrator',
-      app: 'clusterplex-orchestrator',
+    this.workload = addWorkload(this, cfg, {
+      name: ORCHESTRATOR.app,
+      app: ORCHESTRATOR.app,
       controller: 'Deployment',
       fileName: 'orchestrator-deployment.yaml',
       pod: {
@@ -41,11 +65,11 @@ export class ClusterPlex extends Component {
         containers: [
           container({
             name: 'orchestrator',
-            image: IMAGES.clusterplexOrchestrator,
-            ports: [{ name: 'http', port: ORCHESTRATOR_PORT }],
+            image: CLUSTERPLEX_IMAGES.clusterplexOrchestrator,
+            ports: [{ name: 'http', port: ORCHESTRATOR.port }],
             env: {
               TZ: cfg.timezone,
-              LISTENING_PORT: String(ORCHESTRATOR_PORT),
+              LISTENING_PORT: String(ORCHESTRATOR.port),
               WORKER_SELECTION_STRATEGY: c.workerSelectionStrategy,
             },
             mounts: [{ volume: 'tmp', path: '/tmp' }],
@@ -56,10 +80,11 @@ export class ClusterPlex extends Component {
         volumes: [scratchVolume()],
       },
     });
-    addService(this, cfg, {
-      name: 'clusterplex-orchestrator',
-      instance: 'clusterplex-orchestrator',
-      ports: [{ name: 'http', port: ORCHESTRATOR_PORT }],
+    this.node.defaultChild = this.workload;
+    this.service = addService(this, cfg, {
+      name: ORCHESTRATOR.app,
+      instance: ORCHESTRATOR.app,
+      ports: [{ name: 'http', port: ORCHESTRATOR.port }],
       fileName: 'orchestrator-service.yaml',
     });
 
@@ -67,47 +92,38 @@ export class ClusterPlex extends Component {
     const codecs = { volume: 'codecs', path: '/codecs' };
     const worker = container({
       name: 'worker',
-      image: IMAGES.plex,
+      // Codecs and transcoder break when the versions differ: the identical Plex build.
+      image: plex.image,
       ports: [{ name: 'health', port: WORKER_PORT }],
       env: {
         PUID: String(cfg.uid),
         PGID: String(cfg.gid),
         TZ: cfg.timezone,
         VERSION: 'docker',
-        DOCKER_MODS: IMAGES.clusterplexWorkerMod,
+        DOCKER_MODS: CLUSTERPLEX_IMAGES.clusterplexWorkerMod,
         ORCHESTRATOR_URL: orchestratorUrl(cfg),
         LISTENING_PORT: String(WORKER_PORT),
         STAT_CPU_INTERVAL: '10000',
         EAE_SUPPORT: '1',
         FFMPEG_HWACCEL: 'vaapi',
       },
-      mounts: [
-        { volume: CLAIMS.media, path: PATHS.media, readOnly: true },
-        { volume: CLAIMS.symlinks, path: PATHS.symlinks, readOnly: true },
-        ...(cfg.apps.decypharr.enabled ? [dfsMount(cfg)] : []),
-        { volume: CLAIMS.transcode, path: PATHS.transcode },
-        ...sharedPlexDirMounts(),
-        codecs,
-      ],
+      // Exactly as PMS mounts them: the transcoder gets PMS's paths.
+      mounts: [...plex.libraries.map((l) => l.mount), ...plex.sharedDirMounts, codecs],
       // The mod installs packages and downloads codecs at start: allow 10 minutes.
       probes: { check: { http: '/health', port: 'health' }, startupSeconds: 600 },
       resources: { cpuRequest: '500m', memoryRequest: '512Mi', memoryLimit: '3Gi' },
-      extendedResources: { [GPU_RESOURCE]: 1 },
+      extendedResources: gpu,
       security: { runAsRoot: true, readOnlyRootFilesystem: false, dropAll: false },
     });
+    // Plex already waits for the libraries' owners; the workers wait for Plex.
     const volumes: k8s.Volume[] = [
-      mediaVolume(cfg),
-      symlinkVolume(cfg),
-      ...(cfg.apps.decypharr.enabled ? [dfsVolume(cfg, cfg.apps.decypharr.dfsHostPath)] : []),
-      transcodeVolume(cfg),
-      ...(cfg.storage.mode === 'hostPath'
-        ? [hostPathVolume('codecs', `${cfg.storage.hostPathRoot}/config/clusterplex-worker/codecs`)]
-        : []),
+      ...plex.libraries.map((l) => l.volume),
+      ...(cfg.storage.mode === 'hostPath' ? [hostPathVolume('codecs', `${cfg.storage.hostPathRoot}/config/clusterplex-worker/codecs`)] : []),
     ];
     const name = 'clusterplex-worker';
     const labels = appLabels(name);
     const workerPod = podSpec(cfg, { ...gpuNodePlacement(cfg), startsAsRoot: true, containers: [worker], volumes });
-    const workerSet = setFileName(
+    const workerSet = (this.workers = setFileName(
       new k8s.KubeStatefulSet(this, 'worker', {
         metadata: { name, namespace: cfg.namespace, labels },
         spec: {
@@ -138,20 +154,19 @@ export class ClusterPlex extends Component {
         },
       }),
       'worker-statefulset.yaml',
-    );
+    ));
     declareHostLayoutExceptions(this, cfg, workerSet, workerPod);
     addHeadlessService(this, cfg, { name, instance: name, ports: [{ name: 'health', port: WORKER_PORT }] });
     const self = { app: name };
     this.addCall(
-      { from: self, to: { app: 'clusterplex-orchestrator' }, ports: [ORCHESTRATOR_PORT], why: 'workers register with the orchestrator and take jobs' },
-      { from: self, to: { app: 'plex' }, ports: [PORTS.plex, PORTS.plexRelay], why: 'progress reports through the PMS relay' },
+      { from: self, to: { app: ORCHESTRATOR.app }, ports: [ORCHESTRATOR.port], why: 'workers register with the orchestrator and take jobs' },
+      { from: self, to: { app: plex.app }, ports: [plex.port, plex.relayPort], why: 'progress reports through the PMS relay' },
       { from: self, to: 'internet', ports: 'any', why: 'the worker mod installs packages and downloads codecs at start' },
     );
     this.addSecurityExceptionFor(workerSet, {
       container: 'worker',
       rules: ['run-as-non-root', 'read-only-root-filesystem', 'drop-all-capabilities'],
-      reason:
-        'linuxserver s6-overlay image with the ClusterPlex worker Docker mod: starts as root to install the mod and join the /dev/dri groups, then runs as PUID/PGID',
+      reason: 'linuxserver s6-overlay image with the ClusterPlex worker Docker mod: starts as root to install the mod and join the /dev/dri groups, then runs as PUID/PGID',
     });
   }
 }

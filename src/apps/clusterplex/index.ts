@@ -1,3 +1,4 @@
+import { gpuOf } from '../intel-gpu-plugin/index.js';
 import { defineAppModule } from '../module.js';
 import { ClusterPlex } from './clusterplex.js';
 import { clusterplexConfig } from './config.js';
@@ -6,8 +7,18 @@ import { clusterplexConfig } from './config.js';
 export const clusterplexModule = defineAppModule({
   folder: 'clusterplex',
   config: clusterplexConfig,
-  build({ scope, config: cfg, parts, add }) {
-    if (!cfg.apps.clusterplex.enabled || !parts.plex) return;
-    add(new ClusterPlex(scope, 'clusterplex', cfg, { dependsOn: [parts.plex, ...(parts.gpuPlugin ? [parts.gpuPlugin] : [])] }));
+  build(stack) {
+    const { scope, config: cfg, parts } = stack;
+    const c = cfg.apps.clusterplex;
+    if (!c.enabled || !parts.plex) return;
+    stack.add(
+      new ClusterPlex(scope, 'clusterplex', {
+        site: cfg,
+        plex: parts.plex,
+        gpu: gpuOf(parts),
+        workers: c.workers,
+        workerSelectionStrategy: c.workerSelectionStrategy,
+      }),
+    );
   },
 });

@@ -1,19 +1,32 @@
+import type { ApiObject } from 'cdk8s';
 import * as k8s from '../../../imports/k8s.js';
 import type { Construct } from 'constructs';
-import type { StackConfig } from '../../config/types.js';
-import { enabledArrs } from '../servarr/arr.js';
+import type { ResourcesConfig, SiteConfig } from '../../config/types.js';
 import { Component, setFileName } from '../../lib/component.js';
-import { publishFact } from '../../lib/published-facts.js';
+import { useVolume, type ArrHandle, type VolumeHandle } from '../../lib/handles.js';
 import { IMAGES } from '../../lib/images.js';
-import { PORTS } from '../../lib/ports.js';
+import { publishFact } from '../../lib/published-facts.js';
 import { appLabels, container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../../lib/pod.js';
 import { streamingStackLabels, storageNodePlacement } from '../../lib/placement.js';
-import { addAppClaim, addConfigClaim, addNfsVolume, CLAIMS, hostPathVolume, configVolume, DFS_ENV, DFS_MARKER, DFS_SHARED_DIR, dfsPath, PATHS, symlinkVolume } from '../../lib/storage.js';
+import {
+  addAppClaim,
+  addConfigClaim,
+  addNfsVolume,
+  CLAIMS,
+  hostPathVolume,
+  configVolume,
+  DFS_ENV,
+  DFS_MARKER,
+  DFS_SHARED_DIR,
+  dfsMount,
+  dfsPath,
+  dfsVolume,
+  PATHS,
+} from '../../lib/storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../../lib/workload.js';
-
-/** Decypharr serves UI, qBittorrent API (/api/v2), SABnzbd API (/sabnzbd) and WebDAV on one port. */
-export const DECYPHARR_PORT = PORTS.decypharr;
-export const DECYPHARR_NFS_PORT = PORTS.decypharrNfs;
+import type { MediaNamespace } from '../shared-storage/shared-storage.js';
+import { decypharrConfig } from './config.js';
+import { DECYPHARR_CMD, DECYPHARR_ENTRYPOINT, DECYPHARR_IMAGES, DECYPHARR_NFS_PORT, DECYPHARR_PORT } from './facts.js';
 /** Where Decypharr creates its symlinks (per-category subfolders); Sonarr/Radarr import from here. */
 export const DECYPHARR_DOWNLOAD_FOLDER = `${PATHS.symlinks}/downloads`;
 
@@ -24,24 +37,10 @@ export const DECYPHARR_DOWNLOAD_FOLDER = `${PATHS.symlinks}/downloads`;
  * mount of it are read-only (soft timeouts corrupt writes, and there are none): a reader gets an
  * error while the export moves instead of hanging in uninterruptible I/O.
  */
-export const DFS_NFS_MOUNT_OPTIONS = [
-  'nfsvers=3',
-  'tcp',
-  `port=${DECYPHARR_NFS_PORT}`,
-  `mountport=${DECYPHARR_NFS_PORT}`,
-  'nolock',
-  'noacl',
-  'soft',
-  'ro',
-] as const;
+export const DFS_NFS_MOUNT_OPTIONS = ['nfsvers=3', 'tcp', `port=${DECYPHARR_NFS_PORT}`, `mountport=${DECYPHARR_NFS_PORT}`, 'nolock', 'noacl', 'soft', 'ro'] as const;
 
 /** The pod volume of `apps.decypharr.dfsHostPath`: always a plain directory (the mount is below it). */
 const DFS_HOST_VOLUME = 'dfs-host';
-
-
-/** The image's own entrypoint and command (Dockerfile `ENTRYPOINT`/`CMD` of the pinned tag). */
-const DECYPHARR_ENTRYPOINT = '/entrypoint.sh';
-const DECYPHARR_CMD = ['/usr/bin/decypharr', '--config', '/app'] as const;
 
 /**
  * Lazily detaches every mount left on the shared subdirectory. After a crash or OOM kill that is
@@ -79,6 +78,30 @@ function dfsMountedCheck(dir: string): { exec: readonly string[] } {
   return { exec: ['sh', '-c', `test -f ${dir}/${DFS_MARKER}`] };
 }
 
+export interface DecypharrProps {
+  /** The namespace (the app depends on it; its site settings place and configure the pod). */
+  readonly namespace: MediaNamespace;
+  /** The symlink library Decypharr creates its downloads in (read-write). */
+  readonly symlinks: VolumeHandle;
+  /** The library managers it is the download client of (each registered with its URL and API key; it depends on them). @default [] */
+  readonly arrs?: readonly ArrHandle[];
+  /** Host directory the FUSE DFS mount is propagated to (its subdirectory `dfs` holds the mount). @default '/mnt/k8s/decypharr-dfs' */
+  readonly dfsHostPath?: string;
+  /** Pinned ClusterIP of the `decypharr-nfs` Service (multi-node only; nodes mount the export by IP). @default '10.43.0.49' */
+  readonly nfsClusterIP?: string;
+  /** Usenet provider credentials are required (else only Real-Debrid). @default true */
+  readonly usenet?: boolean;
+  /** Container resources over the defaults. @default - 100m CPU, 256Mi memory, 1Gi limit */
+  readonly resources?: Partial<ResourcesConfig>;
+  /** Size of the config volume. @default '5Gi' */
+  readonly configSize?: string;
+  /**
+   * Further components to apply first, right after the namespace (before the symlink library
+   * and the Arrs). @default []
+   */
+  readonly dependsOn?: readonly Component[];
+}
+
 /**
  * Decypharr: debrid/usenet download client with a FUSE DFS mount, plus the rclone NFS sidecar
  * that re-exports the mount so pods on any node (Sonarr, Radarr, Plex, ClusterPlex workers) see
@@ -90,17 +113,35 @@ function dfsMountedCheck(dir: string): { exec: readonly string[] } {
  * sidecar only reads the mount (HostToContainer) and runs unprivileged as the stack user.
  */
 export class Decypharr extends Component {
-  constructor(scope: Construct, id: string, cfg: StackConfig, props: { dependsOn?: Component[] } = {}) {
+  /** The StatefulSet. */
+  readonly workload: ApiObject;
+  readonly service: ApiObject;
+  /** @default - none unless the ingress sits behind a forward-auth login */
+  readonly ingress?: ApiObject;
+  /** The DFS as its readers (Plex, the ClusterPlex workers) mount it; using it makes them depend on Decypharr. */
+  readonly dfs: VolumeHandle;
+
+  constructor(scope: Construct, id: string, props: DecypharrProps) {
+    const cfg = props.namespace.site;
+    const defaults = decypharrConfig.defaults;
+    const d = {
+      dfsHostPath: props.dfsHostPath ?? defaults.dfsHostPath,
+      nfsClusterIP: props.nfsClusterIP ?? defaults.nfsClusterIP,
+      usenet: props.usenet ?? defaults.usenet,
+    };
     super(scope, id, {
       dir: `apps/${cfg.namespace}/decypharr`,
       fluxName: 'decypharr',
       namespace: cfg.namespace,
-      dependsOn: props.dependsOn,
       // Readers mount its export: Flux reports it ready only once the pod (and export) is up.
       wait: true,
-      description: `Decypharr on port ${DECYPHARR_PORT}, DFS exported over NFS at ${cfg.apps.decypharr.nfsClusterIP}:${DECYPHARR_NFS_PORT}`,
+      description: `Decypharr on port ${DECYPHARR_PORT}, DFS exported over NFS at ${d.nfsClusterIP}:${DECYPHARR_NFS_PORT}`,
     });
-    const d = cfg.apps.decypharr;
+    // Dependencies in phase order: the namespace, the storage, the symlink library, the Arrs.
+    this.addDependency(props.namespace, ...(props.dependsOn ?? []));
+    const symlinks = useVolume(this, props.symlinks);
+    const arrApps = props.arrs ?? [];
+    this.addDependency(...arrApps);
     const singleNode = cfg.storage.mode === 'hostPath';
     const dfs = dfsPath(cfg);
 
@@ -117,7 +158,7 @@ export class Decypharr extends Component {
         : []),
     ]);
 
-    const arrs = enabledArrs(cfg);
+    const arrs = arrApps.map((a) => a.endpoint);
     const env: Record<string, EnvValue> = {
       PUID: String(cfg.uid),
       PGID: String(cfg.gid),
@@ -138,7 +179,14 @@ export class Decypharr extends Component {
       DECYPHARR_MOUNT__DFS__GID: String(cfg.gid),
     };
     if (d.usenet) {
-      publishFact(this, { kind: 'secret-input', instance: 'decypharr', purpose: 'usenet-provider', env: 'DECYPHARR_USENET__PROVIDERS__0__HOST', secret: 'decypharr-secrets', key: 'usenet-host' });
+      publishFact(this, {
+        kind: 'secret-input',
+        instance: 'decypharr',
+        purpose: 'usenet-provider',
+        env: 'DECYPHARR_USENET__PROVIDERS__0__HOST',
+        secret: 'decypharr-secrets',
+        key: 'usenet-host',
+      });
       Object.assign(env, {
         DECYPHARR_USENET__PROVIDERS__0__HOST: { secret: 'decypharr-secrets', key: 'usenet-host' },
         DECYPHARR_USENET__PROVIDERS__0__PORT: '563',
@@ -171,9 +219,9 @@ export class Decypharr extends Component {
       'configmap-seed-config.yaml',
     );
 
-    addConfigClaim(this, cfg, 'decypharr', d.configSize ?? '5Gi');
+    addConfigClaim(this, cfg, 'decypharr', props.configSize ?? '5Gi');
     if (!singleNode) addAppClaim(this, cfg, { id: 'nfs-handles-pvc', name: NFS_HANDLES_CLAIM, app: 'decypharr', size: '1Gi', fileName: 'pvc-nfs-handles.yaml' });
-    const sts = addWorkload(this, cfg, {
+    const sts = (this.workload = addWorkload(this, cfg, {
       name: 'decypharr',
       controller: 'StatefulSet',
       podLabels: streamingStackLabels(cfg),
@@ -196,21 +244,17 @@ export class Decypharr extends Component {
         containers: [
           container({
             name: 'decypharr',
-            image: IMAGES.decypharr,
+            image: DECYPHARR_IMAGES.decypharr,
             command: ['sh', '-c', DECYPHARR_START_SCRIPT, 'decypharr-start'],
             args: [...DECYPHARR_CMD],
             ports: [{ name: 'http', port: DECYPHARR_PORT }],
             env,
-            mounts: [
-              { volume: 'config', path: '/app' },
-              { volume: DFS_HOST_VOLUME, path: PATHS.dfsHost, propagation: 'Bidirectional' },
-              { volume: CLAIMS.symlinks, path: PATHS.symlinks },
-            ],
+            mounts: [{ volume: 'config', path: '/app' }, { volume: DFS_HOST_VOLUME, path: PATHS.dfsHost, propagation: 'Bidirectional' }, symlinks.mount],
             // Ready once the DFS is mounted (what every reader waits for); alive while the API
             // answers (/version is public and exempt from the first-run setup redirect).
             probes: { check: dfsMountedCheck(dfs), livenessCheck: { http: '/version', port: 'http' } },
             lifecycle: { preStop: { exec: { command: ['sh', '-c', DECYPHARR_PRE_STOP] } } },
-            resources: withOverrides({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '1Gi' }, d.resources),
+            resources: withOverrides({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '1Gi' }, props.resources),
             security: { privileged: true, runAsRoot: true, readOnlyRootFilesystem: false, dropAll: false },
           }),
           // On a single node the readers use the host directory itself: no re-export needed.
@@ -219,13 +263,15 @@ export class Decypharr extends Component {
         volumes: [
           configVolume(cfg, 'decypharr'),
           hostPathVolume(DFS_HOST_VOLUME, d.dfsHostPath),
-          symlinkVolume(cfg),
+          symlinks.volume,
           { name: 'seed-config', configMap: { name: 'decypharr-seed-config' } },
           scratchVolume(),
           ...(singleNode ? [] : [{ name: 'nfs-handles', persistentVolumeClaim: { claimName: NFS_HANDLES_CLAIM } }]),
         ],
       },
-    });
+    }));
+    this.node.defaultChild = sts;
+    this.dfs = { volume: dfsVolume(cfg, d.dfsHostPath), mount: dfsMount(cfg), owner: this };
     this.addSecurityExceptionFor(sts, {
       container: 'decypharr',
       rules: ['no-privileged', 'run-as-non-root', 'no-privilege-escalation', 'drop-all-capabilities', 'read-only-root-filesystem'],
@@ -243,15 +289,23 @@ export class Decypharr extends Component {
     // so its UI gets an Ingress only behind a forward-auth login; otherwise use a port-forward.
     // No opt-in: the page stays open after the first sign-up.
     this.addCall({ from: self, to: 'internet', ports: 'any', why: 'Real-Debrid API and usenet providers' });
-    for (const arr of arrs) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'import callbacks into the Arr that sent the download' });
+    for (const arr of arrs)
+      this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'import callbacks into the Arr that sent the download' });
     if (!singleNode) {
       // kubelet mounts the export from every node's own network namespace (node addresses, or the
       // CNI's gateway address): private ranges only, since the NFS server has no authentication.
       this.addCall({ from: 'private-networks', to: self, ports: [DECYPHARR_NFS_PORT], why: 'kubelet NFS mounts of the DFS export from any node' });
     }
-    addService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
+    this.service = addService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
     addHeadlessService(this, cfg, { name: 'decypharr', instance: 'decypharr', ports: [{ name: 'http', port: DECYPHARR_PORT }] });
-    addIngress(this, cfg, { name: 'decypharr', instance: 'decypharr', service: 'decypharr', port: 'http', call: { to: self, port: DECYPHARR_PORT }, firstLoginOptIn: false });
+    this.ingress = addIngress(this, cfg, {
+      name: 'decypharr',
+      instance: 'decypharr',
+      service: 'decypharr',
+      port: 'http',
+      call: { to: self, port: DECYPHARR_PORT },
+      firstLoginOptIn: false,
+    });
 
     if (!singleNode) {
       // Pinned ClusterIP: kubelet mounts NFS on the node, where Service names do not resolve.
@@ -281,24 +335,33 @@ export const NFS_HANDLES_CLAIM = 'decypharr-nfs-handles';
  * It reads the host directory (not the mount point itself), so a remount after a Decypharr crash
  * reaches it through HostToContainer propagation.
  */
-function rcloneNfsServer(cfg: StackConfig): k8s.Container {
+function rcloneNfsServer(cfg: SiteConfig): k8s.Container {
   return container({
     name: 'rclone-nfs-server',
-    image: IMAGES.rclone,
+    image: DECYPHARR_IMAGES.rclone,
     args: [
-      'serve', 'nfs', DFS_SHARED_DIR,
-      '--addr', `:${DECYPHARR_NFS_PORT}`,
+      'serve',
+      'nfs',
+      DFS_SHARED_DIR,
+      '--addr',
+      `:${DECYPHARR_NFS_PORT}`,
       '--read-only',
       // The DFS already caches; a second VFS cache would double the disk use.
-      '--vfs-cache-mode', 'off',
-      '--dir-cache-time', '30s',
+      '--vfs-cache-mode',
+      'off',
+      '--dir-cache-time',
+      '30s',
       // Handles on disk survive a restart and a re-created pod, even on the other storage node
       // (memory handles go stale for every client). On its own claim: a subPath of the config
       // volume would be created root-owned by kubelet, unwritable for this user.
-      '--nfs-cache-type', 'disk',
-      '--nfs-cache-dir', '/cache/nfs-handles',
-      '--config', '/tmp/rclone.conf',
-      '--cache-dir', '/tmp/rclone-cache',
+      '--nfs-cache-type',
+      'disk',
+      '--nfs-cache-dir',
+      '/cache/nfs-handles',
+      '--config',
+      '/tmp/rclone.conf',
+      '--cache-dir',
+      '/tmp/rclone-cache',
     ],
     ports: [{ name: 'nfs', port: DECYPHARR_NFS_PORT }],
     mounts: [

@@ -1,6 +1,5 @@
 import { defineAppModule } from '../module.js';
-import { arrsOf } from '../servarr/module.js';
-import { storageBase } from '../shared-storage/index.js';
+import { namespaceOf } from '../shared-storage/index.js';
 import { decypharrConfig } from './config.js';
 import { Decypharr } from './decypharr.js';
 
@@ -13,7 +12,24 @@ declare module '../module.js' {
 export const decypharrModule = defineAppModule({
   folder: 'decypharr',
   config: decypharrConfig,
-  build({ scope, config: cfg, parts, add }) {
-    if (cfg.apps.decypharr.enabled) parts.decypharr = add(new Decypharr(scope, 'decypharr', cfg, { dependsOn: [...storageBase(parts), ...arrsOf(parts)] }));
+  build(stack) {
+    const { scope, config: cfg, parts } = stack;
+    const d = cfg.apps.decypharr;
+    if (!d.enabled) return;
+    if (!parts.symlinkLibrary) throw new Error('the shared-storage module must come before Decypharr in the registry (no symlinkLibrary)');
+    parts.decypharr = stack.add(
+      new Decypharr(scope, 'decypharr', {
+        namespace: namespaceOf(parts),
+        symlinks: parts.symlinkLibrary,
+        arrs: parts.arrs ?? [],
+        dfsHostPath: d.dfsHostPath,
+        nfsClusterIP: d.nfsClusterIP,
+        usenet: d.usenet,
+        resources: d.resources,
+        configSize: d.configSize,
+        // Starts with the rest of the storage: the NAS volumes (Longhorn mode).
+        dependsOn: parts.nfs ? [parts.nfs] : [],
+      }),
+    );
   },
 });

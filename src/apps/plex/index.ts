@@ -1,5 +1,7 @@
-import { defineAppModule } from '../module.js';
-import { storageBase } from '../shared-storage/index.js';
+import { defineAppModule, type StackParts } from '../module.js';
+import { gpuOf } from '../intel-gpu-plugin/index.js';
+import { namespaceOf } from '../shared-storage/index.js';
+import type { VolumeHandle } from '../../lib/handles.js';
 import { plexConfig } from './config.js';
 import { Plex } from './plex.js';
 
@@ -12,10 +14,34 @@ declare module '../module.js' {
 export const plexModule = defineAppModule({
   folder: 'plex',
   config: plexConfig,
-  build({ scope, config: cfg, parts, add }) {
+  build(stack) {
+    const { scope, config: cfg, parts } = stack;
     const a = cfg.apps;
-    if (!a.plex.enabled) return;
-    const dependsOn = [...storageBase(parts), ...(parts.decypharr ? [parts.decypharr] : []), ...(a.plex.gpu && parts.gpuPlugin ? [parts.gpuPlugin] : [])];
-    parts.plex = add(new Plex(scope, 'plex', cfg, { dependsOn }));
+    const p = a.plex;
+    if (!p.enabled) return;
+    parts.plex = stack.add(
+      new Plex(scope, 'plex', {
+        namespace: namespaceOf(parts),
+        media: storage(parts, 'mediaLibrary'),
+        symlinks: storage(parts, 'symlinkLibrary'),
+        transcode: storage(parts, 'transcodeCache'),
+        dfs: parts.decypharr?.dfs,
+        gpu: p.gpu ? gpuOf(parts) : undefined,
+        renderGroupId: p.renderGroupId,
+        placement: p.placement,
+        serviceType: p.serviceType,
+        loadBalancerIP: p.loadBalancerIP,
+        clusterPlex: a.clusterplex.enabled,
+        requireToken: a.pulsarr.enabled,
+        resources: p.resources,
+        configSize: p.configSize,
+      }),
+    );
   },
 });
+
+function storage(parts: StackParts, name: 'mediaLibrary' | 'symlinkLibrary' | 'transcodeCache'): VolumeHandle {
+  const handle = parts[name];
+  if (!handle) throw new Error(`the shared-storage module must come before Plex in the registry (no ${name})`);
+  return handle;
+}

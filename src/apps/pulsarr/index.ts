@@ -1,5 +1,4 @@
 import { defineAppModule } from '../module.js';
-import { arrsOf } from '../servarr/module.js';
 import { namespaceOf } from '../shared-storage/index.js';
 import { pulsarrConfig } from './config.js';
 import { Pulsarr } from './pulsarr.js';
@@ -7,8 +6,19 @@ import { Pulsarr } from './pulsarr.js';
 export const pulsarrModule = defineAppModule({
   folder: 'pulsarr',
   config: pulsarrConfig,
-  build({ scope, config: cfg, parts, add }) {
-    if (!cfg.apps.pulsarr.enabled) return;
-    add(new Pulsarr(scope, 'pulsarr', cfg, { dependsOn: [namespaceOf(parts), ...arrsOf(parts), ...(parts.plex ? [parts.plex] : [])] }));
+  build(stack) {
+    const { scope, config: cfg, parts } = stack;
+    const p = cfg.apps.pulsarr;
+    if (!p.enabled) return;
+    stack.add(
+      new Pulsarr(scope, 'pulsarr', {
+        namespace: namespaceOf(parts),
+        arrs: parts.arrs ?? [],
+        plex: parts.plex,
+        ingress: p.ingress,
+        resources: p.resources,
+        configSize: p.configSize,
+      }),
+    );
   },
 });

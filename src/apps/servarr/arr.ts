@@ -8,10 +8,12 @@ import { IMAGES } from '../../lib/images.js';
 import { publishFact } from '../../lib/published-facts.js';
 import { streamingStackLabels, storageNodePlacement } from '../../lib/placement.js';
 import { container, SHELL_STEP_RESOURCES, withOverrides, type EnvValue } from '../../lib/pod.js';
-import { PORTS } from '../../lib/ports.js';
 import { PROWLARR_PORT } from '../prowlarr/facts.js';
 import { addConfigClaim, configVolume, DFS_MARKER, dfsMount, dfsPath, PATHS } from '../../lib/storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../../lib/workload.js';
+import { DECYPHARR_PORT } from '../decypharr/facts.js';
+import { PLEX_PORT } from '../plex/facts.js';
+import { PULSARR_PORT } from '../pulsarr/facts.js';
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
 import type { ArrInstanceConfig } from './config.js';
 import type { ArrKindSpec } from './kinds.js';
@@ -254,10 +256,10 @@ export class ArrApp extends Component {
     if (spec.library) {
       this.addCall(
         { from: self, to: { app: 'prowlarr' }, ports: [PROWLARR_PORT], why: 'indexer searches through Prowlarr' },
-        { from: self, to: { app: 'decypharr' }, ports: [PORTS.decypharr], why: 'Decypharr as qBittorrent/SABnzbd download client' },
+        { from: self, to: { app: 'decypharr' }, ports: [DECYPHARR_PORT], why: 'Decypharr as qBittorrent/SABnzbd download client' },
         // Pulsarr requests series and movies only.
-        ...(['sonarr', 'radarr'].includes(spec.name) ? [{ from: self, to: { app: 'pulsarr' }, ports: [PORTS.pulsarr], why: 'webhook notifications to Pulsarr' }] : []),
-        { from: self, to: { app: 'plex' }, ports: [PORTS.plex], why: 'library refresh after imports (Connect › Plex Media Server)' },
+        ...(['sonarr', 'radarr'].includes(spec.name) ? [{ from: self, to: { app: 'pulsarr' }, ports: [PULSARR_PORT], why: 'webhook notifications to Pulsarr' }] : []),
+        { from: self, to: { app: 'plex' }, ports: [PLEX_PORT], why: 'library refresh after imports (Connect › Plex Media Server)' },
       );
     }
     for (const arr of props.syncsTo ?? []) {

@@ -2,7 +2,7 @@ import type { StackConfig } from '../../config/types.js';
 import type { Component } from '../../lib/component.js';
 import { defineAppModule, type StackParts } from '../module.js';
 import type { VolumeHandle } from '../../lib/handles.js';
-import { CLAIMS, mediaVolume, PATHS, symlinkVolume } from '../../lib/storage.js';
+import { CLAIMS, mediaVolume, PATHS, symlinkVolume, transcodeVolume } from '../../lib/storage.js';
 import { MediaNamespace, NfsVolumes, StorageClasses, SymlinkLibrary } from './shared-storage.js';
 
 declare module '../module.js' {
@@ -18,6 +18,8 @@ declare module '../module.js' {
     mediaLibrary?: VolumeHandle;
     /** The symlink library (Longhorn RWX, or a host path). */
     symlinkLibrary?: VolumeHandle;
+    /** Plex's and the ClusterPlex workers' transcode scratch space (NFS in Longhorn mode, a host path otherwise). */
+    transcodeCache?: VolumeHandle;
   }
 }
 
@@ -46,6 +48,7 @@ export const sharedStorageModule = defineAppModule({
     // A single node has host paths: nothing creates them, nothing to wait for.
     parts.mediaLibrary = parts.nfs?.media ?? { volume: mediaVolume(cfg), mount: { volume: CLAIMS.media, path: PATHS.media } };
     parts.symlinkLibrary = parts.symlinks?.library ?? { volume: symlinkVolume(cfg), mount: { volume: CLAIMS.symlinks, path: PATHS.symlinks } };
+    parts.transcodeCache = parts.nfs?.transcode ?? { volume: transcodeVolume(cfg), mount: { volume: CLAIMS.transcode, path: PATHS.transcode } };
   },
 });
 
