@@ -10,7 +10,8 @@ import { DFS_ENV } from '../lib/storage.js';
  * about names, namespaces, paths and placement is read from `objects`; the config is used only
  * for what objects cannot tell (host names of nodes, the secrets backend).
  */
-export interface DocsInput {
+/** What the docs read of a synth: the stack, its placed objects and its Secret requests. */
+export interface SynthesizedStack {
   readonly stack: { readonly config: StackConfig; readonly components: readonly Component[] };
   /** Every object with its output file (Flux Kustomizations and Secrets included). */
   readonly objects: readonly PlacedObject[];
@@ -152,7 +153,7 @@ export class StackView {
     return this.memo.get(key) as T;
   }
 
-  constructor(input: DocsInput) {
+  constructor(input: SynthesizedStack) {
     this.cfg = input.stack.config;
     this.components = input.stack.components;
     this.placed = input.objects;

@@ -1,4 +1,4 @@
-import type { DocsInput } from '../../src/docs/model.js';
+import type { SynthesizedStack } from '../../src/docs/model.js';
 
 /** Every `kubectl`/`flux` command in a Markdown text: lines of ```sh blocks and inline code spans. */
 export function commandsOf(markdown: string): string[] {
@@ -81,7 +81,7 @@ const KINDS: Record<string, string> = {
  * selectors (`-l`) and containers (`-c`).
  * Node names and placeholders (`<…>`) are not objects and are skipped.
  */
-export function checkCommand(cmd: string, input: DocsInput): Ref[] {
+export function checkCommand(cmd: string, input: SynthesizedStack): Ref[] {
   const objs = input.objects.map((p) => p.object as any);
   const w = words(cmd);
   const refs: Ref[] = [];

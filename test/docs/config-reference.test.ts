@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_SCHEMA, DEFAULT_CONFIG } from '../../src/stack-config.js';
 import type { Schema } from '../../src/config/schema.js';
 import { configReferenceMarkdown, defaultLiteral, readConfigReference, readConfigSources, undocumentedFields } from '../../src/docs/config-reference.js';
+import { configModuleFolders } from '../../src/pipeline/docs.js';
 
 const ROOT = process.cwd();
-const TYPES = readConfigSources(ROOT);
+const TYPES = readConfigSources(ROOT, configModuleFolders());
 const ref = readConfigReference(TYPES);
 
 /** Every field path of the runtime schema (maps are leaves: their keys are free). */

@@ -6,7 +6,7 @@ import { AGE_KEY_FILE, gpuResource, type Facts } from '../facts.js';
 import { c, Md } from '../md.js';
 import { sh, type PodSpecJson, type StackView, type Workload } from '../model.js';
 import type { RunbookPage } from '../page.js';
-import { plexLoadBalancer } from '../sections/plex.js';
+import { plexLoadBalancer } from '../plex.js';
 import { gpuPageTitle } from './gpu-transcoding.js';
 
 /** From an empty k3s cluster to a running stack: nodes, the age key or Infisical, Flux. */

@@ -1,7 +1,7 @@
-import { SERVICELB_TOLERATIONS_ANNOTATION } from '../../lib/placement.js';
-import type { Facts } from '../facts.js';
-import { c } from '../md.js';
-import { INSTANCE_LABEL as INSTANCE } from '../model.js';
+import { SERVICELB_TOLERATIONS_ANNOTATION } from '../lib/placement.js';
+import type { Facts } from './facts.js';
+import { c } from './md.js';
+import { INSTANCE_LABEL as INSTANCE } from './model.js';
 
 /** Facts and sections of Plex that more than one page reads. */
 
