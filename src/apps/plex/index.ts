@@ -2,6 +2,7 @@ import { defineAppModule } from '../module.js';
 import { storageBase } from '../shared-storage/index.js';
 import { plexConfig } from './config.js';
 import { Plex } from './plex.js';
+import { plexPostDeploySection } from './runbook.js';
 
 declare module '../module.js' {
   interface StackParts {
@@ -11,6 +12,7 @@ declare module '../module.js' {
 
 export const plexModule = defineAppModule({
   folder: 'plex',
+  runbook: [plexPostDeploySection],
   config: plexConfig,
   build({ scope, config: cfg, parts, add }) {
     const a = cfg.apps;
