@@ -172,6 +172,7 @@ export class Decypharr extends Component {
     );
 
     addConfigClaim(this, cfg, 'decypharr', d.configSize ?? '5Gi');
+    publishFact(this, { kind: 'privilege-drop', instance: 'decypharr', container: 'decypharr', command: `su-exec ${cfg.uid}:${cfg.gid}` }); // as its entrypoint drops (scripts/entrypoint.sh @ v2.4)
     if (!singleNode) addAppClaim(this, cfg, { id: 'nfs-handles-pvc', name: NFS_HANDLES_CLAIM, app: 'decypharr', size: '1Gi', fileName: 'pvc-nfs-handles.yaml' });
     const sts = addWorkload(this, cfg, {
       name: 'decypharr',

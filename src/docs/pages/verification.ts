@@ -14,8 +14,10 @@ function verification(f: Facts): string {
   md.p('The design document\'s checklist, as commands against what this config deploys. Each block should print what its comment says.');
 
   md.h(2, 'Foundation');
-  const sharedClaims = v.all('PersistentVolumeClaim').filter((p) => !/^config-/.test(p.metadata.name)).map((p) => p.metadata.name);
-  const configClaims = v.all('PersistentVolumeClaim').filter((p) => /^config-/.test(p.metadata.name)).map((p) => p.metadata.name);
+  const appConfig = new Set(f.publishedAll('config-claim').map((x) => x.claim));
+  const claims = v.all('PersistentVolumeClaim').map((p) => p.metadata.name);
+  const sharedClaims = claims.filter((name) => !appConfig.has(name));
+  const configClaims = claims.filter((name) => appConfig.has(name));
   md.sh([
     `flux get kustomizations -n ${fluxNs}   # every one Ready=True`,
     ...(v.sopsSecretName ? [`kubectl get secret ${v.sopsSecretName} -n ${fluxNs}`] : []),
