@@ -221,7 +221,7 @@ export class StackView {
   }
 
   find(kind: string, name: string, namespace?: string): (KubeObject & { spec?: any }) | undefined {
-    return (this.byKindName.get(`${kind}/${name}`) ?? []).find((o) => namespace === undefined || o.metadata.namespace === namespace) as any;
+    return (this.byKindName.get(`${kind}/${name}`) ?? []).find((o) => namespace === undefined || o.metadata.namespace === namespace);
   }
 
   all(kind: string): (KubeObject & { spec?: any })[] {
@@ -385,7 +385,7 @@ export class StackView {
   private resolvePeer(p: Peer): Workload | Exclude<Peer, object> | undefined {
     if (typeof p === 'string') return p;
     const w = this.workload(p.instance ?? p.app);
-    return w && w.app === p.app ? w : this.workloads.find((x) => x.app === p.app && x.instance === (p.instance ?? p.app));
+    return w?.app === p.app ? w : this.workloads.find((x) => x.app === p.app && x.instance === (p.instance ?? p.app));
   }
 
   /** Derives where a pod may run from its node affinity, node selector and the config's node roles. */

@@ -20,7 +20,7 @@ export function words(cmd: string): string[] {
     const ch = cmd[i]!;
     if (quote) {
       if (ch === quote) quote = undefined;
-      else if (ch === '\\' && quote === '"' && i + 1 < cmd.length) cur += cmd[++i];
+      else if (ch === '\\' && quote === '"' && i + 1 < cmd.length) cur += cmd[++i] ?? '';
       else cur += ch;
       continue;
     }

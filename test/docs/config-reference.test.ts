@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_SCHEMA, DEFAULT_CONFIG } from '../../src/stack-config.js';
 import type { Schema } from '../../src/config/schema.js';
@@ -56,7 +57,7 @@ describe('the configuration reference (docs/configuration.md)', () => {
     for (const f of ref.fields) {
       const lit = defaultLiteral(f.default);
       if (!lit) continue;
-      const documented = new Function(`return (${lit});`)() as unknown;
+      const documented = runInNewContext(`(${lit})`) as unknown;
       const actual = valueAt(DEFAULT_CONFIG, f.path);
       if (JSON.stringify(documented) !== JSON.stringify(actual)) wrong.push(`${f.path}: @default ${lit}, DEFAULT_CONFIG ${JSON.stringify(actual)}`);
     }

@@ -73,7 +73,7 @@ describe.each(Object.entries(CONFIGS))('published facts agree with the objects (
         }
         case 'login': {
           const init = w.pod.initContainers?.find((x) => x.name === f.setBy);
-          expect(init?.env?.some((e) => e.valueFrom?.secretKeyRef?.name === f.secret && e.valueFrom.secretKeyRef.key === f.key), `${f.user}`).toBe(true);
+          expect(init?.env?.some((e) => e.valueFrom?.secretKeyRef?.name === f.secret && e.valueFrom.secretKeyRef.key === f.key), f.user).toBe(true);
           expect(script(init)).toContain(`'${f.user}'`);
           break;
         }
@@ -86,7 +86,7 @@ describe.each(Object.entries(CONFIGS))('published facts agree with the objects (
           // The container runs as root and its entrypoint drops to PUID:PGID with su-exec.
           const ctr = containers.find((x) => x.name === f.container);
           expect(ctr?.securityContext?.runAsUser, `${f.instance} ${f.container}`).toBe(0);
-          expect(f.command).toBe(`su-exec ${envValue(ctr!, 'PUID')}:${envValue(ctr!, 'PGID')}`);
+          expect(f.command).toBe(`su-exec ${envValue(ctr, 'PUID')}:${envValue(ctr, 'PGID')}`);
           break;
         }
         case 'cache-directory': {
@@ -114,7 +114,7 @@ describe.each(Object.entries(CONFIGS))('published facts agree with the objects (
 describe('the second design publishes its logins, databases and backup', () => {
   const { facts } = factsAndView(singleNode);
   it('one login per Samba user, a database per Postgres app, the backup job', () => {
-    expect(facts.filter((f) => f.kind === 'login').map((f) => (f.kind === 'login' ? f.user : ''))).toEqual(singleNode.apps!.samba!.users);
+    expect(facts.flatMap((f) => (f.kind === 'login' ? [f.user] : []))).toEqual(singleNode.apps!.samba!.users);
     expect(facts.filter((f) => f.kind === 'database').map((f) => f.instance).sort()).toEqual([...singleNode.apps!.postgres!.apps!].sort());
     expect(facts.filter((f) => f.kind === 'backup').map((f) => f.instance)).toEqual(['postgres']);
   });
