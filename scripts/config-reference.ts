@@ -10,10 +10,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readConfigReference, readConfigSources, renderConfigReference, undocumentedFields } from '../src/docs/config-reference.js';
+import { configModuleFolders } from '../src/pipeline/docs.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const target = join(root, 'docs/configuration.md');
-const ref = readConfigReference(readConfigSources(root));
+const ref = readConfigReference(readConfigSources(root, configModuleFolders()));
 const text = renderConfigReference(ref);
 
 for (const u of undocumentedFields(ref)) process.stderr.write(`warning: ${u.declaredIn}: ${u.problem} (${u.paths.join(', ')})\n`);

@@ -8,6 +8,7 @@ import { renderSecrets, type SecretsOutcome } from './output/secrets.js';
 import type { DroppedState } from './output/state.js';
 import { clusterRoot, constructStack, docsRoot, type ConstructedStack } from './pipeline/construct.js';
 import { checkDataLoss } from './pipeline/data-loss.js';
+import { runbookSections } from './pipeline/docs.js';
 import { fluxStage } from './pipeline/flux.js';
 import { gateStage } from './pipeline/gates.js';
 import { layout, sopsConfigFiles } from './pipeline/layout.js';
@@ -75,7 +76,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
   const gates = gateStage(cfg, { objects: objects.map((p) => p.object), securityExceptions: placement.securityExceptions, fluxScope: placement.fluxScope });
   const dropped = checkDataLoss(opts.outputDir ?? opts.previousDir, root, objects.map((p) => p.object), opts.allowDataLoss ?? false);
   const secretRequests = [...placement.secretRequests];
-  const docs = generateDocs({ stack, objects, secretRequests }, docsRoot(cfg));
+  const docs = generateDocs({ stack, objects, secretRequests, runbookSections: runbookSections() }, docsRoot(cfg));
   return {
     stack,
     files: layout(cfg, root, { objects, texts: secrets.texts, extra: [...docs, ...sopsConfigFiles(cfg, opts.projectDir)] }),

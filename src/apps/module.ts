@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import type { AppConfigSlice } from '../config/apps.js';
 import type { AppsConfig, StackConfig } from '../config/types.js';
+import type { RunbookSection } from '../docs/page.js';
 import type { AppFacts } from '../gates/behaviour-facts.js';
 import type { Component } from '../lib/component.js';
 
@@ -39,6 +40,8 @@ export interface AppModule<K extends keyof AppsConfig = keyof AppsConfig> {
    * paths it writes, what it waits for (its facts.ts). @default - none (its entries are still in src/gates/behaviour-facts.ts)
    */
   readonly facts?: AppFacts;
+  /** The app's sections of the runbook pages (each writes nothing when the app is off). @default - none */
+  readonly runbook?: readonly RunbookSection[];
   /** Creates the app's components (nothing when disabled) and publishes its handles in `parts`. */
   build(stack: StackBuilder): void;
 }

@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { APP_MODULES } from '../apps/registry.js';
 
 /**
  * The configuration reference (`docs/configuration.md`), generated from the doc comments of
@@ -61,9 +60,11 @@ export interface ConfigSource {
  * The files the config types live in, in the order their fields are documented: the shared
  * sections (src/config/types.ts), then each registry module's config.ts (its `apps` field), then
  * the other config.ts files under src/apps (shared shapes such as the Servarr one).
+ * `moduleFolders` are the registry's folders with a config, in registry order (the caller reads
+ * the registry, so the docs do not import the apps, whose runbook sections import the docs).
  */
-export function configSourcePaths(root: string): string[] {
-  const modules = APP_MODULES.filter((m) => m.config).map((m) => `src/apps/${m.folder}/config.ts`);
+function configSourcePaths(root: string, moduleFolders: readonly string[]): string[] {
+  const modules = moduleFolders.map((folder) => `src/apps/${folder}/config.ts`);
   const others = readdirSync(join(root, 'src/apps'), { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(root, 'src/apps', d.name, 'config.ts')))
     .map((d) => `src/apps/${d.name}/config.ts`)
@@ -73,8 +74,8 @@ export function configSourcePaths(root: string): string[] {
 }
 
 /** Reads the config sources of the checkout at `root`. */
-export function readConfigSources(root: string): ConfigSource[] {
-  return configSourcePaths(root).map((fileName) => ({ fileName, text: readFileSync(join(root, fileName), 'utf8') }));
+export function readConfigSources(root: string, moduleFolders: readonly string[]): ConfigSource[] {
+  return configSourcePaths(root, moduleFolders).map((fileName) => ({ fileName, text: readFileSync(join(root, fileName), 'utf8') }));
 }
 
 /**

@@ -105,7 +105,7 @@ export function mountsOf(v: StackView): Mount[] {
           container: c,
           volume: node,
           path: m.mountPath,
-          readOnly: Boolean(m.readOnly || vol?.persistentVolumeClaim?.readOnly),
+          readOnly: m.readOnly === true || vol?.persistentVolumeClaim?.readOnly === true,
           propagation: m.mountPropagation,
           subPath: m.subPath,
         });

@@ -2,7 +2,7 @@ import { publishedFacts, type PublishedFact, type SecretInputFact } from '../lib
 import { infisicalKeyName } from '../secrets/external-secrets.js';
 import { nfsExporter } from './diagram.js';
 import { c } from './md.js';
-import { envValue, fuseMountPaths, mountCovers, sh, type ContainerJson, type StackView, type Workload } from './model.js';
+import { fuseMountPaths, mountCovers, sh, type ContainerJson, type StackView, type Workload } from './model.js';
 
 /**
  * The facts model of the runbooks: built once per synth over the StackView and read by every page
@@ -24,8 +24,13 @@ export class Facts {
   }
 
   /** The facts of one kind that the components published about a workload's instance. */
-  publishedOf<K extends PublishedFact['kind']>(kind: K, w: Workload): Extract<PublishedFact, { kind: K }>[] {
-    return this.published.filter((x): x is Extract<PublishedFact, { kind: K }> => x.kind === kind && x.instance === w.instance);
+  publishedOf<K extends PublishedFact['kind']>(kind: K, w: Pick<Workload, 'instance'>): Extract<PublishedFact, { kind: K }>[] {
+    return this.publishedAll(kind).filter((x) => x.instance === w.instance);
+  }
+
+  /** The facts of one kind that the components published, about any instance. */
+  publishedAll<K extends PublishedFact['kind']>(kind: K): Extract<PublishedFact, { kind: K }>[] {
+    return this.published.filter((x): x is Extract<PublishedFact, { kind: K }> => x.kind === kind);
   }
 
   main(w: Workload): ContainerJson {
@@ -62,8 +67,8 @@ export class Facts {
    */
   execAsApp(w: Workload, container: string, cmd: string): string {
     const ctr = [...(w.pod.initContainers ?? []), ...w.pod.containers].find((x) => x.name === container);
-    const drop = ctr ? privilegeDrop(ctr) : undefined;
-    return this.exec(w, container, drop ? `${drop} ${cmd}` : cmd);
+    const drop = ctr?.securityContext?.runAsUser === 0 ? this.publishedOf('privilege-drop', w).find((x) => x.container === container) : undefined;
+    return this.exec(w, container, drop ? `${drop.command} ${cmd}` : cmd);
   }
 
   logs(w: Workload, container: string, extra = ''): string {
@@ -250,24 +255,6 @@ export class Facts {
     }
     return out;
   }
-}
-
-/**
- * Images whose entrypoint starts as root and drops to `PUID:PGID` itself, with the command that
- * drops the same way. Decypharr: `exec su-exec "$PUID:$PGID" "$@"` (sirrobot01/decypharr
- * `scripts/entrypoint.sh` @ v2.4; the image installs `su-exec`).
- */
-const ENTRYPOINT_PRIVILEGE_DROP: readonly { image: RegExp; command: (uid: string, gid: string) => string }[] = [
-  { image: /^ghcr\.io\/sirrobot01\/decypharr:/, command: (uid, gid) => `su-exec ${uid}:${gid}` },
-];
-
-/** The command prefix that runs as the app's user in a container that runs as root, if one is needed. */
-function privilegeDrop(ctr: ContainerJson): string | undefined {
-  if (ctr.securityContext?.runAsUser !== 0) return undefined;
-  const drop = ENTRYPOINT_PRIVILEGE_DROP.find((d) => d.image.test(ctr.image));
-  const uid = envValue(ctr, 'PUID');
-  const gid = envValue(ctr, 'PGID');
-  return drop && uid && gid ? drop.command(uid, gid) : undefined;
 }
 
 interface DfsFacts {

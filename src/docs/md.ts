@@ -54,6 +54,16 @@ export class Md {
     return this;
   }
 
+  /** Appends what another builder wrote. */
+  append(other: Md): this {
+    this.lines.push(...other.lines);
+    return this;
+  }
+
+  get isEmpty(): boolean {
+    return this.lines.length === 0;
+  }
+
   toString(): string {
     const out = [...this.lines];
     while (out.length && out[out.length - 1] === '') out.pop();

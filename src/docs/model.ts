@@ -10,7 +10,8 @@ import { DFS_ENV } from '../lib/storage.js';
  * about names, namespaces, paths and placement is read from `objects`; the config is used only
  * for what objects cannot tell (host names of nodes, the secrets backend).
  */
-export interface DocsInput {
+/** What the docs read of a synth: the stack, its placed objects and its Secret requests. */
+export interface SynthesizedStack {
   readonly stack: { readonly config: StackConfig; readonly components: readonly Component[] };
   /** Every object with its output file (Flux Kustomizations and Secrets included). */
   readonly objects: readonly PlacedObject[];
@@ -152,7 +153,7 @@ export class StackView {
     return this.memo.get(key) as T;
   }
 
-  constructor(input: DocsInput) {
+  constructor(input: SynthesizedStack) {
     this.cfg = input.stack.config;
     this.components = input.stack.components;
     this.placed = input.objects;
@@ -220,7 +221,7 @@ export class StackView {
   }
 
   find(kind: string, name: string, namespace?: string): (KubeObject & { spec?: any }) | undefined {
-    return (this.byKindName.get(`${kind}/${name}`) ?? []).find((o) => namespace === undefined || o.metadata.namespace === namespace) as any;
+    return (this.byKindName.get(`${kind}/${name}`) ?? []).find((o) => namespace === undefined || o.metadata.namespace === namespace);
   }
 
   all(kind: string): (KubeObject & { spec?: any })[] {
@@ -384,7 +385,7 @@ export class StackView {
   private resolvePeer(p: Peer): Workload | Exclude<Peer, object> | undefined {
     if (typeof p === 'string') return p;
     const w = this.workload(p.instance ?? p.app);
-    return w && w.app === p.app ? w : this.workloads.find((x) => x.app === p.app && x.instance === (p.instance ?? p.app));
+    return w?.app === p.app ? w : this.workloads.find((x) => x.app === p.app && x.instance === (p.instance ?? p.app));
   }
 
   /** Derives where a pod may run from its node affinity, node selector and the config's node roles. */

@@ -21,8 +21,13 @@ export interface RunbookPage {
 export interface RunbookSection {
   /** Path of the page the section belongs to (see {@link RUNBOOK_PAGE_PATHS}). */
   readonly page: string;
-  /** Position among the page's sections, ascending. */
+  /** Position among the page's sections (of its part), ascending. */
   readonly order: number;
+  /**
+   * The place on the page, for a page with more than one (see {@link RUNBOOK_PAGE_PARTS}).
+   * @default - the page's main place
+   */
+  readonly part?: string;
   /** Appends the section; writes nothing when its app is not deployed. */
   render(f: Facts, md: Md): void;
 }
@@ -31,6 +36,12 @@ export interface RunbookSection {
 export const RUNBOOK_PAGE_PATHS = {
   downloads: 'docs/downloads-and-database.md',
   postDeploy: 'docs/post-deploy.md',
+} as const;
+
+/** Places on a page other than its main one, where sections can go. */
+export const RUNBOOK_PAGE_PARTS = {
+  /** post-deploy.md: the first login of each UI, under one heading. */
+  logins: 'logins',
 } as const;
 
 /** Renders the sections of a page, in order, into `md`. */

@@ -1,7 +1,7 @@
 import type { OutputFile } from '../output/layout.js';
 import { Facts } from './facts.js';
 import type { StackView } from './model.js';
-import type { RunbookPage } from './page.js';
+import type { RunbookPage, RunbookSection } from './page.js';
 import { bootstrapPage } from './pages/bootstrap.js';
 import { decypharrDfsPage } from './pages/decypharr-dfs.js';
 import { downloadsPage } from './pages/downloads-and-database.js';
@@ -13,7 +13,6 @@ import { secretsPage } from './pages/secrets.js';
 import { statePage } from './pages/state.js';
 import { streamingToPermanentPage } from './pages/streaming-to-permanent.js';
 import { verificationPage } from './pages/verification.js';
-import { RUNBOOK_SECTIONS } from './sections/index.js';
 
 /**
  * Runbooks under `docs/` of the output: one module per page over one facts model, built once.
@@ -38,14 +37,14 @@ const PAGES: readonly RunbookPage[] = [
   gpuTranscodingPage,
 ];
 
-export function runbookFiles(v: StackView): OutputFile[] {
+export function runbookFiles(v: StackView, sections: readonly RunbookSection[]): OutputFile[] {
   const f = new Facts(v);
   const pages = PAGES.map((p) => ({
     path: p.path,
     title: p.title(f),
     content: p.render(
       f,
-      RUNBOOK_SECTIONS.filter((s) => s.page === p.path),
+      sections.filter((s) => s.page === p.path),
     ),
   }));
   const present = pages.filter((p) => p.content !== undefined);

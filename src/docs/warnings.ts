@@ -46,7 +46,7 @@ export function objectWarnings(v: StackView): string[] {
     (w.pod.volumes ?? []).some((vol) => {
       const pvc = vol.persistentVolumeClaim ? v.find('PersistentVolumeClaim', vol.persistentVolumeClaim.claimName, w.namespace) : undefined;
       const pv = pvc?.spec.volumeName ? v.find('PersistentVolume', pvc.spec.volumeName) : undefined;
-      return Boolean(vol.nfs || pv?.spec.nfs);
+      return vol.nfs !== undefined || pv?.spec.nfs !== undefined;
     }),
   );
   if (nfs.length) {

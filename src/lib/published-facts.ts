@@ -7,7 +7,7 @@ import { Component } from './component.js';
  * the component builds its env and scripts from the same values, so the two cannot drift.
  * Every fact names the app instance (`app.kubernetes.io/instance`) of the workload it is about.
  */
-export type PublishedFact = SecretInputFact | DatabaseFact | DfsWaitFact | LoginFact | BackupFact | SeededSettingFact;
+export type PublishedFact = SecretInputFact | DatabaseFact | DfsWaitFact | LoginFact | BackupFact | SeededSettingFact | PrivilegeDropFact | CacheDirectoryFact | ConfigClaimFact;
 
 /** A value a process reads from a Secret through an env var. */
 export interface SecretInputFact {
@@ -79,6 +79,34 @@ interface SeededSettingFact {
   /** The app's name of the setting, e.g. `BitTorrent/Session/DefaultSavePath`. */
   readonly setting: string;
   readonly value: string;
+}
+
+/**
+ * A container that runs as root while its image's entrypoint drops to the app's user itself: a
+ * check run with `kubectl exec` (root) must drop the same way, or `test -w` always succeeds.
+ */
+interface PrivilegeDropFact {
+  readonly kind: 'privilege-drop';
+  readonly instance: string;
+  readonly container: string;
+  /** The command prefix that runs a command as the app's user, e.g. `su-exec 1000:1000`. */
+  readonly command: string;
+}
+
+/** A directory where the app keeps a cache between runs (safe to lose: it is fetched again). */
+interface CacheDirectoryFact {
+  readonly kind: 'cache-directory';
+  readonly instance: string;
+  readonly container: string;
+  /** The container's mount path of the cache. */
+  readonly path: string;
+}
+
+/** The claim that holds an app instance's own config (Longhorn mode; none on host paths). */
+interface ConfigClaimFact {
+  readonly kind: 'config-claim';
+  readonly instance: string;
+  readonly claim: string;
 }
 
 const published = new WeakMap<Component, PublishedFact[]>();

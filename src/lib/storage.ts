@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { NfsExport, SiteConfig } from '../config/types.js';
 import { setFileName } from './component.js';
 import { appLabels } from './pod.js';
+import { publishFact } from './published-facts.js';
 import { PRUNE_DISABLED } from '../output/state.js';
 
 /**
@@ -89,6 +90,7 @@ export function configVolume(cfg: SiteConfig, app: string): k8s.Volume {
 /** Creates the config claim for an app (Longhorn mode only), protected from Flux's pruning. */
 export function addConfigClaim(scope: Construct, cfg: SiteConfig, app: string, size: string): void {
   addAppClaim(scope, cfg, { id: 'config-pvc', name: `config-${app}`, app, size, fileName: 'pvc-config.yaml' });
+  if (cfg.storage.mode !== 'hostPath') publishFact(scope, { kind: 'config-claim', instance: app, claim: `config-${app}` });
 }
 
 export interface AppClaimProps {

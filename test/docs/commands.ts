@@ -1,4 +1,4 @@
-import type { DocsInput } from '../../src/docs/model.js';
+import type { SynthesizedStack } from '../../src/docs/model.js';
 
 /** Every `kubectl`/`flux` command in a Markdown text: lines of ```sh blocks and inline code spans. */
 export function commandsOf(markdown: string): string[] {
@@ -20,7 +20,7 @@ export function words(cmd: string): string[] {
     const ch = cmd[i]!;
     if (quote) {
       if (ch === quote) quote = undefined;
-      else if (ch === '\\' && quote === '"' && i + 1 < cmd.length) cur += cmd[++i];
+      else if (ch === '\\' && quote === '"' && i + 1 < cmd.length) cur += cmd[++i] ?? '';
       else cur += ch;
       continue;
     }
@@ -81,7 +81,7 @@ const KINDS: Record<string, string> = {
  * selectors (`-l`) and containers (`-c`).
  * Node names and placeholders (`<…>`) are not objects and are skipped.
  */
-export function checkCommand(cmd: string, input: DocsInput): Ref[] {
+export function checkCommand(cmd: string, input: SynthesizedStack): Ref[] {
   const objs = input.objects.map((p) => p.object as any);
   const w = words(cmd);
   const refs: Ref[] = [];

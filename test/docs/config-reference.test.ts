@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_SCHEMA, DEFAULT_CONFIG } from '../../src/stack-config.js';
 import type { Schema } from '../../src/config/schema.js';
 import { configReferenceMarkdown, defaultLiteral, readConfigReference, readConfigSources, undocumentedFields } from '../../src/docs/config-reference.js';
+import { configModuleFolders } from '../../src/pipeline/docs.js';
 
 const ROOT = process.cwd();
-const TYPES = readConfigSources(ROOT);
+const TYPES = readConfigSources(ROOT, configModuleFolders());
 const ref = readConfigReference(TYPES);
 
 /** Every field path of the runtime schema (maps are leaves: their keys are free). */
@@ -55,7 +57,7 @@ describe('the configuration reference (docs/configuration.md)', () => {
     for (const f of ref.fields) {
       const lit = defaultLiteral(f.default);
       if (!lit) continue;
-      const documented = new Function(`return (${lit});`)() as unknown;
+      const documented = runInNewContext(`(${lit})`) as unknown;
       const actual = valueAt(DEFAULT_CONFIG, f.path);
       if (JSON.stringify(documented) !== JSON.stringify(actual)) wrong.push(`${f.path}: @default ${lit}, DEFAULT_CONFIG ${JSON.stringify(actual)}`);
     }

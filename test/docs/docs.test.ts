@@ -173,7 +173,7 @@ describe('disabled apps disappear from the docs', () => {
     ['radarr', { apps: { radarr: { enabled: false } } }, /radarr/i],
   ];
   for (const [app, cfg, pattern] of cases) {
-    it(`${app}`, () => {
+    it(app, () => {
       const { files } = docsOf(cfg);
       for (const f of files) {
         const hit = pattern.exec(f.content);
@@ -277,7 +277,7 @@ describe('every object a runbook command names exists in the synthesized objects
   });
 
   for (const [name, cfg] of Object.entries(CONFIGS)) {
-    it(`${name}`, () => {
+    it(name, () => {
       const { input, files } = docsOf(cfg);
       const problems: string[] = [];
       let checked = 0;
@@ -295,7 +295,7 @@ describe('every object a runbook command names exists in the synthesized objects
   }
 
   it('uses the configured names, namespace and paths', () => {
-    const { byPath } = docsOf(CONFIGS['extra instances, other names']!);
+    const { byPath } = docsOf(CONFIGS['extra instances, other names']);
     const all = [...byPath.values()].join('\n');
     expect(all).not.toMatch(/-n media\b|clusters\/homelab|-n flux-system|--namespace=flux-system/);
     expect(all).toContain('kubectl exec sonarr-4k-0 -n arr -c sonarr -- ls /mnt/dfs');
@@ -383,14 +383,14 @@ describe('bootstrap and recovery steps the reviewer found missing or wrong', () 
   });
 
   it('External Secrets: the namespace before the bootstrap Secret, the operator and its SecretStore Kustomization named', () => {
-    const md = docsOf(CONFIGS['examples/single-node.ts (second design)']!).byPath.get('docs/bootstrap.md')!;
+    const md = docsOf(CONFIGS['examples/single-node.ts (second design)']).byPath.get('docs/bootstrap.md')!;
     before(md, 'kubectl create namespace media --dry-run=client -o yaml | kubectl apply -f -', 'kubectl create secret generic infisical-auth -n media');
     expect(md).toContain('Install the External Secrets Operator with its CRDs before the stack');
     expect(md).toContain('flux get kustomizations media-secret-store -n flux-system');
   });
 
   it('External Secrets: the SecretStore Kustomization holds its dependants back until the store is Ready, as its runbook says', () => {
-    const { input, byPath } = docsOf(CONFIGS['examples/single-node.ts (second design)']!);
+    const { input, byPath } = docsOf(CONFIGS['examples/single-node.ts (second design)']);
     const ks = input.objects.map((p) => p.object as any).filter((o) => o.kind === 'Kustomization');
     const store = ks.find((k) => k.metadata.name === 'media-secret-store');
     expect(store.spec.wait).toBe(true);
@@ -411,7 +411,7 @@ describe('bootstrap and recovery steps the reviewer found missing or wrong', () 
     expect(md).toContain('keeps the client\'s address (`externalTrafficPolicy: Local`)');
     expect(md).toContain('only the node that runs the Samba pod (storage nodes: `k3s-w1` or `k3s-w2`) answers');
     expect(md).toContain('through the Service\'s `svccontroller.k3s.cattle.io/tolerations` annotation');
-    const clusterIp = docsOf(CONFIGS['second design on Longhorn with SOPS']!).byPath.get('docs/downloads-and-database.md')!;
+    const clusterIp = docsOf(CONFIGS['second design on Longhorn with SOPS']).byPath.get('docs/downloads-and-database.md')!;
     expect(clusterIp).not.toContain('externalTrafficPolicy: Local');
   });
 
@@ -445,7 +445,7 @@ describe('bootstrap and recovery steps the reviewer found missing or wrong', () 
     const md = docsOf().byPath.get('docs/gpu-transcoding.md')!;
     expect(md).toContain('svccontroller.k3s.cattle.io/tolerations');
     expect(md).toContain('kubectl get pods -A -o wide | grep svclb');
-    expect(docsOf(CONFIGS['examples/single-node.ts (second design)']!).byPath.get('docs/gpu-transcoding.md') ?? '').not.toContain('svclb');
+    expect(docsOf(CONFIGS['examples/single-node.ts (second design)']).byPath.get('docs/gpu-transcoding.md') ?? '').not.toContain('svclb');
   });
 });
 
@@ -501,7 +501,7 @@ describe('the downloads, database, shares and CronJobs page (second design)', ()
   });
 
   it('ProtonWire: the unsafe sysctls kubelet must allow, and no gluetun commands', () => {
-    const { byPath: b } = docsOf(CONFIGS['second design with ProtonWire']!);
+    const { byPath: b } = docsOf(CONFIGS['second design with ProtonWire']);
     const p = b.get(page)!;
     expect(p).toContain('allowed-unsafe-sysctls=net.ipv4.conf.all.rp_filter,net.ipv6.conf.all.disable_ipv6');
     expect(p).toContain('-c protonwire -- protonwire healthcheck');
@@ -509,7 +509,7 @@ describe('the downloads, database, shares and CronJobs page (second design)', ()
   });
 
   it('SOPS backend: the Samba password is read with sops -d; Longhorn: dumps on the backup PVC', () => {
-    const p = docsOf(CONFIGS['second design on Longhorn with SOPS']!).byPath.get(page)!;
+    const p = docsOf(CONFIGS['second design on Longhorn with SOPS']).byPath.get(page)!;
     expect(p).toContain(`sops -d --extract '["stringData"]["password-media"]' clusters/nas/apps/media/samba/secret.sops.yaml`);
     expect(p).toContain('to PVC `postgres-backups`');
     expect(p).toContain('smbclient -L //localhost -p 4450 -U media');

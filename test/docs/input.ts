@@ -1,8 +1,9 @@
 import { SECRET_STORE_DIR } from '../../src/apps/stack.js';
 import { resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
-import type { DocsInput } from '../../src/docs/model.js';
+import type { DocsInput } from '../../src/docs/index.js';
 import type { PlacedObject } from '../../src/output/model.js';
 import { clusterRoot, constructStack } from '../../src/pipeline/construct.js';
+import { runbookSections } from '../../src/pipeline/docs.js';
 import { fluxStage } from '../../src/pipeline/flux.js';
 import { externalSecretObjects } from '../../src/secrets/external-secrets.js';
 
@@ -27,5 +28,5 @@ export function docsInputOf(input: StackConfigInput = {}): DocsInput {
     }
   }
   objects.push(...fluxStage(cfg, stack.components, root, cfg.secrets.backend === 'sops' ? secretRequests.map((r) => r.path) : []));
-  return { stack, objects, secretRequests };
+  return { stack, objects, secretRequests, runbookSections: runbookSections() };
 }

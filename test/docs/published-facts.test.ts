@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import type { StackConfigInput } from '../../src/config/index.js';
-import { StackView, type ContainerJson } from '../../src/docs/model.js';
+import { envValue, INSTANCE_LABEL, StackView, type ContainerJson, type PodSpecJson } from '../../src/docs/model.js';
 import { publishedFacts, publishFact, type PublishedFact } from '../../src/lib/published-facts.js';
 import singleNode from '../../examples/single-node.js';
 import { docsInputOf } from './input.js';
@@ -18,10 +18,19 @@ function factsAndView(cfg: StackConfigInput): { facts: PublishedFact[]; view: St
 
 const script = (ctr: ContainerJson | undefined) => (ctr?.command ?? []).join('\n');
 
+/** The pod an instance runs: its workload's, or its CronJob's (Configarr runs as Jobs). */
+function podOf(view: StackView, instance: string): PodSpecJson | undefined {
+  const w = view.workload(instance);
+  if (w) return w.pod;
+  const cj = view.all('CronJob').find((o) => o.spec.jobTemplate.spec.template.metadata?.labels?.[INSTANCE_LABEL] === instance);
+  return cj?.spec.jobTemplate.spec.template.spec as PodSpecJson | undefined;
+}
+
 const CONFIGS: Record<string, StackConfigInput> = {
   default: {},
   'examples/single-node.ts': singleNode,
   'Decypharr with usenet': { apps: { decypharr: { usenet: true } } },
+  'Configarr on Longhorn': { apps: { configarr: { enabled: true } } },
 };
 
 describe.each(Object.entries(CONFIGS))('published facts agree with the objects (%s)', (_name, cfg) => {
@@ -32,13 +41,14 @@ describe.each(Object.entries(CONFIGS))('published facts agree with the objects (
     expect(arrs.length).toBeGreaterThan(0);
     const apiKeys = facts.filter((f) => f.kind === 'secret-input' && f.purpose === 'api-key').map((f) => f.instance);
     expect(apiKeys.sort()).toEqual(arrs.map((w) => w.instance).sort());
-    for (const f of facts) expect(view.workload(f.instance), `${f.kind} of ${f.instance}`).toBeDefined();
+    for (const f of facts) expect(podOf(view, f.instance), `${f.kind} of ${f.instance}`).toBeDefined();
   });
 
   it('each fact is what the workload really does', () => {
     for (const f of facts) {
+      const pod = podOf(view, f.instance)!;
+      const containers = [...(pod.initContainers ?? []), ...pod.containers];
       const w = view.workload(f.instance)!;
-      const containers = [...(w.pod.initContainers ?? []), ...w.pod.containers];
       switch (f.kind) {
         case 'secret-input': {
           const env = containers.flatMap((x) => x.env ?? []).find((e) => e.name === f.env);
@@ -63,13 +73,30 @@ describe.each(Object.entries(CONFIGS))('published facts agree with the objects (
         }
         case 'login': {
           const init = w.pod.initContainers?.find((x) => x.name === f.setBy);
-          expect(init?.env?.some((e) => e.valueFrom?.secretKeyRef?.name === f.secret && e.valueFrom.secretKeyRef.key === f.key), `${f.user}`).toBe(true);
+          expect(init?.env?.some((e) => e.valueFrom?.secretKeyRef?.name === f.secret && e.valueFrom.secretKeyRef.key === f.key), f.user).toBe(true);
           expect(script(init)).toContain(`'${f.user}'`);
           break;
         }
         case 'seeded-setting': {
           const text = script(w.pod.initContainers?.find((x) => x.name === f.container));
           expect(text).toContain(`${f.setting.split('/').slice(1).join('\\')}=${f.value}`);
+          break;
+        }
+        case 'privilege-drop': {
+          // The container runs as root and its entrypoint drops to PUID:PGID with su-exec.
+          const ctr = containers.find((x) => x.name === f.container);
+          expect(ctr?.securityContext?.runAsUser, `${f.instance} ${f.container}`).toBe(0);
+          expect(f.command).toBe(`su-exec ${envValue(ctr, 'PUID')}:${envValue(ctr, 'PGID')}`);
+          break;
+        }
+        case 'cache-directory': {
+          const ctr = containers.find((x) => x.name === f.container);
+          expect(ctr?.volumeMounts?.map((m) => m.mountPath), `${f.instance} ${f.container}`).toContain(f.path);
+          break;
+        }
+        case 'config-claim': {
+          expect(view.find('PersistentVolumeClaim', f.claim, view.namespace), f.claim).toBeDefined();
+          expect(pod.volumes?.some((x) => x.persistentVolumeClaim?.claimName === f.claim), `${f.instance} mounts ${f.claim}`).toBe(true);
           break;
         }
         case 'backup': {
@@ -87,9 +114,19 @@ describe.each(Object.entries(CONFIGS))('published facts agree with the objects (
 describe('the second design publishes its logins, databases and backup', () => {
   const { facts } = factsAndView(singleNode);
   it('one login per Samba user, a database per Postgres app, the backup job', () => {
-    expect(facts.filter((f) => f.kind === 'login').map((f) => (f.kind === 'login' ? f.user : ''))).toEqual(singleNode.apps!.samba!.users);
+    expect(facts.flatMap((f) => (f.kind === 'login' ? [f.user] : []))).toEqual(singleNode.apps!.samba!.users);
     expect(facts.filter((f) => f.kind === 'database').map((f) => f.instance).sort()).toEqual([...singleNode.apps!.postgres!.apps!].sort());
     expect(facts.filter((f) => f.kind === 'backup').map((f) => f.instance)).toEqual(['postgres']);
+  });
+});
+
+describe('the facts the runbooks read instead of images, mount names and claim names', () => {
+  it('Decypharr drops privileges, Configarr caches its clones, every Longhorn app has its config claim', () => {
+    const kinds = (cfg: StackConfigInput) => factsAndView(cfg).facts.map((f) => `${f.kind} ${f.instance}`);
+    const longhorn = kinds(CONFIGS['Configarr on Longhorn']!);
+    expect(longhorn).toEqual(expect.arrayContaining(['privilege-drop decypharr', 'cache-directory configarr', 'config-claim configarr', 'config-claim sonarr', 'config-claim plex']));
+    // Host paths: no claims, so no config-claim facts.
+    expect(kinds(singleNode).filter((k) => k.startsWith('config-claim'))).toEqual([]);
   });
 });
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { StackView, type DocsInput } from '../../src/docs/model.js';
+import { StackView, type SynthesizedStack } from '../../src/docs/model.js';
 import { formatSummary } from '../../src/docs/summary.js';
 import { docWarnings } from '../../src/docs/warnings.js';
 import { docsInputOf } from './input.js';
 
 /** The docs input with one workload's pod spec changed. */
-function withPod(input: DocsInput, name: string, change: (pod: any) => void): DocsInput {
+function withPod(input: SynthesizedStack, name: string, change: (pod: any) => void): SynthesizedStack {
   return {
     ...input,
     objects: input.objects.map((p) => {

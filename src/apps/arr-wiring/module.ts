@@ -3,6 +3,7 @@ import { defineAppModule } from '../module.js';
 import { arrsOf } from '../servarr/module.js';
 import { namespaceOf } from '../shared-storage/index.js';
 import { arrWiringConfig } from './config.js';
+import { arrWiringSection } from './runbook.js';
 
 /**
  * After everything it wires: adds the Arrs to Prowlarr, download clients, root folders and
@@ -10,6 +11,7 @@ import { arrWiringConfig } from './config.js';
  */
 export const arrWiringModule = defineAppModule({
   folder: 'arr-wiring',
+  runbook: [arrWiringSection],
   config: arrWiringConfig,
   build({ scope, config: cfg, parts, add }) {
     const arrs = arrsOf(parts);

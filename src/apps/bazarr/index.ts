@@ -3,6 +3,7 @@ import { arrsOf, dfsHandle } from '../servarr/module.js';
 import { namespaceOf } from '../shared-storage/index.js';
 import { Bazarr } from './bazarr.js';
 import { bazarrConfig } from './config.js';
+import { bazarrSection } from './runbook.js';
 
 declare module '../module.js' {
   interface StackParts {
@@ -13,6 +14,7 @@ declare module '../module.js' {
 /** After the Arrs it reads: their main Sonarr and Radarr instance (Bazarr holds one of each). */
 export const bazarrModule = defineAppModule({
   folder: 'bazarr',
+  runbook: [bazarrSection],
   config: bazarrConfig,
   build({ scope, config: cfg, parts, add }) {
     const app = cfg.apps.bazarr;

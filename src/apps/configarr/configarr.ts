@@ -8,12 +8,14 @@ import { Component, setFileName } from '../../lib/component.js';
 import { CONFIGARR_IMAGE } from './facts.js';
 import { appLabels, container, podSpec, withOverrides, type EnvValue } from '../../lib/pod.js';
 import { storageNodePlacement } from '../../lib/placement.js';
+import { publishFact } from '../../lib/published-facts.js';
 import { addConfigClaim, configVolume } from '../../lib/storage.js';
 import { addCronJob, scratchVolume } from '../../lib/workload.js';
 
 export const CONFIGARR_CONFIG_MAP = 'configarr-config';
 export const TRASH_GUIDE_URL = 'https://github.com/TRaSH-Guides/Guides';
 export const RECYCLARR_TEMPLATES_URL = 'https://github.com/recyclarr/config-templates';
+const CONFIGARR_REPOS = '/app/repos'; // its clones of the guides, on the config volume
 
 /** `sonarr-4k` → `SONARR_4K_API_KEY`: the env var Configarr's `!env` tag reads. */
 export function apiKeyEnvName(instance: string): string {
@@ -115,6 +117,7 @@ export class Configarr extends Component {
     for (const a of arrs) env[apiKeyEnvName(a.instance)] = a.apiKey;
 
     addConfigClaim(this, cfg, 'configarr', props.configSize ?? '1Gi');
+    publishFact(this, { kind: 'cache-directory', instance: 'configarr', container: 'configarr', path: CONFIGARR_REPOS });
     const spec = podSpec(cfg, {
       ...storageNodePlacement(cfg),
       containers: [
@@ -124,7 +127,7 @@ export class Configarr extends Component {
           env,
           mounts: [
             { volume: 'configarr-config', path: '/app/config', readOnly: true },
-            { volume: 'config', path: '/app/repos' },
+            { volume: 'config', path: CONFIGARR_REPOS },
             { volume: 'tmp', path: '/tmp' },
           ],
           resources: withOverrides({ cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '512Mi' }, props.resources),

@@ -4,9 +4,11 @@ import { namespaceOf } from '../shared-storage/index.js';
 import { configarrConfig } from './config.js';
 import { CONFIGARR_FACTS } from './facts.js';
 import { Configarr } from './configarr.js';
+import { configarrSection } from './runbook.js';
 
 export const configarrModule = defineAppModule({
   folder: 'configarr',
+  runbook: [configarrSection],
   config: configarrConfig,
   facts: CONFIGARR_FACTS,
   build({ scope, config: cfg, parts, add }) {

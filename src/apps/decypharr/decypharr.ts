@@ -220,6 +220,7 @@ export class Decypharr extends Component {
     );
 
     addConfigClaim(this, cfg, 'decypharr', props.configSize ?? '5Gi');
+    publishFact(this, { kind: 'privilege-drop', instance: 'decypharr', container: 'decypharr', command: `su-exec ${cfg.uid}:${cfg.gid}` }); // as its entrypoint drops (scripts/entrypoint.sh @ v2.4)
     if (!singleNode) addAppClaim(this, cfg, { id: 'nfs-handles-pvc', name: NFS_HANDLES_CLAIM, app: 'decypharr', size: '1Gi', fileName: 'pvc-nfs-handles.yaml' });
     const sts = (this.workload = addWorkload(this, cfg, {
       name: 'decypharr',

@@ -2,6 +2,7 @@ import { defineAppModule } from '../module.js';
 import { namespaceOf } from '../shared-storage/index.js';
 import { decypharrConfig } from './config.js';
 import { Decypharr } from './decypharr.js';
+import { decypharrDownloadClientSection, decypharrLoginSection } from './runbook.js';
 
 declare module '../module.js' {
   interface StackParts {
@@ -11,6 +12,7 @@ declare module '../module.js' {
 
 export const decypharrModule = defineAppModule({
   folder: 'decypharr',
+  runbook: [decypharrLoginSection, decypharrDownloadClientSection],
   config: decypharrConfig,
   build(stack) {
     const { scope, config: cfg, parts } = stack;

@@ -4,6 +4,7 @@ import { namespaceOf } from '../shared-storage/index.js';
 import type { VolumeHandle } from '../../lib/handles.js';
 import { plexConfig } from './config.js';
 import { Plex } from './plex.js';
+import { plexPostDeploySection } from './runbook.js';
 
 declare module '../module.js' {
   interface StackParts {
@@ -13,6 +14,7 @@ declare module '../module.js' {
 
 export const plexModule = defineAppModule({
   folder: 'plex',
+  runbook: [plexPostDeploySection],
   config: plexConfig,
   build(stack) {
     const { scope, config: cfg, parts } = stack;

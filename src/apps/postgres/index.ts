@@ -4,6 +4,7 @@ import { namespaceOf, storageBase } from '../shared-storage/index.js';
 import { postgresConfig } from './config.js';
 import { POSTGRES_FACTS } from './facts.js';
 import { Postgres } from './postgres.js';
+import { postgresSection } from './runbook.js';
 
 declare module '../module.js' {
   interface StackParts {
@@ -16,6 +17,7 @@ declare module '../module.js' {
 /** Seed 004: the databases exist before the Arrs start (their init containers also wait). */
 export const postgresModule = defineAppModule({
   folder: 'postgres',
+  runbook: [postgresSection],
   config: postgresConfig,
   facts: POSTGRES_FACTS,
   build({ scope, config: cfg, parts, add }) {

@@ -4,9 +4,11 @@ import { namespaceOf } from '../shared-storage/index.js';
 import { profilarrConfig } from './config.js';
 import { PROFILARR_ARR_KINDS, PROFILARR_FACTS } from './facts.js';
 import { Profilarr } from './profilarr.js';
+import { profilarrPostDeploySection } from './runbook.js';
 
 export const profilarrModule = defineAppModule({
   folder: 'profilarr',
+  runbook: [profilarrPostDeploySection],
   config: profilarrConfig,
   facts: PROFILARR_FACTS,
   build({ scope, config: cfg, parts, add }) {

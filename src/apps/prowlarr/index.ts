@@ -5,6 +5,8 @@ import { namespaceOf } from '../shared-storage/index.js';
 import { prowlarrConfig } from './config.js';
 import { PROWLARR_FACTS } from './facts.js';
 import { Prowlarr } from './prowlarr.js';
+import { prowlarrPostDeploySection } from './runbook.js';
+import { servarrLoginSection } from '../servarr/runbook.js';
 
 declare module '../module.js' {
   interface StackParts {
@@ -14,6 +16,7 @@ declare module '../module.js' {
 
 export const prowlarrModule = defineAppModule({
   folder: 'prowlarr',
+  runbook: [servarrLoginSection, prowlarrPostDeploySection],
   config: prowlarrConfig,
   facts: PROWLARR_FACTS,
   build({ scope, config: cfg, parts, add }) {

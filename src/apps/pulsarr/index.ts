@@ -2,9 +2,11 @@ import { defineAppModule } from '../module.js';
 import { namespaceOf } from '../shared-storage/index.js';
 import { pulsarrConfig } from './config.js';
 import { Pulsarr } from './pulsarr.js';
+import { pulsarrPostDeploySection } from './runbook.js';
 
 export const pulsarrModule = defineAppModule({
   folder: 'pulsarr',
+  runbook: [pulsarrPostDeploySection],
   config: pulsarrConfig,
   build(stack) {
     const { scope, config: cfg, parts } = stack;

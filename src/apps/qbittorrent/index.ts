@@ -5,6 +5,7 @@ import { namespaceOf, storageBase } from '../shared-storage/index.js';
 import { qbittorrentConfig } from './config.js';
 import { QBITTORRENT_FACTS } from './facts.js';
 import { QBittorrent } from './qbittorrent.js';
+import { qbittorrentSection } from './runbook.js';
 
 declare module '../module.js' {
   interface StackParts {
@@ -17,6 +18,7 @@ declare module '../module.js' {
 /** In Longhorn mode qBittorrent creates the downloads claim the Arrs mount, so it comes before them. */
 export const qbittorrentModule = defineAppModule({
   folder: 'qbittorrent',
+  runbook: [qbittorrentSection],
   config: qbittorrentConfig,
   facts: QBITTORRENT_FACTS,
   build({ scope, config: cfg, parts, add }) {

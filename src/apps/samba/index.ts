@@ -4,9 +4,11 @@ import { namespaceOf, storageBase } from '../shared-storage/index.js';
 import { sambaConfig } from './config.js';
 import { SAMBA_FACTS } from './facts.js';
 import { Samba } from './samba.js';
+import { sambaSection } from './runbook.js';
 
 export const sambaModule = defineAppModule({
   folder: 'samba',
+  runbook: [sambaSection],
   config: sambaConfig,
   facts: SAMBA_FACTS,
   build({ scope, config: cfg, parts, add }) {

@@ -9,6 +9,7 @@ import { namespaceOf } from '../shared-storage/index.js';
 import { usesPostgres, type ArrApp, type DfsHandle, type LibraryArrProps } from './arr.js';
 import type { ArrInstanceConfig } from './config.js';
 import type { ArrKindSpec } from './kinds.js';
+import { servarrLoginSection } from './runbook.js';
 
 declare module '../module.js' {
   interface StackParts {
@@ -56,6 +57,7 @@ export function libraryArrModule<K extends ArrInstanceKey>(p: {
     folder: p.folder,
     config: p.config,
     facts: p.facts,
+    runbook: [servarrLoginSection],
     build({ scope, config: cfg, parts, add }) {
       const app: ArrInstanceConfig = cfg.apps[p.config.key];
       if (!app.enabled) return;

@@ -6,7 +6,7 @@ import { AGE_KEY_FILE, gpuResource, type Facts } from '../facts.js';
 import { c, Md } from '../md.js';
 import { sh, type PodSpecJson, type StackView, type Workload } from '../model.js';
 import type { RunbookPage } from '../page.js';
-import { plexLoadBalancer } from '../sections/plex.js';
+import { plexLoadBalancer } from '../plex.js';
 import { gpuPageTitle } from './gpu-transcoding.js';
 
 /** From an empty k3s cluster to a running stack: nodes, the age key or Infisical, Flux. */
@@ -216,7 +216,7 @@ function bootstrap(f: Facts): string {
   const nfsUsers = v.workloads.filter((w) => (w.pod.volumes ?? []).some((vol) => {
     const pvc = vol.persistentVolumeClaim ? v.find('PersistentVolumeClaim', vol.persistentVolumeClaim.claimName, w.namespace) : undefined;
     const pv = pvc?.spec.volumeName ? v.find('PersistentVolume', pvc.spec.volumeName) : undefined;
-    return Boolean(pv?.spec.nfs || vol.nfs);
+    return pv?.spec.nfs !== undefined || vol.nfs !== undefined;
   }));
   const prereqs: string[] = [];
   if (nfsUsers.length) {
@@ -236,7 +236,7 @@ function bootstrap(f: Facts): string {
   }
   const lb = plexLoadBalancer(f);
   if (lb) {
-    const page = gpuResource(v) || f.has('clusterplex-orchestrator');
+    const page = gpuResource(v) !== undefined || f.has('clusterplex-orchestrator');
     prereqs.push(
       page
         ? `Plex's LoadBalancer answers only on the tainted node that runs Plex: k3s ServiceLB's svclb pods or MetalLB's speaker must tolerate the taint there — see [${gpuPageTitle(f)}](gpu-transcoding.md).`
@@ -282,7 +282,7 @@ function bootstrap(f: Facts): string {
     );
     const storeKs = [...new Set(stores.map((p) => v.components.find((x) => `${v.clusterRoot}/${x.dir}` === posix.dirname(p.path))?.fluxName).filter((x): x is string => Boolean(x)))];
     if (storeKs.length) {
-      const dependants = ks.filter((k) => (k.spec.dependsOn ?? []).some((d: { name: string }) => storeKs.includes(d.name))).map((k) => k.metadata.name as string);
+      const dependants = ks.filter((k) => (k.spec.dependsOn ?? []).some((d: { name: string }) => storeKs.includes(d.name))).map((k) => k.metadata.name);
       // Only a Kustomization that checks the store's health holds its dependants back.
       const waits = ks.filter((k) => storeKs.includes(k.metadata.name)).every((k) => k.spec.wait && (k.spec.healthCheckExprs ?? []).some((e: { kind?: string }) => e.kind === 'SecretStore'));
       const storeText = `The SecretStore${stores.length > 1 ? 's' : ''} (${stores.map((p) => c(`${p.object.metadata.namespace}/${p.object.metadata.name}`)).join(', ')}) ${stores.length > 1 ? 'come' : 'comes'} with the Kustomization ${storeKs.map(c).join(', ')}`;

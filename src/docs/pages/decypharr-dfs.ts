@@ -34,7 +34,7 @@ function decypharrDfs(f: Facts): string | undefined {
   md.p(
     `${c(f.pod(d))} mounts the debrid library with FUSE at ${c(dfs.path)} (container ${c(dfs.container)}, privileged, ${c('mountPropagation: Bidirectional')}${dfs.volumeHostPath ? ` on the host path ${c(dfs.volumeHostPath)}` : ''}).` +
       (shared && dfs.hostPath
-        ? ` The mount sits in the subdirectory ${c(dfs.hostPath!)} on the node (${c(dfs.sharedPath)} in the pod${bound ? `, bound at ${c(dfs.path)} by the container's start script` : ''}), never on the volume root: a crash leaves a dead mount behind, and a dead volume root would keep the next pod from starting.`
+        ? ` The mount sits in the subdirectory ${c(dfs.hostPath)} on the node (${c(dfs.sharedPath)} in the pod${bound ? `, bound at ${c(dfs.path)} by the container's start script` : ''}), never on the volume root: a crash leaves a dead mount behind, and a dead volume root would keep the next pod from starting.`
         : '') +
       (dfs.export && dfs.sidecar
         ? ` The ${c(dfs.sidecar)} sidecar re-exports it over NFSv3 on port ${dfs.export.port}; ${readers.map((w) => c(w.name)).join(', ')} mount that export through ${c(`pvc/${dfs.export.claim}`)} → ${c(`pv/${dfs.export.pv}`)} → ${c(`${dfs.export.ip}:${dfs.export.path}`)}, the pinned ClusterIP of ${c(`svc/${dfs.export.service}`)} (kubelet mounts on the node, where Service names do not resolve).`

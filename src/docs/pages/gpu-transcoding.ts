@@ -2,7 +2,7 @@ import { gpuResource, type Facts } from '../facts.js';
 import { c, Md } from '../md.js';
 import { envValue } from '../model.js';
 import type { RunbookPage } from '../page.js';
-import { plexLoadBalancer } from '../sections/plex.js';
+import { plexLoadBalancer } from '../plex.js';
 
 /** The GPU device plugin, the pods that request the GPU, and ClusterPlex's orchestrator and workers. */
 

@@ -1,9 +1,7 @@
-import { arrKind } from '../../apps/servarr/arr.js';
 import { TRAEFIK_MIDDLEWARES } from '../../lib/workload.js';
-import { gpuResource, type Facts } from '../facts.js';
+import type { Facts } from '../facts.js';
 import { c, Md } from '../md.js';
-import { envValue } from '../model.js';
-import { renderSections, RUNBOOK_PAGE_PATHS, type RunbookPage, type RunbookSection } from '../page.js';
+import { renderSections, RUNBOOK_PAGE_PARTS, RUNBOOK_PAGE_PATHS, type RunbookPage, type RunbookSection } from '../page.js';
 
 /** The settings only the apps' UIs take: API keys, first logins, libraries, clients. */
 
@@ -31,158 +29,34 @@ function postDeploy(f: Facts, sections: readonly RunbookSection[]): string {
     md.sh(keyRows);
   }
 
-  logins(f, md);
-
-  const plex = f.one('plex');
-  if (plex) {
-    const ctr = f.main(plex);
-    const transcode = f.claimPath(plex, 'transcode-cache') ?? ctr.volumeMounts?.find((m) => m.mountPath.includes('transcode'))?.mountPath;
-    const media = f.claimPath(plex, 'media-library');
-    const links = f.claimPath(plex, 'symlink-library');
-    const svc = f.svc(plex);
-    const claim = f.secretRef(plex, 'plex-claim');
-    md.h(2, 'Plex');
-    md.ol([
-      svc
-        ? `Claim the server as a local client: run ${c(`kubectl port-forward -n ${plex.namespace} svc/${svc.name} ${svc.port}:${svc.port}`)} on your workstation, open ${c(`http://localhost:${svc.port}/web`)} and sign in — through the port-forward Plex sees a connection from localhost, which may claim an unclaimed server.${claim ? ` A claim token as ${c(`${claim.secret}/${claim.key}`)} is optional: a token (https://www.plex.tv/claim) lives 4 minutes and is only read when an unclaimed server starts, so it must still be fresh when the pod (re)starts — less time than synth, commit and a Flux reconcile usually take; the port-forward has no such deadline.` : ''}`
-        : 'Claim the server in the Plex web app.',
-      ...(transcode ? [`Settings › Transcoder › Transcoder temporary directory: ${c(transcode)} (the linuxserver image has no default; ${f.has('clusterplex-orchestrator') ? 'ClusterPlex needs the same path in Plex and every worker' : 'a path on the shared transcode volume'}).`] : []),
-      ...(f.gpuConsumers(gpuResource(v) ?? '').some((x) => x.w === plex)
-        ? ['Settings › Transcoder › "Use hardware acceleration when available" (needs Plex Pass), see [gpu-transcoding.md](gpu-transcoding.md).']
-        : []),
-      `Libraries: one library per type with ${[links, media].filter(Boolean).map((p) => c(`${p}/<folder>`)).join(' and ')} as folders${links ? ` (the ${c(links)} entries are symlinks into ${c(f.dfs?.path ?? 'the DFS')})` : ''}.`,
-      ...(f.one('pulsarr') && f.secretRef(f.one('pulsarr')!, 'plex-token')
-        ? [`Pulsarr needs a Plex token (${c('X-Plex-Token')}): supply it as ${c(`${f.secretRef(f.one('pulsarr')!, 'plex-token')!.secret}/${f.secretRef(f.one('pulsarr')!, 'plex-token')!.key}`)} (see [secrets.md](secrets.md)) and restart Pulsarr.`]
-        : []),
-    ]);
-  }
-
-  const prowlarr = f.one('prowlarr');
-  if (prowlarr && arrs.length) {
-    const pUrl = f.url(prowlarr);
-    md.h(2, 'Prowlarr: app sync');
-    md.p(`${f.uiUrl(prowlarr) ? `In ${f.uiUrl(prowlarr)}, ` : 'In Prowlarr, '}Settings › Apps › + for each instance, with the API key from above, then add indexers. The first sync can take 10–15 minutes; "Test" and "Save" on an app forces one.`);
-    md.table(
-      ['Application', 'Prowlarr Server', 'Server', 'API Key'],
-      arrs.map((w) => [w.app === 'sonarr' ? 'Sonarr' : 'Radarr', c(pUrl ?? ''), c(f.url(w) ?? ''), `${w.name}'s key`]),
-    );
-  }
-
-  const decypharr = f.one('decypharr');
-  if (decypharr && arrs.length) {
-    const dSvc = f.svc(decypharr);
-    const usenet = f.secretRef(decypharr, 'usenet-provider') !== undefined;
-    const categories = (() => {
-      const cm = v.all('ConfigMap').find((x) => x.metadata.namespace === decypharr.namespace && typeof (x as any).data?.['config.json'] === 'string');
-      try {
-        return JSON.parse((cm as any)?.data['config.json']).categories as string[] | undefined;
-      } catch {
-        return undefined;
-      }
-    })();
-    md.h(2, `${f.arrKinds}: Decypharr as the download client`);
-    md.p(
-      `Settings › Download Clients › + › qBittorrent. Decypharr authenticates the Arr by its URL and API key (the Arr gives them as user name and password, and Decypharr calls back into that Arr to import).${usenet ? ` For usenet add a SABnzbd client the same way, with URL Base ${c('/sabnzbd')}.` : ''} Leave "Use SSL" off.`,
-    );
-    md.table(
-      ['Instance', 'Host', 'Port', 'Username', 'Password', 'Category'],
-      arrs.map((w) => [c(w.name), c(`${dSvc?.name}.${decypharr.namespace}.svc.cluster.local`), c(dSvc?.port ?? ''), c(f.url(w) ?? ''), `${w.name}'s API key`, c(categories?.includes(w.name) ? w.name : w.name)]),
-    );
-    const links = f.claimPath(arrs[0]!, 'symlink-library');
-    const media = f.claimPath(arrs[0]!, 'media-library');
-    if (links || media) {
-      md.p(
-        `Root folders (Settings › Media Management): the streaming library ${links ? c(`${links}/${arrs[0]!.name}`) : ''}${media ? ` and, for what you keep, the permanent library ${c(`${media}/<folder>`)}` : ''} — the same paths Plex sees. See [streaming-to-permanent.md](streaming-to-permanent.md).`,
-      );
-    }
-  }
-
-  const profilarr = f.one('profilarr');
-  if (profilarr && arrs.length) {
-    md.h(2, 'Profilarr');
-    const origin = envValue(f.main(profilarr), 'ORIGIN') ?? '?';
-    const rest = `add ${arrs.map((w) => `${c(w.name)} (${c(f.url(w) ?? '')})`).join(', ')} with their API keys, pick profiles from the database and sync. Repeat the sync when the database updates.`;
-    const url = f.uiUrl(profilarr);
-    const svc = f.svc(profilarr);
-    if (url || !svc) {
-      md.p(`Open ${url ?? 'Profilarr'} (its ${c('ORIGIN')} is ${c(origin)}: open it at exactly that URL, or logins fail the CSRF check). Set the admin password, ${rest}`);
-    } else {
-      md.p(
-        `Its first visit creates the admin account (${c('/auth/setup')}), so it has no Ingress yet. Create the account through a port-forward — with ${c('curl')}, because the form only accepts requests from its ${c('ORIGIN')} ${c(origin)} (CSRF check); pick the user name and password:`,
-      );
-      md.sh([
-        `kubectl -n ${profilarr.namespace} port-forward svc/${svc.name} ${svc.port}:${svc.port} &`,
-        `curl -fsS -o /dev/null -w '%{http_code}\\n' -H 'Origin: ${origin}' --data-urlencode username=admin --data-urlencode 'password=<password>' --data-urlencode 'confirmPassword=<password>' http://localhost:${svc.port}/auth/setup   # 303: created`,
-        'kill %1',
-      ]);
-      md.p(`${f.ingressOptIn('profilarr')} Sign in at ${c(origin)} and ${rest}`);
-    }
-  }
-  // The apps' own sections (src/docs/sections), e.g. Bazarr's.
-  renderSections(f, md, sections);
-
-  const pulsarr = f.one('pulsarr');
-  if (pulsarr) {
-    const seeded = ['sonarrBaseUrl', 'radarrBaseUrl'].map((k) => envValue(f.main(pulsarr), k)).filter(Boolean);
-    const others = arrs.filter((w) => !seeded.includes(f.url(w)));
-    md.h(2, 'Pulsarr');
-    const url = f.uiUrl(pulsarr);
-    const svc = f.svc(pulsarr);
-    const open =
-      url || !svc
-        ? `Open ${url ?? 'Pulsarr'} and create the admin user.`
-        : `Its first visit creates the admin user (${c('POST /v1/users/create-admin')} is open until one exists), so it has no Ingress yet: run ${c(`kubectl -n ${pulsarr.namespace} port-forward svc/${svc.name} ${svc.port}:${svc.port}`)}, open ${c(`http://localhost:${svc.port}`)} and create the admin user. ${f.ingressOptIn('pulsarr')}`;
-    md.p(
-      `${open} ${seeded.length ? `It starts with ${seeded.map((s) => c(s!)).join(' and ')} (seeded from the environment); check the root folder and quality profile of each.` : ''}${others.length ? ` Add ${others.map((w) => c(w.name)).join(', ')} in its UI (${others.map((w) => c(f.url(w) ?? '')).join(', ')}).` : ''} Watchlisted items reach ${f.arrKinds} at the next sync.`,
-    );
-  }
+  logins(f, md, sections.filter((s) => s.part === RUNBOOK_PAGE_PARTS.logins));
+  renderSections(
+    f,
+    md,
+    sections.filter((s) => s.part === undefined),
+  );
   return md.toString();
 }
 
-/** The first login of every UI: which login guards it, and how the first user is created. */
-function logins(f: Facts, md: Md): void {
+/**
+ * The first login of every UI: the forward-auth Middleware that guards them all, or each app's
+ * own first login (its sections).
+ */
+function logins(f: Facts, md: Md, sections: readonly RunbookSection[]): void {
   const v = f.v;
   const auth = v.cfg.ingress.auth;
   const servarr = [...f.arrs, ...v.workloadsOfApp('lidarr'), ...v.workloadsOfApp('prowlarr')];
-  const decypharr = f.one('decypharr');
-  if (servarr.length === 0 && !decypharr) return;
+  const own = new Md();
+  renderSections(f, own, sections);
+  if (servarr.length === 0 && own.isEmpty) return;
   md.h(2, 'Logins');
   if (auth.mode === 'forward-auth') {
     const guarded = v.all('Ingress').filter((i) => i.metadata.annotations?.[TRAEFIK_MIDDLEWARES] === auth.middleware);
     md.p(
       `Every UI Ingress${guarded.length ? ` (${guarded.map((i) => c(i.metadata.name)).join(', ')})` : ''} is behind your forward-auth Middleware ${c(auth.middleware ?? '')}: the login is yours (Authelia, Authentik…). ${servarr.length ? `${servarr.map((w) => w.name).join(', ')} run with authentication method External (no login of their own; their API still needs the key), so anyone who reaches their Service directly gets in — the NetworkPolicies only let the ingress controller and the listed callers reach them.` : ''}${v.all('Ingress').some((i) => i.metadata.name === 'plex') ? ' Plex is not behind the Middleware: its clients sign in with plex.tv.' : ''}`,
     );
-  } else if (servarr.length) {
-    md.p(
-      `${servarr.map((w) => w.name).join(', ')} ask for their Forms login from every address (${c('*__AUTH__REQUIRED=Enabled')}: through the ingress every client has a private address, which "disabled for local addresses" would let in). Nobody can sign in before a user exists, and the UI cannot create one while the login is required: create it once per instance through the API, with the instance's API key (pick the user name and password; ${c('jq')} and ${c('curl')} on your workstation):`,
-    );
-    const rows: string[] = [];
-    for (const w of servarr) {
-      const svc = f.svc(w);
-      const ref = f.secretRef(w, 'api-key');
-      if (!svc || !ref) continue;
-      const api = arrKind(w.app).apiVersion;
-      const read = f.readSecret(ref.secret, ref.key);
-      if (read.length === 0) continue;
-      const base = `http://localhost:${svc.port}/api/${api}/config/host`;
-      rows.push(
-        `# ${w.name}`,
-        `kubectl -n ${w.namespace} port-forward svc/${svc.name} ${svc.port}:${svc.port} &`,
-        read[0]?.startsWith('#') ? `KEY='<${w.name}'s API key>'  ${read[0]}` : `KEY=$(${read[0]})`,
-        `curl -fsS -H "X-Api-Key: $KEY" ${base} | jq --arg u admin --arg p '<password>' '.username=$u | .password=$p | .passwordConfirmation=$p' | curl -fsS -X PUT -H "X-Api-Key: $KEY" -H 'Content-Type: application/json' --data-binary @- ${base}/1`,
-        'kill %1',
-      );
-    }
-    md.sh(rows);
-    md.p(`Then sign in at ${servarr.map((w) => f.uiUrl(w) ?? w.name).join(', ')}. Change a password later under Settings › General › Security.`);
   }
-  if (decypharr) {
-    const svc = f.svc(decypharr);
-    const url = f.uiUrl(decypharr);
-    md.p(
-      `Decypharr: its login is on (${c('DECYPHARR_USE_AUTH=true')}, session cookies signed with the generated ${c('decypharr-secrets/session-secret')}); the first visit asks you to register the user. Its sign-up page (${c('POST /register')}) keeps accepting new credentials from anyone who reaches it, so ${url ? `its Ingress (${url}) exists only behind the forward-auth Middleware` : `it has no Ingress: open it with ${c(`kubectl -n ${decypharr.namespace} port-forward svc/${svc?.name ?? 'decypharr'} ${svc?.port ?? 8282}:${svc?.port ?? 8282}`)} and ${c(`http://localhost:${svc?.port ?? 8282}`)}`}. The Arrs keep signing in to its download-client API with their URL and API key.`,
-    );
-  }
+  md.append(own);
 }
 
 export const postDeployPage: RunbookPage = { path: RUNBOOK_PAGE_PATHS.postDeploy, title: () => 'After the first deployment: settings only the UIs take', render: postDeploy };

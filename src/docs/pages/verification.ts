@@ -14,8 +14,10 @@ function verification(f: Facts): string {
   md.p('The design document\'s checklist, as commands against what this config deploys. Each block should print what its comment says.');
 
   md.h(2, 'Foundation');
-  const sharedClaims = v.all('PersistentVolumeClaim').filter((p) => !/^config-/.test(p.metadata.name)).map((p) => p.metadata.name);
-  const configClaims = v.all('PersistentVolumeClaim').filter((p) => /^config-/.test(p.metadata.name)).map((p) => p.metadata.name);
+  const appConfig = new Set(f.publishedAll('config-claim').map((x) => x.claim));
+  const claims = v.all('PersistentVolumeClaim').map((p) => p.metadata.name);
+  const sharedClaims = claims.filter((name) => !appConfig.has(name));
+  const configClaims = claims.filter((name) => appConfig.has(name));
   md.sh([
     `flux get kustomizations -n ${fluxNs}   # every one Ready=True`,
     ...(v.sopsSecretName ? [`kubectl get secret ${v.sopsSecretName} -n ${fluxNs}`] : []),
@@ -98,7 +100,7 @@ function verification(f: Facts): string {
     items.push(`Symlinks were created: ${c(`${f.exec(sonarr, f.containerMounting(sonarr, p)!.name, `find ${p} -type l`)} | head -3`)}.`);
   }
   if (plex) items.push('Play the title in Plex from the streaming folder, and a title from the permanent library.');
-  if (f.one('pulsarr')) items.push(`Watchlist a title in Plex: it appears in ${f.arrs.map((w) => c(w.name)).join(' or ')} at Pulsarr's next sync (${c(`${f.logs(f.one('pulsarr')!, f.main(f.one('pulsarr')!).name, '--tail=50')}`)}).`);
+  if (f.one('pulsarr')) items.push(`Watchlist a title in Plex: it appears in ${f.arrs.map((w) => c(w.name)).join(' or ')} at Pulsarr's next sync (${c(f.logs(f.one('pulsarr')!, f.main(f.one('pulsarr')!).name, '--tail=50'))}).`);
   if (f.one('clusterplex-orchestrator') && v.workloadsOfApp('clusterplex-worker').length) items.push('Play with a lower quality to force a transcode: the worker log shows the job and the Plex dashboard shows "(hw)".');
   md.ol(items);
   if (v.workloads.some((w) => w.placement.id === 'storage_nodes' && v.coLocationLabel(w.pod))) md.p('Failover: [failover.md](failover.md).');

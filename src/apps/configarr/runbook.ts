@@ -1,7 +1,8 @@
-import type { Facts } from '../facts.js';
-import { c, type Md } from '../md.js';
-import { cronJobOf, cronPod, runNow, scheduleText, volumeText } from '../objects.js';
-import { RUNBOOK_PAGE_PATHS, type RunbookSection } from '../page.js';
+import type { Facts } from '../../docs/facts.js';
+import { c, type Md } from '../../docs/md.js';
+import { INSTANCE_LABEL } from '../../docs/model.js';
+import { cronJobOf, cronPod, runNow, scheduleText, volumeText } from '../../docs/objects.js';
+import { RUNBOOK_PAGE_PATHS, type RunbookSection } from '../../docs/page.js';
 
 /** Configarr: the CronJob that applies the TRaSH guide profiles, and running it by hand. */
 
@@ -12,7 +13,9 @@ function configarr(f: Facts, md: Md): void {
   const ctr = pod.containers[0]!;
   const loc = ctr.env?.find((e) => e.name === 'CONFIG_LOCATION')?.value;
   const cmVol = loc ? pod.volumes?.find((x) => x.configMap && ctr.volumeMounts?.some((m) => m.name === x.name && loc.startsWith(`${m.mountPath}/`))) : undefined;
-  const repos = ctr.volumeMounts?.find((m) => m.mountPath.endsWith('/repos'));
+  const instance = cj.spec.jobTemplate.spec.template.metadata?.labels?.[INSTANCE_LABEL] as string | undefined;
+  const cache = instance ? f.publishedOf('cache-directory', { instance }).find((x) => x.container === ctr.name) : undefined;
+  const repos = ctr.volumeMounts?.find((m) => m.mountPath === cache?.path);
   md.h(2, 'Configarr');
   md.p(
     `${c(`cronjob/${cj.metadata.name}`)} applies the TRaSH guide quality profiles and custom formats to the Arrs at ${scheduleText(cj)}${cmVol?.configMap ? `, from ${c(loc!)} (ConfigMap ${c(cmVol.configMap.name)})` : ''}${repos ? `; it keeps its clone of the guides in ${c(repos.mountPath)} (${volumeText(pod.volumes?.find((x) => x.name === repos.name)) ?? 'a volume'})` : ''}. Configarr has no scheduler of its own and no UI: each run is one Job. Run it now after changing the config, and read what it changed:`,

@@ -1,9 +1,9 @@
 import { SERVICELB_TOLERATIONS_ANNOTATION } from '../../lib/placement.js';
 import type { KubeObject } from '../../output/model.js';
-import type { Facts } from '../facts.js';
-import { c, type Md } from '../md.js';
-import { volumeOfMount, volumeText } from '../objects.js';
-import { RUNBOOK_PAGE_PATHS, type RunbookSection } from '../page.js';
+import type { Facts } from '../../docs/facts.js';
+import { c, type Md } from '../../docs/md.js';
+import { volumeOfMount, volumeText } from '../../docs/objects.js';
+import { RUNBOOK_PAGE_PATHS, type RunbookSection } from '../../docs/page.js';
 
 /** Samba: the shares, the users' passwords, connecting from the LAN. */
 

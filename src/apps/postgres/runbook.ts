@@ -1,8 +1,8 @@
-import type { Facts } from '../facts.js';
-import { c, type Md } from '../md.js';
-import type { Workload } from '../model.js';
-import { cronPod, runNow, scheduleText, volumeOfMount, volumeText } from '../objects.js';
-import { RUNBOOK_PAGE_PATHS, type RunbookSection } from '../page.js';
+import type { Facts } from '../../docs/facts.js';
+import { c, type Md } from '../../docs/md.js';
+import type { Workload } from '../../docs/model.js';
+import { cronPod, runNow, scheduleText, volumeOfMount, volumeText } from '../../docs/objects.js';
+import { RUNBOOK_PAGE_PATHS, type RunbookSection } from '../../docs/page.js';
 
 /** PostgreSQL: the databases of the Arrs, the backup CronJob and a restore. */
 

@@ -1,7 +1,7 @@
-import type { Facts } from '../facts.js';
-import { c, type Md } from '../md.js';
-import { cronJobOf, cronPod, runNow, scheduleText } from '../objects.js';
-import { RUNBOOK_PAGE_PATHS, type RunbookSection } from '../page.js';
+import type { Facts } from '../../docs/facts.js';
+import { c, type Md } from '../../docs/md.js';
+import { cronJobOf, cronPod, runNow, scheduleText } from '../../docs/objects.js';
+import { RUNBOOK_PAGE_PATHS, type RunbookSection } from '../../docs/page.js';
 
 /** The Arr wiring CronJob: what it adds, and running it by hand. */
 

@@ -1,9 +1,9 @@
 import { SAFE_SYSCTLS } from '../../gates/security.js';
-import type { Facts } from '../facts.js';
-import { c, type Md } from '../md.js';
-import { envValue, INSTANCE_LABEL, type ContainerJson, type Workload } from '../model.js';
-import { probePort, storageKey, volumeText } from '../objects.js';
-import { RUNBOOK_PAGE_PATHS, type RunbookSection } from '../page.js';
+import type { Facts } from '../../docs/facts.js';
+import { c, type Md } from '../../docs/md.js';
+import { envValue, INSTANCE_LABEL, type ContainerJson, type Workload } from '../../docs/model.js';
+import { probePort, storageKey, volumeText } from '../../docs/objects.js';
+import { RUNBOOK_PAGE_PATHS, type RunbookSection } from '../../docs/page.js';
 
 /** qBittorrent behind its VPN sidecar: the tunnel, the kill switch, unsafe sysctls, the WebUI. */
 

@@ -1,7 +1,7 @@
-import type { Facts } from '../facts.js';
-import type { Md } from '../md.js';
-import { envValue } from '../model.js';
-import { RUNBOOK_PAGE_PATHS, type RunbookSection } from '../page.js';
+import type { Facts } from '../../docs/facts.js';
+import type { Md } from '../../docs/md.js';
+import { envValue } from '../../docs/model.js';
+import { RUNBOOK_PAGE_PATHS, type RunbookSection } from '../../docs/page.js';
 
 /** Bazarr: its login before the Ingress opt-in, and what only its UI takes. */
 
@@ -26,4 +26,4 @@ function bazarr(f: Facts, md: Md): void {
   md.p(`${f.ingressOptIn('bazarr')} ${rest}`);
 }
 
-export const bazarrSection: RunbookSection = { page: RUNBOOK_PAGE_PATHS.postDeploy, order: 10, render: bazarr };
+export const bazarrSection: RunbookSection = { page: RUNBOOK_PAGE_PATHS.postDeploy, order: 45, render: bazarr };

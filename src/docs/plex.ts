@@ -1,7 +1,7 @@
-import { SERVICELB_TOLERATIONS_ANNOTATION } from '../../lib/placement.js';
-import type { Facts } from '../facts.js';
-import { c } from '../md.js';
-import { INSTANCE_LABEL as INSTANCE } from '../model.js';
+import { SERVICELB_TOLERATIONS_ANNOTATION } from '../lib/placement.js';
+import type { Facts } from './facts.js';
+import { c } from './md.js';
+import { INSTANCE_LABEL as INSTANCE } from './model.js';
 
 /** Facts and sections of Plex that more than one page reads. */
 
@@ -15,7 +15,7 @@ export function plexLoadBalancer(f: Facts): { text: string; commands: string[] }
   if (!plex) return undefined;
   const svc = f.v.all('Service').find((x) => x.metadata.namespace === plex.namespace && x.spec.type === 'LoadBalancer' && x.spec.selector?.[INSTANCE] === plex.instance);
   const taints = (plex.pod.tolerations ?? []).filter((t) => t.key && t.effect).map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
-  if (!svc || svc.spec.externalTrafficPolicy !== 'Local' || taints.length === 0) return undefined;
+  if (svc?.spec.externalTrafficPolicy !== 'Local' || taints.length === 0) return undefined;
   const annotation = SERVICELB_TOLERATIONS_ANNOTATION;
   const has = svc.metadata.annotations?.[annotation];
   const node = plex.placement.hostnames[0] ?? 'the GPU node';

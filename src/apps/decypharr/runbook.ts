@@ -1,0 +1,41 @@
+import type { Facts } from '../../docs/facts.js';
+import { c, type Md } from '../../docs/md.js';
+import { RUNBOOK_PAGE_PARTS, RUNBOOK_PAGE_PATHS, type RunbookSection } from '../../docs/page.js';
+
+/** Decypharr as the download client of every library manager (post-deploy.md), and their root folders. */
+function downloadClient(f: Facts, md: Md): void {
+  const arrs = f.arrs;
+  const decypharr = f.one('decypharr');
+  if (!decypharr || arrs.length === 0) return;
+  const dSvc = f.svc(decypharr);
+  const usenet = f.secretRef(decypharr, 'usenet-provider') !== undefined;
+  md.h(2, `${f.arrKinds}: Decypharr as the download client`);
+  md.p(
+    `Settings › Download Clients › + › qBittorrent. Decypharr authenticates the Arr by its URL and API key (the Arr gives them as user name and password, and Decypharr calls back into that Arr to import).${usenet ? ` For usenet add a SABnzbd client the same way, with URL Base ${c('/sabnzbd')}.` : ''} Leave "Use SSL" off.`,
+  );
+  md.table(
+    ['Instance', 'Host', 'Port', 'Username', 'Password', 'Category'],
+    arrs.map((w) => [c(w.name), c(`${dSvc?.name}.${decypharr.namespace}.svc.cluster.local`), c(dSvc?.port ?? ''), c(f.url(w) ?? ''), `${w.name}'s API key`, c(w.name)]),
+  );
+  const links = f.claimPath(arrs[0]!, 'symlink-library');
+  const media = f.claimPath(arrs[0]!, 'media-library');
+  if (links || media) {
+    md.p(
+      `Root folders (Settings › Media Management): the streaming library ${links ? c(`${links}/${arrs[0]!.name}`) : ''}${media ? ` and, for what you keep, the permanent library ${c(`${media}/<folder>`)}` : ''} — the same paths Plex sees. See [streaming-to-permanent.md](streaming-to-permanent.md).`,
+    );
+  }
+}
+
+/** Decypharr's own login, and why its sign-up page stays off the Ingress. */
+function login(f: Facts, md: Md): void {
+  const decypharr = f.one('decypharr');
+  if (!decypharr) return;
+  const svc = f.svc(decypharr);
+  const url = f.uiUrl(decypharr);
+  md.p(
+    `Decypharr: its login is on (${c('DECYPHARR_USE_AUTH=true')}, session cookies signed with the generated ${c('decypharr-secrets/session-secret')}); the first visit asks you to register the user. Its sign-up page (${c('POST /register')}) keeps accepting new credentials from anyone who reaches it, so ${url ? `its Ingress (${url}) exists only behind the forward-auth Middleware` : `it has no Ingress: open it with ${c(`kubectl -n ${decypharr.namespace} port-forward svc/${svc?.name ?? 'decypharr'} ${svc?.port ?? 8282}:${svc?.port ?? 8282}`)} and ${c(`http://localhost:${svc?.port ?? 8282}`)}`}. The Arrs keep signing in to its download-client API with their URL and API key.`,
+  );
+}
+
+export const decypharrDownloadClientSection: RunbookSection = { page: RUNBOOK_PAGE_PATHS.postDeploy, order: 30, render: downloadClient };
+export const decypharrLoginSection: RunbookSection = { page: RUNBOOK_PAGE_PATHS.postDeploy, part: RUNBOOK_PAGE_PARTS.logins, order: 20, render: login };
