@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import type { AppConfigSlice } from '../config/apps.js';
 import type { AppsConfig, StackConfig } from '../config/types.js';
+import type { AppFacts } from '../gates/behaviour-facts.js';
 import type { Component } from '../lib/component.js';
 
 /**
@@ -32,6 +33,11 @@ export interface AppModule<K extends keyof AppsConfig = keyof AppsConfig> {
   readonly folder: string;
   /** The app's field under `apps`, if it has one. @default - no config of its own */
   readonly config?: AppConfigSlice<K>;
+  /**
+   * What the behaviour gate checks the app's containers against: the user its images run as, the
+   * paths it writes, what it waits for (its facts.ts). @default - none (its entries are still in src/gates/behaviour-facts.ts)
+   */
+  readonly facts?: AppFacts;
   /** Creates the app's components (nothing when disabled) and publishes its handles in `parts`. */
   build(stack: StackBuilder): void;
 }

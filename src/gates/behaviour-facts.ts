@@ -1,8 +1,9 @@
 /**
- * What the behaviour gate knows about the apps, in one place: per image (keyed by repository)
- * the user its process runs as after the entrypoint, per container (keyed by `app/container`,
- * `app` being the pod's `app.kubernetes.io/name`) the paths it writes or mounts on and what
- * others wait for, and per storage provisioner how kubelet hands its volumes to a pod.
+ * What the behaviour gate knows about the apps: per image (keyed by repository) the user its
+ * process runs as after the entrypoint, per container (keyed by `app/container`, `app` being the
+ * pod's `app.kubernetes.io/name`) the paths it writes or mounts on and what others wait for, and
+ * per storage provisioner how kubelet hands its volumes to a pod. The apps publish their own
+ * facts (`AppFacts`, in src/apps/<app>/facts.ts); the tables here hold the entries not moved yet.
  * Every fact names its source; docs/app-facts-verified.md ("Process users and volume ownership") has the details.
  */
 
@@ -52,24 +53,25 @@ const LINUXSERVER: ImageFacts = {
     'linuxserver/docker-baseimage-ubuntu noble:root/etc/s6-overlay/s6-rc.d/init-adduser/run (groupmod/usermod abc to PGID/PUID, default 911; lsiown abc:abc /config); linuxserver/docker-plex 1.43.3.10828-00f62d37d-ls315:root/etc/s6-overlay/s6-rc.d/svc-plex/run (s6-setuidgid abc), init-plex-chown/run (lsiown -R abc:abc /config/Library when its owner is not PUID)',
 };
 
-const HOME_OPERATIONS: ImageFacts = {
-  imageUser: { uid: 65534, gid: 65534 },
-  asRoot: { kind: 'stays-root' },
-  source: 'home-operations/containers a9b84a4:apps/<app>/Dockerfile (USER nobody:nogroup; entrypoint.sh just execs the app, no user switching)',
-};
+/**
+ * The facts one app publishes for the behaviour gate (`AppModule.facts`), keyed as the gate
+ * looks them up; a key is declared by one module only.
+ */
+export interface AppFacts {
+  /** Keyed by image repository (the reference without tag and digest). @default {} */
+  readonly images?: Readonly<Record<string, ImageFacts>>;
+  /**
+   * Keyed by `app/container`; `*` as app matches every app (shared init containers).
+   * @default {}
+   */
+  readonly containers?: Readonly<Record<string, ContainerFacts>>;
+}
 
 /** An image that starts as root and never switches user (no USER, no privilege drop). */
-const rootImage = (source: string): ImageFacts => ({ imageUser: { uid: 0, gid: 0 }, asRoot: { kind: 'stays-root' }, source });
+export const rootImage = (source: string): ImageFacts => ({ imageUser: { uid: 0, gid: 0 }, asRoot: { kind: 'stays-root' }, source });
 
-/** Keyed by image repository (the reference without tag and digest). */
+/** Keyed by image repository (the reference without tag and digest); entries no app publishes yet. */
 export const IMAGE_FACTS: Readonly<Record<string, ImageFacts>> = {
-  'ghcr.io/home-operations/sonarr': HOME_OPERATIONS,
-  'ghcr.io/home-operations/radarr': HOME_OPERATIONS,
-  'ghcr.io/home-operations/prowlarr': HOME_OPERATIONS,
-  'ghcr.io/home-operations/lidarr': HOME_OPERATIONS,
-  'ghcr.io/home-operations/bazarr': HOME_OPERATIONS,
-  'ghcr.io/home-operations/qbittorrent': HOME_OPERATIONS,
-  'ghcr.io/home-operations/postgres-init': HOME_OPERATIONS,
   'lscr.io/linuxserver/plex': LINUXSERVER,
   'ghcr.io/sirrobot01/decypharr': {
     imageUser: { uid: 0, gid: 0 },
@@ -79,13 +81,6 @@ export const IMAGE_FACTS: Readonly<Record<string, ImageFacts>> = {
     source: 'sirrobot01/decypharr v2.4:scripts/entrypoint.sh (root: chown -R $PUID:$PGID /app, exec su-exec "$PUID:$PGID"; non-root: exec as is), Dockerfile (no USER, ENTRYPOINT /entrypoint.sh)',
   },
   'rclone/rclone': rootImage('rclone/rclone v1.75.0:Dockerfile (user rclone created, no USER; ENTRYPOINT ["rclone"])'),
-  busybox: rootImage('docker-library/busybox 9c20878:Dockerfile.template (FROM scratch, no USER, CMD ["sh"])'),
-  'curlimages/curl': {
-    // adduser -S: a system uid, whatever Alpine assigns; the stack always sets runAsUser.
-    imageUser: 'unverified',
-    asRoot: { kind: 'stays-root' },
-    source: 'curl/curl-container 96c8e58:create_base_image.sh (adduser -S curl_user), create_appliance_image.sh (buildah config --user curl_user)',
-  },
   postgres: {
     imageUser: { uid: 0, gid: 0 },
     asRoot: { kind: 'drops-to-user', uid: 999, gid: 999, via: 'gosu postgres' },
@@ -196,19 +191,8 @@ const DFS_EXPORTED: WaitSignal = {
 
 const ARR_LIBRARIES = ['/mnt/media', '/mnt/streaming-media', '/mnt/downloads'];
 
-/** Keyed by `app/container`; `*` as app matches every app (the stack's shared init containers). */
+/** Keyed by `app/container`; entries no app publishes yet. */
 export const CONTAINER_FACTS: Readonly<Record<string, ContainerFacts>> = {
-  '*/prepare-host-dirs': { writes: [], source: 'src/lib/pod.ts hostDirsInitContainer (chown only)' },
-  '*/wait-for-decypharr-dfs': {
-    writes: [],
-    // Multi-node readers read through rclone's export of the mount: both must be up.
-    waitsFor: [
-      { app: 'decypharr', container: 'decypharr', signal: DFS_MOUNTED.name },
-      { app: 'decypharr', container: 'rclone-nfs-server', signal: DFS_EXPORTED.name },
-    ],
-    source: 'src/lib/arr.ts / the readers\' init container: until [ -f <dfsPath>/version.txt ]',
-  },
-  '*/postgres-init': { writes: [], source: 'home-operations/containers apps/postgres-init/entrypoint.sh (psql only)' },
   'sonarr/sonarr': { writes: ['/config', '/tmp'], writesIfMounted: ARR_LIBRARIES, source: 'home-operations apps/sonarr/entrypoint.sh (--data=/config); root folders /mnt/media/tv, /mnt/streaming-media/<instance>; imports from /mnt/downloads' },
   'radarr/radarr': { writes: ['/config', '/tmp'], writesIfMounted: ARR_LIBRARIES, source: 'home-operations apps/radarr/entrypoint.sh (--data=/config); root folders /mnt/media/movies, /mnt/streaming-media/<instance>; imports from /mnt/downloads' },
   'prowlarr/prowlarr': { writes: ['/config', '/tmp'], source: 'home-operations apps/prowlarr/entrypoint.sh (--data=/config)' },
@@ -260,8 +244,14 @@ export const CONTAINER_FACTS: Readonly<Record<string, ContainerFacts>> = {
   'samba/samba': { writes: [], source: 'samba-in-kubernetes/samba-container v0.9 (root; share writes happen as the mapped user, not modelled)' },
 };
 
-export function containerFactsFor(app: string, container: string, extra: Readonly<Record<string, ContainerFacts>> = {}): ContainerFacts | undefined {
-  return extra[`${app}/${container}`] ?? CONTAINER_FACTS[`${app}/${container}`] ?? extra[`*/${container}`] ?? CONTAINER_FACTS[`*/${container}`];
+/** The facts of a container: the published ones over the table's, the app's own over the shared (`*`) ones. */
+export function containerFactsFor(app: string, container: string, published: AppFacts['containers'] = {}): ContainerFacts | undefined {
+  return published[`${app}/${container}`] ?? CONTAINER_FACTS[`${app}/${container}`] ?? published[`*/${container}`] ?? CONTAINER_FACTS[`*/${container}`];
+}
+
+/** The facts of an image: the published ones over the table's. */
+export function imageFactsFor(repository: string, published: AppFacts['images'] = {}): ImageFacts | undefined {
+  return published[repository] ?? IMAGE_FACTS[repository];
 }
 
 /** How kubelet hands volumes of a CSI driver to a pod. */

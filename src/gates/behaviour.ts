@@ -1,7 +1,7 @@
 /**
  * Behaviour gate: what the containers will find when they start, not only the shape of the
  * objects. For every container of every pod template it works out the user the process runs as
- * after the image's entrypoint (behaviour-facts.ts), the owner and mode every volume has when the
+ * after the image's entrypoint (the apps' facts, behaviour-facts.ts), the owner and mode every volume has when the
  * process sees it (kubelet's rules, plus init containers that chown), and checks that
  *  - each path the app writes or mounts FUSE on is writable by that user       [writable]
  *  - each FUSE / Bidirectional mount is unmounted on preStop and not on a volume root
@@ -12,7 +12,7 @@
  * NFS volumes are owned as the export squashes: writers get a warning [export-defined].
  */
 import type { KubeObject } from '../output/model.js';
-import { IMAGE_FACTS, PROVISIONER_FACTS, containerFactsFor, imageRepository, type ContainerFacts, type FuseMount, type ImageFacts } from './behaviour-facts.js';
+import { PROVISIONER_FACTS, containerFactsFor, imageFactsFor, imageRepository, type ContainerFacts, type FuseMount, type ImageFacts } from './behaviour-facts.js';
 import { jsonPath, objectRef, type BehaviourOptions, type FindingData, type GateFinding, type GateOptions } from './findings.js';
 import { findNamed } from './object-index.js';
 import { containersOf, podTemplates, type ContainerOf, type Json, type Path, type PodTemplate } from './pod-specs.js';
@@ -85,14 +85,14 @@ function podFindings(pod: PodTemplate, objects: readonly KubeObject[], opts: Beh
     if (c.kind === 'ephemeral') continue;
     const at = (field: Path, rule: BehaviourRule, message: string, severity?: GateFinding['severity'], data?: FindingData) =>
       out.push({ rule, pod, path: [...c.path, ...field], message: `container "${c.name}": ${message}`, ...(severity ? { severity } : {}), ...(data ? { data } : {}) });
-    const facts = containerFactsFor(app, c.name, opts.extraFacts?.containers);
+    const facts = containerFactsFor(app, c.name, opts.facts?.containers);
     if (!facts) {
-      at([], 'facts', `no behaviour facts for ${app}/${c.name}: declare what it writes in src/gates/behaviour-facts.ts (CONTAINER_FACTS)`);
+      at([], 'facts', `no behaviour facts for ${app}/${c.name}: declare what it writes in the facts of its module (src/apps/<app>/facts.ts, AppModule.facts)`);
       continue;
     }
     const image = imageFactsOf(c, opts);
     if (!image) {
-      at(['image'], 'facts', `no facts for image ${JSON.stringify(imageRepository(String(c.container.image)))}: declare who its entrypoint runs as in src/gates/behaviour-facts.ts (IMAGE_FACTS)`);
+      at(['image'], 'facts', `no facts for image ${JSON.stringify(imageRepository(String(c.container.image)))}: declare who its entrypoint runs as in the facts of the module that uses it (src/apps/<app>/facts.ts, AppModule.facts)`);
       continue;
     }
     const user = processUser(c, image);
@@ -173,7 +173,7 @@ function writeFindings(c: ContainerOf, facts: ContainerFacts, fuse: readonly Fus
 function imageFactsOf(c: ContainerOf, opts: BehaviourOptions): ImageFacts | undefined {
   if (typeof c.container.image !== 'string') return undefined;
   const repository = imageRepository(c.container.image);
-  return opts.extraFacts?.images?.[repository] ?? IMAGE_FACTS[repository];
+  return imageFactsFor(repository, opts.facts?.images);
 }
 
 /**
@@ -424,7 +424,7 @@ function waitersOf(pods: readonly PodTemplate[], objects: readonly KubeObject[],
   const byContainer = new Map<string, Waiter[]>();
   for (const pod of pods) {
     for (const c of containersOf(pod)) {
-      for (const w of containerFactsFor(appOf(pod), c.name, opts.extraFacts?.containers)?.waitsFor ?? []) {
+      for (const w of containerFactsFor(appOf(pod), c.name, opts.facts?.containers)?.waitsFor ?? []) {
         const key = `${w.app}/${w.container}`;
         const waiter = { by: `init container "${c.name}" of ${objectRef(pod.object)}`, signal: w.signal };
         const list = byContainer.get(key);
@@ -482,10 +482,10 @@ function waiterFindings(pods: readonly PodTemplate[], opts: BehaviourOptions): F
   const out: Finding[] = [];
   for (const pod of pods) {
     for (const c of containersOf(pod)) {
-      for (const w of containerFactsFor(appOf(pod), c.name, opts.extraFacts?.containers)?.waitsFor ?? []) {
-        const provider = containerFactsFor(w.app, w.container, opts.extraFacts?.containers);
+      for (const w of containerFactsFor(appOf(pod), c.name, opts.facts?.containers)?.waitsFor ?? []) {
+        const provider = containerFactsFor(w.app, w.container, opts.facts?.containers);
         if (!provider?.provides?.some((s) => s.name === w.signal)) {
-          out.push({ rule: 'readiness', pod, path: c.path, message: `container "${c.name}": waits for "${w.signal}" of ${w.app}/${w.container}, which declares no such signal in src/gates/behaviour-facts.ts` });
+          out.push({ rule: 'readiness', pod, path: c.path, message: `container "${c.name}": waits for "${w.signal}" of ${w.app}/${w.container}, which declares no such signal in its facts` });
         }
       }
     }
