@@ -159,7 +159,7 @@ function containerViolations(c: ContainerOf): Violation[] {
     if (missing.length) v('resources', ['resources'], `must set ${missing.map((m) => m.join('.')).join(', ')}`);
   }
   if (c.pod.longRunning && runsAlongside(c)) {
-    const probes = ['livenessProbe', 'readinessProbe'].filter((p) => !c.container[p] || typeof c.container[p] !== 'object');
+    const probes = (['livenessProbe', 'readinessProbe'] as const).filter((p) => !c.container[p] || typeof c.container[p] !== 'object');
     if (probes.length) v('probes', [probes[0]!], `${c.kind === 'sidecar' ? 'native sidecar ' : ''}must have ${probes.join(' and ')}`);
   }
 
