@@ -13,6 +13,16 @@ export function isJsonObject(v: unknown): v is JsonObject {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** The items of a typed JSON list that are objects: a malformed list (or null item) reads as none. */
+export function listOf<T extends object>(v: readonly T[] | undefined): T[] {
+  return Array.isArray(v) ? v.filter((x: T): x is T => isJsonObject(x)) : [];
+}
+
+/** The strings of a JSON array (anything else is none). */
+export function jsonStrings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x: unknown): x is string => typeof x === 'string') : [];
+}
+
 /** The objects of a JSON array (anything else is none). */
 export function jsonObjects(v: unknown): JsonObject[] {
   return Array.isArray(v) ? v.filter(isJsonObject) : [];
