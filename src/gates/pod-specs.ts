@@ -18,6 +18,11 @@ export function listOf<T extends object>(v: readonly T[] | undefined): T[] {
   return Array.isArray(v) ? v.filter((x: T): x is T => isJsonObject(x)) : [];
 }
 
+/** A typed JSON list read defensively: a malformed list reads as empty, an item may be missing. */
+export function jsonList<T>(v: readonly T[] | undefined): readonly (T | undefined)[] {
+  return Array.isArray(v) ? (v as readonly T[]) : [];
+}
+
 /** The strings of a JSON array (anything else is none). */
 export function jsonStrings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x: unknown): x is string => typeof x === 'string') : [];
