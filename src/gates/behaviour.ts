@@ -1,7 +1,7 @@
 /**
  * Behaviour gate: what the containers will find when they start, not only the shape of the
  * objects. For every container of every pod template it works out the user the process runs as
- * after the image's entrypoint (behaviour-facts.ts), the owner and mode every volume has when the
+ * after the image's entrypoint (the apps' facts, behaviour-facts.ts), the owner and mode every volume has when the
  * process sees it (kubelet's rules, plus init containers that chown), and checks that
  *  - each path the app writes or mounts FUSE on is writable by that user       [writable]
  *  - each FUSE / Bidirectional mount is unmounted on preStop and not on a volume root
@@ -11,11 +11,12 @@
  *  - every container and image has facts to check against                         [facts]
  * NFS volumes are owned as the export squashes: writers get a warning [export-defined].
  */
+import type * as k8s from '../../imports/k8s.js';
 import type { KubeObject } from '../output/model.js';
-import { IMAGE_FACTS, PROVISIONER_FACTS, containerFactsFor, imageRepository, type ContainerFacts, type FuseMount, type ImageFacts } from './behaviour-facts.js';
+import { PROVISIONER_FACTS, containerFactsFor, imageFactsFor, imageRepository, type ContainerFacts, type FuseMount, type ImageFacts } from './behaviour-facts.js';
 import { jsonPath, objectRef, type BehaviourOptions, type FindingData, type GateFinding, type GateOptions } from './findings.js';
 import { findNamed } from './object-index.js';
-import { containersOf, podTemplates, type ContainerOf, type Json, type Path, type PodTemplate } from './pod-specs.js';
+import { at as valueAt, containersOf, isJsonObject, jsonObjects, jsonStrings, listOf, podTemplates, type ContainerOf, type JsonObject, type Path, type PodTemplate } from './pod-specs.js';
 
 export const BEHAVIOUR_RULES = ['writable', 'fuse-cleanup', 'fuse-mount-point', 'readiness', 'facts', 'export-defined'] as const;
 export type BehaviourRule = (typeof BEHAVIOUR_RULES)[number];
@@ -85,14 +86,14 @@ function podFindings(pod: PodTemplate, objects: readonly KubeObject[], opts: Beh
     if (c.kind === 'ephemeral') continue;
     const at = (field: Path, rule: BehaviourRule, message: string, severity?: GateFinding['severity'], data?: FindingData) =>
       out.push({ rule, pod, path: [...c.path, ...field], message: `container "${c.name}": ${message}`, ...(severity ? { severity } : {}), ...(data ? { data } : {}) });
-    const facts = containerFactsFor(app, c.name, opts.extraFacts?.containers);
+    const facts = containerFactsFor(app, c.name, opts.facts?.containers);
     if (!facts) {
-      at([], 'facts', `no behaviour facts for ${app}/${c.name}: declare what it writes in src/gates/behaviour-facts.ts (CONTAINER_FACTS)`);
+      at([], 'facts', `no behaviour facts for ${app}/${c.name}: declare what it writes in the facts of its module (src/apps/<app>/facts.ts, AppModule.facts)`);
       continue;
     }
     const image = imageFactsOf(c, opts);
     if (!image) {
-      at(['image'], 'facts', `no facts for image ${JSON.stringify(imageRepository(String(c.container.image)))}: declare who its entrypoint runs as in src/gates/behaviour-facts.ts (IMAGE_FACTS)`);
+      at(['image'], 'facts', `no facts for image ${JSON.stringify(imageRepository(String(c.container.image)))}: declare who its entrypoint runs as in the facts of the module that uses it (src/apps/<app>/facts.ts, AppModule.facts)`);
       continue;
     }
     const user = processUser(c, image);
@@ -106,7 +107,7 @@ function podFindings(pod: PodTemplate, objects: readonly KubeObject[], opts: Beh
     const prepared = user.dropped ? [...(image.preparesAsRoot ?? []), ...(facts.preparesAsRoot ?? [])] : [];
     const trees = user.dropped ? (image.chownsTreeWhileForeign ?? []) : [];
     // Read-only volumes and NFS exports stay what they are, whoever tries to chown them.
-    const view = (m: Json, p: string): VolumeView => {
+    const view = (m: k8s.VolumeMount, p: string): VolumeView => {
       const base = volumeView(pod, objects, opts, m.name);
       if (base.kind === 'read-only' || base.kind === 'export') return base;
       return treeView(c, trees, m, user) ?? mountView(pod, objects, opts, handedOver, m, p, prepared, user);
@@ -127,7 +128,8 @@ type At = (field: Path, rule: BehaviourRule, message: string, severity?: GateFin
 
 /** The directory a FUSE mount really sits on: the path when it is on a volume, else its `via` when that is. */
 function fusePoint(c: ContainerOf, f: FuseMount): FusePoint {
-  const path = (f.pathEnv && envOf(c.container)[f.pathEnv]) || f.path;
+  const fromEnv = f.pathEnv ? envOf(c.container)[f.pathEnv] : undefined;
+  const path = fromEnv === undefined || fromEnv === '' ? f.path : fromEnv;
   return f.via && path !== f.via && !mountFor(c, path) && mountFor(c, f.via) ? { point: f.via, path, label: `${path} (a bind of ${f.via})` } : { point: path, path, label: path };
 }
 
@@ -141,7 +143,7 @@ interface FusePoint {
 }
 
 /** Each declared write path and FUSE mount point must be writable by the process user. */
-function writeFindings(c: ContainerOf, facts: ContainerFacts, fuse: readonly FusePoint[], user: ProcessUser, view: (mount: Json, path: string) => VolumeView, at: At): void {
+function writeFindings(c: ContainerOf, facts: ContainerFacts, fuse: readonly FusePoint[], user: ProcessUser, view: (mount: k8s.VolumeMount, path: string) => VolumeView, at: At): void {
   const mounted = (facts.writesIfMounted ?? []).filter((p) => mountFor(c, p));
   const targets = [...[...facts.writes, ...mounted].map((p) => ({ p, label: p, fuse: false })), ...fuse.map((f) => ({ p: f.point, label: f.label, fuse: true }))];
   for (const { p, label, fuse: isFuse } of targets) {
@@ -173,7 +175,7 @@ function writeFindings(c: ContainerOf, facts: ContainerFacts, fuse: readonly Fus
 function imageFactsOf(c: ContainerOf, opts: BehaviourOptions): ImageFacts | undefined {
   if (typeof c.container.image !== 'string') return undefined;
   const repository = imageRepository(c.container.image);
-  return opts.extraFacts?.images?.[repository] ?? IMAGE_FACTS[repository];
+  return imageFactsFor(repository, opts.facts?.images);
 }
 
 /**
@@ -182,16 +184,16 @@ function imageFactsOf(c: ContainerOf, opts: BehaviourOptions): ImageFacts | unde
  * groups of the first process only: a switch to another user leaves its own group.
  */
 export function processUser(c: ContainerOf, image: ImageFacts): ProcessUser | undefined {
-  const sc: Json = c.container.securityContext ?? {};
-  const podSc: Json = c.pod.spec.securityContext ?? {};
+  const sc: k8s.SecurityContext = c.container.securityContext ?? {};
+  const podSc: k8s.PodSecurityContext = c.pod.spec.securityContext ?? {};
   const imageUser = image.imageUser === 'unverified' ? undefined : image.imageUser;
   const uid: number | undefined = sc.runAsUser ?? podSc.runAsUser ?? imageUser?.uid;
   if (uid === undefined) return undefined;
   const gid: number = sc.runAsGroup ?? podSc.runAsGroup ?? imageUser?.gid ?? 0;
-  const groups = [gid, ...(typeof podSc.fsGroup === 'number' ? [podSc.fsGroup] : []), ...(Array.isArray(podSc.supplementalGroups) ? podSc.supplementalGroups : [])];
+  const groups = [gid, ...(typeof podSc.fsGroup === 'number' ? [podSc.fsGroup] : []), ...(Array.isArray(podSc.supplementalGroups) ? podSc.supplementalGroups.filter((g: unknown) => typeof g === 'number') : [])];
   const started = sc.runAsUser !== undefined || podSc.runAsUser !== undefined ? `runAsUser ${uid}` : `the image's USER ${uid}`;
-  const command: unknown[] = Array.isArray(c.container.command) ? c.container.command : [];
-  const entrypointRuns = !Array.isArray(c.container.command) || (image.entrypoint !== undefined && command.some((x) => typeof x === 'string' && x.includes(image.entrypoint!)));
+  const entrypoint = image.entrypoint;
+  const entrypointRuns = !Array.isArray(c.container.command) || (entrypoint !== undefined && jsonStrings(c.container.command).some((x) => x.includes(entrypoint)));
   if (uid === 0 && entrypointRuns && image.asRoot.kind !== 'stays-root') {
     const b = image.asRoot;
     const env = envOf(c.container);
@@ -204,23 +206,23 @@ export function processUser(c: ContainerOf, image: ImageFacts): ProcessUser | un
   return { uid, gid, groups, dacOverride: uid === 0 && hasDacOverride(sc), dropped: false, how: uid === 0 ? `${started}, stays root` : started };
 }
 
-function hasDacOverride(sc: Json): boolean {
+function hasDacOverride(sc: k8s.SecurityContext): boolean {
   if (sc.privileged === true) return true;
-  const drop: unknown[] = Array.isArray(sc.capabilities?.drop) ? sc.capabilities.drop : [];
-  const add: unknown[] = Array.isArray(sc.capabilities?.add) ? sc.capabilities.add : [];
+  const drop = jsonStrings(sc.capabilities?.drop);
+  const add = jsonStrings(sc.capabilities?.add);
   return add.includes('DAC_OVERRIDE') || !(drop.includes('ALL') || drop.includes('DAC_OVERRIDE'));
 }
 
-function envOf(container: Json): Record<string, string> {
+function envOf(container: k8s.Container): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const e of Array.isArray(container.env) ? container.env : []) if (typeof e?.value === 'string') out[e.name] = e.value;
+  for (const e of jsonObjects(container.env)) if (typeof e.value === 'string') out[String(e.name)] = e.value;
   return out;
 }
 
 /** Literal env values of the container stand in for `$NAME` / `${NAME}` in its scripts. */
-function expandEnv(container: Json, text: string): string {
+function expandEnv(container: k8s.Container, text: string): string {
   const env = envOf(container);
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, a, b) => env[a ?? b] ?? m);
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m: string, a: string | undefined, b: string | undefined) => env[a ?? b ?? ''] ?? m);
 }
 
 function intOr(v: string | undefined, fallback: number): number {
@@ -228,9 +230,9 @@ function intOr(v: string | undefined, fallback: number): number {
 }
 
 /** The mount a path lies on: the longest mountPath that is the path or a parent of it. */
-function mountFor(c: ContainerOf, p: string): { mount: Json; index: number } | undefined {
-  let best: { mount: Json; index: number } | undefined;
-  (Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : []).forEach((mount: Json, index: number) => {
+function mountFor(c: ContainerOf, p: string): { mount: k8s.VolumeMount; index: number } | undefined {
+  let best: { mount: k8s.VolumeMount; index: number } | undefined;
+  (Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : []).forEach((mount: k8s.VolumeMount | null, index: number) => {
     if (typeof mount?.mountPath !== 'string' || !isUnder(p, mount.mountPath)) return;
     if (!best || mount.mountPath.length > best.mount.mountPath.length) best = { mount, index };
   });
@@ -247,7 +249,7 @@ function isUnder(p: string, dir: string): boolean {
  * filesystem the tree is new (root-owned) on every start, so it is always handed over; on a
  * volume only on the start that first finds it foreign, so a directory added later is not.
  */
-function treeView(c: ContainerOf, trees: readonly string[], mount: Json, user: ProcessUser): VolumeView | undefined {
+function treeView(c: ContainerOf, trees: readonly string[], mount: k8s.VolumeMount, user: ProcessUser): VolumeView | undefined {
   const tree = trees.find((t) => isUnder(mount.mountPath, t) && mount.mountPath !== t);
   if (!tree) return undefined;
   const holder = mountFor(c, tree);
@@ -263,7 +265,7 @@ function treeView(c: ContainerOf, trees: readonly string[], mount: Json, user: P
  * containers and the entrypoint. A path below the mount root that no init container prepared
  * counts as the mount root: the process has to create it there.
  */
-function mountView(pod: PodTemplate, objects: readonly KubeObject[], opts: BehaviourOptions, chowned: ReadonlyMap<string, DirState>, mount: Json, path: string, prepared: readonly string[], user: ProcessUser): VolumeView {
+function mountView(pod: PodTemplate, objects: readonly KubeObject[], opts: BehaviourOptions, chowned: ReadonlyMap<string, DirState>, mount: k8s.VolumeMount, path: string, prepared: readonly string[], user: ProcessUser): VolumeView {
   const sub = normalizeSub(mount.subPath);
   if (prepared.includes(mount.mountPath)) {
     return { kind: 'dir', state: { uid: user.uid, gid: user.gid, mode: 0o755, why: `the image's entrypoint hands ${mount.mountPath} to the user it drops to` } };
@@ -301,14 +303,15 @@ export function volumeView(pod: PodTemplate, objects: readonly KubeObject[], opt
   const fsGroup: number | undefined = typeof pod.spec.securityContext?.fsGroup === 'number' ? pod.spec.securityContext.fsGroup : undefined;
   const withFsGroup = (s: DirState): DirState =>
     fsGroup === undefined ? s : { uid: s.uid, gid: fsGroup, mode: s.mode | 0o070 | SETGID, why: `${s.why}; kubelet applies fsGroup ${fsGroup}` };
-  const vol: Json = (Array.isArray(pod.spec.volumes) ? pod.spec.volumes : []).find((v: Json) => v?.name === name);
+  const vol = listOf(pod.spec.volumes).find((v) => v.name === name);
   if (!vol) {
-    const template = ((pod.object as Json).spec?.volumeClaimTemplates ?? []).find((t: Json) => t?.metadata?.name === name);
+    const template = jsonObjects(valueAt(pod.object, ['spec', 'volumeClaimTemplates'])).find((t) => isJsonObject(t.metadata) && t.metadata.name === name);
     if (template) return claimView(template, objects, opts, false, withFsGroup);
     return { kind: 'unknown', why: `no volume or claim template named "${name}"` };
   }
   if (vol.emptyDir) return { kind: 'dir', state: withFsGroup({ uid: 0, gid: 0, mode: 0o777, why: 'emptyDir: created 0777' }) };
-  if (vol.configMap || vol.secret || vol.projected || vol.downwardAPI) return { kind: 'read-only', why: 'kubelet mounts configMap, secret, projected and downwardAPI volumes read-only' };
+  // The JSON field is downwardAPI (the imported type spells it downwardApi).
+  if (vol.configMap || vol.secret || vol.projected || isJsonObject((vol as unknown as JsonObject).downwardAPI)) return { kind: 'read-only', why: 'kubelet mounts configMap, secret, projected and downwardAPI volumes read-only' };
   if (vol.hostPath) {
     if (vol.hostPath.type === 'DirectoryOrCreate') {
       return { kind: 'dir', state: { uid: 0, gid: 0, mode: 0o755, why: `hostPath ${vol.hostPath.path} (DirectoryOrCreate): kubelet creates a missing directory root:root 0755 and never applies fsGroup to host paths` } };
@@ -324,25 +327,33 @@ export function volumeView(pod: PodTemplate, objects: readonly KubeObject[], opt
   return { kind: 'unknown', why: `volume "${name}" has a type the gate does not model` };
 }
 
-function claimView(claim: Json, objects: readonly KubeObject[], opts: BehaviourOptions, readOnly: boolean, withFsGroup: (s: DirState) => DirState): VolumeView {
-  const name = claim.metadata?.name;
+/** A PersistentVolumeClaim or a StatefulSet's claim template as plain JSON. */
+interface ClaimJson {
+  readonly metadata?: { readonly name?: string };
+  readonly spec?: k8s.PersistentVolumeClaimSpec;
+}
+
+function claimView(claim: ClaimJson, objects: readonly KubeObject[], opts: BehaviourOptions, readOnly: boolean, withFsGroup: (s: DirState) => DirState): VolumeView {
+  const name = String(claim.metadata?.name);
   if (readOnly) return { kind: 'read-only', why: `claim ${name} is mounted readOnly` };
-  const spec: Json = claim.spec ?? {};
+  const spec: k8s.PersistentVolumeClaimSpec = claim.spec ?? {};
   if (spec.volumeName) {
-    const pv: Json = findNamed(objects, 'PersistentVolume', spec.volumeName);
+    const pv = findNamed(objects, 'PersistentVolume', spec.volumeName);
     if (!pv) return { kind: 'unknown', why: `PersistentVolume ${spec.volumeName} is not in the output` };
-    if (pv.spec?.nfs) {
-      const ro = pv.spec.nfs.readOnly === true || (pv.spec.mountOptions ?? []).includes('ro');
-      return ro ? { kind: 'read-only', why: `PV ${pv.metadata.name} is a read-only NFS mount` } : { kind: 'export', export: `${pv.spec.nfs.server}:${pv.spec.nfs.path}`, why: `the NFS export ${pv.spec.nfs.server}:${pv.spec.nfs.path} of PV ${pv.metadata.name} (fsGroup does not apply; owned as the export squashes)` };
+    const pvSpec = pv.spec as k8s.PersistentVolumeSpec | undefined;
+    if (pvSpec?.nfs) {
+      const nfs = pvSpec.nfs;
+      const ro = nfs.readOnly === true || jsonStrings(pvSpec.mountOptions).includes('ro');
+      return ro ? { kind: 'read-only', why: `PV ${pv.metadata.name} is a read-only NFS mount` } : { kind: 'export', export: `${nfs.server}:${nfs.path}`, why: `the NFS export ${nfs.server}:${nfs.path} of PV ${pv.metadata.name} (fsGroup does not apply; owned as the export squashes)` };
     }
     return { kind: 'unknown', why: `PV ${pv.metadata.name} has a type the gate does not model` };
   }
-  const className: string | undefined = spec.storageClassName;
-  const sc: Json = className ? findNamed(objects, 'StorageClass', className) : undefined;
-  const provisioner: string | undefined = sc?.provisioner ?? (className ? opts.storageProvisioners?.[className] : undefined);
+  const className = spec.storageClassName;
+  const sc = className ? findNamed(objects, 'StorageClass', className) : undefined;
+  const provisioner = (typeof sc?.provisioner === 'string' ? sc.provisioner : undefined) ?? (className ? opts.storageProvisioners?.[className] : undefined);
   const facts = provisioner ? PROVISIONER_FACTS[provisioner] : undefined;
   if (!facts) return { kind: 'unknown', why: `claim ${name}: no facts for StorageClass ${className ?? '(default)'}${provisioner ? ` (provisioner ${provisioner})` : ''}` };
-  const modes: string[] = spec.accessModes ?? [];
+  const modes = jsonStrings(spec.accessModes);
   const rwx = modes.includes('ReadWriteMany');
   const root = rwx ? facts.rwxRoot : facts.rwoRoot;
   const state: DirState = { ...root, why: `${rwx ? 'ReadWriteMany' : 'ReadWriteOnce'} claim ${name} of ${provisioner}: a new volume's root is ${describeMode(root)}` };
@@ -368,11 +379,11 @@ function describeMode(s: { uid: number; gid: number; mode: number }): string {
 
 /** `chown [-R] U:G path…` run by a root container that may chown: new owners for itself and, for init containers, later ones. */
 function chownsOf(c: ContainerOf): [string, DirState][] {
-  const sc: Json = c.container.securityContext ?? {};
-  const podSc: Json = c.pod.spec.securityContext ?? {};
+  const sc: k8s.SecurityContext = c.container.securityContext ?? {};
+  const podSc: k8s.PodSecurityContext = c.pod.spec.securityContext ?? {};
   if ((sc.runAsUser ?? podSc.runAsUser) !== 0) return [];
-  const drop: unknown[] = Array.isArray(sc.capabilities?.drop) ? sc.capabilities.drop : [];
-  const add: unknown[] = Array.isArray(sc.capabilities?.add) ? sc.capabilities.add : [];
+  const drop = jsonStrings(sc.capabilities?.drop);
+  const add = jsonStrings(sc.capabilities?.add);
   if (sc.privileged !== true && (drop.includes('ALL') || drop.includes('CHOWN')) && !add.includes('CHOWN')) return [];
   const script = expandEnv(c.container, [...(c.container.command ?? []), ...(c.container.args ?? [])].join('\n')).replace(/"(\d+:\d+)"/g, '$1');
   const out: [string, DirState][] = [];
@@ -389,7 +400,7 @@ function chownsOf(c: ContainerOf): [string, DirState][] {
 }
 
 function fuseFindings(c: ContainerOf, fuse: readonly FusePoint[], at: At): void {
-  const mounts: Json[] = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
+  const mounts = listOf(c.container.volumeMounts);
   const preStop = expandEnv(c.container, (c.container.lifecycle?.preStop?.exec?.command ?? []).join(' '));
   const unmounts = (p: string) => UNMOUNT.test(preStop) && preStop.includes(p);
   for (const { point: p, path, label } of fuse) {
@@ -401,7 +412,7 @@ function fuseFindings(c: ContainerOf, fuse: readonly FusePoint[], at: At): void 
     if (!unmounts(p) && !unmounts(path)) at(['lifecycle', 'preStop'], 'fuse-cleanup', `mounts FUSE on ${label} but has no preStop that unmounts it (fusermount3 -u / umount ${p}): the node keeps the mount after the pod stops`);
   }
   mounts.forEach((m, i) => {
-    if (m?.mountPropagation !== 'Bidirectional' || fuse.some((f) => isUnder(f.point, m.mountPath))) return;
+    if (m.mountPropagation !== 'Bidirectional' || fuse.some((f) => isUnder(f.point, m.mountPath))) return;
     if (!unmounts(m.mountPath)) {
       at(['volumeMounts', i], 'fuse-cleanup', `mounts "${m.name}" at ${m.mountPath} with Bidirectional propagation but has no preStop that unmounts what it mounts there: mounts it makes outlive the pod on the host`);
     }
@@ -424,7 +435,7 @@ function waitersOf(pods: readonly PodTemplate[], objects: readonly KubeObject[],
   const byContainer = new Map<string, Waiter[]>();
   for (const pod of pods) {
     for (const c of containersOf(pod)) {
-      for (const w of containerFactsFor(appOf(pod), c.name, opts.extraFacts?.containers)?.waitsFor ?? []) {
+      for (const w of containerFactsFor(appOf(pod), c.name, opts.facts?.containers)?.waitsFor ?? []) {
         const key = `${w.app}/${w.container}`;
         const waiter = { by: `init container "${c.name}" of ${objectRef(pod.object)}`, signal: w.signal };
         const list = byContainer.get(key);
@@ -433,11 +444,11 @@ function waitersOf(pods: readonly PodTemplate[], objects: readonly KubeObject[],
       }
     }
   }
-  const kustomizations = objects.filter((o) => o.kind === 'Kustomization' && o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/')) as Json[];
+  const kustomizations = objects.filter((o) => o.kind === 'Kustomization' && o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/')) as unknown as FluxKustomizationJson[];
   // Dependants by the namespace/name they depend on, in the order of the list (one pass, not one per Kustomization).
-  const dependantsOf = new Map<string, Json[]>();
+  const dependantsOf = new Map<string, FluxKustomizationJson[]>();
   for (const d of kustomizations) {
-    for (const target of new Set<string>((d.spec?.dependsOn ?? []).map((x: Json) => `${x?.namespace ?? d.metadata.namespace}\0${x?.name}`))) {
+    for (const target of new Set<string>(listOf(d.spec?.dependsOn).map((x) => `${x.namespace ?? d.metadata.namespace}\0${x.name}`))) {
       const list = dependantsOf.get(target);
       if (list) list.push(d);
       else dependantsOf.set(target, [d]);
@@ -449,7 +460,7 @@ function waitersOf(pods: readonly PodTemplate[], objects: readonly KubeObject[],
     if (!dependants.length) continue;
     const by = `Flux Kustomization${dependants.length > 1 ? 's' : ''} ${dependants.map((d) => d.metadata.name).join(', ')} (dependsOn ${k.metadata.name})`;
     const targets = new Set<string>();
-    for (const h of k.spec?.healthChecks ?? []) targets.add(`${h.kind}/${h.namespace ? `${h.namespace}/` : ''}${h.name}`);
+    for (const h of listOf(k.spec?.healthChecks)) targets.add(`${h.kind}/${h.namespace ? `${h.namespace}/` : ''}${h.name}`);
     if (k.spec?.wait === true && fluxScope) for (const [ref, ks] of fluxScope) if (ks === k.metadata.name) targets.add(ref);
     for (const t of targets) byObject.set(t, [...(byObject.get(t) ?? []), { by }]);
   }
@@ -459,8 +470,8 @@ function waitersOf(pods: readonly PodTemplate[], objects: readonly KubeObject[],
 }
 
 function readinessFindings(c: ContainerOf, provides: NonNullable<ContainerFacts['provides']>, waiters: readonly Waiter[], fuse: readonly FusePoint[], at: At): void {
-  const probe: Json = c.container.readinessProbe;
-  const command: string[] = Array.isArray(probe?.exec?.command) ? probe.exec.command : [];
+  const probe = c.container.readinessProbe;
+  const command = jsonStrings(probe?.exec?.command);
   for (const s of provides) {
     const by = waiters.filter((w) => w.signal === undefined || w.signal === s.name);
     const file = s.inFuseMount ? `${fuse[0]?.path ?? ''}/${s.file}` : s.file;
@@ -469,12 +480,27 @@ function readinessFindings(c: ContainerOf, provides: NonNullable<ContainerFacts[
   }
 }
 
-function describeProbe(p: Json): string {
+function describeProbe(p: k8s.Probe | undefined): string {
   if (!p) return 'none';
-  if (p.httpGet) return `httpGet ${p.httpGet.path ?? '/'} on ${p.httpGet.port}`;
-  if (p.tcpSocket) return `tcpSocket ${p.tcpSocket.port}`;
+  if (p.httpGet) return `httpGet ${p.httpGet.path ?? '/'} on ${portText(p.httpGet.port)}`;
+  if (p.tcpSocket) return `tcpSocket ${portText(p.tcpSocket.port)}`;
   if (p.exec) return `exec ${JSON.stringify(p.exec.command)}`;
   return 'unknown handler';
+}
+
+/** A probe's port as the JSON has it: a number or a port name. */
+function portText(port: unknown): string {
+  return typeof port === 'number' || typeof port === 'string' ? String(port) : JSON.stringify(port);
+}
+
+/** A Flux Kustomization as plain JSON (the fields the readiness check reads). */
+interface FluxKustomizationJson {
+  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly spec?: {
+    readonly dependsOn?: readonly { readonly name: string; readonly namespace?: string }[];
+    readonly healthChecks?: readonly { readonly kind: string; readonly name: string; readonly namespace?: string }[];
+    readonly wait?: boolean;
+  };
 }
 
 /** Waiters that wait for a signal no container declares. */
@@ -482,10 +508,10 @@ function waiterFindings(pods: readonly PodTemplate[], opts: BehaviourOptions): F
   const out: Finding[] = [];
   for (const pod of pods) {
     for (const c of containersOf(pod)) {
-      for (const w of containerFactsFor(appOf(pod), c.name, opts.extraFacts?.containers)?.waitsFor ?? []) {
-        const provider = containerFactsFor(w.app, w.container, opts.extraFacts?.containers);
+      for (const w of containerFactsFor(appOf(pod), c.name, opts.facts?.containers)?.waitsFor ?? []) {
+        const provider = containerFactsFor(w.app, w.container, opts.facts?.containers);
         if (!provider?.provides?.some((s) => s.name === w.signal)) {
-          out.push({ rule: 'readiness', pod, path: c.path, message: `container "${c.name}": waits for "${w.signal}" of ${w.app}/${w.container}, which declares no such signal in src/gates/behaviour-facts.ts` });
+          out.push({ rule: 'readiness', pod, path: c.path, message: `container "${c.name}": waits for "${w.signal}" of ${w.app}/${w.container}, which declares no such signal in its facts` });
         }
       }
     }

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../output/model.js';
-import type { ContainerFacts, ImageFacts } from './behaviour-facts.js';
+import type { AppFacts } from './behaviour-facts.js';
 
 export type GateName = 'schema' | 'references' | 'security' | 'behaviour';
 
@@ -54,10 +54,10 @@ export interface BehaviourOptions {
    */
   readonly fluxScope?: ReadonlyMap<string, string>;
   /**
-   * Facts for images and containers outside the stack's own tables (behaviour-facts.ts), keyed
-   * the same way; they win over the tables. @default - the tables only
+   * The facts the apps publish (their modules' `facts`, aggregated by the pipeline's gate stage);
+   * they win over the entries still in the tables of behaviour-facts.ts. @default - the tables only
    */
-  readonly extraFacts?: { readonly images?: Readonly<Record<string, ImageFacts>>; readonly containers?: Readonly<Record<string, ContainerFacts>> };
+  readonly facts?: AppFacts;
 }
 
 export interface GateOptions {

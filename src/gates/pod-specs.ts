@@ -1,15 +1,44 @@
 /** Pod templates and containers of workload objects, with the JSON path of each. */
+import type * as k8s from '../../imports/k8s.js';
 import type { KubeObject } from '../output/model.js';
 
 // The gates read arbitrary plain JSON; fields are checked where they are used.
 export type Json = any;
+
+/** A JSON object's fields, read defensively (each one may be anything). */
+export type JsonObject = Readonly<Record<string, unknown>>;
+
+/** Whether a JSON value is an object (not an array, not null). */
+export function isJsonObject(v: unknown): v is JsonObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** The items of a typed JSON list that are objects: a malformed list (or null item) reads as none. */
+export function listOf<T extends object>(v: readonly T[] | undefined): T[] {
+  return Array.isArray(v) ? v.filter((x: T): x is T => isJsonObject(x)) : [];
+}
+
+/** A typed JSON list read defensively: a malformed list reads as empty, an item may be missing. */
+export function jsonList<T>(v: readonly T[] | undefined): readonly (T | undefined)[] {
+  return Array.isArray(v) ? (v as readonly T[]) : [];
+}
+
+/** The strings of a JSON array (anything else is none). */
+export function jsonStrings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x: unknown): x is string => typeof x === 'string') : [];
+}
+
+/** The objects of a JSON array (anything else is none). */
+export function jsonObjects(v: unknown): JsonObject[] {
+  return Array.isArray(v) ? v.filter(isJsonObject) : [];
+}
 
 export type Path = readonly (string | number)[];
 
 export interface PodTemplate {
   readonly object: KubeObject;
   /** The pod spec. */
-  readonly spec: Json;
+  readonly spec: k8s.PodSpec;
   /** Path of the pod spec inside the object, e.g. `['spec', 'template', 'spec']`. */
   readonly path: Path;
   /** Labels of the pods (the template's metadata.labels). */
@@ -22,7 +51,7 @@ export type ContainerKind = 'container' | 'init' | 'sidecar' | 'ephemeral';
 
 export interface ContainerOf {
   readonly pod: PodTemplate;
-  readonly container: Json;
+  readonly container: k8s.Container;
   readonly name: string;
   /** `sidecar`: an init container with `restartPolicy: Always` (runs as long as the pod). */
   readonly kind: ContainerKind;
@@ -30,7 +59,7 @@ export interface ContainerOf {
 }
 
 /** Kinds whose pods keep running, with the path of their pod template. */
-const TEMPLATES: Record<string, { path: Path; longRunning: boolean }> = {
+const TEMPLATES: Partial<Record<string, { path: Path; longRunning: boolean }>> = {
   Deployment: { path: ['spec', 'template'], longRunning: true },
   StatefulSet: { path: ['spec', 'template'], longRunning: true },
   DaemonSet: { path: ['spec', 'template'], longRunning: true },
@@ -48,18 +77,18 @@ export function podTemplates(objects: readonly KubeObject[]): PodTemplate[] {
   for (const object of objects) {
     if (!WORKLOAD_API.test(object.apiVersion)) continue;
     if (object.kind === 'Pod' && object.apiVersion === 'v1') {
-      const spec = (object as Json).spec;
-      if (spec && typeof spec === 'object') {
+      const spec = object.spec;
+      if (isJsonObject(spec)) {
         const restart = spec.restartPolicy ?? 'Always';
-        out.push({ object, spec, path: ['spec'], labels: labelsOf(object.metadata), longRunning: restart === 'Always' });
+        out.push({ object, spec: spec as unknown as k8s.PodSpec, path: ['spec'], labels: labelsOf(object.metadata), longRunning: restart === 'Always' });
       }
       continue;
     }
     const t = TEMPLATES[object.kind];
     if (!t) continue;
     const template = at(object, t.path);
-    if (!template || typeof template !== 'object' || !template.spec || typeof template.spec !== 'object') continue;
-    out.push({ object, spec: template.spec, path: [...t.path, 'spec'], labels: labelsOf(template.metadata), longRunning: t.longRunning });
+    if (!isJsonObject(template) || !isJsonObject(template.spec)) continue;
+    out.push({ object, spec: template.spec as unknown as k8s.PodSpec, path: [...t.path, 'spec'], labels: labelsOf(template.metadata), longRunning: t.longRunning });
   }
   return out;
 }
@@ -67,12 +96,14 @@ export function podTemplates(objects: readonly KubeObject[]): PodTemplate[] {
 /** Containers, init containers (native sidecars marked) and ephemeral containers of a pod. */
 export function containersOf(pod: PodTemplate): ContainerOf[] {
   const out: ContainerOf[] = [];
-  const add = (field: string, kindOf: (c: Json) => ContainerKind) => {
-    const list = pod.spec[field];
+  const add = (field: 'initContainers' | 'containers' | 'ephemeralContainers', kindOf: (c: k8s.Container) => ContainerKind) => {
+    const list: unknown = pod.spec[field];
     if (!Array.isArray(list)) return;
-    list.forEach((container: Json, i: number) => {
-      if (!container || typeof container !== 'object') return;
-      out.push({ pod, container, name: String(container.name), kind: kindOf(container), path: [...pod.path, field, i] });
+    // An ephemeral container has the fields of a container the gates read.
+    list.forEach((item: unknown, i: number) => {
+      if (!isJsonObject(item)) return;
+      const container = item as unknown as k8s.Container;
+      out.push({ pod, container, name: String(item.name), kind: kindOf(container), path: [...pod.path, field, i] });
     });
   };
   add('initContainers', (c) => (c.restartPolicy === 'Always' ? 'sidecar' : 'init'));
@@ -87,13 +118,13 @@ export function runsAlongside(c: ContainerOf): boolean {
 }
 
 /** The value at a path, or undefined. */
-export function at(value: unknown, path: Path): Json {
-  let cur: Json = value;
-  for (const s of path) cur = cur !== null && typeof cur === 'object' ? cur[s] : undefined;
+export function at(value: unknown, path: Path): unknown {
+  let cur: unknown = value;
+  for (const s of path) cur = cur !== null && typeof cur === 'object' ? (cur as Readonly<Record<string | number, unknown>>)[s] : undefined;
   return cur;
 }
 
-function labelsOf(metadata: Json): Record<string, string> {
-  const labels = metadata?.labels;
-  return labels && typeof labels === 'object' ? labels : {};
+function labelsOf(metadata: unknown): Readonly<Record<string, string>> {
+  const labels = isJsonObject(metadata) ? metadata.labels : undefined;
+  return isJsonObject(labels) ? (labels as Readonly<Record<string, string>>) : {};
 }

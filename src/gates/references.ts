@@ -126,7 +126,7 @@ function describePorts(ports: readonly Json[]): string {
 
 /** A PVC (or a StatefulSet's claim template): the bound PV, or a class that can provision it. */
 function checkClaim(owner: Json, specPath: Path, index: ObjectIndex, report: Report): void {
-  const spec = at(owner, specPath) ?? {};
+  const spec: Json = at(owner, specPath) ?? {};
   if (spec.volumeName) {
     if (!index.exists('PersistentVolume', undefined, spec.volumeName)) report(owner, [...specPath, 'volumeName'], `PersistentVolume "${spec.volumeName}" does not exist`);
     return;
@@ -202,7 +202,7 @@ function checkPod(pod: PodTemplate, index: ObjectIndex, report: Report): void {
       if (e?.secretRef) secret(e.secretRef.name, [], [...c.path, 'envFrom', i, 'secretRef'], e.secretRef.optional === true);
       if (e?.configMapRef) configMap(e.configMapRef.name, [], [...c.path, 'envFrom', i, 'configMapRef'], e.configMapRef.optional === true);
     });
-    for (const field of ['volumeMounts', 'volumeDevices']) {
+    for (const field of ['volumeMounts', 'volumeDevices'] as const) {
       (c.container[field] ?? []).forEach((m: Json, i: number) => {
         if (typeof m?.name === 'string' && !volumes.has(m.name)) {
           report(o, [...c.path, field, i, 'name'], `container "${c.name}" mounts volume "${m.name}", which the pod does not define (volumes: ${[...volumes].sort().join(', ') || 'none'})`);

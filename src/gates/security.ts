@@ -4,10 +4,11 @@
  * reason covers that object, container and rule. Pod-level securityContext fields count for the
  * containers as Kubernetes applies them (runAsNonRoot, runAsUser, seccompProfile).
  */
+import type * as k8s from '../../imports/k8s.js';
 import type { KubeObject } from '../output/model.js';
 import { jsonPath, objectRef, type FindingData, type GateFinding, type GateOptions, type SecurityException } from './findings.js';
 import { findNamed } from './object-index.js';
-import { containersOf, podTemplates, runsAlongside, type ContainerOf, type Json, type Path, type PodTemplate } from './pod-specs.js';
+import { at as valueAt, containersOf, jsonList, jsonStrings, podTemplates, runsAlongside, type ContainerOf, type Path, type PodTemplate } from './pod-specs.js';
 
 export const SECURITY_RULES = [
   'run-as-non-root',
@@ -80,7 +81,7 @@ export function checkSecurity(objects: readonly KubeObject[], opts: GateOptions 
 
 /** An exception covers a violation of one of its rules on its object (and container, if it names one). */
 function covers(e: SecurityException, v: Violation): boolean {
-  if (!e.reason?.trim()) return false;
+  if (!e.reason.trim()) return false;
   if (e.kind !== v.pod.object.kind || e.name !== v.pod.object.metadata.name || !e.rules.includes(v.rule)) return false;
   return e.container === undefined || e.container === v.container;
 }
@@ -93,7 +94,7 @@ function exceptionFindings(exceptions: readonly SecurityException[], used: Reado
     const object = target ? objectRef(target) : `${e.kind}/${e.name}`;
     const where = e.container ? ` (container "${e.container}")` : '';
     const unknown = e.rules.filter((r) => !(SECURITY_RULES as readonly string[]).includes(r));
-    if (!e.reason?.trim()) out.push({ gate: 'security', severity: 'error', object, message: `security exception${where} for ${e.rules.join(', ')} has no reason and is ignored` });
+    if (!e.reason.trim()) out.push({ gate: 'security', severity: 'error', object, message: `security exception${where} for ${e.rules.join(', ')} has no reason and is ignored` });
     else if (unknown.length) out.push({ gate: 'security', severity: 'warning', object, message: `security exception${where} names unknown rule(s) ${unknown.join(', ')} (known: ${SECURITY_RULES.join(', ')})` });
     else {
       const idle = e.rules.filter((r) => !used.get(e)?.has(r));
@@ -109,12 +110,13 @@ function podViolations(pod: PodTemplate, objects: readonly KubeObject[]): Violat
   const v = (rule: SecurityRule, path: Path, message: string) => out.push({ rule, pod, path: [...pod.path, ...path], message });
   if (spec.enableServiceLinks !== false) v('no-service-links', ['enableServiceLinks'], 'pod must set enableServiceLinks: false (Service env vars leak topology and collide with app settings)');
   if (!tokenDisabled(pod, objects)) v('no-sa-token', ['automountServiceAccountToken'], 'pod must set automountServiceAccountToken: false (or use a ServiceAccount that does)');
-  (spec.securityContext?.sysctls ?? []).forEach((sysctl: Json, i: number) => {
-    if (!(SAFE_SYSCTLS as readonly string[]).includes(sysctl?.name)) {
-      v('no-unsafe-sysctls', ['securityContext', 'sysctls', i], `sets the unsafe sysctl ${JSON.stringify(sysctl?.name)}: every kubelet that may run the pod must allow it with --allowed-unsafe-sysctls`);
+  jsonList(spec.securityContext?.sysctls).forEach((sysctl, i) => {
+    const name: unknown = sysctl?.name;
+    if (!(SAFE_SYSCTLS as readonly unknown[]).includes(name)) {
+      v('no-unsafe-sysctls', ['securityContext', 'sysctls', i], `sets the unsafe sysctl ${JSON.stringify(name)}: every kubelet that may run the pod must allow it with --allowed-unsafe-sysctls`);
     }
   });
-  (spec.volumes ?? []).forEach((vol: Json, i: number) => {
+  jsonList(spec.volumes).forEach((vol, i) => {
     if (vol?.hostPath) v('no-host-path', ['volumes', i, 'hostPath'], `volume "${vol.name}" mounts host path ${JSON.stringify(vol.hostPath.path)}`);
   });
   return out;
@@ -122,10 +124,10 @@ function podViolations(pod: PodTemplate, objects: readonly KubeObject[]): Violat
 
 /** The pod's own setting wins; unset, the ServiceAccount's applies (Kubernetes' rule). */
 function tokenDisabled(pod: PodTemplate, objects: readonly KubeObject[]): boolean {
-  const own = pod.spec.automountServiceAccountToken;
+  const own: unknown = pod.spec.automountServiceAccountToken;
   if (own !== undefined && own !== null) return own === false;
   const saName = pod.spec.serviceAccountName ?? pod.spec.serviceAccount ?? 'default';
-  const sa = findNamed(objects, 'ServiceAccount', saName, pod.object.metadata.namespace ?? '') as Json;
+  const sa = findNamed(objects, 'ServiceAccount', saName, pod.object.metadata.namespace ?? '');
   return sa?.automountServiceAccountToken === false;
 }
 
@@ -133,8 +135,8 @@ function containerViolations(c: ContainerOf): Violation[] {
   const out: Violation[] = [];
   const v = (rule: SecurityRule, path: Path, message: string, severity?: GateFinding['severity'], data?: FindingData) =>
     out.push({ rule, pod: c.pod, container: c.name, path: [...c.path, ...path], message: `container "${c.name}": ${message}`, ...(severity ? { severity } : {}), ...(data ? { data } : {}) });
-  const sc: Json = c.container.securityContext ?? {};
-  const podSc: Json = c.pod.spec.securityContext ?? {};
+  const sc: k8s.SecurityContext = c.container.securityContext ?? {};
+  const podSc: k8s.PodSecurityContext = c.pod.spec.securityContext ?? {};
 
   if (sc.privileged === true) v('no-privileged', ['securityContext', 'privileged'], 'runs privileged');
   const nonRoot = sc.runAsNonRoot ?? podSc.runAsNonRoot;
@@ -142,8 +144,8 @@ function containerViolations(c: ContainerOf): Violation[] {
   if (user === 0) v('run-as-non-root', ['securityContext', 'runAsUser'], 'runs as UID 0');
   else if (nonRoot !== true) v('run-as-non-root', ['securityContext', 'runAsNonRoot'], 'must set runAsNonRoot: true (container or pod securityContext)');
   if (sc.allowPrivilegeEscalation !== false) v('no-privilege-escalation', ['securityContext', 'allowPrivilegeEscalation'], 'must set allowPrivilegeEscalation: false');
-  const drop: unknown[] = Array.isArray(sc.capabilities?.drop) ? sc.capabilities.drop : [];
-  const add: unknown[] = Array.isArray(sc.capabilities?.add) ? sc.capabilities.add : [];
+  const drop = jsonStrings(sc.capabilities?.drop);
+  const add = jsonStrings(sc.capabilities?.add);
   if (!drop.includes('ALL')) v('drop-all-capabilities', ['securityContext', 'capabilities', 'drop'], 'must drop ALL capabilities');
   const added = add.filter((a) => a !== 'NET_BIND_SERVICE');
   if (added.length) v('drop-all-capabilities', ['securityContext', 'capabilities', 'add'], `adds capabilities ${added.join(', ')} (only NET_BIND_SERVICE may be added back)`);
@@ -154,12 +156,12 @@ function containerViolations(c: ContainerOf): Violation[] {
   }
 
   if (c.kind !== 'ephemeral') {
-    const r: Json = c.container.resources ?? {};
-    const missing = [['requests', 'cpu'], ['requests', 'memory'], ['limits', 'memory']].filter(([k, q]) => !isQuantity(r[k!]?.[q!]));
+    const r = c.container.resources;
+    const missing = ([['requests', 'cpu'], ['requests', 'memory'], ['limits', 'memory']] as const).filter(([k, q]) => !isQuantity(valueAt(r, [k, q])));
     if (missing.length) v('resources', ['resources'], `must set ${missing.map((m) => m.join('.')).join(', ')}`);
   }
   if (c.pod.longRunning && runsAlongside(c)) {
-    const probes = ['livenessProbe', 'readinessProbe'].filter((p) => !c.container[p] || typeof c.container[p] !== 'object');
+    const probes = (['livenessProbe', 'readinessProbe'] as const).filter((p) => !c.container[p] || typeof c.container[p] !== 'object');
     if (probes.length) v('probes', [probes[0]!], `${c.kind === 'sidecar' ? 'native sidecar ' : ''}must have ${probes.join(' and ')}`);
   }
 

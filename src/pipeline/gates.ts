@@ -1,9 +1,11 @@
+import type { AppModule } from '../apps/module.js';
+import { APP_MODULES } from '../apps/registry.js';
 import type { StackConfig } from '../config/types.js';
 import { SOPS_AGE_SECRET } from '../flux/kustomizations.js';
+import type { AppFacts } from '../gates/behaviour-facts.js';
 import { formatFindings, hasErrors, runGates, type ExternalObject, type GateFinding } from '../gates/index.js';
-import { podTemplates } from '../gates/pod-specs.js';
 import type { SecurityException } from '../lib/component.js';
-import { PREPARE_HOST_DIRS } from '../lib/pod.js';
+import { SHARED_FACTS } from '../lib/shared-facts.js';
 import type { KubeObject } from '../output/model.js';
 
 /** Thrown when the synthesized objects fail a quality gate; nothing is written. */
@@ -36,30 +38,27 @@ function storageProvisioners(cfg: StackConfig): Record<string, string> {
   return cfg.storage.mode === 'longhorn' ? { [cfg.storage.configStorageClass]: 'driver.longhorn.io' } : {};
 }
 
-interface PodJson {
-  readonly volumes?: readonly { readonly hostPath?: { readonly path: string } }[];
+/**
+ * The facts the behaviour gate checks against: the shared ones and every module's, enabled or
+ * not (facts do not depend on the config). Each key has one publisher.
+ */
+export function publishedFacts(modules: readonly Pick<AppModule, 'folder' | 'facts'>[] = APP_MODULES): AppFacts {
+  const sources = [{ from: 'src/lib/shared-facts.ts', facts: SHARED_FACTS }, ...modules.map((m) => ({ from: `src/apps/${m.folder}`, facts: m.facts ?? {} }))];
+  return {
+    images: mergeFacts('image', sources.map((s) => ({ from: s.from, entries: s.facts.images }))),
+    containers: mergeFacts('container', sources.map((s) => ({ from: s.from, entries: s.facts.containers }))),
+  };
 }
 
-/**
- * In the single-node layout every volume is a host directory under `storage.hostPathRoot` by
- * design (seed 004), so `no-host-path` is excepted for every workload that mounts one.
- */
-function hostPathLayoutExceptions(cfg: StackConfig, objects: readonly KubeObject[]): SecurityException[] {
-  if (cfg.storage.mode !== 'hostPath') return [];
-  const out: SecurityException[] = [];
-  for (const { object: o, spec: pod } of podTemplates(objects)) {
-    const paths = ((pod.volumes ?? []) as PodJson['volumes'] & {}).flatMap((v) => (v.hostPath ? [v.hostPath.path] : []));
-    if (paths.length > 0 && paths.every((p) => p.startsWith(`${cfg.storage.hostPathRoot}/`) || p === cfg.apps.decypharr.dfsHostPath || p.startsWith(`${cfg.apps.decypharr.dfsHostPath}/`))) {
-      out.push({ kind: o.kind, name: o.metadata.name, rules: ['no-host-path'], reason: `single-node layout: volumes are host directories under ${cfg.storage.hostPathRoot}` });
-    }
-    if (((pod.initContainers ?? []) as { name: string }[]).some((c) => c.name === PREPARE_HOST_DIRS)) {
-      out.push({
-        kind: o.kind,
-        name: o.metadata.name,
-        container: PREPARE_HOST_DIRS,
-        rules: ['run-as-non-root', 'drop-all-capabilities'],
-        reason: `kubelet creates missing host directories as root and never applies fsGroup to them; this init container (CAP_CHOWN only) hands them to ${cfg.uid}:${cfg.gid}`,
-      });
+function mergeFacts<T>(what: string, sources: readonly { readonly from: string; readonly entries?: Readonly<Record<string, T>> | undefined }[]): Record<string, T> {
+  const out: Record<string, T> = {};
+  const publisher = new Map<string, string>();
+  for (const { from, entries } of sources) {
+    for (const [key, value] of Object.entries(entries ?? {})) {
+      const earlier = publisher.get(key);
+      if (earlier) throw new Error(`behaviour facts: ${what} "${key}" is published by both ${earlier} and ${from}; keep it in one of them`);
+      publisher.set(key, from);
+      out[key] = value;
     }
   }
   return out;
@@ -96,12 +95,14 @@ export interface GateInput {
   readonly securityExceptions: readonly SecurityException[];
   /** `objectRef` → Flux Kustomization that applies it (from the place stage). */
   readonly fluxScope: ReadonlyMap<string, string>;
+  /** The facts the behaviour gate checks against. @default - `publishedFacts()` of the registry */
+  readonly facts?: AppFacts;
 }
 
 export interface GateOutcome {
   /** What the gates found (never an error: those throw). */
   readonly findings: GateFinding[];
-  /** The declared exceptions and the layout's own, as the security gate applied them. */
+  /** The exceptions the components declared, as the security gate applied them. */
   readonly securityExceptions: SecurityException[];
   /** The warnings for the summary, folded. */
   readonly warnings: string[];
@@ -109,11 +110,11 @@ export interface GateOutcome {
 
 /** Stage "gates": schema, references, security and behaviour over the whole output; throws a GateError on an error. */
 export function gateStage(cfg: StackConfig, input: GateInput): GateOutcome {
-  const securityExceptions = [...input.securityExceptions, ...hostPathLayoutExceptions(cfg, input.objects)];
+  const securityExceptions = [...input.securityExceptions];
   const findings = runGates(input.objects, {
     external: externalObjects(cfg),
     securityExceptions,
-    behaviour: { storageProvisioners: storageProvisioners(cfg), fluxScope: input.fluxScope },
+    behaviour: { storageProvisioners: storageProvisioners(cfg), fluxScope: input.fluxScope, facts: input.facts ?? publishedFacts() },
   });
   if (hasErrors(findings)) throw new GateError(findings);
   return { findings, securityExceptions, warnings: gateWarnings(findings) };

@@ -10,11 +10,8 @@ import { Prowlarr } from '../../src/apps/prowlarr/prowlarr.js';
 import { Sonarr } from '../../src/apps/sonarr/sonarr.js';
 import { addPlainSecrets } from '../../src/lib/plain-secrets.js';
 import { CLAIMS, mediaVolume, PATHS, symlinkVolume } from '../../src/lib/storage.js';
-import { synthesize } from '../../src/synth.js';
 import { DEFAULT_CONFIG, resolveConfig } from '../../src/stack-config.js';
-import { objectsOf } from '../helpers.js';
-
-const PROJECT = process.cwd();
+import { objectsOf, podOf } from '../helpers.js';
 
 describe('the registry', () => {
   it('derives the apps section, its schema and its defaults from the modules, in phase order', () => {
@@ -97,14 +94,34 @@ describe('app constructs in a plain cdk8s Chart (no synth)', () => {
 });
 
 describe('security exceptions where the object is created', () => {
-  it('declares every host-path layout exception the synth derives (single-node example)', async () => {
-    const config = resolveConfig(example);
-    const declared = objectsOf(example).stack.components.flatMap((c) => c.securityExceptions);
-    const result = await synthesize({ config, projectDir: PROJECT, env: { SOPS_AGE_KEY_FILE: 'examples/demo.agekey' } });
-    const layout = result.securityExceptions.filter((e) => e.rules.includes('no-host-path') || e.container === 'prepare-host-dirs');
-    expect(layout.length).toBeGreaterThan(5);
-    const key = (e: object) => JSON.stringify(Object.entries(e).sort());
-    const declaredKeys = new Set(declared.map(key));
-    for (const e of layout) expect(declaredKeys.has(key(e)), key(e)).toBe(true);
+  const allApps = { ...example, apps: { ...example.apps, decypharr: { enabled: true }, clusterplex: { enabled: true, workers: 1 }, profilarr: { enabled: true }, pulsarr: { enabled: true } } };
+  it.each([
+    ['the single-node example', example],
+    ['single node with every app', allApps],
+  ])('%s: each workload declares the host-path layout exceptions its pod needs', (_, input) => {
+    const { objects, stack } = objectsOf(input);
+    const cfg = stack.config;
+    const declared = stack.components.flatMap((c) => c.securityExceptions);
+    const has = (kind: string, name: string, rules: string[], container?: string) =>
+      declared.some((e) => e.kind === kind && e.name === name && e.container === container && rules.every((r) => e.rules.includes(r)) && e.reason.length > 0);
+    const layoutPath = (p: string) => p.startsWith(`${cfg.storage.hostPathRoot}/`) || p === cfg.apps.decypharr.dfsHostPath || p.startsWith(`${cfg.apps.decypharr.dfsHostPath}/`);
+    const workloads = objects.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job'].includes(o.kind));
+    let checked = 0;
+    for (const o of workloads) {
+      const pod = podOf(o) as { volumes?: { hostPath?: { path: string } }[]; initContainers?: { name: string }[] };
+      const hostPaths = (pod.volumes ?? []).flatMap((v) => (v.hostPath ? [v.hostPath.path] : []));
+      const ref = `${o.kind}/${o.metadata.name}`;
+      if (hostPaths.length > 0 && hostPaths.every(layoutPath)) {
+        expect(has(o.kind, o.metadata.name, ['no-host-path']), `${ref}: no-host-path`).toBe(true);
+        checked++;
+      }
+      if ((pod.initContainers ?? []).some((c) => c.name === 'prepare-host-dirs')) {
+        expect(has(o.kind, o.metadata.name, ['run-as-non-root', 'drop-all-capabilities'], 'prepare-host-dirs'), `${ref}: prepare-host-dirs`).toBe(true);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+    // Only the single-node layout has them.
+    expect(objectsOf({}).stack.components.flatMap((c) => c.securityExceptions).filter((e) => e.container === 'prepare-host-dirs')).toEqual([]);
   });
 });

@@ -1,16 +1,10 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { ClusterPlex } from '../../src/apps/clusterplex/clusterplex.js';
-import { CLUSTERPLEX_FACTS } from '../../src/apps/clusterplex/facts.js';
 import { Decypharr } from '../../src/apps/decypharr/decypharr.js';
-import { DECYPHARR_FACTS } from '../../src/apps/decypharr/facts.js';
-import { INTEL_GPU_PLUGIN_FACTS } from '../../src/apps/intel-gpu-plugin/facts.js';
 import { IntelGpuPlugin } from '../../src/apps/intel-gpu-plugin/intel-gpu-plugin.js';
-import { PLEX_FACTS } from '../../src/apps/plex/facts.js';
 import { Plex } from '../../src/apps/plex/plex.js';
-import { PULSARR_FACTS } from '../../src/apps/pulsarr/facts.js';
 import { Pulsarr } from '../../src/apps/pulsarr/pulsarr.js';
-import { CONTAINER_FACTS, IMAGE_FACTS } from '../../src/gates/behaviour-facts.js';
 import { MediaNamespace } from '../../src/apps/shared-storage/shared-storage.js';
 import { Sonarr } from '../../src/apps/sonarr/sonarr.js';
 import { addPlainSecrets } from '../../src/lib/plain-secrets.js';
@@ -136,23 +130,4 @@ function envOf(sts: Obj): Record<string, unknown> {
 }
 
 describe("the streaming apps' behaviour facts in their folders", () => {
-  // Until the behaviour gate reads the modules' facts (AppModule.facts, branch gates-facts), its
-  // table keeps a copy of these entries: they must agree. When the two are connected, the table
-  // entries go and this check with them.
-  it('agree with the behaviour table entry by entry', () => {
-    const folders = { decypharr: DECYPHARR_FACTS, plex: PLEX_FACTS, clusterplex: CLUSTERPLEX_FACTS, pulsarr: PULSARR_FACTS, 'intel-gpu-plugin': INTEL_GPU_PLUGIN_FACTS };
-    const keys: string[] = [];
-    for (const [folder, facts] of Object.entries(folders)) {
-      for (const [image, f] of Object.entries(facts.images ?? {})) {
-        expect(IMAGE_FACTS[image], `${folder}: image ${image}`).toEqual(f);
-        keys.push(image);
-      }
-      for (const [key, f] of Object.entries(facts.containers ?? {})) {
-        expect(CONTAINER_FACTS[key], `${folder}: container ${key}`).toEqual(f);
-        keys.push(key);
-      }
-    }
-    expect(new Set(keys).size).toBe(keys.length);
-    expect(keys.length).toBe(14);
-  });
 });

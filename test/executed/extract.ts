@@ -77,7 +77,7 @@ export function extractScripts(example: string, objects: readonly KubeObject[]):
           out.push({ ...base, id: label(where), where, argv, ...(hidden ? { problem: 'args that look like a script for the image entrypoint' } : {}) });
           return;
         }
-        const shell = shellOf(container.image, program);
+        const shell = shellOf(container.image ?? '', program);
         const problem = shell ? undefined : `no shell known for \`${program}\` in ${container.image} (add it to test/executed/image-shells.ts with its source)`;
         if (argv[1] === '-c' && typeof argv[2] === 'string') {
           out.push({ ...base, id: label(where), where, argv, text: argv[2], shell, ...(problem ? { problem } : {}) });

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BEHAVIOUR_RULES, checkBehaviour } from '../../src/gates/behaviour.js';
-import { CONTAINER_FACTS, IMAGE_FACTS, imageRepository } from '../../src/gates/behaviour-facts.js';
+import { containerFactsFor, imageFactsFor, imageRepository } from '../../src/gates/behaviour-facts.js';
 import type { BehaviourOptions, GateFinding } from '../../src/gates/index.js';
 import { DECYPHARR_IMAGES } from '../../src/apps/decypharr/facts.js';
 import { PLEX_IMAGES } from '../../src/apps/plex/facts.js';
@@ -10,12 +10,15 @@ import { IMAGES } from '../../src/lib/images.js';
 import { PROFILARR_IMAGE } from '../../src/apps/profilarr/facts.js';
 import { PROWLARR_IMAGE } from '../../src/apps/prowlarr/facts.js';
 import { SONARR_IMAGE } from '../../src/apps/sonarr/facts.js';
+import { publishedFacts } from '../../src/pipeline/gates.js';
 import homelab from '../../examples/homelab.js';
 import singleNode from '../../examples/single-node.js';
 import { objectsOf } from '../helpers.js';
 import { asObjects, fluxKustomization, NS, type Obj } from './fixtures.js';
 
-const LONGHORN = { storageProvisioners: { 'longhorn-simple': 'driver.longhorn.io' } };
+/** The facts the apps publish, as the gate stage hands them to the gate. */
+const PUBLISHED = publishedFacts();
+const LONGHORN: BehaviourOptions = { storageProvisioners: { 'longhorn-simple': 'driver.longhorn.io' }, facts: PUBLISHED };
 const check = (objects: Obj[], behaviour: BehaviourOptions = LONGHORN) => checkBehaviour(asObjects(objects), { behaviour });
 const errors = (findings: GateFinding[]) => findings.filter((f) => f.severity === 'error');
 /** `rule container path` of each error. */
@@ -161,11 +164,11 @@ describe('behaviour gate: who the process runs as', () => {
   it('a container or image without facts is an error naming what to declare', () => {
     const unknown = app('sonarr', [{ name: 'exporter', image: SONARR_IMAGE, securityContext: hardened() }]);
     expect(errors(check([unknown])).map((f) => f.message)).toEqual([
-      '[facts] container "exporter": no behaviour facts for sonarr/exporter: declare what it writes in src/gates/behaviour-facts.ts (CONTAINER_FACTS)',
+      '[facts] container "exporter": no behaviour facts for sonarr/exporter: declare what it writes in the facts of its module (src/apps/<app>/facts.ts, AppModule.facts)',
     ]);
     const otherImage = app('sonarr', [{ name: 'sonarr', image: 'ghcr.io/example/sonarr:1', securityContext: hardened() }]);
     expect(errors(check([otherImage])).map((f) => f.message)).toEqual([
-      '[facts] container "sonarr": no facts for image "ghcr.io/example/sonarr": declare who its entrypoint runs as in src/gates/behaviour-facts.ts (IMAGE_FACTS)',
+      '[facts] container "sonarr": no facts for image "ghcr.io/example/sonarr": declare who its entrypoint runs as in the facts of the module that uses it (src/apps/<app>/facts.ts, AppModule.facts)',
     ]);
   });
 });
@@ -221,8 +224,8 @@ describe('behaviour gate: who owns the mount', () => {
     const rwxClass = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'longhorn-rwx' }, provisioner: 'driver.longhorn.io' };
     const rwx = [sonarr(volumes, [{ name: 'config', mountPath: '/config' }, tmpMount]), claim('config-sonarr', 'longhorn-rwx', ['ReadWriteMany']), rwxClass];
     delete podOf(rwx[0]).securityContext.fsGroup;
-    expect(check(rwx, {})).toEqual([]);
-    const found = check(rwo, {});
+    expect(check(rwx, { facts: PUBLISHED })).toEqual([]);
+    const found = check(rwo, { facts: PUBLISHED });
     expect(found.map((f) => [f.severity, f.message.slice(0, 12)])).toEqual([['warning', '[writable] c']]);
     expect(found[0]!.message).toContain('no facts for StorageClass longhorn-simple');
   });
@@ -252,7 +255,7 @@ describe('behaviour gate: who owns the mount', () => {
     podOf(writableRoot).containers[0].securityContext.readOnlyRootFilesystem = false;
     expect(check([writableRoot])).toEqual([]);
     // /mnt/downloads is not mounted here: not checked.
-    expect(CONTAINER_FACTS['sonarr/sonarr']!.writesIfMounted).toContain('/mnt/downloads');
+    expect(containerFactsFor('sonarr', 'sonarr', PUBLISHED.containers)?.writesIfMounted).toContain('/mnt/downloads');
   });
 
   it("the image's entrypoint hands its own folder to the user it drops to (Decypharr's chown -R /app)", () => {
@@ -290,15 +293,15 @@ describe("behaviour gate: linuxserver's recursive chown of /config/Library", () 
   });
 });
 
-describe('behaviour gate: extra facts', () => {
+describe('behaviour gate: published facts', () => {
   it('declare apps outside the tables and win over them', () => {
     const exporter = app('sonarr', [{ name: 'exporter', image: 'ghcr.io/example/exporter:1', securityContext: hardened(), volumeMounts: [{ name: 'data', mountPath: '/data' }] }], [hostDir('data', '/data/exporter')]);
-    const extraFacts = {
+    const facts = {
       images: { 'ghcr.io/example/exporter': { imageUser: { uid: 1000, gid: 1000 }, asRoot: { kind: 'stays-root' as const }, source: 'test' } },
       containers: { 'sonarr/exporter': { writes: ['/data'], source: 'test' } },
     };
-    expect(fired(check([exporter], { extraFacts }))).toEqual([`writable exporter ${C}.volumeMounts[0]`]);
-    expect(check([exporter], { extraFacts: { ...extraFacts, containers: { 'sonarr/exporter': { writes: [], source: 'test' } } } })).toEqual([]);
+    expect(fired(check([exporter], { facts }))).toEqual([`writable exporter ${C}.volumeMounts[0]`]);
+    expect(check([exporter], { facts: { ...facts, containers: { 'sonarr/exporter': { writes: [], source: 'test' } } } })).toEqual([]);
   });
 });
 
@@ -443,20 +446,33 @@ describe('behaviour facts', () => {
       }
     }
     expect(pinned).toContain(SONARR_IMAGE);
-    const missing = pinned.map(imageRepository).filter((r) => !IMAGE_FACTS[r]);
+    const missing = pinned.map(imageRepository).filter((r) => !imageFactsFor(r, PUBLISHED.images));
     // The ClusterPlex Docker mods are not run as images: they are layers the linuxserver image pulls.
     expect(missing.sort()).toEqual(['ghcr.io/pabloromeo/clusterplex_dockermod', 'ghcr.io/pabloromeo/clusterplex_worker_dockermod']);
     expect([...BEHAVIOUR_RULES].sort()).toEqual(['export-defined', 'facts', 'fuse-cleanup', 'fuse-mount-point', 'readiness', 'writable']);
   });
 
+  const images = PUBLISHED.images ?? {};
+  const containers = PUBLISHED.containers ?? {};
+
   it('every fact names its source, and every waited-for signal is declared by its provider', () => {
-    for (const [key, f] of [...Object.entries(IMAGE_FACTS), ...Object.entries(CONTAINER_FACTS)]) expect(f.source.trim(), key).not.toBe('');
-    for (const f of Object.values(CONTAINER_FACTS)) {
-      for (const w of f.waitsFor ?? []) {
-        const provider = CONTAINER_FACTS[`${w.app}/${w.container}`];
-        expect(provider?.provides?.map((s) => s.name)).toContain(w.signal);
-      }
-    }
+    for (const [key, f] of [...Object.entries(images), ...Object.entries(containers)]) expect(f.source.trim(), key).not.toBe('');
+    const waits = Object.values(containers).flatMap((f) => f.waitsFor ?? []);
+    expect(waits.length).toBeGreaterThan(0);
+    for (const w of waits) expect(containerFactsFor(w.app, w.container, PUBLISHED.containers)?.provides?.map((s) => s.name)).toContain(w.signal);
+  });
+
+  it('the shared facts and every app module publish the facts, an app\'s own over the shared (*) ones, and a key has one publisher', () => {
+    expect(Object.keys(images)).toContain('busybox');
+    expect(Object.keys(containers)).toContain('sonarr/sonarr');
+    const own = { writes: ['/elsewhere'], source: 'test' };
+    expect(containerFactsFor('sonarr', 'postgres-init', { 'sonarr/postgres-init': own, ...containers })).toBe(own);
+    expect(containerFactsFor('sonarr', 'postgres-init', containers)).toBe(containers['*/postgres-init']);
+    expect(containerFactsFor('sonarr', 'no-such-container', containers)).toBeUndefined();
+    const image = { imageUser: { uid: 1, gid: 1 }, asRoot: { kind: 'stays-root' as const }, source: 'test' };
+    expect(() => publishedFacts([{ folder: 'a', facts: { images: { x: image } } }, { folder: 'b', facts: { images: { x: image } } }])).toThrow('behaviour facts: image "x" is published by both src/apps/a and src/apps/b; keep it in one of them');
+    expect(() => publishedFacts([{ folder: 'a', facts: { containers: { '*/postgres-init': own } } }])).toThrow('container "*/postgres-init" is published by both src/lib/shared-facts.ts and src/apps/a');
+    expect(publishedFacts([{ folder: 'a', facts: { images: { x: image } } }]).images?.x).toBe(image);
   });
 
   it('imageRepository strips tag and digest but keeps a registry port', () => {

@@ -5,6 +5,7 @@
  */
 import type { KubeObject } from '../../src/output/model.js';
 import type { ExternalObject, GateOptions } from '../../src/gates/index.js';
+import { publishedFacts } from '../../src/pipeline/gates.js';
 
 // Tests plant defects anywhere in the objects.
 export type Obj = any;
@@ -27,14 +28,16 @@ export const EXTERNAL: ExternalObject[] = [
 
 /**
  * The behaviour gate needs the provisioner of the external class and facts for the fixture's own
- * containers (its Sonarr writes only its config; the log shipper is not a stack app).
+ * containers (its Sonarr writes only its config; the log shipper is not a stack app) over the
+ * facts the apps publish (the image facts of its Sonarr).
  */
+const published = publishedFacts();
 export const OPTS: GateOptions = {
   external: EXTERNAL,
   behaviour: {
     storageProvisioners: { longhorn: 'driver.longhorn.io' },
-    extraFacts: {
-      images: { 'ghcr.io/example/log-shipper': { imageUser: { uid: 65534, gid: 65534 }, asRoot: { kind: 'stays-root' }, source: 'test fixture' } },
+    facts: {
+      images: { ...published.images, 'ghcr.io/example/log-shipper': { imageUser: { uid: 65534, gid: 65534 }, asRoot: { kind: 'stays-root' }, source: 'test fixture' } },
       containers: {
         'sonarr/sonarr': { writes: ['/config', '/tmp'], source: 'test fixture' },
         'sonarr/log-shipper': { writes: ['/tmp'], source: 'test fixture' },

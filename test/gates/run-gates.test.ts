@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/stack-config.js';
 import { formatFindings, hasErrors, runGates, type ExternalObject, type GateFinding } from '../../src/gates/index.js';
+import { publishedFacts } from '../../src/pipeline/gates.js';
 import { synthesize } from '../../src/synth.js';
 import { operatorEnv, PROJECT } from '../stack/support.js';
 import { asObjects, cleanApp, find, NS, OPTS } from './fixtures.js';
@@ -62,7 +63,7 @@ describe('the default stack', () => {
     const config = await loadConfig(undefined);
     const result = await synthesize({ config, projectDir: PROJECT, env: operatorEnv(config) });
     const objects = result.objects.map((p) => p.object);
-    const findings = runGates(objects, { external, securityExceptions: result.securityExceptions, behaviour: { storageProvisioners: { 'longhorn-simple': 'driver.longhorn.io' } } });
+    const findings = runGates(objects, { external, securityExceptions: result.securityExceptions, behaviour: { storageProvisioners: { 'longhorn-simple': 'driver.longhorn.io' }, facts: publishedFacts() } });
     expect(findings.filter((f) => f.severity === 'error'), formatFindings(findings)).toEqual([]);
     expect(objects.length).toBeGreaterThan(50);
     expect(objects.filter((o) => o.kind === 'Secret').length).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
 import { ArrWiring } from './index.js';
+import { ARR_WIRING_FACTS } from './facts.js';
 import { defineAppModule } from '../module.js';
 import { arrsOf } from '../servarr/module.js';
 import { namespaceOf } from '../shared-storage/index.js';
@@ -11,6 +12,7 @@ import { arrWiringSection } from './runbook.js';
  */
 export const arrWiringModule = defineAppModule({
   folder: 'arr-wiring',
+  facts: ARR_WIRING_FACTS,
   runbook: [arrWiringSection],
   config: arrWiringConfig,
   build({ scope, config: cfg, parts, add }) {

@@ -3,6 +3,7 @@ import { arrsOf, dfsHandle } from '../servarr/module.js';
 import { namespaceOf } from '../shared-storage/index.js';
 import { Bazarr } from './bazarr.js';
 import { bazarrConfig } from './config.js';
+import { BAZARR_FACTS } from './facts.js';
 import { bazarrSection } from './runbook.js';
 
 declare module '../module.js' {
@@ -14,6 +15,7 @@ declare module '../module.js' {
 /** After the Arrs it reads: their main Sonarr and Radarr instance (Bazarr holds one of each). */
 export const bazarrModule = defineAppModule({
   folder: 'bazarr',
+  facts: BAZARR_FACTS,
   runbook: [bazarrSection],
   config: bazarrConfig,
   build({ scope, config: cfg, parts, add }) {

@@ -1,4 +1,5 @@
 import { gpuOf } from '../intel-gpu-plugin/index.js';
+import { CLUSTERPLEX_FACTS } from './facts.js';
 import { defineAppModule } from '../module.js';
 import { ClusterPlex } from './clusterplex.js';
 import { clusterplexConfig } from './config.js';
@@ -6,6 +7,7 @@ import { clusterplexConfig } from './config.js';
 /** The orchestrator and workers extend Plex: nothing without it. */
 export const clusterplexModule = defineAppModule({
   folder: 'clusterplex',
+  facts: CLUSTERPLEX_FACTS,
   config: clusterplexConfig,
   build(stack) {
     const { scope, config: cfg, parts } = stack;

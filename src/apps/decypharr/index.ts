@@ -1,4 +1,5 @@
 import { defineAppModule } from '../module.js';
+import { DECYPHARR_FACTS } from './facts.js';
 import { namespaceOf } from '../shared-storage/index.js';
 import { decypharrConfig } from './config.js';
 import { Decypharr } from './decypharr.js';
@@ -12,6 +13,7 @@ declare module '../module.js' {
 
 export const decypharrModule = defineAppModule({
   folder: 'decypharr',
+  facts: DECYPHARR_FACTS,
   runbook: [decypharrLoginSection, decypharrDownloadClientSection],
   config: decypharrConfig,
   build(stack) {

@@ -1,7 +1,7 @@
 import type { GpuHandle } from '../../lib/handles.js';
 import { defineAppModule, type StackParts } from '../module.js';
 import { intelGpuPluginConfig } from './config.js';
-import { INTEL_GPU_RESOURCE } from './facts.js';
+import { INTEL_GPU_RESOURCE, INTEL_GPU_PLUGIN_FACTS } from './facts.js';
 import { IntelGpuPlugin } from './intel-gpu-plugin.js';
 
 declare module '../module.js' {
@@ -13,6 +13,7 @@ declare module '../module.js' {
 
 export const intelGpuPluginModule = defineAppModule({
   folder: 'intel-gpu-plugin',
+  facts: INTEL_GPU_PLUGIN_FACTS,
   config: intelGpuPluginConfig,
   build(stack) {
     const { scope, config: cfg, parts } = stack;

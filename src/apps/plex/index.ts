@@ -1,4 +1,5 @@
 import { defineAppModule, type StackParts } from '../module.js';
+import { PLEX_FACTS } from './facts.js';
 import { gpuOf } from '../intel-gpu-plugin/index.js';
 import { namespaceOf } from '../shared-storage/index.js';
 import type { VolumeHandle } from '../../lib/handles.js';
@@ -14,6 +15,7 @@ declare module '../module.js' {
 
 export const plexModule = defineAppModule({
   folder: 'plex',
+  facts: PLEX_FACTS,
   runbook: [plexPostDeploySection],
   config: plexConfig,
   build(stack) {

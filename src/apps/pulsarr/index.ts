@@ -1,4 +1,5 @@
 import { defineAppModule } from '../module.js';
+import { PULSARR_FACTS } from './facts.js';
 import { namespaceOf } from '../shared-storage/index.js';
 import { pulsarrConfig } from './config.js';
 import { Pulsarr } from './pulsarr.js';
@@ -6,6 +7,7 @@ import { pulsarrPostDeploySection } from './runbook.js';
 
 export const pulsarrModule = defineAppModule({
   folder: 'pulsarr',
+  facts: PULSARR_FACTS,
   runbook: [pulsarrPostDeploySection],
   config: pulsarrConfig,
   build(stack) {
