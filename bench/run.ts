@@ -160,16 +160,30 @@ list-copying index builds; and the writer's folder plan (\`dirs.includes\` per f
 a map built once (src/gates/object-index.ts \`findNamed\`, a label index for Service selectors,
 cached lookups in src/docs/model.ts).
 
-**What remains** (CPU profile at 1,000 instances, after the fixes; on a shared machine the wall
-time also holds waiting for the disk): constructing the cdk8s tree and \`toJson\` (~15 %), the
-NetworkPolicies construct (~10 %; it still filters every call edge per pod group — quadratic, and
-being rewritten as a pipeline stage over the call graph), SOPS (~20 %: encrypting every new Secret, and
-decrypting every Secret again to fingerprint the demo values — each X25519 operation imports
-its key through WebCrypto, which costs more than the operation), schema validation (~8 %), the
-docs and the other gates (~25 % together, now linear), and YAML serialisation plus writing and
-syncing ~8,000 files. Next steps: the NetworkPolicies stage indexed by pod group, fingerprints
-computed from the plaintext the synth already holds instead of a decrypt, a cached X25519 key
-object per recipient, and a small emitter for plain manifests instead of the \`yaml\` document model.
+**Second round.** SOPS no longer decrypts every Secret it has just written to fingerprint the demo
+values: the run fingerprints the plaintext it already holds (src/secrets/resolve.ts returns the
+fingerprints with each file, and the parse of the encrypted text it made for its own check); that was
+~1 s of CPU at 500 instances (~15 %), almost all of it age-encryption's X25519 through WebCrypto.
+The test suite's crash tests run their folders on a tmpfs (a SIGKILL keeps the page cache, so
+what the next run sees is the same, and \`sync -f\` returns at once), and the children they start
+per step load only what their scenario needs (the bundle is split at its dynamic imports).
+
+**What remains** (CPU profile at 500 instances after the second round, ~6.5 s of CPU; on a shared
+machine the wall time also holds waiting for the disk): writing ~4,000 files (~35 % of the wall
+time, mostly the kernel creating inodes: \`open(O_CREAT|O_EXCL)\` of each staged copy, then its
+rename; \`sync -f\` itself is small), the docs (~1.6 s: the architecture page and diagrams, the
+runbooks), SOPS encryption (~1.3 s: an X25519 key pair, HKDF and ChaCha20 per file on node:crypto,
+and the check that the emitted YAML reads back unchanged), constructing the cdk8s tree and
+\`toJson\` (~1 s), the gates (~1 s, of which schema validation with ajv ~0.7 s, validating each
+object twice, against 1.34 and 1.28), YAML serialisation (~0.5 s) and garbage collection (~0.9 s).
+Memory: a heap snapshot just before the write holds ~93 MB — ~34 MB of strings (the file texts,
+the docs pages of 1–3 MB each, ~6 MB of source of the cached ajv validators), ~15 MB of object
+shapes and ~14 MB of objects (the cdk8s tree, the objects, the files), ~14 MB of code. The peak
+RSS is that live set plus V8's headroom: it grows through the gates (+40 MB) and the docs; a run
+capped at \`--max-old-space-size=80\` finishes with ~170 MB RSS, so the live set, not a leak, bounds it.
+Next steps: write the files of folders the transaction creates straight to their place (no staged
+copy and rename), share one validation between the 1.34 and 1.28 schemas where a kind's schema
+is unchanged, and build the docs pages as lists of lines.
 `;
   writeFileSync(join(ROOT, 'docs/performance.md'), doc);
   process.stdout.write(`\n${doc}`);

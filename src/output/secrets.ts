@@ -74,12 +74,12 @@ export async function renderSecrets(cfg: StackConfig, requests: readonly SecretR
     },
   });
   const texts = new Map(resolved.files.map((f) => [f.path, f.text] as const));
-  const placed = resolved.files.map((f) => ({ object: parseYaml(f.text) as KubeObject, path: f.path }));
+  const placed = resolved.files.map((f) => ({ object: (f.document ?? parseYaml(f.text)) as KubeObject, path: f.path }));
   // Every value now encrypted to the demo recipient is public: remember it for after `keys remove`.
   const publicValues = new Set(previousPublic);
   for (const f of resolved.files) {
     if (!isDemoReadable(findCreationRule(sopsConfig, f.path)?.age ?? [])) continue;
-    for (const fp of await demoFingerprintsOf(f.text)) publicValues.add(fp);
+    for (const fp of f.fingerprints ?? (await demoFingerprintsOf(f.text))) publicValues.add(fp);
   }
   if (publicValues.size > 0) texts.set(publicValuesPath, formatPublicValues(publicValues));
   const warnings = [...operatorValues.warnings, ...resolved.warnings];

@@ -57,15 +57,20 @@ export function formatPublicValues(fingerprints: ReadonlySet<string>): string {
   return [...PUBLIC_VALUES_HEADER, ...[...fingerprints].sort()].join('\n') + '\n';
 }
 
-/** Fingerprints of every value (string leaf of stringData) of a SOPS Secret file the demo key opens. */
-export async function demoFingerprintsOf(text: string): Promise<Set<string>> {
+/** Fingerprints of every non-empty string leaf of a (decrypted) `stringData` value. */
+export function fingerprintsOfStringData(stringData: unknown): Set<string> {
   const out = new Set<string>();
   const walk = (v: unknown) => {
     if (typeof v === 'string') {
       if (v !== '') out.add(demoValueFingerprint(v));
     } else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) walk(x);
   };
-  const { plain } = await decryptYaml(text, [await demoIdentity()]);
-  walk(plain['stringData'] ?? {});
+  walk(stringData ?? {});
   return out;
+}
+
+/** Fingerprints of every value (string leaf of stringData) of a SOPS Secret file the demo key opens. */
+export async function demoFingerprintsOf(text: string): Promise<Set<string>> {
+  const { plain } = await decryptYaml(text, [await demoIdentity()]);
+  return fingerprintsOfStringData(plain['stringData']);
 }

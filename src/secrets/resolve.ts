@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { identityToRecipient } from 'age-encryption';
 import { parse as parseYaml } from 'yaml';
 import { decryptYaml, demoIdentity, DEMO_IDENTITY_FILE, encryptYaml, findCreationRule, inspectSopsYaml, type CreationRule, type SopsConfig } from '../sops/index.js';
-import { isDemoValue } from './demo-values.js';
+import { fingerprintsOfStringData, isDemoValue } from './demo-values.js';
 import {
   isRecord,
   opensWithDemoIdentity,
@@ -90,9 +90,23 @@ export interface SecretReportEntry {
   readonly demoKeys: string[];
 }
 
+/** One encrypted file of the result. */
+export interface ResolvedSecretFile {
+  readonly path: string;
+  readonly text: string;
+  /**
+   * `demoValueFingerprint` of every value the file holds, when this run knows them (it encrypted
+   * them, or opened the previous file it keeps): spares the caller a decrypt to learn them.
+   * @default - unknown (a kept file that could not be opened)
+   */
+  readonly fingerprints?: ReadonlySet<string>;
+  /** The text parsed (`yaml`'s parse), when this run already parsed it. @default - not parsed */
+  readonly document?: Record<string, unknown>;
+}
+
 export interface ResolvedSecrets {
   /** One encrypted file per request, in request order. */
-  readonly files: { path: string; text: string }[];
+  readonly files: ResolvedSecretFile[];
   readonly report: SecretReportEntry[];
   readonly warnings: string[];
 }
@@ -212,7 +226,7 @@ interface ExecuteContext {
  * key's rule, encrypts, or writes the previous text again. Problems keep request order.
  */
 async function executePlan(plan: SecretPlan, observed: readonly Observed[], { opts, operatorValues, random, secretsSeen }: ExecuteContext) {
-  const files: { path: string; text: string }[] = [];
+  const files: ResolvedSecretFile[] = [];
   const report: SecretReportEntry[] = [];
   const warnings: string[] = [];
   const problems: string[] = [];
@@ -257,7 +271,8 @@ async function executePlan(plan: SecretPlan, observed: readonly Observed[], { op
     if (action.kind === 'keep') {
       // A kept file is checked too when its values are known: a rule may have become stricter.
       if (action.opened && breaksRules(build().doc)) continue;
-      files.push({ path: req.path, text: previousText! });
+      const opened = observed[i]!.previousValues;
+      files.push({ path: req.path, text: previousText!, ...(opened ? { fingerprints: fingerprintsOfStringData(opened) } : {}) });
       report.push({ name: req.name, namespace: req.namespace, path: req.path, status: 'kept', generatedKeys: [], demoKeys: [] });
       continue;
     }
@@ -266,8 +281,8 @@ async function executePlan(plan: SecretPlan, observed: readonly Observed[], { op
     try {
       const indent = opts.sopsConfig.yamlIndent;
       const text = await encryptYaml(doc, file.rule!, { ...(opts.now ? { now: opts.now } : {}), ...(indent !== undefined ? { indent } : {}) });
-      assertValuesEncrypted(text, req);
-      files.push({ path: req.path, text });
+      const document = assertValuesEncrypted(text, req);
+      files.push({ path: req.path, text, fingerprints: fingerprintsOfStringData(doc['stringData']), document });
       const status: SecretFileStatus = action.kind === 'create' ? 'created' : 're-encrypted';
       report.push({ name: req.name, namespace: req.namespace, path: req.path, status, generatedKeys: generated, demoKeys: [...file.demoKeys] });
     } catch (err) {
@@ -385,7 +400,7 @@ function stringOf(v: unknown): string {
 }
 
 /** Refuses output whose stringData values are not encrypted (a creation rule that misses them). */
-function assertValuesEncrypted(text: string, req: SecretRequest): void {
+function assertValuesEncrypted(text: string, req: SecretRequest): Record<string, unknown> {
   const doc: unknown = parseYaml(text);
   const sd = isRecord(doc) ? doc['stringData'] : undefined;
   if (!isRecord(sd)) throw new SecretsError('the encrypted file has no stringData mapping');
@@ -398,6 +413,7 @@ function assertValuesEncrypted(text: string, req: SecretRequest): void {
         'Fix encrypted_regex/unencrypted_regex in .sops.yaml (for example `encrypted_regex: ^(data|stringData)$`); nothing was written.',
     );
   }
+  return doc as Record<string, unknown>;
 }
 
 /** The recipients of the identities we have (identities of other kinds are skipped). */

@@ -22,8 +22,22 @@ export interface Synthesized {
   readonly scripts: EmbeddedScript[];
 }
 
-/** Synthesizes an example exactly as `npm run synth` would (fake operator values), in memory. */
-export async function synthExample(example: string): Promise<Synthesized> {
+const synthesized = new Map<string, Promise<Synthesized>>();
+
+/**
+ * Synthesizes an example exactly as `npm run synth` would (fake operator values), in memory; once
+ * per worker (test files share a worker's modules, vitest.config.ts), since the tests only read it.
+ */
+export function synthExample(example: string): Promise<Synthesized> {
+  let r = synthesized.get(example);
+  if (!r) {
+    r = synthesizeExample(example);
+    synthesized.set(example, r);
+  }
+  return r;
+}
+
+async function synthesizeExample(example: string): Promise<Synthesized> {
   const config = await loadConfig(example);
   const r = await synthesize({ config, projectDir: PROJECT, env: operatorEnv(config) });
   const objects = r.objects.map((p) => p.object);

@@ -1,13 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recoverInterrupted } from '../../src/output/file-set.js';
 import { openOutputFolder, writeTree } from '../../src/output/write.js';
 import { decryptYaml, encryptYaml, inspectSopsYaml, newIdentity, recipientOf } from '../../src/sops/index.js';
 import { SECRET_RULE } from '../sops/helpers.js';
-import { treeOf } from './support.js';
+import { tmpfsScratch, treeOf } from './support.js';
 import { bundled } from '../child-bundle.js';
 
 const CHILD = join(import.meta.dirname, 'crash-child.ts');
@@ -67,7 +66,7 @@ describe('the writer killed (SIGKILL) after each of its steps', () => {
   ];
 
   it('leaves the old or the new tree every time, which the next run completes or undoes and reports; never a missing folder', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'crash-'));
+    const base = tmpfsScratch('crash-');
     const template = join(base, 'template');
     await writeTree(template, old, { owner: 'a' });
     writeFileSync(join(template, 'NOTES.md'), 'the user’s\n');
@@ -159,7 +158,7 @@ const KEYS_CASES: Record<string, KeysCase> = {
 describe.each(Object.keys(KEYS_CASES))('keys %s killed (SIGKILL) after each of its steps', (name) => {
   const c = KEYS_CASES[name]!;
   it('leaves every Secret and both .sops.yaml all re-encrypted or all as before, recovered by the next run, no temp files', async () => {
-    const base = mkdtempSync(join(tmpdir(), `keys-crash-${name}-`));
+    const base = tmpfsScratch(`keys-crash-${name}-`);
     const ids: Ids = { a: await newIdentity(), b: await newIdentity() };
     const template = join(base, 'template');
     const recipients = c.before.map((r) => ids[r].recipient);
@@ -229,7 +228,7 @@ describe.each(Object.keys(KEYS_CASES))('keys %s killed (SIGKILL) after each of i
 
 describe('two synths into one folder at once (real processes)', () => {
   it('the second waits for the first; both succeed and the tree is the complete output, no stack trace', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'concurrent-'));
+    const base = tmpfsScratch('concurrent-');
     const files = join(base, 'files.json');
     const many = Array.from({ length: 300 }, (_, i) => ({ path: `clusters/a/apps/f${i}.yaml`, content: `i: ${i}\n` }));
     writeFileSync(files, JSON.stringify(many));

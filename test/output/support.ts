@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
 
 /**
  * Every entry below `dir` (files with their bytes, folders, symlinks with their target), so two
@@ -29,6 +31,22 @@ export function treeOf(dir: string): Record<string, string> {
 export function mount(args: string[]): void {
   const r = spawnSync('mount', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`this test needs to mount a tmpfs (run as root with CAP_SYS_ADMIN): mount ${args.join(' ')}: ${r.error?.message ?? r.stderr}`);
+}
+
+/**
+ * A fresh folder on its own tmpfs, unmounted when the calling test ends. For the crash tests: they
+ * SIGKILL the writer, which loses nothing of the page cache (the kernel keeps running), so what
+ * the next run sees is the same on any file system — and on a tmpfs each `sync -f`/fsync the
+ * writer still makes returns at once instead of waiting for every dirty page of the disk.
+ */
+export function tmpfsScratch(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  mount(['-t', 'tmpfs', '-o', 'size=512m', 'tmpfs', dir]);
+  onTestFinished(() => {
+    spawnSync('umount', ['-l', dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
 }
 
 /** `chattr +i/-i`: an immutable file refuses changes even to root. */
