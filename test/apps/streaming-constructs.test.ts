@@ -128,6 +128,3 @@ function envOf(sts: Obj): Record<string, unknown> {
   const env = sts.spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: unknown }[];
   return Object.fromEntries(env.map((e) => [e.name, e.value ?? e.valueFrom]));
 }
-
-describe("the streaming apps' behaviour facts in their folders", () => {
-});

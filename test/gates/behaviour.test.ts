@@ -417,8 +417,8 @@ describe('behaviour gate: readiness of what others wait for', () => {
     const waits = fluxKustomization('decypharr', './apps/decypharr');
     waits.spec.wait = true;
     const scope = new Map([['StatefulSet/media/decypharr', 'decypharr']]);
-    expect(fired(check([provider(http), waits, dependant], { fluxScope: scope }))).toEqual([`readiness decypharr ${C}.readinessProbe`]);
-    expect(check([provider(http), waits, dependant], {})).toEqual([]);
+    expect(fired(check([provider(http), waits, dependant], { facts: PUBLISHED, fluxScope: scope }))).toEqual([`readiness decypharr ${C}.readinessProbe`]);
+    expect(check([provider(http), waits, dependant], { facts: PUBLISHED })).toEqual([]);
   });
 });
 
