@@ -53,14 +53,24 @@ function configWith(n: number, dir: string): string {
 
 function operatorEnv(home: string): NodeJS.ProcessEnv {
   // Fake operator values for every operator-supplied key of the default stack.
-  const keys = ['DECYPHARR_SECRETS__REALDEBRID_API_KEY', 'DECYPHARR_SECRETS__USENET_HOST', 'DECYPHARR_SECRETS__USENET_USER', 'DECYPHARR_SECRETS__USENET_PASS', 'PLEX_SECRETS__CLAIM', 'PLEX_SECRETS__TOKEN'];
+  const keys = [
+    'DECYPHARR_SECRETS__REALDEBRID_API_KEY',
+    'DECYPHARR_SECRETS__USENET_HOST',
+    'DECYPHARR_SECRETS__USENET_USER',
+    'DECYPHARR_SECRETS__USENET_PASS',
+    'PLEX_SECRETS__CLAIM',
+    'PLEX_SECRETS__TOKEN',
+  ];
   return { PATH: process.env.PATH, HOME: home, ...Object.fromEntries(keys.map((k) => [`MEDIA_STACK_SECRET__${k}`, `bench-${k.toLowerCase()}`])) };
 }
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'media-stack-bench-'));
   const rssHook = join(work, 'rss.cjs');
-  writeFileSync(rssHook, "process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write(`PEAK_RSS_KB=${u.maxRSS} CPU_MS=${Math.round((u.userCPUTime + u.systemCPUTime) / 1000)}\\n`); });\n");
+  writeFileSync(
+    rssHook,
+    "process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write(`PEAK_RSS_KB=${u.maxRSS} CPU_MS=${Math.round((u.userCPUTime + u.systemCPUTime) / 1000)}\\n`); });\n",
+  );
   const env = { ...operatorEnv(work), NODE_OPTIONS: `--require ${rssHook}` };
   const cdk8s = join(ROOT, 'node_modules/.bin/cdk8s');
   const rows: string[] = [];
@@ -78,8 +88,10 @@ async function main(): Promise<void> {
       stock.push(measure(cdk8s, ['synth', '--output', stockOut], { ...env, CDK8S_OUTDIR: stockOut, ...(config ? { MEDIA_STACK_CONFIG: config } : {}) }));
     }
     results[label] = { ours: median(ours), stock: median(stock) };
-    const r = results[label]!;
-    rows.push(`| ${label} | ${r.ours.seconds.toFixed(2)} s | ${r.ours.cpuSeconds.toFixed(2)} s | ${r.ours.peakMb.toFixed(0)} MB | ${r.stock.seconds.toFixed(2)} s | ${r.stock.cpuSeconds.toFixed(2)} s | ${r.stock.peakMb.toFixed(0)} MB | ${(r.stock.seconds / r.ours.seconds).toFixed(1)}× | ${(r.stock.cpuSeconds / r.ours.cpuSeconds).toFixed(1)}× |`);
+    const r = results[label];
+    rows.push(
+      `| ${label} | ${r.ours.seconds.toFixed(2)} s | ${r.ours.cpuSeconds.toFixed(2)} s | ${r.ours.peakMb.toFixed(0)} MB | ${r.stock.seconds.toFixed(2)} s | ${r.stock.cpuSeconds.toFixed(2)} s | ${r.stock.peakMb.toFixed(0)} MB | ${(r.stock.seconds / r.ours.seconds).toFixed(1)}× | ${(r.stock.cpuSeconds / r.ours.cpuSeconds).toFixed(1)}× |`,
+    );
     process.stdout.write(`${rows.at(-1)}\n`);
   }
 
@@ -92,9 +104,12 @@ async function main(): Promise<void> {
     process.stdout.write(`scaling ${n}: ${scaling.at(-1)!.ours.seconds.toFixed(2)} s\n`);
   }
   const base500 = results['500 app instances']?.ours;
-  const scalingRows = scaling.map(({ n, ours }) => `| ${n} app instances | ${ours.seconds.toFixed(2)} s | ${ours.cpuSeconds.toFixed(2)} s | ${ours.peakMb.toFixed(0)} MB | ${base500 ? `${(ours.seconds / base500.seconds).toFixed(1)}×` : '—'} | ${base500 ? `${(ours.cpuSeconds / base500.cpuSeconds).toFixed(1)}×` : '—'} |`);
+  const scalingRows = scaling.map(
+    ({ n, ours }) =>
+      `| ${n} app instances | ${ours.seconds.toFixed(2)} s | ${ours.cpuSeconds.toFixed(2)} s | ${ours.peakMb.toFixed(0)} MB | ${base500 ? `${(ours.seconds / base500.seconds).toFixed(1)}×` : '—'} | ${base500 ? `${(ours.cpuSeconds / base500.cpuSeconds).toFixed(1)}×` : '—'} |`,
+  );
 
-  const { benchSops } = (await import('./sops.js')) as { benchSops: () => Promise<{ recipients: number; msPerSecret: number }[]> };
+  const { benchSops } = await import('./sops.js');
   const sops = await benchSops();
 
   const full = results['full stack (default config)']!;
@@ -107,9 +122,16 @@ async function main(): Promise<void> {
     `| full stack ≥ 6× faster than the stock flow | ${speedUp(full).toFixed(1)}× | ${verdict(speedUp(full) >= 6)} |`,
     ...(big ? [`| 500 instances ≥ 2.5× faster than the stock flow | ${speedUp(big).toFixed(1)}× | ${verdict(speedUp(big) >= 2.5)} |`] : []),
     ...(big ? [`| 500 instances: peak RSS ≤ 150 MB | ${big.ours.peakMb.toFixed(0)} MB | ${verdict(big.ours.peakMb <= 150)} |`] : []),
-    ...(big && at4000 ? [`| 4,000 instances ≤ about 8× the 500-instance time | ${(at4000.ours.seconds / big.ours.seconds).toFixed(1)}× | ${verdict(at4000.ours.seconds / big.ours.seconds <= 8.5)} |`] : []),
+    ...(big && at4000
+      ? [
+          `| 4,000 instances ≤ about 8× the 500-instance time | ${(at4000.ours.seconds / big.ours.seconds).toFixed(1)}× | ${verdict(at4000.ours.seconds / big.ours.seconds <= 8.5)} |`,
+        ]
+      : []),
     `| peak RSS of the table above | ${peak.toFixed(0)} MB | — |`,
-    ...sops.map((s) => `| SOPS encryption per Secret, ${s.recipients} recipient(s)${s.recipients === 3 ? ' ≤ 5 ms' : ''} | ${s.msPerSecret.toFixed(2)} ms | ${s.recipients === 3 ? verdict(s.msPerSecret <= 5) : '—'} |`),
+    ...sops.map(
+      (s) =>
+        `| SOPS encryption per Secret, ${s.recipients} recipient(s)${s.recipients === 3 ? ' ≤ 5 ms' : ''} | ${s.msPerSecret.toFixed(2)} ms | ${s.recipients === 3 ? verdict(s.msPerSecret <= 5) : '—'} |`,
+    ),
   ];
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
   const doc = `# Performance

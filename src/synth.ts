@@ -74,7 +74,12 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
   const sopsSecretFiles = secrets.placed.filter((p) => p.object.kind === 'Secret').map((p) => p.path);
   const objects = [...placement.objects, ...secrets.placed, ...fluxStage(cfg, stack.components, root, sopsSecretFiles)];
   const gates = gateStage(cfg, { objects: objects.map((p) => p.object), securityExceptions: placement.securityExceptions, fluxScope: placement.fluxScope });
-  const dropped = checkDataLoss(opts.outputDir ?? opts.previousDir, root, objects.map((p) => p.object), opts.allowDataLoss ?? false);
+  const dropped = checkDataLoss(
+    opts.outputDir ?? opts.previousDir,
+    root,
+    objects.map((p) => p.object),
+    opts.allowDataLoss ?? false,
+  );
   const secretRequests = [...placement.secretRequests];
   const docs = generateDocs({ stack, objects, secretRequests, runbookSections: runbookSections() }, docsRoot(cfg));
   return {

@@ -25,7 +25,11 @@ export class MediaStack extends Chart {
     return this.components.flatMap((c) => [...c.warnings]);
   }
 
-  constructor(scope: Construct, id: string, readonly config: StackConfig) {
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly config: StackConfig,
+  ) {
     super(scope, id, { disableResourceNameHashes: true });
     const cfg = config;
     const parts: StackParts = {};

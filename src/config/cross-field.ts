@@ -15,13 +15,9 @@ export function crossFieldIssues(c: StackConfig): ConfigIssue[] {
   need(
     c.ingress.auth.mode === 'forward-auth' && !c.ingress.auth.middleware,
     'ingress.auth.middleware',
-    'mode forward-auth needs the Traefik Middleware that asks for the login, e.g. middleware: \'auth-authelia@kubernetescrd\'; or use mode \'apps\' (each app\'s own login)',
+    "mode forward-auth needs the Traefik Middleware that asks for the login, e.g. middleware: 'auth-authelia@kubernetescrd'; or use mode 'apps' (each app's own login)",
   );
-  need(
-    a.clusterplex.enabled && !a.plex.enabled,
-    'apps.clusterplex.enabled',
-    'ClusterPlex extends Plex; enable apps.plex too, or set apps.clusterplex.enabled to false',
-  );
+  need(a.clusterplex.enabled && !a.plex.enabled, 'apps.clusterplex.enabled', 'ClusterPlex extends Plex; enable apps.plex too, or set apps.clusterplex.enabled to false');
   need(
     a.clusterplex.enabled && a.clusterplex.workers > 0 && !a.intelGpuPlugin.enabled,
     'apps.intelGpuPlugin.enabled',
@@ -79,11 +75,7 @@ export function crossFieldIssues(c: StackConfig): ConfigIssue[] {
     'apps.postgres.apps',
     'names no enabled app; enable one of them or disable apps.postgres',
   );
-  need(
-    a.samba.enabled && a.samba.users.length === 0,
-    'apps.samba.users',
-    'is empty; list at least one SMB user such as ["media"]',
-  );
+  need(a.samba.enabled && a.samba.users.length === 0, 'apps.samba.users', 'is empty; list at least one SMB user such as ["media"]');
   issues.push(...networkIssues(c), ...namespaceIssues(c), ...instanceIssues(c), ...resourceIssues(c), ...nasMountIssues(c), ...untaintedNodeIssues(c));
   return issues;
 }
@@ -99,10 +91,12 @@ function nasMountIssues(c: StackConfig): ConfigIssue[] {
     const soft = c.storage[name].mountOptions.filter((o) => o === 'soft' || o === 'softerr');
     return soft.length === 0
       ? []
-      : [{
-          path: `storage.${name}.mountOptions`,
-          message: `has '${soft.join("', '")}', but ${writers[name]}: a soft NFS timeout can leave a write half done without the app noticing (nfs(5): "silent data corruption"); use 'hard'`,
-        }];
+      : [
+          {
+            path: `storage.${name}.mountOptions`,
+            message: `has '${soft.join("', '")}', but ${writers[name]}: a soft NFS timeout can leave a write half done without the app noticing (nfs(5): "silent data corruption"); use 'hard'`,
+          },
+        ];
   });
 }
 
@@ -173,9 +167,15 @@ function networkIssues(c: StackConfig): ConfigIssue[] {
     const path = 'apps.decypharr.nfsClusterIP';
     const suggest = `e.g. '${ipv4String(services.base + 49 <= band.lastValue ? services.base + 49 : band.lastValue)}'`;
     if (!inCidr(ip, services)) {
-      issues.push({ path, message: `'${d.nfsClusterIP}' is outside network.serviceCidr '${c.network.serviceCidr}', so the API server refuses the Service; pick an address in the static band ${band.first}–${band.last}, ${suggest}` });
+      issues.push({
+        path,
+        message: `'${d.nfsClusterIP}' is outside network.serviceCidr '${c.network.serviceCidr}', so the API server refuses the Service; pick an address in the static band ${band.first}–${band.last}, ${suggest}`,
+      });
     } else if (ip === services.base || ip === services.base + services.size - 1) {
-      issues.push({ path, message: `'${d.nfsClusterIP}' is the network or broadcast address of ${c.network.serviceCidr}; pick an address in the static band ${band.first}–${band.last}, ${suggest}` });
+      issues.push({
+        path,
+        message: `'${d.nfsClusterIP}' is the network or broadcast address of ${c.network.serviceCidr}; pick an address in the static band ${band.first}–${band.last}, ${suggest}`,
+      });
     } else if (ip === services.base + 1) {
       issues.push({ path, message: `'${d.nfsClusterIP}' is the first address of ${c.network.serviceCidr}, which the API server gives the \`kubernetes\` Service; ${suggest}` });
     } else if (ip === services.base + 10) {
@@ -202,10 +202,12 @@ function namespaceIssues(c: StackConfig): ConfigIssue[] {
   const system = SYSTEM_NAMESPACES.includes(c.namespace) || c.namespace.startsWith('kube-');
   const owner = owners.find(([ns]) => ns === c.namespace);
   if (!system && !owner) return [];
-  return [{
-    path: 'namespace',
-    message: `'${c.namespace}' is ${system ? 'a system namespace' : `also ${owner![1]}`}; the stack default-denies traffic in its namespace and prunes what it owns there, which would cut off the cluster's own pods (CoreDNS, Flux, the ingress controller). Use a namespace of its own such as 'media'`,
-  }];
+  return [
+    {
+      path: 'namespace',
+      message: `'${c.namespace}' is ${system ? 'a system namespace' : `also ${owner![1]}`}; the stack default-denies traffic in its namespace and prunes what it owns there, which would cut off the cluster's own pods (CoreDNS, Flux, the ingress controller). Use a namespace of its own such as 'media'`,
+    },
+  ];
 }
 
 /**
@@ -219,8 +221,9 @@ function instanceIssues(c: StackConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const names = new Map<string, string>();
   // Every app with extra instances (the Servarr library managers), whatever their module.
-  const multi = (Object.entries(c.apps) as [string, AppConfig & { extraInstances?: readonly string[] }][])
-    .filter((e): e is [string, AppConfig & { extraInstances: readonly string[] }] => Array.isArray(e[1].extraInstances));
+  const multi = (Object.entries(c.apps) as [string, AppConfig & { extraInstances?: readonly string[] }][]).filter(
+    (e): e is [string, AppConfig & { extraInstances: readonly string[] }] => Array.isArray(e[1].extraInstances),
+  );
   for (const [kind, app] of multi) {
     names.set(kind, `apps.${kind}`);
     app.extraInstances.forEach((suffix, i) => names.set(`${kind}-${suffix}`, `apps.${kind}.extraInstances[${i}]`));

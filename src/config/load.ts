@@ -21,9 +21,9 @@ export async function loadConfigWith(resolveConfig: (input: StackConfigInput, so
   try {
     if (['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'].includes(ext)) {
       // TypeScript configs load through tsx's API, so they work however synth itself was started.
-      const mod = (['.ts', '.mts', '.cts'].includes(ext)
-        ? await (await import('tsx/esm/api')).tsImport(pathToFileURL(path).href, import.meta.url)
-        : await import(pathToFileURL(path).href)) as Record<string, unknown>;
+      const mod = (
+        ['.ts', '.mts', '.cts'].includes(ext) ? await (await import('tsx/esm/api')).tsImport(pathToFileURL(path).href, import.meta.url) : await import(pathToFileURL(path).href)
+      ) as Record<string, unknown>;
       const exported = defaultExport(mod);
       if (!exported.found) {
         const named = exported.named.length ? ` (it exports only ${exported.named.join(', ')})` : '';
@@ -40,9 +40,11 @@ export async function loadConfigWith(resolveConfig: (input: StackConfigInput, so
     throw fail(`cannot load ${file}: ${loadFailure(err)}`);
   }
   if (input === null || input === undefined) {
-    throw fail(`${file} ${['.json', '.yaml', '.yml'].includes(ext) ? 'is empty' : 'exports nothing (the default export is null)'}; write the config (\`{}\` for the embedded defaults)`);
+    throw fail(
+      `${file} ${['.json', '.yaml', '.yml'].includes(ext) ? 'is empty' : 'exports nothing (the default export is null)'}; write the config (\`{}\` for the embedded defaults)`,
+    );
   }
-  return resolveConfig(input as StackConfigInput, file);
+  return resolveConfig(input, file);
 }
 
 /**
@@ -51,12 +53,15 @@ export async function loadConfigWith(resolveConfig: (input: StackConfigInput, so
  * is then `module.exports`, which holds the real default export (marked `__esModule`).
  */
 function defaultExport(mod: Record<string, unknown>): { found: true; value: unknown } | { found: false; named: string[] } {
-  const namedOf = (o: object) => Object.keys(o).filter((k) => k !== 'default' && k !== '__esModule').sort();
+  const namedOf = (o: object) =>
+    Object.keys(o)
+      .filter((k) => k !== 'default' && k !== '__esModule')
+      .sort();
   if (!Object.hasOwn(mod, 'default')) return { found: false, named: namedOf(mod) };
-  const d = mod['default'];
-  if (typeof d === 'object' && d !== null && (d as Record<string, unknown>)['__esModule'] === true) {
+  const d = mod.default;
+  if (typeof d === 'object' && d !== null && (d as Record<string, unknown>).__esModule === true) {
     // Compiled ESM without `export default`: module.exports holds only the named exports.
-    return Object.hasOwn(d, 'default') ? { found: true, value: (d as Record<string, unknown>)['default'] } : { found: false, named: namedOf(d) };
+    return Object.hasOwn(d, 'default') ? { found: true, value: (d as Record<string, unknown>).default } : { found: false, named: namedOf(d) };
   }
   return { found: true, value: d };
 }
@@ -72,7 +77,7 @@ function loadFailure(err: unknown): string {
   }
   // esbuild: "Transform failed with 1 error:" then "<file>:<line>:<col>: ERROR: …"
   const why = lines[0]!.startsWith('Transform failed') && lines[1] ? lines[1] : lines[0]!;
-  return /"cjs" output format/.test(why)
+  return why.includes('"cjs" output format')
     ? `${why}; the file is compiled as CommonJS because no package.json with "type": "module" is next to it: rename it to .mts or add that package.json`
     : why;
 }

@@ -41,18 +41,18 @@ export const leaf = (check: Check): Leaf => ({ kind: 'leaf', check, optional: fa
 export const optional = <T extends Schema>(s: T): T => ({ ...s, optional: true });
 export const node = (fields: Record<string, Schema>): Node => ({ kind: 'node', fields, optional: false });
 /** A node that, when given, replaces the default whole (see `Node.whole`). */
-export const wholeNode = (fields: Record<string, Schema>, ownDefaults: Record<string, unknown> = {}, requiredHints: Record<string, string> = {}): Node =>
-  ({ kind: 'node', fields, optional: false, whole: { ownDefaults, requiredHints } });
+export const wholeNode = (fields: Record<string, Schema>, ownDefaults: Record<string, unknown> = {}, requiredHints: Record<string, string> = {}): Node => ({
+  kind: 'node',
+  fields,
+  optional: false,
+  whole: { ownDefaults, requiredHints },
+});
 export const mapOf = (value: Leaf): MapOf => ({ kind: 'map', value, optional: false });
 
 export const bool = leaf((v) => (typeof v === 'boolean' ? undefined : `must be true or false, got ${show(v)}`));
 
 export const int = (min: number, max: number) =>
-  leaf((v) =>
-    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max
-      ? undefined
-      : `must be an integer from ${min} to ${max}, got ${show(v)}`,
-  );
+  leaf((v) => (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? undefined : `must be an integer from ${min} to ${max}, got ${show(v)}`));
 
 export const str = (pattern?: RegExp, hint?: string) =>
   leaf((v) => {
@@ -62,9 +62,7 @@ export const str = (pattern?: RegExp, hint?: string) =>
   });
 
 export const oneOf = (values: readonly string[]) =>
-  leaf((v) =>
-    typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.map(show).join(', ')}, got ${show(v)}`,
-  );
+  leaf((v) => (typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.map(show).join(', ')}, got ${show(v)}`));
 
 export const strList = (item: Leaf, opts: { readonly maxItems?: number; readonly why?: string } = {}) =>
   leaf((v, path) => {
@@ -81,15 +79,24 @@ export const strList = (item: Leaf, opts: { readonly maxItems?: number; readonly
 /** RFC 1123 label: what Kubernetes accepts in object names and namespaces. */
 export const dnsLabel = str(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'use lower-case letters, digits and "-", at most 63 characters, starting and ending alphanumeric');
 /** RFC 1123 subdomain. */
-export const dnsName = str(
-  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
-  'use a lower-case DNS name such as "homelab" or "media.example.com"',
-);
+export const dnsName = str(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'use a lower-case DNS name such as "homelab" or "media.example.com"');
 /** Kubernetes quantity: a number with a decimal (m, k, M, G…) or binary (Ki, Mi, Gi…) suffix. */
 const QUANTITY = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 const SUFFIX_FACTOR: Readonly<Record<string, number>> = {
-  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
 };
 /** The value of a Kubernetes quantity as a number (bytes, cores…), or undefined if it is none. */
 export function quantityValue(q: string): number | undefined {
@@ -106,7 +113,12 @@ const positiveQuantity = (what: string, example: string, suffixes: RegExp, suffi
 /** CPU: cores or millicores ("100m", "0.5", "2"); a binary suffix is a typo. */
 export const cpuQuantity = positiveQuantity('a CPU amount', '"100m" or "1"', /^[0-9.]+m?$/, 'CPU is cores ("1", "0.5") or millicores ("100m"), e.g. "250m"');
 /** Memory: bytes with a suffix; "m" would be milli-bytes, a classic typo for "Mi". */
-export const memoryQuantity = positiveQuantity('a memory amount', '"512Mi" or "2Gi"', /^[0-9.]+(k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/, 'memory uses Ki/Mi/Gi (or k/M/G); "m" would mean thousandths of a byte, e.g. "512Mi"');
+export const memoryQuantity = positiveQuantity(
+  'a memory amount',
+  '"512Mi" or "2Gi"',
+  /^[0-9.]+(k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/,
+  'memory uses Ki/Mi/Gi (or k/M/G); "m" would mean thousandths of a byte, e.g. "512Mi"',
+);
 /** A volume size: a positive binary size. */
 export const storageSize = positiveQuantity('a volume size', '"100Mi" or "10Gi"', /^[0-9]+(Ki|Mi|Gi|Ti|Pi)$/, 'use a binary size such as "100Mi" or "10Gi"');
 
@@ -139,7 +151,11 @@ export function ipv4Value(ip: string): number | undefined {
   return parts.reduce((acc, p) => acc * 256 + p, 0);
 }
 export const ipv4String = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-export interface Ipv4Cidr { readonly base: number; readonly prefix: number; readonly size: number }
+export interface Ipv4Cidr {
+  readonly base: number;
+  readonly prefix: number;
+  readonly size: number;
+}
 /** An IPv4 CIDR, or undefined (also when host bits are set: "10.43.0.1/16" is a typo for 10.43.0.0/16). */
 export function parseCidr(c: string): Ipv4Cidr | undefined {
   const m = /^([0-9.]+)\/(\d{1,2})$/.exec(c);
@@ -152,9 +168,7 @@ export function parseCidr(c: string): Ipv4Cidr | undefined {
 export const inCidr = (ip: number, c: Ipv4Cidr) => ip >= c.base && ip < c.base + c.size;
 export const cidrsOverlap = (a: Ipv4Cidr, b: Ipv4Cidr) => a.base < b.base + b.size && b.base < a.base + a.size;
 
-export const ipv4 = leaf((v) =>
-  typeof v === 'string' && ipv4Value(v) !== undefined ? undefined : `${show(v)} is not valid: use a dotted IPv4 address such as "10.43.0.49"`,
-);
+export const ipv4 = leaf((v) => (typeof v === 'string' && ipv4Value(v) !== undefined ? undefined : `${show(v)} is not valid: use a dotted IPv4 address such as "10.43.0.49"`));
 /** Ranges no Service or client can use as a unicast address (RFC 6890). */
 const NON_UNICAST: readonly [string, string][] = [
   ['0.0.0.0/8', '"this network" (0.0.0.0 means "any address")'],
@@ -181,7 +195,13 @@ export const cidr = leaf((v) =>
 export const absPath = leaf((v) => {
   if (typeof v !== 'string' || !v.startsWith('/')) return `${show(v)} is not valid: use an absolute path starting with "/"`;
   if (v.includes('\0')) return `${show(v)} is not valid: contains a NUL character`;
-  if (v !== '/' && v.split('/').slice(1).some((seg) => seg === '' || seg === '.' || seg === '..')) {
+  if (
+    v !== '/' &&
+    v
+      .split('/')
+      .slice(1)
+      .some((seg) => seg === '' || seg === '.' || seg === '..')
+  ) {
     return `${show(v)} is not valid: write the path without "..", "." or repeated/trailing "/" (the path is used as written)`;
   }
   return undefined;
@@ -190,8 +210,30 @@ export const absPath = leaf((v) => {
  * Host directories a stack pod must never own: "/" itself, the OS, and kubelet's/the container
  * runtime's state. The directory itself and anything below it are refused.
  */
-const SYSTEM_TREES = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/root', '/run', '/sbin', '/sys', '/usr', '/tmp',
-  '/var/lib/kubelet', '/var/lib/rancher', '/var/lib/containerd', '/var/lib/docker', '/var/lib/longhorn', '/var/log', '/var/run'];
+const SYSTEM_TREES = [
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/proc',
+  '/root',
+  '/run',
+  '/sbin',
+  '/sys',
+  '/usr',
+  '/tmp',
+  '/var/lib/kubelet',
+  '/var/lib/rancher',
+  '/var/lib/containerd',
+  '/var/lib/docker',
+  '/var/lib/longhorn',
+  '/var/log',
+  '/var/run',
+];
 /** Directories that are fine as parents but not as the path itself (their other contents would be shadowed or exposed). */
 const SYSTEM_PARENTS = ['/', '/home', '/mnt', '/media', '/opt', '/srv', '/var', '/var/lib'];
 /** A host directory the stack may own (and, for the DFS mount, mount over). */
@@ -324,7 +366,10 @@ export function mergeChecked(schema: Schema, input: unknown, defaults: unknown, 
   if (schema.whole) {
     for (const [k, child] of Object.entries(schema.fields)) {
       if (!child.optional && out[k] === undefined) {
-        issues.push({ path: path ? `${path}.${k}` : k, message: `is required when ${at} is given (the default's ${k} is not filled in for you)${schema.whole.requiredHints[k] ? `; ${schema.whole.requiredHints[k]}` : ''}` });
+        issues.push({
+          path: path ? `${path}.${k}` : k,
+          message: `is required when ${at} is given (the default's ${k} is not filled in for you)${schema.whole.requiredHints[k] ? `; ${schema.whole.requiredHints[k]}` : ''}`,
+        });
       }
     }
   }

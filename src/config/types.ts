@@ -315,10 +315,6 @@ export interface StackConfig {
 export type SiteConfig = Omit<StackConfig, 'apps'>;
 
 /** Deep-partial form an operator writes; omitted fields take their defaults. */
-export type DeepPartial<T> = T extends readonly (infer U)[]
-  ? readonly U[]
-  : T extends object
-    ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
-    : T;
+export type DeepPartial<T> = T extends readonly (infer U)[] ? readonly U[] : T extends object ? { readonly [K in keyof T]?: DeepPartial<T[K]> } : T;
 
 export type StackConfigInput = DeepPartial<StackConfig>;

@@ -2,19 +2,41 @@ import type { AppConfigSlice } from './apps.js';
 import { BASE_DEFAULTS } from './defaults.js';
 import { crossFieldIssues } from './cross-field.js';
 import {
-  absPath, bool, cidr, dnsLabel, dnsName, fluxInterval, hostPath, httpsUrl, int, labelKey, labelValue, leaf, mapOf,
-  mergeChecked, node, oneOf, optional, repoRelativePath, storageSize, str, strList, timezone, wholeNode,
-  type ConfigIssue, type Schema,
+  absPath,
+  bool,
+  cidr,
+  dnsLabel,
+  dnsName,
+  fluxInterval,
+  hostPath,
+  httpsUrl,
+  int,
+  labelKey,
+  labelValue,
+  leaf,
+  mapOf,
+  mergeChecked,
+  node,
+  oneOf,
+  optional,
+  repoRelativePath,
+  storageSize,
+  str,
+  strList,
+  timezone,
+  wholeNode,
+  type ConfigIssue,
+  type Schema,
 } from './schema.js';
 import type { StackConfig, StackConfigInput } from './types.js';
 
 /** Thrown when a config is invalid; lists every issue with its field, value and fix. */
 export class ConfigError extends Error {
-  constructor(readonly issues: readonly ConfigIssue[], source = 'config') {
-    super(
-      `invalid ${source} (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` +
-        issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n'),
-    );
+  constructor(
+    readonly issues: readonly ConfigIssue[],
+    source = 'config',
+  ) {
+    super(`invalid ${source} (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` + issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n'));
     this.name = 'ConfigError';
   }
 }
@@ -31,7 +53,6 @@ const nfsExport = node({
   mountOptions: strList(str(/^[a-z0-9_]+(=[A-Za-z0-9_.:,/-]+)?$/, 'use an NFS mount option such as "nfsvers=4.1" or "soft"')),
   size: storageSize,
 });
-
 
 /** The runtime schema of `StackConfig` without `apps` (mirrors types.ts; the apps' slices come from their modules). */
 const BASE_FIELDS = {
@@ -139,4 +160,3 @@ export function configResolver(apps: readonly AppConfigSlice[]): ConfigResolver 
 export function defineConfig(config: StackConfigInput): StackConfigInput {
   return config;
 }
-

@@ -35,7 +35,11 @@ export interface ConfigReference {
   readonly fileDoc: string;
 }
 
-const squash = (s: string) => s.replace(/\s*\n\s*/g, ' ').replace(/\s+/g, ' ').trim();
+const squash = (s: string) =>
+  s
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 function jsDocOf(node: ts.Node): { text: string; tags: Map<string, string>; present: boolean } {
   const tags = new Map<string, string>();
@@ -97,18 +101,25 @@ export function readConfigReference(input: string | readonly ConfigSource[], roo
   const source = sources[0]?.text ?? '';
   const leading = ts.getLeadingCommentRanges(source, 0)?.find((r) => source.startsWith('/**', r.pos));
   const fileDoc = leading
-    ? squash(source.slice(leading.pos + 3, leading.end - 2).split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n'))
+    ? squash(
+        source
+          .slice(leading.pos + 3, leading.end - 2)
+          .split('\n')
+          .map((l) => l.replace(/^\s*\* ?/, ''))
+          .join('\n'),
+      )
     : '';
 
-  const members = (decls: readonly ts.InterfaceDeclaration[]): ts.PropertySignature[] => decls.flatMap((iface) => {
-    const inherited = (iface.heritageClauses ?? []).flatMap((h) =>
-      h.types.flatMap((t) => {
-        const base = ts.isIdentifier(t.expression) ? interfaces.get(t.expression.text) : undefined;
-        return base ? members(base) : [];
-      }),
-    );
-    return [...inherited, ...iface.members.filter(ts.isPropertySignature)];
-  });
+  const members = (decls: readonly ts.InterfaceDeclaration[]): ts.PropertySignature[] =>
+    decls.flatMap((iface) => {
+      const inherited = (iface.heritageClauses ?? []).flatMap((h) =>
+        h.types.flatMap((t) => {
+          const base = ts.isIdentifier(t.expression) ? interfaces.get(t.expression.text) : undefined;
+          return base ? members(base) : [];
+        }),
+      );
+      return [...inherited, ...iface.members.filter(ts.isPropertySignature)];
+    });
   /** The interface an object-valued type refers to (through Partial/Readonly), if any. */
   const objectOf = (type: ts.TypeNode | undefined): string | undefined => {
     if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
@@ -216,7 +227,9 @@ export function renderConfigReference(ref: ConfigReference, sourcePath = 'src/co
     out.push('| Field | Type | Default | Description |', '|---|---|---|---|');
     for (const f of direct) {
       const name = f.object ? `[\`${f.path}\`](#${anchor({ path: f.path })})` : `\`${f.path}\``;
-      out.push(`| ${name} | \`${cell(f.type)}\`${f.optional ? ' (optional)' : ''} | ${cell(defaultCell(f))} | ${cell(f.description || (f.documented ? '' : '**undocumented**'))} |`);
+      out.push(
+        `| ${name} | \`${cell(f.type)}\`${f.optional ? ' (optional)' : ''} | ${cell(defaultCell(f))} | ${cell(f.description || (f.documented ? '' : '**undocumented**'))} |`,
+      );
     }
     out.push('');
   }

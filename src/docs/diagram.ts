@@ -167,7 +167,13 @@ export function placementDiagram(v: StackView): string {
 /** Diagram 2: the volumes and which pods mount them where. */
 export function volumesDiagram(v: StackView): string {
   const mounts = mountsOf(v);
-  const lines = ['flowchart LR', ...placementSubgraphs(v, v.workloads.filter((w) => mounts.some((m) => m.workload === w)))];
+  const lines = [
+    'flowchart LR',
+    ...placementSubgraphs(
+      v,
+      v.workloads.filter((w) => mounts.some((m) => m.workload === w)),
+    ),
+  ];
   const volumes = uniqueVolumes(mounts);
   lines.push('  subgraph volumes["Volumes"]');
   for (const vol of volumes) lines.push(`    ${vol.id}[(${q(vol.label)})]`);
@@ -212,8 +218,15 @@ export function dataFlow(v: StackView): { diagram: string; steps: string[] } {
   }
   // The calls that carry the flow (callbacks, webhooks and syncs are in the first diagram).
   const pairs: [string, string][] = [
-    ['pulsarr', 'sonarr'], ['pulsarr', 'radarr'], ['sonarr', 'prowlarr'], ['radarr', 'prowlarr'], ['sonarr', 'decypharr'], ['radarr', 'decypharr'],
-    ['plex', 'clusterplex-orchestrator'], ['clusterplex-worker', 'clusterplex-orchestrator'], ['clusterplex-worker', 'plex'],
+    ['pulsarr', 'sonarr'],
+    ['pulsarr', 'radarr'],
+    ['sonarr', 'prowlarr'],
+    ['radarr', 'prowlarr'],
+    ['sonarr', 'decypharr'],
+    ['radarr', 'decypharr'],
+    ['plex', 'clusterplex-orchestrator'],
+    ['clusterplex-worker', 'clusterplex-orchestrator'],
+    ['clusterplex-worker', 'plex'],
   ];
   const pairRank = (e: ResolvedEdge) => pairs.findIndex(([f, t]) => isWorkload(e.from) && isWorkload(e.to) && e.from.app === f && e.to.app === t);
   const flowEdges = v.edges
@@ -225,7 +238,11 @@ export function dataFlow(v: StackView): { diagram: string; steps: string[] } {
     const byWhy = new Map<string, { from: string[]; to: string[] }>();
     for (const h of hits) {
       const g = byWhy.get(h.edge.why) ?? { from: [], to: [] };
-      for (const [list, w] of [[g.from, h.from], [g.to, h.to]] as const) if (!list.includes(`\`${(w as Workload).name}\``)) list.push(`\`${(w as Workload).name}\``);
+      for (const [list, w] of [
+        [g.from, h.from],
+        [g.to, h.to],
+      ] as const)
+        if (!list.includes(`\`${(w as Workload).name}\``)) list.push(`\`${(w as Workload).name}\``);
       byWhy.set(h.edge.why, g);
     }
     return [...byWhy].map(([why, g]) => `${g.from.join(', ')} → ${g.to.join(', ')}: ${why}.`);
@@ -246,7 +263,9 @@ export function dataFlow(v: StackView): { diagram: string; steps: string[] } {
   if (fuse) {
     node(fuse.volume.id, `${fuse.volume.id}[(${q(`DFS: FUSE mount<br/>${fuse.volume.label}`)})]`);
     body.push(`  ${workloadNodeId(fuse.workload)} ==>|${q(`${fuse.container.name} mounts the debrid library at ${fuse.path}`)}| ${fuse.volume.id}`);
-    steps.push(`\`${fuse.workload.name}\` (container \`${fuse.container.name}\`) serves the debrid library as a FUSE file system (DFS) at \`${fuse.path}\`, propagated to the node's ${fuseOnNode ? `host path ${fuseOnNode}` : fuse.volume.label.split('<br/>')[0]}.`);
+    steps.push(
+      `\`${fuse.workload.name}\` (container \`${fuse.container.name}\`) serves the debrid library as a FUSE file system (DFS) at \`${fuse.path}\`, propagated to the node's ${fuseOnNode ? `host path ${fuseOnNode}` : fuse.volume.label.split('<br/>')[0]}.`,
+    );
     const sidecar = mounts.find((m) => m.volume.id === fuse.volume.id && m !== bidirectional && m.workload === fuse.workload);
     const exportClaim = mounts.find((m) => /^pvc\/[^<]+<br\/>NFS [0-9.]+:/.test(m.volume.label) && m.path === fuse.path);
     if (sidecar && exportClaim) {
@@ -254,7 +273,9 @@ export function dataFlow(v: StackView): { diagram: string; steps: string[] } {
       const ex = nfsExporter(v, ip);
       node(exportClaim.volume.id, `${exportClaim.volume.id}[(${q(exportClaim.volume.label)})]`);
       body.push(`  ${fuse.volume.id} ==>|${q(`${sidecar.container.name} re-exports it over NFS (svc/${ex?.service} ${ip}:${ex?.port})`)}| ${exportClaim.volume.id}`);
-      steps.push(`The \`${sidecar.container.name}\` sidecar re-exports the DFS over NFSv3; kubelet on any node mounts it by the pinned ClusterIP of \`svc/${ex?.service}\` (${ip}:${ex?.port}) through the claim \`${exportClaim.volume.label.split('<br/>')[0]}\`, at the same path \`${fuse.path}\` in every reader.`);
+      steps.push(
+        `The \`${sidecar.container.name}\` sidecar re-exports the DFS over NFSv3; kubelet on any node mounts it by the pinned ClusterIP of \`svc/${ex?.service}\` (${ip}:${ex?.port}) through the claim \`${exportClaim.volume.label.split('<br/>')[0]}\`, at the same path \`${fuse.path}\` in every reader.`,
+      );
     }
   }
   const decypharr = inFlow.find((w) => w.app === 'decypharr');
@@ -266,7 +287,10 @@ export function dataFlow(v: StackView): { diagram: string; steps: string[] } {
     steps.push(`Decypharr writes a symlink per file into \`${download}\` on \`${symlinkWrite.volume.label.split('<br/>')[0]}\`, pointing into \`${fuse?.path ?? 'the DFS'}\`.`);
     const importers = mounts.filter((m) => m.volume.id === symlinkWrite.volume.id && !m.readOnly && m.workload !== decypharr);
     for (const m of importers) body.push(`  ${workloadNodeId(m.workload)} -->|${q(`imports into root folders under ${m.path}`)}| ${m.volume.id}`);
-    if (importers.length) steps.push(`${names(importers.map((m) => m.workload))} import the symlinks into their root folders under \`${importers[0]!.path}\` (same paths in every pod, so the links resolve everywhere).`);
+    if (importers.length)
+      steps.push(
+        `${names(importers.map((m) => m.workload))} import the symlinks into their root folders under \`${importers[0]!.path}\` (same paths in every pod, so the links resolve everywhere).`,
+      );
     const readers = mounts.filter((m) => m.volume.id === symlinkWrite.volume.id && m.readOnly);
     for (const m of readers) body.push(`  ${m.volume.id} -->|${q(`read at ${m.path}`)}| ${workloadNodeId(m.workload)}`);
     const dfsReaders = fuse ? mounts.filter((m) => mountCovers(m.path, fuse.path) && m.workload !== fuse.workload && readers.some((r) => r.workload === m.workload)) : [];
@@ -278,7 +302,8 @@ export function dataFlow(v: StackView): { diagram: string; steps: string[] } {
       }
       body.push(`  ${m.volume.id} -->|${q(`symlink targets at ${fuse!.path}`)}| ${workloadNodeId(m.workload)}`);
     }
-    if (readers.length) steps.push(`${names(readers.map((m) => m.workload))} read the library at \`${readers[0]!.path}\`${dfsReaders.length ? ` and follow the links into \`${fuse!.path}\`` : ''}.`);
+    if (readers.length)
+      steps.push(`${names(readers.map((m) => m.workload))} read the library at \`${readers[0]!.path}\`${dfsReaders.length ? ` and follow the links into \`${fuse!.path}\`` : ''}.`);
   }
   for (const s of describe(fromApp(['plex'], ['clusterplex-orchestrator']))) steps.push(s);
   for (const s of describe(fromApp(['clusterplex-worker'], ['clusterplex-orchestrator']))) steps.push(s);
@@ -317,7 +342,7 @@ export function architecturePage(v: StackView): string {
     '',
     '## Where pods run and who calls whom',
     '',
-    'Subgraphs are derived from each pod\'s node affinity and node selector; arrows are the calls the NetworkPolicies allow (calls to the internet and from the ingress controller are listed below the diagram).',
+    "Subgraphs are derived from each pod's node affinity and node selector; arrows are the calls the NetworkPolicies allow (calls to the internet and from the ingress controller are listed below the diagram).",
     '',
     '```mermaid',
     placementDiagram(v),
@@ -337,7 +362,17 @@ export function architecturePage(v: StackView): string {
   for (const e of v.edges) {
     out.push(`| ${name(e.from)} | ${name(e.to)} | ${e.edge.ports === 'any' ? 'any' : `${e.edge.ports.join(', ')}/${e.edge.protocol ?? 'TCP'}`} | ${mdCell(e.edge.why)} |`);
   }
-  out.push('', '## Volumes and mounts', '', 'Dotted lines: a pod mounts the volume (path, read-only or read-write, mount propagation). Thick arrows: a pod serves the volume.', '', '```mermaid', volumesDiagram(v), '```', '');
+  out.push(
+    '',
+    '## Volumes and mounts',
+    '',
+    'Dotted lines: a pod mounts the volume (path, read-only or read-write, mount propagation). Thick arrows: a pod serves the volume.',
+    '',
+    '```mermaid',
+    volumesDiagram(v),
+    '```',
+    '',
+  );
   const mounts = mountsOf(v);
   out.push('| Volume | Mounted by |', '|---|---|');
   for (const vol of uniqueVolumes(mounts)) {

@@ -57,7 +57,9 @@ export class Facts {
    * path also matches the host directory and the bind underneath, and passes without the mount.
    */
   dfsServedCheck(dfs: DfsFacts): string {
-    return dfs.readiness ? `${this.exec(dfs.w, dfs.container, dfs.readiness)} && echo "DFS mounted"` : this.exec(dfs.w, dfs.container, `grep -F ${sh(` ${dfs.path} fuse`)} /proc/mounts`);
+    return dfs.readiness
+      ? `${this.exec(dfs.w, dfs.container, dfs.readiness)} && echo "DFS mounted"`
+      : this.exec(dfs.w, dfs.container, `grep -F ${sh(` ${dfs.path} fuse`)} /proc/mounts`);
   }
 
   /**
@@ -76,9 +78,7 @@ export class Facts {
   }
 
   getPodWide(w: Workload): string {
-    return w.kind === 'StatefulSet'
-      ? `kubectl get pod ${this.pod(w)} ${this.n(w)} -o wide`
-      : `kubectl get pods ${this.n(w)} -l ${w.selector} -o wide`;
+    return w.kind === 'StatefulSet' ? `kubectl get pod ${this.pod(w)} ${this.n(w)} -o wide` : `kubectl get pods ${this.n(w)} -l ${w.selector} -o wide`;
   }
 
   /** `http://<svc>.<ns>.svc.cluster.local:<port>` of a workload's Service. */
@@ -293,4 +293,3 @@ function shellOf(cmd: readonly string[] | undefined): string | undefined {
   if (!cmd) return undefined;
   return cmd[0] === 'sh' && cmd[1] === '-c' && cmd[2] !== undefined ? cmd[2] : cmd.join(' ');
 }
-

@@ -70,7 +70,10 @@ export interface PodSpecJson {
   readonly affinity?: {
     readonly nodeAffinity?: {
       readonly requiredDuringSchedulingIgnoredDuringExecution?: { readonly nodeSelectorTerms: readonly { readonly matchExpressions?: readonly NodeSelectorRequirement[] }[] };
-      readonly preferredDuringSchedulingIgnoredDuringExecution?: readonly { readonly weight: number; readonly preference: { readonly matchExpressions?: readonly NodeSelectorRequirement[] } }[];
+      readonly preferredDuringSchedulingIgnoredDuringExecution?: readonly {
+        readonly weight: number;
+        readonly preference: { readonly matchExpressions?: readonly NodeSelectorRequirement[] };
+      }[];
     };
     readonly podAffinity?: {
       readonly preferredDuringSchedulingIgnoredDuringExecution?: readonly {
@@ -201,7 +204,11 @@ export class StackView {
         pod,
         app: labels[NAME_LABEL] ?? name,
         instance: labels[INSTANCE_LABEL] ?? name,
-        selector: labels[INSTANCE_LABEL] ? `${INSTANCE_LABEL}=${labels[INSTANCE_LABEL]}` : sortedEntries(labels).map(([k, v]) => `${k}=${v}`).join(','),
+        selector: labels[INSTANCE_LABEL]
+          ? `${INSTANCE_LABEL}=${labels[INSTANCE_LABEL]}`
+          : sortedEntries(labels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(','),
         replicas: kind === 'DaemonSet' ? 0 : (spec.replicas ?? 1),
         podLabels: spec.template.metadata?.labels ?? {},
         volumeClaimTemplates: (spec.volumeClaimTemplates ?? []).map((t: any) => t.metadata.name as string),

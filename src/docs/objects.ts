@@ -58,4 +58,3 @@ export function runNow(cj: Obj, ctr: string, timeout: string): string[] {
 export function scheduleText(cj: Obj): string {
   return `${c(cj.spec.schedule)}${cj.spec.timeZone ? ` (${cj.spec.timeZone})` : ' (the time zone of kube-controller-manager)'}`;
 }
-

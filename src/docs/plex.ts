@@ -19,7 +19,11 @@ export function plexLoadBalancer(f: Facts): { text: string; commands: string[] }
   const annotation = SERVICELB_TOLERATIONS_ANNOTATION;
   const has = svc.metadata.annotations?.[annotation];
   const node = plex.placement.hostnames[0] ?? 'the GPU node';
-  const toleration = JSON.stringify((plex.pod.tolerations ?? []).filter((t) => t.key && t.effect).map((t) => ({ key: t.key, operator: t.operator ?? 'Equal', ...(t.value ? { value: t.value } : {}), effect: t.effect })));
+  const toleration = JSON.stringify(
+    (plex.pod.tolerations ?? [])
+      .filter((t) => t.key && t.effect)
+      .map((t) => ({ key: t.key, operator: t.operator ?? 'Equal', ...(t.value ? { value: t.value } : {}), effect: t.effect })),
+  );
   return {
     text:
       `${c(`svc/${svc.metadata.name}`)} is a LoadBalancer with ${c('externalTrafficPolicy: Local')}, so only a node that runs the Plex pod (${plex.placement.title}, ${c(plex.placement.constraint)}) answers on its EXTERNAL-IP, and the load balancer's agent must run on that node: k3s ServiceLB's ${c(`svclb-${svc.metadata.name}-…`)} pods, or MetalLB's speaker. The node is tainted ${taints.map(c).join(', ')}, which these agents do not tolerate by default: ServiceLB then publishes no address (EXTERNAL-IP stays ${c('<pending>')}), MetalLB assigns one that no node announces. ` +

@@ -86,7 +86,9 @@ export function objectWarnings(v: StackView): string[] {
     }
   }
   for (const [r, users] of missing) {
-    out.push(`${[...users].join(', ')} request${users.size === 1 ? 's' : ''} ${r}, which no device plugin of this stack advertises: install one that does on those nodes (kubectl get nodes -o custom-columns='NODE:.metadata.name,RES:.status.allocatable.${r.replace(/\./g, '\\.')}'), or the pods stay Pending`);
+    out.push(
+      `${[...users].join(', ')} request${users.size === 1 ? 's' : ''} ${r}, which no device plugin of this stack advertises: install one that does on those nodes (kubectl get nodes -o custom-columns='NODE:.metadata.name,RES:.status.allocatable.${r.replace(/\./g, '\\.')}'), or the pods stay Pending`,
+    );
   }
   // Host paths shared between pods only work when the pods are on one node.
   const byPath = new Map<string, Set<string>>();

@@ -1,7 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import {
-  Kustomization, KustomizationSpecDecryptionProvider, KustomizationSpecDeletionPolicy, KustomizationSpecSourceRefKind,
-} from '../../imports/kustomize.toolkit.fluxcd.io.js';
+import { Kustomization, KustomizationSpecDecryptionProvider, KustomizationSpecDeletionPolicy, KustomizationSpecSourceRefKind } from '../../imports/kustomize.toolkit.fluxcd.io.js';
 import type { StackConfig } from '../config/types.js';
 import type { Component } from '../lib/component.js';
 import type { KubeObject } from '../output/model.js';
@@ -47,9 +45,7 @@ export function fluxKustomizations(cfg: StackConfig, infos: readonly FluxCompone
         ...(dependsOn.length ? { dependsOn } : {}),
         ...(c.healthChecks.length && !c.wait ? { healthChecks: c.healthChecks.map((h) => ({ ...h })) } : {}),
         ...(c.healthCheckExprs.length ? { healthCheckExprs: c.healthCheckExprs.map((h) => ({ ...h })) } : {}),
-        ...(info.hasSopsSecrets
-          ? { decryption: { provider: KustomizationSpecDecryptionProvider.SOPS, secretRef: { name: SOPS_AGE_SECRET } } }
-          : {}),
+        ...(info.hasSopsSecrets ? { decryption: { provider: KustomizationSpecDecryptionProvider.SOPS, secretRef: { name: SOPS_AGE_SECRET } } } : {}),
       },
     });
     return ks.toJson() as KubeObject;

@@ -16,7 +16,19 @@ import type { KubeObject } from '../output/model.js';
 import { PROVISIONER_FACTS, containerFactsFor, imageFactsFor, imageRepository, type ContainerFacts, type FuseMount, type ImageFacts } from './behaviour-facts.js';
 import { jsonPath, objectRef, type BehaviourOptions, type FindingData, type GateFinding, type GateOptions } from './findings.js';
 import { findNamed } from './object-index.js';
-import { at as valueAt, containersOf, isJsonObject, jsonObjects, jsonStrings, listOf, podTemplates, type ContainerOf, type JsonObject, type Path, type PodTemplate } from './pod-specs.js';
+import {
+  at as valueAt,
+  containersOf,
+  isJsonObject,
+  jsonObjects,
+  jsonStrings,
+  listOf,
+  podTemplates,
+  type ContainerOf,
+  type JsonObject,
+  type Path,
+  type PodTemplate,
+} from './pod-specs.js';
 
 export const BEHAVIOUR_RULES = ['writable', 'fuse-cleanup', 'fuse-mount-point', 'readiness', 'facts', 'export-defined'] as const;
 export type BehaviourRule = (typeof BEHAVIOUR_RULES)[number];
@@ -69,7 +81,15 @@ export function checkBehaviour(objects: readonly KubeObject[], opts: GateOptions
   const waits = waitersOf(pods, objects, behaviour);
   for (const pod of pods) found.push(...podFindings(pod, objects, behaviour, waits));
   found.push(...waiterFindings(pods, behaviour));
-  return found.map((f) => ({ gate: 'behaviour', severity: f.severity ?? 'error', object: objectRef(f.pod.object), path: jsonPath(f.path), message: `[${f.rule}] ${f.message}`, rule: f.rule, ...(f.data ? { data: f.data } : {}) }));
+  return found.map((f) => ({
+    gate: 'behaviour',
+    severity: f.severity ?? 'error',
+    object: objectRef(f.pod.object),
+    path: jsonPath(f.path),
+    message: `[${f.rule}] ${f.message}`,
+    rule: f.rule,
+    ...(f.data ? { data: f.data } : {}),
+  }));
 }
 
 /** The app a pod belongs to: the key of its container facts. */
@@ -93,7 +113,11 @@ function podFindings(pod: PodTemplate, objects: readonly KubeObject[], opts: Beh
     }
     const image = imageFactsOf(c, opts);
     if (!image) {
-      at(['image'], 'facts', `no facts for image ${JSON.stringify(imageRepository(String(c.container.image)))}: declare who its entrypoint runs as in the facts of the module that uses it (src/apps/<app>/facts.ts, AppModule.facts)`);
+      at(
+        ['image'],
+        'facts',
+        `no facts for image ${JSON.stringify(imageRepository(String(c.container.image)))}: declare who its entrypoint runs as in the facts of the module that uses it (src/apps/<app>/facts.ts, AppModule.facts)`,
+      );
       continue;
     }
     const user = processUser(c, image);
@@ -143,14 +167,22 @@ interface FusePoint {
 }
 
 /** Each declared write path and FUSE mount point must be writable by the process user. */
-function writeFindings(c: ContainerOf, facts: ContainerFacts, fuse: readonly FusePoint[], user: ProcessUser, view: (mount: k8s.VolumeMount, path: string) => VolumeView, at: At): void {
+function writeFindings(
+  c: ContainerOf,
+  facts: ContainerFacts,
+  fuse: readonly FusePoint[],
+  user: ProcessUser,
+  view: (mount: k8s.VolumeMount, path: string) => VolumeView,
+  at: At,
+): void {
   const mounted = (facts.writesIfMounted ?? []).filter((p) => mountFor(c, p));
   const targets = [...[...facts.writes, ...mounted].map((p) => ({ p, label: p, fuse: false })), ...fuse.map((f) => ({ p: f.point, label: f.label, fuse: true }))];
   for (const { p, label, fuse: isFuse } of targets) {
     const hit = mountFor(c, p);
     const what = isFuse ? 'mounts FUSE on' : 'writes';
     if (!hit) {
-      if (c.container.securityContext?.readOnlyRootFilesystem === true) at(['securityContext', 'readOnlyRootFilesystem'], 'writable', `${what} ${label}, which is on the read-only root filesystem (no volume is mounted there)`);
+      if (c.container.securityContext?.readOnlyRootFilesystem === true)
+        at(['securityContext', 'readOnlyRootFilesystem'], 'writable', `${what} ${label}, which is on the read-only root filesystem (no volume is mounted there)`);
       continue;
     }
     const { mount, index } = hit;
@@ -161,7 +193,14 @@ function writeFindings(c: ContainerOf, facts: ContainerFacts, fuse: readonly Fus
     }
     const v = view(mount, p);
     if (v.kind === 'read-only') at(field, 'writable', `${what} ${label}, but volume "${mount.name}" is read-only (${v.why})`);
-    else if (v.kind === 'export') at(field, 'export-defined', `${what} ${label} as ${describeUser(user)}: volume "${mount.name}" is ${v.why}; the export must let ${user.uid}:${user.gid} write (owner, or all_squash to it)`, 'warning', { kind: 'export-writer', export: v.export, container: c.name, user: `${user.uid}:${user.gid}` });
+    else if (v.kind === 'export')
+      at(
+        field,
+        'export-defined',
+        `${what} ${label} as ${describeUser(user)}: volume "${mount.name}" is ${v.why}; the export must let ${user.uid}:${user.gid} write (owner, or all_squash to it)`,
+        'warning',
+        { kind: 'export-writer', export: v.export, container: c.name, user: `${user.uid}:${user.gid}` },
+      );
     else if (v.kind === 'conditional') at(field, 'writable', `${what} ${label} as ${describeUser(user)}: ${v.why}`, 'warning');
     else if (v.kind === 'unknown') {
       if (user.uid !== 0) at(field, 'writable', `${what} ${label} as ${describeUser(user)}, but the owner of volume "${mount.name}" is not known (${v.why})`, 'warning');
@@ -190,7 +229,11 @@ export function processUser(c: ContainerOf, image: ImageFacts): ProcessUser | un
   const uid: number | undefined = sc.runAsUser ?? podSc.runAsUser ?? imageUser?.uid;
   if (uid === undefined) return undefined;
   const gid: number = sc.runAsGroup ?? podSc.runAsGroup ?? imageUser?.gid ?? 0;
-  const groups = [gid, ...(typeof podSc.fsGroup === 'number' ? [podSc.fsGroup] : []), ...(Array.isArray(podSc.supplementalGroups) ? podSc.supplementalGroups.filter((g: unknown) => typeof g === 'number') : [])];
+  const groups = [
+    gid,
+    ...(typeof podSc.fsGroup === 'number' ? [podSc.fsGroup] : []),
+    ...(Array.isArray(podSc.supplementalGroups) ? podSc.supplementalGroups.filter((g: unknown) => typeof g === 'number') : []),
+  ];
   const started = sc.runAsUser !== undefined || podSc.runAsUser !== undefined ? `runAsUser ${uid}` : `the image's USER ${uid}`;
   const entrypoint = image.entrypoint;
   const entrypointRuns = !Array.isArray(c.container.command) || (entrypoint !== undefined && jsonStrings(c.container.command).some((x) => x.includes(entrypoint)));
@@ -253,7 +296,11 @@ function treeView(c: ContainerOf, trees: readonly string[], mount: k8s.VolumeMou
   const tree = trees.find((t) => isUnder(mount.mountPath, t) && mount.mountPath !== t);
   if (!tree) return undefined;
   const holder = mountFor(c, tree);
-  if (!holder) return { kind: 'dir', state: { uid: user.uid, gid: user.gid, mode: 0o755, why: `the entrypoint chowns ${tree} recursively on every start (it is on the container's own filesystem)` } };
+  if (!holder)
+    return {
+      kind: 'dir',
+      state: { uid: user.uid, gid: user.gid, mode: 0o755, why: `the entrypoint chowns ${tree} recursively on every start (it is on the container's own filesystem)` },
+    };
   return {
     kind: 'conditional',
     why: `the entrypoint chowns ${tree} recursively only while ${tree} (on volume "${holder.mount.name}") is not owned by ${user.uid}; a directory that appears after that first start (a new subPath, a mount added later) stays as kubelet made it`,
@@ -265,7 +312,16 @@ function treeView(c: ContainerOf, trees: readonly string[], mount: k8s.VolumeMou
  * containers and the entrypoint. A path below the mount root that no init container prepared
  * counts as the mount root: the process has to create it there.
  */
-function mountView(pod: PodTemplate, objects: readonly KubeObject[], opts: BehaviourOptions, chowned: ReadonlyMap<string, DirState>, mount: k8s.VolumeMount, path: string, prepared: readonly string[], user: ProcessUser): VolumeView {
+function mountView(
+  pod: PodTemplate,
+  objects: readonly KubeObject[],
+  opts: BehaviourOptions,
+  chowned: ReadonlyMap<string, DirState>,
+  mount: k8s.VolumeMount,
+  path: string,
+  prepared: readonly string[],
+  user: ProcessUser,
+): VolumeView {
   const sub = normalizeSub(mount.subPath);
   if (prepared.includes(mount.mountPath)) {
     return { kind: 'dir', state: { uid: user.uid, gid: user.gid, mode: 0o755, why: `the image's entrypoint hands ${mount.mountPath} to the user it drops to` } };
@@ -295,7 +351,12 @@ function joinSub(a: string, b: string): string {
 }
 
 function normalizeSub(s: unknown): string {
-  return typeof s === 'string' ? s.split('/').filter((x) => x && x !== '.').join('/') : '';
+  return typeof s === 'string'
+    ? s
+        .split('/')
+        .filter((x) => x && x !== '.')
+        .join('/')
+    : '';
 }
 
 /** A volume's root as kubelet sets it up for this pod. */
@@ -311,14 +372,30 @@ export function volumeView(pod: PodTemplate, objects: readonly KubeObject[], opt
   }
   if (vol.emptyDir) return { kind: 'dir', state: withFsGroup({ uid: 0, gid: 0, mode: 0o777, why: 'emptyDir: created 0777' }) };
   // The JSON field is downwardAPI (the imported type spells it downwardApi).
-  if (vol.configMap || vol.secret || vol.projected || isJsonObject((vol as unknown as JsonObject).downwardAPI)) return { kind: 'read-only', why: 'kubelet mounts configMap, secret, projected and downwardAPI volumes read-only' };
+  if (vol.configMap || vol.secret || vol.projected || isJsonObject((vol as unknown as JsonObject).downwardAPI))
+    return { kind: 'read-only', why: 'kubelet mounts configMap, secret, projected and downwardAPI volumes read-only' };
   if (vol.hostPath) {
     if (vol.hostPath.type === 'DirectoryOrCreate') {
-      return { kind: 'dir', state: { uid: 0, gid: 0, mode: 0o755, why: `hostPath ${vol.hostPath.path} (DirectoryOrCreate): kubelet creates a missing directory root:root 0755 and never applies fsGroup to host paths` } };
+      return {
+        kind: 'dir',
+        state: {
+          uid: 0,
+          gid: 0,
+          mode: 0o755,
+          why: `hostPath ${vol.hostPath.path} (DirectoryOrCreate): kubelet creates a missing directory root:root 0755 and never applies fsGroup to host paths`,
+        },
+      };
     }
     return { kind: 'unknown', why: `hostPath ${vol.hostPath.path}: owned as the host made it` };
   }
-  if (vol.nfs) return vol.nfs.readOnly ? { kind: 'read-only', why: 'read-only NFS volume' } : { kind: 'export', export: `${vol.nfs.server}:${vol.nfs.path}`, why: `the NFS export ${vol.nfs.server}:${vol.nfs.path} (fsGroup does not apply; owned as the export squashes)` };
+  if (vol.nfs)
+    return vol.nfs.readOnly
+      ? { kind: 'read-only', why: 'read-only NFS volume' }
+      : {
+          kind: 'export',
+          export: `${vol.nfs.server}:${vol.nfs.path}`,
+          why: `the NFS export ${vol.nfs.server}:${vol.nfs.path} (fsGroup does not apply; owned as the export squashes)`,
+        };
   if (vol.persistentVolumeClaim) {
     const claim = findNamed(objects, 'PersistentVolumeClaim', vol.persistentVolumeClaim.claimName, pod.object.metadata.namespace ?? '');
     if (!claim) return { kind: 'unknown', why: `claim ${vol.persistentVolumeClaim.claimName} is not in the output` };
@@ -344,7 +421,13 @@ function claimView(claim: ClaimJson, objects: readonly KubeObject[], opts: Behav
     if (pvSpec?.nfs) {
       const nfs = pvSpec.nfs;
       const ro = nfs.readOnly === true || jsonStrings(pvSpec.mountOptions).includes('ro');
-      return ro ? { kind: 'read-only', why: `PV ${pv.metadata.name} is a read-only NFS mount` } : { kind: 'export', export: `${nfs.server}:${nfs.path}`, why: `the NFS export ${nfs.server}:${nfs.path} of PV ${pv.metadata.name} (fsGroup does not apply; owned as the export squashes)` };
+      return ro
+        ? { kind: 'read-only', why: `PV ${pv.metadata.name} is a read-only NFS mount` }
+        : {
+            kind: 'export',
+            export: `${nfs.server}:${nfs.path}`,
+            why: `the NFS export ${nfs.server}:${nfs.path} of PV ${pv.metadata.name} (fsGroup does not apply; owned as the export squashes)`,
+          };
     }
     return { kind: 'unknown', why: `PV ${pv.metadata.name} has a type the gate does not model` };
   }
@@ -393,7 +476,15 @@ function chownsOf(c: ContainerOf): [string, DirState][] {
       const hit = mountFor(c, path);
       if (!hit) continue;
       const sub = joinSub(normalizeSub(hit.mount.subPath), normalizeSub(path.slice(hit.mount.mountPath.replace(/\/+$/, '').length)));
-      out.push([`${hit.mount.name}\0${sub}`, { uid: Number(m[1]), gid: Number(m[2]), mode: 0, why: `${c.kind === 'init' ? 'init container' : 'the start script of container'} "${c.name}" chowns it to ${m[1]}:${m[2]}` }]);
+      out.push([
+        `${hit.mount.name}\0${sub}`,
+        {
+          uid: Number(m[1]),
+          gid: Number(m[2]),
+          mode: 0,
+          why: `${c.kind === 'init' ? 'init container' : 'the start script of container'} "${c.name}" chowns it to ${m[1]}:${m[2]}`,
+        },
+      ]);
     }
   }
   return out;
@@ -407,14 +498,27 @@ function fuseFindings(c: ContainerOf, fuse: readonly FusePoint[], at: At): void 
     const hit = mountFor(c, p);
     if (hit?.mount.mountPropagation === 'Bidirectional' && hit.mount.mountPath.replace(/\/+$/, '') === p) {
       const sub = normalizeSub(hit.mount.subPath);
-      at(['volumeMounts', hit.index], 'fuse-mount-point', `mounts FUSE on ${label}, the root of the Bidirectional mount of volume "${hit.mount.name}"${sub ? ` (subPath ${sub})` : ''}: after a crash the dead mount (ENOTCONN) sits on what kubelet mounts itself, and it cannot set that up for the replacement pod; mount a subdirectory of it`);
+      at(
+        ['volumeMounts', hit.index],
+        'fuse-mount-point',
+        `mounts FUSE on ${label}, the root of the Bidirectional mount of volume "${hit.mount.name}"${sub ? ` (subPath ${sub})` : ''}: after a crash the dead mount (ENOTCONN) sits on what kubelet mounts itself, and it cannot set that up for the replacement pod; mount a subdirectory of it`,
+      );
     }
-    if (!unmounts(p) && !unmounts(path)) at(['lifecycle', 'preStop'], 'fuse-cleanup', `mounts FUSE on ${label} but has no preStop that unmounts it (fusermount3 -u / umount ${p}): the node keeps the mount after the pod stops`);
+    if (!unmounts(p) && !unmounts(path))
+      at(
+        ['lifecycle', 'preStop'],
+        'fuse-cleanup',
+        `mounts FUSE on ${label} but has no preStop that unmounts it (fusermount3 -u / umount ${p}): the node keeps the mount after the pod stops`,
+      );
   }
   mounts.forEach((m, i) => {
     if (m.mountPropagation !== 'Bidirectional' || fuse.some((f) => isUnder(f.point, m.mountPath))) return;
     if (!unmounts(m.mountPath)) {
-      at(['volumeMounts', i], 'fuse-cleanup', `mounts "${m.name}" at ${m.mountPath} with Bidirectional propagation but has no preStop that unmounts what it mounts there: mounts it makes outlive the pod on the host`);
+      at(
+        ['volumeMounts', i],
+        'fuse-cleanup',
+        `mounts "${m.name}" at ${m.mountPath} with Bidirectional propagation but has no preStop that unmounts what it mounts there: mounts it makes outlive the pod on the host`,
+      );
     }
   });
 }
@@ -476,7 +580,11 @@ function readinessFindings(c: ContainerOf, provides: NonNullable<ContainerFacts[
     const by = waiters.filter((w) => w.signal === undefined || w.signal === s.name);
     const file = s.inFuseMount ? `${fuse[0]?.path ?? ''}/${s.file}` : s.file;
     if (!by.length || command.some((x) => x.includes(file))) continue;
-    at(['readinessProbe'], 'readiness', `${by.map((w) => w.by).join('; ')} wait for "${s.name}" (${file}: ${s.why}), but the readiness probe (${describeProbe(probe)}) does not check it: the pod is Ready without it and everything waiting goes on`);
+    at(
+      ['readinessProbe'],
+      'readiness',
+      `${by.map((w) => w.by).join('; ')} wait for "${s.name}" (${file}: ${s.why}), but the readiness probe (${describeProbe(probe)}) does not check it: the pod is Ready without it and everything waiting goes on`,
+    );
   }
 }
 
@@ -511,7 +619,12 @@ function waiterFindings(pods: readonly PodTemplate[], opts: BehaviourOptions): F
       for (const w of containerFactsFor(appOf(pod), c.name, opts.facts?.containers)?.waitsFor ?? []) {
         const provider = containerFactsFor(w.app, w.container, opts.facts?.containers);
         if (!provider?.provides?.some((s) => s.name === w.signal)) {
-          out.push({ rule: 'readiness', pod, path: c.path, message: `container "${c.name}": waits for "${w.signal}" of ${w.app}/${w.container}, which declares no such signal in its facts` });
+          out.push({
+            rule: 'readiness',
+            pod,
+            path: c.path,
+            message: `container "${c.name}": waits for "${w.signal}" of ${w.app}/${w.container}, which declares no such signal in its facts`,
+          });
         }
       }
     }

@@ -23,8 +23,7 @@ export interface GateFinding {
  * them), and a container writing an NFS export as a user (one line per export and user).
  */
 export type FindingData =
-  | { readonly kind: 'tag-only-image'; readonly image: string }
-  | { readonly kind: 'export-writer'; readonly export: string; readonly container: string; readonly user: string };
+  { readonly kind: 'tag-only-image'; readonly image: string } | { readonly kind: 'export-writer'; readonly export: string; readonly container: string; readonly user: string };
 
 /** Something that exists in the cluster but not in the output (e.g. the sops-age Secret). */
 export interface ExternalObject {
@@ -89,13 +88,7 @@ export function jsonPath(segments: readonly (string | number)[]): string {
 /** Errors first, then by object and path; one line per finding plus a count. */
 export function formatFindings(findings: readonly GateFinding[]): string {
   if (findings.length === 0) return 'quality gates: no findings';
-  const sorted = [...findings].sort(
-    (a, b) =>
-      rank(a) - rank(b) ||
-      a.gate.localeCompare(b.gate) ||
-      a.object.localeCompare(b.object) ||
-      (a.path ?? '').localeCompare(b.path ?? ''),
-  );
+  const sorted = [...findings].sort((a, b) => rank(a) - rank(b) || a.gate.localeCompare(b.gate) || a.object.localeCompare(b.object) || (a.path ?? '').localeCompare(b.path ?? ''));
   const lines = sorted.map((f) => `${f.severity.padEnd(7)} [${f.gate}] ${f.object}${f.path ? ` ${f.path}` : ''}: ${f.message}`);
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;

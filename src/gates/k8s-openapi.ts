@@ -15,7 +15,7 @@
  * `test/gates/openapi-crosscheck.test.ts` proves the result equals the standalone-strict files.
  */
 
-export type JsonSchema = { [key: string]: unknown };
+export type JsonSchema = Record<string, unknown>;
 
 interface SwaggerSchema {
   type?: string;

@@ -5,11 +5,31 @@ import type { Json } from './pod-specs.js';
 
 /** Built-in and custom kinds that are cluster-scoped (everything else is namespaced). */
 export const CLUSTER_SCOPED = new Set([
-  'Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'RuntimeClass', 'IngressClass',
-  'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'APIService', 'CSIDriver', 'CSINode',
-  'VolumeAttachment', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration',
-  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'FlowSchema', 'PriorityLevelConfiguration',
-  'CertificateSigningRequest', 'ClusterSecretStore', 'ClusterExternalSecret', 'ClusterIssuer', 'GatewayClass',
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'StorageClass',
+  'PriorityClass',
+  'RuntimeClass',
+  'IngressClass',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'APIService',
+  'CSIDriver',
+  'CSINode',
+  'VolumeAttachment',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'FlowSchema',
+  'PriorityLevelConfiguration',
+  'CertificateSigningRequest',
+  'ClusterSecretStore',
+  'ClusterExternalSecret',
+  'ClusterIssuer',
+  'GatewayClass',
 ]);
 
 export function isNamespaced(kind: string): boolean {

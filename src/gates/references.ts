@@ -83,7 +83,9 @@ function checkService(svc: Json, podsSelectedBy: PodSelection, report: Report): 
   const ns = svc.metadata.namespace;
   const selected = podsSelectedBy(ns, selector);
   if (selected.length === 0) {
-    const wanted = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+    const wanted = Object.entries(selector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     report(svc, ['spec', 'selector'], `selects no pods: no workload in namespace "${ns}" has a pod template labelled ${wanted}`);
     return;
   }
@@ -91,7 +93,12 @@ function checkService(svc: Json, podsSelectedBy: PodSelection, report: Report): 
     const target = port?.targetPort;
     if (typeof target !== 'string') return;
     const named = selected.some((p) => containersOf(p).some((c) => (c.container.ports ?? []).some((cp: Json) => cp?.name === target)));
-    if (!named) report(svc, ['spec', 'ports', i, 'targetPort'], `targetPort "${target}" is not the name of a container port of the selected pods (${selected.map((p) => objectRef(p.object)).join(', ')})`);
+    if (!named)
+      report(
+        svc,
+        ['spec', 'ports', i, 'targetPort'],
+        `targetPort "${target}" is not the name of a container port of the selected pods (${selected.map((p) => objectRef(p.object)).join(', ')})`,
+      );
   });
 }
 
@@ -163,14 +170,22 @@ function checkPod(pod: PodTemplate, index: ObjectIndex, report: Report): void {
   const secret = (name: unknown, keys: readonly unknown[], path: Path, optional: boolean) => {
     if (optional || typeof name !== 'string') return;
     const s = index.secret(ns, name);
-    if (!s.found) return report(o, path, `Secret "${name}" does not exist in namespace "${ns}" and is not declared external`);
-    for (const k of keys) if (s.keys && typeof k === 'string' && !s.keys.has(k)) report(o, path, `Secret "${name}" has no key "${k}" (keys: ${[...s.keys].sort().join(', ') || 'none'})`);
+    if (!s.found) {
+      report(o, path, `Secret "${name}" does not exist in namespace "${ns}" and is not declared external`);
+      return;
+    }
+    for (const k of keys)
+      if (s.keys && typeof k === 'string' && !s.keys.has(k)) report(o, path, `Secret "${name}" has no key "${k}" (keys: ${[...s.keys].sort().join(', ') || 'none'})`);
   };
   const configMap = (name: unknown, keys: readonly unknown[], path: Path, optional: boolean) => {
     if (optional || typeof name !== 'string') return;
     const c = index.configMap(ns, name);
-    if (!c.found) return report(o, path, `ConfigMap "${name}" does not exist in namespace "${ns}" and is not declared external`);
-    for (const k of keys) if (c.keys && typeof k === 'string' && !c.keys.has(k)) report(o, path, `ConfigMap "${name}" has no key "${k}" (keys: ${[...c.keys].sort().join(', ') || 'none'})`);
+    if (!c.found) {
+      report(o, path, `ConfigMap "${name}" does not exist in namespace "${ns}" and is not declared external`);
+      return;
+    }
+    for (const k of keys)
+      if (c.keys && typeof k === 'string' && !c.keys.has(k)) report(o, path, `ConfigMap "${name}" has no key "${k}" (keys: ${[...c.keys].sort().join(', ') || 'none'})`);
   };
 
   const volumes = new Set<string>();
@@ -205,7 +220,11 @@ function checkPod(pod: PodTemplate, index: ObjectIndex, report: Report): void {
     for (const field of ['volumeMounts', 'volumeDevices'] as const) {
       (c.container[field] ?? []).forEach((m: Json, i: number) => {
         if (typeof m?.name === 'string' && !volumes.has(m.name)) {
-          report(o, [...c.path, field, i, 'name'], `container "${c.name}" mounts volume "${m.name}", which the pod does not define (volumes: ${[...volumes].sort().join(', ') || 'none'})`);
+          report(
+            o,
+            [...c.path, field, i, 'name'],
+            `container "${c.name}" mounts volume "${m.name}", which the pod does not define (volumes: ${[...volumes].sort().join(', ') || 'none'})`,
+          );
         }
       });
     }
@@ -247,7 +266,8 @@ function checkFluxKustomization(ks: Json, index: ObjectIndex, report: Report): v
   }
   (ks.spec?.healthChecks ?? []).forEach((h: Json, i: number) => {
     const hNs = isNamespaced(h?.kind) ? (h?.namespace ?? ns) : undefined;
-    if (h?.kind && h?.name && !index.exists(h.kind, hNs, h.name)) report(ks, ['spec', 'healthChecks', i], `health check target ${h.kind} "${hNs ? `${hNs}/` : ''}${h.name}" is not in the output`);
+    if (h?.kind && h?.name && !index.exists(h.kind, hNs, h.name))
+      report(ks, ['spec', 'healthChecks', i], `health check target ${h.kind} "${hNs ? `${hNs}/` : ''}${h.name}" is not in the output`);
   });
 }
 
@@ -263,7 +283,9 @@ function checkExternalSecret(es: Json, index: ObjectIndex, report: Report): void
 function checkDependsOnCycles(objects: readonly KubeObject[], report: Report): void {
   const ks = objects.filter(isFluxKustomization) as Json[];
   const id = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
-  const edges = new Map<string, string[]>(ks.map((k) => [id(k.metadata.namespace, k.metadata.name), (k.spec?.dependsOn ?? []).map((d: Json) => id(d?.namespace ?? k.metadata.namespace, d?.name))]));
+  const edges = new Map<string, string[]>(
+    ks.map((k) => [id(k.metadata.namespace, k.metadata.name), (k.spec?.dependsOn ?? []).map((d: Json) => id(d?.namespace ?? k.metadata.namespace, d?.name))]),
+  );
   const reported = new Set<string>();
   for (const k of ks) {
     const start = id(k.metadata.namespace, k.metadata.name);

@@ -112,7 +112,13 @@ export class SchemaValidator {
 
   private validateOne(raw: KubeObject): GateFinding[] {
     const ref = typeof raw?.kind === 'string' && raw.metadata ? objectRef(raw) : `${String(raw?.kind)}/${String(raw?.metadata?.name)}`;
-    const finding = (message: string, path?: string, severity: GateFinding['severity'] = 'error'): GateFinding => ({ gate: 'schema', severity, object: ref, ...(path ? { path } : {}), message });
+    const finding = (message: string, path?: string, severity: GateFinding['severity'] = 'error'): GateFinding => ({
+      gate: 'schema',
+      severity,
+      object: ref,
+      ...(path ? { path } : {}),
+      message,
+    });
     if (typeof raw?.apiVersion !== 'string' || typeof raw?.kind !== 'string') return [finding('apiVersion and kind must be strings')];
     const validate = this.validator(raw.apiVersion, raw.kind);
     if (!validate) return [finding(this.noSchemaMessage(raw.apiVersion, raw.kind), 'apiVersion')];
@@ -218,7 +224,7 @@ export function validateSchemas(objects: readonly KubeObject[]): GateFinding[] {
 function withoutSops(o: KubeObject): KubeObject {
   if (o.kind !== 'Secret' || !('sops' in o)) return o;
   const { sops: _sops, ...rest } = o;
-  return rest as KubeObject;
+  return rest;
 }
 
 /** Paths of every `null` value. */
@@ -262,7 +268,10 @@ export function describeErrors(errors: readonly ErrorObject[], data: unknown): D
         message = `missing required field "${e.params.missingProperty as string}"`;
         break;
       case 'enum':
-        message = `${JSON.stringify(valueAt(data, segments))} is not one of ${(e.params.allowedValues as unknown[]).filter((v) => v !== null).map((v) => JSON.stringify(v)).join(', ')}`;
+        message = `${JSON.stringify(valueAt(data, segments))} is not one of ${(e.params.allowedValues as unknown[])
+          .filter((v) => v !== null)
+          .map((v) => JSON.stringify(v))
+          .join(', ')}`;
         break;
       default:
         message = `${e.message ?? e.keyword} (${JSON.stringify(valueAt(data, segments))?.slice(0, 80)})`;

@@ -73,7 +73,15 @@ export function checkSecurity(objects: readonly KubeObject[], opts: GateOptions 
       for (const e of covering) used.set(e, (used.get(e) ?? new Set()).add(v.rule));
       continue;
     }
-    findings.push({ gate: 'security', severity: v.severity ?? 'error', object: objectRef(v.pod.object), path: jsonPath(v.path), message: `[${v.rule}] ${v.message}`, rule: v.rule, ...(v.data ? { data: v.data } : {}) });
+    findings.push({
+      gate: 'security',
+      severity: v.severity ?? 'error',
+      object: objectRef(v.pod.object),
+      path: jsonPath(v.path),
+      message: `[${v.rule}] ${v.message}`,
+      rule: v.rule,
+      ...(v.data ? { data: v.data } : {}),
+    });
   }
   findings.push(...exceptionFindings(exceptions, used, objects));
   return findings;
@@ -95,10 +103,22 @@ function exceptionFindings(exceptions: readonly SecurityException[], used: Reado
     const where = e.container ? ` (container "${e.container}")` : '';
     const unknown = e.rules.filter((r) => !(SECURITY_RULES as readonly string[]).includes(r));
     if (!e.reason.trim()) out.push({ gate: 'security', severity: 'error', object, message: `security exception${where} for ${e.rules.join(', ')} has no reason and is ignored` });
-    else if (unknown.length) out.push({ gate: 'security', severity: 'warning', object, message: `security exception${where} names unknown rule(s) ${unknown.join(', ')} (known: ${SECURITY_RULES.join(', ')})` });
+    else if (unknown.length)
+      out.push({
+        gate: 'security',
+        severity: 'warning',
+        object,
+        message: `security exception${where} names unknown rule(s) ${unknown.join(', ')} (known: ${SECURITY_RULES.join(', ')})`,
+      });
     else {
       const idle = e.rules.filter((r) => !used.get(e)?.has(r));
-      if (idle.length) out.push({ gate: 'security', severity: 'warning', object, message: `security exception${where} for ${idle.join(', ')} suppresses nothing; remove the rule(s) or fix kind/name/container` });
+      if (idle.length)
+        out.push({
+          gate: 'security',
+          severity: 'warning',
+          object,
+          message: `security exception${where} for ${idle.join(', ')} suppresses nothing; remove the rule(s) or fix kind/name/container`,
+        });
     }
   }
   return out;
@@ -108,12 +128,17 @@ function podViolations(pod: PodTemplate, objects: readonly KubeObject[]): Violat
   const out: Violation[] = [];
   const spec = pod.spec;
   const v = (rule: SecurityRule, path: Path, message: string) => out.push({ rule, pod, path: [...pod.path, ...path], message });
-  if (spec.enableServiceLinks !== false) v('no-service-links', ['enableServiceLinks'], 'pod must set enableServiceLinks: false (Service env vars leak topology and collide with app settings)');
+  if (spec.enableServiceLinks !== false)
+    v('no-service-links', ['enableServiceLinks'], 'pod must set enableServiceLinks: false (Service env vars leak topology and collide with app settings)');
   if (!tokenDisabled(pod, objects)) v('no-sa-token', ['automountServiceAccountToken'], 'pod must set automountServiceAccountToken: false (or use a ServiceAccount that does)');
   jsonList(spec.securityContext?.sysctls).forEach((sysctl, i) => {
     const name: unknown = sysctl?.name;
     if (!(SAFE_SYSCTLS as readonly unknown[]).includes(name)) {
-      v('no-unsafe-sysctls', ['securityContext', 'sysctls', i], `sets the unsafe sysctl ${JSON.stringify(name)}: every kubelet that may run the pod must allow it with --allowed-unsafe-sysctls`);
+      v(
+        'no-unsafe-sysctls',
+        ['securityContext', 'sysctls', i],
+        `sets the unsafe sysctl ${JSON.stringify(name)}: every kubelet that may run the pod must allow it with --allowed-unsafe-sysctls`,
+      );
     }
   });
   jsonList(spec.volumes).forEach((vol, i) => {
@@ -134,7 +159,15 @@ function tokenDisabled(pod: PodTemplate, objects: readonly KubeObject[]): boolea
 function containerViolations(c: ContainerOf): Violation[] {
   const out: Violation[] = [];
   const v = (rule: SecurityRule, path: Path, message: string, severity?: GateFinding['severity'], data?: FindingData) =>
-    out.push({ rule, pod: c.pod, container: c.name, path: [...c.path, ...path], message: `container "${c.name}": ${message}`, ...(severity ? { severity } : {}), ...(data ? { data } : {}) });
+    out.push({
+      rule,
+      pod: c.pod,
+      container: c.name,
+      path: [...c.path, ...path],
+      message: `container "${c.name}": ${message}`,
+      ...(severity ? { severity } : {}),
+      ...(data ? { data } : {}),
+    });
   const sc: k8s.SecurityContext = c.container.securityContext ?? {};
   const podSc: k8s.PodSecurityContext = c.pod.spec.securityContext ?? {};
 
@@ -152,12 +185,22 @@ function containerViolations(c: ContainerOf): Violation[] {
   if (sc.readOnlyRootFilesystem !== true) v('read-only-root-filesystem', ['securityContext', 'readOnlyRootFilesystem'], 'must set readOnlyRootFilesystem: true');
   const seccomp = (sc.seccompProfile ?? podSc.seccompProfile)?.type;
   if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') {
-    v('seccomp-runtime-default', ['securityContext', 'seccompProfile'], `seccompProfile.type must be RuntimeDefault (or Localhost) in the container or pod securityContext, is ${seccomp ?? 'unset'}`);
+    v(
+      'seccomp-runtime-default',
+      ['securityContext', 'seccompProfile'],
+      `seccompProfile.type must be RuntimeDefault (or Localhost) in the container or pod securityContext, is ${seccomp ?? 'unset'}`,
+    );
   }
 
   if (c.kind !== 'ephemeral') {
     const r = c.container.resources;
-    const missing = ([['requests', 'cpu'], ['requests', 'memory'], ['limits', 'memory']] as const).filter(([k, q]) => !isQuantity(valueAt(r, [k, q])));
+    const missing = (
+      [
+        ['requests', 'cpu'],
+        ['requests', 'memory'],
+        ['limits', 'memory'],
+      ] as const
+    ).filter(([k, q]) => !isQuantity(valueAt(r, [k, q])));
     if (missing.length) v('resources', ['resources'], `must set ${missing.map((m) => m.join('.')).join(', ')}`);
   }
   if (c.pod.longRunning && runsAlongside(c)) {
@@ -169,7 +212,8 @@ function containerViolations(c: ContainerOf): Violation[] {
   if (!image) v('image-pinned', ['image'], 'has no image');
   else if (!image.tag && !image.digest) v('image-pinned', ['image'], `image "${image.ref}" has no tag (it means :latest)`);
   else if (image.tag === 'latest') v('image-pinned', ['image'], `image "${image.ref}" uses the mutable tag "latest"`);
-  else if (!image.digest) v('image-pinned', ['image'], `image "${image.ref}" is pinned by tag only; add @sha256:… for an immutable reference`, 'warning', { kind: 'tag-only-image', image: image.ref });
+  else if (!image.digest)
+    v('image-pinned', ['image'], `image "${image.ref}" is pinned by tag only; add @sha256:… for an immutable reference`, 'warning', { kind: 'tag-only-image', image: image.ref });
   return out;
 }
 

@@ -88,4 +88,3 @@ export function clientAddressServiceProps(
   if (type === 'NodePort' || !placement.tolerations?.length) return { externalTrafficPolicy: 'Local' };
   return { externalTrafficPolicy: 'Local', annotations: { [SERVICELB_TOLERATIONS_ANNOTATION]: JSON.stringify(placement.tolerations) } };
 }
-

@@ -23,9 +23,7 @@ export type EnvValue = string | { readonly secret: string; readonly key: string;
 
 export function envVars(env: Readonly<Record<string, EnvValue>>): k8s.EnvVar[] {
   return Object.entries(env).map(([name, v]) =>
-    typeof v === 'string'
-      ? { name, value: v }
-      : { name, valueFrom: { secretKeyRef: { name: v.secret, key: v.key, ...(v.optional ? { optional: true } : {}) } } },
+    typeof v === 'string' ? { name, value: v } : { name, valueFrom: { secretKeyRef: { name: v.secret, key: v.key, ...(v.optional ? { optional: true } : {}) } } },
   );
 }
 
@@ -48,10 +46,7 @@ export interface Mount {
 }
 
 /** How kubelet checks a container. */
-export type ProbeCheck =
-  | { readonly http: string; readonly port: number | string }
-  | { readonly tcp: number | string }
-  | { readonly exec: readonly string[] };
+export type ProbeCheck = { readonly http: string; readonly port: number | string } | { readonly tcp: number | string } | { readonly exec: readonly string[] };
 
 export interface ProbeOptions {
   /** What startup, readiness and liveness call. */
@@ -178,9 +173,7 @@ export function container(p: ContainerProps): k8s.Container {
     imagePullPolicy: 'IfNotPresent',
     ...(p.command ? { command: [...p.command] } : {}),
     ...(p.args ? { args: [...p.args] } : {}),
-    ...(p.ports?.length
-      ? { ports: p.ports.map((x) => ({ name: x.name, containerPort: x.port, protocol: x.protocol ?? 'TCP' })) }
-      : {}),
+    ...(p.ports?.length ? { ports: p.ports.map((x) => ({ name: x.name, containerPort: x.port, protocol: x.protocol ?? 'TCP' })) } : {}),
     ...(p.env && Object.keys(p.env).length ? { env: envVars(p.env) } : {}),
     ...(p.mounts?.length
       ? {
@@ -237,9 +230,7 @@ export function podSpec(cfg: SiteConfig, p: PodProps): k8s.PodSpec {
     ...(p.serviceAccountName ? { serviceAccountName: p.serviceAccountName } : {}),
     ...(p.priorityClassName ? { priorityClassName: p.priorityClassName } : {}),
     securityContext: {
-      ...(p.startsAsRoot
-        ? {}
-        : { runAsNonRoot: true, runAsUser: cfg.uid, runAsGroup: cfg.gid }),
+      ...(p.startsAsRoot ? {} : { runAsNonRoot: true, runAsUser: cfg.uid, runAsGroup: cfg.gid }),
       fsGroup: cfg.gid,
       fsGroupChangePolicy: 'OnRootMismatch',
       ...(p.supplementalGroups?.length ? { supplementalGroups: [...p.supplementalGroups] } : {}),

@@ -82,9 +82,7 @@ function claimVolume(name: string, claimName: string, readOnly = false): k8s.Vol
 
 /** Per-app config volume: a Longhorn claim `config-<app>`, or `<root>/config/<app>` on the host. */
 export function configVolume(cfg: SiteConfig, app: string): k8s.Volume {
-  return cfg.storage.mode === 'hostPath'
-    ? hostPathVolume('config', `${cfg.storage.hostPathRoot}/config/${app}`)
-    : claimVolume('config', `config-${app}`);
+  return cfg.storage.mode === 'hostPath' ? hostPathVolume('config', `${cfg.storage.hostPathRoot}/config/${app}`) : claimVolume('config', `config-${app}`);
 }
 
 /** Creates the config claim for an app (Longhorn mode only), protected from Flux's pruning. */
@@ -125,27 +123,19 @@ export function addAppClaim(scope: Construct, cfg: SiteConfig, p: AppClaimProps)
 }
 
 export function mediaVolume(cfg: SiteConfig): k8s.Volume {
-  return cfg.storage.mode === 'hostPath'
-    ? hostPathVolume(CLAIMS.media, `${cfg.storage.hostPathRoot}/library`)
-    : claimVolume(CLAIMS.media, CLAIMS.media);
+  return cfg.storage.mode === 'hostPath' ? hostPathVolume(CLAIMS.media, `${cfg.storage.hostPathRoot}/library`) : claimVolume(CLAIMS.media, CLAIMS.media);
 }
 
 export function transcodeVolume(cfg: SiteConfig): k8s.Volume {
-  return cfg.storage.mode === 'hostPath'
-    ? hostPathVolume(CLAIMS.transcode, `${cfg.storage.hostPathRoot}/transcode`)
-    : claimVolume(CLAIMS.transcode, CLAIMS.transcode);
+  return cfg.storage.mode === 'hostPath' ? hostPathVolume(CLAIMS.transcode, `${cfg.storage.hostPathRoot}/transcode`) : claimVolume(CLAIMS.transcode, CLAIMS.transcode);
 }
 
 export function symlinkVolume(cfg: SiteConfig): k8s.Volume {
-  return cfg.storage.mode === 'hostPath'
-    ? hostPathVolume(CLAIMS.symlinks, `${cfg.storage.hostPathRoot}/streaming-media`)
-    : claimVolume(CLAIMS.symlinks, CLAIMS.symlinks);
+  return cfg.storage.mode === 'hostPath' ? hostPathVolume(CLAIMS.symlinks, `${cfg.storage.hostPathRoot}/streaming-media`) : claimVolume(CLAIMS.symlinks, CLAIMS.symlinks);
 }
 
 export function downloadsVolume(cfg: SiteConfig): k8s.Volume {
-  return cfg.storage.mode === 'hostPath'
-    ? hostPathVolume(CLAIMS.downloads, `${cfg.storage.hostPathRoot}/downloads`)
-    : claimVolume(CLAIMS.downloads, CLAIMS.downloads);
+  return cfg.storage.mode === 'hostPath' ? hostPathVolume(CLAIMS.downloads, `${cfg.storage.hostPathRoot}/downloads`) : claimVolume(CLAIMS.downloads, CLAIMS.downloads);
 }
 
 /**
@@ -156,9 +146,7 @@ export function downloadsVolume(cfg: SiteConfig): k8s.Volume {
  * for the DFS in it. `dfsHostPath` is `apps.decypharr.dfsHostPath`.
  */
 export function dfsVolume(cfg: SiteConfig, dfsHostPath: string): k8s.Volume {
-  return cfg.storage.mode === 'hostPath'
-    ? hostPathVolume(CLAIMS.dfs, dfsHostPath)
-    : claimVolume(CLAIMS.dfs, CLAIMS.dfs, true);
+  return cfg.storage.mode === 'hostPath' ? hostPathVolume(CLAIMS.dfs, dfsHostPath) : claimVolume(CLAIMS.dfs, CLAIMS.dfs, true);
 }
 
 /** The mount options for the DFS export: propagation for host paths, none for NFS claims. */

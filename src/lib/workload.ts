@@ -140,9 +140,7 @@ export const TRAEFIK_MIDDLEWARES = 'traefik.ingress.kubernetes.io/router.middlew
  * Ingress itself so an Ingress without it cannot be written. `coveredBy` names the edge that
  * already lets the controller in (e.g. Plex's clients from anywhere).
  */
-export type IngressCall =
-  | { readonly to: Peer; readonly port: number; /** @default 'web UI through the ingress' */ readonly why?: string }
-  | { readonly coveredBy: string };
+export type IngressCall = { readonly to: Peer; readonly port: number; /** @default 'web UI through the ingress' */ readonly why?: string } | { readonly coveredBy: string };
 
 export interface IngressProps {
   readonly name: string;
@@ -178,7 +176,7 @@ export function addIngress(scope: Component, cfg: SiteConfig, p: IngressProps): 
         name: p.name,
         namespace: cfg.namespace,
         labels: appLabels(p.app ?? p.instance, p.instance),
-        ...(guarded ? { annotations: { [TRAEFIK_MIDDLEWARES]: auth.middleware! } } : {}),
+        ...(guarded ? { annotations: { [TRAEFIK_MIDDLEWARES]: auth.middleware } } : {}),
       },
       spec: {
         ingressClassName: cfg.ingress.className,

@@ -59,7 +59,8 @@ export async function renderSecrets(cfg: StackConfig, requests: readonly SecretR
   const operatorValues = await loadOperatorValues({ projectDir: o.projectDir, env: o.env, identities, requests });
   const previousDir = o.previousDir;
   const publicValuesPath = `${o.clusterRoot}/${PUBLIC_VALUES_FILE}`;
-  const previousPublic = previousDir && existsSync(join(previousDir, publicValuesPath)) ? parsePublicValues(readFileSync(join(previousDir, publicValuesPath), 'utf8')) : new Set<string>();
+  const previousPublic =
+    previousDir && existsSync(join(previousDir, publicValuesPath)) ? parsePublicValues(readFileSync(join(previousDir, publicValuesPath), 'utf8')) : new Set<string>();
   const resolved = await resolveSecrets({
     publicValues: previousPublic,
     requests,
@@ -91,8 +92,9 @@ export async function renderSecrets(cfg: StackConfig, requests: readonly SecretR
     );
   } else if (withoutDemoNote(sopsText) !== sopsText) {
     // Edited by hand: the header still calls the recipient the demo key, and it is copied into the output.
-    warnings.push(`.sops.yaml no longer names the demo recipient, but its header comment still says it does; replace that comment (\`npm run keys -- add <your age1… recipient>\` rewrites it).`);
+    warnings.push(
+      `.sops.yaml no longer names the demo recipient, but its header comment still says it does; replace that comment (\`npm run keys -- add <your age1… recipient>\` rewrites it).`,
+    );
   }
   return { texts, placed, report: resolved.report, warnings };
 }
-

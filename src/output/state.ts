@@ -67,7 +67,12 @@ export function droppedState(previous: readonly PlacedObject[], next: readonly K
       });
       continue;
     }
-    const templates = o.kind === 'StatefulSet' ? (((o as { spec?: { volumeClaimTemplates?: { metadata?: { name?: string } }[] } }).spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name).filter(Boolean) as string[]) : [];
+    const templates =
+      o.kind === 'StatefulSet'
+        ? (((o as { spec?: { volumeClaimTemplates?: { metadata?: { name?: string } }[] } }).spec?.volumeClaimTemplates ?? [])
+            .map((t) => t.metadata?.name)
+            .filter(Boolean) as string[])
+        : [];
     if (templates.length > 0) {
       out.push({
         ...base,

@@ -264,7 +264,9 @@ function writeOwned(dir: string, files: readonly OutputFile[], owner: string, re
       }
       const current = readFileSync(target, 'utf8');
       if (others.length > 0 && !mine.has(f.path) && current !== f.content) {
-        throw new WriterError(`refusing to overwrite ${target}: the synth of cluster ${others.join(', ')} wrote it with other content; give each cluster its own --out, or make the shared file the same`);
+        throw new WriterError(
+          `refusing to overwrite ${target}: the synth of cluster ${others.join(', ')} wrote it with other content; give each cluster its own --out, or make the shared file the same`,
+        );
       }
       if (current === f.content) {
         report.unchanged.push(f.path);

@@ -38,7 +38,10 @@ export function constructStack(cfg: StackConfig): ConstructedStack {
   const policies = cfg.networkPolicies.enabled
     ? networkPolicies(cfg, {
         edges: chart.components.flatMap((c) => c.callEdges),
-        groups: podGroups(apps.objects.map((p) => p.object), cfg.namespace),
+        groups: podGroups(
+          apps.objects.map((p) => p.object),
+          cfg.namespace,
+        ),
         dependsOn: chart.components.filter((c) => c instanceof MediaNamespace),
       })
     : undefined;

@@ -45,8 +45,14 @@ function storageProvisioners(cfg: StackConfig): Record<string, string> {
 export function publishedFacts(modules: readonly Pick<AppModule, 'folder' | 'facts'>[] = APP_MODULES): AppFacts {
   const sources = [{ from: 'src/lib/shared-facts.ts', facts: SHARED_FACTS }, ...modules.map((m) => ({ from: `src/apps/${m.folder}`, facts: m.facts ?? {} }))];
   return {
-    images: mergeFacts('image', sources.map((s) => ({ from: s.from, entries: s.facts.images }))),
-    containers: mergeFacts('container', sources.map((s) => ({ from: s.from, entries: s.facts.containers }))),
+    images: mergeFacts(
+      'image',
+      sources.map((s) => ({ from: s.from, entries: s.facts.images })),
+    ),
+    containers: mergeFacts(
+      'container',
+      sources.map((s) => ({ from: s.from, entries: s.facts.containers })),
+    ),
   };
 }
 
@@ -83,8 +89,15 @@ export function gateWarnings(findings: readonly GateFinding[]): string[] {
   }
   return [
     ...rest,
-    ...[...exports].map(([exp, writers]) => `NFS export ${exp} by ${[...writers].sort().join(', ')}: fsGroup does not apply to NFS, so the export must let that user write (owned by it, or all_squash with anonuid/anongid)`),
-    ...(tagOnly.size ? [`${tagOnly.size} images are pinned by tag without a digest (no digest was verified offline; add @sha256:… where the image is pinned: src/apps/<app>/facts.ts of its app, or src/lib/images.ts for the shared helper images): ${[...tagOnly].sort().join(', ')}`] : []),
+    ...[...exports].map(
+      ([exp, writers]) =>
+        `NFS export ${exp} by ${[...writers].sort().join(', ')}: fsGroup does not apply to NFS, so the export must let that user write (owned by it, or all_squash with anonuid/anongid)`,
+    ),
+    ...(tagOnly.size
+      ? [
+          `${tagOnly.size} images are pinned by tag without a digest (no digest was verified offline; add @sha256:… where the image is pinned: src/apps/<app>/facts.ts of its app, or src/lib/images.ts for the shared helper images): ${[...tagOnly].sort().join(', ')}`,
+        ]
+      : []),
   ];
 }
 

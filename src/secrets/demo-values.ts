@@ -50,7 +50,12 @@ const PUBLIC_VALUES_HEADER = [
 ];
 
 export function parsePublicValues(text: string): Set<string> {
-  return new Set(text.split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{64}$/.test(l)));
+  return new Set(
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /^[0-9a-f]{64}$/.test(l)),
+  );
 }
 
 export function formatPublicValues(fingerprints: ReadonlySet<string>): string {
@@ -72,5 +77,5 @@ export function fingerprintsOfStringData(stringData: unknown): Set<string> {
 /** Fingerprints of every value (string leaf of stringData) of a SOPS Secret file the demo key opens. */
 export async function demoFingerprintsOf(text: string): Promise<Set<string>> {
   const { plain } = await decryptYaml(text, [await demoIdentity()]);
-  return fingerprintsOfStringData(plain['stringData']);
+  return fingerprintsOfStringData(plain.stringData);
 }

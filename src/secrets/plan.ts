@@ -192,7 +192,15 @@ export function planSecrets(inputs: readonly SecretPlanInput[], opts: SecretPlan
 function planFile(input: SecretPlanInput, regenerateAll: boolean): SecretFilePlan {
   const req = input.request;
   const where = describeFile(req);
-  const refuse = (problem: string, rule?: CreationRule): SecretFilePlan => ({ request: req, where, ...(rule ? { rule } : {}), keys: [], demoKeys: [], action: { kind: 'refuse', problem }, warnings: [] });
+  const refuse = (problem: string, rule?: CreationRule): SecretFilePlan => ({
+    request: req,
+    where,
+    ...(rule ? { rule } : {}),
+    keys: [],
+    demoKeys: [],
+    action: { kind: 'refuse', problem },
+    warnings: [],
+  });
   const rule = input.rule;
   if (!rule) {
     return refuse(
@@ -205,7 +213,8 @@ function planFile(input: SecretPlanInput, regenerateAll: boolean): SecretFilePla
   const prev = input.previous ?? { kind: 'none' };
   if (prev.kind === 'unreadable') {
     return refuse(
-      `${where}: the previous file is not a readable SOPS file (${prev.error}). Restore it from Git; ` + `deleting it creates a new file, but generated values (API keys) are then generated anew.`,
+      `${where}: the previous file is not a readable SOPS file (${prev.error}). Restore it from Git; ` +
+        `deleting it creates a new file, but generated values (API keys) are then generated anew.`,
       rule,
     );
   }
@@ -238,7 +247,8 @@ function planFile(input: SecretPlanInput, regenerateAll: boolean): SecretFilePla
     const regenerate = regenerateAll && spec.source.kind === 'generated';
     if (supplied.has(key)) keys.push({ key, action: 'supply' });
     else if (previousKeys.has(key) && !isPublic && !regenerate) keys.push({ key, action: 'carry' });
-    else if (spec.source.kind === 'generated') keys.push({ key, action: 'generate', reason: !previous ? 'new-file' : !previousKeys.has(key) ? 'new-key' : isPublic ? 'demo-value' : 'regenerate' });
+    else if (spec.source.kind === 'generated')
+      keys.push({ key, action: 'generate', reason: !previous ? 'new-file' : !previousKeys.has(key) ? 'new-key' : isPublic ? 'demo-value' : 'regenerate' });
     else keys.push({ key, action: spec.source.optional ? 'omit' : 'missing', reason: isPublic ? 'demo-placeholder' : 'not-supplied' });
   }
   const keysWith = (a: KeyAction['action']) => keys.filter((k) => k.action === a).map((k) => k.key);
@@ -278,7 +288,8 @@ function planFile(input: SecretPlanInput, regenerateAll: boolean): SecretFilePla
   }
 
   // The previous file exists but cannot be opened: judge by what is visible without decrypting.
-  const notOpenedReason = opening?.kind === 'not-a-recipient' ? `none of the ${opening.identities} available age identities is one of its recipients` : 'no age identity is available';
+  const notOpenedReason =
+    opening?.kind === 'not-a-recipient' ? `none of the ${opening.identities} available age identities is one of its recipients` : 'no age identity is available';
   const changes: string[] = [];
   const suppliedKeys = keysWith('supply');
   if (suppliedKeys.length > 0) changes.push(`operator values are supplied for ${list(suppliedKeys)} and cannot be compared with the encrypted ones`);
@@ -297,7 +308,10 @@ function planFile(input: SecretPlanInput, regenerateAll: boolean): SecretFilePla
     // Listed with all other missing values. Adding them rewrites the file, which needs the
     // identity when other values must be carried over: say so now, not one run later.
     if (carry.length === 0) return plan({ kind: 'await-values' });
-    return plan({ kind: 'needs-identity', problem: needsIdentity(where, previous.recipients, [`missing key(s) ${list(keysWith('missing'))} must be added`, ...changes], carry, notOpenedReason, recipientsChanged) });
+    return plan({
+      kind: 'needs-identity',
+      problem: needsIdentity(where, previous.recipients, [`missing key(s) ${list(keysWith('missing'))} must be added`, ...changes], carry, notOpenedReason, recipientsChanged),
+    });
   }
   if (changes.length === 0) return plan({ kind: 'keep', opened: false });
   if (carry.length === 0) {
@@ -314,7 +328,7 @@ function planFile(input: SecretPlanInput, regenerateAll: boolean): SecretFilePla
 /** The Secret as written (before encryption): `apiVersion, kind, metadata, type, stringData` in that order. */
 export function secretManifest(req: SecretRequest, stringData: Readonly<Record<string, string>>): Record<string, unknown> {
   const metadata: Record<string, unknown> = { name: req.name, namespace: req.namespace };
-  if (req.labels && Object.keys(req.labels).length > 0) metadata['labels'] = { ...req.labels };
+  if (req.labels && Object.keys(req.labels).length > 0) metadata.labels = { ...req.labels };
   return { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', stringData: { ...stringData } };
 }
 
@@ -368,7 +382,8 @@ function compareRule(rule: CreationRule, recipients: readonly string[], prev: Pr
     out.push({ text: `the age recipients in .sops.yaml changed (${what})`, recipients: true });
   }
   const setting = (label: string, wanted: unknown, had: unknown) => {
-    if ((wanted ?? undefined) !== (had ?? undefined)) out.push({ text: `${label} changed (${JSON.stringify(had ?? null)} → ${JSON.stringify(wanted ?? null)})`, recipients: false });
+    if ((wanted ?? undefined) !== (had ?? undefined))
+      out.push({ text: `${label} changed (${JSON.stringify(had ?? null)} → ${JSON.stringify(wanted ?? null)})`, recipients: false });
   };
   setting('encrypted_regex', rule.encryptedRegex, prev.encryptedRegex);
   setting('unencrypted_regex', rule.unencryptedRegex, prev.unencryptedRegex);

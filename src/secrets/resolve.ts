@@ -32,14 +32,7 @@ import {
   type SecretPlan,
   type SecretPlanInput,
 } from './plan.js';
-import {
-  DEFAULT_LOCAL_SECRETS_FILE,
-  DEFAULT_SOPS_SECRETS_FILE,
-  secretEnvVarName,
-  type OperatorValues,
-  type SecretKeySpec,
-  type SecretRequest,
-} from './model.js';
+import { DEFAULT_LOCAL_SECRETS_FILE, DEFAULT_SOPS_SECRETS_FILE, secretEnvVarName, type OperatorValues, type SecretKeySpec, type SecretRequest } from './model.js';
 
 /** Source of randomness: `size` uniformly random bytes. Injectable for tests. */
 export type RandomBytes = (size: number) => Uint8Array;
@@ -143,7 +136,9 @@ export function generateSecretValue(spec: { length?: number; alphabet?: 'hex' | 
   const length = spec.length ?? 32;
   if (!Number.isInteger(length) || length < 1 || length > 4096) throw new SecretsError(`generated value length must be an integer from 1 to 4096, got ${length}`);
   if ((spec.alphabet ?? 'hex') === 'hex') {
-    return Buffer.from(random(Math.ceil(length / 2))).toString('hex').slice(0, length);
+    return Buffer.from(random(Math.ceil(length / 2)))
+      .toString('hex')
+      .slice(0, length);
   }
   const limit = 256 - (256 % ALPHANUMERIC.length); // 248: the largest multiple of 62 ≤ 256
   let out = '';
@@ -208,7 +203,11 @@ export async function resolveSecrets(opts: ResolveSecretsOptions): Promise<Resol
     const parts = [`${problems.length} Secret file(s) cannot be resolved:`, ...problems.map((p) => `  - ${p}`)];
     if (plan.missing.length > 0) parts.push('', describeMissing(plan.missing));
     const msg = redact(parts.join('\n'), secretsSeen);
-    throw new SecretsError(msg, problems.map((p) => redact(p, secretsSeen)), plan.missing);
+    throw new SecretsError(
+      msg,
+      problems.map((p) => redact(p, secretsSeen)),
+      plan.missing,
+    );
   }
   if (plan.missing.length > 0) throw new MissingSecretValuesError(plan.missing);
   return { files, report, warnings: warnings.map((w) => redact(w, secretsSeen)) };
@@ -260,10 +259,12 @@ async function executePlan(plan: SecretPlan, observed: readonly Observed[], { op
     };
     /** Values that break their key's rule, by key name only (the value never reaches a message). */
     const breaksRules = (doc: Record<string, unknown>): boolean => {
-      const data = isRecord(doc['stringData']) ? doc['stringData'] : {};
+      const data = isRecord(doc.stringData) ? doc.stringData : {};
       const bad = req.keys.filter((k) => k.valueRule && typeof data[k.key] === 'string' && !k.valueRule.pattern.test(data[k.key] as string));
       for (const k of bad) {
-        problems.push(`${where}: the value of ${k.key} is not usable: it must be ${k.valueRule!.description}. Supply another one (${secretEnvVarName(req.name, k.key)}, secrets.local.yaml or secrets.sops.yaml).`);
+        problems.push(
+          `${where}: the value of ${k.key} is not usable: it must be ${k.valueRule!.description}. Supply another one (${secretEnvVarName(req.name, k.key)}, secrets.local.yaml or secrets.sops.yaml).`,
+        );
       }
       return bad.length > 0;
     };
@@ -282,7 +283,7 @@ async function executePlan(plan: SecretPlan, observed: readonly Observed[], { op
       const indent = opts.sopsConfig.yamlIndent;
       const text = await encryptYaml(doc, file.rule!, { ...(opts.now ? { now: opts.now } : {}), ...(indent !== undefined ? { indent } : {}) });
       const document = assertValuesEncrypted(text, req);
-      files.push({ path: req.path, text, fingerprints: fingerprintsOfStringData(doc['stringData']), document });
+      files.push({ path: req.path, text, fingerprints: fingerprintsOfStringData(doc.stringData), document });
       const status: SecretFileStatus = action.kind === 'create' ? 'created' : 're-encrypted';
       report.push({ name: req.name, namespace: req.namespace, path: req.path, status, generatedKeys: generated, demoKeys: [...file.demoKeys] });
     } catch (err) {
@@ -331,7 +332,7 @@ async function observe(req: SecretRequest, rule: CreationRule | undefined, ctx: 
     if (matching.length > 0) return withOpening({ kind: 'undecryptable', matchingRecipients: matching, error: messageOf(err) });
     return withOpening({ kind: 'not-a-recipient', identities: ctx.identities.length });
   }
-  const values = isRecord(plain['stringData']) ? plain['stringData'] : {};
+  const values = isRecord(plain.stringData) ? plain.stringData : {};
   for (const v of Object.values(values)) if (typeof v === 'string') ctx.secretsSeen.add(v);
   return withOpening(
     {
@@ -349,7 +350,8 @@ export function describeMissing(missing: readonly MissingSecretValue[]): string 
   const lines = [`${missing.length} required Secret value(s) are missing:`];
   for (const m of missing) {
     lines.push(`  - ${m.secret}/${m.key} (namespace ${m.namespace}, ${m.path}): ${m.description}`);
-    if (m.replacesDemo) lines.push(`      the previous value is the demo's placeholder (public through ${DEMO_IDENTITY_FILE}); it is not carried over now that the demo recipient is gone`);
+    if (m.replacesDemo)
+      lines.push(`      the previous value is the demo's placeholder (public through ${DEMO_IDENTITY_FILE}); it is not carried over now that the demo recipient is gone`);
     lines.push(`      env: ${m.envVar}`);
   }
   const bySecret = new Map<string, string[]>();
@@ -370,9 +372,9 @@ export function describeMissing(missing: readonly MissingSecretValue[]): string 
 function readPreviousFile(text: string): Omit<Extract<PreviousFileFacts, { kind: 'sops' }>, 'opening'> {
   const info = inspectSopsYaml(text);
   const raw: unknown = parseYaml(text);
-  const sops = isRecord(raw) && isRecord(raw['sops']) ? raw['sops'] : {};
+  const sops = isRecord(raw) && isRecord(raw.sops) ? raw.sops : {};
   const document = stripKey(info.document, 'sops');
-  const sd = document['stringData'];
+  const sd = document.stringData;
   return {
     kind: 'sops',
     recipients: info.recipients,
@@ -380,9 +382,9 @@ function readPreviousFile(text: string): Omit<Extract<PreviousFileFacts, { kind:
     clearDocument: stripKey(document, 'stringData'),
     settings: {
       ...(info.encryptedRegex !== undefined ? { encryptedRegex: info.encryptedRegex } : {}),
-      unencryptedRegex: sops['unencrypted_regex'],
-      encryptedSuffix: sops['encrypted_suffix'],
-      unencryptedSuffix: sops['unencrypted_suffix'],
+      unencryptedRegex: sops.unencrypted_regex,
+      encryptedSuffix: sops.encrypted_suffix,
+      unencryptedSuffix: sops.unencrypted_suffix,
       macOnlyEncrypted: info.macOnlyEncrypted,
     },
   };
@@ -402,7 +404,7 @@ function stringOf(v: unknown): string {
 /** Refuses output whose stringData values are not encrypted (a creation rule that misses them). */
 function assertValuesEncrypted(text: string, req: SecretRequest): Record<string, unknown> {
   const doc: unknown = parseYaml(text);
-  const sd = isRecord(doc) ? doc['stringData'] : undefined;
+  const sd = isRecord(doc) ? doc.stringData : undefined;
   if (!isRecord(sd)) throw new SecretsError('the encrypted file has no stringData mapping');
   const clear = Object.entries(sd)
     .filter(([, v]) => !(typeof v === 'string' && v.startsWith('ENC[')))

@@ -125,7 +125,7 @@ export async function loadOperatorValues(opts: LoadOperatorValuesOptions): Promi
     const text = await readFile(localPath, 'utf8');
     const doc = parseYamlSafely(text, localName);
     if (doc !== null && doc !== undefined) {
-      if (isRecord(doc) && isRecord(doc['sops'])) {
+      if (isRecord(doc) && isRecord(doc.sops)) {
         throw new OperatorValuesError(`${localName} is SOPS-encrypted; it must be plaintext (it is gitignored). Put encrypted values in ${sopsName} instead.`);
       }
       for (const [s, k, v] of entriesOf(doc, localName)) put(s, k, v, localName);
@@ -146,9 +146,7 @@ export async function loadOperatorValues(opts: LoadOperatorValuesOptions): Promi
   for (const [name, v] of Object.entries(opts.env)) {
     if (!name.startsWith(SECRET_ENV_PREFIX) || requestedEnv.has(name) || !v) continue;
     const near = closest(name, [...requestedEnv]);
-    problems.push(
-      `env ${name} is not a value this config requests${near ? `; did you mean ${near}?` : ''} Fix the name, or unset it if it belongs to an app that is not enabled.`,
-    );
+    problems.push(`env ${name} is not a value this config requests${near ? `; did you mean ${near}?` : ''} Fix the name, or unset it if it belongs to an app that is not enabled.`);
   }
 
   // Entries nobody asked for are typos, or values of an app this config does not enable (names only).
@@ -167,7 +165,9 @@ export async function loadOperatorValues(opts: LoadOperatorValuesOptions): Promi
     }
   }
   if (problems.length > 0) {
-    throw new OperatorValuesError(`operator secret values are not usable (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    throw new OperatorValuesError(
+      `operator secret values are not usable (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
 
   return { values, origins, filesRead, warnings };
@@ -183,7 +183,9 @@ function assertAllEncrypted(text: string, file: string): void {
   try {
     clear = clearTextValuePaths(text);
   } catch (err) {
-    throw new OperatorValuesError(`${file} is not a SOPS file (${safeMessage(err)}): encrypt it with \`sops encrypt -i ${file}\`, or put plaintext values into the gitignored ${DEFAULT_LOCAL_SECRETS_FILE}.`);
+    throw new OperatorValuesError(
+      `${file} is not a SOPS file (${safeMessage(err)}): encrypt it with \`sops encrypt -i ${file}\`, or put plaintext values into the gitignored ${DEFAULT_LOCAL_SECRETS_FILE}.`,
+    );
   }
   if (clear.length === 0) return;
   throw new OperatorValuesError(

@@ -56,7 +56,7 @@ describe('Arr wiring: objects', () => {
     expect(cm.data['arr-wiring.sh']).toContain('DATA=${1:-/scripts/arr-wiring.json}');
   });
 
-  it('mounts the streaming library (to create folders) and the permanent library read-only, at the Arrs\' paths', () => {
+  it("mounts the streaming library (to create folders) and the permanent library read-only, at the Arrs' paths", () => {
     expect(c.volumeMounts).toContainEqual({ name: 'symlink-library', mountPath: '/mnt/streaming-media' });
     expect(c.volumeMounts).toContainEqual({ name: 'media-library', mountPath: '/mnt/media', readOnly: true });
     const sonarr = containerOf(find('StatefulSet', 'sonarr'), 'sonarr');
@@ -72,7 +72,7 @@ describe('Arr wiring: objects', () => {
       const name = `${inst.toUpperCase().replace('-', '_')}_API_KEY`;
       expect(env[name]).toEqual({ secretKeyRef: { name: `${inst}-secrets`, key: 'api-key' } });
     }
-    expect(envOf(containerOf(find('StatefulSet', 'prowlarr'), 'prowlarr'))['PROWLARR__AUTH__APIKEY']).toEqual(env['PROWLARR_API_KEY']);
+    expect(envOf(containerOf(find('StatefulSet', 'prowlarr'), 'prowlarr')).PROWLARR__AUTH__APIKEY).toEqual(env.PROWLARR_API_KEY);
     expect(Object.keys(env).sort()).toEqual(['PROWLARR_API_KEY', 'RADARR_API_KEY', 'SONARR_4K_API_KEY', 'SONARR_API_KEY', 'TZ']);
   });
 
@@ -84,7 +84,12 @@ describe('Arr wiring: objects', () => {
     expect(names.at(-1)).toBe('media-network-policies');
     expect(names.indexOf('arr-wiring')).toBe(names.length - 2);
     for (const n of ['sonarr', 'radarr', 'prowlarr', 'decypharr', 'qbittorrent', 'flaresolverr']) expect(names.indexOf(n)).toBeLessThan(names.indexOf('arr-wiring'));
-    expect(objects.filter((o) => o.metadata.name === 'arr-wiring' || o.metadata.name === 'arr-wiring-script').map((o) => o.kind).sort()).toEqual(['ConfigMap', 'CronJob']);
+    expect(
+      objects
+        .filter((o) => o.metadata.name === 'arr-wiring' || o.metadata.name === 'arr-wiring-script')
+        .map((o) => o.kind)
+        .sort(),
+    ).toEqual(['ConfigMap', 'CronJob']);
   });
 
   it('may call the Arrs and Prowlarr (only those), and they accept it', () => {
@@ -97,7 +102,11 @@ describe('Arr wiring: objects', () => {
       { to: [sel('radarr')], ports: [{ protocol: 'TCP', port: 7878 }] },
       { to: [sel('prowlarr')], ports: [{ protocol: 'TCP', port: 9696 }] },
     ]);
-    for (const [inst, port] of [['sonarr-4k', 8989], ['radarr', 7878], ['prowlarr', 9696]] as const) {
+    for (const [inst, port] of [
+      ['sonarr-4k', 8989],
+      ['radarr', 7878],
+      ['prowlarr', 9696],
+    ] as const) {
       expect(find('NetworkPolicy', `allow-${inst}`).spec.ingress).toContainEqual({ from: [sel('arr-wiring')], ports: [{ protocol: 'TCP', port }] });
     }
   });
@@ -105,7 +114,9 @@ describe('Arr wiring: objects', () => {
   it('is on by default, can be switched off, and vanishes when there is nothing to wire', () => {
     expect(() => objectsOf().find('CronJob', 'arr-wiring')).not.toThrow();
     expect(objectsOf({ apps: { arrWiring: { enabled: false } } }).objects.some((o) => o.metadata.name === 'arr-wiring')).toBe(false);
-    const none = objectsOf({ apps: { sonarr: { enabled: false }, radarr: { enabled: false }, prowlarr: { enabled: false }, profilarr: { enabled: false }, pulsarr: { enabled: false } } });
+    const none = objectsOf({
+      apps: { sonarr: { enabled: false }, radarr: { enabled: false }, prowlarr: { enabled: false }, profilarr: { enabled: false }, pulsarr: { enabled: false } },
+    });
     expect(none.objects.some((o) => o.metadata.name === 'arr-wiring')).toBe(false);
     expect(objectsOf({ apps: { arrWiring: { schedule: '@daily' } } }).find('CronJob', 'arr-wiring').spec.schedule).toBe('@daily');
     expect(() => resolveConfig({ apps: { arrWiring: { schedule: 'hourly' } } })).toThrow(/apps\.arrWiring\.schedule/);
@@ -215,7 +226,17 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     ]);
 
     const [decypharr, qbit] = fake.list('sonarr', 'downloadclient');
-    expect(decypharr).toMatchObject({ name: 'Decypharr', enable: true, protocol: 'torrent', priority: 1, removeCompletedDownloads: true, removeFailedDownloads: true, implementation: 'QBittorrent', configContract: 'QBittorrentSettings', tags: [] });
+    expect(decypharr).toMatchObject({
+      name: 'Decypharr',
+      enable: true,
+      protocol: 'torrent',
+      priority: 1,
+      removeCompletedDownloads: true,
+      removeFailedDownloads: true,
+      implementation: 'QBittorrent',
+      configContract: 'QBittorrentSettings',
+      tags: [],
+    });
     const fields = (e: any) => Object.fromEntries(e.fields.map((f: any) => [f.name, f.value]));
     expect(fields(decypharr)).toEqual({
       host: 'decypharr.media.svc.cluster.local',
@@ -228,7 +249,11 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     });
     expect(qbit).toMatchObject({ name: 'qBittorrent', priority: 2 });
     expect(fields(qbit)).toMatchObject({ host: 'qbittorrent.media.svc.cluster.local', port: 8080, username: '', password: '', tvCategory: 'sonarr' });
-    expect(fields(fake.list('radarr', 'downloadclient')[0])).toMatchObject({ movieCategory: 'radarr', username: 'http://radarr.media.svc.cluster.local:7878', password: KEYS.radarr });
+    expect(fields(fake.list('radarr', 'downloadclient')[0])).toMatchObject({
+      movieCategory: 'radarr',
+      username: 'http://radarr.media.svc.cluster.local:7878',
+      password: KEYS.radarr,
+    });
     expect(fields(fake.list('sonarr-4k', 'downloadclient')[0])).toMatchObject({ tvCategory: 'sonarr-4k', password: KEYS['sonarr-4k'] });
 
     expect(fake.list('sonarr', 'rootfolder').map((r) => r.path)).toEqual(['/mnt/streaming-media/sonarr', '/mnt/media/tv']);
@@ -261,12 +286,26 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
 
   it('recognises entries the operator made under other names (host, URL, path) and changes nothing', async () => {
     reset();
-    fake.list('sonarr', 'downloadclient').push(asServed({ name: 'My debrid', implementation: 'QBittorrent', fields: [{ name: 'host', value: 'decypharr' }, { name: 'port', value: 8282 }] }, 7));
+    fake.list('sonarr', 'downloadclient').push(
+      asServed(
+        {
+          name: 'My debrid',
+          implementation: 'QBittorrent',
+          fields: [
+            { name: 'host', value: 'decypharr' },
+            { name: 'port', value: 8282 },
+          ],
+        },
+        7,
+      ),
+    );
     fake.list('sonarr', 'downloadclient').push(asServed({ name: 'QBITTORRENT', implementation: 'QBittorrent', fields: [{ name: 'host', value: 'some-nas' }] }, 8));
     const unmapped = Array.from({ length: 3000 }, (_, i) => ({ name: `Show ${i}`, path: `/mnt/streaming-media/sonarr/Show ${i}`, relativePath: `Show ${i}` }));
     fake.list('sonarr', 'rootfolder').push({ path: '/mnt/streaming-media/sonarr/', id: 3, unmappedFolders: unmapped });
     fake.list('prowlarr', 'applications').push(asServed({ name: 'Sonarr', implementation: 'Sonarr', fields: [{ name: 'baseUrl', value: 'http://sonarr:8989' }] }, 1));
-    fake.list('prowlarr', 'applications').push(asServed({ name: 'Movies', implementation: 'Radarr', fields: [{ name: 'baseUrl', value: 'http://radarr.media.svc.cluster.local:7878/' }] }, 2));
+    fake
+      .list('prowlarr', 'applications')
+      .push(asServed({ name: 'Movies', implementation: 'Radarr', fields: [{ name: 'baseUrl', value: 'http://radarr.media.svc.cluster.local:7878/' }] }, 2));
     fake.list('prowlarr', 'tag').push({ label: 'other', id: 4 }, { label: 'flaresolverr', id: 9 });
     const { code, out } = await run(join(dir, 'arr-wiring.sh'), env);
     expect(out).not.toContain('ERROR');
@@ -290,9 +329,18 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
   });
 
   it('flattens JSON of any layout: escapes, nesting, literals, one long line', async () => {
-    const flat = script.match(/json_flat\(\) \{\n {2}awk '([\s\S]*?)'\n\}/)![1]!;
+    const flat = /json_flat\(\) \{\n {2}awk '([\s\S]*?)'\n\}/.exec(script)![1]!;
     writeFileSync(join(dir, 'flat.awk'), flat);
-    const input = JSON.stringify([{ name: 'a "b" \\ c', fields: [{ name: 'port', value: 8282 }, { name: 'x', value: [true, null, -2.5e3, {}] }], tags: [] }]);
+    const input = JSON.stringify([
+      {
+        name: 'a "b" \\ c',
+        fields: [
+          { name: 'port', value: 8282 },
+          { name: 'x', value: [true, null, -2.5e3, {}] },
+        ],
+        tags: [],
+      },
+    ]);
     writeFileSync(join(dir, 'in.json'), input);
     writeFileSync(join(dir, 'flat.sh'), `awk -f '${join(dir, 'flat.awk')}' < '${join(dir, 'in.json')}'\n`);
     const { code, out } = await run(join(dir, 'flat.sh'), env);
@@ -308,7 +356,7 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     ]);
   });
 
-  it('reports failures (HTTP status and the app\'s message), carries on, and exits non-zero', async () => {
+  it("reports failures (HTTP status and the app's message), carries on, and exits non-zero", async () => {
     reset();
     fake.failPost.set('sonarr downloadclient', { status: 400, body: [{ propertyName: 'Host', errorMessage: 'Unable to connect to qBittorrent' }] });
     const badKey = { ...env, RADARR_API_KEY: 'not"a key' };
@@ -368,9 +416,18 @@ describe('Arr wiring: the static script file', () => {
 // ─── Lidarr: a third kind, from the kind table ─────────────────────────────────────────────
 
 /** Lidarr as an extra Arr of the wiring, with its row of the kinds table (src/apps/lidarr/facts.ts). */
-const LIDARR: WiredArr = { kind: 'lidarr', spec: { ...LIDARR_KIND, library: LIDARR_KIND.library! }, instance: 'lidarr', port: 8686, url: 'http://lidarr.media.svc.cluster.local:8686', apiKey: { secret: 'lidarr-secrets', key: 'api-key' } };
+const LIDARR: WiredArr = {
+  kind: 'lidarr',
+  spec: { ...LIDARR_KIND, library: LIDARR_KIND.library! },
+  instance: 'lidarr',
+  port: 8686,
+  url: 'http://lidarr.media.svc.cluster.local:8686',
+  apiKey: { secret: 'lidarr-secrets', key: 'api-key' },
+};
 /** Sonarr and Radarr off: Lidarr and Prowlarr only (with Decypharr, qBittorrent and FlareSolverr). */
-const MUSIC: StackConfigInput = { apps: { sonarr: { enabled: false }, radarr: { enabled: false }, profilarr: { enabled: false }, pulsarr: { enabled: false }, qbittorrent: QBIT, flaresolverr: { enabled: true } } };
+const MUSIC: StackConfigInput = {
+  apps: { sonarr: { enabled: false }, radarr: { enabled: false }, profilarr: { enabled: false }, pulsarr: { enabled: false }, qbittorrent: QBIT, flaresolverr: { enabled: true } },
+};
 
 describe('Arr wiring: Lidarr data', () => {
   const data = wiringData(resolveConfig(MUSIC), [LIDARR]);
@@ -382,7 +439,12 @@ describe('Arr wiring: Lidarr data', () => {
     const [clients, roots] = lidarr.collections;
     expect(JSON.parse(clients!.entries[0]!.body).fields).toContainEqual({ name: 'musicCategory', value: 'lidarr' });
     expect(roots!.entries.map((e) => JSON.parse(e.body))).toEqual([
-      { name: 'lidarr streaming', path: '/mnt/streaming-media/lidarr', defaultMetadataProfileId: '@@DEFAULT_METADATA_PROFILE_ID@@', defaultQualityProfileId: '@@DEFAULT_QUALITY_PROFILE_ID@@' },
+      {
+        name: 'lidarr streaming',
+        path: '/mnt/streaming-media/lidarr',
+        defaultMetadataProfileId: '@@DEFAULT_METADATA_PROFILE_ID@@',
+        defaultQualityProfileId: '@@DEFAULT_QUALITY_PROFILE_ID@@',
+      },
       { name: 'lidarr library', path: '/mnt/media/music', defaultMetadataProfileId: '@@DEFAULT_METADATA_PROFILE_ID@@', defaultQualityProfileId: '@@DEFAULT_QUALITY_PROFILE_ID@@' },
     ]);
     expect(roots!.entries[0]!.lookups).toEqual([
@@ -400,9 +462,14 @@ describe('Arr wiring: Lidarr data', () => {
     const wiring = new ArrWiring(chart, 'arr-wiring', resolveConfig(MUSIC), { extraArrs: [LIDARR] });
     const objects = chart.toJson();
     const cron = objects.find((o: any) => o.kind === 'CronJob');
-    expect(envOf(containerOf(cron, 'arr-wiring'))['LIDARR_API_KEY']).toEqual({ secretKeyRef: { name: 'lidarr-secrets', key: 'api-key' } });
+    expect(envOf(containerOf(cron, 'arr-wiring')).LIDARR_API_KEY).toEqual({ secretKeyRef: { name: 'lidarr-secrets', key: 'api-key' } });
     expect(objects.find((o: any) => o.kind === 'ConfigMap').data['arr-wiring.json']).toBe(arrWiringDataText(data));
-    expect(wiring.callEdges).toContainEqual({ from: { app: 'arr-wiring' }, to: { app: 'lidarr', instance: 'lidarr' }, ports: [8686], why: 'adds download clients and root folders through the API' });
+    expect(wiring.callEdges).toContainEqual({
+      from: { app: 'arr-wiring' },
+      to: { app: 'lidarr', instance: 'lidarr' },
+      ports: [8686],
+      why: 'adds download clients and root folders through the API',
+    });
   });
 });
 
@@ -427,21 +494,28 @@ describe.each(SHELLS)('Arr wiring: Lidarr (%s) against a fake Lidarr validated b
     writeFileSync(join(dir, 'arr-wiring.json'), JSON.stringify(wiringDataAtFake(wiringData(resolveConfig(MUSIC), [LIDARR]), fake.port, dir)));
     mkdirSync(join(dir, 'bin'));
     const realCurl = requireTool('curl', 'curl');
-    writeFileSync(join(dir, 'bin', 'curl'), `#!/bin/sh\nfor a in "$@"; do last="$a"; done\ncase "$last" in http://127.0.0.1:${fake.port}/*) exec ${realCurl} "$@" ;; esac\necho "refused: $last" >&2\nexit 7\n`);
+    writeFileSync(
+      join(dir, 'bin', 'curl'),
+      `#!/bin/sh\nfor a in "$@"; do last="$a"; done\ncase "$last" in http://127.0.0.1:${fake.port}/*) exec ${realCurl} "$@" ;; esac\necho "refused: $last" >&2\nexit 7\n`,
+    );
     chmodSync(join(dir, 'bin', 'curl'), 0o755);
     mkdirSync(join(dir, 'mnt', 'media', 'music'), { recursive: true });
     if (shell === 'busybox') {
       mkdirSync(join(dir, 'applets'));
       for (const applet of ['awk', 'cat', 'head', 'mkdir', 'mktemp', 'rm', 'printf', 'sh']) symlinkSync(requireTool('busybox', 'busybox'), join(dir, 'applets', applet));
     }
-    env = { PATH: `${join(dir, 'bin')}:${shell === 'busybox' ? `${join(dir, 'applets')}:` : ''}/usr/bin:/bin`, LIDARR_API_KEY: MUSIC_KEYS.lidarr!, PROWLARR_API_KEY: MUSIC_KEYS.prowlarr! };
+    env = {
+      PATH: `${join(dir, 'bin')}:${shell === 'busybox' ? `${join(dir, 'applets')}:` : ''}/usr/bin:/bin`,
+      LIDARR_API_KEY: MUSIC_KEYS.lidarr!,
+      PROWLARR_API_KEY: MUSIC_KEYS.prowlarr!,
+    };
   });
   afterAll(async () => {
     await fake.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('adds the download clients, both root folders (with a fresh Lidarr\'s profiles) and the Prowlarr application, once', async () => {
+  it("adds the download clients, both root folders (with a fresh Lidarr's profiles) and the Prowlarr application, once", async () => {
     fake.reset();
     const { code, out } = await run();
     expect(out).not.toContain('ERROR');
@@ -457,10 +531,19 @@ describe.each(SHELLS)('Arr wiring: Lidarr (%s) against a fake Lidarr validated b
     ]);
     const fields = (e: any) => Object.fromEntries(e.fields.map((f: any) => [f.name, f.value]));
     const [decypharr, qbit] = fake.list('lidarr', 'downloadclient');
-    expect(fields(decypharr)).toMatchObject({ host: 'decypharr.media.svc.cluster.local', username: 'http://lidarr.media.svc.cluster.local:8686', password: MUSIC_KEYS.lidarr, musicCategory: 'lidarr' });
+    expect(fields(decypharr)).toMatchObject({
+      host: 'decypharr.media.svc.cluster.local',
+      username: 'http://lidarr.media.svc.cluster.local:8686',
+      password: MUSIC_KEYS.lidarr,
+      musicCategory: 'lidarr',
+    });
     expect(fields(qbit)).toMatchObject({ host: 'qbittorrent.media.svc.cluster.local', musicCategory: 'lidarr' });
     // "Standard" (id 1), never the empty "None" profile; the first quality profile ("Any").
-    expect(fake.list('lidarr', 'rootfolder').map(({ name, path, defaultMetadataProfileId, defaultQualityProfileId }) => ({ name, path, defaultMetadataProfileId, defaultQualityProfileId }))).toEqual([
+    expect(
+      fake
+        .list('lidarr', 'rootfolder')
+        .map(({ name, path, defaultMetadataProfileId, defaultQualityProfileId }) => ({ name, path, defaultMetadataProfileId, defaultQualityProfileId })),
+    ).toEqual([
       { name: 'lidarr streaming', path: '/mnt/streaming-media/lidarr', defaultMetadataProfileId: 1, defaultQualityProfileId: 1 },
       { name: 'lidarr library', path: '/mnt/media/music', defaultMetadataProfileId: 1, defaultQualityProfileId: 1 },
     ]);
@@ -486,7 +569,11 @@ describe.each(SHELLS)('Arr wiring: Lidarr (%s) against a fake Lidarr validated b
     const { code, out } = await run();
     expect(out).not.toContain('ERROR');
     expect(code).toBe(0);
-    expect(posts().filter((r) => r.svc === 'lidarr').map((r) => `${r.path} ${r.body.name}`)).toEqual(['/api/v1/downloadclient?forceSave=true qBittorrent', '/api/v1/rootfolder lidarr streaming']);
+    expect(
+      posts()
+        .filter((r) => r.svc === 'lidarr')
+        .map((r) => `${r.path} ${r.body.name}`),
+    ).toEqual(['/api/v1/downloadclient?forceSave=true qBittorrent', '/api/v1/rootfolder lidarr streaming']);
     expect(posts().find((r) => r.path === '/api/v1/rootfolder')!.body).toMatchObject({ defaultMetadataProfileId: 8, defaultQualityProfileId: 5 });
     expect(fake.list('lidarr', 'rootfolder')[0]).toEqual({ id: 4, name: 'Music', path: '/mnt/media/music/', defaultMetadataProfileId: 2, defaultQualityProfileId: 3 });
     expect(fake.invalid).toEqual([]);
@@ -521,7 +608,9 @@ describe('readSourceFile (src/lib/script-file.ts)', () => {
   });
 
   it('names the file and what to do when it is missing, and refuses paths outside the project', () => {
-    expect(() => readSourceFile('src/apps/arr-wiring/missing.sh')).toThrow(/src\/apps\/arr-wiring\/missing\.sh is not found in any folder above .*script-file\.ts: restore it from Git/);
+    expect(() => readSourceFile('src/apps/arr-wiring/missing.sh')).toThrow(
+      /src\/apps\/arr-wiring\/missing\.sh is not found in any folder above .*script-file\.ts: restore it from Git/,
+    );
     expect(() => readSourceFile('../etc/passwd')).toThrow(/must be a path from the project root/);
     expect(() => readSourceFile('/etc/passwd')).toThrow(/must be a path from the project root/);
   });

@@ -48,7 +48,7 @@ describe('the *arr StatefulSet (Sonarr, Radarr, Prowlarr)', () => {
     expect(mounts['/config'].name).toBe('config');
     const vols = Object.fromEntries(podOf(find('StatefulSet', 'sonarr')).volumes.map((v: any) => [v.name, v]));
     expect(vols['decypharr-dfs'].persistentVolumeClaim).toEqual({ claimName: 'decypharr-dfs', readOnly: true });
-    expect(vols['config'].persistentVolumeClaim.claimName).toBe('config-sonarr');
+    expect(vols.config.persistentVolumeClaim.claimName).toBe('config-sonarr');
   });
 
   it('waits in an init container until the DFS root shows version.txt (the mount, not the empty directory)', () => {
@@ -71,7 +71,9 @@ describe('the *arr StatefulSet (Sonarr, Radarr, Prowlarr)', () => {
       { key: 'node.longhorn.io/storage', operator: 'In', values: ['enabled'] },
     ]);
     expect(pod.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].preference.matchExpressions[0]).toEqual({
-      key: 'node.longhorn.io/primary', operator: 'In', values: ['true'],
+      key: 'node.longhorn.io/primary',
+      operator: 'In',
+      values: ['true'],
     });
     expect(pod.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm).toEqual({
       labelSelector: { matchLabels: { 'media-stack.io/streaming-stack': 'true' } },
@@ -101,7 +103,7 @@ describe('the *arr StatefulSet (Sonarr, Radarr, Prowlarr)', () => {
   it('builds an extra instance with its own names, volume, key and host', () => {
     const { find: f } = objectsOf({ apps: { sonarr: { extraInstances: ['4k'] } } });
     const sts = f('StatefulSet', 'sonarr-4k');
-    expect(envOf(containerOf(sts, 'sonarr'))['SONARR__AUTH__APIKEY']).toEqual({ secretKeyRef: { name: 'sonarr-4k-secrets', key: 'api-key' } });
+    expect(envOf(containerOf(sts, 'sonarr')).SONARR__AUTH__APIKEY).toEqual({ secretKeyRef: { name: 'sonarr-4k-secrets', key: 'api-key' } });
     expect(f('PersistentVolumeClaim', 'config-sonarr-4k')).toBeTruthy();
     expect(f('Ingress', 'sonarr-4k').spec.rules[0].host).toBe('sonarr-4k.homelab');
     expect(sts.spec.selector.matchLabels['app.kubernetes.io/instance']).toBe('sonarr-4k');

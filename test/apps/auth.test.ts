@@ -23,7 +23,16 @@ const CONTROLLER = '"kubernetes.io/metadata.name":"kube-system"';
 const ingressNames = (objects: { kind: string; metadata: { name?: string } }[]) => objects.filter((o) => o.kind === 'Ingress').map((o) => o.metadata.name);
 /** Every ingress rule of the app's policies (namespace-wide allow-<app>, and qBittorrent's kill switch). */
 const admitted = (objects: any[], app: string) =>
-  JSON.stringify(objects.filter((o) => o.kind === 'NetworkPolicy' && [`allow-${app}`, 'qbittorrent-vpn-killswitch'].includes(o.metadata.name) && (o.metadata.name !== 'qbittorrent-vpn-killswitch' || app === 'qbittorrent')).map((o) => o.spec.ingress));
+  JSON.stringify(
+    objects
+      .filter(
+        (o) =>
+          o.kind === 'NetworkPolicy' &&
+          [`allow-${app}`, 'qbittorrent-vpn-killswitch'].includes(o.metadata.name) &&
+          (o.metadata.name !== 'qbittorrent-vpn-killswitch' || app === 'qbittorrent'),
+      )
+      .map((o) => o.spec.ingress),
+  );
 
 describe("logins on the web UIs: the apps' own (default)", () => {
   const { objects, find } = objectsOf({ apps: { sonarr: { extraInstances: ['4k'] } } });
@@ -60,13 +69,14 @@ describe("logins on the web UIs: the apps' own (default)", () => {
       expect(admitted(o, app)).not.toContain(CONTROLLER);
     });
 
-    it('the post-deploy runbook creates the Profilarr account through a port-forward with its ORIGIN, and Pulsarr\'s admin, then says how to opt in', () => {
+    it("the post-deploy runbook creates the Profilarr account through a port-forward with its ORIGIN, and Pulsarr's admin, then says how to opt in", () => {
       const md = postDeploy({});
       expect(md).toContain('kubectl -n media port-forward svc/profilarr 6868:6868 &');
       expect(md).toContain("-H 'Origin: http://profilarr.homelab' --data-urlencode username=admin");
       expect(md).toContain('http://localhost:6868/auth/setup');
       expect(md).toContain('`kubectl -n media port-forward svc/pulsarr 3003:3003`');
-      for (const app of ['profilarr', 'pulsarr']) expect(md).toContain(`set \`apps.${app}.ingress: true\` in your config, synth and commit: Flux adds its Ingress \`http://${app}.homelab\``);
+      for (const app of ['profilarr', 'pulsarr'])
+        expect(md).toContain(`set \`apps.${app}.ingress: true\` in your config, synth and commit: Flux adds its Ingress \`http://${app}.homelab\``);
       expect(md).not.toContain('Open http://profilarr.homelab');
     });
 

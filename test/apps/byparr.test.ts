@@ -5,7 +5,7 @@ describe('Byparr', () => {
   const { find, objects } = objectsOf({ apps: { byparr: { enabled: true } } });
   const c = containerOf(find('Deployment', 'byparr'), 'byparr');
 
-  it('serves the FlareSolverr-compatible API on 8191 (not the seed\'s 39001)', () => {
+  it("serves the FlareSolverr-compatible API on 8191 (not the seed's 39001)", () => {
     expect(c.image).toMatch(/^ghcr\.io\/thephaseless\/byparr:\d/);
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8191, protocol: 'TCP' }]);
     expect(envOf(c)).toMatchObject({ PORT: '8191', HOST: '0.0.0.0', HOME: '/tmp' });

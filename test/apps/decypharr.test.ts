@@ -48,8 +48,8 @@ describe('Decypharr', () => {
     // The volume root stays a plain directory; the mount point is a bind of its subdirectory.
     expect(decypharr.volumeMounts.some((m: any) => m.mountPath === '/mnt/dfs')).toBe(false);
     const env = envOf(decypharr);
-    expect(env['DFS_SHARED_DIR']).toBe('/mnt/dfs-host/dfs');
-    expect(env['DFS_MOUNT_POINT']).toBe('/mnt/dfs');
+    expect(env.DFS_SHARED_DIR).toBe('/mnt/dfs-host/dfs');
+    expect(env.DFS_MOUNT_POINT).toBe('/mnt/dfs');
     // Symlinks point into mount_path: it stays /mnt/dfs, where every reader sees the DFS.
     expect(JSON.parse(find('ConfigMap', 'decypharr-seed-config').data['config.json']).mount.mount_path).toBe('/mnt/dfs');
     // The start script wraps the image's own ENTRYPOINT and CMD (Dockerfile of v2.4).
@@ -81,7 +81,7 @@ describe('Decypharr', () => {
     const script = decypharr.command[2].replaceAll('/proc/mounts', mounts).replace('/entrypoint.sh', join(bin, 'entrypoint.sh'));
     const env = envOf(decypharr);
     execFileSync(busybox, ['sh', '-c', script, 'decypharr-start', ...decypharr.args], {
-      env: { PATH: bin, PUID: env['PUID'], PGID: env['PGID'], DFS_SHARED_DIR: `${root}${env['DFS_SHARED_DIR']}`, DFS_MOUNT_POINT: `${root}${env['DFS_MOUNT_POINT']}` },
+      env: { PATH: bin, PUID: env.PUID, PGID: env.PGID, DFS_SHARED_DIR: `${root}${env.DFS_SHARED_DIR}`, DFS_MOUNT_POINT: `${root}${env.DFS_MOUNT_POINT}` },
     });
     expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
       `umount -l ${root}/mnt/dfs-host/dfs`,
@@ -109,18 +109,18 @@ describe('Decypharr', () => {
 
   it('configures the debrid and usenet providers through DECYPHARR_* env from its Secret', () => {
     const env = envOf(decypharr);
-    expect(env['DECYPHARR_DEBRIDS__0__NAME']).toBe('realdebrid');
-    expect(env['DECYPHARR_DEBRIDS__0__PROVIDER']).toBe('realdebrid');
-    expect(env['DECYPHARR_DEBRIDS__0__API_KEY']).toEqual({ secretKeyRef: { name: 'decypharr-secrets', key: 'realdebrid-api-key' } });
-    expect(env['DECYPHARR_USENET__PROVIDERS__0__PASSWORD']).toEqual({ secretKeyRef: { name: 'decypharr-secrets', key: 'usenet-pass' } });
+    expect(env.DECYPHARR_DEBRIDS__0__NAME).toBe('realdebrid');
+    expect(env.DECYPHARR_DEBRIDS__0__PROVIDER).toBe('realdebrid');
+    expect(env.DECYPHARR_DEBRIDS__0__API_KEY).toEqual({ secretKeyRef: { name: 'decypharr-secrets', key: 'realdebrid-api-key' } });
+    expect(env.DECYPHARR_USENET__PROVIDERS__0__PASSWORD).toEqual({ secretKeyRef: { name: 'decypharr-secrets', key: 'usenet-pass' } });
     expect(Object.keys(env).filter((k) => /^(REAL_DEBRID|USENET_NNTP)/.test(k))).toEqual([]);
   });
 
   it('registers every Arr with its URL and the API key Secret the Arr itself reads', () => {
     const env = envOf(decypharr);
-    expect(env['DECYPHARR_ARRS__0__HOST']).toBe('http://sonarr.media.svc.cluster.local:8989');
-    expect(env['DECYPHARR_ARRS__1__HOST']).toBe('http://radarr.media.svc.cluster.local:7878');
-    expect(env['DECYPHARR_ARRS__1__TOKEN']).toEqual({ secretKeyRef: { name: 'radarr-secrets', key: 'api-key' } });
+    expect(env.DECYPHARR_ARRS__0__HOST).toBe('http://sonarr.media.svc.cluster.local:8989');
+    expect(env.DECYPHARR_ARRS__1__HOST).toBe('http://radarr.media.svc.cluster.local:7878');
+    expect(env.DECYPHARR_ARRS__1__TOKEN).toEqual({ secretKeyRef: { name: 'radarr-secrets', key: 'api-key' } });
   });
 
   it('seeds config.json once with the DFS mount at /mnt/dfs and symlink downloads', () => {
@@ -140,7 +140,12 @@ describe('Decypharr', () => {
     expect(rclone.args).toContain('--read-only');
     expect(rclone.args).not.toContain('--nfs-cache-handle-limit');
     expect(rclone.args.join(' ')).toContain('--nfs-cache-type disk --nfs-cache-dir /cache/nfs-handles');
-    expect(rclone.volumeMounts.find((m: any) => m.mountPath === '/mnt/dfs-host')).toEqual({ name: 'dfs-host', mountPath: '/mnt/dfs-host', readOnly: true, mountPropagation: 'HostToContainer' });
+    expect(rclone.volumeMounts.find((m: any) => m.mountPath === '/mnt/dfs-host')).toEqual({
+      name: 'dfs-host',
+      mountPath: '/mnt/dfs-host',
+      readOnly: true,
+      mountPropagation: 'HostToContainer',
+    });
     expect(rclone.securityContext.privileged).toBeUndefined();
     expect(rclone.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
   });
@@ -166,13 +171,17 @@ describe('Decypharr', () => {
     expect(pod.volumes.some((v: any) => v.name === 'nfs-handles')).toBe(false);
     // Decypharr mounts FUSE on the shared subdirectory itself: no bind, symlinks point there.
     const main = containerOf(sts, 'decypharr');
-    expect(envOf(main)['DFS_MOUNT_POINT']).toBe('/mnt/dfs-host/dfs');
-    expect(envOf(main)['DFS_SHARED_DIR']).toBe('/mnt/dfs-host/dfs');
+    expect(envOf(main).DFS_MOUNT_POINT).toBe('/mnt/dfs-host/dfs');
+    expect(envOf(main).DFS_SHARED_DIR).toBe('/mnt/dfs-host/dfs');
     expect(JSON.parse(f('ConfigMap', 'decypharr-seed-config').data['config.json']).mount.mount_path).toBe('/mnt/dfs-host/dfs');
     for (const p of ['startupProbe', 'readinessProbe']) expect(main[p].exec).toEqual({ command: ['sh', '-c', 'test -f /mnt/dfs-host/dfs/version.txt'] });
     // Readers bind the parent (a bind of the mount point keeps a dead mount after a remount); a
     // root 0755 parent is all they need, the dfs subdirectory is created by Decypharr.
-    for (const [app, ctr] of [['sonarr', 'sonarr'], ['radarr', 'radarr'], ['plex', 'plex']] as const) {
+    for (const [app, ctr] of [
+      ['sonarr', 'sonarr'],
+      ['radarr', 'radarr'],
+      ['plex', 'plex'],
+    ] as const) {
       const reader = f('StatefulSet', app);
       expect(podOf(reader).volumes.find((v: any) => v.name === 'decypharr-dfs').hostPath).toEqual({ path: '/mnt/k8s/decypharr-dfs', type: 'DirectoryOrCreate' });
       expect(containerOf(reader, ctr).volumeMounts).toContainEqual({ name: 'decypharr-dfs', mountPath: '/mnt/dfs-host', readOnly: true, mountPropagation: 'HostToContainer' });

@@ -65,7 +65,7 @@ describe('single-node DFS: mount propagation to the readers', () => {
   // Where Decypharr's FUSE mount lands on the node: its Bidirectional volume's host path plus the
   // subdirectory the start script mounts on (DFS_SHARED_DIR; mount_path itself, or bound to it).
   const shared = decypharr.volumeMounts.find((m: any) => m.mountPropagation === 'Bidirectional');
-  const hostFuse = rebase(envOf(decypharr)['DFS_SHARED_DIR']!, shared.mountPath, decypharrPod.volumes.find((v: any) => v.name === shared.name).hostPath.path);
+  const hostFuse = rebase(envOf(decypharr).DFS_SHARED_DIR, shared.mountPath, decypharrPod.volumes.find((v: any) => v.name === shared.name).hostPath.path);
 
   function readerLayout(app: string): ReaderLayout {
     const pod = podOf(find('StatefulSet', app));

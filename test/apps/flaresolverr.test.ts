@@ -9,7 +9,7 @@ describe('FlareSolverr', () => {
   it('serves the FlareSolverr API on 8191 and probes the cheap GET /health', () => {
     expect(c.image).toMatch(/^ghcr\.io\/flaresolverr\/flaresolverr:v\d/);
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8191, protocol: 'TCP' }]);
-    expect(envOf(c)['PORT']).toBe('8191');
+    expect(envOf(c).PORT).toBe('8191');
     for (const p of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(c[p].httpGet).toEqual({ path: '/health', port: 'http' });
     expect(find('Service', 'flaresolverr').spec.ports[0]).toMatchObject({ port: 8191, targetPort: 'http' });
   });

@@ -16,10 +16,10 @@ describe('Plex and ClusterPlex', () => {
 
   it('configures the ClusterPlex PMS mod with the orchestrator, PMS_SERVICE and the local relay', () => {
     const env = envOf(plex);
-    expect(env['DOCKER_MODS']).toMatch(/^ghcr\.io\/pabloromeo\/clusterplex_dockermod:\d+\.\d+\.\d+$/);
-    expect(env['ORCHESTRATOR_URL']).toBe('http://clusterplex-orchestrator.media.svc.cluster.local:3500');
-    expect(env['PMS_SERVICE']).toBe('plex');
-    expect(env['LOCAL_RELAY_ENABLED']).toBe('1');
+    expect(env.DOCKER_MODS).toMatch(/^ghcr\.io\/pabloromeo\/clusterplex_dockermod:\d+\.\d+\.\d+$/);
+    expect(env.ORCHESTRATOR_URL).toBe('http://clusterplex-orchestrator.media.svc.cluster.local:3500');
+    expect(env.PMS_SERVICE).toBe('plex');
+    expect(env.LOCAL_RELAY_ENABLED).toBe('1');
     expect(find('Service', 'plex').spec.ports.map((p: any) => p.port)).toEqual([32400, 32499]);
   });
 
@@ -77,10 +77,10 @@ describe('Plex and ClusterPlex', () => {
 
   it('transcodes on the worker GPU with VA-API and reports health on 3501', () => {
     const env = envOf(worker);
-    expect(env['FFMPEG_HWACCEL']).toBe('vaapi');
-    expect(env['DOCKER_MODS']).toMatch(/clusterplex_worker_dockermod/);
-    expect(env['ORCHESTRATOR_URL']).toBe('http://clusterplex-orchestrator.media.svc.cluster.local:3500');
-    expect(env['PLEX_TOKEN']).toBeUndefined();
+    expect(env.FFMPEG_HWACCEL).toBe('vaapi');
+    expect(env.DOCKER_MODS).toMatch(/clusterplex_worker_dockermod/);
+    expect(env.ORCHESTRATOR_URL).toBe('http://clusterplex-orchestrator.media.svc.cluster.local:3500');
+    expect(env.PLEX_TOKEN).toBeUndefined();
     expect(worker.readinessProbe.httpGet).toEqual({ path: '/health', port: 'health' });
     expect(worker.ports).toEqual([{ name: 'health', containerPort: 3501, protocol: 'TCP' }]);
   });
@@ -99,13 +99,13 @@ describe('Plex and ClusterPlex', () => {
     expect(svc.spec.ports[0].port).toBe(3500);
     const orch = containerOf(find('Deployment', 'clusterplex-orchestrator'), 'orchestrator');
     expect(orch.readinessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
-    expect(envOf(orch)['PLEX_TOKEN']).toBeUndefined();
+    expect(envOf(orch).PLEX_TOKEN).toBeUndefined();
   });
 
   it('leaves the mod and the GPU out when ClusterPlex and the Plex GPU are disabled', () => {
     const { find: f, objects } = objectsOf({ apps: { clusterplex: { enabled: false }, plex: { gpu: false } } });
     const c = containerOf(f('StatefulSet', 'plex'), 'plex');
-    expect(envOf(c)['DOCKER_MODS']).toBeUndefined();
+    expect(envOf(c).DOCKER_MODS).toBeUndefined();
     expect(c.resources.limits['gpu.intel.com/i915']).toBeUndefined();
     expect(objects.some((o) => o.metadata.name.startsWith('clusterplex'))).toBe(false);
   });
@@ -122,10 +122,10 @@ describe('Pulsarr, Profilarr and the GPU plugin', () => {
     expect(c.readinessProbe.httpGet.path).toBe('/health');
     expect(c.volumeMounts).toContainEqual({ name: 'config', mountPath: '/app/data' });
     const env = envOf(c);
-    expect(env['sonarrApiKey']).toEqual({ secretKeyRef: { name: 'sonarr-secrets', key: 'api-key' } });
-    expect(env['radarrBaseUrl']).toBe('http://radarr.media.svc.cluster.local:7878');
-    expect(env['PLEX_TOKEN']).toEqual({ secretKeyRef: { name: 'plex-secrets', key: 'token' } });
-    expect(env['plexTokens']).toBe('["$(PLEX_TOKEN)"]');
+    expect(env.sonarrApiKey).toEqual({ secretKeyRef: { name: 'sonarr-secrets', key: 'api-key' } });
+    expect(env.radarrBaseUrl).toBe('http://radarr.media.svc.cluster.local:7878');
+    expect(env.PLEX_TOKEN).toEqual({ secretKeyRef: { name: 'plex-secrets', key: 'token' } });
+    expect(env.plexTokens).toBe('["$(PLEX_TOKEN)"]');
     expect(Object.keys(env).filter((k) => ['SONARR_URL', 'POLL_INTERVAL'].includes(k))).toEqual([]);
   });
 
@@ -134,7 +134,7 @@ describe('Pulsarr, Profilarr and the GPU plugin', () => {
     expect(c.image).toMatch(/^ghcr\.io\/dictionarry-hub\/profilarr:/);
     expect(c.ports[0].containerPort).toBe(6868);
     expect(c.readinessProbe.httpGet.path).toBe('/api/v1/health');
-    expect(envOf(c)['ORIGIN']).toBe('http://profilarr.homelab');
+    expect(envOf(c).ORIGIN).toBe('http://profilarr.homelab');
   });
 
   it('deploys the Intel GPU plugin on the GPU node with GPU sharing and read-only device paths', () => {

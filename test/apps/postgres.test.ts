@@ -17,10 +17,10 @@ describe('PostgreSQL', () => {
     expect(pg.image).toMatch(/^postgres:16\./);
     expect(pg.ports).toEqual([{ name: 'postgres', containerPort: 5432, protocol: 'TCP' }]);
     const env = envOf(pg);
-    expect(env['PGDATA']).toBe(PGDATA);
+    expect(env.PGDATA).toBe(PGDATA);
     expect(PGDATA.startsWith('/var/lib/postgresql/data/')).toBe(true);
-    expect(env['POSTGRES_USER']).toBe('postgres');
-    expect(env['POSTGRES_PASSWORD']).toEqual({ secretKeyRef: { name: 'postgres-secrets', key: 'superuser-password' } });
+    expect(env.POSTGRES_USER).toBe('postgres');
+    expect(env.POSTGRES_PASSWORD).toEqual({ secretKeyRef: { name: 'postgres-secrets', key: 'superuser-password' } });
     expect(pg.volumeMounts).toContainEqual({ name: 'config', mountPath: '/var/lib/postgresql/data' });
     expect(find('Service', 'postgres').spec.ports[0]).toMatchObject({ port: 5432, targetPort: 'postgres' });
     const secret = stack.components.find((c) => c.fluxName === 'postgres')!.secrets[0]!;
@@ -52,8 +52,8 @@ describe('PostgreSQL', () => {
     expect(c.command.slice(0, 2)).toEqual(['bash', '-c']);
     expect(c.command[2]).toContain('pg_dumpall');
     expect(c.command[2]).toContain('tail -n +8');
-    expect(envOf(c)['PGPASSWORD']).toEqual({ secretKeyRef: { name: 'postgres-secrets', key: 'superuser-password' } });
-    expect(envOf(c)['PGHOST']).toBe('postgres.media.svc.cluster.local');
+    expect(envOf(c).PGPASSWORD).toEqual({ secretKeyRef: { name: 'postgres-secrets', key: 'superuser-password' } });
+    expect(envOf(c).PGHOST).toBe('postgres.media.svc.cluster.local');
     expect(podOf(cron).restartPolicy).toBe('OnFailure');
     expect(podOf(cron).volumes.find((v: any) => v.name === 'backups').persistentVolumeClaim).toEqual({ claimName: 'postgres-backups' });
     expect(find('PersistentVolumeClaim', 'postgres-backups').spec.resources.requests.storage).toBe('20Gi');

@@ -17,9 +17,7 @@ const QBT = { 'app.kubernetes.io/name': 'qbittorrent', 'app.kubernetes.io/instan
 
 /** Every NetworkPolicy that selects the qBittorrent pod. */
 function policiesFor(objects: any[], labels: Record<string, string>): any[] {
-  return objects.filter(
-    (o) => o.kind === 'NetworkPolicy' && Object.entries(o.spec.podSelector.matchLabels ?? {}).every(([k, v]) => labels[k] === v),
-  );
+  return objects.filter((o) => o.kind === 'NetworkPolicy' && Object.entries(o.spec.podSelector.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
 }
 
 describe('qBittorrent behind gluetun', () => {
@@ -31,7 +29,7 @@ describe('qBittorrent behind gluetun', () => {
 
   it('serves the WebUI on 8080 with a TCP probe (the WebAPI needs a login) and a 300 s grace period', () => {
     expect(qbt.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
-    expect(envOf(qbt)['QBT_WEBUI_PORT']).toBe('8080');
+    expect(envOf(qbt).QBT_WEBUI_PORT).toBe('8080');
     for (const p of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(qbt[p].tcpSocket).toEqual({ port: 'http' });
     expect(pod.terminationGracePeriodSeconds).toBe(300);
     expect(find('Service', 'qbittorrent').spec.ports[0]).toMatchObject({ port: 8080, targetPort: 'http' });
@@ -47,16 +45,19 @@ describe('qBittorrent behind gluetun', () => {
 
   it('configures gluetun for Kubernetes: health server off loopback, input ports, cluster CIDRs outside the tunnel', () => {
     const env = envOf(gluetun);
-    expect(env['HEALTH_SERVER_ADDRESS']).toBe(':9999');
-    expect(env['FIREWALL_INPUT_PORTS']).toBe('8080,9999');
-    expect(env['FIREWALL_OUTBOUND_SUBNETS']).toBe('10.42.0.0/16,10.43.0.0/16');
-    expect(env['VPN_SERVICE_PROVIDER']).toBe('protonvpn');
-    expect(env['VPN_TYPE']).toBe('wireguard');
-    expect(env['WIREGUARD_PRIVATE_KEY']).toEqual({ secretKeyRef: { name: 'qbittorrent-vpn', key: 'wireguard-private-key' } });
-    const { find: f } = objectsOf({ network: { podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' }, apps: { decypharr: { nfsClusterIP: '10.96.0.49' }, qbittorrent: { enabled: true, webUiPort: 8090, vpn: { endpointCidrs: [ENDPOINT], serverHostnames: [SERVER] } } } });
+    expect(env.HEALTH_SERVER_ADDRESS).toBe(':9999');
+    expect(env.FIREWALL_INPUT_PORTS).toBe('8080,9999');
+    expect(env.FIREWALL_OUTBOUND_SUBNETS).toBe('10.42.0.0/16,10.43.0.0/16');
+    expect(env.VPN_SERVICE_PROVIDER).toBe('protonvpn');
+    expect(env.VPN_TYPE).toBe('wireguard');
+    expect(env.WIREGUARD_PRIVATE_KEY).toEqual({ secretKeyRef: { name: 'qbittorrent-vpn', key: 'wireguard-private-key' } });
+    const { find: f } = objectsOf({
+      network: { podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' },
+      apps: { decypharr: { nfsClusterIP: '10.96.0.49' }, qbittorrent: { enabled: true, webUiPort: 8090, vpn: { endpointCidrs: [ENDPOINT], serverHostnames: [SERVER] } } },
+    });
     const e2 = envOf(containerOf(f('StatefulSet', 'qbittorrent'), 'gluetun'));
-    expect(e2['FIREWALL_OUTBOUND_SUBNETS']).toBe('10.244.0.0/16,10.96.0.0/12');
-    expect(e2['FIREWALL_INPUT_PORTS']).toBe('8090,9999');
+    expect(e2.FIREWALL_OUTBOUND_SUBNETS).toBe('10.244.0.0/16,10.96.0.0/12');
+    expect(e2.FIREWALL_INPUT_PORTS).toBe('8090,9999');
   });
 
   it('gets /dev/net/tun from the device-plugin resource with NET_ADMIN — no privileged container, no hostPath', () => {
@@ -82,7 +83,11 @@ describe('qBittorrent behind gluetun', () => {
       const toDns = rule.to.every((t: any) => JSON.stringify(t) === JSON.stringify(dns));
       const toEndpoint = rule.to.every((t: any) => t.ipBlock && t.ipBlock.cidr === ENDPOINT && !t.ipBlock.except);
       expect(toDns || toEndpoint).toBe(true);
-      if (toDns) expect(rule.ports).toEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+      if (toDns)
+        expect(rule.ports).toEqual([
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ]);
       if (toEndpoint) expect(rule.ports).toEqual([{ protocol: 'UDP', port: 51820 }]);
     }
     expect(find('NetworkPolicy', KILL_SWITCH_POLICY).spec.egress).toHaveLength(2);
@@ -127,7 +132,10 @@ describe('qBittorrent behind gluetun', () => {
   it('keeps Decypharr next to qBittorrent when both are enabled (both download clients reachable)', () => {
     const egress = find('NetworkPolicy', 'allow-radarr').spec.egress;
     expect(egress).toContainEqual({ to: [{ podSelector: { matchLabels: QBT } }], ports: [{ protocol: 'TCP', port: 8080 }] });
-    expect(egress).toContainEqual({ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'decypharr', 'app.kubernetes.io/instance': 'decypharr' } } }], ports: [{ protocol: 'TCP', port: 8282 }] });
+    expect(egress).toContainEqual({
+      to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'decypharr', 'app.kubernetes.io/instance': 'decypharr' } } }],
+      ports: [{ protocol: 'TCP', port: 8282 }],
+    });
   });
 
   it('makes the namespace enforce privileged PSS (NET_ADMIN is outside baseline)', () => {
@@ -139,13 +147,19 @@ describe('qBittorrent behind gluetun', () => {
     expect(() => objectsOf({ apps: { qbittorrent: { enabled: true } } })).toThrow(/apps\.qbittorrent\.vpn\.endpointCidrs/);
     // gluetun must be pinned to servers inside the allowed endpoints
     expect(() => objectsOf({ apps: { qbittorrent: { enabled: true, vpn: { endpointCidrs: [ENDPOINT] } } } })).toThrow(/apps\.qbittorrent\.vpn\.serverHostnames: is empty/);
-    const env = Object.fromEntries(podOf(objectsOf(ON).find('StatefulSet', 'qbittorrent')).initContainers.find((c: any) => c.name === 'gluetun').env.map((e: any) => [e.name, e.value]));
-    expect(env['SERVER_HOSTNAMES']).toBe(SERVER);
+    const env = Object.fromEntries(
+      podOf(objectsOf(ON).find('StatefulSet', 'qbittorrent'))
+        .initContainers.find((c: any) => c.name === 'gluetun')
+        .env.map((e: any) => [e.name, e.value]),
+    );
+    expect(env.SERVER_HOSTNAMES).toBe(SERVER);
   });
 });
 
 describe('qBittorrent behind ProtonWire', () => {
-  const cfg = { apps: { qbittorrent: { enabled: true, vpn: { provider: 'protonwire', server: 'NL#1', endpointCidrs: [ENDPOINT], bootstrapCidrs: ['198.51.100.0/24'] } } } } as const;
+  const cfg = {
+    apps: { qbittorrent: { enabled: true, vpn: { provider: 'protonwire', server: 'NL#1', endpointCidrs: [ENDPOINT], bootstrapCidrs: ['198.51.100.0/24'] } } },
+  } as const;
   const { find, objects, stack } = objectsOf(cfg);
   const sts = find('StatefulSet', 'qbittorrent');
   const pw = containerOf(sts, 'protonwire');
@@ -169,7 +183,7 @@ describe('qBittorrent behind ProtonWire', () => {
     expect(pw.startupProbe.exec.command[0]).toBe('protonwire');
     const env = envOf(pw);
     expect(env).toMatchObject({ PROTONVPN_SERVER: 'NL#1', KILL_SWITCH: '1', SKIP_DNS_CONFIG: '1' });
-    expect(env['WIREGUARD_PRIVATE_KEY']).toEqual({ secretKeyRef: { name: 'qbittorrent-vpn', key: 'wireguard-private-key' } });
+    expect(env.WIREGUARD_PRIVATE_KEY).toEqual({ secretKeyRef: { name: 'qbittorrent-vpn', key: 'wireguard-private-key' } });
     expect(pw.resources.limits['squat.ai/tun']).toBeUndefined();
     expect(podOf(sts).volumes.find((v: any) => v.name === 'vpn-tmp').emptyDir.medium).toBe('Memory');
   });
@@ -235,7 +249,7 @@ describe('qBittorrent default save path (no grab may land on the config volume b
     expect(readFileSync(run(dir).files.config, 'utf8')).toBe('[Preferences]\nWebUI\\Port=8080\n\n[BitTorrent]\nSession\\DefaultSavePath=/mnt/downloads\n');
   });
 
-  it('uses the image\'s own file locations', () => {
+  it("uses the image's own file locations", () => {
     expect(seedConfigScript(downloads)).toContain(`conf='${QBT_CONFIG_FILE}'`);
     expect(seedConfigScript(downloads)).toContain(`cp '${QBT_DEFAULTS_FILE}'`);
   });

@@ -32,7 +32,7 @@ describe('Samba', () => {
     expect(container.globals.default.options.workgroup).toBe('WORKGROUP');
     const vols = Object.fromEntries(podOf(deploy).volumes.map((v: any) => [v.name, v]));
     expect(vols['media-library'].hostPath.path).toBe('/data/library');
-    expect(vols['downloads'].hostPath.path).toBe('/data/downloads');
+    expect(vols.downloads.hostPath.path).toBe('/data/downloads');
     expect(smb.volumeMounts).toContainEqual({ name: 'media-library', mountPath: '/shares/library' });
     expect(envOf(smb)).toMatchObject({ SAMBACC_CONFIG: '/etc/samba-container/container.json:/etc/samba-users/users.json', SAMBA_CONTAINER_ID: 'media' });
   });
@@ -41,14 +41,17 @@ describe('Samba', () => {
     expect(find('ConfigMap', 'samba-config').data['container.json']).not.toMatch(/password/i);
     const secret = stack.components.find((c) => c.fluxName === 'samba')!.secrets[0]!;
     expect(secret.name).toBe('samba-secrets');
-    expect(secret.keys.map((k) => [k.key, k.source.kind])).toEqual([['password-media', 'generated'], ['password-guest2', 'generated']]);
+    expect(secret.keys.map((k) => [k.key, k.source.kind])).toEqual([
+      ['password-media', 'generated'],
+      ['password-guest2', 'generated'],
+    ]);
     const init = containerOf(deploy, 'render-users');
     expect(podOf(deploy).initContainers.map((c: any) => c.name)).toEqual(['prepare-host-dirs', 'render-users']);
     expect(envOf(init)).toEqual({
       SAMBA_PASSWORD_0: { secretKeyRef: { name: 'samba-secrets', key: 'password-media' } },
       SAMBA_PASSWORD_1: { secretKeyRef: { name: 'samba-secrets', key: 'password-guest2' } },
     });
-    expect(envOf(smb)['SAMBA_PASSWORD_0']).toBeUndefined();
+    expect(envOf(smb).SAMBA_PASSWORD_0).toBeUndefined();
     expect(podOf(deploy).volumes.find((v: any) => v.name === 'users').emptyDir.medium).toBe('Memory');
     expect(init.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true });
   });
@@ -59,7 +62,12 @@ describe('Samba', () => {
     execFileSync('sh', ['-c', script], { env: { PATH: process.env.PATH, SAMBA_PASSWORD_0: 'a"b\\c', SAMBA_PASSWORD_1: 'plain' } });
     expect(JSON.parse(readFileSync(join(dir, 'users.json'), 'utf8'))).toEqual({
       'samba-container-config': 'v0',
-      users: { all_entries: [{ name: 'media', password: 'a"b\\c', uid: 1000, gid: 1000 }, { name: 'guest2', password: 'plain', uid: 1000, gid: 1000 }] },
+      users: {
+        all_entries: [
+          { name: 'media', password: 'a"b\\c', uid: 1000, gid: 1000 },
+          { name: 'guest2', password: 'plain', uid: 1000, gid: 1000 },
+        ],
+      },
     });
   });
 
@@ -91,7 +99,10 @@ describe('Samba passwords smbd cannot take', () => {
     const bin = mkdtempSync(join(tmpdir(), 'bb-'));
     for (const applet of ['sh', 'tr', 'sed', 'printf', 'chmod', 'mv', 'cat']) symlinkSync(execFileSync('which', ['busybox'], { encoding: 'utf8' }).trim(), join(bin, applet));
     const dir = mkdtempSync(join(tmpdir(), 'smbusers-'));
-    const res = spawnSync(join(bin, 'sh'), ['-c', renderUsersScript(cfg.apps.samba.users, cfg).replaceAll('/etc/samba-users', dir)], { env: { PATH: bin, ...env }, encoding: 'utf8' });
+    const res = spawnSync(join(bin, 'sh'), ['-c', renderUsersScript(cfg.apps.samba.users, cfg).replaceAll('/etc/samba-users', dir)], {
+      env: { PATH: bin, ...env },
+      encoding: 'utf8',
+    });
     return { ...res, written: existsSync(join(dir, 'users.json')) ? readFileSync(join(dir, 'users.json'), 'utf8') : undefined };
   };
 
@@ -101,7 +112,14 @@ describe('Samba passwords smbd cannot take', () => {
     expect(JSON.parse(res.written!).users.all_entries.map((u: any) => u.password)).toEqual(['a"b\\c %s', 'plain']);
   });
 
-  for (const [what, bad] of [['a newline', 'qwzx1\nqwzx2'], ['a trailing newline', 'qwzx\n'], ['a tab', 'qwzx\tqwzx'], ['an escape', 'qwzx\u001bqwzx'], ['DEL', 'qwzx\u007f'], ['nothing', '']] as const) {
+  for (const [what, bad] of [
+    ['a newline', 'qwzx1\nqwzx2'],
+    ['a trailing newline', 'qwzx\n'],
+    ['a tab', 'qwzx\tqwzx'],
+    ['an escape', 'qwzx\u001bqwzx'],
+    ['DEL', 'qwzx\u007f'],
+    ['nothing', ''],
+  ] as const) {
     it(`stops the pod on a password with ${what}, naming the user and key but not the value`, () => {
       const res = runInBusybox({ SAMBA_PASSWORD_0: 'fine', SAMBA_PASSWORD_1: bad });
       expect(res.status).not.toBe(0);
@@ -142,7 +160,11 @@ describe('Samba keeps the client address, so the private-range NetworkPolicy fil
     const { find } = objectsOf({ ...ON, apps: { samba: { ...ON.apps.samba, serviceType: 'ClusterIP' } } });
     expect(find('Service', 'samba').spec.externalTrafficPolicy).toBeUndefined();
     // The policy that relies on it: only the private ranges may reach 445.
-    expect(objectsOf(ON).find('NetworkPolicy', 'allow-samba').spec.ingress[0].from.every((p: any) => p.ipBlock)).toBe(true);
+    expect(
+      objectsOf(ON)
+        .find('NetworkPolicy', 'allow-samba')
+        .spec.ingress[0].from.every((p: any) => p.ipBlock),
+    ).toBe(true);
   });
 
   it('lets k3s ServiceLB run on the tainted storage node that answers (Local: only that node is advertised)', () => {

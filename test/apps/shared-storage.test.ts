@@ -14,11 +14,11 @@ describe('shared storage and the namespace', () => {
     expect(find('PersistentVolumeClaim', 'symlink-library').spec).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'longhorn-rwx' });
   });
 
-  it('mounts the writable RWX share hard, keeping the NFS version and noresvport of Longhorn\'s defaults', () => {
+  it("mounts the writable RWX share hard, keeping the NFS version and noresvport of Longhorn's defaults", () => {
     // nfsOptions replaces Longhorn's default options as a whole (csi/node_server.go).
     const options = find('StorageClass', 'longhorn-rwx').parameters.nfsOptions.split(',');
     expect(options).toEqual(expect.arrayContaining(['vers=4.1', 'noresvport', 'hard']));
-    expect(options.filter((o: string) => /^soft/.test(o))).toEqual([]);
+    expect(options.filter((o: string) => o.startsWith('soft'))).toEqual([]);
   });
 
   it('binds the NAS exports through static PVs with their mount options, never by a Service name', () => {

@@ -5,9 +5,19 @@ import { containerOf, objectsOf, podOf } from '../helpers.js';
 
 /** What seed 004 deploys, as kind/name of its main object. */
 const SEED_004 = [
-  'StatefulSet/plex', 'StatefulSet/sonarr', 'StatefulSet/radarr', 'StatefulSet/prowlarr',
-  'StatefulSet/postgres', 'CronJob/postgres-backup', 'StatefulSet/qbittorrent', 'NetworkPolicy/qbittorrent-vpn-killswitch',
-  'Deployment/flaresolverr', 'Deployment/byparr', 'CronJob/configarr', 'Deployment/samba', 'DaemonSet/intel-gpu-plugin',
+  'StatefulSet/plex',
+  'StatefulSet/sonarr',
+  'StatefulSet/radarr',
+  'StatefulSet/prowlarr',
+  'StatefulSet/postgres',
+  'CronJob/postgres-backup',
+  'StatefulSet/qbittorrent',
+  'NetworkPolicy/qbittorrent-vpn-killswitch',
+  'Deployment/flaresolverr',
+  'Deployment/byparr',
+  'CronJob/configarr',
+  'Deployment/samba',
+  'DaemonSet/intel-gpu-plugin',
 ];
 const NEW_IN_004 = ['postgres', 'postgres-backup', 'qbittorrent', 'flaresolverr', 'byparr', 'configarr', 'samba'];
 const key = (o: { kind: string; metadata: { name: string } }) => `${o.kind}/${o.metadata.name}`;

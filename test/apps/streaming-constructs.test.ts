@@ -106,7 +106,9 @@ describe('streaming app constructs in a plain cdk8s Chart (no synth)', () => {
     expect(chart.node.findAll().length).toBe(before);
 
     const plain = compose({ clusterPlex: false });
-    expect(() => new ClusterPlex(plain.chart, 'clusterplex', { site, plex: plain.plex, gpu: plugin.gpu })).toThrow(/ClusterPlex needs Plex with the ClusterPlex PMS mod: create Plex with `clusterPlex: true`/);
+    expect(() => new ClusterPlex(plain.chart, 'clusterplex', { site, plex: plain.plex, gpu: plugin.gpu })).toThrow(
+      /ClusterPlex needs Plex with the ClusterPlex PMS mod: create Plex with `clusterPlex: true`/,
+    );
   });
 
   it('a GPU without the stack plugin adds no dependency but still requests the resource', () => {

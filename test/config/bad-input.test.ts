@@ -27,17 +27,20 @@ import { DEMO_KEY, PROJECT, readTree } from '../stack/support.js';
 const run = promisify(execFile);
 const SYNTH = join(PROJECT, 'scripts/synth.mjs');
 const root = mkdtempSync(join(tmpdir(), 'bad-input-'));
-const demoIdentity = () => readFileSync(DEMO_KEY, 'utf8').split('\n').filter((l) => l.startsWith('AGE-SECRET-KEY-'));
+const demoIdentity = () =>
+  readFileSync(DEMO_KEY, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('AGE-SECRET-KEY-'));
 
 /** Plaintext of every Secret in the committed previous output (dist/, readable with the demo key). */
-let previousSecretValues: string[] = [];
+const previousSecretValues: string[] = [];
 let previousTree: Map<string, string>;
 beforeAll(async () => {
   previousTree = readTree(join(PROJECT, 'dist'));
   for (const [path, text] of previousTree) {
     if (!path.endsWith('.sops.yaml') || !/^sops:/m.test(text)) continue;
     const { plain } = await decryptYaml(text, demoIdentity());
-    for (const v of Object.values({ ...(plain['stringData'] as object), ...(plain['data'] as object) })) {
+    for (const v of Object.values({ ...(plain.stringData as object), ...(plain.data as object) })) {
       if (typeof v === 'string' && v.length >= 8) previousSecretValues.push(v);
     }
   }
@@ -52,7 +55,11 @@ function previousOutput(): string {
   return out;
 }
 
-interface Outcome { code: number; stdout: string; stderr: string }
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** A CLI's main() in this process, its stdout and stderr captured. */
 async function inProcess(main: () => Promise<number>): Promise<Outcome> {
@@ -90,7 +97,7 @@ function expectRefused(r: Outcome, out: string, field: string, fix: RegExp | und
   expect(r.stdout).toBe('');
   expect(r.stderr).toContain(field);
   if (fix) expect(r.stderr).toMatch(fix);
-  expect(r.stderr).not.toMatch(/TypeError|    at /); // a message, not a stack trace
+  expect(r.stderr).not.toMatch(/TypeError| {4}at /); // a message, not a stack trace
   for (const v of [...previousSecretValues, ...secrets]) {
     expect(r.stderr.includes(v), 'a secret value reached stderr').toBe(false);
     expect(r.stdout.includes(v), 'a secret value reached stdout').toBe(false);
@@ -108,16 +115,46 @@ type Case = [title: string, config: unknown, field: string, fix?: RegExp];
 const CASES: readonly Case[] = [
   ['a bogus timezone', { timezone: 'Mars/Olympus' }, 'timezone:', /not an IANA time zone.*Europe\/Berlin/],
   ['a timezone in the wrong case (the zoneinfo file names are case-sensitive)', { timezone: 'europe/berlin' }, 'timezone:', /did you mean 'Europe\/Berlin'/],
-  ['an instance name longer than a StatefulSet may be', { apps: { sonarr: { extraInstances: ['a'.repeat(MAX_INSTANCE_NAME - 'sonarr-'.length + 1)] } } }, 'apps.sonarr.extraInstances[0]', /controller-revision-hash.*at most 52/],
-  ['an instance whose Service takes the headless Service name of the app', { apps: { radarr: { extraInstances: ['headless'] } } }, 'apps.radarr.extraInstances[0]', /headless Service/],
-  ['an instance whose Service takes the headless Service name of another instance', { apps: { sonarr: { extraInstances: ['4k', '4k-headless'] } } }, 'apps.sonarr.extraInstances[1]', /headless Service of apps\.sonarr\.extraInstances\[0\]/],
+  [
+    'an instance name longer than a StatefulSet may be',
+    { apps: { sonarr: { extraInstances: ['a'.repeat(MAX_INSTANCE_NAME - 'sonarr-'.length + 1)] } } },
+    'apps.sonarr.extraInstances[0]',
+    /controller-revision-hash.*at most 52/,
+  ],
+  [
+    'an instance whose Service takes the headless Service name of the app',
+    { apps: { radarr: { extraInstances: ['headless'] } } },
+    'apps.radarr.extraInstances[0]',
+    /headless Service/,
+  ],
+  [
+    'an instance whose Service takes the headless Service name of another instance',
+    { apps: { sonarr: { extraInstances: ['4k', '4k-headless'] } } },
+    'apps.sonarr.extraInstances[1]',
+    /headless Service of apps\.sonarr\.extraInstances\[0\]/,
+  ],
   ['an instance named like its app', { apps: { sonarr: { extraInstances: ['sonarr'] } } }, 'apps.sonarr.extraInstances[0]', /repeat the app name/],
-  ['10,000 instances', { apps: { sonarr: { extraInstances: Array.from({ length: 10_000 }, (_, i) => `i${i}`) } } }, 'apps.sonarr.extraInstances', new RegExp(`10000 items, at most ${MAX_EXTRA_INSTANCES}`)],
-  ['a ClusterIP outside the service CIDR', { apps: { decypharr: { nfsClusterIP: '10.44.0.49' } } }, 'apps.decypharr.nfsClusterIP', /outside network\.serviceCidr '10\.43\.0\.0\/16'.*static band 10\.43\.0\.1–10\.43\.1\.0/],
+  [
+    '10,000 instances',
+    { apps: { sonarr: { extraInstances: Array.from({ length: 10_000 }, (_, i) => `i${i}`) } } },
+    'apps.sonarr.extraInstances',
+    new RegExp(`10000 items, at most ${MAX_EXTRA_INSTANCES}`),
+  ],
+  [
+    'a ClusterIP outside the service CIDR',
+    { apps: { decypharr: { nfsClusterIP: '10.44.0.49' } } },
+    'apps.decypharr.nfsClusterIP',
+    /outside network\.serviceCidr '10\.43\.0\.0\/16'.*static band 10\.43\.0\.1–10\.43\.1\.0/,
+  ],
   ['a ClusterIP in the dynamic band (the old default)', { apps: { decypharr: { nfsClusterIP: '10.43.200.49' } } }, 'apps.decypharr.nfsClusterIP', /dynamic band.*KEP-3070/],
   ['a ClusterIP of the kubernetes Service', { apps: { decypharr: { nfsClusterIP: '10.43.0.1' } } }, 'apps.decypharr.nfsClusterIP', /`kubernetes` Service/],
   ['a ClusterIP of cluster DNS', { apps: { decypharr: { nfsClusterIP: '10.43.0.10' } } }, 'apps.decypharr.nfsClusterIP', /cluster DNS/],
-  ['a ClusterIP in the dynamic band of a small custom range', { network: { serviceCidr: '10.96.0.0/24' }, apps: { decypharr: { nfsClusterIP: '10.96.0.17' } } }, 'apps.decypharr.nfsClusterIP', /static band 10\.96\.0\.1–10\.96\.0\.16/],
+  [
+    'a ClusterIP in the dynamic band of a small custom range',
+    { network: { serviceCidr: '10.96.0.0/24' }, apps: { decypharr: { nfsClusterIP: '10.96.0.17' } } },
+    'apps.decypharr.nfsClusterIP',
+    /static band 10\.96\.0\.1–10\.96\.0\.16/,
+  ],
   ['overlapping pod and service CIDRs', { network: { podCidr: '10.42.0.0/15' } }, 'network.serviceCidr', /overlaps network\.podCidr/],
   ['a CIDR with host bits set', { network: { podCidr: '10.42.0.1/16' } }, 'network.podCidr', /host bits zero/],
   ['namespace kube-system', { namespace: 'kube-system' }, 'namespace:', /system namespace.*CoreDNS/],
@@ -140,8 +177,18 @@ const CASES: readonly Case[] = [
   ['a config size of 0Gi', { apps: { sonarr: { configSize: '0Gi' } } }, 'apps.sonarr.configSize', /must be more than 0/],
   ['a backup size of 0Mi', { apps: { postgres: { enabled: true, backupSize: '0Mi' } } }, 'apps.postgres.backupSize', /must be more than 0/],
   ['an NFS size that is no quantity', { storage: { transcode: { size: 'lots' } } }, 'storage.transcode.size', /Kubernetes quantity/],
-  ['a memory request above its limit', { apps: { sonarr: { resources: { memoryRequest: '4Gi', memoryLimit: '2Gi' } } } }, 'apps.sonarr.resources.memoryRequest', /above the memory limit '2Gi'/],
-  ["a memory request above the app's default limit", { apps: { radarr: { resources: { memoryRequest: '8Gi' } } } }, 'apps.radarr.resources.memoryRequest', /above the memory limit '2Gi'/],
+  [
+    'a memory request above its limit',
+    { apps: { sonarr: { resources: { memoryRequest: '4Gi', memoryLimit: '2Gi' } } } },
+    'apps.sonarr.resources.memoryRequest',
+    /above the memory limit '2Gi'/,
+  ],
+  [
+    "a memory request above the app's default limit",
+    { apps: { radarr: { resources: { memoryRequest: '8Gi' } } } },
+    'apps.radarr.resources.memoryRequest',
+    /above the memory limit '2Gi'/,
+  ],
   ["a memory limit below the app's default request", { apps: { plex: { resources: { memoryLimit: '256Mi' } } } }, 'apps.plex.resources.memoryLimit', /default request is 512Mi/],
   ['memory in millibytes', { apps: { sonarr: { resources: { memoryRequest: '512m' } } } }, 'apps.sonarr.resources.memoryRequest', /thousandths of a byte/],
   ['CPU with a binary suffix', { apps: { sonarr: { resources: { cpuRequest: '1Gi' } } } }, 'apps.sonarr.resources.cpuRequest', /millicores/],
@@ -150,7 +197,12 @@ const CASES: readonly Case[] = [
   ['cron hour 24', { apps: { postgres: { enabled: true, backupSchedule: '0 24 * * *' } } }, 'apps.postgres.backupSchedule', /hour field 24 is out of range/],
   ['cron day of month 0', { apps: { arrWiring: { schedule: '0 0 0 * *' } } }, 'apps.arrWiring.schedule', /day of month field 0 is out of range \(1-31\)/],
   ['cron month 13', { apps: { arrWiring: { schedule: '0 0 1 13 *' } } }, 'apps.arrWiring.schedule', /month field 13 is out of range/],
-  ['cron day of week 7 (robfig/cron knows 0-6 only)', { apps: { arrWiring: { schedule: '0 0 * * 7' } } }, 'apps.arrWiring.schedule', /day of week field 7 is out of range \(0-6 or SUN-SAT\)/],
+  [
+    'cron day of week 7 (robfig/cron knows 0-6 only)',
+    { apps: { arrWiring: { schedule: '0 0 * * 7' } } },
+    'apps.arrWiring.schedule',
+    /day of week field 7 is out of range \(0-6 or SUN-SAT\)/,
+  ],
   ['cron step 0', { apps: { configarr: { enabled: true, schedule: '*/0 * * * *' } } }, 'apps.configarr.schedule', /step '\/0'/],
   ['cron range backwards', { apps: { arrWiring: { schedule: '50-10 * * * *' } } }, 'apps.arrWiring.schedule', /runs backwards/],
   ['cron with 4 fields', { apps: { arrWiring: { schedule: '0 * * *' } } }, 'apps.arrWiring.schedule', /4 fields, not 5/],
@@ -162,7 +214,12 @@ const CASES: readonly Case[] = [
   ['loadBalancerIP broadcast', { apps: { plex: { loadBalancerIP: '255.255.255.255' } } }, 'apps.plex.loadBalancerIP', /reserved/],
   ['loadBalancerIP loopback', { apps: { plex: { loadBalancerIP: '127.0.0.1' } } }, 'apps.plex.loadBalancerIP', /loopback/],
   ['loadBalancerIP multicast', { apps: { plex: { loadBalancerIP: '239.1.1.1' } } }, 'apps.plex.loadBalancerIP', /multicast/],
-  ['a taint without a value', { nodes: { gpu: { taint: { key: 'gpu', effect: 'NoSchedule' } } } }, 'nodes.gpu.taint.value', /is required when nodes\.gpu\.taint is given.*'' for a taint without one/],
+  [
+    'a taint without a value',
+    { nodes: { gpu: { taint: { key: 'gpu', effect: 'NoSchedule' } } } },
+    'nodes.gpu.taint.value',
+    /is required when nodes\.gpu\.taint is given.*'' for a taint without one/,
+  ],
   ['a taint without a key', { nodes: { storage: { taint: { value: 'x' } } } }, 'nodes.storage.taint.key', /is required/],
   ['an http Infisical API', { secrets: { backend: 'external-secrets', infisical: { hostAPI: 'http://infisical.lan' } } }, 'secrets.infisical.hostAPI', /https URL/],
   ['a field named __proto__', JSON.parse('{"__proto__": {"polluted": true}}'), '__proto__: unknown field', /known fields here/],
@@ -172,7 +229,7 @@ const CASES: readonly Case[] = [
 ];
 
 describe('bad config input: refused with the field, the fix, and the previous output untouched', () => {
-  it.each(CASES)("%s", async (_title, config, field, fix) => {
+  it.each(CASES)('%s', async (_title, config, field, fix) => {
     const out = previousOutput();
     const started = Date.now();
     const r = await synthInProcess(['--config', configFile(JSON.stringify(config)), '--out', out]);
@@ -235,12 +292,22 @@ describe('the edges of those rules are accepted', () => {
     const unvalidated = (extraInstances: string[]) => {
       const cfg = { ...DEFAULT_CONFIG, apps: { ...DEFAULT_CONFIG.apps, sonarr: { ...DEFAULT_CONFIG.apps.sonarr, extraInstances } } };
       const stack = buildStack(cfg);
-      return stack.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson());
+      return stack.node
+        .findAll()
+        .filter((c): c is ApiObject => c instanceof ApiObject)
+        .map((o) => o.toJson());
     };
     expect(duplicates(unvalidated(['headless']))).toEqual(['Service/media/sonarr-headless']);
     expect(duplicates(unvalidated(['4k', '4k-headless']))).toEqual(['Service/media/sonarr-4k-headless']);
     const accepted = ['secrets', 'config', 'main', 'log', 'wiring', '0', 'nfs', 'dfs', 'api', '4k', '4k-secrets', 'radarr', 'library'];
-    const { objects } = objectsOf({ apps: { sonarr: { extraInstances: accepted }, radarr: { extraInstances: [...accepted.filter((x) => x !== 'radarr'), 'sonarr'] }, postgres: { enabled: true }, configarr: { enabled: true } } });
+    const { objects } = objectsOf({
+      apps: {
+        sonarr: { extraInstances: accepted },
+        radarr: { extraInstances: [...accepted.filter((x) => x !== 'radarr'), 'sonarr'] },
+        postgres: { enabled: true },
+        configarr: { enabled: true },
+      },
+    });
     expect(duplicates(objects)).toEqual([]);
   });
 
@@ -312,7 +379,15 @@ describe.concurrent('bad input the CLI meets while loading (child process, as `n
 
   it.each(['secrets.local.yaml', 'secrets.sops.yaml'])('a YAML alias bomb in %s: refused, naming the file', async (file) => {
     const rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (const [prev, name] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f'], ['f', 'g']]) rows.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    for (const [prev, name] of [
+      ['a', 'b'],
+      ['b', 'c'],
+      ['c', 'd'],
+      ['d', 'e'],
+      ['e', 'f'],
+      ['f', 'g'],
+    ])
+      rows.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
     const p = project({ [file]: `${rows.join('\n')}\n${file === 'secrets.sops.yaml' ? 'sops:\n  version: 3.9.0\n' : ''}` });
     const r = await synthChild(['--out', p.out], { cwd: p.dir });
     expectRefused(r, p.out, `${file}: refused`, /resource exhaustion.*YAML aliases/);
@@ -375,7 +450,13 @@ describe.concurrent('bad input the CLI meets while loading (child process, as `n
  * be the output folder, or a folder they cannot write, is refused before anything changes.
  */
 describe('bad input to `npm run keys`: one line naming the path and the fix, nothing changed', () => {
-  interface KeysProject { dir: string; out: string; home: string; keyFile: string; mounts: string[] }
+  interface KeysProject {
+    dir: string;
+    out: string;
+    home: string;
+    keyFile: string;
+    mounts: string[];
+  }
   /** A project folder (the repo's .sops.yaml, a previous output in dist/, a file), optionally on a tmpfs made read-only. */
   function keysProject(readOnly?: 'output' | 'project'): KeysProject {
     const base = mkdtempSync(join(root, 'keys-'));
@@ -410,11 +491,31 @@ describe('bad input to `npm run keys`: one line naming the path and the fix, not
   const readOnlyLine = (path: string) => new RegExp(`^error: cannot write ${path}/\\S+: the file system is read-only: remount it read-write \\(EROFS\\); nothing was changed\\n$`);
   type KeysCase = [title: string, args: (p: KeysProject) => string[], message: (p: KeysProject) => string | RegExp, readOnly?: 'output' | 'project'];
   const KEYS_CASES: readonly KeysCase[] = [
-    ['add with a mistyped --out', () => ['add', recipient, '--out', 'dsit'], (p) => `error: --out ${p.dir}/dsit does not exist: pass --out the folder \`npm run synth\` wrote (default: dist); nothing was changed\n`],
-    ['rotate with a --out that does not exist', (p) => ['rotate', '--key-file', p.keyFile, '--out', '/nonexistent'], () => 'error: --out /nonexistent does not exist: pass --out the folder `npm run synth` wrote (default: dist); nothing was changed\n'],
-    ['add with --out a file', () => ['add', recipient, '--out', 'notes.txt'], (p) => `error: refusing to write into ${p.dir}/notes.txt: it is a file, not a folder; move it away or pass --out a folder; nothing was changed\n`],
-    ['init with --out a file', (p) => ['init', '--key-file', p.keyFile, '--out', 'notes.txt'], (p) => `error: refusing to write into ${p.dir}/notes.txt: it is a file, not a folder; move it away or pass --out a folder; nothing was changed\n`],
-    ['rotate with --out /', (p) => ['rotate', '--key-file', p.keyFile, '--out', '/'], () => 'error: refusing to write into /: it is the file system root; pass --out a folder of its own, e.g. ./dist; nothing was changed\n'],
+    [
+      'add with a mistyped --out',
+      () => ['add', recipient, '--out', 'dsit'],
+      (p) => `error: --out ${p.dir}/dsit does not exist: pass --out the folder \`npm run synth\` wrote (default: dist); nothing was changed\n`,
+    ],
+    [
+      'rotate with a --out that does not exist',
+      (p) => ['rotate', '--key-file', p.keyFile, '--out', '/nonexistent'],
+      () => 'error: --out /nonexistent does not exist: pass --out the folder `npm run synth` wrote (default: dist); nothing was changed\n',
+    ],
+    [
+      'add with --out a file',
+      () => ['add', recipient, '--out', 'notes.txt'],
+      (p) => `error: refusing to write into ${p.dir}/notes.txt: it is a file, not a folder; move it away or pass --out a folder; nothing was changed\n`,
+    ],
+    [
+      'init with --out a file',
+      (p) => ['init', '--key-file', p.keyFile, '--out', 'notes.txt'],
+      (p) => `error: refusing to write into ${p.dir}/notes.txt: it is a file, not a folder; move it away or pass --out a folder; nothing was changed\n`,
+    ],
+    [
+      'rotate with --out /',
+      (p) => ['rotate', '--key-file', p.keyFile, '--out', '/'],
+      () => 'error: refusing to write into /: it is the file system root; pass --out a folder of its own, e.g. ./dist; nothing was changed\n',
+    ],
     ['add into a read-only output folder', () => ['add', recipient], (p) => readOnlyLine(p.out), 'output'],
     ['rotate into a read-only output folder', (p) => ['rotate', '--key-file', p.keyFile], (p) => readOnlyLine(p.out), 'output'],
     ['init in a read-only project folder', (p) => ['init', '--key-file', p.keyFile], (p) => readOnlyLine(p.dir), 'project'],

@@ -118,7 +118,7 @@ describe('stack config', () => {
   });
 });
 
-describe('nodes that stay untainted for the cluster\'s own pods', () => {
+describe("nodes that stay untainted for the cluster's own pods", () => {
   it('names an untainted node by default, and it is none of the tainted storage or GPU nodes', () => {
     const { system, storage, gpu } = resolveConfig({}).nodes;
     expect(system.hostnames.length).toBeGreaterThan(0);

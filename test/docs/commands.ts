@@ -58,18 +58,42 @@ export const EXTERNAL_NAMESPACES: ReadonlySet<string> = new Set(['longhorn-syste
 
 const VALUE_FLAGS = new Set(['-n', '--namespace', '-c', '--container', '-l', '--selector', '-o', '--output', '-L', '-f', '--field-selector', '--image', '--sort-by', '--tail']);
 const KINDS: Record<string, string> = {
-  statefulset: 'StatefulSet', statefulsets: 'StatefulSet', sts: 'StatefulSet',
-  deployment: 'Deployment', deployments: 'Deployment', deploy: 'Deployment',
-  daemonset: 'DaemonSet', daemonsets: 'DaemonSet', ds: 'DaemonSet',
-  service: 'Service', services: 'Service', svc: 'Service', endpoints: 'Service', ep: 'Service',
-  pvc: 'PersistentVolumeClaim', persistentvolumeclaim: 'PersistentVolumeClaim', persistentvolumeclaims: 'PersistentVolumeClaim',
-  pv: 'PersistentVolume', persistentvolume: 'PersistentVolume', persistentvolumes: 'PersistentVolume',
-  pod: 'Pod', pods: 'Pod', po: 'Pod',
-  secret: 'Secret', secrets: 'Secret',
-  networkpolicy: 'NetworkPolicy', networkpolicies: 'NetworkPolicy', netpol: 'NetworkPolicy',
-  configmap: 'ConfigMap', configmaps: 'ConfigMap', cm: 'ConfigMap',
-  cronjob: 'CronJob', cronjobs: 'CronJob', cj: 'CronJob',
-  job: 'Job', jobs: 'Job',
+  statefulset: 'StatefulSet',
+  statefulsets: 'StatefulSet',
+  sts: 'StatefulSet',
+  deployment: 'Deployment',
+  deployments: 'Deployment',
+  deploy: 'Deployment',
+  daemonset: 'DaemonSet',
+  daemonsets: 'DaemonSet',
+  ds: 'DaemonSet',
+  service: 'Service',
+  services: 'Service',
+  svc: 'Service',
+  endpoints: 'Service',
+  ep: 'Service',
+  pvc: 'PersistentVolumeClaim',
+  persistentvolumeclaim: 'PersistentVolumeClaim',
+  persistentvolumeclaims: 'PersistentVolumeClaim',
+  pv: 'PersistentVolume',
+  persistentvolume: 'PersistentVolume',
+  persistentvolumes: 'PersistentVolume',
+  pod: 'Pod',
+  pods: 'Pod',
+  po: 'Pod',
+  secret: 'Secret',
+  secrets: 'Secret',
+  networkpolicy: 'NetworkPolicy',
+  networkpolicies: 'NetworkPolicy',
+  netpol: 'NetworkPolicy',
+  configmap: 'ConfigMap',
+  configmaps: 'ConfigMap',
+  cm: 'ConfigMap',
+  cronjob: 'CronJob',
+  cronjobs: 'CronJob',
+  cj: 'CronJob',
+  job: 'Job',
+  jobs: 'Job',
 };
 
 /**
@@ -117,8 +141,7 @@ export function checkCommand(cmd: string, input: SynthesizedStack): Ref[] {
     return sts && Number(m[2]) < (sts.spec.replicas ?? 1) ? sts : undefined;
   };
   /** A Job or helper pod the runbooks create from a CronJob's template (`<cronjob>-<suffix>`): its CronJob. */
-  const fromCronJob = (name: string): any =>
-    objs.find((o) => o.kind === 'CronJob' && name.startsWith(`${o.metadata.name}-`) && (ns === undefined || o.metadata.namespace === ns));
+  const fromCronJob = (name: string): any => objs.find((o) => o.kind === 'CronJob' && name.startsWith(`${o.metadata.name}-`) && (ns === undefined || o.metadata.namespace === ns));
   let target: any;
   const ref = (kindWord: string, name: string) => {
     if (name.includes('<')) return;
@@ -142,7 +165,12 @@ export function checkCommand(cmd: string, input: SynthesizedStack): Ref[] {
   const tool = w[0];
   const verb = positional[0];
   if (tool === 'flux') {
-    if ((verb === 'reconcile' || verb === 'get' || verb === 'suspend' || verb === 'resume') && /^kustomizations?$/.test(positional[1] ?? '') && positional[2] && !positional[2].includes('<')) {
+    if (
+      (verb === 'reconcile' || verb === 'get' || verb === 'suspend' || verb === 'resume') &&
+      /^kustomizations?$/.test(positional[1] ?? '') &&
+      positional[2] &&
+      !positional[2].includes('<')
+    ) {
       refs.push({ what: `Kustomization ${positional[2]}`, ok: objs.some((o) => o.kind === 'Kustomization' && o.metadata.name === positional[2]) });
     }
     return refs;

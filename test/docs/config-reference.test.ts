@@ -32,7 +32,8 @@ describe('the configuration reference (docs/configuration.md)', () => {
 
   it('lists every field reachable from StackConfig with its type', () => {
     const paths = ref.fields.map((f) => f.path);
-    for (const p of ['cluster', 'storage.media.mountOptions', 'apps.decypharr.nfsClusterIP', 'apps.sonarr.resources.memoryLimit', 'nodes.gpu.taint.effect']) expect(paths).toContain(p);
+    for (const p of ['cluster', 'storage.media.mountOptions', 'apps.decypharr.nfsClusterIP', 'apps.sonarr.resources.memoryLimit', 'nodes.gpu.taint.effect'])
+      expect(paths).toContain(p);
     const f = ref.fields.find((x) => x.path === 'storage.mode')!;
     expect(f).toMatchObject({ type: "'longhorn' | 'hostPath'", default: "'longhorn'", declaredIn: 'StorageConfig.mode', optional: false });
     expect(ref.fields.find((x) => x.path === 'apps.sonarr.enabled')?.declaredIn).toBe('AppConfig.enabled'); // inherited fields too

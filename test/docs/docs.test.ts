@@ -25,9 +25,20 @@ const CONFIGS: Record<string, StackConfigInput> = {
   'examples/single-node.ts (second design)': singleNode,
   'second design with ProtonWire': {
     ...singleNode,
-    apps: { ...singleNode.apps, qbittorrent: { ...singleNode.apps!.qbittorrent, vpn: { provider: 'protonwire', server: 'node-nl-05.protonvpn.net', endpointCidrs: ['203.0.113.10/32'], bootstrapCidrs: ['203.0.113.20/32'] } } },
+    apps: {
+      ...singleNode.apps,
+      qbittorrent: {
+        ...singleNode.apps!.qbittorrent,
+        vpn: { provider: 'protonwire', server: 'node-nl-05.protonvpn.net', endpointCidrs: ['203.0.113.10/32'], bootstrapCidrs: ['203.0.113.20/32'] },
+      },
+    },
   },
-  'second design on Longhorn with SOPS': { ...singleNode, storage: { mode: 'longhorn' }, secrets: { backend: 'sops' }, apps: { ...singleNode.apps, samba: { ...singleNode.apps!.samba, serviceType: 'ClusterIP' } } },
+  'second design on Longhorn with SOPS': {
+    ...singleNode,
+    storage: { mode: 'longhorn' },
+    secrets: { backend: 'sops' },
+    apps: { ...singleNode.apps, samba: { ...singleNode.apps!.samba, serviceType: 'ClusterIP' } },
+  },
   'extra instances, other names': {
     cluster: 'lab',
     namespace: 'arr',
@@ -87,7 +98,7 @@ describe('generated docs for the default config', () => {
     expect(docsOf().files).toEqual(files);
   });
 
-  it('fixes the design document\'s errors instead of repeating them', () => {
+  it("fixes the design document's errors instead of repeating them", () => {
     const all = files.map((f) => f.content).join('\n');
     expect(all).not.toMatch(/sonarr\.homelab\/health/); // no /health route: /ping
     expect(all).toContain('curl -fsS http://sonarr.homelab/ping');
@@ -101,12 +112,18 @@ describe('generated docs for the default config', () => {
     expect(all).not.toMatch(/showmount -e [^\n]*&&/); // showmount cannot work (no portmapper)
     expect(all).toContain('--from-file=age.agekey=$HOME/.config/sops/age/keys.txt');
     // Decypharr as qBittorrent client: user = the Arr URL, password = its API key (not blank).
-    expect(byPath.get('docs/post-deploy.md')).toContain('| `sonarr` | `decypharr.media.svc.cluster.local` | `8282` | `http://sonarr.media.svc.cluster.local:8989` | sonarr\'s API key |');
-    expect(byPath.get('docs/post-deploy.md')).toContain("sops -d --extract '[\"stringData\"][\"api-key\"]' clusters/homelab/apps/media/sonarr/secret.sops.yaml");
+    expect(byPath.get('docs/post-deploy.md')).toContain(
+      "| `sonarr` | `decypharr.media.svc.cluster.local` | `8282` | `http://sonarr.media.svc.cluster.local:8989` | sonarr's API key |",
+    );
+    expect(byPath.get('docs/post-deploy.md')).toContain('sops -d --extract \'["stringData"]["api-key"]\' clusters/homelab/apps/media/sonarr/secret.sops.yaml');
   });
 
   it('lists the Flux Kustomizations in dependsOn order', () => {
-    const rows = byPath.get('docs/bootstrap.md')!.split('\n').filter((l) => /^\| \d+ \| `/.test(l)).map((l) => /^\| \d+ \| `([^`]+)`/.exec(l)![1]!);
+    const rows = byPath
+      .get('docs/bootstrap.md')!
+      .split('\n')
+      .filter((l) => /^\| \d+ \| `/.test(l))
+      .map((l) => /^\| \d+ \| `([^`]+)`/.exec(l)![1]!);
     const { input } = docsOf();
     const ks = input.objects.map((p) => p.object as any).filter((o) => o.kind === 'Kustomization');
     expect([...rows].sort()).toEqual(ks.map((k) => k.metadata.name).sort());
@@ -155,7 +172,9 @@ describe('the architecture diagrams', () => {
   it('shows the mounts with their paths and the DFS export behind its pinned ClusterIP', () => {
     const md = docsOf().byPath.get('docs/architecture.md')!;
     expect(md).toContain('w_media_plex -.-|"/mnt/streaming-media (ro)"| v_pvc_symlink_library');
-    expect(md).toContain('w_media_decypharr -.-|"decypharr: /mnt/dfs-host (rw, Bidirectional)<br/>rclone-nfs-server: /mnt/dfs-host (ro, HostToContainer)"| v_host__mnt_k8s_decypharr_dfs');
+    expect(md).toContain(
+      'w_media_decypharr -.-|"decypharr: /mnt/dfs-host (rw, Bidirectional)<br/>rclone-nfs-server: /mnt/dfs-host (ro, HostToContainer)"| v_host__mnt_k8s_decypharr_dfs',
+    );
     expect(md).toContain('w_media_decypharr ==>|"exports via svc/decypharr-nfs 10.43.0.49:2049"| v_pvc_decypharr_dfs');
     expect(md).toContain('w_media_pulsarr -->|"adds watchlisted series and movies :8989"| w_media_sonarr');
   });
@@ -215,14 +234,19 @@ describe('the DFS runbooks follow the mount layout', () => {
 
   it('on a single node: readers mount the parent of the mount and read the DFS below it', () => {
     const md = docsOf({ storage: { mode: 'hostPath' } }).byPath.get('docs/decypharr-dfs.md')!;
-    expect(md).toContain('Readers mount the host path `/mnt/k8s/decypharr-dfs`, the parent of the mount, at `/mnt/dfs-host` with `HostToContainer` and see the DFS at `/mnt/dfs-host/dfs`');
+    expect(md).toContain(
+      'Readers mount the host path `/mnt/k8s/decypharr-dfs`, the parent of the mount, at `/mnt/dfs-host` with `HostToContainer` and see the DFS at `/mnt/dfs-host/dfs`',
+    );
     expect(md).toContain('kubectl exec sonarr-0 -n media -c sonarr -- ls /mnt/dfs-host/dfs');
     expect(md).toContain("grep -F ' /mnt/dfs-host/dfs fuse' /proc/mounts");
     expect(md).not.toContain('bound at');
   });
 
   it('the architecture names the node directory the FUSE mount is on, not the volume root', () => {
-    for (const [cfg, path] of [[{}, '/mnt/dfs'], [{ storage: { mode: 'hostPath' as const } }, '/mnt/dfs-host/dfs']] as const) {
+    for (const [cfg, path] of [
+      [{}, '/mnt/dfs'],
+      [{ storage: { mode: 'hostPath' as const } }, '/mnt/dfs-host/dfs'],
+    ] as const) {
       const md = docsOf(cfg).byPath.get('docs/architecture.md')!;
       expect(md).toContain(`serves the debrid library as a FUSE file system (DFS) at \`${path}\`, propagated to the node's host path /mnt/k8s/decypharr-dfs/dfs.`);
     }
@@ -237,7 +261,8 @@ describe('the DFS runbooks follow the mount layout', () => {
         if (!md) continue;
         // A bare grep for the path also matches the host directory and the bind underneath.
         expect(md).not.toMatch(/grep \/mnt\/dfs\S* \/proc\/mounts/);
-        if (doc === 'docs/verification.md' || !cfg.storage) expect(md).toContain(`kubectl exec decypharr-0 -n media -c decypharr -- test -f ${path}/version.txt && echo "DFS mounted"`);
+        if (doc === 'docs/verification.md' || !cfg.storage)
+          expect(md).toContain(`kubectl exec decypharr-0 -n media -c decypharr -- test -f ${path}/version.txt && echo "DFS mounted"`);
         if (doc === 'docs/verification.md') expect(md).toContain(`kubectl exec plex-0 -n media -c plex -- test -f ${path}/version.txt && echo "DFS accessible"`);
       }
     }
@@ -247,7 +272,10 @@ describe('the DFS runbooks follow the mount layout', () => {
 describe('every object a runbook command names exists in the synthesized objects', () => {
   it('the parser finds references and rejects made-up ones', () => {
     const input = docsInputOf();
-    const bad = (cmd: string) => checkCommand(cmd, input).filter((r) => !r.ok).map((r) => r.what);
+    const bad = (cmd: string) =>
+      checkCommand(cmd, input)
+        .filter((r) => !r.ok)
+        .map((r) => r.what);
     expect(words(`kubectl exec sonarr-0 -n media -c sonarr -- ls /mnt/dfs | head`)).toEqual(['kubectl', 'exec', 'sonarr-0', '-n', 'media', '-c', 'sonarr', '--', 'ls', '/mnt/dfs']);
     expect(bad('kubectl exec sonarr-0 -n media -c sonarr -- ls /mnt/dfs')).toEqual([]);
     expect(bad('kubectl logs sonarr-0 -n media -c wait-for-decypharr-dfs')).toEqual([]);
@@ -268,7 +296,10 @@ describe('every object a runbook command names exists in the synthesized objects
     expect(bad('kubectl scale statefulset/sonarr -n media --replicas=0')).toEqual([]);
     expect(bad('kubectl scale statefulset/sonar -n media --replicas=0')).toEqual(['StatefulSet sonar']);
     const second = docsInputOf(singleNode);
-    const bad2 = (cmd: string) => checkCommand(cmd, second).filter((r) => !r.ok).map((r) => r.what);
+    const bad2 = (cmd: string) =>
+      checkCommand(cmd, second)
+        .filter((r) => !r.ok)
+        .map((r) => r.what);
     expect(bad2('kubectl describe networkpolicy qbittorrent-vpn-killswitch -n media')).toEqual([]);
     expect(bad2('kubectl describe networkpolicy qbittorrent-killswitch -n media')).toEqual(['NetworkPolicy qbittorrent-killswitch']);
     expect(bad2('kubectl exec postgres-backup-restore -n media -c pg-dumpall -- ls')).toEqual([]);
@@ -316,14 +347,17 @@ describe('bootstrap and recovery steps the reviewer found missing or wrong', () 
     const { input, byPath } = docsOf();
     const md = byPath.get('docs/bootstrap.md')!;
     const { storage, gpu } = input.stack.config.nodes;
-    const value = [storage.taint!, gpu.taint!].map((t) => `${t.key}=${t.value}:${t.effect}`).sort().join(';');
+    const value = [storage.taint!, gpu.taint!]
+      .map((t) => `${t.key}=${t.value}:${t.effect}`)
+      .sort()
+      .join(';');
     expect(md).toContain(`kubectl -n longhorn-system patch settings.longhorn.io taint-toleration --type=merge -p '{"value":"${value}"}'`);
     before(md, 'taint-toleration --type=merge', 'kubectl taint node');
     expect(md).toContain('defaultSettings.taintToleration');
     expect(md).toContain('the GPU node included');
   });
 
-  it('leaves the configured system nodes untainted and checks that the cluster\'s own pods run', () => {
+  it("leaves the configured system nodes untainted and checks that the cluster's own pods run", () => {
     const { input, byPath } = docsOf();
     const md = byPath.get('docs/bootstrap.md')!;
     const { system, storage, gpu } = input.stack.config.nodes;
@@ -406,11 +440,14 @@ describe('bootstrap and recovery steps the reviewer found missing or wrong', () 
   });
 
   it('Samba: says which node answers once the Service keeps client addresses', () => {
-    const cfg = { ...CONFIGS['second design on Longhorn with SOPS']!, apps: { ...CONFIGS['second design on Longhorn with SOPS']!.apps, samba: { enabled: true, serviceType: 'LoadBalancer' as const } } };
+    const cfg = {
+      ...CONFIGS['second design on Longhorn with SOPS']!,
+      apps: { ...CONFIGS['second design on Longhorn with SOPS']!.apps, samba: { enabled: true, serviceType: 'LoadBalancer' as const } },
+    };
     const md = docsOf(cfg).byPath.get('docs/downloads-and-database.md')!;
-    expect(md).toContain('keeps the client\'s address (`externalTrafficPolicy: Local`)');
+    expect(md).toContain("keeps the client's address (`externalTrafficPolicy: Local`)");
     expect(md).toContain('only the node that runs the Samba pod (storage nodes: `k3s-w1` or `k3s-w2`) answers');
-    expect(md).toContain('through the Service\'s `svccontroller.k3s.cattle.io/tolerations` annotation');
+    expect(md).toContain("through the Service's `svccontroller.k3s.cattle.io/tolerations` annotation");
     const clusterIp = docsOf(CONFIGS['second design on Longhorn with SOPS']).byPath.get('docs/downloads-and-database.md')!;
     expect(clusterIp).not.toContain('externalTrafficPolicy: Local');
   });
@@ -420,7 +457,13 @@ describe('bootstrap and recovery steps the reviewer found missing or wrong', () 
     before(md, 'cd <GitOps repository>/media-stack', 'sops -d clusters/homelab/');
     expect(md).toContain('Needs Flux v2.6 or later');
     const input = docsInputOf();
-    const withSops = { ...input, objects: [...input.objects, { path: 'clusters/homelab/x/secret.sops.yaml', object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' }, sops: { mac_only_encrypted: true } } as any }] };
+    const withSops = {
+      ...input,
+      objects: [
+        ...input.objects,
+        { path: 'clusters/homelab/x/secret.sops.yaml', object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' }, sops: { mac_only_encrypted: true } } as any },
+      ],
+    };
     const md2 = generateDocs(withSops).find((f) => f.path === 'docs/bootstrap.md')!.content;
     expect(md2).toContain('written with `mac_only_encrypted: true`: open them with `sops` 3.9 or later');
   });
@@ -464,7 +507,12 @@ describe('the downloads, database, shares and CronJobs page (second design)', ()
 
   it('reads the names from the objects', () => {
     const objs = input.objects.map((p) => p.object as any);
-    const policy = objs.find((o) => o.kind === 'NetworkPolicy' && o.spec.egress?.some((e: any) => e.to?.some((t: any) => t.ipBlock)) && o.spec.podSelector.matchLabels['app.kubernetes.io/name'] === 'qbittorrent');
+    const policy = objs.find(
+      (o) =>
+        o.kind === 'NetworkPolicy' &&
+        o.spec.egress?.some((e: any) => e.to?.some((t: any) => t.ipBlock)) &&
+        o.spec.podSelector.matchLabels['app.kubernetes.io/name'] === 'qbittorrent',
+    );
     expect(md).toContain(`kubectl describe networkpolicy ${policy.metadata.name} -n media`);
     expect(md).toContain('kubectl exec qbittorrent-0 -n media -c gluetun -- wget -qO- http://127.0.0.1:9999');
     expect(md).toContain('Default Save Path: `/mnt/downloads`');
@@ -554,14 +602,26 @@ describe('secrets.md: after a leak', () => {
     const readers = input.objects
       .map((p) => p.object as any)
       .filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind))
-      .filter((o) => [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers].some((c: any) => c.env?.some((e: any) => generated.some((r) => r.name === e.valueFrom?.secretKeyRef?.name))));
+      .filter((o) =>
+        [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers].some((c: any) =>
+          c.env?.some((e: any) => generated.some((r) => r.name === e.valueFrom?.secretKeyRef?.name)),
+        ),
+      );
     expect(readers.map((o) => o.metadata.name)).toContain('postgres');
     for (const o of readers) expect(section).toContain(`kubectl rollout restart ${o.kind.toLowerCase()}/${o.metadata.name} -n ${o.metadata.namespace}`);
-    expect(section).toMatch(/printf "ALTER ROLE postgres PASSWORD '%s';\\n" "\$\(sops -d --extract '\["stringData"\]\["superuser-password"\]' clusters\/[^ ]+\/postgres\/secret\.sops\.yaml\)" \| kubectl exec -i postgres-0 -n media -c postgres -- psql -U postgres/);
+    expect(section).toMatch(
+      /printf "ALTER ROLE postgres PASSWORD '%s';\\n" "\$\(sops -d --extract '\["stringData"\]\["superuser-password"\]' clusters\/[^ ]+\/postgres\/secret\.sops\.yaml\)" \| kubectl exec -i postgres-0 -n media -c postgres -- psql -U postgres/,
+    );
     // every command of the section refers to objects and containers that exist
     const exec = /\| (kubectl exec -i [^`]+)`/.exec(section)?.[1];
     expect(exec).toBeDefined();
-    for (const cmd of [...commandsOf(section), exec!]) expect(checkCommand(cmd, input).filter((r) => !r.ok).map((r) => r.what), cmd).toEqual([]);
+    for (const cmd of [...commandsOf(section), exec!])
+      expect(
+        checkCommand(cmd, input)
+          .filter((r) => !r.ok)
+          .map((r) => r.what),
+        cmd,
+      ).toEqual([]);
   });
 
   it('has no Postgres step without Postgres, and tells to change supplied values at their source', () => {

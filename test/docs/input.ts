@@ -23,7 +23,10 @@ export function docsInputOf(input: StackConfigInput = {}): DocsInput {
     const i = cfg.secrets.infisical;
     for (const obj of externalSecretObjects(secretRequests, { ...i })) {
       const req = secretRequests.find((r) => r.name === obj.metadata.name && r.namespace === obj.metadata.namespace);
-      const path = obj.kind === 'SecretStore' ? `${root}/apps/${obj.metadata.namespace}/${SECRET_STORE_DIR}/secretstore.yaml` : req!.path.replace(/(secret[^/]*)\.sops\.yaml$/, 'external$1.yaml');
+      const path =
+        obj.kind === 'SecretStore'
+          ? `${root}/apps/${obj.metadata.namespace}/${SECRET_STORE_DIR}/secretstore.yaml`
+          : req!.path.replace(/(secret[^/]*)\.sops\.yaml$/, 'external$1.yaml');
       objects.push({ object: obj, path });
     }
   }

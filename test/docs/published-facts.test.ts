@@ -73,7 +73,10 @@ describe.each(Object.entries(CONFIGS))('published facts agree with the objects (
         }
         case 'login': {
           const init = w.pod.initContainers?.find((x) => x.name === f.setBy);
-          expect(init?.env?.some((e) => e.valueFrom?.secretKeyRef?.name === f.secret && e.valueFrom.secretKeyRef.key === f.key), f.user).toBe(true);
+          expect(
+            init?.env?.some((e) => e.valueFrom?.secretKeyRef?.name === f.secret && e.valueFrom.secretKeyRef.key === f.key),
+            f.user,
+          ).toBe(true);
           expect(script(init)).toContain(`'${f.user}'`);
           break;
         }
@@ -91,12 +94,18 @@ describe.each(Object.entries(CONFIGS))('published facts agree with the objects (
         }
         case 'cache-directory': {
           const ctr = containers.find((x) => x.name === f.container);
-          expect(ctr?.volumeMounts?.map((m) => m.mountPath), `${f.instance} ${f.container}`).toContain(f.path);
+          expect(
+            ctr?.volumeMounts?.map((m) => m.mountPath),
+            `${f.instance} ${f.container}`,
+          ).toContain(f.path);
           break;
         }
         case 'config-claim': {
           expect(view.find('PersistentVolumeClaim', f.claim, view.namespace), f.claim).toBeDefined();
-          expect(pod.volumes?.some((x) => x.persistentVolumeClaim?.claimName === f.claim), `${f.instance} mounts ${f.claim}`).toBe(true);
+          expect(
+            pod.volumes?.some((x) => x.persistentVolumeClaim?.claimName === f.claim),
+            `${f.instance} mounts ${f.claim}`,
+          ).toBe(true);
           break;
         }
         case 'backup': {
@@ -115,7 +124,12 @@ describe('the second design publishes its logins, databases and backup', () => {
   const { facts } = factsAndView(singleNode);
   it('one login per Samba user, a database per Postgres app, the backup job', () => {
     expect(facts.flatMap((f) => (f.kind === 'login' ? [f.user] : []))).toEqual(singleNode.apps!.samba!.users);
-    expect(facts.filter((f) => f.kind === 'database').map((f) => f.instance).sort()).toEqual([...singleNode.apps!.postgres!.apps!].sort());
+    expect(
+      facts
+        .filter((f) => f.kind === 'database')
+        .map((f) => f.instance)
+        .sort(),
+    ).toEqual([...singleNode.apps!.postgres!.apps!].sort());
     expect(facts.filter((f) => f.kind === 'backup').map((f) => f.instance)).toEqual(['postgres']);
   });
 });
@@ -124,7 +138,9 @@ describe('the facts the runbooks read instead of images, mount names and claim n
   it('Decypharr drops privileges, Configarr caches its clones, every Longhorn app has its config claim', () => {
     const kinds = (cfg: StackConfigInput) => factsAndView(cfg).facts.map((f) => `${f.kind} ${f.instance}`);
     const longhorn = kinds(CONFIGS['Configarr on Longhorn']!);
-    expect(longhorn).toEqual(expect.arrayContaining(['privilege-drop decypharr', 'cache-directory configarr', 'config-claim configarr', 'config-claim sonarr', 'config-claim plex']));
+    expect(longhorn).toEqual(
+      expect.arrayContaining(['privilege-drop decypharr', 'cache-directory configarr', 'config-claim configarr', 'config-claim sonarr', 'config-claim plex']),
+    );
     // Host paths: no claims, so no config-claim facts.
     expect(kinds(singleNode).filter((k) => k.startsWith('config-claim'))).toEqual([]);
   });
@@ -133,6 +149,8 @@ describe('the facts the runbooks read instead of images, mount names and claim n
 describe('publishFact', () => {
   it('refuses a scope outside a Component, naming the fact and the path', () => {
     const chart = new Chart(Testing.app(), 'c');
-    expect(() => publishFact(chart, { kind: 'login', instance: 'samba', user: 'media', secret: 's', key: 'k', setBy: 'x' })).toThrow(/c is not inside a Component, so the fact 'login' of samba has no owner/);
+    expect(() => publishFact(chart, { kind: 'login', instance: 'samba', user: 'media', secret: 's', key: 'k', setBy: 'x' })).toThrow(
+      /c is not inside a Component, so the fact 'login' of samba has no owner/,
+    );
   });
 });

@@ -71,7 +71,13 @@ describe('warnings about node settings and placement', () => {
   it('the synth summary prints them', () => {
     const input = docsInputOf({ apps: { plex: { placement: 'storage-nodes' } } });
     const text = formatSummary(
-      { stack: input.stack as any, objects: [...input.objects], secretRequests: [...input.secretRequests], secrets: { report: [], texts: new Map(), placed: [], warnings: [] }, warnings: [] },
+      {
+        stack: input.stack as any,
+        objects: [...input.objects],
+        secretRequests: [...input.secretRequests],
+        secrets: { report: [], texts: new Map(), placed: [], warnings: [] },
+        warnings: [],
+      },
       { written: [], unchanged: [], removed: [] },
       { out: 'dist' },
     );

@@ -8,8 +8,12 @@ import { extractScripts, type EmbeddedScript } from './extract.js';
 import { RUNNERS, type RunContext } from './runners.js';
 import { synthExample, type Synthesized } from './support.js';
 
-const deployment = (containers: any[], volumes: any[] = []): KubeObject =>
-  ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'media' }, spec: { template: { metadata: { labels: {} }, spec: { containers, volumes } } } }) as any;
+const deployment = (containers: any[], volumes: any[] = []): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'x', namespace: 'media' },
+  spec: { template: { metadata: { labels: {} }, spec: { containers, volumes } } },
+});
 
 describe('script extraction', () => {
   it('finds inline, file and hook scripts, and reports what it cannot attribute', () => {
@@ -21,7 +25,12 @@ describe('script extraction', () => {
           { name: 'c', image: 'busybox:1.37.0', command: ['sh', '/scripts/run.sh'], volumeMounts: [{ name: 'scripts', mountPath: '/scripts' }] },
           { name: 'd', image: 'busybox:1.37.0', command: ['sh', '/missing/run.sh'] },
           { name: 'e', image: 'example.org/app:1', args: ['-c', 'echo hidden'] },
-          { name: 'f', image: 'busybox:1.37.0', lifecycle: { preStop: { exec: { command: ['sh', '-c', 'umount /x'] } } }, readinessProbe: { exec: { command: ['cat', '/ready'] } } },
+          {
+            name: 'f',
+            image: 'busybox:1.37.0',
+            lifecycle: { preStop: { exec: { command: ['sh', '-c', 'umount /x'] } } },
+            readinessProbe: { exec: { command: ['cat', '/ready'] } },
+          },
         ],
         [{ name: 'scripts', configMap: { name: 'scripts' } }],
       ),
@@ -69,13 +78,19 @@ describe('the runners reject broken variants of the real scripts', () => {
   };
 
   it('host directories: a step that never hands the directory over', async () => {
-    const v = variant((s) => s.container?.name === 'prepare-host-dirs' && s.owner.metadata.name === 'sonarr', (t) => t.replace(/\|\| chown \S+/g, '|| true'));
+    const v = variant(
+      (s) => s.container?.name === 'prepare-host-dirs' && s.owner.metadata.name === 'sonarr',
+      (t) => t.replace(/\|\| chown \S+/g, '|| true'),
+    );
     await v.original();
     await expect(v.broken()).rejects.toThrow();
   });
 
   it('Samba users: passwords pasted into JSON without escaping', async () => {
-    const v = variant((s) => /users\.json/.test(s.text ?? ''), (t) => t.replace(/"\$\(esc "(\$SAMBA_PASSWORD_\d+)"\)"/g, '"$1"'));
+    const v = variant(
+      (s) => (s.text ?? '').includes('users.json'),
+      (t) => t.replace(/"\$\(esc "(\$SAMBA_PASSWORD_\d+)"\)"/g, '"$1"'),
+    );
     await v.original();
     await expect(v.broken()).rejects.toThrow();
   });
@@ -97,7 +112,10 @@ describe('the runners reject broken variants of the real scripts', () => {
   });
 
   it('VPN rule cleanup: only one address family', async () => {
-    const v = variant((s) => s.where === 'lifecycle.postStart' && /ip rule del/.test(s.text ?? ''), (t) => t.replace('; ip -6 rule del table 51820', ''));
+    const v = variant(
+      (s) => s.where === 'lifecycle.postStart' && (s.text ?? '').includes('ip rule del'),
+      (t) => t.replace('; ip -6 rule del table 51820', ''),
+    );
     await v.original();
     await expect(v.broken()).rejects.toThrow();
   });

@@ -45,7 +45,11 @@ function shellcheck(s: EmbeddedScript): string {
   const bin = requireTool('shellcheck', 'shellcheck');
   const exclude = ACCEPTED.filter((a) => a.applies(s)).map((a) => a.code);
   try {
-    execFileSync(bin, ['-s', s.shell!.lint, '-f', 'gcc', ...(exclude.length ? ['-e', exclude.join(',')] : []), '-'], { input: s.text!, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    execFileSync(bin, ['-s', s.shell!.lint, '-f', 'gcc', ...(exclude.length ? ['-e', exclude.join(',')] : []), '-'], {
+      input: s.text!,
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     return '';
   } catch (e: any) {
     return `${e.stdout}${e.stderr}`;
@@ -68,14 +72,20 @@ describe.each(EXAMPLES)('embedded scripts of %s', (example) => {
     const problems = synth.scripts.flatMap((s) => {
       const runners = RUNNERS.filter((r) => r.claims(s)).map((r) => r.name);
       if (s.problem) return [`${s.id}: ${s.problem}`];
-      if (runners.length !== 1) return [`${s.id}: ${runners.length === 0 ? 'no runner executes it: add one to test/executed/runners.ts' : `claimed by ${runners.join(' and ')}`}\n${s.text ?? s.argv.join(' ')}`];
+      if (runners.length !== 1)
+        return [
+          `${s.id}: ${runners.length === 0 ? 'no runner executes it: add one to test/executed/runners.ts' : `claimed by ${runners.join(' and ')}`}\n${s.text ?? s.argv.join(' ')}`,
+        ];
       return [];
     });
     expect(problems).toEqual([]);
   });
 
   it('pass shellcheck for the shell of their image', () => {
-    const findings = synth.scripts.filter((s) => s.text && s.shell).map((s) => [s.id, shellcheck(s)] as const).filter(([, out]) => out !== '');
+    const findings = synth.scripts
+      .filter((s) => s.text && s.shell)
+      .map((s) => [s.id, shellcheck(s)] as const)
+      .filter(([, out]) => out !== '');
     expect(Object.fromEntries(findings)).toEqual({});
   });
 

@@ -40,7 +40,7 @@ function at(x: any, path: string): any {
 }
 
 /** The ConfigMap key behind a file path inside the container, via its mounts. */
-export function configMapFile(objects: readonly KubeObject[], pod: any, container: any, path: string): EmbeddedScript['file'] & { text?: string } | undefined {
+export function configMapFile(objects: readonly KubeObject[], pod: any, container: any, path: string): (EmbeddedScript['file'] & { text?: string }) | undefined {
   for (const m of container.volumeMounts ?? []) {
     const prefix = `${m.mountPath.replace(/\/$/, '')}/`;
     if (!path.startsWith(prefix)) continue;
@@ -56,7 +56,7 @@ export function configMapFile(objects: readonly KubeObject[], pod: any, containe
 
 /** Looks like a script: a shebang, or a shell file name. */
 export function looksLikeScript(key: string, value: string): boolean {
-  return /\.(sh|bash|ash)$/.test(key) || /^#!/.test(value);
+  return /\.(sh|bash|ash)$/.test(key) || value.startsWith('#!');
 }
 
 export function extractScripts(example: string, objects: readonly KubeObject[]): EmbeddedScript[] {
@@ -65,7 +65,7 @@ export function extractScripts(example: string, objects: readonly KubeObject[]):
   for (const pod of podTemplates(objects)) {
     const owner = pod.object;
     for (const container of [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])]) {
-      const base = { example, objects, owner, pod, container, image: container.image as string };
+      const base = { example, objects, owner, pod, container, image: container.image! };
       const label = (where: string) => `${example} ${owner.kind}/${owner.metadata.name} ${container.name} ${where}`;
       const entry = (where: EmbeddedScript['where'], argv: string[], ownCommand: boolean) => {
         const program = argv[0] ?? '';
@@ -85,7 +85,16 @@ export function extractScripts(example: string, objects: readonly KubeObject[]):
           const f = configMapFile(objects, pod.spec, container, argv[1]);
           if (f) usedFiles.add(`${f.configMap}/${f.key}`);
           const missing = !f?.text ? `script file ${argv[1]} is not a mounted ConfigMap entry` : undefined;
-          out.push({ ...base, id: label(where), where, argv, text: f?.text, shell, ...(f ? { file: { configMap: f.configMap, key: f.key, path: f.path } } : {}), ...(problem ?? missing ? { problem: problem ?? missing } : {}) });
+          out.push({
+            ...base,
+            id: label(where),
+            where,
+            argv,
+            text: f?.text,
+            shell,
+            ...(f ? { file: { configMap: f.configMap, key: f.key, path: f.path } } : {}),
+            ...((problem ?? missing) ? { problem: problem ?? missing } : {}),
+          });
         } else {
           out.push({ ...base, id: label(where), where, argv, shell, problem: problem ?? `shell invocation not understood: ${JSON.stringify(argv.slice(0, 2))}` });
         }
@@ -101,7 +110,17 @@ export function extractScripts(example: string, objects: readonly KubeObject[]):
   for (const cm of objects.filter((o) => o.kind === 'ConfigMap')) {
     for (const [key, value] of Object.entries(((cm as any).data ?? {}) as Record<string, string>)) {
       if (!looksLikeScript(key, value) || usedFiles.has(`${cm.metadata.name}/${key}`)) continue;
-      out.push({ id: `${example} ConfigMap/${cm.metadata.name} ${key}`, example, objects, owner: cm, pod: undefined as never, where: 'configmap', argv: [], text: value, problem: 'a script in a ConfigMap that no container runs (so its shell is unknown)' });
+      out.push({
+        id: `${example} ConfigMap/${cm.metadata.name} ${key}`,
+        example,
+        objects,
+        owner: cm,
+        pod: undefined as never,
+        where: 'configmap',
+        argv: [],
+        text: value,
+        problem: 'a script in a ConfigMap that no container runs (so its shell is unknown)',
+      });
     }
   }
   return out;

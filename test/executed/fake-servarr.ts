@@ -72,7 +72,9 @@ function openApiOperations(): Map<App, Operation[]> {
 export function openApiProblem(svc: string, method: string, pathname: string, body: unknown): string | undefined {
   const app = appOf(svc);
   if (!app) return `${svc}: not a Servarr app`;
-  const op = openApiOperations().get(app)!.find((o) => o.method === method && o.re.test(pathname));
+  const op = openApiOperations()
+    .get(app)!
+    .find((o) => o.method === method && o.re.test(pathname));
   if (!op) return `${method} ${pathname}: not an operation of the ${app} OpenAPI document`;
   if (body === undefined) return undefined;
   if (!op.validate) return `${method} ${pathname}: the ${app} API takes no JSON body here`;
@@ -109,8 +111,15 @@ export function asServed(entry: any, id: number): any {
  */
 const FRESH: Partial<Record<App, Record<string, readonly object[]>>> = {
   lidarr: {
-    metadataprofile: [{ id: 1, name: 'Standard' }, { id: 2, name: 'None' }],
-    qualityprofile: [{ id: 1, name: 'Any' }, { id: 2, name: 'Lossless' }, { id: 3, name: 'Standard' }],
+    metadataprofile: [
+      { id: 1, name: 'Standard' },
+      { id: 2, name: 'None' },
+    ],
+    qualityprofile: [
+      { id: 1, name: 'Any' },
+      { id: 2, name: 'Lossless' },
+      { id: 3, name: 'Standard' },
+    ],
   },
 };
 
@@ -135,7 +144,11 @@ export class FakeServarr {
   list(svc: string, resource: string): any[] {
     const k = `${svc} ${resource}`;
     const app = appOf(svc);
-    if (!this.state.has(k)) this.state.set(k, ((app && FRESH[app]?.[resource]) || []).map((e) => ({ ...e })));
+    if (!this.state.has(k))
+      this.state.set(
+        k,
+        ((app && FRESH[app]?.[resource]) || []).map((e) => ({ ...e })),
+      );
     return this.state.get(k)!;
   }
 

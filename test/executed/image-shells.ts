@@ -30,7 +30,11 @@ export const IMAGE_SHELLS: readonly ImageShells[] = [
   { repo: 'ghcr.io/qdm12/gluetun', shells: { sh: BUSYBOX_SH }, source: 'qdm12/gluetun Dockerfile@006c4b50: final stage FROM alpine:${ALPINE_VERSION}' },
   { repo: 'ghcr.io/sirrobot01/decypharr', shells: { sh: BUSYBOX_SH }, source: 'sirrobot01/decypharr Dockerfile@01ff49ad: final stage FROM alpine:latest (+ fuse3, su-exec)' },
   { repo: 'rclone/rclone', shells: { sh: BUSYBOX_SH }, source: 'rclone/rclone Dockerfile@06fc21fa: final stage FROM alpine:latest (+ fuse)' },
-  { repo: 'ghcr.io/home-operations/qbittorrent', shells: { bash: BASH }, source: 'home-operations/containers apps/qbittorrent/Dockerfile@a9b84a4: FROM python:3.14-alpine3.24, apk add bash (entrypoint.sh is #!/usr/bin/env bash)' },
+  {
+    repo: 'ghcr.io/home-operations/qbittorrent',
+    shells: { bash: BASH },
+    source: 'home-operations/containers apps/qbittorrent/Dockerfile@a9b84a4: FROM python:3.14-alpine3.24, apk add bash (entrypoint.sh is #!/usr/bin/env bash)',
+  },
   { repo: 'postgres', shells: { bash: BASH, sh: DASH }, source: 'docker-library/postgres 16/bookworm/Dockerfile@03e18d66: FROM debian:bookworm-slim (bash; /bin/sh is dash)' },
 ];
 

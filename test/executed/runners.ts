@@ -138,11 +138,14 @@ const seedOnce: Runner = {
  */
 const qbtSavePath: Runner = {
   name: 'qBittorrent default save path',
-  claims: (s) => s.where === 'command' && repoOf(s.container?.image) === 'ghcr.io/home-operations/qbittorrent' && /DefaultSavePath=/.test(s.text ?? ''),
+  claims: (s) => s.where === 'command' && repoOf(s.container?.image) === 'ghcr.io/home-operations/qbittorrent' && (s.text ?? '').includes('DefaultSavePath='),
   async run(s) {
     const savePath = /Session\\DefaultSavePath=(\S+?)'/.exec(s.text!)![1]!;
     const app = (s.pod.spec.containers as any[]).find((c) => repoOf(c.image) === repoOf(s.container.image));
-    expect((app.volumeMounts as any[]).map((m) => m.mountPath), 'the save path is a mount of qBittorrent').toContain(savePath);
+    expect(
+      (app.volumeMounts as any[]).map((m) => m.mountPath),
+      'the save path is a mount of qBittorrent',
+    ).toContain(savePath);
     const dir = scratch('qbt');
     const root = join(dir, 'root');
     mountPoints(s.container, root);
@@ -184,7 +187,11 @@ function smbConf(config: any, id: string): string {
 /** The init container that writes sambacc's users file from the Secret, then Samba's own check of the whole config. */
 const sambaUsers: Runner = {
   name: 'Samba users file + testparm',
-  claims: (s) => s.where === 'command' && s.shell?.run === 'busybox' && containersOf(s).some((c) => repoOf(c.image) === 'quay.io/samba.org/samba-server') && /users\.json/.test(s.text ?? ''),
+  claims: (s) =>
+    s.where === 'command' &&
+    s.shell?.run === 'busybox' &&
+    containersOf(s).some((c) => repoOf(c.image) === 'quay.io/samba.org/samba-server') &&
+    (s.text ?? '').includes('users.json'),
   async run(s, { synth }) {
     const testparm = requireTool('testparm', 'samba-common-bin');
     const samba = containersOf(s).find((c) => repoOf(c.image) === 'quay.io/samba.org/samba-server');
@@ -304,7 +311,28 @@ function postgresInit(server: PgServer, env: Record<string, string>): void {
   ].join('\n');
   execFileSync(
     requireTool('psql', 'postgresql-client'),
-    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', server.host, '-p', String(server.port), '-U', env.INIT_POSTGRES_SUPER_USER ?? 'postgres', '-d', 'postgres', '-v', `u=${env.INIT_POSTGRES_USER}`, '-v', `p=${env.INIT_POSTGRES_PASS}`, '-v', `dbs=${env.INIT_POSTGRES_DBNAME}`, '-f', '-'],
+    [
+      '-X',
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-h',
+      server.host,
+      '-p',
+      String(server.port),
+      '-U',
+      env.INIT_POSTGRES_SUPER_USER ?? 'postgres',
+      '-d',
+      'postgres',
+      '-v',
+      `u=${env.INIT_POSTGRES_USER}`,
+      '-v',
+      `p=${env.INIT_POSTGRES_PASS}`,
+      '-v',
+      `dbs=${env.INIT_POSTGRES_DBNAME}`,
+      '-f',
+      '-',
+    ],
     { input: script, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH, PGPASSWORD: env.INIT_POSTGRES_SUPER_PASS } },
   );
 }
@@ -315,7 +343,9 @@ function arrLogins(s: EmbeddedScript): { app: string; user: string; password: st
   for (const o of s.objects) {
     for (const c of podContainers(o)) {
       const env = containerEnv(c, secretValue);
-      const prefix = Object.keys(env).find((k) => k.endsWith('__POSTGRES__HOST'))?.replace(/HOST$/, '');
+      const prefix = Object.keys(env)
+        .find((k) => k.endsWith('__POSTGRES__HOST'))
+        ?.replace(/HOST$/, '');
       if (!prefix) continue;
       expectService(s, env[`${prefix}HOST`]!, env[`${prefix}PORT`]!);
       out.push({ app: `${o.metadata.name}/${c.name}`, user: env[`${prefix}USER`]!, password: env[`${prefix}PASSWORD`]!, dbs: [env[`${prefix}MAINDB`]!, env[`${prefix}LOGDB`]!] });
@@ -336,7 +366,7 @@ function restoreCommand(synth: Synthesized): { container: string; script: string
     const m = /kubectl exec \S+ -n \S+ -c (\S+) -- bash -c '([^']*\bpsql\b[^']*)'/.exec(f.content);
     if (m) return { container: m[1]!, script: m[2]! };
   }
-  throw new Error('no restore command (kubectl exec … -- bash -c \'… psql …\') in the generated runbooks');
+  throw new Error("no restore command (kubectl exec … -- bash -c '… psql …') in the generated runbooks");
 }
 
 /**
@@ -354,7 +384,11 @@ const postgresBackup: Runner = {
     const local = { PGHOST: server.host, PGPORT: String(server.port) };
 
     // 1. Every postgres-init container of the stack, twice (a restarted pod runs it again).
-    const inits = s.objects.flatMap((o) => podContainers(o).filter((c) => repoOf(c.image) === 'ghcr.io/home-operations/postgres-init').map((c) => ({ o, c })));
+    const inits = s.objects.flatMap((o) =>
+      podContainers(o)
+        .filter((c) => repoOf(c.image) === 'ghcr.io/home-operations/postgres-init')
+        .map((c) => ({ o, c })),
+    );
     expect(inits.length).toBeGreaterThan(0);
     for (let round = 0; round < 2; round++) {
       for (const { c } of inits) {
@@ -391,7 +425,10 @@ const postgresBackup: Runner = {
       writeFileSync(f, 'old');
       utimesSync(f, new Date(Date.UTC(2025, 0, 1 + i)), new Date(Date.UTC(2025, 0, 1 + i)));
     }
-    const dumps = () => readdirSync(backups).filter((f) => f.endsWith('.sql.gz')).sort();
+    const dumps = () =>
+      readdirSync(backups)
+        .filter((f) => f.endsWith('.sql.gz'))
+        .sort();
     const runBackup = (env: Record<string, string>) => runScript({ lint: 'bash', run: 'bash' }, text, { env: { ...backupEnv, ...local, ...env }, path: [date.bin, server.bin] });
     ok(await runBackup({}), 'first backup');
     ok(await runBackup({}), 'second backup');
@@ -414,13 +451,16 @@ const postgresBackup: Runner = {
     const restore = restoreCommand(ctx.synth);
     expect(restore.container).toBe(s.container.name);
     const restoreText = inScratchRoot(restore.script.replace('<dump>', newest.replace(/\.sql\.gz$/, '')), s.container, root);
-    for (const l of logins) psql(server, { ...l, db: l.dbs[0]! }, 'INSERT INTO probe VALUES (\'after the backup\')');
+    for (const l of logins) psql(server, { ...l, db: l.dbs[0]! }, "INSERT INTO probe VALUES ('after the backup')");
     for (let round = 0; round < 2; round++) {
       const r = await runScript({ lint: 'bash', run: 'bash' }, restoreText, { env: { ...backupEnv, ...local }, path: [server.bin] });
       ok(r, 'restore');
       // psql carries on past errors: only those about the connected superuser are expected.
-      const errors = r.stderr.split('\n').filter((line) => /ERROR:/.test(line));
-      expect(errors.filter((e) => !e.includes(`"${backupEnv.PGUSER}"`) && !e.includes('current user cannot be dropped')), r.stderr).toEqual([]);
+      const errors = r.stderr.split('\n').filter((line) => line.includes('ERROR:'));
+      expect(
+        errors.filter((e) => !e.includes(`"${backupEnv.PGUSER}"`) && !e.includes('current user cannot be dropped')),
+        r.stderr,
+      ).toEqual([]);
       for (const l of logins) {
         for (const db of l.dbs) expect(psql(server, { ...l, db }, 'SELECT count(*) FROM probe'), `${l.app} ${db} after restore`).toBe('1');
       }
@@ -491,7 +531,9 @@ const arrWiring: Runner = {
       const text = inScratchRoot(s.text!.replace(WIRING_DATA, `DATA=\${1:-${file}}`), s.container, root);
       // curl may reach the fake only.
       const curl = requireTool('curl', 'curl');
-      const net = stubs(dir, { curl: `for a in "$@"; do last="$a"; done\ncase "$last" in http://127.0.0.1:${fake.port}/*) exec '${curl}' "$@" ;; esac\necho "refused: $last" >&2\nexit 7` });
+      const net = stubs(dir, {
+        curl: `for a in "$@"; do last="$a"; done\ncase "$last" in http://127.0.0.1:${fake.port}/*) exec '${curl}' "$@" ;; esac\necho "refused: $last" >&2\nexit 7`,
+      });
       const first = await runScript(s.shell!, text, { env, path: [net.bin], timeoutMs: 60_000 });
       ok(first, 'first run');
       expect(first.stdout + first.stderr).not.toMatch(/ERROR|refused/);
@@ -532,7 +574,7 @@ function fuseStubs(dir: string, mountedDir: string) {
 /** The start script before Decypharr's entrypoint: clear dead mounts, hand the mount point to PUID:PGID, bind (unless it is the mount point), exec. */
 const fuseStart: Runner = {
   name: 'FUSE mount point: clear, hand over, bind, exec the entrypoint',
-  claims: (s) => s.where === 'command' && s.shell?.run === 'busybox' && /\/proc\/mounts/.test(s.text ?? '') && /\bexec \S*entrypoint\S*/.test(s.text ?? ''),
+  claims: (s) => s.where === 'command' && s.shell?.run === 'busybox' && (s.text ?? '').includes('/proc/mounts') && /\bexec \S*entrypoint\S*/.test(s.text ?? ''),
   async run(s) {
     const dir = scratch('fuse-start');
     const root = join(dir, 'root');
@@ -546,9 +588,15 @@ const fuseStart: Runner = {
     const entry = /\bexec (\S+)/.exec(s.text!)![1]!;
     const text = s.text!.replaceAll('/proc/mounts', mounts).replace(`exec ${entry}`, `exec ${join(fake.bin, 'entrypoint.sh')}`);
     const args = [...(s.container.command.slice(3) as string[]).slice(1), ...(s.container.args ?? [])];
-    const r = await runScript(s.shell!, `${text}`.replace(/"\$@"/, args.map((a) => `'${a}'`).join(' ')), { env: { ...env, DFS_SHARED_DIR: shared, DFS_MOUNT_POINT: point }, path: [fake.bin] });
+    const r = await runScript(s.shell!, text.replace(/"\$@"/, args.map((a) => `'${a}'`).join(' ')), {
+      env: { ...env, DFS_SHARED_DIR: shared, DFS_MOUNT_POINT: point },
+      path: [fake.bin],
+    });
     ok(r, 'start script');
-    expect(fake.calls('umount')).toEqual([['-l', shared], ['-l', shared]]);
+    expect(fake.calls('umount')).toEqual([
+      ['-l', shared],
+      ['-l', shared],
+    ]);
     expect(readFileSync(mounts, 'utf8')).not.toContain(shared);
     expect(existsSync(shared) && existsSync(point)).toBe(true);
     expect(fake.calls('chown')).toEqual([[`${env.PUID}:${env.PGID}`, shared]]);
@@ -558,7 +606,10 @@ const fuseStart: Runner = {
     expect(fake.calls('entrypoint.sh')).toEqual([args]);
     // chown refused (no CAP_CHOWN): the pod fails instead of starting a FUSE mount fusermount3 refuses.
     const denied = stubs(join(dir, 'denied'), { chown: 'exit 1', mount: 'exit 0', 'entrypoint.sh': 'exit 0' });
-    const r2 = await runScript(s.shell!, text.replace(join(fake.bin, 'entrypoint.sh'), join(denied.bin, 'entrypoint.sh')), { env: { ...env, DFS_SHARED_DIR: shared, DFS_MOUNT_POINT: point }, path: [denied.bin] });
+    const r2 = await runScript(s.shell!, text.replace(join(fake.bin, 'entrypoint.sh'), join(denied.bin, 'entrypoint.sh')), {
+      env: { ...env, DFS_SHARED_DIR: shared, DFS_MOUNT_POINT: point },
+      path: [denied.bin],
+    });
     expect(r2.code).not.toBe(0);
     expect(denied.calls('entrypoint.sh')).toEqual([]);
   },
@@ -567,7 +618,7 @@ const fuseStart: Runner = {
 /** preStop: the FUSE mount is taken off the node before the process stops. */
 const fuseUnmount: Runner = {
   name: 'FUSE unmount on stop',
-  claims: (s) => s.where === 'lifecycle.preStop' && /\/proc\/mounts/.test(s.text ?? '') && /\bumount\b/.test(s.text ?? ''),
+  claims: (s) => s.where === 'lifecycle.preStop' && (s.text ?? '').includes('/proc/mounts') && /\bumount\b/.test(s.text ?? ''),
   async run(s) {
     const dir = scratch('fuse-stop');
     const env = containerEnv(s.container, secretValue);
@@ -591,7 +642,10 @@ const markerProbe: Runner = {
     const marker = /^test -f (\S+)$/.exec(s.text!.trim())![1]!;
     // The marker lies on a volume, or on the mount point the container's start script binds (DFS_MOUNT_POINT).
     const dirs = [...(s.container.volumeMounts as { mountPath: string }[]).map((m) => m.mountPath), containerEnv(s.container, secretValue).DFS_MOUNT_POINT].filter(Boolean);
-    expect(dirs.some((d) => marker.startsWith(`${d!.replace(/\/$/, '')}/`)), `${marker} lies on a mount of ${s.container.name}`).toBe(true);
+    expect(
+      dirs.some((d) => marker.startsWith(`${d!.replace(/\/$/, '')}/`)),
+      `${marker} lies on a mount of ${s.container.name}`,
+    ).toBe(true);
     const root = join(scratch('marker-probe'), 'root');
     mkdirSync(join(root, marker, '..'), { recursive: true });
     const text = s.text!.replace(marker, join(root, marker));
@@ -601,5 +655,17 @@ const markerProbe: Runner = {
   },
 };
 
-export const RUNNERS: readonly Runner[] = [hostDirs, waitForFile, seedOnce, qbtSavePath, fuseStart, fuseUnmount, markerProbe, sambaUsers, vpnRules, postgresBackup, pgIsReady, arrWiring];
-
+export const RUNNERS: readonly Runner[] = [
+  hostDirs,
+  waitForFile,
+  seedOnce,
+  qbtSavePath,
+  fuseStart,
+  fuseUnmount,
+  markerProbe,
+  sambaUsers,
+  vpnRules,
+  postgresBackup,
+  pgIsReady,
+  arrWiring,
+];

@@ -98,7 +98,12 @@ export function stubs(dir: string, programs: Record<string, string>): { bin: str
     bin,
     calls: (name) => {
       const f = join(log, name);
-      return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter((l) => l !== '').map((l) => l.split('\t')) : [];
+      return existsSync(f)
+        ? readFileSync(f, 'utf8')
+            .split('\n')
+            .filter((l) => l !== '')
+            .map((l) => l.split('\t'))
+        : [];
     },
   };
 }
@@ -140,12 +145,24 @@ export function interpreter(shell: ImageShell): string[] {
 export function runScript(
   shell: ImageShell,
   text: string,
-  opts: { env?: Record<string, string>; path?: string[]; cwd?: string; timeoutMs?: number; input?: string; /** run as this uid:gid, like the container's runAsUser (the tests run as root) */ user?: { uid: number; gid: number } } = {},
+  opts: {
+    env?: Record<string, string>;
+    path?: string[];
+    cwd?: string;
+    timeoutMs?: number;
+    input?: string;
+    /** run as this uid:gid, like the container's runAsUser (the tests run as root) */ user?: { uid: number; gid: number };
+  } = {},
 ): Promise<RunResult> {
   const [cmd, ...pre] = interpreter(shell);
   const path = [...(opts.path ?? []), ...(shell.run === 'busybox' ? [busyboxApplets()] : []), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
   return new Promise((resolve) => {
-    const child = spawn(cmd!, [...pre, '-c', text], { env: { PATH: path, HOME: '/nonexistent', ...opts.env }, cwd: opts.cwd ?? tmpdir(), timeout: opts.timeoutMs ?? 20_000, ...(opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {}) });
+    const child = spawn(cmd!, [...pre, '-c', text], {
+      env: { PATH: path, HOME: '/nonexistent', ...opts.env },
+      cwd: opts.cwd ?? tmpdir(),
+      timeout: opts.timeoutMs ?? 20_000,
+      ...(opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -22,7 +22,7 @@ const LONGHORN: BehaviourOptions = { storageProvisioners: { 'longhorn-simple': '
 const check = (objects: Obj[], behaviour: BehaviourOptions = LONGHORN) => checkBehaviour(asObjects(objects), { behaviour });
 const errors = (findings: GateFinding[]) => findings.filter((f) => f.severity === 'error');
 /** `rule container path` of each error. */
-const fired = (findings: GateFinding[]) => errors(findings).map((f) => `${f.message.match(/^\[([a-z-]+)\]/)?.[1]} ${f.message.match(/container "([^"]+)"/)?.[1] ?? '-'} ${f.path}`);
+const fired = (findings: GateFinding[]) => errors(findings).map((f) => `${/^\[([a-z-]+)\]/.exec(f.message)?.[1]} ${/container "([^"]+)"/.exec(f.message)?.[1] ?? '-'} ${f.path}`);
 const podOf = (o: Obj) => (o.spec.jobTemplate ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec);
 const C = 'spec.template.spec.containers[0]';
 
@@ -87,7 +87,9 @@ describe('behaviour gate on the Decypharr pod as it was before the fixes', () =>
       message: expect.stringContaining('container "decypharr": runs as 1000:1000 (starts as root, the entrypoint drops to PUID:PGID via su-exec'),
       rule: 'writable',
     });
-    expect(writable!.message).toContain('mounts FUSE on /mnt/dfs, which is root:root 0755 (hostPath /mnt/k8s/decypharr-dfs (DirectoryOrCreate): kubelet creates a missing directory root:root 0755 and never applies fsGroup');
+    expect(writable!.message).toContain(
+      'mounts FUSE on /mnt/dfs, which is root:root 0755 (hostPath /mnt/k8s/decypharr-dfs (DirectoryOrCreate): kubelet creates a missing directory root:root 0755 and never applies fsGroup',
+    );
     expect(writable!.message).toContain('fusermount3 refuses a mount point the user cannot write');
   });
 
@@ -106,7 +108,7 @@ describe('behaviour gate on the Decypharr pod as it was before the fixes', () =>
     expect(readiness).toContain('Flux Kustomization sonarr (dependsOn decypharr)');
     expect(readiness).toContain('the readiness probe (httpGet /version on http) does not check it');
     // Writers of the NAS export get a warning: the export, not kubelet, decides who may write.
-    expect(found.filter((f) => f.severity === 'warning').map((f) => `${f.object} ${f.message.match(/^\[[a-z-]+\] container "[^"]+": writes \S+/)?.[0]}`)).toEqual([
+    expect(found.filter((f) => f.severity === 'warning').map((f) => `${f.object} ${/^\[[a-z-]+\] container "[^"]+": writes \S+/.exec(f.message)?.[0]}`)).toEqual([
       'StatefulSet/media/sonarr [export-defined] container "sonarr": writes /mnt/media',
     ]);
   });
@@ -133,12 +135,33 @@ describe('behaviour gate on the Decypharr pod as it was before the fixes', () =>
 
 describe('behaviour gate: who the process runs as', () => {
   const decypharr = (env: Obj[], extra: Obj = {}) =>
-    app('decypharr', [{ name: 'decypharr', image: DECYPHARR_IMAGES.decypharr, env, securityContext: { privileged: false, runAsUser: 0, capabilities: { drop: ['ALL'] } }, volumeMounts: [{ name: 'fuse', mountPath: '/mnt/dfs' }], ...extra }], [{ name: 'fuse', emptyDir: {} }], {});
+    app(
+      'decypharr',
+      [
+        {
+          name: 'decypharr',
+          image: DECYPHARR_IMAGES.decypharr,
+          env,
+          securityContext: { privileged: false, runAsUser: 0, capabilities: { drop: ['ALL'] } },
+          volumeMounts: [{ name: 'fuse', mountPath: '/mnt/dfs' }],
+          ...extra,
+        },
+      ],
+      [{ name: 'fuse', emptyDir: {} }],
+      {},
+    );
   it('follows the entrypoint: PUID/PGID from the env, the image default without them', () => {
     // On a root-owned 0755 host path the finding names the user the process ends up as.
     const hostFuse = (o: Obj) => ((podOf(o).volumes = [hostDir('fuse', '/mnt/k8s/dfs')]), o);
     const msg = (o: Obj) => errors(check([hostFuse(o)])).find((x) => x.message.startsWith('[writable]'))?.message ?? '';
-    expect(msg(decypharr([{ name: 'PUID', value: '1234' }, { name: 'PGID', value: '1235' }]))).toContain('runs as 1234:1235 (starts as root, the entrypoint drops to PUID:PGID via su-exec');
+    expect(
+      msg(
+        decypharr([
+          { name: 'PUID', value: '1234' },
+          { name: 'PGID', value: '1235' },
+        ]),
+      ),
+    ).toContain('runs as 1234:1235 (starts as root, the entrypoint drops to PUID:PGID via su-exec');
     expect(msg(decypharr([]))).toContain('runs as 1000:1000 (starts as root');
   });
 
@@ -155,9 +178,19 @@ describe('behaviour gate: who the process runs as', () => {
   });
 
   it('the image USER applies without runAsUser; an unverified USER without runAsUser is an error', () => {
-    const prowlarr = app('prowlarr', [{ name: 'prowlarr', image: PROWLARR_IMAGE, securityContext: hardened(), volumeMounts: [{ name: 'config', mountPath: '/config' }, tmpMount] }], [hostDir('config', '/data/config/prowlarr'), tmp], {});
+    const prowlarr = app(
+      'prowlarr',
+      [{ name: 'prowlarr', image: PROWLARR_IMAGE, securityContext: hardened(), volumeMounts: [{ name: 'config', mountPath: '/config' }, tmpMount] }],
+      [hostDir('config', '/data/config/prowlarr'), tmp],
+      {},
+    );
     expect(errors(check([prowlarr]))[0]!.message).toContain("runs as 65534:65534 (groups 1000) (the image's USER 65534)");
-    const profilarr = app('profilarr', [{ name: 'profilarr', image: PROFILARR_IMAGE, securityContext: hardened(), volumeMounts: [{ name: 'config', mountPath: '/config' }, tmpMount] }], [tmp, { name: 'config', emptyDir: {} }], {});
+    const profilarr = app(
+      'profilarr',
+      [{ name: 'profilarr', image: PROFILARR_IMAGE, securityContext: hardened(), volumeMounts: [{ name: 'config', mountPath: '/config' }, tmpMount] }],
+      [tmp, { name: 'config', emptyDir: {} }],
+      {},
+    );
     expect(fired(check([profilarr]))).toEqual([`facts profilarr ${C}.securityContext.runAsUser`]);
   });
 
@@ -194,7 +227,10 @@ describe('behaviour gate: who owns the mount', () => {
   it('a chown through literal env values or of a subdirectory counts for that subdirectory only', () => {
     const sts = sonarr([hostDir('config', '/data/config'), tmp], [{ name: 'config', mountPath: '/config' }, tmpMount]);
     const step: Obj = prepare(['config']);
-    step.env = [{ name: 'PUID', value: '1000' }, { name: 'PGID', value: '1000' }];
+    step.env = [
+      { name: 'PUID', value: '1000' },
+      { name: 'PGID', value: '1000' },
+    ];
     step.command = ['sh', '-c', 'mkdir -p /host/config/sonarr && chown "${PUID}:$PGID" /host/config/sonarr'];
     podOf(sts).initContainers = [step];
     // /config itself (the volume root) stays root-owned ...
@@ -233,8 +269,15 @@ describe('behaviour gate: who owns the mount', () => {
   it('read-only mounts, configMaps and read-only NFS volumes fail writers; writable NFS exports warn', () => {
     const cm = { name: 'config', configMap: { name: 'sonarr-config' } };
     expect(fired(check([sonarr([cm, tmp], [{ name: 'config', mountPath: '/config' }, tmpMount])]))).toEqual([`writable sonarr ${C}.volumeMounts[0]`]);
-    expect(fired(check([sonarr([{ name: 'config', emptyDir: {} }, tmp], [{ name: 'config', mountPath: '/config', readOnly: true }, tmpMount])]))).toEqual([`writable sonarr ${C}.volumeMounts[0]`]);
-    const nfs = (readOnly: boolean) => [sonarr([{ name: 'config', emptyDir: {} }, tmp, { name: 'media', nfs: { server: 'nas', path: '/media', readOnly } }], [{ name: 'config', mountPath: '/config' }, tmpMount, { name: 'media', mountPath: '/mnt/media' }])];
+    expect(fired(check([sonarr([{ name: 'config', emptyDir: {} }, tmp], [{ name: 'config', mountPath: '/config', readOnly: true }, tmpMount])]))).toEqual([
+      `writable sonarr ${C}.volumeMounts[0]`,
+    ]);
+    const nfs = (readOnly: boolean) => [
+      sonarr(
+        [{ name: 'config', emptyDir: {} }, tmp, { name: 'media', nfs: { server: 'nas', path: '/media', readOnly } }],
+        [{ name: 'config', mountPath: '/config' }, tmpMount, { name: 'media', mountPath: '/mnt/media' }],
+      ),
+    ];
     expect(fired(check(nfs(true)))).toEqual([`writable sonarr ${C}.volumeMounts[2]`]);
     expect(check(nfs(false))).toEqual([
       {
@@ -259,9 +302,29 @@ describe('behaviour gate: who owns the mount', () => {
   });
 
   it("the image's entrypoint hands its own folder to the user it drops to (Decypharr's chown -R /app)", () => {
-    const sts = app('decypharr', [{ name: 'seed-config', image: IMAGES.busybox, securityContext: hardened(), volumeMounts: [{ name: 'config', mountPath: '/app' }] }], [hostDir('config', '/data/config/decypharr')]);
+    const sts = app(
+      'decypharr',
+      [{ name: 'seed-config', image: IMAGES.busybox, securityContext: hardened(), volumeMounts: [{ name: 'config', mountPath: '/app' }] }],
+      [hostDir('config', '/data/config/decypharr')],
+    );
     expect(fired(check([sts]))).toEqual(['writable seed-config spec.template.spec.containers[0].volumeMounts[0]']);
-    const main = app('decypharr', [{ name: 'decypharr', image: DECYPHARR_IMAGES.decypharr, env: [{ name: 'PUID', value: '1000' }], securityContext: { runAsUser: 0 }, volumeMounts: [{ name: 'config', mountPath: '/app' }, { name: 'fuse', mountPath: '/mnt/dfs' }] }], [hostDir('config', '/data/config/decypharr'), { name: 'fuse', emptyDir: {} }], {});
+    const main = app(
+      'decypharr',
+      [
+        {
+          name: 'decypharr',
+          image: DECYPHARR_IMAGES.decypharr,
+          env: [{ name: 'PUID', value: '1000' }],
+          securityContext: { runAsUser: 0 },
+          volumeMounts: [
+            { name: 'config', mountPath: '/app' },
+            { name: 'fuse', mountPath: '/mnt/dfs' },
+          ],
+        },
+      ],
+      [hostDir('config', '/data/config/decypharr'), { name: 'fuse', emptyDir: {} }],
+      {},
+    );
     main.spec.template.spec.containers[0].lifecycle = { preStop: { exec: { command: ['fusermount3', '-u', '/mnt/dfs'] } } };
     expect(fired(check([main]))).toEqual([]);
   });
@@ -270,8 +333,28 @@ describe('behaviour gate: who owns the mount', () => {
 describe("behaviour gate: linuxserver's recursive chown of /config/Library", () => {
   const SHARED = '/config/Library/Application Support/Plex Media Server/Cache';
   const plex = (name: string, container: string, withConfig: boolean) => {
-    const mounts = [...(withConfig ? [{ name: 'config', mountPath: '/config' }] : []), { name: 'transcode', mountPath: '/transcode' }, { name: 'transcode', mountPath: SHARED, subPath: 'plex-shared/Cache' }];
-    const sts = app(name, [{ name: container, image: PLEX_IMAGES.plex, env: [{ name: 'PUID', value: '1000' }, { name: 'PGID', value: '1000' }], securityContext: { runAsUser: 0 }, volumeMounts: mounts }], [hostDir('config', '/data/config/plex'), hostDir('transcode', '/data/transcode')], {});
+    const mounts = [
+      ...(withConfig ? [{ name: 'config', mountPath: '/config' }] : []),
+      { name: 'transcode', mountPath: '/transcode' },
+      { name: 'transcode', mountPath: SHARED, subPath: 'plex-shared/Cache' },
+    ];
+    const sts = app(
+      name,
+      [
+        {
+          name: container,
+          image: PLEX_IMAGES.plex,
+          env: [
+            { name: 'PUID', value: '1000' },
+            { name: 'PGID', value: '1000' },
+          ],
+          securityContext: { runAsUser: 0 },
+          volumeMounts: mounts,
+        },
+      ],
+      [hostDir('config', '/data/config/plex'), hostDir('transcode', '/data/transcode')],
+      {},
+    );
     podOf(sts).initContainers = [prepare(['config', 'transcode'])];
     return sts;
   };
@@ -295,7 +378,11 @@ describe("behaviour gate: linuxserver's recursive chown of /config/Library", () 
 
 describe('behaviour gate: published facts', () => {
   it('declare apps outside the tables and win over them', () => {
-    const exporter = app('sonarr', [{ name: 'exporter', image: 'ghcr.io/example/exporter:1', securityContext: hardened(), volumeMounts: [{ name: 'data', mountPath: '/data' }] }], [hostDir('data', '/data/exporter')]);
+    const exporter = app(
+      'sonarr',
+      [{ name: 'exporter', image: 'ghcr.io/example/exporter:1', securityContext: hardened(), volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+      [hostDir('data', '/data/exporter')],
+    );
     const facts = {
       images: { 'ghcr.io/example/exporter': { imageUser: { uid: 1000, gid: 1000 }, asRoot: { kind: 'stays-root' as const }, source: 'test' } },
       containers: { 'sonarr/exporter': { writes: ['/data'], source: 'test' } },
@@ -308,19 +395,31 @@ describe('behaviour gate: published facts', () => {
 describe('behaviour gate: a start script in front of the entrypoint (FUSE bound from the shared volume)', () => {
   /** Root start script: hands the shared subdirectory to PUID:PGID, binds it at the mount point, then runs the image's entrypoint. */
   const decypharr = (script: string[], preStop = 'umount -l "$SHARED"') => {
-    const sts = app('decypharr', [
-      {
-        name: 'decypharr',
-        image: DECYPHARR_IMAGES.decypharr,
-        command: ['sh', '-c', [...script, 'exec /entrypoint.sh "$@"'].join('\n'), 'start'],
-        args: ['/usr/bin/decypharr', '--config', '/app'],
-        env: [{ name: 'PUID', value: '1000' }, { name: 'PGID', value: '1000' }, { name: 'SHARED', value: '/mnt/dfs-host/dfs' }],
-        securityContext: { privileged: true, runAsUser: 0 },
-        lifecycle: { preStop: { exec: { command: ['sh', '-c', preStop] } } },
-        readinessProbe: { exec: { command: ['test', '-f', '/mnt/dfs/version.txt'] } },
-        volumeMounts: [{ name: 'config', mountPath: '/app' }, { name: 'dfs-host', mountPath: '/mnt/dfs-host', mountPropagation: 'Bidirectional' }],
-      },
-    ], [{ name: 'config', emptyDir: {} }, hostDir('dfs-host', '/mnt/k8s/decypharr-dfs')], {});
+    const sts = app(
+      'decypharr',
+      [
+        {
+          name: 'decypharr',
+          image: DECYPHARR_IMAGES.decypharr,
+          command: ['sh', '-c', [...script, 'exec /entrypoint.sh "$@"'].join('\n'), 'start'],
+          args: ['/usr/bin/decypharr', '--config', '/app'],
+          env: [
+            { name: 'PUID', value: '1000' },
+            { name: 'PGID', value: '1000' },
+            { name: 'SHARED', value: '/mnt/dfs-host/dfs' },
+          ],
+          securityContext: { privileged: true, runAsUser: 0 },
+          lifecycle: { preStop: { exec: { command: ['sh', '-c', preStop] } } },
+          readinessProbe: { exec: { command: ['test', '-f', '/mnt/dfs/version.txt'] } },
+          volumeMounts: [
+            { name: 'config', mountPath: '/app' },
+            { name: 'dfs-host', mountPath: '/mnt/dfs-host', mountPropagation: 'Bidirectional' },
+          ],
+        },
+      ],
+      [{ name: 'config', emptyDir: {} }, hostDir('dfs-host', '/mnt/k8s/decypharr-dfs')],
+      {},
+    );
     return sts;
   };
   const prepareAndBind = ['mkdir -p "$SHARED" /mnt/dfs', 'chown "$PUID:$PGID" "$SHARED"', 'mount --bind "$SHARED" /mnt/dfs'];
@@ -345,7 +444,9 @@ describe('behaviour gate: a start script in front of the entrypoint (FUSE bound 
       return sts;
     };
     const waiter = sonarr([{ name: 'config', emptyDir: {} }, tmp], [{ name: 'config', mountPath: '/config' }, tmpMount]);
-    podOf(waiter).initContainers = [{ name: 'wait-for-decypharr-dfs', image: IMAGES.busybox, securityContext: hardened(), command: ['sh', '-c', 'until [ -f /mnt/dfs-host/dfs/version.txt ]; do sleep 2; done'] }];
+    podOf(waiter).initContainers = [
+      { name: 'wait-for-decypharr-dfs', image: IMAGES.busybox, securityContext: hardened(), command: ['sh', '-c', 'until [ -f /mnt/dfs-host/dfs/version.txt ]; do sleep 2; done'] },
+    ];
     const prepare = prepareAndBind.slice(0, 2);
     expect(check([single(prepare, '/mnt/dfs-host/dfs/version.txt'), waiter])).toEqual([]);
     // The probe of the other layout's path is not the signal in this one.
@@ -364,7 +465,23 @@ describe('behaviour gate: a start script in front of the entrypoint (FUSE bound 
 
 describe('behaviour gate: FUSE and Bidirectional mounts', () => {
   const decypharr = (mount: Obj, preStop?: string[]) =>
-    app('decypharr', [{ name: 'decypharr', image: DECYPHARR_IMAGES.decypharr, securityContext: { privileged: true, runAsUser: 0 }, volumeMounts: [{ name: 'config', mountPath: '/app' }, mount], ...(preStop ? { lifecycle: { preStop: { exec: { command: preStop } } } } : {}) }], [{ name: 'config', emptyDir: {} }, { name: 'fuse', emptyDir: {} }], {});
+    app(
+      'decypharr',
+      [
+        {
+          name: 'decypharr',
+          image: DECYPHARR_IMAGES.decypharr,
+          securityContext: { privileged: true, runAsUser: 0 },
+          volumeMounts: [{ name: 'config', mountPath: '/app' }, mount],
+          ...(preStop ? { lifecycle: { preStop: { exec: { command: preStop } } } } : {}),
+        },
+      ],
+      [
+        { name: 'config', emptyDir: {} },
+        { name: 'fuse', emptyDir: {} },
+      ],
+      {},
+    );
 
   it('fuse-cleanup fires without a preStop unmount of the FUSE path, and not with one', () => {
     const found = check([decypharr({ name: 'fuse', mountPath: '/mnt/dfs' })]);
@@ -375,13 +492,27 @@ describe('behaviour gate: FUSE and Bidirectional mounts', () => {
   });
 
   it('fuse-mount-point fires on FUSE at the root of a Bidirectional volume, not on a subdirectory of it', () => {
-    expect(fired(check([decypharr({ name: 'fuse', mountPath: '/mnt/dfs', mountPropagation: 'Bidirectional' }, ['umount', '/mnt/dfs'])]))).toEqual([`fuse-mount-point decypharr ${C}.volumeMounts[1]`]);
+    expect(fired(check([decypharr({ name: 'fuse', mountPath: '/mnt/dfs', mountPropagation: 'Bidirectional' }, ['umount', '/mnt/dfs'])]))).toEqual([
+      `fuse-mount-point decypharr ${C}.volumeMounts[1]`,
+    ]);
     expect(check([decypharr({ name: 'fuse', mountPath: '/mnt', mountPropagation: 'Bidirectional' }, ['umount', '/mnt/dfs'])])).toEqual([]);
   });
 
   it('a Bidirectional mount of a container without a declared FUSE mount needs its own preStop unmount', () => {
     const rclone = (preStop?: string[]) =>
-      app('decypharr', [{ name: 'rclone-nfs-server', image: DECYPHARR_IMAGES.rclone, securityContext: hardened(), volumeMounts: [{ name: 'cache', mountPath: '/cache' }, tmpMount, { name: 'host', mountPath: '/mnt/host', mountPropagation: 'Bidirectional' }], ...(preStop ? { lifecycle: { preStop: { exec: { command: preStop } } } } : {}) }], [{ name: 'cache', emptyDir: {} }, tmp, { name: 'host', emptyDir: {} }]);
+      app(
+        'decypharr',
+        [
+          {
+            name: 'rclone-nfs-server',
+            image: DECYPHARR_IMAGES.rclone,
+            securityContext: hardened(),
+            volumeMounts: [{ name: 'cache', mountPath: '/cache' }, tmpMount, { name: 'host', mountPath: '/mnt/host', mountPropagation: 'Bidirectional' }],
+            ...(preStop ? { lifecycle: { preStop: { exec: { command: preStop } } } } : {}),
+          },
+        ],
+        [{ name: 'cache', emptyDir: {} }, tmp, { name: 'host', emptyDir: {} }],
+      );
     expect(fired(check([rclone()]))).toEqual([`fuse-cleanup rclone-nfs-server ${C}.volumeMounts[2]`]);
     expect(check([rclone(['umount', '-l', '/mnt/host/x'])])).toEqual([]);
   });
@@ -389,10 +520,32 @@ describe('behaviour gate: FUSE and Bidirectional mounts', () => {
 
 describe('behaviour gate: readiness of what others wait for', () => {
   const provider = (readinessProbe: Obj) =>
-    app('decypharr', [{ name: 'decypharr', image: DECYPHARR_IMAGES.decypharr, securityContext: { privileged: true, runAsUser: 0 }, readinessProbe, lifecycle: { preStop: { exec: { command: ['umount', '/mnt/dfs'] } } }, volumeMounts: [{ name: 'config', mountPath: '/app' }, { name: 'fuse', mountPath: '/mnt', mountPropagation: 'Bidirectional' }] }], [{ name: 'config', emptyDir: {} }, { name: 'fuse', emptyDir: {} }], {});
+    app(
+      'decypharr',
+      [
+        {
+          name: 'decypharr',
+          image: DECYPHARR_IMAGES.decypharr,
+          securityContext: { privileged: true, runAsUser: 0 },
+          readinessProbe,
+          lifecycle: { preStop: { exec: { command: ['umount', '/mnt/dfs'] } } },
+          volumeMounts: [
+            { name: 'config', mountPath: '/app' },
+            { name: 'fuse', mountPath: '/mnt', mountPropagation: 'Bidirectional' },
+          ],
+        },
+      ],
+      [
+        { name: 'config', emptyDir: {} },
+        { name: 'fuse', emptyDir: {} },
+      ],
+      {},
+    );
   const waiter = () => {
     const sts = sonarr([{ name: 'config', emptyDir: {} }, tmp], [{ name: 'config', mountPath: '/config' }, tmpMount]);
-    podOf(sts).initContainers = [{ name: 'wait-for-decypharr-dfs', image: IMAGES.busybox, securityContext: hardened(), command: ['sh', '-c', 'until [ -f /mnt/dfs/version.txt ]; do sleep 2; done'] }];
+    podOf(sts).initContainers = [
+      { name: 'wait-for-decypharr-dfs', image: IMAGES.busybox, securityContext: hardened(), command: ['sh', '-c', 'until [ -f /mnt/dfs/version.txt ]; do sleep 2; done'] },
+    ];
     return sts;
   };
   const http = { httpGet: { path: '/version', port: 'http' } };
@@ -462,7 +615,7 @@ describe('behaviour facts', () => {
     for (const w of waits) expect(containerFactsFor(w.app, w.container, PUBLISHED.containers)?.provides?.map((s) => s.name)).toContain(w.signal);
   });
 
-  it('the shared facts and every app module publish the facts, an app\'s own over the shared (*) ones, and a key has one publisher', () => {
+  it("the shared facts and every app module publish the facts, an app's own over the shared (*) ones, and a key has one publisher", () => {
     expect(Object.keys(images)).toContain('busybox');
     expect(Object.keys(containers)).toContain('sonarr/sonarr');
     const own = { writes: ['/elsewhere'], source: 'test' };
@@ -470,8 +623,15 @@ describe('behaviour facts', () => {
     expect(containerFactsFor('sonarr', 'postgres-init', containers)).toBe(containers['*/postgres-init']);
     expect(containerFactsFor('sonarr', 'no-such-container', containers)).toBeUndefined();
     const image = { imageUser: { uid: 1, gid: 1 }, asRoot: { kind: 'stays-root' as const }, source: 'test' };
-    expect(() => publishedFacts([{ folder: 'a', facts: { images: { x: image } } }, { folder: 'b', facts: { images: { x: image } } }])).toThrow('behaviour facts: image "x" is published by both src/apps/a and src/apps/b; keep it in one of them');
-    expect(() => publishedFacts([{ folder: 'a', facts: { containers: { '*/postgres-init': own } } }])).toThrow('container "*/postgres-init" is published by both src/lib/shared-facts.ts and src/apps/a');
+    expect(() =>
+      publishedFacts([
+        { folder: 'a', facts: { images: { x: image } } },
+        { folder: 'b', facts: { images: { x: image } } },
+      ]),
+    ).toThrow('behaviour facts: image "x" is published by both src/apps/a and src/apps/b; keep it in one of them');
+    expect(() => publishedFacts([{ folder: 'a', facts: { containers: { '*/postgres-init': own } } }])).toThrow(
+      'container "*/postgres-init" is published by both src/lib/shared-facts.ts and src/apps/a',
+    );
     expect(publishedFacts([{ folder: 'a', facts: { images: { x: image } } }]).images?.x).toBe(image);
   });
 
@@ -487,7 +647,12 @@ describe('behaviour facts cover the stack', () => {
     'examples/homelab.ts': homelab,
     'examples/single-node.ts': singleNode,
     'single node with every app': single({ decypharr: { enabled: true }, clusterplex: { enabled: true, workers: 1 }, profilarr: { enabled: true }, pulsarr: { enabled: true } }),
-    'single node with ProtonWire': single({ qbittorrent: { ...singleNode.apps!.qbittorrent, vpn: { provider: 'protonwire', server: 'node-nl-05.protonvpn.net', endpointCidrs: ['203.0.113.10/32'], bootstrapCidrs: ['203.0.113.20/32'] } } }),
+    'single node with ProtonWire': single({
+      qbittorrent: {
+        ...singleNode.apps!.qbittorrent,
+        vpn: { provider: 'protonwire', server: 'node-nl-05.protonvpn.net', endpointCidrs: ['203.0.113.10/32'], bootstrapCidrs: ['203.0.113.20/32'] },
+      },
+    }),
   };
 
   it.each(Object.keys(configs))('every container and image of %s has facts', (name) => {

@@ -81,7 +81,7 @@ describe.each(RELEASES)('schemas built from the Kubernetes $version OpenAPI docu
     expect(createHash('sha256').update(swaggerFile).digest('hex')).toBe(r.sha256);
   });
 
-  it.each(KINDS)('equal kubeconform\'s standalone-strict %s once the $refs are inlined', (file, apiVersion, kind) => {
+  it.each(KINDS)("equal kubeconform's standalone-strict %s once the $refs are inlined", (file, apiVersion, kind) => {
     const ours = inline(kindSchema(k8s, apiVersion, kind));
     // Our roots also require apiVersion, kind and metadata.
     expect(ours.required).toEqual(expect.arrayContaining(['apiVersion', 'kind', 'metadata']));

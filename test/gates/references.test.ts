@@ -59,7 +59,11 @@ describe('reference gate', () => {
       apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
       metadata: { name: 'sonarr', namespace: NS },
-      spec: { secretStoreRef: { kind: 'SecretStore', name: 'infisical' }, target: { name: 'sonarr-secrets' }, data: [{ secretKey: 'api-key', remoteRef: { key: 'SONARR_API_KEY' } }] },
+      spec: {
+        secretStoreRef: { kind: 'SecretStore', name: 'infisical' },
+        target: { name: 'sonarr-secrets' },
+        data: [{ secretKey: 'api-key', remoteRef: { key: 'SONARR_API_KEY' } }],
+      },
     });
     expect(lines(check(app))).toEqual([`error ExternalSecret/${NS}/sonarr spec.secretStoreRef: SecretStore "infisical" is neither in the output nor declared external`]);
     app.push({ apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', metadata: { name: 'infisical', namespace: NS }, spec: { provider: {} } });
@@ -160,15 +164,22 @@ describe('reference gate', () => {
   it('reports a dependsOn cycle once', () => {
     const app = cleanApp();
     find(app, 'Kustomization', 'media-namespace').spec.dependsOn = [{ name: 'media-apps' }];
-    expect(lines(check(app))).toEqual(['error Kustomization/flux-system/media-namespace spec.dependsOn: dependsOn cycle: flux-system/media-namespace → flux-system/media-apps → flux-system/media-namespace']);
+    expect(lines(check(app))).toEqual([
+      'error Kustomization/flux-system/media-namespace spec.dependsOn: dependsOn cycle: flux-system/media-namespace → flux-system/media-apps → flux-system/media-namespace',
+    ]);
   });
 
   it('reports duplicate kind/namespace/name, but not the same name in another kind or namespace', () => {
     const app = cleanApp();
     app.push(fluxKustomization('media-apps', './clusters/home/apps/other'));
     app.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'sonarr', namespace: NS }, data: {} });
-    app.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'downloads' } }, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'sonarr', namespace: 'downloads' }, spec: { ports: [{ port: 1 }] } });
-    expect(lines(check(app))).toEqual(['error Kustomization/flux-system/media-apps metadata.name: duplicate Kustomization/flux-system/media-apps: 2 objects share kind, namespace and name']);
+    app.push(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'downloads' } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'sonarr', namespace: 'downloads' }, spec: { ports: [{ port: 1 }] } },
+    );
+    expect(lines(check(app))).toEqual([
+      'error Kustomization/flux-system/media-apps metadata.name: duplicate Kustomization/flux-system/media-apps: 2 objects share kind, namespace and name',
+    ]);
   });
 
   it('reports a namespace that is neither in the output nor external, and a namespaced object without one', () => {
@@ -185,7 +196,13 @@ describe('reference gate', () => {
     const app = cleanApp();
     find(app, 'PersistentVolume').metadata.namespace = NS;
     expect(check(app, { external: EXTERNAL.filter((e) => e.kind !== 'Namespace') })).toEqual([
-      { gate: 'references', severity: 'warning', object: `PersistentVolume/${NS}/media-library`, path: 'metadata.namespace', message: `PersistentVolume is cluster-scoped; the namespace "${NS}" is ignored` },
+      {
+        gate: 'references',
+        severity: 'warning',
+        object: `PersistentVolume/${NS}/media-library`,
+        path: 'metadata.namespace',
+        message: `PersistentVolume is cluster-scoped; the namespace "${NS}" is ignored`,
+      },
     ]);
   });
 
@@ -196,6 +213,8 @@ describe('reference gate', () => {
     delete find(app, 'PersistentVolumeClaim').spec.volumeName;
     expect(check(app)).toEqual([]);
     find(app, 'PersistentVolumeClaim').spec.storageClassName = 'nfs-dynamic';
-    expect(lines(check(app))).toEqual([`error PersistentVolumeClaim/${NS}/media-library spec.storageClassName: StorageClass "nfs-dynamic" is neither in the output nor declared external`]);
+    expect(lines(check(app))).toEqual([
+      `error PersistentVolumeClaim/${NS}/media-library spec.storageClassName: StorageClass "nfs-dynamic" is neither in the output nor declared external`,
+    ]);
   });
 });

@@ -63,8 +63,15 @@ describe('the default stack', () => {
     const config = await loadConfig(undefined);
     const result = await synthesize({ config, projectDir: PROJECT, env: operatorEnv(config) });
     const objects = result.objects.map((p) => p.object);
-    const findings = runGates(objects, { external, securityExceptions: result.securityExceptions, behaviour: { storageProvisioners: { 'longhorn-simple': 'driver.longhorn.io' }, facts: publishedFacts() } });
-    expect(findings.filter((f) => f.severity === 'error'), formatFindings(findings)).toEqual([]);
+    const findings = runGates(objects, {
+      external,
+      securityExceptions: result.securityExceptions,
+      behaviour: { storageProvisioners: { 'longhorn-simple': 'driver.longhorn.io' }, facts: publishedFacts() },
+    });
+    expect(
+      findings.filter((f) => f.severity === 'error'),
+      formatFindings(findings),
+    ).toEqual([]);
     expect(objects.length).toBeGreaterThan(50);
     expect(objects.filter((o) => o.kind === 'Secret').length).toBeGreaterThan(0);
   });

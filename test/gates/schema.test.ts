@@ -75,7 +75,11 @@ describe('schema gate', () => {
     delete sts.spec.selector;
     delete container(sts).name;
     delete sts.metadata.name;
-    expect(errors(validate(sts)).map((f) => [f.path, f.message]).sort()).toEqual([
+    expect(
+      errors(validate(sts))
+        .map((f) => [f.path, f.message])
+        .sort(),
+    ).toEqual([
       ['metadata.name', 'missing required field "name"'],
       ['spec.selector', 'missing required field "selector"'],
       ['spec.template.spec.containers[0].name', 'missing required field "name"'],
@@ -86,7 +90,11 @@ describe('schema gate', () => {
     const ks = find(cleanApp(), 'Kustomization', 'media-apps');
     ks.spec.decryption.provider = 'age';
     ks.spec.sourceRef.kind = 'GitRepo';
-    expect(errors(validate(ks)).map((f) => [f.path, f.message]).sort()).toEqual([
+    expect(
+      errors(validate(ks))
+        .map((f) => [f.path, f.message])
+        .sort(),
+    ).toEqual([
       ['spec.decryption.provider', '"age" is not one of "sops"'],
       ['spec.sourceRef.kind', '"GitRepo" is not one of "OCIRepository", "GitRepository", "Bucket", "ExternalArtifact"'],
     ]);
@@ -97,7 +105,11 @@ describe('schema gate', () => {
     container(sts).imagePullPolicy = 'Allways';
     sts.spec.podManagementPolicy = 'Serial';
     sts.spec.volumeClaimTemplates[0].spec.accessModes = ['ReadWriteOnce', 'ReadWriteAll'];
-    expect(errors(validate(sts)).map((f) => [f.path, f.message]).sort()).toEqual([
+    expect(
+      errors(validate(sts))
+        .map((f) => [f.path, f.message])
+        .sort(),
+    ).toEqual([
       ['spec.podManagementPolicy', '"Serial" is not one of "OrderedReady", "Parallel"'],
       ['spec.template.spec.containers[0].imagePullPolicy', '"Allways" is not one of "Always", "Never", "IfNotPresent"'],
       ['spec.volumeClaimTemplates[0].spec.accessModes[1]', '"ReadWriteAll" is not one of "ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"'],
@@ -123,7 +135,9 @@ describe('schema gate', () => {
 
   it('reports a kind 1.34 serves and 1.28 does not (resource.k8s.io/v1, GA in 1.34) as a 1.28 error', () => {
     const found = errors(validate({ apiVersion: 'resource.k8s.io/v1', kind: 'DeviceClass', metadata: { name: 'gpu' }, spec: {} }));
-    expect(found.map((f) => f.message)).toEqual(['Kubernetes 1.28 (the oldest supported k3s): no schema for apiVersion "resource.k8s.io/v1" kind "DeviceClass" (Kubernetes 1.28 or schemas/crds)']);
+    expect(found.map((f) => f.message)).toEqual([
+      'Kubernetes 1.28 (the oldest supported k3s): no schema for apiVersion "resource.k8s.io/v1" kind "DeviceClass" (Kubernetes 1.28 or schemas/crds)',
+    ]);
   });
 
   it('reports an apiVersion/kind without a schema, and says where the kind lives', () => {
@@ -169,7 +183,12 @@ describe('schema gate', () => {
       apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
       metadata: { name: 'sonarr-secrets', namespace: NS },
-      spec: { refreshInterval: '1h', secretStoreRef: { kind: 'SecretStore', name: 'infisical' }, target: { name: 'sonarr-secrets' }, data: [{ secretKey: 'api-key', remoteRef: { key: 'SONARR_API_KEY' } }] },
+      spec: {
+        refreshInterval: '1h',
+        secretStoreRef: { kind: 'SecretStore', name: 'infisical' },
+        target: { name: 'sonarr-secrets' },
+        data: [{ secretKey: 'api-key', remoteRef: { key: 'SONARR_API_KEY' } }],
+      },
     };
     const repo = {
       apiVersion: 'source.toolkit.fluxcd.io/v1',
@@ -179,7 +198,11 @@ describe('schema gate', () => {
     };
     expect(validate(store, external, repo)).toEqual([]);
     external.spec.data[0]!.remoteRef = { kee: 'x' } as never;
-    expect(errors(validate(external)).map((f) => [f.path, f.message]).sort()).toEqual([
+    expect(
+      errors(validate(external))
+        .map((f) => [f.path, f.message])
+        .sort(),
+    ).toEqual([
       ['spec.data[0].remoteRef.kee', 'unknown field "kee"'],
       ['spec.data[0].remoteRef.key', 'missing required field "key"'],
     ]);

@@ -7,7 +7,7 @@ const STS = `StatefulSet/${NS}/sonarr`;
 const check = (objects: Obj[], securityExceptions: SecurityException[] = []) => checkSecurity(asObjects(objects), { securityExceptions });
 const errors = (findings: GateFinding[]) => findings.filter((f) => f.severity === 'error');
 /** `rule container path` of each error. */
-const fired = (findings: GateFinding[]) => errors(findings).map((f) => `${f.message.match(/^\[([a-z-]+)\]/)?.[1]} ${f.message.match(/container "([^"]+)"/)?.[1] ?? '-'} ${f.path}`);
+const fired = (findings: GateFinding[]) => errors(findings).map((f) => `${/^\[([a-z-]+)\]/.exec(f.message)?.[1]} ${/container "([^"]+)"/.exec(f.message)?.[1] ?? '-'} ${f.path}`);
 const podOf = (sts: Obj) => sts.spec.template.spec;
 const main = (sts: Obj) => podOf(sts).containers[0];
 const sidecar = (sts: Obj) => podOf(sts).initContainers[0];
@@ -34,7 +34,21 @@ describe('security gate', () => {
 
   it('knows every rule id', () => {
     expect([...SECURITY_RULES].sort()).toEqual(
-      ['drop-all-capabilities', 'image-pinned', 'no-host-path', 'no-privilege-escalation', 'no-privileged', 'no-sa-token', 'no-service-links', 'no-unsafe-sysctls', 'probes', 'read-only-root-filesystem', 'resources', 'run-as-non-root', 'seccomp-runtime-default'].sort(),
+      [
+        'drop-all-capabilities',
+        'image-pinned',
+        'no-host-path',
+        'no-privilege-escalation',
+        'no-privileged',
+        'no-sa-token',
+        'no-service-links',
+        'no-unsafe-sysctls',
+        'probes',
+        'read-only-root-filesystem',
+        'resources',
+        'run-as-non-root',
+        'seccomp-runtime-default',
+      ].sort(),
     );
   });
 
@@ -76,7 +90,10 @@ describe('security gate', () => {
     main(sts).securityContext.capabilities = { drop: ['NET_RAW'] };
     sidecar(sts).securityContext.capabilities.add = ['NET_BIND_SERVICE', 'SYS_ADMIN'];
     const found = errors(check([sts]));
-    expect(fired(found)).toEqual([`drop-all-capabilities log-shipper ${S}.securityContext.capabilities.add`, `drop-all-capabilities sonarr ${C}.securityContext.capabilities.drop`]);
+    expect(fired(found)).toEqual([
+      `drop-all-capabilities log-shipper ${S}.securityContext.capabilities.add`,
+      `drop-all-capabilities sonarr ${C}.securityContext.capabilities.drop`,
+    ]);
     expect(found[0]!.message).toBe('[drop-all-capabilities] container "log-shipper": adds capabilities SYS_ADMIN (only NET_BIND_SERVICE may be added back)');
   });
 
@@ -196,7 +213,9 @@ describe('security exceptions', () => {
   it('limited to a container do not cover pod-level rules', () => {
     const sts = statefulSet();
     podOf(sts).volumes.push({ name: 'dri', hostPath: { path: '/dev/dri' } });
-    expect(fired(check([sts], [{ kind: 'StatefulSet', name: 'sonarr', container: 'sonarr', rules: ['no-host-path'], reason }]))).toEqual(['no-host-path - spec.template.spec.volumes[3].hostPath']);
+    expect(fired(check([sts], [{ kind: 'StatefulSet', name: 'sonarr', container: 'sonarr', rules: ['no-host-path'], reason }]))).toEqual([
+      'no-host-path - spec.template.spec.volumes[3].hostPath',
+    ]);
   });
 
   it('without a reason suppress nothing and are reported', () => {
@@ -212,7 +231,12 @@ describe('security exceptions', () => {
     ]);
     expect(found).toEqual([
       { gate: 'security', severity: 'warning', object: STS, message: expect.stringContaining('names unknown rule(s) run-as-root') },
-      { gate: 'security', severity: 'warning', object: STS, message: 'security exception (container "sonarr") for no-privileged suppresses nothing; remove the rule(s) or fix kind/name/container' },
+      {
+        gate: 'security',
+        severity: 'warning',
+        object: STS,
+        message: 'security exception (container "sonarr") for no-privileged suppresses nothing; remove the rule(s) or fix kind/name/container',
+      },
     ]);
   });
 });

@@ -72,7 +72,9 @@ describe('npm run synth and its output folder', () => {
       const changed = cluster(dir, 'lab', { timezone: 'Europe/Berlin' });
       const ro = await synthCli(['--config', changed.file, '--out', out], lab.env);
       expect(ro.code).toBe(1);
-      expect(ro.stderr).toMatch(new RegExp(`^error: cannot write ${out}/\\S+: the file system is read-only: remount it read-write or pass --out another folder \\(EROFS\\); ${out} is unchanged\\n$`));
+      expect(ro.stderr).toMatch(
+        new RegExp(`^error: cannot write ${out}/\\S+: the file system is read-only: remount it read-write or pass --out another folder \\(EROFS\\); ${out} is unchanged\\n$`),
+      );
       expect(treeOf(out)).toEqual(before);
     } finally {
       spawnSync('umount', [mnt]);
@@ -87,7 +89,8 @@ describe('npm run synth and its output folder', () => {
     const secrets = secretsOf(treeOf(out));
     expect(Object.keys(secrets).length).toBeGreaterThan(3);
     const changed = cluster(dir, 'lab', { timezone: 'Europe/Berlin' });
-    const args = (k: number) => [process.execPath, [bundled(CHILD), String(k), 'synth', '--config', changed.file, '--out', out], { cwd: PROJECT, env: lab.env, encoding: 'utf8' as const }] as const;
+    const args = (k: number) =>
+      [process.execPath, [bundled(CHILD), String(k), 'synth', '--config', changed.file, '--out', out], { cwd: PROJECT, env: lab.env, encoding: 'utf8' as const }] as const;
     // steps: journal, one per staged file, sync, commit, … — 0: just after the journal; 3: mid-staging
     for (const k of [0, 3]) {
       const r = spawnSync(...args(k));
@@ -95,7 +98,9 @@ describe('npm run synth and its output folder', () => {
       const next = await synthCli(['--config', lab.file, '--out', out], lab.env);
       expect(next.code, next.stderr).toBe(0);
       expect(next.stdout).toMatch(/recovered: removed the stale lock of npm run synth \(pid \d+/);
-      expect(next.stdout).toMatch(/recovered: an interrupted write \(pid \d+, \d+ file\(s\)\) had not reached its commit point: removed its staged files, nothing of it was applied/);
+      expect(next.stdout).toMatch(
+        /recovered: an interrupted write \(pid \d+, \d+ file\(s\)\) had not reached its commit point: removed its staged files, nothing of it was applied/,
+      );
       expect(next.stdout).toMatch(/files: 0 written, \d+ unchanged, 0 removed/);
       expect(secretsOf(treeOf(out))).toEqual(secrets);
     }

@@ -24,7 +24,7 @@ if (scenario === 'write') {
   await writeTree(rest[0]!, JSON.parse(readFileSync(rest[1]!, 'utf8')), { owner: rest[2] });
 } else if (scenario === 'keys') {
   const { main } = await import('../../src/cli/keys.js');
-  const code = await main(rest.slice(1), process.env, rest[0]!);
+  const code = await main(rest.slice(1), process.env, rest[0]);
   if (code !== 0) process.exit(code);
 } else if (scenario === 'synth') {
   const { main } = await import('../../src/cli/synth.js');

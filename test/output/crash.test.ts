@@ -12,7 +12,11 @@ import { bundled } from '../child-bundle.js';
 const CHILD = join(import.meta.dirname, 'crash-child.ts');
 
 /** Runs the child; `killAt` -1 runs to the end and returns how many steps it passed. */
-function child(killAt: number, args: string[], env: NodeJS.ProcessEnv = process.env): { signal: NodeJS.Signals | null; status: number | null; steps: number; stderr: string; stdout: string } {
+function child(
+  killAt: number,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { signal: NodeJS.Signals | null; status: number | null; steps: number; stderr: string; stdout: string } {
   const r = spawnSync(process.execPath, [bundled(CHILD), String(killAt), ...args], { encoding: 'utf8', env });
   return { signal: r.signal, status: r.status, steps: Number(/steps: (\d+)/.exec(r.stderr)?.[1] ?? NaN), stderr: r.stderr, stdout: r.stdout };
 }
@@ -99,7 +103,10 @@ describe('the writer killed (SIGKILL) after each of its steps', () => {
       const folder = await openOutputFolder(out);
       const notes = folder.recovered;
       folder.release();
-      expect(notes.some((n) => /stale lock/.test(n)), `step ${k}: ${notes.join('; ')}`).toBe(true);
+      expect(
+        notes.some((n) => n.includes('stale lock')),
+        `step ${k}: ${notes.join('; ')}`,
+      ).toBe(true);
       const after = treeOf(out);
       const state = JSON.stringify(after) === JSON.stringify(oldTree) ? 'old' : JSON.stringify(after) === JSON.stringify(newTree) ? 'new' : 'mixed';
       expect(state, `killed after step ${k}: ${notes.join('; ')}\n${Object.keys(after).join('\n')}`).not.toBe('mixed');
@@ -118,7 +125,7 @@ describe('the writer killed (SIGKILL) after each of its steps', () => {
   }, 180_000);
 });
 
-type KeysCase = {
+interface KeysCase {
   /** Recipients of the files before: 'a', 'b'. */
   readonly before: readonly ('a' | 'b')[];
   readonly args: (ids: Ids, dir: string, k: number) => string[];
@@ -126,7 +133,7 @@ type KeysCase = {
   readonly after: (ids: Ids, dir: string, k: number) => Promise<{ recipients: string[]; identity: string }>;
   /** Whether the values must be the same after (rotate may renew the data key and values). */
   readonly sameValues: boolean;
-};
+}
 type Ids = Record<'a' | 'b', { identity: string; recipient: string }>;
 const keyFileOf = (dir: string, k: number) => join(dir, '..', `rotated-${k}.key`);
 const KEYS_CASES: Record<string, KeysCase> = {
@@ -148,7 +155,9 @@ const KEYS_CASES: Record<string, KeysCase> = {
     after: async (_ids, dir, k) => {
       const keyFile = keyFileOf(dir, k);
       if (!existsSync(keyFile)) return { recipients: ['(no new identity)'], identity: '' };
-      const identity = readFileSync(keyFile, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
+      const identity = readFileSync(keyFile, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
       return { recipients: [await recipientOf(identity)], identity };
     },
     sameValues: false,
@@ -164,7 +173,10 @@ describe.each(Object.keys(KEYS_CASES))('keys %s killed (SIGKILL) after each of i
     const recipients = c.before.map((r) => ids[r].recipient);
     const rule = { ...SECRET_RULE, age: recipients };
     mkdirSync(template, { recursive: true });
-    writeFileSync(join(template, '.sops.yaml'), `creation_rules:\n  - path_regex: \\.sops\\.ya?ml$\n    encrypted_regex: ^(data|stringData)$\n    mac_only_encrypted: true\n    age: ${recipients.join(',')}\n`);
+    writeFileSync(
+      join(template, '.sops.yaml'),
+      `creation_rules:\n  - path_regex: \\.sops\\.ya?ml$\n    encrypted_regex: ^(data|stringData)$\n    mac_only_encrypted: true\n    age: ${recipients.join(',')}\n`,
+    );
     const secrets = ['clusters/home/apps/media/sonarr/secret.sops.yaml', 'clusters/home/apps/media/radarr/secret.sops.yaml'];
     for (const [i, p] of secrets.entries()) {
       mkdirSync(join(template, 'dist', p, '..'), { recursive: true });

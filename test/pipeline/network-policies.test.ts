@@ -10,7 +10,10 @@ describe('NetworkPolicies from the call graph', () => {
   it('denies everything by default in the namespace and allows DNS to kube-dns', () => {
     expect(find('NetworkPolicy', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     const dns = find('NetworkPolicy', 'allow-dns').spec;
-    expect(dns.egress[0].ports).toEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+    expect(dns.egress[0].ports).toEqual([
+      { protocol: 'UDP', port: 53 },
+      { protocol: 'TCP', port: 53 },
+    ]);
     expect(dns.egress[0].to[0].podSelector.matchLabels).toEqual({ 'k8s-app': 'kube-dns' });
   });
 
@@ -48,7 +51,10 @@ describe('NetworkPolicies from the call graph', () => {
 
   it('wires Plex, the orchestrator and the workers to each other', () => {
     expect(find('NetworkPolicy', 'allow-clusterplex-orchestrator').spec.ingress).toEqual(
-      expect.arrayContaining([{ from: [sel('plex')], ports: tcp(3500) }, { from: [sel('clusterplex-worker')], ports: tcp(3500) }]),
+      expect.arrayContaining([
+        { from: [sel('plex')], ports: tcp(3500) },
+        { from: [sel('clusterplex-worker')], ports: tcp(3500) },
+      ]),
     );
     expect(find('NetworkPolicy', 'allow-plex').spec.ingress).toContainEqual({ from: [sel('clusterplex-worker')], ports: tcp(32400, 32499) });
   });

@@ -16,11 +16,18 @@ describe('network policies stage (typed input, no constructs of the stack)', () 
     const { component, placed } = policiesOf([], []);
     expect(component.dir).toBe('apps/media/network-policies');
     expect(component.fluxName).toBe('media-network-policies');
-    expect(placed.map((p) => p.path)).toEqual(['clusters/x/apps/media/network-policies/networkpolicy-default-deny.yaml', 'clusters/x/apps/media/network-policies/networkpolicy-allow-dns.yaml']);
+    expect(placed.map((p) => p.path)).toEqual([
+      'clusters/x/apps/media/network-policies/networkpolicy-default-deny.yaml',
+      'clusters/x/apps/media/network-policies/networkpolicy-allow-dns.yaml',
+    ]);
   });
 
   it('gives each pod group exactly its own edges, in declaration order, and drops edges to absent groups', () => {
-    const groups = [{ app: 'sonarr', instance: 'sonarr' }, { app: 'sonarr', instance: 'sonarr-4k' }, { app: 'prowlarr', instance: 'prowlarr' }];
+    const groups = [
+      { app: 'sonarr', instance: 'sonarr' },
+      { app: 'sonarr', instance: 'sonarr-4k' },
+      { app: 'prowlarr', instance: 'prowlarr' },
+    ];
     const edges: CallEdge[] = [
       { from: { app: 'prowlarr' }, to: { app: 'sonarr' }, ports: [8989], why: 'a' },
       { from: { app: 'prowlarr' }, to: { app: 'sonarr', instance: 'sonarr-4k' }, ports: [8989], why: 'b' },
@@ -46,7 +53,11 @@ describe('network policies stage (typed input, no constructs of the stack)', () 
   });
 
   it('skips a pod group no edge touches and sorts the policies by group', () => {
-    const groups = [{ app: 'zeta', instance: 'zeta' }, { app: 'idle', instance: 'idle' }, { app: 'alpha', instance: 'alpha' }];
+    const groups = [
+      { app: 'zeta', instance: 'zeta' },
+      { app: 'idle', instance: 'idle' },
+      { app: 'alpha', instance: 'alpha' },
+    ];
     const { placed } = policiesOf([{ from: { app: 'zeta' }, to: { app: 'alpha' }, ports: [1], why: 'x' }], groups);
     expect(placed.map((p) => p.object.metadata.name)).toEqual(['default-deny', 'allow-dns', 'allow-alpha', 'allow-zeta']);
   });
@@ -62,7 +73,9 @@ describe('network policies stage (typed input, no constructs of the stack)', () 
     expect(placed).toHaveLength(n + 2);
     const spec = specOf(placed, 'allow-app-7');
     expect(spec.ingress.map((r: any) => r.ports[0].port)).toEqual([2000, 1007]); // declaration order: app-6's call comes before app-7's own ingress edge
-    expect(spec.egress).toEqual([{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'app', 'app.kubernetes.io/instance': 'app-8' } } }], ports: [{ protocol: 'TCP', port: 2000 }] }]);
+    expect(spec.egress).toEqual([
+      { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'app', 'app.kubernetes.io/instance': 'app-8' } } }], ports: [{ protocol: 'TCP', port: 2000 }] },
+    ]);
   });
 
   it('reads the pod groups of its namespace from the pod templates, once per app instance', () => {
@@ -73,6 +86,9 @@ describe('network policies stage (typed input, no constructs of the stack)', () 
       spec: { template: { metadata: { labels: { 'app.kubernetes.io/name': app, ...(instance ? { 'app.kubernetes.io/instance': instance } : {}) } }, spec: { containers: [] } } },
     });
     const objects = [pod('media', 'sonarr', 'sonarr'), pod('media', 'sonarr', 'sonarr'), pod('media', 'plex', 'plex'), pod('other', 'radarr', 'radarr'), pod('media', 'nolabel')];
-    expect(podGroups(objects, 'media')).toEqual([{ app: 'sonarr', instance: 'sonarr' }, { app: 'plex', instance: 'plex' }]);
+    expect(podGroups(objects, 'media')).toEqual([
+      { app: 'sonarr', instance: 'sonarr' },
+      { app: 'plex', instance: 'plex' },
+    ]);
   });
 });

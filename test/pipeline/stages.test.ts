@@ -65,8 +65,16 @@ describe('gate warnings', () => {
       warning('StatefulSet/media/sonarr', 'text that names no image', { rule: 'image-pinned', data: { kind: 'tag-only-image', image: 'b:1' } }),
       warning('StatefulSet/media/radarr', 'x', { rule: 'image-pinned', data: { kind: 'tag-only-image', image: 'a:2' } }),
       warning('StatefulSet/media/radarr', 'y', { rule: 'image-pinned', data: { kind: 'tag-only-image', image: 'b:1' } }),
-      warning('StatefulSet/media/sonarr', 'z', { gate: 'behaviour', rule: 'export-defined', data: { kind: 'export-writer', export: 'nas:/media', container: 'sonarr', user: '1000:1000' } }),
-      warning('StatefulSet/media/radarr', 'w', { gate: 'behaviour', rule: 'export-defined', data: { kind: 'export-writer', export: 'nas:/media', container: 'radarr', user: '1000:1000' } }),
+      warning('StatefulSet/media/sonarr', 'z', {
+        gate: 'behaviour',
+        rule: 'export-defined',
+        data: { kind: 'export-writer', export: 'nas:/media', container: 'sonarr', user: '1000:1000' },
+      }),
+      warning('StatefulSet/media/radarr', 'w', {
+        gate: 'behaviour',
+        rule: 'export-defined',
+        data: { kind: 'export-writer', export: 'nas:/media', container: 'radarr', user: '1000:1000' },
+      }),
       warning('StatefulSet/media/plex', 'v', { gate: 'behaviour', rule: 'export-defined', data: { kind: 'export-writer', export: 'nas:/media', container: 'plex', user: '0:0' } }),
       warning('Service/media/x', '[image-pinned] looks foldable but carries no data'),
       { gate: 'security', severity: 'error', object: 'Pod/x', message: 'errors are not warnings' },

@@ -23,7 +23,7 @@ beforeAll(async () => {
   demoId = await demoIdentity();
 });
 
-const stringDataOf = async (text: string, ids: string[]) => (await decryptYaml(text, ids)).plain['stringData'] as Record<string, string>;
+const stringDataOf = async (text: string, ids: string[]) => (await decryptYaml(text, ids)).plain.stringData as Record<string, string>;
 
 /** A demo output of the three test Secrets: encrypted to the demo recipient only. */
 async function demoOutput(): Promise<Output> {
@@ -31,7 +31,10 @@ async function demoOutput(): Promise<Output> {
   await out.run({
     requests: [sonarr, decypharr, plex],
     sopsConfig: sopsConfigFor([DEMO_RECIPIENT]),
-    operatorValues: { 'decypharr-secrets': { 'realdebrid-api-key': 'demo-rd-placeholder', 'usenet-pass': 'demo-usenet-placeholder' }, 'plex-secrets': { token: 'demo-plex-placeholder' } },
+    operatorValues: {
+      'decypharr-secrets': { 'realdebrid-api-key': 'demo-rd-placeholder', 'usenet-pass': 'demo-usenet-placeholder' },
+      'plex-secrets': { token: 'demo-plex-placeholder' },
+    },
   });
   return out;
 }
@@ -87,7 +90,9 @@ describe('a previous file readable with the demo key, once the demo recipient is
     });
     expect(res.report.map((r) => r.demoKeys)).toEqual([['realdebrid-api-key', 'usenet-pass'], ['token']]);
     expect(await stringDataOf(out.files.get(decypharr.path)!, [mine.identity])).toEqual({ 'realdebrid-api-key': 'my-rd-token' });
-    expect(res.warnings.join('\n')).toMatch(/optional value\(s\) usenet-pass held the demo's public placeholder and are left out.*MEDIA_STACK_SECRET__DECYPHARR_SECRETS__USENET_PASS/);
+    expect(res.warnings.join('\n')).toMatch(
+      /optional value\(s\) usenet-pass held the demo's public placeholder and are left out.*MEDIA_STACK_SECRET__DECYPHARR_SECRETS__USENET_PASS/,
+    );
     expect(res.warnings.join('\n')).not.toContain('demo-usenet-placeholder');
   });
 });
@@ -109,14 +114,25 @@ describe('a value the committed demo output held, in a file no longer encrypted 
     const out = new Output();
     const rule = { ...SECRET_RULE, age: [mine.recipient] };
     const secret = (name: string, stringData: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'media' }, type: 'Opaque', stringData });
-    out.files.set(sonarr.path, await encryptYaml({ ...secret('sonarr-secrets', sonarrDemo), metadata: { name: 'sonarr-secrets', namespace: 'media', labels: sonarr.labels } }, rule));
+    out.files.set(
+      sonarr.path,
+      await encryptYaml({ ...secret('sonarr-secrets', sonarrDemo), metadata: { name: 'sonarr-secrets', namespace: 'media', labels: sonarr.labels } }, rule),
+    );
     const plexReq = { ...plex, keys: plex.keys.filter((k) => k.key === 'token') };
     out.files.set(plex.path, await encryptYaml({ ...secret('plex-secrets', plexDemo), metadata: { name: 'plex-secrets', namespace: 'plex' } }, rule));
 
     const err = await errorOf(out.run({ requests: [sonarr, plexReq], sopsConfig: sopsConfigFor([mine.recipient]), identities: [mine.identity] }));
     expect((err as unknown as MissingSecretValuesError).missing.map((m) => [m.key, m.replacesDemo])).toEqual([['token', true]]);
-    const res = await out.run({ requests: [sonarr, plexReq], sopsConfig: sopsConfigFor([mine.recipient]), identities: [mine.identity], operatorValues: { 'plex-secrets': { token: 'my-plex-token' } } });
-    expect(res.report.map((r) => [r.status, r.demoKeys])).toEqual([['re-encrypted', ['api-key']], ['re-encrypted', ['token']]]);
+    const res = await out.run({
+      requests: [sonarr, plexReq],
+      sopsConfig: sopsConfigFor([mine.recipient]),
+      identities: [mine.identity],
+      operatorValues: { 'plex-secrets': { token: 'my-plex-token' } },
+    });
+    expect(res.report.map((r) => [r.status, r.demoKeys])).toEqual([
+      ['re-encrypted', ['api-key']],
+      ['re-encrypted', ['token']],
+    ]);
     const key = (await stringDataOf(out.files.get(sonarr.path)!, [mine.identity]))['api-key']!;
     expect(key).not.toBe(sonarrDemo['api-key']);
     expect(isDemoValue(key)).toBe(false);

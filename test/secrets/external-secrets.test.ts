@@ -116,7 +116,13 @@ describe('externalSecretObjects', () => {
   });
 
   it('rejects two keys that collapse to the same remote key, and missing slugs', () => {
-    const clash: SecretRequest = { ...sonarr, keys: [{ key: 'api-key', source: { kind: 'generated' } }, { key: 'api_key', source: { kind: 'generated' } }] };
+    const clash: SecretRequest = {
+      ...sonarr,
+      keys: [
+        { key: 'api-key', source: { kind: 'generated' } },
+        { key: 'api_key', source: { kind: 'generated' } },
+      ],
+    };
     expect(() => externalSecretObjects([clash], opts)).toThrow('sonarr-secrets/api-key and sonarr-secrets/api_key both map to the Infisical key SONARR_SECRETS__API_KEY');
     expect(() => externalSecretObjects([sonarr], { projectSlug: '', environmentSlug: 'prod' })).toThrow('projectSlug is empty');
   });

@@ -63,21 +63,34 @@ describe('plaintext values', () => {
     const out = new Output();
     const values = { 'decypharr-secrets': { 'realdebrid-api-key': PLANTED.rd }, 'plex-secrets': { token: PLANTED.plex1 }, 'sonarr-secrets': { password: PLANTED.pw1 } };
     collect(await out.run({ onPlan, requests: [mixed, decypharr, plex], sopsConfig: cfg, operatorValues: values }));
-    const api = ((await decryptYaml(out.files.get(sonarr.path)!, [alice.identity])).plain['stringData'] as Record<string, string>)['api-key']!;
+    const api = ((await decryptYaml(out.files.get(sonarr.path)!, [alice.identity])).plain.stringData as Record<string, string>)['api-key']!;
     generated.push(api);
 
     // kept (no identity), kept and re-encrypted (identity)
     collect(await out.run({ onPlan, requests: [mixed, decypharr, plex], sopsConfig: cfg }));
-    collect(await out.run({ onPlan, requests: [mixed, decypharr, plex], sopsConfig: cfg, identities: [alice.identity], operatorValues: { 'sonarr-secrets': { password: PLANTED.pw2 } } }));
+    collect(
+      await out.run({ onPlan, requests: [mixed, decypharr, plex], sopsConfig: cfg, identities: [alice.identity], operatorValues: { 'sonarr-secrets': { password: PLANTED.pw2 } } }),
+    );
     // re-encrypted without identity, with the "could not compare" warning
     const warned = await out.run({ onPlan, requests: [plex], sopsConfig: cfg, operatorValues: { 'plex-secrets': { token: PLANTED.plex2 } } });
     expect(warned.warnings).toHaveLength(1);
     collect(warned);
 
     // carry-over refused without identity, with operator values supplied
-    await collectError(resolveSecrets({ onPlan, requests: [mixed], sopsConfig: cfg, readPrevious: out.readPrevious, operatorValues: { 'sonarr-secrets': { password: PLANTED.pw1 } } }));
+    await collectError(
+      resolveSecrets({ onPlan, requests: [mixed], sopsConfig: cfg, readPrevious: out.readPrevious, operatorValues: { 'sonarr-secrets': { password: PLANTED.pw1 } } }),
+    );
     // recipients changed without identity / with a stranger's identity
-    await collectError(resolveSecrets({ onPlan, requests: [mixed, decypharr, plex], sopsConfig: sopsConfigFor([alice.recipient, bob.recipient]), readPrevious: out.readPrevious, identities: [stranger.identity], operatorValues: values }));
+    await collectError(
+      resolveSecrets({
+        onPlan,
+        requests: [mixed, decypharr, plex],
+        sopsConfig: sopsConfigFor([alice.recipient, bob.recipient]),
+        readPrevious: out.readPrevious,
+        identities: [stranger.identity],
+        operatorValues: values,
+      }),
+    );
     // missing values (all requests, nothing supplied, no previous files)
     await collectError(resolveSecrets({ onPlan, requests: [mixed, decypharr, plex], sopsConfig: cfg, operatorValues: { 'sonarr-secrets': { password: PLANTED.pw1 } } }));
     // a rule that would leave values in clear text

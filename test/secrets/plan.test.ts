@@ -69,7 +69,12 @@ const rows: Row[] = [
     missing: ['MEDIA_STACK_SECRET__DECYPHARR_SECRETS__REALDEBRID_API_KEY'],
   },
   // previous file opened
-  { situation: 'opened, nothing changed', input: { request: sonarr, rule: rule(ALICE), previous: previousOf(sonarr, ['api-key'], opened(sonarr, ['api-key'])) }, action: 'keep:opened', keys: { 'api-key': 'carry' } },
+  {
+    situation: 'opened, nothing changed',
+    input: { request: sonarr, rule: rule(ALICE), previous: previousOf(sonarr, ['api-key'], opened(sonarr, ['api-key'])) },
+    action: 'keep:opened',
+    keys: { 'api-key': 'carry' },
+  },
   {
     situation: 'opened, operator value supplied and equal to the previous one',
     input: { request: plex, rule: rule(ALICE), suppliedKeys: ['token'], previous: previousOf(plex, ['token'], opened(plex, ['token'], { unchangedSuppliedKeys: ['token'] })) },
@@ -118,7 +123,12 @@ const rows: Row[] = [
     missing: ['MEDIA_STACK_SECRET__SONARR_SECRETS__PASSWORD'],
   },
   // previous file not opened
-  { situation: 'no identity, nothing visible changed', input: { request: sonarr, rule: rule(ALICE), previous: previousOf(sonarr, ['api-key'], NO_ID) }, action: 'keep:unopened', keys: { 'api-key': 'carry' } },
+  {
+    situation: 'no identity, nothing visible changed',
+    input: { request: sonarr, rule: rule(ALICE), previous: previousOf(sonarr, ['api-key'], NO_ID) },
+    action: 'keep:unopened',
+    keys: { 'api-key': 'carry' },
+  },
   {
     situation: 'no identity, every value supplied',
     input: { request: plex, rule: rule(ALICE), suppliedKeys: ['token'], previous: previousOf(plex, ['token'], NO_ID) },
@@ -131,7 +141,14 @@ const rows: Row[] = [
     input: { request: sonarr, rule: rule(ALICE, BOB), previous: previousOf(sonarr, ['api-key'], NO_ID) },
     action: 'needs-identity',
     keys: { 'api-key': 'carry' },
-    says: ['cannot be opened (no age identity is available)', `added ${BOB}`, 'The value(s) of api-key exist only in the previous encrypted file', `recipients (${ALICE})`, 'SOPS_AGE_KEY_FILE', 'npm run keys -- add'],
+    says: [
+      'cannot be opened (no age identity is available)',
+      `added ${BOB}`,
+      'The value(s) of api-key exist only in the previous encrypted file',
+      `recipients (${ALICE})`,
+      'SOPS_AGE_KEY_FILE',
+      'npm run keys -- add',
+    ],
   },
   {
     situation: 'identities that are not recipients, an operator value supplied beside a carried one',
@@ -194,7 +211,13 @@ const rows: Row[] = [
     demoKeys: ['token', 'claim'],
   },
   // refusals
-  { situation: 'no creation rule matches', input: { request: sonarr }, action: 'refuse', keys: {}, says: ['no creation rule in .sops.yaml matches this path', 'npm run keys -- init'] },
+  {
+    situation: 'no creation rule matches',
+    input: { request: sonarr },
+    action: 'refuse',
+    keys: {},
+    says: ['no creation rule in .sops.yaml matches this path', 'npm run keys -- init'],
+  },
   { situation: 'the rule has no recipients', input: { request: sonarr, rule: rule() }, action: 'refuse', keys: {}, says: ['has no age recipients', 'npm run keys -- add <age1…>'] },
   {
     situation: 'the previous file is not a SOPS file',
@@ -212,7 +235,11 @@ const rows: Row[] = [
   },
   {
     situation: 'demo-readable previous file, demo identity missing',
-    input: { request: sonarr, rule: rule(ALICE), previous: previousOf(sonarr, ['api-key'], { kind: 'demo-identity-unavailable', error: 'examples/demo.agekey is not found: restore it from Git' }, [DEMO_RECIPIENT]) },
+    input: {
+      request: sonarr,
+      rule: rule(ALICE),
+      previous: previousOf(sonarr, ['api-key'], { kind: 'demo-identity-unavailable', error: 'examples/demo.agekey is not found: restore it from Git' }, [DEMO_RECIPIENT]),
+    },
     action: 'refuse',
     keys: {},
     says: ['encrypted to the demo recipient', 'restore it from Git'],
@@ -278,7 +305,10 @@ describe('planSecrets', () => {
 
   it('names a missing value by Secret, key, description and environment variable, and says when it replaces the demo placeholder', () => {
     const previous = previousOf(decypharr, ['realdebrid-api-key'], opened(decypharr, ['realdebrid-api-key']), [DEMO_RECIPIENT]);
-    const { missing } = planSecrets([{ request: decypharr, rule: rule(ALICE), previous }, { request: mixed, rule: rule(ALICE) }]);
+    const { missing } = planSecrets([
+      { request: decypharr, rule: rule(ALICE), previous },
+      { request: mixed, rule: rule(ALICE) },
+    ]);
     expect(missing).toEqual([
       {
         secret: 'decypharr-secrets',
@@ -296,7 +326,10 @@ describe('planSecrets', () => {
   it('sees a changed document in an opened file: a non-string value, other metadata, another key order', () => {
     const base = { request: sonarr, rule: rule(ALICE) };
     const outline = outlineOfDocument(secretManifest(sonarr, { 'api-key': 'x' }));
-    const withOutline = (o: Record<string, unknown>) => ({ ...base, previous: previousOf(sonarr, ['api-key'], { kind: 'opened', outline: o, publicValueKeys: [], unchangedSuppliedKeys: [] }) });
+    const withOutline = (o: Record<string, unknown>) => ({
+      ...base,
+      previous: previousOf(sonarr, ['api-key'], { kind: 'opened', outline: o, publicValueKeys: [], unchangedSuppliedKeys: [] }),
+    });
     const nonString = outlineOfDocument({ ...secretManifest(sonarr, {}), stringData: { 'api-key': 12345 } });
     const otherLabels = { ...outline, metadata: { name: sonarr.name, namespace: sonarr.namespace } };
     const { stringData, ...rest } = outline;
@@ -308,6 +341,6 @@ describe('planSecrets', () => {
   it('keeps values out of an outline: only the shape of stringData and the clear fields remain', () => {
     const outline = outlineOfDocument({ ...secretManifest(sonarr, { 'api-key': 'PLANTED-value-1' }), data: { x: 'PLANTED-value-2' } });
     expect(JSON.stringify(outline)).not.toContain('PLANTED');
-    expect(outline['stringData']).toEqual({ 'api-key': '' });
+    expect(outline.stringData).toEqual({ 'api-key': '' });
   });
 });

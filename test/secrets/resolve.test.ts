@@ -42,7 +42,7 @@ describe('a first run without previous files', () => {
       stringData: { 'realdebrid-api-key': 'rd-token-1' },
     });
     const sonarrDoc = await plainOf(out.files.get(sonarr.path)!);
-    expect(sonarrDoc['metadata']).toEqual({ name: 'sonarr-secrets', namespace: 'media', labels: { 'app.kubernetes.io/name': 'sonarr' } });
+    expect(sonarrDoc.metadata).toEqual({ name: 'sonarr-secrets', namespace: 'media', labels: { 'app.kubernetes.io/name': 'sonarr' } });
   });
 
   it('generates 32 lower-case hex characters for a generated key and reports it', async () => {
@@ -50,7 +50,7 @@ describe('a first run without previous files', () => {
     const res = await out.run({ requests: [sonarr], sopsConfig: sopsConfigFor([alice.recipient]) });
     expect(res.report[0]).toEqual({ name: 'sonarr-secrets', namespace: 'media', path: sonarr.path, status: 'created', generatedKeys: ['api-key'], demoKeys: [] });
     const doc = await plainOf(out.files.get(sonarr.path)!);
-    expect((doc['stringData'] as Record<string, string>)['api-key']).toMatch(/^[0-9a-f]{32}$/);
+    expect((doc.stringData as Record<string, string>)['api-key']).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('encrypts every stringData value and leaves metadata readable', async () => {
@@ -72,7 +72,9 @@ describe('a first run without previous files', () => {
   });
 
   it('honours the yaml indent of .sops.yaml and the injected time', async () => {
-    const cfg = parseSopsConfig(`stores:\n  yaml:\n    indent: 2\ncreation_rules:\n  - path_regex: ^clusters/\n    encrypted_regex: ^(data|stringData)$\n    age: ${alice.recipient}\n`);
+    const cfg = parseSopsConfig(
+      `stores:\n  yaml:\n    indent: 2\ncreation_rules:\n  - path_regex: ^clusters/\n    encrypted_regex: ^(data|stringData)$\n    age: ${alice.recipient}\n`,
+    );
     const res = await resolveSecrets({ requests: [sonarr], sopsConfig: cfg, now: new Date('2026-01-02T03:04:05Z') });
     expect(res.files[0]!.text).toContain('\nmetadata:\n  name: sonarr-secrets\n');
     expect(inspectSopsYaml(res.files[0]!.text).lastModified).toBe('2026-01-02T03:04:05Z');
@@ -81,7 +83,7 @@ describe('a first run without previous files', () => {
   it('uses the injected random source, so generated values are reproducible in tests', async () => {
     const a = await resolveSecrets({ requests: [sonarr], sopsConfig: sopsConfigFor([alice.recipient]), random: countingRandom(0) });
     const doc = await plainOf(a.files[0]!.text);
-    expect((doc['stringData'] as Record<string, string>)['api-key']).toBe('000102030405060708090a0b0c0d0e0f');
+    expect((doc.stringData as Record<string, string>)['api-key']).toBe('000102030405060708090a0b0c0d0e0f');
   });
 });
 
@@ -135,7 +137,7 @@ describe('changes', () => {
     expect(out.files.get(sonarr.path)).toBe(before.get(sonarr.path));
     expect(out.files.get(decypharr.path)).toBe(before.get(decypharr.path));
     expect(out.files.get(plex.path)).not.toBe(before.get(plex.path));
-    expect((await plainOf(out.files.get(plex.path)!))['stringData']).toEqual({ token: 'plex-token-2' });
+    expect((await plainOf(out.files.get(plex.path)!)).stringData).toEqual({ token: 'plex-token-2' });
   });
 
   it('generated values survive every later run, including re-encryptions for other reasons', async () => {
@@ -143,7 +145,7 @@ describe('changes', () => {
     const cfg = sopsConfigFor([alice.recipient]);
     const withPassword: SecretRequest = { ...sonarr, keys: [...sonarr.keys, { key: 'password', source: { kind: 'operator', description: 'UI password' } }] };
     await out.run({ requests: [withPassword], sopsConfig: cfg, operatorValues: { 'sonarr-secrets': { password: 'pw-1' } } });
-    const first = ((await plainOf(out.files.get(sonarr.path)!))['stringData'] as Record<string, string>)['api-key'];
+    const first = ((await plainOf(out.files.get(sonarr.path)!)).stringData as Record<string, string>)['api-key'];
 
     // Kept without identity, then re-encrypted for a new operator value, then re-encrypted for a new recipient.
     await out.run({ requests: [withPassword], sopsConfig: cfg });
@@ -153,7 +155,7 @@ describe('changes', () => {
     const r3 = await out.run({ requests: [withPassword], sopsConfig: sopsConfigFor([alice.recipient, bob.recipient]), identities: [alice.identity] });
     expect(r3.report[0]!.status).toBe('re-encrypted');
     const finalDoc = await plainOf(out.files.get(sonarr.path)!, bob);
-    expect(finalDoc['stringData']).toEqual({ 'api-key': first, password: 'pw-2' });
+    expect(finalDoc.stringData).toEqual({ 'api-key': first, password: 'pw-2' });
   });
 
   it('operator values are needed once: later runs carry them over from the previous file', async () => {
@@ -170,11 +172,11 @@ describe('changes', () => {
     const out = new Output();
     const cfg = sopsConfigFor([alice.recipient]);
     await out.run({ requests: [sonarr], sopsConfig: cfg });
-    const first = ((await plainOf(out.files.get(sonarr.path)!))['stringData'] as Record<string, string>)['api-key'];
+    const first = ((await plainOf(out.files.get(sonarr.path)!)).stringData as Record<string, string>)['api-key'];
     const more: SecretRequest = { ...sonarr, keys: [...sonarr.keys, { key: 'session-secret', source: { kind: 'generated', length: 40, alphabet: 'alphanumeric' } }] };
     const res = await out.run({ requests: [more], sopsConfig: cfg, identities: [alice.identity] });
     expect(res.report[0]).toMatchObject({ status: 're-encrypted', generatedKeys: ['session-secret'] });
-    const sd = (await plainOf(out.files.get(sonarr.path)!))['stringData'] as Record<string, string>;
+    const sd = (await plainOf(out.files.get(sonarr.path)!)).stringData as Record<string, string>;
     expect(sd['api-key']).toBe(first);
     expect(sd['session-secret']).toMatch(/^[A-Za-z0-9]{40}$/);
   });
@@ -189,7 +191,7 @@ describe('changes', () => {
     expect(err.message).toContain('metadata.labels.app.kubernetes.io/name changed');
     const res = await out.run({ requests: [relabelled], sopsConfig: cfg, identities: [alice.identity] });
     expect(res.report[0]!.status).toBe('re-encrypted');
-    expect(((await plainOf(out.files.get(sonarr.path)!))['metadata'] as any).labels).toEqual({ 'app.kubernetes.io/name': 'sonarr-4k' });
+    expect(((await plainOf(out.files.get(sonarr.path)!)).metadata as any).labels).toEqual({ 'app.kubernetes.io/name': 'sonarr-4k' });
   });
 });
 
@@ -258,7 +260,7 @@ describe('without an identity', () => {
     expect(res.warnings).toHaveLength(1);
     expect(res.warnings[0]).toContain(plex.path);
     expect(res.warnings[0]).toContain('could not be compared');
-    expect((await plainOf(out.files.get(plex.path)!))['stringData']).toEqual({ token: 'plex-token-3' });
+    expect((await plainOf(out.files.get(plex.path)!)).stringData).toEqual({ token: 'plex-token-3' });
   });
 
   it('supplied operator values fail when a generated value would have to be carried over', async () => {

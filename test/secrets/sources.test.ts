@@ -129,7 +129,7 @@ describe('loadOperatorValues', () => {
   });
 
   it.each([
-    ['- a\n- b\n', "secrets.local.yaml: the top level must be a mapping of Secret names to mappings of keys to values, got a list."],
+    ['- a\n- b\n', 'secrets.local.yaml: the top level must be a mapping of Secret names to mappings of keys to values, got a list.'],
     ['plex-secrets: abc\n', "secrets.local.yaml: 'plex-secrets' must be a mapping of keys to values, got a string."],
     ['plex-secrets:\n  token: 123456789\n', "secrets.local.yaml: 'plex-secrets.token' must be a string, got a number (put the value in quotes)."],
     ['plex-secrets:\n  token: true\n', "secrets.local.yaml: 'plex-secrets.token' must be a string, got a boolean (put the value in quotes)."],
@@ -152,7 +152,9 @@ describe('loadOperatorValues', () => {
     const dir = project({ 'secrets.sops.yaml': await sopsFile({ 'plex-secrets': { token: 'x' } }) });
     const err = await loadOperatorValues({ projectDir: dir, env: {}, identities: [stranger.identity], requests }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OperatorValuesError);
-    expect((err as Error).message).toMatch(/^secrets\.sops\.yaml cannot be decrypted with the 1 available age identity \(.*\)\. Set SOPS_AGE_KEY_FILE to an identity that is one of its recipients/);
+    expect((err as Error).message).toMatch(
+      /^secrets\.sops\.yaml cannot be decrypted with the 1 available age identity \(.*\)\. Set SOPS_AGE_KEY_FILE to an identity that is one of its recipients/,
+    );
   });
 
   it('skips secrets.sops.yaml with a warning when there is no identity at all (CI)', async () => {
@@ -166,7 +168,10 @@ describe('loadOperatorValues', () => {
 
   it('refuses a secrets.sops.yaml whose values are in clear text under a valid sops block, with and without identities', async () => {
     // What sops writes when the output's rule (encrypted_regex ^(data|stringData)$) matches the file.
-    const text = await encryptYaml({ 'plex-secrets': { token: 'plain-token-4711' }, 'decypharr-secrets': { 'realdebrid-api-key': 'plain-rd-4711' } }, { ...SECRET_RULE, age: [alice.recipient] });
+    const text = await encryptYaml(
+      { 'plex-secrets': { token: 'plain-token-4711' }, 'decypharr-secrets': { 'realdebrid-api-key': 'plain-rd-4711' } },
+      { ...SECRET_RULE, age: [alice.recipient] },
+    );
     expect(text).toContain('plain-token-4711'); // the premise: sops left it in clear text
     const dir = project({ 'secrets.sops.yaml': text });
     for (const identities of [[alice.identity], []]) {

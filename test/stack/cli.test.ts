@@ -22,7 +22,9 @@ describe('npm run synth (the CLI)', () => {
     expect(r.stdout).toMatch(/warning: .*DEMO recipient/);
     const tree = readTree(out);
     expect(tree.has('clusters/lab/apps/media/sonarr/secret.sops.yaml')).toBe(true);
-    const leaked = Object.entries(env).filter(([k]) => k.startsWith('MEDIA_STACK_SECRET__')).map(([, v]) => v!);
+    const leaked = Object.entries(env)
+      .filter(([k]) => k.startsWith('MEDIA_STACK_SECRET__'))
+      .map(([, v]) => v);
     expect(leaked.length).toBeGreaterThan(3);
     expect(leaked).toContain(fakeOperatorValue('decypharr-secrets', 'realdebrid-api-key'));
     for (const v of leaked) {
@@ -55,7 +57,11 @@ describe('npm run synth (the CLI)', () => {
     writeFileSync(cfgFile, JSON.stringify({ cluster: 'lab2' }));
     const r = await synthCli(['--config', cfgFile, '--out', join(dir, 'out')], { PATH: process.env.PATH, HOME: dir });
     expect(r.code).toBe(1);
-    for (const v of ['MEDIA_STACK_SECRET__DECYPHARR_SECRETS__REALDEBRID_API_KEY', 'MEDIA_STACK_SECRET__DECYPHARR_SECRETS__USENET_PASS', 'MEDIA_STACK_SECRET__PLEX_SECRETS__TOKEN']) {
+    for (const v of [
+      'MEDIA_STACK_SECRET__DECYPHARR_SECRETS__REALDEBRID_API_KEY',
+      'MEDIA_STACK_SECRET__DECYPHARR_SECRETS__USENET_PASS',
+      'MEDIA_STACK_SECRET__PLEX_SECRETS__TOKEN',
+    ]) {
       expect(r.stderr).toContain(v);
     }
     expect(r.stderr).toContain('secrets.local.yaml');

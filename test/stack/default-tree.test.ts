@@ -64,7 +64,7 @@ describe('the committed dist/ (default config)', () => {
     const repo = mkdtempSync(join(tmpdir(), 'gitops-'));
     cpSync(DIST, join(repo, folder!), { recursive: true });
     // The one Kustomization the runbook tells the operator to commit next to Flux's own files.
-    const entry = /kind: Kustomization\n[\s\S]*?\n  path: (\S+)\n/.exec(bootstrap)?.[1];
+    const entry = /kind: Kustomization\n[\s\S]*?\n {2}path: (\S+)\n/.exec(bootstrap)?.[1];
     expect(entry).toBeDefined();
     const listed = parseAllDocuments(kubectlKustomize(join(repo, entry!))).map((d) => d.toJS());
     expect(listed.length).toBeGreaterThan(10);
@@ -91,15 +91,15 @@ describe('the committed dist/ (default config)', () => {
       if (hasSecret) expect(spec.decryption).toEqual({ provider: 'sops', secretRef: { name: 'sops-age' } });
       for (const d of spec.dependsOn ?? []) expect(ks[d.name], `${name} → ${d.name}`).toBeDefined();
     }
-    expect(ks['decypharr'].wait).toBe(true);
-    expect(ks['sonarr'].wait).toBe(false);
+    expect(ks.decypharr.wait).toBe(true);
+    expect(ks.sonarr.wait).toBe(false);
   });
 
   it('has no Secret with a plaintext value: every data/stringData value is ENC[…] and a sops block is present', () => {
     let secrets = 0;
     for (const [path, content] of fresh) {
       if (!path.endsWith('.yaml')) continue;
-      for (const doc of parseAllDocuments(content).map((d) => d.toJS() as any)) {
+      for (const doc of parseAllDocuments(content).map((d) => d.toJS())) {
         if (doc?.kind !== 'Secret') continue;
         secrets++;
         expect(path).toMatch(/\.sops\.yaml$/);

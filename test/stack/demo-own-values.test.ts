@@ -26,7 +26,7 @@ async function valuesOf(dir: string, identity: string): Promise<Map<string, stri
   const res = new Map<string, string[]>();
   for (const file of findEncryptedFiles(dir)) {
     const { plain } = await decryptYaml(readFileSync(file, 'utf8'), [identity]);
-    res.set(file.slice(dir.length + 1), Object.values(plain['stringData'] as Record<string, string>));
+    res.set(file.slice(dir.length + 1), Object.values(plain.stringData as Record<string, string>));
   }
   return res;
 }

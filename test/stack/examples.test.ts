@@ -9,13 +9,18 @@ import { bareEnv, operatorEnv, kubectlKustomize, kustomizeDirs, PROJECT, readTre
 /** The tree with every encrypted Secret reduced to its clear structure (ciphertexts are random). */
 function stableTree(tree: Map<string, string>): Record<string, string> {
   return Object.fromEntries(
-    [...tree.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([path, text]) => {
-      // Fingerprints of freshly generated values differ on every run: only their number is stable.
-      if (path.endsWith(`/${PUBLIC_VALUES_FILE}`)) return [path, `${parsePublicValues(text).size} fingerprints`];
-      if (!path.endsWith('.sops.yaml') || path === '.sops.yaml') return [path, text];
-      const doc = parseAllDocuments(text)[0]!.toJS() as any;
-      return [path, `Secret ${doc.metadata.namespace}/${doc.metadata.name} keys: ${Object.keys(doc.stringData ?? {}).join(', ')} recipients: ${doc.sops.age.map((a: any) => a.recipient).join(', ')}`];
-    }),
+    [...tree.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([path, text]) => {
+        // Fingerprints of freshly generated values differ on every run: only their number is stable.
+        if (path.endsWith(`/${PUBLIC_VALUES_FILE}`)) return [path, `${parsePublicValues(text).size} fingerprints`];
+        if (!path.endsWith('.sops.yaml') || path === '.sops.yaml') return [path, text];
+        const doc = parseAllDocuments(text)[0]!.toJS();
+        return [
+          path,
+          `Secret ${doc.metadata.namespace}/${doc.metadata.name} keys: ${Object.keys(doc.stringData ?? {}).join(', ')} recipients: ${doc.sops.age.map((a: any) => a.recipient).join(', ')}`,
+        ];
+      }),
   );
 }
 
@@ -23,7 +28,10 @@ function stableTree(tree: Map<string, string>): Record<string, string> {
 function consumedSecretKeys(objects: any[]): string[] {
   const out = new Set<string>();
   const visit = (x: any) => {
-    if (Array.isArray(x)) return x.forEach(visit);
+    if (Array.isArray(x)) {
+      x.forEach(visit);
+      return;
+    }
     if (!x || typeof x !== 'object') return;
     if (x.secretKeyRef) out.add(`${x.secretKeyRef.name}/${x.secretKeyRef.key}`);
     Object.values(x).forEach(visit);

@@ -62,7 +62,10 @@ beforeAll(async () => {
   mkdirSync(gitops, { recursive: true });
   // Step 2: the config, copied from examples/homelab.ts to my-cluster.ts with the import README names, and the Flux path of step 4.
   const example = readFileSync(join(repo, 'examples/homelab.ts'), 'utf8');
-  writeFileSync(join(repo, 'my-cluster.ts'), example.replace("'../src/config/index.js'", "'./src/config/index.js'").replace("cluster: 'homelab',", "cluster: 'homelab',\n  flux: { repoPath: './media-stack' },"));
+  writeFileSync(
+    join(repo, 'my-cluster.ts'),
+    example.replace("'../src/config/index.js'", "'./src/config/index.js'").replace("cluster: 'homelab',", "cluster: 'homelab',\n  flux: { repoPath: './media-stack' },"),
+  );
   demoValues = valuesOf(await decryptTree(join(PROJECT, 'dist'), demoIdentity));
   expect(demoValues.length).toBeGreaterThan(5);
 }, 60_000);
@@ -94,7 +97,7 @@ describe("the README's path from the demo to a real cluster", () => {
     for (const v of demoValues) expect(r.stdout + r.stderr).not.toContain(v);
   }, 120_000);
 
-  it('4. synth with your values: every value is new or yours, none is the demo\'s, and nothing calls your key the DEMO key', async () => {
+  it("4. synth with your values: every value is new or yours, none is the demo's, and nothing calls your key the DEMO key", async () => {
     const r = await npmRun('synth', ['--config', 'my-cluster.ts', '--out', out], operatorValues);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

@@ -8,7 +8,10 @@ import { secretEnvVarName } from '../../src/secrets/model.js';
 import { bareEnv, DEMO_KEY, PROJECT, readTree, synthInto } from './support.js';
 
 const DIST = join(PROJECT, 'dist');
-const demoIdentity = () => readFileSync(DEMO_KEY, 'utf8').split('\n').filter((l) => l.startsWith('AGE-SECRET-KEY-'));
+const demoIdentity = () =>
+  readFileSync(DEMO_KEY, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('AGE-SECRET-KEY-'));
 
 /** Decrypts every Secret of a tree: path → key → value. */
 async function decryptAll(tree: Map<string, string>): Promise<Map<string, Record<string, string>>> {

@@ -49,7 +49,15 @@ describe('state survives Flux', () => {
   ])('every stateful object of %s carries prune: disabled', async (_name, file) => {
     const config =
       file === 'with-downloads'
-        ? resolveConfig({ apps: { postgres: { enabled: true, apps: ['sonarr'] }, qbittorrent: { enabled: true, vpn: { provider: 'gluetun', serviceProvider: 'protonvpn', serverHostnames: ['node-nl-05.protonvpn.net'], endpointCidrs: ['203.0.113.10/32'], endpointPort: 51820 } } } } as StackConfigInput)
+        ? resolveConfig({
+            apps: {
+              postgres: { enabled: true, apps: ['sonarr'] },
+              qbittorrent: {
+                enabled: true,
+                vpn: { provider: 'gluetun', serviceProvider: 'protonvpn', serverHostnames: ['node-nl-05.protonvpn.net'], endpointCidrs: ['203.0.113.10/32'], endpointPort: 51820 },
+              },
+            },
+          })
         : await loadConfig(file);
     const result = await synthesize({ config, projectDir: PROJECT, env: { ...operatorEnv(config), SOPS_AGE_KEY_FILE: DEMO_KEY } });
     const stateful = result.objects.filter((p) => STATEFUL.includes(p.object.kind));
@@ -111,7 +119,7 @@ describe('state survives Flux', () => {
     // an output from before prune protection: strip the annotation from one claim
     const file = join(out, 'clusters/homelab/apps/media/pulsarr/pvc-config.yaml');
     const tree = readTree(out);
-    writeFileSync(file, tree.get('clusters/homelab/apps/media/pulsarr/pvc-config.yaml')!.replace(/\n  annotations:\n    kustomize\.toolkit\.fluxcd\.io\/prune: disabled/, ''));
+    writeFileSync(file, tree.get('clusters/homelab/apps/media/pulsarr/pvc-config.yaml')!.replace(/\n {2}annotations:\n {4}kustomize\.toolkit\.fluxcd\.io\/prune: disabled/, ''));
     const err = (await synthOnce({ apps: { pulsarr: { enabled: false } } }, out).catch((e: unknown) => e)) as DataLossError;
     expect(err).toBeInstanceOf(DataLossError);
     expect(err.message).toMatch(/config-pulsarr .*does not carry kustomize\.toolkit\.fluxcd\.io\/prune: disabled .* DELETES it/);

@@ -115,20 +115,30 @@ function exactRegex(s: string): string {
 // ─── bodies ─────────────────────────────────────────────────────────────────────────────────
 
 /** In a body: the value of an environment variable (a string) / a looked-up id (a number). */
-type Secret = { readonly $secret: string };
-type Id = { readonly $id: string };
+interface Secret {
+  readonly $secret: string;
+}
+interface Id {
+  readonly $id: string;
+}
 
 /** The body as JSON with `@@NAME@@` placeholders, checked against what the entry declares. */
 function body(obj: unknown, declared: { secrets?: readonly string[]; lookups?: readonly Lookup[] } = {}): string {
   const secrets = new Set<string>();
   const ids = new Set<string>();
   const json = JSON.stringify(obj, (_k, v: unknown) => {
-    if (v && typeof v === 'object' && '$secret' in v) return secrets.add((v as Secret).$secret), `@@${(v as Secret).$secret}@@`;
-    if (v && typeof v === 'object' && '$id' in v) return ids.add((v as Id).$id), `@@${(v as Id).$id}@@`;
+    if (v && typeof v === 'object' && '$secret' in v) return (secrets.add((v as Secret).$secret), `@@${(v as Secret).$secret}@@`);
+    if (v && typeof v === 'object' && '$id' in v) return (ids.add((v as Id).$id), `@@${(v as Id).$id}@@`);
     return v;
   });
   const same = (a: Set<string>, b: readonly string[] = []) => a.size === b.length && b.every((x) => a.has(x));
-  if (!same(secrets, declared.secrets) || !same(ids, declared.lookups?.map((l) => l.placeholder))) {
+  if (
+    !same(secrets, declared.secrets) ||
+    !same(
+      ids,
+      declared.lookups?.map((l) => l.placeholder),
+    )
+  ) {
     throw new Error(`arr-wiring: the body ${json} uses placeholders its entry does not declare`);
   }
   return json;
@@ -180,7 +190,18 @@ function arrApp(cfg: StackConfig, arr: WiredArr): WiredApp {
         { field: 'host', regex: hostRegex(dc.service, ns) },
       ],
       body: body(
-        { name: dc.name, enable: true, protocol: 'torrent', priority: dc.priority, removeCompletedDownloads: true, removeFailedDownloads: true, implementation: 'QBittorrent', configContract: 'QBittorrentSettings', fields, tags: [] },
+        {
+          name: dc.name,
+          enable: true,
+          protocol: 'torrent',
+          priority: dc.priority,
+          removeCompletedDownloads: true,
+          removeFailedDownloads: true,
+          implementation: 'QBittorrent',
+          configContract: 'QBittorrentSettings',
+          fields,
+          tags: [],
+        },
         { secrets },
       ),
       ...(secrets.length ? { secrets } : {}),
@@ -206,7 +227,11 @@ function arrApp(cfg: StackConfig, arr: WiredArr): WiredApp {
     // The stack owns the streaming library: the job creates the folder the Arr requires to exist.
     ...(a.decypharr.enabled ? [rootFolder(streamingRootFolder(arr), `${arr.instance} streaming`, { path: streamingRootFolder(arr), create: true })] : []),
     // Added only when the folder exists on the library (never created on the NAS).
-    rootFolder(permanentRootFolder(arr), `${arr.instance} library`, { path: permanentRootFolder(arr), create: false, ifMissing: 'create the folder in the media library to have it added' }),
+    rootFolder(permanentRootFolder(arr), `${arr.instance} library`, {
+      path: permanentRootFolder(arr),
+      create: false,
+      ifMissing: 'create the folder in the media library to have it added',
+    }),
   ];
 
   return {
@@ -259,7 +284,16 @@ function prowlarrApp(cfg: StackConfig, arrs: readonly WiredArr[]): WiredApp {
       ],
       // A proxy serves only indexers sharing one of its tags (Prowlarr IndexerHttpClient).
       // Request timeout: the settings' default (60 s).
-      body: body({ name: title, implementation: 'FlareSolverr', configContract: 'FlareSolverrSettings', fields: [field('host', `http://${name}.${ns}.svc.cluster.local:${SOLVER_PORT}/`)], tags: [{ $id: 'TAG_ID' }] }, { lookups }),
+      body: body(
+        {
+          name: title,
+          implementation: 'FlareSolverr',
+          configContract: 'FlareSolverrSettings',
+          fields: [field('host', `http://${name}.${ns}.svc.cluster.local:${SOLVER_PORT}/`)],
+          tags: [{ $id: 'TAG_ID' }],
+        },
+        { lookups },
+      ),
       lookups,
       note: `tag the indexers behind Cloudflare with the tag ${name} to route them through ${title}`,
     };

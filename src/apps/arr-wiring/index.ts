@@ -26,7 +26,8 @@ export function arrWiringScript(): string {
   const script = readSourceFile(`src/apps/arr-wiring/${ARR_WIRING_SCRIPT}`);
   // The script finds its data where this construct mounts it.
   const expected = `DATA=\${1:-${SCRIPT_DIR}/${ARR_WIRING_DATA}}`;
-  if (!script.split('\n').includes(expected)) throw new Error(`src/apps/arr-wiring/${ARR_WIRING_SCRIPT} must read its data from ${SCRIPT_DIR}/${ARR_WIRING_DATA} (a line \`${expected}\`)`);
+  if (!script.split('\n').includes(expected))
+    throw new Error(`src/apps/arr-wiring/${ARR_WIRING_SCRIPT} must read its data from ${SCRIPT_DIR}/${ARR_WIRING_DATA} (a line \`${expected}\`)`);
   return script;
 }
 
@@ -118,7 +119,12 @@ export class ArrWiring extends Component {
 
     const self = { app: 'arr-wiring' };
     for (const a of called) {
-      this.addCall({ from: self, to: { app: a.kind, instance: a.instance }, ports: [a.port], why: a.kind === 'prowlarr' ? 'adds applications and indexer proxies through the API' : 'adds download clients and root folders through the API' });
+      this.addCall({
+        from: self,
+        to: { app: a.kind, instance: a.instance },
+        ports: [a.port],
+        why: a.kind === 'prowlarr' ? 'adds applications and indexer proxies through the API' : 'adds download clients and root folders through the API',
+      });
     }
   }
 }

@@ -7,7 +7,8 @@ export const BAZARR_FACTS: AppFacts = {
     'bazarr/bazarr': {
       writes: ['/config', '/tmp'],
       writesIfMounted: ['/mnt/media', '/mnt/streaming-media'],
-      source: 'home-operations apps/bazarr/entrypoint.sh (--config /config); bazarr development a3102e8: bazarr/app/config.py (general.subfolder "current": subtitles next to the video)',
+      source:
+        'home-operations apps/bazarr/entrypoint.sh (--config /config); bazarr development a3102e8: bazarr/app/config.py (general.subfolder "current": subtitles next to the video)',
     },
   },
 };

@@ -12,12 +12,17 @@ export type ByparrProps = SolverAppProps;
 
 export class Byparr extends SolverApp {
   constructor(scope: Construct, id: string, props: ByparrProps) {
-    super(scope, id, {
-      name: 'byparr',
-      title: 'Byparr',
-      image: BYPARR_IMAGE,
-      env: { PORT: String(SOLVER_PORT), HOST: '0.0.0.0', HOME: '/tmp' },
-      check: { tcp: 'http' },
-    }, props);
+    super(
+      scope,
+      id,
+      {
+        name: 'byparr',
+        title: 'Byparr',
+        image: BYPARR_IMAGE,
+        env: { PORT: String(SOLVER_PORT), HOST: '0.0.0.0', HOME: '/tmp' },
+        check: { tcp: 'http' },
+      },
+      props,
+    );
   }
 }

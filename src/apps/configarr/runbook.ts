@@ -22,7 +22,9 @@ function configarr(f: Facts, md: Md): void {
   );
   md.sh(runNow(cj, ctr.name, '10m'));
   if (ctr.env?.some((e) => e.name === 'STOP_ON_ERROR' && e.value === 'true')) {
-    md.p(`A run in which an Arr cannot be configured fails its Job (${c('STOP_ON_ERROR=true')}; Configarr would otherwise exit 0 with every instance failed): ${c(`kubectl get jobs -n ${cj.metadata.namespace}`)} shows it, and the instances after the failed one wait for the next run.`);
+    md.p(
+      `A run in which an Arr cannot be configured fails its Job (${c('STOP_ON_ERROR=true')}; Configarr would otherwise exit 0 with every instance failed): ${c(`kubectl get jobs -n ${cj.metadata.namespace}`)} shows it, and the instances after the failed one wait for the next run.`,
+    );
   }
   if (cmVol?.configMap) md.sh([`kubectl get configmap ${cmVol.configMap.name} -n ${cj.metadata.namespace} -o yaml`]);
 }

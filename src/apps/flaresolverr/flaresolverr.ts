@@ -94,12 +94,17 @@ export type FlareSolverrProps = SolverAppProps;
 
 export class FlareSolverr extends SolverApp {
   constructor(scope: Construct, id: string, props: FlareSolverrProps) {
-    super(scope, id, {
-      name: 'flaresolverr',
-      title: 'FlareSolverr',
-      image: FLARESOLVERR_IMAGE,
-      env: { LOG_LEVEL: 'info', PORT: String(SOLVER_PORT) },
-      check: { http: '/health', port: 'http' },
-    }, props);
+    super(
+      scope,
+      id,
+      {
+        name: 'flaresolverr',
+        title: 'FlareSolverr',
+        image: FLARESOLVERR_IMAGE,
+        env: { LOG_LEVEL: 'info', PORT: String(SOLVER_PORT) },
+        check: { http: '/health', port: 'http' },
+      },
+      props,
+    );
   }
 }

@@ -19,12 +19,21 @@ function plexSetup(f: Facts, md: Md): void {
     svc
       ? `Claim the server as a local client: run ${c(`kubectl port-forward -n ${plex.namespace} svc/${svc.name} ${svc.port}:${svc.port}`)} on your workstation, open ${c(`http://localhost:${svc.port}/web`)} and sign in — through the port-forward Plex sees a connection from localhost, which may claim an unclaimed server.${claim ? ` A claim token as ${c(`${claim.secret}/${claim.key}`)} is optional: a token (https://www.plex.tv/claim) lives 4 minutes and is only read when an unclaimed server starts, so it must still be fresh when the pod (re)starts — less time than synth, commit and a Flux reconcile usually take; the port-forward has no such deadline.` : ''}`
       : 'Claim the server in the Plex web app.',
-    ...(transcode ? [`Settings › Transcoder › Transcoder temporary directory: ${c(transcode)} (the linuxserver image has no default; ${f.has('clusterplex-orchestrator') ? 'ClusterPlex needs the same path in Plex and every worker' : 'a path on the shared transcode volume'}).`] : []),
+    ...(transcode
+      ? [
+          `Settings › Transcoder › Transcoder temporary directory: ${c(transcode)} (the linuxserver image has no default; ${f.has('clusterplex-orchestrator') ? 'ClusterPlex needs the same path in Plex and every worker' : 'a path on the shared transcode volume'}).`,
+        ]
+      : []),
     ...(f.gpuConsumers(gpuResource(f.v) ?? '').some((x) => x.w === plex)
       ? ['Settings › Transcoder › "Use hardware acceleration when available" (needs Plex Pass), see [gpu-transcoding.md](gpu-transcoding.md).']
       : []),
-    `Libraries: one library per type with ${[links, media].filter(Boolean).map((p) => c(`${p}/<folder>`)).join(' and ')} as folders${links ? ` (the ${c(links)} entries are symlinks into ${c(f.dfs?.path ?? 'the DFS')})` : ''}.`,
-    ...(pulsarrToken ? [`Pulsarr needs a Plex token (${c('X-Plex-Token')}): supply it as ${c(`${pulsarrToken.secret}/${pulsarrToken.key}`)} (see [secrets.md](secrets.md)) and restart Pulsarr.`] : []),
+    `Libraries: one library per type with ${[links, media]
+      .filter(Boolean)
+      .map((p) => c(`${p}/<folder>`))
+      .join(' and ')} as folders${links ? ` (the ${c(links)} entries are symlinks into ${c(f.dfs?.path ?? 'the DFS')})` : ''}.`,
+    ...(pulsarrToken
+      ? [`Pulsarr needs a Plex token (${c('X-Plex-Token')}): supply it as ${c(`${pulsarrToken.secret}/${pulsarrToken.key}`)} (see [secrets.md](secrets.md)) and restart Pulsarr.`]
+      : []),
   ]);
 }
 

@@ -14,7 +14,9 @@ function postgres(f: Facts, md: Md): void {
   const svc = f.svc(w);
   const superuser = main.env?.find((e) => e.name === 'POSTGRES_USER')?.value ?? 'postgres';
   md.h(2, 'PostgreSQL');
-  md.p(`${c(w.ref)} (${c(main.image)}) serves ${svc ? c(`${svc.name}.${w.namespace}.svc.cluster.local:${svc.port}`) : 'the Arrs'}; its data directory is ${volumeText(volumeOfMount(w.pod, main, main.volumeMounts?.[0]?.mountPath ?? '')) ?? 'its volume'}.`);
+  md.p(
+    `${c(w.ref)} (${c(main.image)}) serves ${svc ? c(`${svc.name}.${w.namespace}.svc.cluster.local:${svc.port}`) : 'the Arrs'}; its data directory is ${volumeText(volumeOfMount(w.pod, main, main.volumeMounts?.[0]?.mountPath ?? '')) ?? 'its volume'}.`,
+  );
   const probe = main.readinessProbe?.exec?.command;
   md.sh([
     f.getPodWide(w),
@@ -32,7 +34,10 @@ function postgres(f: Facts, md: Md): void {
   }
   md.table(['App', 'Role', 'Main database', 'Log database', 'From'], rows);
   const initName = users.flatMap((a) => (a.pod.initContainers ?? []).filter((i) => i.env?.some((e) => e.name === 'INIT_POSTGRES_DBNAME')).map((i) => i.name))[0];
-  if (initName) md.p(`The apps never create their databases: the ${c(initName)} init container of each creates its role and databases (idempotently) before the app starts. A missing database: ${c(f.logs(users[0]!, initName))}.`);
+  if (initName)
+    md.p(
+      `The apps never create their databases: the ${c(initName)} init container of each creates its role and databases (idempotently) before the app starts. A missing database: ${c(f.logs(users[0]!, initName))}.`,
+    );
 
   const backup = f.publishedOf('backup', w)[0];
   const cj = backup && v.find('CronJob', backup.cronJob, w.namespace);
@@ -51,7 +56,7 @@ function postgres(f: Facts, md: Md): void {
 
   md.h(3, 'Restore');
   const helper = `${cj.metadata.name}-restore`;
-  const ns = cj.metadata.namespace as string;
+  const ns = cj.metadata.namespace!;
   const helperPod = {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -75,7 +80,9 @@ function postgres(f: Facts, md: Md): void {
     ...users.map((a) => `kubectl scale ${a.ref} ${f.n(a)} --replicas=${a.replicas}`),
     ...ks.map((k) => `flux resume kustomization ${k} -n ${v.fluxNamespace}`),
   ]);
-  md.p(`${c('psql')} continues past errors: those about the role ${c(superuser)} (the connected superuser, which cannot be dropped or recreated) are expected; anything about the Arrs' roles or databases is not. Then check each Arr's ${c('/ping')} and its System › Status page.`);
+  md.p(
+    `${c('psql')} continues past errors: those about the role ${c(superuser)} (the connected superuser, which cannot be dropped or recreated) are expected; anything about the Arrs' roles or databases is not. Then check each Arr's ${c('/ping')} and its System › Status page.`,
+  );
 }
 
 export const postgresSection: RunbookSection = { page: RUNBOOK_PAGE_PATHS.downloads, order: 20, render: postgres };

@@ -9,7 +9,9 @@ function prowlarrAppSync(f: Facts, md: Md): void {
   if (!prowlarr || arrs.length === 0) return;
   const pUrl = f.url(prowlarr);
   md.h(2, 'Prowlarr: app sync');
-  md.p(`${f.uiUrl(prowlarr) ? `In ${f.uiUrl(prowlarr)}, ` : 'In Prowlarr, '}Settings › Apps › + for each instance, with the API key from above, then add indexers. The first sync can take 10–15 minutes; "Test" and "Save" on an app forces one.`);
+  md.p(
+    `${f.uiUrl(prowlarr) ? `In ${f.uiUrl(prowlarr)}, ` : 'In Prowlarr, '}Settings › Apps › + for each instance, with the API key from above, then add indexers. The first sync can take 10–15 minutes; "Test" and "Save" on an app forces one.`,
+  );
   md.table(
     ['Application', 'Prowlarr Server', 'Server', 'API Key'],
     arrs.map((w) => [w.app === 'sonarr' ? 'Sonarr' : 'Radarr', c(pUrl ?? ''), c(f.url(w) ?? ''), `${w.name}'s key`]),

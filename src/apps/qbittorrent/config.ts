@@ -99,7 +99,8 @@ export const qbittorrentConfig: AppConfigSlice<'qbittorrent'> = {
     vpn: {
       provider: 'gluetun',
       serviceProvider: 'protonvpn',
-      serverCountries: [], serverHostnames: [],
+      serverCountries: [],
+      serverHostnames: [],
       endpointCidrs: [],
       endpointPort: 51820,
       endpointProtocol: 'UDP',

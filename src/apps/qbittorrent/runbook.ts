@@ -26,28 +26,34 @@ function qbittorrent(f: Facts, md: Md): void {
   if (vpn) {
     md.h(3, 'The tunnel is up');
     const n = w.pod.containers.length + (w.pod.initContainers ?? []).filter((x) => x.restartPolicy === 'Always').length;
-    const cmds = [f.getPodWide(w) + `   # READY ${n}/${n}: qBittorrent and the sidecar`, `${f.logs(w, vpn.name, '--tail=50')}`];
+    const cmds = [f.getPodWide(w) + `   # READY ${n}/${n}: qBittorrent and the sidecar`, f.logs(w, vpn.name, '--tail=50')];
     const hPort = probePort(vpn, vpn.readinessProbe);
     if (gluetun && hPort !== undefined) {
-      cmds.push(`${f.exec(w, vpn.name, `wget -qO- http://127.0.0.1:${hPort}${vpn.readinessProbe?.httpGet?.path === '/' ? '' : (vpn.readinessProbe?.httpGet?.path ?? '')}`)}   # an empty answer with status 200: healthy; an error: the tunnel is down`);
+      cmds.push(
+        `${f.exec(w, vpn.name, `wget -qO- http://127.0.0.1:${hPort}${vpn.readinessProbe?.httpGet?.path === '/' ? '' : (vpn.readinessProbe?.httpGet?.path ?? '')}`)}   # an empty answer with status 200: healthy; an error: the tunnel is down`,
+      );
     } else if (vpn.readinessProbe?.exec) {
       cmds.push(`${f.exec(w, vpn.name, vpn.readinessProbe.exec.command.join(' '))} && echo healthy`);
     }
     md.sh(cmds);
     if (gluetun) {
-      md.p(`gluetun logs ${c('Public IP address is …')} once the tunnel is up, and ${c('healthy!')} / ${c('unhealthy')} as its health check changes. Its health server answers on ${c(`:${hPort}`)} (${c('HEALTH_SERVER_ADDRESS')}), which is also the sidecar's readiness probe.`);
+      md.p(
+        `gluetun logs ${c('Public IP address is …')} once the tunnel is up, and ${c('healthy!')} / ${c('unhealthy')} as its health check changes. Its health server answers on ${c(`:${hPort}`)} (${c('HEALTH_SERVER_ADDRESS')}), which is also the sidecar's readiness probe.`,
+      );
     }
     md.h(3, "The public IP is the VPN's");
     if (!gluetun) {
-      md.p(`${c(vpn.name)} checks the public address itself${envValue(vpn, 'IPCHECK_INTERVAL') ? ` every ${envValue(vpn, 'IPCHECK_INTERVAL')} s` : ''} and logs the result: ${c(f.logs(w, vpn.name, '--tail=200') + ' | grep -i ip')}. Compare with the node's own address (${c('curl -s https://ipinfo.io/ip')} on ${w.placement.hostnames[0] ?? 'the node'}): they must differ.`);
+      md.p(
+        `${c(vpn.name)} checks the public address itself${envValue(vpn, 'IPCHECK_INTERVAL') ? ` every ${envValue(vpn, 'IPCHECK_INTERVAL')} s` : ''} and logs the result: ${c(f.logs(w, vpn.name, '--tail=200') + ' | grep -i ip')}. Compare with the node's own address (${c('curl -s https://ipinfo.io/ip')} on ${w.placement.hostnames[0] ?? 'the node'}): they must differ.`,
+      );
     } else {
-    md.p(
-      `The containers of a pod share one network namespace, so the address the sidecar sees is the one qBittorrent uses. Ask from ${c(vpn.name)} and compare with the node's own address — they must differ:`,
-    );
-    md.sh([
-      `${f.exec(w, vpn.name, 'wget -qO- https://ipinfo.io/ip')}   # the VPN server's address`,
-      `curl -s https://ipinfo.io/ip   # on ${w.placement.hostnames[0] ?? 'the node'}: your own address`,
-    ]);
+      md.p(
+        `The containers of a pod share one network namespace, so the address the sidecar sees is the one qBittorrent uses. Ask from ${c(vpn.name)} and compare with the node's own address — they must differ:`,
+      );
+      md.sh([
+        `${f.exec(w, vpn.name, 'wget -qO- https://ipinfo.io/ip')}   # the VPN server's address`,
+        `curl -s https://ipinfo.io/ip   # on ${w.placement.hostnames[0] ?? 'the node'}: your own address`,
+      ]);
     }
   }
   const policy = v.all('NetworkPolicy').find((p) => {
@@ -69,7 +75,10 @@ function qbittorrent(f: Facts, md: Md): void {
     );
     md.sh([`kubectl describe networkpolicy ${policy.metadata.name} -n ${policy.metadata.namespace}`]);
     const live = vpn?.livenessProbe;
-    const liveText = live?.periodSeconds && live.failureThreshold ? ` after about ${live.periodSeconds * live.failureThreshold} s of failed health checks (liveness: ${live.failureThreshold} × ${live.periodSeconds} s)` : '';
+    const liveText =
+      live?.periodSeconds && live.failureThreshold
+        ? ` after about ${live.periodSeconds * live.failureThreshold} s of failed health checks (liveness: ${live.failureThreshold} × ${live.periodSeconds} s)`
+        : '';
     md.p(
       `When the tunnel drops, qBittorrent's connections stall instead of falling back to the node's address; ${vpn ? `${c(vpn.name)}'s readiness probe fails, the pod leaves the endpoints of ${c(`svc/${svc?.name ?? w.name}`)} (the Arrs report the download client unavailable) and kubelet restarts the sidecar${liveText}. ` : ''}Torrents resume by themselves once the tunnel is back.`,
     );
@@ -95,7 +104,9 @@ function qbittorrent(f: Facts, md: Md): void {
       `The image's default configuration skips the login for localhost (${c('WebUI\\LocalHostAuth=false')}: the port-forward arrives there) and for the private ranges ${c('10.0.0.0/8')}, ${c('172.16.0.0/12')} and ${c('192.168.0.0/16')} (Tools › Options › WebUI › "Bypass authentication for clients in whitelisted IP subnets"): the Arrs get in without a password, and so would everyone coming through the ingress controller, whose pod address is private${waits ? ' — which is why it has no Ingress yet' : ''}. Set a user name and password there${url ? ' anyway' : ''}; ${waits ? 'before you give it an Ingress, turn the bypass off and enter them' : 'if you turn the bypass off, enter them'} in each Arr's qBittorrent download client too (the hourly wiring leaves an existing client's settings alone).${waits ? ` ${f.ingressOptIn('qbittorrent')}` : ''}`,
     );
   } else {
-    steps.push(`Log in as ${c('admin')} with the temporary password qBittorrent prints to its log at the first start (${c(f.logs(w, main.name) + ' | grep -i password')}), then set your own under Tools › Options › WebUI.`);
+    steps.push(
+      `Log in as ${c('admin')} with the temporary password qBittorrent prints to its log at the first start (${c(f.logs(w, main.name) + ' | grep -i password')}), then set your own under Tools › Options › WebUI.`,
+    );
   }
   const downloads = downloadsMount(f, w, main);
   if (downloads) {
@@ -104,10 +115,13 @@ function qbittorrent(f: Facts, md: Md): void {
     steps.push(
       `Tools › Options › Downloads › Default Save Path: ${c(downloads.path)} (${downloads.where}), where ${downloads.arrs.map((a) => c(a.name)).join(', ')} find the finished downloads at the same path${seeded ? ` — already set before the first start by the ${c(seeded.name)} init container (it only adds the setting when it is missing, so a path you choose here stays)` : ''}. Leave the incomplete-torrents folder inside it or off.`,
     );
-    if (downloads.mismatch.length) steps.push(`${downloads.mismatch.map((a) => c(a.name)).join(', ')} mount the downloads elsewhere: add a Remote Path Mapping (Settings › Download Clients) from ${c(downloads.path)} to their path.`);
+    if (downloads.mismatch.length)
+      steps.push(
+        `${downloads.mismatch.map((a) => c(a.name)).join(', ')} mount the downloads elsewhere: add a Remote Path Mapping (Settings › Download Clients) from ${c(downloads.path)} to their path.`,
+      );
   }
   md.ol(steps);
-  if (downloads) md.sh([`${f.exec(w, main.name, `ls ${downloads.path}`)}`]);
+  if (downloads) md.sh([f.exec(w, main.name, `ls ${downloads.path}`)]);
 }
 
 /** The downloads folder: the mount of qBittorrent whose storage an Arr also mounts. */

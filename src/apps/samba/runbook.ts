@@ -18,7 +18,7 @@ function samba(f: Facts, md: Md): void {
   let workgroup: string | undefined;
   for (const vol of w.pod.volumes ?? []) {
     if (!vol.configMap) continue;
-    const cm = v.find('ConfigMap', vol.configMap.name, w.namespace) as (KubeObject & { data?: Record<string, string> }) | undefined;
+    const cm = v.find('ConfigMap', vol.configMap.name, w.namespace);
     for (const text of Object.values(cm?.data ?? {})) {
       try {
         const json = JSON.parse(text);
@@ -32,10 +32,18 @@ function samba(f: Facts, md: Md): void {
   }
   const svc = v.serviceOf(w);
   const svcPort = svc?.spec.ports[0].port as number | undefined;
-  md.p(`${c(w.ref)} (${c(main.image)}) serves SMB on port ${svcPort ?? 445}${workgroup ? ` in workgroup ${c(workgroup)}` : ''} through ${svc ? `${c(`svc/${svc.metadata.name}`)} (${svc.spec.type ?? 'ClusterIP'})` : 'no Service'}. The shares:`);
+  md.p(
+    `${c(w.ref)} (${c(main.image)}) serves SMB on port ${svcPort ?? 445}${workgroup ? ` in workgroup ${c(workgroup)}` : ''} through ${svc ? `${c(`svc/${svc.metadata.name}`)} (${svc.spec.type ?? 'ClusterIP'})` : 'no Service'}. The shares:`,
+  );
   md.table(
     ['Share', 'Path in the pod', 'Storage', 'Users', 'Writable'],
-    shares.map((s) => [c(s.name), c(s.path), volumeText(volumeOfMount(w.pod, main, s.path)) ?? '—', s.users ? s.users.split(/[ ,]+/).map(c).join(', ') : 'any', s.readOnly === 'yes' ? 'no' : 'yes']),
+    shares.map((s) => [
+      c(s.name),
+      c(s.path),
+      volumeText(volumeOfMount(w.pod, main, s.path)) ?? '—',
+      s.users ? s.users.split(/[ ,]+/).map(c).join(', ') : 'any',
+      s.readOnly === 'yes' ? 'no' : 'yes',
+    ]),
   );
   // Users: the accounts Samba's component published, with the init container that hands over the passwords.
   const accounts = f.publishedOf('login', w);
@@ -80,9 +88,14 @@ function samba(f: Facts, md: Md): void {
     md.p(
       `${c(`svc/${svc.metadata.name}`)} keeps the client's address (${c('externalTrafficPolicy: Local')}), so the NetworkPolicy judges the real client: with ${c('Cluster')} the node would SNAT every connection to an address of its own, which is private, and the policy would admit anyone who reaches the node. The price: only the node that runs the Samba pod (${w.placement.title.toLowerCase()}${w.placement.hostnames.length ? `: ${w.placement.hostnames.map(c).join(' or ')}` : ''}) answers. ${lb ? `k3s ServiceLB advertises just that node as ${c('EXTERNAL-IP')}${svc.metadata.annotations?.[SERVICELB_TOLERATIONS_ANNOTATION] ? ` (its svclb pods tolerate the node's taint through the Service's ${c(SERVICELB_TOLERATIONS_ANNOTATION)} annotation)` : ''}; connect to that address — another node's address still forwards through its svclb pod, but with the client's address hidden again. ` : 'Connect to the node port of that node. '}After a failover the address moves with the pod: connect by a DNS name you point at the node${lb ? ' (or give the Service a fixed MetalLB address)' : ''}.`,
     );
-    md.sh([`${f.getPodWide(w)}   # NODE: the node that answers`, ...(lb ? [`kubectl get svc ${svc.metadata.name} ${f.n(w)} -o jsonpath='{.status.loadBalancer.ingress[*].ip}{"\\n"}'   # that node's address`] : [])]);
+    md.sh([
+      `${f.getPodWide(w)}   # NODE: the node that answers`,
+      ...(lb ? [`kubectl get svc ${svc.metadata.name} ${f.n(w)} -o jsonpath='{.status.loadBalancer.ingress[*].ip}{"\\n"}'   # that node's address`] : []),
+    ]);
   }
-  md.p(`From Windows: ${c(`\\\\${address}\\${share}`)}; from macOS: ${c(`smb://${address}/${share}`)}. Files are created as ${c(`${v.cfg.uid}:${v.cfg.gid}`)}, so the Arrs and Plex can read what is copied in.`);
+  md.p(
+    `From Windows: ${c(`\\\\${address}\\${share}`)}; from macOS: ${c(`smb://${address}/${share}`)}. Files are created as ${c(`${v.cfg.uid}:${v.cfg.gid}`)}, so the Arrs and Plex can read what is copied in.`,
+  );
 }
 
 export const sambaSection: RunbookSection = { page: RUNBOOK_PAGE_PATHS.downloads, order: 30, render: samba };

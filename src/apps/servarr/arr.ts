@@ -183,7 +183,12 @@ export class ArrApp extends Component {
   /** @default - none when the ingress is off */
   readonly ingress?: ApiObject;
 
-  constructor(scope: Construct, id: string, spec: ArrKindSpec, props: ArrAppProps & Partial<Omit<LibraryArrProps, keyof ArrAppProps>> & { readonly syncsTo?: readonly ArrEndpoint[] }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    spec: ArrKindSpec,
+    props: ArrAppProps & Partial<Omit<LibraryArrProps, keyof ArrAppProps>> & { readonly syncsTo?: readonly ArrEndpoint[] },
+  ) {
     const site = props.namespace.site;
     const ep = arrEndpoint(site, spec, props.instance);
     super(scope, id, {
@@ -196,7 +201,15 @@ export class ArrApp extends Component {
     const prefix = spec.name.toUpperCase();
     const database = props.database;
     publishFact(this, { kind: 'secret-input', instance: ep.instance, purpose: 'api-key', env: `${prefix}__AUTH__APIKEY`, ...ep.apiKey });
-    if (database) publishFact(this, { kind: 'database', instance: ep.instance, role: ep.instance, mainDatabase: postgresDatabases(ep.instance).main, logDatabase: postgresDatabases(ep.instance).log, env: `${prefix}__POSTGRES__MAINDB` });
+    if (database)
+      publishFact(this, {
+        kind: 'database',
+        instance: ep.instance,
+        role: ep.instance,
+        mainDatabase: postgresDatabases(ep.instance).main,
+        logDatabase: postgresDatabases(ep.instance).log,
+        env: `${prefix}__POSTGRES__MAINDB`,
+      });
     this.addSecret(ep.apiKey.secret, [
       { key: ep.apiKey.key, source: { kind: 'generated', length: 32, alphabet: 'hex' } },
       // Generated once and kept: the role's password, set by the postgres-init container.
@@ -291,7 +304,15 @@ export function arrAuthEnv(cfg: SiteConfig, kind: string): Record<string, string
  */
 export function waitForDfsContainer(scope: IConstruct, cfg: SiteConfig, instance: string): k8s.Container {
   const dfs = dfsPath(cfg);
-  const wait = { kind: 'dfs-wait', instance, container: 'wait-for-decypharr-dfs', condition: `[ -f ${dfs}/${DFS_MARKER} ]`, waiting: `waiting for the Decypharr DFS at ${dfs}`, ready: 'Decypharr DFS ready', timeout: 'DFS still empty after 10 minutes: check decypharr-0' } as const;
+  const wait = {
+    kind: 'dfs-wait',
+    instance,
+    container: 'wait-for-decypharr-dfs',
+    condition: `[ -f ${dfs}/${DFS_MARKER} ]`,
+    waiting: `waiting for the Decypharr DFS at ${dfs}`,
+    ready: 'Decypharr DFS ready',
+    timeout: 'DFS still empty after 10 minutes: check decypharr-0',
+  } as const;
   publishFact(scope, wait);
   return container({
     name: wait.container,

@@ -80,7 +80,9 @@ function systemPodsAfterTainting(f: Facts, md: Md): void {
   );
   md.sh([
     // Deployments there tolerate none of the stack's taints (DaemonSet pods run where they tolerate).
-    ...['kube-system', f.v.fluxNamespace].map((ns) => `kubectl get pods -n ${ns} -o wide   # Running; Deployment pods on ${hosts.join(' or ')}${ns === f.v.fluxNamespace ? ' (once Flux is installed, step 3)' : ''}`),
+    ...['kube-system', f.v.fluxNamespace].map(
+      (ns) => `kubectl get pods -n ${ns} -o wide   # Running; Deployment pods on ${hosts.join(' or ')}${ns === f.v.fluxNamespace ? ' (once Flux is installed, step 3)' : ''}`,
+    ),
     ...(f.v.cfg.storage.mode === 'longhorn' ? ['kubectl get pods -n longhorn-system -o wide   # Running; nothing Pending'] : []),
   ]);
 }
@@ -160,7 +162,9 @@ function bootstrap(f: Facts): string {
   const ks = v.fluxKustomizations;
   const clusterPath = clusterFluxPath(v);
   md.h(1, 'Bootstrap');
-  md.p(`From an empty k3s cluster to a running stack: node preparation, the age key for SOPS, Flux, and the order in which Flux applies the ${ks.length} Kustomizations of ${c(`${v.clusterRoot}/media-stack.yaml`)}.`);
+  md.p(
+    `From an empty k3s cluster to a running stack: node preparation, the age key for SOPS, Flux, and the order in which Flux applies the ${ks.length} Kustomizations of ${c(`${v.clusterRoot}/media-stack.yaml`)}.`,
+  );
 
   md.h(2, '1. Nodes');
   const labelCmds: string[] = [];
@@ -213,26 +217,47 @@ function bootstrap(f: Facts): string {
   }
   if (!labelCmds.length && !taintCmds.length && !pins.length) md.p('The pods select no node labels: nothing to label or taint.');
   hostDirectories(f, md);
-  const nfsUsers = v.workloads.filter((w) => (w.pod.volumes ?? []).some((vol) => {
-    const pvc = vol.persistentVolumeClaim ? v.find('PersistentVolumeClaim', vol.persistentVolumeClaim.claimName, w.namespace) : undefined;
-    const pv = pvc?.spec.volumeName ? v.find('PersistentVolume', pvc.spec.volumeName) : undefined;
-    return pv?.spec.nfs !== undefined || vol.nfs !== undefined;
-  }));
+  const nfsUsers = v.workloads.filter((w) =>
+    (w.pod.volumes ?? []).some((vol) => {
+      const pvc = vol.persistentVolumeClaim ? v.find('PersistentVolumeClaim', vol.persistentVolumeClaim.claimName, w.namespace) : undefined;
+      const pv = pvc?.spec.volumeName ? v.find('PersistentVolume', pvc.spec.volumeName) : undefined;
+      return pv?.spec.nfs !== undefined || vol.nfs !== undefined;
+    }),
+  );
   const prereqs: string[] = [];
   if (nfsUsers.length) {
     const groups = [...new Set(nfsUsers.map((w) => w.placement.title))];
-    prereqs.push(`The NFS client (${c('nfs-common')} / ${c('nfs-utils')}) on every node of: ${groups.join(', ')} — kubelet mounts the NFS volumes of ${nfsUsers.map((w) => c(w.name)).join(', ')} on the node.`);
+    prereqs.push(
+      `The NFS client (${c('nfs-common')} / ${c('nfs-utils')}) on every node of: ${groups.join(', ')} — kubelet mounts the NFS volumes of ${nfsUsers.map((w) => c(w.name)).join(', ')} on the node.`,
+    );
   }
   const ownClasses = new Set(v.all('StorageClass').map((s) => s.metadata.name));
-  const classes = [...new Set(v.all('PersistentVolumeClaim').map((p) => p.spec.storageClassName).filter((s: string | undefined): s is string => Boolean(s) && !ownClasses.has(s!)))];
-  for (const w of v.workloads) for (const t of (w.object as any).spec.volumeClaimTemplates ?? []) if (t.spec.storageClassName && !ownClasses.has(t.spec.storageClassName)) classes.push(t.spec.storageClassName);
+  const classes = [
+    ...new Set(
+      v
+        .all('PersistentVolumeClaim')
+        .map((p) => p.spec.storageClassName)
+        .filter((s: string | undefined): s is string => Boolean(s) && !ownClasses.has(s!)),
+    ),
+  ];
+  for (const w of v.workloads)
+    for (const t of (w.object as any).spec.volumeClaimTemplates ?? [])
+      if (t.spec.storageClassName && !ownClasses.has(t.spec.storageClassName)) classes.push(t.spec.storageClassName);
   const needClasses = [...new Set(classes)].sort();
-  if (needClasses.length) prereqs.push(`StorageClass${needClasses.length > 1 ? 'es' : ''} ${needClasses.map(c).join(', ')} (Longhorn), which the stack uses but does not create: ${c(`kubectl get storageclass ${needClasses.join(' ')}`)}.`);
+  if (needClasses.length)
+    prereqs.push(
+      `StorageClass${needClasses.length > 1 ? 'es' : ''} ${needClasses.map(c).join(', ')} (Longhorn), which the stack uses but does not create: ${c(`kubectl get storageclass ${needClasses.join(' ')}`)}.`,
+    );
   const dfs = f.dfs;
-  if (dfs?.hostPath) prereqs.push(`Decypharr's FUSE mount propagates through ${c(dfs.volumeHostPath ?? dfs.hostPath)} on its node: the host's root must be a shared mount (${c('findmnt -o TARGET,PROPAGATION /')} shows ${c('shared')}; the systemd default).`);
+  if (dfs?.hostPath)
+    prereqs.push(
+      `Decypharr's FUSE mount propagates through ${c(dfs.volumeHostPath ?? dfs.hostPath)} on its node: the host's root must be a shared mount (${c('findmnt -o TARGET,PROPAGATION /')} shows ${c('shared')}; the systemd default).`,
+    );
   const plex = f.one('plex');
   if (plex?.pod.securityContext?.supplementalGroups?.length) {
-    prereqs.push(`Plex joins group ${plex.pod.securityContext.supplementalGroups.map(String).join(', ')} for ${c('/dev/dri')}: compare with ${c('getent group render')} on the GPU node (config ${c('apps.plex.renderGroupId')}).`);
+    prereqs.push(
+      `Plex joins group ${plex.pod.securityContext.supplementalGroups.map(String).join(', ')} for ${c('/dev/dri')}: compare with ${c('getent group render')} on the GPU node (config ${c('apps.plex.renderGroupId')}).`,
+    );
   }
   const lb = plexLoadBalancer(f);
   if (lb) {
@@ -248,13 +273,17 @@ function bootstrap(f: Facts): string {
 
   if (v.cfg.secrets.backend === 'sops' && sopsSecret) {
     md.h(2, '2. The age key (SOPS)');
-    md.p(`Flux decrypts the ${c('*.sops.yaml')} Secrets with the age identity in the Secret ${c(sopsSecret)} of namespace ${c(fluxNs)}. Create the identity once, outside the repository, and back it up (a password manager and an offline copy): without it the Secrets cannot be decrypted, see [secrets.md](secrets.md).`);
+    md.p(
+      `Flux decrypts the ${c('*.sops.yaml')} Secrets with the age identity in the Secret ${c(sopsSecret)} of namespace ${c(fluxNs)}. Create the identity once, outside the repository, and back it up (a password manager and an offline copy): without it the Secrets cannot be decrypted, see [secrets.md](secrets.md).`,
+    );
     md.sh([
       `npm run keys -- init          # creates ${AGE_KEY_FILE} and puts its recipient into .sops.yaml`,
       `kubectl create namespace ${fluxNs} --dry-run=client -o yaml | kubectl apply -f -`,
       `kubectl create secret generic ${sopsSecret} --namespace=${fluxNs} --from-file=age.agekey=${AGE_KEY_FILE}`,
     ]);
-    md.p(`Synthesize again after ${c('init')} so every Secret is encrypted to your recipient, and check that you can read one back (paths in these runbooks are relative to the output folder):`);
+    md.p(
+      `Synthesize again after ${c('init')} so every Secret is encrypted to your recipient, and check that you can read one back (paths in these runbooks are relative to the output folder):`,
+    );
     const first = v.secretRequests[0];
     md.sh([
       `npm run synth -- --config <your-config.ts> --out ${outputFolder(v)}`,
@@ -272,7 +301,10 @@ function bootstrap(f: Facts): string {
     );
     md.sh([`kubectl get crd secretstores.external-secrets.io externalsecrets.external-secrets.io -o custom-columns='CRD:.metadata.name,VERSIONS:.spec.versions[*].name'`]);
     md.p(`Create every value below in Infisical (project ${c(i.projectSlug)}, environment ${c(i.environmentSlug)}, folder ${c(i.secretsPath)}):`);
-    md.table(['Infisical key', 'Secret', 'What'], externalSecretKeysToCreate(v.secretRequests).map((k) => [c(k.remoteKey), `${k.namespaces.join(', ')}/${k.secret}`, k.description]));
+    md.table(
+      ['Infisical key', 'Secret', 'What'],
+      externalSecretKeysToCreate(v.secretRequests).map((k) => [c(k.remoteKey), `${k.namespaces.join(', ')}/${k.secret}`, k.description]),
+    );
     md.p(`Then the Universal Auth credentials in each namespace (never in Git). Flux has not created the namespace yet: create it first (Flux takes it over on its first sync):`);
     md.sh(
       namespaces.flatMap((ns) => [
@@ -280,11 +312,15 @@ function bootstrap(f: Facts): string {
         `kubectl create secret generic ${i.bootstrapSecretName} -n ${ns} --from-literal=clientId=<client id> --from-literal=clientSecret=<client secret>`,
       ]),
     );
-    const storeKs = [...new Set(stores.map((p) => v.components.find((x) => `${v.clusterRoot}/${x.dir}` === posix.dirname(p.path))?.fluxName).filter((x): x is string => Boolean(x)))];
+    const storeKs = [
+      ...new Set(stores.map((p) => v.components.find((x) => `${v.clusterRoot}/${x.dir}` === posix.dirname(p.path))?.fluxName).filter((x): x is string => Boolean(x))),
+    ];
     if (storeKs.length) {
       const dependants = ks.filter((k) => (k.spec.dependsOn ?? []).some((d: { name: string }) => storeKs.includes(d.name))).map((k) => k.metadata.name);
       // Only a Kustomization that checks the store's health holds its dependants back.
-      const waits = ks.filter((k) => storeKs.includes(k.metadata.name)).every((k) => k.spec.wait && (k.spec.healthCheckExprs ?? []).some((e: { kind?: string }) => e.kind === 'SecretStore'));
+      const waits = ks
+        .filter((k) => storeKs.includes(k.metadata.name))
+        .every((k) => k.spec.wait && (k.spec.healthCheckExprs ?? []).some((e: { kind?: string }) => e.kind === 'SecretStore'));
       const storeText = `The SecretStore${stores.length > 1 ? 's' : ''} (${stores.map((p) => c(`${p.object.metadata.namespace}/${p.object.metadata.name}`)).join(', ')}) ${stores.length > 1 ? 'come' : 'comes'} with the Kustomization ${storeKs.map(c).join(', ')}`;
       md.p(
         waits
@@ -353,9 +389,16 @@ function bootstrap(f: Facts): string {
     ...(ks[0] ? [`flux reconcile kustomization ${ks[0].metadata.name} -n ${fluxNs} --with-source   # nudges the first one; the rest follow`] : []),
   ]);
   md.p('A Kustomization that stays `False`:');
-  md.sh([`flux logs --kind=Kustomization --name=<name> -n ${fluxNs}`, `kubectl describe kustomizations.kustomize.toolkit.fluxcd.io <name> -n ${fluxNs}`, `kubectl get events -n ${f.ns} --sort-by=.lastTimestamp | tail -30`]);
-  if (sopsSecret) md.p(`${c('decryption failed')} / ${c('no identity matched')} means ${c(`${fluxNs}/${sopsSecret}`)} does not hold the identity of a recipient in ${c('.sops.yaml')}: see [secrets.md](secrets.md).`);
-  md.p('Then: [post-deploy.md](post-deploy.md) for the settings only the apps\' UIs take, and [verification.md](verification.md).');
+  md.sh([
+    `flux logs --kind=Kustomization --name=<name> -n ${fluxNs}`,
+    `kubectl describe kustomizations.kustomize.toolkit.fluxcd.io <name> -n ${fluxNs}`,
+    `kubectl get events -n ${f.ns} --sort-by=.lastTimestamp | tail -30`,
+  ]);
+  if (sopsSecret)
+    md.p(
+      `${c('decryption failed')} / ${c('no identity matched')} means ${c(`${fluxNs}/${sopsSecret}`)} does not hold the identity of a recipient in ${c('.sops.yaml')}: see [secrets.md](secrets.md).`,
+    );
+  md.p("Then: [post-deploy.md](post-deploy.md) for the settings only the apps' UIs take, and [verification.md](verification.md).");
   return md.toString();
 }
 

@@ -42,12 +42,21 @@ function decypharrDfs(f: Facts): string | undefined {
           ? ` Readers mount the host path ${c(dfs.volumeHostPath)}, the parent of the mount, at ${c(readerMount)} with ${c('HostToContainer')} and see the DFS at ${c(dfs.path)}: a bind of the mount point itself would keep the dead mount after Decypharr mounts anew, a bind of its parent follows both the unmount and the new mount.`
           : ` Readers mount ${dfs.hostPath ? c(dfs.hostPath) : 'the same host path'} with ${c('HostToContainer')}.`),
   );
-  md.p('Typical symptoms: readers stuck in `Init` (waiting for the DFS), `ContainerCreating` with mount errors, or empty/stale `' + dfs.path + '` in a reader. Work from the source outwards:');
+  md.p(
+    'Typical symptoms: readers stuck in `Init` (waiting for the DFS), `ContainerCreating` with mount errors, or empty/stale `' +
+      dfs.path +
+      '` in a reader. Work from the source outwards:',
+  );
 
   md.h(2, '1. Decypharr itself');
   md.sh([f.getPodWide(d), f.logs(d, dfs.container, '--tail=100'), f.exec(d, dfs.container, `grep -F ${sh(` ${dfs.path} fuse`)} /proc/mounts`)]);
-  md.p(`The last command must print a ${c('fuse')} line. None: the debrid account is not configured (Decypharr stays in setup until a debrid provider validates — check the API key in [secrets.md](secrets.md)) or the mount failed (see the log).`);
-  if (dfs.readiness) md.p(`The ${c(dfs.container)} container is Ready only while ${c(dfs.readiness)} succeeds (its startup probe runs the same check, so a mount that never comes up restarts the container after the startup budget); Flux waits for that, so a Kustomization stuck on ${c(f.pod(d))} means the same as a missing ${c('fuse')} line. Until then its Service has no endpoint; reach the UI through the pod: ${c(`kubectl port-forward pod/${f.pod(d)} -n ${d.namespace} ${f.svc(d)?.port ?? '<port>'}`)}.`);
+  md.p(
+    `The last command must print a ${c('fuse')} line. None: the debrid account is not configured (Decypharr stays in setup until a debrid provider validates — check the API key in [secrets.md](secrets.md)) or the mount failed (see the log).`,
+  );
+  if (dfs.readiness)
+    md.p(
+      `The ${c(dfs.container)} container is Ready only while ${c(dfs.readiness)} succeeds (its startup probe runs the same check, so a mount that never comes up restarts the container after the startup budget); Flux waits for that, so a Kustomization stuck on ${c(f.pod(d))} means the same as a missing ${c('fuse')} line. Until then its Service has no endpoint; reach the UI through the pod: ${c(`kubectl port-forward pod/${f.pod(d)} -n ${d.namespace} ${f.svc(d)?.port ?? '<port>'}`)}.`,
+    );
   if (shared && dfs.hostPath) {
     md.p(
       `${c('fusermount3: user has no write access to mountpoint')} in the log: the start script did not hand ${c(dfs.hostPath)} to the stack user (the entrypoint drops to ${c('PUID:PGID')} before mounting). ${c('Transport endpoint is not connected')}: a dead mount from a crashed container. The start script detaches it (${c('umount -l')}) on every container start${dfs.preStop ? ' and the preStop hook on every stop' : ''}; should one survive (e.g. the node rebooted into a half-mounted state), detach it on the node and delete the pod:`,
@@ -56,7 +65,10 @@ function decypharrDfs(f: Facts): string | undefined {
       `kubectl debug node/<node> -it --image=busybox -- chroot /host sh -c 'grep ${dfs.volumeHostPath ?? dfs.hostPath} /proc/mounts; umount -l ${dfs.hostPath}'`,
       `kubectl delete pod ${f.pod(d)} -n ${d.namespace}`,
     ]);
-    if (dfs.volumeHostPath) md.p(`A ${c('fuse')} line for ${c(dfs.volumeHostPath)} itself is left over from the layout before this one (FUSE on the volume root), and kubelet cannot set up the volume while it is dead: ${c(`umount -l ${dfs.volumeHostPath}`)} on the node as well.`);
+    if (dfs.volumeHostPath)
+      md.p(
+        `A ${c('fuse')} line for ${c(dfs.volumeHostPath)} itself is left over from the layout before this one (FUSE on the volume root), and kubelet cannot set up the volume while it is dead: ${c(`umount -l ${dfs.volumeHostPath}`)} on the node as well.`,
+      );
   }
 
   if (dfs.hostPath) {
@@ -90,7 +102,9 @@ function decypharrDfs(f: Facts): string | undefined {
       `The server is rclone's user-space NFSv3 (go-nfs): no portmapper, no lock manager, so ${c(`showmount -e ${exp.ip}`)} and a plain ${c('mount')} fail — by design. Clients must pass the options of the PV: ${c(exp.mountOptions.join(','))}. To test from a node by hand:`,
     );
     md.sh([`mkdir -p /tmp/dfs-test && mount -t nfs -o ${exp.mountOptions.join(',')} ${exp.ip}:${exp.path} /tmp/dfs-test && ls /tmp/dfs-test; umount /tmp/dfs-test`]);
-    md.p(`${c('mount.nfs: … wrong fs type')} / ${c('bad option')}: the node lacks the NFS client (${c('nfs-common')}). ${c('Connection refused')} or a timeout: the sidecar is not serving, or kube-proxy on that node does not route the ClusterIP.`);
+    md.p(
+      `${c('mount.nfs: … wrong fs type')} / ${c('bad option')}: the node lacks the NFS client (${c('nfs-common')}). ${c('Connection refused')} or a timeout: the sidecar is not serving, or kube-proxy on that node does not route the ClusterIP.`,
+    );
   }
 
   if (readers.length) {
@@ -103,7 +117,9 @@ function decypharrDfs(f: Facts): string | undefined {
       if (wait) cmds.push(f.logs(w, wait.name));
       cmds.push(f.exec(w, ctr.name, `ls ${dfs.path}`));
     }
-    cmds.push(`kubectl describe pod ${readers.filter((w) => w.kind === 'StatefulSet').map((w) => f.pod(w))[0] ?? '<pod>'} -n ${readers[0]!.namespace} | tail -20   # mount errors appear as events`);
+    cmds.push(
+      `kubectl describe pod ${readers.filter((w) => w.kind === 'StatefulSet').map((w) => f.pod(w))[0] ?? '<pod>'} -n ${readers[0]!.namespace} | tail -20   # mount errors appear as events`,
+    );
     md.sh(cmds);
     const wait = readers.map((w) => f.dfsWait(w)).find(Boolean);
     if (wait) {
@@ -116,7 +132,9 @@ function decypharrDfs(f: Facts): string | undefined {
       (!exp && readerMount && readerMount !== dfs.path
         ? `After Decypharr restarts, the readers see the new mount through ${c(readerMount)} without a restart; files they held open from before fail (${c('Transport endpoint is not connected')}) until the app opens them again. Should ${c(`ls ${dfs.path}`)} in a reader keep failing while it works in ${c(f.pod(d))}, restart the reader, e.g. ${restart}.`
         : `After Decypharr restarts, a reader can keep a stale mount (${c('Stale file handle')}, ${c('Transport endpoint is not connected')} or an empty ${c(dfs.path)}): its mount still points at the FUSE mount of the old container. Restart the reader, e.g. ${restart}.`) +
-        (exp ? ` rclone keeps its NFS file handles on ${c(`pvc/${handlesClaim(d) ?? '?'}`)}, so a handle survives a restarted or re-created ${c(f.pod(d))}; a reader still holding one from before a failover needs the restart above (see [failover.md](failover.md)).` : ''),
+        (exp
+          ? ` rclone keeps its NFS file handles on ${c(`pvc/${handlesClaim(d) ?? '?'}`)}, so a handle survives a restarted or re-created ${c(f.pod(d))}; a reader still holding one from before a failover needs the restart above (see [failover.md](failover.md)).`
+          : ''),
     );
   }
   return md.toString();

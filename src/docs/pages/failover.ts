@@ -42,14 +42,20 @@ function failover(f: Facts): string | undefined {
     checks.push(f.exec(w, f.containerMounting(w, p)!.name, `ls ${p}`));
   }
   md.sh(checks);
-  if (dfs) md.p(`Pods that stay ${c('Init')} wait for the DFS (see [decypharr-dfs.md](decypharr-dfs.md)); pods on different nodes still work (every reader mounts the DFS over NFS), but re-run the drain test after fixing why they split.`);
+  if (dfs)
+    md.p(
+      `Pods that stay ${c('Init')} wait for the DFS (see [decypharr-dfs.md](decypharr-dfs.md)); pods on different nodes still work (every reader mounts the DFS over NFS), but re-run the drain test after fixing why they split.`,
+    );
   // Readers that did not move keep the NFS mount they had: the DFS behind it was mounted anew.
   const stayed = dfs?.export ? f.dfsReaders().filter((w) => !group.includes(w)) : [];
   if (dfs && stayed.length) {
     md.p(
       `${stayed.map((w) => c(w.name)).join(', ')} did not move and keep the NFS mount of ${c(`${dfs.export!.ip}:${dfs.export!.path}`)} they had; the DFS behind it is a new FUSE mount on ${secondary}, and open files and cached handles from before point at the old one (${c('Stale file handle')}, or streams that stop). Restart them once the export serves again:`,
     );
-    md.sh([...stayed.map((w) => `kubectl rollout restart ${w.ref} ${f.n(w)}`), ...stayed.map((w) => `${f.exec(w, f.containerMounting(w, dfs.path)!.name, `ls ${dfs.path}`)}   # lists the DFS, no "Stale file handle"`)]);
+    md.sh([
+      ...stayed.map((w) => `kubectl rollout restart ${w.ref} ${f.n(w)}`),
+      ...stayed.map((w) => `${f.exec(w, f.containerMounting(w, dfs.path)!.name, `ls ${dfs.path}`)}   # lists the DFS, no "Stale file handle"`),
+    ]);
   }
   md.h(2, `3. Fail back to ${primary}`);
   md.p(`Uncordoning alone moves nothing back. Move the group in one go, with ${secondary} cordoned so nothing lands there:`);
@@ -64,7 +70,9 @@ function failover(f: Facts): string | undefined {
   const workers = v.workloads.filter((w) => w.placement.id === 'gpu_nodes' && w.kind === 'StatefulSet');
   if (workers.length) {
     md.h(2, 'GPU node down');
-    md.p(`${workers.map((w) => c(w.name)).join(', ')} ${workers.length > 1 ? 'go' : 'goes'} Pending (${c(workers[0]!.placement.constraint)}); ${f.has('plex') ? 'Plex transcodes locally in the meantime. ' : ''}Nothing to do but bring the node back.`);
+    md.p(
+      `${workers.map((w) => c(w.name)).join(', ')} ${workers.length > 1 ? 'go' : 'goes'} Pending (${c(workers[0]!.placement.constraint)}); ${f.has('plex') ? 'Plex transcodes locally in the meantime. ' : ''}Nothing to do but bring the node back.`,
+    );
   }
   return md.toString();
 }

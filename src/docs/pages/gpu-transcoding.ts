@@ -24,7 +24,9 @@ function clusterplexGpu(f: Facts): string | undefined {
   const md = new Md();
   md.h(1, gpuPageTitle(f));
   if (resource) {
-    md.p(`Pods get the GPU as the extended resource ${c(resource)}${plugin ? `, advertised by ${c(plugin.ref)} (${c(plugin.namespace)}) on ${c(plugin.placement.constraint)} nodes` : ''}. Requested by: ${consumers.map((x) => `${c(x.w.name)} (${c(x.container)}, ${x.w.placement.title.toLowerCase()})`).join(', ')}.`);
+    md.p(
+      `Pods get the GPU as the extended resource ${c(resource)}${plugin ? `, advertised by ${c(plugin.ref)} (${c(plugin.namespace)}) on ${c(plugin.placement.constraint)} nodes` : ''}. Requested by: ${consumers.map((x) => `${c(x.w.name)} (${c(x.container)}, ${x.w.placement.title.toLowerCase()})`).join(', ')}.`,
+    );
     const args = plugin?.pod.containers[0]?.args?.find((a) => a.startsWith('-shared-dev-num='));
     md.h(2, '1. The node advertises the GPU');
     md.sh([
@@ -48,12 +50,15 @@ function clusterplexGpu(f: Facts): string | undefined {
       cmds.push(f.getPodWide(x.w));
       cmds.push(f.exec(x.w, x.container, 'ls -l /dev/dri'));
     }
-    if (consumers[0]) cmds.push(`kubectl describe pod ${f.v.podRef(consumers[0].w).replace(/^.*\//, '')} -n ${consumers[0].w.namespace} | grep -A3 -i 'insufficient\\|events'   # if Pending`);
+    if (consumers[0])
+      cmds.push(`kubectl describe pod ${f.v.podRef(consumers[0].w).replace(/^.*\//, '')} -n ${consumers[0].w.namespace} | grep -A3 -i 'insufficient\\|events'   # if Pending`);
     md.sh(cmds.filter((x) => !x.includes('describe pod statefulset/') && !x.includes('describe pod deployment/')));
     const plex = f.one('plex');
     const groups = plex?.pod.securityContext?.supplementalGroups;
     if (plex && groups?.length) {
-      md.p(`${c('/dev/dri/renderD*')} must be readable by Plex's group ${groups.map(String).join(', ')}; on the GPU node: ${c('getent group render')} and ${c('ls -ln /dev/dri')}. A different GID: set ${c('apps.plex.renderGroupId')}.`);
+      md.p(
+        `${c('/dev/dri/renderD*')} must be readable by Plex's group ${groups.map(String).join(', ')}; on the GPU node: ${c('getent group render')} and ${c('ls -ln /dev/dri')}. A different GID: set ${c('apps.plex.renderGroupId')}.`,
+      );
     }
   }
   const workers = v.workloadsOfApp('clusterplex-worker');
@@ -73,10 +78,12 @@ function clusterplexGpu(f: Facts): string | undefined {
     for (const w of workers) {
       const wc = f.main(w);
       const hw = envValue(wc, 'FFMPEG_HWACCEL');
-      md.p(`${c(w.name)} runs ${w.replicas} worker${w.replicas === 1 ? '' : 's'} with ${c(`FFMPEG_HWACCEL=${hw ?? '(unset)'}`)} (VA-API on Intel; ${c('qsv')} is rejected) and ${c(`ORCHESTRATOR_URL=${envValue(wc, 'ORCHESTRATOR_URL') ?? '?'}`)}. The worker mod installs packages and downloads codecs at its first start (up to 10 minutes, internet egress needed).`);
+      md.p(
+        `${c(w.name)} runs ${w.replicas} worker${w.replicas === 1 ? '' : 's'} with ${c(`FFMPEG_HWACCEL=${hw ?? '(unset)'}`)} (VA-API on Intel; ${c('qsv')} is rejected) and ${c(`ORCHESTRATOR_URL=${envValue(wc, 'ORCHESTRATOR_URL') ?? '?'}`)}. The worker mod installs packages and downloads codecs at its first start (up to 10 minutes, internet egress needed).`,
+      );
       const shared = wc.volumeMounts?.filter((m) => m.subPath) ?? [];
       if (shared.length) {
-        md.p('Hardware transcodes on a worker need the drivers Plex downloaded: the worker shares Plex\'s directories:');
+        md.p("Hardware transcodes on a worker need the drivers Plex downloaded: the worker shares Plex's directories:");
         md.sh(shared.map((m) => f.exec(w, wc.name, `ls "${m.mountPath}"`)));
       }
     }

@@ -12,7 +12,9 @@ export const INDEX_PAGE = 'docs/README.md';
 export function indexPage(v: StackView, pages: { path: string; title: string }[]): string {
   const md = new Md();
   md.h(1, `Runbooks for ${c(v.clusterRoot)}`);
-  md.p(`Generated from this config's synthesized objects (namespace ${c(v.namespace)}, Flux namespace ${c(v.fluxNamespace)}); regenerate with the synth after every config change.`);
+  md.p(
+    `Generated from this config's synthesized objects (namespace ${c(v.namespace)}, Flux namespace ${c(v.fluxNamespace)}); regenerate with the synth after every config change.`,
+  );
   md.ul(pages.map((p) => `[${p.title}](${posix.basename(p.path)})`));
   const warnings = docWarnings(v);
   if (warnings.length) {

@@ -11,7 +11,7 @@ function postDeploy(f: Facts, sections: readonly RunbookSection[]): string {
   const v = f.v;
   const md = new Md();
   md.h(1, 'After the first deployment: what only the UIs take');
-  md.p('The stack wires everything it can through environment variables and Secrets. These settings live in the apps\' own databases and must be entered once by hand.');
+  md.p("The stack wires everything it can through environment variables and Secrets. These settings live in the apps' own databases and must be entered once by hand.");
 
   const arrs = f.arrs;
   const keyRows: string[] = [];
@@ -29,7 +29,11 @@ function postDeploy(f: Facts, sections: readonly RunbookSection[]): string {
     md.sh(keyRows);
   }
 
-  logins(f, md, sections.filter((s) => s.part === RUNBOOK_PAGE_PARTS.logins));
+  logins(
+    f,
+    md,
+    sections.filter((s) => s.part === RUNBOOK_PAGE_PARTS.logins),
+  );
   renderSections(
     f,
     md,

@@ -15,24 +15,29 @@ function secrets(f: Facts): string {
   const fluxNs = v.fluxNamespace;
   const sopsSecret = v.sopsSecretName;
   md.h(1, 'Secrets: recovery and key rotation');
-  if (v.cfg.secrets.backend === 'sops') md.p(`Paths are relative to the output folder (the root of this tree). ${c('sops')} finds your identity through ${c('SOPS_AGE_KEY_FILE')} (default ${c(AGE_KEY_FILE)}).`);
+  if (v.cfg.secrets.backend === 'sops')
+    md.p(`Paths are relative to the output folder (the root of this tree). ${c('sops')} finds your identity through ${c('SOPS_AGE_KEY_FILE')} (default ${c(AGE_KEY_FILE)}).`);
   const rows = v.secretRequests.map((r) => [
     c(`${r.namespace}/${r.name}`),
     r.keys.map((k) => c(k.key)).join(', '),
-    r.keys.map((k) => (k.source.kind === 'generated' ? `${k.key}: generated once, kept` : `${k.key}: you supply it${k.source.optional ? ' (optional)' : ''} — ${k.source.description}`)).join('; '),
+    r.keys
+      .map((k) => (k.source.kind === 'generated' ? `${k.key}: generated once, kept` : `${k.key}: you supply it${k.source.optional ? ' (optional)' : ''} — ${k.source.description}`))
+      .join('; '),
     v.cfg.secrets.backend === 'sops' ? c(r.path) : r.keys.map((k) => c(infisicalKeyName(r.name, k.key))).join(', '),
   ]);
   md.table(['Secret', 'Keys', 'Values', v.cfg.secrets.backend === 'sops' ? 'File' : 'Infisical keys'], rows);
 
   if (v.cfg.secrets.backend === 'external-secrets') {
     const i = v.cfg.secrets.infisical;
-    md.p(`Values live in Infisical (${i.hostAPI}, project ${c(i.projectSlug)}, environment ${c(i.environmentSlug)}, folder ${c(i.secretsPath)}); nothing secret is in Git. To change a value, change it in Infisical; the operator syncs it within the refresh interval. Pods read Secrets at start, so restart the consumer:`);
+    md.p(
+      `Values live in Infisical (${i.hostAPI}, project ${c(i.projectSlug)}, environment ${c(i.environmentSlug)}, folder ${c(i.secretsPath)}); nothing secret is in Git. To change a value, change it in Infisical; the operator syncs it within the refresh interval. Pods read Secrets at start, so restart the consumer:`,
+    );
     md.sh(f.arrs.slice(0, 1).map((w) => `kubectl rollout restart ${w.ref} ${f.n(w)}`));
     return md.toString();
   }
 
   md.h(2, 'Reading a value');
-  md.p("Decrypt the committed file; nothing needs cluster access:");
+  md.p('Decrypt the committed file; nothing needs cluster access:');
   const first = v.secretRequests[0];
   if (first) md.sh([`sops -d ${first.path}`, `sops -d --extract '["stringData"]["${first.keys[0]!.key}"]' ${first.path}`]);
 
@@ -93,7 +98,10 @@ function secrets(f: Facts): string {
       : []),
     `Both gone: the files cannot be decrypted by anyone. Create a new identity (${c('npm run keys -- init')}), delete the old ${c('*.sops.yaml')} Secret files from the output folder, supply every operator value again and synthesize: new files are created, with new generated values. The *arr apps read their API key from the Secret (${c('*__AUTH__APIKEY')}) and so do their clients that are configured by the environment, so they follow after a restart${uiKeys.length ? `; re-enter the new keys where a UI stored the old one (${uiKeys.join(', ')} — see [post-deploy.md](post-deploy.md))` : ''}. Then replace ${c(`${fluxNs}/${sopsSecret ?? 'sops-age'}`)} with the new identity.`,
   ]);
-  md.p('Test the backup once a quarter: decrypt one file with the backup copy alone, e.g.', c(`SOPS_AGE_KEY_FILE=<backup copy> sops -d ${first?.path ?? '<file>'} >/dev/null && echo ok`) + '.');
+  md.p(
+    'Test the backup once a quarter: decrypt one file with the backup copy alone, e.g.',
+    c(`SOPS_AGE_KEY_FILE=<backup copy> sops -d ${first?.path ?? '<file>'} >/dev/null && echo ok`) + '.',
+  );
   return md.toString();
 }
 
@@ -106,7 +114,8 @@ function afterALeak(f: Facts, md: Md): void {
   const v = f.v;
   const generated = v.secretRequests.filter((r) => r.keys.some((k) => k.source.kind === 'generated'));
   const operator = v.secretRequests.flatMap((r) => r.keys.filter((k) => k.source.kind === 'operator').map((k) => c(`${r.name}/${k.key}`)));
-  const readsSecret = (w: Workload, name: string) => [...(w.pod.initContainers ?? []), ...w.pod.containers].some((x) => x.env?.some((e) => e.valueFrom?.secretKeyRef?.name === name));
+  const readsSecret = (w: Workload, name: string) =>
+    [...(w.pod.initContainers ?? []), ...w.pod.containers].some((x) => x.env?.some((e) => e.valueFrom?.secretKeyRef?.name === name));
   const restartable = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
   const readers = v.workloads.filter((w) => generated.some((r) => readsSecret(w, r.name)));
   const consumers = readers.filter((w) => restartable.has(w.kind));
@@ -115,7 +124,17 @@ function afterALeak(f: Facts, md: Md): void {
   md.p(
     `When the Secret files or their plaintext may be known to someone else (a leaked identity together with the Git history, a copied output, the public demo key), a new identity is not enough: the values must change too. ` +
       `${c(`npm run keys -- rotate --key-file ${NEW_KEY_FILE} --out <output folder> --regenerate --config <your config>`)} rotates as above and then synthesizes with every generated value generated anew` +
-      (generated.length ? `: ${generated.map((r) => `${c(r.name)} (${r.keys.filter((k) => k.source.kind === 'generated').map((k) => c(k.key)).join(', ')})`).join(', ')}` : '') +
+      (generated.length
+        ? `: ${generated
+            .map(
+              (r) =>
+                `${c(r.name)} (${r.keys
+                  .filter((k) => k.source.kind === 'generated')
+                  .map((k) => c(k.key))
+                  .join(', ')})`,
+            )
+            .join(', ')}`
+        : '') +
       `. (${c('npm run synth -- --regenerate-secrets')} does the same without a rotation.) Then, after Flux applied the new files:`,
   );
   const steps: string[] = [];

@@ -20,7 +20,12 @@ function state(f: Facts): string {
   );
   md.table(
     ['Kind', 'Name', 'File', 'Prune'],
-    stateful.map((p) => [p.object.kind, c(`${p.object.metadata.namespace ? `${p.object.metadata.namespace}/` : ''}${p.object.metadata.name}`), c(p.path), isPruneProtected(p.object) ? 'disabled' : '**enabled**']),
+    stateful.map((p) => [
+      p.object.kind,
+      c(`${p.object.metadata.namespace ? `${p.object.metadata.namespace}/` : ''}${p.object.metadata.name}`),
+      c(p.path),
+      isPruneProtected(p.object) ? 'disabled' : '**enabled**',
+    ]),
   );
   const templated = v.workloads.filter((w) => w.volumeClaimTemplates.length > 0);
   if (templated.length) {

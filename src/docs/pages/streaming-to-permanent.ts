@@ -23,7 +23,9 @@ function upgrade(f: Facts): string | undefined {
     const what = w.app === 'sonarr' ? 'series' : 'movie';
     const Title = w.app === 'sonarr' ? '<Series (Year)>' : '<Movie (Year)>';
     md.h(2, w.name);
-    md.p(`Root folders (Settings › Media Management): streaming ${c(`${links}/${w.name}`)}, permanent ${c(`${media}/<folder>`)} (a folder of the NAS export). Both are mounted read-write in ${c(w.name)}, at the same paths as in Plex.`);
+    md.p(
+      `Root folders (Settings › Media Management): streaming ${c(`${links}/${w.name}`)}, permanent ${c(`${media}/<folder>`)} (a folder of the NAS export). Both are mounted read-write in ${c(w.name)}, at the same paths as in Plex.`,
+    );
     md.ol([
       `Edit the ${what}, change its root folder to the permanent one and let ${w.app === 'sonarr' ? 'Sonarr' : 'Radarr'} move the files.`,
       'Check that real files arrived (a moved symlink still points into the DFS and breaks when the debrid cache drops the file). The first command must print nothing:',

@@ -11,7 +11,7 @@ function verification(f: Facts): string {
   const md = new Md();
   const fluxNs = v.fluxNamespace;
   md.h(1, 'Verification checklist');
-  md.p('The design document\'s checklist, as commands against what this config deploys. Each block should print what its comment says.');
+  md.p("The design document's checklist, as commands against what this config deploys. Each block should print what its comment says.");
 
   md.h(2, 'Foundation');
   const appConfig = new Set(f.publishedAll('config-claim').map((x) => x.claim));
@@ -37,7 +37,10 @@ function verification(f: Facts): string {
     const prowlarr = v.workloadsOfApp('prowlarr')[0];
     if (prowlarr) cmds.push(`${f.logs(prowlarr, f.main(prowlarr).name)} | grep -i sync   # app sync to ${f.arrs.map((w) => w.name).join(', ')}`);
     md.sh(cmds);
-    const ui = [...(prowlarr && f.arrs.length ? ['Settings › Indexers lists the Prowlarr-synced indexers'] : []), ...(f.has('decypharr') ? ['Settings › Download Clients shows Decypharr green on "Test"'] : [])];
+    const ui = [
+      ...(prowlarr && f.arrs.length ? ['Settings › Indexers lists the Prowlarr-synced indexers'] : []),
+      ...(f.has('decypharr') ? ['Settings › Download Clients shows Decypharr green on "Test"'] : []),
+    ];
     if (ui.length && f.arrs.length) md.p(`In each ${f.arrKinds} instance: ${ui.join('; ')}.`);
   }
   const profilarr = f.one('profilarr');
@@ -80,7 +83,8 @@ function verification(f: Facts): string {
     const plugin = v.workloads.find((w) => w.kind === 'DaemonSet' && w.app.includes('gpu'));
     const resource = gpuResource(v);
     if (plugin) cmds.push(`kubectl get daemonset ${plugin.name} -n ${plugin.namespace}`);
-    if (resource && plugin) cmds.push(`kubectl get nodes -l ${plugin.placement.nodeSelector} -o custom-columns='NODE:.metadata.name,GPU:.status.allocatable.${resource.replace(/\./g, '\\.')}'`);
+    if (resource && plugin)
+      cmds.push(`kubectl get nodes -l ${plugin.placement.nodeSelector} -o custom-columns='NODE:.metadata.name,GPU:.status.allocatable.${resource.replace(/\./g, '\\.')}'`);
     const orch = f.one('clusterplex-orchestrator');
     if (orch) cmds.push(`kubectl get svc ${f.svc(orch)?.name ?? orch.name} -n ${orch.namespace}   # TYPE ClusterIP (no LoadBalancer needed)`);
     for (const w of v.workloadsOfApp('clusterplex-worker')) {
@@ -94,14 +98,21 @@ function verification(f: Facts): string {
   md.h(2, 'End to end');
   const items: string[] = [];
   const sonarr = f.arrs[0];
-  if (sonarr) items.push(`Search a title in ${c(sonarr.name)}${f.has('prowlarr') ? ': results come through Prowlarr' : ''}; grab one: it ${f.has('decypharr') ? 'appears in Decypharr and ' : ''}is imported.`);
+  if (sonarr)
+    items.push(
+      `Search a title in ${c(sonarr.name)}${f.has('prowlarr') ? ': results come through Prowlarr' : ''}; grab one: it ${f.has('decypharr') ? 'appears in Decypharr and ' : ''}is imported.`,
+    );
   if (sonarr && f.claimPath(sonarr, 'symlink-library')) {
     const p = f.claimPath(sonarr, 'symlink-library')!;
     items.push(`Symlinks were created: ${c(`${f.exec(sonarr, f.containerMounting(sonarr, p)!.name, `find ${p} -type l`)} | head -3`)}.`);
   }
   if (plex) items.push('Play the title in Plex from the streaming folder, and a title from the permanent library.');
-  if (f.one('pulsarr')) items.push(`Watchlist a title in Plex: it appears in ${f.arrs.map((w) => c(w.name)).join(' or ')} at Pulsarr's next sync (${c(f.logs(f.one('pulsarr')!, f.main(f.one('pulsarr')!).name, '--tail=50'))}).`);
-  if (f.one('clusterplex-orchestrator') && v.workloadsOfApp('clusterplex-worker').length) items.push('Play with a lower quality to force a transcode: the worker log shows the job and the Plex dashboard shows "(hw)".');
+  if (f.one('pulsarr'))
+    items.push(
+      `Watchlist a title in Plex: it appears in ${f.arrs.map((w) => c(w.name)).join(' or ')} at Pulsarr's next sync (${c(f.logs(f.one('pulsarr')!, f.main(f.one('pulsarr')!).name, '--tail=50'))}).`,
+    );
+  if (f.one('clusterplex-orchestrator') && v.workloadsOfApp('clusterplex-worker').length)
+    items.push('Play with a lower quality to force a transcode: the worker log shows the job and the Plex dashboard shows "(hw)".');
   md.ol(items);
   if (v.workloads.some((w) => w.placement.id === 'storage_nodes' && v.coLocationLabel(w.pod))) md.p('Failover: [failover.md](failover.md).');
   return md.toString();
