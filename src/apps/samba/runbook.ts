@@ -1,5 +1,4 @@
 import { SERVICELB_TOLERATIONS_ANNOTATION } from '../../lib/placement.js';
-import type { KubeObject } from '../../output/model.js';
 import type { Facts } from '../../docs/facts.js';
 import { c, type Md } from '../../docs/md.js';
 import { volumeOfMount, volumeText } from '../../docs/objects.js';
