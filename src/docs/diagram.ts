@@ -86,9 +86,9 @@ export function nfsExporter(v: StackView, ip: string): { service: string; worklo
   const svc = v.serviceWithClusterIP(ip);
   if (!svc) return undefined;
   const w = v.workloads.find((x) => x.namespace === svc.metadata.namespace && x.instance === svc.spec.selector?.['app.kubernetes.io/instance']);
-  const port = svc.spec.ports?.[0];
-  const container = w?.pod.containers.find((c) => (c.ports ?? []).some((p) => p.name === port?.targetPort || p.containerPort === port?.targetPort));
-  return { service: svc.metadata.name, workload: w, container, port: port?.port };
+  const port = svc.spec.ports[0];
+  const container = w?.pod.containers.find((c) => (c.ports ?? []).some((p) => p.name === port.targetPort || p.containerPort === port.targetPort));
+  return { service: svc.metadata.name, workload: w, container, port: port.port };
 }
 
 /** Every mount of a claim, host path or NFS volume by a main container. */

@@ -220,10 +220,11 @@ export class Facts {
     // The export: a PV whose NFS server is the pinned ClusterIP of a Service selecting Decypharr.
     let exp: DfsFacts['export'];
     for (const pv of this.v.all('PersistentVolume')) {
-      const ex = pv.spec.nfs ? nfsExporter(this.v, pv.spec.nfs.server) : undefined;
-      if (ex?.workload !== d) continue;
-      const claim = pv.spec.claimRef?.name as string;
-      exp = { pv: pv.metadata.name, claim, ip: pv.spec.nfs.server, path: pv.spec.nfs.path, service: ex.service, port: ex.port!, mountOptions: pv.spec.mountOptions ?? [] };
+      const nfs = pv.spec.nfs;
+      const ex = nfs ? nfsExporter(this.v, nfs.server) : undefined;
+      if (!nfs || ex?.workload !== d) continue;
+      const claim = pv.spec.claimRef!.name!;
+      exp = { pv: pv.metadata.name, claim, ip: nfs.server, path: nfs.path, service: ex.service, port: ex.port!, mountOptions: [...(pv.spec.mountOptions ?? [])] };
     }
     return {
       w: d,

@@ -86,6 +86,100 @@ export interface PodSpecJson {
   readonly securityContext?: { readonly supplementalGroups?: readonly number[]; readonly sysctls?: readonly { readonly name: string; readonly value: string }[] };
 }
 
+/** A label selector as the objects write it. */
+interface LabelSelectorJson {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+}
+interface PodTemplateJson {
+  readonly metadata?: { readonly labels?: Readonly<Record<string, string>> };
+  readonly spec: PodSpecJson;
+}
+export interface WorkloadSpecJson {
+  readonly selector?: LabelSelectorJson;
+  readonly replicas?: number;
+  readonly template: PodTemplateJson;
+  readonly volumeClaimTemplates?: readonly { readonly metadata: { readonly name: string }; readonly spec: PersistentVolumeClaimSpecJson }[];
+}
+export interface CronJobSpecJson {
+  readonly schedule: string;
+  readonly timeZone?: string;
+  readonly jobTemplate: { readonly spec: { readonly activeDeadlineSeconds?: number; readonly template: PodTemplateJson } };
+}
+export interface ServicePortJson {
+  readonly name?: string;
+  readonly port: number;
+  readonly targetPort?: number | string;
+  readonly protocol?: string;
+}
+export interface ServiceSpecJson {
+  readonly type?: string;
+  readonly clusterIP?: string;
+  readonly selector?: Readonly<Record<string, string>>;
+  /** Every Service of the stack has at least one port. */
+  readonly ports: readonly [ServicePortJson, ...ServicePortJson[]];
+  readonly externalTrafficPolicy?: string;
+}
+export interface IngressSpecJson {
+  readonly rules?: readonly {
+    readonly host?: string;
+    readonly http?: { readonly paths: readonly { readonly backend?: { readonly service?: { readonly name: string } } }[] };
+  }[];
+  readonly tls?: readonly unknown[];
+}
+export interface PersistentVolumeClaimSpecJson {
+  readonly volumeName?: string;
+  readonly storageClassName?: string;
+  readonly accessModes?: readonly string[];
+  readonly resources?: { readonly requests?: Readonly<Record<string, string>> };
+}
+export interface PersistentVolumeSpecJson {
+  readonly nfs?: { readonly server: string; readonly path: string };
+  readonly hostPath?: { readonly path: string };
+  readonly local?: { readonly path: string };
+  readonly claimRef?: { readonly name?: string; readonly namespace?: string };
+  readonly mountOptions?: readonly string[];
+}
+interface NetworkPolicyPortJson {
+  readonly port: number | string;
+  readonly protocol?: string;
+}
+interface NetworkPolicyPeerJson {
+  readonly ipBlock?: { readonly cidr: string };
+  readonly podSelector?: LabelSelectorJson;
+}
+export interface NetworkPolicySpecJson {
+  readonly podSelector?: LabelSelectorJson;
+  readonly egress?: readonly { readonly to?: readonly NetworkPolicyPeerJson[]; readonly ports?: readonly NetworkPolicyPortJson[] }[];
+}
+/** A Flux `Kustomization` (kustomize.toolkit.fluxcd.io). */
+export interface FluxKustomizationSpecJson {
+  readonly path: string;
+  readonly dependsOn?: readonly { readonly name: string }[];
+  readonly wait?: boolean;
+  readonly healthChecks?: readonly unknown[];
+  readonly healthCheckExprs?: readonly { readonly kind?: string }[];
+  readonly decryption?: { readonly secretRef?: { readonly name?: string } };
+  readonly retryInterval?: string;
+  readonly deletionPolicy?: string;
+}
+
+/** The JSON shape of each kind the docs read beyond its metadata. */
+interface KindShapes {
+  readonly StatefulSet: { readonly spec: WorkloadSpecJson };
+  readonly Deployment: { readonly spec: WorkloadSpecJson };
+  readonly DaemonSet: { readonly spec: WorkloadSpecJson };
+  readonly CronJob: { readonly spec: CronJobSpecJson };
+  readonly Service: { readonly spec: ServiceSpecJson };
+  readonly Ingress: { readonly spec: IngressSpecJson };
+  readonly PersistentVolumeClaim: { readonly spec: PersistentVolumeClaimSpecJson };
+  readonly PersistentVolume: { readonly spec: PersistentVolumeSpecJson };
+  readonly NetworkPolicy: { readonly spec: NetworkPolicySpecJson };
+  readonly ConfigMap: { readonly data?: Readonly<Record<string, string>> };
+}
+/** An object of `kind`, typed where the docs know its shape (other kinds: plain `KubeObject`). */
+export type KindObject<K extends string> = KubeObject & (K extends keyof KindShapes ? KindShapes[K] : unknown);
+export type FluxKustomizationJson = KubeObject & { readonly spec: FluxKustomizationSpecJson };
+
 export type WorkloadKind = 'StatefulSet' | 'Deployment' | 'DaemonSet';
 
 /** Where a workload's pods may run, as derived from its node constraints. */
@@ -149,7 +243,7 @@ export class StackView {
   private readonly componentsByDir = new Map<string, Component>();
   private readonly memo = new Map<string, unknown>();
   private workloadIndex?: Map<string, Workload>;
-  private servicesByInstance?: Map<string, (KubeObject & { spec?: any })[]>;
+  private servicesByInstance?: Map<string, KindObject<'Service'>[]>;
 
   private cached<T>(key: string, make: () => T): T {
     if (!this.memo.has(key)) this.memo.set(key, make());
@@ -187,12 +281,12 @@ export class StackView {
   private collectWorkloads(): Workload[] {
     const out: Workload[] = [];
     for (const p of this.placed) {
-      const o = p.object as KubeObject & { spec?: any };
-      if (!['StatefulSet', 'Deployment', 'DaemonSet'].includes(o.kind)) continue;
+      if (!isWorkloadKind(p.object.kind)) continue;
+      const o = p.object as KindObject<WorkloadKind>;
       const spec = o.spec;
-      const labels: Record<string, string> = spec.selector?.matchLabels ?? {};
-      const pod: PodSpecJson = spec.template.spec;
-      const kind = o.kind as WorkloadKind;
+      const labels = spec.selector?.matchLabels ?? {};
+      const pod = spec.template.spec;
+      const kind = p.object.kind;
       const name = o.metadata.name;
       out.push({
         kind,
@@ -211,7 +305,7 @@ export class StackView {
               .join(','),
         replicas: kind === 'DaemonSet' ? 0 : (spec.replicas ?? 1),
         podLabels: spec.template.metadata?.labels ?? {},
-        volumeClaimTemplates: (spec.volumeClaimTemplates ?? []).map((t: any) => t.metadata.name as string),
+        volumeClaimTemplates: (spec.volumeClaimTemplates ?? []).map((t) => t.metadata.name),
         ref: `${kind.toLowerCase()}/${name}`,
         placement: this.placementOf(pod),
       });
@@ -227,12 +321,13 @@ export class StackView {
     });
   }
 
-  find(kind: string, name: string, namespace?: string): (KubeObject & { spec?: any }) | undefined {
-    return (this.byKindName.get(`${kind}/${name}`) ?? []).find((o) => namespace === undefined || o.metadata.namespace === namespace);
+  // The casts trust the kind: the objects are the stack's own, built from typed props.
+  find<K extends string>(kind: K, name: string, namespace?: string): KindObject<K> | undefined {
+    return (this.byKindName.get(`${kind}/${name}`) ?? []).find((o) => namespace === undefined || o.metadata.namespace === namespace) as KindObject<K> | undefined;
   }
 
-  all(kind: string): (KubeObject & { spec?: any })[] {
-    return [...(this.byKind.get(kind) ?? [])] as any[];
+  all<K extends string>(kind: K): KindObject<K>[] {
+    return [...(this.byKind.get(kind) ?? [])] as KindObject<K>[];
   }
 
   /** The workload of an app instance (selector `app.kubernetes.io/instance`), if deployed. */
@@ -262,21 +357,21 @@ export class StackView {
   }
 
   /** Flux Kustomizations in dependency order (stable: creation order among equals). */
-  get fluxKustomizations(): (KubeObject & { spec: any })[] {
+  get fluxKustomizations(): FluxKustomizationJson[] {
     return this.cached('flux', () => this.orderFluxKustomizations());
   }
 
-  private orderFluxKustomizations(): (KubeObject & { spec: any })[] {
-    const ks = this.objects.filter(isFluxKustomization) as (KubeObject & { spec: any })[];
+  private orderFluxKustomizations(): FluxKustomizationJson[] {
+    const ks = this.objects.filter(isFluxKustomization);
     const done = new Set<string>();
     const names = new Set(ks.map((k) => k.metadata.name));
-    const out: (KubeObject & { spec: any })[] = [];
+    const out: FluxKustomizationJson[] = [];
     let progress = true;
     while (out.length < ks.length && progress) {
       progress = false;
       for (const k of ks) {
         if (done.has(k.metadata.name)) continue;
-        const deps: string[] = (k.spec.dependsOn ?? []).map((d: { name: string }) => d.name);
+        const deps = (k.spec.dependsOn ?? []).map((d) => d.name);
         if (deps.every((d) => done.has(d) || !names.has(d))) {
           out.push(k);
           done.add(k.metadata.name);
@@ -321,14 +416,14 @@ export class StackView {
   }
 
   /** The first Ingress that routes to a Service. */
-  ingressOf(service: string): (KubeObject & { spec?: any }) | undefined {
+  ingressOf(service: string): KindObject<'Ingress'> | undefined {
     return this.ingressRoutes.get(service)?.ingress;
   }
 
   /** Service name → the first Ingress (and its first rule's host) routing to it, built once. */
-  private get ingressRoutes(): Map<string, { ingress: KubeObject & { spec?: any }; host: string | undefined }> {
+  private get ingressRoutes(): Map<string, { ingress: KindObject<'Ingress'>; host: string | undefined }> {
     return this.cached('ingressRoutes', () => {
-      const m = new Map<string, { ingress: KubeObject & { spec?: any }; host: string | undefined }>();
+      const m = new Map<string, { ingress: KindObject<'Ingress'>; host: string | undefined }>();
       for (const ing of this.all('Ingress')) {
         for (const rule of ing.spec.rules ?? []) {
           for (const p of rule.http?.paths ?? []) {
@@ -342,9 +437,9 @@ export class StackView {
   }
 
   /** The first Service with that ClusterIP. */
-  serviceWithClusterIP(ip: string): (KubeObject & { spec?: any }) | undefined {
+  serviceWithClusterIP(ip: string): KindObject<'Service'> | undefined {
     const byIp = this.cached('servicesByIp', () => {
-      const m = new Map<unknown, KubeObject & { spec?: any }>();
+      const m = new Map<string | undefined, KindObject<'Service'>>();
       for (const s of this.all('Service')) if (!m.has(s.spec.clusterIP)) m.set(s.spec.clusterIP, s);
       return m;
     });
@@ -352,7 +447,7 @@ export class StackView {
   }
 
   /** The ClusterIP Service selecting a workload (not headless), preferring the one named like it. */
-  serviceOf(w: Workload): (KubeObject & { spec?: any }) | undefined {
+  serviceOf(w: Workload): KindObject<'Service'> | undefined {
     if (!this.servicesByInstance) {
       this.servicesByInstance = new Map();
       for (const s of this.all('Service')) {
@@ -462,7 +557,11 @@ function peerKey(p: Workload | string): string {
   return typeof p === 'string' ? p : `${p.kind}/${p.namespace}/${p.name}`;
 }
 
-export function isFluxKustomization(o: KubeObject): boolean {
+function isWorkloadKind(kind: string): kind is WorkloadKind {
+  return kind === 'StatefulSet' || kind === 'Deployment' || kind === 'DaemonSet';
+}
+
+export function isFluxKustomization(o: KubeObject): o is FluxKustomizationJson {
   return o.kind === 'Kustomization' && o.apiVersion.startsWith(FLUX_KS_API);
 }
 

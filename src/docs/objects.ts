@@ -1,11 +1,10 @@
-import type { KubeObject } from '../output/model.js';
 import type { Facts } from './facts.js';
 import { c } from './md.js';
-import { NAME_LABEL, type ContainerJson, type PodSpecJson, type ProbeJson, type VolumeJson } from './model.js';
+import { NAME_LABEL, type ContainerJson, type KindObject, type PodSpecJson, type ProbeJson, type VolumeJson } from './model.js';
 
 /** Readers of pod and CronJob JSON that more than one section shares. */
 
-type Obj = KubeObject & { spec?: any };
+type Obj = KindObject<'CronJob'>;
 
 /** The pod spec of a CronJob. */
 export function cronPod(cj: Obj): PodSpecJson {
@@ -13,7 +12,7 @@ export function cronPod(cj: Obj): PodSpecJson {
 }
 
 export function cronJobOf(f: Facts, app: string): Obj | undefined {
-  return f.v.all('CronJob').find((o) => o.spec.jobTemplate?.spec?.template?.metadata?.labels?.[NAME_LABEL] === app);
+  return f.v.all('CronJob').find((o) => o.spec.jobTemplate.spec.template.metadata?.labels?.[NAME_LABEL] === app);
 }
 
 /** A volume as the reader finds it: a host path on the node, or a claim. */

@@ -13,7 +13,7 @@ function configarr(f: Facts, md: Md): void {
   const ctr = pod.containers[0]!;
   const loc = ctr.env?.find((e) => e.name === 'CONFIG_LOCATION')?.value;
   const cmVol = loc ? pod.volumes?.find((x) => x.configMap && ctr.volumeMounts?.some((m) => m.name === x.name && loc.startsWith(`${m.mountPath}/`))) : undefined;
-  const instance = cj.spec.jobTemplate.spec.template.metadata?.labels?.[INSTANCE_LABEL] as string | undefined;
+  const instance = cj.spec.jobTemplate.spec.template.metadata?.labels?.[INSTANCE_LABEL];
   const cache = instance ? f.publishedOf('cache-directory', { instance }).find((x) => x.container === ctr.name) : undefined;
   const repos = ctr.volumeMounts?.find((m) => m.mountPath === cache?.path);
   md.h(2, 'Configarr');

@@ -58,13 +58,13 @@ function qbittorrent(f: Facts, md: Md): void {
   }
   const policy = v.all('NetworkPolicy').find((p) => {
     const sel = p.spec.podSelector?.matchLabels ?? {};
-    return sel[INSTANCE_LABEL] === w.instance && (p.spec.egress ?? []).some((e: any) => (e.to ?? []).some((t: any) => t.ipBlock));
+    return sel[INSTANCE_LABEL] === w.instance && (p.spec.egress ?? []).some((e) => (e.to ?? []).some((t) => t.ipBlock));
   });
   if (policy) {
     md.h(3, 'The kill switch');
     const egress: string[] = [];
     for (const e of policy.spec.egress ?? []) {
-      const ports = (e.ports ?? []).map((p: any) => `${p.port}/${p.protocol ?? 'TCP'}`).join(', ');
+      const ports = (e.ports ?? []).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(', ');
       for (const t of e.to ?? []) {
         if (t.ipBlock) egress.push(`${c(t.ipBlock.cidr)} on ${ports}`);
         else if (t.podSelector?.matchLabels?.['k8s-app'] === 'kube-dns') egress.push(`cluster DNS on ${ports}`);

@@ -6,6 +6,13 @@ import { RUNBOOK_PAGE_PATHS, type RunbookSection } from '../../docs/page.js';
 
 /** Samba: the shares, the users' passwords, connecting from the LAN. */
 
+/** The parts of a sambacc JSON config (samba-container-config) the section reads. */
+interface SambaccConfig {
+  readonly 'samba-container-config'?: unknown;
+  readonly shares?: Readonly<Record<string, { readonly options: { readonly path: string; readonly 'valid users'?: string; readonly 'read only'?: string } }>>;
+  readonly globals?: Readonly<Record<string, { readonly options?: { readonly workgroup?: string } }>>;
+}
+
 function samba(f: Facts, md: Md): void {
   const v = f.v;
   const w = f.one('samba');
@@ -20,17 +27,17 @@ function samba(f: Facts, md: Md): void {
     const cm = v.find('ConfigMap', vol.configMap.name, w.namespace);
     for (const text of Object.values(cm?.data ?? {})) {
       try {
-        const json = JSON.parse(text);
+        const json = JSON.parse(text) as SambaccConfig;
         if (json['samba-container-config'] === undefined || !json.shares) continue;
-        shares = Object.entries<any>(json.shares).map(([name, s]) => ({ name, path: s.options?.path, users: s.options?.['valid users'], readOnly: s.options?.['read only'] }));
-        workgroup = Object.values<any>(json.globals ?? {})[0]?.options?.workgroup;
+        shares = Object.entries(json.shares).map(([name, s]) => ({ name, path: s.options.path, users: s.options['valid users'], readOnly: s.options['read only'] }));
+        workgroup = Object.values(json.globals ?? {})[0]?.options?.workgroup;
       } catch {
         // not the sambacc config
       }
     }
   }
   const svc = v.serviceOf(w);
-  const svcPort = svc?.spec.ports[0].port as number | undefined;
+  const svcPort = svc?.spec.ports[0].port;
   md.p(
     `${c(w.ref)} (${c(main.image)}) serves SMB on port ${svcPort ?? 445}${workgroup ? ` in workgroup ${c(workgroup)}` : ''} through ${svc ? `${c(`svc/${svc.metadata.name}`)} (${svc.spec.type ?? 'ClusterIP'})` : 'no Service'}. The shares:`,
   );

@@ -4,7 +4,7 @@ import type { KubeObject } from '../../output/model.js';
 import { externalSecretKeysToCreate } from '../../secrets/external-secrets.js';
 import { AGE_KEY_FILE, gpuResource, type Facts } from '../facts.js';
 import { c, Md } from '../md.js';
-import { sh, type PodSpecJson, type StackView, type Workload } from '../model.js';
+import { sh, type KindObject, type PodSpecJson, type StackView, type Workload, type WorkloadKind } from '../model.js';
 import type { RunbookPage } from '../page.js';
 import { plexLoadBalancer } from '../plex.js';
 import { gpuPageTitle } from './gpu-transcoding.js';
@@ -22,10 +22,15 @@ function clusterFluxPath(v: StackView): string {
   return `./${v.clusterRoot}`;
 }
 
+/** Any object that may carry a pod template (a workload or Job) or a Job template (a CronJob). */
+type PodCarrier = KubeObject & {
+  readonly spec?: { readonly template?: { readonly spec?: PodSpecJson }; readonly jobTemplate?: { readonly spec?: { readonly template?: { readonly spec?: PodSpecJson } } } };
+};
+
 /** Every pod spec of the objects (workloads, CronJobs and Jobs), with its object. */
 export function podSpecs(v: StackView): { object: KubeObject; pod: PodSpecJson }[] {
   const out: { object: KubeObject; pod: PodSpecJson }[] = [];
-  for (const o of v.objects as (KubeObject & { spec?: any })[]) {
+  for (const o of v.objects as PodCarrier[]) {
     const pod = o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec;
     if (pod?.containers) out.push({ object: o, pod });
   }
@@ -118,7 +123,7 @@ function hostDirectories(f: Facts, md: Md): void {
  * kustomize-controller v1.5.0 (Flux v2.5.0), its value `WaitForTermination` with v1.6.0 (Flux v2.6.0).
  */
 function fluxVersionNote(v: StackView): string {
-  const policies = new Set(v.fluxKustomizations.map((k) => k.spec.deletionPolicy as string | undefined).filter(Boolean));
+  const policies = new Set(v.fluxKustomizations.map((k) => k.spec.deletionPolicy).filter(Boolean));
   const api = [...new Set(v.fluxKustomizations.map((k) => k.apiVersion))].map(c).join(', ');
   if (policies.has('WaitForTermination')) {
     return `Needs Flux v2.6 or later (kustomize-controller v1.6+, check with ${c('flux version')}): the Kustomizations (${api}) set ${c('spec.deletionPolicy: WaitForTermination')}, so a removed app's pods are gone before its volumes; Flux v2.5 rejects that value and older releases drop the field without a word.`;
@@ -241,7 +246,7 @@ function bootstrap(f: Facts): string {
     ),
   ];
   for (const w of v.workloads)
-    for (const t of (w.object as any).spec.volumeClaimTemplates ?? [])
+    for (const t of (w.object as KindObject<WorkloadKind>).spec.volumeClaimTemplates ?? [])
       if (t.spec.storageClassName && !ownClasses.has(t.spec.storageClassName)) classes.push(t.spec.storageClassName);
   const needClasses = [...new Set(classes)].sort();
   if (needClasses.length)

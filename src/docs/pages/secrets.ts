@@ -72,7 +72,7 @@ function secrets(f: Facts): string {
   ]);
   if (sopsSecret) {
     const decrypting = v.fluxKustomizations.filter((k) => k.spec.decryption?.secretRef?.name === sopsSecret);
-    const retry = [...new Set(decrypting.map((k) => k.spec.retryInterval as string | undefined).filter((x): x is string => Boolean(x)))];
+    const retry = [...new Set(decrypting.map((k) => k.spec.retryInterval).filter((x): x is string => Boolean(x)))];
     md.p(
       `Replacing the Secret does not trigger anything by itself: a Kustomization that failed to decrypt retries on its own after its ${c('retryInterval')}${retry.length ? ` (${retry.map(c).join(', ')})` : ''}, and reconciling one Kustomization does not re-run the others. To retry at once, fetch the source and reconcile each one that decrypts:`,
     );
