@@ -13,6 +13,11 @@ export function isJsonObject(v: unknown): v is JsonObject {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** A JSON value's fields if it is an object, else undefined (for reading unchecked input). */
+export function asJsonObject(v: unknown): JsonObject | undefined {
+  return isJsonObject(v) ? v : undefined;
+}
+
 /** The items of a typed JSON list that are objects: a malformed list (or null item) reads as none. */
 export function listOf<T extends object>(v: readonly T[] | undefined): T[] {
   return Array.isArray(v) ? v.filter((x: T): x is T => isJsonObject(x)) : [];
