@@ -163,7 +163,7 @@ interface SealedSecretJson extends KubeObject {
 }
 
 /** An object's metadata, not trusted to be there: the schema gate reports it missing, the index must not throw. */
-function metadataOf(o: KubeObject): Partial<KubeObject['metadata']> | undefined {
+export function metadataOf(o: KubeObject): Partial<KubeObject['metadata']> | undefined {
   return o.metadata;
 }
 

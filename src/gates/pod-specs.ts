@@ -2,9 +2,6 @@
 import type * as k8s from '../../imports/k8s.js';
 import type { KubeObject } from '../output/model.js';
 
-// The gates read arbitrary plain JSON; fields are checked where they are used.
-export type Json = any;
-
 /** A JSON object's fields, read defensively (each one may be anything). */
 export type JsonObject = Readonly<Record<string, unknown>>;
 
