@@ -70,8 +70,8 @@ export interface GateOptions {
 
 /** `kind/namespace/name`, or `kind/name` without a namespace. */
 export function objectRef(o: Pick<KubeObject, 'kind' | 'metadata'>): string {
-  const ns = o.metadata?.namespace;
-  return ns ? `${o.kind}/${ns}/${o.metadata.name}` : `${o.kind}/${o.metadata?.name}`;
+  const ns = o.metadata.namespace;
+  return ns ? `${o.kind}/${ns}/${o.metadata.name}` : `${o.kind}/${o.metadata.name}`;
 }
 
 /** Path segments → `a.b[0]["app.kubernetes.io/name"]`. */

@@ -66,7 +66,7 @@ export function convertSwagger(swagger: Swagger, id: string, enums: Readonly<Rec
     for (const gvk of def['x-kubernetes-group-version-kind'] ?? []) {
       // Only kinds whose own definition carries apiVersion/kind are objects you can apply
       // (DeleteOptions and WatchEvent list every group version, but are not resources).
-      if (!def.properties?.apiVersion || !def.properties?.kind || !def.properties?.metadata) continue;
+      if (!def.properties?.apiVersion || !def.properties.kind || !def.properties.metadata) continue;
       kinds.set(gvkKey(apiVersionOf(gvk), gvk.kind), name);
     }
   }
@@ -108,7 +108,7 @@ function convertDefinition(name: string, def: SwaggerSchema, id: string): JsonSc
   // A kind's own definition pins apiVersion/kind, also where it is embedded (a StatefulSet's
   // volumeClaimTemplates are PersistentVolumeClaims).
   const gvks = def['x-kubernetes-group-version-kind'] ?? [];
-  if (gvks.length === 1 && def.properties?.apiVersion && def.properties?.kind) {
+  if (gvks.length === 1 && def.properties?.apiVersion && def.properties.kind) {
     const props = out.properties as Record<string, JsonSchema>;
     props.apiVersion = { type: ['string', 'null'], enum: [apiVersionOf(gvks[0]!)] };
     props.kind = { type: ['string', 'null'], enum: [gvks[0]!.kind] };

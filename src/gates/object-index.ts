@@ -1,7 +1,6 @@
 /** Lookup of the synthesized objects (plus declared external ones) by kind, namespace and name. */
 import type { KubeObject } from '../output/model.js';
 import type { ExternalObject } from './findings.js';
-import type { Json } from './pod-specs.js';
 
 /** Built-in and custom kinds that are cluster-scoped (everything else is namespaced). */
 export const CLUSTER_SCOPED = new Set([
@@ -40,7 +39,7 @@ export function isNamespaced(kind: string): boolean {
 export type KeySet = ReadonlySet<string> | undefined;
 
 /** Cluster-scoped objects are keyed without a namespace (one set on them is ignored). */
-const key = (kind: string, namespace: string | undefined, name: string) => `${kind}\0${isNamespaced(kind) ? (namespace ?? '') : ''}\0${name}`;
+const key = (kind: string, namespace: string | undefined, name: string | undefined) => `${kind}\0${isNamespaced(kind) ? (namespace ?? '') : ''}\0${String(name)}`;
 
 export class ObjectIndex {
   private readonly objects = new Map<string, KubeObject[]>();
@@ -52,7 +51,8 @@ export class ObjectIndex {
 
   constructor(objects: readonly KubeObject[], external: readonly ExternalObject[] = []) {
     for (const o of objects) {
-      const k = key(o.kind, o.metadata?.namespace, o.metadata?.name);
+      const meta = metadataOf(o);
+      const k = key(o.kind, meta?.namespace, meta?.name);
       const group = this.objects.get(k);
       if (group) group.push(o);
       else this.objects.set(k, [o]);
@@ -80,7 +80,7 @@ export class ObjectIndex {
   /** Whether a static PersistentVolume (the first of its name) has that StorageClass. */
   hasStaticVolumeOfClass(storageClass: string): boolean {
     // Built on first use: one pass instead of one per claim.
-    this.staticVolumeClasses ??= new Set([...this.objects.values()].flatMap(([o]) => (o?.kind === 'PersistentVolume' ? [(o as Json).spec?.storageClassName] : [])));
+    this.staticVolumeClasses ??= new Set([...this.objects.values()].flatMap(([o]) => (o?.kind === 'PersistentVolume' ? [(o as PersistentVolumeJson).spec?.storageClassName] : [])));
     return this.staticVolumeClasses.has(storageClass);
   }
   private staticVolumeClasses: Set<unknown> | undefined;
@@ -108,15 +108,17 @@ export class ObjectIndex {
   /** Whether a ConfigMap exists, and its keys (undefined when external). */
   configMap(namespace: string | undefined, name: string): { found: false } | { found: true; keys: KeySet } {
     const [cm] = this.get('ConfigMap', namespace, name);
-    if (cm) return { found: true, keys: new Set([...Object.keys(mapOf((cm as Json).data)), ...Object.keys(mapOf((cm as Json).binaryData))]) };
+    if (cm) return { found: true, keys: new Set([...Object.keys(mapOf(cm.data)), ...Object.keys(mapOf(cm.binaryData))]) };
     if (this.isExternal('ConfigMap', namespace, name)) return { found: true, keys: undefined };
     return { found: false };
   }
 }
 
 /** The Secret an object creates (itself, or the target of an ExternalSecret/SealedSecret) and its keys. */
-function secretProvided(o: Json): { name: string; keys: KeySet } | undefined {
-  const group = String(o.apiVersion).split('/')[0];
+function secretProvided(o: KubeObject): { name: string; keys: KeySet } | undefined {
+  // Not trusted to be a string: the schema gate reports a malformed apiVersion, this one must not throw.
+  const apiVersion: unknown = o.apiVersion;
+  const group = String(apiVersion).split('/')[0];
   if (o.kind === 'Secret' && o.apiVersion === 'v1') {
     // Filled in by the token controller.
     if (o.type === 'kubernetes.io/service-account-token') return { name: o.metadata.name, keys: undefined };
@@ -124,22 +126,45 @@ function secretProvided(o: Json): { name: string; keys: KeySet } | undefined {
     return { name: o.metadata.name, keys: new Set([...Object.keys(mapOf(o.data)), ...Object.keys(mapOf(o.stringData))]) };
   }
   if (o.kind === 'ExternalSecret' && group === 'external-secrets.io') {
-    const spec = o.spec ?? {};
+    const spec = (o as ExternalSecretJson).spec ?? {};
     const name = spec.target?.name ?? o.metadata.name;
-    const templated = spec.target?.template?.data;
+    const template = spec.target?.template;
+    const templated = template?.data;
     if (templated && typeof templated === 'object') {
-      const merge = spec.target.template.mergePolicy === 'Merge';
+      const merge = template.mergePolicy === 'Merge';
       if (!merge) return { name, keys: new Set(Object.keys(templated)) };
     }
     if (spec.dataFrom?.length || spec.target?.template) return { name, keys: undefined };
-    return { name, keys: new Set((spec.data ?? []).map((d: Json) => String(d?.secretKey))) };
+    return { name, keys: new Set((spec.data ?? []).map((d) => String(d?.secretKey))) };
   }
   if (o.kind === 'SealedSecret' && group === 'bitnami.com') {
-    const spec = o.spec ?? {};
+    const spec = (o as SealedSecretJson).spec ?? {};
     const name = spec.template?.metadata?.name ?? o.metadata.name;
     return { name, keys: new Set([...Object.keys(mapOf(spec.encryptedData)), ...Object.keys(mapOf(spec.template?.data))]) };
   }
   return undefined;
+}
+
+/** The fields the index reads, as written (malformed input reads as absent where it can). */
+interface PersistentVolumeJson extends KubeObject {
+  readonly spec?: { readonly storageClassName?: unknown };
+}
+
+interface ExternalSecretJson extends KubeObject {
+  readonly spec?: {
+    readonly target?: { readonly name?: string; readonly template?: { readonly data?: unknown; readonly mergePolicy?: string } };
+    readonly dataFrom?: readonly unknown[];
+    readonly data?: readonly ({ readonly secretKey?: unknown } | undefined)[];
+  };
+}
+
+interface SealedSecretJson extends KubeObject {
+  readonly spec?: { readonly encryptedData?: unknown; readonly template?: { readonly metadata?: { readonly name?: string }; readonly data?: unknown } };
+}
+
+/** An object's metadata, not trusted to be there: the schema gate reports it missing, the index must not throw. */
+export function metadataOf(o: KubeObject): Partial<KubeObject['metadata']> | undefined {
+  return o.metadata;
 }
 
 function mapOf(v: unknown): Record<string, unknown> {
@@ -158,7 +183,8 @@ export function findNamed(objects: readonly KubeObject[], kind: string, name: un
   if (!lookup) {
     lookup = new Map();
     for (const o of objects) {
-      for (const k of [namedKey(o.kind, o.metadata?.name), namedKey(o.kind, o.metadata?.name, o.metadata?.namespace ?? '')]) if (!lookup.has(k)) lookup.set(k, o);
+      const meta = metadataOf(o);
+      for (const k of [namedKey(o.kind, meta?.name), namedKey(o.kind, meta?.name, meta?.namespace ?? '')]) if (!lookup.has(k)) lookup.set(k, o);
     }
     firstByName.set(objects, lookup);
   }

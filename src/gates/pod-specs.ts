@@ -2,15 +2,17 @@
 import type * as k8s from '../../imports/k8s.js';
 import type { KubeObject } from '../output/model.js';
 
-// The gates read arbitrary plain JSON; fields are checked where they are used.
-export type Json = any;
-
 /** A JSON object's fields, read defensively (each one may be anything). */
 export type JsonObject = Readonly<Record<string, unknown>>;
 
 /** Whether a JSON value is an object (not an array, not null). */
 export function isJsonObject(v: unknown): v is JsonObject {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** A JSON value's fields if it is an object, else undefined (for reading unchecked input). */
+export function asJsonObject(v: unknown): JsonObject | undefined {
+  return isJsonObject(v) ? v : undefined;
 }
 
 /** The items of a typed JSON list that are objects: a malformed list (or null item) reads as none. */

@@ -5,8 +5,8 @@
  */
 import type { KubeObject } from '../output/model.js';
 import { jsonPath, objectRef, type GateFinding, type GateOptions } from './findings.js';
-import { isNamespaced, ObjectIndex } from './object-index.js';
-import { at, containersOf, podTemplates, type Json, type Path, type PodTemplate } from './pod-specs.js';
+import { isNamespaced, metadataOf, ObjectIndex } from './object-index.js';
+import { asJsonObject, at, containersOf, jsonList, podTemplates, type Path, type PodTemplate } from './pod-specs.js';
 
 type Report = (object: KubeObject, path: Path | undefined, message: string, severity?: GateFinding['severity']) => void;
 
@@ -24,14 +24,16 @@ export function checkReferences(objects: readonly KubeObject[], opts: GateOption
     for (const dup of group.slice(1)) report(dup, ['metadata', 'name'], `duplicate ${objectRef(dup)}: ${group.length} objects share kind, namespace and name`);
   }
   for (const o of objects) checkNamespace(o, index, report);
-  for (const o of objects as Json[]) {
-    if (o.kind === 'Service' && o.apiVersion === 'v1') checkService(o, podsSelectedBy, report);
-    else if (o.kind === 'Ingress' && o.apiVersion === 'networking.k8s.io/v1') checkIngress(o, index, report);
-    else if (o.kind === 'PersistentVolumeClaim' && o.apiVersion === 'v1') checkClaim(o, ['spec'], index, report);
-    else if (o.kind === 'PersistentVolume' && o.apiVersion === 'v1') checkVolume(o, index, report);
-    else if (o.kind === 'StatefulSet' && o.apiVersion === 'apps/v1') checkStatefulSet(o, index, report);
-    else if (o.kind === 'Kustomization' && String(o.apiVersion).startsWith('kustomize.toolkit.fluxcd.io/')) checkFluxKustomization(o, index, report);
-    else if (o.kind === 'ExternalSecret' && String(o.apiVersion).startsWith('external-secrets.io/')) checkExternalSecret(o, index, report);
+  for (const o of objects) {
+    // Not trusted to be a string: the schema gate reports a malformed apiVersion, this one must not throw.
+    const apiVersion: unknown = o.apiVersion;
+    if (o.kind === 'Service' && apiVersion === 'v1') checkService(o, podsSelectedBy, report);
+    else if (o.kind === 'Ingress' && apiVersion === 'networking.k8s.io/v1') checkIngress(o, index, report);
+    else if (o.kind === 'PersistentVolumeClaim' && apiVersion === 'v1') checkClaim(o, ['spec'], index, report);
+    else if (o.kind === 'PersistentVolume' && apiVersion === 'v1') checkVolume(o, index, report);
+    else if (o.kind === 'StatefulSet' && apiVersion === 'apps/v1') checkStatefulSet(o, index, report);
+    else if (o.kind === 'Kustomization' && String(apiVersion).startsWith('kustomize.toolkit.fluxcd.io/')) checkFluxKustomization(o, index, report);
+    else if (o.kind === 'ExternalSecret' && String(apiVersion).startsWith('external-secrets.io/')) checkExternalSecret(o, index, report);
   }
   for (const pod of pods) checkPod(pod, index, report);
   checkDependsOnCycles(objects, report);
@@ -39,7 +41,7 @@ export function checkReferences(objects: readonly KubeObject[], opts: GateOption
 }
 
 function checkNamespace(o: KubeObject, index: ObjectIndex, report: Report): void {
-  const ns = o.metadata?.namespace;
+  const ns = metadataOf(o)?.namespace;
   if (!isNamespaced(o.kind)) {
     if (ns) report(o, ['metadata', 'namespace'], `${o.kind} is cluster-scoped; the namespace "${ns}" is ignored`, 'warning');
     return;
@@ -77,7 +79,52 @@ function podSelection(pods: readonly PodTemplate[]): PodSelection {
   };
 }
 
-function checkService(svc: Json, podsSelectedBy: PodSelection, report: Report): void {
+/** The fields the gate reads, as written: lists may hold nulls, and malformed values read as absent. */
+interface ServicePortJson {
+  readonly name?: string;
+  readonly port?: number;
+  readonly targetPort?: unknown;
+}
+interface ServiceJson extends KubeObject {
+  readonly spec?: { readonly type?: string; readonly selector?: Readonly<Record<string, string>>; readonly ports?: readonly (ServicePortJson | undefined)[] };
+}
+interface BackendJson {
+  readonly service?: { readonly name?: string; readonly port?: { readonly number?: number; readonly name?: string } };
+}
+interface IngressJson extends KubeObject {
+  readonly spec?: {
+    readonly defaultBackend?: BackendJson;
+    readonly rules?: readonly ({ readonly http?: { readonly paths?: readonly ({ readonly backend?: BackendJson } | undefined)[] } } | undefined)[];
+  };
+}
+interface ClaimSpecJson {
+  readonly volumeName?: string;
+  readonly storageClassName?: unknown;
+}
+interface PersistentVolumeJson extends KubeObject {
+  readonly spec?: { readonly claimRef?: { readonly name?: string; readonly namespace?: string } };
+}
+interface StatefulSetJson extends KubeObject {
+  readonly spec?: { readonly serviceName?: unknown; readonly volumeClaimTemplates?: readonly ({ readonly metadata?: { readonly name?: string } } | undefined)[] };
+}
+interface ObjectRefJson {
+  readonly kind?: string;
+  readonly name?: string;
+  readonly namespace?: string;
+}
+interface FluxKustomizationJson extends KubeObject {
+  readonly spec?: {
+    readonly dependsOn?: readonly (ObjectRefJson | undefined)[];
+    readonly sourceRef?: ObjectRefJson;
+    readonly decryption?: { readonly secretRef?: { readonly name?: unknown } };
+    readonly healthChecks?: readonly (ObjectRefJson | undefined)[];
+  };
+}
+interface ExternalSecretJson extends KubeObject {
+  readonly spec?: { readonly secretStoreRef?: { readonly name?: string; readonly kind?: string } };
+}
+
+function checkService(svc: ServiceJson, podsSelectedBy: PodSelection, report: Report): void {
   const selector = svc.spec?.selector;
   if (svc.spec?.type === 'ExternalName' || !selector || Object.keys(selector).length === 0) return;
   const ns = svc.metadata.namespace;
@@ -89,10 +136,10 @@ function checkService(svc: Json, podsSelectedBy: PodSelection, report: Report): 
     report(svc, ['spec', 'selector'], `selects no pods: no workload in namespace "${ns}" has a pod template labelled ${wanted}`);
     return;
   }
-  (svc.spec.ports ?? []).forEach((port: Json, i: number) => {
+  (svc.spec.ports ?? []).forEach((port, i) => {
     const target = port?.targetPort;
     if (typeof target !== 'string') return;
-    const named = selected.some((p) => containersOf(p).some((c) => (c.container.ports ?? []).some((cp: Json) => cp?.name === target)));
+    const named = selected.some((p) => containersOf(p).some((c) => jsonList(c.container.ports).some((cp) => cp?.name === target)));
     if (!named)
       report(
         svc,
@@ -102,22 +149,22 @@ function checkService(svc: Json, podsSelectedBy: PodSelection, report: Report): 
   });
 }
 
-function checkIngress(ing: Json, index: ObjectIndex, report: Report): void {
+function checkIngress(ing: IngressJson, index: ObjectIndex, report: Report): void {
   const ns = ing.metadata.namespace;
-  const backends: { backend: Json; path: Path }[] = [];
+  const backends: { backend: BackendJson | undefined; path: Path }[] = [];
   if (ing.spec?.defaultBackend) backends.push({ backend: ing.spec.defaultBackend, path: ['spec', 'defaultBackend'] });
-  (ing.spec?.rules ?? []).forEach((rule: Json, r: number) =>
-    (rule?.http?.paths ?? []).forEach((p: Json, i: number) => backends.push({ backend: p?.backend, path: ['spec', 'rules', r, 'http', 'paths', i, 'backend'] })),
+  (ing.spec?.rules ?? []).forEach((rule, r) =>
+    (rule?.http?.paths ?? []).forEach((p, i) => backends.push({ backend: p?.backend, path: ['spec', 'rules', r, 'http', 'paths', i, 'backend'] })),
   );
   for (const { backend, path } of backends) {
     const service = backend?.service;
     if (!service?.name) continue;
-    const [svc] = index.get('Service', ns, service.name) as Json[];
+    const [svc] = index.get('Service', ns, service.name) as (ServiceJson | undefined)[];
     if (!svc) {
       if (!index.isExternal('Service', ns, service.name)) report(ing, [...path, 'service', 'name'], `Service "${service.name}" does not exist in namespace "${ns}"`);
       continue;
     }
-    const ports: Json[] = svc.spec?.ports ?? [];
+    const ports = svc.spec?.ports ?? [];
     const port = service.port ?? {};
     if (port.number !== undefined && !ports.some((p) => p?.port === port.number)) {
       report(ing, [...path, 'service', 'port', 'number'], `Service "${service.name}" exposes no port ${port.number} (ports: ${describePorts(ports)})`);
@@ -127,13 +174,13 @@ function checkIngress(ing: Json, index: ObjectIndex, report: Report): void {
   }
 }
 
-function describePorts(ports: readonly Json[]): string {
-  return ports.map((p) => (p?.name ? `${p.name}=${p.port}` : String(p?.port))).join(', ') || 'none';
+function describePorts(ports: readonly (ServicePortJson | undefined)[]): string {
+  return ports.map((p) => (p?.name ? `${p.name}=${String(p.port)}` : String(p?.port))).join(', ') || 'none';
 }
 
 /** A PVC (or a StatefulSet's claim template): the bound PV, or a class that can provision it. */
-function checkClaim(owner: Json, specPath: Path, index: ObjectIndex, report: Report): void {
-  const spec: Json = at(owner, specPath) ?? {};
+function checkClaim(owner: KubeObject, specPath: Path, index: ObjectIndex, report: Report): void {
+  const spec = (at(owner, specPath) ?? {}) as ClaimSpecJson;
   if (spec.volumeName) {
     if (!index.exists('PersistentVolume', undefined, spec.volumeName)) report(owner, [...specPath, 'volumeName'], `PersistentVolume "${spec.volumeName}" does not exist`);
     return;
@@ -147,20 +194,20 @@ function checkClaim(owner: Json, specPath: Path, index: ObjectIndex, report: Rep
   }
 }
 
-function checkVolume(pv: Json, index: ObjectIndex, report: Report): void {
+function checkVolume(pv: PersistentVolumeJson, index: ObjectIndex, report: Report): void {
   const claim = pv.spec?.claimRef;
   if (claim?.name && !index.exists('PersistentVolumeClaim', claim.namespace, claim.name)) {
-    report(pv, ['spec', 'claimRef'], `claimRef names PersistentVolumeClaim "${claim.namespace}/${claim.name}", which does not exist`);
+    report(pv, ['spec', 'claimRef'], `claimRef names PersistentVolumeClaim "${String(claim.namespace)}/${claim.name}", which does not exist`);
   }
 }
 
-function checkStatefulSet(sts: Json, index: ObjectIndex, report: Report): void {
+function checkStatefulSet(sts: StatefulSetJson, index: ObjectIndex, report: Report): void {
   const ns = sts.metadata.namespace;
   const serviceName = sts.spec?.serviceName;
   if (typeof serviceName === 'string' && serviceName !== '' && !index.exists('Service', ns, serviceName)) {
     report(sts, ['spec', 'serviceName'], `governing Service "${serviceName}" does not exist in namespace "${ns}"`);
   }
-  (sts.spec?.volumeClaimTemplates ?? []).forEach((_t: Json, i: number) => checkClaim(sts, ['spec', 'volumeClaimTemplates', i, 'spec'], index, report));
+  (sts.spec?.volumeClaimTemplates ?? []).forEach((_t, i) => checkClaim(sts, ['spec', 'volumeClaimTemplates', i, 'spec'], index, report));
 }
 
 function checkPod(pod: PodTemplate, index: ObjectIndex, report: Report): void {
@@ -189,7 +236,7 @@ function checkPod(pod: PodTemplate, index: ObjectIndex, report: Report): void {
   };
 
   const volumes = new Set<string>();
-  (spec.volumes ?? []).forEach((v: Json, i: number) => {
+  jsonList(spec.volumes).forEach((v, i) => {
     const p: Path = [...pod.path, 'volumes', i];
     if (typeof v?.name === 'string') volumes.add(v.name);
     if (v?.secret) secret(v.secret.secretName, itemKeys(v.secret.items), [...p, 'secret'], v.secret.optional === true);
@@ -198,27 +245,27 @@ function checkPod(pod: PodTemplate, index: ObjectIndex, report: Report): void {
     if (typeof claim === 'string' && !index.exists('PersistentVolumeClaim', ns, claim)) {
       report(o, [...p, 'persistentVolumeClaim', 'claimName'], `PersistentVolumeClaim "${claim}" does not exist in namespace "${ns}"`);
     }
-    (v?.projected?.sources ?? []).forEach((s: Json, j: number) => {
+    jsonList(v?.projected?.sources).forEach((s, j) => {
       if (s?.secret) secret(s.secret.name, itemKeys(s.secret.items), [...p, 'projected', 'sources', j, 'secret'], s.secret.optional === true);
       if (s?.configMap) configMap(s.configMap.name, itemKeys(s.configMap.items), [...p, 'projected', 'sources', j, 'configMap'], s.configMap.optional === true);
     });
   });
-  if (o.kind === 'StatefulSet') for (const t of (o as Json).spec?.volumeClaimTemplates ?? []) if (t?.metadata?.name) volumes.add(t.metadata.name);
+  if (o.kind === 'StatefulSet') for (const t of (o as StatefulSetJson).spec?.volumeClaimTemplates ?? []) if (t?.metadata?.name) volumes.add(t.metadata.name);
 
   for (const c of containersOf(pod)) {
-    (c.container.env ?? []).forEach((e: Json, i: number) => {
+    jsonList(c.container.env).forEach((e, i) => {
       const p: Path = [...c.path, 'env', i, 'valueFrom'];
       const sk = e?.valueFrom?.secretKeyRef;
       if (sk) secret(sk.name, [sk.key], [...p, 'secretKeyRef'], sk.optional === true);
       const ck = e?.valueFrom?.configMapKeyRef;
       if (ck) configMap(ck.name, [ck.key], [...p, 'configMapKeyRef'], ck.optional === true);
     });
-    (c.container.envFrom ?? []).forEach((e: Json, i: number) => {
+    jsonList(c.container.envFrom).forEach((e, i) => {
       if (e?.secretRef) secret(e.secretRef.name, [], [...c.path, 'envFrom', i, 'secretRef'], e.secretRef.optional === true);
       if (e?.configMapRef) configMap(e.configMapRef.name, [], [...c.path, 'envFrom', i, 'configMapRef'], e.configMapRef.optional === true);
     });
     for (const field of ['volumeMounts', 'volumeDevices'] as const) {
-      (c.container[field] ?? []).forEach((m: Json, i: number) => {
+      jsonList<{ readonly name?: string }>(c.container[field]).forEach((m, i) => {
         if (typeof m?.name === 'string' && !volumes.has(m.name)) {
           report(
             o,
@@ -234,7 +281,7 @@ function checkPod(pod: PodTemplate, index: ObjectIndex, report: Report): void {
   if (typeof sa === 'string' && sa !== 'default' && !index.exists('ServiceAccount', ns, sa)) {
     report(o, [...pod.path, 'serviceAccountName'], `ServiceAccount "${sa}" does not exist in namespace "${ns}"`);
   }
-  (spec.imagePullSecrets ?? []).forEach((s: Json, i: number) => secret(s?.name, [], [...pod.path, 'imagePullSecrets', i], false));
+  jsonList(spec.imagePullSecrets).forEach((s, i) => secret(s?.name, [], [...pod.path, 'imagePullSecrets', i], false));
   const pc = spec.priorityClassName;
   if (typeof pc === 'string' && pc !== '' && !BUILT_IN_PRIORITY_CLASSES.has(pc) && !index.exists('PriorityClass', undefined, pc)) {
     report(o, [...pod.path, 'priorityClassName'], `PriorityClass "${pc}" is neither in the output nor declared external`);
@@ -242,36 +289,36 @@ function checkPod(pod: PodTemplate, index: ObjectIndex, report: Report): void {
 }
 
 function itemKeys(items: unknown): unknown[] {
-  return Array.isArray(items) ? items.map((i: Json) => i?.key) : [];
+  return Array.isArray(items) ? items.map((i: unknown) => asJsonObject(i)?.key) : [];
 }
 
 function isFluxKustomization(o: KubeObject): boolean {
   return o.kind === 'Kustomization' && o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/');
 }
 
-function checkFluxKustomization(ks: Json, index: ObjectIndex, report: Report): void {
+function checkFluxKustomization(ks: FluxKustomizationJson, index: ObjectIndex, report: Report): void {
   const ns = ks.metadata.namespace;
-  (ks.spec?.dependsOn ?? []).forEach((d: Json, i: number) => {
+  (ks.spec?.dependsOn ?? []).forEach((d, i) => {
     const depNs = d?.namespace ?? ns;
-    const found = index.get('Kustomization', depNs, d?.name).some(isFluxKustomization) || index.isExternal('Kustomization', depNs, d?.name);
-    if (!found) report(ks, ['spec', 'dependsOn', i, 'name'], `dependsOn names Kustomization "${depNs}/${d?.name}", which does not exist`);
+    const found = index.get('Kustomization', depNs, String(d?.name)).some(isFluxKustomization) || index.isExternal('Kustomization', depNs, String(d?.name));
+    if (!found) report(ks, ['spec', 'dependsOn', i, 'name'], `dependsOn names Kustomization "${String(depNs)}/${String(d?.name)}", which does not exist`);
   });
   const src = ks.spec?.sourceRef;
-  if (src?.kind && src?.name && !index.exists(src.kind, src.namespace ?? ns, src.name)) {
+  if (src?.kind && src.name && !index.exists(src.kind, src.namespace ?? ns, src.name)) {
     report(ks, ['spec', 'sourceRef'], `source ${src.kind} "${src.namespace ?? ns}/${src.name}" is neither in the output nor declared external`);
   }
   const dec = ks.spec?.decryption?.secretRef?.name;
   if (typeof dec === 'string' && !index.secret(ns, dec).found) {
     report(ks, ['spec', 'decryption', 'secretRef', 'name'], `decryption Secret "${ns}/${dec}" is neither in the output nor declared external`);
   }
-  (ks.spec?.healthChecks ?? []).forEach((h: Json, i: number) => {
-    const hNs = isNamespaced(h?.kind) ? (h?.namespace ?? ns) : undefined;
-    if (h?.kind && h?.name && !index.exists(h.kind, hNs, h.name))
+  (ks.spec?.healthChecks ?? []).forEach((h, i) => {
+    const hNs = isNamespaced(String(h?.kind)) ? (h?.namespace ?? ns) : undefined;
+    if (h?.kind && h.name && !index.exists(h.kind, hNs, h.name))
       report(ks, ['spec', 'healthChecks', i], `health check target ${h.kind} "${hNs ? `${hNs}/` : ''}${h.name}" is not in the output`);
   });
 }
 
-function checkExternalSecret(es: Json, index: ObjectIndex, report: Report): void {
+function checkExternalSecret(es: ExternalSecretJson, index: ObjectIndex, report: Report): void {
   const ref = es.spec?.secretStoreRef;
   if (!ref?.name) return;
   const kind = ref.kind ?? 'SecretStore';
@@ -281,10 +328,10 @@ function checkExternalSecret(es: Json, index: ObjectIndex, report: Report): void
 
 /** Flux never applies Kustomizations that wait for each other. */
 function checkDependsOnCycles(objects: readonly KubeObject[], report: Report): void {
-  const ks = objects.filter(isFluxKustomization) as Json[];
-  const id = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
+  const ks = objects.filter(isFluxKustomization) as FluxKustomizationJson[];
+  const id = (ns: string | undefined, name: string | undefined) => `${ns ?? ''}/${String(name)}`;
   const edges = new Map<string, string[]>(
-    ks.map((k) => [id(k.metadata.namespace, k.metadata.name), (k.spec?.dependsOn ?? []).map((d: Json) => id(d?.namespace ?? k.metadata.namespace, d?.name))]),
+    ks.map((k) => [id(k.metadata.namespace, k.metadata.name), (k.spec?.dependsOn ?? []).map((d) => id(d?.namespace ?? k.metadata.namespace, d?.name))]),
   );
   const reported = new Set<string>();
   for (const k of ks) {

@@ -19,6 +19,7 @@ import type { KubeObject } from '../output/model.js';
 import { jsonPath, objectRef, type GateFinding } from './findings.js';
 import { K8S_ENUMS } from './k8s-enums.js';
 import { convertSwagger, gvkKey, kindSchema, type JsonSchema, type K8sSchemas, type Swagger } from './k8s-openapi.js';
+import { asJsonObject } from './pod-specs.js';
 
 /**
  * The project root: the nearest folder above this module that holds `schemas/kubernetes` (this
@@ -110,8 +111,10 @@ export class SchemaValidator {
     return kindSchema(this.kubernetes(), apiVersion, kind) !== undefined;
   }
 
-  private validateOne(raw: KubeObject): GateFinding[] {
-    const ref = typeof raw?.kind === 'string' && raw.metadata ? objectRef(raw) : `${String(raw?.kind)}/${String(raw?.metadata?.name)}`;
+  private validateOne(object: KubeObject): GateFinding[] {
+    // Checked before any field is trusted: the type says what a valid object has, not what this one has.
+    const raw = asJsonObject(object);
+    const ref = typeof raw?.kind === 'string' && raw.metadata ? objectRef(object) : `${String(raw?.kind)}/${String(asJsonObject(raw?.metadata)?.name)}`;
     const finding = (message: string, path?: string, severity: GateFinding['severity'] = 'error'): GateFinding => ({
       gate: 'schema',
       severity,
@@ -119,12 +122,13 @@ export class SchemaValidator {
       ...(path ? { path } : {}),
       message,
     });
-    if (typeof raw?.apiVersion !== 'string' || typeof raw?.kind !== 'string') return [finding('apiVersion and kind must be strings')];
+    if (typeof raw?.apiVersion !== 'string' || typeof raw.kind !== 'string') return [finding('apiVersion and kind must be strings')];
     const validate = this.validator(raw.apiVersion, raw.kind);
     if (!validate) return [finding(this.noSchemaMessage(raw.apiVersion, raw.kind), 'apiVersion')];
-    const obj = withoutSops(raw);
+    const obj = withoutSops(object);
+    const metadata = asJsonObject(obj.metadata);
     const findings: GateFinding[] = [];
-    if (typeof obj.metadata?.name !== 'string' || obj.metadata.name === '') findings.push(finding('missing required field "name"', 'metadata.name'));
+    if (typeof metadata?.name !== 'string' || metadata.name === '') findings.push(finding('missing required field "name"', 'metadata.name'));
     if (!validate(obj)) findings.push(...describeErrors(validate.errors ?? [], obj).map((e) => finding(e.message, e.path)));
     for (const path of nullPaths(obj)) {
       if (!findings.some((f) => f.path === path)) findings.push(finding('null value (the API server treats it as unset; a dropped value?)', path, 'warning'));
@@ -177,7 +181,8 @@ export class SchemaValidator {
     if (slash < 0) return undefined;
     const crd = this.source.crd(apiVersion.slice(0, slash), kind, apiVersion.slice(slash + 1));
     if (!crd) return undefined;
-    const { $schema: _ignored, ...schema } = crd;
+    const schema = { ...crd };
+    delete schema.$schema;
     return schema;
   }
 
@@ -212,7 +217,10 @@ export function validateSchemas(objects: readonly KubeObject[]): GateFinding[] {
   const { current, oldest } = shared;
   const findings = current.validate(objects);
   const seen = new Set(findings.map((f) => `${f.object}\0${f.path ?? ''}\0${f.message}`));
-  const builtIn = objects.filter((o) => typeof o?.apiVersion === 'string' && typeof o?.kind === 'string' && current.isBuiltIn(o.apiVersion, o.kind));
+  const builtIn = objects.filter((o) => {
+    const raw = asJsonObject(o);
+    return typeof raw?.apiVersion === 'string' && typeof raw.kind === 'string' && current.isBuiltIn(raw.apiVersion, raw.kind);
+  });
   for (const f of oldest.validate(builtIn)) {
     if (seen.has(`${f.object}\0${f.path ?? ''}\0${f.message}`)) continue;
     findings.push({ ...f, message: `Kubernetes ${oldest.kubernetesVersion} (the oldest supported k3s): ${f.message}` });
@@ -223,8 +231,9 @@ export function validateSchemas(objects: readonly KubeObject[]): GateFinding[] {
 /** A SOPS-encrypted Secret carries a top-level `sops` key that is not part of the Secret. */
 function withoutSops(o: KubeObject): KubeObject {
   if (o.kind !== 'Secret' || !('sops' in o)) return o;
-  const { sops: _sops, ...rest } = o;
-  return rest;
+  const rest: Record<string, unknown> = { ...o };
+  delete rest.sops;
+  return rest as KubeObject;
 }
 
 /** Paths of every `null` value. */
@@ -274,7 +283,7 @@ export function describeErrors(errors: readonly ErrorObject[], data: unknown): D
           .join(', ')}`;
         break;
       default:
-        message = `${e.message ?? e.keyword} (${JSON.stringify(valueAt(data, segments))?.slice(0, 80)})`;
+        message = `${e.message ?? e.keyword} (${preview(valueAt(data, segments), 80)})`;
     }
     out.set(`${path}\0${message}`, { path, message });
   }
@@ -282,7 +291,7 @@ export function describeErrors(errors: readonly ErrorObject[], data: unknown): D
     const segments = pointerSegments(pointer, data);
     const value = valueAt(data, segments);
     const wanted = [...new Set(types)].filter((t) => t !== 'null');
-    const message = `must be ${wanted.join(' or ')}, not ${kindOf(value)}${value === null ? '' : ` (${JSON.stringify(value)?.slice(0, 60)})`}`;
+    const message = `must be ${wanted.join(' or ')}, not ${kindOf(value)}${value === null ? '' : ` (${preview(value, 60)})`}`;
     out.set(`${pointer}\0type`, { path: jsonPath(segments), message });
   }
   return [...out.values()];
@@ -307,6 +316,13 @@ function pointerSegments(pointer: string, data: unknown): (string | number)[] {
     cur = cur && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[seg] : undefined;
   }
   return out;
+}
+
+/** The start of a value's JSON (`undefined` for what JSON cannot write, as a template would print it). */
+function preview(value: unknown, max: number): string {
+  // JSON.stringify's declared type omits the undefined it returns for undefined and functions.
+  const text = JSON.stringify(value) as string | undefined;
+  return String(text?.slice(0, max));
 }
 
 function valueAt(data: unknown, segments: readonly (string | number)[]): unknown {
