@@ -278,7 +278,7 @@ const TIME_ZONES: readonly string[] = [...Intl.supportedValuesOf('timeZone'), 'U
 export const timezone = leaf((v) => {
   if (typeof v !== 'string' || v.length === 0) return `must be a non-empty string, got ${show(v)}`;
   if (TIME_ZONES.includes(v)) return undefined;
-  let known = false;
+  let known: boolean;
   try {
     new Intl.DateTimeFormat('en', { timeZone: v });
     // ICU matches case-insensitively, the zoneinfo files do not: every segment starts as IANA writes it.
@@ -347,7 +347,7 @@ export function mergeChecked(schema: Schema, input: unknown, defaults: unknown, 
     return result;
   }
   const base = schema.whole ? schema.whole.ownDefaults : defaults;
-  const out: Record<string, unknown> = { ...((base as Record<string, unknown>) ?? {}) };
+  const out: Record<string, unknown> = { ...((base as Record<string, unknown> | undefined) ?? {}) };
   for (const [k, v] of Object.entries(input)) {
     // Own fields only: `constructor` or `__proto__` are unknown fields, not Object.prototype's.
     const child = Object.hasOwn(schema.fields, k) ? schema.fields[k] : undefined;

@@ -94,7 +94,7 @@ export const SHELL_STEP_RESOURCES: ResourcesConfig = { cpuRequest: '10m', memory
 
 /** Merges operator overrides over an app's default resources; a request above the resulting limit is a config error. */
 export function withOverrides(defaults: ResourcesConfig, override?: Partial<ResourcesConfig>): ResourcesConfig {
-  const merged: ResourcesConfig = { ...defaults, ...Object.fromEntries(Object.entries(override ?? {}).filter(([, v]) => v !== undefined)) };
+  const merged: ResourcesConfig = { ...defaults, ...Object.fromEntries(Object.entries<string | undefined>(override ?? {}).filter(([, v]) => v !== undefined)) };
   const err = override && memoryRequestAboveLimit(merged.memoryRequest, merged.memoryLimit);
   if (err) {
     const at = configPathOf(override) ?? 'resources';

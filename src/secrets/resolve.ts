@@ -144,7 +144,7 @@ export function generateSecretValue(spec: { length?: number; alphabet?: 'hex' | 
   let out = '';
   while (out.length < length) {
     for (const b of random(length - out.length + 8)) {
-      if (b < limit && out.length < length) out += ALPHANUMERIC[b % ALPHANUMERIC.length];
+      if (b < limit && out.length < length) out += ALPHANUMERIC[b % ALPHANUMERIC.length]!;
     }
   }
   return out;
