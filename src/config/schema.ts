@@ -125,7 +125,7 @@ export const storageSize = positiveQuantity('a volume size', '"100Mi" or "10Gi"'
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 const DURATION_UNIT_S: Readonly<Record<string, number>> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 /** Seconds of a Go duration ("1h30m"), or undefined if it is none. */
-export function durationSeconds(d: string): number | undefined {
+function durationSeconds(d: string): number | undefined {
   if (!GO_DURATION.test(d)) return undefined;
   let total = 0;
   for (const m of d.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * DURATION_UNIT_S[m[2]!]!;

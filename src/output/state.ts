@@ -17,7 +17,7 @@ export const PRUNE_DISABLED = { [PRUNE_ANNOTATION]: 'disabled' } as const;
  * databases, the symlink library, downloads, backups), a PersistentVolume binds a NAS export, and
  * deleting the namespace deletes every claim in it.
  */
-export const STATEFUL_KINDS: readonly string[] = ['Namespace', 'PersistentVolumeClaim', 'PersistentVolume'];
+const STATEFUL_KINDS: readonly string[] = ['Namespace', 'PersistentVolumeClaim', 'PersistentVolume'];
 
 export function holdsState(o: KubeObject): boolean {
   return STATEFUL_KINDS.includes(o.kind);

@@ -55,7 +55,7 @@ export function configMapFile(objects: readonly KubeObject[], pod: any, containe
 }
 
 /** Looks like a script: a shebang, or a shell file name. */
-export function looksLikeScript(key: string, value: string): boolean {
+function looksLikeScript(key: string, value: string): boolean {
   return /\.(sh|bash|ash)$/.test(key) || value.startsWith('#!');
 }
 

@@ -69,7 +69,7 @@ function openApiOperations(): Map<App, Operation[]> {
 }
 
 /** Why a request does not fit the app's OpenAPI document, or undefined when it does. */
-export function openApiProblem(svc: string, method: string, pathname: string, body: unknown): string | undefined {
+function openApiProblem(svc: string, method: string, pathname: string, body: unknown): string | undefined {
   const app = appOf(svc);
   if (!app) return `${svc}: not a Servarr app`;
   const op = openApiOperations()
