@@ -14,9 +14,6 @@ import { gateStage } from './pipeline/gates.js';
 import { layout, sopsConfigFiles } from './pipeline/layout.js';
 import type { SecretRequest } from './secrets/model.js';
 
-export { clusterRoot, docsRoot } from './pipeline/construct.js';
-export { externalObjects, GateError } from './pipeline/gates.js';
-
 export interface SynthOptions {
   readonly config: StackConfig;
   /** Project folder: holds `.sops.yaml` and the operator's secret value files. */

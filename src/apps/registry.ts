@@ -53,5 +53,7 @@ type RegistryKeys = NonNullable<(typeof APP_MODULES)[number]['config']>['key'];
 /**
  * Compile-time check: every field of `AppsConfig` (declared by the modules' config.ts files) has
  * its module in the registry. A folder whose module is missing here fails the typecheck.
+ * Exported so the unused-locals check keeps it; nothing imports it (@public tells knip so).
+ * @public
  */
 export const REGISTRY_COVERS_APPS_CONFIG: [Exclude<keyof AppsConfig, RegistryKeys>] extends [never] ? true : never = true;

@@ -7,7 +7,7 @@ import { EXTERNAL_SECRETS_API_VERSION } from '../secrets/external-secrets.js';
 /** Folder (under apps/<namespace>) of the External Secrets SecretStore. */
 export const SECRET_STORE_DIR = 'secret-store';
 /** CEL: the SecretStore's Ready condition is True (missing status: not yet). */
-export const SECRET_STORE_READY = "status.conditions.exists(c, c.type == 'Ready' && c.status == 'True')";
+const SECRET_STORE_READY = "status.conditions.exists(c, c.type == 'Ready' && c.status == 'True')";
 import type { StackParts } from './module.js';
 import { APP_MODULES } from './registry.js';
 import { namespaceOf } from './shared-storage/index.js';

@@ -68,7 +68,8 @@ function defaultExport(mod: Record<string, unknown>): { found: true; value: unkn
 
 /** What failed while loading a config module, naming the module (the config file itself exists). */
 function loadFailure(err: unknown): string {
-  const e = err as NodeJS.ErrnoException & { requireStack?: string[] };
+  // Anything can be thrown (even null or a string): every field is read as possibly missing.
+  const e = err as (Partial<NodeJS.ErrnoException> & { requireStack?: string[] }) | null | undefined;
   const lines = (e?.message ?? String(err)).split('\n');
   if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') {
     // CommonJS names the importer in its require stack, ESM in the message ("… imported from …").

@@ -125,7 +125,7 @@ export const storageSize = positiveQuantity('a volume size', '"100Mi" or "10Gi"'
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 const DURATION_UNIT_S: Readonly<Record<string, number>> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 /** Seconds of a Go duration ("1h30m"), or undefined if it is none. */
-export function durationSeconds(d: string): number | undefined {
+function durationSeconds(d: string): number | undefined {
   if (!GO_DURATION.test(d)) return undefined;
   let total = 0;
   for (const m of d.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * DURATION_UNIT_S[m[2]!]!;
@@ -278,7 +278,7 @@ const TIME_ZONES: readonly string[] = [...Intl.supportedValuesOf('timeZone'), 'U
 export const timezone = leaf((v) => {
   if (typeof v !== 'string' || v.length === 0) return `must be a non-empty string, got ${show(v)}`;
   if (TIME_ZONES.includes(v)) return undefined;
-  let known = false;
+  let known: boolean;
   try {
     new Intl.DateTimeFormat('en', { timeZone: v });
     // ICU matches case-insensitively, the zoneinfo files do not: every segment starts as IANA writes it.
@@ -347,7 +347,7 @@ export function mergeChecked(schema: Schema, input: unknown, defaults: unknown, 
     return result;
   }
   const base = schema.whole ? schema.whole.ownDefaults : defaults;
-  const out: Record<string, unknown> = { ...((base as Record<string, unknown>) ?? {}) };
+  const out: Record<string, unknown> = { ...((base as Record<string, unknown> | undefined) ?? {}) };
   for (const [k, v] of Object.entries(input)) {
     // Own fields only: `constructor` or `__proto__` are unknown fields, not Object.prototype's.
     const child = Object.hasOwn(schema.fields, k) ? schema.fields[k] : undefined;

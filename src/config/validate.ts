@@ -131,7 +131,7 @@ export interface ConfigResolver {
    * Fills defaults into `input` and validates it. Throws `ConfigError` listing every problem.
    * @param source how to name the config in messages (e.g. its file path)
    */
-  resolve(input?: StackConfigInput, source?: string): StackConfig;
+  readonly resolve: (input?: StackConfigInput, source?: string) => StackConfig;
 }
 
 /** Puts the stack's schema and defaults together from the app slices (in registry order). */

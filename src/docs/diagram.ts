@@ -37,7 +37,7 @@ const EXTERNAL: Record<string, { id: string; label: string }> = {
   'private-networks': { id: 'ext_private', label: 'Nodes and LAN (private ranges)' },
 };
 
-export function workloadNodeId(w: Workload): string {
+function workloadNodeId(w: Workload): string {
   return `w_${mermaidId(w.namespace)}_${mermaidId(w.name)}`;
 }
 
@@ -92,7 +92,7 @@ export function nfsExporter(v: StackView, ip: string): { service: string; worklo
 }
 
 /** Every mount of a claim, host path or NFS volume by a main container. */
-export function mountsOf(v: StackView): Mount[] {
+function mountsOf(v: StackView): Mount[] {
   const out: Mount[] = [];
   for (const w of v.workloads) {
     for (const c of w.pod.containers) {
@@ -155,7 +155,7 @@ function externalNodes(used: Set<string>): string[] {
 }
 
 /** Diagram 1: where pods run and the calls between them. */
-export function placementDiagram(v: StackView): string {
+function placementDiagram(v: StackView): string {
   const lines = ['flowchart LR', ...placementSubgraphs(v, v.workloads)];
   const edges = v.edges.filter((e) => e.from !== 'internet' && e.to !== 'internet' && e.from !== 'ingress-controller');
   const used = new Set(edges.flatMap((e) => [peerId(e.from), peerId(e.to)]));
@@ -165,7 +165,7 @@ export function placementDiagram(v: StackView): string {
 }
 
 /** Diagram 2: the volumes and which pods mount them where. */
-export function volumesDiagram(v: StackView): string {
+function volumesDiagram(v: StackView): string {
   const mounts = mountsOf(v);
   const lines = [
     'flowchart LR',
@@ -199,7 +199,7 @@ function uniqueVolumes(mounts: readonly Mount[]): VolumeNode[] {
 const FLOW_APPS = ['pulsarr', 'sonarr', 'radarr', 'prowlarr', 'decypharr', 'plex', 'clusterplex-orchestrator', 'clusterplex-worker'];
 
 /** Diagram 3 and its numbered story: the data flow from the Plex watchlist to playback. */
-export function dataFlow(v: StackView): { diagram: string; steps: string[] } {
+function dataFlow(v: StackView): { diagram: string; steps: string[] } {
   const inFlow = v.workloads.filter((w) => FLOW_APPS.includes(w.app)).sort((a, b) => FLOW_APPS.indexOf(a.app) - FLOW_APPS.indexOf(b.app));
   const ids = new Set(inFlow.map(workloadNodeId));
   const lines = ['flowchart LR'];
@@ -332,7 +332,7 @@ function mdCell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/<br\/>/g, ' · ');
 }
 
-export function architecturePage(v: StackView): string {
+function architecturePage(v: StackView): string {
   const out: string[] = [];
   const flow = dataFlow(v);
   out.push(

@@ -6,7 +6,6 @@ import type { RunbookSection } from './page.js';
 import { runbookFiles } from './runbooks.js';
 
 export type { RunbookSection } from './page.js';
-export { docWarnings } from './warnings.js';
 
 /** What the docs stage reads: the synthesized stack and the runbook sections its apps contribute. */
 export interface DocsInput extends SynthesizedStack {

@@ -561,7 +561,7 @@ function isWorkloadKind(kind: string): kind is WorkloadKind {
   return kind === 'StatefulSet' || kind === 'Deployment' || kind === 'DaemonSet';
 }
 
-export function isFluxKustomization(o: KubeObject): o is FluxKustomizationJson {
+function isFluxKustomization(o: KubeObject): o is FluxKustomizationJson {
   return o.kind === 'Kustomization' && o.apiVersion.startsWith(FLUX_KS_API);
 }
 

@@ -9,7 +9,7 @@ const PLACEHOLDER_IP = /^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d{1,3}(\/\d{1,2}
 const PLACEHOLDER_HOST = /(^|\.)(example\.(com|net|org)|example)$/;
 
 /** Config values that are documentation placeholders (addresses from RFC 5737, example.com names). */
-export function placeholderWarnings(cfg: StackConfig): string[] {
+function placeholderWarnings(cfg: StackConfig): string[] {
   const out: string[] = [];
   const walk = (v: unknown, path: string) => {
     if (typeof v === 'string') {

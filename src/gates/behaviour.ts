@@ -93,7 +93,7 @@ export function checkBehaviour(objects: readonly KubeObject[], opts: GateOptions
 }
 
 /** The app a pod belongs to: the key of its container facts. */
-export function appOf(pod: PodTemplate): string {
+function appOf(pod: PodTemplate): string {
   return pod.labels['app.kubernetes.io/name'] ?? pod.object.metadata.name;
 }
 
@@ -222,7 +222,7 @@ function imageFactsOf(c: ContainerOf, opts: BehaviourOptions): ImageFacts | unde
  * (unless `command` replaces it), which may switch user. fsGroup and supplementalGroups are
  * groups of the first process only: a switch to another user leaves its own group.
  */
-export function processUser(c: ContainerOf, image: ImageFacts): ProcessUser | undefined {
+function processUser(c: ContainerOf, image: ImageFacts): ProcessUser | undefined {
   const sc: k8s.SecurityContext = c.container.securityContext ?? {};
   const podSc: k8s.PodSecurityContext = c.pod.spec.securityContext ?? {};
   const imageUser = image.imageUser === 'unverified' ? undefined : image.imageUser;
@@ -360,7 +360,7 @@ function normalizeSub(s: unknown): string {
 }
 
 /** A volume's root as kubelet sets it up for this pod. */
-export function volumeView(pod: PodTemplate, objects: readonly KubeObject[], opts: BehaviourOptions, name: string): VolumeView {
+function volumeView(pod: PodTemplate, objects: readonly KubeObject[], opts: BehaviourOptions, name: string): VolumeView {
   const fsGroup: number | undefined = typeof pod.spec.securityContext?.fsGroup === 'number' ? pod.spec.securityContext.fsGroup : undefined;
   const withFsGroup = (s: DirState): DirState =>
     fsGroup === undefined ? s : { uid: s.uid, gid: fsGroup, mode: s.mode | 0o070 | SETGID, why: `${s.why}; kubelet applies fsGroup ${fsGroup}` };
@@ -444,7 +444,7 @@ function claimView(claim: ClaimJson, objects: readonly KubeObject[], opts: Behav
   return { kind: 'dir', state: fsGroupApplies ? withFsGroup(state) : state };
 }
 
-export function writable(user: ProcessUser, s: DirState): boolean {
+function writable(user: ProcessUser, s: DirState): boolean {
   if (user.dacOverride) return true;
   if (user.uid === s.uid) return (s.mode & 0o300) === 0o300;
   if (user.groups.includes(s.gid)) return (s.mode & 0o030) === 0o030;

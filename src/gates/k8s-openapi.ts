@@ -49,7 +49,7 @@ export function gvkKey(apiVersion: string, kind: string): string {
   return `${apiVersion}/${kind}`;
 }
 
-export function apiVersionOf(gvk: { group: string; version: string }): string {
+function apiVersionOf(gvk: { group: string; version: string }): string {
   return gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
 }
 

@@ -3,7 +3,7 @@ import type { KubeObject } from '../output/model.js';
 import type { ExternalObject } from './findings.js';
 
 /** Built-in and custom kinds that are cluster-scoped (everything else is namespaced). */
-export const CLUSTER_SCOPED = new Set([
+const CLUSTER_SCOPED = new Set([
   'Namespace',
   'Node',
   'PersistentVolume',

@@ -51,7 +51,7 @@ function checkNamespace(o: KubeObject, index: ObjectIndex, report: Report): void
 }
 
 /** Every selector label (and value) is among the labels. */
-export function selects(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
+function selects(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 

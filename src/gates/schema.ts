@@ -33,7 +33,7 @@ function projectRoot(): URL {
 }
 const ROOT = projectRoot();
 /** Where the schemas live: `schemas/` at the project root. */
-export const SCHEMAS_DIR = new URL('schemas/', ROOT);
+const SCHEMAS_DIR = new URL('schemas/', ROOT);
 /** The Kubernetes release the gate validates against first, and the oldest one the output supports. */
 export const KUBERNETES_VERSIONS = { current: '1.34', oldest: '1.28' } as const;
 export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[keyof typeof KUBERNETES_VERSIONS];
@@ -250,7 +250,7 @@ interface Described {
 }
 
 /** ajv errors → one message per problem, with the JSON path of the field. */
-export function describeErrors(errors: readonly ErrorObject[], data: unknown): Described[] {
+function describeErrors(errors: readonly ErrorObject[], data: unknown): Described[] {
   const out = new Map<string, Described>();
   const typeErrors = new Map<string, string[]>();
   // Combinator errors (anyOf/oneOf/if) only summarise the errors of their branches.

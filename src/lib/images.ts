@@ -14,5 +14,3 @@ export const IMAGES = {
   // renovate: datasource=docker depName=curlimages/curl
   curl: 'curlimages/curl:8.21.0',
 } as const;
-
-export type ImageName = keyof typeof IMAGES;

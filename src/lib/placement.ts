@@ -2,7 +2,7 @@ import type * as k8s from '../../imports/k8s.js';
 import type { SiteConfig, TaintConfig } from '../config/types.js';
 
 /** Pod label shared by the streaming stack (Decypharr, Sonarr, Radarr, Plex) so they move together. */
-export const STREAMING_STACK_LABEL = 'media-stack.io/streaming-stack';
+const STREAMING_STACK_LABEL = 'media-stack.io/streaming-stack';
 
 export interface Placement {
   readonly affinity?: k8s.Affinity;

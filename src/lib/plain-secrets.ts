@@ -14,7 +14,7 @@ export type PlainSecretValues = Readonly<Record<string, Readonly<Record<string, 
  * error that lists all missing keys (names only).
  */
 export function addPlainSecrets(scope: Construct, values: PlainSecretValues): ApiObject[] {
-  const components = scope.node.findAll().filter(Component.isComponent);
+  const components = scope.node.findAll().filter((c) => Component.isComponent(c));
   const missing = components.flatMap((c) =>
     c.secrets.flatMap((s) =>
       s.keys

@@ -21,7 +21,7 @@ export function selectorLabels(name: string, instance: string = name): Record<st
 /** An environment value: a literal, or a key of a Secret. */
 export type EnvValue = string | { readonly secret: string; readonly key: string; readonly optional?: boolean };
 
-export function envVars(env: Readonly<Record<string, EnvValue>>): k8s.EnvVar[] {
+function envVars(env: Readonly<Record<string, EnvValue>>): k8s.EnvVar[] {
   return Object.entries(env).map(([name, v]) =>
     typeof v === 'string' ? { name, value: v } : { name, valueFrom: { secretKeyRef: { name: v.secret, key: v.key, ...(v.optional ? { optional: true } : {}) } } },
   );
@@ -70,7 +70,7 @@ function probeHandler(c: ProbeCheck): Partial<k8s.Probe> {
 }
 
 /** Startup (generous budget), readiness and liveness probes from one check. */
-export function probes(o: ProbeOptions): Pick<k8s.Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
+function probes(o: ProbeOptions): Pick<k8s.Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
   const period = o.periodSeconds ?? 10;
   const startup = o.startupSeconds ?? 300;
   return {
@@ -81,7 +81,7 @@ export function probes(o: ProbeOptions): Pick<k8s.Container, 'startupProbe' | 'r
 }
 
 /** Requests CPU and memory and limits memory only: CPU limits throttle transcodes and imports. */
-export function resources(r: ResourcesConfig, extended: Record<string, number> = {}): k8s.ResourceRequirements {
+function resources(r: ResourcesConfig, extended: Record<string, number> = {}): k8s.ResourceRequirements {
   const ext = Object.fromEntries(Object.entries(extended).map(([k, v]) => [k, k8s.Quantity.fromNumber(v)]));
   return {
     requests: { cpu: k8s.Quantity.fromString(r.cpuRequest), memory: k8s.Quantity.fromString(r.memoryRequest), ...ext },
@@ -94,7 +94,7 @@ export const SHELL_STEP_RESOURCES: ResourcesConfig = { cpuRequest: '10m', memory
 
 /** Merges operator overrides over an app's default resources; a request above the resulting limit is a config error. */
 export function withOverrides(defaults: ResourcesConfig, override?: Partial<ResourcesConfig>): ResourcesConfig {
-  const merged: ResourcesConfig = { ...defaults, ...Object.fromEntries(Object.entries(override ?? {}).filter(([, v]) => v !== undefined)) };
+  const merged: ResourcesConfig = { ...defaults, ...Object.fromEntries(Object.entries<string | undefined>(override ?? {}).filter(([, v]) => v !== undefined)) };
   const err = override && memoryRequestAboveLimit(merged.memoryRequest, merged.memoryLimit);
   if (err) {
     const at = configPathOf(override) ?? 'resources';
@@ -257,7 +257,7 @@ export const PREPARE_HOST_DIRS = 'prepare-host-dirs';
  * gives each host directory under the data root to UID:GID once; it leaves the directory alone
  * when it already belongs to them and never recurses into existing data.
  */
-export function hostDirsInitContainer(cfg: SiteConfig, volumes: readonly k8s.Volume[]): k8s.Container | undefined {
+function hostDirsInitContainer(cfg: SiteConfig, volumes: readonly k8s.Volume[]): k8s.Container | undefined {
   if (cfg.storage.mode !== 'hostPath') return undefined;
   const owned = volumes.filter((v) => v.hostPath?.path.startsWith(`${cfg.storage.hostPathRoot}/`));
   if (owned.length === 0) return undefined;

@@ -37,7 +37,7 @@ export const CLAIMS = {
 } as const;
 
 /** The subdirectory of `apps.decypharr.dfsHostPath` that holds the DFS FUSE mount on the node. */
-export const DFS_HOST_SUBDIR = 'dfs';
+const DFS_HOST_SUBDIR = 'dfs';
 /** The subdirectory as Decypharr's pod sees it (its host path is mounted at PATHS.dfsHost). */
 export const DFS_SHARED_DIR = `${PATHS.dfsHost}/${DFS_HOST_SUBDIR}`;
 /** Always in the DFS root, and only there while the FUSE mount is up (what every reader waits for). */

@@ -17,7 +17,7 @@ export const PRUNE_DISABLED = { [PRUNE_ANNOTATION]: 'disabled' } as const;
  * databases, the symlink library, downloads, backups), a PersistentVolume binds a NAS export, and
  * deleting the namespace deletes every claim in it.
  */
-export const STATEFUL_KINDS: readonly string[] = ['Namespace', 'PersistentVolumeClaim', 'PersistentVolume'];
+const STATEFUL_KINDS: readonly string[] = ['Namespace', 'PersistentVolumeClaim', 'PersistentVolume'];
 
 export function holdsState(o: KubeObject): boolean {
   return STATEFUL_KINDS.includes(o.kind);
@@ -84,6 +84,13 @@ export function droppedState(previous: readonly PlacedObject[], next: readonly K
   return out.sort((a, b) => a.path.localeCompare(b.path) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
 }
 
+/** A parsed document that names its kind and its object (comments-only or foreign documents do not). */
+function isKubeObject(o: unknown): o is KubeObject {
+  if (typeof o !== 'object' || o === null) return false;
+  const { kind, metadata } = o as { kind?: unknown; metadata?: { name?: unknown } | null };
+  return typeof kind === 'string' && typeof metadata?.name === 'string';
+}
+
 /**
  * The Kubernetes objects of a previous output below `root` (e.g. `clusters/homelab`), with their
  * files. Missing folder → none. Generated `kustomization.yaml` files are not objects of the cluster.
@@ -94,8 +101,8 @@ export function readOutputObjects(dir: string, root: string): PlacedObject[] {
   for (const rel of filesBelow(base)) {
     if (!rel.endsWith('.yaml') || posix.basename(rel) === 'kustomization.yaml') continue;
     for (const doc of parseAllDocuments(readFileSync(join(base, rel), 'utf8'))) {
-      const o = doc.toJS() as KubeObject | null;
-      if (o && typeof o === 'object' && typeof o.kind === 'string' && o.metadata && typeof o.metadata.name === 'string') out.push({ object: o, path: posix.join(root, rel) });
+      const o: unknown = doc.toJS();
+      if (isKubeObject(o)) out.push({ object: o, path: posix.join(root, rel) });
     }
   }
   return out;

@@ -9,7 +9,7 @@ import { SHARED_FACTS } from '../lib/shared-facts.js';
 import type { KubeObject } from '../output/model.js';
 
 /** Thrown when the synthesized objects fail a quality gate; nothing is written. */
-export class GateError extends Error {
+class GateError extends Error {
   constructor(readonly findings: readonly GateFinding[]) {
     super(`the synthesized objects fail the quality gates:\n${formatFindings(findings.filter((f) => f.severity === 'error'))}`);
     this.name = 'GateError';
@@ -17,7 +17,7 @@ export class GateError extends Error {
 }
 
 /** Objects the output refers to but does not create: they exist in every Flux cluster, or the operator creates them. */
-export function externalObjects(cfg: StackConfig): ExternalObject[] {
+function externalObjects(cfg: StackConfig): ExternalObject[] {
   return [
     { kind: 'Namespace', name: 'kube-system' },
     { kind: 'Namespace', name: cfg.flux.namespace },

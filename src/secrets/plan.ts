@@ -155,7 +155,7 @@ export interface SecretPlan {
 const list = (xs: readonly string[]) => xs.join(', ');
 
 /** `path (Secret namespace/name)`. */
-export function describeFile(req: SecretRequest): string {
+function describeFile(req: SecretRequest): string {
   return `${req.path} (Secret ${req.namespace}/${req.name})`;
 }
 

@@ -144,7 +144,7 @@ export function generateSecretValue(spec: { length?: number; alphabet?: 'hex' | 
   let out = '';
   while (out.length < length) {
     for (const b of random(length - out.length + 8)) {
-      if (b < limit && out.length < length) out += ALPHANUMERIC[b % ALPHANUMERIC.length];
+      if (b < limit && out.length < length) out += ALPHANUMERIC[b % ALPHANUMERIC.length]!;
     }
   }
   return out;
@@ -346,7 +346,7 @@ async function observe(req: SecretRequest, rule: CreationRule | undefined, ctx: 
 }
 
 /** The message of MissingSecretValuesError: every missing value and the three ways to supply it. */
-export function describeMissing(missing: readonly MissingSecretValue[]): string {
+function describeMissing(missing: readonly MissingSecretValue[]): string {
   const lines = [`${missing.length} required Secret value(s) are missing:`];
   for (const m of missing) {
     lines.push(`  - ${m.secret}/${m.key} (namespace ${m.namespace}, ${m.path}): ${m.description}`);

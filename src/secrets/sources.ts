@@ -239,7 +239,7 @@ function parseYamlSafely(text: string, file: string): unknown {
   const err = doc.errors[0];
   if (err) {
     const pos = lineCounter.linePos(err.pos[0]);
-    throw new OperatorValuesError(`${file}: invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''} (${err.code}).`);
+    throw new OperatorValuesError(`${file}: invalid YAML at line ${pos.line}, column ${pos.col} (${err.code}).`);
   }
   try {
     return doc.toJS();

@@ -401,7 +401,7 @@ describe('Arr wiring: the static script file', () => {
     }
   });
 
-  it('refuses data whose body leaves a placeholder its entry does not fill', async () => {
+  it('refuses data whose body leaves a placeholder its entry does not fill', () => {
     expect(() => wiringData(resolveConfig(FULL))).not.toThrow();
     const data = wiringData(resolveConfig(FULL));
     expect(JSON.stringify(data)).not.toMatch(/[a-f0-9]{32}/);

@@ -80,8 +80,8 @@ describe('qBittorrent behind gluetun', () => {
     for (const rule of egress) {
       expect(rule.to?.length).toBeGreaterThan(0); // no "to anywhere" rule
       expect(rule.ports?.length).toBeGreaterThan(0); // no "any port" rule
-      const toDns = rule.to.every((t: any) => JSON.stringify(t) === JSON.stringify(dns));
-      const toEndpoint = rule.to.every((t: any) => t.ipBlock && t.ipBlock.cidr === ENDPOINT && !t.ipBlock.except);
+      const toDns: boolean = rule.to.every((t: any) => JSON.stringify(t) === JSON.stringify(dns));
+      const toEndpoint: boolean = rule.to.every((t: any) => t.ipBlock?.cidr === ENDPOINT && !t.ipBlock.except);
       expect(toDns || toEndpoint).toBe(true);
       if (toDns)
         expect(rule.ports).toEqual([

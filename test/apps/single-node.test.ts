@@ -53,7 +53,7 @@ describe('examples/single-node.ts (seed 004)', () => {
       expect(pod.securityContext.fsGroup, key(o)).toBe(1000);
       for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
         expect(c.securityContext.privileged, `${key(o)}/${c.name}`).toBeUndefined();
-        const longRunning = o.kind !== 'CronJob' && (pod.containers.includes(c) || c.restartPolicy === 'Always');
+        const longRunning = o.kind !== 'CronJob' && ((pod.containers as unknown[]).includes(c) || c.restartPolicy === 'Always');
         if (longRunning) for (const p of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(c[p], `${key(o)}/${c.name} ${p}`).toBeDefined();
       }
     }

@@ -54,7 +54,7 @@ export interface Ref {
  * Longhorn's settings, and kube-system, which every cluster has: the system pods after tainting);
  * every other `-n` must name a namespace of the synthesized objects.
  */
-export const EXTERNAL_NAMESPACES: ReadonlySet<string> = new Set(['longhorn-system', 'kube-system']);
+const EXTERNAL_NAMESPACES: ReadonlySet<string> = new Set(['longhorn-system', 'kube-system']);
 
 const VALUE_FLAGS = new Set(['-n', '--namespace', '-c', '--container', '-l', '--selector', '-o', '--output', '-L', '-f', '--field-selector', '--image', '--sort-by', '--tail']);
 const KINDS: Record<string, string> = {

@@ -23,7 +23,7 @@ function podOf(view: StackView, instance: string): PodSpecJson | undefined {
   const w = view.workload(instance);
   if (w) return w.pod;
   const cj = view.all('CronJob').find((o) => o.spec.jobTemplate.spec.template.metadata?.labels?.[INSTANCE_LABEL] === instance);
-  return cj?.spec.jobTemplate.spec.template.spec as PodSpecJson | undefined;
+  return cj?.spec.jobTemplate.spec.template.spec;
 }
 
 const CONFIGS: Record<string, StackConfigInput> = {

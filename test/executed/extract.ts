@@ -46,7 +46,7 @@ export function configMapFile(objects: readonly KubeObject[], pod: any, containe
     if (!path.startsWith(prefix)) continue;
     const vol = (pod.volumes ?? []).find((v: any) => v.name === m.name);
     if (!vol?.configMap) continue;
-    const rel = m.subPath ? m.subPath : path.slice(prefix.length);
+    const rel = m.subPath ?? path.slice(prefix.length);
     const key = vol.configMap.items?.find((i: any) => i.path === rel)?.key ?? rel;
     const cm: any = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === vol.configMap.name);
     return { configMap: vol.configMap.name, key, path, text: cm?.data?.[key] };
@@ -55,7 +55,7 @@ export function configMapFile(objects: readonly KubeObject[], pod: any, containe
 }
 
 /** Looks like a script: a shebang, or a shell file name. */
-export function looksLikeScript(key: string, value: string): boolean {
+function looksLikeScript(key: string, value: string): boolean {
   return /\.(sh|bash|ash)$/.test(key) || value.startsWith('#!');
 }
 
@@ -64,7 +64,7 @@ export function extractScripts(example: string, objects: readonly KubeObject[]):
   const usedFiles = new Set<string>();
   for (const pod of podTemplates(objects)) {
     const owner = pod.object;
-    for (const container of [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])]) {
+    for (const container of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
       const base = { example, objects, owner, pod, container, image: container.image! };
       const label = (where: string) => `${example} ${owner.kind}/${owner.metadata.name} ${container.name} ${where}`;
       const entry = (where: EmbeddedScript['where'], argv: string[], ownCommand: boolean) => {

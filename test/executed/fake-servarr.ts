@@ -69,7 +69,7 @@ function openApiOperations(): Map<App, Operation[]> {
 }
 
 /** Why a request does not fit the app's OpenAPI document, or undefined when it does. */
-export function openApiProblem(svc: string, method: string, pathname: string, body: unknown): string | undefined {
+function openApiProblem(svc: string, method: string, pathname: string, body: unknown): string | undefined {
   const app = appOf(svc);
   if (!app) return `${svc}: not a Servarr app`;
   const op = openApiOperations()
@@ -79,7 +79,7 @@ export function openApiProblem(svc: string, method: string, pathname: string, bo
   if (body === undefined) return undefined;
   if (!op.validate) return `${method} ${pathname}: the ${app} API takes no JSON body here`;
   if (op.validate(body)) return undefined;
-  return `${method} ${pathname}: body does not match the ${app} schema: ${op.validate.errors!.map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${e.params.additionalProperty})` : ''}`).join('; ')}`;
+  return `${method} ${pathname}: body does not match the ${app} schema: ${op.validate.errors!.map((e) => `${e.instancePath || '/'} ${e.message}${'additionalProperty' in e.params ? ` (${e.params.additionalProperty})` : ''}`).join('; ')}`;
 }
 
 /** What a Servarr answers for a provider: the fields carry the extra schema properties the real API returns. */
@@ -147,7 +147,7 @@ export class FakeServarr {
     if (!this.state.has(k))
       this.state.set(
         k,
-        ((app && FRESH[app]?.[resource]) || []).map((e) => ({ ...e })),
+        ((app ? FRESH[app]?.[resource] : undefined) ?? []).map((e) => ({ ...e })),
       );
     return this.state.get(k)!;
   }
@@ -176,7 +176,7 @@ export class FakeServarr {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     let data = '';
-    req.on('data', (d) => (data += d));
+    req.on('data', (d: Buffer) => (data += d.toString()));
     req.on('end', () => {
       const url = new URL(req.url!, 'http://x');
       const [, svc, ...rest] = url.pathname.split('/');

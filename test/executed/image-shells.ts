@@ -24,7 +24,7 @@ interface ImageShells {
   readonly source: string;
 }
 
-export const IMAGE_SHELLS: readonly ImageShells[] = [
+const IMAGE_SHELLS: readonly ImageShells[] = [
   { repo: 'busybox', shells: { sh: BUSYBOX_SH, ash: BUSYBOX_SH }, source: 'docker-library/busybox: the image is the busybox binary, /bin/sh is its ash applet' },
   { repo: 'curlimages/curl', shells: { sh: BUSYBOX_SH }, source: 'curl/curl-container create_base_image.sh@8.21.0: alpine base (busybox sh, awk, mkdir, mktemp, head)' },
   { repo: 'ghcr.io/qdm12/gluetun', shells: { sh: BUSYBOX_SH }, source: 'qdm12/gluetun Dockerfile@006c4b50: final stage FROM alpine:${ALPINE_VERSION}' },

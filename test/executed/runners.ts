@@ -36,7 +36,7 @@ const ok = (r: RunResult, what: string) => expect(r.code, `${what} exited ${r.co
 
 /** The pod's containers with their images (for runners that need the neighbours of a script). */
 function containersOf(s: EmbeddedScript): any[] {
-  return [...(s.pod.spec.initContainers ?? []), ...(s.pod.spec.containers ?? [])];
+  return [...(s.pod.spec.initContainers ?? []), ...s.pod.spec.containers];
 }
 
 function configMapData(s: EmbeddedScript, volumeName: string): Record<string, string> {
@@ -116,12 +116,12 @@ const seedOnce: Runner = {
     const dir = scratch('seed');
     const root = join(dir, 'root');
     mountPoints(s.container, root);
-    const seedMount = (s.container.volumeMounts as any[]).find((m) => seed!.startsWith(`${m.mountPath}/`));
-    const data = configMapData(s, seedMount.name);
-    for (const [k, v] of Object.entries(data)) writeFileSync(join(root, seedMount.mountPath, k), v);
+    const seedMount = (s.container.volumeMounts as { name: string; mountPath: string }[]).find((m) => seed!.startsWith(`${m.mountPath}/`));
+    const data = configMapData(s, seedMount!.name);
+    for (const [k, v] of Object.entries(data)) writeFileSync(join(root, seedMount!.mountPath, k), v);
     const text = inScratchRoot(s.text!, s.container, root);
     ok(await runScript(s.shell!, text), 'first start');
-    const expected = data[seed!.slice(seedMount.mountPath.length + 1)];
+    const expected = data[seed!.slice(seedMount!.mountPath.length + 1)];
     expect(readFileSync(join(root, dest!), 'utf8')).toBe(expected);
     // The app rewrites its config: a restart keeps the app's version.
     writeFileSync(join(root, dest!), '{"edited":"by the app"}');
@@ -176,10 +176,10 @@ const awkwardPassword = (i: number) => `p${i} "quoted" \\ back\\slash it's $HOME
 function smbConf(config: any, id: string): string {
   const c = config.configs[id];
   const lines = ['[global]', `\tnetbios name = ${c.instance_name}`];
-  for (const g of c.globals) for (const [k, v] of Object.entries(config.globals[g].options)) lines.push(`\t${k} = ${v}`);
+  for (const g of c.globals) for (const [k, v] of Object.entries<string>(config.globals[g].options)) lines.push(`\t${k} = ${v}`);
   for (const share of c.shares) {
     lines.push(`[${share}]`);
-    for (const [k, v] of Object.entries(config.shares[share].options)) lines.push(`\t${k} = ${v}`);
+    for (const [k, v] of Object.entries<string>(config.shares[share].options)) lines.push(`\t${k} = ${v}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -224,19 +224,18 @@ const sambaUsers: Runner = {
     expect(JSON.parse(readFileSync(join(root, usersFile!), 'utf8')).users.all_entries[0].password).toBe('changed-after-restart');
     // The rest of the config from the ConfigMap mounted into the Samba container.
     const configFile = files.find((f) => f !== usersFile)!;
-    const mount = (samba.volumeMounts as any[]).find((m) => configFile.startsWith(`${m.mountPath}/`));
-    const config = JSON.parse(configMapData({ ...s, container: samba }, mount.name)[configFile.slice(mount.mountPath.length + 1)]!);
+    const mount = (samba.volumeMounts as { name: string; mountPath: string }[]).find((m) => configFile.startsWith(`${m.mountPath}/`));
+    const config = JSON.parse(configMapData({ ...s, container: samba }, mount!.name)[configFile.slice(mount!.mountPath.length + 1)]!);
     const id = samba.env.find((e: any) => e.name === 'SAMBA_CONTAINER_ID').value;
     const conf = join(dir, 'smb.conf');
     writeFileSync(conf, smbConf(config, id));
-    let out = '';
-    let err = '';
+    let out: string;
     try {
       out = execFileSync(testparm, ['-s', '--suppress-prompt', conf], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e: any) {
-      throw new Error(`testparm rejects the Samba config:\n${e.stderr}\n${readFileSync(conf, 'utf8')}`);
+      throw new Error(`testparm rejects the Samba config:\n${e.stderr}\n${readFileSync(conf, 'utf8')}`, { cause: e });
     }
-    err = execFileSync('sh', ['-c', `'${testparm}' -s --suppress-prompt '${conf}' 2>&1 >/dev/null`], { encoding: 'utf8' });
+    const err = execFileSync('sh', ['-c', `'${testparm}' -s --suppress-prompt '${conf}' 2>&1 >/dev/null`], { encoding: 'utf8' });
     expect(err).not.toMatch(/unknown parameter|ignoring|error|invalid/i);
     for (const share of config.configs[id].shares) {
       expect(out).toContain(`[${share}]`);

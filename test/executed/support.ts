@@ -70,7 +70,7 @@ export function scratch(prefix: string): string {
  * it first on PATH, `busybox sh` runs busybox's awk/sed/stat/… rather than the host's.
  */
 let appletDir: string | undefined;
-export function busyboxApplets(): string {
+function busyboxApplets(): string {
   if (appletDir) return appletDir;
   const busybox = requireTool('busybox', 'busybox');
   const dir = scratch('busybox-applets');
@@ -133,7 +133,7 @@ export interface RunResult {
 }
 
 /** argv of the local interpreter standing in for the image's shell. */
-export function interpreter(shell: ImageShell): string[] {
+function interpreter(shell: ImageShell): string[] {
   if (shell.run === 'busybox') return [requireTool('busybox', 'busybox'), 'sh'];
   return [requireTool(shell.run, shell.run)];
 }
@@ -165,8 +165,8 @@ export function runScript(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     if (opts.input !== undefined) child.stdin.end(opts.input);
     else child.stdin.end();
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));

@@ -46,7 +46,7 @@ export const OPTS: GateOptions = {
   },
 };
 
-export function namespace(): Obj {
+function namespace(): Obj {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } };
 }
 
@@ -68,11 +68,11 @@ export function secret(): Obj {
   };
 }
 
-export function configMap(): Obj {
+function configMap(): Obj {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'sonarr-config', namespace: NS }, data: { 'config.xml': '<Config/>' } };
 }
 
-export function volume(): Obj {
+function volume(): Obj {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolume',
@@ -88,7 +88,7 @@ export function volume(): Obj {
   };
 }
 
-export function claim(): Obj {
+function claim(): Obj {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
@@ -171,7 +171,7 @@ export function statefulSet(): Obj {
   };
 }
 
-export function service(name = 'sonarr', headless = false): Obj {
+function service(name = 'sonarr', headless = false): Obj {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -180,7 +180,7 @@ export function service(name = 'sonarr', headless = false): Obj {
   };
 }
 
-export function ingress(): Obj {
+function ingress(): Obj {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',

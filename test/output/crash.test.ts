@@ -140,13 +140,13 @@ const KEYS_CASES: Record<string, KeysCase> = {
   add: {
     before: ['a'],
     args: (ids) => ['add', ids.b.recipient, '--out', 'dist'],
-    after: async (ids) => ({ recipients: [ids.a.recipient, ids.b.recipient], identity: ids.b.identity }),
+    after: (ids) => Promise.resolve({ recipients: [ids.a.recipient, ids.b.recipient], identity: ids.b.identity }),
     sameValues: true,
   },
   remove: {
     before: ['a', 'b'],
     args: (ids) => ['remove', ids.b.recipient, '--out', 'dist'],
-    after: async (ids) => ({ recipients: [ids.a.recipient], identity: ids.a.identity }),
+    after: (ids) => Promise.resolve({ recipients: [ids.a.recipient], identity: ids.a.identity }),
     sameValues: true,
   },
   rotate: {
@@ -249,7 +249,7 @@ describe('two synths into one folder at once (real processes)', () => {
       new Promise<{ code: number | null; stderr: string }>((done) => {
         const p = spawn(process.execPath, [bundled(CHILD), '-1', 'write', out, files, 'a'], { stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
-        p.stderr.on('data', (d) => (stderr += d));
+        p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         p.on('close', (code) => done({ code, stderr }));
       });
     const results = await Promise.all([run(), run(), run()]);

@@ -49,7 +49,7 @@ async function collectError(p: Promise<unknown>): Promise<void> {
     await p;
   } catch (err) {
     const e = err as Error & Record<string, unknown>;
-    produced.push(String(e), e.message, e.stack ?? '', JSON.stringify({ ...e }));
+    produced.push(String(e), e.message, e.stack ?? '', JSON.stringify(Object.fromEntries(Object.entries(e))));
     return;
   }
   throw new Error('expected the call to throw');

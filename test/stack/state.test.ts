@@ -137,7 +137,10 @@ describe('npm run synth --allow-data-loss', () => {
   const cli = (args: string[], env: NodeJS.ProcessEnv) =>
     run(process.execPath, [SYNTH, ...args], { cwd: PROJECT, env, encoding: 'utf8' }).then(
       (r) => ({ code: 0, ...r }),
-      (e: any) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
+      (e: unknown) => {
+        const { code, stdout, stderr } = e as { code: number; stdout: string; stderr: string };
+        return { code, stdout, stderr };
+      },
     );
 
   it('refuses with exit 1 and the names, leaves --out as it was, and writes when confirmed', async () => {

@@ -312,6 +312,7 @@ function prowlarrApp(cfg: StackConfig, arrs: readonly WiredArr[]): WiredApp {
 /** Characters the script's JSON reader and logs take as they are (no escapes but `\"` and `\\`). */
 function checkPlain(data: WiringData): void {
   JSON.stringify(data, (k, v: unknown) => {
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point of this check
     if (typeof v === 'string' && /[\u0000-\u001f\u007f]/.test(v)) throw new Error(`arr-wiring: ${k} ${JSON.stringify(v)} holds a control character`);
     return v;
   });

@@ -14,10 +14,10 @@ import { configuredArrs, wiringData, wiringKeyEnv, type WiredArr, type WiringDat
 export { hostRegex, wiringData } from './data.js';
 export type { WiredArr, WiringData } from './data.js';
 
-export const ARR_WIRING_CONFIG_MAP = 'arr-wiring-script';
+const ARR_WIRING_CONFIG_MAP = 'arr-wiring-script';
 /** The ConfigMap keys: the static script and the data it reads. */
-export const ARR_WIRING_SCRIPT = 'arr-wiring.sh';
-export const ARR_WIRING_DATA = 'arr-wiring.json';
+const ARR_WIRING_SCRIPT = 'arr-wiring.sh';
+const ARR_WIRING_DATA = 'arr-wiring.json';
 /** Where the ConfigMap is mounted in the job's container. */
 const SCRIPT_DIR = '/scripts';
 

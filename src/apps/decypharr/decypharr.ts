@@ -28,7 +28,7 @@ import type { MediaNamespace } from '../shared-storage/shared-storage.js';
 import { decypharrConfig } from './config.js';
 import { DECYPHARR_CMD, DECYPHARR_ENTRYPOINT, DECYPHARR_IMAGES, DECYPHARR_NFS_PORT, DECYPHARR_PORT } from './facts.js';
 /** Where Decypharr creates its symlinks (per-category subfolders); Sonarr/Radarr import from here. */
-export const DECYPHARR_DOWNLOAD_FOLDER = `${PATHS.symlinks}/downloads`;
+const DECYPHARR_DOWNLOAD_FOLDER = `${PATHS.symlinks}/downloads`;
 
 /**
  * go-nfs (rclone serve nfs) has no portmapper and no lock manager, so clients must name the port
@@ -37,7 +37,7 @@ export const DECYPHARR_DOWNLOAD_FOLDER = `${PATHS.symlinks}/downloads`;
  * mount of it are read-only (soft timeouts corrupt writes, and there are none): a reader gets an
  * error while the export moves instead of hanging in uninterruptible I/O.
  */
-export const DFS_NFS_MOUNT_OPTIONS = ['nfsvers=3', 'tcp', `port=${DECYPHARR_NFS_PORT}`, `mountport=${DECYPHARR_NFS_PORT}`, 'nolock', 'noacl', 'soft', 'ro'] as const;
+const DFS_NFS_MOUNT_OPTIONS = ['nfsvers=3', 'tcp', `port=${DECYPHARR_NFS_PORT}`, `mountport=${DECYPHARR_NFS_PORT}`, 'nolock', 'noacl', 'soft', 'ro'] as const;
 
 /** The pod volume of `apps.decypharr.dfsHostPath`: always a plain directory (the mount is below it). */
 const DFS_HOST_VOLUME = 'dfs-host';
@@ -61,7 +61,7 @@ const DETACH_DFS = 'while grep -qF " $DFS_SHARED_DIR " /proc/mounts; do umount -
  *   joins its peer group, so the FUSE mount on it reaches the node, and the volume root itself
  *   stays a plain directory the next pod can always mount.
  */
-export const DECYPHARR_START_SCRIPT = [
+const DECYPHARR_START_SCRIPT = [
   'set -eu',
   DETACH_DFS,
   'mkdir -p "$DFS_SHARED_DIR" "$DFS_MOUNT_POINT"',
@@ -71,7 +71,7 @@ export const DECYPHARR_START_SCRIPT = [
 ].join('\n');
 
 /** preStop: take the mount off the node before the process stops (a kill skips Decypharr's own unmount). */
-export const DECYPHARR_PRE_STOP = ['set -eu', DETACH_DFS].join('\n');
+const DECYPHARR_PRE_STOP = ['set -eu', DETACH_DFS].join('\n');
 
 /** `sh -c` check that the DFS is mounted at `dir` (busybox sh: Decypharr and rclone are Alpine images). */
 function dfsMountedCheck(dir: string): { exec: readonly string[] } {
@@ -329,7 +329,7 @@ export class Decypharr extends Component {
 }
 
 /** rclone's NFS handle cache: a claim of its own, mounted whole so fsGroup makes it writable for the sidecar. */
-export const NFS_HANDLES_CLAIM = 'decypharr-nfs-handles';
+const NFS_HANDLES_CLAIM = 'decypharr-nfs-handles';
 
 /**
  * The rclone sidecar: a user-space NFSv3 server over the DFS mount, read-only, as the stack user.

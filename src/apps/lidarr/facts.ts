@@ -2,10 +2,10 @@ import { HOME_OPERATIONS, type AppFacts } from '../../gates/behaviour-facts.js';
 import { ARR_LIBRARY_WRITES, type ArrKindSpec } from '../servarr/kinds.js';
 
 // renovate: datasource=docker depName=ghcr.io/home-operations/lidarr
-export const LIDARR_IMAGE = 'ghcr.io/home-operations/lidarr:3.1.3.4987';
+const LIDARR_IMAGE = 'ghcr.io/home-operations/lidarr:3.1.3.4987';
 
 /** Lidarr ConfigFileProvider.cs: `GetValueInt("Port", 8686)`. */
-export const LIDARR_PORT = 8686;
+const LIDARR_PORT = 8686;
 
 /**
  * Lidarr (music): its row of the Servarr kinds table. Sources (docs/app-facts-verified.md §14):

@@ -13,13 +13,12 @@ import { storageNodePlacement } from '../../lib/placement.js';
 import { addAppClaim, addConfigClaim, configVolume } from '../../lib/storage.js';
 import { addCronJob, addHeadlessService, addService, addWorkload, scratchVolume } from '../../lib/workload.js';
 
-export const POSTGRES_PORT = POSTGRES.port;
 /** The data directory sits one level below the volume: a fresh volume may hold `lost+found`. */
 export const PGDATA = '/var/lib/postgresql/data/pgdata';
 const DATA_MOUNT = '/var/lib/postgresql/data';
 const BACKUP_MOUNT = '/backups';
 /** Pod name/labels of the backup job (a pod group of its own in the NetworkPolicies). */
-export const POSTGRES_BACKUP_APP = 'postgres-backup';
+const POSTGRES_BACKUP_APP = 'postgres-backup';
 
 /** The exec check shared by the probes: pg_isready over TCP on the pod itself (no login needed). */
 const PG_ISREADY = ['pg_isready', '--host', '127.0.0.1', '--port', String(POSTGRES.port), '--username', POSTGRES.superuser] as const;

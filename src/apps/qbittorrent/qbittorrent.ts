@@ -15,7 +15,7 @@ import { addConfigClaim, CLAIMS, configVolume, downloadsVolume, PATHS } from '..
 import { PRUNE_DISABLED } from '../../output/state.js';
 import { addHeadlessService, addIngress, addService, addWorkload, firstLoginIngress, scratchVolume } from '../../lib/workload.js';
 
-export const VPN_SECRET = 'qbittorrent-vpn';
+const VPN_SECRET = 'qbittorrent-vpn';
 export const KILL_SWITCH_POLICY = 'qbittorrent-vpn-killswitch';
 
 /**

@@ -2,10 +2,10 @@ import { HOME_OPERATIONS, type AppFacts } from '../../gates/behaviour-facts.js';
 import { ARR_LIBRARY_WRITES, type ArrKindSpec } from '../servarr/kinds.js';
 
 // renovate: datasource=docker depName=ghcr.io/home-operations/radarr
-export const RADARR_IMAGE = 'ghcr.io/home-operations/radarr:6.4.1.10545';
+const RADARR_IMAGE = 'ghcr.io/home-operations/radarr:6.4.1.10545';
 
 /** Radarr ConfigFileProvider default (not 8989). */
-export const RADARR_PORT = 7878;
+const RADARR_PORT = 7878;
 
 /** Radarr (movies): its row of the Servarr kinds table (sources: docs/app-facts-verified.md). */
 export const RADARR: ArrKindSpec = {

@@ -14,16 +14,16 @@ import { clientAddressServiceProps, storageNodePlacement } from '../../lib/place
 import { addService, addWorkload } from '../../lib/workload.js';
 import type { SecretValueRule } from '../../secrets/model.js';
 
-export const SAMBA_SECRET = 'samba-secrets';
-export const SAMBA_CONFIG_MAP = 'samba-config';
+const SAMBA_SECRET = 'samba-secrets';
+const SAMBA_CONFIG_MAP = 'samba-config';
 /** sambacc config id (`SAMBA_CONTAINER_ID`). */
-export const SAMBA_CONTAINER_ID = 'media';
+const SAMBA_CONTAINER_ID = 'media';
 const CONFIG_DIR = '/etc/samba-container';
 const USERS_DIR = '/etc/samba-users';
 const SHARES_ROOT = '/shares';
 
 /** Secret key of a user's password. */
-export function sambaPasswordKey(user: string): string {
+function sambaPasswordKey(user: string): string {
   return `password-${user}`;
 }
 

@@ -94,12 +94,12 @@ export function usesPostgres(cfg: StackConfig, kind: string): boolean {
 }
 
 /** The main and log database names of an instance (the apps' own default naming, `sonarr-main`). */
-export function postgresDatabases(instance: string): { main: string; log: string } {
+function postgresDatabases(instance: string): { main: string; log: string } {
   return { main: `${instance}-main`, log: `${instance}-log` };
 }
 
 /** `<KIND>__POSTGRES__*`: Postgres is used iff HOST is set (Servarr PostgresOptions). */
-export function postgresEnv(database: DatabaseHandle, ep: ArrEndpoint): Record<string, EnvValue> {
+function postgresEnv(database: DatabaseHandle, ep: ArrEndpoint): Record<string, EnvValue> {
   const p = `${ep.kind.toUpperCase()}__POSTGRES__`;
   const db = postgresDatabases(ep.instance);
   return {
@@ -117,7 +117,7 @@ export function postgresEnv(database: DatabaseHandle, ep: ArrEndpoint): Record<s
  * apps never create databases). Idempotent: it waits for the server with pg_isready, creates
  * what is missing and (re)sets the role's password from the app's Secret on every start.
  */
-export function postgresInitContainer(database: DatabaseHandle, ep: ArrEndpoint): k8s.Container {
+function postgresInitContainer(database: DatabaseHandle, ep: ArrEndpoint): k8s.Container {
   const db = postgresDatabases(ep.instance);
   return container({
     name: 'postgres-init',
@@ -288,7 +288,7 @@ export class ArrApp extends Component {
  * the ingress every client has a private address, which DisabledForLocalAddresses lets in
  * without a login. API clients (the wiring job, Prowlarr, Decypharr) always need the key.
  */
-export function arrAuthEnv(cfg: SiteConfig, kind: string): Record<string, string> {
+function arrAuthEnv(cfg: SiteConfig, kind: string): Record<string, string> {
   const prefix = kind.toUpperCase();
   return {
     [`${prefix}__AUTH__METHOD`]: cfg.ingress.auth.mode === 'forward-auth' ? 'External' : 'Forms',
@@ -302,7 +302,7 @@ export function arrAuthEnv(cfg: SiteConfig, kind: string): Record<string, string
  * has `version.txt` at its root (next to `__all__`, `torrents`, …). A marker file written by
  * Decypharr's postStart would not prove the mount (it lands in the directory underneath).
  */
-export function waitForDfsContainer(scope: IConstruct, cfg: SiteConfig, instance: string): k8s.Container {
+function waitForDfsContainer(scope: IConstruct, cfg: SiteConfig, instance: string): k8s.Container {
   const dfs = dfsPath(cfg);
   const wait = {
     kind: 'dfs-wait',

@@ -61,7 +61,7 @@ export class MediaNamespace extends Component {
  * noresvport are repeated. Decypharr, the Arrs and arr-wiring write the symlink library: `hard`,
  * since a soft timeout fails writes midway (nfs(5)); a share manager that moves makes I/O wait.
  */
-export const LONGHORN_RWX_NFS_OPTIONS = ['vers=4.1', 'noresvport', 'hard', 'timeo=600', 'retrans=5'] as const;
+const LONGHORN_RWX_NFS_OPTIONS = ['vers=4.1', 'noresvport', 'hard', 'timeo=600', 'retrans=5'] as const;
 
 export interface StorageClassesProps {
   /** The namespace whose apps use the classes (a StorageClass has none; its Secrets would go there). */

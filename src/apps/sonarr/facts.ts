@@ -5,7 +5,7 @@ import { ARR_LIBRARY_WRITES, type ArrKindSpec } from '../servarr/kinds.js';
 export const SONARR_IMAGE = 'ghcr.io/home-operations/sonarr:4.0.19.3001';
 
 /** Sonarr ConfigFileProvider default. */
-export const SONARR_PORT = 8989;
+const SONARR_PORT = 8989;
 
 /** Sonarr (TV): its row of the Servarr kinds table (sources: docs/app-facts-verified.md). */
 export const SONARR: ArrKindSpec = {

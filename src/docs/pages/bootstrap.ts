@@ -28,7 +28,7 @@ type PodCarrier = KubeObject & {
 };
 
 /** Every pod spec of the objects (workloads, CronJobs and Jobs), with its object. */
-export function podSpecs(v: StackView): { object: KubeObject; pod: PodSpecJson }[] {
+function podSpecs(v: StackView): { object: KubeObject; pod: PodSpecJson }[] {
   const out: { object: KubeObject; pod: PodSpecJson }[] = [];
   for (const o of v.objects as PodCarrier[]) {
     const pod = o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec;
