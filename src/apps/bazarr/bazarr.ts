@@ -90,13 +90,7 @@ export class Bazarr extends Component {
 
   constructor(scope: Construct, id: string, props: BazarrProps) {
     const site = props.namespace.site;
-    super(scope, id, {
-      dir: `apps/${site.namespace}/bazarr`,
-      fluxName: 'bazarr',
-      namespace: site.namespace,
-      description: `Bazarr (subtitles) on port ${BAZARR.port}`,
-    });
-    this.addDependency(props.namespace);
+    super(scope, id, props.namespace.appFolder('bazarr', `Bazarr (subtitles) on port ${BAZARR.port}`));
     const used = [props.media, props.symlinks, ...(props.dfs ? [props.dfs] : [])].map((h) => useVolume(this, h));
     this.addDependency(...(props.dependsOn ?? []));
 

@@ -42,16 +42,11 @@ export class Pulsarr extends Component {
 
   constructor(scope: Construct, id: string, props: PulsarrProps) {
     const cfg = props.namespace.site;
-    super(scope, id, {
-      dir: `apps/${cfg.namespace}/pulsarr`,
-      fluxName: 'pulsarr',
-      namespace: cfg.namespace,
-      description: `Pulsarr on port ${PULSARR_PORT}`,
-    });
+    super(scope, id, props.namespace.appFolder('pulsarr', `Pulsarr on port ${PULSARR_PORT}`));
     // It requests series and movies only: of the Arrs it waits for, it calls Sonarr and Radarr.
     const arrs = (props.arrs ?? []).map((a) => a.endpoint).filter((a) => PULSARR_ARR_KINDS.includes(a.kind));
     const plex = props.plex;
-    this.addDependency(props.namespace, ...(props.arrs ?? []), plex);
+    this.addDependency(...(props.arrs ?? []), plex);
     const ns = cfg.namespace;
     const env: Record<string, EnvValue> = {
       TZ: cfg.timezone,

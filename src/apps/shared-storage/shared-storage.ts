@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { ApiObject } from 'cdk8s';
 import type { NfsExport, SiteConfig } from '../../config/types.js';
 import type { VolumeHandle } from '../../lib/handles.js';
-import { Component, setFileName } from '../../lib/component.js';
+import { Component, setFileName, type ComponentProps } from '../../lib/component.js';
 import { addNfsVolume, CLAIMS, mediaVolume, PATHS, symlinkVolume, transcodeVolume } from '../../lib/storage.js';
 import { PRUNE_DISABLED } from '../../output/state.js';
 
@@ -52,6 +52,14 @@ export class MediaNamespace extends Component {
       'namespace.yaml',
     );
     this.node.defaultChild = this.namespaceObject;
+  }
+
+  /**
+   * Props of an app's own folder `apps/<namespace>/<name>` and its Flux Kustomization `<name>`,
+   * applied after this namespace and then `dependsOn`.
+   */
+  appFolder(name: string, description: string, dependsOn: readonly Component[] = []): ComponentProps {
+    return { dir: `apps/${this.name}/${name}`, fluxName: name, namespace: this.name, dependsOn: [this, ...dependsOn], description };
   }
 }
 
