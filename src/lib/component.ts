@@ -104,7 +104,7 @@ export class Component extends Construct {
   readonly description: string;
   readonly wait: boolean;
   readonly healthCheckExprs: readonly HealthCheckExpr[];
-  private readonly _dependsOn: Component[];
+  private readonly _dependsOn: Component[] = [];
   private readonly _healthChecks: HealthCheck[];
   private readonly _secrets: DeclaredSecret[] = [];
   private readonly _exceptions: SecurityException[] = [];
@@ -120,7 +120,8 @@ export class Component extends Construct {
     this.description = props.description;
     this.wait = props.wait ?? false;
     this.healthCheckExprs = [...(props.healthCheckExprs ?? [])];
-    this._dependsOn = [...(props.dependsOn ?? [])];
+    // Same rule as addDependency: each component once, never itself.
+    this.addDependency(...(props.dependsOn ?? []));
     this._healthChecks = [...(props.healthChecks ?? [])];
   }
 

@@ -86,7 +86,7 @@ export class Configarr extends Component {
   constructor(scope: Construct, id: string, props: ConfigarrProps) {
     const cfg = props.namespace.site;
     const schedule = props.schedule ?? '0 * * * *';
-    super(scope, id, props.namespace.appFolder('configarr', `Configarr CronJob (${schedule}): TRaSH guide profiles into Sonarr/Radarr`, props.dependsOn));
+    super(scope, id, props.namespace.appFolder('configarr', `Configarr CronJob (${schedule}): TRaSH guide profiles into Sonarr/Radarr`, { dependsOn: props.dependsOn }));
     // Only the kinds it has templates for (TRaSH/Recyclarr cover Sonarr and Radarr).
     const arrs = (props.arrs ?? []).filter((a) => Object.hasOwn(props.templates, a.kind));
     setFileName(

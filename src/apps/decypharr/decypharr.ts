@@ -129,16 +129,16 @@ export class Decypharr extends Component {
       nfsClusterIP: props.nfsClusterIP ?? defaults.nfsClusterIP,
       usenet: props.usenet ?? defaults.usenet,
     };
-    super(scope, id, {
-      dir: `apps/${cfg.namespace}/decypharr`,
-      fluxName: 'decypharr',
-      namespace: cfg.namespace,
-      // Readers mount its export: Flux reports it ready only once the pod (and export) is up.
-      wait: true,
-      description: `Decypharr on port ${DECYPHARR_PORT}, DFS exported over NFS at ${d.nfsClusterIP}:${DECYPHARR_NFS_PORT}`,
-    });
+    // wait: readers mount its export, so Flux reports it ready only once the pod (and export) is up.
     // Dependencies in phase order: the namespace, the storage, the symlink library, the Arrs.
-    this.addDependency(props.namespace, ...(props.dependsOn ?? []));
+    super(
+      scope,
+      id,
+      props.namespace.appFolder('decypharr', `Decypharr on port ${DECYPHARR_PORT}, DFS exported over NFS at ${d.nfsClusterIP}:${DECYPHARR_NFS_PORT}`, {
+        dependsOn: props.dependsOn,
+        wait: true,
+      }),
+    );
     const symlinks = useVolume(this, props.symlinks);
     const arrApps = props.arrs ?? [];
     this.addDependency(...arrApps);

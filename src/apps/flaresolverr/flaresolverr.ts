@@ -42,7 +42,7 @@ export class SolverApp extends Component {
   constructor(scope: Construct, id: string, spec: SolverSpec, solverProps: SolverAppProps) {
     const cfg = solverProps.namespace.site;
     const props = { ...spec, ...solverProps };
-    super(scope, id, props.namespace.appFolder(props.name, `${props.title} (FlareSolverr API) on port ${SOLVER_PORT}`, props.dependsOn));
+    super(scope, id, props.namespace.appFolder(props.name, `${props.title} (FlareSolverr API) on port ${SOLVER_PORT}`, { dependsOn: props.dependsOn }));
     this.url = `http://${props.name}.${cfg.namespace}.svc.cluster.local:${SOLVER_PORT}`;
     const workload = (this.workload = addWorkload(this, cfg, {
       name: props.name,

@@ -82,15 +82,15 @@ export class Postgres extends Component {
 
   constructor(scope: Construct, id: string, props: PostgresProps) {
     const cfg = props.namespace.site;
-    super(scope, id, {
-      dir: `apps/${cfg.namespace}/postgres`,
-      fluxName: 'postgres',
-      namespace: cfg.namespace,
-      // The *arr apps wait for it: Flux reports ready only once the server answers.
-      wait: true,
-      description: `PostgreSQL 16 on port ${POSTGRES.port} for ${(props.clients ?? []).join(', ')}, with a pg_dumpall backup CronJob`,
-    });
-    this.addDependency(props.namespace, ...(props.dependsOn ?? []));
+    // wait: the *arr apps wait for it, so Flux reports ready only once the server answers.
+    super(
+      scope,
+      id,
+      props.namespace.appFolder('postgres', `PostgreSQL 16 on port ${POSTGRES.port} for ${(props.clients ?? []).join(', ')}, with a pg_dumpall backup CronJob`, {
+        dependsOn: props.dependsOn,
+        wait: true,
+      }),
+    );
     this.addSecret(POSTGRES.secret, [{ key: POSTGRES.superuserPasswordKey, source: { kind: 'generated', length: 32, alphabet: 'alphanumeric' } }]);
     const superPass = { secret: POSTGRES.secret, key: POSTGRES.superuserPasswordKey };
 

@@ -40,7 +40,7 @@ export class Profilarr extends Component {
 
   constructor(scope: Construct, id: string, props: ProfilarrProps) {
     const cfg = props.namespace.site;
-    super(scope, id, props.namespace.appFolder('profilarr', `Profilarr on port ${PROFILARR_PORT}`, props.dependsOn));
+    super(scope, id, props.namespace.appFolder('profilarr', `Profilarr on port ${PROFILARR_PORT}`, { dependsOn: props.dependsOn }));
     const scheme = cfg.ingress.tlsSecretName ? 'https' : 'http';
     addConfigClaim(this, cfg, 'profilarr', props.configSize ?? '2Gi');
     this.workload = addWorkload(this, cfg, {

@@ -116,13 +116,11 @@ export class QBittorrent extends Component {
     const vpn = props.vpn;
     const webUi = props.webUiPort ?? 8080;
     const ingress = props.ingress ?? false;
-    super(scope, id, {
-      dir: `apps/${cfg.namespace}/qbittorrent`,
-      fluxName: 'qbittorrent',
-      namespace: cfg.namespace,
-      description: `qBittorrent (WebUI ${webUi}) behind ${vpn.provider} with a NetworkPolicy kill switch`,
-    });
-    this.addDependency(props.namespace, ...(props.dependsOn ?? []));
+    super(
+      scope,
+      id,
+      props.namespace.appFolder('qbittorrent', `qBittorrent (WebUI ${webUi}) behind ${vpn.provider} with a NetworkPolicy kill switch`, { dependsOn: props.dependsOn }),
+    );
     const longhorn = cfg.storage.mode === 'longhorn';
     this.downloads = { volume: downloadsVolume(cfg), mount: { volume: CLAIMS.downloads, path: PATHS.downloads }, ...(longhorn ? { owner: this } : {}) };
 

@@ -56,10 +56,17 @@ export class MediaNamespace extends Component {
 
   /**
    * Props of an app's own folder `apps/<namespace>/<name>` and its Flux Kustomization `<name>`,
-   * applied after this namespace and then `dependsOn`.
+   * applied after this namespace and then `dependsOn`; `wait` for an app others need ready.
    */
-  appFolder(name: string, description: string, dependsOn: readonly Component[] = []): ComponentProps {
-    return { dir: `apps/${this.name}/${name}`, fluxName: name, namespace: this.name, dependsOn: [this, ...dependsOn], description };
+  appFolder(name: string, description: string, opts: { readonly dependsOn?: readonly Component[]; readonly wait?: boolean } = {}): ComponentProps {
+    return {
+      dir: `apps/${this.name}/${name}`,
+      fluxName: name,
+      namespace: this.name,
+      dependsOn: [this, ...(opts.dependsOn ?? [])],
+      description,
+      ...(opts.wait ? { wait: true } : {}),
+    };
   }
 }
 
