@@ -10,18 +10,7 @@ import { addConfigClaim, configVolume, PATHS } from '../../lib/storage.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../../lib/workload.js';
 import type { ArrEndpoint } from '../servarr/arr.js';
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
-
-/**
- * What Bazarr's and its image's source say (docs/app-facts-verified.md §14): the home-operations
- * image runs `bazarr.py --config /config --port $BAZARR__PORT` as its `USER nobody` (no user
- * switching: as the pod's user) and answers `GET /api/system/ping` without a login.
- */
-export const BAZARR = {
-  // renovate: datasource=docker depName=ghcr.io/home-operations/bazarr
-  image: 'ghcr.io/home-operations/bazarr:1.6.0',
-  port: 6767,
-  health: '/api/system/ping',
-} as const;
+import { BAZARR } from './facts.js';
 
 /** Bazarr's settings have one `sonarr` and one `radarr` section. */
 type BazarrArrSection = 'sonarr' | 'radarr';
