@@ -50,7 +50,7 @@ export const DECYPHARR_FACTS: AppFacts = {
     },
   },
   containers: {
-    'decypharr/seed-config': { writes: ['/app'], source: 'src/apps/decypharr.ts (cp /seed/config.json /app/config.json)' },
+    'decypharr/seed-config': { writes: ['/app'], source: 'src/apps/decypharr/decypharr.ts (cp /seed/config.json /app/config.json)' },
     'decypharr/decypharr': {
       writes: ['/app', '/mnt/streaming-media'],
       // With the NFS export the start script binds /mnt/dfs to the subdirectory dfs of the shared
@@ -63,7 +63,7 @@ export const DECYPHARR_FACTS: AppFacts = {
     'decypharr/rclone-nfs-server': {
       writes: ['/cache/nfs-handles', '/tmp'],
       provides: [DFS_EXPORTED],
-      source: 'src/apps/decypharr.ts args (--nfs-cache-dir, --config/--cache-dir under /tmp)',
+      source: 'src/apps/decypharr/decypharr.ts args (--nfs-cache-dir, --config/--cache-dir under /tmp)',
     },
   },
 };

@@ -71,7 +71,7 @@ export function enabledArrs(cfg: StackConfig, kinds: readonly (string | ArrKindS
 }
 
 /**
- * How the *arr apps reach the optional PostgreSQL (src/apps/postgres.ts creates the server):
+ * How the *arr apps reach the optional PostgreSQL (src/apps/postgres/ creates the server):
  * Service name and port, the superuser and the Secret key of its password.
  */
 export const POSTGRES = {
