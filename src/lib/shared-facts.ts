@@ -1,6 +1,6 @@
 /**
  * Behaviour facts of what several apps share: the helper images of the stack's own init
- * containers and jobs (busybox, curl, postgres-init) and the home-operations image family.
+ * containers and jobs (busybox, curl, postgres-init, python) and the home-operations image family.
  * Sources: docs/app-facts-verified.md ("Process users and volume ownership").
  */
 import { HOME_OPERATIONS, rootImage, type AppFacts } from '../gates/behaviour-facts.js';
@@ -11,6 +11,7 @@ export const SHARED_FACTS: AppFacts = {
   images: {
     'ghcr.io/home-operations/postgres-init': HOME_OPERATIONS,
     busybox: rootImage('docker-library/busybox 9c20878:Dockerfile.template (FROM scratch, no USER, CMD ["sh"])'),
+    python: rootImage('docker-library/python 228f71e:3.14/alpine3.24/Dockerfile (FROM alpine:3.24, no USER, CMD ["python3"]); the setup jobs always run as the stack user'),
     'curlimages/curl': {
       // adduser -S: a system uid, whatever Alpine assigns; the stack always sets runAsUser.
       imageUser: 'unverified',
