@@ -12,6 +12,7 @@ import { runbookSections } from './pipeline/docs.js';
 import { fluxStage } from './pipeline/flux.js';
 import { gateStage } from './pipeline/gates.js';
 import { layout, sopsConfigFiles } from './pipeline/layout.js';
+import { restartOnChange } from './pipeline/restart-on-change.js';
 import type { SecretRequest } from './secrets/model.js';
 
 export interface SynthOptions {
@@ -55,7 +56,7 @@ export interface SynthResult {
  * config → files, without touching the output folder (the CLI writes them atomically). The
  * stages, each a function of what the ones before produced:
  * construct → place → network policies (constructStack) → secrets (resolved and encrypted) →
- * Flux Kustomizations → quality gates → data loss → docs → layout (kustomization.yaml files).
+ * restart on change (annotations from what each pod consumes) → Flux Kustomizations → quality gates → data loss → docs → layout (kustomization.yaml files).
  */
 export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
   const cfg = opts.config;
@@ -69,7 +70,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
     regenerate: opts.regenerateSecrets ?? false,
   });
   const sopsSecretFiles = secrets.placed.filter((p) => p.object.kind === 'Secret').map((p) => p.path);
-  const objects = [...placement.objects, ...secrets.placed, ...fluxStage(cfg, stack.components, root, sopsSecretFiles)];
+  const objects = [...restartOnChange(cfg, [...placement.objects, ...secrets.placed]), ...fluxStage(cfg, stack.components, root, sopsSecretFiles)];
   const gates = gateStage(cfg, { objects: objects.map((p) => p.object), securityExceptions: placement.securityExceptions, fluxScope: placement.fluxScope });
   const dropped = checkDataLoss(
     opts.outputDir ?? opts.previousDir,

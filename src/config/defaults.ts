@@ -80,4 +80,5 @@ export const BASE_DEFAULTS: Omit<StackConfig, 'apps'> = {
     podCidr: '10.42.0.0/16',
     serviceCidr: '10.43.0.0/16',
   },
+  rollout: { restartOnChange: 'checksum' },
 };

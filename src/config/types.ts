@@ -264,6 +264,22 @@ export interface FirstLoginAppConfig extends AppConfig {
   readonly ingress: boolean;
 }
 
+/** How pods pick up a changed Secret or ConfigMap (Kubernetes itself restarts none). */
+export interface RolloutConfig {
+  /**
+   * `checksum`: every pod template that consumes a Secret or ConfigMap carries the annotation
+   * `checksum/config`, a digest of exactly what it consumes (of a SOPS Secret: its ciphertexts, never
+   * a value), so a changed value changes the template and Flux rolls the pods; no controller needed.
+   * A value changed in an External Secrets store (outside the tree) rolls nothing in this mode.
+   * `reloader`: for clusters that run stakater Reloader: each workload names the Secrets and
+   * ConfigMaps it consumes in `secret.reloader.stakater.com/reload` and
+   * `configmap.reloader.stakater.com/reload`, and Reloader rolls it when one changes in the cluster
+   * (also the Secrets an ExternalSecret creates).
+   * @default 'checksum'
+   */
+  readonly restartOnChange: 'checksum' | 'reloader';
+}
+
 /** Cluster network ranges (k3s defaults). */
 export interface NetworkConfig {
   /**
@@ -307,6 +323,8 @@ export interface StackConfig {
   readonly networkPolicies: NetworkPoliciesConfig;
   /** @default - see NetworkConfig (k3s defaults) */
   readonly network: NetworkConfig;
+  /** @default - see RolloutConfig */
+  readonly rollout: RolloutConfig;
   /** @default - every seed-000 app enabled */
   readonly apps: AppsConfig;
 }

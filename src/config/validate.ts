@@ -121,6 +121,7 @@ const BASE_FIELDS = {
     privateCidrs: strList(cidr),
   }),
   network: node({ podCidr: cidr, serviceCidr: cidr }),
+  rollout: node({ restartOnChange: oneOf(['checksum', 'reloader']) }),
 };
 
 /** The schema, the defaults and the validation of a stack made of the given app slices. */

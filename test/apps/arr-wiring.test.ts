@@ -36,7 +36,7 @@ describe('Arr wiring: objects', () => {
   });
 
   it('runs the script from its ConfigMap with a pinned curl image, hardened', () => {
-    expect(c.image).toMatch(/^curlimages\/curl:\d+\.\d+\.\d+$/);
+    expect(c.image).toMatch(/^curlimages\/curl:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/);
     expect(c.command).toEqual(['sh', '/scripts/arr-wiring.sh']);
     expect(c.volumeMounts).toContainEqual({ name: 'script', mountPath: '/scripts', readOnly: true });
     expect(c.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });

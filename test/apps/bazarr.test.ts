@@ -30,7 +30,7 @@ describe('Bazarr', () => {
 
   it('runs the pinned home-operations image on 6767 and probes its unauthenticated /api/system/ping', () => {
     expect(c.image).toBe(BAZARR.image);
-    expect(c.image).toMatch(/^ghcr\.io\/home-operations\/bazarr:\d+\.\d+\.\d+$/);
+    expect(c.image).toMatch(/^ghcr\.io\/home-operations\/bazarr:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/);
     expect(c.ports).toEqual([{ name: 'http', containerPort: 6767, protocol: 'TCP' }]);
     for (const p of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(c[p].httpGet).toEqual({ path: '/api/system/ping', port: 'http' });
     expect(find('Service', 'bazarr').spec.ports).toEqual([{ name: 'http', port: 6767, targetPort: 'http', protocol: 'TCP' }]);

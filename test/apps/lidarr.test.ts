@@ -27,7 +27,7 @@ describe('Lidarr', () => {
 
   it('runs the pinned home-operations image on 8686: /ping for startup and readiness, TCP for liveness', () => {
     expect(c.image).toBe(LIDARR.image);
-    expect(c.image).toMatch(/^ghcr\.io\/home-operations\/lidarr:\d+\.\d+\.\d+\.\d+$/);
+    expect(c.image).toMatch(/^ghcr\.io\/home-operations\/lidarr:\d+\.\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/);
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8686, protocol: 'TCP' }]);
     expect(c.readinessProbe.httpGet).toEqual({ path: '/ping', port: 'http' });
     expect(c.livenessProbe.tcpSocket).toEqual({ port: 'http' });

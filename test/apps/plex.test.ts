@@ -16,7 +16,7 @@ describe('Plex and ClusterPlex', () => {
 
   it('configures the ClusterPlex PMS mod with the orchestrator, PMS_SERVICE and the local relay', () => {
     const env = envOf(plex);
-    expect(env.DOCKER_MODS).toMatch(/^ghcr\.io\/pabloromeo\/clusterplex_dockermod:\d+\.\d+\.\d+$/);
+    expect(env.DOCKER_MODS).toMatch(/^ghcr\.io\/pabloromeo\/clusterplex_dockermod:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/);
     expect(env.ORCHESTRATOR_URL).toBe('http://clusterplex-orchestrator.media.svc.cluster.local:3500');
     expect(env.PMS_SERVICE).toBe('plex');
     expect(env.LOCAL_RELAY_ENABLED).toBe('1');
@@ -141,7 +141,7 @@ describe('Pulsarr, Profilarr and the GPU plugin', () => {
     const ds = find('DaemonSet', 'intel-gpu-plugin');
     expect(ds.metadata.namespace).toBe('kube-system');
     const c = containerOf(ds, 'intel-gpu-plugin');
-    expect(c.image).toBe('intel/intel-gpu-plugin:0.36.0');
+    expect(c.image).toMatch(/^intel\/intel-gpu-plugin:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/);
     expect(c.args).toEqual(['-shared-dev-num=4']);
     expect(c.volumeMounts.find((m: any) => m.mountPath === '/dev/dri').readOnly).toBe(true);
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, readFileSync, statSync, uti
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { WiringData } from '../../src/apps/arr-wiring/index.js';
+import { imageRepository } from '../../src/gates/behaviour-facts.js';
 import { configMapFile, type EmbeddedScript } from './extract.js';
 import { FakeServarr, wiringDataAtFake } from './fake-servarr.js';
 import type { PgServer } from './postgres-server.js';
@@ -31,7 +32,7 @@ export function secretValue(secret: string, key: string): string {
   return `${secret}${key}`.replace(/[^A-Za-z0-9]/g, '') + 'X7q';
 }
 
-const repoOf = (image: string | undefined) => (image ?? '').replace(/:[^/:]+$/, '');
+const repoOf = (image: string | undefined) => imageRepository(image ?? '');
 const ok = (r: RunResult, what: string) => expect(r.code, `${what} exited ${r.code}\n${r.stdout}\n${r.stderr}`).toBe(0);
 
 /** The pod's containers with their images (for runners that need the neighbours of a script). */

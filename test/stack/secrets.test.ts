@@ -60,8 +60,13 @@ describe('Secrets in the output', () => {
     const { out, result } = await synthInto({ env, previousDir: prev });
     const fresh = readTree(out);
     const changed = [...dist.keys()].filter((p) => fresh.get(p) !== dist.get(p));
-    // …and the record of values encrypted to the demo key, which gains exactly the new one.
-    expect(changed).toEqual(['clusters/homelab/apps/media/decypharr/secret.sops.yaml', `clusters/homelab/${PUBLIC_VALUES_FILE}`]);
+    // …the Secret's one consumer (its pod template's checksum/config follows the new ciphertext, so the pod rolls),
+    // and the record of values encrypted to the demo key, which gains exactly the new one.
+    expect(changed).toEqual([
+      'clusters/homelab/apps/media/decypharr/secret.sops.yaml',
+      'clusters/homelab/apps/media/decypharr/statefulset.yaml',
+      `clusters/homelab/${PUBLIC_VALUES_FILE}`,
+    ]);
     const publicBefore = parsePublicValues(dist.get(`clusters/homelab/${PUBLIC_VALUES_FILE}`)!);
     const publicAfter = parsePublicValues(fresh.get(`clusters/homelab/${PUBLIC_VALUES_FILE}`)!);
     expect([...publicAfter].filter((f) => !publicBefore.has(f))).toEqual([demoValueFingerprint('rotated-real-debrid-token-0042')]);
