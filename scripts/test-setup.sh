@@ -16,6 +16,7 @@ declare -A PACKAGES=(
   [testparm]=samba-common-bin    # the rendered Samba configuration is checked by Samba itself
   [runuser]=util-linux           # initdb refuses root: the test server runs as `postgres`
   [dynaconf]=python3-dynaconf    # Bazarr's config library reads the env the Bazarr module sets
+  [chromium]=chromium            # the docs' Mermaid diagrams are rendered by mermaid in headless Chromium (never a downloaded browser)
 )
 
 # initdb lives in the versioned server folder, not on PATH; dynaconf is a module of Debian's python3.

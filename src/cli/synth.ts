@@ -6,9 +6,10 @@ import { loadConfig } from '../stack-config.js';
 import { formatSummary } from '../docs/summary.js';
 import { WriterError } from '../output/transaction.js';
 import { OUTPUT_MARKER, openOutputFolder, type OutputFolder } from '../output/write.js';
+import { planSynth } from '../plan/index.js';
 import { synthesize } from '../synth.js';
 
-const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--previous DIR] [--allow-data-loss] [--regenerate-secrets]
+const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--previous DIR] [--allow-data-loss] [--regenerate-secrets] [--plan]
 
   --config FILE    stack config (.ts, .js, .json, .yaml); default: the embedded default config
   --out DIR        output folder (a symlink is followed); this cluster's files in it are replaced
@@ -19,6 +20,8 @@ const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--previous D
   --regenerate-secrets
                    generate every generated Secret value (API keys, passwords) anew, e.g. after a leak
                    (\`npm run keys -- rotate --regenerate\` does this for you)
+  --plan           write nothing: print (Markdown, e.g. for a pull request) what replacing the
+                   objects in --out would add, change and remove, and what Flux does about each
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -32,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
         previous: { type: 'string' },
         'allow-data-loss': { type: 'boolean', default: false },
         'regenerate-secrets': { type: 'boolean', default: false },
+        plan: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -45,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const projectDir = process.cwd();
+  if (args.plan) return plan(args, projectDir);
   let folder: OutputFolder | undefined;
   let writing = false;
   try {
@@ -77,6 +82,25 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     folder?.release();
+  }
+}
+
+/** `--plan`: never opens the folder for writing (no lock, no recovery), so it stays byte for byte as it was. */
+async function plan(args: { config?: string; out: string; previous?: string; 'regenerate-secrets': boolean }, projectDir: string): Promise<number> {
+  try {
+    const config = await loadConfig(args.config);
+    const text = await planSynth({
+      config,
+      projectDir,
+      out: args.out,
+      ...(args.previous ? { previousDir: resolve(args.previous) } : {}),
+      regenerateSecrets: args['regenerate-secrets'],
+    });
+    process.stdout.write(text);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\nnothing was written.\n`);
+    return 1;
   }
 }
 

@@ -4,11 +4,15 @@ import { fuseMountPaths, isWorkload, mermaidId, mountCovers, StackView, type Con
 /**
  * The architecture page (`docs/architecture.md`): Mermaid diagrams generated from the synthesized
  * objects and the components' call edges, so whatever the config disables is gone from them.
+ * GitHub scales a diagram down to its ~880 px column, so each one is kept narrow enough to stay
+ * readable there: split by concern or phase, directions chosen so few nodes share a rank, short
+ * labels (the tables below each diagram carry the details).
  *
- * 1. Placement and calls: one subgraph per place pods may run (derived from each pod's node
- *    affinity / node selector), arrows = the call edges between deployed pods, labelled with why.
- * 2. Volumes: every claim, NFS export and host path a pod mounts, with the mount paths.
- * 3. Data flow from the Plex watchlist to playback, from the same edges and mounts.
+ * 1. Placement: one subgraph per place pods may run (from each pod's node affinity / selector).
+ * 2. Calls: one diagram per group of callees; caller → why → callee, the callee with its ports.
+ * 3. Volumes: a subgraph per pod holding its mounts, each mount → its claim, NFS export or host
+ *    path; shared volumes and each pod's own in separate diagrams.
+ * 4. Data flow from the Plex watchlist to playback, one diagram per phase.
  */
 
 /** A volume as the docs show it: one node per claim, host path or NFS export. */
@@ -134,59 +138,141 @@ function groupedMounts(mounts: readonly Mount[]): { workload: Workload; volume: 
   });
 }
 
-function placementSubgraphs(v: StackView, workloads: readonly Workload[], indent = '  '): string[] {
-  const lines: string[] = [];
+/** Nodes per row inside a placement subgraph: three fit the column next to each other. */
+const PLACEMENT_ROW = 3;
+
+/** Diagram 1: where pods may run (no calls: those have diagrams of their own). */
+function placementDiagram(v: StackView): string {
+  const lines = ['flowchart LR'];
   for (const g of v.placementGroups) {
-    const members = workloads.filter((w) => w.placement.id === g.id);
+    const members = v.workloads.filter((w) => w.placement.id === g.id);
     if (members.length === 0) continue;
     const hosts = g.hostnames.length ? ` (${g.hostnames.join(', ')})` : '';
     const title = g.id === 'anywhere' ? 'Any node' : `${g.title}${hosts} · ${g.constraint}`;
-    lines.push(`${indent}subgraph ${g.id}[${q(title)}]`);
-    for (const w of members) lines.push(`${indent}  ${workloadNodeId(w)}[${q(workloadLabel(v, w))}]`);
-    lines.push(`${indent}end`);
-  }
-  return lines;
-}
-
-function externalNodes(used: Set<string>): string[] {
-  return Object.values(EXTERNAL)
-    .filter((e) => used.has(e.id))
-    .map((e) => `  ${e.id}([${q(e.label)}])`);
-}
-
-/** Diagram 1: where pods run and the calls between them. */
-function placementDiagram(v: StackView): string {
-  const lines = ['flowchart LR', ...placementSubgraphs(v, v.workloads)];
-  const edges = v.edges.filter((e) => e.from !== 'internet' && e.to !== 'internet' && e.from !== 'ingress-controller');
-  const used = new Set(edges.flatMap((e) => [peerId(e.from), peerId(e.to)]));
-  lines.push(...externalNodes(used));
-  for (const e of edges) lines.push(`  ${peerId(e.from)} -->|${q(`${e.edge.why}${portsText(e)}`)}| ${peerId(e.to)}`);
-  return lines.join('\n');
-}
-
-/** Diagram 2: the volumes and which pods mount them where. */
-function volumesDiagram(v: StackView): string {
-  const mounts = mountsOf(v);
-  const lines = [
-    'flowchart LR',
-    ...placementSubgraphs(
-      v,
-      v.workloads.filter((w) => mounts.some((m) => m.workload === w)),
-    ),
-  ];
-  const volumes = uniqueVolumes(mounts);
-  lines.push('  subgraph volumes["Volumes"]');
-  for (const vol of volumes) lines.push(`    ${vol.id}[(${q(vol.label)})]`);
-  lines.push('  end');
-  for (const g of groupedMounts(mounts)) lines.push(`  ${workloadNodeId(g.workload)} -.-|${q(g.label)}| ${g.volume.id}`);
-  for (const vol of volumes) {
-    const ip = /^pvc\/[^<]+<br\/>NFS ([0-9.]+):/.exec(vol.label)?.[1];
-    const exporter = ip ? nfsExporter(v, ip) : undefined;
-    if (exporter?.workload) {
-      lines.push(`  ${workloadNodeId(exporter.workload)} ==>|${q(`exports via svc/${exporter.service} ${ip}:${exporter.port}`)}| ${vol.id}`);
+    lines.push(`  subgraph ${g.id}[${q(title)}]`, '    direction LR');
+    // Invisible links make rows, so a group of many pods wraps instead of widening the diagram.
+    for (let i = 0; i < members.length; i += PLACEMENT_ROW) {
+      lines.push(
+        `    ${members
+          .slice(i, i + PLACEMENT_ROW)
+          .map((w) => `${workloadNodeId(w)}[${q(workloadLabel(v, w))}]`)
+          .join(' ~~~ ')}`,
+      );
     }
+    lines.push('  end');
   }
   return lines.join('\n');
+}
+
+/** One reason for calls: the callers, and the callees with the ports they are called on. */
+interface CallGroup {
+  readonly why: string;
+  readonly edges: readonly ResolvedEdge[];
+}
+
+/** Calls grouped by why, as long as each group is every caller calling every callee (else split by caller). */
+function callGroups(edges: readonly ResolvedEdge[]): CallGroup[] {
+  const byWhy = new Map<string, ResolvedEdge[]>();
+  for (const e of edges) byWhy.set(e.edge.why, [...(byWhy.get(e.edge.why) ?? []), e]);
+  const out: CallGroup[] = [];
+  for (const [why, es] of byWhy) {
+    const from = new Set(es.map((e) => peerId(e.from)));
+    const to = new Set(es.map((e) => peerId(e.to)));
+    const pairs = new Set(es.map((e) => `${peerId(e.from)}>${peerId(e.to)}`));
+    if (pairs.size === from.size * to.size) out.push({ why, edges: es });
+    else for (const f of from) out.push({ why, edges: es.filter((e) => peerId(e.from) === f) });
+  }
+  return out;
+}
+
+/** Call groups per diagram: few enough that the edges between the three columns stay traceable. */
+const GROUPS_PER_CALL_DIAGRAM = 4;
+
+const peerName = (p: ResolvedEdge['from']) => (isWorkload(p) ? p.name : EXTERNAL[p]!.label);
+
+/** Diagram 2: the calls between deployed pods, one diagram per group of callees. */
+function callDiagrams(v: StackView): { callees: string[]; diagram: string }[] {
+  const edges = v.edges.filter((e) => e.from !== 'internet' && e.to !== 'internet' && e.from !== 'ingress-controller');
+  const order = (p: ResolvedEdge['to']) => (isWorkload(p) ? v.workloads.indexOf(p) : v.workloads.length);
+  const primary = (g: CallGroup) => Math.min(...g.edges.map((e) => order(e.to)));
+  const groups = callGroups(edges).sort((a, b) => primary(a) - primary(b));
+  // Chunks of whole callees: every call to one callee is in the same diagram.
+  const chunks: CallGroup[][] = [];
+  let last: number | undefined;
+  for (const g of groups) {
+    const current = chunks[chunks.length - 1];
+    if (current && (primary(g) === last || current.length < GROUPS_PER_CALL_DIAGRAM)) current.push(g);
+    else chunks.push([g]);
+    last = primary(g);
+  }
+  return chunks.map((chunk, n) => {
+    const lines = ['flowchart LR'];
+    const callers = new Map<string, ResolvedEdge['from']>();
+    const callees = new Map<string, { peer: ResolvedEdge['to']; ports: Set<string> }>();
+    for (const e of chunk.flatMap((g) => g.edges)) {
+      callers.set(peerId(e.from), e.from);
+      const c = callees.get(peerId(e.to)) ?? { peer: e.to, ports: new Set<string>() };
+      if (e.edge.ports !== 'any') for (const p of e.edge.ports) c.ports.add(String(p));
+      callees.set(peerId(e.to), c);
+    }
+    const shape = (id: string, label: string) => (id.startsWith('ext_') ? `${id}([${q(label)}])` : `${id}[${q(label)}]`);
+    for (const [id, peer] of callers) if (!callees.has(id)) lines.push(`  ${shape(id, peerName(peer))}`);
+    for (const [id, c] of callees) lines.push(`  ${shape(id, `${peerName(c.peer)}${c.ports.size ? `<br/>:${[...c.ports].join(', :')}` : ''}`)}`);
+    chunk.forEach((g, i) => {
+      const why = `c${n}_${i}`;
+      lines.push(`  ${why}(${q(g.why)})`);
+      for (const f of new Set(g.edges.map((e) => peerId(e.from)))) lines.push(`  ${f} --- ${why}`);
+      for (const t of new Set(g.edges.map((e) => peerId(e.to)))) lines.push(`  ${why} --> ${t}`);
+    });
+    return { callees: [...callees.values()].map((c) => peerName(c.peer)), diagram: lines.join('\n') };
+  });
+}
+
+function mountFlags(m: Mount): string {
+  return [m.readOnly ? 'ro' : 'rw', ...(m.propagation ? [m.propagation] : []), ...(m.subPath ? [`subPath ${m.subPath}`] : [])].join(' · ');
+}
+
+/**
+ * Diagram 3: a subgraph per pod with one node per mount (path and flags), each joined to its
+ * volume: which mount belongs to which pod is the box it is drawn in. Solid: the pod writes
+ * there; dotted: read-only. A pod serving a volume over NFS has a node saying so, thick arrow.
+ */
+function volumesDiagram(v: StackView, mounts: readonly Mount[]): string {
+  const lines = ['flowchart LR'];
+  const volumes = uniqueVolumes(mounts);
+  const exports = volumes.flatMap((vol) => {
+    const ip = /^pvc\/[^<]+<br\/>NFS ([0-9.]+):/.exec(vol.label)?.[1];
+    const ex = ip ? nfsExporter(v, ip) : undefined;
+    return ex?.workload ? [{ vol, ip: ip!, ex, workload: ex.workload }] : [];
+  });
+  const pods = v.workloads.filter((w) => mounts.some((m) => m.workload === w) || exports.some((x) => x.workload === w));
+  const links: string[] = [];
+  for (const w of pods) {
+    const own = mounts.filter((m) => m.workload === w);
+    const containers = new Set(own.map((m) => m.container.name));
+    lines.push(`  subgraph p_${workloadNodeId(w)}[${q(w.name)}]`, '    direction LR');
+    own.forEach((m, i) => {
+      const id = `m_${workloadNodeId(w)}_${i}`;
+      lines.push(`    ${id}[${q(`${containers.size > 1 ? `${m.container.name}: ` : ''}${m.path}<br/>${mountFlags(m)}`)}]`);
+      links.push(`  ${id} ${m.readOnly ? '-.->' : '-->'} ${m.volume.id}`);
+    });
+    for (const x of exports.filter((e) => e.workload === w)) {
+      const id = `x_${workloadNodeId(w)}_${x.vol.id}`;
+      lines.push(`    ${id}[${q(`serves it over NFS<br/>svc/${x.ex.service} ${x.ip}:${x.ex.port}`)}]`);
+      links.push(`  ${id} ==> ${x.vol.id}`);
+    }
+    lines.push('  end');
+  }
+  for (const vol of volumes) lines.push(`  ${vol.id}[(${q(vol.label)})]`);
+  return [...lines, ...links].join('\n');
+}
+
+/** Volumes mounted by more than one pod, and the rest (each pod's own). */
+function splitShared(mounts: readonly Mount[]): { shared: Mount[]; own: Mount[] } {
+  const users = new Map<string, Set<Workload>>();
+  for (const m of mounts) users.set(m.volume.id, (users.get(m.volume.id) ?? new Set()).add(m.workload));
+  const shared = mounts.filter((m) => users.get(m.volume.id)!.size > 1);
+  return { shared, own: mounts.filter((m) => !shared.includes(m)) };
 }
 
 function uniqueVolumes(mounts: readonly Mount[]): VolumeNode[] {
@@ -198,13 +284,21 @@ function uniqueVolumes(mounts: readonly Mount[]): VolumeNode[] {
 /** The apps on the way from the watchlist to playback (by `app.kubernetes.io/name`). */
 const FLOW_APPS = ['pulsarr', 'sonarr', 'radarr', 'prowlarr', 'decypharr', 'plex', 'clusterplex-orchestrator', 'clusterplex-worker'];
 
-/** Diagram 3 and its numbered story: the data flow from the Plex watchlist to playback. */
-function dataFlow(v: StackView): { diagram: string; steps: string[] } {
+/** The phases of the data flow, one diagram each (a single one would be a long chain, far too wide). */
+const PHASES = [
+  { id: 'request', title: 'Request: from the watchlist to a download' },
+  { id: 'storage', title: 'Storage: the debrid library, its NFS export and the symlink library' },
+  { id: 'playback', title: 'Playback: Plex, the transcoders and the players' },
+] as const;
+type Phase = (typeof PHASES)[number]['id'];
+
+/** Diagram 4 and its numbered story: the data flow from the Plex watchlist to playback, by phase. */
+function dataFlow(v: StackView): { diagrams: { title: string; diagram: string }[]; steps: string[] } {
   const inFlow = v.workloads.filter((w) => FLOW_APPS.includes(w.app)).sort((a, b) => FLOW_APPS.indexOf(a.app) - FLOW_APPS.indexOf(b.app));
   const ids = new Set(inFlow.map(workloadNodeId));
-  const lines = ['flowchart LR'];
   const steps: string[] = [];
-  const body: string[] = [];
+  const body: { phase: Phase; line: string }[] = [];
+  const link = (phase: Phase, line: string) => body.push({ phase, line });
   const nodes = new Map<string, string>();
   const node = (id: string, decl: string) => nodes.set(id, `  ${decl}`);
   for (const w of inFlow) node(workloadNodeId(w), `${workloadNodeId(w)}[${q(workloadLabel(v, w))}]`);
@@ -213,7 +307,7 @@ function dataFlow(v: StackView): { diagram: string; steps: string[] } {
   const watch = v.edges.find((e) => isWorkload(e.from) && e.from.app === 'pulsarr' && e.to === 'internet');
   if (pulsarr.length && watch) {
     node('ext_watchlist', `ext_watchlist([${q('Plex watchlist (plex.tv)')}])`);
-    for (const p of pulsarr) body.push(`  ext_watchlist -->|${q(watch.edge.why)}| ${workloadNodeId(p)}`);
+    for (const p of pulsarr) link('request', `  ext_watchlist -->|${q(watch.edge.why)}| ${workloadNodeId(p)}`);
     steps.push(`${names(pulsarr)} ← Plex watchlists: ${watch.edge.why}.`);
   }
   // The calls that carry the flow (callbacks, webhooks and syncs are in the first diagram).
@@ -232,7 +326,17 @@ function dataFlow(v: StackView): { diagram: string; steps: string[] } {
   const flowEdges = v.edges
     .filter((e) => isWorkload(e.from) && isWorkload(e.to) && ids.has(workloadNodeId(e.from)) && ids.has(workloadNodeId(e.to)) && pairRank(e) >= 0)
     .sort((a, b) => pairRank(a) - pairRank(b));
-  const callBody = flowEdges.map((e) => `  ${peerId(e.from)} -->|${q(`${e.edge.why}${portsText(e)}`)}| ${peerId(e.to)}`);
+  // Calls for one reason share a node saying why (edge labels of crossing arrows would overlap).
+  const callBody = callGroups(flowEdges).flatMap((g, i) => {
+    const phase: Phase = g.edges.some((e) => isWorkload(e.from) && ['plex', 'clusterplex-worker'].includes(e.from.app)) ? 'playback' : 'request';
+    const ports = new Set(g.edges.map(portsText));
+    const id = `f_${i}`;
+    return [
+      { phase, line: `  ${id}(${q(`${g.why}${ports.size === 1 ? [...ports][0]! : ''}`)})` },
+      ...[...new Set(g.edges.map((e) => peerId(e.from)))].map((f) => ({ phase, line: `  ${f} --- ${id}` })),
+      ...[...new Set(g.edges.map((e) => peerId(e.to)))].map((t) => ({ phase, line: `  ${id} --> ${t}` })),
+    ];
+  });
   const describe = (pred: (e: ResolvedEdge) => boolean) => {
     const hits = flowEdges.filter(pred);
     const byWhy = new Map<string, { from: string[]; to: string[] }>();
@@ -262,7 +366,7 @@ function dataFlow(v: StackView): { diagram: string; steps: string[] } {
   const fuseOnNode = bidirectional && fusePaths && /^host path ([^<\s]+)/.exec(bidirectional.volume.label)?.[1]?.concat(fusePaths.sharedPath.slice(bidirectional.path.length));
   if (fuse) {
     node(fuse.volume.id, `${fuse.volume.id}[(${q(`DFS: FUSE mount<br/>${fuse.volume.label}`)})]`);
-    body.push(`  ${workloadNodeId(fuse.workload)} ==>|${q(`${fuse.container.name} mounts the debrid library at ${fuse.path}`)}| ${fuse.volume.id}`);
+    link('storage', `  ${workloadNodeId(fuse.workload)} ==>|${q(`${fuse.container.name} mounts the debrid library at ${fuse.path}`)}| ${fuse.volume.id}`);
     steps.push(
       `\`${fuse.workload.name}\` (container \`${fuse.container.name}\`) serves the debrid library as a FUSE file system (DFS) at \`${fuse.path}\`, propagated to the node's ${fuseOnNode ? `host path ${fuseOnNode}` : fuse.volume.label.split('<br/>')[0]}.`,
     );
@@ -272,7 +376,7 @@ function dataFlow(v: StackView): { diagram: string; steps: string[] } {
       const ip = /NFS ([0-9.]+):/.exec(exportClaim.volume.label)![1]!;
       const ex = nfsExporter(v, ip);
       node(exportClaim.volume.id, `${exportClaim.volume.id}[(${q(exportClaim.volume.label)})]`);
-      body.push(`  ${fuse.volume.id} ==>|${q(`${sidecar.container.name} re-exports it over NFS (svc/${ex?.service} ${ip}:${ex?.port})`)}| ${exportClaim.volume.id}`);
+      link('storage', `  ${fuse.volume.id} ==>|${q(`${sidecar.container.name} re-exports it over NFS (svc/${ex?.service} ${ip}:${ex?.port})`)}| ${exportClaim.volume.id}`);
       steps.push(
         `The \`${sidecar.container.name}\` sidecar re-exports the DFS over NFSv3; kubelet on any node mounts it by the pinned ClusterIP of \`svc/${ex?.service}\` (${ip}:${ex?.port}) through the claim \`${exportClaim.volume.label.split('<br/>')[0]}\`, at the same path \`${fuse.path}\` in every reader.`,
       );
@@ -283,24 +387,24 @@ function dataFlow(v: StackView): { diagram: string; steps: string[] } {
   const symlinkWrite = decypharr && download ? mounts.find((m) => m.workload === decypharr && !m.readOnly && download.startsWith(`${m.path}/`)) : undefined;
   if (symlinkWrite) {
     node(symlinkWrite.volume.id, `${symlinkWrite.volume.id}[(${q(symlinkWrite.volume.label)})]`);
-    body.push(`  ${workloadNodeId(symlinkWrite.workload)} -->|${q(`symlinks in ${download} → ${fuse?.path ?? 'the DFS'}`)}| ${symlinkWrite.volume.id}`);
+    link('storage', `  ${workloadNodeId(symlinkWrite.workload)} -->|${q(`symlinks in ${download} → ${fuse?.path ?? 'the DFS'}`)}| ${symlinkWrite.volume.id}`);
     steps.push(`Decypharr writes a symlink per file into \`${download}\` on \`${symlinkWrite.volume.label.split('<br/>')[0]}\`, pointing into \`${fuse?.path ?? 'the DFS'}\`.`);
     const importers = mounts.filter((m) => m.volume.id === symlinkWrite.volume.id && !m.readOnly && m.workload !== decypharr);
-    for (const m of importers) body.push(`  ${workloadNodeId(m.workload)} -->|${q(`imports into root folders under ${m.path}`)}| ${m.volume.id}`);
+    for (const m of importers) link('storage', `  ${workloadNodeId(m.workload)} -->|${q(`imports into root folders under ${m.path}`)}| ${m.volume.id}`);
     if (importers.length)
       steps.push(
         `${names(importers.map((m) => m.workload))} import the symlinks into their root folders under \`${importers[0]!.path}\` (same paths in every pod, so the links resolve everywhere).`,
       );
     const readers = mounts.filter((m) => m.volume.id === symlinkWrite.volume.id && m.readOnly);
-    for (const m of readers) body.push(`  ${m.volume.id} -->|${q(`read at ${m.path}`)}| ${workloadNodeId(m.workload)}`);
+    for (const m of readers) link('playback', `  ${m.volume.id} -->|${q(`read at ${m.path}`)}| ${workloadNodeId(m.workload)}`);
     const dfsReaders = fuse ? mounts.filter((m) => mountCovers(m.path, fuse.path) && m.workload !== fuse.workload && readers.some((r) => r.workload === m.workload)) : [];
     for (const m of dfsReaders) {
       // A reader's own volume (none on a single node: readers mount Decypharr's host directory).
       if (!nodes.has(m.volume.id)) {
         node(m.volume.id, `${m.volume.id}[(${q(m.volume.label)})]`);
-        body.push(`  ${fuse!.volume.id} ==>|${q(`the FUSE mount itself (${m.path} in the readers)`)}| ${m.volume.id}`);
+        link('playback', `  ${fuse!.volume.id} ==>|${q(`the FUSE mount itself (${m.path} in the readers)`)}| ${m.volume.id}`);
       }
-      body.push(`  ${m.volume.id} -->|${q(`symlink targets at ${fuse!.path}`)}| ${workloadNodeId(m.workload)}`);
+      link('playback', `  ${m.volume.id} -->|${q(`symlink targets at ${fuse!.path}`)}| ${workloadNodeId(m.workload)}`);
     }
     if (readers.length)
       steps.push(`${names(readers.map((m) => m.workload))} read the library at \`${readers[0]!.path}\`${dfsReaders.length ? ` and follow the links into \`${fuse!.path}\`` : ''}.`);
@@ -311,11 +415,17 @@ function dataFlow(v: StackView): { diagram: string; steps: string[] } {
   const clients = v.edges.find((e) => e.from === 'anywhere' && isWorkload(e.to) && e.to.app === 'plex');
   if (clients && isWorkload(clients.to)) {
     node('ext_players', `ext_players([${q('Players')}])`);
-    body.push(`  ext_players -->|${q(`${clients.edge.why}${portsText(clients)}`)}| ${workloadNodeId(clients.to)}`);
+    link('playback', `  ext_players -->|${q(`${clients.edge.why}${portsText(clients)}`)}| ${workloadNodeId(clients.to)}`);
     steps.push(`Players stream from \`svc/${v.serviceOf(clients.to)?.metadata.name ?? clients.to.name}\`${portsText(clients)}.`);
   }
-  lines.push(...nodes.values(), ...body);
-  return { diagram: lines.join('\n'), steps };
+  const diagrams = PHASES.flatMap((phase) => {
+    const lines = body.filter((b) => b.phase === phase.id).map((b) => b.line);
+    if (lines.length === 0) return [];
+    const used = new Set(lines.flatMap((l) => [/^\s*(\w+)/.exec(l)?.[1], /(\w+)$/.exec(l)?.[1]]));
+    // Top to bottom: each phase is a chain of a few steps, two or three nodes wide.
+    return [{ title: phase.title, diagram: ['flowchart TB', ...[...nodes].filter(([id]) => used.has(id)).map(([, decl]) => decl), ...lines].join('\n') }];
+  });
+  return { diagrams, steps };
 }
 
 const names = (ws: readonly Workload[]) => ws.map((w) => `\`${w.name}\``).join(', ');
@@ -332,6 +442,8 @@ function mdCell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/<br\/>/g, ' · ');
 }
 
+const mermaid = (diagram: string) => ['```mermaid', diagram, '```', ''];
+
 function architecturePage(v: StackView): string {
   const out: string[] = [];
   const flow = dataFlow(v);
@@ -340,14 +452,11 @@ function architecturePage(v: StackView): string {
     '',
     `Generated from the synthesized objects of cluster \`${v.clusterRoot}\` (namespace \`${v.namespace}\`): an app disabled in the config is not here.`,
     '',
-    '## Where pods run and who calls whom',
+    '## Where pods run',
     '',
-    "Subgraphs are derived from each pod's node affinity and node selector; arrows are the calls the NetworkPolicies allow (calls to the internet and from the ingress controller are listed below the diagram).",
+    "Subgraphs are derived from each pod's node affinity and node selector.",
     '',
-    '```mermaid',
-    placementDiagram(v),
-    '```',
-    '',
+    ...mermaid(placementDiagram(v)),
     '| Workload | Kind | Runs on | Containers | Flux Kustomization |',
     '|---|---|---|---|---|',
   );
@@ -357,29 +466,37 @@ function architecturePage(v: StackView): string {
       `| \`${w.name}\` | ${w.kind} in \`${w.namespace}\` | ${mdCell(`${w.placement.title}${hosts}: ${w.placement.constraint}`)} | ${w.pod.containers.map((c) => `\`${c.name}\``).join(', ')} | ${w.component ? `\`${w.component.fluxName}\`` : '—'} |`,
     );
   }
-  out.push('', '### Every call', '', '| From | To | Ports | Why |', '|---|---|---|---|');
+  out.push(
+    '',
+    '## Who calls whom',
+    '',
+    'The calls the NetworkPolicies allow, one diagram per group of callees: caller → why → callee (with the ports it is called on). Calls to the internet and from the ingress controller are in the table below.',
+    '',
+  );
+  for (const d of callDiagrams(v)) out.push(`### Calls to ${d.callees.map((c) => (c.includes(' ') ? c : `\`${c}\``)).join(', ')}`, '', ...mermaid(d.diagram));
+  out.push('### Every call', '', '| From | To | Ports | Why |', '|---|---|---|---|');
   const name = (p: ResolvedEdge['from']) => (isWorkload(p) ? `\`${p.name}\`` : EXTERNAL[p]!.label);
   for (const e of v.edges) {
     out.push(`| ${name(e.from)} | ${name(e.to)} | ${e.edge.ports === 'any' ? 'any' : `${e.edge.ports.join(', ')}/${e.edge.protocol ?? 'TCP'}`} | ${mdCell(e.edge.why)} |`);
   }
+  const mounts = mountsOf(v);
+  const { shared, own } = splitShared(mounts);
   out.push(
     '',
     '## Volumes and mounts',
     '',
-    'Dotted lines: a pod mounts the volume (path, read-only or read-write, mount propagation). Thick arrows: a pod serves the volume.',
-    '',
-    '```mermaid',
-    volumesDiagram(v),
-    '```',
+    'Each box is a pod with its mounts (path, read-only or read-write, mount propagation, subPath). Solid arrows: the pod writes there; dotted: read-only; thick: the pod serves the volume.',
     '',
   );
-  const mounts = mountsOf(v);
+  if (shared.length) out.push('### Volumes several pods mount', '', ...mermaid(volumesDiagram(v, shared)));
+  if (own.length) out.push("### Each pod's own volumes", '', ...mermaid(volumesDiagram(v, own)));
   out.push('| Volume | Mounted by |', '|---|---|');
   for (const vol of uniqueVolumes(mounts)) {
     const by = groupedMounts(mounts.filter((m) => m.volume.id === vol.id)).map((g) => `\`${g.workload.name}\` ${g.label}`);
     out.push(`| ${mdCell(vol.label)} | ${mdCell(by.join('<br/>'))} |`);
   }
-  out.push('', '## Data flow: from the watchlist to playback', '', '```mermaid', flow.diagram, '```', '');
+  out.push('', '## Data flow: from the watchlist to playback', '');
+  for (const d of flow.diagrams) out.push(`### ${d.title}`, '', ...mermaid(d.diagram));
   flow.steps.forEach((s, i) => out.push(`${i + 1}. ${s}`));
   out.push('');
   return out.join('\n');

@@ -135,23 +135,47 @@ describe('generated docs for the default config', () => {
 
 describe('the architecture diagrams', () => {
   const mermaidBlocks = (md: string) => [...md.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const ARROW = /^\s*([A-Za-z0-9_]+) (-->|---|-\.->|==>|~~~)(?:\|"[^"]*"\|)? ([A-Za-z0-9_]+)$/;
+
+  /** Each node's declaration line and the subgraph it is declared in. */
+  function nodesOf(block: string): Map<string, { decl: string; subgraph?: string }> {
+    const out = new Map<string, { decl: string; subgraph?: string }>();
+    const stack: string[] = [];
+    for (const line of block.split('\n')) {
+      const sub = /^\s*subgraph ([A-Za-z0-9_]+)\[/.exec(line);
+      if (sub) {
+        out.set(sub[1]!, { decl: line, ...(stack.length ? { subgraph: stack[stack.length - 1] } : {}) });
+        stack.push(sub[1]!);
+        continue;
+      }
+      if (/^\s*end$/.test(line)) {
+        stack.pop();
+        continue;
+      }
+      // Declarations, also chained by invisible links (`a["…"] ~~~ b["…"]`).
+      for (const m of line.matchAll(/(?:^\s*|~~~ )([A-Za-z0-9_]+)[[(]/g)) out.set(m[1]!, { decl: line, ...(stack.length ? { subgraph: stack[stack.length - 1] } : {}) });
+    }
+    return out;
+  }
 
   for (const [name, cfg] of Object.entries(CONFIGS)) {
-    it(`${name}: every arrow joins declared nodes, and every workload appears`, () => {
+    it(`${name}: every arrow joins declared nodes, every workload appears, and each mount sits in its pod's box`, () => {
       const { input, byPath } = docsOf(cfg);
       const md = byPath.get('docs/architecture.md')!;
       const blocks = mermaidBlocks(md);
-      expect(blocks).toHaveLength(3);
+      expect(blocks.length).toBeGreaterThanOrEqual(4);
       for (const b of blocks) {
-        expect(b.startsWith('flowchart LR\n')).toBe(true);
-        const declared = new Set([...b.matchAll(/^\s*(?:subgraph )?([A-Za-z0-9_]+)[[(]/gm)].map((m) => m[1]!));
-        const edges = [...b.matchAll(/^\s*([A-Za-z0-9_]+) (?:-->|-\.-|==>)\|"[^"]*"\| ([A-Za-z0-9_]+)$/gm)];
-        const arrowLines = b.split('\n').filter((l) => /-->|-\.-|==>/.test(l));
-        expect(edges.length, 'every arrow line parses').toBe(arrowLines.length);
-        for (const e of edges) {
-          expect(declared.has(e[1]!), `${e[1]} declared`).toBe(true);
-          expect(declared.has(e[2]!), `${e[2]} declared`).toBe(true);
+        expect(b).toMatch(/^flowchart (LR|TB)\n/);
+        const declared = nodesOf(b);
+        const arrowLines = b.split('\n').filter((l) => /-->|---|-\.->|==>/.test(l) && !l.includes('~~~'));
+        for (const l of arrowLines) {
+          const e = ARROW.exec(l);
+          expect(e, `arrow line parses: ${l}`).not.toBeNull();
+          expect(declared.has(e![1]!), `${e![1]} declared`).toBe(true);
+          expect(declared.has(e![3]!), `${e![3]} declared`).toBe(true);
         }
+        // A mount node belongs to the subgraph of the pod that mounts it.
+        for (const [id, n] of declared) if (id.startsWith('m_')) expect(n.subgraph, `${id} in its pod`).toBe(`p_${id.slice(2).replace(/_\d+$/, '')}`);
       }
       const workloads = input.objects.map((p) => p.object as any).filter((o) => ['StatefulSet', 'Deployment', 'DaemonSet'].includes(o.kind));
       for (const w of workloads) expect(blocks[0]).toContain(`["${w.metadata.name}<br/>${w.kind}`);
@@ -160,23 +184,33 @@ describe('the architecture diagrams', () => {
 
   it('groups pods by where they may run, from their node affinity and selectors', () => {
     const md = docsOf().byPath.get('docs/architecture.md')!;
-    const first = mermaidBlocks(md)[0]!;
-    const storage = first.slice(first.indexOf('subgraph storage_nodes'), first.indexOf('end', first.indexOf('subgraph storage_nodes')));
-    const gpu = first.slice(first.indexOf('subgraph gpu_nodes'), first.indexOf('end', first.indexOf('subgraph gpu_nodes')));
-    for (const n of ['sonarr', 'radarr', 'decypharr', 'clusterplex_orchestrator']) expect(storage).toContain(`w_media_${n}[`);
-    for (const n of ['plex', 'clusterplex_worker', 'kube_system_intel_gpu_plugin']) expect(gpu).toContain(`w_${n.startsWith('kube') ? n : `media_${n}`}[`);
-    expect(storage).toContain('node.longhorn.io/storage=enabled');
-    expect(gpu).toContain('gpu=true');
+    const nodes = nodesOf(mermaidBlocks(md)[0]!);
+    for (const n of ['sonarr', 'radarr', 'decypharr', 'clusterplex_orchestrator']) expect(nodes.get(`w_media_${n}`)?.subgraph).toBe('storage_nodes');
+    for (const n of ['media_plex', 'media_clusterplex_worker', 'kube_system_intel_gpu_plugin']) expect(nodes.get(`w_${n}`)?.subgraph).toBe('gpu_nodes');
+    expect(nodes.get('storage_nodes')!.decl).toContain('node.longhorn.io/storage=enabled');
+    expect(nodes.get('gpu_nodes')!.decl).toContain('gpu=true');
   });
 
-  it('shows the mounts with their paths and the DFS export behind its pinned ClusterIP', () => {
+  it("shows each pod's mounts inside its box, the DFS export behind its pinned ClusterIP, and calls through why-nodes", () => {
     const md = docsOf().byPath.get('docs/architecture.md')!;
-    expect(md).toContain('w_media_plex -.-|"/mnt/streaming-media (ro)"| v_pvc_symlink_library');
-    expect(md).toContain(
-      'w_media_decypharr -.-|"decypharr: /mnt/dfs-host (rw, Bidirectional)<br/>rclone-nfs-server: /mnt/dfs-host (ro, HostToContainer)"| v_host__mnt_k8s_decypharr_dfs',
-    );
-    expect(md).toContain('w_media_decypharr ==>|"exports via svc/decypharr-nfs 10.43.0.49:2049"| v_pvc_decypharr_dfs');
-    expect(md).toContain('w_media_pulsarr -->|"adds watchlisted series and movies :8989"| w_media_sonarr');
+    const blocks = mermaidBlocks(md);
+    const shared = blocks.find((b) => b.includes('v_pvc_symlink_library[('))!;
+    const nodes = nodesOf(shared);
+    const plexMount = [...nodes].find(([, n]) => n.subgraph === 'p_w_media_plex' && n.decl.includes('"/mnt/streaming-media<br/>ro"'));
+    expect(plexMount, shared).toBeDefined();
+    expect(shared).toContain(`  ${plexMount![0]} -.-> v_pvc_symlink_library`);
+    const serve = [...nodes].find(([, n]) => n.subgraph === 'p_w_media_decypharr' && n.decl.includes('serves it over NFS<br/>svc/decypharr-nfs 10.43.0.49:2049'));
+    expect(serve, shared).toBeDefined();
+    expect(shared).toContain(`  ${serve![0]} ==> v_pvc_decypharr_dfs`);
+    const own = blocks.find((b) => b.includes('v_host__mnt_k8s_decypharr_dfs[('))!;
+    const bidirectional = [...nodesOf(own)].find(([, n]) => n.decl.includes('decypharr: /mnt/dfs-host<br/>rw · Bidirectional'));
+    expect(bidirectional?.[1].subgraph, own).toBe('p_w_media_decypharr');
+    expect(own).toContain('rclone-nfs-server: /mnt/dfs-host<br/>ro · HostToContainer');
+    const calls = blocks.find((b) => b.includes('"adds watchlisted series and movies"'))!;
+    const why = /^\s*(c\d+_\d+)\("adds watchlisted series and movies"\)$/m.exec(calls)![1]!;
+    expect(calls).toContain(`  w_media_pulsarr --- ${why}`);
+    expect(calls).toContain(`  ${why} --> w_media_sonarr`);
+    expect(calls).toMatch(/w_media_sonarr\["sonarr<br\/>:8989"\]/);
   });
 });
 
