@@ -1,7 +1,7 @@
 /**
  * The servarr-setup job (src/apps/servarr/servarr-setup.py) run by the real python3, as its
  * CronJob runs it, against a stub of Sonarr, Radarr and Prowlarr whose host config is built from
- * and checked against each app's own OpenAPI document (test/fixtures/app-apis/host-config, see
+ * and checked against each app's own OpenAPI document (test/fixtures/app-apis/first-run, see
  * PROVENANCE.md there), and which rejects a PUT the way HostConfigController's validators do.
  */
 import { readFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ interface HostApi {
 
 /** The app's HostConfigResource: a value of every property after its schema, and validators of the PUT body and the GET answer. */
 function hostApi(app: App): HostApi {
-  const doc = JSON.parse(readFileSync(join(process.cwd(), 'test/fixtures/app-apis/host-config', `${app}-openapi.json`), 'utf8'));
+  const doc = JSON.parse(readFileSync(join(process.cwd(), 'test/fixtures/app-apis/first-run', `${app}-openapi.json`), 'utf8'));
   const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
   const id = `https://openapi.test/${app}-host.json`;
   ajv.addSchema({ $id: id, components: jsonSchema(doc.components) }, id);

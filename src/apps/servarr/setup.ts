@@ -47,7 +47,7 @@ export interface ServarrSetupProps {
  * (the config's user name, the password generated into the instance's Secret) through
  * `PUT /api/<v>/config/host/<id>`; an instance that has a user is left alone.
  */
-export class ServarrSetup extends Component {
+class ServarrSetup extends Component {
   readonly data: ServarrSetupData;
 
   constructor(scope: Construct, id: string, cfg: StackConfig, props: ServarrSetupProps) {
