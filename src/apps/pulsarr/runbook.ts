@@ -34,7 +34,9 @@ function setupJob(f: Facts, md: Md, pulsarr: Workload, job: KindObject<'CronJob'
   md.sh(runNow(job, cronPod(job).containers[0]!.name, `${Math.ceil((job.spec.jobTemplate.spec.activeDeadlineSeconds ?? 600) / 60)}m`));
   const login = f.publishedOf('login', pulsarr).find((x) => x.setBy === job.metadata.name);
   if (login) {
-    md.p(`Sign in${url ? ` at ${url}` : ''} with ${c(login.user)} and the generated password:`);
+    md.p(
+      `Sign in${url ? ` at ${url}` : ''} with ${c(login.user)} and the generated password (one generated anew later, e.g. by ${c('--regenerate-secrets')}, does not reach the existing admin: change it in the UI):`,
+    );
     md.sh(f.readSecret(login.secret, login.key));
   }
   md.p(

@@ -35,7 +35,9 @@ function setupJobLogins(f: Facts, md: Md, job: KindObject<'CronJob'>, why: strin
     rows.push(`# ${login.instance}: user ${login.user}, password:`, ...f.readSecret(login.secret, login.key));
   }
   if (rows.length) {
-    md.p('The passwords (the user name is the same everywhere):');
+    md.p(
+      'The passwords (the user name is the same everywhere; a password generated anew, e.g. by `--regenerate-secrets`, does not reach a user that exists: set it under Settings › General › Security):',
+    );
     md.sh(rows);
   }
   md.p(
