@@ -36,7 +36,7 @@ export interface PulsarrConfig extends AppConfig {
    * @default - true while `setup.enabled` (the job creates the admin first), else false
    */
   readonly ingress?: boolean;
-  /** @default - see PulsarrSetupConfig */
+  /** The first-run job: the admin user, the Sonarr/Radarr instances, the Plex token. @default - see PulsarrSetupConfig */
   readonly setup: PulsarrSetupConfig;
 }
 
