@@ -20,12 +20,14 @@ function pulsarrSetup(f: Facts, md: Md): void {
 function setupJob(f: Facts, md: Md, pulsarr: Workload, job: KindObject<'CronJob'>): void {
   const setup = f.v.cfg.apps.pulsarr.setup;
   const arrs = setup.arrInstances ? f.arrs.filter((w) => PULSARR_ARR_KINDS.includes(w.app)).map((w) => c(w.name)) : [];
+  // Pulsarr seeds its first instance of each kind from sonarrBaseUrl / radarrBaseUrl.
+  const seeded = f.arrs.filter((w) => ['sonarrBaseUrl', 'radarrBaseUrl'].some((k) => envValue(f.main(pulsarr), k) === f.url(w))).map((w) => c(w.name));
   const url = f.uiUrl(pulsarr);
   md.p(
     `${c(`cronjob/${job.metadata.name}`)} runs at ${scheduleText(job)}. Its first run claims the admin user before anyone else can (${c('POST /v1/users/create-admin')} is open until one exists) and signs in as it; then it ${[
       ...(arrs.length
         ? [
-            `adds ${arrs.join(', ')} as Pulsarr instances (each with the Arr's first root folder and quality profile, read from its API) unless Pulsarr knows them — the first Sonarr and Radarr are seeded from its environment, and only their empty root folder or quality profile is filled in`,
+            `adds ${arrs.join(', ')} as Pulsarr instances (each with the Arr's first root folder and quality profile, read from its API) unless Pulsarr knows them${seeded.length ? ` — ${seeded.join(' and ')} ${seeded.length > 1 ? 'are' : 'is'} seeded from its environment, and only ${seeded.length > 1 ? 'their' : 'its'} empty root folder or quality profile is filled in` : ''}`,
           ]
         : []),
       ...(setup.plexToken && f.has('plex') ? ["hands Pulsarr the claimed Plex server's token while it has none (before Plex is claimed it logs that and skips)"] : []),
