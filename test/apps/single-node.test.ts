@@ -41,7 +41,7 @@ describe('examples/single-node.ts (seed 004)', () => {
     expect(podOf(find('StatefulSet', 'qbittorrent')).volumes.find((v: any) => v.name === 'downloads').hostPath.path).toBe('/data/downloads');
     expect(objects.filter((o) => ['PersistentVolumeClaim', 'PersistentVolume', 'StorageClass'].includes(o.kind))).toEqual([]);
     // The setup jobs only call the apps' APIs (no volume but their script and /tmp): they may run anywhere.
-    const apiOnly = (o: any) => podOf(o).volumes.every((v: any) => v.configMap || v.emptyDir);
+    const apiOnly = (o: any) => podOf(o).volumes.every((v: any) => (v.configMap ?? v.emptyDir) !== undefined);
     for (const o of objects.filter((x) => ['StatefulSet', 'Deployment', 'CronJob'].includes(x.kind) && !(x.kind === 'CronJob' && apiOnly(x)))) {
       const pod = podOf(o);
       expect(pod.affinity, key(o)).toBeUndefined();
@@ -50,9 +50,7 @@ describe('examples/single-node.ts (seed 004)', () => {
   });
 
   it('is hardened as seed 004 asks: UID/GID/fsGroup 1000, Plex render group, probes on every long-running container, nothing privileged', () => {
-    // The setup jobs only call the apps' APIs (no volume but their script and /tmp): they may run anywhere.
-    const apiOnly = (o: any) => podOf(o).volumes.every((v: any) => v.configMap || v.emptyDir);
-    for (const o of objects.filter((x) => ['StatefulSet', 'Deployment', 'CronJob'].includes(x.kind) && !(x.kind === 'CronJob' && apiOnly(x)))) {
+    for (const o of objects.filter((x) => ['StatefulSet', 'Deployment', 'CronJob'].includes(x.kind))) {
       const pod = podOf(o);
       expect(pod.securityContext.fsGroup, key(o)).toBe(1000);
       for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
