@@ -17,6 +17,7 @@ import { pulsarrModule } from './pulsarr/index.js';
 import { qbittorrentModule } from './qbittorrent/index.js';
 import { radarrModule } from './radarr/index.js';
 import { sambaModule } from './samba/index.js';
+import { servarrSetupModule } from './servarr/setup.js';
 import { sharedStorageModule } from './shared-storage/index.js';
 import { sonarrModule } from './sonarr/index.js';
 
@@ -35,6 +36,7 @@ export const APP_MODULES = [
   radarrModule,
   lidarrModule,
   prowlarrModule,
+  servarrSetupModule, // the first login user of every Servarr instance above
   profilarrModule,
   decypharrModule,
   bazarrModule, // after the Sonarr/Radarr it reads

@@ -57,7 +57,7 @@ interface LoginFact {
   readonly user: string;
   readonly secret: string;
   readonly key: string;
-  /** The init container that hands the passwords to the service at pod start. */
+  /** The init container that hands the passwords to the service at pod start, or the setup job that creates the account. */
   readonly setBy: string;
 }
 

@@ -10,6 +10,7 @@ what is there (the operator's edits win). Standard library only (the job image i
 python image) and Python 3.11+, so the tests run the same file with Debian's python3.
 """
 
+import email.message
 import json
 import os
 import sys
@@ -69,10 +70,12 @@ class SetupError(Exception):
 
 
 class Response:
-    def __init__(self, status: int, body: bytes, error: str = ""):
+    def __init__(self, status: int, body: bytes, error: str = "", headers=None):
         self.status = status
         self.body = body
         self.error = error
+        # The answer's headers (an email.message.Message: get_all("Set-Cookie")); empty without an answer.
+        self.headers = headers if headers is not None else email.message.Message()
 
     @property
     def ok(self) -> bool:
@@ -106,9 +109,9 @@ def request(method: str, url: str, *, headers: dict | None = None, query: dict |
     req = urllib.request.Request(url, data=data, method=method, headers=all_headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as answer:
-            return Response(answer.status, answer.read())
+            return Response(answer.status, answer.read(), headers=answer.headers)
     except urllib.error.HTTPError as e:
-        return Response(e.code, e.read() if e.fp else b"")
+        return Response(e.code, e.read() if e.fp else b"", headers=e.headers)
     except (urllib.error.URLError, OSError) as e:
         return Response(0, b"", str(getattr(e, "reason", e)))
 

@@ -19,6 +19,8 @@ const postDeploy = (cfg: StackConfigInput) => page(cfg, 'docs/post-deploy.md');
 const QBT_ON = { enabled: true, vpn: { endpointCidrs: ['203.0.113.10/32'], serverHostnames: ['node-nl-05.protonvpn.net'] } } as const;
 /** The apps whose first visit creates (or skips) the admin login; see FirstLoginAppConfig. */
 const FIRST_LOGIN = ['profilarr', 'pulsarr', 'qbittorrent'] as const;
+/** Pulsarr without its setup job: its first visitor creates the admin. */
+const PULSARR_BY_HAND = { setup: { enabled: false } } as const;
 const CONTROLLER = '"kubernetes.io/metadata.name":"kube-system"';
 const ingressNames = (objects: { kind: string; metadata: { name?: string } }[]) => objects.filter((o) => o.kind === 'Ingress').map((o) => o.metadata.name);
 /** Every ingress rule of the app's policies (namespace-wide allow-<app>, and qBittorrent's kill switch). */
@@ -61,7 +63,14 @@ describe("logins on the web UIs: the apps' own (default)", () => {
   });
 
   describe('Profilarr, Pulsarr and qBittorrent (first visit claims the login): no Ingress until opted in', () => {
-    const { objects: o } = objectsOf({ apps: { qbittorrent: QBT_ON } });
+    // Pulsarr's first visit claims the login only without its setup job (which claims it first).
+    const { objects: o } = objectsOf({ apps: { qbittorrent: QBT_ON, pulsarr: PULSARR_BY_HAND } });
+
+    it('pulsarr gets its Ingress while its setup job creates the admin first', () => {
+      const { objects: withJob } = objectsOf({});
+      expect(ingressNames(withJob)).toContain('pulsarr');
+      expect(admitted(withJob, 'pulsarr')).toContain(CONTROLLER);
+    });
 
     it.each(FIRST_LOGIN)('%s has no Ingress, and the ingress controller may not reach it', (app) => {
       expect(ingressNames(o)).not.toContain(app);
@@ -70,7 +79,7 @@ describe("logins on the web UIs: the apps' own (default)", () => {
     });
 
     it("the post-deploy runbook creates the Profilarr account through a port-forward with its ORIGIN, and Pulsarr's admin, then says how to opt in", () => {
-      const md = postDeploy({});
+      const md = postDeploy({ apps: { pulsarr: PULSARR_BY_HAND } });
       expect(md).toContain('kubectl -n media port-forward svc/profilarr 6868:6868 &');
       expect(md).toContain("-H 'Origin: http://profilarr.homelab' --data-urlencode username=admin");
       expect(md).toContain('http://localhost:6868/auth/setup');
@@ -88,7 +97,7 @@ describe("logins on the web UIs: the apps' own (default)", () => {
     });
 
     it('opting in (after the first login) gives each its Ingress, without a Middleware, and admits the controller', () => {
-      const optedIn = { apps: { profilarr: { ingress: true }, pulsarr: { ingress: true }, qbittorrent: { ...QBT_ON, ingress: true } } };
+      const optedIn = { apps: { profilarr: { ingress: true }, pulsarr: { ...PULSARR_BY_HAND, ingress: true }, qbittorrent: { ...QBT_ON, ingress: true } } };
       const { objects: on } = objectsOf(optedIn);
       for (const app of FIRST_LOGIN) {
         expect(ingressNames(on)).toContain(app);
@@ -108,8 +117,17 @@ describe("logins on the web UIs: the apps' own (default)", () => {
     });
   });
 
-  it('the post-deploy runbook creates the first user of every instance through its API with its key', () => {
+  it('the post-deploy runbook names the servarr-setup job and where each generated password is', () => {
     const md = postDeploy({ apps: { sonarr: { extraInstances: ['4k'] } } });
+    expect(md).toContain('kubectl create job --from=cronjob/servarr-setup servarr-setup-manual -n media');
+    for (const name of ['sonarr', 'sonarr-4k', 'radarr', 'prowlarr']) {
+      expect(md).toContain(`# ${name}: user admin, password:\nsops -d --extract '["stringData"]["ui-password"]' clusters/homelab/apps/media/${name}/secret.sops.yaml`);
+    }
+    expect(md).not.toContain('/config/host/1 ');
+  });
+
+  it('with the job off, the post-deploy runbook creates the first user of every instance through its API with its key', () => {
+    const md = postDeploy({ apps: { sonarr: { extraInstances: ['4k'] }, servarrLogin: { enabled: false } } });
     for (const [name, port, api] of [
       ['sonarr', 8989, 'v3'],
       ['sonarr-4k', 8989, 'v3'],

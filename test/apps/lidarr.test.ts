@@ -44,7 +44,15 @@ describe('Lidarr', () => {
     expect(env.LIDARR__AUTH__REQUIRED).toBe('Enabled');
     expect(Object.keys(env).filter((k) => /^(SONARR|RADARR)/.test(k))).toEqual([]);
     const secret = stack.components.find((x) => x.fluxName === 'lidarr')!.secrets;
-    expect(secret.map((x) => [x.name, x.keys.map((k) => [k.key, k.source.kind])])).toEqual([['lidarr-secrets', [['api-key', 'generated']]]]);
+    expect(secret.map((x) => [x.name, x.keys.map((k) => [k.key, k.source.kind])])).toEqual([
+      [
+        'lidarr-secrets',
+        [
+          ['api-key', 'generated'],
+          ['ui-password', 'generated'],
+        ],
+      ],
+    ]);
   });
 
   it('mounts the libraries and the downloads where Sonarr does, and waits for the DFS', () => {
@@ -145,9 +153,16 @@ describe('Lidarr', () => {
     120_000,
   );
 
-  it('the runbook lists its API key and creates its first user through its own API version (v1)', () => {
+  it('the servarr-setup job creates its first user through its own API version (v1); the runbook lists its API key and password', () => {
     const md = generateDocs(docsInputOf(ON)).find((f) => f.path === 'docs/post-deploy.md')!.content;
     expect(md).toContain('# lidarr (env LIDARR__AUTH__APIKEY from Secret lidarr-secrets)');
+    expect(md).toContain('# lidarr: user admin, password:');
+    const data = JSON.parse(objectsOf(ON).find('ConfigMap', 'servarr-setup-script').data['servarr-setup.json']);
+    expect(data.instances.find((i: any) => i.instance === 'lidarr').api).toBe('http://lidarr.media.svc.cluster.local:8686/api/v1');
+  });
+
+  it('with the job off, the runbook creates its first user by hand through its own API version (v1)', () => {
+    const md = generateDocs(docsInputOf({ ...ON, apps: { ...ON.apps, servarrLogin: { enabled: false } } })).find((f) => f.path === 'docs/post-deploy.md')!.content;
     expect(md).toContain('http://localhost:8686/api/v1/config/host');
     expect(md).toContain('# lidarr-hires');
     expect(md).toContain('http://localhost:8989/api/v3/config/host');

@@ -114,7 +114,7 @@ describe('Plex and ClusterPlex', () => {
 describe('Pulsarr, Profilarr and the GPU plugin', () => {
   const { find } = objectsOf();
 
-  it('runs Pulsarr on 3003 with /app/data and reads the Arr keys and the Plex token from their Secrets', () => {
+  it('runs Pulsarr on 3003 with /app/data and reads the Arr keys from their Secrets (the Plex token comes from its setup job)', () => {
     const sts = find('StatefulSet', 'pulsarr');
     const c = containerOf(sts, 'pulsarr');
     expect(c.image).toMatch(/^lakker\/pulsarr:/);
@@ -124,8 +124,11 @@ describe('Pulsarr, Profilarr and the GPU plugin', () => {
     const env = envOf(c);
     expect(env.sonarrApiKey).toEqual({ secretKeyRef: { name: 'sonarr-secrets', key: 'api-key' } });
     expect(env.radarrBaseUrl).toBe('http://radarr.media.svc.cluster.local:7878');
-    expect(env.PLEX_TOKEN).toEqual({ secretKeyRef: { name: 'plex-secrets', key: 'token' } });
-    expect(env.plexTokens).toBe('["$(PLEX_TOKEN)"]');
+    expect(env.plexServerUrl).toBe('http://plex.media.svc.cluster.local:32400');
+    expect(Object.keys(env).filter((k) => ['PLEX_TOKEN', 'plexTokens'].includes(k))).toEqual([]);
+    const off = envOf(containerOf(objectsOf({ apps: { pulsarr: { setup: { plexToken: false } } } }).find('StatefulSet', 'pulsarr'), 'pulsarr'));
+    expect(off.PLEX_TOKEN).toEqual({ secretKeyRef: { name: 'plex-secrets', key: 'token' } });
+    expect(off.plexTokens).toBe('["$(PLEX_TOKEN)"]');
     expect(Object.keys(env).filter((k) => ['SONARR_URL', 'POLL_INTERVAL'].includes(k))).toEqual([]);
   });
 

@@ -124,7 +124,7 @@ describe('the *arr apps on PostgreSQL', () => {
     // Not the seed's misspelt single-underscore names.
     expect(Object.keys(env).some((k) => /__POSTGRES_[A-Z]/.test(k))).toBe(false);
     const secret = stack.components.find((c) => c.fluxName === instance)!.secrets[0]!;
-    expect(secret.keys.map((k) => k.key)).toEqual(['api-key', 'postgres-password']);
+    expect(secret.keys.map((k) => k.key)).toEqual(['api-key', 'postgres-password', 'ui-password']);
     expect(secret.keys[1]!.source).toMatchObject({ kind: 'generated' });
   });
 

@@ -40,7 +40,9 @@ describe('examples/single-node.ts (seed 004)', () => {
     expect(podOf(find('StatefulSet', 'plex')).volumes.find((v: any) => v.name === 'media-library').hostPath.path).toBe('/data/library');
     expect(podOf(find('StatefulSet', 'qbittorrent')).volumes.find((v: any) => v.name === 'downloads').hostPath.path).toBe('/data/downloads');
     expect(objects.filter((o) => ['PersistentVolumeClaim', 'PersistentVolume', 'StorageClass'].includes(o.kind))).toEqual([]);
-    for (const o of objects.filter((x) => ['StatefulSet', 'Deployment', 'CronJob'].includes(x.kind))) {
+    // The setup jobs only call the apps' APIs (no volume but their script and /tmp): they may run anywhere.
+    const apiOnly = (o: any) => podOf(o).volumes.every((v: any) => (v.configMap ?? v.emptyDir) !== undefined);
+    for (const o of objects.filter((x) => ['StatefulSet', 'Deployment', 'CronJob'].includes(x.kind) && !(x.kind === 'CronJob' && apiOnly(x)))) {
       const pod = podOf(o);
       expect(pod.affinity, key(o)).toBeUndefined();
       expect(pod.nodeSelector, key(o)).toEqual({ 'kubernetes.io/hostname': 'nas' });
@@ -77,8 +79,8 @@ describe('the seed-000 default', () => {
   it('contains none of the seed-004 components', () => {
     const names = new Set(objects.map((o) => o.metadata.name));
     for (const n of NEW_IN_004) expect(names.has(n), n).toBe(false);
-    // the only CronJob of the default is the Arr wiring reconciler
-    expect(objects.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name)).toEqual(['arr-wiring']);
+    // the CronJobs of the default: the first-run setup jobs and the Arr wiring reconciler
+    expect(objects.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name)).toEqual(['servarr-setup', 'pulsarr-setup', 'arr-wiring']);
     expect(JSON.stringify(objects)).not.toMatch(/POSTGRES|gluetun|\/mnt\/downloads/);
   });
 });

@@ -34,7 +34,7 @@ let operations: Map<App, Operation[]> | undefined;
  * OpenAPI 3.0 → JSON Schema: `nullable: true` becomes a `null` alternative (ajv's own `nullable`
  * needs a sibling `type`, which a `$ref` or `allOf` member does not have).
  */
-function jsonSchema(x: any): any {
+export function jsonSchema(x: any): any {
   if (Array.isArray(x)) return x.map(jsonSchema);
   if (!x || typeof x !== 'object') return x;
   const { nullable, ...rest } = x;

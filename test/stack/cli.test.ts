@@ -18,7 +18,7 @@ describe('npm run synth (the CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/media-stack: \d+ components → .*out\//);
     expect(r.stdout).toMatch(/secrets: 0 kept, 0 re-encrypted, \d+ created/);
-    expect(r.stdout).toContain('sonarr-secrets (api-key)');
+    expect(r.stdout).toContain('sonarr-secrets (api-key, ui-password)');
     expect(r.stdout).toMatch(/warning: .*DEMO recipient/);
     const tree = readTree(out);
     expect(tree.has('clusters/lab/apps/media/sonarr/secret.sops.yaml')).toBe(true);

@@ -55,7 +55,7 @@ describe('values of your own config synthesized while the demo recipient was the
 
     const synth = await npmRun('synth', ['--config', 'my-cluster.json', '--out', out], values);
     expect(synth.code, synth.stderr).toBe(0);
-    expect(synth.stdout).toMatch(/demo values replaced .*sonarr-4k-secrets \(api-key\)/);
+    expect(synth.stdout).toMatch(/demo values replaced .*sonarr-4k-secrets \(api-key, ui-password\)/);
     const after = await valuesOf(out, mine);
     const publicValues = new Set([...before.values()].flat());
     const supplied = new Set(Object.values(values) as string[]);

@@ -101,7 +101,7 @@ describe("the README's path from the demo to a real cluster", () => {
     const r = await npmRun('synth', ['--config', 'my-cluster.ts', '--out', out], operatorValues);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/demo values replaced \(public through examples\/demo\.agekey, never carried over\): .*sonarr-secrets \(api-key\)/);
+    expect(r.stdout).toMatch(/demo values replaced \(public through examples\/demo\.agekey, never carried over\): .*sonarr-secrets \(api-key, ui-password\)/);
     expect(r.stdout).not.toMatch(/DEMO/);
 
     first = await decryptTree(out, myIdentity);
@@ -140,7 +140,7 @@ describe("the README's path from the demo to a real cluster", () => {
     const r = await npmRun('keys', ['rotate', '--key-file', newKey, '--out', out, '--regenerate', '--config', 'my-cluster.ts']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Generated anew in .*sonarr-secrets \(api-key\)/);
+    expect(r.stdout).toMatch(/Generated anew in .*sonarr-secrets \(api-key, ui-password\)/);
     const rotatedIdentity = parseIdentities(readFileSync(newKey, 'utf8'), newKey)[0]!;
     const now = await decryptTree(out, rotatedIdentity);
     expect([...now.keys()]).toEqual([...first.keys()]);

@@ -7,6 +7,7 @@ import { PROWLARR_FACTS } from './facts.js';
 import { Prowlarr } from './prowlarr.js';
 import { prowlarrPostDeploySection } from './runbook.js';
 import { servarrLoginSection } from '../servarr/runbook.js';
+import { servarrLoginOn } from '../servarr/config.js';
 
 declare module '../module.js' {
   interface StackParts {
@@ -30,6 +31,7 @@ export const prowlarrModule = defineAppModule({
         dependsOn: arrsOf(parts),
         resources: app.resources,
         configSize: app.configSize,
+        uiPassword: servarrLoginOn(cfg),
       }),
     );
   },

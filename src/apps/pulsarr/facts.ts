@@ -26,5 +26,6 @@ export const PULSARR_FACTS: AppFacts = {
       writes: ['/app/data', '/app/build-cache', '/tmp'],
       source: 'docs/app-facts-verified.md §1 (entrypoint mkdir -p /app/data/db /app/data/logs /app/build-cache)',
     },
+    'pulsarr-setup/pulsarr-setup': { writes: ['/tmp'], source: 'src/apps/pulsarr/pulsarr-setup.py (HTTP calls only; setup-job.ts mounts /tmp)' },
   },
 };

@@ -19,7 +19,10 @@ export const pulsarrModule = defineAppModule({
         namespace: namespaceOf(parts),
         arrs: parts.arrs ?? [],
         plex: parts.plex,
-        ingress: p.ingress,
+        ingress: p.ingress ?? p.setup.enabled,
+        ...(p.setup.enabled
+          ? { setup: { username: p.setup.username, email: p.setup.email, arrInstances: p.setup.arrInstances, plexToken: p.setup.plexToken, schedule: p.setup.schedule } }
+          : {}),
         resources: p.resources,
         configSize: p.configSize,
       }),

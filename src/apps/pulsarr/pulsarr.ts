@@ -1,6 +1,7 @@
 import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { ResourcesConfig } from '../../config/types.js';
+import type { ResourcesConfig, SiteConfig } from '../../config/types.js';
+import { addSetupJob } from '../../lib/setup-job.js';
 import { Component } from '../../lib/component.js';
 import type { ArrHandle, PlexHandle } from '../../lib/handles.js';
 import { publishFact } from '../../lib/published-facts.js';
@@ -18,13 +19,31 @@ export interface PulsarrProps {
   readonly arrs?: readonly ArrHandle[];
   /** Plex, whose token and server it uses for watchlists and library lookups (it depends on it). @default - no Plex */
   readonly plex?: PlexHandle;
-  /** Create its Ingress although its first visit creates the admin account. @default false */
+  /** Create its Ingress (its first visit creates the admin account, unless `setup` does first). @default false */
   readonly ingress?: boolean;
+  /** The pulsarr-setup job: the admin user, the Arr instances, the Plex token. @default - no job (the first visitor creates the admin) */
+  readonly setup?: PulsarrSetupProps;
   /** Container resources over the defaults. @default - 50m CPU, 128Mi memory, 512Mi limit */
   readonly resources?: Partial<ResourcesConfig>;
   /** Size of the config volume. @default '1Gi' */
   readonly configSize?: string;
 }
+
+/** What the pulsarr-setup job sets up (src/apps/pulsarr/pulsarr-setup.py). */
+export interface PulsarrSetupProps {
+  readonly username: string;
+  readonly email: string;
+  /** Add the missing Sonarr/Radarr instances and fill their empty root folder / quality profile. */
+  readonly arrInstances: boolean;
+  /** Hand it Plex's token (when there is a Plex). */
+  readonly plexToken: boolean;
+  readonly schedule: string;
+}
+
+/** The Secret of the generated admin password and its key. */
+const PULSARR_ADMIN_SECRET = { secret: 'pulsarr-secrets', key: 'admin-password' } as const;
+/** The setup CronJob's name and log prefix. */
+export const PULSARR_SETUP_JOB = 'pulsarr-setup';
 
 /**
  * Pulsarr: Plex watchlists → Sonarr/Radarr requests. Stateful (SQLite under /app/data).
@@ -53,10 +72,14 @@ export class Pulsarr extends Component {
       port: String(PULSARR_PORT),
       baseUrl: `http://pulsarr.${ns}.svc.cluster.local`,
       logLevel: 'info',
-      // Kubernetes expands $(PLEX_TOKEN) in plexTokens from the variable before it.
-      ...(plex ? { PLEX_TOKEN: plex.token, plexTokens: '["$(PLEX_TOKEN)"]', plexServerUrl: plex.url } : {}),
+      ...(plex ? { plexServerUrl: plex.url } : {}),
     };
-    if (plex) publishFact(this, { kind: 'secret-input', instance: 'pulsarr', purpose: 'plex-token', env: 'PLEX_TOKEN', ...plex.token });
+    // Without the job handing it over, the token comes from the environment (Kubernetes expands
+    // $(PLEX_TOKEN) in plexTokens from the variable before it).
+    if (plex && !props.setup?.plexToken) {
+      Object.assign(env, { PLEX_TOKEN: plex.token, plexTokens: '["$(PLEX_TOKEN)"]' });
+      publishFact(this, { kind: 'secret-input', instance: 'pulsarr', purpose: 'plex-token', env: 'PLEX_TOKEN', ...plex.token });
+    }
     const sonarr = arrs.find((a) => a.kind === 'sonarr');
     const radarr = arrs.find((a) => a.kind === 'radarr');
     if (sonarr) Object.assign(env, { sonarrBaseUrl: sonarr.url, sonarrApiKey: sonarr.apiKey });
@@ -89,12 +112,13 @@ export class Pulsarr extends Component {
     });
     this.node.defaultChild = this.workload;
     const self = { app: 'pulsarr' };
-    // Its first visit creates the admin account (/v1/users/create-admin), so the Ingress waits for the opt-in.
+    // Its first visit creates the admin account (/v1/users/create-admin): without the setup job the Ingress waits for the opt-in.
     this.addCall({ from: self, to: 'internet', ports: 'any', why: 'Plex watchlists on plex.tv and discovery metadata' });
     if (plex) this.addCall({ from: self, to: { app: plex.app }, ports: [plex.port], why: 'library lookups on the Plex server' });
     for (const arr of arrs) this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'adds watchlisted series and movies' });
     this.service = addService(this, cfg, { name: 'pulsarr', instance: 'pulsarr', ports: [{ name: 'http', port: PULSARR_PORT }] });
     addHeadlessService(this, cfg, { name: 'pulsarr', instance: 'pulsarr', ports: [{ name: 'http', port: PULSARR_PORT }] });
+    if (props.setup) this.addSetup(cfg, props.setup, arrs, plex);
     this.ingress = addIngress(this, cfg, {
       name: 'pulsarr',
       instance: 'pulsarr',
@@ -102,6 +126,39 @@ export class Pulsarr extends Component {
       port: 'http',
       call: { to: self, port: PULSARR_PORT },
       firstLoginOptIn: props.ingress ?? false,
+    });
+  }
+
+  /** The pulsarr-setup CronJob: the admin user (generated password), then as that user the Arr instances and the Plex token. */
+  private addSetup(cfg: SiteConfig, setup: PulsarrSetupProps, arrs: readonly ArrHandle['endpoint'][], plex: PlexHandle | undefined): void {
+    this.addSecret(PULSARR_ADMIN_SECRET.secret, [{ key: PULSARR_ADMIN_SECRET.key, source: { kind: 'generated', length: 32, alphabet: 'alphanumeric' } }]);
+    publishFact(this, { kind: 'login', instance: 'pulsarr', user: setup.email, ...PULSARR_ADMIN_SECRET, setBy: PULSARR_SETUP_JOB });
+    const env: Record<string, EnvValue> = { PULSARR_ADMIN_PASSWORD: PULSARR_ADMIN_SECRET };
+    const wired = setup.arrInstances ? arrs : [];
+    const arrData = wired.map((a) => {
+      const keyEnv = `${a.instance.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`;
+      env[keyEnv] = a.apiKey;
+      // Sonarr and Radarr (the kinds Pulsarr takes) both serve API v3.
+      return { kind: a.kind, instance: a.instance, port: a.port, url: a.url, api: `${a.url}/api/v3`, keyEnv };
+    });
+    // Optional: empty (or missing) until the Plex server is claimed; the job then skips it.
+    const handsToken = setup.plexToken && plex !== undefined;
+    if (handsToken) env.PLEX_TOKEN = { ...plex.token, optional: true };
+    addSetupJob(this, cfg, {
+      name: PULSARR_SETUP_JOB,
+      script: 'src/apps/pulsarr/pulsarr-setup.py',
+      schedule: setup.schedule,
+      data: {
+        url: `http://pulsarr.${cfg.namespace}.svc.cluster.local:${PULSARR_PORT}`,
+        admin: { username: setup.username, email: setup.email, passwordEnv: 'PULSARR_ADMIN_PASSWORD' },
+        arrs: arrData,
+        ...(handsToken ? { plexTokenEnv: 'PLEX_TOKEN' } : {}),
+      },
+      env,
+      calls: [
+        { to: { app: 'pulsarr' }, ports: [PULSARR_PORT], why: 'creates the admin user, adds the Arr instances and the Plex token' },
+        ...wired.map((a) => ({ to: { app: a.kind, instance: a.instance }, ports: [a.port], why: 'reads the root folders and quality profiles for Pulsarr' })),
+      ],
     });
   }
 }

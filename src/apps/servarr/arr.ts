@@ -15,9 +15,9 @@ import { DECYPHARR_PORT } from '../decypharr/facts.js';
 import { PLEX_PORT } from '../plex/facts.js';
 import { PULSARR_PORT } from '../pulsarr/facts.js';
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
-import type { ArrInstanceConfig } from './config.js';
 import type { ArrKindSpec } from './kinds.js';
 import { ARR_KINDS } from './table.js';
+import { SERVARR_UI_PASSWORD_KEY, type ArrInstanceConfig } from './config.js';
 
 /** An *arr instance as other apps see it. */
 export interface ArrEndpoint {
@@ -151,6 +151,8 @@ export interface ArrAppProps {
   readonly env?: Readonly<Record<string, EnvValue>>;
   /** Further components to apply first (after the ones its handles bring). @default [] */
   readonly dependsOn?: readonly Component[];
+  /** Generate the password of its first UI user (`ui-password` in its Secret), which the servarr-setup job sets. @default false */
+  readonly uiPassword?: boolean;
 }
 
 /** A library manager (Sonarr, Radarr…): the media it manages and where downloads come from. */
@@ -214,6 +216,8 @@ export class ArrApp extends Component {
       { key: ep.apiKey.key, source: { kind: 'generated', length: 32, alphabet: 'hex' } },
       // Generated once and kept: the role's password, set by the postgres-init container.
       ...(database ? [{ key: POSTGRES.appPasswordKey, source: { kind: 'generated', length: 32, alphabet: 'alphanumeric' } } as const] : []),
+      // Generated once and kept: the first UI user's password (src/apps/servarr/setup.ts).
+      ...(props.uiPassword ? [{ key: SERVARR_UI_PASSWORD_KEY, source: { kind: 'generated', length: 32, alphabet: 'alphanumeric' } } as const] : []),
     ]);
 
     // Dependencies in phase order: the namespace, the libraries, the database, the downloads.

@@ -7,9 +7,9 @@ import { dfsMount, dfsVolume } from '../../lib/storage.js';
 import { defineAppModule, type AppModule, type StackParts } from '../module.js';
 import { namespaceOf } from '../shared-storage/index.js';
 import { usesPostgres, type ArrApp, type DfsHandle, type LibraryArrProps } from './arr.js';
-import type { ArrInstanceConfig } from './config.js';
 import type { ArrKindSpec } from './kinds.js';
 import { servarrLoginSection } from './runbook.js';
+import { servarrLoginOn, type ArrInstanceConfig } from './config.js';
 
 declare module '../module.js' {
   interface StackParts {
@@ -72,6 +72,7 @@ export function libraryArrModule<K extends ArrInstanceKey>(p: {
         database: databaseFor(cfg, parts, p.spec.name),
         resources: app.resources,
         configSize: app.configSize,
+        uiPassword: servarrLoginOn(cfg),
       };
       const arrs = (parts.arrs ??= []);
       arrs.push(add(new p.construct(scope, p.spec.name, common)));
