@@ -158,9 +158,9 @@ export interface IngressAuthConfig {
  * every app of the cluster); the stack only attaches routes to it.
  */
 export interface GatewayParentConfig {
-  /** The Gateway's name, e.g. `'envoy-internal'`. */
+  /** The Gateway's name, e.g. `'envoy-internal'`. @default - none (required with `gateway`) */
   readonly name: string;
-  /** The Gateway's namespace, e.g. `'network'`. */
+  /** The Gateway's namespace, e.g. `'network'`. @default - none (required with `gateway`) */
   readonly namespace: string;
   /**
    * The listener the routes attach to (`parentRefs[].sectionName`), e.g. `'https'`.
@@ -190,7 +190,7 @@ export interface GatewayParentConfig {
 export interface CertManagerTlsConfig {
   /** The issuer's kind. An `Issuer` must be in the Certificate's namespace. @default 'ClusterIssuer' */
   readonly issuerKind: 'ClusterIssuer' | 'Issuer';
-  /** The issuer's name, e.g. `'letsencrypt-production'`. */
+  /** The issuer's name, e.g. `'letsencrypt-production'`. @default - none (required with `tls`) */
   readonly issuerName: string;
 }
 
