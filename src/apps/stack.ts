@@ -88,7 +88,7 @@ function gatewayCertificate(scope: Construct, cfg: StackConfig): Component | und
 }
 
 /** The wildcard Certificate of mode 'gateway' (its Secret is `<name>-tls`). */
-export const gatewayCertificateName = (cfg: StackConfig) => `${cfg.namespace}-wildcard`;
+const gatewayCertificateName = (cfg: StackConfig) => `${cfg.namespace}-wildcard`;
 
 /** Builds the chart for a config (no files are written). */
 export function buildStack(config: StackConfig): MediaStack {
