@@ -175,7 +175,7 @@ export interface GatewayParentConfig {
   /**
    * Labels that select the proxy pods within `podNamespace` (for NetworkPolicies), e.g.
    * `{ 'gateway.envoyproxy.io/owning-gateway-name': 'envoy-internal' }`.
-   * @default {} (every pod of `podNamespace`)
+   * @default - none: every pod of `podNamespace` (`{}`)
    */
   readonly podLabels: Readonly<Record<string, string>>;
 }
@@ -188,7 +188,7 @@ export interface GatewayParentConfig {
  * `tls.certificateRefs` (the way onedr0p/home-ops keeps its wildcard certificate next to its Gateways).
  */
 export interface CertManagerTlsConfig {
-  /** The issuer's kind. An `Issuer` must be in the Certificate's namespace. @default 'ClusterIssuer' */
+  /** The issuer's kind. An `Issuer` must be in the Certificate's namespace. @default - `'ClusterIssuer'` when `tls` is given */
   readonly issuerKind: 'ClusterIssuer' | 'Issuer';
   /** The issuer's name, e.g. `'letsencrypt-production'`. @default - none (required with `tls`) */
   readonly issuerName: string;
