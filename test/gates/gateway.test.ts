@@ -3,10 +3,16 @@
  * forward-auth as Traefik's ExtensionRef filter: what the stack builds, and what the schema and
  * reference gates say about HTTPRoutes and Certificates.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkReferences, validateSchemas, type GateFinding } from '../../src/gates/index.js';
-import type { StackConfigInput } from '../../src/stack-config.js';
+import { writeTree } from '../../src/output/write.js';
+import { resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
+import { synthesize } from '../../src/synth.js';
 import { objectsOf } from '../helpers.js';
+import { kubectlKustomize, operatorEnv, PROJECT, readTree } from '../stack/support.js';
 import { asObjects, EXTERNAL, NS, type Obj } from './fixtures.js';
 
 const GATEWAY = { name: 'envoy-internal', namespace: 'network', sectionName: 'https' };
@@ -75,6 +81,34 @@ describe("ingress.mode 'gateway'", () => {
       ['network', `${NS}-wildcard`, { secretName: `${NS}-wildcard-tls`, dnsNames: ['*.homelab'], issuerRef: { kind: 'ClusterIssuer', name: 'letsencrypt-production' } }],
     ]);
     expect(stack.components.find((c) => c.dir === `apps/${NS}/gateway-certificate`)?.namespace).toBe('network');
+  });
+});
+
+describe('a gateway-mode stack with forward-auth, proxy labels and TLS through the whole synth', () => {
+  it('passes every quality gate, and the certificate folder and the routes build with kubectl kustomize', async () => {
+    const config = resolveConfig({
+      ...gatewayMode({
+        gateway: { ...GATEWAY, podLabels: { 'app.kubernetes.io/name': 'traefik' } },
+        auth: { mode: 'forward-auth', middleware: `${NS}-authelia@kubernetescrd` },
+        tls: { issuerName: 'letsencrypt-production' },
+      }),
+    });
+    // The synth throws a GateError on any gate error; the gates see the operator's Gateway, Middleware and issuer as external.
+    const result = await synthesize({ config, projectDir: PROJECT, env: operatorEnv(config) });
+    const out = join(mkdtempSync(join(tmpdir(), 'gateway-')), 'dist');
+    await writeTree(out, result.files, { owner: config.cluster });
+    // Found by file, not by a fixed path: the folder layout is the layout stage's.
+    const folderOf = (pattern: RegExp) => {
+      const files = [...readTree(out).keys()].filter((f) => pattern.test(f));
+      expect(files).toHaveLength(1);
+      return join(out, dirname(files[0]!));
+    };
+    const certificate = kubectlKustomize(folderOf(/gateway-certificate\/(.*\/)?certificate\.yaml$/));
+    expect(certificate).toContain('kind: Certificate');
+    expect(certificate).toContain('namespace: network');
+    const sonarr = kubectlKustomize(folderOf(/\/sonarr\/(.*\/)?httproute\.yaml$/));
+    expect(sonarr).toContain('kind: HTTPRoute');
+    expect(sonarr).not.toContain('kind: Ingress');
   });
 });
 
