@@ -46,7 +46,18 @@ export default defineConfig({
     backend: 'external-secrets',
     infisical: { projectSlug: 'homelab', environmentSlug: 'prod', secretsPath: '/media-stack', bootstrapSecretName: 'infisical-auth' },
   },
-  ingress: { enabled: true, className: 'traefik', domain: 'nas.lan' },
+  // Gateway API instead of Ingresses: every web UI gets an HTTPRoute attached to the HTTPS listener
+  // of a Gateway you run (here `internal` in kube-system, served by k3s's Traefik with its
+  // Gateway provider on), and TLS from cert-manager: the stack writes a Certificate for
+  // *.nas.lan next to the Gateway (Secret `media-wildcard-tls`), which that listener names in
+  // `tls.certificateRefs`.
+  ingress: {
+    enabled: true,
+    mode: 'gateway',
+    domain: 'nas.lan',
+    gateway: { name: 'internal', namespace: 'kube-system', sectionName: 'websecure' },
+    tls: { issuerName: 'nas-ca' },
+  },
   apps: {
     sonarr: { enabled: true },
     radarr: { enabled: true },

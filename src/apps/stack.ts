@@ -2,6 +2,7 @@ import { App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../config/types.js';
 import { Component } from '../lib/component.js';
+import { addCertificate } from '../lib/workload.js';
 import { EXTERNAL_SECRETS_API_VERSION } from '../secrets/external-secrets.js';
 
 /** Folder (under apps/<namespace>) of the External Secrets SecretStore. */
@@ -39,6 +40,8 @@ export class MediaStack extends Chart {
     };
     for (const module of APP_MODULES) module.build({ scope: this, config: cfg, parts, add });
     const ns = namespaceOf(parts);
+    const gatewayTls = gatewayCertificate(this, cfg);
+    if (gatewayTls) add(gatewayTls);
     if (cfg.secrets.backend === 'external-secrets') {
       // Its own folder: the SecretStore needs the External Secrets CRDs and the bootstrap Secret,
       // and must not hold up the namespace (and so everything) while those are missing.
@@ -59,6 +62,33 @@ export class MediaStack extends Chart {
     }
   }
 }
+
+/**
+ * Mode 'gateway' with `ingress.tls`: TLS ends at the operator's Gateway, so one wildcard
+ * Certificate for `*.<domain>` goes next to it (a Gateway listener names Secrets of its own
+ * namespace), in a folder of its own that waits for nothing of the stack.
+ */
+function gatewayCertificate(scope: Construct, cfg: StackConfig): Component | undefined {
+  const { enabled, mode, gateway, tls, domain } = cfg.ingress;
+  if (!enabled || mode !== 'gateway' || !gateway || !tls) return undefined;
+  const component = new Component(scope, 'gateway-certificate', {
+    dir: `apps/${cfg.namespace}/gateway-certificate`,
+    fluxName: `${cfg.namespace}-gateway-certificate`,
+    namespace: gateway.namespace,
+    description: `the cert-manager Certificate for *.${domain} that the HTTPS listener of Gateway ${gateway.namespace}/${gateway.name} names`,
+  });
+  addCertificate(component, {
+    name: gatewayCertificateName(cfg),
+    namespace: gateway.namespace,
+    labels: { 'app.kubernetes.io/part-of': 'media-stack' },
+    dnsNames: [`*.${domain}`],
+    tls,
+  });
+  return component;
+}
+
+/** The wildcard Certificate of mode 'gateway' (its Secret is `<name>-tls`). */
+const gatewayCertificateName = (cfg: StackConfig) => `${cfg.namespace}-wildcard`;
 
 /** Builds the chart for a config (no files are written). */
 export function buildStack(config: StackConfig): MediaStack {

@@ -17,6 +17,7 @@ export function crossFieldIssues(c: StackConfig): ConfigIssue[] {
     'ingress.auth.middleware',
     "mode forward-auth needs the Traefik Middleware that asks for the login, e.g. middleware: 'auth-authelia@kubernetescrd'; or use mode 'apps' (each app's own login)",
   );
+  issues.push(...ingressModeIssues(c));
   need(a.clusterplex.enabled && !a.plex.enabled, 'apps.clusterplex.enabled', 'ClusterPlex extends Plex; enable apps.plex too, or set apps.clusterplex.enabled to false');
   need(
     a.clusterplex.enabled && a.clusterplex.workers > 0 && !a.intelGpuPlugin.enabled,
@@ -191,6 +192,52 @@ function networkIssues(c: StackConfig): ConfigIssue[] {
   return issues;
 }
 
+/** The fields `ingress.mode` needs, or cannot use. */
+function ingressModeIssues(c: StackConfig): ConfigIssue[] {
+  const ing = c.ingress;
+  if (!ing.enabled) return [];
+  const issues: ConfigIssue[] = [];
+  if (ing.mode === 'gateway') {
+    if (!ing.gateway)
+      issues.push({
+        path: 'ingress.gateway',
+        message: "mode 'gateway' needs the parent Gateway of the HTTPRoutes, e.g. gateway: { name: 'envoy-internal', namespace: 'network' }; or use mode 'ingress'",
+      });
+    if (ing.tlsSecretName)
+      issues.push({
+        path: 'ingress.tlsSecretName',
+        message:
+          "is an Ingress setting: in mode 'gateway' TLS ends at the Gateway, whose HTTPS listener names its certificate; remove tlsSecretName, or set ingress.tls to have the stack write a cert-manager Certificate for that listener",
+      });
+    const middleware = ing.auth.mode === 'forward-auth' ? ing.auth.middleware : undefined;
+    if (middleware && middlewareInNamespace(middleware, c.namespace) === undefined)
+      issues.push({
+        path: 'ingress.auth.middleware',
+        message: `is '${middleware}', but in mode 'gateway' an HTTPRoute reaches a Traefik Middleware through an ExtensionRef filter, which names a Middleware of the route's own namespace: create the forwardAuth Middleware in '${c.namespace}' and set middleware: '${c.namespace}-<name>@kubernetescrd' (needs Traefik as the Gateway's controller)`,
+      });
+  } else if (ing.gateway) {
+    issues.push({ path: 'ingress.gateway', message: "is only used in mode 'gateway'; set ingress.mode: 'gateway' to publish HTTPRoutes, or remove ingress.gateway" });
+  }
+  if (ing.tls && ing.tlsSecretName)
+    issues.push({
+      path: 'ingress.tlsSecretName',
+      message: 'and ingress.tls both give the certificate; keep tlsSecretName (a Secret you provide) or tls (cert-manager Certificates written by the stack), not both',
+    });
+  return issues;
+}
+
+/**
+ * The Middleware's own name when Traefik's annotation form `<namespace>-<name>@kubernetescrd`
+ * names a Middleware of `namespace`; undefined for one of another namespace or provider.
+ */
+export function middlewareInNamespace(annotationName: string, namespace: string): string | undefined {
+  const prefix = `${namespace}-`;
+  const suffix = '@kubernetescrd';
+  if (!annotationName.startsWith(prefix) || !annotationName.endsWith(suffix)) return undefined;
+  const name = annotationName.slice(prefix.length, -suffix.length);
+  return name === '' ? undefined : name;
+}
+
 /** Namespaces that belong to the cluster itself: a default-deny policy there cuts off CoreDNS, Flux or the ingress controller. */
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'flux-system', 'longhorn-system', 'metallb-system', 'cert-manager'];
 
@@ -199,6 +246,8 @@ function namespaceIssues(c: StackConfig): ConfigIssue[] {
     [c.flux.namespace, 'flux.namespace (Flux controllers)'],
     [c.ingress.controllerNamespace, 'ingress.controllerNamespace (the ingress controller)'],
   ];
+  const gw = c.ingress.mode === 'gateway' ? c.ingress.gateway : undefined;
+  if (gw) owners.push([gw.namespace, 'ingress.gateway.namespace (the Gateway)'], [gw.podNamespace ?? gw.namespace, 'ingress.gateway.podNamespace (the Gateway proxy)']);
   const system = SYSTEM_NAMESPACES.includes(c.namespace) || c.namespace.startsWith('kube-');
   const owner = owners.find(([ns]) => ns === c.namespace);
   if (!system && !owner) return [];

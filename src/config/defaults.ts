@@ -50,6 +50,7 @@ export const BASE_DEFAULTS: Omit<StackConfig, 'apps'> = {
   },
   ingress: {
     enabled: true,
+    mode: 'ingress',
     className: 'traefik',
     domain: 'homelab',
     controllerNamespace: 'kube-system',

@@ -152,14 +152,67 @@ export interface IngressAuthConfig {
   readonly middleware?: string;
 }
 
+/**
+ * The Gateway (Gateway API) the web UIs' HTTPRoutes attach to. The Gateway, its listeners and its
+ * controller are the operator's, as in onedr0p/home-ops (`envoy-internal` in `network`, shared by
+ * every app of the cluster); the stack only attaches routes to it.
+ */
+export interface GatewayParentConfig {
+  /** The Gateway's name, e.g. `'envoy-internal'`. @default - none (required with `gateway`) */
+  readonly name: string;
+  /** The Gateway's namespace, e.g. `'network'`. @default - none (required with `gateway`) */
+  readonly namespace: string;
+  /**
+   * The listener the routes attach to (`parentRefs[].sectionName`), e.g. `'https'`.
+   * @default - every listener of the Gateway that admits routes from the stack's namespace
+   */
+  readonly sectionName?: string;
+  /**
+   * Namespace of the gateway's proxy pods, the pods that call the apps (for NetworkPolicies).
+   * @default - the Gateway's `namespace` (Envoy Gateway and Traefik run their proxies there)
+   */
+  readonly podNamespace?: string;
+  /**
+   * Labels that select the proxy pods within `podNamespace` (for NetworkPolicies), e.g.
+   * `{ 'gateway.envoyproxy.io/owning-gateway-name': 'envoy-internal' }`.
+   * @default - none: every pod of `podNamespace` (`{}`)
+   */
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/**
+ * Certificates from cert-manager. In mode `'ingress'` each Ingress gets a Certificate for its
+ * host (`<app>-tls`) and a `tls:` block naming its Secret; in mode `'gateway'` TLS ends at the
+ * Gateway, so the stack writes one Certificate for `*.<domain>` into the Gateway's namespace
+ * (Secret `<namespace>-wildcard-tls`) for the Gateway's HTTPS listener to name in
+ * `tls.certificateRefs` (the way onedr0p/home-ops keeps its wildcard certificate next to its Gateways).
+ */
+export interface CertManagerTlsConfig {
+  /** The issuer's kind. An `Issuer` must be in the Certificate's namespace. @default - `'ClusterIssuer'` when `tls` is given */
+  readonly issuerKind: 'ClusterIssuer' | 'Issuer';
+  /** The issuer's name, e.g. `'letsencrypt-production'`. @default - none (required with `tls`) */
+  readonly issuerName: string;
+}
+
 export interface IngressConfig {
-  /** Create Ingresses for the web UIs. @default true */
+  /** Create Ingresses (or HTTPRoutes) for the web UIs. @default true */
   readonly enabled: boolean;
+  /**
+   * How the web UIs are published:
+   * - `'ingress'`: an Ingress per UI for `className` (Traefik, the k3s default);
+   * - `'gateway'`: an HTTPRoute (`gateway.networking.k8s.io/v1`) per UI attached to `gateway`.
+   * @default 'ingress'
+   */
+  readonly mode: 'ingress' | 'gateway';
+  /** The parent Gateway of the HTTPRoutes. Required with mode `'gateway'`. @default - none */
+  readonly gateway?: GatewayParentConfig;
+  /** TLS certificates from cert-manager (either mode). @default - none (see `tlsSecretName`) */
+  readonly tls?: CertManagerTlsConfig;
   /** `ingressClassName`. @default 'traefik' */
   readonly className: string;
   /** Hosts are `<app>.<domain>`. @default 'homelab' */
   readonly domain: string;
-  /** Name of a TLS Secret (e.g. a cert-manager wildcard) in the namespace. @default - plain HTTP */
+  /** Name of a TLS Secret (e.g. a cert-manager wildcard) in the namespace, for mode `'ingress'`. @default - plain HTTP */
   readonly tlsSecretName?: string;
   /** Namespace of the ingress controller pods (for NetworkPolicies). @default 'kube-system' (k3s Traefik) */
   readonly controllerNamespace: string;

@@ -86,6 +86,21 @@ const BASE_FIELDS = {
   }),
   ingress: node({
     enabled: bool,
+    mode: oneOf(['ingress', 'gateway']),
+    gateway: optional(
+      wholeNode(
+        { name: dnsName, namespace: dnsLabel, sectionName: optional(dnsName), podNamespace: optional(dnsLabel), podLabels: mapOf(labelValue) },
+        { podLabels: {} },
+        { name: "name the Gateway the routes attach to, e.g. 'envoy-internal'", namespace: "name the Gateway's namespace, e.g. 'network'" },
+      ),
+    ),
+    tls: optional(
+      wholeNode(
+        { issuerKind: oneOf(['ClusterIssuer', 'Issuer']), issuerName: dnsName },
+        { issuerKind: 'ClusterIssuer' },
+        { issuerName: "name the cert-manager issuer that signs the certificates, e.g. 'letsencrypt-production'" },
+      ),
+    ),
     className: dnsName,
     domain: dnsName,
     tlsSecretName: optional(dnsName),

@@ -113,7 +113,7 @@ export class Facts {
   }
 
   scheme(service: string): string {
-    return this.v.ingressOf(service)?.spec.tls?.length ? 'https' : 'http';
+    return this.v.ingressOf(service)?.scheme ?? 'http';
   }
 
   /**
@@ -123,8 +123,13 @@ export class Facts {
   ingressOptIn(app: 'profilarr' | 'pulsarr' | 'qbittorrent' | 'bazarr'): string {
     const ing = this.v.cfg.ingress;
     if (!ing.enabled) return '';
-    const host = `${ing.tlsSecretName ? 'https' : 'http'}://${app}.${ing.domain}`;
-    return `Once the login exists, set ${c(`apps.${app}.ingress: true`)} in your config, synth and commit: Flux adds its Ingress ${c(host)} (and lets the ingress controller through its NetworkPolicy).`;
+    const host = `${ing.tlsSecretName || ing.tls ? 'https' : 'http'}://${app}.${ing.domain}`;
+    return `Once the login exists, set ${c(`apps.${app}.ingress: true`)} in your config, synth and commit: Flux adds its ${this.routeKind} ${c(host)} (and lets the ${ing.mode === 'gateway' ? "Gateway's proxy" : 'ingress controller'} through its NetworkPolicy).`;
+  }
+
+  /** What publishes a web UI in this config: `Ingress`, or `HTTPRoute` in mode 'gateway'. */
+  get routeKind(): 'Ingress' | 'HTTPRoute' {
+    return this.v.cfg.ingress.mode === 'gateway' ? 'HTTPRoute' : 'Ingress';
   }
 
   /** Where users open the UI of a workload. */

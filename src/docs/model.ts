@@ -126,6 +126,20 @@ export interface IngressSpecJson {
   }[];
   readonly tls?: readonly unknown[];
 }
+export interface HttpRouteSpecJson {
+  readonly hostnames?: readonly string[];
+  readonly rules?: readonly {
+    readonly backendRefs?: readonly { readonly name: string; readonly kind?: string }[];
+    readonly filters?: readonly { readonly extensionRef?: { readonly kind?: string; readonly name?: string } }[];
+  }[];
+}
+/** How a web UI is reached from outside: an Ingress or an HTTPRoute, its host and scheme. */
+export interface WebRoute {
+  readonly kind: 'Ingress' | 'HTTPRoute';
+  readonly name: string;
+  readonly host: string | undefined;
+  readonly scheme: 'http' | 'https';
+}
 export interface PersistentVolumeClaimSpecJson {
   readonly volumeName?: string;
   readonly storageClassName?: string;
@@ -171,6 +185,7 @@ interface KindShapes {
   readonly CronJob: { readonly spec: CronJobSpecJson };
   readonly Service: { readonly spec: ServiceSpecJson };
   readonly Ingress: { readonly spec: IngressSpecJson };
+  readonly HTTPRoute: { readonly spec: HttpRouteSpecJson };
   readonly PersistentVolumeClaim: { readonly spec: PersistentVolumeClaimSpecJson };
   readonly PersistentVolume: { readonly spec: PersistentVolumeSpecJson };
   readonly NetworkPolicy: { readonly spec: NetworkPolicySpecJson };
@@ -410,25 +425,38 @@ export class StackView {
     return byName.get(name);
   }
 
-  /** Ingress host of a Service, if an Ingress routes to it. */
+  /** Ingress (or HTTPRoute) host of a Service, if one routes to it. */
   ingressHost(service: string): string | undefined {
     return this.ingressRoutes.get(service)?.host;
   }
 
-  /** The first Ingress that routes to a Service. */
-  ingressOf(service: string): KindObject<'Ingress'> | undefined {
-    return this.ingressRoutes.get(service)?.ingress;
+  /** The first Ingress or HTTPRoute that routes to a Service. */
+  ingressOf(service: string): WebRoute | undefined {
+    return this.ingressRoutes.get(service);
   }
 
-  /** Service name → the first Ingress (and its first rule's host) routing to it, built once. */
-  private get ingressRoutes(): Map<string, { ingress: KindObject<'Ingress'>; host: string | undefined }> {
+  /**
+   * Service name → the first Ingress or HTTPRoute (and its first host) routing to it, built once.
+   * An HTTPRoute is https when the stack wrote the certificate of its Gateway's listener (`ingress.tls`).
+   */
+  private get ingressRoutes(): Map<string, WebRoute> {
     return this.cached('ingressRoutes', () => {
-      const m = new Map<string, { ingress: KindObject<'Ingress'>; host: string | undefined }>();
+      const m = new Map<string, WebRoute>();
       for (const ing of this.all('Ingress')) {
+        const scheme = ing.spec.tls?.length ? 'https' : 'http';
         for (const rule of ing.spec.rules ?? []) {
           for (const p of rule.http?.paths ?? []) {
             const name = p.backend?.service?.name;
-            if (name !== undefined && !m.has(name)) m.set(name, { ingress: ing, host: rule.host });
+            if (name !== undefined && !m.has(name)) m.set(name, { kind: 'Ingress', name: ing.metadata.name, host: rule.host, scheme });
+          }
+        }
+      }
+      const routeScheme = this.cfg.ingress.tls ? 'https' : 'http';
+      for (const route of this.all('HTTPRoute')) {
+        for (const rule of route.spec.rules ?? []) {
+          for (const ref of rule.backendRefs ?? []) {
+            if ((ref.kind ?? 'Service') === 'Service' && !m.has(ref.name))
+              m.set(ref.name, { kind: 'HTTPRoute', name: route.metadata.name, host: route.spec.hostnames?.[0], scheme: routeScheme });
           }
         }
       }

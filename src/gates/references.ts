@@ -29,6 +29,8 @@ export function checkReferences(objects: readonly KubeObject[], opts: GateOption
     const apiVersion: unknown = o.apiVersion;
     if (o.kind === 'Service' && apiVersion === 'v1') checkService(o, podsSelectedBy, report);
     else if (o.kind === 'Ingress' && apiVersion === 'networking.k8s.io/v1') checkIngress(o, index, report);
+    else if (o.kind === 'HTTPRoute' && apiVersion === 'gateway.networking.k8s.io/v1') checkHttpRoute(o, index, report);
+    else if (o.kind === 'Certificate' && apiVersion === 'cert-manager.io/v1') checkCertificate(o, index, report);
     else if (o.kind === 'PersistentVolumeClaim' && apiVersion === 'v1') checkClaim(o, ['spec'], index, report);
     else if (o.kind === 'PersistentVolume' && apiVersion === 'v1') checkVolume(o, index, report);
     else if (o.kind === 'StatefulSet' && apiVersion === 'apps/v1') checkStatefulSet(o, index, report);
@@ -96,6 +98,23 @@ interface IngressJson extends KubeObject {
     readonly defaultBackend?: BackendJson;
     readonly rules?: readonly ({ readonly http?: { readonly paths?: readonly ({ readonly backend?: BackendJson } | undefined)[] } } | undefined)[];
   };
+}
+interface HttpRouteJson extends KubeObject {
+  readonly spec?: {
+    readonly parentRefs?: readonly ({ readonly group?: string; readonly kind?: string; readonly name?: string; readonly namespace?: string } | undefined)[];
+    readonly rules?: readonly (
+      | {
+          readonly backendRefs?: readonly (
+            { readonly group?: string; readonly kind?: string; readonly name?: string; readonly namespace?: string; readonly port?: number } | undefined
+          )[];
+          readonly filters?: readonly ({ readonly extensionRef?: { readonly group?: string; readonly kind?: string; readonly name?: string } } | undefined)[];
+        }
+      | undefined
+    )[];
+  };
+}
+interface CertificateJson extends KubeObject {
+  readonly spec?: { readonly issuerRef?: { readonly group?: string; readonly kind?: string; readonly name?: string } };
 }
 interface ClaimSpecJson {
   readonly volumeName?: string;
@@ -172,6 +191,58 @@ function checkIngress(ing: IngressJson, index: ObjectIndex, report: Report): voi
       report(ing, [...path, 'service', 'port', 'name'], `Service "${service.name}" has no port named "${port.name}" (ports: ${describePorts(ports)})`);
     }
   }
+}
+
+/** The API group a parentRef means when it names none. */
+const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+
+/**
+ * An HTTPRoute's parent Gateways (in the output or declared external: the operator's), its
+ * backend Services and their ports (by number: a backendRef has no port names), and the
+ * objects its ExtensionRef filters name in its namespace (e.g. a Traefik Middleware).
+ */
+function checkHttpRoute(route: HttpRouteJson, index: ObjectIndex, report: Report): void {
+  const ns = route.metadata.namespace;
+  (route.spec?.parentRefs ?? []).forEach((parent, i) => {
+    if (!parent?.name || (parent.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (parent.kind ?? 'Gateway') !== 'Gateway') return;
+    const parentNs = parent.namespace ?? ns;
+    if (!index.exists('Gateway', parentNs, parent.name))
+      report(route, ['spec', 'parentRefs', i], `parent Gateway "${String(parentNs)}/${parent.name}" is neither in the output nor declared external (ingress.gateway names it)`);
+  });
+  (route.spec?.rules ?? []).forEach((rule, r) => {
+    (rule?.backendRefs ?? []).forEach((ref, b) => {
+      if (!ref?.name || (ref.group ?? '') !== '' || (ref.kind ?? 'Service') !== 'Service') return;
+      const path: Path = ['spec', 'rules', r, 'backendRefs', b];
+      const refNs = ref.namespace ?? ns;
+      const [svc] = index.get('Service', refNs, ref.name) as (ServiceJson | undefined)[];
+      if (!svc) {
+        if (!index.isExternal('Service', refNs, ref.name)) report(route, [...path, 'name'], `Service "${ref.name}" does not exist in namespace "${String(refNs)}"`);
+        return;
+      }
+      const ports = svc.spec?.ports ?? [];
+      if (ref.port === undefined) report(route, path, `backendRef to Service "${ref.name}" has no port (required for a Service backend); ports: ${describePorts(ports)}`);
+      else if (!ports.some((p) => p?.port === ref.port)) report(route, [...path, 'port'], `Service "${ref.name}" exposes no port ${ref.port} (ports: ${describePorts(ports)})`);
+    });
+    (rule?.filters ?? []).forEach((filter, f) => {
+      const ext = filter?.extensionRef;
+      if (!ext?.kind || !ext.name) return;
+      if (!index.exists(ext.kind, ns, ext.name))
+        report(
+          route,
+          ['spec', 'rules', r, 'filters', f, 'extensionRef'],
+          `${ext.kind} "${ext.name}" (${String(ext.group)}) is neither in namespace "${String(ns)}" of the output nor declared external`,
+        );
+    });
+  });
+}
+
+/** A Certificate's cert-manager issuer: a ClusterIssuer, or an Issuer of its own namespace. */
+function checkCertificate(cert: CertificateJson, index: ObjectIndex, report: Report): void {
+  const issuer = cert.spec?.issuerRef;
+  if (!issuer?.name || (issuer.group ?? 'cert-manager.io') !== 'cert-manager.io') return;
+  const kind = issuer.kind ?? 'Issuer';
+  if (!index.exists(kind, cert.metadata.namespace, issuer.name))
+    report(cert, ['spec', 'issuerRef'], `${kind} "${issuer.name}" is neither in the output nor declared external (ingress.tls names it)`);
 }
 
 function describePorts(ports: readonly (ServicePortJson | undefined)[]): string {

@@ -1,7 +1,10 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
+import * as cm from '../../imports/cert-manager.io.js';
+import * as gw from '../../imports/gateway.networking.k8s.io.js';
 import * as k8s from '../../imports/k8s.js';
 import type { Construct } from 'constructs';
-import type { SiteConfig } from '../config/types.js';
+import { middlewareInNamespace } from '../config/cross-field.js';
+import type { CertManagerTlsConfig, SiteConfig } from '../config/types.js';
 import { Component, setFileName, type Peer } from './component.js';
 import { isLayoutHostPath } from './storage.js';
 import { appLabels, podSpec, PREPARE_HOST_DIRS, selectorLabels, type PodProps, type Port } from './pod.js';
@@ -162,25 +165,31 @@ export interface IngressProps {
   readonly firstLoginOptIn?: boolean;
 }
 
-/** `<name>.<domain>` through the configured ingress class, with the ingress controller's call. */
+/** The Traefik API group and kind of a Middleware, as an HTTPRoute's ExtensionRef filter names it. */
+const TRAEFIK_MIDDLEWARE_REF = { group: 'traefik.io', kind: 'Middleware' } as const;
+
+/**
+ * `<name>.<domain>` for the web UI, with the ingress controller's call: an Ingress of the
+ * configured class (mode 'ingress') or an HTTPRoute attached to the configured Gateway (mode
+ * 'gateway'), plus its cert-manager Certificate in mode 'ingress' with `ingress.tls`.
+ */
 export function addIngress(scope: Component, cfg: SiteConfig, p: IngressProps): ApiObject | undefined {
   if (!cfg.ingress.enabled) return undefined;
   if (p.firstLoginOptIn !== undefined && !firstLoginIngress(cfg, p.firstLoginOptIn)) return undefined;
   if ('to' in p.call) scope.addCall({ from: 'ingress-controller', to: p.call.to, ports: [p.call.port], why: p.call.why ?? 'web UI through the ingress' });
   const host = `${p.name}.${cfg.ingress.domain}`;
   const auth = cfg.ingress.auth;
-  const guarded = auth.mode === 'forward-auth' && auth.middleware && (p.forwardAuth ?? true);
+  const middleware = auth.mode === 'forward-auth' && (p.forwardAuth ?? true) ? auth.middleware : undefined;
+  const metadata = { name: p.name, namespace: cfg.namespace, labels: appLabels(p.app ?? p.instance, p.instance) };
+  if (cfg.ingress.mode === 'gateway') return addRoute(scope, cfg, p, host, metadata, middleware);
+  const tls = cfg.ingress.tls;
+  const tlsSecret = tls ? addCertificate(scope, { name: p.name, namespace: cfg.namespace, labels: metadata.labels, dnsNames: [host], tls }) : cfg.ingress.tlsSecretName;
   return setFileName(
     new k8s.KubeIngress(scope, `${p.name}-ingress`, {
-      metadata: {
-        name: p.name,
-        namespace: cfg.namespace,
-        labels: appLabels(p.app ?? p.instance, p.instance),
-        ...(guarded ? { annotations: { [TRAEFIK_MIDDLEWARES]: auth.middleware } } : {}),
-      },
+      metadata: { ...metadata, ...(middleware ? { annotations: { [TRAEFIK_MIDDLEWARES]: middleware } } : {}) },
       spec: {
         ingressClassName: cfg.ingress.className,
-        ...(cfg.ingress.tlsSecretName ? { tls: [{ hosts: [host], secretName: cfg.ingress.tlsSecretName }] } : {}),
+        ...(tlsSecret ? { tls: [{ hosts: [host], secretName: tlsSecret }] } : {}),
         rules: [
           {
             host,
@@ -191,6 +200,80 @@ export function addIngress(scope: Component, cfg: SiteConfig, p: IngressProps): 
     }),
     'ingress.yaml',
   );
+}
+
+/**
+ * The HTTPRoute of mode 'gateway'. Forward-auth is Traefik's ExtensionRef filter to the Middleware,
+ * which must be in the route's namespace (the config check makes sure it is).
+ */
+function addRoute(scope: Component, cfg: SiteConfig, p: IngressProps, host: string, metadata: k8s.ObjectMeta, middleware: string | undefined): ApiObject {
+  const gateway = cfg.ingress.gateway;
+  if (!gateway) throw new Error("ingress.gateway: mode 'gateway' needs the parent Gateway (the config check should have said so)");
+  const middlewareName = middleware ? middlewareInNamespace(middleware, cfg.namespace) : undefined;
+  if (middleware && !middlewareName)
+    throw new Error(`ingress.auth.middleware: '${middleware}' is not a Middleware of namespace '${cfg.namespace}' (the config check should have said so)`);
+  return setFileName(
+    new gw.HttpRoute(scope, `${p.name}-route`, {
+      metadata,
+      spec: {
+        parentRefs: [{ name: gateway.name, namespace: gateway.namespace, ...(gateway.sectionName ? { sectionName: gateway.sectionName } : {}) }],
+        hostnames: [host],
+        rules: [
+          {
+            matches: [{ path: { type: gw.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/' } }],
+            ...(middlewareName ? { filters: [{ type: gw.HttpRouteSpecRulesFiltersType.EXTENSION_REF, extensionRef: { ...TRAEFIK_MIDDLEWARE_REF, name: middlewareName } }] } : {}),
+            // Resolved at synth: callers may create the Service after the route.
+            backendRefs: [{ name: p.service, port: Lazy.any({ produce: () => servicePortNumber(scope, p.service, p.port) }) as number }],
+          },
+        ],
+      },
+    }),
+    'httproute.yaml',
+  );
+}
+
+/**
+ * The number of the Service port named `port` of the Service `service` of the same component: an
+ * HTTPRoute's backendRef names the port by number where an Ingress can use its name.
+ */
+function servicePortNumber(scope: Component, service: string, port: string): number {
+  const svc = scope.node.findAll().find((c): c is ApiObject => c instanceof ApiObject && c.kind === 'Service' && c.name === service);
+  const ports = (svc?.toJson() as { spec?: { ports?: { name?: string; port?: number }[] } } | undefined)?.spec?.ports ?? [];
+  const number = ports.find((x) => x.name === port)?.port;
+  if (number === undefined) throw new Error(`${scope.node.path}: the route's backend Service "${service}" with a port named "${port}" must be in the same component`);
+  return number;
+}
+
+export interface CertificateProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly dnsNames: readonly string[];
+  readonly tls: CertManagerTlsConfig;
+}
+
+/** A cert-manager Certificate whose Secret is `<name>-tls`; returns the Secret's name. */
+export function addCertificate(scope: Construct, p: CertificateProps): string {
+  const secretName = `${p.name}-tls`;
+  setFileName(
+    new cm.Certificate(scope, `${p.name}-certificate`, {
+      metadata: { name: p.name, namespace: p.namespace, labels: { ...p.labels } },
+      spec: { secretName, dnsNames: [...p.dnsNames], issuerRef: { kind: p.tls.issuerKind, name: p.tls.issuerName } },
+    }),
+    'certificate.yaml',
+  );
+  return secretName;
+}
+
+/**
+ * Who the ingress controller's calls come from, as NetworkPolicy peers: the ingress controller's
+ * namespace (mode 'ingress'), or the Gateway's proxy pods (mode 'gateway').
+ */
+export function ingressControllerPeers(cfg: SiteConfig): k8s.NetworkPolicyPeer[] {
+  const gateway = cfg.ingress.mode === 'gateway' ? cfg.ingress.gateway : undefined;
+  const namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': gateway ? (gateway.podNamespace ?? gateway.namespace) : cfg.ingress.controllerNamespace } };
+  if (gateway && Object.keys(gateway.podLabels).length > 0) return [{ namespaceSelector, podSelector: { matchLabels: { ...gateway.podLabels } } }];
+  return [{ namespaceSelector }];
 }
 
 /** An emptyDir for scratch space under a read-only root filesystem. */

@@ -1,5 +1,6 @@
 import type { AppModule } from '../apps/module.js';
 import { APP_MODULES } from '../apps/registry.js';
+import { middlewareInNamespace } from '../config/cross-field.js';
 import type { StackConfig } from '../config/types.js';
 import { SOPS_AGE_SECRET } from '../flux/kustomizations.js';
 import type { AppFacts } from '../gates/behaviour-facts.js';
@@ -27,7 +28,25 @@ function externalObjects(cfg: StackConfig): ExternalObject[] {
     { kind: 'Secret', namespace: cfg.namespace, name: cfg.secrets.infisical.bootstrapSecretName },
     { kind: 'StorageClass', name: cfg.storage.configStorageClass },
     { kind: 'PriorityClass', name: 'system-node-critical' },
+    ...ingressExternals(cfg),
   ];
+}
+
+/** The operator's side of `ingress`: the parent Gateway, the cert-manager issuer, the forward-auth Middleware. */
+function ingressExternals(cfg: StackConfig): ExternalObject[] {
+  const ing = cfg.ingress;
+  if (!ing.enabled) return [];
+  const out: ExternalObject[] = [];
+  const gateway = ing.mode === 'gateway' ? ing.gateway : undefined;
+  if (gateway) {
+    out.push({ kind: 'Namespace', name: gateway.namespace }, { kind: 'Gateway', namespace: gateway.namespace, name: gateway.name });
+    if (gateway.podNamespace) out.push({ kind: 'Namespace', name: gateway.podNamespace });
+    const middleware = ing.auth.mode === 'forward-auth' && ing.auth.middleware ? middlewareInNamespace(ing.auth.middleware, cfg.namespace) : undefined;
+    if (middleware) out.push({ kind: 'Middleware', namespace: cfg.namespace, name: middleware });
+  }
+  // A ClusterIssuer is cluster-scoped; an Issuer is in the namespace of the Certificates it signs.
+  if (ing.tls) out.push({ kind: ing.tls.issuerKind, namespace: gateway ? gateway.namespace : cfg.namespace, name: ing.tls.issuerName });
+  return out;
 }
 
 /**

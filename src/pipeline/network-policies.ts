@@ -4,6 +4,7 @@ import type { StackConfig } from '../config/types.js';
 import { podTemplates } from '../gates/pod-specs.js';
 import { Component, setFileName, type CallEdge, type Peer } from '../lib/component.js';
 import { selectorLabels } from '../lib/pod.js';
+import { ingressControllerPeers } from '../lib/workload.js';
 import type { KubeObject } from '../output/model.js';
 
 /** The pods of one app instance: the app and instance labels of a pod template. */
@@ -96,7 +97,7 @@ export function networkPolicies(cfg: StackConfig, input: NetworkPolicyInput): Ne
   });
 
   const peersOf = (p: Peer): k8s.NetworkPolicyPeer[] => {
-    if (p === 'ingress-controller') return [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': cfg.ingress.controllerNamespace } } }];
+    if (p === 'ingress-controller') return ingressControllerPeers(cfg);
     if (p === 'internet') return [{ ipBlock: { cidr: '0.0.0.0/0', except: [...cfg.networkPolicies.privateCidrs] } }];
     if (p === 'anywhere') return [{ ipBlock: { cidr: '0.0.0.0/0' } }];
     if (p === 'private-networks') return cfg.networkPolicies.privateCidrs.map((cidr) => ({ ipBlock: { cidr } }));

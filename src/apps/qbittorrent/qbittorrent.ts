@@ -13,7 +13,7 @@ import { appLabels, container, selectorLabels, SHELL_STEP_RESOURCES, withOverrid
 import { storageNodePlacement } from '../../lib/placement.js';
 import { addConfigClaim, CLAIMS, configVolume, downloadsVolume, PATHS } from '../../lib/storage.js';
 import { PRUNE_DISABLED } from '../../output/state.js';
-import { addHeadlessService, addIngress, addService, addWorkload, firstLoginIngress, scratchVolume } from '../../lib/workload.js';
+import { addHeadlessService, addIngress, addService, addWorkload, firstLoginIngress, ingressControllerPeers, scratchVolume } from '../../lib/workload.js';
 
 const VPN_SECRET = 'qbittorrent-vpn';
 export const KILL_SWITCH_POLICY = 'qbittorrent-vpn-killswitch';
@@ -256,7 +256,7 @@ export class QBittorrent extends Component {
       egress.push({ to: vpn.bootstrapCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [port(443)] });
     }
     const from: k8s.NetworkPolicyPeer[] = p.clients.map((a) => ({ podSelector: { matchLabels: selectorLabels(a.kind, a.instance) } }));
-    if (firstLoginIngress(cfg, p.ingress)) from.push({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': cfg.ingress.controllerNamespace } } });
+    if (firstLoginIngress(cfg, p.ingress)) from.push(...ingressControllerPeers(cfg));
     return setFileName(
       new k8s.KubeNetworkPolicy(this, 'killswitch', {
         metadata: { name: KILL_SWITCH_POLICY, namespace: cfg.namespace, labels: appLabels('qbittorrent') },

@@ -1,3 +1,4 @@
+import { middlewareInNamespace } from '../../config/cross-field.js';
 import { TRAEFIK_MIDDLEWARES } from '../../lib/workload.js';
 import type { Facts } from '../facts.js';
 import { c, Md } from '../md.js';
@@ -55,9 +56,14 @@ function logins(f: Facts, md: Md, sections: readonly RunbookSection[]): void {
   if (servarr.length === 0 && own.isEmpty) return;
   md.h(2, 'Logins');
   if (auth.mode === 'forward-auth') {
-    const guarded = v.all('Ingress').filter((i) => i.metadata.annotations?.[TRAEFIK_MIDDLEWARES] === auth.middleware);
+    const middleware = auth.middleware ? middlewareInNamespace(auth.middleware, v.cfg.namespace) : undefined;
+    const guarded = [
+      ...v.all('Ingress').filter((i) => i.metadata.annotations?.[TRAEFIK_MIDDLEWARES] === auth.middleware),
+      ...v.all('HTTPRoute').filter((r) => r.spec.rules?.some((rule) => rule.filters?.some((x) => x.extensionRef?.kind === 'Middleware' && x.extensionRef.name === middleware))),
+    ];
+    const published = [...v.all('Ingress'), ...v.all('HTTPRoute')];
     md.p(
-      `Every UI Ingress${guarded.length ? ` (${guarded.map((i) => c(i.metadata.name)).join(', ')})` : ''} is behind your forward-auth Middleware ${c(auth.middleware ?? '')}: the login is yours (Authelia, Authentik…). ${servarr.length ? `${servarr.map((w) => w.name).join(', ')} run with authentication method External (no login of their own; their API still needs the key), so anyone who reaches their Service directly gets in — the NetworkPolicies only let the ingress controller and the listed callers reach them.` : ''}${v.all('Ingress').some((i) => i.metadata.name === 'plex') ? ' Plex is not behind the Middleware: its clients sign in with plex.tv.' : ''}`,
+      `Every UI ${f.routeKind}${guarded.length ? ` (${guarded.map((i) => c(i.metadata.name)).join(', ')})` : ''} is behind your forward-auth Middleware ${c(auth.middleware ?? '')}: the login is yours (Authelia, Authentik…). ${servarr.length ? `${servarr.map((w) => w.name).join(', ')} run with authentication method External (no login of their own; their API still needs the key), so anyone who reaches their Service directly gets in — the NetworkPolicies only let the ${v.cfg.ingress.mode === 'gateway' ? "Gateway's proxy" : 'ingress controller'} and the listed callers reach them.` : ''}${published.some((i) => i.metadata.name === 'plex') ? ' Plex is not behind the Middleware: its clients sign in with plex.tv.' : ''}`,
     );
   }
   md.append(own);
