@@ -61,6 +61,9 @@ export const BASE_DEFAULTS: Omit<StackConfig, 'apps'> = {
     sourceName: 'flux-system',
     repoPath: './media-stack',
     extraRootResources: [],
+    targetNamespace: false,
+    substitute: {},
+    substituteFrom: [],
   },
   secrets: {
     backend: 'sops',
