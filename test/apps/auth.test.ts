@@ -117,7 +117,7 @@ describe("logins on the web UIs: the apps' own (default)", () => {
       ['prowlarr', 9696, 'v1'],
     ] as const) {
       expect(md).toContain(`kubectl -n media port-forward svc/${name} ${port}:${port} &`);
-      expect(md).toContain(`clusters/homelab/apps/media/${name}/secret.sops.yaml`);
+      expect(md).toContain(`clusters/homelab/apps/media/${name}/app/secret.sops.yaml`);
       expect(md).toContain(`http://localhost:${port}/api/${api}/config/host`);
     }
     expect(md).toContain('curl -fsS -H "X-Api-Key: $KEY" http://localhost:9696/api/v1/config/host | jq');
