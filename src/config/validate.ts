@@ -108,7 +108,9 @@ const BASE_FIELDS = {
     extraRootResources: strList(repoRelativePath('"flux-system"')),
     targetNamespace: bool,
     substitute: fluxSubstitute,
-    substituteFrom: strList(str(/^(ConfigMap|Secret)\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'write the kind and the name, e.g. "Secret/cluster-secrets" or "ConfigMap/cluster-settings"')),
+    substituteFrom: strList(
+      str(/^(ConfigMap|Secret)\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'write the kind and the name, e.g. "Secret/cluster-secrets" or "ConfigMap/cluster-settings"'),
+    ),
   }),
   secrets: node({
     backend: oneOf(['sops', 'external-secrets']),

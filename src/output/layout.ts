@@ -44,7 +44,10 @@ export function withKustomizations(files: readonly OutputFile[], root: string, e
   const out = [...files];
   for (const [dir, names] of own) {
     if (isApp(dir)) {
-      if (names.length > 1) throw new Error(`${dir} holds ${FLUX_KUSTOMIZATION_FILE} and other manifests (${names.filter((n) => n !== FLUX_KUSTOMIZATION_FILE).join(', ')}): they belong in its ${APP_FOLDER}/ folder`);
+      if (names.length > 1)
+        throw new Error(
+          `${dir} holds ${FLUX_KUSTOMIZATION_FILE} and other manifests (${names.filter((n) => n !== FLUX_KUSTOMIZATION_FILE).join(', ')}): they belong in its ${APP_FOLDER}/ folder`,
+        );
       continue;
     }
     const inApp = dir !== root && isApp(posix.dirname(dir));

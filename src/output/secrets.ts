@@ -115,8 +115,8 @@ function previousSecretReader(previousDir: string, clusterRoot: string, requests
       } catch {
         continue; // not ours to judge: the request then finds no previous file
       }
-      const m = (doc as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
-      if ((doc as { kind?: unknown }).kind === 'Secret' && typeof m?.name === 'string') moved.set(`${String(m.namespace ?? '')}/${m.name}`, `${clusterRoot}/${rel}`);
+      const { kind, metadata: m } = (doc ?? {}) as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
+      if (kind === 'Secret' && typeof m?.name === 'string' && typeof m.namespace === 'string') moved.set(`${m.namespace}/${m.name}`, `${clusterRoot}/${rel}`);
     }
     return moved;
   };

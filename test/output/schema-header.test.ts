@@ -29,7 +29,9 @@ describe('schema URLs', () => {
       definitions: Record<string, { 'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string }[] }>;
     };
     const served = new Set(
-      Object.values(swagger.definitions).flatMap((d) => (d['x-kubernetes-group-version-kind'] ?? []).map((g) => schemaUrlOf({ apiVersion: g.group ? `${g.group}/${g.version}` : g.version, kind: g.kind }))),
+      Object.values(swagger.definitions).flatMap((d) =>
+        (d['x-kubernetes-group-version-kind'] ?? []).map((g) => schemaUrlOf({ apiVersion: g.group ? `${g.group}/${g.version}` : g.version, kind: g.kind })),
+      ),
     );
     // every kind the default output writes whose URL points at the built-in schemas
     const written = readFileSync(join(REPO, 'dist/.media-stack-output'), 'utf8')

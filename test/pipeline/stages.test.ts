@@ -67,6 +67,12 @@ describe('flux stage', () => {
     expect(spec('sonarr').postBuild).toBeUndefined();
   });
 
+  it('refuses postBuild settings Flux would reject, naming the field and the fix', () => {
+    expect(() => resolveConfig({ flux: { substitute: { '1BAD': 'x' } } })).toThrow(/flux\.substitute[\s\S]*'1BAD' is not a valid variable name/);
+    expect(() => resolveConfig({ flux: { substitute: { PORT: 80 as unknown as string } } })).toThrow(/flux\.substitute[\s\S]*PORT must be a string/);
+    expect(() => resolveConfig({ flux: { substituteFrom: ['cluster-secrets'] } })).toThrow(/flux\.substituteFrom[\s\S]*"Secret\/cluster-secrets"/);
+  });
+
   it('sets targetNamespace and postBuild when asked, and exempts objects holding ${ from substitution', () => {
     const opts = resolveConfig({ flux: { targetNamespace: true, substitute: { CLUSTER_DOMAIN: 'example.com' }, substituteFrom: ['Secret/cluster-secrets'] } });
     const built = constructStack(opts);
@@ -156,11 +162,14 @@ describe('layout stage', () => {
     expect(text('clusters/x/apps/a/one/app/secret.sops.yaml')).toBe(
       '# yaml-language-server: $schema=https://raw.githubusercontent.com/yannh/kubernetes-json-schema/refs/heads/master/v1.34.0-standalone-strict/secret-v1.json\napiVersion: v1\nENCRYPTED\n',
     );
-    expect(text('clusters/x/apps/a/one/ks.yaml').split('\n')[0]).toBe('# yaml-language-server: $schema=https://k8s-schemas.home-operations.com/kustomize.toolkit.fluxcd.io/kustomization_v1.json');
+    expect(text('clusters/x/apps/a/one/ks.yaml').split('\n')[0]).toBe(
+      '# yaml-language-server: $schema=https://k8s-schemas.home-operations.com/kustomize.toolkit.fluxcd.io/kustomization_v1.json',
+    );
     expect(text('clusters/x/infrastructure/two/app/storageclass.yaml').split('\n')[0]).toBe(
       '# yaml-language-server: $schema=https://raw.githubusercontent.com/yannh/kubernetes-json-schema/refs/heads/master/v1.34.0-standalone-strict/storageclass-storage-v1.json',
     );
-    for (const f of files.filter((x) => x.path.endsWith('kustomization.yaml'))) expect(f.content.split('\n')[0], f.path).toBe('# yaml-language-server: $schema=https://json.schemastore.org/kustomization');
+    for (const f of files.filter((x) => x.path.endsWith('kustomization.yaml')))
+      expect(f.content.split('\n')[0], f.path).toBe('# yaml-language-server: $schema=https://json.schemastore.org/kustomization');
     expect(text('docs/x/README.md')).toBe('# x\n');
   });
 

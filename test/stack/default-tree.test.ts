@@ -52,7 +52,9 @@ describe('the committed dist/ (default config)', () => {
         continue;
       }
       expect(k, dir).toBeDefined();
-      const listed = (parseAllDocuments(k!)[0]!.toJS() as { resources: string[] }).resources.map((r) => r.replace(/^\.\//, '')).filter((r) => !r.includes('/') && r.endsWith('.yaml'));
+      const listed = (parseAllDocuments(k!)[0]!.toJS() as { resources: string[] }).resources
+        .map((r) => r.replace(/^\.\//, ''))
+        .filter((r) => !r.includes('/') && r.endsWith('.yaml'));
       const files = [...fresh.keys()].filter((p) => posix.dirname(p) === dir && p.endsWith('.yaml') && !p.endsWith('/kustomization.yaml')).map((p) => posix.basename(p));
       expect(listed.sort(), dir).toEqual(files.sort());
     }

@@ -82,7 +82,7 @@ describe.each([
 
   it('lays each component out as <folder>/ks.yaml next to app/, all reached from the cluster folder', () => {
     const root = `clusters/${cluster}`;
-    const docsOf = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as any);
+    const docsOf = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
     const idOf = (o: any) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     const ksFiles = [...tree.keys()].filter((p) => p.endsWith('/ks.yaml')).sort();
     expect(ksFiles.length).toBeGreaterThan(5);
@@ -116,7 +116,10 @@ describe.each([
   it('starts every YAML file with a yaml-language-server schema line', () => {
     const yaml = [...tree.entries()].filter(([p]) => p.startsWith('clusters/') && p.endsWith('.yaml'));
     expect(yaml.length).toBeGreaterThan(20);
-    for (const [path, text] of yaml) expect(text.split('\n')[0], path).toMatch(/^# yaml-language-server: \$schema=https:\/\/\S+\.json$|^# yaml-language-server: \$schema=https:\/\/json\.schemastore\.org\/kustomization$/);
+    for (const [path, text] of yaml)
+      expect(text.split('\n')[0], path).toMatch(
+        /^# yaml-language-server: \$schema=https:\/\/\S+\.json$|^# yaml-language-server: \$schema=https:\/\/json\.schemastore\.org\/kustomization$/,
+      );
   });
 });
 

@@ -4,7 +4,7 @@
  * the next synth: the writer replaces its own files, keeps every file it did not write, the
  * Secrets keep their values, and no volume counts as removed because its file moved.
  */
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +40,13 @@ function toPreviousLayout(out: string, cluster: string): string[] {
   owned.push(`clusters/${cluster}/media-stack.yaml`);
   const marker = readFileSync(join(out, '.media-stack-output'), 'utf8');
   const head = marker.slice(0, marker.indexOf('owners:'));
-  writeFileSync(join(out, '.media-stack-output'), `${head}owners:\n  "${cluster}":\n${owned.sort().map((p) => `    - "${p}"\n`).join('')}`);
+  writeFileSync(
+    join(out, '.media-stack-output'),
+    `${head}owners:\n  "${cluster}":\n${owned
+      .sort()
+      .map((p) => `    - "${p}"\n`)
+      .join('')}`,
+  );
   return owned;
 }
 
@@ -65,7 +71,10 @@ describe('moving a previous output into the per-app layout', () => {
     const moved = await synthesize({ config, projectDir: PROJECT, previousDir: out, outputDir: out, env });
     expect(moved.droppedState).toEqual([]);
     expect(moved.secrets.report.length).toBeGreaterThan(3);
-    expect(moved.secrets.report.every((r) => r.status === 'kept'), JSON.stringify(moved.secrets.report.map((r) => [r.path, r.status]))).toBe(true);
+    expect(
+      moved.secrets.report.every((r) => r.status === 'kept'),
+      JSON.stringify(moved.secrets.report.map((r) => [r.path, r.status])),
+    ).toBe(true);
     const report = await writeTree(out, moved.files, { owner: config.cluster });
     expect(report.removed).toContain(`${root}/media-stack.yaml`);
     expect(report.removed).toContain(`${root}/apps/media/sonarr/statefulset.yaml`);
