@@ -70,7 +70,8 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
     regenerate: opts.regenerateSecrets ?? false,
   });
   const sopsSecretFiles = secrets.placed.filter((p) => p.object.kind === 'Secret').map((p) => p.path);
-  const objects = [...restartOnChange(cfg, [...placement.objects, ...secrets.placed]), ...fluxStage(cfg, stack.components, root, sopsSecretFiles)];
+  const flux = fluxStage(cfg, stack.components, root, { objects: placement.objects, sopsSecretFiles });
+  const objects = [...restartOnChange(cfg, [...flux.objects, ...secrets.placed]), ...flux.kustomizations];
   const gates = gateStage(cfg, { objects: objects.map((p) => p.object), securityExceptions: placement.securityExceptions, fluxScope: placement.fluxScope });
   const dropped = checkDataLoss(
     opts.outputDir ?? opts.previousDir,

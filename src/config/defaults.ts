@@ -62,6 +62,9 @@ export const BASE_DEFAULTS: Omit<StackConfig, 'apps'> = {
     sourceName: 'flux-system',
     repoPath: './media-stack',
     extraRootResources: [],
+    targetNamespace: false,
+    substitute: {},
+    substituteFrom: [],
   },
   secrets: {
     backend: 'sops',

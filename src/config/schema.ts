@@ -135,6 +135,16 @@ function durationSeconds(d: string): number | undefined {
  * A Flux reconcile interval. Flux applies the whole tree every interval, so anything below a
  * minute only adds load on the API server (and 0 is rejected by nothing but means "constantly").
  */
+/** `flux.substitute`: Flux's variable names (kustomize-controller: `^[_[:alpha:]][_[:alpha:][:digit:]]*$`) to strings. */
+export const fluxSubstitute = leaf((v) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return `must be a map of variable names to strings, got ${show(v)}`;
+  for (const [k, value] of Object.entries(v)) {
+    if (!/^[_a-zA-Z][_a-zA-Z0-9]*$/.test(k)) return `${show(k)} is not a valid variable name: use letters, digits and "_", not starting with a digit, e.g. "CLUSTER_DOMAIN"`;
+    if (typeof value !== 'string') return `${k} must be a string, got ${show(value)} (quote numbers and booleans)`;
+  }
+  return undefined;
+});
+
 export const fluxInterval = leaf((v) => {
   const s = typeof v === 'string' ? durationSeconds(v) : undefined;
   if (s === undefined) return `${show(v)} is not valid: use a Go duration such as "10m" or "1h"`;

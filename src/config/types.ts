@@ -240,6 +240,28 @@ export interface FluxConfig {
    * @default []
    */
   readonly extraRootResources: readonly string[];
+  /**
+   * Set `spec.targetNamespace` of each app's Flux Kustomization to its namespace, as home-ops and
+   * cluster-template do: Flux then puts the folder's namespaced objects there even in a tree whose
+   * overlays set another one. Only on a folder whose namespaced objects all are in that namespace.
+   * @default false
+   */
+  readonly targetNamespace: boolean;
+  /**
+   * Variables Flux substitutes for `${NAME}` in every app folder (`spec.postBuild.substitute`, as
+   * home-ops' `APP`), e.g. for the components of hand-made overlays. An object of the stack that
+   * contains `${` itself (a script) is marked `kustomize.toolkit.fluxcd.io/substitute: disabled`.
+   * Names: letters, digits and `_`, not starting with a digit.
+   * @default {}
+   */
+  readonly substitute: Readonly<Record<string, string>>;
+  /**
+   * ConfigMaps and Secrets in `flux.namespace` whose keys Flux substitutes the same way
+   * (`spec.postBuild.substituteFrom`, as cluster-template's `Secret/cluster-secrets`), written
+   * `'<ConfigMap|Secret>/<name>'`.
+   * @default []
+   */
+  readonly substituteFrom: readonly string[];
 }
 
 export interface NetworkPoliciesConfig {

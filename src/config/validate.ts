@@ -8,6 +8,7 @@ import {
   dnsLabel,
   dnsName,
   fluxInterval,
+  fluxSubstitute,
   hostPath,
   httpsUrl,
   int,
@@ -120,6 +121,11 @@ const BASE_FIELDS = {
         : `${JSON.stringify(v)} is not valid: use "." or a relative path such as "./clusters-out"`,
     ),
     extraRootResources: strList(repoRelativePath('"flux-system"')),
+    targetNamespace: bool,
+    substitute: fluxSubstitute,
+    substituteFrom: strList(
+      str(/^(ConfigMap|Secret)\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'write the kind and the name, e.g. "Secret/cluster-secrets" or "ConfigMap/cluster-settings"'),
+    ),
   }),
   secrets: node({
     backend: oneOf(['sops', 'external-secrets']),

@@ -271,8 +271,7 @@ export class StackView {
     this.placed = input.objects;
     this.objects = input.objects.map((p) => p.object);
     this.secretRequests = input.secretRequests;
-    const fluxFile = input.objects.find((p) => isFluxKustomization(p.object))?.path;
-    this.clusterRoot = fluxFile ? posix.dirname(fluxFile) : `clusters/${this.cfg.cluster}`;
+    this.clusterRoot = `clusters/${this.cfg.cluster}`;
     for (const o of this.objects) {
       const ofKind = this.byKind.get(o.kind);
       if (ofKind) ofKind.push(o);
@@ -283,7 +282,7 @@ export class StackView {
       else this.byKindName.set(k, [o]);
     }
     for (const c of this.components) {
-      const dir = `${this.clusterRoot}/${c.dir}`;
+      const dir = `${this.clusterRoot}/${c.manifestDir}`;
       if (!this.componentsByDir.has(dir)) this.componentsByDir.set(dir, c);
     }
     this.workloads = this.collectWorkloads();

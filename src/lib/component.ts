@@ -57,10 +57,22 @@ export interface HealthCheckExpr {
 }
 
 export interface ComponentProps {
-  /** Folder relative to the cluster folder, e.g. `apps/media/sonarr`. */
+  /**
+   * Folder relative to the cluster folder, e.g. `apps/media/sonarr`: it holds `ks.yaml` (the Flux
+   * Kustomization) next to `app/` (the manifests), the layout of onedr0p/home-ops, so the folder can
+   * be copied into another Flux tree as a unit.
+   */
   readonly dir: string;
   /** Name of the Flux Kustomization that applies this folder. */
   readonly fluxName: string;
+  /**
+   * `false`: no Flux Kustomization of its own. The manifests sit in `dir` itself and the folder's
+   * `kustomization.yaml`, which the folder above lists, applies them together with the `ks.yaml`
+   * of every app below (the anchors' `<namespace>/namespace.yaml`): they exist before Flux
+   * reconciles any of those apps, so a dependency on this component needs no `dependsOn`.
+   * @default true
+   */
+  readonly ownKustomization?: boolean;
   /** Namespace of the objects (used for Secrets). */
   readonly namespace: string;
   /** Components that must be applied (and healthy, if they wait) first. @default [] */
@@ -77,6 +89,12 @@ export interface ComponentProps {
   /** One line for the generated docs: what this folder deploys. */
   readonly description: string;
 }
+
+/** The folder of a component's manifests next to its `ks.yaml` (as in the anchors' `<app>/app/`). */
+export const APP_FOLDER = 'app';
+
+/** The file of a component's Flux Kustomization, in its folder. */
+export const FLUX_KUSTOMIZATION_FILE = 'ks.yaml';
 
 const COMPONENT = Symbol.for('media-stack.Component');
 const fileNames = new WeakMap<ApiObject, string>();
@@ -100,6 +118,7 @@ export class Component extends Construct {
 
   readonly dir: string;
   readonly fluxName: string;
+  readonly ownKustomization: boolean;
   readonly namespace: string;
   readonly description: string;
   readonly wait: boolean;
@@ -116,6 +135,7 @@ export class Component extends Construct {
     Object.defineProperty(this, COMPONENT, { value: true });
     this.dir = props.dir;
     this.fluxName = props.fluxName;
+    this.ownKustomization = props.ownKustomization ?? true;
     this.namespace = props.namespace;
     this.description = props.description;
     this.wait = props.wait ?? false;
@@ -123,6 +143,11 @@ export class Component extends Construct {
     // Same rule as addDependency: each component once, never itself.
     this.addDependency(...(props.dependsOn ?? []));
     this._healthChecks = [...(props.healthChecks ?? [])];
+  }
+
+  /** Folder of the manifests, relative to the cluster folder: `<dir>/app`, or `dir` without a Kustomization of its own. */
+  get manifestDir(): string {
+    return this.ownKustomization ? `${this.dir}/${APP_FOLDER}` : this.dir;
   }
 
   get dependsOn(): readonly Component[] {

@@ -1,4 +1,6 @@
 import { posix } from 'node:path';
+import { APP_FOLDER, FLUX_KUSTOMIZATION_FILE } from '../lib/component.js';
+import { KUSTOMIZE_SCHEMA, withSchemaHeader } from './schema-header.js';
 import { toYaml } from './yaml.js';
 
 /** A file of the output tree: path relative to the output root, and its exact bytes. */
@@ -8,34 +10,57 @@ export interface OutputFile {
 }
 
 /**
- * Adds a `kustomization.yaml` to every folder below `root` that holds manifests or folders,
- * listing exactly the manifest files (`*.yaml`) of that folder, sorted. `extra` adds entries
- * for one folder (e.g. the cluster root's bootstrap folder).
+ * Adds the `kustomization.yaml` files of the anchors' layout (onedr0p/home-ops) below `root`:
+ * - a folder holding `ks.yaml` (an app: its Flux Kustomization next to `app/`) gets none; the
+ *   folder above lists `./<app>/ks.yaml`, and each folder inside it (`app/`, what the Flux
+ *   Kustomization's `path` names) lists its own manifests;
+ * - every other folder (the root, `apps/`, `apps/<namespace>/`, `infrastructure/`) lists its own
+ *   manifests (`./namespace.yaml`), then `./<app>/ks.yaml` of each app and `./<folder>` of each
+ *   other folder in it, so the root builds everything: one entry point.
+ * Entries are sorted within each group; `extra` appends entries for one folder (e.g. the cluster
+ * root's bootstrap folder). Every file starts with its schema line.
  */
 export function withKustomizations(files: readonly OutputFile[], root: string, extra: Readonly<Record<string, readonly string[]>> = {}): OutputFile[] {
-  const byDir = new Map<string, string[]>();
+  const own = new Map<string, string[]>();
+  const children = new Map<string, Set<string>>();
   const ensure = (dir: string) => {
-    if (!byDir.has(dir)) byDir.set(dir, []);
-    return byDir.get(dir)!;
+    if (!own.has(dir)) own.set(dir, []);
+    return own.get(dir)!;
   };
+  ensure(root);
   for (const f of files) {
     if (!f.path.startsWith(`${root}/`)) continue;
+    if (posix.basename(f.path) === 'kustomization.yaml') throw new Error(`${f.path} is generated; no object may use that name`);
     const dir = posix.dirname(f.path);
-    if (f.path.endsWith('.yaml') && posix.basename(f.path) !== 'kustomization.yaml') ensure(dir).push(posix.basename(f.path));
-    // every ancestor folder up to the root gets a kustomization.yaml too
-    for (let d = posix.dirname(dir); d.length >= root.length && d.startsWith(root); d = posix.dirname(d)) {
-      ensure(d);
-      if (d === root) break;
+    if (f.path.endsWith('.yaml')) ensure(dir).push(posix.basename(f.path));
+    for (let d = dir; d !== root; d = posix.dirname(d)) {
+      const parent = posix.dirname(d);
+      ensure(parent);
+      if (!children.has(parent)) children.set(parent, new Set());
+      children.get(parent)!.add(posix.basename(d));
     }
   }
-  ensure(root);
+  const isApp = (dir: string) => (own.get(dir) ?? []).includes(FLUX_KUSTOMIZATION_FILE);
   const out = [...files];
-  for (const [dir, names] of [...byDir.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    if (files.some((f) => f.path === `${dir}/kustomization.yaml`)) throw new Error(`${dir}/kustomization.yaml is generated; no object may use that name`);
-    const resources = [...names.sort(), ...(extra[dir] ?? [])];
+  for (const [dir, names] of own) {
+    if (isApp(dir)) {
+      if (names.length > 1)
+        throw new Error(
+          `${dir} holds ${FLUX_KUSTOMIZATION_FILE} and other manifests (${names.filter((n) => n !== FLUX_KUSTOMIZATION_FILE).join(', ')}): they belong in its ${APP_FOLDER}/ folder`,
+        );
+      continue;
+    }
+    const inApp = dir !== root && isApp(posix.dirname(dir));
+    const sub = [...(children.get(dir) ?? [])].sort();
+    const resources = [
+      ...[...names].sort().map((n) => `./${n}`),
+      ...(inApp ? [] : sub.filter((c) => isApp(`${dir}/${c}`)).map((c) => `./${c}/${FLUX_KUSTOMIZATION_FILE}`)),
+      ...(inApp ? [] : sub.filter((c) => !isApp(`${dir}/${c}`)).map((c) => `./${c}`)),
+      ...(extra[dir] ?? []),
+    ];
     out.push({
       path: `${dir}/kustomization.yaml`,
-      content: toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }),
+      content: withSchemaHeader(toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }), KUSTOMIZE_SCHEMA),
     });
   }
   return out.sort((a, b) => a.path.localeCompare(b.path));

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { SECRET_STORE_DIR } from '../apps/stack.js';
+import { APP_FOLDER } from '../lib/component.js';
 import type { StackConfig } from '../config/types.js';
 import { externalSecretObjects } from '../secrets/external-secrets.js';
 import type { SecretRequest } from '../secrets/model.js';
@@ -10,6 +11,7 @@ import { demoFingerprintsOf, formatPublicValues, parsePublicValues, PUBLIC_VALUE
 import { loadOperatorValues } from '../secrets/sources.js';
 import { DEMO_IDENTITY_FILE, DEMO_RECIPIENT, findCreationRule, isDemoReadable, loadAgeIdentities, parseSopsConfig, withoutDemoNote } from '../sops/index.js';
 import type { KubeObject, PlacedObject } from './model.js';
+import { filesBelow } from './tree.js';
 
 export interface SecretsOutcome {
   /** Encrypted file texts by output path (SOPS backend). */
@@ -41,7 +43,7 @@ export async function renderSecrets(cfg: StackConfig, requests: readonly SecretR
       bootstrapSecretName: i.bootstrapSecretName,
     });
     const placed: PlacedObject[] = objects.map((obj) => {
-      if (obj.kind === 'SecretStore') return { object: obj, path: `${o.clusterRoot}/apps/${obj.metadata.namespace}/${SECRET_STORE_DIR}/secretstore.yaml` };
+      if (obj.kind === 'SecretStore') return { object: obj, path: `${o.clusterRoot}/apps/${obj.metadata.namespace}/${SECRET_STORE_DIR}/${APP_FOLDER}/secretstore.yaml` };
       const req = requests.find((r) => r.name === obj.metadata.name && r.namespace === obj.metadata.namespace);
       if (!req) throw new Error(`no Secret request for ExternalSecret ${obj.metadata.name}`);
       return { object: obj, path: req.path.replace(/(secret[^/]*)\.sops\.yaml$/, 'external$1.yaml') };
@@ -68,11 +70,7 @@ export async function renderSecrets(cfg: StackConfig, requests: readonly SecretR
     identities,
     operatorValues: operatorValues.values,
     regenerate: o.regenerate ?? false,
-    readPrevious: (path: string) => {
-      if (!previousDir) return undefined;
-      const file = join(previousDir, path);
-      return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-    },
+    readPrevious: previousDir ? previousSecretReader(previousDir, o.clusterRoot, requests) : () => undefined,
   });
   const texts = new Map(resolved.files.map((f) => [f.path, f.text] as const));
   const placed = resolved.files.map((f) => ({ object: (f.document ?? parseYaml(f.text)) as KubeObject, path: f.path }));
@@ -97,4 +95,36 @@ export async function renderSecrets(cfg: StackConfig, requests: readonly SecretR
     );
   }
   return { texts, placed, report: resolved.report, warnings };
+}
+
+/**
+ * The previous text of a Secret's file: at its path, else wherever the previous output kept the
+ * same Secret (namespace and name in its clear metadata), so a layout change that moves the files
+ * keeps every value instead of generating it anew.
+ */
+function previousSecretReader(previousDir: string, clusterRoot: string, requests: readonly SecretRequest[]): (path: string) => string | undefined {
+  let moved: Map<string, string> | undefined;
+  const movedFiles = () => {
+    if (moved) return moved;
+    moved = new Map();
+    for (const rel of filesBelow(join(previousDir, clusterRoot))) {
+      if (!rel.endsWith('.sops.yaml')) continue;
+      let doc: unknown;
+      try {
+        doc = parseYaml(readFileSync(join(previousDir, clusterRoot, rel), 'utf8'));
+      } catch {
+        continue; // not ours to judge: the request then finds no previous file
+      }
+      const { kind, metadata: m } = (doc ?? {}) as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
+      if (kind === 'Secret' && typeof m?.name === 'string' && typeof m.namespace === 'string') moved.set(`${m.namespace}/${m.name}`, `${clusterRoot}/${rel}`);
+    }
+    return moved;
+  };
+  return (path: string) => {
+    const at = join(previousDir, path);
+    if (existsSync(at)) return readFileSync(at, 'utf8');
+    const req = requests.find((r) => r.path === path);
+    const from = req && movedFiles().get(`${req.namespace}/${req.name}`);
+    return from ? readFileSync(join(previousDir, from), 'utf8') : undefined;
+  };
 }

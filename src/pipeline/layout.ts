@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { StackConfig } from '../config/types.js';
 import { withKustomizations, type OutputFile } from '../output/layout.js';
 import type { KubeObject, PlacedObject } from '../output/model.js';
-import { toYaml, toYamlDocuments } from '../output/yaml.js';
+import { schemaUrlOf, withSchemaHeader } from '../output/schema-header.js';
+import { toYaml } from '../output/yaml.js';
 
 export interface LayoutInput {
   /** Every object with its file; objects sharing a file become one multi-document file. */
@@ -15,8 +16,9 @@ export interface LayoutInput {
 }
 
 /**
- * Stage "layout": the output tree as files, sorted by path, with a `kustomization.yaml` in every
- * manifest folder below `root` (the cluster root lists `flux.extraRootResources` as well).
+ * Stage "layout": the output tree as files, sorted by path, every YAML file starting with its
+ * `# yaml-language-server: $schema=` line, and the `kustomization.yaml` files of the per-app
+ * layout (see `withKustomizations`; the cluster root lists `flux.extraRootResources` as well).
  */
 export function layout(cfg: StackConfig, root: string, input: LayoutInput): OutputFile[] {
   const byPath = new Map<string, KubeObject[]>();
@@ -27,8 +29,14 @@ export function layout(cfg: StackConfig, root: string, input: LayoutInput): Outp
     else byPath.set(p.path, [p.object]);
   }
   const files: OutputFile[] = [];
-  for (const [path, objs] of byPath) files.push({ path, content: objs.length === 1 ? toYaml(objs[0]) : toYamlDocuments(objs) });
-  for (const [path, text] of input.texts) files.push({ path, content: text });
+  // Each document starts with its schema line (the anchors' multi-document ks.yaml does the same).
+  for (const [path, objs] of byPath) files.push({ path, content: objs.map((o, i) => `${i ? '---\n' : ''}${withSchemaHeader(toYaml(o), schemaUrlOf(o))}`).join('') });
+  const kindOf = new Map(input.objects.map((p) => [p.path, p.object] as const));
+  for (const [path, text] of input.texts) {
+    const object = kindOf.get(path);
+    // The encrypted Secrets: sops leaves a top-level comment in clear and out of the MAC, so the line is safe to add.
+    files.push({ path, content: object && path.endsWith('.yaml') ? withSchemaHeader(text, schemaUrlOf(object)) : text });
+  }
   files.push(...input.extra);
   return withKustomizations(files, root, { [root]: cfg.flux.extraRootResources });
 }

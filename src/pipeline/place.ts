@@ -18,7 +18,7 @@ export interface Placement {
 
 /**
  * Stage "place": serializes every ApiObject of each component once and gives it a file in the
- * component's folder (`<root>/<dir>/…`; the name set with `setFileName`, else `<kind>.yaml`, made
+ * component's manifest folder (`<root>/<dir>/app/…`, see `Component.manifestDir`; the name set with `setFileName`, else `<kind>.yaml`, made
  * unique per folder), and gives each declared Secret its file the same way.
  */
 export function place(components: readonly Component[], root: string): Placement {
@@ -28,7 +28,7 @@ export function place(components: readonly Component[], root: string): Placement
   const fluxScope = new Map<string, string>();
   const taken = new Map<string, Set<string>>();
   for (const component of components) {
-    const dir = `${root}/${component.dir}`;
+    const dir = `${root}/${component.manifestDir}`;
     const names = taken.get(dir) ?? new Set<string>();
     taken.set(dir, names);
     for (const obj of component.node.findAll()) {

@@ -174,9 +174,19 @@ function detectIndent(text: string): number | undefined {
 }
 
 /**
+ * The comment lines a file starts with (the output's `# yaml-language-server:` schema line). sops
+ * keeps them in clear: a top-level comment has no key for `encrypted_regex` to match and never
+ * enters the MAC (getsops/sops sops.go `shouldBeEncrypted`, `Encrypt`), so carrying them over
+ * changes neither the values nor the MAC. The engine does not model the other comments.
+ */
+function leadingComments(text: string): string {
+  return /^(?:#[^\n]*\n)*/.exec(text)![0];
+}
+
+/**
  * Like `sops updatekeys`: re-wrap the same data key to exactly `recipients` (needs an identity that
  * opens the file; the file must decrypt and its MAC verify). Values, MAC, lastmodified, the rule and
- * version are kept; comments are not (this engine does not model them).
+ * version are kept; of the comments only the file's leading ones (see `leadingComments`).
  */
 export async function rewrapYaml(text: string, identities: readonly string[], recipients: readonly string[], opts: { indent?: number } = {}): Promise<string> {
   const list = checkRecipients(recipients, 'rewrapYaml');
@@ -185,7 +195,7 @@ export async function rewrapYaml(text: string, identities: readonly string[], re
   try {
     if (o.meta.keyGroups) throw new SopsError('the file uses key_groups; re-wrap it with `sops updatekeys`');
     const meta: Metadata = { ...o.meta, age: wrapAll(o.dataKey, list) };
-    return emitChecked(o.doc, buildMetadata(meta), opts.indent ?? detectIndent(text));
+    return leadingComments(text) + emitChecked(o.doc, buildMetadata(meta), opts.indent ?? detectIndent(text));
   } finally {
     o.dataKey.fill(0);
   }
@@ -195,7 +205,8 @@ export async function rewrapYaml(text: string, identities: readonly string[], re
  * Like `rewrapYaml`, but with a fresh data key: every value is encrypted anew and the MAC and
  * `lastmodified` are renewed. After removing an identity (a leak, the demo key) the file must not
  * open with the old data key, which that identity can still unwrap from any older copy in Git.
- * Values, their types, the rule and the document structure are kept; comments are not.
+ * Values, their types, the rule and the document structure are kept; of the comments only the
+ * file's leading ones.
  */
 export async function reencryptYaml(text: string, identities: readonly string[], recipients: readonly string[], opts: EncryptOptions = {}): Promise<string> {
   const list = checkRecipients(recipients, 'reencryptYaml');
@@ -206,7 +217,7 @@ export async function reencryptYaml(text: string, identities: readonly string[],
     const { docs, mac } = encryptDocuments([o.plain], dataKey, compileSelector(o.meta.rule), o.meta.macOnlyEncrypted);
     const lastModified = formatLastModified(opts.now ?? new Date());
     const meta: Metadata = { ...o.meta, age: wrapAll(dataKey, list), lastModified, mac: encryptMac(mac, dataKey, lastModified) };
-    return emitChecked(docs[0]!, buildMetadata(meta), opts.indent ?? detectIndent(text));
+    return leadingComments(text) + emitChecked(docs[0]!, buildMetadata(meta), opts.indent ?? detectIndent(text));
   } finally {
     o.dataKey.fill(0);
     dataKey.fill(0);

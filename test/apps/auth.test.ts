@@ -121,7 +121,7 @@ describe("logins on the web UIs: the apps' own (default)", () => {
     const md = postDeploy({ apps: { sonarr: { extraInstances: ['4k'] } } });
     expect(md).toContain('kubectl create job --from=cronjob/servarr-setup servarr-setup-manual -n media');
     for (const name of ['sonarr', 'sonarr-4k', 'radarr', 'prowlarr']) {
-      expect(md).toContain(`# ${name}: user admin, password:\nsops -d --extract '["stringData"]["ui-password"]' clusters/homelab/apps/media/${name}/secret.sops.yaml`);
+      expect(md).toContain(`# ${name}: user admin, password:\nsops -d --extract '["stringData"]["ui-password"]' clusters/homelab/apps/media/${name}/app/secret.sops.yaml`);
     }
     expect(md).not.toContain('/config/host/1 ');
   });
@@ -135,7 +135,7 @@ describe("logins on the web UIs: the apps' own (default)", () => {
       ['prowlarr', 9696, 'v1'],
     ] as const) {
       expect(md).toContain(`kubectl -n media port-forward svc/${name} ${port}:${port} &`);
-      expect(md).toContain(`clusters/homelab/apps/media/${name}/secret.sops.yaml`);
+      expect(md).toContain(`clusters/homelab/apps/media/${name}/app/secret.sops.yaml`);
       expect(md).toContain(`http://localhost:${port}/api/${api}/config/host`);
     }
     expect(md).toContain('curl -fsS -H "X-Api-Key: $KEY" http://localhost:9696/api/v1/config/host | jq');

@@ -115,7 +115,7 @@ describe('generated docs for the default config', () => {
     expect(byPath.get('docs/post-deploy.md')).toContain(
       "| `sonarr` | `decypharr.media.svc.cluster.local` | `8282` | `http://sonarr.media.svc.cluster.local:8989` | sonarr's API key |",
     );
-    expect(byPath.get('docs/post-deploy.md')).toContain('sops -d --extract \'["stringData"]["api-key"]\' clusters/homelab/apps/media/sonarr/secret.sops.yaml');
+    expect(byPath.get('docs/post-deploy.md')).toContain('sops -d --extract \'["stringData"]["api-key"]\' clusters/homelab/apps/media/sonarr/app/secret.sops.yaml');
   });
 
   it('lists the Flux Kustomizations in dependsOn order', () => {
@@ -366,7 +366,7 @@ describe('every object a runbook command names exists in the synthesized objects
     expect(all).toContain('kubectl exec sonarr-4k-0 -n arr -c sonarr -- ls /mnt/dfs');
     expect(all).toContain('--namespace=flux --from-file=age.agekey=');
     expect(all).toContain('path: ./media-stack/clusters/lab');
-    expect(all).toContain('sops -d --extract \'["stringData"]["api-key"]\' clusters/lab/apps/arr/radarr-anime/secret.sops.yaml');
+    expect(all).toContain('sops -d --extract \'["stringData"]["api-key"]\' clusters/lab/apps/arr/radarr-anime/app/secret.sops.yaml');
   });
 });
 
@@ -470,7 +470,7 @@ describe('bootstrap and recovery steps the reviewer found missing or wrong', () 
     expect(dependants.length).toBeGreaterThan(0);
     const md = byPath.get('docs/bootstrap.md')!;
     expect(md).toContain('which is ready only once the store reports `Ready=True` (`healthCheckExprs`)');
-    expect(md).toMatch(/\| `media-secret-store` \| `media-namespace` \| yes \|/);
+    expect(md).toMatch(/\| `media-secret-store` \| — \| yes \|/);
   });
 
   it('Samba: says which node answers once the Service keeps client addresses', () => {
@@ -592,7 +592,7 @@ describe('the downloads, database, shares and CronJobs page (second design)', ()
 
   it('SOPS backend: the Samba password is read with sops -d; Longhorn: dumps on the backup PVC', () => {
     const p = docsOf(CONFIGS['second design on Longhorn with SOPS']).byPath.get(page)!;
-    expect(p).toContain(`sops -d --extract '["stringData"]["password-media"]' clusters/nas/apps/media/samba/secret.sops.yaml`);
+    expect(p).toContain(`sops -d --extract '["stringData"]["password-media"]' clusters/nas/apps/media/samba/app/secret.sops.yaml`);
     expect(p).toContain('to PVC `postgres-backups`');
     expect(p).toContain('smbclient -L //localhost -p 4450 -U media');
   });
@@ -644,7 +644,7 @@ describe('secrets.md: after a leak', () => {
     expect(readers.map((o) => o.metadata.name)).toContain('postgres');
     for (const o of readers) expect(section).toContain(`kubectl rollout restart ${o.kind.toLowerCase()}/${o.metadata.name} -n ${o.metadata.namespace}`);
     expect(section).toMatch(
-      /printf "ALTER ROLE postgres PASSWORD '%s';\\n" "\$\(sops -d --extract '\["stringData"\]\["superuser-password"\]' clusters\/[^ ]+\/postgres\/secret\.sops\.yaml\)" \| kubectl exec -i postgres-0 -n media -c postgres -- psql -U postgres/,
+      /printf "ALTER ROLE postgres PASSWORD '%s';\\n" "\$\(sops -d --extract '\["stringData"\]\["superuser-password"\]' clusters\/[^ ]+\/postgres\/app\/secret\.sops\.yaml\)" \| kubectl exec -i postgres-0 -n media -c postgres -- psql -U postgres/,
     );
     // every command of the section refers to objects and containers that exist
     const exec = /\| (kubectl exec -i [^`]+)`/.exec(section)?.[1];

@@ -1,4 +1,5 @@
 import { SECRET_STORE_DIR } from '../../src/apps/stack.js';
+import { APP_FOLDER } from '../../src/lib/component.js';
 import { resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
 import type { DocsInput } from '../../src/docs/index.js';
 import type { PlacedObject } from '../../src/output/model.js';
@@ -25,11 +26,11 @@ export function docsInputOf(input: StackConfigInput = {}): DocsInput {
       const req = secretRequests.find((r) => r.name === obj.metadata.name && r.namespace === obj.metadata.namespace);
       const path =
         obj.kind === 'SecretStore'
-          ? `${root}/apps/${obj.metadata.namespace}/${SECRET_STORE_DIR}/secretstore.yaml`
+          ? `${root}/apps/${obj.metadata.namespace}/${SECRET_STORE_DIR}/${APP_FOLDER}/secretstore.yaml`
           : req!.path.replace(/(secret[^/]*)\.sops\.yaml$/, 'external$1.yaml');
       objects.push({ object: obj, path });
     }
   }
-  objects.push(...fluxStage(cfg, stack.components, root, cfg.secrets.backend === 'sops' ? secretRequests.map((r) => r.path) : []));
+  objects.push(...fluxStage(cfg, stack.components, root, { objects: [], sopsSecretFiles: cfg.secrets.backend === 'sops' ? secretRequests.map((r) => r.path) : [] }).kustomizations);
   return { stack, objects, secretRequests, runbookSections: runbookSections() };
 }

@@ -34,7 +34,7 @@ describe('npm run synth and its output folder', () => {
     const both = treeOf(out);
     for (const [p, text] of Object.entries(first)) if (p !== OUTPUT_MARKER) expect(both[p], p).toBe(text);
     expect(Object.keys(both)).toContain('docs/lab2/bootstrap.md');
-    expect(Object.keys(both)).toContain('clusters/lab2/apps/media/sonarr/secret.sops.yaml');
+    expect(Object.keys(both)).toContain('clusters/lab2/apps/media/sonarr/app/secret.sops.yaml');
     expect(readFileSync(join(out, OUTPUT_MARKER), 'utf8')).toMatch(/ {2}"lab":\n[^]* {2}"lab2":\n/);
     // re-synthesizing lab with a change touches no file of lab2
     const changed = cluster(dir, 'lab', { timezone: 'Europe/Berlin' });

@@ -66,11 +66,12 @@ describe('the output writer', () => {
     expect((await listFiles(join(out, '..'))).filter((f) => !f.startsWith('out/'))).toEqual([]);
   });
 
-  it('gives every folder below the root a kustomization.yaml listing exactly its manifests', () => {
+  it('gives every folder below the root but the app folders a kustomization.yaml, in the anchors’ layout', () => {
     const files = withKustomizations(
       [
-        { path: 'c/apps/m/s/b.yaml', content: '' },
-        { path: 'c/apps/m/s/a.yaml', content: '' },
+        { path: 'c/apps/m/s/ks.yaml', content: '' },
+        { path: 'c/apps/m/s/app/b.yaml', content: '' },
+        { path: 'c/apps/m/s/app/a.yaml', content: '' },
         { path: 'c/apps/m/ns.yaml', content: '' },
         { path: 'docs/x.md', content: '' },
       ],
@@ -78,10 +79,12 @@ describe('the output writer', () => {
       { c: ['flux-system'] },
     );
     const k = (dir: string) => files.find((f) => f.path === `${dir}/kustomization.yaml`)?.content;
-    expect(k('c/apps/m/s')).toBe('apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - a.yaml\n  - b.yaml\n');
-    expect(k('c/apps/m')).toContain('  - ns.yaml\n');
-    expect(k('c/apps')).toContain('resources: []');
-    expect(k('c')).toContain('  - flux-system\n');
+    const header = '# yaml-language-server: $schema=https://json.schemastore.org/kustomization\n';
+    expect(k('c/apps/m/s/app')).toBe(`${header}apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ./a.yaml\n  - ./b.yaml\n`);
+    expect(k('c/apps/m/s')).toBeUndefined();
+    expect(k('c/apps/m')).toContain('  - ./ns.yaml\n  - ./s/ks.yaml\n');
+    expect(k('c/apps')).toContain('  - ./m\n');
+    expect(k('c')).toContain('  - ./apps\n  - flux-system\n');
     expect(k('docs')).toBeUndefined();
   });
 });

@@ -17,8 +17,8 @@ describe('network policies stage (typed input, no constructs of the stack)', () 
     expect(component.dir).toBe('apps/media/network-policies');
     expect(component.fluxName).toBe('media-network-policies');
     expect(placed.map((p) => p.path)).toEqual([
-      'clusters/x/apps/media/network-policies/networkpolicy-default-deny.yaml',
-      'clusters/x/apps/media/network-policies/networkpolicy-allow-dns.yaml',
+      'clusters/x/apps/media/network-policies/app/networkpolicy-default-deny.yaml',
+      'clusters/x/apps/media/network-policies/app/networkpolicy-allow-dns.yaml',
     ]);
   });
 

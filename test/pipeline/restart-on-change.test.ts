@@ -171,8 +171,8 @@ describe('restart on change in a real synth (own age key, SOPS)', () => {
           p.startsWith('clusters/') && !p.endsWith('.sops.yaml') && /^kind: (Deployment|StatefulSet|DaemonSet|CronJob)$/m.test(text) && text.includes('sonarr-secrets'),
       )
       .map(([p]) => p);
-    expect(consumers).toEqual(expect.arrayContaining(['clusters/homelab/apps/media/sonarr/statefulset.yaml', 'clusters/homelab/apps/media/arr-wiring/cronjob.yaml']));
-    expect(changed).toEqual(['clusters/homelab/apps/media/sonarr/secret.sops.yaml', ...consumers].sort());
+    expect(consumers).toEqual(expect.arrayContaining(['clusters/homelab/apps/media/sonarr/app/statefulset.yaml', 'clusters/homelab/apps/media/arr-wiring/app/cronjob.yaml']));
+    expect(changed).toEqual(['clusters/homelab/apps/media/sonarr/app/secret.sops.yaml', ...consumers].sort());
 
     for (const p of consumers) {
       const lines = (tree: Map<string, string>) => tree.get(p)!.split('\n');
@@ -190,7 +190,7 @@ describe('restart on change in a real synth (own age key, SOPS)', () => {
   it('puts the checksum on the pod template, where a change rolls the pods', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'restart-out-')), 'dist');
     const tree = await synthTo(out);
-    const sts = parseAllDocuments(tree.get('clusters/homelab/apps/media/sonarr/statefulset.yaml')!)[0]!.toJS();
+    const sts = parseAllDocuments(tree.get('clusters/homelab/apps/media/sonarr/app/statefulset.yaml')!)[0]!.toJS();
     expect(sts.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION]).toMatch(/^[0-9a-f]{64}$/);
     expect(sts.metadata.annotations?.[CONFIG_CHECKSUM_ANNOTATION]).toBeUndefined();
   });

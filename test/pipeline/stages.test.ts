@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { resolveConfig } from '../../src/stack-config.js';
 import type { GateFinding } from '../../src/gates/findings.js';
 import { constructStack } from '../../src/pipeline/construct.js';
@@ -28,11 +29,11 @@ describe('construct → place → network policies', () => {
   it('places every object once in its component folder, with the Kustomization that applies it', () => {
     const paths = built.placement.objects.map((p) => p.path);
     expect(new Set(paths).size).toBe(paths.length);
-    expect(paths).toContain(`${root}/apps/media/network-policies/networkpolicy-sonarr.yaml`);
+    expect(paths).toContain(`${root}/apps/media/network-policies/app/networkpolicy-sonarr.yaml`);
     expect(built.placement.fluxScope.get('NetworkPolicy/media/allow-sonarr')).toBe('media-network-policies');
     expect(built.placement.fluxScope.get('StatefulSet/media/sonarr')).toBe('sonarr');
     const sonarrSecret = built.placement.secretRequests.find((r) => r.name === 'sonarr-secrets')!;
-    expect(sonarrSecret.path).toBe(`${root}/apps/media/sonarr/secret.sops.yaml`);
+    expect(sonarrSecret.path).toBe(`${root}/apps/media/sonarr/app/secret.sops.yaml`);
     expect(sonarrSecret.labels).toEqual({ 'app.kubernetes.io/part-of': 'media-stack' });
   });
 
@@ -46,15 +47,46 @@ describe('construct → place → network policies', () => {
 
 describe('flux stage', () => {
   const { stack } = constructStack(cfg);
-  it('writes one Kustomization per folder into media-stack.yaml, decrypting only folders with SOPS Secrets', () => {
-    const flux = fluxStage(cfg, stack.components, root, [`${root}/apps/media/sonarr/secret.sops.yaml`]);
-    expect(flux.map((p) => p.object.metadata.name)).toEqual(stack.components.map((c) => c.fluxName));
-    expect(new Set(flux.map((p) => p.path))).toEqual(new Set([`${root}/media-stack.yaml`]));
+  it('writes each Kustomization into its folder next to app/, decrypting only folders with SOPS Secrets', () => {
+    const { kustomizations: flux } = fluxStage(cfg, stack.components, root, { objects: [], sopsSecretFiles: [`${root}/apps/media/sonarr/app/secret.sops.yaml`] });
+    const own = stack.components.filter((c) => c.ownKustomization);
+    expect(flux.map((p) => p.object.metadata.name)).toEqual(own.map((c) => c.fluxName));
+    expect(flux.map((p) => p.path)).toEqual(own.map((c) => `${root}/${c.dir}/ks.yaml`));
+    expect(flux.find((p) => p.object.metadata.name === 'sonarr')!.path).toBe(`${root}/apps/media/sonarr/ks.yaml`);
     const spec = (name: string) => (flux.find((p) => p.object.metadata.name === name)!.object as any).spec;
-    expect(spec('sonarr').path).toBe(`./media-stack/${root}/apps/media/sonarr`);
+    expect(spec('sonarr').path).toBe(`./media-stack/${root}/apps/media/sonarr/app`);
+    expect(spec('sonarr').sourceRef).toEqual({ kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' });
     expect(spec('sonarr').decryption).toBeDefined();
     expect(spec('radarr').decryption).toBeUndefined();
-    expect(spec('media-network-policies').dependsOn).toEqual([{ name: 'media-namespace' }]);
+    // the namespace is applied by the folder above, with the ks.yaml files: nothing waits for it
+    expect(stack.components.find((c) => c.fluxName === 'media-namespace')!.ownKustomization).toBe(false);
+    expect(flux.map((p) => p.object.metadata.name)).not.toContain('media-namespace');
+    expect(spec('media-network-policies').dependsOn).toBeUndefined();
+    expect(spec('sonarr').dependsOn).toEqual([{ name: 'media-nfs' }, { name: 'media-storage' }]);
+    expect(spec('sonarr').targetNamespace).toBeUndefined();
+    expect(spec('sonarr').postBuild).toBeUndefined();
+  });
+
+  it('refuses postBuild settings Flux would reject, naming the field and the fix', () => {
+    expect(() => resolveConfig({ flux: { substitute: { '1BAD': 'x' } } })).toThrow(/flux\.substitute[\s\S]*'1BAD' is not a valid variable name/);
+    expect(() => resolveConfig({ flux: { substitute: { PORT: 80 as unknown as string } } })).toThrow(/flux\.substitute[\s\S]*PORT must be a string/);
+    expect(() => resolveConfig({ flux: { substituteFrom: ['cluster-secrets'] } })).toThrow(/flux\.substituteFrom[\s\S]*"Secret\/cluster-secrets"/);
+  });
+
+  it('sets targetNamespace and postBuild when asked, and exempts objects holding ${ from substitution', () => {
+    const opts = resolveConfig({ flux: { targetNamespace: true, substitute: { CLUSTER_DOMAIN: 'example.com' }, substituteFrom: ['Secret/cluster-secrets'] } });
+    const built = constructStack(opts);
+    const out = fluxStage(opts, built.stack.components, root, { objects: built.placement.objects, sopsSecretFiles: [] });
+    const spec = (name: string) => (out.kustomizations.find((p) => p.object.metadata.name === name)!.object as any).spec;
+    expect(spec('sonarr').targetNamespace).toBe('media');
+    expect(spec('sonarr').postBuild).toEqual({ substitute: { CLUSTER_DOMAIN: 'example.com' }, substituteFrom: [{ kind: 'Secret', name: 'cluster-secrets' }] });
+    // a StorageClass has no namespace and the folder no namespaced object: no targetNamespace
+    expect(spec('storage-classes').targetNamespace).toBeUndefined();
+    const scripts = out.objects.filter((p) => JSON.stringify(p.object).includes('${'));
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const p of scripts) expect(p.object.metadata.annotations?.['kustomize.toolkit.fluxcd.io/substitute'], p.path).toBe('disabled');
+    const plain = out.objects.filter((p) => !JSON.stringify(p.object).includes('${'));
+    for (const p of plain) expect(p.object.metadata.annotations?.['kustomize.toolkit.fluxcd.io/substitute'], p.path).toBeUndefined();
   });
 });
 
@@ -89,29 +121,69 @@ describe('gate warnings', () => {
 });
 
 describe('layout stage', () => {
-  const o = (kind: string, name: string) => ({ apiVersion: 'v1', kind, metadata: { name } });
-  it('joins objects of one file into documents, writes given texts in their place, and adds kustomization.yaml files', () => {
-    const files = layout(resolveConfig({ flux: { extraRootResources: ['bootstrap'] } }), 'clusters/x', {
-      objects: [
-        { object: o('ConfigMap', 'a'), path: 'clusters/x/apps/a/cm.yaml' },
-        { object: o('ConfigMap', 'b'), path: 'clusters/x/apps/a/cm.yaml' },
-        { object: o('Secret', 's'), path: 'clusters/x/apps/a/secret.sops.yaml' },
-      ],
-      texts: new Map([['clusters/x/apps/a/secret.sops.yaml', 'ENCRYPTED\n']]),
-      extra: [{ path: 'docs/x/README.md', content: '# x\n' }],
-    });
-    expect(files.map((f) => f.path)).toEqual([
-      'clusters/x/apps/a/cm.yaml',
+  const o = (kind: string, name: string, apiVersion = 'v1') => ({ apiVersion, kind, metadata: { name } });
+  const CM = 'https://raw.githubusercontent.com/yannh/kubernetes-json-schema/refs/heads/master/v1.34.0-standalone-strict/configmap-v1.json';
+  const files = layout(resolveConfig({ flux: { extraRootResources: ['bootstrap'] } }), 'clusters/x', {
+    objects: [
+      { object: o('Namespace', 'a'), path: 'clusters/x/apps/a/namespace.yaml' },
+      { object: o('Kustomization', 'one', 'kustomize.toolkit.fluxcd.io/v1'), path: 'clusters/x/apps/a/one/ks.yaml' },
+      { object: o('ConfigMap', 'a'), path: 'clusters/x/apps/a/one/app/cm.yaml' },
+      { object: o('ConfigMap', 'b'), path: 'clusters/x/apps/a/one/app/cm.yaml' },
+      { object: o('Secret', 's'), path: 'clusters/x/apps/a/one/app/secret.sops.yaml' },
+      { object: o('Kustomization', 'two', 'kustomize.toolkit.fluxcd.io/v1'), path: 'clusters/x/infrastructure/two/ks.yaml' },
+      { object: o('StorageClass', 'c', 'storage.k8s.io/v1'), path: 'clusters/x/infrastructure/two/app/storageclass.yaml' },
+    ],
+    texts: new Map([['clusters/x/apps/a/one/app/secret.sops.yaml', 'apiVersion: v1\nENCRYPTED\n']]),
+    extra: [{ path: 'docs/x/README.md', content: '# x\n' }],
+  });
+  const text = (p: string) => files.find((f) => f.path === p)!.content;
+  const resources = (p: string) => (parseYaml(text(p)) as { resources: string[] }).resources;
+
+  it('lists each namespace folder’s namespace.yaml and ks.yaml files, and each app/ folder’s manifests; app folders get none', () => {
+    expect(files.map((f) => f.path).filter((p) => p.endsWith('kustomization.yaml'))).toEqual([
       'clusters/x/apps/a/kustomization.yaml',
-      'clusters/x/apps/a/secret.sops.yaml',
+      'clusters/x/apps/a/one/app/kustomization.yaml',
       'clusters/x/apps/kustomization.yaml',
+      'clusters/x/infrastructure/kustomization.yaml',
+      'clusters/x/infrastructure/two/app/kustomization.yaml',
       'clusters/x/kustomization.yaml',
-      'docs/x/README.md',
     ]);
-    const text = (p: string) => files.find((f) => f.path === p)!.content;
-    expect(text('clusters/x/apps/a/cm.yaml')).toBe('---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n');
-    expect(text('clusters/x/apps/a/secret.sops.yaml')).toBe('ENCRYPTED\n');
-    expect(text('clusters/x/kustomization.yaml')).toContain('- bootstrap');
+    expect(resources('clusters/x/kustomization.yaml')).toEqual(['./apps', './infrastructure', 'bootstrap']);
+    expect(resources('clusters/x/apps/kustomization.yaml')).toEqual(['./a']);
+    expect(resources('clusters/x/apps/a/kustomization.yaml')).toEqual(['./namespace.yaml', './one/ks.yaml']);
+    expect(resources('clusters/x/apps/a/one/app/kustomization.yaml')).toEqual(['./cm.yaml', './secret.sops.yaml']);
+    expect(resources('clusters/x/infrastructure/kustomization.yaml')).toEqual(['./two/ks.yaml']);
+  });
+
+  it('starts every YAML file with the schema line of its kind, once per document; given texts keep their bytes below it', () => {
+    expect(text('clusters/x/apps/a/one/app/cm.yaml')).toBe(
+      `# yaml-language-server: $schema=${CM}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n# yaml-language-server: $schema=${CM}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n`,
+    );
+    expect(text('clusters/x/apps/a/one/app/secret.sops.yaml')).toBe(
+      '# yaml-language-server: $schema=https://raw.githubusercontent.com/yannh/kubernetes-json-schema/refs/heads/master/v1.34.0-standalone-strict/secret-v1.json\napiVersion: v1\nENCRYPTED\n',
+    );
+    expect(text('clusters/x/apps/a/one/ks.yaml').split('\n')[0]).toBe(
+      '# yaml-language-server: $schema=https://k8s-schemas.home-operations.com/kustomize.toolkit.fluxcd.io/kustomization_v1.json',
+    );
+    expect(text('clusters/x/infrastructure/two/app/storageclass.yaml').split('\n')[0]).toBe(
+      '# yaml-language-server: $schema=https://raw.githubusercontent.com/yannh/kubernetes-json-schema/refs/heads/master/v1.34.0-standalone-strict/storageclass-storage-v1.json',
+    );
+    for (const f of files.filter((x) => x.path.endsWith('kustomization.yaml')))
+      expect(f.content.split('\n')[0], f.path).toBe('# yaml-language-server: $schema=https://json.schemastore.org/kustomization');
+    expect(text('docs/x/README.md')).toBe('# x\n');
+  });
+
+  it('refuses manifests next to a ks.yaml (they belong in app/)', () => {
+    expect(() =>
+      layout(resolveConfig({}), 'clusters/x', {
+        objects: [
+          { object: o('Kustomization', 'one', 'kustomize.toolkit.fluxcd.io/v1'), path: 'clusters/x/apps/a/one/ks.yaml' },
+          { object: o('ConfigMap', 'a'), path: 'clusters/x/apps/a/one/cm.yaml' },
+        ],
+        texts: new Map(),
+        extra: [],
+      }),
+    ).toThrow(/clusters\/x\/apps\/a\/one holds ks.yaml and other manifests \(cm.yaml\)/);
   });
 });
 

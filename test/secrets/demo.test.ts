@@ -43,7 +43,7 @@ async function demoOutput(): Promise<Output> {
 async function committedDemoValues(): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
   for (const app of ['sonarr', 'radarr', 'prowlarr', 'decypharr', 'plex']) {
-    const path = `clusters/homelab/apps/media/${app}/secret.sops.yaml`;
+    const path = `clusters/homelab/apps/media/${app}/app/secret.sops.yaml`;
     out.set(path, await stringDataOf(readFileSync(join(REPO, 'dist', path), 'utf8'), [demoId]));
   }
   return out;
@@ -110,7 +110,7 @@ describe('a value the committed demo output held, in a file no longer encrypted 
     // What `keys remove <demo>` (or `sops updatekeys`) leaves: the demo values, encrypted to mine only.
     const demo = await committedDemoValues();
     const sonarrDemo = demo.get(sonarr.path)!;
-    const plexDemo = demo.get('clusters/homelab/apps/media/plex/secret.sops.yaml')!;
+    const plexDemo = demo.get('clusters/homelab/apps/media/plex/app/secret.sops.yaml')!;
     const out = new Output();
     const rule = { ...SECRET_RULE, age: [mine.recipient] };
     const secret = (name: string, stringData: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'media' }, type: 'Opaque', stringData });

@@ -26,7 +26,7 @@ export function sopsConfigFor(recipients: readonly string[], extra = ''): SopsCo
 export const sonarr: SecretRequest = {
   name: 'sonarr-secrets',
   namespace: 'media',
-  path: 'clusters/homelab/apps/media/sonarr/secret.sops.yaml',
+  path: 'clusters/homelab/apps/media/sonarr/app/secret.sops.yaml',
   labels: { 'app.kubernetes.io/name': 'sonarr' },
   keys: [{ key: 'api-key', source: { kind: 'generated' } }],
 };
@@ -34,7 +34,7 @@ export const sonarr: SecretRequest = {
 export const decypharr: SecretRequest = {
   name: 'decypharr-secrets',
   namespace: 'media',
-  path: 'clusters/homelab/apps/media/decypharr/secret.sops.yaml',
+  path: 'clusters/homelab/apps/media/decypharr/app/secret.sops.yaml',
   keys: [
     { key: 'realdebrid-api-key', source: { kind: 'operator', description: 'Real-Debrid API token from https://real-debrid.com/apitoken' } },
     { key: 'usenet-pass', source: { kind: 'operator', description: 'Password of the Usenet provider account', optional: true } },

@@ -31,7 +31,7 @@ async function projectWithSecrets() {
     join(s.projectDir, '.sops.yaml'),
     `# project rules\ncreation_rules:\n  - path_regex: \\.sops\\.ya?ml$\n    encrypted_regex: ^(data|stringData)$\n    mac_only_encrypted: true\n    age: ${a.recipient}\n`,
   );
-  const files = ['clusters/home/apps/media/sonarr/secret.sops.yaml', 'clusters/home/apps/media/radarr/secret.sops.yaml'].map((p) => join(s.projectDir, 'dist', p));
+  const files = ['clusters/home/apps/media/sonarr/app/secret.sops.yaml', 'clusters/home/apps/media/radarr/app/secret.sops.yaml'].map((p) => join(s.projectDir, 'dist', p));
   for (const [i, f] of files.entries()) {
     mkdirSync(join(f, '..'), { recursive: true });
     writeFileSync(f, await encryptYaml({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `s${i}` }, stringData: { key: `value-${i}` } }, rule));
@@ -245,7 +245,7 @@ describe('leaving the demo: init, then remove the demo recipient as the README s
     const s = sandbox();
     const demoId = parseIdentities(readFileSync(join(REPO, 'examples/demo.agekey'), 'utf8'), 'demo')[0]!;
     writeFileSync(join(s.projectDir, '.sops.yaml'), readFileSync(join(REPO, '.sops.yaml'), 'utf8'));
-    const file = join(s.projectDir, 'dist/clusters/homelab/apps/media/sonarr/secret.sops.yaml');
+    const file = join(s.projectDir, 'dist/clusters/homelab/apps/media/sonarr/app/secret.sops.yaml');
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(file, await encryptYaml({ apiVersion: 'v1', kind: 'Secret', stringData: { 'api-key': 'demo-value-123' } }, { ...SECRET_RULE, age: [DEMO_RECIPIENT] }));
     const env = { HOME: s.home }; // no demo identity anywhere in the environment
@@ -276,7 +276,7 @@ describe('leaving the demo: init, then remove the demo recipient as the README s
     const res = await initIdentity({ projectDir: p.projectDir, env: { HOME: p.home } });
     const cfg = parseSopsConfig(readFileSync(join(p.projectDir, '.sops.yaml'), 'utf8'));
     expect(findCreationRule(cfg, 'secrets.sops.yaml')).toEqual({ pathRegex: '(^|/)secrets\\.sops\\.ya?ml$', age: [p.a.recipient, res.recipient] });
-    expect(findCreationRule(cfg, 'clusters/home/apps/media/sonarr/secret.sops.yaml')!.encryptedRegex).toBe('^(data|stringData)$');
+    expect(findCreationRule(cfg, 'clusters/home/apps/media/sonarr/app/secret.sops.yaml')!.encryptedRegex).toBe('^(data|stringData)$');
   });
 });
 

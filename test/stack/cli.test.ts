@@ -21,7 +21,7 @@ describe('npm run synth (the CLI)', () => {
     expect(r.stdout).toContain('sonarr-secrets (api-key, ui-password)');
     expect(r.stdout).toMatch(/warning: .*DEMO recipient/);
     const tree = readTree(out);
-    expect(tree.has('clusters/lab/apps/media/sonarr/secret.sops.yaml')).toBe(true);
+    expect(tree.has('clusters/lab/apps/media/sonarr/app/secret.sops.yaml')).toBe(true);
     const leaked = Object.entries(env)
       .filter(([k]) => k.startsWith('MEDIA_STACK_SECRET__'))
       .map(([, v]) => v);

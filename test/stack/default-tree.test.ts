@@ -29,23 +29,32 @@ describe('the committed dist/ (default config)', () => {
     expect(readTree(out)).toEqual(before);
   });
 
-  it('mirrors the seed layout: apps under clusters/homelab/apps/media/<app>, infrastructure beside it', () => {
+  it('mirrors the anchors’ layout: apps/media/<app>/{ks.yaml,app/}, infrastructure beside it', () => {
     const dirs = new Set([...fresh.keys()].map((p) => posix.dirname(p)));
-    for (const app of ['sonarr', 'radarr', 'prowlarr', 'profilarr', 'decypharr', 'plex', 'clusterplex', 'pulsarr', 'nfs', 'storage']) {
-      expect(dirs.has(`clusters/homelab/apps/media/${app}`), app).toBe(true);
+    for (const app of ['sonarr', 'radarr', 'prowlarr', 'profilarr', 'decypharr', 'plex', 'clusterplex', 'pulsarr', 'nfs', 'storage', 'network-policies', 'arr-wiring']) {
+      expect(dirs.has(`clusters/homelab/apps/media/${app}/app`), app).toBe(true);
+      expect(fresh.has(`clusters/homelab/apps/media/${app}/ks.yaml`), app).toBe(true);
     }
-    expect(dirs.has('clusters/homelab/infrastructure/gpu-device-plugin')).toBe(true);
-    expect(fresh.has('clusters/homelab/apps/media/sonarr/statefulset.yaml')).toBe(true);
-    expect(fresh.has('clusters/homelab/apps/media/sonarr/pvc-config.yaml')).toBe(true);
-    expect(fresh.has('clusters/homelab/apps/media/sonarr/secret.sops.yaml')).toBe(true);
+    for (const infra of ['gpu-device-plugin', 'storage']) expect(fresh.has(`clusters/homelab/infrastructure/${infra}/ks.yaml`), infra).toBe(true);
+    expect(fresh.has('clusters/homelab/apps/media/namespace.yaml')).toBe(true);
+    expect(fresh.has('clusters/homelab/apps/media/sonarr/app/statefulset.yaml')).toBe(true);
+    expect(fresh.has('clusters/homelab/apps/media/sonarr/app/pvc-config.yaml')).toBe(true);
+    expect(fresh.has('clusters/homelab/apps/media/sonarr/app/secret.sops.yaml')).toBe(true);
+    expect(fresh.has('clusters/homelab/media-stack.yaml')).toBe(false);
   });
 
-  it('has a kustomization.yaml in every manifests folder listing exactly its YAML files', () => {
+  it('has a kustomization.yaml in every folder but the app folders, listing exactly its own YAML files', () => {
     const dirs = new Set([...fresh.keys()].filter((p) => p.startsWith('clusters/')).map((p) => posix.dirname(p)));
     for (const dir of dirs) {
       const k = fresh.get(`${dir}/kustomization.yaml`);
+      if (fresh.has(`${dir}/ks.yaml`)) {
+        expect(k, dir).toBeUndefined();
+        continue;
+      }
       expect(k, dir).toBeDefined();
-      const listed = (parseAllDocuments(k!)[0]!.toJS() as { resources: string[] }).resources.filter((r) => r.endsWith('.yaml'));
+      const listed = (parseAllDocuments(k!)[0]!.toJS() as { resources: string[] }).resources
+        .map((r) => r.replace(/^\.\//, ''))
+        .filter((r) => !r.includes('/') && r.endsWith('.yaml'));
       const files = [...fresh.keys()].filter((p) => posix.dirname(p) === dir && p.endsWith('.yaml') && !p.endsWith('/kustomization.yaml')).map((p) => posix.basename(p));
       expect(listed.sort(), dir).toEqual(files.sort());
     }
@@ -66,19 +75,21 @@ describe('the committed dist/ (default config)', () => {
     // The one Kustomization the runbook tells the operator to commit next to Flux's own files.
     const entry = /kind: Kustomization\n[\s\S]*?\n {2}path: (\S+)\n/.exec(bootstrap)?.[1];
     expect(entry).toBeDefined();
-    const listed = parseAllDocuments(kubectlKustomize(join(repo, entry!))).map((d) => d.toJS());
+    const built = parseAllDocuments(kubectlKustomize(join(repo, entry!))).map((d) => d.toJS());
+    expect(built.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['media']);
+    const listed = built.filter((o) => o.kind !== 'Namespace');
     expect(listed.length).toBeGreaterThan(10);
     for (const ks of listed) {
-      expect(ks.kind).toBe('Kustomization');
+      expect(ks.apiVersion).toBe('kustomize.toolkit.fluxcd.io/v1');
       expect(() => kubectlKustomize(join(repo, ks.spec.path)), `${ks.metadata.name}: ${ks.spec.path}`).not.toThrow();
     }
   });
 
   it('orders the Flux Kustomizations in the seed phases, with SOPS decryption wherever a Secret is', () => {
-    const docs = parseAllDocuments(fresh.get('clusters/homelab/media-stack.yaml')!).map((d) => d.toJS());
+    const docs = [...fresh.entries()].filter(([p]) => p.endsWith('/ks.yaml')).flatMap(([, t]) => parseAllDocuments(t).map((d) => d.toJS()));
     const ks = Object.fromEntries(docs.map((d: any) => [d.metadata.name, d.spec]));
     const deps = (n: string) => (ks[n].dependsOn ?? []).map((d: any) => d.name);
-    expect(deps('decypharr')).toEqual(expect.arrayContaining(['sonarr', 'radarr', 'media-namespace']));
+    expect(deps('decypharr')).toEqual(expect.arrayContaining(['sonarr', 'radarr', 'media-nfs']));
     expect(deps('prowlarr')).toEqual(expect.arrayContaining(['sonarr', 'radarr']));
     expect(deps('plex')).toEqual(expect.arrayContaining(['decypharr', 'gpu-device-plugin']));
     expect(deps('clusterplex')).toEqual(expect.arrayContaining(['plex', 'gpu-device-plugin']));
@@ -122,6 +133,6 @@ describe('the committed dist/ (default config)', () => {
     writeFileSync(other, JSON.stringify({ cluster: 'elsewhere' }));
     await expect(synthInto({ config: other, env: bareEnv(), out: copy })).rejects.toThrow(/MEDIA_STACK_SECRET__DECYPHARR_SECRETS__REALDEBRID_API_KEY/);
     expect(readTree(copy)).toEqual(before);
-    expect(readFileSync(join(copy, 'clusters/homelab/media-stack.yaml'), 'utf8')).toBe(before.get('clusters/homelab/media-stack.yaml'));
+    expect(readFileSync(join(copy, 'clusters/homelab/apps/media/sonarr/ks.yaml'), 'utf8')).toBe(before.get('clusters/homelab/apps/media/sonarr/ks.yaml'));
   });
 });

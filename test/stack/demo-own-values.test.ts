@@ -43,7 +43,7 @@ describe('values of your own config synthesized while the demo recipient was the
     expect(demoSynth.code, demoSynth.stderr).toBe(0);
     const demoId = parseIdentities(readFileSync(DEMO_KEY, 'utf8'), DEMO_KEY)[0]!;
     const before = await valuesOf(out, demoId);
-    const own = before.get('clusters/lab/apps/media/sonarr-4k/secret.sops.yaml');
+    const own = before.get('clusters/lab/apps/media/sonarr-4k/app/secret.sops.yaml');
     expect(own, [...before.keys()].join(', ')).toBeDefined();
 
     expect((await npmRun('keys', ['init'])).code).toBe(0);

@@ -66,7 +66,7 @@ describe.each([
   });
 
   it(expected === 'dist' ? 'synthesizes, passes every quality gate and equals the committed dist/' : 'synthesizes, passes every quality gate and matches its snapshot', () => {
-    expect(tree.has(`clusters/${cluster}/media-stack.yaml`)).toBe(true);
+    expect(tree.has(`clusters/${cluster}/kustomization.yaml`)).toBe(true);
     if (expected === 'dist') {
       const committed = readTree(DIST);
       expect([...tree.keys()].sort()).toEqual([...committed.keys()].sort());
@@ -79,6 +79,48 @@ describe.each([
     expect(dirs.length).toBeGreaterThan(5);
     for (const d of dirs) expect(() => kubectlKustomize(join(out, d)), d).not.toThrow();
   });
+
+  it('lays each component out as <folder>/ks.yaml next to app/, all reached from the cluster folder', () => {
+    const root = `clusters/${cluster}`;
+    const docsOf = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
+    const idOf = (o: any) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    const ksFiles = [...tree.keys()].filter((p) => p.endsWith('/ks.yaml')).sort();
+    expect(ksFiles.length).toBeGreaterThan(5);
+    // the entry point applies every namespace and every Flux Kustomization, nothing else
+    const entry = docsOf(kubectlKustomize(join(out, root)));
+    const expectedEntry = [...tree.entries()]
+      .filter(([p]) => p.startsWith(`${root}/`) && (p.endsWith('/ks.yaml') || p.endsWith('/namespace.yaml')))
+      .flatMap(([, text]) => docsOf(text));
+    expect(entry.map(idOf).sort()).toEqual(expectedEntry.map(idOf).sort());
+    // each Kustomization applies its own app/ folder, which builds alone; together they hold every other manifest
+    const applied: string[] = [];
+    for (const file of ksFiles) {
+      const [ks] = docsOf(tree.get(file)!);
+      const folder = posix.join(posix.dirname(file), 'app');
+      expect(ks.spec.path, file).toBe(`./${posix.join('media-stack', folder)}`);
+      expect(ks.spec.sourceRef, file).toEqual({ kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' });
+      expect(ks.spec.prune, file).toBe(true);
+      expect(tree.has(posix.join(posix.dirname(file), 'kustomization.yaml')), file).toBe(false);
+      expect(
+        [...tree.keys()].filter((p) => posix.dirname(p) === posix.dirname(file)),
+        file,
+      ).toEqual([file]);
+      applied.push(...docsOf(kubectlKustomize(join(out, folder))).map(idOf));
+    }
+    const manifests = [...tree.entries()]
+      .filter(([p]) => p.startsWith(`${root}/`) && p.endsWith('.yaml') && !p.endsWith('/kustomization.yaml') && !p.endsWith('/ks.yaml') && !p.endsWith('/namespace.yaml'))
+      .flatMap(([, text]) => docsOf(text).map(idOf));
+    expect(applied.sort()).toEqual(manifests.sort());
+  });
+
+  it('starts every YAML file with a yaml-language-server schema line', () => {
+    const yaml = [...tree.entries()].filter(([p]) => p.startsWith('clusters/') && p.endsWith('.yaml'));
+    expect(yaml.length).toBeGreaterThan(20);
+    for (const [path, text] of yaml)
+      expect(text.split('\n')[0], path).toMatch(
+        /^# yaml-language-server: \$schema=https:\/\/\S+\.json$|^# yaml-language-server: \$schema=https:\/\/json\.schemastore\.org\/kustomization$/,
+      );
+  });
 });
 
 describe('the seed-004 example', () => {
@@ -87,9 +129,9 @@ describe('the seed-004 example', () => {
     const { out } = await synthInto({ config: 'examples/single-node.ts', env: operatorEnv(cfg) });
     const dirs = new Set([...readTree(out).keys()].map((p) => posix.dirname(p)));
     for (const app of ['sonarr', 'radarr', 'prowlarr', 'plex', 'postgres', 'qbittorrent', 'flaresolverr', 'byparr', 'configarr', 'samba']) {
-      expect(dirs.has(`clusters/nas/apps/media/${app}`), app).toBe(true);
+      expect(dirs.has(`clusters/nas/apps/media/${app}/app`), app).toBe(true);
     }
-    expect(dirs.has('clusters/nas/infrastructure/gpu-device-plugin')).toBe(true);
+    expect(dirs.has('clusters/nas/infrastructure/gpu-device-plugin/app')).toBe(true);
   });
 
   it('yields the same Secret names and keys with SOPS and with External Secrets, and they cover every consumer', async () => {

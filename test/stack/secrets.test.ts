@@ -35,7 +35,7 @@ describe('Secrets in the output', () => {
 
   it('decrypt with the demo identity and pass the MAC check', () => {
     expect(values.size).toBeGreaterThanOrEqual(5);
-    expect(values.get('clusters/homelab/apps/media/sonarr/secret.sops.yaml')?.['api-key']).toMatch(/^[0-9a-f]{32}$/);
+    expect(values.get('clusters/homelab/apps/media/sonarr/app/secret.sops.yaml')?.['api-key']).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('never appear in plaintext anywhere else in the output', () => {
@@ -63,8 +63,8 @@ describe('Secrets in the output', () => {
     // …the Secret's one consumer (its pod template's checksum/config follows the new ciphertext, so the pod rolls),
     // and the record of values encrypted to the demo key, which gains exactly the new one.
     expect(changed).toEqual([
-      'clusters/homelab/apps/media/decypharr/secret.sops.yaml',
-      'clusters/homelab/apps/media/decypharr/statefulset.yaml',
+      'clusters/homelab/apps/media/decypharr/app/secret.sops.yaml',
+      'clusters/homelab/apps/media/decypharr/app/statefulset.yaml',
       `clusters/homelab/${PUBLIC_VALUES_FILE}`,
     ]);
     const publicBefore = parsePublicValues(dist.get(`clusters/homelab/${PUBLIC_VALUES_FILE}`)!);
@@ -73,7 +73,7 @@ describe('Secrets in the output', () => {
     for (const f of publicBefore) expect(publicAfter.has(f)).toBe(true);
     const after = await decryptAll(fresh);
     expect(after.get(changed[0]!)?.['realdebrid-api-key']).toBe('rotated-real-debrid-token-0042');
-    expect(after.get('clusters/homelab/apps/media/sonarr/secret.sops.yaml')).toEqual(values.get('clusters/homelab/apps/media/sonarr/secret.sops.yaml'));
+    expect(after.get('clusters/homelab/apps/media/sonarr/app/secret.sops.yaml')).toEqual(values.get('clusters/homelab/apps/media/sonarr/app/secret.sops.yaml'));
     expect(result.secrets.report.find((r) => r.name === 'decypharr-secrets')?.status).toBe('re-encrypted');
     expect(JSON.stringify(result.secrets.report) + result.warnings.join('\n')).not.toContain('rotated-real-debrid-token-0042');
   });

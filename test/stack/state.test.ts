@@ -76,19 +76,19 @@ describe('state survives Flux', () => {
   it('disabling an app: refused with the names, nothing written; with --allow-data-loss written and listed', async () => {
     const { error, confirmed, out } = await dropBetween({}, { apps: { pulsarr: { enabled: false } } });
     expect(error.dropped.filter((d) => d.confirm).map((d) => `${d.kind} ${d.name}`)).toEqual(['PersistentVolumeClaim config-pulsarr']);
-    expect(error.message).toContain('PersistentVolumeClaim media/config-pulsarr (clusters/homelab/apps/media/pulsarr/pvc-config.yaml)');
+    expect(error.message).toContain('PersistentVolumeClaim media/config-pulsarr (clusters/homelab/apps/media/pulsarr/app/pvc-config.yaml)');
     expect(error.message).toMatch(/Flux leaves it in the cluster, orphaned/);
     expect(error.message).toContain('--allow-data-loss');
     expect(confirmed.summary).toMatch(/state dropped from the output: 1 object\(s\) \(confirmed with --allow-data-loss\)/);
     expect(confirmed.summary).toContain('! PersistentVolumeClaim media/config-pulsarr');
-    expect(readTree(out).has('clusters/homelab/apps/media/pulsarr/pvc-config.yaml')).toBe(false);
+    expect(readTree(out).has('clusters/homelab/apps/media/pulsarr/app/pvc-config.yaml')).toBe(false);
   });
 
   it('renaming an extra instance drops the old instance’s config claim', async () => {
     const { error, confirmed } = await dropBetween({ apps: { sonarr: { extraInstances: ['4k'] } } }, { apps: { sonarr: { extraInstances: ['uhd'] } } });
     expect(error.dropped.filter((d) => d.confirm).map((d) => `${d.kind} ${d.name}`)).toEqual(['PersistentVolumeClaim config-sonarr-4k']);
     expect(confirmed.result.droppedState.map((d) => d.name)).toEqual(['config-sonarr-4k']);
-    expect(confirmed.summary).toContain('! PersistentVolumeClaim media/config-sonarr-4k (clusters/homelab/apps/media/sonarr-4k/pvc-config.yaml)');
+    expect(confirmed.summary).toContain('! PersistentVolumeClaim media/config-sonarr-4k (clusters/homelab/apps/media/sonarr-4k/app/pvc-config.yaml)');
   });
 
   it('changing the storage mode names every claim, PV and the ClusterPlex template claims', async () => {
@@ -117,9 +117,9 @@ describe('state survives Flux', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'state-')), 'out');
     await synthOnce({}, out);
     // an output from before prune protection: strip the annotation from one claim
-    const file = join(out, 'clusters/homelab/apps/media/pulsarr/pvc-config.yaml');
+    const file = join(out, 'clusters/homelab/apps/media/pulsarr/app/pvc-config.yaml');
     const tree = readTree(out);
-    writeFileSync(file, tree.get('clusters/homelab/apps/media/pulsarr/pvc-config.yaml')!.replace(/\n {2}annotations:\n {4}kustomize\.toolkit\.fluxcd\.io\/prune: disabled/, ''));
+    writeFileSync(file, tree.get('clusters/homelab/apps/media/pulsarr/app/pvc-config.yaml')!.replace(/\n {2}annotations:\n {4}kustomize\.toolkit\.fluxcd\.io\/prune: disabled/, ''));
     const err = (await synthOnce({ apps: { pulsarr: { enabled: false } } }, out).catch((e: unknown) => e)) as DataLossError;
     expect(err).toBeInstanceOf(DataLossError);
     expect(err.message).toMatch(/config-pulsarr .*does not carry kustomize\.toolkit\.fluxcd\.io\/prune: disabled .* DELETES it/);
@@ -161,6 +161,6 @@ describe('npm run synth --allow-data-loss', () => {
     const ok = await cli(['--config', after, '--out', out, '--allow-data-loss'], env);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('! PersistentVolumeClaim media/config-profilarr');
-    expect(readTree(out).has('clusters/lab/apps/media/profilarr/pvc-config.yaml')).toBe(false);
+    expect(readTree(out).has('clusters/lab/apps/media/profilarr/app/pvc-config.yaml')).toBe(false);
   });
 });

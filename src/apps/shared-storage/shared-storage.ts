@@ -31,8 +31,9 @@ export class MediaNamespace extends Component {
     super(scope, id, {
       dir: `apps/${cfg.namespace}`,
       fluxName: `${cfg.namespace}-namespace`,
+      // applied with the apps' ks.yaml by the folder above, as the anchors' namespace.yaml
+      ownKustomization: false,
       namespace: cfg.namespace,
-      wait: true,
       description: `the ${cfg.namespace} namespace`,
     });
     this.name = cfg.namespace;

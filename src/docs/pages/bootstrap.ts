@@ -17,7 +17,7 @@ const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 function clusterFluxPath(v: StackView): string {
   for (const k of v.fluxKustomizations) {
     const comp = v.components.find((x) => x.fluxName === k.metadata.name);
-    if (comp && typeof k.spec.path === 'string' && k.spec.path.endsWith(`/${comp.dir}`)) return k.spec.path.slice(0, -comp.dir.length - 1);
+    if (comp && typeof k.spec.path === 'string' && k.spec.path.endsWith(`/${comp.manifestDir}`)) return k.spec.path.slice(0, -comp.manifestDir.length - 1);
   }
   return `./${v.clusterRoot}`;
 }
@@ -168,7 +168,7 @@ function bootstrap(f: Facts): string {
   const clusterPath = clusterFluxPath(v);
   md.h(1, 'Bootstrap');
   md.p(
-    `From an empty k3s cluster to a running stack: node preparation, the age key for SOPS, Flux, and the order in which Flux applies the ${ks.length} Kustomizations of ${c(`${v.clusterRoot}/media-stack.yaml`)}.`,
+    `From an empty k3s cluster to a running stack: node preparation, the age key for SOPS, Flux, and the order in which Flux applies the ${ks.length} Kustomizations (each app's ${c('<folder>/ks.yaml')} below ${c(v.clusterRoot)}).`,
   );
 
   md.h(2, '1. Nodes');
@@ -318,7 +318,7 @@ function bootstrap(f: Facts): string {
       ]),
     );
     const storeKs = [
-      ...new Set(stores.map((p) => v.components.find((x) => `${v.clusterRoot}/${x.dir}` === posix.dirname(p.path))?.fluxName).filter((x): x is string => Boolean(x))),
+      ...new Set(stores.map((p) => v.components.find((x) => `${v.clusterRoot}/${x.manifestDir}` === posix.dirname(p.path))?.fluxName).filter((x): x is string => Boolean(x))),
     ];
     if (storeKs.length) {
       const dependants = ks.filter((k) => (k.spec.dependsOn ?? []).some((d: { name: string }) => storeKs.includes(d.name))).map((k) => k.metadata.name);
@@ -341,7 +341,7 @@ function bootstrap(f: Facts): string {
 
   md.h(2, '3. Flux');
   md.p(
-    `Flux applies ${c(clusterPath)}: its ${c('kustomization.yaml')} lists ${c('media-stack.yaml')}, the ${ks.length} Flux Kustomizations (namespace ${c(fluxNs)}, source ${c(`GitRepository/${v.cfg.flux.sourceName}`)}).`,
+    `Flux applies ${c(clusterPath)}: its ${c('kustomization.yaml')} lists ${c('apps/')} and ${c('infrastructure/')}, whose folders list each namespace's ${c('namespace.yaml')} and the ${c('ks.yaml')} of every app folder: the ${ks.length} Flux Kustomizations (namespace ${c(fluxNs)}, source ${c(`GitRepository/${v.cfg.flux.sourceName}`)}), each applying its folder's ${c('app/')}.`,
     repoPathText(v),
   );
   if (v.cfg.flux.repoPath !== '.') {

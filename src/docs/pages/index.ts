@@ -24,7 +24,11 @@ export function indexPage(v: StackView, pages: { path: string; title: string }[]
   md.h(2, 'Components');
   md.table(
     ['Flux Kustomization', 'Folder', 'What'],
-    v.components.map((x) => [c(x.fluxName), c(`${v.clusterRoot}/${x.dir}`), x.description]),
+    v.components.map((x) => [
+      x.ownKustomization ? c(x.fluxName) : `— (applied by ${c(`${v.clusterRoot}/${x.dir}/kustomization.yaml`)})`,
+      c(`${v.clusterRoot}/${x.dir}`),
+      x.description,
+    ]),
   );
   return md.toString();
 }
