@@ -30,7 +30,7 @@ describe('streaming app constructs in a plain cdk8s Chart (no synth)', () => {
     const plugin = new IntelGpuPlugin(chart, 'gpu', { site, sharedDevNum: 3 });
     const sonarr = new Sonarr(chart, 'sonarr', { namespace, media, symlinks });
     const decypharr = new Decypharr(chart, 'decypharr', { namespace, symlinks, arrs: [sonarr], usenet: false, resources: { memoryLimit: '2Gi' } });
-    const plex = new Plex(chart, 'plex', { namespace, media, symlinks, transcode, dfs: decypharr.dfs, gpu: plugin.gpu, clusterPlex: opts.clusterPlex ?? true, requireToken: true });
+    const plex = new Plex(chart, 'plex', { namespace, media, symlinks, transcode, dfs: decypharr.dfs, gpu: plugin.gpu, clusterPlex: opts.clusterPlex ?? true });
     const pulsarr = new Pulsarr(chart, 'pulsarr', { namespace, arrs: [sonarr], plex });
     return { chart, namespace, plugin, sonarr, decypharr, plex, pulsarr };
   };

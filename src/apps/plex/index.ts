@@ -36,7 +36,7 @@ export const plexModule = defineAppModule({
         serviceType: p.serviceType,
         loadBalancerIP: p.loadBalancerIP,
         clusterPlex: a.clusterplex.enabled,
-        requireToken: a.pulsarr.enabled,
+        setup: cfg,
         resources: p.resources,
         configSize: p.configSize,
       }),
