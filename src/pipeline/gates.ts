@@ -27,6 +27,8 @@ function externalObjects(cfg: StackConfig): ExternalObject[] {
     { kind: 'Secret', namespace: cfg.namespace, name: cfg.secrets.infisical.bootstrapSecretName },
     { kind: 'StorageClass', name: cfg.storage.configStorageClass },
     { kind: 'PriorityClass', name: 'system-node-critical' },
+    // kube-controller-manager's root-ca-cert-publisher puts the cluster CA in every namespace.
+    { kind: 'ConfigMap', namespace: cfg.namespace, name: 'kube-root-ca.crt' },
   ];
 }
 

@@ -39,6 +39,8 @@ export const PLEX_FACTS: AppFacts = {
       writes: ['/config', '/transcode', `${PLEX_APP_SUPPORT}/Drivers`, `${PLEX_APP_SUPPORT}/Cache`],
       source: 'linuxserver/docker-plex (config in /config; transcoder temp dir /transcode set in the stack); ClusterPlex shares Drivers and Cache (pabloromeo/clusterplex#321)',
     },
+    'plex/plex-token': { writes: ['/tmp'], source: 'src/apps/plex/plex-token.py (reads Preferences.xml, writes only its heartbeat in /tmp)' },
+    'plex-setup/plex-setup': { writes: ['/tmp'], source: 'src/apps/plex/plex-setup.py (HTTP only)' },
   },
 };
 
