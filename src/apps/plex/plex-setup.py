@@ -30,11 +30,13 @@ def media_container(answer: dict, what: str) -> dict:
 
 
 def set_prefs(job, plex, prefs: list) -> None:
-    settings = {s.get("id"): s for s in media_container(plex.get_json("/:/prefs"), "GET /:/prefs").get("Setting", [])}
+    # By id without regard to case (the open sources spell some ids with a lower first letter);
+    # the PUT uses the server's own spelling.
+    settings = {str(s.get("id", "")).lower(): s for s in media_container(plex.get_json("/:/prefs"), "GET /:/prefs").get("Setting", [])}
     changes = {}
     transcoder_fresh = False
     for pref in prefs:
-        setting = settings.get(pref["id"])
+        setting = settings.get(pref["id"].lower())
         if setting is None:
             job.fail(f"{pref['what']}: Plex has no preference {pref['id']} (a Plex version that renamed it?)")
             continue
@@ -46,7 +48,7 @@ def set_prefs(job, plex, prefs: list) -> None:
             elif str(setting.get("default", "")).lower() in ("1", "true"):
                 job.log(f"{pref['what']}: kept off (switched off on the server)")
             elif pref.get("withTranscoderDirectory") and transcoder_fresh:
-                changes[pref["id"]] = "1"
+                changes[setting["id"]] = "1"
             else:
                 job.log(f"{pref['what']}: kept off (the transcoder was set up before; switch it on in Settings > Transcoder)")
             continue
@@ -55,12 +57,13 @@ def set_prefs(job, plex, prefs: list) -> None:
         elif current:
             job.log(f"{pref['what']}: kept {current!r} (set on the server)")
         else:
-            changes[pref["id"]] = pref["value"]
+            changes[setting["id"]] = pref["value"]
             if pref.get("transcoderDirectory"):
                 transcoder_fresh = True
     if not changes:
         return
-    what = ", ".join(p["what"] for p in prefs if p["id"] in changes)
+    changed = {i.lower() for i in changes}
+    what = ", ".join(p["what"] for p in prefs if p["id"].lower() in changed)
     answer = plex.call("PUT", "/:/prefs", query=changes)
     if answer.ok:
         job.log(f"{what}: set")

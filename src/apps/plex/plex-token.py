@@ -9,10 +9,12 @@ The token never appears in a log line.
 """
 
 import base64
+import json
 import os
 import ssl
 import sys
 import time
+import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 
@@ -38,6 +40,19 @@ def mask(token: str) -> None:
     setup_lib._SECRETS.extend([token, base64.b64encode(token.encode()).decode()])  # noqa: SLF001 (the library's redaction list)
 
 
+def merge_patch(api, path: str, body: dict) -> setup_lib.Response:
+    """A JSON merge patch (setup_lib's JSON bodies are application/json, which PATCH refuses)."""
+    headers = {**api.headers, "Accept": "application/json", "Content-Type": "application/merge-patch+json"}
+    req = urllib.request.Request(api.base + path, data=json.dumps(body).encode("utf-8"), method="PATCH", headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as answer:
+            return setup_lib.Response(answer.status, answer.read())
+    except urllib.error.HTTPError as e:
+        return setup_lib.Response(e.code, e.read() if e.fp else b"")
+    except (urllib.error.URLError, OSError) as e:
+        return setup_lib.Response(0, b"", str(getattr(e, "reason", e)))
+
+
 def write_once(job, data, state: dict) -> None:
     token = server_token(data["preferences"])
     if not token:
@@ -57,7 +72,7 @@ def write_once(job, data, state: dict) -> None:
         state["last"] = "same"
         return
     body = {"data": {data["key"]: base64.b64encode(token.encode()).decode()}}
-    answer = api.call("PATCH", path, json_body=body, headers={"Content-Type": "application/merge-patch+json"})
+    answer = merge_patch(api, path, body)
     if not answer.ok:
         raise SetupError(f"PATCH Secret {data['secret']}: {answer.describe()}")
     job.log(f"Secret {data['secret']} key {data['key']}: {'written' if not current else 'updated (the server has a new token)'}")
