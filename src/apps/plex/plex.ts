@@ -13,7 +13,7 @@ import { CLUSTERPLEX_IMAGES, ORCHESTRATOR, orchestratorUrl } from '../clusterple
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
 import { plexConfig } from './config.js';
 import { PLEX_APP_SUPPORT, PLEX_IMAGES, PLEX_PORT, PLEX_RELAY_PORT } from './facts.js';
-import { addPlexSetupJob, addPlexTokenSecret, addPlexTokenWriter, PLEX_TOKEN_SECRET, plexSetupData } from './setup.js';
+import { addPlexSetupJob, addPlexTokenSecret, addPlexTokenWriter, PLEX_SETUP_JOB, PLEX_TOKEN_SECRET, plexSetupData } from './setup.js';
 
 export interface PlexProps {
   /** The namespace (the app depends on it; its site settings place and configure the pod). */
@@ -214,6 +214,16 @@ export class Plex extends Component implements PlexHandle {
       forwardAuth: false,
       call: { coveredBy: "the Plex clients' call from anywhere" },
     });
-    if (props.setup?.apps.plex.setupJob) this.setupJob = addPlexSetupJob(this, props.setup, plexSetupData(props.setup, { url: this.url, gpu: props.gpu !== undefined }));
+    const setup = props.setup?.apps.plex.setupJob ? plexSetupData(props.setup, { url: this.url, gpu: props.gpu !== undefined }) : undefined;
+    if (setup) this.setupJob = addPlexSetupJob(this, props.setup!, setup);
+    publishFact(this, {
+      kind: 'plex-setup',
+      instance: 'plex',
+      ...(this.setupJob ? { job: { cronJob: this.setupJob.name, container: PLEX_SETUP_JOB } } : {}),
+      settings: (setup?.prefs ?? []).map((p) => ({ what: p.what, id: p.id, value: p.value })),
+      libraries: (setup?.libraries ?? []).map((l) => ({ name: l.name, type: l.type, folders: l.folders })),
+      token: this.token,
+      ...(tokenWriter ? { tokenWriter: { container: tokenWriter.container.name, serviceAccount: tokenWriter.serviceAccountName } } : {}),
+    });
   }
 }

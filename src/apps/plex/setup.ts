@@ -12,6 +12,8 @@ import { PLEX_LIBRARY_OF_ARR, PLEX_PORT, PLEX_PREFERENCES_XML, PLEX_PREFS } from
 
 /** The Secret the token writer fills and Plex's clients read (created empty, never applied again by Flux). */
 export const PLEX_TOKEN_SECRET = { secret: 'plex-token', key: 'token' } as const;
+/** The CronJob, its container and its ConfigMap prefix. */
+export const PLEX_SETUP_JOB = 'plex-setup';
 const TOKEN_WRITER = 'plex-token';
 const TOKEN_ENV = 'PLEX_TOKEN';
 /** Language of the libraries plex-setup adds (Plex's default in the web app). */
@@ -75,7 +77,7 @@ export function plexSetupData(cfg: StackConfig, p: { url: string; gpu: boolean }
 /** The plex-setup CronJob (src/apps/plex/plex-setup.py) over `plexSetupData`. */
 export function addPlexSetupJob(plex: Component, cfg: StackConfig, data: PlexSetupData): ApiObject {
   return addSetupJob(plex, cfg, {
-    name: 'plex-setup',
+    name: PLEX_SETUP_JOB,
     script: 'src/apps/plex/plex-setup.py',
     data,
     schedule: cfg.apps.plex.setupSchedule,
