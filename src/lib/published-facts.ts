@@ -8,16 +8,7 @@ import { Component } from './component.js';
  * Every fact names the app instance (`app.kubernetes.io/instance`) of the workload it is about.
  */
 export type PublishedFact =
-  | SecretInputFact
-  | DatabaseFact
-  | DfsWaitFact
-  | LoginFact
-  | BackupFact
-  | SeededSettingFact
-  | PrivilegeDropFact
-  | CacheDirectoryFact
-  | ConfigClaimFact
-  | PlexSetupFact;
+  SecretInputFact | DatabaseFact | DfsWaitFact | LoginFact | BackupFact | SeededSettingFact | PrivilegeDropFact | CacheDirectoryFact | ConfigClaimFact | PlexSetupFact;
 
 /** A value a process reads from a Secret through an env var. */
 export interface SecretInputFact {

@@ -109,7 +109,8 @@ export function networkPolicies(cfg: StackConfig, input: NetworkPolicyInput): Ne
     if (p === 'anywhere') return [{ ipBlock: { cidr: '0.0.0.0/0' } }];
     if (p === 'private-networks') return cfg.networkPolicies.privateCidrs.map((cidr) => ({ ipBlock: { cidr } }));
     // CNIs match either before the Service's DNAT (its ClusterIP, :443) or after it (an API server on a node, :6443).
-    if (p === 'kubernetes-api') return [{ ipBlock: { cidr: `${kubernetesServiceIp(cfg.network.serviceCidr)}/32` } }, ...cfg.networkPolicies.privateCidrs.map((cidr) => ({ ipBlock: { cidr } }))];
+    if (p === 'kubernetes-api')
+      return [{ ipBlock: { cidr: `${kubernetesServiceIp(cfg.network.serviceCidr)}/32` } }, ...cfg.networkPolicies.privateCidrs.map((cidr) => ({ ipBlock: { cidr } }))];
     return [{ podSelector: { matchLabels: selectorLabels(p.app, p.instance ?? p.app) } }];
   };
   const portsOf = (e: CallEdge): { ports?: k8s.NetworkPolicyPort[] } =>

@@ -40,7 +40,7 @@ function violations(r: StubRequest): string[] {
   const out: string[] = [];
   const op = API.operations.find((o) => o.method === r.method && new RegExp(`^${o.path.replace(/[.:]/g, '\\$&').replace(/\{[^}]+\}/g, '[A-Za-z0-9+/=]+')}$`).test(r.path));
   if (!op) return [`${r.method} ${r.path} is not in the API description`];
-  if (!String(r.headers.accept ?? '').includes('application/json')) out.push(`${r.method} ${r.path}: no Accept: application/json`);
+  if (!(r.headers.accept ?? '').includes('application/json')) out.push(`${r.method} ${r.path}: no Accept: application/json`);
   if (!API.auth.exempt.includes(op.path) && r.headers[API.auth.header.toLowerCase()] !== TOKEN) out.push(`${r.method} ${r.path}: no ${API.auth.header}`);
   if (r.text) out.push(`${r.method} ${r.path}: Plex reads parameters from the query, not a body`);
   const keys = [...new Set(r.query.keys())];
@@ -99,7 +99,7 @@ class FakePlex {
       this.problems.push(...wrong);
       return { status: 400, body: 'Bad Request', contentType: 'text/html' };
     }
-    if (this.fail && this.fail.method === r.method && this.fail.path === r.path) return this.fail.answer;
+    if (this.fail?.method === r.method && this.fail.path === r.path) return this.fail.answer;
     const container = (body: object) => ({ body: { MediaContainer: { size: 0, ...body } } });
     if (r.path === '/identity') return container({ machineIdentifier: 'stub', version: '1.43.3.10828-00f62d37d' });
     if (r.path === '/:/prefs' && r.method === 'GET') return container({ Setting: [...this.prefs.values()] });
@@ -114,7 +114,7 @@ class FakePlex {
     if (r.path === '/library/sections' && r.method === 'POST') {
       const type = r.query.get('type')!;
       const agent = API.agents[type];
-      if (!agent || agent.agent !== r.query.get('agent') || agent.scanner !== r.query.get('scanner')) {
+      if (agent?.agent !== r.query.get('agent') || agent.scanner !== r.query.get('scanner')) {
         this.problems.push(`POST /library/sections: agent/scanner ${r.query.get('agent')}/${r.query.get('scanner')} is not Plex's for ${type}`);
         return { status: 400, body: 'Bad Request', contentType: 'text/html' };
       }
@@ -188,7 +188,14 @@ describe('plex-setup, run by python3 against a Plex stub that checks every reque
   });
 
   it("keeps a renamed library, the operator's transcoder directory and their hardware acceleration off", async () => {
-    plex.sections.push({ key: '7', type: 'show', title: 'Series (all)', agent: 'tv.plex.agents.series', scanner: 'Plex TV Series', Location: [{ id: 70, path: '/mnt/media/tv/' }] });
+    plex.sections.push({
+      key: '7',
+      type: 'show',
+      title: 'Series (all)',
+      agent: 'tv.plex.agents.series',
+      scanner: 'Plex TV Series',
+      Location: [{ id: 70, path: '/mnt/media/tv/' }],
+    });
     plex.prefs.get('TranscoderTempDirectory')!.value = '/fast-ssd/transcode';
     plex.prefs.get('allowedNetworks')!.value = '10.1.0.0/16';
     const r = await run();
@@ -280,7 +287,7 @@ describe('the Plex token writer, run by python3 against a Kubernetes API stub th
     const m = /^\/api\/v1\/namespaces\/([^/]+)\/secrets\/([^/]+)$/.exec(r.path);
     const verb = r.method.toLowerCase();
     // RBAC: only the Role's verbs on the Role's resourceNames.
-    if (!m || m[1] !== 'media' || !rule.resourceNames.includes(m[2]) || !rule.verbs.includes(verb)) return { status: 403, body: { kind: 'Status', code: 403, reason: 'Forbidden' } };
+    if (m?.[1] !== 'media' || !rule.resourceNames.includes(m[2]) || !rule.verbs.includes(verb)) return { status: 403, body: { kind: 'Status', code: 403, reason: 'Forbidden' } };
     if (secretData === undefined) return { status: 404, body: { kind: 'Status', code: 404 } };
     if (verb === 'get') return { body: { kind: 'Secret', apiVersion: 'v1', metadata: { name: m[2], namespace: m[1] }, data: secretData } };
     if (r.headers['content-type'] !== 'application/merge-patch+json') return { status: 415, body: { kind: 'Status', code: 415 } };
@@ -298,7 +305,8 @@ describe('the Plex token writer, run by python3 against a Kubernetes API stub th
   writeFileSync(tokenFile, `${SA_TOKEN}\n`);
   const run = () =>
     runSetupJob(writer, 'plex-token', { data: { ...writer.data, preferences, tokenFile, apiServer: api.origin, heartbeat: join(dir, 'alive') }, env: { PLEX_TOKEN_ONCE: '1' } });
-  const prefsXml = (attrs: string) => writeFileSync(preferences, `<?xml version="1.0" encoding="utf-8"?>\n<Preferences MachineIdentifier="abc" ProcessedMachineIdentifier="def" ${attrs}/>\n`);
+  const prefsXml = (attrs: string) =>
+    writeFileSync(preferences, `<?xml version="1.0" encoding="utf-8"?>\n<Preferences MachineIdentifier="abc" ProcessedMachineIdentifier="def" ${attrs}/>\n`);
   const b64 = (s: string) => Buffer.from(s).toString('base64');
 
   it('may only get and patch the Secret plex-token, with a token projected into the sidecar alone', () => {
@@ -336,7 +344,7 @@ describe('the Plex token writer, run by python3 against a Kubernetes API stub th
     api.requests.length = 0;
     const again = await run();
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe('plex-token: Secret plex-token key token holds the server\'s token\n');
+    expect(again.stdout).toBe("plex-token: Secret plex-token key token holds the server's token\n");
     expect(api.writes()).toEqual([]);
     expect(claimed.stdout + again.stdout + unclaimed.stdout).not.toContain(TOKEN);
   });

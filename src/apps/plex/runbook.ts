@@ -18,7 +18,7 @@ function plexClaim(f: Facts, md: Md): void {
   ]);
   if (setup?.job || setup?.tokenWriter) {
     md.p(
-      `That is the only Plex step: ${setup.tokenWriter ? 'the token writer copies the claimed server\'s token into its Secret within a minute, and ' : ''}${setup.job ? `${c(`cronjob/${setup.job.cronJob}`)} then sets the transcoder${setup.libraries.length ? ' and adds the libraries' : ''} (see "Plex setup and token" below); skip the library step of Plex's setup wizard, or the job keeps the libraries you add there.` : 'fill in the transcoder directory and the libraries yourself (apps.plex.setupJob is off).'}`,
+      `That is the only Plex step: ${setup.tokenWriter ? "the token writer copies the claimed server's token into its Secret within a minute, and " : ''}${setup.job ? `${c(`cronjob/${setup.job.cronJob}`)} then sets the transcoder${setup.libraries.length ? ' and adds the libraries' : ''} (see "Plex setup and token" below); skip the library step of Plex's setup wizard, or the job keeps the libraries you add there.` : 'fill in the transcoder directory and the libraries yourself (apps.plex.setupJob is off).'}`,
     );
   }
 }
@@ -29,7 +29,7 @@ function plexSetup(f: Facts, md: Md): void {
   const setup = plex && f.publishedOf('plex-setup', plex)[0];
   if (!plex || !setup) return;
   const ns = plex.namespace;
-  const token = `${c(`kubectl -n ${ns} get secret ${setup.token.secret}`)}`;
+  const token = c(`kubectl -n ${ns} get secret ${setup.token.secret}`);
   md.h(2, 'Plex setup and token');
   md.p(
     `The Plex token is the claimed server's own (${c('PlexOnlineToken')} in ${c('Preferences.xml')} on Plex's config volume); it never enters the repo. Flux creates the Secret ${c(setup.token.secret)} (key ${c(setup.token.key)}) empty, once, and never applies it again (annotation ${c('kustomize.toolkit.fluxcd.io/ssa: IfNotPresent')}, with ${c('prune: disabled')}). ${

@@ -126,7 +126,10 @@ export function addPlexTokenWriter(plex: Component, cfg: SiteConfig, configVolum
   const ns = cfg.namespace;
   const labels = appLabels('plex');
   const sa = `${name}-writer`;
-  setFileName(new k8s.KubeServiceAccount(plex, 'token-writer-sa', { metadata: { name: sa, namespace: ns, labels }, automountServiceAccountToken: false }), 'token-writer-serviceaccount.yaml');
+  setFileName(
+    new k8s.KubeServiceAccount(plex, 'token-writer-sa', { metadata: { name: sa, namespace: ns, labels }, automountServiceAccountToken: false }),
+    'token-writer-serviceaccount.yaml',
+  );
   setFileName(
     new k8s.KubeRole(plex, 'token-writer-role', {
       metadata: { name: sa, namespace: ns, labels },
@@ -154,7 +157,11 @@ export function addPlexTokenWriter(plex: Component, cfg: SiteConfig, configVolum
   setFileName(
     new k8s.KubeConfigMap(plex, 'token-writer-script', {
       metadata: { name: configMap, namespace: ns, labels },
-      data: { 'setup_lib.py': readSourceFile('src/lib/setup_lib.py'), [`${name}.py`]: readSourceFile('src/apps/plex/plex-token.py'), [`${name}.json`]: `${JSON.stringify(data, null, 2)}\n` },
+      data: {
+        'setup_lib.py': readSourceFile('src/lib/setup_lib.py'),
+        [`${name}.py`]: readSourceFile('src/apps/plex/plex-token.py'),
+        [`${name}.json`]: `${JSON.stringify(data, null, 2)}\n`,
+      },
     }),
     'token-writer-configmap.yaml',
   );
@@ -187,10 +194,7 @@ export function addPlexTokenWriter(plex: Component, cfg: SiteConfig, configVolum
       {
         name: 'token-writer-sa',
         projected: {
-          sources: [
-            { serviceAccountToken: { path: 'token', expirationSeconds: 3600 } },
-            { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-          ],
+          sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3600 } }, { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }],
         },
       },
     ],
