@@ -127,7 +127,7 @@ describe('Pulsarr, Profilarr and the GPU plugin', () => {
     expect(env.plexServerUrl).toBe('http://plex.media.svc.cluster.local:32400');
     expect(Object.keys(env).filter((k) => ['PLEX_TOKEN', 'plexTokens'].includes(k))).toEqual([]);
     const off = envOf(containerOf(objectsOf({ apps: { pulsarr: { setup: { plexToken: false } } } }).find('StatefulSet', 'pulsarr'), 'pulsarr'));
-    expect(off.PLEX_TOKEN).toEqual({ secretKeyRef: { name: 'plex-secrets', key: 'token' } });
+    expect(off.PLEX_TOKEN).toMatchObject({ secretKeyRef: { name: 'plex-token', key: 'token' } });
     expect(off.plexTokens).toBe('["$(PLEX_TOKEN)"]');
     expect(Object.keys(env).filter((k) => ['SONARR_URL', 'POLL_INTERVAL'].includes(k))).toEqual([]);
   });

@@ -3,6 +3,7 @@ import type { ApiObject } from 'cdk8s';
 import type { SiteConfig, StackConfig } from '../../config/types.js';
 import { setFileName, type Component } from '../../lib/component.js';
 import { IMAGES } from '../../lib/images.js';
+import { storageNodePlacement } from '../../lib/placement.js';
 import { appLabels, container, type Mount } from '../../lib/pod.js';
 import { readSourceFile } from '../../lib/script-file.js';
 import { addSetupJob, SETUP_SCRIPT_DIR } from '../../lib/setup-job.js';
@@ -81,6 +82,8 @@ export function addPlexSetupJob(plex: Component, cfg: StackConfig, data: PlexSet
     script: 'src/apps/plex/plex-setup.py',
     data,
     schedule: cfg.apps.plex.setupSchedule,
+    // With the other setup jobs (and the single-node layout's one node); it only talks HTTP.
+    placement: storageNodePlacement(cfg),
     env: { [TOKEN_ENV]: { ...PLEX_TOKEN_SECRET, optional: true } },
     calls: [{ to: { app: 'plex' }, ports: [PLEX_PORT], why: 'sets the transcoder, network preferences and libraries through the API' }],
   });
