@@ -47,7 +47,7 @@ function plexSetup(f: Facts, md: Md): void {
   );
   const cj = setup.job && cronJobOf(f, setup.job.cronJob);
   if (setup.job && cj) {
-    const settings = setup.settings.map((s) => `${s.what} ${c(s.value === '1' ? 'on' : s.value)}`);
+    const settings = setup.settings.map((s) => `${s.what} ${c(s.value === '1' ? 'on' : s.value)}${s.value === '1' ? ' (hardware transcoding needs Plex Pass)' : ''}`);
     const libraries = setup.libraries.map((l) => `${l.name} (${l.folders.map((x) => c(x)).join(', ')})`);
     md.p(
       `${c(`cronjob/${setup.job.cronJob}`)} runs at ${scheduleText(cj)} through Plex's API with that token (it logs and exits while the token is empty). It sets ${settings.join(', ')}${libraries.length ? `, and adds one library per type: ${libraries.join('; ')} — only the folders Plex can already see; a type none of whose folders exists waits for the next run` : ''}. It keeps what you changed: a preference that is no longer empty stays as it is, hardware acceleration is only switched on in the run that sets the transcoder directory, and a library of the same type with one of these folders counts as present, whatever its name. Run it now and read its log:`,
