@@ -60,7 +60,6 @@ describe('npm run synth (the CLI)', () => {
     for (const v of [
       'MEDIA_STACK_SECRET__DECYPHARR_SECRETS__REALDEBRID_API_KEY',
       'MEDIA_STACK_SECRET__DECYPHARR_SECRETS__USENET_PASS',
-      'MEDIA_STACK_SECRET__PLEX_SECRETS__TOKEN',
     ]) {
       expect(r.stderr).toContain(v);
     }
