@@ -5,11 +5,14 @@
  * description in test/fixtures/app-apis/plex/ (see its PROVENANCE.md); the token writer against
  * a stub Kubernetes API that allows exactly what its Role allows.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { objectsOf } from '../helpers.js';
-import { scratch } from './support.js';
+import { requireTool, scratch } from './support.js';
 import { atStubs, RecordingStub, runSetupJob, setupJobOf, type SetupJobFiles, type StubAnswer, type StubRequest } from './setup-jobs.js';
 
 const TOKEN = 'pl3x-0nline-t0ken-of-the-server';
@@ -362,5 +365,66 @@ describe('the Plex token writer, run by python3 against a Kubernetes API stub th
     expect(missing.stdout).toMatch(/^plex-token: ERROR: GET \/api\/v1\/namespaces\/media\/secrets\/plex-token: HTTP 404/);
     expect(missing.stdout + missing.stderr).not.toContain(TOKEN);
     expect(missing.stdout + missing.stderr).not.toContain(b64(TOKEN));
+  });
+
+  it('speaks TLS to the API server and trusts exactly the CA file it is given (the projected kube-root-ca.crt)', async () => {
+    const openssl = requireTool('openssl', 'openssl');
+    const tls = scratch('plex-token-tls');
+    const cert = (name: string) => {
+      execFileSync(
+        openssl,
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          join(tls, `${name}.key`),
+          '-out',
+          join(tls, `${name}.crt`),
+        ],
+        { stdio: 'ignore' },
+      );
+      return { key: readFileSync(join(tls, `${name}.key`)), cert: readFileSync(join(tls, `${name}.crt`)) };
+    };
+    const server = cert('apiserver');
+    cert('other');
+    let patched: unknown;
+    const https = createServer(server, (req, res) => {
+      let text = '';
+      req.on('data', (d: Buffer) => (text += d.toString()));
+      req.on('end', () => {
+        if (req.headers.authorization !== `Bearer ${SA_TOKEN}`) return res.writeHead(401).end('{}');
+        if (req.method === 'PATCH') patched = JSON.parse(text);
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'Secret', data: { token: '' } }));
+      });
+    });
+    await new Promise<void>((r) => https.listen(0, '127.0.0.1', r));
+    const origin = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
+    prefsXml(`PlexOnlineToken="${TOKEN}"`);
+    const runWith = (caFile: string) =>
+      runSetupJob(writer, 'plex-token', {
+        data: { ...writer.data, preferences, tokenFile, apiServer: origin, caFile, heartbeat: join(dir, 'alive') },
+        env: { PLEX_TOKEN_ONCE: '1' },
+      });
+    try {
+      const trusted = await runWith(join(tls, 'apiserver.crt'));
+      expect(trusted.stdout).toBe('plex-token: Secret plex-token key token: written\n');
+      expect(patched).toEqual({ data: { token: b64(TOKEN) } });
+      patched = undefined;
+      const other = await runWith(join(tls, 'other.crt'));
+      expect(other.code).toBe(1);
+      expect(other.stdout).toMatch(/^plex-token: ERROR: GET \/api\/v1\/namespaces\/media\/secrets\/plex-token: no answer: .*CERTIFICATE_VERIFY_FAILED/);
+      expect(patched).toBeUndefined();
+    } finally {
+      await new Promise<void>((r) => https.close(() => r()));
+    }
   });
 });
