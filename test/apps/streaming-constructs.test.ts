@@ -81,12 +81,12 @@ describe('streaming app constructs in a plain cdk8s Chart (no synth)', () => {
 
     // Pulsarr: Plex's token and URL and the first Sonarr come from their handles.
     const pEnv = envOf(find('StatefulSet', 'pulsarr')!);
-    expect(pEnv.PLEX_TOKEN.secretKeyRef).toMatchObject({ name: 'plex-token', key: 'token' });
+    expect(pEnv.PLEX_TOKEN).toMatchObject({ secretKeyRef: { name: 'plex-token', key: 'token' } });
     expect(pEnv.plexServerUrl).toBe('http://plex.media.svc.cluster.local:32400');
     expect(pEnv.sonarrBaseUrl).toBe('http://sonarr.media.svc.cluster.local:8989');
     expect(pEnv.radarrBaseUrl).toBeUndefined();
     // The token is the claimed server's own: a Secret created empty, never an input.
-    expect(find('Secret', 'plex-token')!.data).toEqual({ token: '' });
+    expect(find('Secret', 'plex-token')).toMatchObject({ data: { token: '' } });
 
     // Handles bring their dependencies, in phase order.
     expect(decypharr.dependsOn).toEqual([namespace, sonarr]);

@@ -401,7 +401,10 @@ describe('the Plex token writer, run by python3 against a Kubernetes API stub th
       let text = '';
       req.on('data', (d: Buffer) => (text += d.toString()));
       req.on('end', () => {
-        if (req.headers.authorization !== `Bearer ${SA_TOKEN}`) return res.writeHead(401).end('{}');
+        if (req.headers.authorization !== `Bearer ${SA_TOKEN}`) {
+          res.writeHead(401).end('{}');
+          return;
+        }
         if (req.method === 'PATCH') patched = JSON.parse(text);
         res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'Secret', data: { token: '' } }));
       });
