@@ -17,6 +17,7 @@ declare -A PACKAGES=(
   [runuser]=util-linux           # initdb refuses root: the test server runs as `postgres`
   [dynaconf]=python3-dynaconf    # Bazarr's config library reads the env the Bazarr module sets
   [chromium]=chromium            # the docs' Mermaid diagrams are rendered by mermaid in headless Chromium (never a downloaded browser)
+  [openssl]=openssl              # a self-signed API server cert: the Plex token writer trusts only the cluster CA
 )
 
 # initdb lives in the versioned server folder, not on PATH; dynaconf is a module of Debian's python3.

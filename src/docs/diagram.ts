@@ -39,6 +39,7 @@ const EXTERNAL: Record<string, { id: string; label: string }> = {
   'ingress-controller': { id: 'ext_ingress', label: 'Ingress controller' },
   anywhere: { id: 'ext_anywhere', label: 'Clients anywhere' },
   'private-networks': { id: 'ext_private', label: 'Nodes and LAN (private ranges)' },
+  'kubernetes-api': { id: 'ext_kube_api', label: 'Kubernetes API' },
 };
 
 function workloadNodeId(w: Workload): string {

@@ -21,6 +21,8 @@ export type Peer =
   | 'internet'
   /** Node addresses and the LAN: the private ranges of `networkPolicies.privateCidrs`. */
   | 'private-networks'
+  /** The Kubernetes API server: the `kubernetes` Service address and the API endpoints on the nodes (private ranges). */
+  | 'kubernetes-api'
   | 'anywhere';
 
 /**

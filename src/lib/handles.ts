@@ -60,7 +60,11 @@ export interface PlexHandle extends Component {
   readonly url: string;
   /** The PMS image: ClusterPlex workers must run the identical build. */
   readonly image: string;
-  /** Where its clients read the Plex auth token (the Secret Plex's operator fills). */
+  /**
+   * Where its clients read the claimed server's token: a Secret key Flux creates empty once and
+   * never applies again, filled from Plex's side once the server is claimed. Reference it with an
+   * optional secretKeyRef and treat an empty value as "Plex not claimed yet: skip, log it".
+   */
   readonly token: { readonly secret: string; readonly key: string };
   /** The relay ClusterPlex workers report progress through. @default - none without the ClusterPlex PMS mod */
   readonly relayPort?: number;

@@ -7,7 +7,8 @@ import { Component } from './component.js';
  * the component builds its env and scripts from the same values, so the two cannot drift.
  * Every fact names the app instance (`app.kubernetes.io/instance`) of the workload it is about.
  */
-export type PublishedFact = SecretInputFact | DatabaseFact | DfsWaitFact | LoginFact | BackupFact | SeededSettingFact | PrivilegeDropFact | CacheDirectoryFact | ConfigClaimFact;
+export type PublishedFact =
+  SecretInputFact | DatabaseFact | DfsWaitFact | LoginFact | BackupFact | SeededSettingFact | PrivilegeDropFact | CacheDirectoryFact | ConfigClaimFact | PlexSetupFact;
 
 /** A value a process reads from a Secret through an env var. */
 export interface SecretInputFact {
@@ -107,6 +108,21 @@ interface ConfigClaimFact {
   readonly kind: 'config-claim';
   readonly instance: string;
   readonly claim: string;
+}
+
+/** What the Plex setup does: the plex-setup CronJob's settings and libraries, and where the server's token goes. */
+interface PlexSetupFact {
+  readonly kind: 'plex-setup';
+  readonly instance: string;
+  /** The CronJob and its container. @default - none when apps.plex.setupJob is off */
+  readonly job?: { readonly cronJob: string; readonly container: string };
+  /** The preferences it sets while Plex's value is empty / the transcoder untouched, for the docs. */
+  readonly settings: readonly { readonly what: string; readonly id: string; readonly value: string }[];
+  readonly libraries: readonly { readonly name: string; readonly type: string; readonly folders: readonly string[] }[];
+  /** The Secret key Flux creates empty and the token writer fills. */
+  readonly token: { readonly secret: string; readonly key: string };
+  /** The token writer sidecar of the Plex pod and its ServiceAccount. @default - none when apps.plex.tokenWriter is off */
+  readonly tokenWriter?: { readonly container: string; readonly serviceAccount: string };
 }
 
 const published = new WeakMap<Component, PublishedFact[]>();

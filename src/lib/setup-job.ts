@@ -5,6 +5,7 @@ import { setFileName, type CallEdge, type Component } from './component.js';
 import { IMAGES } from './images.js';
 import { appLabels, container, podSpec, withOverrides, type EnvValue, type Mount } from './pod.js';
 import type { ResourcesConfig } from '../config/types.js';
+import type { Placement } from './placement.js';
 import { readSourceFile } from './script-file.js';
 import { addCronJob, scratchVolume } from './workload.js';
 
@@ -32,6 +33,8 @@ export interface SetupJobProps {
   readonly mounts?: readonly Mount[];
   /** A service account for jobs that talk to the Kubernetes API (token mounted then). @default - none, no token */
   readonly serviceAccountName?: string;
+  /** Where the pods run (e.g. `storageNodePlacement(cfg)`, which pins the single-node layout's node). @default - any node */
+  readonly placement?: Placement;
   /** Resource overrides from the app's config. @default - 10m CPU, 48Mi request, 128Mi limit */
   readonly resources?: Partial<ResourcesConfig>;
   /** Kill a run that takes longer. @default 900 */
@@ -67,6 +70,7 @@ export function addSetupJob(scope: Component, cfg: SiteConfig, p: SetupJobProps)
     `${p.name}-configmap.yaml`,
   );
   const spec = podSpec(cfg, {
+    ...p.placement,
     ...(p.serviceAccountName ? { serviceAccountName: p.serviceAccountName } : {}),
     containers: [
       container({

@@ -29,6 +29,8 @@ function externalObjects(cfg: StackConfig): ExternalObject[] {
     { kind: 'StorageClass', name: cfg.storage.configStorageClass },
     { kind: 'PriorityClass', name: 'system-node-critical' },
     ...ingressExternals(cfg),
+    // kube-controller-manager's root-ca-cert-publisher puts the cluster CA in every namespace.
+    { kind: 'ConfigMap', namespace: cfg.namespace, name: 'kube-root-ca.crt' },
   ];
 }
 

@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import * as k8s from '../../imports/k8s.js';
+import { ipv4String, parseCidr } from '../config/schema.js';
 import type { StackConfig } from '../config/types.js';
 import { podTemplates } from '../gates/pod-specs.js';
 import { Component, setFileName, type CallEdge, type Peer } from '../lib/component.js';
@@ -11,6 +12,13 @@ import type { KubeObject } from '../output/model.js';
 export interface PodGroup {
   readonly app: string;
   readonly instance: string;
+}
+
+/** The `kubernetes` Service's ClusterIP: the first address of the service range. */
+function kubernetesServiceIp(serviceCidr: string): string {
+  const range = parseCidr(serviceCidr);
+  if (!range) throw new Error(`network.serviceCidr '${serviceCidr}' is not a CIDR`);
+  return ipv4String(range.base + 1);
 }
 
 const groupKey = (g: PodGroup) => `${g.app}/${g.instance}`;
@@ -101,6 +109,9 @@ export function networkPolicies(cfg: StackConfig, input: NetworkPolicyInput): Ne
     if (p === 'internet') return [{ ipBlock: { cidr: '0.0.0.0/0', except: [...cfg.networkPolicies.privateCidrs] } }];
     if (p === 'anywhere') return [{ ipBlock: { cidr: '0.0.0.0/0' } }];
     if (p === 'private-networks') return cfg.networkPolicies.privateCidrs.map((cidr) => ({ ipBlock: { cidr } }));
+    // CNIs match either before the Service's DNAT (its ClusterIP, :443) or after it (an API server on a node, :6443).
+    if (p === 'kubernetes-api')
+      return [{ ipBlock: { cidr: `${kubernetesServiceIp(cfg.network.serviceCidr)}/32` } }, ...cfg.networkPolicies.privateCidrs.map((cidr) => ({ ipBlock: { cidr } }))];
     return [{ podSelector: { matchLabels: selectorLabels(p.app, p.instance ?? p.app) } }];
   };
   const portsOf = (e: CallEdge): { ports?: k8s.NetworkPolicyPort[] } =>

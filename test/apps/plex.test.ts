@@ -127,7 +127,7 @@ describe('Pulsarr, Profilarr and the GPU plugin', () => {
     expect(env.plexServerUrl).toBe('http://plex.media.svc.cluster.local:32400');
     expect(Object.keys(env).filter((k) => ['PLEX_TOKEN', 'plexTokens'].includes(k))).toEqual([]);
     const off = envOf(containerOf(objectsOf({ apps: { pulsarr: { setup: { plexToken: false } } } }).find('StatefulSet', 'pulsarr'), 'pulsarr'));
-    expect(off.PLEX_TOKEN).toEqual({ secretKeyRef: { name: 'plex-secrets', key: 'token' } });
+    expect(off.PLEX_TOKEN).toMatchObject({ secretKeyRef: { name: 'plex-token', key: 'token' } });
     expect(off.plexTokens).toBe('["$(PLEX_TOKEN)"]');
     expect(Object.keys(env).filter((k) => ['SONARR_URL', 'POLL_INTERVAL'].includes(k))).toEqual([]);
   });
@@ -149,5 +149,37 @@ describe('Pulsarr, Profilarr and the GPU plugin', () => {
     expect(c.volumeMounts.find((m: any) => m.mountPath === '/dev/dri').readOnly).toBe(true);
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(podOf(ds).nodeSelector).toEqual({ 'kubernetes.io/arch': 'amd64', gpu: 'true' });
+  });
+});
+
+describe('Plex setup and the Plex token', () => {
+  const { find, objects } = objectsOf();
+
+  it('takes no Plex token from the operator: plex-secrets holds only the optional claim', () => {
+    const plex = find('StatefulSet', 'plex');
+    const refs = podOf(plex).containers.flatMap((c: any) => (c.env ?? []).map((e: any) => e.valueFrom?.secretKeyRef).filter(Boolean));
+    expect(refs).toEqual([{ name: 'plex-secrets', key: 'claim', optional: true }]);
+    expect(objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)).toContain('plex-token');
+  });
+
+  it('lets the Plex pods reach the Kubernetes API (the Service address on 443, the API servers on 6443) and nothing else new', () => {
+    const policy = find('NetworkPolicy', 'allow-plex');
+    const api = policy.spec.egress.find((e: any) => e.ports?.some((p: any) => p.port === 6443));
+    expect(api.ports.map((p: any) => p.port)).toEqual([443, 6443]);
+    expect(api.to[0]).toEqual({ ipBlock: { cidr: '10.43.0.1/32' } });
+    expect(api.to.slice(1).map((t: any) => t.ipBlock.cidr)).toEqual(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);
+    // plex-setup only talks to Plex.
+    const setup = find('NetworkPolicy', 'allow-plex-setup');
+    expect(setup.spec.egress.map((e: any) => [e.to[0].podSelector.matchLabels['app.kubernetes.io/name'], e.ports.map((p: any) => p.port)])).toEqual([['plex', [32400]]]);
+  });
+
+  it('without the token writer: no sidecar, ServiceAccount or Role, and the Secret is still there to fill by hand', () => {
+    const { find: f, objects: o } = objectsOf({ apps: { plex: { tokenWriter: false } } });
+    const pod = podOf(f('StatefulSet', 'plex'));
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['plex']);
+    expect(pod.serviceAccountName).toBeUndefined();
+    expect(o.some((x) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(x.kind))).toBe(false);
+    expect(f('Secret', 'plex-token').data).toEqual({ token: '' });
+    expect(f('NetworkPolicy', 'allow-plex').spec.egress.some((e: any) => e.ports?.some((p: any) => p.port === 6443))).toBe(false);
   });
 });

@@ -80,7 +80,7 @@ describe('the seed-000 default', () => {
     const names = new Set(objects.map((o) => o.metadata.name));
     for (const n of NEW_IN_004) expect(names.has(n), n).toBe(false);
     // the CronJobs of the default: the first-run setup jobs and the Arr wiring reconciler
-    expect(objects.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name)).toEqual(['servarr-setup', 'pulsarr-setup', 'arr-wiring']);
+    expect(objects.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name)).toEqual(['servarr-setup', 'plex-setup', 'pulsarr-setup', 'arr-wiring']);
     expect(JSON.stringify(objects)).not.toMatch(/POSTGRES|gluetun|\/mnt\/downloads/);
   });
 });

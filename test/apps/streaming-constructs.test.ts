@@ -30,14 +30,14 @@ describe('streaming app constructs in a plain cdk8s Chart (no synth)', () => {
     const plugin = new IntelGpuPlugin(chart, 'gpu', { site, sharedDevNum: 3 });
     const sonarr = new Sonarr(chart, 'sonarr', { namespace, media, symlinks });
     const decypharr = new Decypharr(chart, 'decypharr', { namespace, symlinks, arrs: [sonarr], usenet: false, resources: { memoryLimit: '2Gi' } });
-    const plex = new Plex(chart, 'plex', { namespace, media, symlinks, transcode, dfs: decypharr.dfs, gpu: plugin.gpu, clusterPlex: opts.clusterPlex ?? true, requireToken: true });
+    const plex = new Plex(chart, 'plex', { namespace, media, symlinks, transcode, dfs: decypharr.dfs, gpu: plugin.gpu, clusterPlex: opts.clusterPlex ?? true });
     const pulsarr = new Pulsarr(chart, 'pulsarr', { namespace, arrs: [sonarr], plex });
     return { chart, namespace, plugin, sonarr, decypharr, plex, pulsarr };
   };
   const secrets = {
     'sonarr-secrets': { 'api-key': 'a'.repeat(32) },
     'decypharr-secrets': { 'realdebrid-api-key': 'rd', 'session-secret': 's'.repeat(48) },
-    'plex-secrets': { token: 'plex-token' },
+    'plex-secrets': {},
   };
 
   it('gives working objects, with the main objects as handles and ApiObject.of', () => {
@@ -81,11 +81,12 @@ describe('streaming app constructs in a plain cdk8s Chart (no synth)', () => {
 
     // Pulsarr: Plex's token and URL and the first Sonarr come from their handles.
     const pEnv = envOf(find('StatefulSet', 'pulsarr')!);
-    expect(pEnv.PLEX_TOKEN).toEqual({ secretKeyRef: { name: 'plex-secrets', key: 'token' } });
+    expect(pEnv.PLEX_TOKEN).toMatchObject({ secretKeyRef: { name: 'plex-token', key: 'token' } });
     expect(pEnv.plexServerUrl).toBe('http://plex.media.svc.cluster.local:32400');
     expect(pEnv.sonarrBaseUrl).toBe('http://sonarr.media.svc.cluster.local:8989');
     expect(pEnv.radarrBaseUrl).toBeUndefined();
-    expect(find('Secret', 'plex-secrets')!.stringData).toEqual({ token: 'plex-token' });
+    // The token is the claimed server's own: a Secret created empty, never an input.
+    expect(find('Secret', 'plex-token')).toMatchObject({ data: { token: '' } });
 
     // Handles bring their dependencies, in phase order.
     expect(decypharr.dependsOn).toEqual([namespace, sonarr]);
@@ -99,10 +100,10 @@ describe('streaming app constructs in a plain cdk8s Chart (no synth)', () => {
     expect(clusterplex.callEdges).toContainEqual(expect.objectContaining({ to: { app: 'plex' }, ports: [32400, 32499] }));
   });
 
-  it('says what the caller must provide: the Plex token a client reads, Plex with the PMS mod for ClusterPlex', () => {
+  it("says what the caller must provide: Decypharr's debrid key, Plex with the PMS mod for ClusterPlex", () => {
     const { chart, plugin } = compose();
     const before = chart.node.findAll().length;
-    expect(() => addPlainSecrets(chart, { ...secrets, 'plex-secrets': {} })).toThrow(/plex-secrets\/token/);
+    expect(() => addPlainSecrets(chart, { ...secrets, 'decypharr-secrets': { 'session-secret': 's'.repeat(48) } })).toThrow(/decypharr-secrets\/realdebrid-api-key/);
     expect(chart.node.findAll().length).toBe(before);
 
     const plain = compose({ clusterPlex: false });

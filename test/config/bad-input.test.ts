@@ -389,19 +389,19 @@ describe.concurrent('bad input the CLI meets while loading (child process, as `n
 
   it('a secrets.local.yaml naming a Secret or key that does not exist: refused with the closest name', async () => {
     const secrets = ['PLAIN-VALUE-typo-1a2b3c', 'PLAIN-VALUE-typo-4d5e6f'];
-    const p = project({ 'secrets.local.yaml': `plex-secrets:\n  tokn: ${secrets[0]}\ndecypharr-secret:\n  realdebrid-api-key: ${secrets[1]}\n` });
+    const p = project({ 'secrets.local.yaml': `plex-secrets:\n  claimm: ${secrets[0]}\ndecypharr-secret:\n  realdebrid-api-key: ${secrets[1]}\n` });
     const r = await synthChild(['--out', p.out], { cwd: p.dir });
-    expectRefused(r, p.out, 'secrets.local.yaml: plex-secrets/tokn', /did you mean plex-secrets\/token\?/, secrets);
+    expectRefused(r, p.out, 'secrets.local.yaml: plex-secrets/claimm', /did you mean plex-secrets\/claim\?/, secrets);
     expect(r.stderr).toContain('secrets.local.yaml: decypharr-secret/realdebrid-api-key is not a Secret this config requests; did you mean decypharr-secrets/realdebrid-api-key?');
   });
 
   it('an environment variable naming a Secret or key that does not exist: refused with the closest name, without the value', async () => {
     const secrets = ['PLAIN-VALUE-env-7a8b9c', 'PLAIN-VALUE-env-0d1e2f'];
     const p = project();
-    const env = { MEDIA_STACK_SECRET__PLEX_SECRETS__TOKN: secrets[0], MEDIA_STACK_SECRET__PLEX_SECRET__TOKEN: secrets[1] };
+    const env = { MEDIA_STACK_SECRET__PLEX_SECRETS__CLAM: secrets[0], MEDIA_STACK_SECRET__PLEX_SECRET__CLAIM: secrets[1] };
     const r = await synthChild(['--out', p.out], { cwd: p.dir, env });
-    expectRefused(r, p.out, 'env MEDIA_STACK_SECRET__PLEX_SECRETS__TOKN is not a value this config requests', /did you mean MEDIA_STACK_SECRET__PLEX_SECRETS__TOKEN\?/, secrets);
-    expect(r.stderr).toContain('env MEDIA_STACK_SECRET__PLEX_SECRET__TOKEN is not a value this config requests; did you mean MEDIA_STACK_SECRET__PLEX_SECRETS__TOKEN?');
+    expectRefused(r, p.out, 'env MEDIA_STACK_SECRET__PLEX_SECRETS__CLAM is not a value this config requests', /did you mean MEDIA_STACK_SECRET__PLEX_SECRETS__CLAIM\?/, secrets);
+    expect(r.stderr).toContain('env MEDIA_STACK_SECRET__PLEX_SECRET__CLAIM is not a value this config requests; did you mean MEDIA_STACK_SECRET__PLEX_SECRETS__CLAIM?');
   });
 
   it('a whitespace-only secret value: refused by name, without the value', async () => {

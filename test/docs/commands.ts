@@ -129,7 +129,9 @@ export function checkCommand(cmd: string, input: SynthesizedStack): Ref[] {
   const findObj = (kind: string, name: string) => {
     if (kind === 'Secret') {
       const sops = objs.some((o) => o.kind === 'Kustomization' && o.spec?.decryption?.secretRef?.name === name && (ns === undefined || o.metadata.namespace === ns));
-      return sops || input.secretRequests.some((r) => r.name === name && (ns === undefined || r.namespace === ns));
+      // A Secret Flux applies as it is (no SOPS: e.g. plex-token, created empty for a writer in the cluster).
+      const plain = objs.some((o) => o.kind === 'Secret' && o.metadata.name === name && (ns === undefined || o.metadata.namespace === ns));
+      return sops || plain || input.secretRequests.some((r) => r.name === name && (ns === undefined || r.namespace === ns));
     }
     return objs.some((o) => o.kind === kind && o.metadata.name === name && (kind === 'PersistentVolume' || ns === undefined || o.metadata.namespace === ns));
   };

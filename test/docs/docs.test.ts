@@ -661,6 +661,6 @@ describe('secrets.md: after a leak', () => {
   it('has no Postgres step without Postgres, and tells to change supplied values at their source', () => {
     const section = docsOf().byPath.get('docs/secrets.md')!;
     expect(section).not.toContain('ALTER ROLE');
-    expect(section).toMatch(/change each credential among them \(.*`plex-secrets\/token`.*\) at its source/);
+    expect(section).toMatch(/change each credential among them \(.*`plex-secrets\/claim`.*\) at its source/);
   });
 });

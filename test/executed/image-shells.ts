@@ -29,6 +29,7 @@ const IMAGE_SHELLS: readonly ImageShells[] = [
   { repo: 'curlimages/curl', shells: { sh: BUSYBOX_SH }, source: 'curl/curl-container create_base_image.sh@8.21.0: alpine base (busybox sh, awk, mkdir, mktemp, head)' },
   { repo: 'ghcr.io/qdm12/gluetun', shells: { sh: BUSYBOX_SH }, source: 'qdm12/gluetun Dockerfile@006c4b50: final stage FROM alpine:${ALPINE_VERSION}' },
   { repo: 'ghcr.io/sirrobot01/decypharr', shells: { sh: BUSYBOX_SH }, source: 'sirrobot01/decypharr Dockerfile@01ff49ad: final stage FROM alpine:latest (+ fuse3, su-exec)' },
+  { repo: 'python', shells: { sh: BUSYBOX_SH }, source: 'docker-library/python 228f71e:3.14/alpine3.24/Dockerfile: FROM alpine:3.24 (busybox sh, find)' },
   { repo: 'rclone/rclone', shells: { sh: BUSYBOX_SH }, source: 'rclone/rclone Dockerfile@06fc21fa: final stage FROM alpine:latest (+ fuse)' },
   {
     repo: 'ghcr.io/home-operations/qbittorrent',

@@ -655,6 +655,27 @@ const markerProbe: Runner = {
   },
 };
 
+/** `test -n "$(find FILE -mmin -N)"` probes: alive only while a loop keeps touching FILE (the Plex token writer). */
+const heartbeatProbe: Runner = {
+  name: 'heartbeat-file probe',
+  claims: (s) => s.where.endsWith('Probe') && s.shell?.run === 'busybox' && /^test -n "\$\(find \S+ -mmin -\d+\)"$/.test((s.text ?? '').trim()),
+  async run(s) {
+    const [, file, minutes] = /find (\S+) -mmin -(\d+)/.exec(s.text!)!;
+    expect(
+      (s.container.volumeMounts as { mountPath: string }[]).some((m) => file!.startsWith(`${m.mountPath.replace(/\/$/, '')}/`)),
+      `${file} lies on a mount of ${s.container.name}`,
+    ).toBe(true);
+    const local = join(scratch('heartbeat-probe'), 'alive');
+    const text = s.text!.replace(file!, local);
+    expect((await runScript(s.shell!, text)).code, 'not alive before the first round').not.toBe(0);
+    writeFileSync(local, '1\n');
+    ok(await runScript(s.shell!, text), 'alive right after a round');
+    const stale = (Date.now() - (Number(minutes) + 1) * 60_000) / 1000;
+    utimesSync(local, stale, stale);
+    expect((await runScript(s.shell!, text)).code, `not alive ${Number(minutes) + 1} minutes after the last round`).not.toBe(0);
+  },
+};
+
 export const RUNNERS: readonly Runner[] = [
   hostDirs,
   waitForFile,
@@ -663,6 +684,7 @@ export const RUNNERS: readonly Runner[] = [
   fuseStart,
   fuseUnmount,
   markerProbe,
+  heartbeatProbe,
   sambaUsers,
   vpnRules,
   postgresBackup,

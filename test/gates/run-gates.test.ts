@@ -57,6 +57,7 @@ describe('the default stack', () => {
     { kind: 'GitRepository', namespace: 'flux-system', name: 'flux-system' },
     { kind: 'Secret', namespace: 'flux-system', name: 'sops-age' },
     { kind: 'StorageClass', name: 'longhorn-simple' },
+    { kind: 'ConfigMap', namespace: 'media', name: 'kube-root-ca.crt' },
   ];
 
   it('passes every gate with its own security exceptions (warnings only)', async () => {

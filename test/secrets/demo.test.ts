@@ -110,7 +110,7 @@ describe('a value the committed demo output held, in a file no longer encrypted 
     // What `keys remove <demo>` (or `sops updatekeys`) leaves: the demo values, encrypted to mine only.
     const demo = await committedDemoValues();
     const sonarrDemo = demo.get(sonarr.path)!;
-    const plexDemo = demo.get('clusters/homelab/apps/media/plex/app/secret.sops.yaml')!;
+    const debridDemo = demo.get(decypharr.path)!;
     const out = new Output();
     const rule = { ...SECRET_RULE, age: [mine.recipient] };
     const secret = (name: string, stringData: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'media' }, type: 'Opaque', stringData });
@@ -118,20 +118,20 @@ describe('a value the committed demo output held, in a file no longer encrypted 
       sonarr.path,
       await encryptYaml({ ...secret('sonarr-secrets', sonarrDemo), metadata: { name: 'sonarr-secrets', namespace: 'media', labels: sonarr.labels } }, rule),
     );
-    const plexReq = { ...plex, keys: plex.keys.filter((k) => k.key === 'token') };
-    out.files.set(plex.path, await encryptYaml({ ...secret('plex-secrets', plexDemo), metadata: { name: 'plex-secrets', namespace: 'plex' } }, rule));
+    const debridReq = { ...decypharr, keys: decypharr.keys.filter((k) => k.key === 'realdebrid-api-key') };
+    out.files.set(decypharr.path, await encryptYaml(secret('decypharr-secrets', { 'realdebrid-api-key': debridDemo['realdebrid-api-key']! }), rule));
 
-    const err = await errorOf(out.run({ requests: [sonarr, plexReq], sopsConfig: sopsConfigFor([mine.recipient]), identities: [mine.identity] }));
-    expect((err as unknown as MissingSecretValuesError).missing.map((m) => [m.key, m.replacesDemo])).toEqual([['token', true]]);
+    const err = await errorOf(out.run({ requests: [sonarr, debridReq], sopsConfig: sopsConfigFor([mine.recipient]), identities: [mine.identity] }));
+    expect((err as unknown as MissingSecretValuesError).missing.map((m) => [m.key, m.replacesDemo])).toEqual([['realdebrid-api-key', true]]);
     const res = await out.run({
-      requests: [sonarr, plexReq],
+      requests: [sonarr, debridReq],
       sopsConfig: sopsConfigFor([mine.recipient]),
       identities: [mine.identity],
-      operatorValues: { 'plex-secrets': { token: 'my-plex-token' } },
+      operatorValues: { 'decypharr-secrets': { 'realdebrid-api-key': 'my-rd-token' } },
     });
     expect(res.report.map((r) => [r.status, r.demoKeys])).toEqual([
       ['re-encrypted', ['api-key']],
-      ['re-encrypted', ['token']],
+      ['re-encrypted', ['realdebrid-api-key']],
     ]);
     const key = (await stringDataOf(out.files.get(sonarr.path)!, [mine.identity]))['api-key']!;
     expect(key).not.toBe(sonarrDemo['api-key']);

@@ -112,6 +112,11 @@ describe('the committed dist/ (default config)', () => {
       if (!path.endsWith('.yaml')) continue;
       for (const doc of parseAllDocuments(content).map((d) => d.toJS())) {
         if (doc?.kind !== 'Secret') continue;
+        // Created empty once for a writer in the cluster (plex-token): it has no value to encrypt.
+        if (doc.metadata?.annotations?.['kustomize.toolkit.fluxcd.io/ssa'] === 'IfNotPresent') {
+          for (const v of Object.values({ ...(doc.stringData ?? {}), ...(doc.data ?? {}) })) expect(v, path).toBe('');
+          continue;
+        }
         secrets++;
         expect(path).toMatch(/\.sops\.yaml$/);
         expect(doc.sops?.mac, path).toMatch(/^ENC\[AES256_GCM,/);

@@ -143,7 +143,7 @@ describe('the seed-004 example', () => {
       const objects = r.objects.map((p) => p.object as any);
       const produced = new Set<string>();
       for (const o of objects) {
-        if (o.kind === 'Secret') for (const k of Object.keys(o.stringData ?? {})) produced.add(`${o.metadata.name}/${k}`);
+        if (o.kind === 'Secret') for (const k of Object.keys({ ...o.stringData, ...o.data })) produced.add(`${o.metadata.name}/${k}`);
         if (o.kind === 'ExternalSecret') for (const d of o.spec.data) produced.add(`${o.spec.target.name}/${d.secretKey}`);
       }
       return { produced: [...produced].sort(), consumed: consumedSecretKeys(objects) };

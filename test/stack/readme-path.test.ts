@@ -109,7 +109,7 @@ describe("the README's path from the demo to a real cluster", () => {
     for (const v of mine) expect(demoValues).not.toContain(v);
     // every value you supplied is there (the env supplies the optional ones too)
     for (const v of Object.values(operatorValues)) expect(mine).toContain(v);
-    expect(mine).toContain(fakeOperatorValue('plex-secrets', 'token'));
+    expect(mine).toContain(fakeOperatorValue('plex-secrets', 'claim'));
     // only your key opens the files, the demo identity none
     const myRecipient = await recipientOf(myIdentity);
     for (const file of findEncryptedFiles(out)) {

@@ -87,7 +87,7 @@ export function wiringKeyEnv(instance: string): string {
  * (Radarr), `/mnt/media/music` (Lidarr); extra instances get their suffix (`/mnt/media/tv-4k`),
  * so two instances never share a root folder.
  */
-function permanentRootFolder(arr: WiredArr): string {
+export function permanentRootFolder(arr: WiredArr): string {
   const suffix = arr.instance === arr.kind ? '' : arr.instance.slice(arr.kind.length);
   return `${PATHS.media}/${arr.spec.library.folder}${suffix}`;
 }
@@ -96,7 +96,7 @@ function permanentRootFolder(arr: WiredArr): string {
  * The streaming library folder of an instance: `/mnt/streaming-media/<instance>`, the path the
  * generated runbooks name (src/docs/runbooks.ts, "Root folders").
  */
-function streamingRootFolder(arr: WiredArr): string {
+export function streamingRootFolder(arr: WiredArr): string {
   return `${PATHS.symlinks}/${arr.instance}`;
 }
 

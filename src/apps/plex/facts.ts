@@ -39,5 +39,38 @@ export const PLEX_FACTS: AppFacts = {
       writes: ['/config', '/transcode', `${PLEX_APP_SUPPORT}/Drivers`, `${PLEX_APP_SUPPORT}/Cache`],
       source: 'linuxserver/docker-plex (config in /config; transcoder temp dir /transcode set in the stack); ClusterPlex shares Drivers and Cache (pabloromeo/clusterplex#321)',
     },
+    'plex/plex-token': { writes: ['/tmp'], source: 'src/apps/plex/plex-token.py (reads Preferences.xml, writes only its heartbeat in /tmp)' },
+    'plex-setup/plex-setup': { writes: ['/tmp'], source: 'src/apps/plex/plex-setup.py (HTTP only)' },
   },
 };
+
+/**
+ * Plex's HTTP API as plex-setup uses it (sources: docs/app-facts-verified.md, "Plex setup"): the
+ * preference ids of `GET/PUT /:/prefs` and, per Arr kind, the library section it fills
+ * (`POST /library/sections` type, agent and scanner of Plex's current agents).
+ */
+export const PLEX_PREFS = {
+  transcoderTempDirectory: 'TranscoderTempDirectory',
+  hardwareAcceleration: 'HardwareAcceleratedCodecs',
+  allowedNetworks: 'allowedNetworks',
+  lanNetworks: 'LanNetworksBandwidth',
+} as const;
+
+export interface PlexLibraryKind {
+  /** The section type (`movie`, `show`, `artist`). */
+  readonly type: string;
+  /** The name a new library gets. */
+  readonly name: string;
+  readonly agent: string;
+  readonly scanner: string;
+}
+
+/** The library each Arr kind's media goes into; kinds without a row get none. */
+export const PLEX_LIBRARY_OF_ARR: Readonly<Record<string, PlexLibraryKind>> = {
+  radarr: { type: 'movie', name: 'Movies', agent: 'tv.plex.agents.movie', scanner: 'Plex Movie' },
+  sonarr: { type: 'show', name: 'TV Shows', agent: 'tv.plex.agents.series', scanner: 'Plex TV Series' },
+  lidarr: { type: 'artist', name: 'Music', agent: 'tv.plex.agents.music', scanner: 'Plex Music' },
+};
+
+/** Where the claimed server keeps its token: the PlexOnlineToken attribute of this file. */
+export const PLEX_PREFERENCES_XML = `${PLEX_APP_SUPPORT}/Preferences.xml`;

@@ -5,7 +5,7 @@ import { namespaceOf } from '../shared-storage/index.js';
 import type { VolumeHandle } from '../../lib/handles.js';
 import { plexConfig } from './config.js';
 import { Plex } from './plex.js';
-import { plexPostDeploySection } from './runbook.js';
+import { plexPostDeploySection, plexSetupSection } from './runbook.js';
 
 declare module '../module.js' {
   interface StackParts {
@@ -16,7 +16,7 @@ declare module '../module.js' {
 export const plexModule = defineAppModule({
   folder: 'plex',
   facts: PLEX_FACTS,
-  runbook: [plexPostDeploySection],
+  runbook: [plexPostDeploySection, plexSetupSection],
   config: plexConfig,
   build(stack) {
     const { scope, config: cfg, parts } = stack;
@@ -36,7 +36,7 @@ export const plexModule = defineAppModule({
         serviceType: p.serviceType,
         loadBalancerIP: p.loadBalancerIP,
         clusterPlex: a.clusterplex.enabled,
-        requireToken: a.pulsarr.enabled,
+        setup: cfg,
         resources: p.resources,
         configSize: p.configSize,
       }),

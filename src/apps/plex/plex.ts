@@ -1,7 +1,7 @@
 import type { ApiObject } from 'cdk8s';
 import type * as k8s from '../../../imports/k8s.js';
 import type { Construct } from 'constructs';
-import type { ResourcesConfig } from '../../config/types.js';
+import type { ResourcesConfig, StackConfig } from '../../config/types.js';
 import { Component } from '../../lib/component.js';
 import { useGpu, useVolume, type GpuHandle, type PlexHandle, type VolumeHandle } from '../../lib/handles.js';
 import { publishFact } from '../../lib/published-facts.js';
@@ -13,6 +13,7 @@ import { CLUSTERPLEX_IMAGES, ORCHESTRATOR, orchestratorUrl } from '../clusterple
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
 import { plexConfig } from './config.js';
 import { PLEX_APP_SUPPORT, PLEX_IMAGES, PLEX_PORT, PLEX_RELAY_PORT } from './facts.js';
+import { addPlexSetupJob, addPlexTokenSecret, addPlexTokenWriter, PLEX_SETUP_JOB, PLEX_TOKEN_SECRET, plexSetupData } from './setup.js';
 
 export interface PlexProps {
   /** The namespace (the app depends on it; its site settings place and configure the pod). */
@@ -40,8 +41,12 @@ export interface PlexProps {
   readonly loadBalancerIP?: string;
   /** Run the ClusterPlex PMS mod, which hands transcodes to the orchestrator. @default false */
   readonly clusterPlex?: boolean;
-  /** A client (Pulsarr) reads the Plex token, so the operator must provide it. @default false */
-  readonly requireToken?: boolean;
+  /**
+   * The stack config, for plex-setup's libraries and preferences (apps.plex.setupJob and
+   * friends) and the token writer (apps.plex.tokenWriter). @default - neither: the Secret
+   * plex-token is still created, for you to fill
+   */
+  readonly setup?: StackConfig;
   /** Container resources over the defaults. @default - 200m CPU, 512Mi memory, 4Gi limit */
   readonly resources?: Partial<ResourcesConfig>;
   /** Size of the config volume. @default '50Gi' */
@@ -76,7 +81,7 @@ export class Plex extends Component implements PlexHandle {
   readonly port = PLEX_PORT;
   readonly url: string;
   readonly image = PLEX_IMAGES.plex;
-  readonly token = { secret: 'plex-secrets', key: 'token' } as const;
+  readonly token = PLEX_TOKEN_SECRET;
   readonly relayPort?: number;
   readonly libraries: PlexHandle['libraries'];
   readonly sharedDirMounts: readonly Mount[];
@@ -85,6 +90,8 @@ export class Plex extends Component implements PlexHandle {
   readonly service: ApiObject;
   /** @default - none when the ingress is off */
   readonly ingress?: ApiObject;
+  /** The plex-setup CronJob. @default - none when apps.plex.setupJob is off */
+  readonly setupJob?: ApiObject;
 
   constructor(scope: Construct, id: string, props: PlexProps) {
     const cfg = props.namespace.site;
@@ -116,11 +123,10 @@ export class Plex extends Component implements PlexHandle {
         key: 'claim',
         source: { kind: 'operator', optional: true, description: 'Plex claim token for the first start (https://www.plex.tv/claim, valid 4 minutes; ignored once claimed)' },
       },
-      {
-        key: this.token.key,
-        source: { kind: 'operator', optional: !(props.requireToken ?? false), description: 'Plex auth token (X-Plex-Token) for Pulsarr watchlist sync' },
-      },
     ]);
+    // The token is not an input: the server's own, copied by the token writer once it is claimed.
+    addPlexTokenSecret(this, cfg);
+    const tokenWriter = props.setup?.apps.plex.tokenWriter ? addPlexTokenWriter(this, cfg, 'config') : undefined;
 
     const env: Record<string, EnvValue> = {
       PUID: String(cfg.uid),
@@ -155,6 +161,7 @@ export class Plex extends Component implements PlexHandle {
         // streaming stack.
         ...placement,
         startsAsRoot: true,
+        ...(tokenWriter ? { serviceAccountName: tokenWriter.serviceAccountName } : {}),
         supplementalGroups: props.gpu ? [props.renderGroupId ?? plexConfig.defaults.renderGroupId] : [],
         containers: [
           container({
@@ -169,8 +176,9 @@ export class Plex extends Component implements PlexHandle {
             extendedResources: gpu,
             security: { runAsRoot: true, readOnlyRootFilesystem: false, dropAll: false },
           }),
+          ...(tokenWriter ? [tokenWriter.container] : []),
         ],
-        volumes: [configVolume(cfg, 'plex'), ...this.libraries.map((l) => l.volume)],
+        volumes: [configVolume(cfg, 'plex'), ...this.libraries.map((l) => l.volume), ...(tokenWriter?.volumes ?? [])],
       },
     }));
     this.node.defaultChild = workload;
@@ -205,6 +213,17 @@ export class Plex extends Component implements PlexHandle {
       port: 'plex',
       forwardAuth: false,
       call: { coveredBy: "the Plex clients' call from anywhere" },
+    });
+    const setup = props.setup?.apps.plex.setupJob ? plexSetupData(props.setup, { url: this.url, gpu: props.gpu !== undefined }) : undefined;
+    if (setup) this.setupJob = addPlexSetupJob(this, props.setup!, setup);
+    publishFact(this, {
+      kind: 'plex-setup',
+      instance: 'plex',
+      ...(this.setupJob ? { job: { cronJob: this.setupJob.name, container: PLEX_SETUP_JOB } } : {}),
+      settings: (setup?.prefs ?? []).map((p) => ({ what: p.what, id: p.id, value: p.value })),
+      libraries: (setup?.libraries ?? []).map((l) => ({ name: l.name, type: l.type, folders: l.folders })),
+      token: this.token,
+      ...(tokenWriter ? { tokenWriter: { container: tokenWriter.container.name, serviceAccount: tokenWriter.serviceAccountName } } : {}),
     });
   }
 }
