@@ -6,6 +6,7 @@ import { prowlarrConfig } from './config.js';
 import { PROWLARR_FACTS } from './facts.js';
 import { Prowlarr } from './prowlarr.js';
 import { prowlarrPostDeploySection } from './runbook.js';
+import { addProwlarrSetup } from './setup.js';
 import { servarrLoginSection } from '../servarr/runbook.js';
 import { servarrLoginOn } from '../servarr/config.js';
 
@@ -23,7 +24,7 @@ export const prowlarrModule = defineAppModule({
   build({ scope, config: cfg, parts, add }) {
     const app = cfg.apps.prowlarr;
     if (!app.enabled) return;
-    parts.prowlarr = add(
+    const prowlarr = add(
       new Prowlarr(scope, 'prowlarr', {
         namespace: namespaceOf(parts),
         database: databaseFor(cfg, parts, 'prowlarr'),
@@ -34,5 +35,7 @@ export const prowlarrModule = defineAppModule({
         uiPassword: servarrLoginOn(cfg),
       }),
     );
+    addProwlarrSetup(prowlarr, cfg);
+    parts.prowlarr = prowlarr;
   },
 });
