@@ -7,8 +7,8 @@ import type { AppConfig } from '../../config/types.js';
 export interface ProwlarrIndexerConfig {
   /**
    * Prowlarr's name of the indexer definition: `definitionName` in `GET /api/v1/indexer/schema`
-   * — the definition file of a Cardigann indexer (`1337x`, `eztv`, `thepiratebay`), the class of
-   * a native one (`FileList`). Prowlarr › Indexers › Add shows the list.
+   * — the definition file of a Cardigann indexer (`1337x`, `eztv`), the name of a native one
+   * (`FileList.io`). Prowlarr › Indexers › Add lists them.
    */
   readonly definition: string;
   /** The indexer's name in Prowlarr (and, with " (Prowlarr)", in the Arrs). @default - the definition's own name */
@@ -24,7 +24,7 @@ export interface ProwlarrIndexerConfig {
   readonly priority?: number;
   /**
    * Settings of a private tracker from Secret keys: indexer field name → key of the Secret
-   * `prowlarr-indexer-secrets`, e.g. `{ username: 'filelist-username', passkey: 'filelist-passkey' }`.
+   * `prowlarr-indexer-secrets`, e.g. `{ username: 'filelist-username', passkey: 'filelist-passkey' }` (the field names of the definition's settings).
    * Each key is an operator value (docs/secrets.md lists them); the job fails, naming the key, while one is empty.
    * @default {}
    */

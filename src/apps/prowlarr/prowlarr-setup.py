@@ -86,6 +86,10 @@ def indexer_body(job, api, wanted, cache):
 
 def main(job, data):
     api = setup_lib.Api(job, data["api"], {"X-Api-Key": setup_lib.secret(data["keyEnv"])})
+    # Every credential is read first, so each is masked in every line, whatever answer echoes it.
+    for wanted in data["indexers"]:
+        for ref in wanted.get("secrets", {}).values():
+            setup_lib.secret(ref["env"], optional=True)
     existing = api.get_json("/indexer")
     present = {(i.get("definitionName") or "").lower(): i["name"] for i in existing}
     cache = {}
@@ -93,7 +97,8 @@ def main(job, data):
         what = f"indexer {wanted['definition']}"
         have = present.get(wanted["definition"].lower())
         if have is not None:
-            job.log(f"{what}: present" + (f" (as {have})" if have != (wanted.get("name") or have) else ""))
+            renamed = have.lower() not in (wanted.get("name", "").lower(), wanted["definition"].lower())
+            job.log(f"{what}: present" + (f" (as {have})" if renamed else ""))
             continue
         try:
             body = indexer_body(job, api, wanted, cache)
