@@ -145,7 +145,7 @@ describe('prowlarr-setup: python3 against a Prowlarr stub', () => {
       '',
     ]);
     expect(first.code).toBe(0);
-    expect(stub.writes().map((r) => `${r.method} ${r.path}${r.query.size ? `?${r.query}` : ''}`)).toEqual([
+    expect(stub.writes().map((r) => `${r.method} ${r.path}${r.query.size ? `?${r.query.toString()}` : ''}`)).toEqual([
       'POST /api/v1/tag',
       'POST /api/v1/tag',
       'POST /api/v1/indexer?forceSave=true',
