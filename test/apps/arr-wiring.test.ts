@@ -147,6 +147,21 @@ describe('Arr wiring: objects', () => {
     expect(vols.find((v: any) => v.name === 'symlink-library').hostPath.path).toBe('/data/streaming-media');
   });
 
+  it('turns the tag routing and the Plex connection off one by one', () => {
+    const resources = (input: StackConfigInput) => shippedData(input).apps[0]!.collections.map((x) => x.resource);
+    expect(resources(FULL)).toEqual(['tag', 'downloadclient', 'rootfolder', 'notification']);
+    const noRouting = { apps: { ...FULL.apps, arrWiring: { tagRouting: false } } } as StackConfigInput;
+    expect(resources(noRouting)).toEqual(['downloadclient', 'rootfolder', 'notification']);
+    expect(shippedData(noRouting).apps[0]!.collections[0]!.entries.map((e) => JSON.parse(e.body).tags)).toEqual([[], []]);
+    const noPlex = { apps: { ...FULL.apps, arrWiring: { plexConnection: false } } } as StackConfigInput;
+    expect(resources(noPlex)).toEqual(['tag', 'downloadclient', 'rootfolder']);
+    expect(envOf(containerOf(objectsOf(noPlex).find('CronJob', 'arr-wiring'), 'arr-wiring')).PLEX_TOKEN).toBeUndefined();
+    // Without Plex in the stack: no connection either.
+    expect(resources({ apps: { ...FULL.apps, plex: { enabled: false }, clusterplex: { enabled: false }, pulsarr: { enabled: false } } } as StackConfigInput)).not.toContain(
+      'notification',
+    );
+  });
+
   it('matches Services by any of their in-cluster names', () => {
     const re = new RegExp(hostRegex('sonarr', 'media', 8989));
     for (const ok of ['http://sonarr:8989', 'http://sonarr.media.svc.cluster.local:8989/', 'sonarr', 'https://sonarr.media.svc:8989']) expect(ok).toMatch(re);

@@ -179,7 +179,7 @@ export interface WiringOptions {
 
 /** Whether both download clients run, so items are routed between them by tag. */
 function routesByTag(cfg: StackConfig): boolean {
-  return cfg.apps.decypharr.enabled && cfg.apps.qbittorrent.enabled;
+  return cfg.apps.arrWiring.tagRouting && cfg.apps.decypharr.enabled && cfg.apps.qbittorrent.enabled;
 }
 
 /** The Arr's "Connect › Plex Media Server" (library refresh after imports, renames and deletes). */
