@@ -38,7 +38,14 @@ export default defineConfig({
   apps: {
     sonarr: { enabled: true },
     radarr: { enabled: true },
-    prowlarr: { enabled: true },
+    // Public indexers the prowlarr-setup job adds (a tag `flaresolverr` would route one through FlareSolverr).
+    prowlarr: {
+      enabled: true,
+      indexers: [
+        { definition: '1337x', tags: ['public'] },
+        { definition: 'eztv', tags: ['public'] },
+      ],
+    },
     profilarr: { enabled: true },
     decypharr: { enabled: true, nfsClusterIP: '10.43.0.49' },
     // Plex runs on the GPU node so it plans hardware transcodes itself (see README).

@@ -50,7 +50,8 @@ export default defineConfig({
   apps: {
     sonarr: { enabled: true },
     radarr: { enabled: true },
-    prowlarr: { enabled: true },
+    // A public indexer the prowlarr-setup job adds; private ones take their credentials from Secret keys.
+    prowlarr: { enabled: true, indexers: [{ definition: 'thepiratebay', priority: 30 }] },
     plex: { enabled: true, serviceType: 'NodePort', gpu: true, renderGroupId: 109 },
     intelGpuPlugin: { enabled: true },
     decypharr: { enabled: false },

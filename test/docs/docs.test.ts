@@ -111,8 +111,10 @@ describe('generated docs for the default config', () => {
     expect(all).not.toMatch(/labels\.streaming-stack/); // the pod label is media-stack.io/streaming-stack
     expect(all).not.toMatch(/showmount -e [^\n]*&&/); // showmount cannot work (no portmapper)
     expect(all).toContain('--from-file=age.agekey=$HOME/.config/sops/age/keys.txt');
-    // Decypharr as qBittorrent client: user = the Arr URL, password = its API key (not blank).
-    expect(byPath.get('docs/post-deploy.md')).toContain(
+    // Decypharr as qBittorrent client: user = the Arr URL, password = its API key (not blank) —
+    // the manual step, left only when the arr-wiring job (which adds it) is off.
+    expect(byPath.get('docs/post-deploy.md')).not.toContain('Decypharr as the download client');
+    expect(docsOf({ apps: { arrWiring: { enabled: false } } }).byPath.get('docs/post-deploy.md')).toContain(
       "| `sonarr` | `decypharr.media.svc.cluster.local` | `8282` | `http://sonarr.media.svc.cluster.local:8989` | sonarr's API key |",
     );
     expect(byPath.get('docs/post-deploy.md')).toContain('sops -d --extract \'["stringData"]["api-key"]\' clusters/homelab/apps/media/sonarr/secret.sops.yaml');

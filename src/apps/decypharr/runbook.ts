@@ -1,12 +1,14 @@
 import type { Facts } from '../../docs/facts.js';
 import { c, type Md } from '../../docs/md.js';
+import { cronJobOf } from '../../docs/objects.js';
 import { RUNBOOK_PAGE_PARTS, RUNBOOK_PAGE_PATHS, type RunbookSection } from '../../docs/page.js';
 
 /** Decypharr as the download client of every library manager (post-deploy.md), and their root folders. */
 function downloadClient(f: Facts, md: Md): void {
   const arrs = f.arrs;
   const decypharr = f.one('decypharr');
-  if (!decypharr || arrs.length === 0) return;
+  // The arr-wiring job adds these clients and root folders (downloads-and-database.md, "Arr wiring").
+  if (!decypharr || arrs.length === 0 || cronJobOf(f, 'arr-wiring')) return;
   const dSvc = f.svc(decypharr);
   const usenet = f.secretRef(decypharr, 'usenet-provider') !== undefined;
   md.h(2, `${f.arrKinds}: Decypharr as the download client`);

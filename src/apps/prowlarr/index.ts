@@ -5,7 +5,7 @@ import { namespaceOf } from '../shared-storage/index.js';
 import { prowlarrConfig } from './config.js';
 import { PROWLARR_FACTS } from './facts.js';
 import { Prowlarr } from './prowlarr.js';
-import { prowlarrPostDeploySection } from './runbook.js';
+import { prowlarrIndexersSection, prowlarrPostDeploySection } from './runbook.js';
 import { addProwlarrSetup } from './setup.js';
 import { servarrLoginSection } from '../servarr/runbook.js';
 import { servarrLoginOn } from '../servarr/config.js';
@@ -18,7 +18,7 @@ declare module '../module.js' {
 
 export const prowlarrModule = defineAppModule({
   folder: 'prowlarr',
-  runbook: [servarrLoginSection, prowlarrPostDeploySection],
+  runbook: [servarrLoginSection, prowlarrPostDeploySection, prowlarrIndexersSection],
   config: prowlarrConfig,
   facts: PROWLARR_FACTS,
   build({ scope, config: cfg, parts, add }) {
