@@ -38,14 +38,7 @@ export default defineConfig({
   apps: {
     sonarr: { enabled: true },
     radarr: { enabled: true },
-    // Public indexers the prowlarr-setup job adds (a tag `flaresolverr` would route one through FlareSolverr).
-    prowlarr: {
-      enabled: true,
-      indexers: [
-        { definition: '1337x', tags: ['public'] },
-        { definition: 'eztv', tags: ['public'] },
-      ],
-    },
+    prowlarr: { enabled: true },
     profilarr: { enabled: true },
     decypharr: { enabled: true, nfsClusterIP: '10.43.0.49' },
     // Plex runs on the GPU node so it plans hardware transcodes itself (see README).
