@@ -617,6 +617,18 @@ describe('the downloads, database, shares and CronJobs page (second design)', ()
     });
   }
 
+  it('with Decypharr and qBittorrent: the tag routing, what an existing untagged client needs, and how to turn it off', () => {
+    const both = { ...singleNode, apps: { ...singleNode.apps, decypharr: { enabled: true } } } as StackConfigInput;
+    const p = docsOf(both).byPath.get(page)!;
+    expect(p).toContain('### Routing by tag: streaming or downloads');
+    expect(p).toContain('give it the tag `downloads` in each Arr (Settings › Download Clients › qBittorrent › Tags)');
+    expect(p).toContain('Off: `apps.arrWiring.tagRouting: false`');
+    expect(md).not.toContain('### Routing by tag');
+    // Indexers configured (single-node): the job's section; none: one line on post-deploy.md instead.
+    expect(md).toContain('## Prowlarr indexers');
+    expect(docsOf().byPath.get('docs/post-deploy.md')).toContain('No indexers are configured: list them in `apps.prowlarr.indexers`');
+  });
+
   it('drops the page and its link when none of its apps is deployed', () => {
     const none: StackConfigInput = { apps: { arrWiring: { enabled: false } } };
     const { byPath: b } = docsOf(none);
