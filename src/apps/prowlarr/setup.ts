@@ -36,7 +36,7 @@ function credentialEnv(key: string): string {
 }
 
 /** The job's data for these indexers. */
-export function prowlarrSetupData(prowlarr: ArrApp['endpoint'], indexers: readonly ProwlarrIndexerConfig[]): ProwlarrSetupData {
+function prowlarrSetupData(prowlarr: ArrApp['endpoint'], indexers: readonly ProwlarrIndexerConfig[]): ProwlarrSetupData {
   return {
     api: `${prowlarr.url}/api/${prowlarr.spec.apiVersion}`,
     keyEnv: 'PROWLARR_API_KEY',
