@@ -3,6 +3,7 @@ import type { ApiObject } from 'cdk8s';
 import type { SiteConfig } from '../config/types.js';
 import { setFileName, type CallEdge, type Component } from './component.js';
 import { IMAGES } from './images.js';
+import type { Placement } from './placement.js';
 import { appLabels, container, podSpec, withOverrides, type EnvValue, type Mount } from './pod.js';
 import type { ResourcesConfig } from '../config/types.js';
 import { readSourceFile } from './script-file.js';
@@ -36,6 +37,8 @@ export interface SetupJobProps {
   readonly resources?: Partial<ResourcesConfig>;
   /** Kill a run that takes longer. @default 900 */
   readonly activeDeadlineSeconds?: number;
+  /** Where the pod may run (e.g. `storageNodePlacement(cfg)`: a single-node stack pins every pod). @default - anywhere */
+  readonly placement?: Placement;
 }
 
 /** The ConfigMap key of a job's script, e.g. `plex-setup.py`. */
@@ -67,6 +70,7 @@ export function addSetupJob(scope: Component, cfg: SiteConfig, p: SetupJobProps)
     `${p.name}-configmap.yaml`,
   );
   const spec = podSpec(cfg, {
+    ...p.placement,
     ...(p.serviceAccountName ? { serviceAccountName: p.serviceAccountName } : {}),
     containers: [
       container({

@@ -1,5 +1,6 @@
 import type { StackConfig } from '../../config/types.js';
 import type { EnvValue } from '../../lib/pod.js';
+import { storageNodePlacement } from '../../lib/placement.js';
 import { addSetupJob } from '../../lib/setup-job.js';
 import type { ArrApp } from '../servarr/arr.js';
 import { PROWLARR_INDEXER_SECRET, type ProwlarrIndexerConfig } from './config.js';
@@ -77,6 +78,8 @@ export function addProwlarrSetup(prowlarr: ArrApp, cfg: StackConfig): void {
     data,
     schedule: app.setupSchedule,
     env,
+    // Like the wiring job: the storage nodes (on a single node, that node).
+    placement: storageNodePlacement(cfg),
     calls: [{ to: { app: prowlarr.endpoint.kind, instance: prowlarr.endpoint.instance }, ports: [prowlarr.endpoint.port], why: 'adds the configured indexers through the API' }],
   });
 }
