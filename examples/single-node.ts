@@ -61,7 +61,15 @@ export default defineConfig({
   apps: {
     sonarr: { enabled: true },
     radarr: { enabled: true },
-    prowlarr: { enabled: true },
+    // Public indexers the prowlarr-setup job adds; a private tracker's credentials come from Secret
+    // keys (secrets: { passkey: 'filelist-passkey' }), a tag `flaresolverr` would route it through FlareSolverr.
+    prowlarr: {
+      enabled: true,
+      indexers: [
+        { definition: '1337x', tags: ['public'] },
+        { definition: 'eztv', tags: ['public'], priority: 30 },
+      ],
+    },
     plex: { enabled: true, serviceType: 'NodePort', gpu: true, renderGroupId: 109 },
     intelGpuPlugin: { enabled: true },
     decypharr: { enabled: false },

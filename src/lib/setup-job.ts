@@ -3,9 +3,9 @@ import type { ApiObject } from 'cdk8s';
 import type { SiteConfig } from '../config/types.js';
 import { setFileName, type CallEdge, type Component } from './component.js';
 import { IMAGES } from './images.js';
+import type { Placement } from './placement.js';
 import { appLabels, container, podSpec, withOverrides, type EnvValue, type Mount } from './pod.js';
 import type { ResourcesConfig } from '../config/types.js';
-import type { Placement } from './placement.js';
 import { readSourceFile } from './script-file.js';
 import { addCronJob, scratchVolume } from './workload.js';
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App, Chart } from 'cdk8s';
-import { ArrWiring, arrWiringDataText, arrWiringScript, hostRegex, wiringData, type WiredArr } from '../../src/apps/arr-wiring/index.js';
+import { ArrWiring, arrWiringDataText, arrWiringScript, hostRegex, wiringData, type WiredArr, type WiringData } from '../../src/apps/arr-wiring/index.js';
+import type { PlexHandle } from '../../src/lib/handles.js';
 import { resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
 import { asServed, FakeServarr, wiringDataAtFake } from '../executed/fake-servarr.js';
 import { shellOf } from '../executed/image-shells.js';
@@ -18,6 +19,10 @@ import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 const QBIT = { enabled: true, vpn: { endpointCidrs: ['203.0.113.7/32'], serverHostnames: ['node-nl-05.protonvpn.net'] } } as const;
 const FULL: StackConfigInput = { apps: { flaresolverr: { enabled: true }, qbittorrent: QBIT, sonarr: { extraInstances: ['4k'] } } };
 const sel = (name: string, instance = name) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': instance } } });
+/** The wiring data the stack of `input` ships (its ConfigMap), with Plex's connection when Plex runs. */
+const shippedData = (input: StackConfigInput): WiringData => JSON.parse(objectsOf(input).find('ConfigMap', 'arr-wiring-script').data['arr-wiring.json']);
+/** A Plex token as the claimed server's Secret holds it (the wiring only pastes plain tokens). */
+const PLEX_TOKEN = 'pLexT0ken-of_the.server';
 
 describe('Arr wiring: objects', () => {
   const { find, stack, objects } = objectsOf(FULL);
@@ -51,7 +56,8 @@ describe('Arr wiring: objects', () => {
     const cm = find('ConfigMap', 'arr-wiring-script');
     expect(cm.data['arr-wiring.sh']).toBe(arrWiringScript());
     expect(cm.data['arr-wiring.sh']).toBe(readFileSync('src/apps/arr-wiring/arr-wiring.sh', 'utf8'));
-    expect(cm.data['arr-wiring.json']).toBe(arrWiringDataText(wiringData(resolveConfig(FULL))));
+    const plex = stack.components.find((x) => x.fluxName === 'plex') as unknown as PlexHandle;
+    expect(cm.data['arr-wiring.json']).toBe(arrWiringDataText(wiringData(resolveConfig(FULL), { plex: { service: plex.app, port: plex.port, token: plex.token } })));
     // The script reads its data from the mounted ConfigMap.
     expect(cm.data['arr-wiring.sh']).toContain('DATA=${1:-/scripts/arr-wiring.json}');
   });
@@ -73,7 +79,10 @@ describe('Arr wiring: objects', () => {
       expect(env[name]).toEqual({ secretKeyRef: { name: `${inst}-secrets`, key: 'api-key' } });
     }
     expect(envOf(containerOf(find('StatefulSet', 'prowlarr'), 'prowlarr')).PROWLARR__AUTH__APIKEY).toEqual(env.PROWLARR_API_KEY);
-    expect(Object.keys(env).sort()).toEqual(['PROWLARR_API_KEY', 'RADARR_API_KEY', 'SONARR_4K_API_KEY', 'SONARR_API_KEY', 'TZ']);
+    // The Plex token: optional (absent until Plex's side writes it), from the Secret the PlexHandle names.
+    const plex = stack.components.find((x) => x.fluxName === 'plex') as unknown as PlexHandle;
+    expect(env.PLEX_TOKEN).toEqual({ secretKeyRef: { name: plex.token.secret, key: plex.token.key, optional: true } });
+    expect(Object.keys(env).sort()).toEqual(['PLEX_TOKEN', 'PROWLARR_API_KEY', 'RADARR_API_KEY', 'SONARR_4K_API_KEY', 'SONARR_API_KEY', 'TZ']);
   });
 
   it('is its own Flux folder after the Arrs and Prowlarr, before the NetworkPolicies', () => {
@@ -129,11 +138,28 @@ describe('Arr wiring: objects', () => {
     const data = f('ConfigMap', 'arr-wiring-script').data['arr-wiring.json'];
     expect(data).not.toContain('streaming-media');
     expect(data).not.toContain('Decypharr');
+    // One client: nothing to route, no tags.
     expect(JSON.parse(data).apps[0].collections[0].entries[0].body).toContain('"name":"qBittorrent"');
+    expect(JSON.parse(data).apps[0].collections[0].entries[0].body).toContain('"tags":[]');
     const { find: h } = objectsOf({ storage: { mode: 'hostPath' } });
     const vols = podOf(h('CronJob', 'arr-wiring')).volumes;
     expect(vols.find((v: any) => v.name === 'media-library').hostPath.path).toBe('/data/library');
     expect(vols.find((v: any) => v.name === 'symlink-library').hostPath.path).toBe('/data/streaming-media');
+  });
+
+  it('turns the tag routing and the Plex connection off one by one', () => {
+    const resources = (input: StackConfigInput) => shippedData(input).apps[0]!.collections.map((x) => x.resource);
+    expect(resources(FULL)).toEqual(['tag', 'downloadclient', 'rootfolder', 'notification']);
+    const noRouting = { apps: { ...FULL.apps, arrWiring: { tagRouting: false } } } as StackConfigInput;
+    expect(resources(noRouting)).toEqual(['downloadclient', 'rootfolder', 'notification']);
+    expect(shippedData(noRouting).apps[0]!.collections[0]!.entries.map((e) => JSON.parse(e.body).tags)).toEqual([[], []]);
+    const noPlex = { apps: { ...FULL.apps, arrWiring: { plexConnection: false } } } as StackConfigInput;
+    expect(resources(noPlex)).toEqual(['tag', 'downloadclient', 'rootfolder']);
+    expect(envOf(containerOf(objectsOf(noPlex).find('CronJob', 'arr-wiring'), 'arr-wiring')).PLEX_TOKEN).toBeUndefined();
+    // Without Plex in the stack: no connection either.
+    expect(resources({ apps: { ...FULL.apps, plex: { enabled: false }, clusterplex: { enabled: false }, pulsarr: { enabled: false } } } as StackConfigInput)).not.toContain(
+      'notification',
+    );
   });
 
   it('matches Services by any of their in-cluster names', () => {
@@ -172,7 +198,7 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     // The in-cluster URLs point at the fake server; bodies keep the real names.
     script = arrWiringScript();
     writeFileSync(join(dir, 'arr-wiring.sh'), script);
-    writeFileSync(join(dir, 'arr-wiring.json'), JSON.stringify(wiringDataAtFake(wiringData(resolveConfig(FULL)), fake.port, dir)));
+    writeFileSync(join(dir, 'arr-wiring.json'), JSON.stringify(wiringDataAtFake(shippedData(FULL), fake.port, dir)));
     // A curl that refuses every address but the fake server's.
     mkdirSync(join(dir, 'bin'));
     const realCurl = requireTool('curl', 'curl');
@@ -192,6 +218,7 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
       SONARR_4K_API_KEY: KEYS['sonarr-4k']!,
       RADARR_API_KEY: KEYS.radarr!,
       PROWLARR_API_KEY: KEYS.prowlarr!,
+      PLEX_TOKEN,
     };
   });
   afterAll(async () => {
@@ -207,17 +234,18 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     expect(fake.requests.every((r) => r.method === 'GET' || r.method === 'POST')).toBe(true);
     expect(fake.requests.every((r) => r.key === KEYS[r.svc])).toBe(true);
     const summary = posts().map((r) => `${r.svc} ${r.path}`);
+    const arrPosts = (svc: string, roots: number) => [
+      `${svc} /api/v3/tag`,
+      `${svc} /api/v3/tag`,
+      `${svc} /api/v3/downloadclient?forceSave=true`,
+      `${svc} /api/v3/downloadclient?forceSave=true`,
+      ...Array.from({ length: roots }, () => `${svc} /api/v3/rootfolder`),
+      `${svc} /api/v3/notification?forceSave=true`,
+    ];
     expect(summary).toEqual([
-      'sonarr /api/v3/downloadclient?forceSave=true',
-      'sonarr /api/v3/downloadclient?forceSave=true',
-      'sonarr /api/v3/rootfolder',
-      'sonarr /api/v3/rootfolder',
-      'sonarr-4k /api/v3/downloadclient?forceSave=true',
-      'sonarr-4k /api/v3/downloadclient?forceSave=true',
-      'sonarr-4k /api/v3/rootfolder',
-      'radarr /api/v3/downloadclient?forceSave=true',
-      'radarr /api/v3/downloadclient?forceSave=true',
-      'radarr /api/v3/rootfolder',
+      ...arrPosts('sonarr', 2),
+      ...arrPosts('sonarr-4k', 1),
+      ...arrPosts('radarr', 1),
       'prowlarr /api/v1/applications?forceSave=true',
       'prowlarr /api/v1/applications?forceSave=true',
       'prowlarr /api/v1/applications?forceSave=true',
@@ -247,7 +275,12 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
       password: KEYS.sonarr,
       tvCategory: 'sonarr',
     });
-    expect(qbit).toMatchObject({ name: 'qBittorrent', priority: 2 });
+    // Routing: the routing tags exist; qBittorrent serves only items tagged downloads, Decypharr (untagged) everything else.
+    expect(fake.list('sonarr', 'tag')).toEqual([
+      { label: 'streaming', id: 1 },
+      { label: 'downloads', id: 2 },
+    ]);
+    expect(qbit).toMatchObject({ name: 'qBittorrent', priority: 2, tags: [2] });
     expect(fields(qbit)).toMatchObject({ host: 'qbittorrent.media.svc.cluster.local', port: 8080, username: '', password: '', tvCategory: 'sonarr' });
     expect(fields(fake.list('radarr', 'downloadclient')[0])).toMatchObject({
       movieCategory: 'radarr',
@@ -273,6 +306,20 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     const [proxy] = fake.list('prowlarr', 'indexerProxy');
     expect(proxy).toMatchObject({ name: 'FlareSolverr', implementation: 'FlareSolverr', configContract: 'FlareSolverrSettings', tags: [1] });
     expect(fields(proxy)).toEqual({ host: 'http://flaresolverr.media.svc.cluster.local:8191/' });
+    // The library refresh: Connect › Plex Media Server with the claimed server's token, on the events that change files.
+    const [plexSonarr] = fake.list('sonarr', 'notification');
+    expect(plexSonarr).toMatchObject({
+      name: 'Plex',
+      implementation: 'PlexServer',
+      configContract: 'PlexServerSettings',
+      onDownload: true,
+      onUpgrade: true,
+      onRename: true,
+      tags: [],
+    });
+    expect(plexSonarr.onGrab).toBeUndefined();
+    expect(fields(plexSonarr)).toEqual({ host: 'plex.media.svc.cluster.local', port: 32400, useSsl: false, urlBase: '', authToken: PLEX_TOKEN, updateLibrary: true });
+    expect(fake.list('radarr', 'notification')[0]).toMatchObject({ onDownload: true, onMovieDelete: true, onMovieFileDelete: true });
     // Every request is an operation of the app's OpenAPI document, every body fits its schema.
     expect(fake.invalid).toEqual([]);
 
@@ -307,24 +354,39 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
       .list('prowlarr', 'applications')
       .push(asServed({ name: 'Movies', implementation: 'Radarr', fields: [{ name: 'baseUrl', value: 'http://radarr.media.svc.cluster.local:7878/' }] }, 2));
     fake.list('prowlarr', 'tag').push({ label: 'other', id: 4 }, { label: 'flaresolverr', id: 9 });
+    fake.list('sonarr', 'tag').push({ label: 'downloads', id: 5 });
+    fake.list('sonarr', 'notification').push(asServed({ name: 'My Plex', implementation: 'PlexServer', fields: [{ name: 'host', value: '192.168.1.5' }] }, 3));
+    fake.list('radarr', 'notification').push(asServed({ name: 'Plex (LAN)', implementation: 'Email', fields: [{ name: 'host', value: 'plex.media' }] }, 4));
     const { code, out } = await run(join(dir, 'arr-wiring.sh'), env);
     expect(out).not.toContain('ERROR');
     expect(code).toBe(0);
     const summary = posts().map((r) => `${r.svc} ${r.path} ${r.body.name ?? r.body.path ?? r.body.label}`);
     expect(summary).toEqual([
+      'sonarr /api/v3/tag streaming',
       'sonarr /api/v3/rootfolder /mnt/media/tv',
+      'sonarr-4k /api/v3/tag streaming',
+      'sonarr-4k /api/v3/tag downloads',
       'sonarr-4k /api/v3/downloadclient?forceSave=true Decypharr',
       'sonarr-4k /api/v3/downloadclient?forceSave=true qBittorrent',
       'sonarr-4k /api/v3/rootfolder /mnt/streaming-media/sonarr-4k',
+      'sonarr-4k /api/v3/notification?forceSave=true Plex',
+      'radarr /api/v3/tag streaming',
+      'radarr /api/v3/tag downloads',
       'radarr /api/v3/downloadclient?forceSave=true Decypharr',
       'radarr /api/v3/downloadclient?forceSave=true qBittorrent',
       'radarr /api/v3/rootfolder /mnt/streaming-media/radarr',
+      // Any Plex Media Server connection counts as present, whatever its host; another kind (e-mail) does not.
+      'radarr /api/v3/notification?forceSave=true Plex',
       'prowlarr /api/v1/applications?forceSave=true sonarr-4k',
       'prowlarr /api/v1/indexerProxy?forceSave=true FlareSolverr',
     ]);
     // The existing tag is reused, not created.
     expect(posts().at(-1)!.body.tags).toEqual([9]);
     expect(fake.list('sonarr', 'downloadclient').map((e) => e.name)).toEqual(['My debrid', 'QBITTORRENT']);
+    // The operator's untagged qBittorrent stays untagged (the runbook says to tag it by hand).
+    expect(fake.list('sonarr', 'downloadclient')[1].tags).toBeUndefined();
+    expect(out).toContain('sonarr: connection Plex Media Server: present');
+    expect(fake.list('sonarr', 'notification').map((e) => e.name)).toEqual(['My Plex']);
     expect(fake.invalid).toEqual([]);
   });
 
@@ -368,6 +430,21 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     // Everything else still happened.
     expect(fake.list('sonarr', 'rootfolder').map((r) => r.path)).toEqual(['/mnt/streaming-media/sonarr', '/mnt/media/tv']);
     expect(fake.list('prowlarr', 'applications').map((a) => a.name)).toEqual(['sonarr', 'sonarr-4k']);
+  });
+
+  it('waits for the Plex token: without it no connection, one log line per Arr, and the run still succeeds', async () => {
+    reset();
+    const { PLEX_TOKEN: _token, ...unclaimed } = env;
+    const { code, out } = await run(join(dir, 'arr-wiring.sh'), { ...unclaimed, PLEX_TOKEN: '' });
+    expect(out).not.toContain('ERROR');
+    expect(code).toBe(0);
+    expect(posts().filter((r) => r.path.includes('notification'))).toEqual([]);
+    for (const arr of ['sonarr', 'sonarr-4k', 'radarr'])
+      expect(out).toMatch(new RegExp(`^arr-wiring: ${arr}: connection Plex Media Server skipped: Plex is not claimed yet \\(.+/token is empty\\): added on a later run$`, 'm'));
+    // Absent altogether (the optional secretKeyRef of a missing Secret): the same.
+    const absent = await run(join(dir, 'arr-wiring.sh'), unclaimed);
+    expect(absent.code).toBe(0);
+    expect(fake.list('sonarr', 'notification')).toEqual([]);
   });
 
   it('fails when an app is unreachable or rejects the key, without creating anything there', async () => {
@@ -430,13 +507,14 @@ const MUSIC: StackConfigInput = {
 };
 
 describe('Arr wiring: Lidarr data', () => {
-  const data = wiringData(resolveConfig(MUSIC), [LIDARR]);
+  const data = wiringData(resolveConfig(MUSIC), { extraArrs: [LIDARR] });
   const lidarr = data.apps.find((a) => a.instance === 'lidarr')!;
 
   it('calls Lidarr API v1 with its own key, category field and named root folders with profile lookups', () => {
     expect(data.apps.map((a) => a.instance)).toEqual(['lidarr', 'prowlarr']);
     expect(lidarr).toMatchObject({ api: 'http://lidarr.media.svc.cluster.local:8686/api/v1', keyEnv: 'LIDARR_API_KEY' });
-    const [clients, roots] = lidarr.collections;
+    const [tags, clients, roots] = lidarr.collections;
+    expect(tags!.resource).toBe('tag');
     expect(JSON.parse(clients!.entries[0]!.body).fields).toContainEqual({ name: 'musicCategory', value: 'lidarr' });
     expect(roots!.entries.map((e) => JSON.parse(e.body))).toEqual([
       {
@@ -453,6 +531,11 @@ describe('Arr wiring: Lidarr data', () => {
     ]);
     const app = JSON.parse(data.apps[1]!.collections[0]!.entries[0]!.body);
     expect(app).toMatchObject({ name: 'lidarr', implementation: 'Lidarr', configContract: 'LidarrSettings' });
+    // With Plex: Lidarr's own events of its Plex Media Server connection (no onDownload in Lidarr's API).
+    const withPlex = wiringData(resolveConfig(MUSIC), { extraArrs: [LIDARR], plex: { service: 'plex', port: 32400, token: { secret: 'plex-token', key: 'token' } } });
+    const connection = withPlex.apps[0]!.collections.find((c) => c.resource === 'notification')!.entries[0]!;
+    expect(JSON.parse(connection.body)).toMatchObject({ implementation: 'PlexServer', onReleaseImport: true, onUpgrade: true, onTrackRetag: true, onAlbumDelete: true });
+    expect(JSON.parse(connection.body).onDownload).toBeUndefined();
   });
 
   it('the job reads the Lidarr key from its Secret and may call Lidarr', () => {
@@ -491,7 +574,8 @@ describe.each(SHELLS)('Arr wiring: Lidarr (%s) against a fake Lidarr validated b
     await fake.start();
     dir = mkdtempSync(join(tmpdir(), 'arr-wiring-lidarr-'));
     writeFileSync(join(dir, 'arr-wiring.sh'), arrWiringScript());
-    writeFileSync(join(dir, 'arr-wiring.json'), JSON.stringify(wiringDataAtFake(wiringData(resolveConfig(MUSIC), [LIDARR]), fake.port, dir)));
+    const plex = { service: 'plex', port: 32400, token: { secret: 'plex-token', key: 'token' } };
+    writeFileSync(join(dir, 'arr-wiring.json'), JSON.stringify(wiringDataAtFake(wiringData(resolveConfig(MUSIC), { extraArrs: [LIDARR], plex }), fake.port, dir)));
     mkdirSync(join(dir, 'bin'));
     const realCurl = requireTool('curl', 'curl');
     writeFileSync(
@@ -508,6 +592,7 @@ describe.each(SHELLS)('Arr wiring: Lidarr (%s) against a fake Lidarr validated b
       PATH: `${join(dir, 'bin')}:${shell === 'busybox' ? `${join(dir, 'applets')}:` : ''}/usr/bin:/bin`,
       LIDARR_API_KEY: MUSIC_KEYS.lidarr!,
       PROWLARR_API_KEY: MUSIC_KEYS.prowlarr!,
+      PLEX_TOKEN,
     };
   });
   afterAll(async () => {
@@ -521,10 +606,13 @@ describe.each(SHELLS)('Arr wiring: Lidarr (%s) against a fake Lidarr validated b
     expect(out).not.toContain('ERROR');
     expect(code).toBe(0);
     expect(posts().map((r) => `${r.svc} ${r.path}`)).toEqual([
+      'lidarr /api/v1/tag',
+      'lidarr /api/v1/tag',
       'lidarr /api/v1/downloadclient?forceSave=true',
       'lidarr /api/v1/downloadclient?forceSave=true',
       'lidarr /api/v1/rootfolder',
       'lidarr /api/v1/rootfolder',
+      'lidarr /api/v1/notification?forceSave=true',
       'prowlarr /api/v1/applications?forceSave=true',
       'prowlarr /api/v1/tag',
       'prowlarr /api/v1/indexerProxy?forceSave=true',
@@ -572,8 +660,14 @@ describe.each(SHELLS)('Arr wiring: Lidarr (%s) against a fake Lidarr validated b
     expect(
       posts()
         .filter((r) => r.svc === 'lidarr')
-        .map((r) => `${r.path} ${r.body.name}`),
-    ).toEqual(['/api/v1/downloadclient?forceSave=true qBittorrent', '/api/v1/rootfolder lidarr streaming']);
+        .map((r) => `${r.path} ${r.body.name ?? r.body.label}`),
+    ).toEqual([
+      '/api/v1/tag streaming',
+      '/api/v1/tag downloads',
+      '/api/v1/downloadclient?forceSave=true qBittorrent',
+      '/api/v1/rootfolder lidarr streaming',
+      '/api/v1/notification?forceSave=true Plex',
+    ]);
     expect(posts().find((r) => r.path === '/api/v1/rootfolder')!.body).toMatchObject({ defaultMetadataProfileId: 8, defaultQualityProfileId: 5 });
     expect(fake.list('lidarr', 'rootfolder')[0]).toEqual({ id: 4, name: 'Music', path: '/mnt/media/music/', defaultMetadataProfileId: 2, defaultQualityProfileId: 3 });
     expect(fake.invalid).toEqual([]);

@@ -111,8 +111,10 @@ describe('generated docs for the default config', () => {
     expect(all).not.toMatch(/labels\.streaming-stack/); // the pod label is media-stack.io/streaming-stack
     expect(all).not.toMatch(/showmount -e [^\n]*&&/); // showmount cannot work (no portmapper)
     expect(all).toContain('--from-file=age.agekey=$HOME/.config/sops/age/keys.txt');
-    // Decypharr as qBittorrent client: user = the Arr URL, password = its API key (not blank).
-    expect(byPath.get('docs/post-deploy.md')).toContain(
+    // Decypharr as qBittorrent client: user = the Arr URL, password = its API key (not blank) —
+    // the manual step, left only when the arr-wiring job (which adds it) is off.
+    expect(byPath.get('docs/post-deploy.md')).not.toContain('Decypharr as the download client');
+    expect(docsOf({ apps: { arrWiring: { enabled: false } } }).byPath.get('docs/post-deploy.md')).toContain(
       "| `sonarr` | `decypharr.media.svc.cluster.local` | `8282` | `http://sonarr.media.svc.cluster.local:8989` | sonarr's API key |",
     );
     expect(byPath.get('docs/post-deploy.md')).toContain('sops -d --extract \'["stringData"]["api-key"]\' clusters/homelab/apps/media/sonarr/app/secret.sops.yaml');
@@ -614,6 +616,18 @@ describe('the downloads, database, shares and CronJobs page (second design)', ()
       expect(hit ? p.slice(Math.max(0, hit.index - 80), hit.index + 40) : undefined).toBeUndefined();
     });
   }
+
+  it('with Decypharr and qBittorrent: the tag routing, what an existing untagged client needs, and how to turn it off', () => {
+    const both = { ...singleNode, apps: { ...singleNode.apps, decypharr: { enabled: true } } } as StackConfigInput;
+    const p = docsOf(both).byPath.get(page)!;
+    expect(p).toContain('### Routing by tag: streaming or downloads');
+    expect(p).toContain('give it the tag `downloads` in each Arr (Settings › Download Clients › qBittorrent › Tags)');
+    expect(p).toContain('Off: `apps.arrWiring.tagRouting: false`');
+    expect(md).not.toContain('### Routing by tag');
+    // Indexers configured (single-node): the job's section; none: one line on post-deploy.md instead.
+    expect(md).toContain('## Prowlarr indexers');
+    expect(docsOf().byPath.get('docs/post-deploy.md')).toContain('No indexers are configured: list them in `apps.prowlarr.indexers`');
+  });
 
   it('drops the page and its link when none of its apps is deployed', () => {
     const none: StackConfigInput = { apps: { arrWiring: { enabled: false } } };

@@ -68,8 +68,11 @@ function openApiOperations(): Map<App, Operation[]> {
   return operations;
 }
 
-/** Why a request does not fit the app's OpenAPI document, or undefined when it does. */
-function openApiProblem(svc: string, method: string, pathname: string, body: unknown): string | undefined {
+/**
+ * Why a request does not fit the app's OpenAPI document, or undefined when it does. `svc` is an
+ * instance name (`sonarr-4k`) or the kind; `pathname` the path without the query.
+ */
+export function openApiProblem(svc: string, method: string, pathname: string, body: unknown): string | undefined {
   const app = appOf(svc);
   if (!app) return `${svc}: not a Servarr app`;
   const op = openApiOperations()

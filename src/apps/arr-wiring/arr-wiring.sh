@@ -136,6 +136,14 @@ need_key() {
   esac
 }
 
+# env_set VAR: the variable (a valid name) is set and not empty.
+env_set() {
+  case "$1" in '' | *[!A-Z0-9_]*) return 1 ;; esac
+  v=''
+  eval "v=\${$1-}"
+  [ -n "$v" ]
+}
+
 # render BODY: "@@NAME@@" replaced by the ids in $IDS ("NAME=1 NAME=2"), then @@NAME@@ by the
 # variables in $SECRETS (names; values from the environment, never on a command line).
 render() {
@@ -221,6 +229,12 @@ wire_entry() {
   fi
   if present "$1"; then
     log "$WHAT: present"
+    return 0
+  fi
+  # A value another app fills in later (e.g. a token): the entry waits while it is empty.
+  wait_env=$(get "$1.skipWithout.env")
+  if [ -n "$wait_env" ] && ! env_set "$wait_env"; then
+    log "$WHAT skipped: $(get "$1.skipWithout.why")"
     return 0
   fi
   SECRETS=''

@@ -13,6 +13,7 @@ import { DECYPHARR_PORT } from '../decypharr/facts.js';
 import { PATHS } from '../../lib/storage.js';
 import { SOLVER_PORT } from '../flaresolverr/facts.js';
 import type { ArrKindSpec } from '../servarr/kinds.js';
+import { PLEX_CONNECTION_EVENTS, ROUTING_TAGS } from './facts.js';
 
 // ─── the schema ─────────────────────────────────────────────────────────────────────────────
 
@@ -68,6 +69,11 @@ interface WiredEntry {
   readonly folder?: { readonly path: string; readonly create: boolean; readonly ifMissing?: string };
   /** Logged after the entry was created. @default - none */
   readonly note?: string;
+  /**
+   * Skipped (and logged with `why`) while this environment variable is empty: a value another
+   * app fills in later, e.g. the Plex token once the server is claimed. @default - never skipped
+   */
+  readonly skipWithout?: { readonly env: string; readonly why: string };
 }
 
 // ─── names and paths ────────────────────────────────────────────────────────────────────────
@@ -151,6 +157,65 @@ const placeholderOf = (bodyField: string) => bodyField.replace(/[A-Z]/g, (c) => 
 
 // ─── the document for a config ──────────────────────────────────────────────────────────────
 
+/** The env var of the wiring job that holds the Plex token (optional secretKeyRef: empty until Plex is claimed). */
+export const PLEX_TOKEN_ENV = 'PLEX_TOKEN';
+
+/** Plex Media Server as the Arrs' library-refresh connection reaches it. */
+export interface WiredPlex {
+  /** Its Service's name (in the stack's namespace). */
+  readonly service: string;
+  readonly port: number;
+  /** Where the token lives, for the log line while it is empty. */
+  readonly token: { readonly secret: string; readonly key: string };
+}
+
+/** What the wiring adds besides the config's own apps. */
+export interface WiringOptions {
+  /** Arr instances the config does not list yet (e.g. Lidarr). @default [] */
+  readonly extraArrs?: readonly WiredArr[];
+  /** Plex, when the stack runs it: each Arr gets its library-refresh connection. @default - none */
+  readonly plex?: WiredPlex;
+}
+
+/** Whether both download clients run, so items are routed between them by tag. */
+function routesByTag(cfg: StackConfig): boolean {
+  return cfg.apps.arrWiring.tagRouting && cfg.apps.decypharr.enabled && cfg.apps.qbittorrent.enabled;
+}
+
+/** The Arr's "Connect › Plex Media Server" (library refresh after imports, renames and deletes). */
+function plexConnection(cfg: StackConfig, arr: WiredArr, plex: WiredPlex): WiredEntry | undefined {
+  const events = PLEX_CONNECTION_EVENTS[arr.kind];
+  if (!events) return undefined;
+  const host = `${plex.service}.${cfg.namespace}.svc.cluster.local`;
+  const secrets = [PLEX_TOKEN_ENV];
+  return {
+    what: 'connection Plex Media Server',
+    // Any Plex Media Server connection is the operator's choice of server and token: kept.
+    match: [{ property: 'implementation', regex: exactRegex('PlexServer') }],
+    body: body(
+      {
+        name: 'Plex',
+        implementation: 'PlexServer',
+        configContract: 'PlexServerSettings',
+        ...Object.fromEntries(events.map((e) => [e, true])),
+        // The Arrs and Plex mount the libraries at the same paths: no path mapping.
+        fields: [
+          field('host', host),
+          field('port', plex.port),
+          field('useSsl', false),
+          field('urlBase', ''),
+          field('authToken', { $secret: PLEX_TOKEN_ENV }),
+          field('updateLibrary', true),
+        ],
+        tags: [],
+      },
+      { secrets },
+    ),
+    secrets,
+    skipWithout: { env: PLEX_TOKEN_ENV, why: `Plex is not claimed yet (${plex.token.secret}/${plex.token.key} is empty): added on a later run` },
+  };
+}
+
 function isWired(arr: ArrEndpoint): arr is WiredArr {
   return arr.spec.library !== undefined;
 }
@@ -160,7 +225,7 @@ export function configuredArrs(cfg: StackConfig): WiredArr[] {
   return enabledArrs(cfg).filter(isWired);
 }
 
-function arrApp(cfg: StackConfig, arr: WiredArr): WiredApp {
+function arrApp(cfg: StackConfig, arr: WiredArr, plex: WiredPlex | undefined): WiredApp {
   const a = cfg.apps;
   const ns = cfg.namespace;
   const kind = arr.spec.library;
@@ -168,12 +233,15 @@ function arrApp(cfg: StackConfig, arr: WiredArr): WiredApp {
   const svc = (name: string) => `${name}.${ns}.svc.cluster.local`;
   const clients = [
     ...(a.decypharr.enabled ? [{ name: 'Decypharr', service: 'decypharr', port: DECYPHARR_PORT, priority: 1 }] : []),
-    ...(a.qbittorrent.enabled ? [{ name: 'qBittorrent', service: 'qbittorrent', port: a.qbittorrent.webUiPort, priority: 2 }] : []),
-  ];
+    ...(a.qbittorrent.enabled
+      ? [{ name: 'qBittorrent', service: 'qbittorrent', port: a.qbittorrent.webUiPort, priority: 2, ...(routesByTag(cfg) ? { tag: ROUTING_TAGS.downloads } : {}) }]
+      : []),
+  ] as { name: string; service: string; port: number; priority: number; tag?: string }[];
   const downloadClients: WiredEntry[] = clients.map((dc) => {
     // Decypharr: the Arr's own URL and API key (app-facts §3); qBittorrent: set in its UI.
     const decypharr = dc.name === 'Decypharr';
     const secrets = decypharr ? [keyEnv] : [];
+    const lookups: Lookup[] = dc.tag ? [{ placeholder: 'TAG_ID', tag: dc.tag }] : [];
     const fields = [
       field('host', svc(dc.service)),
       field('port', dc.port),
@@ -200,13 +268,19 @@ function arrApp(cfg: StackConfig, arr: WiredArr): WiredApp {
           implementation: 'QBittorrent',
           configContract: 'QBittorrentSettings',
           fields,
-          tags: [],
+          tags: dc.tag ? [{ $id: 'TAG_ID' }] : [],
         },
-        { secrets },
+        { secrets, lookups },
       ),
       ...(secrets.length ? { secrets } : {}),
+      ...(lookups.length ? { lookups } : {}),
     };
   });
+  // The routing tags exist in every Arr, so items can be tagged before anything uses a tag.
+  const tags: WiredEntry[] = routesByTag(cfg)
+    ? Object.values(ROUTING_TAGS).map((label) => ({ what: `tag ${label}`, match: [{ property: 'label', regex: exactRegex(label) }], body: body({ label }) }))
+    : [];
+  const connection = plex ? plexConnection(cfg, arr, plex) : undefined;
 
   const lookups: Lookup[] = (kind.rootFolderProfiles ?? []).map((p) => ({ placeholder: placeholderOf(p.field), resource: p.resource, ...(p.except ? { except: p.except } : {}) }));
   const rootFolder = (path: string, name: string, folder: WiredEntry['folder']): WiredEntry => ({
@@ -239,8 +313,10 @@ function arrApp(cfg: StackConfig, arr: WiredArr): WiredApp {
     api: `${arr.url}/api/${arr.spec.apiVersion}`,
     keyEnv,
     collections: [
+      ...(tags.length ? [{ resource: 'tag', entries: tags }] : []),
       ...(downloadClients.length ? [{ resource: 'downloadclient', createQuery: '?forceSave=true', entries: downloadClients }] : []),
       { resource: 'rootfolder', entries: roots },
+      ...(connection ? [{ resource: 'notification', createQuery: '?forceSave=true', entries: [connection] }] : []),
     ],
   };
 }
@@ -322,9 +398,9 @@ function checkPlain(data: WiringData): void {
  * The wiring document for a config: the config's Sonarr/Radarr instances plus `extraArrs`
  * (a kind the config does not list yet, e.g. Lidarr), and Prowlarr when it is enabled.
  */
-export function wiringData(cfg: StackConfig, extraArrs: readonly WiredArr[] = []): WiringData {
-  const arrs = [...configuredArrs(cfg), ...extraArrs];
-  const data: WiringData = { apps: [...arrs.map((arr) => arrApp(cfg, arr)), ...(cfg.apps.prowlarr.enabled ? [prowlarrApp(cfg, arrs)] : [])] };
+export function wiringData(cfg: StackConfig, opts: WiringOptions = {}): WiringData {
+  const arrs = [...configuredArrs(cfg), ...(opts.extraArrs ?? [])];
+  const data: WiringData = { apps: [...arrs.map((arr) => arrApp(cfg, arr, opts.plex)), ...(cfg.apps.prowlarr.enabled ? [prowlarrApp(cfg, arrs)] : [])] };
   checkPlain(data);
   return data;
 }

@@ -9,10 +9,10 @@ import { storageNodePlacement } from '../../lib/placement.js';
 import { readSourceFile } from '../../lib/script-file.js';
 import { CLAIMS, mediaVolume, PATHS, symlinkVolume } from '../../lib/storage.js';
 import { addCronJob, scratchVolume } from '../../lib/workload.js';
-import { configuredArrs, wiringData, wiringKeyEnv, type WiredArr, type WiringData } from './data.js';
+import { configuredArrs, PLEX_TOKEN_ENV, wiringData, wiringKeyEnv, type WiredArr, type WiredPlex, type WiringData } from './data.js';
 
 export { hostRegex, wiringData } from './data.js';
-export type { WiredArr, WiringData } from './data.js';
+export type { WiredArr, WiredPlex, WiringData } from './data.js';
 
 const ARR_WIRING_CONFIG_MAP = 'arr-wiring-script';
 /** The ConfigMap keys: the static script and the data it reads. */
@@ -44,6 +44,8 @@ export interface ArrWiringProps {
    * the config lists that kind. @default []
    */
   readonly extraArrs?: readonly WiredArr[];
+  /** Plex, when the stack runs it: the Arrs get their library-refresh connection. @default - none */
+  readonly plex?: WiredPlex;
 }
 
 /**
@@ -72,7 +74,7 @@ export class ArrWiring extends Component {
       dependsOn: props.dependsOn,
       description: `Arr wiring CronJob (${c.schedule}): adds missing ${what}`,
     });
-    this.data = wiringData(cfg, props.extraArrs);
+    this.data = wiringData(cfg, { extraArrs: props.extraArrs, plex: arrs.length ? props.plex : undefined });
     setFileName(
       new k8s.KubeConfigMap(this, 'script', {
         metadata: { name: ARR_WIRING_CONFIG_MAP, namespace: cfg.namespace, labels: appLabels('arr-wiring') },
@@ -84,6 +86,8 @@ export class ArrWiring extends Component {
     const env: Record<string, EnvValue> = { TZ: cfg.timezone };
     const called: (WiredArr | ArrEndpoint)[] = [...arrs, ...(prowlarr ? [prowlarr] : [])];
     for (const a of called) env[wiringKeyEnv(a.instance)] = a.apiKey;
+    // Empty (or the Secret absent) until Plex is claimed: the connections wait for it.
+    if (props.plex && arrs.length) env[PLEX_TOKEN_ENV] = { ...props.plex.token, optional: true };
 
     const mounts: Mount[] = [
       { volume: 'script', path: SCRIPT_DIR, readOnly: true },

@@ -18,6 +18,7 @@ export const arrWiringModule = defineAppModule({
   build({ scope, config: cfg, parts, add }) {
     const arrs = arrsOf(parts);
     if (!cfg.apps.arrWiring.enabled || (arrs.length === 0 && !parts.prowlarr)) return;
-    add(new ArrWiring(scope, 'arr-wiring', cfg, { dependsOn: [namespaceOf(parts), ...arrs, ...(parts.prowlarr ? [parts.prowlarr] : [])] }));
+    const plex = parts.plex && cfg.apps.arrWiring.plexConnection ? { service: parts.plex.app, port: parts.plex.port, token: parts.plex.token } : undefined;
+    add(new ArrWiring(scope, 'arr-wiring', cfg, { dependsOn: [namespaceOf(parts), ...arrs, ...(parts.prowlarr ? [parts.prowlarr] : [])], plex }));
   },
 });

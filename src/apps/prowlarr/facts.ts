@@ -23,5 +23,7 @@ export const PROWLARR_FACTS: AppFacts = {
   images: { 'ghcr.io/home-operations/prowlarr': HOME_OPERATIONS },
   containers: {
     'prowlarr/prowlarr': { writes: ['/config', '/tmp'], source: 'home-operations apps/prowlarr/entrypoint.sh (--data=/config)' },
+    // The setup job (python image, a shared helper) talks HTTP only; Python writes nothing but temp files.
+    'prowlarr-setup/prowlarr-setup': { writes: ['/tmp'], source: 'src/apps/prowlarr/prowlarr-setup.py (HTTP calls only; PYTHONDONTWRITEBYTECODE=1)' },
   },
 };

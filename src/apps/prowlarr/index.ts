@@ -5,7 +5,8 @@ import { namespaceOf } from '../shared-storage/index.js';
 import { prowlarrConfig } from './config.js';
 import { PROWLARR_FACTS } from './facts.js';
 import { Prowlarr } from './prowlarr.js';
-import { prowlarrPostDeploySection } from './runbook.js';
+import { prowlarrIndexersSection, prowlarrPostDeploySection } from './runbook.js';
+import { addProwlarrSetup } from './setup.js';
 import { servarrLoginSection } from '../servarr/runbook.js';
 import { servarrLoginOn } from '../servarr/config.js';
 
@@ -17,13 +18,13 @@ declare module '../module.js' {
 
 export const prowlarrModule = defineAppModule({
   folder: 'prowlarr',
-  runbook: [servarrLoginSection, prowlarrPostDeploySection],
+  runbook: [servarrLoginSection, prowlarrPostDeploySection, prowlarrIndexersSection],
   config: prowlarrConfig,
   facts: PROWLARR_FACTS,
   build({ scope, config: cfg, parts, add }) {
     const app = cfg.apps.prowlarr;
     if (!app.enabled) return;
-    parts.prowlarr = add(
+    const prowlarr = add(
       new Prowlarr(scope, 'prowlarr', {
         namespace: namespaceOf(parts),
         database: databaseFor(cfg, parts, 'prowlarr'),
@@ -34,5 +35,7 @@ export const prowlarrModule = defineAppModule({
         uiPassword: servarrLoginOn(cfg),
       }),
     );
+    addProwlarrSetup(prowlarr, cfg);
+    parts.prowlarr = prowlarr;
   },
 });
