@@ -91,6 +91,8 @@ export interface StubAnswer {
   readonly body?: unknown;
   /** @default 'application/json' */
   readonly contentType?: string;
+  /** Further response headers (e.g. `Location` and `Set-Cookie` of a form login's 303). @default - none */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -143,7 +145,7 @@ export class RecordingStub {
       }
       const status = answer?.status ?? (answer ? 200 : 404);
       const contentType = answer?.contentType ?? 'application/json';
-      res.writeHead(status, { 'Content-Type': contentType });
+      res.writeHead(status, { 'Content-Type': contentType, ...answer?.headers });
       const out = answer?.body;
       res.end(out === undefined ? '' : typeof out === 'string' ? out : JSON.stringify(out, null, 2));
     });
