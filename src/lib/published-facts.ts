@@ -7,7 +7,8 @@ import { Component } from './component.js';
  * the component builds its env and scripts from the same values, so the two cannot drift.
  * Every fact names the app instance (`app.kubernetes.io/instance`) of the workload it is about.
  */
-export type PublishedFact = SecretInputFact | DatabaseFact | DfsWaitFact | LoginFact | BackupFact | SeededSettingFact | PrivilegeDropFact | CacheDirectoryFact | ConfigClaimFact;
+export type PublishedFact =
+  SecretInputFact | DatabaseFact | DfsWaitFact | LoginFact | BackupFact | SeededSettingFact | PrivilegeDropFact | CacheDirectoryFact | ConfigClaimFact | SetupStepFact;
 
 /** A value a process reads from a Secret through an env var. */
 export interface SecretInputFact {
@@ -57,7 +58,7 @@ interface LoginFact {
   readonly user: string;
   readonly secret: string;
   readonly key: string;
-  /** The init container that hands the passwords to the service at pod start. */
+  /** What gives the account its password: an init container at pod start, or a setup job's name. */
   readonly setBy: string;
 }
 
@@ -107,6 +108,20 @@ interface ConfigClaimFact {
   readonly kind: 'config-claim';
   readonly instance: string;
   readonly claim: string;
+}
+
+/** One part of what a first-boot setup job (src/lib/setup-job.ts) adds to the instance through its API. */
+interface SetupStepFact {
+  readonly kind: 'setup-step';
+  readonly instance: string;
+  /** The CronJob's name. */
+  readonly job: string;
+  /** What it adds while missing, in words, e.g. "the Sonarr/Radarr connections". */
+  readonly adds: string;
+  /** The names of what it adds (the runbook prints them as code), e.g. the instances. */
+  readonly items: readonly string[];
+  /** The config field that turns this part off, e.g. `apps.profilarr.setup.connections`. */
+  readonly offSwitch: string;
 }
 
 const published = new WeakMap<Component, PublishedFact[]>();
