@@ -249,7 +249,7 @@ export interface AppConfig {
 
 /**
  * An app whose web UI has no login until its first admin account is created — and whoever opens
- * it first creates that account (Profilarr, Pulsarr), or that lets every private address in
+ * it first creates that account (Pulsarr), or that lets every private address in
  * without one (qBittorrent with the image's defaults).
  */
 export interface FirstLoginAppConfig extends AppConfig {
