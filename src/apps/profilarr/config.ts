@@ -18,6 +18,7 @@ export interface ProfilarrSetupConfig {
   readonly connections: boolean;
 }
 
+/** Profilarr's section: its Ingress in 'apps' mode and its first-run job. */
 export interface ProfilarrConfig extends AppConfig {
   /**
    * Give the web UI its Ingress in `ingress.auth.mode: 'apps'` although the setup job does not
