@@ -19,6 +19,8 @@ const postDeploy = (cfg: StackConfigInput) => page(cfg, 'docs/post-deploy.md');
 const QBT_ON = { enabled: true, vpn: { endpointCidrs: ['203.0.113.10/32'], serverHostnames: ['node-nl-05.protonvpn.net'] } } as const;
 /** The apps whose first visit creates (or skips) the admin login; see FirstLoginAppConfig. */
 const FIRST_LOGIN = ['profilarr', 'pulsarr', 'qbittorrent'] as const;
+/** Profilarr is a first-login app only while its setup job does not create the account. */
+const PROFILARR_BY_HAND = { setup: { enabled: true, user: 'admin', account: false, connections: true } };
 const CONTROLLER = '"kubernetes.io/metadata.name":"kube-system"';
 const ingressNames = (objects: { kind: string; metadata: { name?: string } }[]) => objects.filter((o) => o.kind === 'Ingress').map((o) => o.metadata.name);
 /** Every ingress rule of the app's policies (namespace-wide allow-<app>, and qBittorrent's kill switch). */
@@ -61,7 +63,7 @@ describe("logins on the web UIs: the apps' own (default)", () => {
   });
 
   describe('Profilarr, Pulsarr and qBittorrent (first visit claims the login): no Ingress until opted in', () => {
-    const { objects: o } = objectsOf({ apps: { qbittorrent: QBT_ON } });
+    const { objects: o } = objectsOf({ apps: { qbittorrent: QBT_ON, profilarr: PROFILARR_BY_HAND } });
 
     it.each(FIRST_LOGIN)('%s has no Ingress, and the ingress controller may not reach it', (app) => {
       expect(ingressNames(o)).not.toContain(app);
@@ -70,7 +72,7 @@ describe("logins on the web UIs: the apps' own (default)", () => {
     });
 
     it("the post-deploy runbook creates the Profilarr account through a port-forward with its ORIGIN, and Pulsarr's admin, then says how to opt in", () => {
-      const md = postDeploy({});
+      const md = postDeploy({ apps: { profilarr: PROFILARR_BY_HAND } });
       expect(md).toContain('kubectl -n media port-forward svc/profilarr 6868:6868 &');
       expect(md).toContain("-H 'Origin: http://profilarr.homelab' --data-urlencode username=admin");
       expect(md).toContain('http://localhost:6868/auth/setup');
@@ -88,7 +90,7 @@ describe("logins on the web UIs: the apps' own (default)", () => {
     });
 
     it('opting in (after the first login) gives each its Ingress, without a Middleware, and admits the controller', () => {
-      const optedIn = { apps: { profilarr: { ingress: true }, pulsarr: { ingress: true }, qbittorrent: { ...QBT_ON, ingress: true } } };
+      const optedIn = { apps: { profilarr: { ingress: true, ...PROFILARR_BY_HAND }, pulsarr: { ingress: true }, qbittorrent: { ...QBT_ON, ingress: true } } };
       const { objects: on } = objectsOf(optedIn);
       for (const app of FIRST_LOGIN) {
         expect(ingressNames(on)).toContain(app);
@@ -100,6 +102,16 @@ describe("logins on the web UIs: the apps' own (default)", () => {
       expect(md).toContain('Open http://pulsarr.homelab and create the admin user.');
       expect(md).not.toContain('apps.profilarr.ingress');
       expect(page(optedIn, 'docs/downloads-and-database.md')).not.toContain('apps.qbittorrent.ingress');
+    });
+
+    it('by default the profilarr-setup job creates the account, so Profilarr has its Ingress and the runbook no port-forward', () => {
+      const { objects: dflt } = objectsOf({});
+      expect(ingressNames(dflt)).toContain('profilarr');
+      expect(admitted(dflt, 'profilarr')).toContain(CONTROLLER);
+      const md = postDeploy({});
+      expect(md).toContain('`cronjob/profilarr-setup`');
+      expect(md).not.toContain('svc/profilarr 6868:6868');
+      expect(md).not.toContain('apps.profilarr.ingress');
     });
 
     it.each(FIRST_LOGIN)('rejects a non-boolean apps.%s.ingress naming the field', (app) => {

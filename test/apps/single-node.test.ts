@@ -77,8 +77,13 @@ describe('the seed-000 default', () => {
   it('contains none of the seed-004 components', () => {
     const names = new Set(objects.map((o) => o.metadata.name));
     for (const n of NEW_IN_004) expect(names.has(n), n).toBe(false);
-    // the only CronJob of the default is the Arr wiring reconciler
-    expect(objects.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name)).toEqual(['arr-wiring']);
+    // the CronJobs of the default: the Arr wiring reconciler and the first-run setup jobs
+    expect(
+      objects
+        .filter((o) => o.kind === 'CronJob')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['arr-wiring', 'decypharr-setup', 'profilarr-setup']);
     expect(JSON.stringify(objects)).not.toMatch(/POSTGRES|gluetun|\/mnt\/downloads/);
   });
 });
