@@ -32,7 +32,7 @@ function profilarrSetup(f: Facts, md: Md): void {
   };
   if (job && account && steps.some((x) => x.adds === 'the admin account')) {
     jobText();
-    md.p(`The password:`);
+    md.p('The admin password:');
     md.sh(f.readSecret(account.secret, account.key));
     md.p(`${signIn} ${sync}`);
     return;
