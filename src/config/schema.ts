@@ -61,6 +61,9 @@ export const str = (pattern?: RegExp, hint?: string) =>
     return undefined;
   });
 
+/** A UI login's user name that setup jobs create: 3–64 letters, digits, `.`, `_`, `-` (Profilarr wants at least 3). */
+export const loginName = str(/^[A-Za-z0-9._-]{3,64}$/, 'use 3 to 64 letters, digits, ".", "_" or "-", e.g. "admin"');
+
 export const oneOf = (values: readonly string[]) =>
   leaf((v) => (typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.map(show).join(', ')}, got ${show(v)}`));
 

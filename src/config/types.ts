@@ -324,7 +324,7 @@ export interface AppConfig {
 
 /**
  * An app whose web UI has no login until its first admin account is created — and whoever opens
- * it first creates that account (Profilarr; Pulsarr without its setup job), or that lets every private address in
+ * it first creates that account (Profilarr or Pulsarr without their setup jobs), or that lets every private address in
  * without one (qBittorrent with the image's defaults).
  */
 export interface FirstLoginAppConfig extends AppConfig {

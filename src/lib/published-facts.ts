@@ -8,7 +8,17 @@ import { Component } from './component.js';
  * Every fact names the app instance (`app.kubernetes.io/instance`) of the workload it is about.
  */
 export type PublishedFact =
-  SecretInputFact | DatabaseFact | DfsWaitFact | LoginFact | BackupFact | SeededSettingFact | PrivilegeDropFact | CacheDirectoryFact | ConfigClaimFact | PlexSetupFact;
+  | SecretInputFact
+  | DatabaseFact
+  | DfsWaitFact
+  | LoginFact
+  | BackupFact
+  | SeededSettingFact
+  | PrivilegeDropFact
+  | CacheDirectoryFact
+  | ConfigClaimFact
+  | PlexSetupFact
+  | SetupStepFact;
 
 /** A value a process reads from a Secret through an env var. */
 export interface SecretInputFact {
@@ -58,7 +68,7 @@ interface LoginFact {
   readonly user: string;
   readonly secret: string;
   readonly key: string;
-  /** The init container that hands the passwords to the service at pod start, or the setup job that creates the account. */
+  /** What gives the account its password: an init container at pod start, or a setup job's name. */
   readonly setBy: string;
 }
 
@@ -123,6 +133,20 @@ interface PlexSetupFact {
   readonly token: { readonly secret: string; readonly key: string };
   /** The token writer sidecar of the Plex pod and its ServiceAccount. @default - none when apps.plex.tokenWriter is off */
   readonly tokenWriter?: { readonly container: string; readonly serviceAccount: string };
+}
+
+/** One part of what a first-boot setup job (src/lib/setup-job.ts) adds to the instance through its API. */
+interface SetupStepFact {
+  readonly kind: 'setup-step';
+  readonly instance: string;
+  /** The CronJob's name. */
+  readonly job: string;
+  /** What it adds while missing, in words, e.g. "the Sonarr/Radarr connections". */
+  readonly adds: string;
+  /** The names of what it adds (the runbook prints them as code), e.g. the instances. */
+  readonly items: readonly string[];
+  /** The config field that turns this part off, e.g. `apps.profilarr.setup.connections`. */
+  readonly offSwitch: string;
 }
 
 const published = new WeakMap<Component, PublishedFact[]>();

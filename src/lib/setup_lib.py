@@ -94,8 +94,18 @@ class Response:
         return f"HTTP {self.status}: {self.text()}" if self.status else f"no answer: {self.error}"
 
 
-def request(method: str, url: str, *, headers: dict | None = None, query: dict | None = None, json_body=None, form: dict | None = None, timeout: float = 60) -> Response:
-    """One HTTP request; never raises for an HTTP status or a connection failure (status 0)."""
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+# Form logins answer 303 with the session cookie: a caller that needs it reads the 303 itself.
+_NO_REDIRECT = urllib.request.build_opener(_NoRedirect)
+
+
+def request(method: str, url: str, *, headers: dict | None = None, query: dict | None = None, json_body=None, form: dict | None = None, timeout: float = 60, follow_redirects: bool = True) -> Response:
+    """One HTTP request; never raises for an HTTP status or a connection failure (status 0).
+    follow_redirects=False answers a redirect itself (status 3xx, its Location and Set-Cookie)."""
     if query:
         url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query, doseq=True)
     data = None
@@ -107,8 +117,9 @@ def request(method: str, url: str, *, headers: dict | None = None, query: dict |
         data = urllib.parse.urlencode(form).encode("utf-8")
         all_headers["Content-Type"] = "application/x-www-form-urlencoded"
     req = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+    open_url = urllib.request.urlopen if follow_redirects else _NO_REDIRECT.open
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as answer:
+        with open_url(req, timeout=timeout) as answer:
             return Response(answer.status, answer.read(), headers=answer.headers)
     except urllib.error.HTTPError as e:
         return Response(e.code, e.read() if e.fp else b"", headers=e.headers)

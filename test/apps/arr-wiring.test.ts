@@ -157,9 +157,7 @@ describe('Arr wiring: objects', () => {
     expect(resources(noPlex)).toEqual(['tag', 'downloadclient', 'rootfolder']);
     expect(envOf(containerOf(objectsOf(noPlex).find('CronJob', 'arr-wiring'), 'arr-wiring')).PLEX_TOKEN).toBeUndefined();
     // Without Plex in the stack: no connection either.
-    expect(resources({ apps: { ...FULL.apps, plex: { enabled: false }, clusterplex: { enabled: false }, pulsarr: { enabled: false } } } as StackConfigInput)).not.toContain(
-      'notification',
-    );
+    expect(resources({ apps: { ...FULL.apps, plex: { enabled: false }, clusterplex: { enabled: false }, pulsarr: { enabled: false } } })).not.toContain('notification');
   });
 
   it('matches Services by any of their in-cluster names', () => {

@@ -21,6 +21,8 @@ const QBT_ON = { enabled: true, vpn: { endpointCidrs: ['203.0.113.10/32'], serve
 const FIRST_LOGIN = ['profilarr', 'pulsarr', 'qbittorrent'] as const;
 /** Pulsarr without its setup job: its first visitor creates the admin. */
 const PULSARR_BY_HAND = { setup: { enabled: false } } as const;
+/** Profilarr is a first-login app only while its setup job does not create the account. */
+const PROFILARR_BY_HAND = { setup: { enabled: true, user: 'admin', account: false, connections: true } };
 const CONTROLLER = '"kubernetes.io/metadata.name":"kube-system"';
 const ingressNames = (objects: { kind: string; metadata: { name?: string } }[]) => objects.filter((o) => o.kind === 'Ingress').map((o) => o.metadata.name);
 /** Every ingress rule of the app's policies (namespace-wide allow-<app>, and qBittorrent's kill switch). */
@@ -64,7 +66,7 @@ describe("logins on the web UIs: the apps' own (default)", () => {
 
   describe('Profilarr, Pulsarr and qBittorrent (first visit claims the login): no Ingress until opted in', () => {
     // Pulsarr's first visit claims the login only without its setup job (which claims it first).
-    const { objects: o } = objectsOf({ apps: { qbittorrent: QBT_ON, pulsarr: PULSARR_BY_HAND } });
+    const { objects: o } = objectsOf({ apps: { qbittorrent: QBT_ON, pulsarr: PULSARR_BY_HAND, profilarr: PROFILARR_BY_HAND } });
 
     it('pulsarr gets its Ingress while its setup job creates the admin first', () => {
       const { objects: withJob } = objectsOf({});
@@ -79,7 +81,7 @@ describe("logins on the web UIs: the apps' own (default)", () => {
     });
 
     it("the post-deploy runbook creates the Profilarr account through a port-forward with its ORIGIN, and Pulsarr's admin, then says how to opt in", () => {
-      const md = postDeploy({ apps: { pulsarr: PULSARR_BY_HAND } });
+      const md = postDeploy({ apps: { pulsarr: PULSARR_BY_HAND, profilarr: PROFILARR_BY_HAND } });
       expect(md).toContain('kubectl -n media port-forward svc/profilarr 6868:6868 &');
       expect(md).toContain("-H 'Origin: http://profilarr.homelab' --data-urlencode username=admin");
       expect(md).toContain('http://localhost:6868/auth/setup');
@@ -97,7 +99,7 @@ describe("logins on the web UIs: the apps' own (default)", () => {
     });
 
     it('opting in (after the first login) gives each its Ingress, without a Middleware, and admits the controller', () => {
-      const optedIn = { apps: { profilarr: { ingress: true }, pulsarr: { ...PULSARR_BY_HAND, ingress: true }, qbittorrent: { ...QBT_ON, ingress: true } } };
+      const optedIn = { apps: { profilarr: { ingress: true, ...PROFILARR_BY_HAND }, pulsarr: { ...PULSARR_BY_HAND, ingress: true }, qbittorrent: { ...QBT_ON, ingress: true } } };
       const { objects: on } = objectsOf(optedIn);
       for (const app of FIRST_LOGIN) {
         expect(ingressNames(on)).toContain(app);
@@ -109,6 +111,16 @@ describe("logins on the web UIs: the apps' own (default)", () => {
       expect(md).toContain('Open http://pulsarr.homelab and create the admin user.');
       expect(md).not.toContain('apps.profilarr.ingress');
       expect(page(optedIn, 'docs/downloads-and-database.md')).not.toContain('apps.qbittorrent.ingress');
+    });
+
+    it('by default the profilarr-setup job creates the account, so Profilarr has its Ingress and the runbook no port-forward', () => {
+      const { objects: dflt } = objectsOf({});
+      expect(ingressNames(dflt)).toContain('profilarr');
+      expect(admitted(dflt, 'profilarr')).toContain(CONTROLLER);
+      const md = postDeploy({});
+      expect(md).toContain('`cronjob/profilarr-setup`');
+      expect(md).not.toContain('svc/profilarr 6868:6868');
+      expect(md).not.toContain('apps.profilarr.ingress');
     });
 
     it.each(FIRST_LOGIN)('rejects a non-boolean apps.%s.ingress naming the field', (app) => {

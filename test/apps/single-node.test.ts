@@ -79,8 +79,13 @@ describe('the seed-000 default', () => {
   it('contains none of the seed-004 components', () => {
     const names = new Set(objects.map((o) => o.metadata.name));
     for (const n of NEW_IN_004) expect(names.has(n), n).toBe(false);
-    // the CronJobs of the default: the first-run setup jobs and the Arr wiring reconciler
-    expect(objects.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name)).toEqual(['servarr-setup', 'plex-setup', 'pulsarr-setup', 'arr-wiring']);
+    // the CronJobs of the default: the Arr wiring reconciler and the first-run setup jobs (sorted)
+    expect(
+      objects
+        .filter((o) => o.kind === 'CronJob')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['arr-wiring', 'decypharr-setup', 'plex-setup', 'profilarr-setup', 'pulsarr-setup', 'servarr-setup']);
     expect(JSON.stringify(objects)).not.toMatch(/POSTGRES|gluetun|\/mnt\/downloads/);
   });
 });

@@ -36,7 +36,7 @@ describe('streaming app constructs in a plain cdk8s Chart (no synth)', () => {
   };
   const secrets = {
     'sonarr-secrets': { 'api-key': 'a'.repeat(32) },
-    'decypharr-secrets': { 'realdebrid-api-key': 'rd', 'session-secret': 's'.repeat(48) },
+    'decypharr-secrets': { 'realdebrid-api-key': 'rd', 'session-secret': 's'.repeat(48), 'admin-password': 'p'.repeat(32) },
     'plex-secrets': {},
   };
 

@@ -26,6 +26,15 @@ function podOf(view: StackView, instance: string): PodSpecJson | undefined {
   return cj?.spec.jobTemplate.spec.template.spec;
 }
 
+/** A setup job's container env and data document (addSetupJob: ConfigMap `<name>-script`, key `<name>.json`). */
+function setupJobOf(view: StackView, name: string): { env: NonNullable<ContainerJson['env']>; data: any } | undefined {
+  const cj = view.all('CronJob').find((o) => o.metadata.name === name);
+  const cm = view.all('ConfigMap').find((o) => o.metadata.name === `${name}-script`);
+  const text = (cm as { data?: Record<string, string> } | undefined)?.data?.[`${name}.json`];
+  if (!cj || !text) return undefined;
+  return { env: (cj.spec.jobTemplate.spec.template.spec.containers as ContainerJson[])[0]!.env ?? [], data: JSON.parse(text) };
+}
+
 const CONFIGS: Record<string, StackConfigInput> = {
   default: {},
   'examples/single-node.ts': singleNode,
@@ -117,6 +126,13 @@ describe.each(Object.entries(CONFIGS))('published facts agree with the objects (
             pod.volumes?.some((x) => x.persistentVolumeClaim?.claimName === f.claim),
             `${f.instance} mounts ${f.claim}`,
           ).toBe(true);
+          break;
+        }
+        case 'setup-step': {
+          const job = setupJobOf(view, f.job);
+          expect(job, f.job).toBeDefined();
+          // What the step adds is named in the job's data (the user or the instances).
+          for (const item of f.items) expect(JSON.stringify(job!.data), `${f.job} ${f.adds}`).toContain(`"${item}"`);
           break;
         }
         case 'backup': {

@@ -60,9 +60,11 @@ describe('Secrets in the output', () => {
     const { out, result } = await synthInto({ env, previousDir: prev });
     const fresh = readTree(out);
     const changed = [...dist.keys()].filter((p) => fresh.get(p) !== dist.get(p));
-    // …the Secret's one consumer (its pod template's checksum/config follows the new ciphertext, so the pod rolls),
+    // …the Secret's consumers (their pod templates' checksum/config follows the new ciphertext, so the pod rolls:
+    // Decypharr, and decypharr-setup, which reads its generated login password from the same Secret),
     // and the record of values encrypted to the demo key, which gains exactly the new one.
     expect(changed).toEqual([
+      'clusters/homelab/apps/media/decypharr/app/decypharr-setup-cronjob.yaml',
       'clusters/homelab/apps/media/decypharr/app/secret.sops.yaml',
       'clusters/homelab/apps/media/decypharr/app/statefulset.yaml',
       `clusters/homelab/${PUBLIC_VALUES_FILE}`,
@@ -72,7 +74,7 @@ describe('Secrets in the output', () => {
     expect([...publicAfter].filter((f) => !publicBefore.has(f))).toEqual([demoValueFingerprint('rotated-real-debrid-token-0042')]);
     for (const f of publicBefore) expect(publicAfter.has(f)).toBe(true);
     const after = await decryptAll(fresh);
-    expect(after.get(changed[0]!)?.['realdebrid-api-key']).toBe('rotated-real-debrid-token-0042');
+    expect(after.get('clusters/homelab/apps/media/decypharr/app/secret.sops.yaml')?.['realdebrid-api-key']).toBe('rotated-real-debrid-token-0042');
     expect(after.get('clusters/homelab/apps/media/sonarr/app/secret.sops.yaml')).toEqual(values.get('clusters/homelab/apps/media/sonarr/app/secret.sops.yaml'));
     expect(result.secrets.report.find((r) => r.name === 'decypharr-secrets')?.status).toBe('re-encrypted');
     expect(JSON.stringify(result.secrets.report) + result.warnings.join('\n')).not.toContain('rotated-real-debrid-token-0042');

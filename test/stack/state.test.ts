@@ -119,7 +119,10 @@ describe('state survives Flux', () => {
     // an output from before prune protection: strip the annotation from one claim
     const file = join(out, 'clusters/homelab/apps/media/pulsarr/app/pvc-config.yaml');
     const tree = readTree(out);
-    writeFileSync(file, tree.get('clusters/homelab/apps/media/pulsarr/app/pvc-config.yaml')!.replace(/\n {2}annotations:\n {4}kustomize\.toolkit\.fluxcd\.io\/prune: disabled/, ''));
+    writeFileSync(
+      file,
+      tree.get('clusters/homelab/apps/media/pulsarr/app/pvc-config.yaml')!.replace(/\n {2}annotations:\n {4}kustomize\.toolkit\.fluxcd\.io\/prune: disabled/, ''),
+    );
     const err = (await synthOnce({ apps: { pulsarr: { enabled: false } } }, out).catch((e: unknown) => e)) as DataLossError;
     expect(err).toBeInstanceOf(DataLossError);
     expect(err.message).toMatch(/config-pulsarr .*does not carry kustomize\.toolkit\.fluxcd\.io\/prune: disabled .* DELETES it/);

@@ -1,6 +1,19 @@
 import { appSchema, type AppConfigSlice } from '../../config/apps.js';
-import { bool, hostPath, ipv4 } from '../../config/schema.js';
+import { bool, hostPath, ipv4, loginName, node } from '../../config/schema.js';
 import type { AppConfig } from '../../config/types.js';
+
+/** The `decypharr-setup` job: Decypharr's UI login from a generated Secret. */
+export interface DecypharrSetupConfig {
+  /**
+   * Register the UI login while Decypharr has none (it asks for one on the first visit): user
+   * `user`, password generated into `decypharr-secrets/admin-password`. Off: the first visit
+   * registers it, as before.
+   * @default true
+   */
+  readonly enabled: boolean;
+  /** The login's user name. @default 'admin' */
+  readonly user: string;
+}
 
 export interface DecypharrConfig extends AppConfig {
   /**
@@ -20,6 +33,8 @@ export interface DecypharrConfig extends AppConfig {
   readonly nfsClusterIP: string;
   /** Usenet provider credentials are required (else only Real-Debrid). @default true */
   readonly usenet: boolean;
+  /** First-run setup of its UI login by the `decypharr-setup` job. @default - on, user 'admin' */
+  readonly setup: DecypharrSetupConfig;
 }
 
 declare module '../../config/types.js' {
@@ -31,6 +46,6 @@ declare module '../../config/types.js' {
 
 export const decypharrConfig: AppConfigSlice<'decypharr'> = {
   key: 'decypharr',
-  schema: appSchema({ dfsHostPath: hostPath, nfsClusterIP: ipv4, usenet: bool }),
-  defaults: { enabled: true, dfsHostPath: '/mnt/k8s/decypharr-dfs', nfsClusterIP: '10.43.0.49', usenet: true },
+  schema: appSchema({ dfsHostPath: hostPath, nfsClusterIP: ipv4, usenet: bool, setup: node({ enabled: bool, user: loginName }) }),
+  defaults: { enabled: true, dfsHostPath: '/mnt/k8s/decypharr-dfs', nfsClusterIP: '10.43.0.49', usenet: true, setup: { enabled: true, user: 'admin' } },
 };

@@ -23,10 +23,11 @@ import {
   dfsVolume,
   PATHS,
 } from '../../lib/storage.js';
+import { addSetupJob } from '../../lib/setup-job.js';
 import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume } from '../../lib/workload.js';
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
-import { decypharrConfig } from './config.js';
-import { DECYPHARR_CMD, DECYPHARR_ENTRYPOINT, DECYPHARR_IMAGES, DECYPHARR_NFS_PORT, DECYPHARR_PORT } from './facts.js';
+import { decypharrConfig, type DecypharrSetupConfig } from './config.js';
+import { DECYPHARR_SETUP_JOB, DECYPHARR_CMD, DECYPHARR_ENTRYPOINT, DECYPHARR_IMAGES, DECYPHARR_NFS_PORT, DECYPHARR_PORT } from './facts.js';
 /** Where Decypharr creates its symlinks (per-category subfolders); Sonarr/Radarr import from here. */
 const DECYPHARR_DOWNLOAD_FOLDER = `${PATHS.symlinks}/downloads`;
 
@@ -73,6 +74,35 @@ const DECYPHARR_START_SCRIPT = [
 /** preStop: take the mount off the node before the process stops (a kill skips Decypharr's own unmount). */
 const DECYPHARR_PRE_STOP = ['set -eu', DETACH_DFS].join('\n');
 
+/** The generated password of the UI login the setup job registers (key of `decypharr-secrets`). */
+const DECYPHARR_LOGIN_PASSWORD_KEY = 'admin-password';
+
+/**
+ * `decypharr-setup`: registers the UI login (`user`, the generated password) while Decypharr
+ * has none. Its `/register` replaces the login for anyone who calls it, so the job calls it only
+ * while the API says no user exists (decypharr-setup.py).
+ */
+function addLoginSetupJob(scope: Decypharr, cfg: SiteConfig, user: string, usenet: boolean): void {
+  publishFact(scope, { kind: 'login', instance: 'decypharr', user, secret: 'decypharr-secrets', key: DECYPHARR_LOGIN_PASSWORD_KEY, setBy: DECYPHARR_SETUP_JOB });
+  addSetupJob(scope, cfg, {
+    name: DECYPHARR_SETUP_JOB,
+    script: 'src/apps/decypharr/decypharr-setup.py',
+    // Often enough that the login exists minutes after the provider key does.
+    schedule: '*/10 * * * *',
+    data: {
+      url: `http://decypharr.${cfg.namespace}.svc.cluster.local:${DECYPHARR_PORT}`,
+      user,
+      passwordEnv: 'LOGIN_PASSWORD',
+      passwordSecret: `decypharr-secrets/${DECYPHARR_LOGIN_PASSWORD_KEY}`,
+      providerSecret: `decypharr-secrets (realdebrid-api-key${usenet ? ', usenet-host, usenet-user, usenet-pass' : ''})`,
+      // Decypharr may still be starting (its DFS mount comes first).
+      wait: { attempts: 30, delaySeconds: 10 },
+    },
+    env: { LOGIN_PASSWORD: { secret: 'decypharr-secrets', key: DECYPHARR_LOGIN_PASSWORD_KEY } },
+    calls: [{ to: { app: 'decypharr' }, ports: [DECYPHARR_PORT], why: 'registers the UI login while none exists' }],
+  });
+}
+
 /** `sh -c` check that the DFS is mounted at `dir` (busybox sh: Decypharr and rclone are Alpine images). */
 function dfsMountedCheck(dir: string): { exec: readonly string[] } {
   return { exec: ['sh', '-c', `test -f ${dir}/${DFS_MARKER}`] };
@@ -91,6 +121,8 @@ export interface DecypharrProps {
   readonly nfsClusterIP?: string;
   /** Usenet provider credentials are required (else only Real-Debrid). @default true */
   readonly usenet?: boolean;
+  /** The `decypharr-setup` job that registers the UI login from a generated password. @default - on, user 'admin' */
+  readonly setup?: DecypharrSetupConfig;
   /** Container resources over the defaults. @default - 100m CPU, 256Mi memory, 1Gi limit */
   readonly resources?: Partial<ResourcesConfig>;
   /** Size of the config volume. @default '5Gi' */
@@ -128,6 +160,7 @@ export class Decypharr extends Component {
       dfsHostPath: props.dfsHostPath ?? defaults.dfsHostPath,
       nfsClusterIP: props.nfsClusterIP ?? defaults.nfsClusterIP,
       usenet: props.usenet ?? defaults.usenet,
+      setup: props.setup ?? defaults.setup,
     };
     // wait: readers mount its export, so Flux reports it ready only once the pod (and export) is up.
     // Dependencies in phase order: the namespace, the storage, the symlink library, the Arrs.
@@ -149,6 +182,7 @@ export class Decypharr extends Component {
       { key: 'realdebrid-api-key', source: { kind: 'operator', description: 'Real-Debrid API token (https://real-debrid.com/apitoken)' } },
       // Signs the UI session cookies; without it Decypharr uses a key built into its source.
       { key: 'session-secret', source: { kind: 'generated', length: 48, alphabet: 'alphanumeric' } },
+      ...(d.setup.enabled ? ([{ key: DECYPHARR_LOGIN_PASSWORD_KEY, source: { kind: 'generated', length: 32, alphabet: 'alphanumeric' } }] as const) : []),
       ...(d.usenet
         ? ([
             { key: 'usenet-host', source: { kind: 'operator', description: 'Usenet provider NNTP host name (e.g. news.usenetexpress.com)' } },
@@ -168,7 +202,8 @@ export class Decypharr extends Component {
       [DFS_ENV.mountPoint]: dfs,
       TZ: cfg.timezone,
       DECYPHARR_LOG_LEVEL: 'info',
-      // UI login (sign-up on the first visit); the Arrs keep authenticating by URL + API key.
+      // UI login (registered by decypharr-setup, else on the first visit); the Arrs keep
+      // authenticating by URL + API key.
       DECYPHARR_USE_AUTH: 'true',
       DECYPHARR_SECRET_KEY: { secret: 'decypharr-secrets', key: 'session-secret' },
       DECYPHARR_DOWNLOAD_FOLDER: DECYPHARR_DOWNLOAD_FOLDER,
@@ -307,6 +342,8 @@ export class Decypharr extends Component {
       call: { to: self, port: DECYPHARR_PORT },
       firstLoginOptIn: false,
     });
+
+    if (d.setup.enabled) addLoginSetupJob(this, cfg, d.setup.user, d.usenet);
 
     if (!singleNode) {
       // Pinned ClusterIP: kubelet mounts NFS on the node, where Service names do not resolve.

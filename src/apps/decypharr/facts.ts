@@ -8,6 +8,9 @@ export const DECYPHARR_IMAGES = {
   rclone: 'rclone/rclone:1.75.0',
 } as const;
 
+/** The CronJob that registers Decypharr's UI login (src/apps/decypharr/decypharr-setup.py). */
+export const DECYPHARR_SETUP_JOB = 'decypharr-setup';
+
 /** Decypharr serves UI, qBittorrent API (/api/v2), SABnzbd API (/sabnzbd) and WebDAV on one port. */
 export const DECYPHARR_PORT = 8282;
 /** rclone serve nfs (NFSv3 + MOUNT on one port). */
@@ -60,6 +63,7 @@ export const DECYPHARR_FACTS: AppFacts = {
       source:
         'sirrobot01/decypharr v2.4: config, logs and DFS cache under /app (scripts/entrypoint.sh, seed config cache_dir /app/cache/dfs); symlinks in download_folder /mnt/streaming-media/downloads; DFS FUSE root at mount.mount_path (pkg/mount/dfs), version.txt in it (pkg/manager/entry.go)',
     },
+    'decypharr-setup/decypharr-setup': { writes: ['/tmp'], source: "src/apps/decypharr/decypharr-setup.py (HTTP calls only; /tmp is the setup job's scratch)" },
     'decypharr/rclone-nfs-server': {
       writes: ['/cache/nfs-handles', '/tmp'],
       provides: [DFS_EXPORTED],

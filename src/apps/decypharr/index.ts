@@ -29,6 +29,7 @@ export const decypharrModule = defineAppModule({
         dfsHostPath: d.dfsHostPath,
         nfsClusterIP: d.nfsClusterIP,
         usenet: d.usenet,
+        setup: d.setup,
         resources: d.resources,
         configSize: d.configSize,
         // Starts with the rest of the storage: the NAS volumes (Longhorn mode).

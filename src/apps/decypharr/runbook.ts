@@ -1,7 +1,8 @@
 import type { Facts } from '../../docs/facts.js';
 import { c, type Md } from '../../docs/md.js';
-import { cronJobOf } from '../../docs/objects.js';
+import { cronJobOf, cronPod, runNow, scheduleText } from '../../docs/objects.js';
 import { RUNBOOK_PAGE_PARTS, RUNBOOK_PAGE_PATHS, type RunbookSection } from '../../docs/page.js';
+import { DECYPHARR_SETUP_JOB } from './facts.js';
 
 /** Decypharr as the download client of every library manager (post-deploy.md), and their root folders. */
 function downloadClient(f: Facts, md: Md): void {
@@ -35,15 +36,32 @@ function downloadClient(f: Facts, md: Md): void {
   }
 }
 
-/** Decypharr's own login, and why its sign-up page stays off the Ingress. */
+/** Decypharr's own login: registered by its setup job (or on the first visit), and why its sign-up page stays off the Ingress. */
 function login(f: Facts, md: Md): void {
   const decypharr = f.one('decypharr');
   if (!decypharr) return;
   const svc = f.svc(decypharr);
   const url = f.uiUrl(decypharr);
+  const port = svc?.port ?? 8282;
+  const open = url
+    ? `its Ingress (${url}) exists only behind the forward-auth Middleware`
+    : `it has no Ingress: open it with ${c(`kubectl -n ${decypharr.namespace} port-forward svc/${svc?.name ?? 'decypharr'} ${port}:${port}`)} and ${c(`http://localhost:${port}`)}`;
+  const signUp = `Its sign-up page (${c('POST /register')}) replaces the credentials for anyone who reaches it, even once a user exists, so ${open}. The Arrs keep signing in to its download-client API with their URL and API key.`;
+  const job = cronJobOf(f, DECYPHARR_SETUP_JOB);
+  const account = f.publishedOf('login', decypharr).find((x) => x.setBy === DECYPHARR_SETUP_JOB);
+  const intro = `Decypharr: its login is on (${c('DECYPHARR_USE_AUTH=true')}, session cookies signed with the generated ${c('decypharr-secrets/session-secret')})`;
+  if (!job || !account) {
+    md.p(`${intro}; the first visit asks you to register the user. ${signUp}`);
+    return;
+  }
   md.p(
-    `Decypharr: its login is on (${c('DECYPHARR_USE_AUTH=true')}, session cookies signed with the generated ${c('decypharr-secrets/session-secret')}); the first visit asks you to register the user. Its sign-up page (${c('POST /register')}) keeps accepting new credentials from anyone who reaches it, so ${url ? `its Ingress (${url}) exists only behind the forward-auth Middleware` : `it has no Ingress: open it with ${c(`kubectl -n ${decypharr.namespace} port-forward svc/${svc?.name ?? 'decypharr'} ${svc?.port ?? 8282}:${svc?.port ?? 8282}`)} and ${c(`http://localhost:${svc?.port ?? 8282}`)}`}. The Arrs keep signing in to its download-client API with their URL and API key.`,
+    `${intro}. ${c(`cronjob/${job.metadata.name}`)} (${scheduleText(job)}) registers the user ${c(account.user)} with the generated password ${c(`${account.secret}/${account.key}`)} while Decypharr has no user, as soon as Decypharr's own setup is complete (its provider credentials are in ${c('decypharr-secrets')}); a user registered otherwise is kept. ${signUp} The password:`,
   );
+  md.sh(f.readSecret(account.secret, account.key));
+  md.p(
+    `Its log says what it did (${c(`login ${account.user}: registered`)}, ${c('login: present')}, or what Decypharr still lacks); ${c('apps.decypharr.setup.enabled: false')} turns it off (the first visit then registers the user). Run it now:`,
+  );
+  md.sh(runNow(job, cronPod(job).containers[0]!.name, '6m'));
 }
 
 export const decypharrDownloadClientSection: RunbookSection = { page: RUNBOOK_PAGE_PATHS.postDeploy, order: 30, render: downloadClient };

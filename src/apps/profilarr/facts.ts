@@ -7,6 +7,9 @@ export const PROFILARR_IMAGE = 'ghcr.io/dictionarry-hub/profilarr:2.2.0';
 
 export const PROFILARR_PORT = 6868;
 
+/** The CronJob that creates the admin account and the Arr connections (src/apps/profilarr/profilarr-setup.py). */
+export const PROFILARR_SETUP_JOB = 'profilarr-setup';
+
 /** The Servarr kinds its profiles are for (Sonarr and Radarr). */
 export const PROFILARR_ARR_KINDS: readonly string[] = ['sonarr', 'radarr'];
 
@@ -21,6 +24,7 @@ export const PROFILARR_FACTS: AppFacts = {
     },
   },
   containers: {
+    'profilarr-setup/profilarr-setup': { writes: ['/tmp'], source: "src/apps/profilarr/profilarr-setup.py (HTTP calls only; /tmp is the setup job's scratch)" },
     'profilarr/profilarr': { writes: ['/config', '/tmp'], source: 'app-facts: Profilarr v2 keeps its SQLite database in /config' },
   },
 };

@@ -20,6 +20,7 @@ export const profilarrModule = defineAppModule({
         namespace: namespaceOf(parts),
         arrs: arrs.map((a) => a.endpoint).filter((a) => PROFILARR_ARR_KINDS.includes(a.kind)),
         ingress: app.ingress,
+        setup: app.setup,
         resources: app.resources,
         configSize: app.configSize,
         dependsOn: arrs,
