@@ -4,15 +4,26 @@ import type { Facts } from '../facts.js';
 import { c, Md } from '../md.js';
 import { renderSections, RUNBOOK_PAGE_PARTS, RUNBOOK_PAGE_PATHS, type RunbookPage, type RunbookSection } from '../page.js';
 
-/** The settings only the apps' UIs take: API keys, first logins, libraries, clients. */
+/**
+ * After the first deployment: the few steps that need the operator (one numbered list), then what
+ * the setup jobs do (the apps' sections), the API keys and the logins.
+ */
 
 // ─── post-deploy ────────────────────────────────────────────────────────────────────────────
 
 function postDeploy(f: Facts, sections: readonly RunbookSection[]): string {
   const v = f.v;
   const md = new Md();
-  md.h(1, 'After the first deployment: what only the UIs take');
-  md.p("The stack wires everything it can through environment variables and Secrets. These settings live in the apps' own databases and must be entered once by hand.");
+  md.h(1, 'After the first deployment');
+  const jobs = setupJobs(f);
+  md.p(
+    `Flux applies the stack; ${jobs.length ? `the setup jobs (${jobs.map((j) => c(`cronjob/${j}`)).join(', ')}) then configure the apps through their own APIs: each adds only what is missing and keeps what you changed, and the sections below say what each does, how to read its log and how to turn it off` : 'the settings below live in the apps\' own databases'}.`,
+  );
+  const steps = operatorSteps(f);
+  if (steps.length) {
+    md.h(2, 'What only you do');
+    md.ol(steps);
+  }
 
   const arrs = f.arrs;
   const keyRows: string[] = [];
@@ -43,6 +54,30 @@ function postDeploy(f: Facts, sections: readonly RunbookSection[]): string {
   return md.toString();
 }
 
+/** The CronJobs that set the apps up: the ones that run a script from their own `<name>-script` ConfigMap. */
+function setupJobs(f: Facts): string[] {
+  return f.v
+    .all('CronJob')
+    .filter((j) => j.spec.jobTemplate.spec.template.spec.volumes?.some((vol) => vol.configMap?.name === `${j.metadata.name}-script`))
+    .map((j) => j.metadata.name);
+}
+
+/**
+ * What no job can do: claim Plex (the server must be signed in to the operator's plex.tv account),
+ * choose indexers (which ones is the operator's choice, and private trackers need their
+ * accounts), and pick Profilarr's profiles (a selection Profilarr saves as a whole).
+ */
+function operatorSteps(f: Facts): string[] {
+  const v = f.v;
+  const steps: string[] = [];
+  if (v.workloadsOfApp('plex').length)
+    steps.push(`Claim Plex with your plex.tv account through a port-forward (see [Plex](#plex)); its token then reaches Plex's clients by itself.`);
+  if (v.workloadsOfApp('prowlarr').length && v.cfg.apps.prowlarr.indexers.length === 0)
+    steps.push(`Choose indexers: list them in ${c('apps.prowlarr.indexers')} of your config, synth and commit (see [Prowlarr: indexers](#prowlarr-indexers)).`);
+  if (v.workloadsOfApp('profilarr').length) steps.push(`Pick the quality profiles in Profilarr and sync them (see [Profilarr](#profilarr)).`);
+  return steps;
+}
+
 /**
  * The first login of every UI: the forward-auth Middleware that guards them all, or each app's
  * own first login (its sections).
@@ -69,4 +104,4 @@ function logins(f: Facts, md: Md, sections: readonly RunbookSection[]): void {
   md.append(own);
 }
 
-export const postDeployPage: RunbookPage = { path: RUNBOOK_PAGE_PATHS.postDeploy, title: () => 'After the first deployment: settings only the UIs take', render: postDeploy };
+export const postDeployPage: RunbookPage = { path: RUNBOOK_PAGE_PATHS.postDeploy, title: () => 'After the first deployment: the steps only you take, and what the setup jobs do', render: postDeploy };
