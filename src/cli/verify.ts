@@ -32,10 +32,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return 0;
   }
   try {
-    const config = await loadConfig(args.config);
-    const checks = planChecks(synthesizeForVerify(config));
+    // kubectl and the context first: the one-line answer comes before the synthesis.
     const kubectl = new Kubectl({ context: args.context, env });
     const context = await kubectl.preflight();
+    const config = await loadConfig(args.config);
+    const checks = planChecks(synthesizeForVerify(config));
     const phases = await runChecks(checks, kubectl);
     process.stdout.write(formatReport(phases, `Verifying cluster '${config.cluster}' (namespace ${config.namespace}) in kube context '${context}': ${checks.length} checks`));
     return phases.every((p) => p.passed) ? 0 : 1;

@@ -49,7 +49,7 @@ export function refText(o: ObjectRef): string {
 }
 
 /** The first line of kubectl's error output (or the exit code when it printed none). */
-export function errorLine(r: KubectlResult): string {
+function errorLine(r: KubectlResult): string {
   const line = r.stderr.split('\n').find((l) => l.trim() !== '');
   return line ? line.trim() : `kubectl exited with ${r.code}`;
 }
@@ -83,7 +83,7 @@ export function judgeJson(subject: ObjectRef, judge: (items: readonly LiveObject
     if (r.code !== 0) return [{ object: subject, reason: errorLine(r) }];
     let doc: { kind?: string; items?: LiveObject[] } & LiveObject;
     try {
-      doc = JSON.parse(r.stdout);
+      doc = JSON.parse(r.stdout) as typeof doc;
     } catch {
       return [{ object: subject, reason: 'kubectl printed no JSON' }];
     }

@@ -13,7 +13,7 @@ const HTTP_CLIENT_OF_IMAGE: Readonly<Record<string, 'curl'>> = {
 };
 
 /** The image reference without tag and digest. */
-export function imageRepository(image: string): string {
+function imageRepository(image: string): string {
   return image.replace(/@sha256:[0-9a-f]+$/, '').replace(/:[^/:]+$/, '');
 }
 

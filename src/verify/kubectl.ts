@@ -18,7 +18,9 @@ export class Kubectl {
   readonly binary: string;
   private readonly cache = new Map<string, Promise<KubectlResult>>();
   constructor(private readonly opts: KubectlOptions = {}) {
-    this.binary = (opts.env ?? process.env).KUBECTL || 'kubectl';
+    // An empty KUBECTL means unset, as for most tools' binary variables.
+    const configured = (opts.env ?? process.env).KUBECTL?.trim() ?? '';
+    this.binary = configured === '' ? 'kubectl' : configured;
   }
 
   /** Runs `kubectl [--context c] …args`, once per distinct argv (checks reading the same List share it). */
@@ -39,7 +41,9 @@ export class Kubectl {
     const names = contexts.stdout.split('\n').filter(Boolean);
     if (this.opts.context) {
       if (!names.includes(this.opts.context)) {
-        throw new KubectlSetupError(`kube context '${this.opts.context}' does not exist (${names.length ? `kubectl config get-contexts lists: ${names.join(', ')}` : 'kubectl has no contexts'})`);
+        throw new KubectlSetupError(
+          `kube context '${this.opts.context}' does not exist (${names.length ? `kubectl config get-contexts lists: ${names.join(', ')}` : 'kubectl has no contexts'})`,
+        );
       }
       return this.opts.context;
     }
@@ -52,16 +56,27 @@ export class Kubectl {
   private spawn(argv: readonly string[]): Promise<KubectlResult> {
     const env = this.opts.env ?? process.env;
     return new Promise((resolve, reject) => {
-      const child = spawn(this.binary, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: this.opts.timeoutMs ?? 60_000 });
+      const child = spawn(this.binary, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Our own timer (spawn's `timeout` keeps the process alive when kubectl never started), never holding the process open.
+      const timer = setTimeout(() => child.kill('SIGTERM'), this.opts.timeoutMs ?? 60_000).unref();
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') reject(new KubectlSetupError(`kubectl not found: '${this.binary}' is not on PATH; install kubectl or set KUBECTL to its path`));
+        clearTimeout(timer);
+        if (e.code === 'ENOENT')
+          reject(
+            new KubectlSetupError(
+              this.binary.includes('/')
+                ? `kubectl not found: '${this.binary}' (KUBECTL) does not exist`
+                : `kubectl not found: '${this.binary}' is not on PATH; install kubectl or set KUBECTL to its path`,
+            ),
+          );
         else reject(new KubectlSetupError(`kubectl ('${this.binary}') cannot run: ${e.message}`));
       });
       child.on('close', (code, signal) => {
+        clearTimeout(timer);
         const stderr = Buffer.concat(err).toString('utf8');
         resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: signal ? `${stderr}kubectl was stopped (${signal}): no answer in time\n` : stderr });
       });

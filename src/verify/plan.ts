@@ -21,7 +21,15 @@ const CLUSTERPLEX_METRICS_PATH = '/metrics';
 
 export function planChecks(stack: VerifiedStack): Check[] {
   const { facts: f, runbooks } = stack;
-  return [...foundation(f, runbooks), ...workloads(f, runbooks), ...dfs(f, runbooks), ...cronJobs(f, runbooks), ...gpu(f, runbooks), ...clusterplex(f, runbooks), ...coLocation(f, runbooks)];
+  return [
+    ...foundation(f, runbooks),
+    ...workloads(f, runbooks),
+    ...dfs(f, runbooks),
+    ...cronJobs(f, runbooks),
+    ...gpu(f, runbooks),
+    ...clusterplex(f, runbooks),
+    ...coLocation(f, runbooks),
+  ];
 }
 
 const getJson = (...args: string[]) => ['get', ...args, '-o', 'json'];
@@ -89,7 +97,9 @@ function foundation(f: Facts, rb: RunbookIndex): Check[] {
   const claims = [
     ...v.all('PersistentVolumeClaim').map((p) => ref('PersistentVolumeClaim', p.metadata.name, p.metadata.namespace ?? v.namespace)),
     // A StatefulSet's claim templates become `<template>-<set>-<ordinal>`.
-    ...v.workloads.flatMap((w) => w.volumeClaimTemplates.flatMap((t) => Array.from({ length: w.replicas }, (_, i) => ref('PersistentVolumeClaim', `${t}-${w.name}-${i}`, w.namespace)))),
+    ...v.workloads.flatMap((w) =>
+      w.volumeClaimTemplates.flatMap((t) => Array.from({ length: w.replicas }, (_, i) => ref('PersistentVolumeClaim', `${t}-${w.name}-${i}`, w.namespace))),
+    ),
   ];
   const pvcSection = rb.heading(VERIFICATION, /foundation/i);
   for (const want of claims) {
@@ -147,7 +157,13 @@ function workloads(f: Facts, rb: RunbookIndex): Check[] {
       phase,
       title: `${w.name}: every pod Ready`,
       argv: getJson('pods', '-n', w.namespace),
-      judge: judgeJson(want, (items) => podsReady(want, w, items.filter((p) => matches(p, selector) && isCurrent(p)))),
+      judge: judgeJson(want, (items) =>
+        podsReady(
+          want,
+          w,
+          items.filter((p) => matches(p, selector) && isCurrent(p)),
+        ),
+      ),
       runbook,
     });
     const api = apiCheck(f, w);
@@ -178,7 +194,11 @@ interface ContainerStatus {
   readonly name: string;
   readonly ready?: boolean;
   readonly restartCount?: number;
-  readonly state?: { readonly waiting?: { readonly reason?: string; readonly message?: string }; readonly running?: object; readonly terminated?: { readonly reason?: string; readonly exitCode?: number } };
+  readonly state?: {
+    readonly waiting?: { readonly reason?: string; readonly message?: string };
+    readonly running?: object;
+    readonly terminated?: { readonly reason?: string; readonly exitCode?: number };
+  };
   readonly lastState?: { readonly terminated?: { readonly reason?: string; readonly exitCode?: number } };
 }
 
@@ -256,7 +276,9 @@ function dfs(f: Facts, rb: RunbookIndex): Check[] {
       phase,
       title: `Service ${exp.service} exports the DFS at ${exp.ip}`,
       argv: getJson('service', exp.service, '-n', d.w.namespace),
-      judge: judgeJson(want, (items) => byName(items, want, (o) => (o.spec?.clusterIP === exp.ip ? undefined : `ClusterIP ${o.spec?.clusterIP ?? 'none'}, the NFS PV ${exp.pv} mounts ${exp.ip}`))),
+      judge: judgeJson(want, (items) =>
+        byName(items, want, (o) => (o.spec?.clusterIP === exp.ip ? undefined : `ClusterIP ${o.spec?.clusterIP ?? 'none'}, the NFS PV ${exp.pv} mounts ${exp.ip}`)),
+      ),
       runbook: rb.heading(page, /nfs export/i),
     });
   }
@@ -388,8 +410,7 @@ function coLocation(f: Facts, rb: RunbookIndex): Check[] {
         const pods = items.filter((p) => matches(p, selector) && isCurrent(p) && p.spec?.nodeName);
         const nodeOf = (p: LiveObject) => p.spec!.nodeName!;
         // Everything follows the DFS: the node of Decypharr's pod, else the node most of them are on.
-        const home =
-          pods.find((p) => anchor && p.metadata.labels?.[NAME_LABEL] === anchor.app)?.spec?.nodeName ?? mostCommon(pods.map(nodeOf));
+        const home = pods.find((p) => anchor && p.metadata.labels?.[NAME_LABEL] === anchor.app)?.spec?.nodeName ?? mostCommon(pods.map(nodeOf));
         return pods.filter((p) => nodeOf(p) !== home).map((p) => ({ object: refOf('Pod', p), reason: `on node ${nodeOf(p)}, the others on ${home}` }));
       }),
       runbook: rb.page('failover.md'),

@@ -15,7 +15,7 @@ export interface PhaseOutcome {
 
 /** Runs every check's argv (each distinct argv once, a few at a time) and judges the answers. */
 export async function runChecks(checks: readonly Check[], kubectl: Kubectl, parallel = 4): Promise<PhaseOutcome[]> {
-  const outcomes: CheckOutcome[] = new Array(checks.length);
+  const outcomes: CheckOutcome[] = [];
   let next = 0;
   const worker = async () => {
     while (next < checks.length) {

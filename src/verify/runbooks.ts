@@ -14,7 +14,7 @@ interface Section {
 }
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces as `-`, repeats numbered. */
-export function headingAnchor(heading: string): string {
+function headingAnchor(heading: string): string {
   return heading
     .trim()
     .toLowerCase()

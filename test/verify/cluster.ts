@@ -38,7 +38,7 @@ const meta = (kind: string, name: string, namespace?: string) => ({
 const ip = (seed: string, prefix: string) => `${prefix}.${parseInt(hex(seed, 2), 16) % 250}.${(parseInt(hex(seed, 4).slice(2), 16) % 250) + 2}`;
 const list = (items: unknown[]) => ({ apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } });
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
-const cond = (type: string, status = 'True', extra: Json = {}) => ({ type, status, lastProbeTime: null, lastTransitionTime: at(2), ...extra });
+const cond = (type: string, status = 'True', extra: Json = {}) => ({ type, status, lastTransitionTime: at(2), ...extra });
 
 /** The live state of the cluster: what the answers are rendered from, so a scenario can break parts of it. */
 export class ClusterState {
@@ -87,7 +87,13 @@ export class ClusterState {
       const claim = {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
-        metadata: { ...clone(c.metadata), namespace: ns, annotations: { 'pv.kubernetes.io/bind-completed': 'yes', ...(staticPv ? {} : { 'pv.kubernetes.io/bound-by-controller': 'yes' }) }, finalizers: ['kubernetes.io/pvc-protection'], ...meta('PersistentVolumeClaim', c.metadata.name, ns) },
+        metadata: {
+          ...clone(c.metadata),
+          namespace: ns,
+          annotations: { 'pv.kubernetes.io/bind-completed': 'yes', ...(staticPv ? {} : { 'pv.kubernetes.io/bound-by-controller': 'yes' }) },
+          finalizers: ['kubernetes.io/pvc-protection'],
+          ...meta('PersistentVolumeClaim', c.metadata.name, ns),
+        },
         spec: { ...clone(c.spec), volumeMode: 'Filesystem', volumeName },
         status: { accessModes: c.spec.accessModes, capacity: { storage: c.spec.resources.requests.storage }, phase: 'Bound' },
       };
@@ -96,7 +102,12 @@ export class ClusterState {
         this.volumes.push({
           apiVersion: 'v1',
           kind: 'PersistentVolume',
-          metadata: { name: volumeName, annotations: { 'pv.kubernetes.io/provisioned-by': 'driver.longhorn.io' }, finalizers: ['kubernetes.io/pv-protection'], ...meta('PersistentVolume', volumeName) },
+          metadata: {
+            name: volumeName,
+            annotations: { 'pv.kubernetes.io/provisioned-by': 'driver.longhorn.io' },
+            finalizers: ['kubernetes.io/pv-protection'],
+            ...meta('PersistentVolume', volumeName),
+          },
           spec: {
             accessModes: c.spec.accessModes,
             capacity: { storage: c.spec.resources.requests.storage },
@@ -110,16 +121,23 @@ export class ClusterState {
         });
       }
     };
-    for (const c of v.all('PersistentVolumeClaim')) boundClaim(c as Json);
+    for (const c of v.all('PersistentVolumeClaim')) boundClaim(c);
     for (const w of v.workloads) {
       const templates = (w.object as Json).spec.volumeClaimTemplates ?? [];
-      for (const t of templates) for (let i = 0; i < w.replicas; i++) boundClaim({ ...t, metadata: { ...t.metadata, name: `${t.metadata.name}-${w.name}-${i}`, namespace: w.namespace, labels: w.podLabels } });
+      for (const t of templates)
+        for (let i = 0; i < w.replicas; i++)
+          boundClaim({ ...t, metadata: { ...t.metadata, name: `${t.metadata.name}-${w.name}-${i}`, namespace: w.namespace, labels: w.podLabels } });
     }
     for (const pv of v.all('PersistentVolume')) {
       const claim = [...this.claims.values()].flat().find((c) => c.metadata.name === pv.spec.claimRef?.name);
       this.volumes.push({
         ...clone(pv),
-        metadata: { ...clone(pv.metadata), annotations: { 'pv.kubernetes.io/bound-by-controller': 'yes' }, finalizers: ['kubernetes.io/pv-protection'], ...meta('PersistentVolume', pv.metadata.name) },
+        metadata: {
+          ...clone(pv.metadata),
+          annotations: { 'pv.kubernetes.io/bound-by-controller': 'yes' },
+          finalizers: ['kubernetes.io/pv-protection'],
+          ...meta('PersistentVolume', pv.metadata.name),
+        },
         spec: { ...clone(pv.spec), claimRef: { ...clone(pv.spec.claimRef), apiVersion: 'v1', kind: 'PersistentVolumeClaim', uid: claim?.metadata.uid } },
         status: { lastPhaseTransitionTime: at(1), phase: 'Bound' },
       });
@@ -210,7 +228,8 @@ function healthyBody(argv: readonly string[]): string {
   if (!url) return '';
   const path = new URL(url).pathname;
   if (path === '/ping') return '{\n  "status": "OK"\n}';
-  if (path === '/identity') return `<?xml version="1.0" encoding="UTF-8"?>\n<MediaContainer size="0" apiVersion="1.1.1" claimed="1" machineIdentifier="${hex('plex', 40)}" version="1.43.3.10828-00f62d37d">\n</MediaContainer>\n`;
+  if (path === '/identity')
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<MediaContainer size="0" apiVersion="1.1.1" claimed="1" machineIdentifier="${hex('plex', 40)}" version="1.43.3.10828-00f62d37d">\n</MediaContainer>\n`;
   if (path === '/health') return 'Healthy';
   if (path === '/metrics') return '# HELP workers_active Active Workers\n# TYPE workers_active gauge\nworkers_active 1\n';
   return '';
@@ -220,11 +239,14 @@ function runningPod(w: Workload, i: number, nodeName: string): Json {
   const o = w.object as Json;
   const tmpl = o.spec.template;
   const revision = hex(`${w.name}/revision`, 10);
-  const name = w.kind === 'StatefulSet' ? `${w.name}-${i}` : w.kind === 'Deployment' ? `${w.name}-${revision}-${hex(`${w.name}/${i}`, 5)}` : `${w.name}-${hex(`${w.name}/${i}`, 5)}`;
+  const name =
+    w.kind === 'StatefulSet' ? `${w.name}-${i}` : w.kind === 'Deployment' ? `${w.name}-${revision}-${hex(`${w.name}/${i}`, 5)}` : `${w.name}-${hex(`${w.name}/${i}`, 5)}`;
   const owner = w.kind === 'Deployment' ? { kind: 'ReplicaSet', name: `${w.name}-${revision}` } : { kind: w.kind, name: w.name };
   const labels = {
     ...tmpl.metadata?.labels,
-    ...(w.kind === 'StatefulSet' ? { 'apps.kubernetes.io/pod-index': String(i), 'controller-revision-hash': `${w.name}-${revision}`, 'statefulset.kubernetes.io/pod-name': name } : {}),
+    ...(w.kind === 'StatefulSet'
+      ? { 'apps.kubernetes.io/pod-index': String(i), 'controller-revision-hash': `${w.name}-${revision}`, 'statefulset.kubernetes.io/pod-name': name }
+      : {}),
     ...(w.kind === 'Deployment' ? { 'pod-template-hash': revision } : {}),
     ...(w.kind === 'DaemonSet' ? { 'controller-revision-hash': revision, 'pod-template-generation': '1' } : {}),
   };
@@ -245,7 +267,11 @@ function runningPod(w: Workload, i: number, nodeName: string): Json {
   const init = (tmpl.spec.initContainers ?? []).map((c: Json) =>
     c.restartPolicy === 'Always'
       ? running(c)
-      : { ...running(c), started: false, state: { terminated: { containerID: `containerd://${hex(`ctr/${name}/${c.name}`, 64)}`, exitCode: 0, finishedAt: at(3), reason: 'Completed', startedAt: at(2) } } },
+      : {
+          ...running(c),
+          started: false,
+          state: { terminated: { containerID: `containerd://${hex(`ctr/${name}/${c.name}`, 64)}`, exitCode: 0, finishedAt: at(3), reason: 'Completed', startedAt: at(2) } },
+        },
   );
   return {
     apiVersion: 'v1',
@@ -256,7 +282,9 @@ function runningPod(w: Workload, i: number, nodeName: string): Json {
       labels,
       name,
       namespace: w.namespace,
-      ownerReferences: [{ apiVersion: 'apps/v1', blockOwnerDeletion: true, controller: true, kind: owner.kind, name: owner.name, uid: uid(`${owner.kind}/${w.namespace}/${owner.name}`) }],
+      ownerReferences: [
+        { apiVersion: 'apps/v1', blockOwnerDeletion: true, controller: true, kind: owner.kind, name: owner.name, uid: uid(`${owner.kind}/${w.namespace}/${owner.name}`) },
+      ],
       ...meta('Pod', name, w.namespace),
     },
     spec: {
@@ -291,9 +319,16 @@ export function jobOf(cj: Json, namespace: string, outcome: 'Complete' | 'Failed
   const id = uid(`Job/${namespace}/${name}`);
   const tmpl = cj.spec.jobTemplate;
   const selectorLabels = { 'batch.kubernetes.io/controller-uid': id, 'batch.kubernetes.io/job-name': name, 'controller-uid': id, 'job-name': name };
-  const finished = outcome === 'Complete'
-    ? [cond('SuccessCriteriaMet', 'True', { message: 'Reached expected number of succeeded pods', reason: 'CompletionsReached' }), cond('Complete', 'True', { message: 'Reached expected number of succeeded pods', reason: 'CompletionsReached' })]
-    : [cond('FailureTarget', 'True', { message: 'Job has reached the specified backoff limit', reason: 'BackoffLimitExceeded' }), cond('Failed', 'True', { message: 'Job has reached the specified backoff limit', reason: 'BackoffLimitExceeded' })];
+  const finished =
+    outcome === 'Complete'
+      ? [
+          cond('SuccessCriteriaMet', 'True', { lastProbeTime: at(12), message: 'Reached expected number of succeeded pods', reason: 'CompletionsReached' }),
+          cond('Complete', 'True', { lastProbeTime: at(12), message: 'Reached expected number of succeeded pods', reason: 'CompletionsReached' }),
+        ]
+      : [
+          cond('FailureTarget', 'True', { lastProbeTime: at(12), message: 'Job has reached the specified backoff limit', reason: 'BackoffLimitExceeded' }),
+          cond('Failed', 'True', { lastProbeTime: at(12), message: 'Job has reached the specified backoff limit', reason: 'BackoffLimitExceeded' }),
+        ];
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -303,7 +338,9 @@ export function jobOf(cj: Json, namespace: string, outcome: 'Complete' | 'Failed
       labels: { ...selectorLabels, ...tmpl.metadata?.labels },
       name,
       namespace,
-      ownerReferences: [{ apiVersion: 'batch/v1', blockOwnerDeletion: true, controller: true, kind: 'CronJob', name: cj.metadata.name, uid: uid(`CronJob/${namespace}/${cj.metadata.name}`) }],
+      ownerReferences: [
+        { apiVersion: 'batch/v1', blockOwnerDeletion: true, controller: true, kind: 'CronJob', name: cj.metadata.name, uid: uid(`CronJob/${namespace}/${cj.metadata.name}`) },
+      ],
       ...meta('Job', name, namespace),
     },
     spec: {
@@ -319,7 +356,7 @@ export function jobOf(cj: Json, namespace: string, outcome: 'Complete' | 'Failed
       template: { ...clone(tmpl.spec.template), metadata: { ...clone(tmpl.spec.template.metadata ?? {}), labels: { ...selectorLabels, ...tmpl.spec.template.metadata?.labels } } },
     },
     status: {
-      ...(outcome === 'Complete' ? { completionTime: at(12), succeeded: 1 } : { failed: (tmpl.spec.backoffLimit ?? 6) + 1 }),
+      ...(outcome === 'Complete' ? { completionTime: at(12), succeeded: 1 } : { failed: Number(tmpl.spec.backoffLimit ?? 6) + 1 }),
       conditions: finished,
       ready: 0,
       startTime: at(10),
@@ -342,7 +379,15 @@ function node(name: string, labels: Record<string, string>, extended: Record<str
     kind: 'Node',
     metadata: {
       annotations: { 'k3s.io/hostname': name, 'node.alpha.kubernetes.io/ttl': '0' },
-      labels: { 'beta.kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'node.kubernetes.io/instance-type': 'k3s', ...labels },
+      labels: {
+        'beta.kubernetes.io/arch': 'amd64',
+        'beta.kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'node.kubernetes.io/instance-type': 'k3s',
+        ...labels,
+      },
       name,
       ...meta('Node', name),
     },

@@ -30,7 +30,8 @@ function breakCluster(s: ClusterState): void {
   ks.status.conditions = [
     {
       lastTransitionTime: '2026-11-30T21:00:00Z',
-      message: 'NetworkPolicy/media/allow-sonarr dry-run failed: failed to create typed patch object (media/allow-sonarr; networking.k8s.io/v1, Kind=NetworkPolicy): .spec.egress[0].to[0].ipBlock.except: expected list, got string',
+      message:
+        'NetworkPolicy/media/allow-sonarr dry-run failed: failed to create typed patch object (media/allow-sonarr; networking.k8s.io/v1, Kind=NetworkPolicy): .spec.egress[0].to[0].ipBlock.except: expected list, got string',
       observedGeneration: 2,
       reason: 'ReconciliationFailed',
       status: 'False',
@@ -47,7 +48,12 @@ function breakCluster(s: ClusterState): void {
     restartCount: 7,
     started: false,
     lastState: { terminated: { containerID: ctr.containerID, exitCode: 1, finishedAt: '2026-11-30T20:41:10Z', reason: 'Error', startedAt: '2026-11-30T20:41:02Z' } },
-    state: { waiting: { message: `back-off 5m0s restarting failed container=${ctr.name} pod=${crash.metadata.name}_${crash.metadata.namespace}(${crash.metadata.uid})`, reason: 'CrashLoopBackOff' } },
+    state: {
+      waiting: {
+        message: `back-off 5m0s restarting failed container=${ctr.name} pod=${crash.metadata.name}_${crash.metadata.namespace}(${crash.metadata.uid})`,
+        reason: 'CrashLoopBackOff',
+      },
+    },
   });
   notReady(crash, `containers with unready status: [${ctr.name}]`);
 
@@ -68,7 +74,6 @@ function breakCluster(s: ClusterState): void {
   pending.status = {
     conditions: [
       {
-        lastProbeTime: null,
         lastTransitionTime: '2026-11-30T20:02:00Z',
         message: '0/5 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/5 nodes are available: 5 Preemption is not helpful for scheduling.',
         reason: 'Unschedulable',
@@ -88,7 +93,7 @@ function breakCluster(s: ClusterState): void {
   jobs.splice(
     jobs.findIndex((j) => j.metadata.ownerReferences[0].name === cj.metadata.name),
     1,
-    jobOf(cj as Json, ns, 'Failed'),
+    jobOf(cj, ns, 'Failed'),
   );
 
   // 5. The DFS is not mounted: Decypharr's readiness check fails (its pod goes unready) and so does
