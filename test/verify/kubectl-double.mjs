@@ -21,7 +21,8 @@ if (process.env.KUBECTL_DOUBLE_LOG) appendFileSync(process.env.KUBECTL_DOUBLE_LO
 if (argv[0] === '--context') {
   const context = argv[1];
   if (!recording.contexts.includes(context)) {
-    process.stderr.write(`error: context "${context}" does not exist\n`);
+    // kubectl 1.32's own words for it.
+    process.stderr.write(`Error in configuration: context was not found for specified context: ${context}\n`);
     process.exit(1);
   }
   argv = argv.slice(2);

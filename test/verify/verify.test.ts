@@ -86,7 +86,7 @@ describe('the recorded clusters', () => {
     expect(JSON.parse(ok.stdout)).toMatchObject({ kind: 'Namespace', metadata: { name: 'media' }, status: { phase: 'Active' } });
     await expect(run(DOUBLE, ['--context', 'nope', 'get', 'namespace', 'media', '-o', 'json'], { env })).rejects.toMatchObject({
       code: 1,
-      stderr: 'error: context "nope" does not exist\n',
+      stderr: 'Error in configuration: context was not found for specified context: nope\n',
     });
     await expect(run(DOUBLE, ['get', 'namespace', 'media', '-o', 'yaml'], { env })).rejects.toMatchObject({ code: 99, stderr: expect.stringContaining('no recording for argv') });
   });
@@ -282,6 +282,19 @@ describe('npm run verify against the recorded clusters', { timeout: 120_000 }, (
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`error: kube context 'nope' does not exist (kubectl config get-contexts lists: ${CONTEXTS.join(', ')})\n`);
     expect(r.calls).toEqual([['config', 'get-contexts', '-o', 'name']]);
+  });
+
+  it('the real kubectl (1.32, a kubeconfig with two contexts): an unknown context is refused before anything is checked', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'kubeconfig-'));
+    const kubeconfig = join(home, 'config');
+    const kc = (...args: string[]) => run('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig } });
+    await kc('config', 'set-cluster', 'lab', '--server=https://127.0.0.1:1');
+    for (const name of CONTEXTS) await kc('config', 'set-context', name, '--cluster=lab');
+    await kc('config', 'use-context', CONTEXTS[0]);
+    const r = await verifyCli(['--context', 'nope'], { PATH: process.env.PATH, KUBECONFIG: kubeconfig });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`error: kube context 'nope' does not exist (kubectl config get-contexts lists: ${CONTEXTS.join(', ')})\n`);
   });
 
   it('without --context: the current context, named in the header', async () => {
