@@ -12,6 +12,13 @@ const HTTP_CLIENT_OF_IMAGE: Readonly<Record<string, 'curl'>> = {
   'ghcr.io/pabloromeo/clusterplex_orchestrator': 'curl',
 };
 
+/** Images with jq, to keep only harmless fields of an API answer inside the pod. */
+const HAS_JQ: ReadonlySet<string> = new Set(['ghcr.io/home-operations/sonarr', 'ghcr.io/home-operations/radarr', 'ghcr.io/home-operations/prowlarr', 'lscr.io/linuxserver/plex']);
+
+export function hasJq(image: string): boolean {
+  return HAS_JQ.has(imageRepository(image));
+}
+
 /** The image reference without tag and digest. */
 function imageRepository(image: string): string {
   return image.replace(/@sha256:[0-9a-f]+$/, '').replace(/:[^/:]+$/, '');

@@ -1,9 +1,10 @@
 import type { Facts } from '../docs/facts.js';
 import { gpuResource } from '../docs/facts.js';
+import { PLEX_APP_SUPPORT } from '../apps/plex/facts.js';
 import type { KindObject, Workload } from '../docs/model.js';
 import { NAME_LABEL } from '../docs/model.js';
 import { condition, judgeExit, judgeJson, matches, type Check, type Failure, type LiveObject, type ObjectRef } from './check.js';
-import { httpGetArgv } from './image-tools.js';
+import { hasJq, httpGetArgv } from './image-tools.js';
 import { PHASES, phaseOf } from './phases.js';
 import type { RunbookIndex } from './runbooks.js';
 import type { VerifiedStack } from './stack.js';
@@ -24,8 +25,10 @@ export function planChecks(stack: VerifiedStack): Check[] {
   return [
     ...foundation(f, runbooks),
     ...workloads(f, runbooks),
+    ...prowlarrSync(f, runbooks),
     ...dfs(f, runbooks),
     ...cronJobs(f, runbooks),
+    ...plexLibrary(f, runbooks),
     ...gpu(f, runbooks),
     ...clusterplex(f, runbooks),
     ...coLocation(f, runbooks),
@@ -248,6 +251,54 @@ function podRef(w: Workload, target: string): ObjectRef {
   return target.includes('/') ? ref(w.kind, w.name, w.namespace) : ref('Pod', target, w.namespace);
 }
 
+// ─── Phase 3: Prowlarr's apps ───────────────────────────────────────────────────────────────
+
+/** An argv as one `sh -c` line: `$VAR` in an argument expands in the container, nothing else does. */
+function shellLine(argv: readonly string[]): string {
+  return argv.map((a) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(a) ? a : `"${a.replace(/["\\`]/g, '\\$&')}"`)).join(' ');
+}
+
+/**
+ * Prowlarr lists an application for every Sonarr/Radarr instance (what it syncs indexers to). The
+ * request runs in Prowlarr's container with the API key of its own environment, and jq there keeps
+ * only name, implementation and baseUrl: no key leaves the pod.
+ */
+function prowlarrSync(f: Facts, rb: RunbookIndex): Check[] {
+  const prowlarr = f.one('prowlarr');
+  const key = prowlarr && f.secretRef(prowlarr, 'api-key');
+  const health = prowlarr && f.health(prowlarr);
+  if (!prowlarr || !key || !health || f.arrs.length === 0) return [];
+  const ctr = f.main(prowlarr);
+  const get = httpGetArgv(ctr.image, `http://localhost:${health.port}/api/v1/applications`, [`X-Api-Key: $${key.env}`]);
+  if (!get || !hasJq(ctr.image)) return [];
+  const script = `${shellLine(get)} | jq -c '[.[] | {name, implementation, baseUrl: ([.fields[] | select(.name == "baseUrl") | .value] | first)}]'`;
+  const pod = f.pod(prowlarr);
+  const want = podRef(prowlarr, pod);
+  const arrs = f.arrs.map((w) => ({ w, service: f.svc(w)?.name ?? w.name }));
+  return [
+    {
+      id: `prowlarr-apps/${prowlarr.namespace}/${prowlarr.name}`,
+      phase: PHASES.indexers,
+      title: `${prowlarr.name}: an application for ${arrs.map((a) => a.w.name).join(', ')}`,
+      argv: ['exec', pod, '-n', prowlarr.namespace, '-c', ctr.name, '--', 'sh', '-c', script],
+      judge: (r) => {
+        const failed = judgeExit(want, 'GET /api/v1/applications failed')(r);
+        if (failed.length) return failed;
+        let apps: { name?: string; baseUrl?: string | null }[];
+        try {
+          apps = JSON.parse(r.stdout) as typeof apps;
+        } catch {
+          return [{ object: want, reason: 'GET /api/v1/applications printed no JSON' }];
+        }
+        const hostOf = (url: string | null | undefined) => (url ? url.replace(/^https?:\/\//, '').split(/[.:/]/)[0] : undefined);
+        const missing = arrs.filter((a) => !apps.some((x) => hostOf(x.baseUrl) === a.service));
+        return missing.length ? [{ object: want, reason: `no application for ${missing.map((a) => `${a.w.name} (${a.service})`).join(', ')}` }] : [];
+      },
+      runbook: rb.heading('post-deploy.md', /prowlarr/i, rb.heading(VERIFICATION, /arr apps/i)),
+    },
+  ];
+}
+
 // ─── Phase 4: the DFS ───────────────────────────────────────────────────────────────────────
 
 function dfs(f: Facts, rb: RunbookIndex): Check[] {
@@ -336,6 +387,46 @@ function lastRun(want: ObjectRef, jobs: readonly LiveObject[]): Failure[] {
 }
 
 const isTrue = (o: LiveObject, type: string) => condition(o, type)?.status === 'True';
+
+// ─── Phase 7: Plex's library ────────────────────────────────────────────────────────────────
+
+/**
+ * Plex lists at least one library. Plex answers `/library/sections` only with a token: the request
+ * runs in Plex's container with the claimed server's own token, read there from Preferences.xml
+ * (PlexOnlineToken); it never leaves the pod. Unclaimed, the request fails (401).
+ */
+function plexLibrary(f: Facts, rb: RunbookIndex): Check[] {
+  const plex = f.one('plex');
+  const health = plex && f.health(plex);
+  if (!plex || !health) return [];
+  const ctr = f.main(plex);
+  const get = httpGetArgv(ctr.image, `http://localhost:${health.port}/library/sections`, ['Accept: application/json', 'X-Plex-Token: $PLEX_TOKEN']);
+  if (!get) return [];
+  const prefs = `${PLEX_APP_SUPPORT}/Preferences.xml`;
+  const script = `PLEX_TOKEN="$(sed -n 's/.*PlexOnlineToken="\\([^"]*\\)".*/\\1/p' '${prefs}')" && ${shellLine(get)}`;
+  const pod = f.pod(plex);
+  const want = podRef(plex, pod);
+  return [
+    {
+      id: `plex-library/${plex.namespace}/${plex.name}`,
+      phase: PHASES.plex,
+      title: `${plex.name}: a library exists`,
+      argv: ['exec', pod, '-n', plex.namespace, '-c', ctr.name, '--', 'sh', '-c', script],
+      judge: (r) => {
+        const failed = judgeExit(want, 'GET /library/sections failed (server not claimed yet?)')(r);
+        if (failed.length) return failed;
+        let count: number;
+        try {
+          count = ((JSON.parse(r.stdout) as { MediaContainer?: { Directory?: unknown[] } }).MediaContainer?.Directory ?? []).length;
+        } catch {
+          return [{ object: want, reason: 'GET /library/sections printed no JSON' }];
+        }
+        return count > 0 ? [] : [{ object: want, reason: 'no library yet' }];
+      },
+      runbook: rb.heading('post-deploy.md', /plex/i, rb.heading(VERIFICATION, /plex/i)),
+    },
+  ];
+}
 
 // ─── Phase 7: the GPU and ClusterPlex ───────────────────────────────────────────────────────
 

@@ -175,6 +175,8 @@ export class ClusterState {
     }
   }
 
+  private readonly healthyBody = healthyBody;
+
   pod(namespace: string, name: string): Json {
     const p = this.pods.get(namespace)?.find((x) => x.metadata.name === name);
     if (!p) throw new Error(`no pod ${namespace}/${name} in the recorded cluster`);
@@ -194,7 +196,7 @@ export class ClusterState {
   private answer(argv: readonly string[]): Recorded {
     const [verb, what, ...rest] = argv;
     const nsOf = () => rest[rest.indexOf('-n') + 1]!;
-    if (verb === 'exec') return { argv, ...(this.exec.get(JSON.stringify(argv)) ?? { exit: 0, stdout: healthyBody(argv), stderr: '' }) };
+    if (verb === 'exec') return { argv, ...(this.exec.get(JSON.stringify(argv)) ?? { exit: 0, stdout: this.healthyBody(argv), stderr: '' }) };
     if (verb !== 'get') throw new Error(`the recorded cluster has no answer for ${argv.join(' ')}`);
     if (what === 'secret') return this.sopsSecret && rest[0] === this.sopsSecret.name ? { argv, exit: 0, stdout: `secret/${rest[0]}\n` } : notFound(argv, 'secrets', rest[0]!);
     if (what === 'kustomizations.kustomize.toolkit.fluxcd.io') return { argv, exit: 0, json: list(this.kustomizations) };
@@ -223,11 +225,24 @@ function notFound(argv: readonly string[], resource: string, name: string): Reco
 }
 
 /** What a healthy app answers on the path the check asks (the shapes are the apps' own, see the README). */
-function healthyBody(argv: readonly string[]): string {
-  const url = argv.find((a) => a.startsWith('http://') || a.startsWith('https://'));
+function healthyBody(this: ClusterState, argv: readonly string[]): string {
+  const url = /https?:\/\/localhost:\d+(\/[^\s"']*)/.exec(argv.join(' '));
   if (!url) return '';
-  const path = new URL(url).pathname;
+  const path = url[1];
+  const f = this.stack.facts;
   if (path === '/ping') return '{\n  "status": "OK"\n}';
+  // Prowlarr's applications as the check's jq prints them (one line, keys only of name, implementation, baseUrl).
+  if (path === '/api/v1/applications')
+    return `${JSON.stringify(f.arrs.map((w) => ({ name: w.instance, implementation: w.app === 'sonarr' ? 'Sonarr' : 'Radarr', baseUrl: f.url(w) })))}\n`;
+  if (path === '/library/sections')
+    return JSON.stringify({
+      MediaContainer: {
+        size: 1,
+        allowSync: false,
+        title1: 'Plex Library',
+        Directory: [{ key: '1', type: 'show', title: 'TV Shows', agent: 'tv.plex.agents.series', scanner: 'Plex TV Series', Location: [{ id: 1, path: '/mnt/media/tv' }] }],
+      },
+    });
   if (path === '/identity')
     return `<?xml version="1.0" encoding="UTF-8"?>\n<MediaContainer size="0" apiVersion="1.1.1" claimed="1" machineIdentifier="${hex('plex', 40)}" version="1.43.3.10828-00f62d37d">\n</MediaContainer>\n`;
   if (path === '/health') return 'Healthy';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -213,6 +213,73 @@ describe('each check judges its answer', () => {
     s.pod('media', 'radarr-0').spec.nodeName = 'k3s-w2';
     const id = checks.find((c) => c.phase === PHASES.ha)!.id;
     expect(judgeOn(s, id)).toEqual(['Pod/media/radarr-0: on node k3s-w2, the others on k3s-w1']);
+  });
+
+  it('Prowlarr without an application for radarr; Plex unclaimed (401) and without a library', () => {
+    const s = new ClusterState(stack);
+    const apps = byId('prowlarr-apps/media/prowlarr');
+    s.exec.set(JSON.stringify(apps.argv), {
+      exit: 0,
+      stdout: '[{"name":"sonarr","implementation":"Sonarr","baseUrl":"http://sonarr.media.svc.cluster.local:8989"}]\n',
+      stderr: '',
+    });
+    expect(judgeOn(s, apps.id)).toEqual(['Pod/media/prowlarr-0: no application for radarr (radarr)']);
+    const lib = byId('plex-library/media/plex');
+    s.exec.set(JSON.stringify(lib.argv), { exit: 22, stdout: '', stderr: 'curl: (22) The requested URL returned error: 401\ncommand terminated with exit code 22\n' });
+    expect(judgeOn(s, lib.id)).toEqual(['Pod/media/plex-0: GET /library/sections failed (server not claimed yet?): curl: (22) The requested URL returned error: 401']);
+    s.exec.set(JSON.stringify(lib.argv), { exit: 0, stdout: '{"MediaContainer":{"size":0,"allowSync":false,"title1":"Plex Library"}}', stderr: '' });
+    expect(judgeOn(s, lib.id)).toEqual(['Pod/media/plex-0: no library yet']);
+  });
+
+  it("the in-container scripts run in the images' shells: the API key and the Plex token expand in the pod, and jq keeps them out of what kubectl prints", async () => {
+    // busybox sh (the Arr images are Alpine: busybox sh, curl, jq) with a curl that records its arguments and prints what Prowlarr would.
+    const bin = mkdtempSync(join(tmpdir(), 'fake-curl-'));
+    const seen = join(bin, 'args');
+    const answer = JSON.stringify([
+      {
+        id: 1,
+        name: 'sonarr',
+        implementation: 'Sonarr',
+        fields: [
+          { name: 'prowlarrUrl', value: 'http://prowlarr.media.svc.cluster.local:9696' },
+          { name: 'baseUrl', value: 'http://sonarr.media.svc.cluster.local:8989' },
+          { name: 'apiKey', value: 'SONARR-KEY-7f3a9c' },
+        ],
+      },
+      {
+        id: 2,
+        name: 'radarr',
+        implementation: 'Radarr',
+        fields: [
+          { name: 'baseUrl', value: 'http://radarr.media.svc.cluster.local:7878' },
+          { name: 'apiKey', value: 'RADARR-KEY-7f3a9c' },
+        ],
+      },
+    ]);
+    writeFileSync(join(bin, 'answer.json'), answer);
+    writeFileSync(join(bin, 'curl'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${seen}'\ncat '${join(bin, 'answer.json')}'\n`, { mode: 0o755 });
+    const c = byId('prowlarr-apps/media/prowlarr');
+    const [sh, flag, script] = c.argv.slice(c.argv.indexOf('--') + 1);
+    expect([sh, flag]).toEqual(['sh', '-c']);
+    const key = stack.facts.secretRef(stack.facts.one('prowlarr')!, 'api-key')!;
+    const out = await run('busybox', ['sh', '-c', script!], { env: { PATH: `${bin}:${process.env.PATH}`, [key.env]: 'PROWLARR-KEY-7f3a9c' }, encoding: 'utf8' });
+    expect(readFileSync(seen, 'utf8')).toContain('X-Api-Key: PROWLARR-KEY-7f3a9c\n');
+    expect(out.stdout).not.toMatch(/KEY-7f3a9c/);
+    expect(c.judge({ code: 0, stdout: out.stdout, stderr: out.stderr })).toEqual([]);
+    expect(c.argv.join(' ')).not.toContain('PROWLARR-KEY');
+
+    // Plex's script reads the token from Preferences.xml (here: a copy at the same path below a temp root).
+    const lib = byId('plex-library/media/plex');
+    const plexScript = lib.argv.at(-1)!;
+    const root = mkdtempSync(join(tmpdir(), 'plex-root-'));
+    const prefs = /'(\/config\/[^']*Preferences\.xml)'/.exec(plexScript)![1]!;
+    mkdirSync(join(root, prefs, '..'), { recursive: true });
+    writeFileSync(join(root, prefs), '<?xml version="1.0" encoding="utf-8"?>\n<Preferences MachineIdentifier="m" PlexOnlineToken="PLEX-TOKEN-7f3a9c" AcceptedEULA="1"/>\n');
+    writeFileSync(join(bin, 'answer.json'), '{"MediaContainer":{"size":1,"Directory":[{"key":"1","type":"show","title":"TV Shows"}]}}');
+    const plexOut = await run('busybox', ['sh', '-c', plexScript.replace(prefs, join(root, prefs))], { env: { PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8' });
+    expect(readFileSync(seen, 'utf8')).toContain('X-Plex-Token: PLEX-TOKEN-7f3a9c\n');
+    expect(lib.judge({ code: 0, stdout: plexOut.stdout, stderr: plexOut.stderr })).toEqual([]);
+    expect(lib.argv.join(' ')).not.toContain('PLEX-TOKEN');
   });
 
   it('the DFS export Service on another address than the NFS PV mounts', () => {
