@@ -504,7 +504,7 @@ function coLocation(f: Facts, rb: RunbookIndex): Check[] {
         const home = pods.find((p) => anchor && p.metadata.labels?.[NAME_LABEL] === anchor.app)?.spec?.nodeName ?? mostCommon(pods.map(nodeOf));
         return pods.filter((p) => nodeOf(p) !== home).map((p) => ({ object: refOf('Pod', p), reason: `on node ${nodeOf(p)}, the others on ${home}` }));
       }),
-      runbook: rb.page('failover.md'),
+      runbook: rb.mentioning(`-l ${label}`, rb.page('failover.md'), 'failover.md'),
     },
   ];
 }

@@ -57,9 +57,9 @@ export class RunbookIndex {
     return s ? `${s.file}#${s.anchor}` : (fallback ?? this.page(page));
   }
 
-  /** The first section (of any page, in page order) whose text contains `text`, else `fallback`. */
-  mentioning(text: string, fallback: string): string {
-    const s = this.sections.find((x) => x.body.includes(text));
+  /** The first section (of `page`, else of any page in page order) whose text contains `text`, else `fallback`. */
+  mentioning(text: string, fallback: string, page?: string): string {
+    const s = this.sections.find((x) => (page === undefined || x.page === page) && x.body.includes(text));
     return s ? `${s.file}#${s.anchor}` : fallback;
   }
 
