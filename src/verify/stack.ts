@@ -23,7 +23,8 @@ export function synthesizeForVerify(cfg: StackConfig): VerifiedStack {
   const { stack, placement } = constructStack(cfg);
   // The SOPS files only decide which Kustomizations decrypt; their paths are known before any value is.
   const sopsFiles = cfg.secrets.backend === 'sops' ? placement.secretRequests.map((r) => r.path) : [];
-  const objects = [...placement.objects, ...fluxStage(cfg, stack.components, root, sopsFiles)];
+  const flux = fluxStage(cfg, stack.components, root, { objects: placement.objects, sopsSecretFiles: sopsFiles });
+  const objects = [...flux.objects, ...flux.kustomizations];
   const input: SynthesizedStack = { stack, objects, secretRequests: placement.secretRequests };
   const docs = generateDocs({ ...input, runbookSections: runbookSections() }, docsRoot(cfg));
   return { facts: new Facts(new StackView(input)), runbooks: new RunbookIndex(docs, docsRoot(cfg)) };

@@ -186,10 +186,11 @@ describe('each check judges its answer', () => {
 
   it('a CronJob that never ran, and one whose only run is still going', () => {
     const s = new ClusterState(stack);
-    const [job] = s.jobs.get('media')!;
-    s.jobs.set('media', []);
+    const others = s.jobs.get('media')!.filter((j) => j.metadata.ownerReferences[0].name !== 'arr-wiring');
+    const job = s.jobs.get('media')!.find((j) => j.metadata.ownerReferences[0].name === 'arr-wiring')!;
+    s.jobs.set('media', others);
     expect(judgeOn(s, 'cronjob-last-run/media/arr-wiring')).toEqual(['CronJob/media/arr-wiring: has not run yet']);
-    s.jobs.set('media', [{ ...job, status: { active: 1, startTime: job!.status.startTime, ready: 1 } }]);
+    s.jobs.set('media', [...others, { ...job, status: { active: 1, startTime: job.status.startTime, ready: 1 } }]);
     expect(judgeOn(s, 'cronjob-last-run/media/arr-wiring')).toEqual(['CronJob/media/arr-wiring: its first run has not finished yet']);
   });
 
