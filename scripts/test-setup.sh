@@ -18,6 +18,7 @@ declare -A PACKAGES=(
   [dynaconf]=python3-dynaconf    # Bazarr's config library reads the env the Bazarr module sets
   [chromium]=chromium            # the docs' Mermaid diagrams are rendered by mermaid in headless Chromium (never a downloaded browser)
   [openssl]=openssl              # a self-signed API server cert: the Plex token writer trusts only the cluster CA
+  [jq]=jq                        # npm run verify's in-container filters run with the jq the Arr images ship
 )
 
 # initdb lives in the versioned server folder, not on PATH; dynaconf is a module of Debian's python3.

@@ -12,6 +12,9 @@ function verification(f: Facts): string {
   const fluxNs = v.fluxNamespace;
   md.h(1, 'Verification checklist');
   md.p("The design document's checklist, as commands against what this config deploys. Each block should print what its comment says.");
+  md.p(
+    `${c('npm run verify -- --context <kube context> --config <your config>')} in the generator's folder runs the checks kubectl can make (everything but the end-to-end tests) and prints each phase as PASS or FAIL with the failing object and the section to read.`,
+  );
 
   md.h(2, 'Foundation');
   const appConfig = new Set(f.publishedAll('config-claim').map((x) => x.claim));
