@@ -10,13 +10,9 @@ import { readSourceFile } from '../../lib/script-file.js';
 import { SETUP_SCRIPT_DIR } from '../../lib/setup-job.js';
 import { addCronJob, scratchVolume } from '../../lib/workload.js';
 import type { ArrEndpoint } from '../servarr/arr.js';
-import { DESCHEDULER_BINARY, DESCHEDULER_HEALTH_PORT, DESCHEDULER_IMAGES } from './facts.js';
+import { DESCHEDULER, DESCHEDULER_BINARY, DESCHEDULER_HEALTH_PORT, DESCHEDULER_IMAGES, IMPORT_GUARD } from './facts.js';
 import { failbackPolicy, HOLD_POLICY, type FailbackScope } from './policy.js';
 
-/** Object names of failback: the CronJob/Deployment, its ServiceAccount, ClusterRole and binding. */
-export const DESCHEDULER = 'descheduler';
-/** The init container that checks the queues before each run. */
-export const IMPORT_GUARD = 'import-guard';
 /** The Arr queue states that mean an import is about to start or running (Sonarr/Radarr TrackedDownloadState). */
 export const IMPORT_BUSY_STATES = ['importPending', 'importing'] as const;
 

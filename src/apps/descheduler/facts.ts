@@ -6,6 +6,11 @@ export const DESCHEDULER_IMAGES = {
   descheduler: 'registry.k8s.io/descheduler/descheduler:v0.34.0',
 } as const;
 
+/** Object names of failback: the CronJob/Deployment (its pods' app label), its ServiceAccount and container. */
+export const DESCHEDULER = 'descheduler';
+/** The init container that checks the queues before each run. */
+export const IMPORT_GUARD = 'import-guard';
+
 /** The binary in the image (its Dockerfile copies it there; the image has no shell). */
 export const DESCHEDULER_BINARY = '/bin/descheduler';
 
