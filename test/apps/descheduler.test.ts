@@ -92,7 +92,7 @@ describe('failback (descheduler) in the Longhorn layout', () => {
       SONARR_API_KEY: { secretKeyRef: { name: 'sonarr-secrets', key: 'api-key' } },
       RADARR_API_KEY: { secretKeyRef: { name: 'radarr-secrets', key: 'api-key' } },
     });
-    expect(cronJob.spec).toMatchObject({ schedule: '*/10 * * * *', concurrencyPolicy: 'Forbid' });
+    expect(cronJob.spec).toMatchObject({ schedule: '0-59/10 * * * *', concurrencyPolicy: 'Forbid' });
   });
 
   it('may reach the Arrs it asks, and the Kubernetes API', () => {

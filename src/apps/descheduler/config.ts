@@ -10,7 +10,7 @@ export interface FailbackConfig extends AppConfig {
    * set `importGuard: false` with it). @default 'cronjob'
    */
   readonly mode: 'cronjob' | 'deployment';
-  /** When the CronJob runs (mode `cronjob`). @default '*\/10 * * * *' */
+  /** When the CronJob runs (mode `cronjob`). @default '0-59/10 * * * *' */
   readonly schedule: string;
   /** `--descheduling-interval` of the Deployment (mode `deployment`), a Go duration. @default '10m' */
   readonly interval: string;
@@ -40,5 +40,5 @@ export const failbackConfig: AppConfigSlice<'failback'> = {
     interval: str(/^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/, 'use a Go duration such as "10m" or "1h30m"'),
     importGuard: bool,
   }),
-  defaults: { enabled: false, mode: 'cronjob', schedule: '*/10 * * * *', interval: '10m', importGuard: true },
+  defaults: { enabled: false, mode: 'cronjob', schedule: '0-59/10 * * * *', interval: '10m', importGuard: true },
 };

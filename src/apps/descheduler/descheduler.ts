@@ -10,11 +10,12 @@ import { readSourceFile } from '../../lib/script-file.js';
 import { SETUP_SCRIPT_DIR } from '../../lib/setup-job.js';
 import { addCronJob, scratchVolume } from '../../lib/workload.js';
 import type { ArrEndpoint } from '../servarr/arr.js';
+import { failbackConfig } from './config.js';
 import { DESCHEDULER, DESCHEDULER_BINARY, DESCHEDULER_HEALTH_PORT, DESCHEDULER_IMAGES, IMPORT_GUARD } from './facts.js';
 import { failbackPolicy, HOLD_POLICY, type FailbackScope } from './policy.js';
 
 /** The Arr queue states that mean an import is about to start or running (Sonarr/Radarr TrackedDownloadState). */
-export const IMPORT_BUSY_STATES = ['importPending', 'importing'] as const;
+const IMPORT_BUSY_STATES = ['importPending', 'importing'] as const;
 
 const POLICY_FILE = 'policy.yaml';
 /** Where the descheduler reads its policy: the ConfigMap, or the guard's output of this run. */
@@ -23,7 +24,7 @@ const RUN_POLICY_DIR = '/run/descheduler';
 const SETUP_LIB = 'setup_lib.py';
 
 /** The data document of import-guard.py (secrets by env var name). */
-export interface ImportGuardData {
+interface ImportGuardData {
   readonly instances: readonly { readonly instance: string; readonly api: string; readonly keyEnv: string }[];
   readonly busyStates: readonly string[];
   /** The failback policy (ConfigMap) and where this run's policy goes. */
@@ -38,7 +39,7 @@ export interface DeschedulerProps {
   readonly scope: FailbackScope;
   /** @default 'cronjob' */
   readonly mode?: 'cronjob' | 'deployment';
-  /** CronJob schedule (mode 'cronjob'). @default '*\/10 * * * *' */
+  /** CronJob schedule (mode 'cronjob'). @default '0-59/10 * * * *' */
   readonly schedule?: string;
   /** `--descheduling-interval` (mode 'deployment'). @default '10m' */
   readonly interval?: string;
@@ -66,8 +67,8 @@ export class Descheduler extends Component {
   constructor(scope: Construct, id: string, props: DeschedulerProps) {
     const cfg = props.site;
     const ns = cfg.namespace;
-    const mode = props.mode ?? 'cronjob';
-    const schedule = props.schedule ?? '*/10 * * * *';
+    const mode = props.mode ?? failbackConfig.defaults.mode;
+    const schedule = props.schedule ?? failbackConfig.defaults.schedule;
     const guard = mode === 'cronjob' ? props.importGuard : undefined;
     if (mode === 'deployment' && props.importGuard)
       throw new Error('the import guard runs before each run of the CronJob; a Deployment runs its loop without it (use mode cronjob)');
@@ -76,7 +77,7 @@ export class Descheduler extends Component {
       fluxName: 'descheduler',
       namespace: ns,
       dependsOn: props.dependsOn,
-      description: `Descheduler (failback, ${mode === 'cronjob' ? `CronJob ${schedule}` : `Deployment every ${props.interval ?? '10m'}`}): evicts the streaming stack from a storage node its preferred affinity ranks below the schedulable primary${guard ? ', never while an Arr imports' : ''}`,
+      description: `Descheduler (failback, ${mode === 'cronjob' ? `CronJob ${schedule}` : `Deployment every ${props.interval ?? failbackConfig.defaults.interval}`}): evicts the streaming stack from a storage node its preferred affinity ranks below the schedulable primary${guard ? ', never while an Arr imports' : ''}`,
     });
     const labels = appLabels(DESCHEDULER);
     this.addRbac(ns);
@@ -131,7 +132,7 @@ export class Descheduler extends Component {
       args: [
         '--policy-config-file',
         `${guard ? RUN_POLICY_DIR : POLICY_DIR}/${POLICY_FILE}`,
-        ...(mode === 'deployment' ? ['--descheduling-interval', props.interval ?? '10m'] : []),
+        ...(mode === 'deployment' ? ['--descheduling-interval', props.interval ?? failbackConfig.defaults.interval] : []),
         '--v',
         '3',
       ],

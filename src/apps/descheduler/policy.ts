@@ -8,7 +8,7 @@ export interface FailbackScope {
 }
 
 /** The name of the policy's one profile (it shows in the descheduler's eviction events). */
-export const FAILBACK_PROFILE = 'failback';
+const FAILBACK_PROFILE = 'failback';
 
 /**
  * The DeschedulerPolicy (`descheduler/v1alpha2`) of failback: one profile whose only plugin is
