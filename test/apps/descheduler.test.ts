@@ -12,6 +12,7 @@ import { atStubs, RecordingStub, runSetupJob, type StubRequest } from '../execut
 import { scratch } from '../executed/support.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 import { bareEnv, kubectlKustomize, readTree, synthInto } from '../stack/support.js';
+import { MermaidRenderer, mermaidBlocks, overlappingLabels } from '../docs/mermaid-render.js';
 
 const ON = { apps: { failback: { enabled: true } } } as const;
 const STREAMING = 'media-stack.io/streaming-stack';
@@ -257,5 +258,20 @@ describe('examples/homelab-failback.ts', () => {
     expect(failover).toContain(`kubectl patch cronjob descheduler -n media -p '{"spec":{"suspend":true}}'`);
     expect(failover).toContain('kubectl create job --from=cronjob/descheduler descheduler-manual -n media');
     expect(dist.get('docs/homelab/failover.md')).toContain('`apps.failback` is off');
+    expect(mermaidBlocks(dist.get('docs/homelab/failover.md')!)).toEqual([]);
+    // The failback diagram, rendered by the real mermaid in Chromium like the architecture diagrams.
+    const [diagram, ...more] = mermaidBlocks(failover);
+    expect(more).toEqual([]);
+    expect(diagram).toContain('cronjob/descheduler');
+    const renderer = await MermaidRenderer.start();
+    try {
+      const r = await renderer.render(diagram!, 'failback');
+      expect(r.error, diagram).toBeUndefined();
+      expect(r.labels.map((l) => l.text).join(' | ')).toMatch(/import-guard.*sonarr, radarr/);
+      expect(r.minFontPx).toBeGreaterThanOrEqual(11);
+      expect(overlappingLabels(r.labels)).toEqual([]);
+    } finally {
+      await renderer.close();
+    }
   }, 240_000);
 });

@@ -58,6 +58,26 @@ function failbackOf(f: Facts): Failback | undefined {
   };
 }
 
+/** What failback does, as a diagram: the run, its guard, the eviction and where the pods go. */
+function failbackDiagram(back: Failback, group: readonly string[], primary: string, secondary: string): string {
+  const pods = group.join(', ');
+  return [
+    'flowchart TB',
+    `  run["${back.ref}<br/>${back.when.replace(/`/g, '')}"]`,
+    ...(back.guarded.length
+      ? [`  guard["${IMPORT_GUARD}<br/>asks the queues first"]`, `  arrs["${back.guarded.join(', ')}<br/>GET /api/v3/queue"]`, '  run --> guard', '  guard --> arrs']
+      : []),
+    `  subgraph secondary["${secondary}"]`,
+    `    away["${pods}<br/>after a failover"]`,
+    '  end',
+    `  subgraph primaryNode["${primary} (preferred)"]`,
+    `    home["${pods}"]`,
+    '  end',
+    `  run -- "evicts${back.guarded.length ? ' unless importing' : ''}" --> away`,
+    '  away -. "rescheduled" .-> home',
+  ].join('\n');
+}
+
 // ─── failover ───────────────────────────────────────────────────────────────────────────────
 
 function failover(f: Facts): string | undefined {
@@ -81,6 +101,16 @@ function failover(f: Facts): string | undefined {
         : 'There is no descheduler in this config (`apps.failback` is off): failback is a step of its own.'
     }`,
   );
+  if (back)
+    md.code(
+      'mermaid',
+      failbackDiagram(
+        back,
+        group.map((w) => w.name),
+        primary,
+        secondary,
+      ),
+    );
   const list = `kubectl get pods -n ${ns} -l ${label} -o wide`;
   md.h(2, '1. Before');
   md.sh([`kubectl get nodes -l ${storage.nodeSelector} -L ${primaryLabel?.split('=')[0] ?? storage.nodeSelector.split('=')[0]}`, `${list}   # all on ${primary}`]);
