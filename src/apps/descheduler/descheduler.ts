@@ -122,8 +122,7 @@ export class Descheduler extends Component {
       }),
       'configmap.yaml',
     );
-    // The descheduler reaches the Kubernetes API (k3s serves it on the server nodes' port 6443).
-    this.addCall({ from: { app: DESCHEDULER }, to: 'private-networks', ports: [6443], why: 'the Kubernetes API: lists pods and nodes, evicts through the Eviction API' });
+    this.addCall({ from: { app: DESCHEDULER }, to: 'kubernetes-api', ports: [443, 6443], why: 'lists pods and nodes, evicts through the Eviction API' });
 
     const descheduler = container({
       name: DESCHEDULER,
