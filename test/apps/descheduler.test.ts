@@ -13,6 +13,8 @@ import { scratch } from '../executed/support.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
 import { bareEnv, kubectlKustomize, readTree, synthInto } from '../stack/support.js';
 import { MermaidRenderer, mermaidBlocks, overlappingLabels } from '../docs/mermaid-render.js';
+import { docsInputOf } from '../docs/input.js';
+import { generateDocs } from '../../src/docs/index.js';
 
 const ON = { apps: { failback: { enabled: true } } } as const;
 const STREAMING = 'media-stack.io/streaming-stack';
@@ -278,4 +280,17 @@ describe('examples/homelab-failback.ts', () => {
       await renderer.close();
     }
   }, 240_000);
+});
+
+describe('the failover runbook with failback as a Deployment', () => {
+  it('pauses and resumes it by scaling, and follows its log', () => {
+    const page = generateDocs(docsInputOf({ apps: { failback: { enabled: true, mode: 'deployment', interval: '15m', importGuard: false } } })).find((f) =>
+      f.path.endsWith('failover.md'),
+    )!.content;
+    expect(page).toContain('`deployment/descheduler` runs every `15m`');
+    expect(page).toContain('kubectl scale deployment descheduler -n media --replicas=0   # failback paused');
+    expect(page).toContain('kubectl scale deployment descheduler -n media --replicas=1   # failback resumed');
+    expect(page).toContain('kubectl logs deployment/descheduler -n media -f');
+    expect(page).not.toContain('import-guard');
+  });
 });
