@@ -5,6 +5,7 @@ import { byparrModule } from './byparr/index.js';
 import { clusterplexModule } from './clusterplex/index.js';
 import { configarrModule } from './configarr/index.js';
 import { decypharrModule } from './decypharr/index.js';
+import { deschedulerModule } from './descheduler/index.js';
 import { flaresolverrModule } from './flaresolverr/index.js';
 import { intelGpuPluginModule } from './intel-gpu-plugin/index.js';
 import { lidarrModule } from './lidarr/index.js';
@@ -48,6 +49,7 @@ export const APP_MODULES = [
   configarrModule,
   sambaModule,
   arrWiringModule, // after everything it wires
+  deschedulerModule, // failback: after everything it may evict
 ] as const satisfies readonly AppModule[];
 
 /** The config keys the registry's modules bring. */

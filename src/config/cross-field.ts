@@ -18,6 +18,16 @@ export function crossFieldIssues(c: StackConfig): ConfigIssue[] {
     "mode forward-auth needs the Traefik Middleware that asks for the login, e.g. middleware: 'auth-authelia@kubernetescrd'; or use mode 'apps' (each app's own login)",
   );
   issues.push(...ingressModeIssues(c));
+  need(
+    a.failback.enabled && c.storage.mode === 'hostPath',
+    'apps.failback.enabled',
+    "failback moves the streaming stack back to the primary storage node; the single-node (hostPath) layout has one node: set it to false, or use storage.mode 'longhorn'",
+  );
+  need(
+    a.failback.enabled && a.failback.mode === 'deployment' && a.failback.importGuard,
+    'apps.failback.importGuard',
+    "a Deployment runs the descheduler's loop without a step before each run, so nothing could check the queues: use mode 'cronjob', or set importGuard to false",
+  );
   need(a.clusterplex.enabled && !a.plex.enabled, 'apps.clusterplex.enabled', 'ClusterPlex extends Plex; enable apps.plex too, or set apps.clusterplex.enabled to false');
   need(
     a.clusterplex.enabled && a.clusterplex.workers > 0 && !a.intelGpuPlugin.enabled,
