@@ -106,7 +106,10 @@ describe('host-path config backup (single-node example, real python3)', () => {
     expect(readdirSync(target).some((n) => n.endsWith('.partial') || n.startsWith('.staging-'))).toBe(false);
     const listing = run(['tar', '-tzf', join(target, fresh)]).out.split('\n');
     expect(listing).toEqual(expect.arrayContaining(['config.xml', 'logs/', 'logs/sonarr.txt', 'sonarr.db']));
-    expect(listing.some((n) => n.endsWith('-wal') || n.endsWith('-shm')), 'no WAL/shm in the archive: the copy holds them').toBe(false);
+    expect(
+      listing.some((n) => n.endsWith('-wal') || n.endsWith('-shm')),
+      'no WAL/shm in the archive: the copy holds them',
+    ).toBe(false);
 
     // The damage: the database gone, the config overwritten.
     writer!.kill();
@@ -123,7 +126,13 @@ describe('host-path config backup (single-node example, real python3)', () => {
     const restoreLine = lines.find((l) => l.includes('config-backup.py restore'))!;
     expect(archiveLine, 'the runbook picks the latest archive').toBeDefined();
     expect(restoreLine).toContain(`kubectl exec backup-sonarr-restore -n ${s.config.namespace} -c config-backup -- `);
-    const local = (l: string) => mapPaths(l.replace(/kubectl exec \S+ -n \S+ -c \S+ -- /, '').replace(/^python3 /, `${PY} `).replace(/\s+# .*$/, ''));
+    const local = (l: string) =>
+      mapPaths(
+        l
+          .replace(/kubectl exec \S+ -n \S+ -c \S+ -- /, '')
+          .replace(/^python3 /, `${PY} `)
+          .replace(/\s+# .*$/, ''),
+      );
     const restored = run([SH, '-c', `set -e\n${local(archiveLine)}\ntest "$ARCHIVE" = "${join(target, fresh)}"\n${local(restoreLine)}`]);
     expect(restored.code, restored.out).toBe(0);
 

@@ -505,7 +505,10 @@ const postgresDumpPerDatabase: Runner = {
     const runDump = (extra: Record<string, string>) => runScript({ lint: 'bash', run: 'bash' }, text, { env: { ...env, ...local, ...extra }, path: [date.bin, server.bin] });
     ok(await runDump({}), 'first dump');
     ok(await runDump({}), 'second dump');
-    const dumps = (db: string) => readdirSync(join(base!, db)).filter((f) => f.endsWith('.dump')).sort();
+    const dumps = (db: string) =>
+      readdirSync(join(base!, db))
+        .filter((f) => f.endsWith('.dump'))
+        .sort();
     expect(dumps(dbs[0]!), 'the retention keeps the newest').toHaveLength(retention);
     expect(dumps(dbs[0]!).filter((f) => f.startsWith(`${dbs[0]}-2025`))).toHaveLength(retention - 2);
     expect(dumps(dbs[1]!)).toHaveLength(2);
@@ -519,7 +522,10 @@ const postgresDumpPerDatabase: Runner = {
     psql(server, { ...su, db: dbs[0]! }, 'DROP TABLE t');
     const newest = join(base!, dbs[0]!, before.at(-1)!);
     for (let round = 0; round < 2; round++) {
-      ok(await runScript({ lint: 'bash', run: 'bash' }, `pg_restore --clean --if-exists --create -d postgres '${newest}'`, { env: { ...env, ...local }, path: [server.bin] }), 'pg_restore');
+      ok(
+        await runScript({ lint: 'bash', run: 'bash' }, `pg_restore --clean --if-exists --create -d postgres '${newest}'`, { env: { ...env, ...local }, path: [server.bin] }),
+        'pg_restore',
+      );
       expect(psql(server, { ...su, db: dbs[0]! }, 'SELECT v FROM t')).toBe(dbs[0]);
     }
   },
