@@ -17,7 +17,7 @@ import type { BackupsConfig } from './config.js';
 import { BACKUP_PATHS, CONFIG_BACKUP_CONTAINER, PG_DUMP_CONTAINER } from './facts.js';
 
 /** Labels that put a PVC's Longhorn volume into a recurring job group (synchronized by Longhorn). */
-export function recurringJobGroupLabels(group: string): Record<string, string> {
+function recurringJobGroupLabels(group: string): Record<string, string> {
   return {
     // Without the source label Longhorn ignores recurring job labels on a PVC.
     'recurring-job.longhorn.io/source': 'enabled',
@@ -26,10 +26,10 @@ export function recurringJobGroupLabels(group: string): Record<string, string> {
 }
 
 /** The script every config-backup CronJob runs (backup and restore), from this folder. */
-export const CONFIG_BACKUP_SCRIPT = 'src/apps/backups/config-backup.py';
+const CONFIG_BACKUP_SCRIPT = 'src/apps/backups/config-backup.py';
 const SCRIPT_KEY = 'config-backup.py';
 /** The ConfigMap that carries the script. */
-export const CONFIG_BACKUP_CONFIGMAP = 'config-backup-script';
+const CONFIG_BACKUP_CONFIGMAP = 'config-backup-script';
 /** CronJob names: a Job's name adds 11 characters, so a CronJob's may have at most 52. */
 const MAX_CRONJOB_NAME = 52;
 
@@ -178,7 +178,7 @@ function targetVolume(target: string): k8s.Volume {
  * (restorable alone with pg_restore), plus the roles (`pg_dumpall --globals-only`), each written
  * under a temporary name and renamed when complete, the newest `retain` of each kept.
  */
-export function pgDumpScript(dir: string, retain: number): string {
+function pgDumpScript(dir: string, retain: number): string {
   return [
     'set -euo pipefail',
     `mkdir -p "${dir}"`,
