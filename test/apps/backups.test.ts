@@ -60,7 +60,7 @@ describe('config backups', () => {
     expect(containerOf(sonarr.spec.jobTemplate, 'config-backup').command).toEqual(['python3', '/scripts/config-backup.py', 'backup', '/source', '/backups/homelab/sonarr', '5']);
     expect(sonarr.spec).toMatchObject({ schedule: '15 4 * * *', concurrencyPolicy: 'Forbid', failedJobsHistoryLimit: 3 });
     // PostgreSQL's live data directory is never archived.
-    expect(objects.some((o) => o.kind === 'CronJob' && podOf(o.spec.jobTemplate).volumes?.some((v: any) => v.hostPath?.path === '/data/config/postgres'))).toBe(false);
+    expect(objects.some((o: any) => o.kind === 'CronJob' && podOf(o.spec.jobTemplate).volumes?.some((v: any) => v.hostPath?.path === '/data/config/postgres'))).toBe(false);
     const dump = containerOf(find('CronJob', 'backup-postgres').spec.jobTemplate, 'pg-dump');
     expect(dump.command.join(' ')).toContain('pg_dump -Fc');
   });
