@@ -34,12 +34,8 @@ function helperPod(cj: KindObject<'CronJob'>, name: string, containerName: strin
     metadata: { name, namespace: cj.metadata.namespace, labels: cj.spec.jobTemplate.spec.template.metadata?.labels ?? {} },
     spec: { ...pod, restartPolicy: 'Never', containers: pod.containers.map((x) => (x.name === containerName ? { ...x, command: ['sleep', 'infinity'] } : x)) },
   };
-  return [
-    "kubectl apply -f - <<'EOF'",
-    ...JSON.stringify(manifest, null, 2).split('\n'),
-    'EOF',
-    `kubectl wait --for=condition=Ready pod/${name} -n ${cj.metadata.namespace} --timeout=5m`,
-  ];
+  // One line: eight apps' restore blocks stay readable; kubectl takes JSON as it is.
+  return ["kubectl apply -f - <<'EOF'", JSON.stringify(manifest), 'EOF', `kubectl wait --for=condition=Ready pod/${name} -n ${cj.metadata.namespace} --timeout=5m`];
 }
 
 function hostPathBackups(f: Facts, md: Md): void {
@@ -199,7 +195,7 @@ function longhornBackups(f: Facts, md: Md): void {
       ...stopApp(f, w),
       '# Longhorn UI: restore the latest backup of that PV as volume ' + `${cc.claim}-restore` + ', then Create PV/PVC ' + `${cc.claim}-restore` + ` in ${ns}`,
       "kubectl apply -f - <<'EOF'",
-      ...JSON.stringify(pod, null, 2).split('\n'),
+      JSON.stringify(pod),
       'EOF',
       `kubectl wait --for=jsonpath='{.status.phase}'=Succeeded pod/${helper} -n ${ns} --timeout=30m && kubectl logs ${helper} -n ${ns}`,
       `kubectl delete pod ${helper} -n ${ns} && kubectl delete pvc ${cc.claim}-restore -n ${ns}`,
