@@ -21,7 +21,7 @@ export interface BackupsConfig {
    * @default 'nfs://unraid.homelab:/mnt/user/backups'
    */
   readonly target: string;
-  /** Cron schedule of the backups (in `timezone`). @default '15 4 * * *' */
+  /** Cron schedule of the backups (the host-path CronJobs run it in `timezone`). @default '15 4 * * *' */
   readonly schedule: string;
   /** How many backups of each volume or directory are kept (older ones are deleted). @default 14 */
   readonly retain: number;
