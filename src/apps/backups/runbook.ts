@@ -175,7 +175,8 @@ function longhornBackups(f: Facts, md: Md): void {
             command: [
               'sh',
               '-c',
-              `set -e; mkdir /data/.before-restore; find /data -mindepth 1 -maxdepth 1 ! -name .before-restore -exec mv {} /data/.before-restore/ \\; ; cp -a /restored/. /data/; echo restored`,
+              // lost+found belongs to root and stays, like earlier .before-restore-* folders.
+              `set -e; a=/data/.before-restore-$(date -u +%Y%m%dT%H%M%SZ); mkdir "$a"; find /data -mindepth 1 -maxdepth 1 ! -name lost+found ! -name '.before-restore-*' -exec mv {} "$a"/ \\; ; find /restored -mindepth 1 -maxdepth 1 ! -name lost+found -exec cp -a {} /data/ \\; ; echo "restored; the damaged data is in $a"`,
             ],
             securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
             volumeMounts: [
@@ -202,7 +203,7 @@ function longhornBackups(f: Facts, md: Md): void {
       ...startApp(f, w),
     ]);
   }
-  md.p(`Once the app works: delete ${c('.before-restore')} in its volume, and the restored volume in the Longhorn UI.`);
+  md.p(`Once the app works: delete ${c('.before-restore-<time>')} in its volume, and the restored volume in the Longhorn UI.`);
 }
 
 function backups(f: Facts, md: Md): void {
