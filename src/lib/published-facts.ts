@@ -8,7 +8,17 @@ import { Component } from './component.js';
  * Every fact names the app instance (`app.kubernetes.io/instance`) of the workload it is about.
  */
 export type PublishedFact =
-  SecretInputFact | DatabaseFact | DfsWaitFact | LoginFact | BackupFact | SeededSettingFact | PrivilegeDropFact | CacheDirectoryFact | ConfigClaimFact | PlexSetupFact;
+  | SecretInputFact
+  | DatabaseFact
+  | DfsWaitFact
+  | LoginFact
+  | BackupFact
+  | SeededSettingFact
+  | PrivilegeDropFact
+  | CacheDirectoryFact
+  | ConfigClaimFact
+  | PlexSetupFact
+  | ConfigBackupFact;
 
 /** A value a process reads from a Secret through an env var. */
 export interface SecretInputFact {
@@ -123,6 +133,18 @@ interface PlexSetupFact {
   readonly token: { readonly secret: string; readonly key: string };
   /** The token writer sidecar of the Plex pod and its ServiceAccount. @default - none when apps.plex.tokenWriter is off */
   readonly tokenWriter?: { readonly container: string; readonly serviceAccount: string };
+}
+
+/** A config-backups CronJob of an instance (src/apps/backups): where its container writes this instance's backups. */
+interface ConfigBackupFact {
+  readonly kind: 'config-backup';
+  readonly instance: string;
+  readonly cronJob: string;
+  readonly container: string;
+  /** The container's mount path of the backup target. */
+  readonly mount: string;
+  /** The folder below `mount` that holds this instance's backups. */
+  readonly directory: string;
 }
 
 const published = new WeakMap<Component, PublishedFact[]>();

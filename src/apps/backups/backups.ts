@@ -160,7 +160,14 @@ export class HostPathBackups extends Component {
       });
     if (instance === 'postgres')
       this.addCall({ from: { app: name }, to: { app: POSTGRES.service }, ports: [POSTGRES.port], why: 'pg_dump of every database to the backup target' });
-    publishFact(this, { kind: 'backup', instance, cronJob: name, container: containerName, directory: `${BACKUP_PATHS.target}/${cfg.cluster}/${instance}` });
+    publishFact(this, {
+      kind: 'config-backup',
+      instance,
+      cronJob: name,
+      container: containerName,
+      mount: BACKUP_PATHS.target,
+      directory: `${BACKUP_PATHS.target}/${cfg.cluster}/${instance}`,
+    });
     this.cronJobs.set(instance, cronJob);
   }
 }

@@ -40,7 +40,7 @@ function helperPod(cj: KindObject<'CronJob'>, name: string, containerName: strin
 
 function hostPathBackups(f: Facts, md: Md): void {
   const v = f.v;
-  const backups = f.publishedAll('backup').filter((b) => b.container === CONFIG_BACKUP_CONTAINER || b.container === PG_DUMP_CONTAINER);
+  const backups = f.publishedAll('config-backup');
   if (backups.length === 0) return;
   const cfg = v.cfg.apps.backups;
   const ns = v.namespace;
@@ -198,8 +198,10 @@ function longhornBackups(f: Facts, md: Md): void {
       "kubectl apply -f - <<'EOF'",
       JSON.stringify(pod),
       'EOF',
-      `kubectl wait --for=jsonpath='{.status.phase}'=Succeeded pod/${helper} -n ${ns} --timeout=30m && kubectl logs ${helper} -n ${ns}`,
-      `kubectl delete pod ${helper} -n ${ns} && kubectl delete pvc ${cc.claim}-restore -n ${ns}`,
+      `kubectl wait --for=jsonpath='{.status.phase}'=Succeeded pod/${helper} -n ${ns} --timeout=30m`,
+      `kubectl logs ${helper} -n ${ns}`,
+      `kubectl delete pod ${helper} -n ${ns}`,
+      `kubectl delete pvc ${cc.claim}-restore -n ${ns}`,
       ...startApp(f, w),
     ]);
   }
