@@ -102,5 +102,8 @@ export default defineConfig({
     // SQLite: postgres.apps has no Lidarr), and subtitles written next to the videos in /data/library.
     lidarr: { enabled: true },
     bazarr: { enabled: true },
+    // Day two: a nightly archive of each app's /data/config/<app> (SQLite through its online backup)
+    // and a pg_dump of each database, onto a NAS export, keeping 14 of each.
+    backups: { enabled: true, target: 'nfs://backup-nas.lan:/export/backups', schedule: '15 4 * * *', retain: 14 },
   },
 });

@@ -1,5 +1,6 @@
 import type { AppsConfig } from '../config/types.js';
 import { arrWiringModule } from './arr-wiring/module.js';
+import { backupsModule } from './backups/index.js';
 import { bazarrModule } from './bazarr/index.js';
 import { byparrModule } from './byparr/index.js';
 import { clusterplexModule } from './clusterplex/index.js';
@@ -50,6 +51,7 @@ export const APP_MODULES = [
   sambaModule,
   arrWiringModule, // after everything it wires
   deschedulerModule, // failback: after everything it may evict
+  backupsModule, // last: the config volumes of every app above
 ] as const satisfies readonly AppModule[];
 
 /** The config keys the registry's modules bring. */

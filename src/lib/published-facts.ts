@@ -18,7 +18,8 @@ export type PublishedFact =
   | CacheDirectoryFact
   | ConfigClaimFact
   | PlexSetupFact
-  | SetupStepFact;
+  | SetupStepFact
+  | ConfigBackupFact;
 
 /** A value a process reads from a Secret through an env var. */
 export interface SecretInputFact {
@@ -147,6 +148,18 @@ interface SetupStepFact {
   readonly items: readonly string[];
   /** The config field that turns this part off, e.g. `apps.profilarr.setup.connections`. */
   readonly offSwitch: string;
+}
+
+/** A config-backups CronJob of an instance (src/apps/backups): where its container writes this instance's backups. */
+interface ConfigBackupFact {
+  readonly kind: 'config-backup';
+  readonly instance: string;
+  readonly cronJob: string;
+  readonly container: string;
+  /** The container's mount path of the backup target. */
+  readonly mount: string;
+  /** The folder below `mount` that holds this instance's backups. */
+  readonly directory: string;
 }
 
 const published = new WeakMap<Component, PublishedFact[]>();

@@ -31,6 +31,8 @@ function externalObjects(cfg: StackConfig): ExternalObject[] {
     ...ingressExternals(cfg),
     // kube-controller-manager's root-ca-cert-publisher puts the cluster CA in every namespace.
     { kind: 'ConfigMap', namespace: cfg.namespace, name: 'kube-root-ca.crt' },
+    // Longhorn's own namespace (the config backups' RecurringJobs live there).
+    ...(cfg.storage.mode === 'longhorn' && cfg.apps.backups.enabled ? [{ kind: 'Namespace', name: cfg.apps.backups.longhornNamespace }] : []),
   ];
 }
 

@@ -144,6 +144,9 @@ export function checkCommand(cmd: string, input: SynthesizedStack): Ref[] {
   };
   /** A Job or helper pod the runbooks create from a CronJob's template (`<cronjob>-<suffix>`): its CronJob. */
   const fromCronJob = (name: string): any => objs.find((o) => o.kind === 'CronJob' && name.startsWith(`${o.metadata.name}-`) && (ns === undefined || o.metadata.namespace === ns));
+  /** A helper pod or claim a runbook creates next to a claim of the output (`<claim>-<suffix>`, e.g. a restore): that claim. */
+  const fromClaim = (name: string): any =>
+    objs.find((o) => o.kind === 'PersistentVolumeClaim' && name.startsWith(`${o.metadata.name}-`) && (ns === undefined || o.metadata.namespace === ns));
   let target: any;
   const ref = (kindWord: string, name: string) => {
     if (name.includes('<')) return;
@@ -151,9 +154,9 @@ export function checkCommand(cmd: string, input: SynthesizedStack): Ref[] {
     if (!kind) return;
     if (kind === 'Pod' || kind === 'Job') {
       target = (kind === 'Pod' ? podOwner(name) : undefined) ?? fromCronJob(name);
-      refs.push({ what: `${kind.toLowerCase()} ${name}`, ok: Boolean(target) });
+      refs.push({ what: `${kind.toLowerCase()} ${name}`, ok: Boolean(target ?? (kind === 'Pod' ? fromClaim(name) : undefined)) });
     } else {
-      const ok = findObj(kind, name);
+      const ok = findObj(kind, name) || (kind === 'PersistentVolumeClaim' && Boolean(fromClaim(name)));
       refs.push({ what: `${kind} ${name}`, ok });
       if (['StatefulSet', 'Deployment', 'DaemonSet'].includes(kind)) target = workloads.find((o) => o.kind === kind && o.metadata.name === name);
     }
@@ -204,8 +207,10 @@ export function checkCommand(cmd: string, input: SynthesizedStack): Ref[] {
   const selector = flags.get('-l') ?? flags.get('--selector');
   if (selector && positional[1] !== 'nodes' && !selector.includes('<')) {
     const pairs = selector.split(',').map((p) => p.split('='));
-    const match = workloads.some((o) => pairs.every(([k, v]) => o.spec.template.metadata?.labels?.[k!] === v));
-    refs.push({ what: `pods with ${selector}`, ok: match });
+    const claims = KINDS[(positional[1] ?? '').toLowerCase()] === 'PersistentVolumeClaim';
+    const labelled = claims ? objs.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => o.metadata.labels) : workloads.map((o) => o.spec.template.metadata?.labels);
+    const match = labelled.some((labels) => pairs.every(([k, v]) => labels?.[k!] === v));
+    refs.push({ what: `${claims ? 'claims' : 'pods'} with ${selector}`, ok: match });
   }
   const container = flags.get('-c') ?? flags.get('--container');
   if (container !== undefined && (target || !refs.some((r) => !r.ok))) {

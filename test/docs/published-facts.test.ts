@@ -142,6 +142,14 @@ describe.each(Object.entries(CONFIGS))('published facts agree with the objects (
           expect(script(ctr)).toContain(`${f.directory}/pg_dumpall-`);
           break;
         }
+        case 'config-backup': {
+          const cj = view.find('CronJob', f.cronJob, w.namespace);
+          const ctr = (cj?.spec.jobTemplate.spec.template.spec.containers as ContainerJson[] | undefined)?.find((x) => x.name === f.container);
+          expect(ctr?.volumeMounts?.map((m) => m.mountPath)).toContain(f.mount);
+          expect(f.directory.startsWith(`${f.mount}/`)).toBe(true);
+          expect([...(ctr?.command ?? []), ...(ctr?.args ?? [])].join(' ')).toContain(f.directory);
+          break;
+        }
       }
     }
   });

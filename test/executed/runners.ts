@@ -376,7 +376,7 @@ function restoreCommand(synth: Synthesized): { container: string; script: string
  */
 const postgresBackup: Runner = {
   name: 'PostgreSQL init → backup → retention → restore',
-  claims: (s) => repoOf(s.image) === 'postgres' && s.where === 'command' && /\bpg_dumpall\b/.test(s.text ?? ''),
+  claims: (s) => repoOf(s.image) === 'postgres' && s.where === 'command' && /\bpg_dumpall\b/.test(s.text ?? '') && !/\bpg_dump -Fc\b/.test(s.text ?? ''),
   async run(s, ctx) {
     const backupEnv = containerEnv(s.container, secretValue);
     expectService(s, backupEnv.PGHOST!, backupEnv.PGPORT!);
@@ -467,6 +467,67 @@ const postgresBackup: Runner = {
     }
     // 5. The apps start again after the restore: their init step still passes.
     for (const { c } of inits) postgresInit(server, containerEnv(c, secretValue));
+  },
+};
+
+/**
+ * The config backups' per-database dump (src/apps/backups): two runs on a real server write one
+ * `pg_dump -Fc` per database and the roles, older ones beyond the retention go, a failed run adds
+ * nothing, and the runbook's `pg_restore --clean --if-exists --create` brings a damaged database back.
+ */
+const postgresDumpPerDatabase: Runner = {
+  name: 'PostgreSQL pg_dump per database → retention → pg_restore',
+  claims: (s) => repoOf(s.image) === 'postgres' && s.where === 'command' && /\bpg_dump -Fc\b/.test(s.text ?? ''),
+  async run(s, ctx) {
+    const env = containerEnv(s.container, secretValue);
+    expectService(s, env.PGHOST!, env.PGPORT!);
+    const server = await ctx.postgres(env.PGUSER!, env.PGPASSWORD!);
+    const local = { PGHOST: server.host, PGPORT: String(server.port) };
+    const su = { user: env.PGUSER!, password: env.PGPASSWORD! };
+    const dbs = ['dumped-main', 'dumped-log'];
+    for (const db of dbs) {
+      psql(server, { ...su, db: 'postgres' }, `DROP DATABASE IF EXISTS "${db}"`);
+      psql(server, { ...su, db: 'postgres' }, `CREATE DATABASE "${db}"`);
+      psql(server, { ...su, db }, `CREATE TABLE t (v text); INSERT INTO t VALUES ('${db}')`);
+    }
+    const dir = scratch('pg-dump');
+    const root = join(dir, 'root');
+    mountPoints(s.container, root);
+    const text = inScratchRoot(s.text!, s.container, root);
+    const base = /mkdir -p "([^"]+)"/.exec(text)?.[1];
+    expect(base, 'the dump script names its folder').toBeTruthy();
+    const retention = Number(/tail -n \+(\d+)/.exec(text)?.[1]) - 1;
+    expect(retention).toBeGreaterThan(0);
+    mkdirSync(join(base!, dbs[0]!), { recursive: true });
+    for (let i = 1; i <= retention; i++) writeFileSync(join(base!, dbs[0]!, `${dbs[0]}-202501${String(i).padStart(2, '0')}T000000Z.dump`), 'old');
+    const tick = join(dir, 'tick');
+    const date = stubs(dir, { date: `n=$(( $(cat '${tick}' 2>/dev/null || echo 0) + 1 )); echo "$n" > '${tick}'; exec /bin/date -d "@$(( 1798761600 + n * 3600 ))" "$@"` });
+    const runDump = (extra: Record<string, string>) => runScript({ lint: 'bash', run: 'bash' }, text, { env: { ...env, ...local, ...extra }, path: [date.bin, server.bin] });
+    ok(await runDump({}), 'first dump');
+    ok(await runDump({}), 'second dump');
+    const dumps = (db: string) =>
+      readdirSync(join(base!, db))
+        .filter((f) => f.endsWith('.dump'))
+        .sort();
+    expect(dumps(dbs[0]!), 'the retention keeps the newest').toHaveLength(retention);
+    expect(dumps(dbs[0]!).filter((f) => f.startsWith(`${dbs[0]}-2025`))).toHaveLength(retention - 2);
+    expect(dumps(dbs[1]!)).toHaveLength(2);
+    expect(readdirSync(join(base!, 'globals')).filter((f) => f.endsWith('.sql'))).toHaveLength(2);
+    expect(existsSync(join(base!, 'postgres')), 'no dump of the maintenance database').toBe(false);
+    const before = dumps(dbs[0]!);
+    const failed = await runDump({ PGPASSWORD: 'wrong' });
+    expect(failed.code).not.toBe(0);
+    expect(dumps(dbs[0]!)).toEqual(before);
+    // The damage, then the runbook's restore of the newest dump.
+    psql(server, { ...su, db: dbs[0]! }, 'DROP TABLE t');
+    const newest = join(base!, dbs[0]!, before.at(-1)!);
+    for (let round = 0; round < 2; round++) {
+      ok(
+        await runScript({ lint: 'bash', run: 'bash' }, `pg_restore --clean --if-exists --create -d postgres '${newest}'`, { env: { ...env, ...local }, path: [server.bin] }),
+        'pg_restore',
+      );
+      expect(psql(server, { ...su, db: dbs[0]! }, 'SELECT v FROM t')).toBe(dbs[0]);
+    }
   },
 };
 
@@ -688,6 +749,7 @@ export const RUNNERS: readonly Runner[] = [
   sambaUsers,
   vpnRules,
   postgresBackup,
+  postgresDumpPerDatabase,
   pgIsReady,
   arrWiring,
 ];
