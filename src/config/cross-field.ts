@@ -4,6 +4,7 @@
  */
 import { cidrsOverlap, inCidr, ipv4String, ipv4Value, parseCidr, quantityValue, type ConfigIssue } from './schema.js';
 import type { AppConfig, StackConfig } from './types.js';
+import { externalWorkerIssues } from '../apps/clusterplex/config.js';
 
 /** Rules that involve more than one field (after every field passed its own check). */
 export function crossFieldIssues(c: StackConfig): ConfigIssue[] {
@@ -18,6 +19,7 @@ export function crossFieldIssues(c: StackConfig): ConfigIssue[] {
     "mode forward-auth needs the Traefik Middleware that asks for the login, e.g. middleware: 'auth-authelia@kubernetescrd'; or use mode 'apps' (each app's own login)",
   );
   issues.push(...ingressModeIssues(c));
+  issues.push(...externalWorkerIssues(c));
   need(a.clusterplex.enabled && !a.plex.enabled, 'apps.clusterplex.enabled', 'ClusterPlex extends Plex; enable apps.plex too, or set apps.clusterplex.enabled to false');
   need(
     a.clusterplex.enabled && a.clusterplex.workers > 0 && !a.intelGpuPlugin.enabled,

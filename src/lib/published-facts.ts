@@ -18,7 +18,8 @@ export type PublishedFact =
   | CacheDirectoryFact
   | ConfigClaimFact
   | PlexSetupFact
-  | SetupStepFact;
+  | SetupStepFact
+  | ComposeFileFact;
 
 /** A value a process reads from a Secret through an env var. */
 export interface SecretInputFact {
@@ -147,6 +148,17 @@ interface SetupStepFact {
   readonly items: readonly string[];
   /** The config field that turns this part off, e.g. `apps.profilarr.setup.connections`. */
   readonly offSwitch: string;
+}
+
+/** A Docker Compose project for a machine outside the cluster, written below `docs/<cluster>/` (Flux never applies it). */
+interface ComposeFileFact {
+  readonly kind: 'compose-file';
+  /** The Compose service (the worker's instance). */
+  readonly instance: string;
+  /** File name below `docs/<cluster>/`. */
+  readonly file: string;
+  /** The compose-spec document. */
+  readonly project: Readonly<Record<string, unknown>>;
 }
 
 const published = new WeakMap<Component, PublishedFact[]>();
