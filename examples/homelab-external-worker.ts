@@ -11,8 +11,9 @@ export default defineConfig({
   ...homelab,
   apps: {
     ...homelab.apps,
-    // Fixed MetalLB addresses: the worker dials them from the NAS.
-    plex: { ...homelab.apps?.plex, loadBalancerIP: '192.168.1.60' },
+    // Plex with the streaming stack on the storage nodes, so it keeps serving without k3s-w3 and
+    // hands its transcodes to whichever worker is left; fixed MetalLB addresses, which the NAS dials.
+    plex: { ...homelab.apps?.plex, placement: 'storage-nodes', gpu: false, loadBalancerIP: '192.168.1.60' },
     clusterplex: {
       ...homelab.apps?.clusterplex,
       orchestratorService: { type: 'LoadBalancer', loadBalancerIP: '192.168.1.61' },
