@@ -7,8 +7,7 @@ import { ORCHESTRATOR, WORKER_PORT } from './facts.js';
 
 /** The compose file's name below `docs/<cluster>/`: outside `clusters/`, so Flux never applies it. */
 export const EXTERNAL_WORKER_FILE = 'clusterplex-external-worker.compose.yaml';
-/** The Compose project and service names (the `docker compose` commands of the runbook use them). */
-export const EXTERNAL_WORKER_PROJECT = 'clusterplex-external-worker';
+/** The Compose service name (the `docker compose` commands of the runbook use it). */
 export const EXTERNAL_WORKER_SERVICE = 'clusterplex-worker';
 
 /** Where a worker outside the cluster dials the orchestrator: its LoadBalancer IP, or a node's address and the node port. */
@@ -40,7 +39,7 @@ interface ComposeBind {
 }
 
 /** The PMS mounts the worker needs, as binds of the host's directories at exactly PMS's paths; `missing` are the PMS paths it cannot mount. */
-export function externalWorkerBinds(site: SiteConfig, plex: PlexHandle, w: ExternalWorkerConfig): { binds: ComposeBind[]; missing: string[] } {
+function externalWorkerBinds(site: SiteConfig, plex: PlexHandle, w: ExternalWorkerConfig): { binds: ComposeBind[]; missing: string[] } {
   const dirs = hostDirs(site, w);
   const binds: ComposeBind[] = [];
   const missing: string[] = [];
@@ -75,8 +74,9 @@ export interface ExternalWorkerProjectProps {
  */
 export function externalWorkerProject(p: ExternalWorkerProjectProps): Record<string, unknown> {
   const { binds } = externalWorkerBinds(p.site, p.plex, p.worker);
+  // No top-level `name`: the project is named after the file's folder, and Compose v1 (Debian's
+  // docker-compose 1.29) rejects the key.
   return {
-    name: EXTERNAL_WORKER_PROJECT,
     services: {
       [EXTERNAL_WORKER_SERVICE]: {
         image: p.plex.image,
