@@ -16,6 +16,7 @@ declare -A PACKAGES=(
   [testparm]=samba-common-bin    # the rendered Samba configuration is checked by Samba itself
   [runuser]=util-linux           # initdb refuses root: the test server runs as `postgres`
   [dynaconf]=python3-dynaconf    # Bazarr's config library reads the env the Bazarr module sets
+  [docker-compose]=docker-compose  # the external ClusterPlex worker's Compose file is checked by `docker-compose config` (offline)
   [chromium]=chromium            # the docs' Mermaid diagrams are rendered by mermaid in headless Chromium (never a downloaded browser)
   [openssl]=openssl              # a self-signed API server cert: the Plex token writer trusts only the cluster CA
   [jq]=jq                        # npm run verify's in-container filters run with the jq the Arr images ship

@@ -4,6 +4,7 @@
  */
 import { cidrsOverlap, inCidr, ipv4String, ipv4Value, parseCidr, quantityValue, type ConfigIssue } from './schema.js';
 import type { AppConfig, StackConfig } from './types.js';
+import { externalWorkerIssues } from '../apps/clusterplex/config.js';
 
 /** Rules that involve more than one field (after every field passed its own check). */
 export function crossFieldIssues(c: StackConfig): ConfigIssue[] {
@@ -28,6 +29,7 @@ export function crossFieldIssues(c: StackConfig): ConfigIssue[] {
     'apps.failback.importGuard',
     "a Deployment runs the descheduler's loop without a step before each run, so nothing could check the queues: use mode 'cronjob', or set importGuard to false",
   );
+  issues.push(...externalWorkerIssues(c));
   need(a.clusterplex.enabled && !a.plex.enabled, 'apps.clusterplex.enabled', 'ClusterPlex extends Plex; enable apps.plex too, or set apps.clusterplex.enabled to false');
   need(
     a.clusterplex.enabled && a.clusterplex.workers > 0 && !a.intelGpuPlugin.enabled,

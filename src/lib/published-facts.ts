@@ -19,7 +19,8 @@ export type PublishedFact =
   | ConfigClaimFact
   | PlexSetupFact
   | SetupStepFact
-  | ConfigBackupFact;
+  | ConfigBackupFact
+  | ComposeFileFact;
 
 /** A value a process reads from a Secret through an env var. */
 export interface SecretInputFact {
@@ -160,6 +161,17 @@ interface ConfigBackupFact {
   readonly mount: string;
   /** The folder below `mount` that holds this instance's backups. */
   readonly directory: string;
+}
+
+/** A Docker Compose project for a machine outside the cluster, written below `docs/<cluster>/` (Flux never applies it). */
+interface ComposeFileFact {
+  readonly kind: 'compose-file';
+  /** The Compose service (the worker's instance). */
+  readonly instance: string;
+  /** File name below `docs/<cluster>/`. */
+  readonly file: string;
+  /** The compose-spec document. */
+  readonly project: Readonly<Record<string, unknown>>;
 }
 
 const published = new WeakMap<Component, PublishedFact[]>();

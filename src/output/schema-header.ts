@@ -12,6 +12,9 @@ const MODELINE = '# yaml-language-server: $schema=';
 
 export const KUSTOMIZE_SCHEMA = 'https://json.schemastore.org/kustomization';
 
+/** The Compose Specification's own schema (compose-spec/compose-spec `schema/compose-spec.json`), for the Compose files Flux does not apply. */
+export const COMPOSE_SPEC_SCHEMA = 'https://raw.githubusercontent.com/compose-spec/compose-spec/master/schema/compose-spec.json';
+
 /** Groups of built-in kinds (every other group with a dot is a custom resource). */
 const BUILT_IN_GROUPS = new Set([
   'admissionregistration.k8s.io',

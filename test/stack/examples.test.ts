@@ -54,6 +54,8 @@ const DIST = join(PROJECT, 'dist');
 describe.each([
   ['examples/homelab.ts', 'homelab', 'dist'],
   ['examples/single-node.ts', 'nas', 'snapshot'],
+  // The homelab with one feature more: synthesized like dist/, only what differs is a snapshot.
+  ['examples/homelab-external-worker.ts', 'homelab', 'dist-diff'],
 ] as const)('%s', (file, cluster, expected) => {
   let tree: Map<string, string>;
   let out: string;
@@ -61,7 +63,7 @@ describe.each([
     const cfg = await loadConfig(file);
     // The homelab example is synthesized like dist/ (no identity, no operator values, Secrets
     // kept from dist/), so its tree must equal dist/ byte for byte.
-    ({ out } = await synthInto(expected === 'dist' ? { config: file, env: bareEnv(), previousDir: DIST } : { config: file, env: operatorEnv(cfg) }));
+    ({ out } = await synthInto(expected === 'snapshot' ? { config: file, env: operatorEnv(cfg) } : { config: file, env: bareEnv(), previousDir: DIST }));
     tree = readTree(out);
   });
 
@@ -71,6 +73,11 @@ describe.each([
       const committed = readTree(DIST);
       expect([...tree.keys()].sort()).toEqual([...committed.keys()].sort());
       for (const [path, content] of tree) expect(content, path).toBe(committed.get(path));
+    } else if (expected === 'dist-diff') {
+      const committed = readTree(DIST);
+      const removed = [...committed.keys()].filter((p) => !tree.has(p)).sort();
+      const changed = [...tree.entries()].filter(([p, text]) => committed.get(p) !== text);
+      expect({ removed, changed: stableTree(new Map(changed)) }).toMatchSnapshot();
     } else expect(stableTree(tree)).toMatchSnapshot();
   });
 

@@ -1,14 +1,16 @@
-import type { ApiObject } from 'cdk8s';
+import { JsonPatch, type ApiObject } from 'cdk8s';
 import * as k8s from '../../../imports/k8s.js';
 import type { Construct } from 'constructs';
 import type { SiteConfig } from '../../config/types.js';
 import { Component, setFileName } from '../../lib/component.js';
 import { useGpu, type GpuHandle, type PlexHandle } from '../../lib/handles.js';
 import { appLabels, container, podSpec, selectorLabels } from '../../lib/pod.js';
-import { gpuNodePlacement, storageNodePlacement } from '../../lib/placement.js';
+import { clientAddressServiceProps, gpuNodePlacement, storageNodePlacement } from '../../lib/placement.js';
+import { publishFact } from '../../lib/published-facts.js';
 import { hostPathVolume } from '../../lib/storage.js';
 import { addHeadlessService, addService, addWorkload, declareHostLayoutExceptions, scratchVolume } from '../../lib/workload.js';
-import { clusterplexConfig } from './config.js';
+import { clusterplexConfig, type ExternalWorkerConfig, type OrchestratorServiceConfig } from './config.js';
+import { EXTERNAL_WORKER_FILE, EXTERNAL_WORKER_SERVICE, externalOrchestratorUrl, externalWorkerProject } from './external-worker.js';
 import { CLUSTERPLEX_IMAGES, ORCHESTRATOR, orchestratorUrl, WORKER_PORT } from './facts.js';
 
 export interface ClusterPlexProps {
@@ -22,6 +24,30 @@ export interface ClusterPlexProps {
   readonly workers?: number;
   /** How the orchestrator picks a worker. @default 'LOAD_RANK' */
   readonly workerSelectionStrategy?: 'LOAD_RANK' | 'LOAD_CPU' | 'LOAD_TASKS' | 'RR';
+  /** How the orchestrator's Service is reached. @default - ClusterIP */
+  readonly orchestratorService?: OrchestratorServiceConfig;
+  /**
+   * A worker outside the cluster: a Compose file for its host, and the orchestrator and Plex's
+   * relay open to the LAN (its address is in `networkPolicies.privateCidrs`). `plexAddress` is
+   * Plex's LoadBalancer IP. @default - none
+   */
+  readonly externalWorker?: ExternalWorkerConfig & { readonly plexAddress: string };
+}
+
+/** The environment of a worker (in the cluster or outside it) that dials `orchestratorUrl`. */
+function workerEnv(cfg: SiteConfig, orchestrator: string, gpu: boolean): Record<string, string> {
+  return {
+    PUID: String(cfg.uid),
+    PGID: String(cfg.gid),
+    TZ: cfg.timezone,
+    VERSION: 'docker',
+    DOCKER_MODS: CLUSTERPLEX_IMAGES.clusterplexWorkerMod,
+    ORCHESTRATOR_URL: orchestrator,
+    LISTENING_PORT: String(WORKER_PORT),
+    STAT_CPU_INTERVAL: '10000',
+    EAE_SUPPORT: '1',
+    ...(gpu ? { FFMPEG_HWACCEL: 'vaapi' } : {}),
+  };
 }
 
 /**
@@ -81,12 +107,19 @@ export class ClusterPlex extends Component {
       },
     });
     this.node.defaultChild = this.workload;
+    const orchestratorService = props.orchestratorService ?? clusterplexConfig.defaults.orchestratorService;
     this.service = addService(this, cfg, {
       name: ORCHESTRATOR.app,
       instance: ORCHESTRATOR.app,
       ports: [{ name: 'http', port: ORCHESTRATOR.port }],
+      type: orchestratorService.type,
+      ...(orchestratorService.loadBalancerIP ? { loadBalancerIP: orchestratorService.loadBalancerIP } : {}),
+      // Local keeps the external worker's own address, which the NetworkPolicy admits.
+      ...clientAddressServiceProps(orchestratorService.type, storageNodePlacement(cfg)),
       fileName: 'orchestrator-service.yaml',
     });
+    if (orchestratorService.nodePort !== undefined) this.service.addJsonPatch(JsonPatch.add('/spec/ports/0/nodePort', orchestratorService.nodePort));
+    if (props.externalWorker?.enabled) this.addExternalWorker(cfg, plex, orchestratorService, props.externalWorker);
 
     if (c.workers === 0) return;
     const codecs = { volume: 'codecs', path: '/codecs' };
@@ -95,18 +128,7 @@ export class ClusterPlex extends Component {
       // Codecs and transcoder break when the versions differ: the identical Plex build.
       image: plex.image,
       ports: [{ name: 'health', port: WORKER_PORT }],
-      env: {
-        PUID: String(cfg.uid),
-        PGID: String(cfg.gid),
-        TZ: cfg.timezone,
-        VERSION: 'docker',
-        DOCKER_MODS: CLUSTERPLEX_IMAGES.clusterplexWorkerMod,
-        ORCHESTRATOR_URL: orchestratorUrl(cfg),
-        LISTENING_PORT: String(WORKER_PORT),
-        STAT_CPU_INTERVAL: '10000',
-        EAE_SUPPORT: '1',
-        FFMPEG_HWACCEL: 'vaapi',
-      },
+      env: workerEnv(cfg, orchestratorUrl(cfg), true),
       // Exactly as PMS mounts them: the transcoder gets PMS's paths.
       mounts: [...plex.libraries.map((l) => l.mount), ...plex.sharedDirMounts, codecs],
       // The mod installs packages and downloads codecs at start: allow 10 minutes.
@@ -168,5 +190,19 @@ export class ClusterPlex extends Component {
       rules: ['run-as-non-root', 'read-only-root-filesystem', 'drop-all-capabilities'],
       reason: 'linuxserver s6-overlay image with the ClusterPlex worker Docker mod: starts as root to install the mod and join the /dev/dri groups, then runs as PUID/PGID',
     });
+  }
+  /**
+   * The worker outside the cluster: its Compose file (written below `docs/<cluster>/` by the docs
+   * stage, never applied by Flux) and its calls, from the LAN, to the orchestrator and Plex's relay.
+   */
+  private addExternalWorker(cfg: SiteConfig, plex: PlexHandle, service: OrchestratorServiceConfig, worker: ExternalWorkerConfig & { readonly plexAddress: string }): void {
+    const url = externalOrchestratorUrl(service, worker);
+    const project = externalWorkerProject({ site: cfg, plex, worker, plexAddress: worker.plexAddress, env: workerEnv(cfg, url, worker.gpu) });
+    publishFact(this, { kind: 'compose-file', instance: EXTERNAL_WORKER_SERVICE, file: EXTERNAL_WORKER_FILE, project });
+    const from = 'private-networks';
+    this.addCall(
+      { from, to: { app: ORCHESTRATOR.app }, ports: [ORCHESTRATOR.port], why: `the external ClusterPlex worker (${worker.address ?? '?'}) registers and takes jobs` },
+      { from, to: { app: plex.app }, ports: [plex.relayPort!], why: `the external ClusterPlex worker (${worker.address ?? '?'}) reports progress through the PMS relay` },
+    );
   }
 }

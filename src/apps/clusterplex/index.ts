@@ -20,6 +20,9 @@ export const clusterplexModule = defineAppModule({
         gpu: gpuOf(parts),
         workers: c.workers,
         workerSelectionStrategy: c.workerSelectionStrategy,
+        orchestratorService: c.orchestratorService,
+        // The config checks made sure an address exists (externalWorkerIssues).
+        ...(c.externalWorker.enabled ? { externalWorker: { ...c.externalWorker, plexAddress: c.externalWorker.plexAddress ?? cfg.apps.plex.loadBalancerIP ?? '' } } : {}),
       }),
     );
   },

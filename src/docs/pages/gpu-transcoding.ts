@@ -88,6 +88,7 @@ function clusterplexGpu(f: Facts): string | undefined {
       }
     }
   }
+  externalWorkerSection(f, md);
   if (f.has('plex') && resource) {
     md.p(
       `Then play something that must transcode (lower the quality in the player) and look at Plex › Settings › Dashboard: a transcode with "(hw)" ran on a GPU. No "(hw)": Plex Pass is missing or "Use hardware acceleration when available" is off${orchestrator ? ' — Plex only hands hardware transcodes to workers when it decided on hardware itself' : ''}.`,
@@ -100,6 +101,51 @@ function clusterplexGpu(f: Facts): string | undefined {
     md.sh(lb.commands);
   }
   return md.toString();
+}
+
+/**
+ * The ClusterPlex worker outside the cluster (a Compose file next to this page): start it on its
+ * host, see it register, and what it keeps running when the GPU node is gone.
+ */
+function externalWorkerSection(f: Facts, md: Md): void {
+  const compose = f.publishedAll('compose-file').find((x) => x.instance === 'clusterplex-worker');
+  const orchestrator = f.one('clusterplex-orchestrator');
+  if (!compose || !orchestrator) return;
+  const project = compose.project as {
+    name: string;
+    services: Record<string, { hostname: string; environment: Record<string, string>; extra_hosts: string[]; volumes: { target: string }[] }>;
+  };
+  const [service, worker] = Object.entries(project.services)[0]!;
+  const file = compose.file;
+  const svc = f.svc(orchestrator)?.name ?? orchestrator.name;
+  md.h(2, 'The external worker on the NAS');
+  md.p(
+    `${c(file)} (next to this page; Flux never applies it) runs one more worker outside the cluster with Docker Compose: the same Plex image as PMS, PMS's paths, ${c(`ORCHESTRATOR_URL=${worker.environment.ORCHESTRATOR_URL}`)} (the orchestrator's ${c(svc)} Service, reachable from the LAN) and ${c(worker.extra_hosts.join(' '))}, so the progress URL PMS hands out (its Service name and relay port) resolves to Plex's LoadBalancer. Copy the file to the NAS and start it there:`,
+  );
+  md.sh([
+    `kubectl get svc ${svc} plex -n ${orchestrator.namespace}   # EXTERNAL-IP: the addresses in ${file}`,
+    `curl -fsS ${worker.environment.ORCHESTRATOR_URL}/health   # on the NAS: Healthy`,
+    `docker compose -f ${file} up -d`,
+    `docker compose -f ${file} logs -f ${service}   # "Worker connected on socket", then codec downloads (up to 10 minutes)`,
+    `kubectl logs ${orchestrator.ref} -n ${orchestrator.namespace} -c ${f.main(orchestrator).name} | grep 'Registering worker'   # ...|${worker.hostname}`,
+  ]);
+  const plex = f.one('plex');
+  const targets = new Set(worker.volumes.map((v) => v.target));
+  const missing = plex ? (f.main(plex).volumeMounts ?? []).map((m) => m.mountPath).filter((p) => p !== '/config' && !targets.has(p)) : [];
+  if (missing.length) {
+    md.p(
+      `The worker's host has no ${missing.map(c).join(', ')} (set ${c('apps.clusterplex.externalWorker.paths')} if it mounts them): a transcode of a title there fails on this worker, and Plex then transcodes it itself (${c('TRANSCODE_OPERATING_MODE=both')}: remote first, local if it fails).`,
+    );
+  }
+  const gpuHost = f.v.workloadsOfApp('clusterplex-worker')[0]?.placement.hostnames[0];
+  if (plex) {
+    const lost = gpuHost ? c(gpuHost) : 'the GPU node';
+    md.p(
+      plex.placement.id === 'gpu_nodes'
+        ? `**Losing ${lost}:** Plex runs there too (${c('apps.plex.placement')} is ${c('gpu-node')}), so nothing streams until it is back, worker or not. For GPU transcoding that survives it, set ${c("apps.plex.placement: 'storage-nodes'")}: Plex then stays up with the orchestrator on the storage nodes and hands its transcodes to this worker (decoding on the NAS's GPU with ${c(`FFMPEG_HWACCEL=${worker.environment.FFMPEG_HWACCEL ?? '(unset)'}`)}; Plex only plans hardware encoding where it sees a GPU itself).`
+        : `**Losing ${lost}:** Plex and the orchestrator run on ${plex.placement.title.toLowerCase()} and keep going; the orchestrator unregisters the lost worker and sends every transcode to this one (${c(worker.hostname)}). Check it with the ${c('Registering worker')} line above and a test stream.`,
+    );
+  }
 }
 
 export const gpuTranscodingPage: RunbookPage = { path: GPU_PAGE, title: gpuPageTitle, render: clusterplexGpu };
