@@ -76,6 +76,11 @@ export function crossFieldIssues(c: StackConfig): ConfigIssue[] {
     'apps.postgres.apps',
     'names no enabled app; enable one of them or disable apps.postgres',
   );
+  need(
+    c.gpu.mode === 'dra' && c.kubernetesVersion !== '1.34',
+    'gpu.mode',
+    `'dra' needs Kubernetes/k3s 1.34 or newer (resource.k8s.io/v1), but kubernetesVersion is '${c.kubernetesVersion}': set kubernetesVersion: '1.34' once every node runs v1.34+, or keep gpu.mode 'device-plugin'`,
+  );
   need(a.samba.enabled && a.samba.users.length === 0, 'apps.samba.users', 'is empty; list at least one SMB user such as ["media"]');
   issues.push(...networkIssues(c), ...namespaceIssues(c), ...instanceIssues(c), ...resourceIssues(c), ...nasMountIssues(c), ...untaintedNodeIssues(c));
   return issues;
