@@ -129,6 +129,21 @@ describe('the gates on both modes (a full synth, which throws on any gate error)
     expect(result.findings.filter((f) => f.severity === 'error')).toEqual([]);
     const objects = result.objects.map((p) => p.object);
     expect(objects.some((o) => o.kind === 'DaemonSet' && o.metadata.name === (mode === 'dra' ? 'intel-gpu-resource-driver' : 'intel-gpu-plugin'))).toBe(true);
+    // the runbook and the diagram name this mode's real objects
+    const page = result.files.find((x) => x.path === 'docs/homelab/gpu-transcoding.md')!.content;
+    const architecture = result.files.find((x) => x.path === 'docs/homelab/architecture.md')!.content;
+    if (mode === 'dra') {
+      expect(page).toContain('kubectl get resourceslices');
+      expect(page).toContain('kubectl get resourceclaims -n media   # intel-gpu: STATE allocated,reserved');
+      expect(page).toContain('kubectl logs -n kube-system daemonset/intel-gpu-resource-driver --tail=30');
+      expect(page).not.toContain('gpu.intel.com/i915');
+      expect(architecture).toContain('w_media_plex -.->|GPU| rc_intel_gpu');
+      expect(architecture).toContain('w_media_clusterplex_worker -.->|GPU| rc_intel_gpu');
+    } else {
+      expect(page).toContain('.status.allocatable.gpu\\.intel\\.com/i915');
+      expect(page).not.toContain('resourceclaim');
+      expect(architecture).not.toContain('rc_intel_gpu');
+    }
     // the driver's privileges are declared, with a reason, where it is created
     if (mode === 'dra')
       expect(result.securityExceptions.find((e) => e.name === 'intel-gpu-resource-driver')?.rules).toEqual(
