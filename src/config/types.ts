@@ -378,7 +378,7 @@ export interface AppsConfig {}
  * newer: `resource.k8s.io/v1` went GA and is enabled by default in 1.34 (older releases serve only
  * beta versions behind a feature gate, 1.28 only the withdrawn alpha), and Intel's resource driver
  * v0.11 supports 1.34+ only. Its container runtime must support CDI (containerd 1.7 with CDI on,
- * or 2.x, which k3s 1.34 ships).
+ * or 2.x).
  */
 export interface GpuConfig {
   /**

@@ -126,7 +126,7 @@ function draChecks(md: Md, claims: readonly GpuClaim[], driver: Workload | undef
       ...(driver ? [`kubectl get pods -n ${driver.namespace} -l ${driver.selector} -o wide`, `kubectl logs -n ${driver.namespace} ${driver.ref} --tail=30`] : []),
     ]);
     md.p(
-      `No ResourceSlice for the GPU node: the driver is not running there, the node has no ${c('/dev/dri')}, or the cluster is older than 1.34 (${c('kubectl api-resources --api-group=resource.k8s.io')} must list ${c('resourceslices')} in ${c('resource.k8s.io/v1')}). A pod that starts but fails with a CDI error: the container runtime needs CDI (containerd 2.x, as k3s 1.34 ships, or containerd 1.7 with ${c('enable_cdi = true')}).`,
+      `No ResourceSlice for the GPU node: the driver is not running there, the node has no ${c('/dev/dri')}, or the cluster is older than 1.34 (${c('kubectl api-resources --api-group=resource.k8s.io')} must list ${c('resourceslices')} in ${c('resource.k8s.io/v1')}). A pod that starts but fails with a CDI error: the container runtime needs CDI (containerd 2.x, or containerd 1.7 with ${c('enable_cdi = true')}).`,
     );
     md.h(2, '2. The claim is allocated to the pods');
     md.sh([
