@@ -166,7 +166,7 @@ function placementDiagram(v: StackView): string {
   for (const claim of gpuClaims(v)) {
     const id = `rc_${mermaidId(claim.name)}`;
     lines.push(`  ${id}([${q(`resourceclaim/${claim.name}<br/>DeviceClass ${claim.deviceClass ?? '?'}`)}])`);
-    for (const w of new Set(claim.users.map((u) => u.w))) lines.push(`  ${workloadNodeId(w)} -.->|GPU| ${id}`);
+    for (const w of new Set(claim.users.map((u) => u.w))) lines.push(`  ${workloadNodeId(w)} -.->|${q('GPU (DRA)')}| ${id}`);
   }
   return lines.join('\n');
 }

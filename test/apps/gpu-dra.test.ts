@@ -137,8 +137,8 @@ describe('the gates on both modes (a full synth, which throws on any gate error)
       expect(page).toContain('kubectl get resourceclaims -n media   # intel-gpu: STATE allocated,reserved');
       expect(page).toContain('kubectl logs -n kube-system daemonset/intel-gpu-resource-driver --tail=30');
       expect(page).not.toContain('gpu.intel.com/i915');
-      expect(architecture).toContain('w_media_plex -.->|GPU| rc_intel_gpu');
-      expect(architecture).toContain('w_media_clusterplex_worker -.->|GPU| rc_intel_gpu');
+      expect(architecture).toContain('w_media_plex -.->|"GPU (DRA)"| rc_intel_gpu');
+      expect(architecture).toContain('w_media_clusterplex_worker -.->|"GPU (DRA)"| rc_intel_gpu');
     } else {
       expect(page).toContain('.status.allocatable.gpu\\.intel\\.com/i915');
       expect(page).not.toContain('resourceclaim');
