@@ -12,8 +12,11 @@
  * Before the first synth:
  *  - apps.qbittorrent.vpn.endpointCidrs: the address(es) of the VPN server(s) you connect to —
  *    the only internet destination the qBittorrent pod may reach.
- *  - the node needs the squat/generic-device-plugin advertising `squat.ai/tun` (/dev/net/tun)
- *    and the Intel GPU device plugin (enabled below).
+ *  - the node needs the squat/generic-device-plugin advertising `squat.ai/tun` (/dev/net/tun).
+ *  - the GPU goes to Plex through DRA (`gpu.mode: 'dra'`, not in seed 004, which used the device
+ *    plugin): the node must run k3s v1.34 or newer; the stack deploys Intel's GPU resource
+ *    driver and a ResourceClaim `intel-gpu` for Plex. On an older k3s use gpu.mode
+ *    'device-plugin' and drop kubernetesVersion.
  *  - /data/... belongs to UID/GID 1000 (an init container chowns each top folder if needed:
  *    host paths ignore fsGroup).
  *  - seed 004 keeps /data/downloads and /data/library as separate folders, mounted separately,
@@ -39,6 +42,9 @@ export default defineConfig({
     singleNodeHostname: 'nas',
   },
   network: { podCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16' },
+  // DRA needs k3s 1.34+; the schema gate then validates against 1.34 only.
+  kubernetesVersion: '1.34',
+  gpu: { mode: 'dra' },
   // Seed 004 keeps its secrets in Infisical: one ExternalSecret per Secret (same names and keys
   // as the SOPS backend), read through a SecretStore that authenticates with the bootstrap
   // Secret `infisical-auth` (created by hand, never in Git: see docs/secrets.md in the output).

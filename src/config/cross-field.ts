@@ -34,15 +34,17 @@ export function crossFieldIssues(c: StackConfig): ConfigIssue[] {
   need(
     a.clusterplex.enabled && a.clusterplex.workers > 0 && !a.intelGpuPlugin.enabled,
     'apps.intelGpuPlugin.enabled',
-    'ClusterPlex GPU workers request gpu.intel.com/i915, which only the Intel GPU device plugin advertises; enable apps.intelGpuPlugin or set apps.clusterplex.workers to 0',
+    c.gpu.mode === 'dra'
+      ? "ClusterPlex GPU workers claim a device of DeviceClass gpu.intel.com, which only Intel's GPU resource driver publishes; enable apps.intelGpuPlugin (with gpu.mode 'dra' it deploys the driver) or set apps.clusterplex.workers to 0"
+      : 'ClusterPlex GPU workers request gpu.intel.com/i915, which only the Intel GPU device plugin advertises; enable apps.intelGpuPlugin or set apps.clusterplex.workers to 0',
   );
   need(
     a.plex.enabled && a.plex.gpu && !a.intelGpuPlugin.enabled,
     'apps.plex.gpu',
-    'Plex GPU access needs the Intel GPU device plugin; enable apps.intelGpuPlugin or set apps.plex.gpu to false',
+    `Plex GPU access needs the Intel GPU ${c.gpu.mode === 'dra' ? 'resource driver' : 'device plugin'}; enable apps.intelGpuPlugin or set apps.plex.gpu to false`,
   );
   need(
-    a.plex.enabled && a.plex.gpu && a.clusterplex.enabled && a.clusterplex.workers > 0 && a.intelGpuPlugin.sharedDevNum < 2,
+    c.gpu.mode === 'device-plugin' && a.plex.enabled && a.plex.gpu && a.clusterplex.enabled && a.clusterplex.workers > 0 && a.intelGpuPlugin.sharedDevNum < 2,
     'apps.intelGpuPlugin.sharedDevNum',
     `is ${a.intelGpuPlugin.sharedDevNum}, but Plex and a ClusterPlex worker may share one GPU; set it to 2 or more`,
   );
@@ -87,6 +89,11 @@ export function crossFieldIssues(c: StackConfig): ConfigIssue[] {
     a.postgres.enabled && !a.postgres.apps.some((k) => (a as unknown as Record<string, AppConfig | undefined>)[k]?.enabled),
     'apps.postgres.apps',
     'names no enabled app; enable one of them or disable apps.postgres',
+  );
+  need(
+    c.gpu.mode === 'dra' && c.kubernetesVersion !== '1.34',
+    'gpu.mode',
+    `'dra' needs Kubernetes/k3s 1.34 or newer (resource.k8s.io/v1), but kubernetesVersion is '${c.kubernetesVersion}': set kubernetesVersion: '1.34' once every node runs v1.34+, or keep gpu.mode 'device-plugin'`,
   );
   need(a.samba.enabled && a.samba.users.length === 0, 'apps.samba.users', 'is empty; list at least one SMB user such as ["media"]');
   issues.push(...networkIssues(c), ...namespaceIssues(c), ...instanceIssues(c), ...resourceIssues(c), ...nasMountIssues(c), ...untaintedNodeIssues(c));

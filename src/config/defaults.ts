@@ -85,4 +85,6 @@ export const BASE_DEFAULTS: Omit<StackConfig, 'apps'> = {
     serviceCidr: '10.43.0.0/16',
   },
   rollout: { restartOnChange: 'checksum' },
+  kubernetesVersion: '1.28',
+  gpu: { mode: 'device-plugin' },
 };

@@ -373,6 +373,25 @@ export interface NetworkConfig {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface AppsConfig {}
 
+/**
+ * How pods get the Intel GPU (Plex and the ClusterPlex workers). DRA needs Kubernetes/k3s 1.34 or
+ * newer: `resource.k8s.io/v1` went GA and is enabled by default in 1.34 (older releases serve only
+ * beta versions behind a feature gate, 1.28 only the withdrawn alpha), and Intel's resource driver
+ * v0.11 supports 1.34+ only. Its container runtime must support CDI (containerd 1.7 with CDI on,
+ * or 2.x).
+ */
+export interface GpuConfig {
+  /**
+   * - `'device-plugin'`: Intel's GPU device plugin advertises the extended resource
+   *   `gpu.intel.com/i915` that the pods request (any k3s the output supports);
+   * - `'dra'`: Dynamic Resource Allocation: Intel's GPU resource driver publishes the GPU as a
+   *   ResourceSlice of DeviceClass `gpu.intel.com`; the GPU users share one ResourceClaim. Needs
+   *   `kubernetesVersion: '1.34'`.
+   * @default 'device-plugin'
+   */
+  readonly mode: 'device-plugin' | 'dra';
+}
+
 export interface StackConfig {
   /** Cluster folder name in the output (`clusters/<cluster>`). @default 'homelab' */
   readonly cluster: string;
@@ -400,6 +419,14 @@ export interface StackConfig {
   readonly network: NetworkConfig;
   /** @default - see RolloutConfig */
   readonly rollout: RolloutConfig;
+  /**
+   * The oldest Kubernetes/k3s release the cluster runs. The schema gate validates every object
+   * against 1.34 and against this release; `gpu.mode: 'dra'` needs '1.34'.
+   * @default '1.28'
+   */
+  readonly kubernetesVersion: '1.28' | '1.34';
+  /** @default - see GpuConfig (the device plugin) */
+  readonly gpu: GpuConfig;
   /** @default - every seed-000 app enabled */
   readonly apps: AppsConfig;
 }

@@ -143,6 +143,8 @@ const BASE_FIELDS = {
   }),
   network: node({ podCidr: cidr, serviceCidr: cidr }),
   rollout: node({ restartOnChange: oneOf(['checksum', 'reloader']) }),
+  kubernetesVersion: oneOf(['1.28', '1.34']),
+  gpu: node({ mode: oneOf(['device-plugin', 'dra']) }),
 };
 
 /** The schema, the defaults and the validation of a stack made of the given app slices. */

@@ -1,5 +1,5 @@
 import type { OutputFile } from '../output/layout.js';
-import { fuseMountPaths, isWorkload, mermaidId, mountCovers, StackView, type ContainerJson, type ResolvedEdge, type VolumeJson, type Workload } from './model.js';
+import { fuseMountPaths, gpuClaims, isWorkload, mermaidId, mountCovers, StackView, type ContainerJson, type ResolvedEdge, type VolumeJson, type Workload } from './model.js';
 
 /**
  * The architecture page (`docs/architecture.md`): Mermaid diagrams generated from the synthesized
@@ -161,6 +161,12 @@ function placementDiagram(v: StackView): string {
       );
     }
     lines.push('  end');
+  }
+  // DRA: the shared ResourceClaim each GPU pod names (the scheduler puts them on its device's node).
+  for (const claim of gpuClaims(v)) {
+    const id = `rc_${mermaidId(claim.name)}`;
+    lines.push(`  ${id}([${q(`resourceclaim/${claim.name}<br/>DeviceClass ${claim.deviceClass ?? '?'}`)}])`);
+    for (const w of new Set(claim.users.map((u) => u.w))) lines.push(`  ${workloadNodeId(w)} -.->|${q('GPU (DRA)')}| ${id}`);
   }
   return lines.join('\n');
 }

@@ -46,7 +46,12 @@ export interface ContainerJson {
   readonly lifecycle?: { readonly preStop?: { readonly exec?: { readonly command?: readonly string[] } } };
   /** `Always` on an init container: a native sidecar. */
   readonly restartPolicy?: string;
-  readonly resources?: { readonly requests?: Readonly<Record<string, unknown>>; readonly limits?: Readonly<Record<string, unknown>> };
+  readonly resources?: {
+    readonly requests?: Readonly<Record<string, unknown>>;
+    readonly limits?: Readonly<Record<string, unknown>>;
+    /** DRA: names of the pod's `resourceClaims` the container uses. */
+    readonly claims?: readonly { readonly name: string }[];
+  };
   readonly securityContext?: { readonly privileged?: boolean; readonly runAsUser?: number };
 }
 export interface VolumeJson {
@@ -64,6 +69,8 @@ interface NodeSelectorRequirement {
 }
 export interface PodSpecJson {
   readonly containers: readonly ContainerJson[];
+  /** DRA claims: a shared ResourceClaim by name, or a ResourceClaimTemplate per pod. */
+  readonly resourceClaims?: readonly { readonly name: string; readonly resourceClaimName?: string; readonly resourceClaimTemplateName?: string }[];
   readonly initContainers?: readonly ContainerJson[];
   readonly volumes?: readonly VolumeJson[];
   readonly nodeSelector?: Readonly<Record<string, string>>;
@@ -190,6 +197,7 @@ interface KindShapes {
   readonly PersistentVolume: { readonly spec: PersistentVolumeSpecJson };
   readonly NetworkPolicy: { readonly spec: NetworkPolicySpecJson };
   readonly ConfigMap: { readonly data?: Readonly<Record<string, string>> };
+  readonly ResourceClaim: { readonly spec: { readonly devices?: { readonly requests?: readonly { readonly exactly?: { readonly deviceClassName?: string } }[] } } };
 }
 /** An object of `kind`, typed where the docs know its shape (other kinds: plain `KubeObject`). */
 export type KindObject<K extends string> = KubeObject & (K extends keyof KindShapes ? KindShapes[K] : unknown);
@@ -621,4 +629,31 @@ export function fuseMountPaths(c: ContainerJson, bidirectionalPath: string): { p
 /** Shell-quotes an argument when it needs it (single quotes). */
 export function sh(arg: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A DRA claim of the GPU users: the ResourceClaim, its DeviceClass and who uses it (container names). */
+export interface GpuClaim {
+  readonly name: string;
+  readonly namespace: string;
+  readonly deviceClass?: string;
+  readonly users: readonly { readonly w: Workload; readonly container: string }[];
+}
+
+/** The shared ResourceClaims the stack's pods use (gpu.mode 'dra'). */
+export function gpuClaims(v: StackView): GpuClaim[] {
+  const out = new Map<string, { name: string; namespace: string; deviceClass?: string; users: { w: Workload; container: string }[] }>();
+  for (const w of v.workloads) {
+    for (const rc of w.pod.resourceClaims ?? []) {
+      if (!rc.resourceClaimName) continue;
+      const key = `${w.namespace}/${rc.resourceClaimName}`;
+      let claim = out.get(key);
+      if (!claim) {
+        const obj = v.find('ResourceClaim', rc.resourceClaimName, w.namespace);
+        claim = { name: rc.resourceClaimName, namespace: w.namespace, deviceClass: obj?.spec.devices?.requests?.[0]?.exactly?.deviceClassName, users: [] };
+        out.set(key, claim);
+      }
+      for (const ctr of w.pod.containers) if (ctr.resources?.claims?.some((x) => x.name === rc.name)) claim.users.push({ w, container: ctr.name });
+    }
+  }
+  return [...out.values()];
 }

@@ -66,6 +66,8 @@ export interface GateOptions {
   readonly securityExceptions?: readonly SecurityException[];
   /** What the behaviour gate needs from outside the objects. @default {} */
   readonly behaviour?: BehaviourOptions;
+  /** The oldest Kubernetes release the cluster runs: the schema gate validates against it and 1.34. @default '1.28' */
+  readonly kubernetesVersion?: '1.28' | '1.34';
 }
 
 /** `kind/namespace/name`, or `kind/name` without a namespace. */

@@ -1,5 +1,5 @@
 /**
- * Offline quality gates over the synthesized plain objects: schemas (Kubernetes 1.34 and 1.28 + CRDs),
+ * Offline quality gates over the synthesized plain objects: schemas (Kubernetes 1.34 and the oldest release the cluster runs, 1.28 by default, + CRDs),
  * reference integrity, security posture and behaviour (who runs as whom on which mount).
  * Pure functions: objects in, findings out.
  */
@@ -18,7 +18,7 @@ export { checkSecurity, SECURITY_RULES, type SecurityRule } from './security.js'
 
 /** Every gate, schema first. Fail the build on any finding with severity `error`. */
 export function runGates(objects: readonly KubeObject[], opts: GateOptions = {}): GateFinding[] {
-  return [...validateSchemas(objects), ...checkReferences(objects, opts), ...checkSecurity(objects, opts), ...checkBehaviour(objects, opts)];
+  return [...validateSchemas(objects, opts.kubernetesVersion), ...checkReferences(objects, opts), ...checkSecurity(objects, opts), ...checkBehaviour(objects, opts)];
 }
 
 /** Whether any finding is an error. */

@@ -22,6 +22,8 @@ const CLUSTER_SCOPED = new Set([
   'ValidatingWebhookConfiguration',
   'ValidatingAdmissionPolicy',
   'ValidatingAdmissionPolicyBinding',
+  'DeviceClass',
+  'ResourceSlice',
   'FlowSchema',
   'PriorityLevelConfiguration',
   'CertificateSigningRequest',

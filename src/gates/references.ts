@@ -348,6 +348,29 @@ function checkPod(pod: PodTemplate, index: ObjectIndex, report: Report): void {
     }
   }
 
+  // DRA: each pod claim names a ResourceClaim or ResourceClaimTemplate of the namespace, each container claim a pod claim.
+  const podClaims = new Set<string>();
+  jsonList<{ readonly name?: string; readonly resourceClaimName?: string; readonly resourceClaimTemplateName?: string }>(spec.resourceClaims).forEach((rc, i) => {
+    if (typeof rc?.name === 'string') podClaims.add(rc.name);
+    for (const [field, kind] of [
+      ['resourceClaimName', 'ResourceClaim'],
+      ['resourceClaimTemplateName', 'ResourceClaimTemplate'],
+    ] as const) {
+      const name = rc?.[field];
+      if (typeof name === 'string' && !index.exists(kind, ns, name)) report(o, [...pod.path, 'resourceClaims', i, field], `${kind} "${name}" does not exist in namespace "${ns}"`);
+    }
+  });
+  for (const c of containersOf(pod)) {
+    jsonList(asJsonObject(c.container.resources)?.claims as readonly { readonly name?: string }[] | undefined).forEach((claim, i) => {
+      if (typeof claim?.name === 'string' && !podClaims.has(claim.name))
+        report(
+          o,
+          [...c.path, 'resources', 'claims', i, 'name'],
+          `container "${c.name}" uses claim "${claim.name}", which the pod's resourceClaims do not define (claims: ${[...podClaims].sort().join(', ') || 'none'})`,
+        );
+    });
+  }
+
   const sa = spec.serviceAccountName ?? spec.serviceAccount;
   if (typeof sa === 'string' && sa !== 'default' && !index.exists('ServiceAccount', ns, sa)) {
     report(o, [...pod.path, 'serviceAccountName'], `ServiceAccount "${sa}" does not exist in namespace "${ns}"`);

@@ -1,6 +1,7 @@
 /**
- * Schema gate: strict validation of every object against Kubernetes 1.34 and against 1.28, the
- * oldest k3s the output supports (both built from the official OpenAPI documents in
+ * Schema gate: strict validation of every object against Kubernetes 1.34 and against the oldest
+ * release the cluster runs (config `kubernetesVersion`: 1.28, the oldest k3s the output supports,
+ * unless the tree needs 1.34 as DRA does; both built from the official OpenAPI documents in
  * `schemas/kubernetes/`), and the custom resource schemas in `schemas/crds/`. A built-in object
  * must be valid in both: a field or kind 1.28 does not know fails there, one 1.34 dropped fails
  * here.
@@ -202,28 +203,29 @@ export class SchemaValidator {
   }
 }
 
-let shared: { current: SchemaValidator; oldest: SchemaValidator } | undefined;
+const shared: Partial<Record<KubernetesVersion, SchemaValidator>> = {};
+const validatorFor = (version: KubernetesVersion) => (shared[version] ??= new SchemaValidator(fileSchemaSource(SCHEMAS_DIR, version), version));
 
 /**
  * Validates every object against its schema in Kubernetes 1.34, and every built-in object again
- * in 1.28 (custom resources do not depend on the release). A 1.28 finding that 1.34 also reports
- * is reported once; the others name the release. One shared, lazily compiled validator set each.
+ * in `oldest`, the oldest release the cluster runs (custom resources do not depend on the
+ * release). A finding of the older release that 1.34 also reports is reported once; the others
+ * name the release. With `oldest` 1.34 (a tree that needs 1.34, e.g. DRA) there is no second
+ * pass. One shared, lazily compiled validator set per release.
  */
-export function validateSchemas(objects: readonly KubeObject[]): GateFinding[] {
-  shared ??= {
-    current: new SchemaValidator(fileSchemaSource(SCHEMAS_DIR, KUBERNETES_VERSIONS.current), KUBERNETES_VERSIONS.current),
-    oldest: new SchemaValidator(fileSchemaSource(SCHEMAS_DIR, KUBERNETES_VERSIONS.oldest), KUBERNETES_VERSIONS.oldest),
-  };
-  const { current, oldest } = shared;
+export function validateSchemas(objects: readonly KubeObject[], oldest: KubernetesVersion = KUBERNETES_VERSIONS.oldest): GateFinding[] {
+  const current = validatorFor(KUBERNETES_VERSIONS.current);
   const findings = current.validate(objects);
+  if (oldest === KUBERNETES_VERSIONS.current) return findings;
+  const older = validatorFor(oldest);
   const seen = new Set(findings.map((f) => `${f.object}\0${f.path ?? ''}\0${f.message}`));
   const builtIn = objects.filter((o) => {
     const raw = asJsonObject(o);
     return typeof raw?.apiVersion === 'string' && typeof raw.kind === 'string' && current.isBuiltIn(raw.apiVersion, raw.kind);
   });
-  for (const f of oldest.validate(builtIn)) {
+  for (const f of older.validate(builtIn)) {
     if (seen.has(`${f.object}\0${f.path ?? ''}\0${f.message}`)) continue;
-    findings.push({ ...f, message: `Kubernetes ${oldest.kubernetesVersion} (the oldest supported k3s): ${f.message}` });
+    findings.push({ ...f, message: `Kubernetes ${older.kubernetesVersion} (the oldest supported k3s): ${f.message}` });
   }
   return findings;
 }

@@ -1,5 +1,5 @@
-import type * as k8s from '../../imports/k8s.js';
-import type { Component } from './component.js';
+import * as k8s from '../../imports/k8s.js';
+import { setFileName, type Component } from './component.js';
 import type { EnvValue, Mount } from './pod.js';
 
 /**
@@ -34,18 +34,64 @@ export interface DatabaseHandle {
   readonly owner?: Component;
 }
 
-/** A GPU as its users request it: the extended resource and the device plugin that advertises it. */
-export interface GpuHandle {
-  /** The extended resource a container requests one of, e.g. `gpu.intel.com/i915`. */
-  readonly resource: string;
-  /** The device plugin's component (Flux applies it first). @default - nothing to wait for (a plugin the stack does not deploy) */
-  readonly owner?: Component;
+/**
+ * A GPU as its users request it (config `gpu.mode`): with the device plugin an extended resource,
+ * with DRA a device of a DeviceClass that every user gets through one shared ResourceClaim
+ * (a ResourceClaimTemplate would give each pod a whole GPU of its own: Intel's driver offers no
+ * shared allocation, so Plex and a worker on a node with one GPU could not both start).
+ */
+export type GpuHandle =
+  | {
+      readonly mode: 'device-plugin';
+      /** The extended resource a container requests one of, e.g. `gpu.intel.com/i915`. */
+      readonly resource: string;
+      /** The device plugin's component (Flux applies it first). @default - nothing to wait for (a plugin the stack does not deploy) */
+      readonly owner?: Component;
+    }
+  | {
+      readonly mode: 'dra';
+      /** The DeviceClass the claim requests one device of, e.g. `gpu.intel.com`. */
+      readonly deviceClass: string;
+      /** Name of the shared ResourceClaim in the users' namespace. */
+      readonly claimName: string;
+      /** The resource driver's component (Flux applies it first). @default - nothing to wait for (a driver the stack does not deploy) */
+      readonly owner?: Component;
+    };
+
+/** How a pod gets its GPU: the container's extended resources and claim names, the pod's claims. */
+export interface GpuRequest {
+  readonly extendedResources: Record<string, number>;
+  /** Names of `podClaims` the GPU container uses. */
+  readonly claims: readonly string[];
+  readonly podClaims: k8s.PodResourceClaim[];
 }
 
-/** Requests one share of `handle`'s GPU for `user`: adds the plugin to its dependencies and returns the container's extended resources. */
-export function useGpu(user: Component, handle: GpuHandle): Record<string, number> {
+/** Name of the GPU's entry in a pod's `spec.resourceClaims` (and the container's `resources.claims`). */
+const GPU_POD_CLAIM = 'gpu';
+
+/** The component that holds each DRA handle's shared ResourceClaim: its first user. */
+const claimHolders = new WeakMap<GpuHandle, Component>();
+
+/**
+ * Requests `handle`'s GPU for `user`: adds the plugin or driver (and, with DRA, the component
+ * that holds the shared ResourceClaim, the first user, which creates it) to its dependencies.
+ */
+export function useGpu(user: Component, handle: GpuHandle): GpuRequest {
   user.addDependency(handle.owner);
-  return { [handle.resource]: 1 };
+  if (handle.mode === 'device-plugin') return { extendedResources: { [handle.resource]: 1 }, claims: [], podClaims: [] };
+  const holder = claimHolders.get(handle);
+  if (holder) user.addDependency(holder);
+  else {
+    claimHolders.set(handle, user);
+    setFileName(
+      new k8s.KubeResourceClaim(user, 'gpu-claim', {
+        metadata: { name: handle.claimName, namespace: user.namespace },
+        spec: { devices: { requests: [{ name: GPU_POD_CLAIM, exactly: { deviceClassName: handle.deviceClass } }] } },
+      }),
+      'gpu-resourceclaim.yaml',
+    );
+  }
+  return { extendedResources: {}, claims: [GPU_POD_CLAIM], podClaims: [{ name: GPU_POD_CLAIM, resourceClaimName: handle.claimName }] };
 }
 
 /**

@@ -81,11 +81,12 @@ function probes(o: ProbeOptions): Pick<k8s.Container, 'startupProbe' | 'readines
 }
 
 /** Requests CPU and memory and limits memory only: CPU limits throttle transcodes and imports. */
-function resources(r: ResourcesConfig, extended: Record<string, number> = {}): k8s.ResourceRequirements {
+function resources(r: ResourcesConfig, extended: Record<string, number> = {}, claims: readonly string[] = []): k8s.ResourceRequirements {
   const ext = Object.fromEntries(Object.entries(extended).map(([k, v]) => [k, k8s.Quantity.fromNumber(v)]));
   return {
     requests: { cpu: k8s.Quantity.fromString(r.cpuRequest), memory: k8s.Quantity.fromString(r.memoryRequest), ...ext },
     limits: { memory: k8s.Quantity.fromString(r.memoryLimit), ...ext },
+    ...(claims.length ? { claims: claims.map((name) => ({ name })) } : {}),
   };
 }
 
@@ -160,6 +161,8 @@ export interface ContainerProps {
   readonly resources: ResourcesConfig;
   /** Extended resources such as `gpu.intel.com/i915`, requested = limited. @default {} */
   readonly extendedResources?: Record<string, number>;
+  /** Names of the pod's `resourceClaims` (DRA devices) the container uses. @default [] */
+  readonly claims?: readonly string[];
   readonly security?: ContainerSecurity;
   /** `Always` makes an init container a native sidecar. @default - none */
   readonly restartPolicy?: 'Always';
@@ -187,7 +190,7 @@ export function container(p: ContainerProps): k8s.Container {
         }
       : {}),
     ...(p.probes ? probes(p.probes) : {}),
-    resources: resources(p.resources, p.extendedResources),
+    resources: resources(p.resources, p.extendedResources, p.claims),
     securityContext: containerSecurityContext(p.security),
     ...(p.restartPolicy ? { restartPolicy: p.restartPolicy } : {}),
     ...(p.lifecycle ? { lifecycle: p.lifecycle } : {}),
@@ -215,6 +218,8 @@ export interface PodProps {
   readonly sysctls?: readonly { readonly name: string; readonly value: string }[];
   readonly serviceAccountName?: string;
   readonly priorityClassName?: string;
+  /** DRA claims of the pod, which its containers name in `claims`. @default [] */
+  readonly resourceClaims?: readonly k8s.PodResourceClaim[];
 }
 
 /**
@@ -244,6 +249,7 @@ export function podSpec(cfg: SiteConfig, p: PodProps): k8s.PodSpec {
     ...(initContainers.length ? { initContainers } : {}),
     containers: [...p.containers],
     ...(p.volumes?.length ? { volumes: [...p.volumes] } : {}),
+    ...(p.resourceClaims?.length ? { resourceClaims: [...p.resourceClaims] } : {}),
   };
 }
 

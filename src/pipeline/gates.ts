@@ -150,6 +150,7 @@ export function gateStage(cfg: StackConfig, input: GateInput): GateOutcome {
   const findings = runGates(input.objects, {
     external: externalObjects(cfg),
     securityExceptions,
+    kubernetesVersion: cfg.kubernetesVersion,
     behaviour: { storageProvisioners: storageProvisioners(cfg), fluxScope: input.fluxScope, facts: input.facts ?? publishedFacts() },
   });
   if (hasErrors(findings)) throw new GateError(findings);

@@ -17,7 +17,8 @@ const SEED_004 = [
   'Deployment/byparr',
   'CronJob/configarr',
   'Deployment/samba',
-  'DaemonSet/intel-gpu-plugin',
+  'DaemonSet/intel-gpu-resource-driver',
+  'ResourceClaim/intel-gpu',
 ];
 const NEW_IN_004 = ['postgres', 'postgres-backup', 'qbittorrent', 'flaresolverr', 'byparr', 'configarr', 'samba'];
 const key = (o: { kind: string; metadata: { name: string } }) => `${o.kind}/${o.metadata.name}`;
@@ -60,7 +61,9 @@ describe('examples/single-node.ts (seed 004)', () => {
       }
     }
     expect(podOf(find('StatefulSet', 'plex')).securityContext.supplementalGroups).toEqual([109]);
-    expect(containerOf(find('StatefulSet', 'plex'), 'plex').resources.limits['gpu.intel.com/i915']).toBe(1);
+    // the GPU through DRA (gpu.mode 'dra'): the shared claim, not the device plugin's resource
+    expect(containerOf(find('StatefulSet', 'plex'), 'plex').resources.claims).toEqual([{ name: 'gpu' }]);
+    expect(podOf(find('StatefulSet', 'plex')).resourceClaims).toEqual([{ name: 'gpu', resourceClaimName: 'intel-gpu' }]);
     expect(find('Service', 'plex').spec.type).toBe('NodePort');
     expect(find('Namespace', 'media').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
   });

@@ -118,7 +118,7 @@ describe('streaming app constructs in a plain cdk8s Chart (no synth)', () => {
     const media = { volume: mediaVolume(site), mount: { volume: CLAIMS.media, path: PATHS.media } };
     const symlinks = { volume: symlinkVolume(site), mount: { volume: CLAIMS.symlinks, path: PATHS.symlinks } };
     const transcode = { volume: transcodeVolume(site), mount: { volume: CLAIMS.transcode, path: PATHS.transcode } };
-    const plex = new Plex(chart, 'plex', { namespace, media, symlinks, transcode, gpu: { resource: 'gpu.intel.com/i915' }, renderGroupId: 44 });
+    const plex = new Plex(chart, 'plex', { namespace, media, symlinks, transcode, gpu: { mode: 'device-plugin', resource: 'gpu.intel.com/i915' }, renderGroupId: 44 });
     expect(plex.dependsOn).toEqual([namespace]);
     const pod = (ApiObject.of(plex).toJson() as Obj).spec.template.spec;
     expect(pod.containers[0].resources.limits['gpu.intel.com/i915']).toBe(1);

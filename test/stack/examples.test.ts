@@ -138,7 +138,7 @@ describe('the seed-004 example', () => {
     for (const app of ['sonarr', 'radarr', 'prowlarr', 'plex', 'postgres', 'qbittorrent', 'flaresolverr', 'byparr', 'configarr', 'samba']) {
       expect(dirs.has(`clusters/nas/apps/media/${app}/app`), app).toBe(true);
     }
-    expect(dirs.has('clusters/nas/infrastructure/gpu-device-plugin/app')).toBe(true);
+    expect(dirs.has('clusters/nas/infrastructure/gpu-resource-driver/app')).toBe(true);
   });
 
   it('yields the same Secret names and keys with SOPS and with External Secrets, and they cover every consumer', async () => {

@@ -79,7 +79,6 @@ export class ClusterPlex extends Component {
       description: `ClusterPlex orchestrator (port ${ORCHESTRATOR.port}) and ${c.workers} GPU worker(s)`,
     });
     this.addDependency(plex);
-    const gpu = useGpu(this, props.gpu);
 
     this.workload = addWorkload(this, cfg, {
       name: ORCHESTRATOR.app,
@@ -122,6 +121,7 @@ export class ClusterPlex extends Component {
     if (props.externalWorker?.enabled) this.addExternalWorker(cfg, plex, orchestratorService, props.externalWorker);
 
     if (c.workers === 0) return;
+    const gpu = useGpu(this, props.gpu);
     const codecs = { volume: 'codecs', path: '/codecs' };
     const worker = container({
       name: 'worker',
@@ -134,7 +134,8 @@ export class ClusterPlex extends Component {
       // The mod installs packages and downloads codecs at start: allow 10 minutes.
       probes: { check: { http: '/health', port: 'health' }, startupSeconds: 600 },
       resources: { cpuRequest: '500m', memoryRequest: '512Mi', memoryLimit: '3Gi' },
-      extendedResources: gpu,
+      extendedResources: gpu.extendedResources,
+      claims: gpu.claims,
       security: { runAsRoot: true, readOnlyRootFilesystem: false, dropAll: false },
     });
     // Plex already waits for the libraries' owners; the workers wait for Plex.
@@ -144,7 +145,7 @@ export class ClusterPlex extends Component {
     ];
     const name = 'clusterplex-worker';
     const labels = appLabels(name);
-    const workerPod = podSpec(cfg, { ...gpuNodePlacement(cfg), startsAsRoot: true, containers: [worker], volumes });
+    const workerPod = podSpec(cfg, { ...gpuNodePlacement(cfg), startsAsRoot: true, containers: [worker], volumes, resourceClaims: gpu.podClaims });
     const workerSet = (this.workers = setFileName(
       new k8s.KubeStatefulSet(this, 'worker', {
         metadata: { name, namespace: cfg.namespace, labels },

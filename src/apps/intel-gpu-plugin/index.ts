@@ -1,12 +1,13 @@
 import type { GpuHandle } from '../../lib/handles.js';
 import { defineAppModule, type StackParts } from '../module.js';
 import { intelGpuPluginConfig } from './config.js';
-import { INTEL_GPU_RESOURCE, INTEL_GPU_PLUGIN_FACTS } from './facts.js';
+import { INTEL_GPU_CLAIM, INTEL_GPU_DEVICE_CLASS, INTEL_GPU_RESOURCE, INTEL_GPU_PLUGIN_FACTS } from './facts.js';
 import { IntelGpuPlugin } from './intel-gpu-plugin.js';
+import { IntelGpuResourceDriver } from './intel-gpu-resource-driver.js';
 
 declare module '../module.js' {
   interface StackParts {
-    /** The Intel GPU; its owner is the plugin when the stack deploys it (else a plugin of the operator's advertises it). */
+    /** The Intel GPU; its owner is the plugin (or, with `gpu.mode: 'dra'`, the resource driver) when the stack deploys it (else the operator's advertises it). */
     gpu?: GpuHandle;
   }
 }
@@ -18,8 +19,14 @@ export const intelGpuPluginModule = defineAppModule({
   build(stack) {
     const { scope, config: cfg, parts } = stack;
     const p = cfg.apps.intelGpuPlugin;
+    if (cfg.gpu.mode === 'dra') {
+      // The resource driver replaces the device plugin; without it, a driver of the operator's publishes the GPUs.
+      const driver = p.enabled ? stack.add(new IntelGpuResourceDriver(scope, 'intel-gpu-resource-driver', { site: cfg, namespace: p.namespace })) : undefined;
+      parts.gpu = driver?.gpu ?? { mode: 'dra', deviceClass: INTEL_GPU_DEVICE_CLASS, claimName: INTEL_GPU_CLAIM };
+      return;
+    }
     const plugin = p.enabled ? stack.add(new IntelGpuPlugin(scope, 'intel-gpu-plugin', { site: cfg, sharedDevNum: p.sharedDevNum, namespace: p.namespace })) : undefined;
-    parts.gpu = plugin?.gpu ?? { resource: INTEL_GPU_RESOURCE };
+    parts.gpu = plugin?.gpu ?? { mode: 'device-plugin', resource: INTEL_GPU_RESOURCE };
   },
 });
 

@@ -93,7 +93,7 @@ export class IntelGpuPlugin extends Component {
       'daemonset.yaml',
     ));
     this.node.defaultChild = ds;
-    this.gpu = { resource: INTEL_GPU_RESOURCE, owner: this };
+    this.gpu = { mode: 'device-plugin', resource: INTEL_GPU_RESOURCE, owner: this };
     this.addHealthCheck({ apiVersion: 'apps/v1', kind: 'DaemonSet', name: ds.metadata.name!, namespace: ns });
     this.addSecurityExceptionFor(ds, {
       rules: ['no-host-path', 'run-as-non-root', 'probes'],

@@ -113,7 +113,7 @@ export class Plex extends Component implements PlexHandle {
     const symlinks = readOnly(useVolume(this, props.symlinks));
     const dfs = props.dfs ? useVolume(this, props.dfs) : undefined;
     const transcode = useVolume(this, props.transcode);
-    const gpu = props.gpu ? useGpu(this, props.gpu) : {};
+    const gpu = props.gpu ? useGpu(this, props.gpu) : undefined;
     this.libraries = [media, symlinks, ...(dfs ? [dfs] : []), transcode];
     this.sharedDirMounts = sharedPlexDirMounts(transcode.mount.volume);
     this.relayPort = clusterplex ? PLEX_RELAY_PORT : undefined;
@@ -163,6 +163,7 @@ export class Plex extends Component implements PlexHandle {
         startsAsRoot: true,
         ...(tokenWriter ? { serviceAccountName: tokenWriter.serviceAccountName } : {}),
         supplementalGroups: props.gpu ? [props.renderGroupId ?? plexConfig.defaults.renderGroupId] : [],
+        resourceClaims: gpu?.podClaims,
         containers: [
           container({
             name: 'plex',
@@ -173,7 +174,8 @@ export class Plex extends Component implements PlexHandle {
             // First start installs the mod and migrates the database: allow 10 minutes.
             probes: { check: { http: '/identity', port: 'plex' }, startupSeconds: 600 },
             resources: withOverrides({ cpuRequest: '200m', memoryRequest: '512Mi', memoryLimit: '4Gi' }, props.resources),
-            extendedResources: gpu,
+            extendedResources: gpu?.extendedResources,
+            claims: gpu?.claims,
             security: { runAsRoot: true, readOnlyRootFilesystem: false, dropAll: false },
           }),
           ...(tokenWriter ? [tokenWriter.container] : []),

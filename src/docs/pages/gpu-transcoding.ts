@@ -1,10 +1,10 @@
 import { gpuResource, type Facts } from '../facts.js';
 import { c, Md } from '../md.js';
-import { envValue } from '../model.js';
+import { envValue, gpuClaims, type GpuClaim, type Workload } from '../model.js';
 import type { RunbookPage } from '../page.js';
 import { plexLoadBalancer } from '../plex.js';
 
-/** The GPU device plugin, the pods that request the GPU, and ClusterPlex's orchestrator and workers. */
+/** The GPU device plugin (or DRA resource driver and claim), the pods that use the GPU, and ClusterPlex's orchestrator and workers. */
 
 const GPU_PAGE = 'docs/gpu-transcoding.md';
 
@@ -17,12 +17,17 @@ export function gpuPageTitle(f: Facts): string {
 function clusterplexGpu(f: Facts): string | undefined {
   const v = f.v;
   const resource = gpuResource(v);
+  const claims = gpuClaims(v);
   const plugin = v.workloads.find((w) => w.kind === 'DaemonSet' && w.app.includes('gpu'));
-  const consumers = resource ? f.gpuConsumers(resource) : [];
+  const consumers = resource ? f.gpuConsumers(resource) : claims.flatMap((x) => x.users);
   const orchestrator = f.one('clusterplex-orchestrator');
-  if (!resource && !orchestrator) return undefined;
+  if (!resource && !claims.length && !orchestrator) return undefined;
   const md = new Md();
   md.h(1, gpuPageTitle(f));
+  if (!resource && claims.length) {
+    draChecks(md, claims, plugin);
+    podsGotIt(f, md, consumers, 3);
+  }
   if (resource) {
     md.p(
       `Pods get the GPU as the extended resource ${c(resource)}${plugin ? `, advertised by ${c(plugin.ref)} (${c(plugin.namespace)}) on ${c(plugin.placement.constraint)} nodes` : ''}. Requested by: ${consumers.map((x) => `${c(x.w.name)} (${c(x.container)}, ${x.w.placement.title.toLowerCase()})`).join(', ')}.`,
@@ -43,27 +48,11 @@ function clusterplexGpu(f: Facts): string | undefined {
         `**Note:** ${offPlugin.map((x) => c(x.w.name)).join(', ')} request${offPlugin.length === 1 ? 's' : ''} ${c(resource)} but run${offPlugin.length === 1 ? 's' : ''} on ${offPlugin[0]!.w.placement.title.toLowerCase()} (${c(offPlugin[0]!.w.placement.constraint)}), while the plugin only runs on ${c(plugin!.placement.constraint)}: such a pod stays Pending with ${c(`Insufficient ${resource}`)} unless its node has a GPU and matches the plugin's node selector too.`,
       );
     }
-    md.h(2, '2. The pods got it');
-    const cmds: string[] = [];
-    for (const x of consumers) {
-      cmds.push(`# ${x.w.name}`);
-      cmds.push(f.getPodWide(x.w));
-      cmds.push(f.exec(x.w, x.container, 'ls -l /dev/dri'));
-    }
-    if (consumers[0])
-      cmds.push(`kubectl describe pod ${f.v.podRef(consumers[0].w).replace(/^.*\//, '')} -n ${consumers[0].w.namespace} | grep -A3 -i 'insufficient\\|events'   # if Pending`);
-    md.sh(cmds.filter((x) => !x.includes('describe pod statefulset/') && !x.includes('describe pod deployment/')));
-    const plex = f.one('plex');
-    const groups = plex?.pod.securityContext?.supplementalGroups;
-    if (plex && groups?.length) {
-      md.p(
-        `${c('/dev/dri/renderD*')} must be readable by Plex's group ${groups.map(String).join(', ')}; on the GPU node: ${c('getent group render')} and ${c('ls -ln /dev/dri')}. A different GID: set ${c('apps.plex.renderGroupId')}.`,
-      );
-    }
+    podsGotIt(f, md, consumers, 2);
   }
   const workers = v.workloadsOfApp('clusterplex-worker');
   if (orchestrator) {
-    md.h(2, `${resource ? 3 : 1}. Orchestrator and workers`);
+    md.h(2, `${resource ? 3 : claims.length ? 4 : 1}. Orchestrator and workers`);
     const oc = f.main(orchestrator).name;
     const cmds = [
       `kubectl get svc ${f.svc(orchestrator)?.name ?? orchestrator.name} -n ${orchestrator.namespace}   # ClusterIP: workers and Plex reach it by name`,
@@ -89,7 +78,7 @@ function clusterplexGpu(f: Facts): string | undefined {
     }
   }
   externalWorkerSection(f, md);
-  if (f.has('plex') && resource) {
+  if (f.has('plex') && (resource || claims.length)) {
     md.p(
       `Then play something that must transcode (lower the quality in the player) and look at Plex › Settings › Dashboard: a transcode with "(hw)" ran on a GPU. No "(hw)": Plex Pass is missing or "Use hardware acceleration when available" is off${orchestrator ? ' — Plex only hands hardware transcodes to workers when it decided on hardware itself' : ''}.`,
     );
@@ -144,6 +133,54 @@ function externalWorkerSection(f: Facts, md: Md): void {
       plex.placement.id === 'gpu_nodes'
         ? `**Losing ${lost}:** Plex runs there too (${c('apps.plex.placement')} is ${c('gpu-node')}), so nothing streams until it is back, worker or not. For GPU transcoding that survives it, set ${c("apps.plex.placement: 'storage-nodes'")}: Plex then stays up with the orchestrator on the storage nodes and hands its transcodes to this worker (decoding on the NAS's GPU with ${c(`FFMPEG_HWACCEL=${worker.environment.FFMPEG_HWACCEL ?? '(unset)'}`)}; Plex only plans hardware encoding where it sees a GPU itself).`
         : `**Losing ${lost}:** Plex and the orchestrator run on ${plex.placement.title.toLowerCase()} and keep going; the orchestrator unregisters the lost worker and sends every transcode to this one (${c(worker.hostname)}). Check it with the ${c('Registering worker')} line above and a test stream.`,
+    );
+  }
+}
+
+/** Both modes: each GPU pod sees /dev/dri, and Plex's render group can read it. */
+function podsGotIt(f: Facts, md: Md, consumers: readonly { readonly w: Workload; readonly container: string }[], step: number): void {
+  md.h(2, `${step}. The pods got it`);
+  const cmds: string[] = [];
+  for (const x of consumers) {
+    cmds.push(`# ${x.w.name}`);
+    cmds.push(f.getPodWide(x.w));
+    cmds.push(f.exec(x.w, x.container, 'ls -l /dev/dri'));
+  }
+  if (consumers[0])
+    cmds.push(`kubectl describe pod ${f.v.podRef(consumers[0].w).replace(/^.*\//, '')} -n ${consumers[0].w.namespace} | grep -A3 -i 'insufficient\\|events'   # if Pending`);
+  md.sh(cmds.filter((x) => !x.includes('describe pod statefulset/') && !x.includes('describe pod deployment/')));
+  const plex = f.one('plex');
+  const groups = plex?.pod.securityContext?.supplementalGroups;
+  if (plex && groups?.length) {
+    md.p(
+      `${c('/dev/dri/renderD*')} must be readable by Plex's group ${groups.map(String).join(', ')}; on the GPU node: ${c('getent group render')} and ${c('ls -ln /dev/dri')}. A different GID: set ${c('apps.plex.renderGroupId')}.`,
+    );
+  }
+}
+
+/** `gpu.mode: 'dra'`: the resource driver publishes the GPU, the pods share one ResourceClaim. */
+function draChecks(md: Md, claims: readonly GpuClaim[], driver: Workload | undefined): void {
+  for (const claim of claims) {
+    const users = [...new Set(claim.users.map((u) => u.w))];
+    md.p(
+      `Pods get the GPU through Dynamic Resource Allocation (Kubernetes/k3s 1.34+): ${driver ? `${c(driver.ref)} (${c(driver.namespace)}) on ${c(driver.placement.constraint)} nodes publishes each GPU as a device of DeviceClass ${c(claim.deviceClass ?? '?')} in a ResourceSlice` : `a resource driver you run publishes the GPUs of DeviceClass ${c(claim.deviceClass ?? '?')}`}, and ${users.map((w) => c(w.name)).join(', ')} share the ResourceClaim ${c(claim.name)} (namespace ${c(claim.namespace)}): the scheduler allocates one GPU to it and runs every pod that uses it on that GPU's node.`,
+    );
+    md.h(2, '1. The driver publishes the GPU');
+    md.sh([
+      `kubectl get deviceclass ${claim.deviceClass ?? ''}`.trim(),
+      'kubectl get resourceslices -o wide   # one per GPU node, DRIVER gpu.intel.com',
+      ...(driver ? [`kubectl get pods -n ${driver.namespace} -l ${driver.selector} -o wide`, `kubectl logs -n ${driver.namespace} ${driver.ref} --tail=30`] : []),
+    ]);
+    md.p(
+      `No ResourceSlice for the GPU node: the driver is not running there, the node has no ${c('/dev/dri')}, or the cluster is older than 1.34 (${c('kubectl api-resources --api-group=resource.k8s.io')} must list ${c('resourceslices')} in ${c('resource.k8s.io/v1')}). A pod that starts but fails with a CDI error: the container runtime needs CDI (containerd 2.x, or containerd 1.7 with ${c('enable_cdi = true')}).`,
+    );
+    md.h(2, '2. The claim is allocated to the pods');
+    md.sh([
+      `kubectl get resourceclaims -n ${claim.namespace}   # ${claim.name}: STATE allocated,reserved`,
+      `kubectl describe resourceclaim ${claim.name} -n ${claim.namespace}   # Reserved For: the GPU pods`,
+    ]);
+    md.p(
+      `${c('pending')}: no pod using it was scheduled yet, or no node offers a device of ${c(claim.deviceClass ?? '?')} (see step 1). The claim is the stack's (Flux applies it with the first GPU user): do not delete it while pods use it.`,
     );
   }
 }
