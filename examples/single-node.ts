@@ -102,5 +102,9 @@ export default defineConfig({
     // SQLite: postgres.apps has no Lidarr), and subtitles written next to the videos in /data/library.
     lidarr: { enabled: true },
     bazarr: { enabled: true },
+    // Day two: Prometheus metrics of the Servarr apps (a kube-prometheus-stack release named
+    // kube-prometheus-stack in namespace monitoring) and Flux alerts to a Discord webhook.
+    metrics: { enabled: true, serviceMonitorLabels: { release: 'kube-prometheus-stack' } },
+    fluxAlerts: { enabled: true, provider: 'discord' },
   },
 });

@@ -8,6 +8,8 @@ import { decypharrModule } from './decypharr/index.js';
 import { flaresolverrModule } from './flaresolverr/index.js';
 import { intelGpuPluginModule } from './intel-gpu-plugin/index.js';
 import { lidarrModule } from './lidarr/index.js';
+import { metricsModule } from './metrics/index.js';
+import { fluxAlertsModule } from './notifications/index.js';
 import type { AppModule } from './module.js';
 import { plexModule } from './plex/index.js';
 import { postgresModule } from './postgres/index.js';
@@ -48,6 +50,8 @@ export const APP_MODULES = [
   configarrModule,
   sambaModule,
   arrWiringModule, // after everything it wires
+  metricsModule, // config and docs only: each Servarr instance builds its exporter
+  fluxAlertsModule, // Flux notifications (independent of the apps)
 ] as const satisfies readonly AppModule[];
 
 /** The config keys the registry's modules bring. */

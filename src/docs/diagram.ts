@@ -40,6 +40,7 @@ const EXTERNAL: Record<string, { id: string; label: string }> = {
   anywhere: { id: 'ext_anywhere', label: 'Clients anywhere' },
   'private-networks': { id: 'ext_private', label: 'Nodes and LAN (private ranges)' },
   'kubernetes-api': { id: 'ext_kube_api', label: 'Kubernetes API' },
+  prometheus: { id: 'ext_prometheus', label: 'Prometheus (scrapes metrics)' },
 };
 
 function workloadNodeId(w: Workload): string {
