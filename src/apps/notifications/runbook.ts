@@ -12,7 +12,7 @@ function fluxAlerts(f: Facts, md: Md): void {
   const ns = alert.metadata.namespace ?? v.cfg.flux.namespace;
   md.h(2, 'Flux alerts');
   md.p(
-    `${c(`alert/${FLUX_ALERTS.name}`)} in ${c(ns)} sends every error event of the stack's Kustomizations (label ${c('app.kubernetes.io/part-of=media-stack')}: a failed apply, health check or decryption) to ${c(`provider/${FLUX_ALERTS.name}`)} (${v.cfg.apps.fluxAlerts.provider}). Its webhook URL is the ${c(FLUX_ALERTS.key)} key of Secret ${c(FLUX_ALERTS.secret)}, a value you supply at synth time (${c(secretEnvVarName(FLUX_ALERTS.secret, FLUX_ALERTS.key))}); read it back with:`,
+    `${c(`alert/${FLUX_ALERTS.name}`)} in ${c(ns)} sends every error event of the stack's Kustomizations (label ${c('app.kubernetes.io/part-of=media-stack')}: a failed apply, health check or decryption) to ${c(`provider/${FLUX_ALERTS.name}`)} (${v.cfg.apps.fluxAlerts.provider}). Its webhook URL is the ${c(FLUX_ALERTS.key)} key of Secret ${c(FLUX_ALERTS.secret)}, ${v.cfg.secrets.backend === 'sops' ? `a value you supply at synth time (${c(secretEnvVarName(FLUX_ALERTS.secret, FLUX_ALERTS.key))}, see secrets.md); read it back with:` : 'a value you keep in Infisical:'}`,
   );
   md.sh(f.readSecret(FLUX_ALERTS.secret, FLUX_ALERTS.key));
   md.p('Check that Flux accepted both, and see what it sent or failed to send:');
