@@ -77,5 +77,5 @@ export function addExportarrScrape(scope: Component, site: SiteConfig, ep: ArrEn
     }),
     'servicemonitor.yaml',
   );
-  scope.addCall({ from: 'prometheus', to: { app: ep.kind, instance: ep.instance }, ports: [EXPORTARR_PORT], why: 'Prometheus scrapes exportarr (ServiceMonitor)' });
+  scope.addCall({ from: 'prometheus', to: { app: ep.kind, instance: ep.instance }, ports: [EXPORTARR_PORT], why: 'metrics scrape' });
 }

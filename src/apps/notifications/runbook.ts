@@ -16,7 +16,7 @@ function fluxAlerts(f: Facts, md: Md): void {
   );
   md.sh(f.readSecret(FLUX_ALERTS.secret, FLUX_ALERTS.key));
   md.p('Check that Flux accepted both, and see what it sent or failed to send:');
-  md.sh([`flux -n ${ns} get alert-providers`, `flux -n ${ns} get alerts`, `kubectl -n ${ns} logs deploy/notification-controller --tail=50`]);
+  md.sh([`flux -n ${ns} get alert-providers`, `flux -n ${ns} get alerts`, `flux -n ${ns} events --for Alert/${FLUX_ALERTS.name}`]);
   md.p(`Off: ${c('apps.fluxAlerts.enabled: false')} (the Provider, Alert and Secret go).`);
 }
 
