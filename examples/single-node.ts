@@ -111,5 +111,9 @@ export default defineConfig({
     // Day two: a nightly archive of each app's /data/config/<app> (SQLite through its online backup)
     // and a pg_dump of each database, onto a NAS export, keeping 14 of each.
     backups: { enabled: true, target: 'nfs://backup-nas.lan:/export/backups', schedule: '15 4 * * *', retain: 14 },
+    // Day two: Prometheus metrics of the Servarr apps (a kube-prometheus-stack release named
+    // kube-prometheus-stack in namespace monitoring) and Flux alerts to a Discord webhook.
+    metrics: { enabled: true, serviceMonitorLabels: { release: 'kube-prometheus-stack' } },
+    fluxAlerts: { enabled: true, provider: 'discord' },
   },
 });

@@ -10,6 +10,8 @@ import { deschedulerModule } from './descheduler/index.js';
 import { flaresolverrModule } from './flaresolverr/index.js';
 import { intelGpuPluginModule } from './intel-gpu-plugin/index.js';
 import { lidarrModule } from './lidarr/index.js';
+import { metricsModule } from './metrics/index.js';
+import { fluxAlertsModule } from './notifications/index.js';
 import type { AppModule } from './module.js';
 import { plexModule } from './plex/index.js';
 import { postgresModule } from './postgres/index.js';
@@ -50,6 +52,8 @@ export const APP_MODULES = [
   configarrModule,
   sambaModule,
   arrWiringModule, // after everything it wires
+  metricsModule, // config and docs only: each Servarr instance builds its exporter
+  fluxAlertsModule, // Flux notifications (independent of the apps)
   deschedulerModule, // failback: after everything it may evict
   backupsModule, // last: the config volumes of every app above
 ] as const satisfies readonly AppModule[];

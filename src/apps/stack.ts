@@ -44,21 +44,28 @@ export class MediaStack extends Chart {
     if (gatewayTls) add(gatewayTls);
     if (cfg.secrets.backend === 'external-secrets') {
       // Its own folder: the SecretStore needs the External Secrets CRDs and the bootstrap Secret,
-      // and must not hold up the namespace (and so everything) while those are missing.
-      const store = add(
-        new Component(this, 'secret-store', {
-          dir: `apps/${cfg.namespace}/${SECRET_STORE_DIR}`,
-          fluxName: `${cfg.namespace}-${SECRET_STORE_DIR}`,
-          namespace: cfg.namespace,
-          dependsOn: [ns],
-          // The apps with Secrets depend on it: ready only once the store authenticated. kstatus
-          // alone counts a store without conditions yet as current, so ask for Ready=True.
-          wait: true,
-          healthCheckExprs: [{ apiVersion: EXTERNAL_SECRETS_API_VERSION, kind: 'SecretStore', current: SECRET_STORE_READY }],
-          description: `the Infisical SecretStore the ExternalSecrets of ${cfg.namespace} read`,
-        }),
+      // and must not hold up the namespace (and so everything) while those are missing. One per
+      // namespace with Secrets (the stack's, and e.g. the Flux namespace of the Flux alerts).
+      const namespaces = [...new Set([cfg.namespace, ...this.components.filter((c) => c.secrets.length > 0).map((c) => c.namespace)])];
+      const stores = new Map(
+        namespaces.map((namespace) => [
+          namespace,
+          add(
+            new Component(this, namespace === cfg.namespace ? 'secret-store' : `secret-store-${namespace}`, {
+              dir: `apps/${namespace}/${SECRET_STORE_DIR}`,
+              fluxName: `${namespace}-${SECRET_STORE_DIR}`,
+              namespace,
+              dependsOn: namespace === cfg.namespace ? [ns] : [],
+              // The apps with Secrets depend on it: ready only once the store authenticated. kstatus
+              // alone counts a store without conditions yet as current, so ask for Ready=True.
+              wait: true,
+              healthCheckExprs: [{ apiVersion: EXTERNAL_SECRETS_API_VERSION, kind: 'SecretStore', current: SECRET_STORE_READY }],
+              description: `the Infisical SecretStore the ExternalSecrets of ${namespace} read`,
+            }),
+          ),
+        ]),
       );
-      for (const c of this.components) if (c.secrets.length > 0) c.addDependency(store);
+      for (const c of this.components) if (c.secrets.length > 0) c.addDependency(stores.get(c.namespace));
     }
   }
 }

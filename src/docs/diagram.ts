@@ -40,6 +40,7 @@ const EXTERNAL: Record<string, { id: string; label: string }> = {
   anywhere: { id: 'ext_anywhere', label: 'Clients anywhere' },
   'private-networks': { id: 'ext_private', label: 'Nodes and LAN (private ranges)' },
   'kubernetes-api': { id: 'ext_kube_api', label: 'Kubernetes API' },
+  prometheus: { id: 'ext_prometheus', label: 'Prometheus' },
 };
 
 function workloadNodeId(w: Workload): string {
@@ -201,14 +202,16 @@ const peerName = (p: ResolvedEdge['from']) => (isWorkload(p) ? p.name : EXTERNAL
 function callDiagrams(v: StackView): { callees: string[]; diagram: string }[] {
   const edges = v.edges.filter((e) => e.from !== 'internet' && e.to !== 'internet' && e.from !== 'ingress-controller');
   const order = (p: ResolvedEdge['to']) => (isWorkload(p) ? v.workloads.indexOf(p) : v.workloads.length);
-  const primary = (g: CallGroup) => Math.min(...g.edges.map((e) => order(e.to)));
+  // The metrics scrapes reach every Servarr pod: a diagram of their own, last, keeps the others narrow.
+  const scrape = (g: CallGroup) => g.edges.every((e) => e.from === 'prometheus');
+  const primary = (g: CallGroup) => (scrape(g) ? v.workloads.length + 1 : Math.min(...g.edges.map((e) => order(e.to))));
   const groups = callGroups(edges).sort((a, b) => primary(a) - primary(b));
   // Chunks of whole callees: every call to one callee is in the same diagram.
   const chunks: CallGroup[][] = [];
   let last: number | undefined;
   for (const g of groups) {
     const current = chunks[chunks.length - 1];
-    if (current && (primary(g) === last || current.length < GROUPS_PER_CALL_DIAGRAM)) current.push(g);
+    if (current && !scrape(g) && (primary(g) === last || current.length < GROUPS_PER_CALL_DIAGRAM)) current.push(g);
     else chunks.push([g]);
     last = primary(g);
   }

@@ -23,6 +23,8 @@ export type Peer =
   | 'private-networks'
   /** The Kubernetes API server: the `kubernetes` Service address and the API endpoints on the nodes (private ranges). */
   | 'kubernetes-api'
+  /** The Prometheus pods of `apps.metrics` (its namespace and pod labels). */
+  | 'prometheus'
   | 'anywhere';
 
 /**

@@ -6,6 +6,7 @@ import { podTemplates } from '../gates/pod-specs.js';
 import { Component, setFileName, type CallEdge, type Peer } from '../lib/component.js';
 import { selectorLabels } from '../lib/pod.js';
 import { ingressControllerPeers } from '../lib/workload.js';
+import { prometheusPeers } from '../apps/metrics/config.js';
 import type { KubeObject } from '../output/model.js';
 
 /** The pods of one app instance: the app and instance labels of a pod template. */
@@ -107,6 +108,7 @@ export function networkPolicies(cfg: StackConfig, input: NetworkPolicyInput): Ne
   const peersOf = (p: Peer): k8s.NetworkPolicyPeer[] => {
     if (p === 'ingress-controller') return ingressControllerPeers(cfg);
     if (p === 'internet') return [{ ipBlock: { cidr: '0.0.0.0/0', except: [...cfg.networkPolicies.privateCidrs] } }];
+    if (p === 'prometheus') return prometheusPeers(cfg);
     if (p === 'anywhere') return [{ ipBlock: { cidr: '0.0.0.0/0' } }];
     if (p === 'private-networks') return cfg.networkPolicies.privateCidrs.map((cidr) => ({ ipBlock: { cidr } }));
     // CNIs match either before the Service's DNAT (its ClusterIP, :443) or after it (an API server on a node, :6443).

@@ -35,7 +35,13 @@ export function fakeOperatorValue(secret: string, key: string): string {
 export function operatorEnv(cfg: StackConfig): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { HOME: mkdtempSync(join(tmpdir(), 'home-')), PATH: process.env.PATH };
   for (const c of buildStack(cfg).components) {
-    for (const s of c.secrets) for (const k of s.keys) if (k.source.kind === 'operator') env[secretEnvVarName(s.name, k.key)] = fakeOperatorValue(s.name, k.key);
+    for (const s of c.secrets)
+      for (const k of s.keys)
+        if (k.source.kind === 'operator') {
+          const fake = fakeOperatorValue(s.name, k.key);
+          // A value with a shape (a webhook URL) gets the fake inside a value of that shape.
+          env[secretEnvVarName(s.name, k.key)] = k.valueRule && !k.valueRule.pattern.test(fake) ? `https://example.invalid/${fake}` : fake;
+        }
   }
   return env;
 }

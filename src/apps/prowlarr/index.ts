@@ -9,6 +9,7 @@ import { prowlarrIndexersSection, prowlarrPostDeploySection } from './runbook.js
 import { addProwlarrSetup } from './setup.js';
 import { servarrLoginSection } from '../servarr/runbook.js';
 import { servarrLoginOn } from '../servarr/config.js';
+import { exportarrOptions } from '../metrics/exportarr.js';
 
 declare module '../module.js' {
   interface StackParts {
@@ -33,6 +34,7 @@ export const prowlarrModule = defineAppModule({
         resources: app.resources,
         configSize: app.configSize,
         uiPassword: servarrLoginOn(cfg),
+        metrics: exportarrOptions(cfg),
       }),
     );
     addProwlarrSetup(prowlarr, cfg);

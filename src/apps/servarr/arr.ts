@@ -14,6 +14,7 @@ import { addHeadlessService, addIngress, addService, addWorkload, scratchVolume 
 import { DECYPHARR_PORT } from '../decypharr/facts.js';
 import { PLEX_PORT } from '../plex/facts.js';
 import { PULSARR_PORT } from '../pulsarr/facts.js';
+import { addExportarrScrape, exportarrContainer, type ExportarrOptions } from '../metrics/exportarr.js';
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
 import type { ArrKindSpec } from './kinds.js';
 import { ARR_KINDS } from './table.js';
@@ -151,6 +152,8 @@ export interface ArrAppProps {
   readonly env?: Readonly<Record<string, EnvValue>>;
   /** Further components to apply first (after the ones its handles bring). @default [] */
   readonly dependsOn?: readonly Component[];
+  /** An exportarr sidecar, its metrics Service and ServiceMonitor (`apps.metrics`). @default - no metrics */
+  readonly metrics?: ExportarrOptions;
   /** Generate the password of its first UI user (`ui-password` in its Secret), which the servarr-setup job sets. @default false */
   readonly uiPassword?: boolean;
 }
@@ -261,6 +264,7 @@ export class ArrApp extends Component {
             probes: { check: { http: '/ping', port: 'http' }, livenessCheck: { tcp: 'http' } },
             resources: withOverrides(spec.resources, props.resources),
           }),
+          ...(props.metrics ? [exportarrContainer(ep, props.metrics)] : []),
         ],
         volumes,
       },
@@ -283,6 +287,7 @@ export class ArrApp extends Component {
       this.addCall({ from: self, to: { app: arr.kind, instance: arr.instance }, ports: [arr.port], why: 'Prowlarr app sync of indexers' });
     }
     this.service = addService(this, site, { name: ep.instance, instance: ep.instance, app: spec.name, ports: [{ name: 'http', port: ep.port }] });
+    if (props.metrics) addExportarrScrape(this, site, ep, props.metrics);
     this.headlessService = addHeadlessService(this, site, { name: ep.instance, instance: ep.instance, app: spec.name, ports: [{ name: 'http', port: ep.port }] });
   }
 }

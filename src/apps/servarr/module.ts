@@ -10,6 +10,7 @@ import { usesPostgres, type ArrApp, type DfsHandle, type LibraryArrProps } from 
 import type { ArrKindSpec } from './kinds.js';
 import { servarrLoginSection } from './runbook.js';
 import { servarrLoginOn, type ArrInstanceConfig } from './config.js';
+import { exportarrOptions } from '../metrics/exportarr.js';
 
 declare module '../module.js' {
   interface StackParts {
@@ -73,6 +74,7 @@ export function libraryArrModule<K extends ArrInstanceKey>(p: {
         resources: app.resources,
         configSize: app.configSize,
         uiPassword: servarrLoginOn(cfg),
+        metrics: exportarrOptions(cfg),
       };
       const arrs = (parts.arrs ??= []);
       arrs.push(add(new p.construct(scope, p.spec.name, common)));
