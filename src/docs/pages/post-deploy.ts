@@ -17,7 +17,7 @@ function postDeploy(f: Facts, sections: readonly RunbookSection[]): string {
   md.h(1, 'After the first deployment');
   const jobs = setupJobs(f);
   md.p(
-    `Flux applies the stack; ${jobs.length ? `the setup jobs (${jobs.map((j) => c(`cronjob/${j}`)).join(', ')}) then configure the apps through their own APIs: each adds only what is missing and keeps what you changed, and the sections below say what each does, how to read its log and how to turn it off` : 'the settings below live in the apps\' own databases'}.`,
+    `Flux applies the stack; ${jobs.length ? `the setup jobs (${jobs.map((j) => c(`cronjob/${j}`)).join(', ')}) then configure the apps through their own APIs: each adds only what is missing and keeps what you changed, and the sections below say what each does, how to read its log and how to turn it off` : "the settings below live in the apps' own databases"}.`,
   );
   const steps = operatorSteps(f);
   if (steps.length) {
@@ -104,4 +104,8 @@ function logins(f: Facts, md: Md, sections: readonly RunbookSection[]): void {
   md.append(own);
 }
 
-export const postDeployPage: RunbookPage = { path: RUNBOOK_PAGE_PATHS.postDeploy, title: () => 'After the first deployment: the steps only you take, and what the setup jobs do', render: postDeploy };
+export const postDeployPage: RunbookPage = {
+  path: RUNBOOK_PAGE_PATHS.postDeploy,
+  title: () => 'After the first deployment: the steps only you take, and what the setup jobs do',
+  render: postDeploy,
+};
