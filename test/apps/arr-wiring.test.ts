@@ -152,7 +152,7 @@ describe('Arr wiring: objects', () => {
     expect(resources(FULL)).toEqual(['tag', 'downloadclient', 'rootfolder', 'notification']);
     const noRouting = { apps: { ...FULL.apps, arrWiring: { tagRouting: false } } } as StackConfigInput;
     expect(resources(noRouting)).toEqual(['downloadclient', 'rootfolder', 'notification']);
-    expect(shippedData(noRouting).apps[0]!.collections[0]!.entries.map((e) => JSON.parse(e.body).tags)).toEqual([[], []]);
+    expect(shippedData(noRouting).apps[0]!.collections[0]!.entries.map((e) => JSON.parse(e.body).tags)).toEqual([[], [], []]);
     const noPlex = { apps: { ...FULL.apps, arrWiring: { plexConnection: false } } } as StackConfigInput;
     expect(resources(noPlex)).toEqual(['tag', 'downloadclient', 'rootfolder']);
     expect(envOf(containerOf(objectsOf(noPlex).find('CronJob', 'arr-wiring'), 'arr-wiring')).PLEX_TOKEN).toBeUndefined();
@@ -235,6 +235,7 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     const arrPosts = (svc: string, roots: number) => [
       `${svc} /api/v3/tag`,
       `${svc} /api/v3/tag`,
+      `${svc} /api/v3/downloadclient?forceSave=true`,
       `${svc} /api/v3/downloadclient?forceSave=true`,
       `${svc} /api/v3/downloadclient?forceSave=true`,
       ...Array.from({ length: roots }, () => `${svc} /api/v3/rootfolder`),
@@ -361,17 +362,21 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     const summary = posts().map((r) => `${r.svc} ${r.path} ${r.body.name ?? r.body.path ?? r.body.label}`);
     expect(summary).toEqual([
       'sonarr /api/v3/tag streaming',
+      // The operator's clients are torrent ones: the usenet client is still missing.
+      'sonarr /api/v3/downloadclient?forceSave=true Decypharr Usenet',
       'sonarr /api/v3/rootfolder /mnt/media/tv',
       'sonarr-4k /api/v3/tag streaming',
       'sonarr-4k /api/v3/tag downloads',
       'sonarr-4k /api/v3/downloadclient?forceSave=true Decypharr',
       'sonarr-4k /api/v3/downloadclient?forceSave=true qBittorrent',
+      'sonarr-4k /api/v3/downloadclient?forceSave=true Decypharr Usenet',
       'sonarr-4k /api/v3/rootfolder /mnt/streaming-media/sonarr-4k',
       'sonarr-4k /api/v3/notification?forceSave=true Plex',
       'radarr /api/v3/tag streaming',
       'radarr /api/v3/tag downloads',
       'radarr /api/v3/downloadclient?forceSave=true Decypharr',
       'radarr /api/v3/downloadclient?forceSave=true qBittorrent',
+      'radarr /api/v3/downloadclient?forceSave=true Decypharr Usenet',
       'radarr /api/v3/rootfolder /mnt/streaming-media/radarr',
       // Any Plex Media Server connection counts as present, whatever its host; another kind (e-mail) does not.
       'radarr /api/v3/notification?forceSave=true Plex',
@@ -380,7 +385,7 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     ]);
     // The existing tag is reused, not created.
     expect(posts().at(-1)!.body.tags).toEqual([9]);
-    expect(fake.list('sonarr', 'downloadclient').map((e) => e.name)).toEqual(['My debrid', 'QBITTORRENT']);
+    expect(fake.list('sonarr', 'downloadclient').map((e) => e.name)).toEqual(['My debrid', 'QBITTORRENT', 'Decypharr Usenet']);
     // The operator's untagged qBittorrent stays untagged (the runbook says to tag it by hand).
     expect(fake.list('sonarr', 'downloadclient')[1].tags).toBeUndefined();
     expect(out).toContain('sonarr: connection Plex Media Server: present');
@@ -608,6 +613,7 @@ describe.each(SHELLS)('Arr wiring: Lidarr (%s) against a fake Lidarr validated b
       'lidarr /api/v1/tag',
       'lidarr /api/v1/downloadclient?forceSave=true',
       'lidarr /api/v1/downloadclient?forceSave=true',
+      'lidarr /api/v1/downloadclient?forceSave=true',
       'lidarr /api/v1/rootfolder',
       'lidarr /api/v1/rootfolder',
       'lidarr /api/v1/notification?forceSave=true',
@@ -663,6 +669,7 @@ describe.each(SHELLS)('Arr wiring: Lidarr (%s) against a fake Lidarr validated b
       '/api/v1/tag streaming',
       '/api/v1/tag downloads',
       '/api/v1/downloadclient?forceSave=true qBittorrent',
+      '/api/v1/downloadclient?forceSave=true Decypharr Usenet',
       '/api/v1/rootfolder lidarr streaming',
       '/api/v1/notification?forceSave=true Plex',
     ]);
@@ -678,7 +685,7 @@ describe.each(SHELLS)('Arr wiring: Lidarr (%s) against a fake Lidarr validated b
     expect(code).toBe(1);
     expect(out).toContain('ERROR: lidarr: root folder /mnt/streaming-media/lidarr: not created: lidarr has no metadataprofile to use');
     expect(fake.list('lidarr', 'rootfolder')).toEqual([]);
-    expect(fake.list('lidarr', 'downloadclient').map((e) => e.name)).toEqual(['Decypharr', 'qBittorrent']);
+    expect(fake.list('lidarr', 'downloadclient').map((e) => e.name)).toEqual(['Decypharr', 'qBittorrent', 'Decypharr Usenet']);
     expect(fake.list('prowlarr', 'applications').map((e) => e.name)).toEqual(['lidarr']);
   });
 });

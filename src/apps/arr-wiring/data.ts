@@ -118,6 +118,10 @@ function exactRegex(s: string): string {
   return `^${s.toLowerCase().replace(/[.[\]()*+?^$|{}]/g, (c) => (c === '^' ? '\\^' : `[${c}]`))}/?$`;
 }
 
+/** The usenet client the job adds when Decypharr has a usenet provider, and its SABnzbd API's URL base. */
+const DECYPHARR_USENET = 'Decypharr Usenet';
+const DECYPHARR_SABNZBD_URL_BASE = '/sabnzbd';
+
 // ─── bodies ─────────────────────────────────────────────────────────────────────────────────
 
 /** In a body: the value of an environment variable (a string) / a looked-up id (a number). */
@@ -276,6 +280,42 @@ function arrApp(cfg: StackConfig, arr: WiredArr, plex: WiredPlex | undefined): W
       ...(lookups.length ? { lookups } : {}),
     };
   });
+  // Decypharr's SABnzbd API (/sabnzbd) authenticates the Arr the same way: its URL as user name,
+  // its API key as password (sirrobot01/decypharr v2.4 pkg/server/sabnzbd/context.go authContext).
+  // Recognised by name or by that URL base, so a renamed one is kept.
+  if (a.decypharr.enabled && a.decypharr.usenet)
+    downloadClients.push({
+      what: `download client ${DECYPHARR_USENET}`,
+      match: [
+        { property: 'name', regex: exactRegex(DECYPHARR_USENET) },
+        { field: 'urlBase', regex: exactRegex(DECYPHARR_SABNZBD_URL_BASE) },
+      ],
+      body: body(
+        {
+          name: DECYPHARR_USENET,
+          enable: true,
+          protocol: 'usenet',
+          priority: 1,
+          removeCompletedDownloads: true,
+          removeFailedDownloads: true,
+          implementation: 'Sabnzbd',
+          configContract: 'SabnzbdSettings',
+          fields: [
+            field('host', svc('decypharr')),
+            field('port', DECYPHARR_PORT),
+            field('useSsl', false),
+            field('urlBase', DECYPHARR_SABNZBD_URL_BASE),
+            field('apiKey', ''),
+            field('username', arr.url),
+            field('password', { $secret: keyEnv }),
+            field(kind.categoryField, arr.instance),
+          ],
+          tags: [],
+        },
+        { secrets: [keyEnv] },
+      ),
+      secrets: [keyEnv],
+    });
   // The routing tags exist in every Arr, so items can be tagged before anything uses a tag.
   const tags: WiredEntry[] = routesByTag(cfg)
     ? Object.values(ROUTING_TAGS).map((label) => ({ what: `tag ${label}`, match: [{ property: 'label', regex: exactRegex(label) }], body: body({ label }) }))

@@ -11,14 +11,8 @@ function downloadClient(f: Facts, md: Md): void {
   if (!decypharr || arrs.length === 0) return;
   const dSvc = f.svc(decypharr);
   const usenet = f.secretRef(decypharr, 'usenet-provider') !== undefined;
-  // The arr-wiring job adds the torrent clients and root folders (downloads-and-database.md, "Arr wiring"); usenet stays manual.
-  if (cronJobOf(f, 'arr-wiring')) {
-    if (usenet)
-      md.p(
-        `${f.arrKinds}, usenet through Decypharr: Settings › Download Clients › + › SABnzbd, host ${c(`${dSvc?.name}.${decypharr.namespace}.svc.cluster.local`)}, port ${c(dSvc?.port ?? '')}, URL Base ${c('/sabnzbd')}, the Arr's URL as user name and its API key as password, category = the instance's name (the arr-wiring job adds the qBittorrent-type client only).`,
-      );
-    return;
-  }
+  // The arr-wiring job adds the clients (the SABnzbd-type one for usenet too) and root folders (downloads-and-database.md, "Arr wiring").
+  if (cronJobOf(f, 'arr-wiring')) return;
   md.h(2, `${f.arrKinds}: Decypharr as the download client`);
   md.p(
     `Settings › Download Clients › + › qBittorrent. Decypharr authenticates the Arr by its URL and API key (the Arr gives them as user name and password, and Decypharr calls back into that Arr to import).${usenet ? ` For usenet add a SABnzbd client the same way, with URL Base ${c('/sabnzbd')}.` : ''} Leave "Use SSL" off.`,
