@@ -11,7 +11,7 @@ import { publishFact } from '../../lib/published-facts.js';
 import { hostPathVolume } from '../../lib/storage.js';
 import { addCronJob, scratchVolume } from '../../lib/workload.js';
 import { POSTGRES_IMAGE } from '../postgres/facts.js';
-import { POSTGRES, postgresHost } from '../servarr/arr.js';
+import { POSTGRES, superuserClientEnv } from '../servarr/arr.js';
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
 import type { BackupsConfig } from './config.js';
 import { BACKUP_PATHS, CONFIG_BACKUP_CONTAINER, PG_DUMP_CONTAINER } from './facts.js';
@@ -219,10 +219,7 @@ function pgDumpPod(cfg: SiteConfig, b: BackupsConfig, target: k8s.Volume): k8s.P
         command: ['bash', '-c', pgDumpScript(`${BACKUP_PATHS.target}/${cfg.cluster}/postgres`, b.retain)],
         env: {
           TZ: cfg.timezone,
-          PGHOST: postgresHost(cfg),
-          PGPORT: String(POSTGRES.port),
-          PGUSER: POSTGRES.superuser,
-          PGPASSWORD: { secret: POSTGRES.secret, key: POSTGRES.superuserPasswordKey },
+          ...superuserClientEnv(cfg),
         },
         mounts: [
           { volume: 'backups', path: BACKUP_PATHS.target },

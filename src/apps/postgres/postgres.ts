@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import type { ResourcesConfig, SiteConfig } from '../../config/types.js';
 import type { DatabaseHandle } from '../../lib/handles.js';
 import type { MediaNamespace } from '../shared-storage/shared-storage.js';
-import { POSTGRES, postgresHost } from '../servarr/arr.js';
+import { POSTGRES, postgresHost, superuserClientEnv } from '../servarr/arr.js';
 import { Component } from '../../lib/component.js';
 import { publishFact } from '../../lib/published-facts.js';
 import { POSTGRES_IMAGE } from './facts.js';
@@ -155,10 +155,7 @@ export class Postgres extends Component {
           command: ['bash', '-c', backupScript(p.retention)],
           env: {
             TZ: cfg.timezone,
-            PGHOST: postgresHost(cfg),
-            PGPORT: String(POSTGRES.port),
-            PGUSER: POSTGRES.superuser,
-            PGPASSWORD: { secret: POSTGRES.secret, key: POSTGRES.superuserPasswordKey },
+            ...superuserClientEnv(cfg),
           },
           mounts: [
             { volume: 'backups', path: BACKUP_MOUNT },

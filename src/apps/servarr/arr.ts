@@ -89,6 +89,16 @@ export function postgresHost(cfg: Pick<SiteConfig, 'namespace'>): string {
   return `${POSTGRES.service}.${cfg.namespace}.svc.cluster.local`;
 }
 
+/** libpq's environment for a client that signs in as the superuser (the pg_dump jobs). */
+export function superuserClientEnv(cfg: Pick<SiteConfig, 'namespace'>): Record<string, EnvValue> {
+  return {
+    PGHOST: postgresHost(cfg),
+    PGPORT: String(POSTGRES.port),
+    PGUSER: POSTGRES.superuser,
+    PGPASSWORD: { secret: POSTGRES.secret, key: POSTGRES.superuserPasswordKey },
+  };
+}
+
 /** Whether this *arr kind keeps its databases in PostgreSQL. */
 export function usesPostgres(cfg: StackConfig, kind: string): boolean {
   return cfg.apps.postgres.enabled && cfg.apps.postgres.apps.includes(kind);
