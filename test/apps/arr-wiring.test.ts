@@ -1,6 +1,5 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +7,8 @@ import { App, Chart } from 'cdk8s';
 import { ArrWiring, arrWiringDataText, arrWiringScript, hostRegex, wiringData, type WiredArr, type WiringData } from '../../src/apps/arr-wiring/index.js';
 import type { PlexHandle } from '../../src/lib/handles.js';
 import { resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
-import { asServed, FakeServarr, wiringDataAtFake } from '../executed/fake-servarr.js';
+import { asServed, FakeServarr } from '../executed/fake-servarr.js';
+import { prepareWiringRun, SHELLS, type WiringRun } from '../executed/wiring-run.js';
 import { shellOf } from '../executed/image-shells.js';
 import { requireTool } from '../executed/support.js';
 import { IMAGES } from '../../src/lib/images.js';
@@ -171,47 +171,22 @@ describe('Arr wiring: objects', () => {
 
 const KEYS: Record<string, string> = { sonarr: 'a'.repeat(32), 'sonarr-4k': 'b'.repeat(32), radarr: 'c'.repeat(32), prowlarr: 'd'.repeat(32) };
 
-/** The system sh, and busybox sh with busybox's own awk/head/mkdir/… as in the curl image (a missing busybox fails). */
-const SHELLS = ['sh', 'busybox'];
-
 describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127.0.0.1', (shell) => {
   const fake = new FakeServarr(KEYS);
+  let wiring: WiringRun;
   let dir = '';
-  let script = '';
   let env: Record<string, string> = {};
-  const run = (file: string, e: Record<string, string>, data = join(dir, 'arr-wiring.json')) =>
-    new Promise<{ code: number; out: string }>((resolve) => {
-      // The data file as the script's argument (in the container: its default, the mounted ConfigMap entry).
-      const [cmd, args] = shell === 'busybox' ? [requireTool('busybox', 'busybox'), ['sh', file, data]] : ['sh', [file, data]];
-      execFile(cmd, args, { env: e, timeout: 30_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as any).code ?? 1) : 0, out: stdout + stderr });
-      });
-    });
+  const script = arrWiringScript();
+  const run = (file: string, e: Record<string, string>) => wiring.run(e, { file });
   const posts = () => fake.requests.filter((r) => r.method === 'POST');
   const reset = () => fake.reset();
 
   beforeAll(async () => {
     await fake.start();
-    dir = mkdtempSync(join(tmpdir(), 'arr-wiring-'));
     // The in-cluster URLs point at the fake server; bodies keep the real names.
-    script = arrWiringScript();
-    writeFileSync(join(dir, 'arr-wiring.sh'), script);
-    writeFileSync(join(dir, 'arr-wiring.json'), JSON.stringify(wiringDataAtFake(shippedData(FULL), fake.port, dir)));
-    // A curl that refuses every address but the fake server's.
-    mkdirSync(join(dir, 'bin'));
-    const realCurl = requireTool('curl', 'curl');
-    writeFileSync(
-      join(dir, 'bin', 'curl'),
-      `#!/bin/sh\nfor a in "$@"; do last="$a"; done\ncase "$last" in http://127.0.0.1:${fake.port}/*) exec ${realCurl} "$@" ;; esac\necho "refused: $last" >&2\nexit 7\n`,
-    );
-    chmodSync(join(dir, 'bin', 'curl'), 0o755);
-    mkdirSync(join(dir, 'mnt', 'media', 'tv'), { recursive: true });
-    if (shell === 'busybox') {
-      mkdirSync(join(dir, 'applets'));
-      for (const applet of ['awk', 'cat', 'head', 'mkdir', 'mktemp', 'rm', 'printf', 'sh']) symlinkSync(requireTool('busybox', 'busybox'), join(dir, 'applets', applet));
-    }
+    wiring = prepareWiringRun(shell, fake.port, shippedData(FULL), ['/mnt/media/tv']);
+    dir = wiring.dir;
     env = {
-      PATH: `${join(dir, 'bin')}:${shell === 'busybox' ? `${join(dir, 'applets')}:` : ''}/usr/bin:/bin`,
       SONARR_API_KEY: KEYS.sonarr!,
       SONARR_4K_API_KEY: KEYS['sonarr-4k']!,
       RADARR_API_KEY: KEYS.radarr!,
@@ -221,7 +196,7 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
   });
   afterAll(async () => {
     await fake.stop();
-    rmSync(dir, { recursive: true, force: true });
+    wiring.cleanup();
   });
 
   it('creates every missing entry exactly once, with the verified API shapes', async () => {
@@ -563,44 +538,19 @@ const MUSIC_KEYS: Record<string, string> = { lidarr: 'f'.repeat(32), prowlarr: '
 
 describe.each(SHELLS)('Arr wiring: Lidarr (%s) against a fake Lidarr validated by its OpenAPI document', (shell) => {
   const fake = new FakeServarr(MUSIC_KEYS);
-  let dir = '';
-  let env: Record<string, string> = {};
-  const run = () =>
-    new Promise<{ code: number; out: string }>((resolve) => {
-      const args = [join(dir, 'arr-wiring.sh'), join(dir, 'arr-wiring.json')];
-      const [cmd, argv] = shell === 'busybox' ? [requireTool('busybox', 'busybox'), ['sh', ...args]] : ['sh', args];
-      execFile(cmd, argv, { env, timeout: 30_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as any).code ?? 1) : 0, out: stdout + stderr }));
-    });
+  let wiring: WiringRun;
+  const env = { LIDARR_API_KEY: MUSIC_KEYS.lidarr!, PROWLARR_API_KEY: MUSIC_KEYS.prowlarr!, PLEX_TOKEN };
+  const run = () => wiring.run(env);
   const posts = () => fake.requests.filter((r) => r.method === 'POST');
 
   beforeAll(async () => {
     await fake.start();
-    dir = mkdtempSync(join(tmpdir(), 'arr-wiring-lidarr-'));
-    writeFileSync(join(dir, 'arr-wiring.sh'), arrWiringScript());
     const plex = { service: 'plex', port: 32400, token: { secret: 'plex-token', key: 'token' } };
-    writeFileSync(join(dir, 'arr-wiring.json'), JSON.stringify(wiringDataAtFake(wiringData(resolveConfig(MUSIC), { extraArrs: [LIDARR], plex }), fake.port, dir)));
-    mkdirSync(join(dir, 'bin'));
-    const realCurl = requireTool('curl', 'curl');
-    writeFileSync(
-      join(dir, 'bin', 'curl'),
-      `#!/bin/sh\nfor a in "$@"; do last="$a"; done\ncase "$last" in http://127.0.0.1:${fake.port}/*) exec ${realCurl} "$@" ;; esac\necho "refused: $last" >&2\nexit 7\n`,
-    );
-    chmodSync(join(dir, 'bin', 'curl'), 0o755);
-    mkdirSync(join(dir, 'mnt', 'media', 'music'), { recursive: true });
-    if (shell === 'busybox') {
-      mkdirSync(join(dir, 'applets'));
-      for (const applet of ['awk', 'cat', 'head', 'mkdir', 'mktemp', 'rm', 'printf', 'sh']) symlinkSync(requireTool('busybox', 'busybox'), join(dir, 'applets', applet));
-    }
-    env = {
-      PATH: `${join(dir, 'bin')}:${shell === 'busybox' ? `${join(dir, 'applets')}:` : ''}/usr/bin:/bin`,
-      LIDARR_API_KEY: MUSIC_KEYS.lidarr!,
-      PROWLARR_API_KEY: MUSIC_KEYS.prowlarr!,
-      PLEX_TOKEN,
-    };
+    wiring = prepareWiringRun(shell, fake.port, wiringData(resolveConfig(MUSIC), { extraArrs: [LIDARR], plex }), ['/mnt/media/music']);
   });
   afterAll(async () => {
     await fake.stop();
-    rmSync(dir, { recursive: true, force: true });
+    wiring.cleanup();
   });
 
   it("adds the download clients, both root folders (with a fresh Lidarr's profiles) and the Prowlarr application, once", async () => {
@@ -639,7 +589,7 @@ describe.each(SHELLS)('Arr wiring: Lidarr (%s) against a fake Lidarr validated b
       { name: 'lidarr streaming', path: '/mnt/streaming-media/lidarr', defaultMetadataProfileId: 1, defaultQualityProfileId: 1 },
       { name: 'lidarr library', path: '/mnt/media/music', defaultMetadataProfileId: 1, defaultQualityProfileId: 1 },
     ]);
-    expect(statSync(join(dir, 'mnt', 'streaming-media', 'lidarr')).isDirectory()).toBe(true);
+    expect(statSync(join(wiring.dir, 'mnt', 'streaming-media', 'lidarr')).isDirectory()).toBe(true);
     const [app] = fake.list('prowlarr', 'applications');
     expect(app).toMatchObject({ name: 'lidarr', implementation: 'Lidarr', configContract: 'LidarrSettings', syncLevel: 'fullSync' });
     expect(fields(app)).toEqual({ prowlarrUrl: 'http://prowlarr.media.svc.cluster.local:9696', baseUrl: 'http://lidarr.media.svc.cluster.local:8686', apiKey: MUSIC_KEYS.lidarr });
