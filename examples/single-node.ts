@@ -115,5 +115,13 @@ export default defineConfig({
     // kube-prometheus-stack in namespace monitoring) and Flux alerts to a Discord webhook.
     metrics: { enabled: true, serviceMonitorLabels: { release: 'kube-prometheus-stack' } },
     fluxAlerts: { enabled: true, provider: 'discord' },
+    // Day two: every Arr posts its grabs and failed imports to a Discord channel, and failed
+    // imports and health problems to an ntfy topic (the phone). URL and topic: Secret arr-notifications.
+    arrWiring: {
+      notifications: [
+        { name: 'Discord', kind: 'discord' },
+        { name: 'Phone', kind: 'ntfy', events: ['importFailed', 'health'] },
+      ],
+    },
   },
 });

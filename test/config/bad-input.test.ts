@@ -270,6 +270,45 @@ const CASES: readonly Case[] = [
     'apps.prowlarr.indexers',
     /the definition 'EZTV' is listed twice/,
   ],
+  [
+    'a notification of an unknown kind',
+    { apps: { arrWiring: { notifications: [{ name: 'Chat', kind: 'slack' }] } } },
+    'apps.arrWiring.notifications',
+    /\[0\]\.kind must be one of 'discord', 'ntfy', 'webhook', got 'slack'/,
+  ],
+  [
+    'a notification event the Arrs do not have',
+    { apps: { arrWiring: { notifications: [{ name: 'Discord', kind: 'discord', events: ['grab', 'deleted'] }] } } },
+    'apps.arrWiring.notifications',
+    /\[0\]\.events: 'deleted' is not an event: use 'grab', 'importFailed', 'imported', 'health'/,
+  ],
+  [
+    'a server for a Discord notification',
+    { apps: { arrWiring: { notifications: [{ name: 'Discord', kind: 'discord', server: 'https://discord.com' }] } } },
+    'apps.arrWiring.notifications',
+    /\[0\]\.server is for kind 'ntfy' only .*remove it/,
+  ],
+  [
+    'two notifications of the same name',
+    {
+      apps: {
+        arrWiring: {
+          notifications: [
+            { name: 'Alerts', kind: 'discord' },
+            { name: 'alerts', kind: 'ntfy' },
+          ],
+        },
+      },
+    },
+    'apps.arrWiring.notifications',
+    /the name 'alerts' is listed twice .*give each connection its own name/,
+  ],
+  [
+    'a notification name with a quote',
+    { apps: { arrWiring: { notifications: [{ name: 'My "chat"', kind: 'webhook' }] } } },
+    'apps.arrWiring.notifications',
+    /\[0\]\.name must be 1 to 63 letters, digits, spaces/,
+  ],
   ['a Prowlarr setup schedule that is no cron', { apps: { prowlarr: { setupSchedule: 'hourly' } } }, 'apps.prowlarr.setupSchedule', /has 1 field, not 5/],
   ['a Flux interval of 0s', { flux: { interval: '0s' } }, 'flux.interval', /at least "1m"/],
   ['a Flux interval of 30s', { flux: { interval: '30s' } }, 'flux.interval', /at least "1m"/],

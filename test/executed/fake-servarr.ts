@@ -136,8 +136,11 @@ export class FakeServarr {
   readonly invalid: string[] = [];
   /** `${svc} ${resource}` → entries. */
   readonly state = new Map<string, any[]>();
-  /** Status to answer POSTs of `${svc} ${resource}` with (default 201). */
-  readonly failPost = new Map<string, { status: number; body: unknown }>();
+  /**
+   * Status to answer POSTs of `${svc} ${resource}` with (default 201), with `body` as JSON or
+   * `raw` as it is (e.g. the \u0026 escapes of System.Text.Json).
+   */
+  readonly failPost = new Map<string, { status: number; body?: unknown; raw?: string }>();
   private server?: Server;
   port = 0;
 
@@ -206,6 +209,10 @@ export class FakeServarr {
       if (req.method === 'GET') return send(200, entries);
       if (req.method === 'POST') {
         const fail = this.failPost.get(`${svc} ${resource}`);
+        if (fail?.raw !== undefined) {
+          res.writeHead(fail.status, { 'Content-Type': 'application/json' });
+          return res.end(fail.raw);
+        }
         if (fail) return send(fail.status, fail.body);
         const id = entries.length + 1;
         const stored = resource === 'rootfolder' ? { ...r.body, id, accessible: true, unmappedFolders: [] } : resource === 'tag' ? { ...r.body, id } : asServed(r.body, id);

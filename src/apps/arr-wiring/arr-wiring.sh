@@ -62,6 +62,9 @@ if ! json_flat < "$DATA" > "$TMP/data"; then
   exit 1
 fi
 
+# The variables whose values never reach the log: every key, URL and token the data names.
+MASKED=$(awk -F '\t' '$1 ~ /[.]keyEnv$|[.](secrets|urls)[[][0-9]+[]]$|[.]skipWithout[.]env$/ && $2 ~ /^[A-Z][A-Z0-9_]*$/ { printf "%s ", $2 }' "$TMP/data")
+
 # get PATH: the value at PATH in the data ('' when absent).
 get() {
   awk -F '\t' -v p="$1" '$1 == p { print $2; exit }' "$TMP/data"
@@ -90,7 +93,7 @@ list() {
   case "$STATUS" in
     200) json_flat < "$TMP/body" > "$TMP/$3" ;;
     *)
-      fail "GET $1 answered HTTP $STATUS: $(head -c 300 "$TMP/body" 2>/dev/null)"
+      fail "GET $1 answered HTTP $STATUS: $(answer 300)"
       return 1
       ;;
   esac
@@ -109,12 +112,40 @@ field_has() {
     END { for (k in nm) if (nm[k] == f && (k in va) && va[k] ~ re) found = 1; exit !found }' "$TMP/$1"
 }
 
+# answer [BYTES]: the start of the last answer for a log line (500 bytes), with the value of every
+# variable the data names (API keys, URLs, tokens: $MASKED) replaced by [masked] before it is cut:
+# an Arr's validation error echoes what it was sent (attemptedValue), in JSON that escapes
+# & ' + < > ` as \u00XX, which is decoded first.
+answer() {
+  [ -f "$TMP/body" ] || return 0
+  MASKED="$MASKED" awk '
+    function swap(s, from, to,  i, out) { out = ""; while (from != "" && (i = index(s, from)) > 0) { out = out substr(s, 1, i - 1) to; s = substr(s, i + length(from)) } return out s }
+    BEGIN {
+      n = split(ENVIRON["MASKED"], names, " "); hex = "0123456789abcdef"
+      # Longest first: a value inside another (a key in a URL) must not leave the rest of that one.
+      for (k = 1; k <= n; k++) { v = ENVIRON[names[k]]; for (j = k - 1; j >= 1 && length(secret[j]) < length(v); j--) secret[j + 1] = secret[j]; secret[j + 1] = v }
+    }
+    {
+      s = $0
+      # \u0020-\u007e back to the character (either case of hex digits).
+      out = ""
+      while (match(s, /\\u00[2-7][0-9A-Fa-f]/)) {
+        c = 16 * (index(hex, tolower(substr(s, RSTART + 4, 1))) - 1) + index(hex, tolower(substr(s, RSTART + 5, 1))) - 1
+        out = out substr(s, 1, RSTART - 1) (c < 127 ? sprintf("%c", c) : substr(s, RSTART, 6))
+        s = substr(s, RSTART + 6)
+      }
+      s = out s
+      for (k = 1; k <= n; k++) s = swap(s, secret[k], "[masked]")
+      print s
+    }' "$TMP/body" | head -c "${1:-500}"
+}
+
 # create WHAT URL KEY BODY
 create() {
   api POST "$2" "$3" "$4"
   case "$STATUS" in
     2??) log "$1: created" ;;
-    *) fail "$1: not created, HTTP $STATUS: $(head -c 500 "$TMP/body" 2>/dev/null)" ;;
+    *) fail "$1: not created, HTTP $STATUS: $(answer)" ;;
   esac
 }
 
@@ -131,6 +162,32 @@ need_key() {
   case "$v" in
     '' | *[!A-Za-z0-9._-]*)
       fail "$1 is empty or not a plain API key (letters, digits, '.', '_', '-')"
+      return 1
+      ;;
+  esac
+}
+
+# need_url VAR: the variable holds an http(s) URL of characters that are safe in a JSON string
+# (no quote, backslash, space or control character) and without "@@" (the placeholder mark).
+need_url() {
+  case "$1" in
+    '' | *[!A-Z0-9_]*)
+      fail "the wiring data names no valid URL variable: '$1'"
+      return 1
+      ;;
+  esac
+  v=''
+  eval "v=\${$1-}"
+  case "$v" in
+    http://?* | https://?*) ;;
+    *)
+      fail "$1 is empty or not an http(s) URL"
+      return 1
+      ;;
+  esac
+  case "$v" in
+    *@@* | *[!A-Za-z0-9._~:/?#@!\$\&\'\(\)*+,\;=%-]*)
+      fail "$1 holds a character a URL here must not have (allowed: letters, digits and . _ ~ : / ? # @ ! \$ & ' ( ) * + , ; = % -; no \"@@\")"
       return 1
       ;;
   esac
@@ -243,6 +300,14 @@ wire_entry() {
   while [ "$s" -lt "$ns" ]; do
     name=$(get "$1.secrets[$s]")
     need_key "$name" || return 0
+    SECRETS="$SECRETS $name"
+    s=$((s + 1))
+  done
+  s=0
+  ns=$(count "$1.urls")
+  while [ "$s" -lt "$ns" ]; do
+    name=$(get "$1.urls[$s]")
+    need_url "$name" || return 0
     SECRETS="$SECRETS $name"
     s=$((s + 1))
   done

@@ -13,7 +13,8 @@ import { DECYPHARR_PORT } from '../decypharr/facts.js';
 import { PATHS } from '../../lib/storage.js';
 import { SOLVER_PORT } from '../flaresolverr/facts.js';
 import type { ArrKindSpec } from '../servarr/kinds.js';
-import { PLEX_CONNECTION_EVENTS, ROUTING_TAGS } from './facts.js';
+import { NOTIFICATION_EVENT_FLAGS, NOTIFICATION_IMPLEMENTATIONS, NTFY_DEFAULT_SERVER, PLEX_CONNECTION_EVENTS, ROUTING_TAGS } from './facts.js';
+import { notificationSecretKey, type ArrNotificationConfig, type ArrNotificationEvent } from './config.js';
 
 // ─── the schema ─────────────────────────────────────────────────────────────────────────────
 
@@ -63,6 +64,11 @@ interface WiredEntry {
   readonly body: string;
   /** Environment variables the body needs (checked to be plain API keys first). @default [] */
   readonly secrets?: readonly string[];
+  /**
+   * Environment variables holding URLs the body needs (checked to be http(s) URLs of characters
+   * that are safe in JSON first), e.g. a Discord webhook. @default []
+   */
+  readonly urls?: readonly string[];
   /** @default [] */
   readonly lookups?: readonly Lookup[];
   /** A folder the entry needs: created (`create`) or required to exist (else skipped with `ifMissing`). @default - none */
@@ -133,7 +139,7 @@ interface Id {
 }
 
 /** The body as JSON with `@@NAME@@` placeholders, checked against what the entry declares. */
-function body(obj: unknown, declared: { secrets?: readonly string[]; lookups?: readonly Lookup[] } = {}): string {
+function body(obj: unknown, declared: { secrets?: readonly string[]; urls?: readonly string[]; lookups?: readonly Lookup[] } = {}): string {
   const secrets = new Set<string>();
   const ids = new Set<string>();
   const json = JSON.stringify(obj, (_k, v: unknown) => {
@@ -143,7 +149,7 @@ function body(obj: unknown, declared: { secrets?: readonly string[]; lookups?: r
   });
   const same = (a: Set<string>, b: readonly string[] = []) => a.size === b.length && b.every((x) => a.has(x));
   if (
-    !same(secrets, declared.secrets) ||
+    !same(secrets, [...(declared.secrets ?? []), ...(declared.urls ?? [])]) ||
     !same(
       ids,
       declared.lookups?.map((l) => l.placeholder),
@@ -217,6 +223,52 @@ function plexConnection(cfg: StackConfig, arr: WiredArr, plex: WiredPlex): Wired
     ),
     secrets,
     skipWithout: { env: PLEX_TOKEN_ENV, why: `Plex is not claimed yet (${plex.token.secret}/${plex.token.key} is empty): added on a later run` },
+  };
+}
+
+/** The Secret with the operator's notification URLs and topics (one key per connection). */
+export const NOTIFICATION_SECRET = 'arr-notifications';
+
+/** The events a connection reports when the config names none. */
+const DEFAULT_NOTIFICATION_EVENTS: readonly ArrNotificationEvent[] = ['grab', 'importFailed'];
+
+/** `discord-url` → `NOTIFICATION_DISCORD_URL` (the wiring job's env var holding that Secret key). */
+export function notificationEnv(n: ArrNotificationConfig): string {
+  return `NOTIFICATION_${notificationSecretKey(n)
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/** The Arr's Settings › Connect entry for one configured notification (a kind without the flags gets none). */
+function notificationConnection(arr: WiredArr, n: ArrNotificationConfig): WiredEntry | undefined {
+  const flags = NOTIFICATION_EVENT_FLAGS[arr.kind];
+  if (!flags) return undefined;
+  const impl = NOTIFICATION_IMPLEMENTATIONS[n.kind];
+  const env = notificationEnv(n);
+  // ntfy: the topic is a plain token; discord/webhook: the whole URL is the secret.
+  const declared = n.kind === 'ntfy' ? { secrets: [env] } : { urls: [env] };
+  const value = { $secret: env };
+  const fields =
+    n.kind === 'ntfy'
+      ? [field('serverUrl', n.server ?? NTFY_DEFAULT_SERVER), field(impl.valueField, [value])]
+      : n.kind === 'webhook'
+        ? [field(impl.valueField, value), field('method', 1)]
+        : [field(impl.valueField, value)];
+  return {
+    what: `connection ${n.name}`,
+    match: [{ property: 'name', regex: exactRegex(n.name) }],
+    body: body(
+      {
+        name: n.name,
+        implementation: impl.implementation,
+        configContract: impl.configContract,
+        ...Object.fromEntries((n.events ?? DEFAULT_NOTIFICATION_EVENTS).flatMap((e) => flags[e]).map((flag) => [flag, true])),
+        fields,
+        tags: [],
+      },
+      declared,
+    ),
+    ...declared,
   };
 }
 
@@ -320,7 +372,8 @@ function arrApp(cfg: StackConfig, arr: WiredArr, plex: WiredPlex | undefined): W
   const tags: WiredEntry[] = routesByTag(cfg)
     ? Object.values(ROUTING_TAGS).map((label) => ({ what: `tag ${label}`, match: [{ property: 'label', regex: exactRegex(label) }], body: body({ label }) }))
     : [];
-  const connection = plex ? plexConnection(cfg, arr, plex) : undefined;
+  const plexEntry = plex ? plexConnection(cfg, arr, plex) : undefined;
+  const connections = [...(plexEntry ? [plexEntry] : []), ...cfg.apps.arrWiring.notifications.flatMap((n) => notificationConnection(arr, n) ?? [])];
 
   const lookups: Lookup[] = (kind.rootFolderProfiles ?? []).map((p) => ({ placeholder: placeholderOf(p.field), resource: p.resource, ...(p.except ? { except: p.except } : {}) }));
   const rootFolder = (path: string, name: string, folder: WiredEntry['folder']): WiredEntry => ({
@@ -356,7 +409,7 @@ function arrApp(cfg: StackConfig, arr: WiredArr, plex: WiredPlex | undefined): W
       ...(tags.length ? [{ resource: 'tag', entries: tags }] : []),
       ...(downloadClients.length ? [{ resource: 'downloadclient', createQuery: '?forceSave=true', entries: downloadClients }] : []),
       { resource: 'rootfolder', entries: roots },
-      ...(connection ? [{ resource: 'notification', createQuery: '?forceSave=true', entries: [connection] }] : []),
+      ...(connections.length ? [{ resource: 'notification', createQuery: '?forceSave=true', entries: connections }] : []),
     ],
   };
 }

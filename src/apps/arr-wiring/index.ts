@@ -9,7 +9,9 @@ import { storageNodePlacement } from '../../lib/placement.js';
 import { readSourceFile } from '../../lib/script-file.js';
 import { CLAIMS, mediaVolume, PATHS, symlinkVolume } from '../../lib/storage.js';
 import { addCronJob, scratchVolume } from '../../lib/workload.js';
-import { configuredArrs, PLEX_TOKEN_ENV, wiringData, wiringKeyEnv, type WiredArr, type WiredPlex, type WiringData } from './data.js';
+import { configuredArrs, NOTIFICATION_SECRET, notificationEnv, PLEX_TOKEN_ENV, wiringData, wiringKeyEnv, type WiredArr, type WiredPlex, type WiringData } from './data.js';
+import { notificationSecretKey, type ArrNotificationConfig } from './config.js';
+import type { SecretKeySpec } from '../../secrets/model.js';
 
 export { hostRegex, wiringData } from './data.js';
 export type { WiredArr, WiredPlex, WiringData } from './data.js';
@@ -20,6 +22,36 @@ const ARR_WIRING_SCRIPT = 'arr-wiring.sh';
 const ARR_WIRING_DATA = 'arr-wiring.json';
 /** Where the ConfigMap is mounted in the job's container. */
 const SCRIPT_DIR = '/scripts';
+
+/**
+ * A URL the script pastes into a JSON body: http(s), and only characters that need no escape in
+ * JSON and none in the script's checks (the same set as `need_url` in arr-wiring.sh; no "@@",
+ * the script's placeholder mark).
+ */
+export const NOTIFICATION_URL_RULE = {
+  pattern: /^https?:\/\/(?!.*@@)[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+$/,
+  description: "an http(s) URL of letters, digits and . _ ~ : / ? # @ ! $ & ' ( ) * + , ; = % - (no spaces, quotes or backslashes)",
+} as const;
+/** An ntfy topic: ntfy's own rule (1–64 of letters, digits, "_", "-"), minus the names the Arrs refuse (NtfySettingsValidator). */
+export const NTFY_TOPIC_RULE = {
+  pattern: /^(?!(announcements|app|docs|settings|stats|mytopic-rw|mytopic-ro|mytopic-wo)$)[A-Za-z0-9_-]{1,64}$/,
+  description: 'an ntfy topic: 1 to 64 letters, digits, "_" or "-" (not one of the names the Arrs refuse, such as "app" or "docs")',
+} as const;
+
+/** The operator value of one notification connection: its URL or its ntfy topic. */
+function notificationKey(n: ArrNotificationConfig): SecretKeySpec {
+  const where =
+    n.kind === 'discord'
+      ? 'Discord: channel › Edit Channel › Integrations › Webhooks › Copy Webhook URL'
+      : n.kind === 'ntfy'
+        ? `the topic on ${n.server ?? 'https://ntfy.sh'}; anyone who knows a public topic can read it, so pick a long random one`
+        : 'the URL that receives the JSON POST';
+  return {
+    key: notificationSecretKey(n),
+    source: { kind: 'operator', description: `${n.name} (apps.arrWiring.notifications): ${where}` },
+    valueRule: n.kind === 'ntfy' ? NTFY_TOPIC_RULE : NOTIFICATION_URL_RULE,
+  };
+}
 
 /** The static script (the same for every config). */
 export function arrWiringScript(): string {
@@ -66,7 +98,9 @@ export class ArrWiring extends Component {
     const arrs: WiredArr[] = [...configuredArrs(cfg), ...(props.extraArrs ?? [])];
     const prowlarr = cfg.apps.prowlarr.enabled ? arrEndpoint(cfg, 'prowlarr') : undefined;
     // Names only what is deployed (the docs must not mention disabled apps).
-    const what = [...(arrs.length ? ['download clients and root folders of the Arrs'] : []), ...(prowlarr ? ['applications and indexer proxies in Prowlarr'] : [])].join('; ');
+    const arrParts = ['download clients', 'root folders', ...(c.notifications.length ? ['notification connections'] : [])];
+    const arrWhat = `${arrParts.slice(0, -1).join(', ')} and ${arrParts.at(-1)!} of the Arrs`;
+    const what = [...(arrs.length ? [arrWhat] : []), ...(prowlarr ? ['applications and indexer proxies in Prowlarr'] : [])].join('; ');
     super(scope, id, {
       dir: `apps/${cfg.namespace}/arr-wiring`,
       fluxName: 'arr-wiring',
@@ -88,6 +122,11 @@ export class ArrWiring extends Component {
     for (const a of called) env[wiringKeyEnv(a.instance)] = a.apiKey;
     // Empty (or the Secret absent) until Plex is claimed: the connections wait for it.
     if (props.plex && arrs.length) env[PLEX_TOKEN_ENV] = { ...props.plex.token, optional: true };
+    const notifications = arrs.length ? c.notifications : [];
+    if (notifications.length) {
+      this.addSecret(NOTIFICATION_SECRET, notifications.map(notificationKey));
+      for (const n of notifications) env[notificationEnv(n)] = { secret: NOTIFICATION_SECRET, key: notificationSecretKey(n) };
+    }
 
     const mounts: Mount[] = [
       { volume: 'script', path: SCRIPT_DIR, readOnly: true },
