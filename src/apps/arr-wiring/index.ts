@@ -42,7 +42,7 @@ export const NTFY_TOPIC_RULE = {
 function notificationKey(n: ArrNotificationConfig): SecretKeySpec {
   const where =
     n.kind === 'discord'
-      ? 'Discord: channel › Edit Channel › Integrations › Webhooks › Copy Webhook URL'
+      ? "the channel's webhook URL (in Discord: Edit Channel › Integrations › Webhooks › Copy Webhook URL)"
       : n.kind === 'ntfy'
         ? `the topic on ${n.server ?? 'https://ntfy.sh'}; anyone who knows a public topic can read it, so pick a long random one`
         : 'the URL that receives the JSON POST';
