@@ -56,6 +56,7 @@ describe.each([
   ['examples/single-node.ts', 'nas', 'snapshot'],
   // The homelab with one feature more: synthesized like dist/, only what differs is a snapshot.
   ['examples/homelab-external-worker.ts', 'homelab', 'dist-diff'],
+  ['examples/homelab-backups.ts', 'homelab', 'dist-diff'],
 ] as const)('%s', (file, cluster, expected) => {
   let tree: Map<string, string>;
   let out: string;
