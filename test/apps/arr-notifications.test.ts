@@ -74,9 +74,9 @@ describe('Arr notifications: objects', () => {
   it('reads each URL or topic from Secret arr-notifications, an operator value with its shape', () => {
     const { find, stack } = objectsOf(NOTIFY);
     const env = envOf(containerOf(find('CronJob', 'arr-wiring'), 'arr-wiring'));
-    expect(env.NOTIFICATION_DISCORD_URL).toEqual({ secretKeyRef: { name: 'arr-notifications', key: 'discord-url' } });
-    expect(env.NOTIFICATION_PHONE_TOPIC).toEqual({ secretKeyRef: { name: 'arr-notifications', key: 'phone-topic' } });
-    expect(env.NOTIFICATION_HOME_HOOK_URL).toEqual({ secretKeyRef: { name: 'arr-notifications', key: 'home-hook-url' } });
+    expect(env.NOTIFICATION_DISCORD_URL).toEqual({ secretKeyRef: { name: 'arr-notifications', key: 'discord-url', optional: true } });
+    expect(env.NOTIFICATION_PHONE_TOPIC).toEqual({ secretKeyRef: { name: 'arr-notifications', key: 'phone-topic', optional: true } });
+    expect(env.NOTIFICATION_HOME_HOOK_URL).toEqual({ secretKeyRef: { name: 'arr-notifications', key: 'home-hook-url', optional: true } });
     const secret = stack.components.flatMap((c) => c.secrets).find((s) => s.name === 'arr-notifications')!;
     expect(secret.keys.map((k) => [k.key, k.source.kind, k.valueRule])).toEqual([
       ['discord-url', 'operator', NOTIFICATION_URL_RULE],
@@ -134,13 +134,21 @@ describe.each(SHELLS)('Arr notifications: the script (%s) against a fake Servarr
   const notificationPosts = () => fake.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/api/v') && r.path.includes('/notification'));
   const fields = (e: any) => Object.fromEntries(e.fields.map((f: any) => [f.name, f.value]));
 
+  /** Only Sonarr's Discord connection: one check of the URL per run. */
+  let discordOnly: WiringRun;
+
   beforeAll(async () => {
     await fake.start();
-    wiring = prepareWiringRun(shell, fake.port, wiringData(resolveConfig(NOTIFY)));
+    const data = wiringData(resolveConfig(NOTIFY));
+    wiring = prepareWiringRun(shell, fake.port, data);
+    const sonarr = data.apps.find((a) => a.instance === 'sonarr')!;
+    const collections = sonarr.collections.filter((c) => c.resource === 'notification').map((c) => ({ ...c, entries: c.entries.filter((e) => e.what === 'connection Discord') }));
+    discordOnly = prepareWiringRun(shell, fake.port, { apps: [{ ...sonarr, collections }] });
   });
   afterAll(async () => {
     await fake.stop();
     wiring.cleanup();
+    discordOnly.cleanup();
   });
 
   it("adds every connection to every Arr once, in the apps' own API shapes, with the values pasted in", async () => {
@@ -175,7 +183,7 @@ describe.each(SHELLS)('Arr notifications: the script (%s) against a fake Servarr
     expect(fake.list('radarr', 'notification').map((n) => n.name)).toEqual(['discord', 'Phone', 'Home Hook']);
   });
 
-  it('refuses a URL that is no plain http(s) URL, naming the variable, and adds everything else', async () => {
+  it('refuses a URL that is no plain http(s) URL, naming the variable, and adds everything else', { timeout: 120_000 }, async () => {
     for (const bad of ['ftp://files.lan/x', 'https://x.example/a b', 'https://x.example/"}]', 'https://x.example/a\\b', 'https://x.example/@@SONARR_API_KEY@@', '']) {
       fake.reset();
       const { code, out } = await wiring.run({ ...env, NOTIFICATION_DISCORD_URL: bad });
@@ -185,6 +193,13 @@ describe.each(SHELLS)('Arr notifications: the script (%s) against a fake Servarr
       expect(notificationPosts().map((r) => r.body.name)).not.toContain('Discord');
       expect(fake.list('sonarr', 'notification').map((n) => n.name)).toEqual(['Phone', 'Home Hook']);
     }
+    // Not set at all (the optional secretKeyRef of a value an external store lacks): the same, and the download clients still come.
+    fake.reset();
+    const { NOTIFICATION_DISCORD_URL: _unset, ...without } = env;
+    const { code, out } = await wiring.run(without);
+    expect(code).toBe(1);
+    expect(out).toContain('ERROR: NOTIFICATION_DISCORD_URL is empty or not an http(s) URL');
+    expect(fake.list('sonarr', 'downloadclient').map((n) => n.name)).toContain('Decypharr');
   });
 
   it('accepts exactly the URLs the synth accepts (one rule in two languages)', async () => {
@@ -204,11 +219,13 @@ describe.each(SHELLS)('Arr notifications: the script (%s) against a fake Servarr
     ];
     for (const url of samples) {
       fake.reset();
-      const { out } = await wiring.run({ ...env, NOTIFICATION_DISCORD_URL: url });
+      const { out } = await discordOnly.run({ ...env, NOTIFICATION_DISCORD_URL: url });
       const scriptAccepts = !out.includes('ERROR: NOTIFICATION_DISCORD_URL');
       expect(scriptAccepts, url).toBe(NOTIFICATION_URL_RULE.pattern.test(url));
+      // An accepted URL is posted as it is.
+      if (scriptAccepts) expect(fake.list('sonarr', 'notification')[0].fields[0].value, url).toBe(url);
     }
-  });
+  }, 120_000);
 
   it("masks the values in the Arr's error answer, also where its JSON escapes them", async () => {
     fake.reset();

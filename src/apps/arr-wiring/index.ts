@@ -125,7 +125,9 @@ export class ArrWiring extends Component {
     const notifications = arrs.length ? c.notifications : [];
     if (notifications.length) {
       this.addSecret(NOTIFICATION_SECRET, notifications.map(notificationKey));
-      for (const n of notifications) env[notificationEnv(n)] = { secret: NOTIFICATION_SECRET, key: notificationSecretKey(n) };
+      // Optional: a value missing from an external store fails only its connections (the log names
+      // the variable), not the job's start and with it every other entry.
+      for (const n of notifications) env[notificationEnv(n)] = { secret: NOTIFICATION_SECRET, key: notificationSecretKey(n), optional: true };
     }
 
     const mounts: Mount[] = [
