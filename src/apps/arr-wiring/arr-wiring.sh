@@ -269,6 +269,22 @@ present() {
   return 1
 }
 
+# take_values LIST SHAPE: every variable the data LIST names holds a value of SHAPE (key: need_key,
+# url: need_url) and joins $SECRETS, the variables render pastes; non-zero at the first that does not.
+take_values() {
+  t=0
+  nt=$(count "$1")
+  while [ "$t" -lt "$nt" ]; do
+    name=$(get "$1[$t]")
+    case "$2" in
+      url) need_url "$name" || return 1 ;;
+      *) need_key "$name" || return 1 ;;
+    esac
+    SECRETS="$SECRETS $name"
+    t=$((t + 1))
+  done
+}
+
 # wire_entry ENTRY: creates the entry unless it is present.
 wire_entry() {
   WHAT="$APP: $(get "$1.what")"
@@ -295,22 +311,8 @@ wire_entry() {
     return 0
   fi
   SECRETS=''
-  s=0
-  ns=$(count "$1.secrets")
-  while [ "$s" -lt "$ns" ]; do
-    name=$(get "$1.secrets[$s]")
-    need_key "$name" || return 0
-    SECRETS="$SECRETS $name"
-    s=$((s + 1))
-  done
-  s=0
-  ns=$(count "$1.urls")
-  while [ "$s" -lt "$ns" ]; do
-    name=$(get "$1.urls[$s]")
-    need_url "$name" || return 0
-    SECRETS="$SECRETS $name"
-    s=$((s + 1))
-  done
+  take_values "$1.secrets" key || return 0
+  take_values "$1.urls" url || return 0
   IDS=''
   l=0
   nl=$(count "$1.lookups")
