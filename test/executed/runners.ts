@@ -574,11 +574,13 @@ const arrWiring: Runner = {
     const dataFile = configMapFile(s.objects, s.pod.spec, s.container, dataPath);
     expect(dataFile?.text, `${dataPath} is a mounted ConfigMap entry`).toBeDefined();
     const data: WiringData = JSON.parse(dataFile!.text!);
+    const entries = data.apps.flatMap((a) => a.collections.flatMap((c) => c.entries));
+    // A variable the data takes as a URL (a notification's webhook) holds one, as its Secret's value rule demands.
+    for (const name of new Set(entries.flatMap((e) => e.urls ?? []))) env[name] = `https://hooks.example.invalid/${env[name]}`;
     const keys: Record<string, string> = {};
     for (const app of data.apps) keys[app.instance] = env[app.keyEnv]!;
     const services = new Set(Object.keys(keys));
     expect(Object.values(keys).every(Boolean), `an API key for each of ${[...services].join(', ')}`).toBe(true);
-    const entries = data.apps.flatMap((a) => a.collections.flatMap((c) => c.entries));
     const fake = new FakeServarr(keys);
     await fake.start();
     try {
