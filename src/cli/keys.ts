@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { WriterError } from '../output/transaction.js';
 import { addRecipient, initIdentity, recipientsOfFile, removeRecipient, rotateIdentity } from '../sops/keys.js';
+import { parseCommandLine } from './command-line.js';
 
 /** Each command's own usage (`keys <command> --help`); the general usage lists them all. */
 const COMMANDS: Readonly<Record<string, { readonly synopsis: string; readonly text: string; readonly reencrypts?: boolean }>> = {
@@ -52,33 +52,25 @@ const USAGE =
 const usageOf = (cmd: string) => `usage: npm run keys -- ${COMMANDS[cmd]!.synopsis}\n\n${indent(COMMANDS[cmd]!.text, '  ')}\n${COMMANDS[cmd]!.reencrypts ? `\n${FOOTER}` : ''}`;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, projectDir = process.cwd()): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        'key-file': { type: 'string' },
-        out: { type: 'string', default: 'dist' },
-        keep: { type: 'string', multiple: true },
-        regenerate: { type: 'boolean', default: false },
-        config: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-    });
-  } catch (err) {
-    process.stderr.write(`error: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      'key-file': { type: 'string' },
+      out: { type: 'string', default: 'dist' },
+      keep: { type: 'string', multiple: true },
+      regenerate: { type: 'boolean', default: false },
+      config: { type: 'string' },
+    },
+    // `keys <command> --help` shows that command's usage.
+    ([cmd]) => (cmd !== undefined && Object.hasOwn(COMMANDS, cmd) ? usageOf(cmd) : USAGE),
+    true,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values: v, positionals } = parsed;
   const [cmd, arg, ...extra] = positionals;
-  if (v.help && cmd !== undefined && Object.hasOwn(COMMANDS, cmd)) {
-    process.stdout.write(usageOf(cmd));
-    return 0;
-  }
-  if (v.help || !cmd) {
-    (v.help ? process.stdout : process.stderr).write(USAGE);
-    return v.help ? 0 : 2;
+  if (!cmd) {
+    process.stderr.write(USAGE);
+    return 2;
   }
   const needsArg = cmd === 'add' || cmd === 'remove';
   if ((v.regenerate || v.config !== undefined) && cmd !== 'rotate') {

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../stack-config.js';
 import { formatSummary } from '../docs/summary.js';
@@ -8,6 +7,7 @@ import { WriterError } from '../output/transaction.js';
 import { OUTPUT_MARKER, openOutputFolder, type OutputFolder } from '../output/write.js';
 import { planSynth } from '../plan/index.js';
 import { synthesize } from '../synth.js';
+import { parseCommandLine } from './command-line.js';
 
 const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--previous DIR] [--allow-data-loss] [--regenerate-secrets] [--plan]
 
@@ -25,29 +25,20 @@ const USAGE = `usage: npm run synth -- [--config FILE] [--out DIR] [--previous D
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        out: { type: 'string', default: 'dist' },
-        previous: { type: 'string' },
-        'allow-data-loss': { type: 'boolean', default: false },
-        'regenerate-secrets': { type: 'boolean', default: false },
-        plan: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-    }).values;
-  } catch (err) {
-    process.stderr.write(`error: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      config: { type: 'string' },
+      out: { type: 'string', default: 'dist' },
+      previous: { type: 'string' },
+      'allow-data-loss': { type: 'boolean', default: false },
+      'regenerate-secrets': { type: 'boolean', default: false },
+      plan: { type: 'boolean', default: false },
+    },
+    USAGE,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
   const projectDir = process.cwd();
   if (args.plan) return plan(args, projectDir);
   let folder: OutputFolder | undefined;

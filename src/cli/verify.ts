@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../stack-config.js';
+import { parseCommandLine } from './command-line.js';
 import { Kubectl, KubectlSetupError } from '../verify/kubectl.js';
 import { planChecks } from '../verify/plan.js';
 import { formatReport, runChecks } from '../verify/run.js';
@@ -20,17 +20,9 @@ cannot run (kubectl missing, unknown context, bad config).
 `;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({ args: argv, options: { context: { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: false }).values;
-  } catch (err) {
-    process.stderr.write(`error: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(argv, { context: { type: 'string' }, config: { type: 'string' } }, USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
   try {
     // kubectl and the context first: the one-line answer comes before the synthesis.
     const kubectl = new Kubectl({ context: args.context, env });

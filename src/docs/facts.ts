@@ -102,7 +102,7 @@ export class Facts {
     return port === undefined ? undefined : { path: get.path, port };
   }
 
-  /** Commands that fetch a workload's health endpoint from a workstation (Ingress, else port-forward). */
+  /** Commands that fetch a workload's health endpoint from a workstation (its route, else port-forward). */
   healthCurl(w: Workload): string[] {
     const h = this.health(w);
     const svc = this.svc(w);
@@ -117,19 +117,24 @@ export class Facts {
   }
 
   /**
-   * The step after the first login of an app whose Ingress waits for `apps.<app>.ingress`
+   * The step after the first login of an app whose route waits for `apps.<app>.ingress`
    * (FirstLoginAppConfig): opt in and synth again. Empty when the ingress is off altogether.
    */
   ingressOptIn(app: 'profilarr' | 'pulsarr' | 'qbittorrent' | 'bazarr'): string {
     const ing = this.v.cfg.ingress;
     if (!ing.enabled) return '';
     const host = `${ing.tlsSecretName || ing.tls ? 'https' : 'http'}://${app}.${ing.domain}`;
-    return `Once the login exists, set ${c(`apps.${app}.ingress: true`)} in your config, synth and commit: Flux adds its ${this.routeKind} ${c(host)} (and lets the ${ing.mode === 'gateway' ? "Gateway's proxy" : 'ingress controller'} through its NetworkPolicy).`;
+    return `Once the login exists, set ${c(`apps.${app}.ingress: true`)} in your config, synth and commit: Flux adds its ${this.routeKind} ${c(host)} (and lets ${this.routeProxy} through its NetworkPolicy).`;
   }
 
   /** What publishes a web UI in this config: `Ingress`, or `HTTPRoute` in mode 'gateway'. */
   get routeKind(): 'Ingress' | 'HTTPRoute' {
     return this.v.cfg.ingress.mode === 'gateway' ? 'HTTPRoute' : 'Ingress';
+  }
+
+  /** Who forwards users' requests to a web UI (and is let through its NetworkPolicy), with its article. */
+  get routeProxy(): 'the ingress controller' | "the Gateway's proxy" {
+    return this.routeKind === 'HTTPRoute' ? "the Gateway's proxy" : 'the ingress controller';
   }
 
   /** Where users open the UI of a workload. */

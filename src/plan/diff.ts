@@ -18,6 +18,11 @@ export function objectKey(o: KubeObject): string {
   return `${group}|${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`;
 }
 
+/** Kind and namespace/name, as the plan names an object. */
+export function describeObject(o: KubeObject): string {
+  return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+}
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const member = (path: string, key: string) => (SIMPLE_KEY.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`);

@@ -4,6 +4,7 @@ import type { FieldChange } from './diff.js';
 /** The Flux Kustomization that applies a file, with the settings that decide what it does. */
 export interface OwningKustomization {
   readonly name: string;
+  readonly namespace: string;
   readonly prune: boolean;
   /** Recreate objects whose patch fails on an immutable field. */
   readonly force: boolean;
@@ -16,14 +17,18 @@ interface KustomizationPath extends OwningKustomization {
   readonly segments: readonly string[];
 }
 
+/** A Flux Kustomization (kustomize.toolkit.fluxcd.io), not a kustomize `kustomization.yaml`. */
+export const isFluxKustomization = (o: KubeObject): boolean => o.kind === 'Kustomization' && o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/');
+
 function kustomizationsOf(objects: readonly PlacedObject[]): KustomizationPath[] {
   return objects
     .map((p) => p.object)
-    .filter((o) => o.kind === 'Kustomization' && o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/'))
+    .filter(isFluxKustomization)
     .map((o) => {
       const spec = (o as { spec?: { path?: string; prune?: boolean; force?: boolean; deletionPolicy?: string } }).spec ?? {};
       return {
         name: o.metadata.name,
+        namespace: o.metadata.namespace ?? '',
         prune: spec.prune === true,
         force: spec.force === true,
         deletionPolicy: spec.deletionPolicy ?? 'MirrorPrune',

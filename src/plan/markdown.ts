@@ -1,5 +1,5 @@
-import type { FieldChange } from './diff.js';
-import { describeObject, type Plan, type PlannedChange } from './plan.js';
+import { describeObject, type FieldChange } from './diff.js';
+import type { Plan, PlannedChange } from './plan.js';
 
 export interface PlanHeading {
   /** The output folder compared against, as the operator named it. */
@@ -47,19 +47,19 @@ function objectLine(c: PlannedChange): string {
 
 /**
  * The plan as Markdown, fit to be the text of a pull request: destructive changes first, then
- * added, changed and removed objects. Secrets are named with their keys, never with a value.
+ * added, changed, moved and removed objects. Secrets are named with their keys, never with a value.
  */
 export function formatPlan(plan: Plan, h: PlanHeading): string {
   const by = (s: PlannedChange['status']) => plan.changes.filter((c) => c.status === s);
   const destructive = plan.changes.filter((c) => c.destructive);
   const lines: string[] = [`# Plan for \`${h.clusterRoot}\``, ''];
   lines.push(
-    `Compared a fresh synth with the objects in \`${h.out}\`, object by object (API group, kind, namespace, name; a file that only moved is no change). Nothing was written.`,
+    `Compared a fresh synth with the objects in \`${h.out}\`, object by object (API group, kind, namespace, name; a file that only moved within its Flux Kustomization's folder is no change, one that moved to another Kustomization's is listed as moved). Nothing was written.`,
     '',
   );
   if (h.firstSynth) lines.push(`\`${h.out}\` holds no objects of this cluster yet: every object is added.`, '');
   lines.push(
-    `**${destructive.length} destructive** · ${by('added').length} added · ${by('changed').length} changed · ${by('removed').length} removed · ${plan.unchanged} unchanged`,
+    `**${destructive.length} destructive** · ${by('added').length} added · ${by('changed').length} changed · ${by('moved').length} moved · ${by('removed').length} removed · ${plan.unchanged} unchanged`,
     '',
   );
   if (plan.changes.length === 0) {
@@ -82,6 +82,7 @@ export function formatPlan(plan: Plan, h: PlanHeading): string {
   };
   section('Added', by('added'), false);
   section('Changed', by('changed'), true);
+  section('Moved to another Flux Kustomization', by('moved'), true);
   section('Removed', by('removed'), false);
   return lines.join('\n');
 }

@@ -1,15 +1,26 @@
 import type { KubeObject, PlacedObject } from '../output/model.js';
 import { holdsState, isPruneProtected } from '../output/state.js';
-import { diffObjects, objectKey, type FieldChange } from './diff.js';
-import { changesJobTemplate, changesPodTemplate, isAtOrBelow, isImmutableChange, keysChangedBelow, kustomizationIndex, type OwningKustomization } from './flux.js';
+import { describeObject, diffObjects, objectKey, type FieldChange } from './diff.js';
+import {
+  changesJobTemplate,
+  changesPodTemplate,
+  isAtOrBelow,
+  isFluxKustomization,
+  isImmutableChange,
+  keysChangedBelow,
+  kustomizationIndex,
+  type OwningKustomization,
+} from './flux.js';
+import { moveActions, sameKustomization, type Move } from './move.js';
 
 /** One object the new output adds, changes or removes, with what Flux will do about it. */
 export interface PlannedChange {
-  readonly status: 'added' | 'changed' | 'removed';
+  /** `moved`: its file went from one Flux Kustomization's folder to another's (it may have changed too). */
+  readonly status: 'added' | 'changed' | 'moved' | 'removed';
   readonly object: KubeObject;
   /** The file that holds it (the new output's; the previous output's for a removed object). */
   readonly path: string;
-  /** The fields that differ (changed objects only). */
+  /** The fields that differ (changed and moved objects). */
   readonly fields: readonly FieldChange[];
   /** What Flux does about it, one sentence each. */
   readonly actions: readonly string[];
@@ -18,25 +29,21 @@ export interface PlannedChange {
 }
 
 export interface Plan {
-  /** Destructive changes first, then added, changed and removed objects, each sorted by kind and name. */
+  /** Destructive changes first, then added, changed, moved and removed objects, each sorted by kind and name. */
   readonly changes: readonly PlannedChange[];
   readonly unchanged: number;
 }
 
 const SECRET_DATA = ['data', 'stringData'];
 
-export function describeObject(o: KubeObject): string {
-  return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
-}
-
 function removalActions(o: KubeObject, owner: OwningKustomization | undefined): { actions: string[]; destructive?: string } {
   const what = describeObject(o);
   const actions: string[] = [];
-  const isFluxKustomization = o.kind === 'Kustomization' && o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/');
+  const isKustomization = isFluxKustomization(o);
   // The Kustomizations of the root file are applied by the one that applies the cluster root (not in the output).
-  const pruned = owner ? owner.prune : isFluxKustomization;
+  const pruned = owner ? owner.prune : isKustomization;
   if (isPruneProtected(o)) actions.push('prune: disabled on it: Flux leaves it in the cluster, orphaned (no longer applied); its data stays until you delete it');
-  else if (!owner && !isFluxKustomization) actions.push('no Kustomization of the previous output applies its file: Flux does nothing; delete it by hand if it was applied');
+  else if (!owner && !isKustomization) actions.push('no Kustomization of the previous output applies its file: Flux does nothing; delete it by hand if it was applied');
   else if (pruned)
     actions.push(
       owner
@@ -44,7 +51,7 @@ function removalActions(o: KubeObject, owner: OwningKustomization | undefined): 
         : 'prune: Flux deletes it (the Kustomization that applies the cluster root, flux-system from `flux bootstrap`, prunes by default)',
     );
   else actions.push(`Kustomization \`${owner!.name}\` has prune: false: Flux leaves it in the cluster; delete it by hand`);
-  if (isFluxKustomization) {
+  if (isKustomization) {
     const spec = (o as { spec?: { prune?: boolean; deletionPolicy?: string } }).spec ?? {};
     actions.push(
       spec.prune !== true || spec.deletionPolicy === 'Orphan'
@@ -115,11 +122,23 @@ function secretActions(before: KubeObject, fields: readonly FieldChange[]): stri
   return out;
 }
 
+/** Whether an output has the Flux Kustomization. */
+const hasKustomization = (objects: readonly PlacedObject[], k: OwningKustomization) =>
+  objects.some((p) => isFluxKustomization(p.object) && p.object.metadata.name === k.name && (p.object.metadata.namespace ?? '') === k.namespace);
+
 const order = (a: PlannedChange, b: PlannedChange) => a.object.kind.localeCompare(b.object.kind) || describeObject(a.object).localeCompare(describeObject(b.object));
+
+/** Both parts of an object's plan: a move's and a change's actions, and what is destructive about either. */
+function joined(...parts: { actions: string[]; destructive?: string }[]): { actions: string[]; destructive?: string } {
+  const destructive = parts.flatMap((p) => (p.destructive ? [p.destructive] : [])).join('; ');
+  return { actions: parts.flatMap((p) => p.actions), ...(destructive ? { destructive } : {}) };
+}
 
 /**
  * What replacing the `previous` output by `next` does, object by object (matched by API group,
- * kind, namespace and name: files may move without anything changing).
+ * kind, namespace and name: a file may move within its Flux Kustomization's folder without
+ * anything changing; one that moves to another Kustomization's is a move, which Flux handles with
+ * both of them).
  */
 export function planChanges(previous: readonly PlacedObject[], next: readonly PlacedObject[]): Plan {
   const before = new Map(previous.map((p) => [objectKey(p.object), p]));
@@ -135,16 +154,23 @@ export function planChanges(previous: readonly PlacedObject[], next: readonly Pl
       continue;
     }
     const fields = diffObjects(p.object, n.object);
+    const [from, to] = [ownerBefore(p.path), ownerAfter(n.path)];
+    if (!sameKustomization(from, to)) {
+      const move: Move = { ...(from ? { from } : {}), ...(to ? { to } : {}), fromStays: !from || hasKustomization(next, from), toIsNew: !!to && !hasKustomization(previous, to) };
+      const changed = fields.length ? [changeActions(p.object, n.object, fields, to)] : [];
+      changes.push({ status: 'moved', object: n.object, path: n.path, fields, ...joined(moveActions(p.object, n.object, move), ...changed) });
+      continue;
+    }
     if (fields.length === 0) {
       unchanged++;
       continue;
     }
-    changes.push({ status: 'changed', object: n.object, path: n.path, fields, ...changeActions(p.object, n.object, fields, ownerAfter(n.path)) });
+    changes.push({ status: 'changed', object: n.object, path: n.path, fields, ...changeActions(p.object, n.object, fields, to) });
   }
   for (const [key, p] of before) {
     if (!after.has(key)) changes.push({ status: 'removed', object: p.object, path: p.path, fields: [], ...removalActions(p.object, ownerBefore(p.path)) });
   }
-  const rank = { added: 0, changed: 1, removed: 2 } as const;
+  const rank = { added: 0, changed: 1, moved: 2, removed: 3 } as const;
   changes.sort((a, b) => Number(!a.destructive) - Number(!b.destructive) || rank[a.status] - rank[b.status] || order(a, b));
   return { changes, unchanged };
 }

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +49,7 @@ describe('npm run synth -- --plan', () => {
   it('an unchanged config: no object changes, exit 0, and the folder stays byte for byte', async () => {
     const r = await plan({});
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/\*\*0 destructive\*\* · 0 added · 0 changed · 0 removed · \d+ unchanged/);
+    expect(r.stdout).toMatch(/\*\*0 destructive\*\* · 0 added · 0 changed · 0 moved · 0 removed · \d+ unchanged/);
     expect(r.stdout).toContain('No object changes');
     expect(treeOf(out)).toEqual(before);
   });
@@ -121,23 +121,24 @@ describe('npm run synth -- --plan', () => {
     expect(treeOf(out)).toEqual(before);
   });
 
-  it('compares objects, not files: an output whose files moved has no changes', async () => {
+  it('compares objects, not files: an output whose files moved within their Flux Kustomizations has no changes', async () => {
     const moved = join(dir, 'moved');
     cpSync(out, moved, { recursive: true });
-    // Every manifest into another folder and file name (as a per-app layout change would); the
-    // encrypted Secrets stay, as they are kept from the previous output by path.
+    // Every manifest into a folder below its own and another file name (as a layout change within
+    // a component would): the same Kustomization applies it. The encrypted Secrets stay, as they
+    // are kept from the previous output by path.
     const manifests = Object.keys(before).filter(
       (p) => p.startsWith('clusters/lab/apps/') && p.endsWith('.yaml') && !p.endsWith('kustomization.yaml') && !p.endsWith('.sops.yaml'),
     );
     expect(manifests.length).toBeGreaterThan(30);
     for (const path of manifests) {
-      const target = join(moved, 'clusters/lab/elsewhere', path.replace(/\//g, '_'));
+      const target = join(moved, dirname(path), 'elsewhere', `moved-${path.replace(/\//g, '_')}`);
       mkdirSync(dirname(target), { recursive: true });
       renameSync(join(moved, path), target);
     }
     const r = await plan({}, [], moved);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/\*\*0 destructive\*\* · 0 added · 0 changed · 0 removed/);
+    expect(r.stdout).toMatch(/\*\*0 destructive\*\* · 0 added · 0 changed · 0 moved · 0 removed/);
   });
 
   it('a missing or foreign output folder is a clear error naming it and the fix; nothing is created', async () => {
@@ -169,6 +170,80 @@ describe('npm run synth -- --plan', () => {
     const applied = await synthCli(['--config', configFile('applied', cfg), '--out', copy, '--allow-data-loss'], env);
     expect(applied.code, applied.stderr).toBe(0);
     const r = await plan(cfg, [], copy);
-    expect(r.stdout).toMatch(/\*\*0 destructive\*\* · 0 added · 0 changed · 0 removed/);
+    expect(r.stdout).toMatch(/\*\*0 destructive\*\* · 0 added · 0 changed · 0 moved · 0 removed/);
+  });
+});
+
+/**
+ * Objects whose file goes from one Flux Kustomization's folder to another's: the old one's garbage
+ * collection (or, when it leaves the output, its finalizer) deletes what it no longer lists while
+ * the object's live `kustomize.toolkit.fluxcd.io/name` label still names it, so the plan lists
+ * each such object as moved, and as destructive when it holds state and nothing protects it.
+ */
+describe('npm run synth -- --plan: objects that move to another Flux Kustomization', () => {
+  it('flux.namespace changed: every Kustomization is a new one; protected claims are kept, the rest may be deleted first', async () => {
+    const r = await plan({ flux: { namespace: 'flux' } });
+    expect(r.code, r.stderr).toBe(0);
+    const md = r.stdout;
+    expect(treeOf(out)).toEqual(before);
+    const moved = Number(/· (\d+) moved ·/.exec(md)?.[1]);
+    expect(moved, md).toBeGreaterThan(30);
+    // The claims carry prune: disabled in the cluster: the old Kustomization's finalizer skips them.
+    expect(md).toMatch(/\*\*0 destructive\*\*/);
+    const claim = entry(md, 'Moved', 'PersistentVolumeClaim media/config-sonarr')!;
+    expect(claim, md).toContain('moves from Kustomization `flux-system/sonarr` to Kustomization `flux/sonarr`');
+    expect(claim).toContain('prune: disabled on it: deleting `flux-system/sonarr` skips it');
+    expect(claim).not.toContain('kubectl annotate');
+    // A StatefulSet is not protected: deleted with the old Kustomization unless the new one applied it first.
+    const sts = entry(md, 'Moved', 'StatefulSet media/sonarr')!;
+    expect(sts).toContain(
+      'deleting `flux-system/sonarr` (it leaves the output; deletionPolicy WaitForTermination) deletes it with the rest of what it applied unless `flux/sonarr` applied it first, likely here: `flux/sonarr` is new and Flux creates it first',
+    );
+    expect(sts).toContain(
+      'to keep it: before Flux reconciles this commit, `kubectl annotate --field-manager=flux-client-side-apply -n media statefulset.apps/sonarr kustomize.toolkit.fluxcd.io/prune=disabled`',
+    );
+    expect(sts).toContain('`kubectl annotate --field-manager=flux-client-side-apply -n media statefulset.apps/sonarr kustomize.toolkit.fluxcd.io/prune-`');
+    expect(sts).toContain('or `flux suspend kustomization sonarr -n flux-system` before (a suspended Kustomization neither prunes nor, when deleted, deletes what it applied)');
+    expect(entry(md, 'Removed', 'Kustomization flux-system/sonarr')).toContain('deleting it deletes every object it applied');
+    // The Namespace is applied by the root Kustomization before and after: no move.
+    expect(entry(md, 'Moved', 'Namespace media')).toBeUndefined();
+  });
+
+  it("a claim without prune protection whose file moves from radarr's folder to sonarr's is destructive, with what to do first", async () => {
+    // As an older output would have had it: Sonarr's claim in Radarr's folder, without prune: disabled.
+    const previous = join(dir, 'claim-in-radarr');
+    cpSync(out, previous, { recursive: true });
+    const from = join(previous, 'clusters/lab/apps/media/sonarr/app/pvc-config.yaml');
+    const text = readFileSync(from, 'utf8');
+    expect(text).toContain('kustomize.toolkit.fluxcd.io/prune: disabled');
+    writeFileSync(
+      join(previous, 'clusters/lab/apps/media/radarr/app/pvc-config-sonarr.yaml'),
+      text.replace(/^ {2}annotations:\n {4}kustomize\.toolkit\.fluxcd\.io\/prune: disabled\n/m, ''),
+    );
+    rmSync(from);
+    const previousTree = treeOf(previous);
+    const r = await plan({}, [], previous);
+    expect(r.code, r.stderr).toBe(0);
+    const md = r.stdout;
+    expect(md).toMatch(/\*\*1 destructive\*\* · 0 added · 0 changed · 1 moved · 0 removed/);
+    const destructive = md.slice(md.indexOf('## ⚠️ Destructive changes'), md.indexOf('## Moved'));
+    expect(destructive, md).toContain(
+      '**PersistentVolumeClaim media/config-sonarr may be DELETED with its data (and created anew, empty): it moves to another Kustomization** — moves from Kustomization `flux-system/radarr` to Kustomization `flux-system/sonarr`',
+    );
+    expect(destructive).toContain(
+      '`flux-system/radarr` deletes it if it reconciles this revision before `flux-system/sonarr` applied it (both do, in no fixed order); `flux-system/sonarr` then creates it anew',
+    );
+    expect(destructive).toContain(
+      '`kubectl annotate --field-manager=flux-client-side-apply -n media persistentvolumeclaim/config-sonarr kustomize.toolkit.fluxcd.io/prune=disabled`',
+    );
+    // The new output protects the claim itself: the annotation set by hand can stay.
+    expect(destructive).not.toContain('prune-`');
+    expect(destructive).toContain(
+      'or `flux suspend kustomization radarr -n flux-system` before and `flux resume kustomization radarr -n flux-system` once `flux tree kustomization sonarr -n flux-system` lists it',
+    );
+    const line = entry(md, 'Moved', 'PersistentVolumeClaim media/config-sonarr')!;
+    expect(line).toContain('⚠️ destructive, see above');
+    expect(line).toContain('`metadata.annotations` added: `{"kustomize.toolkit.fluxcd.io/prune":"disabled"}`');
+    expect(treeOf(previous)).toEqual(previousTree);
   });
 });

@@ -3,7 +3,7 @@ import type { Md } from '../../docs/md.js';
 import { envValue } from '../../docs/model.js';
 import { RUNBOOK_PAGE_PATHS, type RunbookSection } from '../../docs/page.js';
 
-/** Bazarr: its login before the Ingress opt-in, and what only its UI takes. */
+/** Bazarr: its login before the route (Ingress or HTTPRoute) opt-in, and what only its UI takes. */
 
 function bazarr(f: Facts, md: Md): void {
   const w = f.one('bazarr');
@@ -20,7 +20,7 @@ function bazarr(f: Facts, md: Md): void {
     return;
   }
   md.p(
-    `It has no login of its own until one is set, and its page carries its API key, so it has no Ingress yet. Set a login (Settings › General › Security, Forms) through a port-forward:`,
+    `It has no login of its own until one is set, and its page carries its API key, so it has no ${f.routeKind} yet. Set a login (Settings › General › Security, Forms) through a port-forward:`,
   );
   md.sh([`kubectl -n ${w.namespace} port-forward svc/${svc.name} ${svc.port}:${svc.port} &   # then open http://localhost:${svc.port}`, 'kill %1']);
   md.p(`${f.ingressOptIn('bazarr')} ${rest}`);

@@ -30,7 +30,7 @@ function downloadClient(f: Facts, md: Md): void {
   }
 }
 
-/** Decypharr's own login: registered by its setup job (or on the first visit), and why its sign-up page stays off the Ingress. */
+/** Decypharr's own login: registered by its setup job (or on the first visit), and why its sign-up page stays off the route. */
 function login(f: Facts, md: Md): void {
   const decypharr = f.one('decypharr');
   if (!decypharr) return;
@@ -38,8 +38,8 @@ function login(f: Facts, md: Md): void {
   const url = f.uiUrl(decypharr);
   const port = svc?.port ?? 8282;
   const open = url
-    ? `its Ingress (${url}) exists only behind the forward-auth Middleware`
-    : `it has no Ingress: open it with ${c(`kubectl -n ${decypharr.namespace} port-forward svc/${svc?.name ?? 'decypharr'} ${port}:${port}`)} and ${c(`http://localhost:${port}`)}`;
+    ? `its ${f.routeKind} (${url}) exists only behind the forward-auth Middleware`
+    : `it has no ${f.routeKind}: open it with ${c(`kubectl -n ${decypharr.namespace} port-forward svc/${svc?.name ?? 'decypharr'} ${port}:${port}`)} and ${c(`http://localhost:${port}`)}`;
   const signUp = `Its sign-up page (${c('POST /register')}) replaces the credentials for anyone who reaches it, even once a user exists, so ${open}. The Arrs keep signing in to its download-client API with their URL and API key.`;
   const job = cronJobOf(f, DECYPHARR_SETUP_JOB);
   const account = f.publishedOf('login', decypharr).find((x) => x.setBy === DECYPHARR_SETUP_JOB);

@@ -45,7 +45,7 @@ function profilarrSetup(f: Facts, md: Md): void {
     );
   } else {
     md.p(
-      `Its first visit creates the admin account (${c('/auth/setup')}), so it has no Ingress yet. Create the account through a port-forward — with ${c('curl')}, because the form only accepts requests from its ${c('ORIGIN')} ${c(origin)} (CSRF check)${account ? `; as ${c(account.user)} with the generated password, which the job signs in with` : '; pick the user name and password'}:`,
+      `Its first visit creates the admin account (${c('/auth/setup')}), so it has no ${f.routeKind} yet. Create the account through a port-forward — with ${c('curl')}, because the form only accepts requests from its ${c('ORIGIN')} ${c(origin)} (CSRF check)${account ? `; as ${c(account.user)} with the generated password, which the job signs in with` : '; pick the user name and password'}:`,
     );
     const read = account ? f.readSecret(account.secret, account.key)[0] : undefined;
     const password = read?.startsWith('sops ')

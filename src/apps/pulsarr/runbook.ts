@@ -42,7 +42,7 @@ function setupJob(f: Facts, md: Md, pulsarr: Workload, job: KindObject<'CronJob'
     md.sh(f.readSecret(login.secret, login.key));
   }
   md.p(
-    `Nothing else is required; notifications, content routing and which Plex users' watchlists sync stay optional settings in its UI. If an admin existed before the job's first run (yours), the job keeps it and does nothing more: add the instances there. Turn the job off with ${c('apps.pulsarr.setup.enabled: false')} (then its first visitor creates the admin, and the Ingress waits for ${c('apps.pulsarr.ingress: true')}), or only its parts with ${c('apps.pulsarr.setup.arrInstances: false')} and ${c('apps.pulsarr.setup.plexToken: false')}.`,
+    `Nothing else is required; notifications, content routing and which Plex users' watchlists sync stay optional settings in its UI. If an admin existed before the job's first run (yours), the job keeps it and does nothing more: add the instances there. Turn the job off with ${c('apps.pulsarr.setup.enabled: false')} (then its first visitor creates the admin, and its ${f.routeKind} waits for ${c('apps.pulsarr.ingress: true')}), or only its parts with ${c('apps.pulsarr.setup.arrInstances: false')} and ${c('apps.pulsarr.setup.plexToken: false')}.`,
   );
 }
 
@@ -55,7 +55,7 @@ function byHand(f: Facts, md: Md, pulsarr: Workload): void {
   const open =
     url || !svc
       ? `Open ${url ?? 'Pulsarr'} and create the admin user.`
-      : `Its first visit creates the admin user (${c('POST /v1/users/create-admin')} is open until one exists), so it has no Ingress yet: run ${c(`kubectl -n ${pulsarr.namespace} port-forward svc/${svc.name} ${svc.port}:${svc.port}`)}, open ${c(`http://localhost:${svc.port}`)} and create the admin user. ${f.ingressOptIn('pulsarr')}`;
+      : `Its first visit creates the admin user (${c('POST /v1/users/create-admin')} is open until one exists), so it has no ${f.routeKind} yet: run ${c(`kubectl -n ${pulsarr.namespace} port-forward svc/${svc.name} ${svc.port}:${svc.port}`)}, open ${c(`http://localhost:${svc.port}`)} and create the admin user. ${f.ingressOptIn('pulsarr')}`;
   md.p(
     `${open} ${seeded.length ? `It starts with ${seeded.map((s) => c(s!)).join(' and ')} (seeded from the environment); check the root folder and quality profile of each.` : ''}${others.length ? ` Add ${others.map((w) => c(w.name)).join(', ')} in its UI (${others.map((w) => c(f.url(w) ?? '')).join(', ')}).` : ''} Watchlisted items reach ${f.arrKinds} at the next sync.`,
   );

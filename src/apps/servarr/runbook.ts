@@ -16,7 +16,7 @@ function formsLogin(f: Facts, md: Md): void {
   const servarr = [...f.arrs, ...f.v.workloadsOfApp('lidarr'), ...f.v.workloadsOfApp('prowlarr')];
   if (f.v.cfg.ingress.auth.mode === 'forward-auth') return; // the Middleware is the login (the page says so)
   if (servarr.length === 0) return;
-  const why = `${servarr.map((w) => w.name).join(', ')} ask for their Forms login from every address (${c('*__AUTH__REQUIRED=Enabled')}: through the ingress every client has a private address, which "disabled for local addresses" would let in). Nobody can sign in before a user exists, and the UI cannot create one while the login is required`;
+  const why = `${servarr.map((w) => w.name).join(', ')} ask for their Forms login from every address (${c('*__AUTH__REQUIRED=Enabled')}: through ${f.routeProxy} every client has a private address, which "disabled for local addresses" would let in). Nobody can sign in before a user exists, and the UI cannot create one while the login is required`;
   const job = cronJobOf(f, SERVARR_SETUP_JOB);
   if (job) setupJobLogins(f, md, job, why);
   else manualLogins(f, md, servarr, why);

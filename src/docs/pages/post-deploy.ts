@@ -98,7 +98,7 @@ function logins(f: Facts, md: Md, sections: readonly RunbookSection[]): void {
     ];
     const published = [...v.all('Ingress'), ...v.all('HTTPRoute')];
     md.p(
-      `Every UI ${f.routeKind}${guarded.length ? ` (${guarded.map((i) => c(i.metadata.name)).join(', ')})` : ''} is behind your forward-auth Middleware ${c(auth.middleware ?? '')}: the login is yours (Authelia, Authentik…). ${servarr.length ? `${servarr.map((w) => w.name).join(', ')} run with authentication method External (no login of their own; their API still needs the key), so anyone who reaches their Service directly gets in — the NetworkPolicies only let the ${v.cfg.ingress.mode === 'gateway' ? "Gateway's proxy" : 'ingress controller'} and the listed callers reach them.` : ''}${published.some((i) => i.metadata.name === 'plex') ? ' Plex is not behind the Middleware: its clients sign in with plex.tv.' : ''}`,
+      `Every UI ${f.routeKind}${guarded.length ? ` (${guarded.map((i) => c(i.metadata.name)).join(', ')})` : ''} is behind your forward-auth Middleware ${c(auth.middleware ?? '')}: the login is yours (Authelia, Authentik…). ${servarr.length ? `${servarr.map((w) => w.name).join(', ')} run with authentication method External (no login of their own; their API still needs the key), so anyone who reaches their Service directly gets in — the NetworkPolicies only let ${f.routeProxy} and the listed callers reach them.` : ''}${published.some((i) => i.metadata.name === 'plex') ? ' Plex is not behind the Middleware: its clients sign in with plex.tv.' : ''}`,
     );
   }
   md.append(own);
