@@ -1,10 +1,14 @@
 import { appSchema, type AppConfigSlice } from '../../config/apps.js';
-import { absPath, bool, dnsLabel, inCidr, int, ipv4Value, node, oneOf, optional, parseCidr, unicastIpv4, type ConfigIssue } from '../../config/schema.js';
+import { absPath, bool, dnsLabel, int, node, oneOf, optional, unicastIpv4, type ConfigIssue } from '../../config/schema.js';
 import type { AppConfig, StackConfig } from '../../config/types.js';
 
 /** How the orchestrator's Service is reached: in the cluster only, or from the LAN too (an external worker). */
 export interface OrchestratorServiceConfig {
-  /** `ClusterIP`: in-cluster only. An external worker needs `LoadBalancer` or `NodePort`. @default 'ClusterIP' */
+  /**
+   * `ClusterIP`: in-cluster only. An external worker needs `LoadBalancer` or `NodePort`; both get
+   * `externalTrafficPolicy: Local` (the worker's own address reaches the pod, and only a node
+   * running the orchestrator answers). @default 'ClusterIP'
+   */
   readonly type: 'ClusterIP' | 'LoadBalancer' | 'NodePort';
   /** Fixed LoadBalancer IP (MetalLB): the address an external worker dials. @default - assigned by the load balancer */
   readonly loadBalancerIP?: string;
@@ -28,7 +32,10 @@ export interface ExternalWorkerPathsConfig {
 export interface ExternalWorkerConfig {
   /** Write `docs/<cluster>/clusterplex-external-worker.compose.yaml`. @default false */
   readonly enabled: boolean;
-  /** LAN address of the worker's host (its source address: NetworkPolicies admit it). @default - none (required when enabled) */
+  /**
+   * LAN address of the worker's host: its source address, the only one the NetworkPolicies admit
+   * to the orchestrator and Plex's relay (as a /32). @default - none (required when enabled)
+   */
   readonly address?: string;
   /** The worker's hostname: the name the orchestrator logs when it registers. @default 'clusterplex-worker-nas' */
   readonly hostname: string;
@@ -103,13 +110,7 @@ export function externalWorkerIssues(c: StackConfig): ConfigIssue[] {
   );
   if (!cp.enabled || !w.enabled) return issues;
   const base = 'apps.clusterplex.externalWorker';
-  need(!w.address, `${base}.address`, "is required: the worker host's LAN address, e.g. '192.168.1.20' (NetworkPolicies admit it)");
-  const addr = w.address ? ipv4Value(w.address) : undefined;
-  need(
-    addr !== undefined && !c.networkPolicies.privateCidrs.some((x) => inCidr(addr, parseCidr(x)!)),
-    `${base}.address`,
-    `'${w.address}' is in none of networkPolicies.privateCidrs (${c.networkPolicies.privateCidrs.join(', ')}), the peers the orchestrator and Plex's relay admit; add its range there`,
-  );
+  need(!w.address, `${base}.address`, "is required: the worker host's LAN address, e.g. '192.168.1.20' (NetworkPolicies admit exactly it)");
   need(
     cp.orchestratorService.type === 'ClusterIP',
     'apps.clusterplex.orchestratorService.type',
