@@ -10,7 +10,10 @@ export interface OrchestratorServiceConfig {
    * running the orchestrator answers). @default 'ClusterIP'
    */
   readonly type: 'ClusterIP' | 'LoadBalancer' | 'NodePort';
-  /** Fixed LoadBalancer IP (MetalLB): the address an external worker dials. @default - assigned by the load balancer */
+  /**
+   * Fixed LoadBalancer IP (MetalLB): the address an external worker dials. k3s ServiceLB ignores it
+   * and publishes the address of the node that runs the orchestrator. @default - assigned by the load balancer
+   */
   readonly loadBalancerIP?: string;
   /** Fixed node port (type `NodePort`). @default - assigned by Kubernetes */
   readonly nodePort?: number;
@@ -40,8 +43,9 @@ export interface ExternalWorkerConfig {
   /** The worker's hostname: the name the orchestrator logs when it registers. @default 'clusterplex-worker-nas' */
   readonly hostname: string;
   /**
-   * The address the worker dials for the orchestrator: its LoadBalancer IP, or with `NodePort` a node's
-   * LAN address. @default - `orchestratorService.loadBalancerIP`
+   * The address the worker dials for the orchestrator: its LoadBalancer IP, or (NodePort, k3s
+   * ServiceLB) the LAN address of the node that runs it — with `externalTrafficPolicy: Local` only
+   * that node keeps the worker's address. @default - `orchestratorService.loadBalancerIP`
    */
   readonly orchestratorAddress?: string;
   /** Where the worker reaches Plex's relay (progress reports). @default - `apps.plex.loadBalancerIP` */
