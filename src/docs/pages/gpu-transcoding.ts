@@ -159,7 +159,7 @@ function externalWorkerAccess(f: Facts, md: Md, peer: HostPeer): void {
     ? `A node port answers only on the node that runs the pod: ${c('orchestratorAddress')} must be that node's address, and follow it after a failover. `
     : '';
   const keeps = snat.length
-    ? `But ${refs(snat)} SNAT the worker to an address of the node (${c('externalTrafficPolicy: Cluster')}), so the policy refuses it: set ${c('externalTrafficPolicy: Local')} there. `
+    ? `But ${refs(snat)} ${snat.length === 1 ? 'has' : 'have'} ${c('externalTrafficPolicy: Cluster')}: the node SNATs the worker to an address of its own, so the policy refuses it — set ${c('externalTrafficPolicy: Local')} there. `
     : `That works only while the connections keep that address: ${refs(services)} have ${c('externalTrafficPolicy: Local')}; with the default ${c('Cluster')} the node that takes a connection SNATs it to an address of its own, and the policy refuses the worker. The price: only a node that runs the pod answers. ${loadBalancer}${nodePort}`;
   md.p(
     `**Who may connect:** the orchestrator has no authentication, so the NetworkPolicies admit only the worker's own address, ${c(peer.cidr)}, ${calls.map((x) => `to ${c(x.w.name)} on :${x.ports.join(', :')}`).join(' and ')} — not the LAN's private ranges. ` +
