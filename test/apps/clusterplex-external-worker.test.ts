@@ -204,6 +204,10 @@ describe('external worker config', () => {
     // any unicast address: the policies admit its /32, whatever networkPolicies.privateCidrs say
     expect(issuesOf(withWorker({ address: '100.64.0.9' }))).toEqual([]);
     expect(issuesOf(withWorker({ address: '192.168.1.0/24' }))).toEqual(['apps.clusterplex.externalWorker.address']);
+    // an address of the cluster (a pod's, a Service's) is not the worker's host
+    expect(issuesOf(withWorker({ address: '10.42.1.7' }))).toEqual(['apps.clusterplex.externalWorker.address']);
+    expect(issuesOf(withWorker({ address: '10.43.0.10' }))).toEqual(['apps.clusterplex.externalWorker.address']);
+    expect(issuesOf(withWorker({ address: '10.44.0.1' }))).toEqual([]);
     expect(issuesOf(withWorker({}, { orchestratorService: { type: 'ClusterIP' } }))).toEqual([
       'apps.clusterplex.orchestratorService.type',
       'apps.clusterplex.externalWorker.orchestratorAddress',

@@ -1,5 +1,5 @@
 import { appSchema, type AppConfigSlice } from '../../config/apps.js';
-import { absPath, bool, dnsLabel, int, node, oneOf, optional, unicastIpv4, type ConfigIssue } from '../../config/schema.js';
+import { absPath, bool, dnsLabel, inCidr, int, ipv4Value, node, oneOf, optional, parseCidr, unicastIpv4, type ConfigIssue } from '../../config/schema.js';
 import type { AppConfig, StackConfig } from '../../config/types.js';
 
 /** How the orchestrator's Service is reached: in the cluster only, or from the LAN too (an external worker). */
@@ -115,6 +115,16 @@ export function externalWorkerIssues(c: StackConfig): ConfigIssue[] {
   if (!cp.enabled || !w.enabled) return issues;
   const base = 'apps.clusterplex.externalWorker';
   need(!w.address, `${base}.address`, "is required: the worker host's LAN address, e.g. '192.168.1.20' (NetworkPolicies admit exactly it)");
+  // A cluster address would admit whichever pod or Service holds it, not the worker's host.
+  const addr = w.address ? ipv4Value(w.address) : undefined;
+  for (const range of ['podCidr', 'serviceCidr'] as const) {
+    const cidr = parseCidr(c.network[range]);
+    need(
+      addr !== undefined && cidr !== undefined && inCidr(addr, cidr),
+      `${base}.address`,
+      `'${w.address}' is inside network.${range} (${c.network[range]}), an address of the cluster, not of the worker's host; use the host's LAN address`,
+    );
+  }
   need(
     cp.orchestratorService.type === 'ClusterIP',
     'apps.clusterplex.orchestratorService.type',
