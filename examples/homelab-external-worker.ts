@@ -2,7 +2,7 @@
  * The seed-000 homelab (examples/homelab.ts) with the first design's external ClusterPlex worker
  * on the Unraid NAS: a GPU worker outside the cluster, so GPU transcoding survives the loss of
  * k3s-w3. The stack writes its Compose file to docs/homelab/clusterplex-external-worker.compose.yaml
- * (Flux never applies it) and opens the orchestrator and Plex's relay to the LAN.
+ * (Flux never applies it) and opens the orchestrator and Plex's relay to the NAS's address only.
  */
 import { defineConfig } from '../src/config/index.js';
 import homelab from './homelab.js';

@@ -53,8 +53,13 @@ function workloadLabel(v: StackView, w: Workload): string {
   return `${w.name}<br/>${w.kind}${where}${count}`;
 }
 
+/** The node of a peer outside the stack's pods: a named party, or a host labelled with its address. */
+function outsideNode(p: Exclude<ResolvedEdge['from'], Workload>): { id: string; label: string } {
+  return typeof p === 'string' ? EXTERNAL[p]! : { id: `ext_host_${mermaidId(p.cidr)}`, label: `${p.host} (${p.cidr})` };
+}
+
 function peerId(p: ResolvedEdge['from']): string {
-  return isWorkload(p) ? workloadNodeId(p) : EXTERNAL[p]!.id;
+  return isWorkload(p) ? workloadNodeId(p) : outsideNode(p).id;
 }
 
 function portsText(e: ResolvedEdge): string {
@@ -196,7 +201,7 @@ function callGroups(edges: readonly ResolvedEdge[]): CallGroup[] {
 /** Call groups per diagram: few enough that the edges between the three columns stay traceable. */
 const GROUPS_PER_CALL_DIAGRAM = 4;
 
-const peerName = (p: ResolvedEdge['from']) => (isWorkload(p) ? p.name : EXTERNAL[p]!.label);
+const peerName = (p: ResolvedEdge['from']) => (isWorkload(p) ? p.name : outsideNode(p).label);
 
 /** Diagram 2: the calls between deployed pods, one diagram per group of callees. */
 function callDiagrams(v: StackView): { callees: string[]; diagram: string }[] {
@@ -485,7 +490,7 @@ function architecturePage(v: StackView): string {
   );
   for (const d of callDiagrams(v)) out.push(`### Calls to ${d.callees.map((c) => (c.includes(' ') ? c : `\`${c}\``)).join(', ')}`, '', ...mermaid(d.diagram));
   out.push('### Every call', '', '| From | To | Ports | Why |', '|---|---|---|---|');
-  const name = (p: ResolvedEdge['from']) => (isWorkload(p) ? `\`${p.name}\`` : EXTERNAL[p]!.label);
+  const name = (p: ResolvedEdge['from']) => (isWorkload(p) ? `\`${p.name}\`` : outsideNode(p).label);
   for (const e of v.edges) {
     out.push(`| ${name(e.from)} | ${name(e.to)} | ${e.edge.ports === 'any' ? 'any' : `${e.edge.ports.join(', ')}/${e.edge.protocol ?? 'TCP'}`} | ${mdCell(e.edge.why)} |`);
   }

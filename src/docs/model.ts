@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { StackConfig } from '../config/types.js';
-import type { CallEdge, Component, Peer } from '../lib/component.js';
+import { isAppPeer, type AppPeer, type CallEdge, type Component, type Peer } from '../lib/component.js';
 import type { KubeObject, PlacedObject } from '../output/model.js';
 import type { SecretRequest } from '../secrets/model.js';
 import { DFS_ENV } from '../lib/storage.js';
@@ -519,8 +519,8 @@ export class StackView {
     return out;
   }
 
-  private resolvePeer(p: Peer): Workload | Exclude<Peer, object> | undefined {
-    if (typeof p === 'string') return p;
+  private resolvePeer(p: Peer): Workload | OutsidePeer | undefined {
+    if (!isAppPeer(p)) return p;
     const w = this.workload(p.instance ?? p.app);
     return w?.app === p.app ? w : this.workloads.find((x) => x.app === p.app && x.instance === (p.instance ?? p.app));
   }
@@ -580,16 +580,20 @@ export class StackView {
 
 export interface ResolvedEdge {
   readonly edge: CallEdge;
-  readonly from: Workload | Exclude<Peer, object>;
-  readonly to: Workload | Exclude<Peer, object>;
+  readonly from: Workload | OutsidePeer;
+  readonly to: Workload | OutsidePeer;
 }
 
 export function isWorkload(x: unknown): x is Workload {
   return typeof x === 'object' && x !== null && 'instance' in x;
 }
 
-function peerKey(p: Workload | string): string {
-  return typeof p === 'string' ? p : `${p.kind}/${p.namespace}/${p.name}`;
+/** A peer that is not pods of the stack: a named outside party or a host by its address. */
+export type OutsidePeer = Exclude<Peer, AppPeer>;
+
+function peerKey(p: Workload | OutsidePeer): string {
+  if (typeof p === 'string') return p;
+  return isWorkload(p) ? `${p.kind}/${p.namespace}/${p.name}` : `host/${p.cidr}`;
 }
 
 function isWorkloadKind(kind: string): kind is WorkloadKind {

@@ -14,9 +14,29 @@ export interface DeclaredSecret {
   readonly fileName: string;
 }
 
-/** One end of a network call: pods of an app instance, or something outside the namespace. */
+/** The pods of one app instance (its app and instance labels). */
+export interface AppPeer {
+  readonly app: string;
+  /** @default - the app's own instance (`app`) */
+  readonly instance?: string;
+}
+
+/**
+ * One machine outside the cluster by its own address, e.g. the external ClusterPlex worker on the
+ * NAS: NetworkPolicies admit exactly `cidr` (a `/32`). Only a connection that still carries that
+ * address matches, so a Service it dials must not SNAT it (`externalTrafficPolicy: Local`).
+ */
+export interface HostPeer {
+  /** What the machine is (the docs label it with this and its block). */
+  readonly host: string;
+  /** Its address block, e.g. `192.168.1.20/32`. */
+  readonly cidr: string;
+}
+
+/** One end of a network call: pods of an app instance, a machine by its address, or something outside the namespace. */
 export type Peer =
-  | { readonly app: string; readonly instance?: string }
+  | AppPeer
+  | HostPeer
   | 'ingress-controller'
   | 'internet'
   /** Node addresses and the LAN: the private ranges of `networkPolicies.privateCidrs`. */
@@ -26,6 +46,16 @@ export type Peer =
   /** The Prometheus pods of `apps.metrics` (its namespace and pod labels). */
   | 'prometheus'
   | 'anywhere';
+
+/** Whether `p` names pods of the stack (the only peers a NetworkPolicy's podSelector covers). */
+export function isAppPeer(p: Peer): p is AppPeer {
+  return typeof p === 'object' && 'app' in p;
+}
+
+/** The peer for one machine outside the cluster at `address` (its `/32`). */
+export function hostPeer(host: string, address: string): HostPeer {
+  return { host, cidr: `${address}/32` };
+}
 
 /**
  * A call the stack makes: NetworkPolicies allow exactly these (plus DNS). `ports` are the

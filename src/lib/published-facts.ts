@@ -1,5 +1,5 @@
 import type { IConstruct } from 'constructs';
-import { Component } from './component.js';
+import { Component, type HostPeer } from './component.js';
 
 /**
  * Facts a component publishes about what it deploys, as typed data, for the generated docs. The
@@ -172,6 +172,8 @@ interface ComposeFileFact {
   readonly file: string;
   /** The compose-spec document. */
   readonly project: Readonly<Record<string, unknown>>;
+  /** The machine in the call graph: the calls from it are what the NetworkPolicies admit. @default - it calls nothing in the cluster */
+  readonly peer?: HostPeer;
 }
 
 const published = new WeakMap<Component, PublishedFact[]>();

@@ -3,7 +3,7 @@ import * as k8s from '../../imports/k8s.js';
 import { ipv4String, parseCidr } from '../config/schema.js';
 import type { StackConfig } from '../config/types.js';
 import { podTemplates } from '../gates/pod-specs.js';
-import { Component, setFileName, type CallEdge, type Peer } from '../lib/component.js';
+import { Component, isAppPeer, setFileName, type AppPeer, type CallEdge, type Peer } from '../lib/component.js';
 import { selectorLabels } from '../lib/pod.js';
 import { ingressControllerPeers } from '../lib/workload.js';
 import { prometheusPeers } from '../apps/metrics/config.js';
@@ -23,7 +23,7 @@ function kubernetesServiceIp(serviceCidr: string): string {
 }
 
 const groupKey = (g: PodGroup) => `${g.app}/${g.instance}`;
-const peerGroup = (p: Exclude<Peer, string>): PodGroup => ({ app: p.app, instance: p.instance ?? p.app });
+const peerGroup = (p: AppPeer): PodGroup => ({ app: p.app, instance: p.instance ?? p.app });
 
 /** The pod groups of `namespace` (app + instance labels of every pod template), once per group. */
 export function podGroups(objects: readonly KubeObject[], namespace: string): PodGroup[] {
@@ -72,12 +72,13 @@ export function networkPolicies(cfg: StackConfig, input: NetworkPolicyInput): Ne
   });
 
   const groups = new Map(input.groups.map((g) => [groupKey(g), g]));
-  const present = (p: Peer) => typeof p === 'string' || groups.has(groupKey(peerGroup(p)));
+  // Peers outside the stack's pods (a range, a host, a controller) are always there.
+  const present = (p: Peer) => !isAppPeer(p) || groups.has(groupKey(peerGroup(p)));
   const edges = input.edges.filter((e) => present(e.from) && present(e.to));
   const ingressOf = new Map<string, CallEdge[]>();
   const egressOf = new Map<string, CallEdge[]>();
   const index = (by: Map<string, CallEdge[]>, p: Peer, e: CallEdge) => {
-    if (typeof p === 'string') return;
+    if (!isAppPeer(p)) return;
     const k = groupKey(peerGroup(p));
     const list = by.get(k);
     if (list) list.push(e);
@@ -106,6 +107,7 @@ export function networkPolicies(cfg: StackConfig, input: NetworkPolicyInput): Ne
   });
 
   const peersOf = (p: Peer): k8s.NetworkPolicyPeer[] => {
+    if (typeof p === 'object' && 'cidr' in p) return [{ ipBlock: { cidr: p.cidr } }];
     if (p === 'ingress-controller') return ingressControllerPeers(cfg);
     if (p === 'internet') return [{ ipBlock: { cidr: '0.0.0.0/0', except: [...cfg.networkPolicies.privateCidrs] } }];
     if (p === 'prometheus') return prometheusPeers(cfg);

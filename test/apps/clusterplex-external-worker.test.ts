@@ -5,6 +5,7 @@ import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { execFileSync } from 'node:child_process';
+import { BlockList } from 'node:net';
 import { loadConfig, resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
 import type { StackConfig } from '../../src/config/types.js';
 import { synthesize, type SynthResult } from '../../src/synth.js';
@@ -96,13 +97,57 @@ describe('the external ClusterPlex worker (examples/homelab-external-worker.ts)'
     const plexSvc = objectOf(result, 'Service', 'plex');
     expect(worker.extra_hosts).toEqual([`${pmsEnv.PMS_SERVICE}:${plexSvc.metadata.annotations['metallb.universe.tf/loadBalancerIPs']}`]);
     expect(plexSvc.spec.ports.map((p: any) => p.port)).toContain(Number(pmsEnv.LOCAL_RELAY_PORT));
+  });
+
+  it('admits exactly the worker’s /32 to the orchestrator and the relay, through Services that keep its address', () => {
+    const relay = Number(envOf(containerOf(objectOf(result, 'StatefulSet', 'plex'), 'plex')).LOCAL_RELAY_PORT);
     const nas = cfg.apps.clusterplex.externalWorker.address!;
-    const admits = (policy: string, port: number) =>
-      objectOf(result, 'NetworkPolicy', policy).spec.ingress.some(
-        (r: any) => r.ports?.some((p: any) => p.port === port) && r.from.some((f: any) => f.ipBlock && inCidr(nas, f.ipBlock.cidr)),
-      );
-    expect(admits('allow-clusterplex-orchestrator', 3500)).toBe(true);
-    expect(admits('allow-plex', Number(pmsEnv.LOCAL_RELAY_PORT))).toBe(true);
+    const orchestrator = objectOf(result, 'NetworkPolicy', 'allow-clusterplex-orchestrator').spec.ingress;
+    const plex = objectOf(result, 'NetworkPolicy', 'allow-plex').spec.ingress;
+    // the orchestrator (no authentication): the worker's /32 is its only address block, on 3500 only
+    expect(orchestrator.filter((r: any) => r.from.some((f: any) => f.ipBlock))).toEqual([{ from: [{ ipBlock: { cidr: `${nas}/32` } }], ports: [{ protocol: 'TCP', port: 3500 }] }]);
+    // the relay port: only the /32 (and the in-cluster workers' pods); Plex's own port stays open to its clients
+    const onRelay = plex.filter((r: any) => r.ports.some((p: any) => p.port === relay));
+    expect(onRelay.flatMap((r: any) => r.from.filter((f: any) => f.ipBlock))).toEqual([{ ipBlock: { cidr: `${nas}/32` } }]);
+    expect(onRelay.find((r: any) => r.from[0].ipBlock).ports).toEqual([{ protocol: 'TCP', port: relay }]);
+    for (const rules of [orchestrator, plex]) for (const range of cfg.networkPolicies.privateCidrs) expect(JSON.stringify(rules)).not.toContain(range);
+
+    // The source addresses a pod sees, as the kernel rewrites them: the worker's own with
+    // externalTrafficPolicy Local; a node's or a pod-network address when a node SNATs (Cluster,
+    // or a svclb pod's MASQUERADE); another LAN host. Only the first may reach port 3500/relay.
+    const admitted = (rules: any[], port: number) => {
+      const list = new BlockList();
+      for (const r of rules.filter((x) => x.ports.some((p: any) => p.port === port)))
+        for (const f of r.from.filter((x: any) => x.ipBlock)) {
+          const [net, bits] = f.ipBlock.cidr.split('/');
+          list.addSubnet(net, Number(bits));
+        }
+      return (ip: string) => list.check(ip);
+    };
+    for (const [rules, port] of [
+      [orchestrator, 3500],
+      [plex, relay],
+    ] as const) {
+      const ok = admitted(rules, port);
+      expect(ok(nas), `${nas} on ${port}`).toBe(true);
+      for (const other of ['192.168.1.11', '192.168.1.21', '10.42.0.0', '10.42.1.1', '10.42.2.7', '172.17.0.1']) expect(ok(other), `${other} on ${port}`).toBe(false);
+    }
+    // the two Services the worker dials keep its address
+    for (const name of ['clusterplex-orchestrator', 'plex']) {
+      const svc = objectOf(result, 'Service', name);
+      expect(svc.spec.type, name).toBe('LoadBalancer');
+      expect(svc.spec.externalTrafficPolicy, name).toBe('Local');
+    }
+  });
+
+  it('names the worker by its address in the call diagrams and the runbook', () => {
+    const arch = fileOf(result, 'docs/homelab/architecture.md')!;
+    const nas = cfg.apps.clusterplex.externalWorker.address!;
+    expect(arch).toContain(`| external ClusterPlex worker unraid-clusterplex-worker (${nas}/32) | \`clusterplex-orchestrator\` | 3500/TCP |`);
+    expect(arch).not.toMatch(/Nodes and LAN \(private ranges\) \| `(clusterplex-orchestrator|plex)`/);
+    const page = fileOf(result, 'docs/homelab/gpu-transcoding.md')!;
+    expect(page).toContain(`admit only the worker's own address, \`${nas}/32\`, to \`clusterplex-orchestrator\` on :3500 and to \`plex\` on :32499`);
+    expect(page).toContain('`svc/clusterplex-orchestrator` and `svc/plex` have `externalTrafficPolicy: Local`');
   });
 
   it('is never applied by Flux: outside the cluster tree, in no kustomization, and the writer owns it', async () => {
@@ -126,13 +171,6 @@ describe('the external ClusterPlex worker (examples/homelab-external-worker.ts)'
     expect(removed.removed).toContain(FILE);
   }, 240_000);
 });
-
-function inCidr(ip: string, cidr: string): boolean {
-  const n = (a: string) => a.split('.').reduce((acc, p) => acc * 256 + Number(p), 0);
-  const [base, bits] = cidr.split('/');
-  const size = 2 ** (32 - Number(bits));
-  return n(ip) >= n(base!) && n(ip) < n(base!) + size;
-}
 
 describe('external worker config', () => {
   const base: StackConfigInput = {
@@ -163,7 +201,13 @@ describe('external worker config', () => {
       apps: { ...base.apps, clusterplex: { ...base.apps!.clusterplex, ...cp, externalWorker: { ...base.apps!.clusterplex!.externalWorker, ...w } } },
     });
     expect(issuesOf(withWorker({ address: undefined }))).toEqual(['apps.clusterplex.externalWorker.address']);
-    expect(issuesOf(withWorker({ address: '100.64.0.9' }))).toEqual(['apps.clusterplex.externalWorker.address']);
+    // any unicast address: the policies admit its /32, whatever networkPolicies.privateCidrs say
+    expect(issuesOf(withWorker({ address: '100.64.0.9' }))).toEqual([]);
+    expect(issuesOf(withWorker({ address: '192.168.1.0/24' }))).toEqual(['apps.clusterplex.externalWorker.address']);
+    // an address of the cluster (a pod's, a Service's) is not the worker's host
+    expect(issuesOf(withWorker({ address: '10.42.1.7' }))).toEqual(['apps.clusterplex.externalWorker.address']);
+    expect(issuesOf(withWorker({ address: '10.43.0.10' }))).toEqual(['apps.clusterplex.externalWorker.address']);
+    expect(issuesOf(withWorker({ address: '10.44.0.1' }))).toEqual([]);
     expect(issuesOf(withWorker({}, { orchestratorService: { type: 'ClusterIP' } }))).toEqual([
       'apps.clusterplex.orchestratorService.type',
       'apps.clusterplex.externalWorker.orchestratorAddress',
@@ -174,7 +218,7 @@ describe('external worker config', () => {
     ]);
   });
 
-  it('with a NodePort orchestrator: the fixed node port on the Service and in the worker’s URL', () => {
+  it('with a NodePort orchestrator: the fixed node port on the Service and in the worker’s URL', async () => {
     const input = {
       apps: {
         ...base.apps,
@@ -188,6 +232,16 @@ describe('external worker config', () => {
       'apps.clusterplex.orchestratorService.nodePort',
     );
     const { find } = objectsOf(input);
-    expect(find('Service', 'clusterplex-orchestrator').spec.ports[0].nodePort).toBe(30500);
-  });
+    const svc = find('Service', 'clusterplex-orchestrator');
+    expect(svc.spec.ports[0].nodePort).toBe(30500);
+    // a node port keeps the worker's address only with Local (else the node SNATs it)
+    expect(svc.spec.externalTrafficPolicy).toBe('Local');
+    expect(find('NetworkPolicy', 'allow-clusterplex-orchestrator').spec.ingress.filter((r: any) => r.from[0].ipBlock)).toEqual([
+      { from: [{ ipBlock: { cidr: '192.168.1.20/32' } }], ports: [{ protocol: 'TCP', port: 3500 }] },
+    ]);
+    // the runbook says which node the worker must dial
+    const cfg = resolveConfig(input);
+    const page = (await synthesize({ config: cfg, projectDir: PROJECT, env: operatorEnv(cfg) })).files.find((f) => f.path === 'docs/homelab/gpu-transcoding.md')!.content;
+    expect(page).toContain('A node port answers only on the node that runs the pod');
+  }, 120_000);
 });

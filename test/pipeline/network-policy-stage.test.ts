@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/stack-config.js';
-import type { CallEdge } from '../../src/lib/component.js';
+import { hostPeer, type CallEdge } from '../../src/lib/component.js';
 import { networkPolicies, podGroups, type PodGroup } from '../../src/pipeline/network-policies.js';
 import { place } from '../../src/pipeline/place.js';
 
@@ -50,6 +50,22 @@ describe('network policies stage (typed input, no constructs of the stack)', () 
     });
     expect(specOf(placed, 'allow-sonarr-4k').ingress).toEqual([{ from: [sel('prowlarr')], ports: [{ protocol: 'TCP', port: 8989 }] }]);
     expect(JSON.stringify(placed)).not.toContain('radarr');
+  });
+
+  it('admits a host peer as exactly its address block, on the callee only (a host has no pods to select)', () => {
+    const worker = hostPeer('external worker', '192.168.1.20');
+    expect(worker).toEqual({ host: 'external worker', cidr: '192.168.1.20/32' });
+    const { placed, edges: kept } = policiesOf(
+      [
+        { from: worker, to: { app: 'orchestrator' }, ports: [3500], why: 'registers' },
+        { from: worker, to: { app: 'absent' }, ports: [1], why: 'not deployed' },
+      ],
+      [{ app: 'orchestrator', instance: 'orchestrator' }],
+    );
+    expect(kept.map((e) => e.why)).toEqual(['registers']);
+    expect(specOf(placed, 'allow-orchestrator').ingress).toEqual([{ from: [{ ipBlock: { cidr: '192.168.1.20/32' } }], ports: [{ protocol: 'TCP', port: 3500 }] }]);
+    expect(specOf(placed, 'allow-orchestrator').egress).toBeUndefined();
+    expect(placed.map((p) => p.object.metadata.name)).toEqual(['default-deny', 'allow-dns', 'allow-orchestrator']);
   });
 
   it('skips a pod group no edge touches and sorts the policies by group', () => {

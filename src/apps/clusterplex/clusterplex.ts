@@ -2,7 +2,7 @@ import { JsonPatch, type ApiObject } from 'cdk8s';
 import * as k8s from '../../../imports/k8s.js';
 import type { Construct } from 'constructs';
 import type { SiteConfig } from '../../config/types.js';
-import { Component, setFileName } from '../../lib/component.js';
+import { Component, hostPeer, setFileName } from '../../lib/component.js';
 import { useGpu, type GpuHandle, type PlexHandle } from '../../lib/handles.js';
 import { appLabels, container, podSpec, selectorLabels } from '../../lib/pod.js';
 import { clientAddressServiceProps, gpuNodePlacement, storageNodePlacement } from '../../lib/placement.js';
@@ -28,8 +28,9 @@ export interface ClusterPlexProps {
   readonly orchestratorService?: OrchestratorServiceConfig;
   /**
    * A worker outside the cluster: a Compose file for its host, and the orchestrator and Plex's
-   * relay open to the LAN (its address is in `networkPolicies.privateCidrs`). `plexAddress` is
-   * Plex's LoadBalancer IP. @default - none
+   * relay open to its `address` (a /32), which needs Plex's Service to keep client addresses
+   * (`externalTrafficPolicy: Local`, as Plex sets it). `plexAddress` is Plex's LoadBalancer IP.
+   * @default - none
    */
   readonly externalWorker?: ExternalWorkerConfig & { readonly plexAddress: string };
 }
@@ -199,11 +200,15 @@ export class ClusterPlex extends Component {
   private addExternalWorker(cfg: SiteConfig, plex: PlexHandle, service: OrchestratorServiceConfig, worker: ExternalWorkerConfig & { readonly plexAddress: string }): void {
     const url = externalOrchestratorUrl(service, worker);
     const project = externalWorkerProject({ site: cfg, plex, worker, plexAddress: worker.plexAddress, env: workerEnv(cfg, url, worker.gpu) });
-    publishFact(this, { kind: 'compose-file', instance: EXTERNAL_WORKER_SERVICE, file: EXTERNAL_WORKER_FILE, project });
-    const from = 'private-networks';
+    if (!worker.address) throw new Error("apps.clusterplex.externalWorker.address: the worker host's LAN address is required (checked with the config)");
+    // Its own address only, not the LAN: the orchestrator has no authentication. Both Services it
+    // dials keep that address (externalTrafficPolicy Local, see clientAddressServiceProps), else
+    // the node would SNAT it and the /32 would never match.
+    const from = hostPeer(`external ClusterPlex worker ${worker.hostname}`, worker.address);
+    publishFact(this, { kind: 'compose-file', instance: EXTERNAL_WORKER_SERVICE, file: EXTERNAL_WORKER_FILE, project, peer: from });
     this.addCall(
-      { from, to: { app: ORCHESTRATOR.app }, ports: [ORCHESTRATOR.port], why: `the external ClusterPlex worker (${worker.address ?? '?'}) registers and takes jobs` },
-      { from, to: { app: plex.app }, ports: [plex.relayPort!], why: `the external ClusterPlex worker (${worker.address ?? '?'}) reports progress through the PMS relay` },
+      { from, to: { app: ORCHESTRATOR.app }, ports: [ORCHESTRATOR.port], why: 'the external ClusterPlex worker registers and takes jobs' },
+      { from, to: { app: plex.app }, ports: [plex.relayPort!], why: 'the external ClusterPlex worker reports progress through the PMS relay' },
     );
   }
 }

@@ -4,9 +4,16 @@ import type { AppConfig, StackConfig } from '../../config/types.js';
 
 /** How the orchestrator's Service is reached: in the cluster only, or from the LAN too (an external worker). */
 export interface OrchestratorServiceConfig {
-  /** `ClusterIP`: in-cluster only. An external worker needs `LoadBalancer` or `NodePort`. @default 'ClusterIP' */
+  /**
+   * `ClusterIP`: in-cluster only. An external worker needs `LoadBalancer` or `NodePort`; both get
+   * `externalTrafficPolicy: Local` (the worker's own address reaches the pod, and only a node
+   * running the orchestrator answers). @default 'ClusterIP'
+   */
   readonly type: 'ClusterIP' | 'LoadBalancer' | 'NodePort';
-  /** Fixed LoadBalancer IP (MetalLB): the address an external worker dials. @default - assigned by the load balancer */
+  /**
+   * Fixed LoadBalancer IP (MetalLB): the address an external worker dials. k3s ServiceLB ignores it
+   * and publishes the address of the node that runs the orchestrator. @default - assigned by the load balancer
+   */
   readonly loadBalancerIP?: string;
   /** Fixed node port (type `NodePort`). @default - assigned by Kubernetes */
   readonly nodePort?: number;
@@ -28,13 +35,17 @@ export interface ExternalWorkerPathsConfig {
 export interface ExternalWorkerConfig {
   /** Write `docs/<cluster>/clusterplex-external-worker.compose.yaml`. @default false */
   readonly enabled: boolean;
-  /** LAN address of the worker's host (its source address: NetworkPolicies admit it). @default - none (required when enabled) */
+  /**
+   * LAN address of the worker's host: its source address, the only one the NetworkPolicies admit
+   * to the orchestrator and Plex's relay (as a /32). @default - none (required when enabled)
+   */
   readonly address?: string;
   /** The worker's hostname: the name the orchestrator logs when it registers. @default 'clusterplex-worker-nas' */
   readonly hostname: string;
   /**
-   * The address the worker dials for the orchestrator: its LoadBalancer IP, or with `NodePort` a node's
-   * LAN address. @default - `orchestratorService.loadBalancerIP`
+   * The address the worker dials for the orchestrator: its LoadBalancer IP, or (NodePort, k3s
+   * ServiceLB) the LAN address of the node that runs it — with `externalTrafficPolicy: Local` only
+   * that node keeps the worker's address. @default - `orchestratorService.loadBalancerIP`
    */
   readonly orchestratorAddress?: string;
   /** Where the worker reaches Plex's relay (progress reports). @default - `apps.plex.loadBalancerIP` */
@@ -103,13 +114,17 @@ export function externalWorkerIssues(c: StackConfig): ConfigIssue[] {
   );
   if (!cp.enabled || !w.enabled) return issues;
   const base = 'apps.clusterplex.externalWorker';
-  need(!w.address, `${base}.address`, "is required: the worker host's LAN address, e.g. '192.168.1.20' (NetworkPolicies admit it)");
+  need(!w.address, `${base}.address`, "is required: the worker host's LAN address, e.g. '192.168.1.20' (NetworkPolicies admit exactly it)");
+  // A cluster address would admit whichever pod or Service holds it, not the worker's host.
   const addr = w.address ? ipv4Value(w.address) : undefined;
-  need(
-    addr !== undefined && !c.networkPolicies.privateCidrs.some((x) => inCidr(addr, parseCidr(x)!)),
-    `${base}.address`,
-    `'${w.address}' is in none of networkPolicies.privateCidrs (${c.networkPolicies.privateCidrs.join(', ')}), the peers the orchestrator and Plex's relay admit; add its range there`,
-  );
+  for (const range of ['podCidr', 'serviceCidr'] as const) {
+    const cidr = parseCidr(c.network[range]);
+    need(
+      addr !== undefined && cidr !== undefined && inCidr(addr, cidr),
+      `${base}.address`,
+      `'${w.address}' is inside network.${range} (${c.network[range]}), an address of the cluster, not of the worker's host; use the host's LAN address`,
+    );
+  }
   need(
     cp.orchestratorService.type === 'ClusterIP',
     'apps.clusterplex.orchestratorService.type',

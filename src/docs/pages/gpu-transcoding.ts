@@ -1,6 +1,7 @@
+import type { HostPeer } from '../../lib/component.js';
 import { gpuResource, type Facts } from '../facts.js';
 import { c, Md } from '../md.js';
-import { envValue, gpuClaims, type GpuClaim, type Workload } from '../model.js';
+import { envValue, gpuClaims, isWorkload, type GpuClaim, type ResolvedEdge, type Workload } from '../model.js';
 import type { RunbookPage } from '../page.js';
 import { plexLoadBalancer } from '../plex.js';
 
@@ -118,6 +119,7 @@ function externalWorkerSection(f: Facts, md: Md): void {
     `docker compose -f ${file} logs -f ${service}   # "Worker connected on socket", then codec downloads (up to 10 minutes)`,
     `kubectl logs ${orchestrator.ref} -n ${orchestrator.namespace} -c ${f.main(orchestrator).name} | grep 'Registering worker'   # ...|${worker.hostname}`,
   ]);
+  if (compose.peer) externalWorkerAccess(f, md, compose.peer);
   const plex = f.one('plex');
   const targets = new Set(worker.volumes.map((v) => v.target));
   const missing = plex ? (f.main(plex).volumeMounts ?? []).map((m) => m.mountPath).filter((p) => p !== '/config' && !targets.has(p)) : [];
@@ -135,6 +137,39 @@ function externalWorkerSection(f: Facts, md: Md): void {
         : `**Losing ${lost}:** Plex and the orchestrator run on ${plex.placement.title.toLowerCase()} and keep going; the orchestrator unregisters the lost worker and sends every transcode to this one (${c(worker.hostname)}). Check it with the ${c('Registering worker')} line above and a test stream.`,
     );
   }
+}
+
+/**
+ * What the NetworkPolicies admit from the external worker (its /32, from the call graph) and what
+ * that asks of the Services it dials: they must keep its address (`externalTrafficPolicy: Local`),
+ * so only the node running each pod answers.
+ */
+function externalWorkerAccess(f: Facts, md: Md, peer: HostPeer): void {
+  const fromPeer = (e: ResolvedEdge) => typeof e.from === 'object' && !isWorkload(e.from) && e.from.cidr === peer.cidr;
+  const calls = f.v.edges.flatMap((e) => (fromPeer(e) && isWorkload(e.to) ? [{ w: e.to, ports: e.edge.ports === 'any' ? [] : e.edge.ports }] : []));
+  const services = calls.flatMap((x) => f.v.serviceOf(x.w) ?? []);
+  if (services.length === 0) return;
+  const refs = (list: typeof services) => list.map((s) => c(`svc/${s.metadata.name}`)).join(' and ');
+  const snat = services.filter((s) => s.spec.externalTrafficPolicy !== 'Local');
+  const types = new Set(services.map((s) => s.spec.type));
+  const loadBalancer = types.has('LoadBalancer')
+    ? `With MetalLB (layer 2), the address is announced from a node that runs the pod, so it follows the pod after a failover. With k3s ServiceLB, EXTERNAL-IP is that node's own address: dial exactly it — another node's address still answers through its svclb pod, but that pod masquerades the worker to its own pod address, which the policy refuses — and update ${c('apps.clusterplex.externalWorker.orchestratorAddress')} and ${c('plexAddress')} when a pod moves. `
+    : '';
+  const nodePort = types.has('NodePort')
+    ? `A node port answers only on the node that runs the pod: ${c('orchestratorAddress')} must be that node's address, and follow it after a failover. `
+    : '';
+  const keeps = snat.length
+    ? `But ${refs(snat)} ${snat.length === 1 ? 'has' : 'have'} ${c('externalTrafficPolicy: Cluster')}: the node SNATs the worker to an address of its own, so the policy refuses it — set ${c('externalTrafficPolicy: Local')} there. `
+    : `That works only while the connections keep that address: ${refs(services)} have ${c('externalTrafficPolicy: Local')}; with the default ${c('Cluster')} the node that takes a connection SNATs it to an address of its own, and the policy refuses the worker. The price: only a node that runs the pod answers. ${loadBalancer}${nodePort}`;
+  md.p(
+    `**Who may connect:** the orchestrator has no authentication, so the NetworkPolicies admit only the worker's own address, ${c(peer.cidr)}, ${calls.map((x) => `to ${c(x.w.name)} on :${x.ports.join(', :')}`).join(' and ')} — not the LAN's private ranges. ` +
+      keeps +
+      `If the worker's host gets another address, change ${c('apps.clusterplex.externalWorker.address')} (or give it a DHCP reservation).`,
+  );
+  md.sh([
+    `kubectl get svc ${services.map((s) => s.metadata.name).join(' ')} -n ${services[0]!.metadata.namespace} -o custom-columns=NAME:.metadata.name,POLICY:.spec.externalTrafficPolicy,EXTERNAL-IP:.status.loadBalancer.ingress[*].ip   # POLICY Local`,
+    ...calls.map((x) => `${f.getPodWide(x.w)}   # NODE: the node that answers for ${x.w.name}`),
+  ]);
 }
 
 /** Both modes: each GPU pod sees /dev/dri, and Plex's render group can read it. */
