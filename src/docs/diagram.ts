@@ -5,12 +5,14 @@ import type { OutputFile } from '../output/layout.js';
 import {
   fuseMountPaths,
   gpuClaims,
+  INSTANCE_LABEL,
   isPodOwner,
   mermaidId,
   mountCovers,
   placementGroupsOf,
   StackView,
   type ContainerJson,
+  type KindObject,
   type OutsidePeer,
   type PodOwner,
   type ResolvedEdge,
@@ -126,9 +128,9 @@ export function nfsExporter(v: StackView, ip: string): { service: string; worklo
 }
 
 /** Every mount of a claim, host path or NFS volume by a main container. */
-function mountsOf(v: StackView): Mount[] {
+function mountsOf(v: StackView, owners: readonly PodOwner[] = v.workloads): Mount[] {
   const out: Mount[] = [];
-  for (const w of v.workloads) {
+  for (const w of owners) {
     for (const c of w.pod.containers) {
       for (const m of c.volumeMounts ?? []) {
         const vol = w.pod.volumes?.find((x) => x.name === m.name);
@@ -561,6 +563,48 @@ function externalHosts(v: StackView): ExternalHost[] {
   );
 }
 
+/** Each ServiceMonitor's endpoints: the Service port it scrapes and the container serving it (an exporter sidecar). */
+function metricsScrapes(v: StackView): { name: string; labels: string; service: string; container: string; interval: string }[] {
+  return v.all('ServiceMonitor').flatMap((sm) => {
+    const want = Object.entries(sm.spec.selector?.matchLabels ?? {});
+    const services = v.all('Service').filter((svc) => svc.metadata.namespace === sm.metadata.namespace && want.every(([k, val]) => svc.metadata.labels?.[k] === val));
+    const labels = Object.entries(sm.metadata.labels ?? {})
+      .filter(([k]) => !k.startsWith('app.kubernetes.io/'))
+      .map(([k, val]) => `\`${k}=${val}\``)
+      .join(', ');
+    return (sm.spec.endpoints ?? []).flatMap((ep) =>
+      services.map((svc) => {
+        const port = svc.spec.ports.find((p) => p.name === ep.port) ?? svc.spec.ports[0];
+        const w = v.workloads.find((x) => x.namespace === svc.metadata.namespace && x.instance === svc.spec.selector?.[INSTANCE_LABEL]);
+        const c = w?.pod.containers.find((x) => (x.ports ?? []).some((p) => p.name === port.targetPort || p.containerPort === port.targetPort));
+        return {
+          name: sm.metadata.name,
+          labels: labels || '—',
+          service: `\`svc/${svc.metadata.name}\` :${port.port}${ep.path ? ` ${ep.path}` : ''}`,
+          container: w && c ? `\`${c.name}\` in \`${w.name}\` (${c.image})` : '—',
+          interval: ep.interval ?? 'Prometheus default',
+        };
+      }),
+    );
+  });
+}
+
+/** Longhorn's label that puts a claim's volume into a recurring-job group, and the one that names a single job. */
+const RECURRING_GROUP_LABEL = 'recurring-job-group.longhorn.io/';
+const RECURRING_JOB_LABEL = 'recurring-job.longhorn.io/';
+
+/** Each Longhorn RecurringJob with the claims in its groups (or naming it), by `namespace/name`. */
+function recurringJobs(v: StackView): { job: KindObject<'RecurringJob'>; claims: string[] }[] {
+  const claims = v.all('PersistentVolumeClaim');
+  return v.all('RecurringJob').map((job) => {
+    const covered = claims.filter((c) => {
+      const labels = c.metadata.labels ?? {};
+      return (job.spec.groups ?? []).some((g) => labels[`${RECURRING_GROUP_LABEL}${g}`] === 'enabled') || labels[`${RECURRING_JOB_LABEL}${job.metadata.name}`] === 'enabled';
+    });
+    return { job, claims: covered.map((c) => `${c.metadata.namespace && c.metadata.namespace !== v.namespace ? `${c.metadata.namespace}/` : ''}${c.metadata.name}`) };
+  });
+}
+
 const names = (ws: readonly PodOwner[]) => ws.map((w) => `\`${w.name}\``).join(', ');
 
 function envLiteral(w: PodOwner, name: string): string | undefined {
@@ -620,6 +664,12 @@ function architecturePage(v: StackView): string {
   for (const e of v.edges) {
     out.push(`| ${name(e.from)} | ${name(e.to)} | ${e.edge.ports === 'any' ? 'any' : `${e.edge.ports.join(', ')}/${e.edge.protocol ?? 'TCP'}`} | ${mdCell(e.edge.why)} |`);
   }
+  const scrapes = metricsScrapes(v);
+  if (scrapes.length) {
+    out.push('', '### Metrics', '', 'Prometheus scrapes what these ServiceMonitors select (it picks a ServiceMonitor up by its labels).', '');
+    out.push('| ServiceMonitor | Labels | Service and port | Container | Interval |', '|---|---|---|---|---|');
+    for (const x of scrapes) out.push(`| \`${x.name}\` | ${x.labels} | ${x.service} | ${x.container} | ${x.interval} |`);
+  }
   const mounts = mountsOf(v);
   const { shared, own } = splitShared(mounts);
   out.push(
@@ -635,6 +685,27 @@ function architecturePage(v: StackView): string {
   for (const vol of uniqueVolumes(mounts)) {
     const by = groupedMounts(mounts.filter((m) => m.volume.id === vol.id)).map((g) => `\`${g.workload.name}\` ${g.label}`);
     out.push(`| ${mdCell(vol.label)} | ${mdCell(by.join('<br/>'))} |`);
+  }
+  const jobMounts = groupedMounts(mountsOf(v, v.jobs));
+  if (jobMounts.length) {
+    out.push('', '### What the jobs mount', '', 'Each run of a job mounts these while it runs (not drawn above).', '', '| Job | Volume | Mounts |', '|---|---|---|');
+    for (const g of jobMounts) out.push(`| \`${g.workload.name}\` | ${mdCell(g.volume.label)} | ${mdCell(g.label)} |`);
+  }
+  const recurring = recurringJobs(v);
+  if (recurring.length) {
+    out.push(
+      '',
+      '### Longhorn recurring jobs',
+      '',
+      'Longhorn snapshots or backs up every volume of a group on the schedule (a claim joins a group by its `recurring-job-group.longhorn.io/<group>` label), keeping the newest ones.',
+      '',
+      '| RecurringJob | Task | Schedule | Keeps | Groups | Volumes (claims) |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const r of recurring)
+      out.push(
+        `| \`${r.job.metadata.name}\` in \`${r.job.metadata.namespace ?? ''}\` | ${r.job.spec.task} | \`${r.job.spec.cron}\` | ${r.job.spec.retain} | ${(r.job.spec.groups ?? []).map((g) => `\`${g}\``).join(', ') || '—'} | ${r.claims.map((c) => `pvc/${c}`).join(', ') || 'none yet'} |`,
+      );
   }
   out.push('', '## Data flow: from the watchlist to playback', '');
   for (const d of flow.diagrams) out.push(`### ${d.title}`, '', ...mermaid(d.diagram));

@@ -198,6 +198,12 @@ interface KindShapes {
   readonly PersistentVolume: { readonly spec: PersistentVolumeSpecJson };
   readonly NetworkPolicy: { readonly spec: NetworkPolicySpecJson };
   readonly ConfigMap: { readonly data?: Readonly<Record<string, string>> };
+  /** prometheus-operator's scrape target: the Services its selector matches, on the named ports. */
+  readonly ServiceMonitor: {
+    readonly spec: { readonly selector?: LabelSelectorJson; readonly endpoints?: readonly { readonly port?: string; readonly path?: string; readonly interval?: string }[] };
+  };
+  /** Longhorn's recurring snapshot or backup of the volumes in its groups. */
+  readonly RecurringJob: { readonly spec: { readonly task: string; readonly cron: string; readonly retain: number; readonly groups?: readonly string[] } };
   readonly ResourceClaim: { readonly spec: { readonly devices?: { readonly requests?: readonly { readonly exactly?: { readonly deviceClassName?: string } }[] } } };
 }
 /** An object of `kind`, typed where the docs know its shape (other kinds: plain `KubeObject`). */
