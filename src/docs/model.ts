@@ -362,7 +362,7 @@ export class StackView {
   }
 
   /** What every pod owner has: names, its component, its pod and where the pod may run. */
-  private ownerFields(p: PlacedObject, template: PodTemplateJson, labels: Readonly<Record<string, string>>) {
+  private ownerFields(p: PlacedObject, template: PodTemplateJson, labels: Readonly<Record<string, string>>): Omit<Workload, 'kind' | 'replicas' | 'volumeClaimTemplates' | 'ref'> {
     const name = p.object.metadata.name;
     const pod = template.spec;
     return {
