@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { StackConfigInput } from '../../src/stack-config.js';
 import { generateDocs } from '../../src/docs/index.js';
 import homelab from '../../examples/homelab.js';
+import homelabBackups from '../../examples/homelab-backups.js';
 import homelabExternalWorker from '../../examples/homelab-external-worker.js';
 import homelabFailback from '../../examples/homelab-failback.js';
 import singleNode from '../../examples/single-node.js';
@@ -150,7 +151,7 @@ describe('the architecture page shows the CronJobs', () => {
 
 describe('the other day-two objects', () => {
   it('Longhorn backups: each RecurringJob with the claims its groups cover', () => {
-    const { md, objects } = architectureOf({ ...homelab, apps: { ...homelab.apps, backups: { enabled: true } } });
+    const { md, objects } = architectureOf(homelabBackups);
     const jobs = objects.filter((p) => p.o.kind === 'RecurringJob');
     expect(jobs.map((j) => j.o.spec.task).sort()).toEqual(['backup', 'snapshot']);
     const rows = section(md, '### Longhorn recurring jobs');
