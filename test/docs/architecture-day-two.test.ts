@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StackConfigInput } from '../../src/stack-config.js';
 import { generateDocs } from '../../src/docs/index.js';
+import { isAppPeer } from '../../src/lib/component.js';
 import homelab from '../../examples/homelab.js';
 import homelabBackups from '../../examples/homelab-backups.js';
 import homelabExternalWorker from '../../examples/homelab-external-worker.js';
@@ -105,17 +106,17 @@ describe('the architecture page shows the CronJobs', () => {
     let checked = 0;
     for (const c of input.stack.components) {
       for (const e of c.callEdges) {
-        if (typeof e.from === 'string' || !jobApps.has(e.from.app)) continue;
-        if (typeof e.to !== 'string' && !apps.has(e.to.app)) continue;
+        if (!isAppPeer(e.from) || !jobApps.has(e.from.app)) continue;
+        if (isAppPeer(e.to) && !apps.has(e.to.app)) continue;
         const job = jobApps.get(e.from.app)!;
-        const to = typeof e.to === 'string' ? ({ internet: 'Internet', 'kubernetes-api': 'Kubernetes API' } as Record<string, string>)[e.to]! : `\`${e.to.instance ?? e.to.app}\``;
+        const to = isAppPeer(e.to) ? `\`${e.to.instance ?? e.to.app}\`` : e.to === 'internet' ? 'Internet' : 'Kubernetes API';
         const ports = e.ports === 'any' ? 'any' : `${e.ports.join(', ')}/${e.protocol ?? 'TCP'}`;
         expect(table).toContain(`| \`${job}\` | ${to} | ${ports} | ${e.why} |`);
         checked++;
         if (e.to === 'internet') continue;
         // caller --- why-node --> callee, in one of the jobs' diagrams
         const from = nodeId('media', job);
-        const callee = typeof e.to === 'string' ? 'ext_kube_api' : nodeId('media', e.to.instance ?? e.to.app);
+        const callee = isAppPeer(e.to) ? nodeId('media', e.to.instance ?? e.to.app) : 'ext_kube_api';
         const hit = jobBlocks.find((b) => {
           const why = new RegExp(`^\\s*(j\\d+_\\d+)\\("${esc(e.why)}"\\)$`, 'm').exec(b)?.[1];
           return why !== undefined && b.includes(`  ${from} --- ${why}\n`) && b.includes(`  ${why} --> ${callee}`);
@@ -206,19 +207,23 @@ describe('the other day-two objects', () => {
     const { md, input } = architectureOf(homelabExternalWorker);
     const flow = section(md, '### Playback: the transcoders outside the cluster');
     const [block] = mermaidBlocks(flow);
-    const address = homelabExternalWorker.apps!.clusterplex!.externalWorker!.address!;
-    expect(block).toContain(`ext_host_clusterplex_worker(["clusterplex-worker on ${address}<br/>outside the cluster · Docker Compose"])`);
-    const calls = input.stack.components.flatMap((c) => c.callEdges).filter((e) => e.from === 'private-networks' && e.why.includes('external ClusterPlex worker'));
+    const worker = homelabExternalWorker.apps!.clusterplex!.externalWorker!;
+    const cidr = `${worker.address!}/32`;
+    const id = `ext_host_${cidr.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    // The host by its own address, as the NetworkPolicies admit it, and the Compose service it runs.
+    expect(block).toContain(`${id}(["external ClusterPlex worker ${worker.hostname!} (${cidr})<br/>Docker Compose service clusterplex-worker"])`);
+    const calls = input.stack.components.flatMap((c) => c.callEdges).filter((e) => !isAppPeer(e.from) && typeof e.from === 'object' && e.from.cidr === cidr);
     expect(calls.length).toBe(2);
     for (const e of calls) {
-      const to = typeof e.to === 'string' ? e.to : nodeId('media', e.to.instance ?? e.to.app);
-      const why = new RegExp(`^\\s*(ext_host_clusterplex_worker_\\d+)\\("${esc(e.why)} :${(e.ports as number[]).join(',')}"\\)$`, 'm').exec(block!)?.[1];
+      expect(isAppPeer(e.to)).toBe(true);
+      const to = isAppPeer(e.to) ? nodeId('media', e.to.instance ?? e.to.app) : '';
+      const why = new RegExp(`^\\s*(${id}_\\d+)\\("${esc(e.why)} :${(e.ports as number[]).join(',')}"\\)$`, 'm').exec(block!)?.[1];
       expect(why, e.why).toBeDefined();
-      expect(block).toContain(`  ext_host_clusterplex_worker --- ${why}\n`);
+      expect(block).toContain(`  ${id} --- ${why}\n`);
       expect(block).toContain(`  ${why} --> ${to}`);
     }
     expect(md).toContain(
-      "run by Docker Compose from [clusterplex-external-worker.compose.yaml](clusterplex-external-worker.compose.yaml), binds the host's `/mnt/user/media` at `/mnt/media`",
+      "runs `clusterplex-worker` by Docker Compose from [clusterplex-external-worker.compose.yaml](clusterplex-external-worker.compose.yaml) and binds the host's `/mnt/user/media` at `/mnt/media`",
     );
   });
 
