@@ -1,5 +1,25 @@
+import { posix } from 'node:path';
+import type { HostPeer } from '../lib/component.js';
+import { publishedFacts } from '../lib/published-facts.js';
 import type { OutputFile } from '../output/layout.js';
-import { fuseMountPaths, gpuClaims, isWorkload, mermaidId, mountCovers, StackView, type ContainerJson, type ResolvedEdge, type VolumeJson, type Workload } from './model.js';
+import {
+  fuseMountPaths,
+  gpuClaims,
+  INSTANCE_LABEL,
+  isPodOwner,
+  mermaidId,
+  mountCovers,
+  placementGroupsOf,
+  StackView,
+  type ContainerJson,
+  type KindObject,
+  type OutsidePeer,
+  type PodOwner,
+  type ResolvedEdge,
+  type ScheduledJob,
+  type VolumeJson,
+  type Workload,
+} from './model.js';
 
 /**
  * The architecture page (`docs/architecture.md`): Mermaid diagrams generated from the synthesized
@@ -24,7 +44,7 @@ interface VolumeNode {
 }
 
 interface Mount {
-  readonly workload: Workload;
+  readonly workload: PodOwner;
   readonly container: ContainerJson;
   readonly volume: VolumeNode;
   readonly path: string;
@@ -43,23 +63,28 @@ const EXTERNAL: Record<string, { id: string; label: string }> = {
   prometheus: { id: 'ext_prometheus', label: 'Prometheus' },
 };
 
-function workloadNodeId(w: Workload): string {
+function workloadNodeId(w: PodOwner): string {
   return `w_${mermaidId(w.namespace)}_${mermaidId(w.name)}`;
 }
 
-function workloadLabel(v: StackView, w: Workload): string {
+function workloadLabel(v: StackView, w: PodOwner): string {
   const where = w.namespace !== v.namespace ? ` · ${w.namespace}` : '';
   const count = w.kind === 'DaemonSet' ? ' · per node' : w.replicas > 1 ? ` · ${w.replicas} pods` : '';
-  return `${w.name}<br/>${w.kind}${where}${count}`;
+  return `${w.name}<br/>${w.kind}${where}${count}${'schedule' in w && w.schedule ? ` · ${scheduleText(w)}` : ''}`;
+}
+
+/** A CronJob's schedule with its time zone when it names one, e.g. `17 * * * *`. */
+function scheduleText(j: ScheduledJob): string {
+  return j.schedule ? `${j.schedule}${j.timeZone ? ` (${j.timeZone})` : ''}` : 'once';
 }
 
 /** The node of a peer outside the stack's pods: a named party, or a host labelled with its address. */
-function outsideNode(p: Exclude<ResolvedEdge['from'], Workload>): { id: string; label: string } {
+function outsideNode(p: OutsidePeer): { id: string; label: string } {
   return typeof p === 'string' ? EXTERNAL[p]! : { id: `ext_host_${mermaidId(p.cidr)}`, label: `${p.host} (${p.cidr})` };
 }
 
 function peerId(p: ResolvedEdge['from']): string {
-  return isWorkload(p) ? workloadNodeId(p) : outsideNode(p).id;
+  return isPodOwner(p) ? workloadNodeId(p) : outsideNode(p).id;
 }
 
 function portsText(e: ResolvedEdge): string {
@@ -67,7 +92,7 @@ function portsText(e: ResolvedEdge): string {
 }
 
 /** The volume node a pod volume stands for (undefined for scratch space and config maps). */
-function volumeNode(v: StackView, w: Workload, vol: VolumeJson | undefined, name: string): VolumeNode | undefined {
+function volumeNode(v: StackView, w: PodOwner, vol: VolumeJson | undefined, name: string): VolumeNode | undefined {
   if (!vol) {
     if (w.volumeClaimTemplates.includes(name)) {
       return { id: `v_tpl_${mermaidId(w.name)}_${mermaidId(name)}`, label: `${name}-${w.name}-N<br/>one claim per pod`, sort: `1 ${w.name} ${name}` };
@@ -103,9 +128,9 @@ export function nfsExporter(v: StackView, ip: string): { service: string; worklo
 }
 
 /** Every mount of a claim, host path or NFS volume by a main container. */
-function mountsOf(v: StackView): Mount[] {
+function mountsOf(v: StackView, owners: readonly PodOwner[] = v.workloads): Mount[] {
   const out: Mount[] = [];
-  for (const w of v.workloads) {
+  for (const w of owners) {
     for (const c of w.pod.containers) {
       for (const m of c.volumeMounts ?? []) {
         const vol = w.pod.volumes?.find((x) => x.name === m.name);
@@ -132,7 +157,7 @@ function mountText(m: Mount, withContainer: boolean): string {
 }
 
 /** One label per workload → volume pair: its mounts, prefixed by container when several mount it. */
-function groupedMounts(mounts: readonly Mount[]): { workload: Workload; volume: VolumeNode; label: string; writes: boolean }[] {
+function groupedMounts(mounts: readonly Mount[]): { workload: PodOwner; volume: VolumeNode; label: string; writes: boolean }[] {
   const groups = new Map<string, Mount[]>();
   for (const m of mounts) {
     const k = `${workloadNodeId(m.workload)}|${m.volume.id}`;
@@ -148,12 +173,14 @@ function groupedMounts(mounts: readonly Mount[]): { workload: Workload; volume: 
 /** Nodes per row inside a placement subgraph: three fit the column next to each other. */
 const PLACEMENT_ROW = 3;
 
-/** Diagram 1: where pods may run (no calls: those have diagrams of their own). */
-function placementDiagram(v: StackView): string {
+/**
+ * Diagram 1: where pods may run (no calls: those have diagrams of their own), for the workloads
+ * or for the jobs: one subgraph per place, in the same order.
+ */
+function placementDiagram(v: StackView, owners: readonly PodOwner[]): string {
   const lines = ['flowchart LR'];
-  for (const g of v.placementGroups) {
-    const members = v.workloads.filter((w) => w.placement.id === g.id);
-    if (members.length === 0) continue;
+  for (const g of placementGroupsOf(owners)) {
+    const members = owners.filter((w) => w.placement.id === g.id);
     const hosts = g.hostnames.length ? ` (${g.hostnames.join(', ')})` : '';
     const title = g.id === 'anywhere' ? 'Any node' : `${g.title}${hosts} · ${g.constraint}`;
     lines.push(`  subgraph ${g.id}[${q(title)}]`, '    direction LR');
@@ -170,11 +197,23 @@ function placementDiagram(v: StackView): string {
   }
   // DRA: the shared ResourceClaim each GPU pod names (the scheduler puts them on its device's node).
   for (const claim of gpuClaims(v)) {
+    const users = [...new Set(claim.users.map((u) => u.w))].filter((w) => owners.includes(w));
+    if (users.length === 0) continue;
     const id = `rc_${mermaidId(claim.name)}`;
-    lines.push(`  ${id}([${q(`resourceclaim/${claim.name}<br/>DeviceClass ${claim.deviceClass ?? '?'}`)}])`);
-    for (const w of new Set(claim.users.map((u) => u.w))) lines.push(`  ${workloadNodeId(w)} -.->|${q('GPU (DRA)')}| ${id}`);
+    // The DRA driver that allocates the class's devices (an arrow to it would cross the subgraph).
+    const drivers = draDrivers(v, claim.deviceClass).map((d) => `<br/>allocated by ${d.name}`);
+    lines.push(`  ${id}([${q(`resourceclaim/${claim.name}<br/>DeviceClass ${claim.deviceClass ?? '?'}${drivers.join('')}`)}])`);
+    for (const w of users) lines.push(`  ${workloadNodeId(w)} -.->|${q('GPU (DRA)')}| ${id}`);
   }
   return lines.join('\n');
+}
+
+/** The DaemonSets of the component that ships a DeviceClass: its DRA kubelet plugin. */
+function draDrivers(v: StackView, deviceClass: string | undefined): Workload[] {
+  const placed = deviceClass ? v.placed.find((p) => p.object.kind === 'DeviceClass' && p.object.metadata.name === deviceClass) : undefined;
+  if (!placed) return [];
+  const dir = posix.dirname(placed.path);
+  return v.workloads.filter((w) => w.kind === 'DaemonSet' && posix.dirname(w.path) === dir);
 }
 
 /** One reason for calls: the callers, and the callees with the ports they are called on. */
@@ -201,46 +240,83 @@ function callGroups(edges: readonly ResolvedEdge[]): CallGroup[] {
 /** Call groups per diagram: few enough that the edges between the three columns stay traceable. */
 const GROUPS_PER_CALL_DIAGRAM = 4;
 
-const peerName = (p: ResolvedEdge['from']) => (isWorkload(p) ? p.name : outsideNode(p).label);
+const peerName = (p: ResolvedEdge['from']) => (isPodOwner(p) ? p.name : outsideNode(p).label);
 
-/** Diagram 2: the calls between deployed pods, one diagram per group of callees. */
-function callDiagrams(v: StackView): { callees: string[]; diagram: string }[] {
+const isJob = (p: ResolvedEdge['from']): boolean => isPodOwner(p) && (p.kind === 'CronJob' || p.kind === 'Job');
+
+/** A call diagram and what its heading names: the callees, or the jobs that make the calls. */
+interface CallDiagram {
+  readonly heading: string;
+  readonly diagram: string;
+}
+
+/**
+ * Diagram 2: the calls between deployed pods, one diagram per group of callees; then the jobs'
+ * calls, one diagram per few jobs (their callees are the same apps: mixed in, the edges cross).
+ */
+function callDiagrams(v: StackView): CallDiagram[] {
   const edges = v.edges.filter((e) => e.from !== 'internet' && e.to !== 'internet' && e.from !== 'ingress-controller');
-  const order = (p: ResolvedEdge['to']) => (isWorkload(p) ? v.workloads.indexOf(p) : v.workloads.length);
+  const owners: PodOwner[] = [...v.workloads, ...v.jobs];
+  const order = (p: ResolvedEdge['from']) => (isPodOwner(p) ? owners.indexOf(p) : owners.length);
   // The metrics scrapes reach every Servarr pod: a diagram of their own, last, keeps the others narrow.
   const scrape = (g: CallGroup) => g.edges.every((e) => e.from === 'prometheus');
-  const primary = (g: CallGroup) => (scrape(g) ? v.workloads.length + 1 : Math.min(...g.edges.map((e) => order(e.to))));
-  const groups = callGroups(edges).sort((a, b) => primary(a) - primary(b));
-  // Chunks of whole callees: every call to one callee is in the same diagram.
+  const callee = (g: CallGroup) => (scrape(g) ? owners.length + 1 : Math.min(...g.edges.map((e) => order(e.to))));
+  const caller = (g: CallGroup) => Math.min(...g.edges.map((e) => order(e.from)));
+  const groups = callGroups(edges);
+  const byCallee = chunkGroups(
+    groups.filter((g) => !g.edges.some((e) => isJob(e.from))),
+    callee,
+    scrape,
+  );
+  const byJob = chunkGroups(
+    groups.filter((g) => g.edges.some((e) => isJob(e.from))),
+    caller,
+    () => false,
+  );
+  const names = (peers: ResolvedEdge['from'][]) => [...new Set(peers.map(peerName))].map((c) => (c.includes(' ') ? c : `\`${c}\``)).join(', ');
+  return [
+    ...byCallee.map((chunk, n) => ({ heading: `Calls to ${names(chunk.flatMap((g) => g.edges.map((e) => e.to)))}`, diagram: callDiagram(chunk, `c${n}`) })),
+    ...byJob.map((chunk, n) => ({ heading: `Calls from ${names(chunk.flatMap((g) => g.edges.map((e) => e.from)))}`, diagram: callDiagram(chunk, `j${n}`) })),
+  ];
+}
+
+/**
+ * Call groups in diagrams of a few groups each, in the order of `key` (a callee or a caller):
+ * every group of one key in the same diagram; `alone` groups get a diagram of their own.
+ */
+function chunkGroups(groups: readonly CallGroup[], key: (g: CallGroup) => number, alone: (g: CallGroup) => boolean): CallGroup[][] {
   const chunks: CallGroup[][] = [];
   let last: number | undefined;
-  for (const g of groups) {
+  for (const g of [...groups].sort((a, b) => key(a) - key(b))) {
     const current = chunks[chunks.length - 1];
-    if (current && !scrape(g) && (primary(g) === last || current.length < GROUPS_PER_CALL_DIAGRAM)) current.push(g);
+    if (current && !alone(g) && (key(g) === last || current.length < GROUPS_PER_CALL_DIAGRAM)) current.push(g);
     else chunks.push([g]);
-    last = primary(g);
+    last = key(g);
   }
-  return chunks.map((chunk, n) => {
-    const lines = ['flowchart LR'];
-    const callers = new Map<string, ResolvedEdge['from']>();
-    const callees = new Map<string, { peer: ResolvedEdge['to']; ports: Set<string> }>();
-    for (const e of chunk.flatMap((g) => g.edges)) {
-      callers.set(peerId(e.from), e.from);
-      const c = callees.get(peerId(e.to)) ?? { peer: e.to, ports: new Set<string>() };
-      if (e.edge.ports !== 'any') for (const p of e.edge.ports) c.ports.add(String(p));
-      callees.set(peerId(e.to), c);
-    }
-    const shape = (id: string, label: string) => (id.startsWith('ext_') ? `${id}([${q(label)}])` : `${id}[${q(label)}]`);
-    for (const [id, peer] of callers) if (!callees.has(id)) lines.push(`  ${shape(id, peerName(peer))}`);
-    for (const [id, c] of callees) lines.push(`  ${shape(id, `${peerName(c.peer)}${c.ports.size ? `<br/>:${[...c.ports].join(', :')}` : ''}`)}`);
-    chunk.forEach((g, i) => {
-      const why = `c${n}_${i}`;
-      lines.push(`  ${why}(${q(g.why)})`);
-      for (const f of new Set(g.edges.map((e) => peerId(e.from)))) lines.push(`  ${f} --- ${why}`);
-      for (const t of new Set(g.edges.map((e) => peerId(e.to)))) lines.push(`  ${why} --> ${t}`);
-    });
-    return { callees: [...callees.values()].map((c) => peerName(c.peer)), diagram: lines.join('\n') };
+  return chunks;
+}
+
+/** One call diagram: callers, a node per reason, callees with their ports. */
+function callDiagram(chunk: readonly CallGroup[], prefix: string): string {
+  const lines = ['flowchart LR'];
+  const callers = new Map<string, ResolvedEdge['from']>();
+  const callees = new Map<string, { peer: ResolvedEdge['to']; ports: Set<string> }>();
+  for (const e of chunk.flatMap((g) => g.edges)) {
+    callers.set(peerId(e.from), e.from);
+    const c = callees.get(peerId(e.to)) ?? { peer: e.to, ports: new Set<string>() };
+    if (e.edge.ports !== 'any') for (const p of e.edge.ports) c.ports.add(String(p));
+    callees.set(peerId(e.to), c);
+  }
+  const shape = (id: string, label: string) => (id.startsWith('ext_') ? `${id}([${q(label)}])` : `${id}[${q(label)}]`);
+  for (const [id, peer] of callers) if (!callees.has(id)) lines.push(`  ${shape(id, peerName(peer))}`);
+  for (const [id, c] of callees) lines.push(`  ${shape(id, `${peerName(c.peer)}${c.ports.size ? `<br/>:${[...c.ports].join(', :')}` : ''}`)}`);
+  chunk.forEach((g, i) => {
+    const why = `${prefix}_${i}`;
+    lines.push(`  ${why}(${q(g.why)})`);
+    for (const f of new Set(g.edges.map((e) => peerId(e.from)))) lines.push(`  ${f} --- ${why}`);
+    for (const t of new Set(g.edges.map((e) => peerId(e.to)))) lines.push(`  ${why} --> ${t}`);
   });
+  return lines.join('\n');
 }
 
 function mountFlags(m: Mount): string {
@@ -284,7 +360,7 @@ function volumesDiagram(v: StackView, mounts: readonly Mount[]): string {
 
 /** Volumes mounted by more than one pod, and the rest (each pod's own). */
 function splitShared(mounts: readonly Mount[]): { shared: Mount[]; own: Mount[] } {
-  const users = new Map<string, Set<Workload>>();
+  const users = new Map<string, Set<PodOwner>>();
   for (const m of mounts) users.set(m.volume.id, (users.get(m.volume.id) ?? new Set()).add(m.workload));
   const shared = mounts.filter((m) => users.get(m.volume.id)!.size > 1);
   return { shared, own: mounts.filter((m) => !shared.includes(m)) };
@@ -304,6 +380,8 @@ const PHASES = [
   { id: 'request', title: 'Request: from the watchlist to a download' },
   { id: 'storage', title: 'Storage: the debrid library, its NFS export and the symlink library' },
   { id: 'playback', title: 'Playback: Plex, the transcoders and the players' },
+  // Its own diagram: next to the in-cluster workers, the calls from outside make playback too wide.
+  { id: 'outside', title: 'Playback: the transcoders outside the cluster' },
 ] as const;
 type Phase = (typeof PHASES)[number]['id'];
 
@@ -319,7 +397,7 @@ function dataFlow(v: StackView): { diagrams: { title: string; diagram: string }[
   for (const w of inFlow) node(workloadNodeId(w), `${workloadNodeId(w)}[${q(workloadLabel(v, w))}]`);
 
   const pulsarr = inFlow.filter((w) => w.app === 'pulsarr');
-  const watch = v.edges.find((e) => isWorkload(e.from) && e.from.app === 'pulsarr' && e.to === 'internet');
+  const watch = v.edges.find((e) => isPodOwner(e.from) && e.from.app === 'pulsarr' && e.to === 'internet');
   if (pulsarr.length && watch) {
     node('ext_watchlist', `ext_watchlist([${q('Plex watchlist (plex.tv)')}])`);
     for (const p of pulsarr) link('request', `  ext_watchlist -->|${q(watch.edge.why)}| ${workloadNodeId(p)}`);
@@ -337,13 +415,13 @@ function dataFlow(v: StackView): { diagrams: { title: string; diagram: string }[
     ['clusterplex-worker', 'clusterplex-orchestrator'],
     ['clusterplex-worker', 'plex'],
   ];
-  const pairRank = (e: ResolvedEdge) => pairs.findIndex(([f, t]) => isWorkload(e.from) && isWorkload(e.to) && e.from.app === f && e.to.app === t);
+  const pairRank = (e: ResolvedEdge) => pairs.findIndex(([f, t]) => isPodOwner(e.from) && isPodOwner(e.to) && e.from.app === f && e.to.app === t);
   const flowEdges = v.edges
-    .filter((e) => isWorkload(e.from) && isWorkload(e.to) && ids.has(workloadNodeId(e.from)) && ids.has(workloadNodeId(e.to)) && pairRank(e) >= 0)
+    .filter((e) => isPodOwner(e.from) && isPodOwner(e.to) && ids.has(workloadNodeId(e.from)) && ids.has(workloadNodeId(e.to)) && pairRank(e) >= 0)
     .sort((a, b) => pairRank(a) - pairRank(b));
   // Calls for one reason share a node saying why (edge labels of crossing arrows would overlap).
   const callBody = callGroups(flowEdges).flatMap((g, i) => {
-    const phase: Phase = g.edges.some((e) => isWorkload(e.from) && ['plex', 'clusterplex-worker'].includes(e.from.app)) ? 'playback' : 'request';
+    const phase: Phase = g.edges.some((e) => isPodOwner(e.from) && ['plex', 'clusterplex-worker'].includes(e.from.app)) ? 'playback' : 'request';
     const ports = new Set(g.edges.map(portsText));
     const id = `f_${i}`;
     return [
@@ -427,8 +505,25 @@ function dataFlow(v: StackView): { diagrams: { title: string; diagram: string }[
   for (const s of describe(fromApp(['plex'], ['clusterplex-orchestrator']))) steps.push(s);
   for (const s of describe(fromApp(['clusterplex-worker'], ['clusterplex-orchestrator']))) steps.push(s);
   for (const s of describe(fromApp(['clusterplex-worker'], ['plex']))) steps.push(s);
-  const clients = v.edges.find((e) => e.from === 'anywhere' && isWorkload(e.to) && e.to.app === 'plex');
-  if (clients && isWorkload(clients.to)) {
+  // Machines outside the cluster that run a generated Compose project, with the calls they make into it.
+  for (const host of externalHosts(v)) {
+    const outside = outsideNode(host.peer);
+    node(outside.id, `${outside.id}([${q(`${outside.label}<br/>Docker Compose service ${host.service}`)}])`);
+    host.edges.forEach((e, i) => {
+      const id = `${outside.id}_${i}`;
+      link('outside', `  ${id}(${q(`${e.edge.why}${portsText(e)}`)})`);
+      link('outside', `  ${outside.id} --- ${id}`);
+      link('outside', `  ${id} --> ${peerId(e.to)}`);
+      if (isPodOwner(e.to)) node(workloadNodeId(e.to), `${workloadNodeId(e.to)}[${q(workloadLabel(v, e.to))}]`);
+    });
+    const calls = host.edges.map((e) => `→ \`${peerName(e.to)}\`${portsText(e)}: ${e.edge.why}`).join('; ');
+    const binds = host.binds.map((b) => `\`${b.source}\` at \`${b.target}\``).join(', ');
+    steps.push(
+      `The ${outside.label}, outside the cluster, runs \`${host.service}\` by Docker Compose from [${host.file}](${host.file})${binds ? ` and binds the host's ${binds}` : ''}; it calls ${calls}.`,
+    );
+  }
+  const clients = v.edges.find((e) => e.from === 'anywhere' && isPodOwner(e.to) && e.to.app === 'plex');
+  if (clients && isPodOwner(clients.to)) {
     node('ext_players', `ext_players([${q('Players')}])`);
     link('playback', `  ext_players -->|${q(`${clients.edge.why}${portsText(clients)}`)}| ${workloadNodeId(clients.to)}`);
     steps.push(`Players stream from \`svc/${v.serviceOf(clients.to)?.metadata.name ?? clients.to.name}\`${portsText(clients)}.`);
@@ -443,9 +538,76 @@ function dataFlow(v: StackView): { diagrams: { title: string; diagram: string }[
   return { diagrams, steps };
 }
 
-const names = (ws: readonly Workload[]) => ws.map((w) => `\`${w.name}\``).join(', ');
+/** A machine outside the cluster running a Compose project the stack writes, and the calls it makes into the cluster. */
+interface ExternalHost {
+  readonly peer: HostPeer;
+  /** The Compose service. */
+  readonly service: string;
+  readonly file: string;
+  readonly edges: readonly ResolvedEdge[];
+  /** The host directories the service binds, at the paths it sees them. */
+  readonly binds: readonly { readonly source: string; readonly target: string }[];
+}
 
-function envLiteral(w: Workload, name: string): string | undefined {
+/** The hosts of the Compose projects that call into the cluster (the fact names the host's peer in the call graph). */
+function externalHosts(v: StackView): ExternalHost[] {
+  return v.components.flatMap((c) =>
+    publishedFacts(c).flatMap((f) => {
+      const peer = f.kind === 'compose-file' ? f.peer : undefined;
+      if (f.kind !== 'compose-file' || !peer) return [];
+      const edges = v.edges.filter((e) => typeof e.from === 'object' && !isPodOwner(e.from) && e.from.cidr === peer.cidr);
+      const service = (f.project.services as Record<string, { volumes?: { type: string; source: string; target: string }[] }> | undefined)?.[f.instance];
+      const binds = (service?.volumes ?? []).filter((x) => x.type === 'bind').map(({ source, target }) => ({ source, target }));
+      return edges.length ? [{ peer, service: f.instance, file: f.file, edges, binds }] : [];
+    }),
+  );
+}
+
+/** Each ServiceMonitor's endpoints: the Service port it scrapes and the container serving it (an exporter sidecar). */
+function metricsScrapes(v: StackView): { name: string; labels: string; service: string; container: string; interval: string }[] {
+  return v.all('ServiceMonitor').flatMap((sm) => {
+    const want = Object.entries(sm.spec.selector?.matchLabels ?? {});
+    const services = v.all('Service').filter((svc) => svc.metadata.namespace === sm.metadata.namespace && want.every(([k, val]) => svc.metadata.labels?.[k] === val));
+    const labels = Object.entries(sm.metadata.labels ?? {})
+      .filter(([k]) => !k.startsWith('app.kubernetes.io/'))
+      .map(([k, val]) => `\`${k}=${val}\``)
+      .join(', ');
+    return (sm.spec.endpoints ?? []).flatMap((ep) =>
+      services.map((svc) => {
+        const port = svc.spec.ports.find((p) => p.name === ep.port) ?? svc.spec.ports[0];
+        const w = v.workloads.find((x) => x.namespace === svc.metadata.namespace && x.instance === svc.spec.selector?.[INSTANCE_LABEL]);
+        const c = w?.pod.containers.find((x) => (x.ports ?? []).some((p) => p.name === port.targetPort || p.containerPort === port.targetPort));
+        return {
+          name: sm.metadata.name,
+          labels: labels || '—',
+          service: `\`svc/${svc.metadata.name}\` :${port.port}${ep.path ? ` ${ep.path}` : ''}`,
+          container: w && c ? `\`${c.name}\` in \`${w.name}\` (${c.image})` : '—',
+          interval: ep.interval ?? 'Prometheus default',
+        };
+      }),
+    );
+  });
+}
+
+/** Longhorn's label that puts a claim's volume into a recurring-job group, and the one that names a single job. */
+const RECURRING_GROUP_LABEL = 'recurring-job-group.longhorn.io/';
+const RECURRING_JOB_LABEL = 'recurring-job.longhorn.io/';
+
+/** Each Longhorn RecurringJob with the claims in its groups (or naming it), by `namespace/name`. */
+function recurringJobs(v: StackView): { job: KindObject<'RecurringJob'>; claims: string[] }[] {
+  const claims = v.all('PersistentVolumeClaim');
+  return v.all('RecurringJob').map((job) => {
+    const covered = claims.filter((c) => {
+      const labels = c.metadata.labels ?? {};
+      return (job.spec.groups ?? []).some((g) => labels[`${RECURRING_GROUP_LABEL}${g}`] === 'enabled') || labels[`${RECURRING_JOB_LABEL}${job.metadata.name}`] === 'enabled';
+    });
+    return { job, claims: covered.map((c) => `${c.metadata.namespace && c.metadata.namespace !== v.namespace ? `${c.metadata.namespace}/` : ''}${c.metadata.name}`) };
+  });
+}
+
+const names = (ws: readonly PodOwner[]) => ws.map((w) => `\`${w.name}\``).join(', ');
+
+function envLiteral(w: PodOwner, name: string): string | undefined {
   for (const c of w.pod.containers) {
     const e = c.env?.find((x) => x.name === name);
     if (e?.value !== undefined) return e.value;
@@ -471,14 +633,22 @@ function architecturePage(v: StackView): string {
     '',
     "Subgraphs are derived from each pod's node affinity and node selector.",
     '',
-    ...mermaid(placementDiagram(v)),
-    '| Workload | Kind | Runs on | Containers | Flux Kustomization |',
-    '|---|---|---|---|---|',
+    ...mermaid(placementDiagram(v, v.workloads)),
   );
-  for (const w of v.workloads) {
-    const hosts = w.placement.hostnames.length ? ` (${w.placement.hostnames.join(', ')})` : '';
+  if (v.jobs.length)
     out.push(
-      `| \`${w.name}\` | ${w.kind} in \`${w.namespace}\` | ${mdCell(`${w.placement.title}${hosts}: ${w.placement.constraint}`)} | ${w.pod.containers.map((c) => `\`${c.name}\``).join(', ')} | ${w.component ? `\`${w.component.fluxName}\`` : '—'} |`,
+      '### Scheduled jobs',
+      '',
+      `CronJobs start a pod on their schedule (cron syntax, in the controller's time zone${v.jobs.some((j) => j.timeZone) ? ' unless one is named' : ''}); the pod runs to completion and exits. Placed the same way as the workloads.`,
+      '',
+      ...mermaid(placementDiagram(v, v.jobs)),
+    );
+  out.push(`### Every workload${v.jobs.length ? ' and job' : ''}`, '', '| Workload | Kind | Runs on | Containers | Flux Kustomization |', '|---|---|---|---|---|');
+  for (const w of [...v.workloads, ...v.jobs]) {
+    const hosts = w.placement.hostnames.length ? ` (${w.placement.hostnames.join(', ')})` : '';
+    const when = 'schedule' in w ? `, ${w.schedule ? `schedule \`${scheduleText(w)}\`` : 'runs once'}` : '';
+    out.push(
+      `| \`${w.name}\` | ${w.kind} in \`${w.namespace}\`${when} | ${mdCell(`${w.placement.title}${hosts}: ${w.placement.constraint}`)} | ${w.pod.containers.map((c) => `\`${c.name}\``).join(', ')} | ${w.component ? `\`${w.component.fluxName}\`` : '—'} |`,
     );
   }
   out.push(
@@ -488,11 +658,17 @@ function architecturePage(v: StackView): string {
     'The calls the NetworkPolicies allow, one diagram per group of callees: caller → why → callee (with the ports it is called on). Calls to the internet and from the ingress controller are in the table below.',
     '',
   );
-  for (const d of callDiagrams(v)) out.push(`### Calls to ${d.callees.map((c) => (c.includes(' ') ? c : `\`${c}\``)).join(', ')}`, '', ...mermaid(d.diagram));
+  for (const d of callDiagrams(v)) out.push(`### ${d.heading}`, '', ...mermaid(d.diagram));
   out.push('### Every call', '', '| From | To | Ports | Why |', '|---|---|---|---|');
-  const name = (p: ResolvedEdge['from']) => (isWorkload(p) ? `\`${p.name}\`` : outsideNode(p).label);
+  const name = (p: ResolvedEdge['from']) => (isPodOwner(p) ? `\`${p.name}\`` : outsideNode(p).label);
   for (const e of v.edges) {
     out.push(`| ${name(e.from)} | ${name(e.to)} | ${e.edge.ports === 'any' ? 'any' : `${e.edge.ports.join(', ')}/${e.edge.protocol ?? 'TCP'}`} | ${mdCell(e.edge.why)} |`);
+  }
+  const scrapes = metricsScrapes(v);
+  if (scrapes.length) {
+    out.push('', '### Metrics', '', 'Prometheus scrapes what these ServiceMonitors select (it picks a ServiceMonitor up by its labels).', '');
+    out.push('| ServiceMonitor | Labels | Service and port | Container | Interval |', '|---|---|---|---|---|');
+    for (const x of scrapes) out.push(`| \`${x.name}\` | ${x.labels} | ${x.service} | ${x.container} | ${x.interval} |`);
   }
   const mounts = mountsOf(v);
   const { shared, own } = splitShared(mounts);
@@ -509,6 +685,27 @@ function architecturePage(v: StackView): string {
   for (const vol of uniqueVolumes(mounts)) {
     const by = groupedMounts(mounts.filter((m) => m.volume.id === vol.id)).map((g) => `\`${g.workload.name}\` ${g.label}`);
     out.push(`| ${mdCell(vol.label)} | ${mdCell(by.join('<br/>'))} |`);
+  }
+  const jobMounts = groupedMounts(mountsOf(v, v.jobs));
+  if (jobMounts.length) {
+    out.push('', '### What the jobs mount', '', 'Each run of a job mounts these while it runs (not drawn above).', '', '| Job | Volume | Mounts |', '|---|---|---|');
+    for (const g of jobMounts) out.push(`| \`${g.workload.name}\` | ${mdCell(g.volume.label)} | ${mdCell(g.label)} |`);
+  }
+  const recurring = recurringJobs(v);
+  if (recurring.length) {
+    out.push(
+      '',
+      '### Longhorn recurring jobs',
+      '',
+      'Longhorn snapshots or backs up every volume of a group on the schedule (a claim joins a group by its `recurring-job-group.longhorn.io/<group>` label), keeping the newest ones.',
+      '',
+      '| RecurringJob | Task | Schedule | Keeps | Groups | Volumes (claims) |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const r of recurring)
+      out.push(
+        `| \`${r.job.metadata.name}\` in \`${r.job.metadata.namespace ?? ''}\` | ${r.job.spec.task} | \`${r.job.spec.cron}\` | ${r.job.spec.retain} | ${(r.job.spec.groups ?? []).map((g) => `\`${g}\``).join(', ') || '—'} | ${r.claims.map((c) => `pvc/${c}`).join(', ') || 'none yet'} |`,
+      );
   }
   out.push('', '## Data flow: from the watchlist to playback', '');
   for (const d of flow.diagrams) out.push(`### ${d.title}`, '', ...mermaid(d.diagram));

@@ -190,6 +190,7 @@ interface KindShapes {
   readonly Deployment: { readonly spec: WorkloadSpecJson };
   readonly DaemonSet: { readonly spec: WorkloadSpecJson };
   readonly CronJob: { readonly spec: CronJobSpecJson };
+  readonly Job: { readonly spec: { readonly template: PodTemplateJson } };
   readonly Service: { readonly spec: ServiceSpecJson };
   readonly Ingress: { readonly spec: IngressSpecJson };
   readonly HTTPRoute: { readonly spec: HttpRouteSpecJson };
@@ -197,6 +198,12 @@ interface KindShapes {
   readonly PersistentVolume: { readonly spec: PersistentVolumeSpecJson };
   readonly NetworkPolicy: { readonly spec: NetworkPolicySpecJson };
   readonly ConfigMap: { readonly data?: Readonly<Record<string, string>> };
+  /** prometheus-operator's scrape target: the Services its selector matches, on the named ports. */
+  readonly ServiceMonitor: {
+    readonly spec: { readonly selector?: LabelSelectorJson; readonly endpoints?: readonly { readonly port?: string; readonly path?: string; readonly interval?: string }[] };
+  };
+  /** Longhorn's recurring snapshot or backup of the volumes in its groups. */
+  readonly RecurringJob: { readonly spec: { readonly task: string; readonly cron: string; readonly retain: number; readonly groups?: readonly string[] } };
   readonly ResourceClaim: { readonly spec: { readonly devices?: { readonly requests?: readonly { readonly exactly?: { readonly deviceClassName?: string } }[] } } };
 }
 /** An object of `kind`, typed where the docs know its shape (other kinds: plain `KubeObject`). */
@@ -243,6 +250,20 @@ export interface Workload {
   readonly placement: PlacementGroup;
 }
 
+export type JobKind = 'CronJob' | 'Job';
+
+/** A CronJob or a plain Job: pods that run to completion, on a schedule or once. */
+export interface ScheduledJob extends Omit<Workload, 'kind'> {
+  readonly kind: JobKind;
+  /** The cron schedule (CronJobs only). */
+  readonly schedule?: string;
+  /** The schedule's IANA time zone, when the CronJob names one (else the controller's). */
+  readonly timeZone?: string;
+}
+
+/** Whatever owns pods of the stack: a long-running workload or a job. */
+export type PodOwner = Workload | ScheduledJob;
+
 export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 export const NAME_LABEL = 'app.kubernetes.io/name';
 const FLUX_KS_API = 'kustomize.toolkit.fluxcd.io/';
@@ -257,6 +278,8 @@ export class StackView {
   readonly components: readonly Component[];
   readonly secretRequests: readonly SecretRequest[];
   readonly workloads: readonly Workload[];
+  /** CronJobs and plain Jobs (not in `workloads`: nothing keeps their pods running). */
+  readonly jobs: readonly ScheduledJob[];
   /** `clusters/<cluster>` as laid out in the output. */
   readonly clusterRoot: string;
 
@@ -294,6 +317,7 @@ export class StackView {
       if (!this.componentsByDir.has(dir)) this.componentsByDir.set(dir, c);
     }
     this.workloads = this.collectWorkloads();
+    this.jobs = this.collectJobs();
   }
 
   private componentOfPath(path: string): Component | undefined {
@@ -306,33 +330,58 @@ export class StackView {
       if (!isWorkloadKind(p.object.kind)) continue;
       const o = p.object as KindObject<WorkloadKind>;
       const spec = o.spec;
-      const labels = spec.selector?.matchLabels ?? {};
-      const pod = spec.template.spec;
       const kind = p.object.kind;
-      const name = o.metadata.name;
       out.push({
+        ...this.ownerFields(p, spec.template, spec.selector?.matchLabels ?? {}),
         kind,
-        name,
-        namespace: o.metadata.namespace ?? this.namespace,
-        object: o,
-        path: p.path,
-        component: this.componentOfPath(p.path),
-        pod,
-        app: labels[NAME_LABEL] ?? name,
-        instance: labels[INSTANCE_LABEL] ?? name,
-        selector: labels[INSTANCE_LABEL]
-          ? `${INSTANCE_LABEL}=${labels[INSTANCE_LABEL]}`
-          : sortedEntries(labels)
-              .map(([k, v]) => `${k}=${v}`)
-              .join(','),
         replicas: kind === 'DaemonSet' ? 0 : (spec.replicas ?? 1),
-        podLabels: spec.template.metadata?.labels ?? {},
         volumeClaimTemplates: (spec.volumeClaimTemplates ?? []).map((t) => t.metadata.name),
-        ref: `${kind.toLowerCase()}/${name}`,
-        placement: this.placementOf(pod),
+        ref: `${kind.toLowerCase()}/${o.metadata.name}`,
       });
     }
     return out;
+  }
+
+  private collectJobs(): ScheduledJob[] {
+    const out: ScheduledJob[] = [];
+    for (const p of this.placed) {
+      const kind = p.object.kind;
+      if (kind !== 'CronJob' && kind !== 'Job') continue;
+      const cron = kind === 'CronJob' ? (p.object as KindObject<'CronJob'>).spec : undefined;
+      const template = cron ? cron.jobTemplate.spec.template : (p.object as KindObject<'Job'>).spec.template;
+      out.push({
+        ...this.ownerFields(p, template, template.metadata?.labels ?? {}),
+        kind,
+        replicas: 1,
+        volumeClaimTemplates: [],
+        ref: `${kind.toLowerCase()}/${p.object.metadata.name}`,
+        ...(cron ? { schedule: cron.schedule, ...(cron.timeZone ? { timeZone: cron.timeZone } : {}) } : {}),
+      });
+    }
+    return out;
+  }
+
+  /** What every pod owner has: names, its component, its pod and where the pod may run. */
+  private ownerFields(p: PlacedObject, template: PodTemplateJson, labels: Readonly<Record<string, string>>): Omit<Workload, 'kind' | 'replicas' | 'volumeClaimTemplates' | 'ref'> {
+    const name = p.object.metadata.name;
+    const pod = template.spec;
+    return {
+      name,
+      namespace: p.object.metadata.namespace ?? this.namespace,
+      object: p.object,
+      path: p.path,
+      component: this.componentOfPath(p.path),
+      pod,
+      app: labels[NAME_LABEL] ?? name,
+      instance: labels[INSTANCE_LABEL] ?? name,
+      selector: labels[INSTANCE_LABEL]
+        ? `${INSTANCE_LABEL}=${labels[INSTANCE_LABEL]}`
+        : sortedEntries(labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
+      podLabels: template.metadata?.labels ?? {},
+      placement: this.placementOf(pod),
+    };
   }
 
   /** The namespace of the media apps (the Namespace object of the stack). */
@@ -482,7 +531,7 @@ export class StackView {
   }
 
   /** The ClusterIP Service selecting a workload (not headless), preferring the one named like it. */
-  serviceOf(w: Workload): KindObject<'Service'> | undefined {
+  serviceOf(w: Pick<Workload, 'instance' | 'namespace' | 'name'>): KindObject<'Service'> | undefined {
     if (!this.servicesByInstance) {
       this.servicesByInstance = new Map();
       for (const s of this.all('Service')) {
@@ -519,10 +568,12 @@ export class StackView {
     return out;
   }
 
-  private resolvePeer(p: Peer): Workload | OutsidePeer | undefined {
+  private resolvePeer(p: Peer): PodOwner | OutsidePeer | undefined {
     if (!isAppPeer(p)) return p;
     const w = this.workload(p.instance ?? p.app);
-    return w?.app === p.app ? w : this.workloads.find((x) => x.app === p.app && x.instance === (p.instance ?? p.app));
+    const instance = p.instance ?? p.app;
+    if (w?.app === p.app) return w;
+    return this.workloads.find((x) => x.app === p.app && x.instance === instance) ?? this.jobs.find((x) => x.app === p.app && x.instance === instance);
   }
 
   /** Derives where a pod may run from its node affinity, node selector and the config's node roles. */
@@ -556,10 +607,7 @@ export class StackView {
   }
 
   private groupPlacements(): PlacementGroup[] {
-    const byId = new Map<string, PlacementGroup>();
-    for (const w of this.workloads) byId.set(w.placement.id, w.placement);
-    const rank = (p: PlacementGroup) => (p.id === 'storage_nodes' ? 0 : p.id === 'gpu_nodes' ? 1 : p.id === 'anywhere' ? 3 : 2);
-    return [...byId.values()].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+    return placementGroupsOf(this.workloads);
   }
 
   /** The storage-node label keys of a pod's preferred node affinity (the primary node), if any. */
@@ -578,22 +626,35 @@ export class StackView {
   }
 }
 
-export interface ResolvedEdge {
-  readonly edge: CallEdge;
-  readonly from: Workload | OutsidePeer;
-  readonly to: Workload | OutsidePeer;
+/** The distinct places some pod owners may run, in a stable order: storage, GPU, then the rest, any node last. */
+export function placementGroupsOf(owners: readonly PodOwner[]): PlacementGroup[] {
+  const byId = new Map<string, PlacementGroup>();
+  for (const w of owners) byId.set(w.placement.id, w.placement);
+  const rank = (p: PlacementGroup) => (p.id === 'storage_nodes' ? 0 : p.id === 'gpu_nodes' ? 1 : p.id === 'anywhere' ? 3 : 2);
+  return [...byId.values()].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
 }
 
-export function isWorkload(x: unknown): x is Workload {
+export interface ResolvedEdge {
+  readonly edge: CallEdge;
+  readonly from: PodOwner | OutsidePeer;
+  readonly to: PodOwner | OutsidePeer;
+}
+
+export function isPodOwner(x: unknown): x is PodOwner {
   return typeof x === 'object' && x !== null && 'instance' in x;
+}
+
+/** A long-running workload (not a job). */
+export function isWorkload(x: unknown): x is Workload {
+  return isPodOwner(x) && isWorkloadKind(x.kind);
 }
 
 /** A peer that is not pods of the stack: a named outside party or a host by its address. */
 export type OutsidePeer = Exclude<Peer, AppPeer>;
 
-function peerKey(p: Workload | OutsidePeer): string {
+function peerKey(p: PodOwner | OutsidePeer): string {
   if (typeof p === 'string') return p;
-  return isWorkload(p) ? `${p.kind}/${p.namespace}/${p.name}` : `host/${p.cidr}`;
+  return isPodOwner(p) ? `${p.kind}/${p.namespace}/${p.name}` : `host/${p.cidr}`;
 }
 
 function isWorkloadKind(kind: string): kind is WorkloadKind {

@@ -1,18 +1,25 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDocs } from '../../src/docs/index.js';
-import type { StackConfigInput } from '../../src/stack-config.js';
-import homelab from '../../examples/homelab.js';
-import singleNode from '../../examples/single-node.js';
+import { loadConfig, type StackConfigInput } from '../../src/stack-config.js';
 import { docsInputOf } from './input.js';
 import { GITHUB_WIDTH, MermaidRenderer, mermaidBlocks, overlappingLabels } from './mermaid-render.js';
 
 /**
- * Every Mermaid diagram of the generated docs of both examples, rendered by the real mermaid
- * library in headless Chromium at GitHub's content width: it must render, its smallest label must
- * stay readable once the SVG is scaled down to fit, and no two labels may be drawn over each other.
+ * Every Mermaid diagram of the generated docs of every example (each `examples/*.ts`), rendered
+ * by the real mermaid library in headless Chromium at GitHub's content width: it must render, its
+ * smallest label must stay readable once the SVG is scaled down to fit, and no two labels may be
+ * drawn over each other.
  */
-const EXAMPLES: Record<string, StackConfigInput> = { 'examples/homelab.ts': homelab, 'examples/single-node.ts': singleNode };
+const EXAMPLES: Record<string, StackConfigInput> = Object.fromEntries(
+  await Promise.all(
+    readdirSync('examples')
+      .filter((f) => f.endsWith('.ts'))
+      .sort()
+      .map(async (f) => [`examples/${f}`, await loadConfig(`examples/${f}`)] as const),
+  ),
+);
 /** Smallest font size (CSS px) a label may shrink to: GitHub's own small text is 12 px. */
 const MIN_FONT_PX = 11;
 
@@ -29,7 +36,8 @@ afterAll(async () => {
 });
 
 describe(`every Mermaid diagram renders readably at ${GITHUB_WIDTH} px`, () => {
-  it('the docs of both examples have diagrams', () => {
+  it('the docs of every example have diagrams', () => {
+    expect(Object.keys(EXAMPLES)).toContain('examples/homelab.ts');
     expect(diagrams.length).toBeGreaterThanOrEqual(6);
   });
 

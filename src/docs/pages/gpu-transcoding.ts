@@ -1,7 +1,7 @@
 import type { HostPeer } from '../../lib/component.js';
 import { gpuResource, type Facts } from '../facts.js';
 import { c, Md } from '../md.js';
-import { envValue, gpuClaims, isWorkload, type GpuClaim, type ResolvedEdge, type Workload } from '../model.js';
+import { envValue, gpuClaims, isPodOwner, isWorkload, type GpuClaim, type ResolvedEdge, type Workload } from '../model.js';
 import type { RunbookPage } from '../page.js';
 import { plexLoadBalancer } from '../plex.js';
 
@@ -145,7 +145,7 @@ function externalWorkerSection(f: Facts, md: Md): void {
  * so only the node running each pod answers.
  */
 function externalWorkerAccess(f: Facts, md: Md, peer: HostPeer): void {
-  const fromPeer = (e: ResolvedEdge) => typeof e.from === 'object' && !isWorkload(e.from) && e.from.cidr === peer.cidr;
+  const fromPeer = (e: ResolvedEdge) => typeof e.from === 'object' && !isPodOwner(e.from) && e.from.cidr === peer.cidr;
   const calls = f.v.edges.flatMap((e) => (fromPeer(e) && isWorkload(e.to) ? [{ w: e.to, ports: e.edge.ports === 'any' ? [] : e.edge.ports }] : []));
   const services = calls.flatMap((x) => f.v.serviceOf(x.w) ?? []);
   if (services.length === 0) return;
