@@ -670,6 +670,15 @@ function architecturePage(v: StackView): string {
     out.push('| ServiceMonitor | Labels | Service and port | Container | Interval |', '|---|---|---|---|---|');
     for (const x of scrapes) out.push(`| \`${x.name}\` | ${x.labels} | ${x.service} | ${x.container} | ${x.interval} |`);
   }
+  const notifications = v.components.flatMap((c) => publishedFacts(c)).filter((f) => f.kind === 'notification');
+  if (notifications.length) {
+    out.push('', '### Notifications', '', 'Messages the stack sends out (through the calls to the internet above), and the Secret key that holds where to.', '');
+    out.push('| Sender | Connection | Posts to | On | Set up by | Address (Secret key) |', '|---|---|---|---|---|---|');
+    for (const n of notifications)
+      out.push(
+        `| \`${n.instance}\` | ${mdCell(n.name)} | ${n.target} | ${mdCell(n.events.join(', '))} | ${n.setBy === 'Flux' ? 'Flux' : `\`cronjob/${n.setBy}\``} | \`${n.secret}/${n.key}\` |`,
+      );
+  }
   const mounts = mountsOf(v);
   const { shared, own } = splitShared(mounts);
   out.push(

@@ -20,7 +20,8 @@ export type PublishedFact =
   | PlexSetupFact
   | SetupStepFact
   | ConfigBackupFact
-  | ComposeFileFact;
+  | ComposeFileFact
+  | NotificationFact;
 
 /** A value a process reads from a Secret through an env var. */
 export interface SecretInputFact {
@@ -174,6 +175,24 @@ interface ComposeFileFact {
   readonly project: Readonly<Record<string, unknown>>;
   /** The machine in the call graph: the calls from it are what the NetworkPolicies admit. @default - it calls nothing in the cluster */
   readonly peer?: HostPeer;
+}
+
+/** A notification the stack sends: who posts what, where to, and the Secret key holding the address. */
+export interface NotificationFact {
+  readonly kind: 'notification';
+  /** Who sends it: an Arr instance, or the Flux Alert. */
+  readonly instance: string;
+  /** The connection's (or Provider's) name. */
+  readonly name: string;
+  /** Where it posts, as the sender names it: `Discord`, `Ntfy`, `Webhook`, a Flux Provider type. */
+  readonly target: string;
+  /** What sends a message, as the sender's UI names it: `On Grab`, `On Import Failure`, … */
+  readonly events: readonly string[];
+  /** What sets it up: the job that adds it to the app, or `Flux`. */
+  readonly setBy: string;
+  /** The Secret key with its URL (or ntfy topic). */
+  readonly secret: string;
+  readonly key: string;
 }
 
 const published = new WeakMap<Component, PublishedFact[]>();

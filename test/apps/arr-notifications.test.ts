@@ -113,6 +113,38 @@ describe('Arr notifications: objects', () => {
   });
 });
 
+describe('Arr notifications: the docs', () => {
+  it('the architecture page and the wiring runbook list every connection the job ships, with the flags it posts', async () => {
+    const input: StackConfigInput = { ...NOTIFY, apps: { ...NOTIFY.apps, fluxAlerts: { enabled: true, provider: 'slack' } } };
+    const cfg = resolveConfig(input);
+    const { files } = await synthesize({ config: cfg, projectDir: PROJECT, env: operatorEnv(cfg) });
+    const page = (name: string) => files.find((f) => f.path.endsWith(`/${name}`))!.content;
+    const architecture = page('architecture.md');
+    const runbook = page('downloads-and-database.md');
+    // From what the job really posts (its ConfigMap), not from the config.
+    const shipped = JSON.parse(objectsOf(input).find('ConfigMap', 'arr-wiring-script').data['arr-wiring.json']) as ReturnType<typeof wiringData>;
+    let rows = 0;
+    for (const app of shipped.apps)
+      for (const e of app.collections.find((c) => c.resource === 'notification')?.entries ?? []) {
+        const b = JSON.parse(e.body) as Record<string, unknown>;
+        if (b.implementation === 'PlexServer') continue;
+        const labels = flagsOf(b)
+          .map((f) => f.replace(/^on/, 'On').replace(/([a-z])([A-Z])/g, '$1 $2'))
+          .join(', ');
+        expect(architecture).toContain(`| \`${app.instance}\` | ${String(b.name)} | ${String(b.implementation)} | ${labels} | \`cronjob/arr-wiring\` |`);
+        expect(runbook).toContain(`| \`${app.instance}\` | ${String(b.name)} | ${String(b.implementation)} | ${labels} |`);
+        rows++;
+      }
+    expect(rows).toBe(9);
+    expect(architecture).toMatch(
+      /\| `flux-alerts` \| flux-alerts \| slack \| error events of the Kustomizations labelled app\.kubernetes\.io\/part-of=media-stack \| Flux \| `flux-alerts-webhook\/address` \|/,
+    );
+    // None configured: no section.
+    const plain = await synthesize({ config: resolveConfig({}), projectDir: PROJECT, env: operatorEnv(resolveConfig({})) });
+    expect(plain.files.find((f) => f.path.endsWith('/architecture.md'))!.content).not.toContain('### Notifications');
+  });
+});
+
 const KEYS: Record<string, string> = { sonarr: 'a'.repeat(32), radarr: 'c'.repeat(32), lidarr: 'f'.repeat(32), prowlarr: 'd'.repeat(32) };
 /** What the operator supplied: a Discord webhook whose token has the characters .NET's JSON escapes. */
 const DISCORD = "https://discord.com/api/webhooks/1234/T0k&n+x'y?wait=true";

@@ -239,9 +239,15 @@ export function notificationEnv(n: ArrNotificationConfig): string {
     .replace(/[^A-Z0-9]/g, '_')}`;
 }
 
+/** The Arr's flags (`onGrab`, …) for a connection's events; undefined for a kind without notification flags. */
+export function notificationFlags(arr: Pick<WiredArr, 'kind'>, n: ArrNotificationConfig): string[] | undefined {
+  const flags = NOTIFICATION_EVENT_FLAGS[arr.kind];
+  return flags ? (n.events ?? DEFAULT_NOTIFICATION_EVENTS).flatMap((e) => flags[e]) : undefined;
+}
+
 /** The Arr's Settings › Connect entry for one configured notification (a kind without the flags gets none). */
 function notificationConnection(arr: WiredArr, n: ArrNotificationConfig): WiredEntry | undefined {
-  const flags = NOTIFICATION_EVENT_FLAGS[arr.kind];
+  const flags = notificationFlags(arr, n);
   if (!flags) return undefined;
   const impl = NOTIFICATION_IMPLEMENTATIONS[n.kind];
   const env = notificationEnv(n);
@@ -262,7 +268,7 @@ function notificationConnection(arr: WiredArr, n: ArrNotificationConfig): WiredE
         name: n.name,
         implementation: impl.implementation,
         configContract: impl.configContract,
-        ...Object.fromEntries((n.events ?? DEFAULT_NOTIFICATION_EVENTS).flatMap((e) => flags[e]).map((flag) => [flag, true])),
+        ...Object.fromEntries(flags.map((flag) => [flag, true])),
         fields,
         tags: [],
       },

@@ -63,3 +63,8 @@ export const NOTIFICATION_IMPLEMENTATIONS: Readonly<
 
 /** ntfy's public server: NtfyProxy's DEFAULT_PUSH_URL when ServerUrl is empty. */
 export const NTFY_DEFAULT_SERVER = 'https://ntfy.sh';
+
+/** An Arr flag as the checkbox in Settings › Connect names it: `onManualInteractionRequired` → "On Manual Interaction Required". */
+export function notificationFlagLabel(flag: string): string {
+  return flag.replace(/^on/, 'On').replace(/([a-z])([A-Z])/g, '$1 $2');
+}

@@ -9,7 +9,20 @@ import { storageNodePlacement } from '../../lib/placement.js';
 import { readSourceFile } from '../../lib/script-file.js';
 import { CLAIMS, mediaVolume, PATHS, symlinkVolume } from '../../lib/storage.js';
 import { addCronJob, scratchVolume } from '../../lib/workload.js';
-import { configuredArrs, NOTIFICATION_SECRET, notificationEnv, PLEX_TOKEN_ENV, wiringData, wiringKeyEnv, type WiredArr, type WiredPlex, type WiringData } from './data.js';
+import {
+  configuredArrs,
+  NOTIFICATION_SECRET,
+  notificationEnv,
+  notificationFlags,
+  PLEX_TOKEN_ENV,
+  wiringData,
+  wiringKeyEnv,
+  type WiredArr,
+  type WiredPlex,
+  type WiringData,
+} from './data.js';
+import { NOTIFICATION_IMPLEMENTATIONS, notificationFlagLabel } from './facts.js';
+import { publishFact } from '../../lib/published-facts.js';
 import { notificationSecretKey, type ArrNotificationConfig } from './config.js';
 import type { SecretKeySpec } from '../../secrets/model.js';
 
@@ -128,6 +141,21 @@ export class ArrWiring extends Component {
       // Optional: a value missing from an external store fails only its connections (the log names
       // the variable), not the job's start and with it every other entry.
       for (const n of notifications) env[notificationEnv(n)] = { secret: NOTIFICATION_SECRET, key: notificationSecretKey(n), optional: true };
+      for (const arr of arrs)
+        for (const n of notifications) {
+          const flags = notificationFlags(arr, n);
+          if (flags)
+            publishFact(this, {
+              kind: 'notification',
+              instance: arr.instance,
+              name: n.name,
+              target: NOTIFICATION_IMPLEMENTATIONS[n.kind].implementation,
+              events: flags.map(notificationFlagLabel),
+              setBy: 'arr-wiring',
+              secret: NOTIFICATION_SECRET,
+              key: notificationSecretKey(n),
+            });
+        }
     }
 
     const mounts: Mount[] = [

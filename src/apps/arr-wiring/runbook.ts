@@ -51,37 +51,21 @@ function arrWiring(f: Facts, md: Md): void {
       `Each Arr gets Settings › Connect › Plex Media Server (the in-cluster Plex, library update on import, upgrade, rename and delete) with the claimed server's token, read from an optional Secret key the job receives as ${c(plexWaits.env)}. Until Plex is claimed the key is empty and the log says ${c('connection Plex Media Server skipped: Plex is not claimed yet …')}; the run after the token exists adds the connections. An existing Plex Media Server connection (yours) counts as present. Off: ${c('apps.arrWiring.plexConnection: false')}.`,
     );
   }
-  notifications(f, md, arrApps, ctr.env ?? []);
+  notifications(f, md);
   md.p(`The whole job off: ${c('apps.arrWiring.enabled: false')} (nothing it added is removed).`);
 }
 
-/** An Arr flag (`onManualInteractionRequired`) as its checkbox in Settings › Connect: "On Manual Interaction Required". */
-const flagLabel = (flag: string) => flag.replace(/^on/, 'On').replace(/([a-z])([A-Z])/g, '$1 $2');
-
 /** The notification connections: what each reports in which Arr, where its URL or topic comes from, and what happens on the first run. */
-function notifications(f: Facts, md: Md, arrApps: WiringData['apps'], env: readonly { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[]): void {
-  const secretOf = new Map(env.flatMap((e) => (e.valueFrom?.secretKeyRef?.name === NOTIFICATION_SECRET ? [[e.name, e.valueFrom.secretKeyRef.key] as const] : [])));
-  if (secretOf.size === 0) return;
-  // Every Arr gets the same connections; the flags differ per kind.
-  const rows = arrApps.flatMap((a) =>
-    a.collections
-      .filter((x) => x.resource === 'notification')
-      .flatMap((x) => x.entries)
-      .flatMap((e) => {
-        const envName = [...(e.urls ?? []), ...(e.secrets ?? [])].find((n) => secretOf.has(n));
-        if (!envName) return [];
-        const b = JSON.parse(e.body) as Record<string, unknown>;
-        const flags = Object.keys(b).filter((k) => /^on[A-Z]/.test(k) && b[k] === true);
-        return [{ arr: a.instance, name: String(b.name), implementation: String(b.implementation), flags, key: secretOf.get(envName)! }];
-      }),
-  );
+function notifications(f: Facts, md: Md): void {
+  const rows = f.publishedAll('notification').filter((n) => n.setBy === 'arr-wiring');
+  if (rows.length === 0) return;
   md.h(3, 'Notifications');
   md.p(
     `Each Arr gets these Settings › Connect entries (${c('apps.arrWiring.notifications')}); a connection of the same name counts as present, so one you edited or made yourself stays as it is. The Arr tests a connection before it saves it — it posts a test message, and a connection whose endpoint does not answer is not added (the log shows the Arr's message, with the URL masked) until a later run succeeds. The Arrs may call the internet; a server on your LAN or in the cluster also needs an egress NetworkPolicy of your own.`,
   );
   md.table(
     ['Arr', 'Connection', 'Kind', 'Reports', 'URL or topic (Secret key)'],
-    rows.map((r) => [c(r.arr), r.name, r.implementation, r.flags.map(flagLabel).join(', '), c(`${NOTIFICATION_SECRET}/${r.key}`)]),
+    rows.map((r) => [c(r.instance), r.name, r.target, r.events.join(', '), c(`${r.secret}/${r.key}`)]),
   );
   const keys = [...new Set(rows.map((r) => r.key))];
   md.p(
