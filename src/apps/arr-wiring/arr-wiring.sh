@@ -149,16 +149,20 @@ create() {
   esac
 }
 
+# read_var VAR: sets v to the value of the variable VAR names ('' when unset); non-zero when VAR
+# is no variable name the data may use (upper case, digits, '_').
+read_var() {
+  v=''
+  case "$1" in '' | *[!A-Z0-9_]*) return 1 ;; esac
+  eval "v=\${$1-}"
+}
+
 # need_key VAR: the variable holds a plain token (keys are pasted into JSON bodies).
 need_key() {
-  case "$1" in
-    '' | *[!A-Z0-9_]*)
-      fail "the wiring data names no valid key variable: '$1'"
-      return 1
-      ;;
-  esac
-  v='' # assigned by the eval below (shellcheck cannot see through it)
-  eval "v=\${$1-}"
+  if ! read_var "$1"; then
+    fail "the wiring data names no valid key variable: '$1'"
+    return 1
+  fi
   case "$v" in
     '' | *[!A-Za-z0-9._-]*)
       fail "$1 is empty or not a plain API key (letters, digits, '.', '_', '-')"
@@ -170,14 +174,10 @@ need_key() {
 # need_url VAR: the variable holds an http(s) URL of characters that are safe in a JSON string
 # (no quote, backslash, space or control character) and without "@@" (the placeholder mark).
 need_url() {
-  case "$1" in
-    '' | *[!A-Z0-9_]*)
-      fail "the wiring data names no valid URL variable: '$1'"
-      return 1
-      ;;
-  esac
-  v=''
-  eval "v=\${$1-}"
+  if ! read_var "$1"; then
+    fail "the wiring data names no valid URL variable: '$1'"
+    return 1
+  fi
   case "$v" in
     http://?* | https://?*) ;;
     *)
@@ -195,10 +195,7 @@ need_url() {
 
 # env_set VAR: the variable (a valid name) is set and not empty.
 env_set() {
-  case "$1" in '' | *[!A-Z0-9_]*) return 1 ;; esac
-  v=''
-  eval "v=\${$1-}"
-  [ -n "$v" ]
+  read_var "$1" && [ -n "$v" ]
 }
 
 # render BODY: "@@NAME@@" replaced by the ids in $IDS ("NAME=1 NAME=2"), then @@NAME@@ by the
