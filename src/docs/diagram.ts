@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
 import type { HostPeer } from '../lib/component.js';
-import { publishedFacts } from '../lib/published-facts.js';
+import { publishedFacts, type NotificationFact } from '../lib/published-facts.js';
 import type { OutputFile } from '../output/layout.js';
+import type { KubeObject } from '../output/model.js';
 import {
   fuseMountPaths,
   gpuClaims,
@@ -589,6 +590,42 @@ function metricsScrapes(v: StackView): { name: string; labels: string; service: 
   });
 }
 
+interface FluxAlertJson {
+  readonly spec: { providerRef: { name: string }; eventSeverity?: string; eventSources: { kind: string; name: string; matchLabels?: Record<string, string> }[] };
+}
+interface FluxProviderJson {
+  readonly spec: { type: string; secretRef?: { name: string } };
+}
+
+/**
+ * Each Flux Alert as a notification: its Provider's type, what it forwards, and the Secret whose
+ * `address` key holds the webhook URL (notification-controller's key for it).
+ */
+function fluxNotifications(v: StackView): NotificationFact[] {
+  return v.all('Alert').flatMap((o) => {
+    const alert = o as KubeObject & FluxAlertJson;
+    const provider = v.all('Provider').find((p) => p.metadata.name === alert.spec.providerRef.name && p.metadata.namespace === alert.metadata.namespace) as
+      (KubeObject & FluxProviderJson) | undefined;
+    if (!provider?.spec.secretRef) return [];
+    const sources = alert.spec.eventSources.map((src) => {
+      const labels = Object.entries(src.matchLabels ?? {}).map(([k, val]) => `${k}=${val}`);
+      return src.name === '*' ? `every ${src.kind}${labels.length ? ` labelled ${labels.join(', ')}` : ''}` : `${src.kind} ${src.name}`;
+    });
+    return [
+      {
+        kind: 'notification',
+        instance: `alert/${alert.metadata.name}`,
+        name: `provider/${provider.metadata.name}`,
+        target: provider.spec.type,
+        events: [`${alert.spec.eventSeverity ?? 'info'} events of ${sources.join('; ')}`],
+        setBy: 'Flux',
+        secret: provider.spec.secretRef.name,
+        key: 'address',
+      },
+    ];
+  });
+}
+
 /** Longhorn's label that puts a claim's volume into a recurring-job group, and the one that names a single job. */
 const RECURRING_GROUP_LABEL = 'recurring-job-group.longhorn.io/';
 const RECURRING_JOB_LABEL = 'recurring-job.longhorn.io/';
@@ -670,7 +707,7 @@ function architecturePage(v: StackView): string {
     out.push('| ServiceMonitor | Labels | Service and port | Container | Interval |', '|---|---|---|---|---|');
     for (const x of scrapes) out.push(`| \`${x.name}\` | ${x.labels} | ${x.service} | ${x.container} | ${x.interval} |`);
   }
-  const notifications = v.components.flatMap((c) => publishedFacts(c)).filter((f) => f.kind === 'notification');
+  const notifications = [...fluxNotifications(v), ...v.components.flatMap((c) => publishedFacts(c)).filter((f) => f.kind === 'notification')];
   if (notifications.length) {
     out.push('', '### Notifications', '', 'Messages the stack sends out (through the calls to the internet above), and the Secret key that holds where to.', '');
     out.push('| Sender | Connection | Posts to | On | Set up by | Address (Secret key) |', '|---|---|---|---|---|---|');

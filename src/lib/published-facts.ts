@@ -180,7 +180,7 @@ interface ComposeFileFact {
 /** A notification the stack sends: who posts what, where to, and the Secret key holding the address. */
 export interface NotificationFact {
   readonly kind: 'notification';
-  /** Who sends it: an Arr instance, or the Flux Alert. */
+  /** Who sends it: an Arr instance (the docs render a Flux Alert, read from its object, as `alert/<name>`). */
   readonly instance: string;
   /** The connection's (or Provider's) name. */
   readonly name: string;

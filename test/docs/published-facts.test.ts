@@ -142,6 +142,27 @@ describe.each(Object.entries(CONFIGS))('published facts agree with the objects (
           expect(script(ctr)).toContain(`${f.directory}/pg_dumpall-`);
           break;
         }
+        case 'notification': {
+          // The wiring job reads the address from that key and ships a connection of that name to the Arr, with those flags.
+          const cj = view.find('CronJob', f.setBy, w.namespace);
+          const env = (cj?.spec.jobTemplate.spec.template.spec.containers as ContainerJson[] | undefined)?.flatMap((x) => x.env ?? []);
+          expect(
+            env?.some((e) => e.valueFrom?.secretKeyRef?.name === f.secret && e.valueFrom.secretKeyRef.key === f.key),
+            `${f.setBy} reads ${f.secret}/${f.key}`,
+          ).toBe(true);
+          const cm = view.all('ConfigMap').find((o) => o.metadata.name === `${f.setBy}-script`) as { data?: Record<string, string> } | undefined;
+          const app = (JSON.parse(cm?.data?.['arr-wiring.json'] ?? '{"apps":[]}') as { apps: { instance: string; collections: { entries: { body: string }[] }[] }[] }).apps.find(
+            (a) => a.instance === f.instance,
+          );
+          const body = app?.collections
+            .flatMap((c) => c.entries)
+            .map((e) => JSON.parse(e.body) as Record<string, unknown>)
+            .find((b) => b.name === f.name);
+          expect(body?.implementation, `${f.instance} ${f.name}`).toBe(f.target);
+          const flags = Object.keys(body ?? {}).filter((k) => /^on[A-Z]/.test(k) && body![k] === true);
+          expect(flags.map((k) => k.replace(/^on/, 'On').replace(/([a-z])([A-Z])/g, '$1 $2'))).toEqual(f.events);
+          break;
+        }
         case 'config-backup': {
           const cj = view.find('CronJob', f.cronJob, w.namespace);
           const ctr = (cj?.spec.jobTemplate.spec.template.spec.containers as ContainerJson[] | undefined)?.find((x) => x.name === f.container);

@@ -2,7 +2,6 @@ import type { Construct } from 'constructs';
 import { Alert, AlertSpecEventSeverity, AlertSpecEventSourcesKind, Provider, ProviderSpecType } from '../../../imports/notification.toolkit.fluxcd.io.js';
 import type { StackConfig } from '../../config/types.js';
 import { Component, setFileName } from '../../lib/component.js';
-import { publishFact } from '../../lib/published-facts.js';
 import { defineAppModule } from '../module.js';
 import { FLUX_ALERTS, fluxAlertsConfig, type FluxAlertProvider } from './config.js';
 import { fluxAlertsSection } from './runbook.js';
@@ -61,20 +60,6 @@ class FluxAlerts extends Component {
       }),
       'alert.yaml',
     );
-    publishFact(this, {
-      kind: 'notification',
-      instance: FLUX_ALERTS.name,
-      name: FLUX_ALERTS.name,
-      target: c.provider,
-      events: [
-        `error events of the Kustomizations labelled ${Object.entries(STACK_KUSTOMIZATIONS)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(', ')}`,
-      ],
-      setBy: 'Flux',
-      secret: FLUX_ALERTS.secret,
-      key: FLUX_ALERTS.key,
-    });
   }
 }
 
