@@ -20,6 +20,11 @@ export interface Move {
   readonly to?: OwningKustomization;
   /** `from` is still in the new output (else Flux deletes it, and its finalizer acts). */
   readonly fromStays: boolean;
+  /**
+   * `from` has `prune: true` in the new output: the commit may turn pruning on, and Flux may apply
+   * the new spec before `from` reconciles. @default false
+   */
+  readonly fromPrunesAfter?: boolean;
   /** `to` is not in the previous output: Flux has to create it before it can apply anything. */
   readonly toIsNew: boolean;
 }
@@ -55,7 +60,7 @@ export function moveActions(before: KubeObject, after: KubeObject, m: Move): { a
   const [from, to] = [named(m.from), named(m.to)];
   const kustomization = (k: OwningKustomization | undefined, name: string) => (k ? `Kustomization ${name}` : name);
   const actions = [`moves from ${kustomization(m.from, from)} to ${kustomization(m.to, to)}, which takes it over when it applies it`];
-  const deletes = !m.from || (m.fromStays ? m.from.prune : deletesOnRemoval(m.from));
+  const deletes = !m.from || (m.fromStays ? m.from.prune || m.fromPrunesAfter === true : deletesOnRemoval(m.from));
   if (!deletes) {
     actions.push(
       m.fromStays

@@ -126,6 +126,16 @@ function secretActions(before: KubeObject, fields: readonly FieldChange[]): stri
 const hasKustomization = (objects: readonly PlacedObject[], k: OwningKustomization) =>
   objects.some((p) => isFluxKustomization(p.object) && p.object.metadata.name === k.name && (p.object.metadata.namespace ?? '') === k.namespace);
 
+/** Whether an output's version of the Flux Kustomization has `prune: true`. */
+const prunesIn = (objects: readonly PlacedObject[], k: OwningKustomization) =>
+  objects.some(
+    (p) =>
+      isFluxKustomization(p.object) &&
+      p.object.metadata.name === k.name &&
+      (p.object.metadata.namespace ?? '') === k.namespace &&
+      (p.object as { spec?: { prune?: boolean } }).spec?.prune === true,
+  );
+
 const order = (a: PlannedChange, b: PlannedChange) => a.object.kind.localeCompare(b.object.kind) || describeObject(a.object).localeCompare(describeObject(b.object));
 
 /** Both parts of an object's plan: a move's and a change's actions, and what is destructive about either. */
@@ -156,7 +166,13 @@ export function planChanges(previous: readonly PlacedObject[], next: readonly Pl
     const fields = diffObjects(p.object, n.object);
     const [from, to] = [ownerBefore(p.path), ownerAfter(n.path)];
     if (!sameKustomization(from, to)) {
-      const move: Move = { ...(from ? { from } : {}), ...(to ? { to } : {}), fromStays: !from || hasKustomization(next, from), toIsNew: !!to && !hasKustomization(previous, to) };
+      const move: Move = {
+        ...(from ? { from } : {}),
+        ...(to ? { to } : {}),
+        fromStays: !from || hasKustomization(next, from),
+        fromPrunesAfter: !!from && prunesIn(next, from),
+        toIsNew: !!to && !hasKustomization(previous, to),
+      };
       const changed = fields.length ? [changeActions(p.object, n.object, fields, to)] : [];
       changes.push({ status: 'moved', object: n.object, path: n.path, fields, ...joined(moveActions(p.object, n.object, move), ...changed) });
       continue;

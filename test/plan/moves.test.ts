@@ -63,10 +63,14 @@ describe('the plan of an object moving between Flux Kustomizations', () => {
     expect(claimIn(planChanges(previousWith(), synthesized).changes)?.destructive).toBeDefined();
   });
 
-  it('the old Kustomization with prune: false leaves it alone', () => {
-    const c = claimIn(planChanges(previousWith({ prune: false }), synthesized).changes)!;
+  it('the old Kustomization with prune: false before and after leaves it alone; turned on in the same commit, it may not', () => {
+    const pruneOff = (objects: readonly PlacedObject[]) => edited(objects, (o, path) => ({ object: isKustomization(o, 'radarr') ? radarrSpec(o, { prune: false }) : o, path }));
+    const c = claimIn(planChanges(previousWith({ prune: false }), pruneOff(synthesized)).changes)!;
     expect(c.actions[1]).toBe('`flux-system/radarr` has prune: false: it leaves it alone');
     expect(c.destructive).toBeUndefined();
+    // The new output turns radarr's pruning on: Flux may apply that spec before radarr reconciles the move.
+    const turnedOn = claimIn(planChanges(previousWith({ prune: false }), synthesized).changes)!;
+    expect(turnedOn.destructive).toMatch(/may be DELETED with its data/);
   });
 
   it('the old Kustomization leaves the output: its deletion policy decides', () => {
