@@ -65,8 +65,11 @@ function operatorEnv(home: string): NodeJS.ProcessEnv {
     for (const s of c.secrets)
       for (const k of s.keys)
         if (k.source.kind === 'operator') {
-          const fake = `bench-${s.name}-${k.key}`;
-          env[secretEnvVarName(s.name, k.key)] = k.valueRule && !k.valueRule.pattern.test(fake) ? `https://example.invalid/${fake}` : fake;
+          const plain = `bench-${s.name}-${k.key}`;
+          const fake = k.valueRule && !k.valueRule.pattern.test(plain) ? `https://example.invalid/${plain}` : plain;
+          if (k.valueRule && !k.valueRule.pattern.test(fake))
+            throw new Error(`bench: no fake value for ${s.name}/${k.key} fits its rule (${k.valueRule.description}): add one in bench/run.ts operatorEnv`);
+          env[secretEnvVarName(s.name, k.key)] = fake;
         }
   return env;
 }

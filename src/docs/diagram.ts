@@ -709,7 +709,13 @@ function architecturePage(v: StackView): string {
   }
   const notifications = [...fluxNotifications(v), ...v.components.flatMap((c) => publishedFacts(c)).filter((f) => f.kind === 'notification')];
   if (notifications.length) {
-    out.push('', '### Notifications', '', 'Messages the stack sends out (through the calls to the internet above), and the Secret key that holds where to.', '');
+    out.push(
+      '',
+      '### Notifications',
+      '',
+      'Messages the stack sends out, and the Secret key that holds where to (the Arrs and Flux may call the internet; a server on the LAN or in the cluster needs its own egress NetworkPolicy).',
+      '',
+    );
     out.push('| Sender | Connection | Posts to | On | Set up by | Address (Secret key) |', '|---|---|---|---|---|---|');
     for (const n of notifications)
       out.push(

@@ -276,4 +276,18 @@ describe.each(SHELLS)('Arr notifications: the script (%s) against a fake Servarr
     // The other Arrs still got theirs.
     expect(fake.list('radarr', 'notification')).toHaveLength(3);
   });
+
+  it('masks a URL the Arr echoes rebuilt (no empty query, "//" collapsed), and keeps the in-cluster ones', async () => {
+    fake.reset();
+    // Sonarr's WebhookProxy failure: HttpException with the request's Url, which HttpUri rebuilt.
+    fake.failPost.set('radarr notification', {
+      status: 400,
+      raw: '[{"propertyName":"Url","errorMessage":"Unable to post to webhook: HTTP request failed: [404:NotFound] [POST] at [http://hooks.lan:8080/arr-token-9f]","severity":"error"},{"errorMessage":"seen from http://radarr.media.svc.cluster.local:7878/api"}]',
+    });
+    const { code, out } = await wiring.run({ ...env, NOTIFICATION_HOME_HOOK_URL: 'http://hooks.lan:8080//arr-token-9f?' });
+    expect(code).toBe(1);
+    expect(out).toMatch(/ERROR: radarr: connection Home Hook: not created, HTTP 400: .*\[POST\] at \[\[masked\]\]/);
+    expect(out).toContain('seen from http://radarr.media.svc.cluster.local:7878/api');
+    expect(out).not.toContain('arr-token-9f');
+  });
 });

@@ -403,7 +403,7 @@ describe.each(SHELLS)('Arr wiring: the script (%s) against a fake Servarr on 127
     const { code, out } = await run(join(dir, 'arr-wiring.sh'), badKey);
     expect(code).toBe(1);
     expect(out).toMatch(/ERROR: sonarr: download client Decypharr: not created, HTTP 400: .*Unable to connect to qBittorrent/s);
-    expect(out).toContain('ERROR: RADARR_API_KEY is empty or not a plain API key');
+    expect(out).toContain('ERROR: RADARR_API_KEY is empty or not a plain API key or token');
     expect(fake.requests.some((r) => r.svc === 'radarr')).toBe(false);
     // Everything else still happened.
     expect(fake.list('sonarr', 'rootfolder').map((r) => r.path)).toEqual(['/mnt/streaming-media/sonarr', '/mnt/media/tv']);

@@ -304,6 +304,27 @@ const CASES: readonly Case[] = [
     /the name 'alerts' is listed twice .*give each connection its own name/,
   ],
   [
+    'two notification names that differ only in punctuation (they would share one variable)',
+    {
+      apps: {
+        arrWiring: {
+          notifications: [
+            { name: 'Team.Alerts', kind: 'discord' },
+            { name: 'Team-Alerts', kind: 'webhook' },
+          ],
+        },
+      },
+    },
+    'apps.arrWiring.notifications',
+    /the name 'Team-Alerts' is listed twice \(names are compared in lower case, with "\.", "_" and spaces as "-"\)/,
+  ],
+  [
+    'a notification named like the Plex connection',
+    { apps: { arrWiring: { notifications: [{ name: 'plex', kind: 'ntfy' }] } } },
+    'apps.arrWiring.notifications',
+    /\[0\]\.name 'Plex' is the name of the job's Plex Media Server connection: pick another/,
+  ],
+  [
     'a notification name with a quote',
     { apps: { arrWiring: { notifications: [{ name: 'My "chat"', kind: 'webhook' }] } } },
     'apps.arrWiring.notifications',

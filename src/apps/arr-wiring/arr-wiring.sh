@@ -77,13 +77,15 @@ count() {
 
 # ─── the APIs ───────────────────────────────────────────────────────────────────────────────
 
-# api METHOD URL KEY [BODY]: sets STATUS; the answer is in $TMP/body.
+# api METHOD URL KEY [BODY]: sets STATUS; the answer is in $TMP/body. The key goes to curl in a
+# header file (printf is a builtin), never on its command line, where the process list shows it.
 api() {
+  printf 'X-Api-Key: %s\n' "$3" > "$TMP/key-header"
   if [ $# -ge 4 ]; then
     STATUS=$(printf '%s' "$4" | curl -q -sS -o "$TMP/body" -w '%{http_code}' --max-time 60 -X "$1" \
-      -H "X-Api-Key: $3" -H 'Content-Type: application/json' --data-binary @- "$2") || STATUS=000
+      -H @"$TMP/key-header" -H 'Content-Type: application/json' --data-binary @- "$2") || STATUS=000
   else
-    STATUS=$(curl -q -sS -o "$TMP/body" -w '%{http_code}' --max-time 60 -H "X-Api-Key: $3" "$2") || STATUS=000
+    STATUS=$(curl -q -sS -o "$TMP/body" -w '%{http_code}' --max-time 60 -H @"$TMP/key-header" "$2") || STATUS=000
   fi
 }
 
@@ -113,9 +115,9 @@ field_has() {
 }
 
 # answer [BYTES]: the start of the last answer for a log line (500 bytes), with the value of every
-# variable the data names (API keys, URLs, tokens: $MASKED) replaced by [masked] before it is cut:
-# an Arr's validation error echoes what it was sent (attemptedValue), in JSON that escapes
-# & ' + < > ` as \u00XX, which is decoded first.
+# variable the data names (API keys, URLs, tokens: $MASKED) and every URL outside the cluster
+# replaced by [masked] before it is cut: an Arr's validation error echoes what it was sent
+# (attemptedValue), in JSON that escapes & ' + < > ` as \u00XX, which is decoded first.
 answer() {
   [ -f "$TMP/body" ] || return 0
   MASKED="$MASKED" awk '
@@ -136,7 +138,16 @@ answer() {
       }
       s = out s
       for (k = 1; k <= n; k++) s = swap(s, secret[k], "[masked]")
-      print s
+      # Any URL outside the cluster too: an Arr echoes the URL it rebuilt (a webhook failure says
+      # "at [<url>]" without an empty query, "//" collapsed), which no exact match finds.
+      out = ""
+      while (match(s, /https?:\/\/[^] \t"<>\\[]+/)) {
+        u = substr(s, RSTART, RLENGTH); h = u
+        sub(/^https?:\/\//, "", h); sub(/[\/:?#].*$/, "", h)
+        out = out substr(s, 1, RSTART - 1) (h ~ /[.]svc([.]cluster[.]local)?$/ ? u : "[masked]")
+        s = substr(s, RSTART + RLENGTH)
+      }
+      print out s
     }' "$TMP/body" | head -c "${1:-500}"
 }
 
@@ -165,7 +176,7 @@ need_key() {
   fi
   case "$v" in
     '' | *[!A-Za-z0-9._-]*)
-      fail "$1 is empty or not a plain API key (letters, digits, '.', '_', '-')"
+      fail "$1 is empty or not a plain API key or token (letters, digits, '.', '_', '-')"
       return 1
       ;;
   esac

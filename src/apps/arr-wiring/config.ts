@@ -85,6 +85,8 @@ function notificationProblem(v: unknown, at: string): string | undefined {
   if (unknown.length) return `${at} has no field ${unknown.map(show).join(', ')}: use ${FIELDS.join(', ')}`;
   if (typeof item.name !== 'string' || !NAME.test(item.name))
     return `${at}.name must be 1 to 63 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit (e.g. 'Discord'), got ${show(item.name)}`;
+  // The Arrs want connection names unique regardless of case, and the job's library refresh is "Plex".
+  if (item.name.toLowerCase() === 'plex') return `${at}.name 'Plex' is the name of the job's Plex Media Server connection: pick another, e.g. 'Plex alerts'`;
   if (typeof item.kind !== 'string' || !(ARR_NOTIFICATION_KINDS as readonly string[]).includes(item.kind))
     return `${at}.kind must be one of ${ARR_NOTIFICATION_KINDS.map(show).join(', ')}, got ${show(item.kind)}`;
   if (item.events !== undefined) {
@@ -111,8 +113,9 @@ const notifications = leaf((v) => {
   }
   const seen = new Set<string>();
   for (const n of v as ArrNotificationConfig[]) {
-    const key = notificationSecretKey({ name: n.name, kind: 'webhook' });
-    if (seen.has(key)) return `the name ${show(n.name)} is listed twice (names are compared in lower case, spaces as "-"): give each connection its own name`;
+    // As the job's env var names it (NOTIFICATION_<NAME>_URL): two names that differ only there would share one value.
+    const key = n.name.toLowerCase().replace(/[^a-z0-9]/g, '-');
+    if (seen.has(key)) return `the name ${show(n.name)} is listed twice (names are compared in lower case, with ".", "_" and spaces as "-"): give each connection its own name`;
     seen.add(key);
   }
   return undefined;

@@ -21,7 +21,7 @@ import {
   type WiredPlex,
   type WiringData,
 } from './data.js';
-import { NOTIFICATION_IMPLEMENTATIONS, notificationFlagLabel } from './facts.js';
+import { NOTIFICATION_IMPLEMENTATIONS, notificationFlagLabel, NTFY_DEFAULT_SERVER } from './facts.js';
 import { publishFact } from '../../lib/published-facts.js';
 import { notificationSecretKey, type ArrNotificationConfig } from './config.js';
 import type { SecretKeySpec } from '../../secrets/model.js';
@@ -57,7 +57,7 @@ function notificationKey(n: ArrNotificationConfig): SecretKeySpec {
     n.kind === 'discord'
       ? "the channel's webhook URL (in Discord: Edit Channel › Integrations › Webhooks › Copy Webhook URL)"
       : n.kind === 'ntfy'
-        ? `the topic on ${n.server ?? 'https://ntfy.sh'}; anyone who knows a public topic can read it, so pick a long random one`
+        ? `the topic on ${n.server ?? NTFY_DEFAULT_SERVER}; anyone who knows a public topic can read it, so pick a long random one`
         : 'the URL that receives the JSON POST';
   return {
     key: notificationSecretKey(n),
