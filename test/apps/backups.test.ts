@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatFindings } from '../../src/gates/index.js';
 import { resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
-import { synthesize } from '../../src/synth.js';
-import { operatorEnv, PROJECT } from '../stack/support.js';
+import { synthesizeThroughGates } from '../stack/support.js';
 import { containerOf, objectsOf, podOf } from '../helpers.js';
 
 const GROUP = 'recurring-job-group.longhorn.io/media-config';
@@ -71,12 +69,7 @@ describe('config backups', () => {
   ] as const)(
     '%s layout synthesizes through every gate (the RecurringJob schema included) and the runbook names its objects',
     async (layout, input, page) => {
-      const config = resolveConfig(input);
-      const result = await synthesize({ config, projectDir: PROJECT, env: operatorEnv(config) });
-      expect(
-        result.findings.filter((f) => f.severity === 'error'),
-        formatFindings(result.findings),
-      ).toEqual([]);
+      const result = await synthesizeThroughGates(input);
       const md = result.files.find((f) => f.path === page)!.content;
       expect(md).toContain('## Config backups');
       if (layout === 'longhorn') {

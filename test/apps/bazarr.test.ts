@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import single from '../../examples/single-node.js';
 import { formatFindings } from '../../src/gates/index.js';
 import { resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
-import { synthesize } from '../../src/synth.js';
 import { Bazarr } from '../../src/apps/bazarr/bazarr.js';
 import { BAZARR } from '../../src/apps/bazarr/facts.js';
 import { arrEndpoint } from '../../src/apps/servarr/arr.js';
@@ -12,7 +11,7 @@ import { MediaNamespace } from '../../src/apps/shared-storage/shared-storage.js'
 import { generateDocs } from '../../src/docs/index.js';
 import { docsInputOf } from '../docs/input.js';
 import { containerOf, objectsOf, podOf } from '../helpers.js';
-import { operatorEnv, PROJECT } from '../stack/support.js';
+import { synthesizeThroughGates } from '../stack/support.js';
 
 const ON: StackConfigInput = { apps: { bazarr: { enabled: true } } };
 const sel = (app: string) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': app, 'app.kubernetes.io/instance': app } } });
@@ -133,12 +132,7 @@ describe('Bazarr', () => {
   ] as [string, StackConfigInput][])(
     'synthesizes with %s and passes every gate',
     async (_name, input) => {
-      const config = resolveConfig(input);
-      const result = await synthesize({ config, projectDir: PROJECT, env: operatorEnv(config) });
-      expect(
-        result.findings.filter((f) => f.severity === 'error'),
-        formatFindings(result.findings),
-      ).toEqual([]);
+      const result = await synthesizeThroughGates(input);
       expect(result.objects.some((p) => p.object.kind === 'StatefulSet' && p.object.metadata.name === 'bazarr')).toBe(true);
       // its own findings are the warnings every app of the stack gets: the tag-only image pin and
       // the operator's NFS export (Sonarr/Radarr write /mnt/media alike)

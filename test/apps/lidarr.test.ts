@@ -3,12 +3,11 @@ import { describe, expect, it } from 'vitest';
 import single from '../../examples/single-node.js';
 import { LIDARR } from '../../src/apps/lidarr/facts.js';
 import { formatFindings } from '../../src/gates/index.js';
-import { resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
-import { synthesize } from '../../src/synth.js';
+import type { StackConfigInput } from '../../src/stack-config.js';
 import { generateDocs } from '../../src/docs/index.js';
 import { docsInputOf } from '../docs/input.js';
 import { containerOf, envOf, objectsOf, podOf } from '../helpers.js';
-import { operatorEnv, PROJECT } from '../stack/support.js';
+import { synthesizeThroughGates } from '../stack/support.js';
 
 const QBT_ON = { enabled: true, vpn: { endpointCidrs: ['203.0.113.10/32'], serverHostnames: ['node-nl-05.protonvpn.net'] } } as const;
 const ON: StackConfigInput = { apps: { lidarr: { enabled: true, extraInstances: ['hires'] }, qbittorrent: QBT_ON } };
@@ -133,12 +132,7 @@ describe('Lidarr', () => {
   ] as [string, StackConfigInput][])(
     'synthesizes with %s and passes every gate',
     async (_name, input) => {
-      const config = resolveConfig(input);
-      const result = await synthesize({ config, projectDir: PROJECT, env: operatorEnv(config) });
-      expect(
-        result.findings.filter((f) => f.severity === 'error'),
-        formatFindings(result.findings),
-      ).toEqual([]);
+      const result = await synthesizeThroughGates(input);
       const own = result.findings.filter((f) => f.object.includes('/lidarr'));
       expect(
         own.every((f) => f.severity === 'warning' && /\[(export-defined|image-pinned)\]/.test(f.message)),

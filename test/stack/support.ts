@@ -3,7 +3,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { loadConfig } from '../../src/stack-config.js';
+import { loadConfig, resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
+import { formatFindings } from '../../src/gates/index.js';
+import { expect } from 'vitest';
 import type { StackConfig } from '../../src/config/types.js';
 import { writeTree } from '../../src/output/write.js';
 import { secretEnvVarName } from '../../src/secrets/model.js';
@@ -44,6 +46,20 @@ export function operatorEnv(cfg: StackConfig): NodeJS.ProcessEnv {
         }
   }
   return env;
+}
+
+/**
+ * Synthesizes `input` in memory with every operator value supplied (operatorEnv) and fails the
+ * test, listing every finding, when a gate reports an error.
+ */
+export async function synthesizeThroughGates(input: StackConfigInput): Promise<SynthResult> {
+  const config = resolveConfig(input);
+  const result = await synthesize({ config, projectDir: PROJECT, env: operatorEnv(config) });
+  expect(
+    result.findings.filter((f) => f.severity === 'error'),
+    formatFindings(result.findings),
+  ).toEqual([]);
+  return result;
 }
 
 /** An env with no identity and no operator values (like CI). */
