@@ -75,6 +75,12 @@ count() {
   awk -F '\t' -v p="$1[" 'index($1, p) == 1 { r = substr($1, length(p) + 1); sub(/[]].*/, "", r); if (r + 1 > n) n = r + 1 } END { print n + 0 }' "$TMP/data"
 }
 
+# The awk function both masking and rendering use: swap(s, from, to) replaces every `from` in
+# `s` by `to` literally (index/substr: no regex, no "&" in a replacement string); an empty `from`
+# changes nothing.
+AWK_SWAP='function swap(s, from, to,  i, out) { out = ""; while (from != "" && (i = index(s, from)) > 0) { out = out substr(s, 1, i - 1) to; s = substr(s, i + length(from)) } return out s }
+'
+
 # ─── the APIs ───────────────────────────────────────────────────────────────────────────────
 
 # api METHOD URL KEY [BODY]: sets STATUS; the answer is in $TMP/body. The key goes to curl in a
@@ -120,8 +126,7 @@ field_has() {
 # (attemptedValue), in JSON that escapes & ' + < > ` as \u00XX, which is decoded first.
 answer() {
   [ -f "$TMP/body" ] || return 0
-  MASKED="$MASKED" awk '
-    function swap(s, from, to,  i, out) { out = ""; while (from != "" && (i = index(s, from)) > 0) { out = out substr(s, 1, i - 1) to; s = substr(s, i + length(from)) } return out s }
+  MASKED="$MASKED" awk "$AWK_SWAP"'
     BEGIN {
       n = split(ENVIRON["MASKED"], names, " "); hex = "0123456789abcdef"
       # Longest first: a value inside another (a key in a URL) must not leave the rest of that one.
@@ -212,8 +217,7 @@ env_set() {
 # render BODY: "@@NAME@@" replaced by the ids in $IDS ("NAME=1 NAME=2"), then @@NAME@@ by the
 # variables in $SECRETS (names; values from the environment, never on a command line).
 render() {
-  printf '%s\n' "$1" | IDS="$IDS" SECRETS="$SECRETS" awk '
-    function swap(s, from, to,  i, out) { out = ""; while ((i = index(s, from)) > 0) { out = out substr(s, 1, i - 1) to; s = substr(s, i + length(from)) } return out s }
+  printf '%s\n' "$1" | IDS="$IDS" SECRETS="$SECRETS" awk "$AWK_SWAP"'
     {
       s = $0
       n = split(ENVIRON["IDS"], ids, " ")
