@@ -5,6 +5,7 @@
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { NOTIFICATION_URL_RULE, NTFY_TOPIC_RULE, wiringData } from '../../src/apps/arr-wiring/index.js';
+import { notificationFlagLabel } from '../../src/apps/arr-wiring/facts.js';
 import { resolveConfig, type StackConfigInput } from '../../src/stack-config.js';
 import { secretEnvVarName } from '../../src/secrets/model.js';
 import { synthesize } from '../../src/synth.js';
@@ -123,14 +124,14 @@ describe('Arr notifications: the docs', () => {
     const runbook = page('downloads-and-database.md');
     // From what the job really posts (its ConfigMap), not from the config.
     const shipped = JSON.parse(objectsOf(input).find('ConfigMap', 'arr-wiring-script').data['arr-wiring.json']) as ReturnType<typeof wiringData>;
+    // The label is the Arr's checkbox text.
+    expect(['onGrab', 'onManualInteractionRequired', 'onImportFailure'].map(notificationFlagLabel)).toEqual(['On Grab', 'On Manual Interaction Required', 'On Import Failure']);
     let rows = 0;
     for (const app of shipped.apps)
       for (const e of app.collections.find((c) => c.resource === 'notification')?.entries ?? []) {
         const b = JSON.parse(e.body) as Record<string, unknown>;
         if (b.implementation === 'PlexServer') continue;
-        const labels = flagsOf(b)
-          .map((f) => f.replace(/^on/, 'On').replace(/([a-z])([A-Z])/g, '$1 $2'))
-          .join(', ');
+        const labels = flagsOf(b).map(notificationFlagLabel).join(', ');
         expect(architecture).toContain(`| \`${app.instance}\` | ${String(b.name)} | ${String(b.implementation)} | ${labels} | \`cronjob/arr-wiring\` |`);
         expect(runbook).toContain(`| \`${app.instance}\` | ${String(b.name)} | ${String(b.implementation)} | ${labels} |`);
         rows++;

@@ -5,6 +5,7 @@ import { envValue, INSTANCE_LABEL, StackView, type ContainerJson, type PodSpecJs
 import { publishedFacts, publishFact, type PublishedFact } from '../../src/lib/published-facts.js';
 import singleNode from '../../examples/single-node.js';
 import { docsInputOf } from './input.js';
+import { notificationFlagLabel } from '../../src/apps/arr-wiring/facts.js';
 
 /**
  * The docs read what the components publish instead of parsing env names and scripts, so every
@@ -160,7 +161,7 @@ describe.each(Object.entries(CONFIGS))('published facts agree with the objects (
             .find((b) => b.name === f.name);
           expect(body?.implementation, `${f.instance} ${f.name}`).toBe(f.target);
           const flags = Object.keys(body ?? {}).filter((k) => /^on[A-Z]/.test(k) && body![k] === true);
-          expect(flags.map((k) => k.replace(/^on/, 'On').replace(/([a-z])([A-Z])/g, '$1 $2'))).toEqual(f.events);
+          expect(flags.map(notificationFlagLabel)).toEqual(f.events);
           break;
         }
         case 'config-backup': {
