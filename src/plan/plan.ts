@@ -122,19 +122,10 @@ function secretActions(before: KubeObject, fields: readonly FieldChange[]): stri
   return out;
 }
 
-/** Whether an output has the Flux Kustomization. */
-const hasKustomization = (objects: readonly PlacedObject[], k: OwningKustomization) =>
-  objects.some((p) => isFluxKustomization(p.object) && p.object.metadata.name === k.name && (p.object.metadata.namespace ?? '') === k.namespace);
-
-/** Whether an output's version of the Flux Kustomization has `prune: true`. */
-const prunesIn = (objects: readonly PlacedObject[], k: OwningKustomization) =>
-  objects.some(
-    (p) =>
-      isFluxKustomization(p.object) &&
-      p.object.metadata.name === k.name &&
-      (p.object.metadata.namespace ?? '') === k.namespace &&
-      (p.object as { spec?: { prune?: boolean } }).spec?.prune === true,
-  );
+/** An output's version of the Flux Kustomization, if it has one. */
+const kustomizationIn = (objects: readonly PlacedObject[], k: OwningKustomization): (KubeObject & { spec?: { prune?: boolean } }) | undefined =>
+  objects.find((p) => isFluxKustomization(p.object) && p.object.metadata.name === k.name && (p.object.metadata.namespace ?? '') === k.namespace)?.object;
+const hasKustomization = (objects: readonly PlacedObject[], k: OwningKustomization) => kustomizationIn(objects, k) !== undefined;
 
 const order = (a: PlannedChange, b: PlannedChange) => a.object.kind.localeCompare(b.object.kind) || describeObject(a.object).localeCompare(describeObject(b.object));
 
@@ -170,7 +161,7 @@ export function planChanges(previous: readonly PlacedObject[], next: readonly Pl
         ...(from ? { from } : {}),
         ...(to ? { to } : {}),
         fromStays: !from || hasKustomization(next, from),
-        fromPrunesAfter: !!from && prunesIn(next, from),
+        fromPrunesAfter: !!from && kustomizationIn(next, from)?.spec?.prune === true,
         toIsNew: !!to && !hasKustomization(previous, to),
       };
       const changed = fields.length ? [changeActions(p.object, n.object, fields, to)] : [];
